@@ -1,0 +1,66 @@
+//! ARM MPS2 with the AN386 FPGA image (Cortex-M4), as emulated by QEMU `-M mps2-an386`.
+//!
+//! Memory map from ARM Application Note 386 (and QEMU's `hw/arm/mps2.c`):
+//! UART0 (CMSDK APB UART) at 0x4000_4000, LAN9118 Ethernet at 0x4020_0000 on IRQ 13,
+//! system clock 25 MHz.
+use cortex_m::interrupt::InterruptNumber;
+use cortex_m::peripheral::NVIC;
+use cortex_m_rt::exception;
+
+use super::Resources;
+use crate::drivers::cmsdk_uart::CmsdkUart;
+use crate::drivers::lan9118::{self, Lan9118};
+
+pub const NAME: &str = "mps2-an386";
+/// SysTick counts the 25 MHz system clock (with QEMU `-icount shift=0`: one count
+/// per 40 guest instructions).
+pub const SYSTICK_HZ: u32 = 25_000_000;
+
+const UART0_BASE: usize = 0x4000_4000;
+const LAN9118_BASE: usize = 0x4020_0000;
+const LAN9118_IRQ: u16 = 13;
+
+#[derive(Clone, Copy)]
+struct Irq(u16);
+
+// SAFETY: 13 is a valid external interrupt number of this board.
+unsafe impl InterruptNumber for Irq {
+    fn number(self) -> u16 {
+        self.0
+    }
+}
+
+pub fn init() -> Resources {
+    let mut core = cortex_m::Peripherals::take().expect("init runs once");
+    // SAFETY: UART0 is used only through the console from here on.
+    crate::console::init(unsafe { CmsdkUart::new(UART0_BASE, SYSTICK_HZ, 115_200) });
+    crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+
+    // SAFETY: the LAN9118 is driven by this one instance; its IRQ calls on_interrupt.
+    let nic = match unsafe { Lan9118::new(LAN9118_BASE) } {
+        Ok(nic) => nic,
+        Err(e) => panic!("LAN9118 init failed: {e:?}"),
+    };
+    // SAFETY: the handler below is ready before the interrupt is unmasked.
+    unsafe { NVIC::unmask(Irq(LAN9118_IRQ)) };
+    Resources { nic }
+}
+
+/// A handle on the console UART for the panic path (already initialised by `init`).
+pub fn console_uart() -> CmsdkUart {
+    // SAFETY: the registers are valid; the panic path is the only concurrent user.
+    unsafe { CmsdkUart::attach(UART0_BASE) }
+}
+
+/// cortex-m-rt routes every device interrupt without a handler of its own here.
+#[exception]
+unsafe fn DefaultHandler(irqn: i16) {
+    if irqn == LAN9118_IRQ as i16 {
+        lan9118::on_interrupt(LAN9118_BASE);
+    }
+}
+
+#[exception]
+unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+}

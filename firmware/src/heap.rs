@@ -1,0 +1,22 @@
+//! The global allocator: a bounded heap, so that running out of memory is an error
+//! the firmware answers with, not a crash.
+use core::mem::MaybeUninit;
+use embedded_alloc::LlffHeap as Heap;
+
+/// Heap size in bytes.
+pub const HEAP_SIZE: usize = 256 * 1024;
+
+#[global_allocator]
+static HEAP: Heap = Heap::empty();
+
+pub fn init() {
+    static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+    // SAFETY: called once at boot, before any allocation; HEAP_MEM is used by nothing else.
+    unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_SIZE) }
+}
+
+/// Bytes currently allocated.
+#[allow(dead_code)]
+pub fn used() -> usize {
+    HEAP.used()
+}

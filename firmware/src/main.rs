@@ -1,0 +1,44 @@
+//! mbpf device firmware: a CoAP server on a Cortex-M4 that will host eBPF programs.
+//!
+//! `main` is a short script: bring up the board, start the executor, then one task per
+//! concern (the network stack runner, the CoAP server). Board specifics live in
+//! `board/`, hand-written drivers in `drivers/`; everything else is portable.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod board;
+mod coap_server;
+mod console;
+mod drivers;
+mod executor;
+mod heap;
+mod net;
+mod time_driver;
+
+use embassy_executor::Spawner;
+
+/// The firmware's build id (git revision), stamped by `build.rs`.
+pub const BUILD_ID: &str = env!("MBPF_BUILD_ID");
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    heap::init();
+    let board = board::init();
+    println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
+    executor::run(move |spawner: Spawner| {
+        let stack = net::start(spawner, board.nic);
+        spawner.spawn(coap_server::task(stack).expect("coap task is spawned once"));
+    })
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    // A panic is a firmware bug, never a consequence of input: say so loudly on the
+    // console (sim treats this line as a crash) and stop.
+    console::write_panic(format_args!("PANIC: {info}\n"));
+    loop {
+        cortex_m::asm::wfi();
+    }
+}

@@ -1,0 +1,64 @@
+//! `GET /info`: what the device is and what it can do.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use minicbor::{Decode, Encode};
+
+/// The answer to `GET /info`.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct Info {
+    /// Board name, e.g. `mps2-an386`.
+    #[n(0)]
+    pub board: String,
+    /// Firmware build id (git revision of the build, `-dirty` when the tree had changes).
+    #[n(1)]
+    pub build_id: String,
+    /// Features compiled into this firmware, e.g. `interp`, `jit`, `ipv6`.
+    #[n(2)]
+    pub features: Vec<String>,
+    /// Number of program storage slots.
+    #[n(3)]
+    pub slots: u8,
+    /// Firmware version (the crate version).
+    #[n(4)]
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    #[test]
+    fn info_round_trips_through_cbor() {
+        let info = Info {
+            board: "mps2-an386".to_string(),
+            build_id: "abc123".to_string(),
+            features: vec!["interp".to_string(), "ipv6".to_string()],
+            slots: 4,
+            version: "0.1.0".to_string(),
+        };
+        let bytes = crate::encode(&info);
+        // A map of five entries starts with 0xa5.
+        assert_eq!(bytes[0], 0xa5);
+        let back: Info = crate::decode(&bytes).unwrap();
+        assert_eq!(back, info);
+    }
+
+    #[test]
+    fn truncated_info_is_an_error_not_a_panic() {
+        let info = Info {
+            board: "b".to_string(),
+            build_id: "x".to_string(),
+            features: vec![],
+            slots: 1,
+            version: "v".to_string(),
+        };
+        let bytes = crate::encode(&info);
+        for cut in 0..bytes.len() {
+            assert!(crate::decode::<Info>(&bytes[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The CoAP resource paths of the device API (see `docs/protocol.md`).
+
+/// `GET`: board, build id, features and slot count, as [`crate::Info`].
+pub const INFO: &str = "info";
