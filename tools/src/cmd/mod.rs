@@ -1,0 +1,20 @@
+//! One module per subcommand: a clap `Cmd` and its `run`.
+pub mod asm;
+pub mod conformance;
+pub mod disasm;
+pub mod info;
+pub mod verify;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Reads a file, naming it in the error.
+pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Writes a file, naming it in the error.
+pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,181 @@
+//! A small CoAP client (RFC 7252) for the device API: confirmable requests with the
+//! standard retransmission schedule, matched to responses by message id and token.
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use tokio::net::UdpSocket;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoapError {
+    #[error("no answer from coap://{addr}/{path} after {attempts} attempts over {waited:?}")]
+    Timeout { addr: SocketAddr, path: String, attempts: u32, waited: Duration },
+    #[error("socket error talking to {addr}: {source}")]
+    Io { addr: SocketAddr, source: std::io::Error },
+    #[error("coap://{addr}/{path} answered {code}")]
+    Status { addr: SocketAddr, path: String, code: String, payload: Vec<u8> },
+    #[error("could not encode the request: {0}")]
+    Encode(String),
+}
+
+/// Retransmission parameters (RFC 7252 §4.8 defaults: 2 s, 4 retransmissions).
+#[derive(Debug, Clone, Copy)]
+pub struct Retransmit {
+    pub ack_timeout: Duration,
+    pub max_retransmit: u32,
+}
+
+impl Default for Retransmit {
+    fn default() -> Self {
+        Self { ack_timeout: Duration::from_secs(2), max_retransmit: 4 }
+    }
+}
+
+pub struct CoapClient {
+    addr: SocketAddr,
+    retransmit: Retransmit,
+    next_mid: u16,
+}
+
+impl CoapClient {
+    pub fn new(addr: SocketAddr) -> Self {
+        Self { addr, retransmit: Retransmit::default(), next_mid: rand::random() }
+    }
+
+    pub fn with_retransmit(mut self, r: Retransmit) -> Self {
+        self.retransmit = r;
+        self
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `GET path`; returns the payload of a 2.xx answer.
+    pub async fn get(&mut self, path: &str) -> Result<Vec<u8>, CoapError> {
+        self.request(RequestType::Get, path, &[]).await
+    }
+
+    pub async fn request(&mut self, method: RequestType, path: &str, payload: &[u8]) -> Result<Vec<u8>, CoapError> {
+        let addr = self.addr;
+        let io = |source| CoapError::Io { addr, source };
+        let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
+        let socket = UdpSocket::bind(bind).await.map_err(io)?;
+        let mid = self.next_mid;
+        self.next_mid = self.next_mid.wrapping_add(1);
+        let token: [u8; 4] = rand::random();
+
+        let mut packet = Packet::new();
+        packet.header.set_version(1);
+        packet.header.set_type(MessageType::Confirmable);
+        packet.header.code = MessageClass::Request(method);
+        packet.header.message_id = mid;
+        packet.set_token(token.to_vec());
+        for segment in path.split('/').filter(|s| !s.is_empty()) {
+            packet.add_option(CoapOption::UriPath, segment.as_bytes().to_vec());
+        }
+        packet.payload = payload.to_vec();
+        let bytes = packet.to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
+
+        let mut timeout = self.retransmit.ack_timeout;
+        let mut waited = Duration::ZERO;
+        let mut buf = vec![0u8; 64 * 1024];
+        for attempt in 0..=self.retransmit.max_retransmit {
+            socket.send_to(&bytes, addr).await.map_err(io)?;
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                let recv = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await;
+                let Ok(recv) = recv else { break };
+                let (n, from) = recv.map_err(io)?;
+                if from != addr {
+                    continue;
+                }
+                let Ok(reply) = Packet::from_bytes(&buf[..n]) else { continue };
+                if reply.header.message_id != mid || reply.get_token() != token {
+                    continue;
+                }
+                return match reply.header.code {
+                    MessageClass::Response(code) if is_success(code) => Ok(reply.payload),
+                    code => Err(CoapError::Status {
+                        addr,
+                        path: path.to_string(),
+                        code: format!("{code}"),
+                        payload: reply.payload,
+                    }),
+                };
+            }
+            waited += timeout;
+            if attempt < self.retransmit.max_retransmit {
+                timeout *= 2;
+            }
+        }
+        Err(CoapError::Timeout {
+            addr,
+            path: path.to_string(),
+            attempts: self.retransmit.max_retransmit + 1,
+            waited,
+        })
+    }
+
+    /// `GET /info`, decoded.
+    pub async fn info(&mut self) -> anyhow::Result<proto::Info> {
+        let bytes = self.get(proto::paths::INFO).await?;
+        proto::decode(&bytes).map_err(|e| anyhow::anyhow!("malformed /info answer from {}: {e}", self.addr))
+    }
+}
+
+fn is_success(code: ResponseType) -> bool {
+    matches!(code, ResponseType::Created | ResponseType::Deleted | ResponseType::Valid | ResponseType::Changed | ResponseType::Content | ResponseType::Continue)
+}
+
+/// Parses `coap://host[:port]` (or a bare `host:port`) into a socket address.
+pub fn parse_device_uri(uri: &str) -> anyhow::Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let rest = uri.strip_prefix("coap://").unwrap_or(uri).trim_end_matches('/');
+    let with_port = if rest.starts_with('[') {
+        if rest.contains("]:") { rest.to_string() } else { format!("{rest}:{}", proto::COAP_PORT) }
+    } else if rest.contains(':') {
+        rest.to_string()
+    } else {
+        format!("{rest}:{}", proto::COAP_PORT)
+    };
+    with_port
+        .to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("bad device address `{uri}`: {e}"))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("device address `{uri}` resolves to nothing"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_uris() {
+        assert_eq!(parse_device_uri("coap://127.0.0.1").unwrap(), "127.0.0.1:5683".parse().unwrap());
+        assert_eq!(parse_device_uri("coap://127.0.0.1:9/").unwrap(), "127.0.0.1:9".parse().unwrap());
+        assert_eq!(parse_device_uri("[::1]:7").unwrap(), "[::1]:7".parse().unwrap());
+        assert!(parse_device_uri("coap://no such host").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_silent_device_times_out_with_the_attempt_count() {
+        // A bound socket that never answers.
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = silent.local_addr().unwrap();
+        let mut c = CoapClient::new(addr)
+            .with_retransmit(Retransmit { ack_timeout: Duration::from_millis(20), max_retransmit: 2 });
+        match c.get("info").await {
+            Err(CoapError::Timeout { attempts: 3, .. }) => {}
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        // All three attempts reached the socket.
+        silent.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 64];
+        let mut seen = 0;
+        while silent.recv_from(&mut buf).is_ok() {
+            seen += 1;
+        }
+        assert_eq!(seen, 3);
+    }
+}

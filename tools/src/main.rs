@@ -1,0 +1,43 @@
+//! `mbpf`: the host CLI for eBPF on microcontrollers.
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(name = "mbpf", version, about = "Assemble, check, run and deploy eBPF programs for microcontrollers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assemble eBPF text into bytecode.
+    Asm(cmd::asm::Cmd),
+    /// Disassemble bytecode into eBPF text.
+    Disasm(cmd::disasm::Cmd),
+    /// Verify bytecode (the same checks the device runs before execution).
+    Verify(cmd::verify::Cmd),
+    /// Run the bpf_conformance suite on an engine.
+    Conformance(cmd::conformance::Cmd),
+    /// Ask a device what it is (GET /info).
+    Info(cmd::info::Cmd),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Asm(c) => c.run(),
+        Command::Disasm(c) => c.run(),
+        Command::Verify(c) => c.run(),
+        Command::Conformance(c) => c.run(),
+        Command::Info(c) => c.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

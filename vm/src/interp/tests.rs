@@ -1,0 +1,189 @@
+//! Interpreter tests, one group per instruction class and isolation rule.
+use super::*;
+use crate::asm::assemble;
+use crate::helpers::{HelperId, NoHelpers};
+use crate::memory::{Access, Region};
+
+/// Assembles, verifies and runs `src` with `input` as the input region.
+fn run_with(src: &str, input: &mut [u8], helpers: &mut dyn Helpers, allowed: HelperSet) -> Result<u64, VmError> {
+    let program = Program::from_insns(assemble(src).expect("test program assembles")).unwrap();
+    crate::verify(&program, &allowed).expect("test program verifies");
+    let mut stack = alloc::vec![0u8; stack_size_for(&program)];
+    let memory = Memory::new()
+        .with(Region::read_write(RegionKind::Stack, &mut stack))
+        .with(Region::read_write(RegionKind::Input, input));
+    Vm::new(&program, memory, helpers, allowed).with_budget(1_000_000).run()
+}
+
+fn run(src: &str) -> Result<u64, VmError> {
+    run_with(src, &mut [], &mut NoHelpers, HelperSet::empty())
+}
+
+fn r0(src: &str) -> u64 {
+    run(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+#[test]
+fn alu64_arithmetic_wraps_and_divides_by_zero_as_the_rfc_says() {
+    assert_eq!(r0("mov %r0, -1\nadd %r0, 2\nexit"), 1);
+    assert_eq!(r0("lddw %r0, 0x8000000000000000\nmul %r0, -1\nexit"), 0x8000000000000000);
+    assert_eq!(r0("mov %r0, 7\nmov %r1, 0\ndiv %r0, %r1\nexit"), 0);
+    assert_eq!(r0("mov %r0, 7\nmov %r1, 0\nmod %r0, %r1\nexit"), 7);
+    assert_eq!(r0("mov %r0, -7\nsdiv %r0, 2\nexit"), (-3i64) as u64);
+    assert_eq!(r0("mov %r0, -7\nsmod %r0, 2\nexit"), (-1i64) as u64);
+    assert_eq!(r0("lddw %r0, 0x8000000000000000\nsdiv %r0, -1\nexit"), 0x8000000000000000);
+    assert_eq!(r0("lddw %r0, 0x8000000000000000\nsmod %r0, -1\nexit"), 0);
+    assert_eq!(r0("mov %r0, -8\narsh %r0, 1\nexit"), (-4i64) as u64);
+    assert_eq!(r0("mov %r0, 1\nlsh %r0, 65\nexit"), 2, "shift amounts are masked to 6 bits");
+}
+
+#[test]
+fn alu32_results_zero_extend() {
+    assert_eq!(r0("mov %r0, -1\nadd32 %r0, 0\nexit"), 0xffff_ffff);
+    assert_eq!(r0("mov32 %r0, -1\nexit"), 0xffff_ffff);
+    assert_eq!(r0("lddw %r0, 0x1ffffffff\nmov32 %r0, %r0\nexit"), 0xffff_ffff);
+    assert_eq!(r0("mov32 %r0, 0x80000000\nsdiv32 %r0, -1\nexit"), 0x8000_0000);
+    assert_eq!(r0("mov32 %r0, -8\narsh32 %r0, 1\nexit"), 0xffff_fffc);
+    assert_eq!(r0("mov32 %r0, 5\nmov32 %r1, 0\nmod32 %r0, %r1\nexit"), 5);
+    assert_eq!(r0("mov %r0, 0x80\nmovsx832 %r0, %r0\nexit"), 0xffff_ff80);
+    assert_eq!(r0("mov %r0, 0x80\nmovsx864 %r0, %r0\nexit"), 0xffff_ffff_ffff_ff80);
+}
+
+#[test]
+fn byte_swaps() {
+    assert_eq!(r0("lddw %r0, 0x8877665544332211\nbe16 %r0\nexit"), 0x1122);
+    assert_eq!(r0("lddw %r0, 0x8877665544332211\nle32 %r0\nexit"), 0x44332211);
+    assert_eq!(r0("lddw %r0, 0x8877665544332211\nbswap64 %r0\nexit"), 0x1122334455667788);
+}
+
+#[test]
+fn jumps_signed_unsigned_and_32_bit() {
+    assert_eq!(r0("mov %r0, 0\nmov %r1, -1\njsgt %r1, 0, +1\nmov %r0, 1\nexit"), 1);
+    assert_eq!(r0("mov %r0, 0\nmov %r1, -1\njgt %r1, 0, +1\nmov %r0, 1\nexit"), 0);
+    assert_eq!(r0("mov %r0, 0\nlddw %r1, 0x100000001\njeq32 %r1, 1, +1\nmov %r0, 1\nexit"), 0);
+    assert_eq!(r0("mov %r0, 2\nja32 +1\nmov %r0, 1\nexit"), 2);
+}
+
+#[test]
+fn loads_and_stores_of_every_width_and_sign_extension() {
+    assert_eq!(r0("stdw [%r10-8], -1\nstb [%r10-8], 0\nldxdw %r0, [%r10-8]\nexit"), 0xffff_ffff_ffff_ff00);
+    assert_eq!(r0("sth [%r10-2], -2\nldxsh %r0, [%r10-2]\nexit"), (-2i64) as u64);
+    assert_eq!(r0("stw [%r10-4], -2\nldxw %r0, [%r10-4]\nexit"), 0xffff_fffe);
+    let mut input = [1u8, 2, 3, 4];
+    let r = run_with("ldxw %r0, [%r1]\nmov %r2, 9\nstxb [%r1+3], %r2\nexit", &mut input, &mut NoHelpers, HelperSet::empty());
+    assert_eq!(r.unwrap(), 0x04030201);
+    assert_eq!(input, [1, 2, 3, 9]);
+}
+
+#[test]
+fn atomics_fetch_and_compare_exchange() {
+    assert_eq!(r0("stdw [%r10-8], 5\nmov %r1, 3\nlock fetch add [%r10-8], %r1\nldxdw %r0, [%r10-8]\nlsh %r0, 8\nor %r0, %r1\nexit"), (8 << 8) | 5);
+    assert_eq!(r0("stdw [%r10-8], 5\nmov %r0, 5\nmov %r1, 9\nlock cmpxchg [%r10-8], %r1\nldxdw %r0, [%r10-8]\nexit"), 9);
+    assert_eq!(r0("stdw [%r10-8], 5\nmov %r0, 4\nmov %r1, 9\nlock cmpxchg [%r10-8], %r1\nexit"), 5);
+    assert_eq!(r0("stdw [%r10-8], 5\nmov %r1, 7\nlock xchg32 [%r10-8], %r1\nmov %r0, %r1\nexit"), 5);
+}
+
+#[test]
+fn memory_outside_the_regions_faults_with_pc_and_address() {
+    let e = run("mov %r0, 0\nldxdw %r0, [%r10+0]\nexit").unwrap_err();
+    assert_eq!(e.pc, 1);
+    assert!(matches!(e.kind, VmErrorKind::Memory(MemFault { access: Access::Read, len: 8, .. })));
+    let e = run("stb [%r10-513], 1\nexit").unwrap_err();
+    assert!(matches!(e.kind, VmErrorKind::Memory(MemFault { access: Access::Write, .. })));
+    let e = run("mov %r1, 0\nldxb %r0, [%r1]\nexit").unwrap_err();
+    assert!(matches!(e.kind, VmErrorKind::Memory(MemFault { addr: 0, .. })));
+    let e = run("lddw %r1, 0xffffffffffffffff\nstxdw [%r1-3], %r1\nexit").unwrap_err();
+    assert_eq!(e.pc, 2);
+}
+
+#[test]
+fn read_only_regions_reject_writes() {
+    let rodata = [7u8; 8];
+    let program = Program::from_insns(assemble("ldxb %r0, [%r1]\nstb [%r1], 1\nexit").unwrap()).unwrap();
+    let mut stack = [0u8; 512];
+    let memory = Memory::new()
+        .with(Region::read_write(RegionKind::Stack, &mut stack))
+        .with(Region::read_only(RegionKind::Input, &rodata));
+    let e = Vm::new(&program, memory, &mut NoHelpers, HelperSet::empty()).run().unwrap_err();
+    assert_eq!(e.pc, 1);
+    assert!(matches!(e.kind, VmErrorKind::Memory(MemFault { access: Access::Write, .. })));
+}
+
+#[test]
+fn local_calls_preserve_callee_saved_registers_and_get_their_own_frame() {
+    let src = "mov %r6, 6\nstdw [%r10-8], 1\nmov %r1, 2\ncall local f\nldxdw %r1, [%r10-8]\nadd %r0, %r1\nadd %r0, %r6\nexit\n\
+               f: mov %r6, 100\nstdw [%r10-8], 50\nmov %r0, %r1\nexit";
+    assert_eq!(r0(src), 2 + 1 + 6);
+}
+
+#[test]
+fn unbounded_recursion_stops_at_the_call_depth_limit() {
+    let e = run("call local f\nexit\nf: call local f\nexit").unwrap_err();
+    assert!(matches!(e.kind, VmErrorKind::CallDepthExceeded(_)), "{e}");
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_budget_and_slices_resume() {
+    let e = run("mov %r0, 0\nl: jeq %r0, 1, +1\nja l\nexit").unwrap_err();
+    assert_eq!(e.kind, VmErrorKind::BudgetExhausted);
+
+    let program = Program::from_insns(assemble("mov %r0, 0\nl: add %r0, 1\njne %r0, 100, l\nexit").unwrap()).unwrap();
+    let mut stack = [0u8; 512];
+    let memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
+    let mut helpers = NoHelpers;
+    let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty());
+    let mut slices = 0;
+    let r = loop {
+        slices += 1;
+        match vm.run_slice(7).unwrap() {
+            RunStatus::Exited(r) => break r,
+            RunStatus::Yielded => {}
+        }
+    };
+    assert_eq!(r, 100);
+    assert_eq!(vm.executed(), 1 + 200 + 1);
+    assert_eq!(slices, (202 + 6) / 7);
+    assert_eq!(vm.run_slice(1).unwrap_err().kind, VmErrorKind::Finished);
+}
+
+struct Recorder {
+    calls: alloc::vec::Vec<(HelperId, [u64; 5])>,
+}
+
+impl Helpers for Recorder {
+    fn call(&mut self, id: HelperId, args: [u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
+        self.calls.push((id, args));
+        match id {
+            // strlen(s): checks its pointer against the program's memory.
+            0x52 => Ok(memory.c_str(args[0], 256)?.len() as u64),
+            5 if args[0] == 0 => Err(HelperError::Exit(0)),
+            _ => Ok(args[0] + 1),
+        }
+    }
+}
+
+#[test]
+fn helpers_get_five_arguments_and_can_check_pointers() {
+    let allowed = HelperSet::from_ids([0x52, 0x10, 5]);
+    let mut h = Recorder { calls: alloc::vec![] };
+    let src = "mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\ncall 0x10\nexit";
+    assert_eq!(run_with(src, &mut [], &mut h, allowed).unwrap(), 2);
+    assert_eq!(h.calls, [(0x10, [1, 2, 3, 4, 5])]);
+
+    let src = "stw [%r10-4], 0x6968\nmov %r1, %r10\nadd %r1, -4\ncall strlen\nexit";
+    assert_eq!(run_with(src, &mut [], &mut h, allowed).unwrap(), 2);
+    // A pointer outside the program's memory is the helper's typed error.
+    let e = run_with("mov %r1, 16\ncall strlen\nexit", &mut [], &mut h, allowed).unwrap_err();
+    assert!(matches!(e.kind, VmErrorKind::Helper { id: 0x52, error: HelperError::Memory(_) }));
+    // unwind(0) ends the program with r0 = 0.
+    assert_eq!(run_with("mov %r1, 0\ncall 5\nmov %r0, 9\nexit", &mut [], &mut h, allowed).unwrap(), 0);
+}
+
+#[test]
+fn callx_checks_the_allow_list_at_run_time() {
+    let allowed = HelperSet::from_ids([0x10]);
+    let mut h = Recorder { calls: alloc::vec![] };
+    assert_eq!(run_with("mov %r1, 4\nmov %r2, 0x10\ncall %r2\nexit", &mut [], &mut h, allowed).unwrap(), 5);
+    let e = run_with("mov %r2, 0x11\ncall %r2\nexit", &mut [], &mut h, allowed).unwrap_err();
+    assert_eq!(e.kind, VmErrorKind::HelperNotAllowed(0x11));
+}

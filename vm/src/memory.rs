@@ -1,0 +1,216 @@
+//! Memory isolation: the regions a program may touch, with their permissions.
+//!
+//! Addresses a program sees are the real addresses of the buffers it was given (as in
+//! rbpf and uBPF), so pointers passed to helpers and used by a JIT mean the same thing.
+//! Every access is resolved to a region and an offset, then performed through the
+//! region's slice: the interpreter needs no unsafe code, and an access that is not
+//! entirely inside one region with the right permission is a [`MemFault`].
+use alloc::vec::Vec;
+
+/// What a region holds; reported in errors and used by helpers to find buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    Stack,
+    Input,
+    Data,
+    Rodata,
+    /// A region a helper granted (e.g. a CoAP packet buffer).
+    Helper,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// An access outside the program's regions, or a write to a read-only one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{access:?} of {len} bytes at {addr:#x} is outside the program's memory")]
+pub struct MemFault {
+    pub addr: u64,
+    pub len: u64,
+    pub access: Access,
+}
+
+enum Bytes<'a> {
+    ReadOnly(&'a [u8]),
+    ReadWrite(&'a mut [u8]),
+}
+
+/// One contiguous buffer the program may access.
+pub struct Region<'a> {
+    kind: RegionKind,
+    base: u64,
+    bytes: Bytes<'a>,
+}
+
+impl<'a> Region<'a> {
+    pub fn read_only(kind: RegionKind, bytes: &'a [u8]) -> Self {
+        Self { kind, base: bytes.as_ptr() as usize as u64, bytes: Bytes::ReadOnly(bytes) }
+    }
+
+    pub fn read_write(kind: RegionKind, bytes: &'a mut [u8]) -> Self {
+        Self { kind, base: bytes.as_ptr() as usize as u64, bytes: Bytes::ReadWrite(bytes) }
+    }
+
+    pub fn kind(&self) -> RegionKind {
+        self.kind
+    }
+
+    /// The address the program sees for the region's first byte.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.bytes {
+            Bytes::ReadOnly(b) => b.len(),
+            Bytes::ReadWrite(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_writable(&self) -> bool {
+        matches!(self.bytes, Bytes::ReadWrite(_))
+    }
+
+    /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
+    fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
+        let off = addr.wrapping_sub(self.base);
+        let size = self.len() as u64;
+        (off < size && len <= size - off).then_some(off as usize)
+    }
+}
+
+/// The regions of one program run. The first region is searched first, so put the
+/// most used one (the stack) there.
+#[derive(Default)]
+pub struct Memory<'a> {
+    regions: Vec<Region<'a>>,
+}
+
+impl<'a> Memory<'a> {
+    pub fn new() -> Self {
+        Self { regions: Vec::new() }
+    }
+
+    pub fn add(&mut self, region: Region<'a>) {
+        self.regions.push(region);
+    }
+
+    pub fn with(mut self, region: Region<'a>) -> Self {
+        self.add(region);
+        self
+    }
+
+    pub fn regions(&self) -> &[Region<'a>] {
+        &self.regions
+    }
+
+    /// The first region of a kind (e.g. the stack, `.data`).
+    pub fn region(&self, kind: RegionKind) -> Option<&Region<'a>> {
+        self.regions.iter().find(|r| r.kind == kind)
+    }
+
+    fn find(&self, addr: u64, len: u64, access: Access) -> Result<(usize, usize), MemFault> {
+        for (i, r) in self.regions.iter().enumerate() {
+            if let Some(off) = r.offset_of(addr, len) {
+                if access == Access::Write && !r.is_writable() {
+                    break;
+                }
+                return Ok((i, off));
+            }
+        }
+        Err(MemFault { addr, len, access })
+    }
+
+    /// Borrows `len` bytes at `addr` for reading.
+    pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], MemFault> {
+        let (i, off) = self.find(addr, len, Access::Read)?;
+        let bytes = match &self.regions[i].bytes {
+            Bytes::ReadOnly(b) => &b[..],
+            Bytes::ReadWrite(b) => &b[..],
+        };
+        Ok(&bytes[off..off + len as usize])
+    }
+
+    /// Borrows `len` bytes at `addr` for writing.
+    pub fn slice_mut(&mut self, addr: u64, len: u64) -> Result<&mut [u8], MemFault> {
+        let (i, off) = self.find(addr, len, Access::Write)?;
+        match &mut self.regions[i].bytes {
+            Bytes::ReadWrite(b) => Ok(&mut b[off..off + len as usize]),
+            // `find` only returns writable regions for writes.
+            Bytes::ReadOnly(_) => Err(MemFault { addr, len, access: Access::Write }),
+        }
+    }
+
+    /// Loads a little-endian value of 1, 2, 4 or 8 bytes, zero-extended.
+    pub fn load(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
+        let bytes = self.slice(addr, size as u64)?;
+        let mut buf = [0u8; 8];
+        buf[..size].copy_from_slice(bytes);
+        Ok(u64::from_le_bytes(buf))
+    }
+
+    /// Stores the low `size` bytes of `value`, little-endian.
+    pub fn store(&mut self, addr: u64, size: usize, value: u64) -> Result<(), MemFault> {
+        let bytes = self.slice_mut(addr, size as u64)?;
+        bytes.copy_from_slice(&value.to_le_bytes()[..size]);
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
+    pub fn c_str(&self, addr: u64, max: usize) -> Result<&[u8], MemFault> {
+        let (i, off) = self.find(addr, 1, Access::Read)?;
+        let bytes = match &self.regions[i].bytes {
+            Bytes::ReadOnly(b) => &b[off..],
+            Bytes::ReadWrite(b) => &b[off..],
+        };
+        let window = &bytes[..bytes.len().min(max)];
+        match window.iter().position(|&b| b == 0) {
+            Some(n) => Ok(&window[..n]),
+            None => Err(MemFault { addr, len: window.len() as u64 + 1, access: Access::Read }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_inside_regions_work_and_outside_fault() {
+        let mut stack = [0u8; 16];
+        let rodata = [1u8, 2, 3, 4];
+        let mut mem = Memory::new()
+            .with(Region::read_write(RegionKind::Stack, &mut stack))
+            .with(Region::read_only(RegionKind::Rodata, &rodata));
+        let s = mem.region(RegionKind::Stack).unwrap().base();
+        let r = mem.region(RegionKind::Rodata).unwrap().base();
+        mem.store(s + 8, 8, 0x1122334455667788).unwrap();
+        assert_eq!(mem.load(s + 8, 8).unwrap(), 0x1122334455667788);
+        assert_eq!(mem.load(s + 12, 2).unwrap(), 0x3344);
+        assert_eq!(mem.load(r, 4).unwrap(), 0x04030201);
+        // Straddling the end.
+        assert!(mem.load(s + 12, 8).is_err());
+        assert!(mem.load(r + 3, 2).is_err());
+        // Before the start (wrapping subtraction must not wrap into range).
+        assert!(mem.load(s.wrapping_sub(1), 1).is_err());
+        assert!(mem.load(u64::MAX, 8).is_err());
+        // Writes to read-only memory fault with the access kind.
+        assert_eq!(mem.store(r, 1, 0), Err(MemFault { addr: r, len: 1, access: Access::Write }));
+    }
+
+    #[test]
+    fn c_str_stops_at_nul_and_faults_without_one() {
+        let text = *b"hi\0xx";
+        let mem = Memory::new().with(Region::read_only(RegionKind::Rodata, &text));
+        let base = mem.regions()[0].base();
+        assert_eq!(mem.c_str(base, 64).unwrap(), b"hi");
+        assert!(mem.c_str(base + 3, 64).is_err());
+    }
+}
