@@ -1,0 +1,32 @@
+//! Where nodes run. Every backend boots a node, tells its CoAP address and console
+//! log, detects a crash, and stops it; dropping a node stops it too.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub mod qemu;
+
+/// A running node.
+pub trait Node {
+    fn name(&self) -> &str;
+    /// The address its CoAP server is reachable at from the host.
+    fn coap_addr(&self) -> SocketAddr;
+    fn console_log(&self) -> &Path;
+    /// `Some(reason)` once the node has crashed (its process exited, or its console
+    /// reported a panic).
+    fn crashed(&mut self) -> Option<String>;
+    /// Stops the node and waits until it is gone.
+    fn stop(&mut self);
+}
+
+/// What a backend needs to boot a node.
+pub struct BootSpec<'a> {
+    pub name: &'a str,
+    pub firmware: &'a Path,
+    pub run_dir: &'a Path,
+}
+
+impl BootSpec<'_> {
+    pub fn console_path(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.console.log", self.name))
+    }
+}

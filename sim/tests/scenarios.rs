@@ -1,0 +1,136 @@
+//! End-to-end: sim boots firmware in QEMU, checks it, and never leaves an emulator
+//! behind, whether the run passes, fails a check, or is interrupted.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// PIDs of QEMU processes whose command line mentions `marker` (our run folder).
+fn qemu_pids_mentioning(marker: &Path) -> Vec<u32> {
+    let marker = marker.to_string_lossy().into_owned();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains("qemu-system-arm") && cmdline.contains(&marker) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Kills leftovers so that a failing assertion does not leak emulators either.
+struct NoQemuLeft<'a>(&'a Path);
+
+impl Drop for NoQemuLeft<'_> {
+    fn drop(&mut self) {
+        for pid in qemu_pids_mentioning(self.0) {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    }
+}
+
+fn only_run_dir(root: &Path, scenario: &str) -> PathBuf {
+    let dirs: Vec<_> = std::fs::read_dir(root.join(scenario)).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+fn results_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn hello_boots_a_node_checks_info_and_leaves_no_qemu() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let out = sim().args(["scenario", "hello"]).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+
+    let dir = only_run_dir(tmp.path(), "hello");
+    let r = results_json(&dir);
+    assert_eq!(r["passed"], true);
+    assert_eq!(r["steps"][0]["answer"]["board"], "mps2-an386");
+    assert_eq!(r["provenance"]["firmware_sha256"].as_str().unwrap().len(), 64);
+    assert!(r["provenance"]["qemu_version"].as_str().unwrap().contains("QEMU"));
+    assert!(r["nodes"][0]["boot_to_ready_ms"].as_u64().is_some());
+    let console = std::fs::read_to_string(dir.join("node0.console.log")).unwrap();
+    assert!(console.contains("coap: listening on udp port 5683"), "{console}");
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn a_failed_check_is_reported_and_still_stops_the_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("wrong-board.yaml");
+    std::fs::write(&scenario, "name: wrong-board\nnodes:\n  - name: n\nsteps:\n  - info: {node: n, expect: {board: stm32f4}}\n").unwrap();
+    let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("board is `mps2-an386`, expected `stm32f4`"), "{stdout}");
+    let r = results_json(&only_run_dir(tmp.path(), "wrong-board"));
+    assert_eq!(r["passed"], false);
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn an_interrupted_run_stops_every_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("slow.yaml");
+    std::fs::write(&scenario, "name: slow\nnodes:\n  - name: n\nsteps:\n  - wait: {seconds: 120}\n").unwrap();
+    let mut child = sim()
+        .arg("scenario")
+        .arg(&scenario)
+        .arg("--results")
+        .arg(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the node is up (its console says so), then interrupt sim.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let up = std::fs::read_dir(tmp.path().join("slow"))
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| std::fs::read_to_string(e.ok()?.path().join("n.console.log")).ok())
+            .is_some_and(|log| log.contains("coap: listening"));
+        if up {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node never came up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(qemu_pids_mentioning(tmp.path()).len(), 1);
+    Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn validate_reports_schema_errors_with_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(&bad, "name: bad\nnodes:\n  - name: n\n    flavour: vanilla\n").unwrap();
+    let out = sim().arg("validate").arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.yaml:4:5"), "{stderr}");
+    assert!(stderr.contains("flavour"), "{stderr}");
+
+    let out = sim().args(["validate", "hello"]).current_dir(repo()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
