@@ -39,7 +39,9 @@ pub fn init() -> Resources {
     // SAFETY: the LAN9118 is driven by this one instance; its IRQ calls on_interrupt.
     let nic = match unsafe { Lan9118::new(LAN9118_BASE) } {
         Ok(nic) => nic,
-        Err(e) => panic!("LAN9118 init failed: {e:?}"),
+        Err(lan9118::InitError::NotFound { byte_test }) => {
+            panic!("no LAN9118 at {LAN9118_BASE:#x}: BYTE_TEST reads {byte_test:#010x}")
+        }
     };
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Irq(LAN9118_IRQ)) };
