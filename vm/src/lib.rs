@@ -23,6 +23,7 @@ extern crate alloc;
 pub mod asm;
 pub mod disasm;
 pub mod helpers;
+pub mod image;
 pub mod insn;
 pub mod interp;
 pub mod memory;
