@@ -14,7 +14,8 @@ use embassy_net::Stack;
 
 use crate::println;
 
-const MAX_DATAGRAM: usize = 1280;
+/// The largest UDP payload over a 1500-byte Ethernet MTU (IPv4).
+const MAX_DATAGRAM: usize = 1472;
 
 #[embassy_executor::task]
 pub async fn task(stack: Stack<'static>) -> ! {
@@ -64,7 +65,7 @@ fn handle_datagram(bytes: &[u8]) -> Option<Vec<u8>> {
         _ => return None,
     };
     let path = path_of(&request);
-    let (code, body) = route(method, &path);
+    let (code, body) = route(method, &path, &request.payload);
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
         reply.set_content_format(format);
@@ -88,21 +89,44 @@ fn path_of(packet: &Packet) -> Vec<u8> {
 
 type Body = Option<(ContentFormat, Vec<u8>)>;
 
-fn route(method: RequestType, path: &[u8]) -> (ResponseType, Body) {
+fn cbor(value: &impl minicbor::Encode<()>) -> Body {
+    Some((ContentFormat::ApplicationCBOR, proto::encode(value)))
+}
+
+fn text(s: &str) -> Body {
+    Some((ContentFormat::TextPlain, s.as_bytes().to_vec()))
+}
+
+fn route(method: RequestType, path: &[u8], payload: &[u8]) -> (ResponseType, Body) {
+    let _ = payload;
     match (method, path) {
+        #[cfg(feature = "unsigned-run")]
+        (RequestType::Post, p) if p == proto::paths::RUN.as_bytes() => match proto::decode::<proto::RunRequest>(payload) {
+            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req))),
+            Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
+        },
         (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {
-            (ResponseType::Content, Some((ContentFormat::ApplicationCBOR, proto::encode(&info()))))
+            (ResponseType::Content, cbor(&info()))
         }
         (_, p) if p == proto::paths::INFO.as_bytes() => (ResponseType::MethodNotAllowed, None),
         _ => (ResponseType::NotFound, None),
     }
 }
 
+const FEATURES: &[&str] = &[
+    "coap",
+    "ipv4",
+    "ipv6",
+    "interp",
+    #[cfg(feature = "unsigned-run")]
+    "unsigned-run",
+];
+
 fn info() -> proto::Info {
     proto::Info {
         board: crate::board::NAME.to_string(),
         build_id: crate::BUILD_ID.to_string(),
-        features: ["coap", "ipv4", "ipv6"].iter().map(|s| s.to_string()).collect(),
+        features: FEATURES.iter().map(|s| s.to_string()).collect(),
         slots: 0,
         version: env!("CARGO_PKG_VERSION").to_string(),
     }

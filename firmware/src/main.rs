@@ -14,7 +14,9 @@ mod console;
 mod drivers;
 mod executor;
 mod heap;
+mod markers;
 mod net;
+mod runtime;
 mod time_driver;
 
 use embassy_executor::Spawner;

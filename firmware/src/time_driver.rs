@@ -54,7 +54,6 @@ fn ticks() -> u64 {
 
 /// SysTick counts since boot at the full core clock: ticks × (reload + 1) plus the
 /// part of the current tick already counted down. Used for cost measurement.
-#[allow(dead_code)]
 pub fn core_clock_counts() -> u64 {
     let reload = RELOAD.load(Ordering::Relaxed) as u64;
     critical_section::with(|_| {

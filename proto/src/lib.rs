@@ -11,9 +11,11 @@
 
 extern crate alloc;
 
+pub mod exec;
 pub mod info;
 pub mod paths;
 
+pub use exec::{Costs, Engine, Failure, FailureKind, RunRequest, RunResponse};
 pub use info::Info;
 
 /// The CoAP content-format number for `application/cbor` (RFC 7049 / RFC 8949).

@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod backend;
-mod firmware;
 mod provenance;
 mod run;
 mod scenario;
@@ -35,8 +34,7 @@ enum Command {
 
 /// The repository root: this crate's parent folder.
 fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::canonicalize(&root).unwrap_or(root)
+    tools::firmware::repo_root()
 }
 
 fn main() -> ExitCode {

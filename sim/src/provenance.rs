@@ -5,8 +5,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use crate::backend::qemu;
-use crate::firmware;
+use tools::{firmware, qemu};
 
 #[derive(Debug, Serialize)]
 pub struct Provenance {

@@ -8,7 +8,8 @@ use tools::coap_client::{CoapClient, Retransmit};
 
 use crate::backend::{qemu, BootSpec, Node};
 use crate::scenario::{Action, InfoStep, NodeSpec, Scenario, Target};
-use crate::{firmware, provenance};
+use crate::provenance;
+use tools::firmware::{self, Variant};
 
 #[derive(Debug, Serialize)]
 pub struct Results {
@@ -59,7 +60,7 @@ impl Runner {
         std::fs::create_dir_all(&run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
         tracing::info!(dir = %run_dir.display(), "run folder");
 
-        let fw = firmware::build(&self.repo)?;
+        let fw = firmware::build(&self.repo, Variant::Default)?;
         let provenance = provenance::collect(&self.repo, &fw, scenario_path)?;
 
         let mut nodes: Vec<(NodeSpec, Box<dyn Node>)> = Vec::new();

@@ -168,6 +168,33 @@ pub fn run_interp(case: &TestCase) -> Outcome {
     }
 }
 
+/// Runs a case on a device through `POST /run` (testbed firmware).
+pub async fn run_on_device(client: &mut crate::coap_client::CoapClient, case: &TestCase, engine: proto::Engine) -> Outcome {
+    let image = match case.bytecode() {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(e),
+    };
+    let req = proto::RunRequest {
+        layout: 0,
+        image,
+        input: case.mem.clone(),
+        helpers: vec![UNWIND_HELPER as u8],
+        budget: TEST_BUDGET,
+        engine,
+    };
+    let payload = proto::encode(&req);
+    let answer = match client.request(coap_lite::RequestType::Post, proto::paths::RUN, &payload).await {
+        Ok(a) => a,
+        Err(e) => return Outcome::Failed(format!("device: {e}")),
+    };
+    match proto::decode::<proto::RunResponse>(&answer) {
+        Ok(proto::RunResponse { result: Some(r0), .. }) => Outcome::Returned(r0),
+        Ok(proto::RunResponse { failure: Some(f), .. }) => Outcome::Failed(format!("device: {:?}: {}", f.kind, f.message)),
+        Ok(_) => Outcome::Failed("device answered neither a result nor a failure".into()),
+        Err(e) => Outcome::Failed(format!("malformed answer from the device: {e}")),
+    }
+}
+
 /// The `.data` files of a suite directory, sorted by name.
 pub fn list_cases(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?

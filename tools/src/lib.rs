@@ -1,4 +1,6 @@
 //! Host-side library behind the `mbpf` CLI, shared with `sim`: a CoAP client for the
-//! device API and the conformance-suite runner.
+//! device API, the conformance-suite runner, firmware builds and QEMU nodes.
 pub mod coap_client;
 pub mod conformance;
+pub mod firmware;
+pub mod qemu;

@@ -22,6 +22,8 @@ enum Command {
     Conformance(cmd::conformance::Cmd),
     /// Ask a device what it is (GET /info).
     Info(cmd::info::Cmd),
+    /// Run a program once on a testbed device (booted in QEMU unless --device is given).
+    Run(cmd::run::Cmd),
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,6 +34,7 @@ fn main() -> std::process::ExitCode {
         Command::Verify(c) => c.run(),
         Command::Conformance(c) => c.run(),
         Command::Info(c) => c.run(),
+        Command::Run(c) => c.run(),
     };
     match result {
         Ok(code) => code,

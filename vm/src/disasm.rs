@@ -63,7 +63,7 @@ fn rel(off: i64) -> String {
 
 /// Disassembles one instruction; `next` is the following slot (for lddw).
 pub fn disassemble_insn(i: &Insn, next: Option<&Insn>) -> String {
-    let (d, s) = (i.dst, i.src);
+    let (d, s) = (i.dst(), i.src());
     let x = i.opc & SRC_X != 0;
     let op = i.opc & OP_MASK;
     let unknown = || format!(".insn {:#04x}, {}, {}, {}, {:#x}", i.opc, d, s, i.off, i.imm);

@@ -1,38 +1,61 @@
 //! One eBPF instruction slot: `{opcode, dst:4, src:4, off:i16, imm:i32}`, 8 bytes,
 //! little-endian (RFC 9669 §3.1).
 
-/// A decoded instruction slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A decoded instruction slot, laid out as on the wire (8 bytes, registers packed in
+/// one byte) so that the interpreter fetches it with a single 64-bit load.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[repr(C, align(8))]
 pub struct Insn {
     pub opc: u8,
-    pub dst: u8,
-    pub src: u8,
+    /// dst in the low nibble, src in the high one.
+    regs: u8,
     pub off: i16,
     pub imm: i32,
+}
+
+impl core::fmt::Debug for Insn {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Insn {{ opc: {:#04x}, dst: {}, src: {}, off: {}, imm: {:#x} }}", self.opc, self.dst(), self.src(), self.off, self.imm)
+    }
 }
 
 impl Insn {
     pub const SIZE: usize = 8;
 
+    /// A slot; register numbers above 15 are truncated to their low four bits.
     pub const fn new(opc: u8, dst: u8, src: u8, off: i16, imm: i32) -> Self {
-        Self { opc, dst, src, off, imm }
+        Self { opc, regs: (dst & 0x0f) | (src << 4), off, imm }
+    }
+
+    /// The destination register field.
+    #[inline(always)]
+    pub const fn dst(&self) -> u8 {
+        self.regs & 0x0f
+    }
+
+    /// The source register field.
+    #[inline(always)]
+    pub const fn src(&self) -> u8 {
+        self.regs >> 4
+    }
+
+    pub fn set_dst(&mut self, dst: u8) {
+        self.regs = (self.regs & 0xf0) | (dst & 0x0f);
+    }
+
+    pub fn set_src(&mut self, src: u8) {
+        self.regs = (self.regs & 0x0f) | (src << 4);
     }
 
     /// Decodes one slot from exactly 8 bytes.
     pub fn decode(b: [u8; 8]) -> Self {
-        Self {
-            opc: b[0],
-            dst: b[1] & 0x0f,
-            src: b[1] >> 4,
-            off: i16::from_le_bytes([b[2], b[3]]),
-            imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-        }
+        Self { opc: b[0], regs: b[1], off: i16::from_le_bytes([b[2], b[3]]), imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]) }
     }
 
     pub fn encode(&self) -> [u8; 8] {
         let off = self.off.to_le_bytes();
         let imm = self.imm.to_le_bytes();
-        [self.opc, (self.dst & 0x0f) | (self.src << 4), off[0], off[1], imm[0], imm[1], imm[2], imm[3]]
+        [self.opc, self.regs, off[0], off[1], imm[0], imm[1], imm[2], imm[3]]
     }
 
     pub fn class(&self) -> u8 {

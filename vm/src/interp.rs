@@ -64,7 +64,9 @@ pub struct Vm<'p, 'm, 'h> {
     memory: Memory<'m>,
     helpers: &'h mut dyn Helpers,
     allowed: HelperSet,
-    regs: [u64; 11],
+    /// r0-r10, padded to 16 so that any 4-bit register field indexes it without a
+    /// bounds check (the verifier rejects r11-r15; an unverified program cannot panic).
+    regs: [u64; 16],
     pc: usize,
     frames: Vec<Frame>,
     stack_top: u64,
@@ -92,7 +94,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
         let stack_top = stack.map(|(b, l)| b + l.min(STACK_FRAME_SIZE as u64)).unwrap_or(0);
         let (data_base, rodata_base) = (base_of(RegionKind::Data), base_of(RegionKind::Rodata));
-        let mut regs = [0u64; 11];
+        let mut regs = [0u64; 16];
         regs[1] = input;
         regs[2] = input_len;
         regs[10] = stack_top;
@@ -126,7 +128,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     }
 
     pub fn reg(&self, reg: usize) -> u64 {
-        self.regs.get(reg).copied().unwrap_or(0)
+        if reg <= 10 { self.regs[reg] } else { 0 }
     }
 
     /// Instructions executed so far.
@@ -162,227 +164,268 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         if self.done {
             return Err(VmError { pc: self.pc, kind: VmErrorKind::Finished });
         }
-        let mut slice_left = slice;
-        loop {
-            if slice_left == 0 {
-                return Ok(RunStatus::Yielded);
+        let limit = usize::try_from(slice.min(self.budget_left)).unwrap_or(usize::MAX);
+        let (stop, steps) = self.interpret(limit);
+        self.executed += steps as u64;
+        self.budget_left -= steps as u64;
+        match stop {
+            Stop::Exit(r0) => {
+                self.done = true;
+                Ok(RunStatus::Exited(r0))
             }
-            if self.budget_left == 0 {
-                return Err(self.fault(self.pc, VmErrorKind::BudgetExhausted));
-            }
-            slice_left -= 1;
-            self.budget_left -= 1;
-            self.executed += 1;
-            let pc = self.pc;
-            let Some(&insn) = self.insns.get(pc) else {
-                return Err(self.fault(pc, VmErrorKind::InvalidInstruction(0)));
-            };
-            self.pc = pc + 1;
-            match self.step(pc, insn) {
-                Ok(None) => {}
-                Ok(Some(r0)) => {
-                    self.done = true;
-                    return Ok(RunStatus::Exited(r0));
-                }
-                Err(kind) => return Err(self.fault(pc, kind)),
-            }
+            Stop::Fault(pc, kind) => Err(self.fault(pc, kind)),
+            Stop::Limit if self.budget_left == 0 => Err(self.fault(self.pc, VmErrorKind::BudgetExhausted)),
+            Stop::Limit => Ok(RunStatus::Yielded),
         }
     }
 
-    /// Executes one instruction; `Some(r0)` when the program exits.
-    #[inline(always)]
-    fn step(&mut self, pc: usize, i: Insn) -> Result<Option<u64>, VmErrorKind> {
-        let dst = i.dst as usize & 0x0f;
-        let src = i.src as usize & 0x0f;
-        if dst > 10 || src > 10 {
-            return Err(VmErrorKind::InvalidInstruction(i.opc));
-        }
-        let imm64 = i.imm as i64 as u64;
-        let imm32 = i.imm as u32;
-        match i.class() {
-            CLS_ALU64 => {
-                let s = if i.opc & SRC_X != 0 { self.regs[src] } else { imm64 };
-                let d = self.regs[dst];
-                self.regs[dst] = alu64(i.opc & OP_MASK, i.off, d, s, i.imm)?;
+    /// The interpreter loop: at most `limit` instructions; returns why it stopped and
+    /// how many instructions ran. One flat `match` on the opcode (a single jump
+    /// table); pc and the step count live in registers; the VM's fields are borrowed
+    /// apart so memory, registers and helpers can be used side by side.
+    fn interpret(&mut self, limit: usize) -> (Stop, usize) {
+        let Vm { insns, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, data_base, rodata_base, .. } = self;
+        let insns: &[Insn] = insns;
+        let mut pc = *saved_pc;
+        let mut remaining = limit;
+        let stop = loop {
+            if remaining == 0 {
+                break Stop::Limit;
             }
-            CLS_ALU => {
-                let s = if i.opc & SRC_X != 0 { self.regs[src] as u32 } else { imm32 };
-                let d = self.regs[dst];
-                self.regs[dst] = alu32(i.opc, i.off, d, s, i.imm)?;
-            }
-            CLS_JMP | CLS_JMP32 => return self.jump(pc, i, dst, src),
-            CLS_LDX => {
-                let addr = self.regs[src].wrapping_add(i.off as i64 as u64);
-                let size = size_of(i.opc);
-                let v = self.memory.load(addr, size)?;
-                self.regs[dst] = if i.opc & MODE_MASK == MODE_MEMSX { sign_extend(v, size) } else { v };
-            }
-            CLS_ST => {
-                let addr = self.regs[dst].wrapping_add(i.off as i64 as u64);
-                self.memory.store(addr, size_of(i.opc), imm64)?;
-            }
-            CLS_STX => {
-                let addr = self.regs[dst].wrapping_add(i.off as i64 as u64);
-                let size = size_of(i.opc);
-                if i.opc & MODE_MASK == MODE_ATOMIC {
-                    self.atomic(addr, size, i.imm, src)?;
-                } else {
-                    self.memory.store(addr, size, self.regs[src])?;
-                }
-            }
-            CLS_LD => {
-                let hi = self.insns.get(pc + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
-                self.regs[dst] = match i.opc {
-                    LDDW => imm32 as u64 | (hi << 32),
-                    LDDWD => self.data_base.wrapping_add(imm32 as u64),
-                    LDDWR => self.rodata_base.wrapping_add(imm32 as u64),
-                    _ => return Err(VmErrorKind::InvalidInstruction(i.opc)),
+            remaining -= 1;
+            let cur = pc;
+            let Some(&i) = insns.get(cur) else { break Stop::Fault(cur, VmErrorKind::InvalidInstruction(0)) };
+            pc = cur + 1;
+            let dst = i.dst() as usize;
+            let src = i.src() as usize;
+            let imm64 = i.imm as i64 as u64;
+            let imm32 = i.imm as u32;
+            let off64 = i.off as i64 as u64;
+            macro_rules! tri {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(e) => break Stop::Fault(cur, e.into()),
+                    }
                 };
-                self.pc = pc + 2;
             }
-            _ => return Err(VmErrorKind::InvalidInstruction(i.opc)),
-        }
-        Ok(None)
-    }
-
-    #[inline(always)]
-    fn jump(&mut self, pc: usize, i: Insn, dst: usize, src: usize) -> Result<Option<u64>, VmErrorKind> {
-        let op = i.opc & OP_MASK;
-        let is32 = i.class() == CLS_JMP32;
-        let target = |off: i64| (pc as i64 + 1 + off) as usize;
-        match op {
-            JA => {
-                self.pc = if is32 { target(i.imm as i64) } else { target(i.off as i64) };
-                return Ok(None);
+            match i.opc {
+                ADD64_IMM => regs[dst] = tri!(alu64(OP_ADD, i.off, regs[dst], imm64, i.imm)),
+                ADD64_REG => regs[dst] = tri!(alu64(OP_ADD, i.off, regs[dst], regs[src], i.imm)),
+                ADD32_IMM => regs[dst] = tri!(alu32(ADD32_IMM, i.off, regs[dst], imm32, i.imm)),
+                ADD32_REG => regs[dst] = tri!(alu32(ADD32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                SUB64_IMM => regs[dst] = tri!(alu64(OP_SUB, i.off, regs[dst], imm64, i.imm)),
+                SUB64_REG => regs[dst] = tri!(alu64(OP_SUB, i.off, regs[dst], regs[src], i.imm)),
+                SUB32_IMM => regs[dst] = tri!(alu32(SUB32_IMM, i.off, regs[dst], imm32, i.imm)),
+                SUB32_REG => regs[dst] = tri!(alu32(SUB32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                MUL64_IMM => regs[dst] = tri!(alu64(OP_MUL, i.off, regs[dst], imm64, i.imm)),
+                MUL64_REG => regs[dst] = tri!(alu64(OP_MUL, i.off, regs[dst], regs[src], i.imm)),
+                MUL32_IMM => regs[dst] = tri!(alu32(MUL32_IMM, i.off, regs[dst], imm32, i.imm)),
+                MUL32_REG => regs[dst] = tri!(alu32(MUL32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                DIV64_IMM => regs[dst] = tri!(alu64(OP_DIV, i.off, regs[dst], imm64, i.imm)),
+                DIV64_REG => regs[dst] = tri!(alu64(OP_DIV, i.off, regs[dst], regs[src], i.imm)),
+                DIV32_IMM => regs[dst] = tri!(alu32(DIV32_IMM, i.off, regs[dst], imm32, i.imm)),
+                DIV32_REG => regs[dst] = tri!(alu32(DIV32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                OR64_IMM => regs[dst] = tri!(alu64(OP_OR, i.off, regs[dst], imm64, i.imm)),
+                OR64_REG => regs[dst] = tri!(alu64(OP_OR, i.off, regs[dst], regs[src], i.imm)),
+                OR32_IMM => regs[dst] = tri!(alu32(OR32_IMM, i.off, regs[dst], imm32, i.imm)),
+                OR32_REG => regs[dst] = tri!(alu32(OR32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                AND64_IMM => regs[dst] = tri!(alu64(OP_AND, i.off, regs[dst], imm64, i.imm)),
+                AND64_REG => regs[dst] = tri!(alu64(OP_AND, i.off, regs[dst], regs[src], i.imm)),
+                AND32_IMM => regs[dst] = tri!(alu32(AND32_IMM, i.off, regs[dst], imm32, i.imm)),
+                AND32_REG => regs[dst] = tri!(alu32(AND32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                LSH64_IMM => regs[dst] = tri!(alu64(OP_LSH, i.off, regs[dst], imm64, i.imm)),
+                LSH64_REG => regs[dst] = tri!(alu64(OP_LSH, i.off, regs[dst], regs[src], i.imm)),
+                LSH32_IMM => regs[dst] = tri!(alu32(LSH32_IMM, i.off, regs[dst], imm32, i.imm)),
+                LSH32_REG => regs[dst] = tri!(alu32(LSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                RSH64_IMM => regs[dst] = tri!(alu64(OP_RSH, i.off, regs[dst], imm64, i.imm)),
+                RSH64_REG => regs[dst] = tri!(alu64(OP_RSH, i.off, regs[dst], regs[src], i.imm)),
+                RSH32_IMM => regs[dst] = tri!(alu32(RSH32_IMM, i.off, regs[dst], imm32, i.imm)),
+                RSH32_REG => regs[dst] = tri!(alu32(RSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                MOD64_IMM => regs[dst] = tri!(alu64(OP_MOD, i.off, regs[dst], imm64, i.imm)),
+                MOD64_REG => regs[dst] = tri!(alu64(OP_MOD, i.off, regs[dst], regs[src], i.imm)),
+                MOD32_IMM => regs[dst] = tri!(alu32(MOD32_IMM, i.off, regs[dst], imm32, i.imm)),
+                MOD32_REG => regs[dst] = tri!(alu32(MOD32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                XOR64_IMM => regs[dst] = tri!(alu64(OP_XOR, i.off, regs[dst], imm64, i.imm)),
+                XOR64_REG => regs[dst] = tri!(alu64(OP_XOR, i.off, regs[dst], regs[src], i.imm)),
+                XOR32_IMM => regs[dst] = tri!(alu32(XOR32_IMM, i.off, regs[dst], imm32, i.imm)),
+                XOR32_REG => regs[dst] = tri!(alu32(XOR32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                MOV64_IMM => regs[dst] = tri!(alu64(OP_MOV, i.off, regs[dst], imm64, i.imm)),
+                MOV64_REG => regs[dst] = tri!(alu64(OP_MOV, i.off, regs[dst], regs[src], i.imm)),
+                MOV32_IMM => regs[dst] = tri!(alu32(MOV32_IMM, i.off, regs[dst], imm32, i.imm)),
+                MOV32_REG => regs[dst] = tri!(alu32(MOV32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                ARSH64_IMM => regs[dst] = tri!(alu64(OP_ARSH, i.off, regs[dst], imm64, i.imm)),
+                ARSH64_REG => regs[dst] = tri!(alu64(OP_ARSH, i.off, regs[dst], regs[src], i.imm)),
+                ARSH32_IMM => regs[dst] = tri!(alu32(ARSH32_IMM, i.off, regs[dst], imm32, i.imm)),
+                ARSH32_REG => regs[dst] = tri!(alu32(ARSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
+                NEG64 => regs[dst] = regs[dst].wrapping_neg(),
+                NEG32 => regs[dst] = (regs[dst] as u32).wrapping_neg() as u64,
+                LE | BE => regs[dst] = tri!(alu32(i.opc, 0, regs[dst], 0, i.imm)),
+                BSWAP => regs[dst] = tri!(alu64(OP_END, 0, regs[dst], 0, i.imm)),
+                JEQ_IMM => if (regs[dst]) == (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JEQ_REG => if (regs[dst]) == (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JEQ32_IMM => if (regs[dst] as u32) == (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JEQ32_REG => if (regs[dst] as u32) == (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGT_IMM => if (regs[dst]) > (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGT_REG => if (regs[dst]) > (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGT32_IMM => if (regs[dst] as u32) > (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGT32_REG => if (regs[dst] as u32) > (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGE_IMM => if (regs[dst]) >= (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGE_REG => if (regs[dst]) >= (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGE32_IMM => if (regs[dst] as u32) >= (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JGE32_REG => if (regs[dst] as u32) >= (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSET_IMM => if regs[dst] & imm64 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSET_REG => if regs[dst] & regs[src] != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSET32_IMM => if regs[dst] as u32 & imm32 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSET32_REG => if regs[dst] as u32 & regs[src] as u32 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
+                JNE_IMM => if (regs[dst]) != (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JNE_REG => if (regs[dst]) != (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JNE32_IMM => if (regs[dst] as u32) != (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JNE32_REG => if (regs[dst] as u32) != (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLT_IMM => if (regs[dst]) < (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLT_REG => if (regs[dst]) < (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLT32_IMM => if (regs[dst] as u32) < (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLT32_REG => if (regs[dst] as u32) < (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLE_IMM => if (regs[dst]) <= (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLE_REG => if (regs[dst]) <= (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLE32_IMM => if (regs[dst] as u32) <= (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JLE32_REG => if (regs[dst] as u32) <= (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGT_IMM => if (regs[dst] as i64) > (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGT_REG => if (regs[dst] as i64) > (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGT32_IMM => if (regs[dst] as i32) > (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGT32_REG => if (regs[dst] as i32) > (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGE_IMM => if (regs[dst] as i64) >= (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGE_REG => if (regs[dst] as i64) >= (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGE32_IMM => if (regs[dst] as i32) >= (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSGE32_REG => if (regs[dst] as i32) >= (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLT_IMM => if (regs[dst] as i64) < (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLT_REG => if (regs[dst] as i64) < (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLT32_IMM => if (regs[dst] as i32) < (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLT32_REG => if (regs[dst] as i32) < (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLE_IMM => if (regs[dst] as i64) <= (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLE_REG => if (regs[dst] as i64) <= (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLE32_IMM => if (regs[dst] as i32) <= (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
+                JSLE32_REG => if (regs[dst] as i32) <= (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
+                LDXB => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 1)),
+                LDXH => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 2)),
+                LDXW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 4)),
+                LDXDW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 8)),
+                LDXSB => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 1)) as u8 as i8 as i64 as u64,
+                LDXSH => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 2)) as u16 as i16 as i64 as u64,
+                LDXSW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 4)) as u32 as i32 as i64 as u64,
+                STB => tri!(memory.store(regs[dst].wrapping_add(off64), 1, imm64)),
+                STH => tri!(memory.store(regs[dst].wrapping_add(off64), 2, imm64)),
+                STW => tri!(memory.store(regs[dst].wrapping_add(off64), 4, imm64)),
+                STDW => tri!(memory.store(regs[dst].wrapping_add(off64), 8, imm64)),
+                STXB => tri!(memory.store(regs[dst].wrapping_add(off64), 1, regs[src])),
+                STXH => tri!(memory.store(regs[dst].wrapping_add(off64), 2, regs[src])),
+                STXW => tri!(memory.store(regs[dst].wrapping_add(off64), 4, regs[src])),
+                STXDW => tri!(memory.store(regs[dst].wrapping_add(off64), 8, regs[src])),
+                ATOMIC32 => tri!(atomic(memory, regs, regs[dst].wrapping_add(off64), 4, i.imm, src)),
+                ATOMIC64 => tri!(atomic(memory, regs, regs[dst].wrapping_add(off64), 8, i.imm, src)),
+                LDDW | LDDWD | LDDWR => {
+                    let hi = insns.get(cur + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
+                    regs[dst] = match i.opc {
+                        LDDW => imm32 as u64 | (hi << 32),
+                        LDDWD => data_base.wrapping_add(imm32 as u64),
+                        _ => rodata_base.wrapping_add(imm32 as u64),
+                    };
+                    pc = cur + 2;
+                }
+                JA64 => pc = pc.wrapping_add_signed(i.off as isize),
+                JA32 => pc = pc.wrapping_add_signed(i.imm as isize),
+                CALL_IMM if i.src() == CALL_LOCAL => {
+                    if frames.len() + 1 >= MAX_CALL_DEPTH {
+                        break Stop::Fault(cur, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
+                    }
+                    let new_r10 = regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
+                    if new_r10 > *stack_top {
+                        break Stop::Fault(cur, VmErrorKind::CallDepthExceeded(frames.len() + 1));
+                    }
+                    frames.push(Frame { return_pc: pc, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
+                    regs[10] = new_r10;
+                    pc = pc.wrapping_add_signed(i.imm as isize);
+                }
+                CALL_IMM | CALL_REG => {
+                    let id = if i.opc == CALL_REG { regs[dst] } else { imm32 as u64 };
+                    if id > u32::MAX as u64 || !allowed.contains(id as u32) {
+                        break Stop::Fault(cur, VmErrorKind::HelperNotAllowed(id));
+                    }
+                    let id = id as u32;
+                    let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
+                    match helpers.call(id, args, memory) {
+                        Ok(r0) => regs[0] = r0,
+                        Err(HelperError::Exit(r0)) => {
+                            regs[0] = r0;
+                            break Stop::Exit(r0);
+                        }
+                        Err(error) => break Stop::Fault(cur, VmErrorKind::Helper { id, error }),
+                    }
+                }
+                EXIT_OP => match frames.pop() {
+                    None => break Stop::Exit(regs[0]),
+                    Some(f) => {
+                        regs[6..10].copy_from_slice(&f.saved);
+                        regs[10] = f.saved_r10;
+                        pc = f.return_pc;
+                    }
+                },
+                other => break Stop::Fault(cur, VmErrorKind::InvalidInstruction(other)),
             }
-            CALL if !is32 => return self.call(pc, i, dst),
-            EXIT if !is32 => return Ok(self.exit()),
-            _ => {}
-        }
-        let x = i.opc & SRC_X != 0;
-        let taken = if is32 {
-            let a = self.regs[dst] as u32;
-            let b = if x { self.regs[src] as u32 } else { i.imm as u32 };
-            condition(op, a as u64, b as u64, a as i32 as i64, b as i32 as i64)
-        } else {
-            let a = self.regs[dst];
-            let b = if x { self.regs[src] } else { i.imm as i64 as u64 };
-            condition(op, a, b, a as i64, b as i64)
         };
-        match taken {
-            Some(true) => self.pc = target(i.off as i64),
-            Some(false) => {}
-            None => return Err(VmErrorKind::InvalidInstruction(i.opc)),
-        }
-        Ok(None)
-    }
-
-    fn call(&mut self, pc: usize, i: Insn, dst: usize) -> Result<Option<u64>, VmErrorKind> {
-        if i.opc & SRC_X == 0 && i.src == CALL_LOCAL {
-            if self.frames.len() + 1 >= MAX_CALL_DEPTH {
-                return Err(VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
-            }
-            let new_r10 = self.regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
-            if new_r10 > self.stack_top {
-                return Err(VmErrorKind::CallDepthExceeded(self.frames.len() + 1));
-            }
-            self.frames.push(Frame {
-                return_pc: pc + 1,
-                saved: [self.regs[6], self.regs[7], self.regs[8], self.regs[9]],
-                saved_r10: self.regs[10],
-            });
-            self.regs[10] = new_r10;
-            self.pc = (pc as i64 + 1 + i.imm as i64) as usize;
-            return Ok(None);
-        }
-        let id = if i.opc & SRC_X != 0 { self.regs[dst] } else { i.imm as u32 as u64 };
-        if id > u32::MAX as u64 || !self.allowed.contains(id as u32) {
-            return Err(VmErrorKind::HelperNotAllowed(id));
-        }
-        let id = id as u32;
-        let args = [self.regs[1], self.regs[2], self.regs[3], self.regs[4], self.regs[5]];
-        match self.helpers.call(id, args, &mut self.memory) {
-            Ok(r0) => self.regs[0] = r0,
-            Err(HelperError::Exit(r0)) => {
-                self.regs[0] = r0;
-                return Ok(Some(r0));
-            }
-            Err(error) => return Err(VmErrorKind::Helper { id, error }),
-        }
-        Ok(None)
-    }
-
-    fn exit(&mut self) -> Option<u64> {
-        match self.frames.pop() {
-            None => Some(self.regs[0]),
-            Some(f) => {
-                self.regs[6..10].copy_from_slice(&f.saved);
-                self.regs[10] = f.saved_r10;
-                self.pc = f.return_pc;
-                None
-            }
-        }
-    }
-
-    fn atomic(&mut self, addr: u64, size: usize, op: i32, src: usize) -> Result<(), VmErrorKind> {
-        let old = self.memory.load(addr, size)?;
-        let s = self.regs[src];
-        let new = match op & !ATOMIC_FETCH {
-            ATOMIC_ADD => old.wrapping_add(s),
-            ATOMIC_OR => old | s,
-            ATOMIC_AND => old & s,
-            ATOMIC_XOR => old ^ s,
-            0xe0 => s,
-            0xf0 => {
-                let expected = if size == 4 { self.regs[0] as u32 as u64 } else { self.regs[0] };
-                self.regs[0] = old;
-                if old == expected { s } else { old }
-            }
-            _ => return Err(VmErrorKind::InvalidInstruction(CLS_STX | MODE_ATOMIC)),
-        };
-        self.memory.store(addr, size, new)?;
-        if op & ATOMIC_FETCH != 0 && op != ATOMIC_CMPXCHG {
-            self.regs[src] = old;
-        }
-        Ok(())
+        *saved_pc = pc;
+        (stop, limit - remaining)
     }
 }
 
-fn size_of(opc: u8) -> usize {
-    match opc & SZ_MASK {
-        SZ_W => 4,
-        SZ_H => 2,
-        SZ_B => 1,
-        _ => 8,
-    }
+/// Why the interpreter loop stopped.
+enum Stop {
+    Exit(u64),
+    Fault(usize, VmErrorKind),
+    Limit,
 }
 
-fn sign_extend(v: u64, size: usize) -> u64 {
-    match size {
-        1 => v as u8 as i8 as i64 as u64,
-        2 => v as u16 as i16 as i64 as u64,
-        4 => v as u32 as i32 as i64 as u64,
-        _ => v,
+/// The atomic read-modify-write instructions; `regs[src]` gets the old value for the
+/// fetch forms, r0 for compare-exchange.
+fn atomic(memory: &mut Memory<'_>, regs: &mut [u64; 16], addr: u64, size: usize, op: i32, src: usize) -> Result<(), VmErrorKind> {
+    let old = memory.load(addr, size)?;
+    let s = regs[src];
+    let new = match op & !ATOMIC_FETCH {
+        ATOMIC_ADD => old.wrapping_add(s),
+        ATOMIC_OR => old | s,
+        ATOMIC_AND => old & s,
+        ATOMIC_XOR => old ^ s,
+        0xe0 => s,
+        0xf0 => {
+            let expected = if size == 4 { regs[0] as u32 as u64 } else { regs[0] };
+            regs[0] = old;
+            if old == expected { s } else { old }
+        }
+        _ => return Err(VmErrorKind::InvalidInstruction(CLS_STX | MODE_ATOMIC)),
+    };
+    memory.store(addr, size, new)?;
+    if op & ATOMIC_FETCH != 0 && op != ATOMIC_CMPXCHG {
+        regs[src] = old;
     }
+    Ok(())
 }
 
-/// Jump conditions on unsigned (`a`, `b`) and signed (`sa`, `sb`) views.
+/// Unsigned 64-bit division by a non-zero or zero divisor (zero gives 0). When both
+/// operands fit in 32 bits (the common case) it uses a 32-bit divide, which a
+/// Cortex-M4 does in hardware instead of calling the 64-bit library routine.
 #[inline(always)]
-fn condition(op: u8, a: u64, b: u64, sa: i64, sb: i64) -> Option<bool> {
-    Some(match op {
-        JEQ => a == b,
-        JGT => a > b,
-        JGE => a >= b,
-        JSET => a & b != 0,
-        JNE => a != b,
-        JSGT => sa > sb,
-        JSGE => sa >= sb,
-        JLT => a < b,
-        JLE => a <= b,
-        JSLT => sa < sb,
-        JSLE => sa <= sb,
-        _ => return None,
-    })
+fn udiv64(d: u64, s: u64) -> u64 {
+    if (d | s) >> 32 == 0 {
+        (d as u32).checked_div(s as u32).unwrap_or(0) as u64
+    } else {
+        d.checked_div(s).unwrap_or(0)
+    }
+}
+
+/// Unsigned 64-bit remainder by a non-zero divisor, with the same 32-bit fast path.
+#[inline(always)]
+fn umod64(d: u64, s: u64) -> u64 {
+    if (d | s) >> 32 == 0 { (d as u32 % s as u32) as u64 } else { d % s }
 }
 
 /// 64-bit arithmetic (RFC 9669 §4.1). Division by zero gives 0; modulo by zero leaves
@@ -394,9 +437,9 @@ fn alu64(op: u8, off: i16, d: u64, s: u64, imm: i32) -> Result<u64, VmErrorKind>
         OP_SUB => d.wrapping_sub(s),
         OP_MUL => d.wrapping_mul(s),
         OP_DIV if off == 1 => if s == 0 { 0 } else { (d as i64).wrapping_div(s as i64) as u64 },
-        OP_DIV => d.checked_div(s).unwrap_or(0),
+        OP_DIV => udiv64(d, s),
         OP_MOD if off == 1 => if s == 0 { d } else { (d as i64).wrapping_rem(s as i64) as u64 },
-        OP_MOD => if s == 0 { d } else { d % s },
+        OP_MOD => if s == 0 { d } else { umod64(d, s) },
         OP_OR => d | s,
         OP_AND => d & s,
         OP_XOR => d ^ s,

@@ -79,6 +79,7 @@ impl<'a> Region<'a> {
     }
 
     /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
+    #[inline(always)]
     fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
         let off = addr.wrapping_sub(self.base);
         let size = self.len() as u64;
@@ -116,6 +117,7 @@ impl<'a> Memory<'a> {
         self.regions.iter().find(|r| r.kind == kind)
     }
 
+    #[inline]
     fn find(&self, addr: u64, len: u64, access: Access) -> Result<(usize, usize), MemFault> {
         for (i, r) in self.regions.iter().enumerate() {
             if let Some(off) = r.offset_of(addr, len) {
@@ -129,6 +131,7 @@ impl<'a> Memory<'a> {
     }
 
     /// Borrows `len` bytes at `addr` for reading.
+    #[inline]
     pub fn slice(&self, addr: u64, len: u64) -> Result<&[u8], MemFault> {
         let (i, off) = self.find(addr, len, Access::Read)?;
         let bytes = match &self.regions[i].bytes {
@@ -139,6 +142,7 @@ impl<'a> Memory<'a> {
     }
 
     /// Borrows `len` bytes at `addr` for writing.
+    #[inline]
     pub fn slice_mut(&mut self, addr: u64, len: u64) -> Result<&mut [u8], MemFault> {
         let (i, off) = self.find(addr, len, Access::Write)?;
         match &mut self.regions[i].bytes {
@@ -149,17 +153,30 @@ impl<'a> Memory<'a> {
     }
 
     /// Loads a little-endian value of 1, 2, 4 or 8 bytes, zero-extended.
+    #[inline]
     pub fn load(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
-        let bytes = self.slice(addr, size as u64)?;
-        let mut buf = [0u8; 8];
-        buf[..size].copy_from_slice(bytes);
-        Ok(u64::from_le_bytes(buf))
+        let b = self.slice(addr, size as u64)?;
+        // One arm per width, so each access is a single load rather than a copy.
+        Ok(match *b {
+            [b0] => b0 as u64,
+            [b0, b1] => u16::from_le_bytes([b0, b1]) as u64,
+            [b0, b1, b2, b3] => u32::from_le_bytes([b0, b1, b2, b3]) as u64,
+            [b0, b1, b2, b3, b4, b5, b6, b7] => u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
+            _ => 0,
+        })
     }
 
     /// Stores the low `size` bytes of `value`, little-endian.
+    #[inline]
     pub fn store(&mut self, addr: u64, size: usize, value: u64) -> Result<(), MemFault> {
-        let bytes = self.slice_mut(addr, size as u64)?;
-        bytes.copy_from_slice(&value.to_le_bytes()[..size]);
+        let b = self.slice_mut(addr, size as u64)?;
+        match b.len() {
+            1 => b[0] = value as u8,
+            2 => b.copy_from_slice(&(value as u16).to_le_bytes()),
+            4 => b.copy_from_slice(&(value as u32).to_le_bytes()),
+            8 => b.copy_from_slice(&value.to_le_bytes()),
+            _ => {}
+        }
         Ok(())
     }
 

@@ -61,6 +61,6 @@ impl Program {
     /// Whether the program makes bpf-to-bpf calls (and so needs more than one frame).
     pub fn has_local_calls(&self) -> bool {
         use crate::opcode::{CALL_IMM, CALL_LOCAL};
-        self.insns.iter().any(|i| i.opc == CALL_IMM && i.src == CALL_LOCAL)
+        self.insns.iter().any(|i| i.opc == CALL_IMM && i.src() == CALL_LOCAL)
     }
 }

@@ -80,7 +80,7 @@ pub fn verify(program: &Program, allowed: &HelperSet) -> Result<(), VerifyError>
         check_fields(pc, insn, allowed)?;
         if is_wide(insn.opc) {
             let Some(second) = insns.get(pc + 1) else { return err(pc, K::IncompleteLddw) };
-            if second.opc != 0 || second.dst != 0 || second.src != 0 || second.off != 0 {
+            if second.opc != 0 || second.dst() != 0 || second.src() != 0 || second.off != 0 {
                 return err(pc + 1, K::BadLddwSecondSlot);
             }
             starts[pc + 1] = false;
@@ -121,12 +121,12 @@ fn check_fields(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyEr
             if !is_wide(i.opc) {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            check_dst_writable(pc, i.dst)?;
+            check_dst_writable(pc, i.dst())?;
             zero(pc, i.off as i64, "off")?;
-            if i.opc == LDDW && i.src != 0 {
-                return err(pc, K::UnsupportedPseudoLddw(i.src));
+            if i.opc == LDDW && i.src() != 0 {
+                return err(pc, K::UnsupportedPseudoLddw(i.src()));
             }
-            zero(pc, i.src as i64, "src")
+            zero(pc, i.src() as i64, "src")
         }
         CLS_LDX => {
             let mode = i.opc & MODE_MASK;
@@ -134,22 +134,22 @@ fn check_fields(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyEr
             if !(mode == MODE_MEM || (mode == MODE_MEMSX && sz != SZ_DW)) {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            check_dst_writable(pc, i.dst)?;
-            check_reg(pc, i.src, K::BadSrc)?;
+            check_dst_writable(pc, i.dst())?;
+            check_reg(pc, i.src(), K::BadSrc)?;
             zero(pc, i.imm as i64, "imm")
         }
         CLS_ST => {
             if i.opc & MODE_MASK != MODE_MEM {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            check_reg(pc, i.dst, K::BadDst)?;
-            zero(pc, i.src as i64, "src")
+            check_reg(pc, i.dst(), K::BadDst)?;
+            zero(pc, i.src() as i64, "src")
         }
         CLS_STX => {
             let mode = i.opc & MODE_MASK;
             let sz = i.opc & SZ_MASK;
-            check_reg(pc, i.dst, K::BadDst)?;
-            check_reg(pc, i.src, K::BadSrc)?;
+            check_reg(pc, i.dst(), K::BadDst)?;
+            check_reg(pc, i.src(), K::BadSrc)?;
             match mode {
                 MODE_MEM => zero(pc, i.imm as i64, "imm"),
                 MODE_ATOMIC if sz == SZ_W || sz == SZ_DW => {
@@ -177,13 +177,13 @@ fn check_alu(pc: usize, i: &Insn) -> Result<(), VerifyError> {
     let is64 = i.class() == CLS_ALU64;
     let op = i.opc & OP_MASK;
     let x = i.opc & SRC_X != 0;
-    check_dst_writable(pc, i.dst)?;
+    check_dst_writable(pc, i.dst())?;
     match op {
         OP_NEG => {
             if x {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            zero(pc, i.src as i64, "src")?;
+            zero(pc, i.src() as i64, "src")?;
             zero(pc, i.off as i64, "off")?;
             zero(pc, i.imm as i64, "imm")
         }
@@ -192,17 +192,17 @@ fn check_alu(pc: usize, i: &Insn) -> Result<(), VerifyError> {
             if is64 && x {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            zero(pc, i.src as i64, "src")?;
+            zero(pc, i.src() as i64, "src")?;
             zero(pc, i.off as i64, "off")?;
             if matches!(i.imm, 16 | 32 | 64) { Ok(()) } else { err(pc, K::BadImmediate(i.imm)) }
         }
         OP_ADD | OP_SUB | OP_MUL | OP_DIV | OP_OR | OP_AND | OP_LSH | OP_RSH | OP_MOD | OP_XOR | OP_MOV
         | OP_ARSH => {
             if x {
-                check_reg(pc, i.src, K::BadSrc)?;
+                check_reg(pc, i.src(), K::BadSrc)?;
                 zero(pc, i.imm as i64, "imm")?;
             } else {
-                zero(pc, i.src as i64, "src")?;
+                zero(pc, i.src() as i64, "src")?;
             }
             let off_ok = match op {
                 // sdiv / smod
@@ -226,20 +226,20 @@ fn check_jmp(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyError
             if x {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            zero(pc, i.dst as i64, "dst")?;
-            zero(pc, i.src as i64, "src")?;
+            zero(pc, i.dst() as i64, "dst")?;
+            zero(pc, i.src() as i64, "src")?;
             if is32 { zero(pc, i.off as i64, "off") } else { zero(pc, i.imm as i64, "imm") }
         }
         CALL if !is32 => {
             zero(pc, i.off as i64, "off")?;
             if x {
                 // callx: the helper id is in dst.
-                zero(pc, i.src as i64, "src")?;
+                zero(pc, i.src() as i64, "src")?;
                 zero(pc, i.imm as i64, "imm")?;
-                return check_reg(pc, i.dst, K::BadDst);
+                return check_reg(pc, i.dst(), K::BadDst);
             }
-            zero(pc, i.dst as i64, "dst")?;
-            match i.src {
+            zero(pc, i.dst() as i64, "dst")?;
+            match i.src() {
                 CALL_HELPER if allowed.contains(i.imm as u32) => Ok(()),
                 CALL_HELPER => err(pc, K::HelperNotAllowed(i.imm as u32)),
                 CALL_LOCAL => Ok(()),
@@ -250,18 +250,18 @@ fn check_jmp(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyError
             if x {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
-            zero(pc, i.dst as i64, "dst")?;
-            zero(pc, i.src as i64, "src")?;
+            zero(pc, i.dst() as i64, "dst")?;
+            zero(pc, i.src() as i64, "src")?;
             zero(pc, i.off as i64, "off")?;
             zero(pc, i.imm as i64, "imm")
         }
         JEQ | JGT | JGE | JSET | JNE | JSGT | JSGE | JLT | JLE | JSLT | JSLE => {
-            check_reg(pc, i.dst, K::BadDst)?;
+            check_reg(pc, i.dst(), K::BadDst)?;
             if x {
-                check_reg(pc, i.src, K::BadSrc)?;
+                check_reg(pc, i.src(), K::BadSrc)?;
                 zero(pc, i.imm as i64, "imm")
             } else {
-                zero(pc, i.src as i64, "src")
+                zero(pc, i.src() as i64, "src")
             }
         }
         _ => err(pc, K::UnknownOpcode(i.opc)),
@@ -275,7 +275,7 @@ fn successors(pc: usize, i: &Insn) -> (Option<i64>, Option<i64>) {
         (CLS_JMP, JA) => (None, Some(pc as i64 + 1 + i.off as i64)),
         (CLS_JMP32, JA) => (None, Some(pc as i64 + 1 + i.imm as i64)),
         (CLS_JMP, EXIT) => (None, None),
-        (CLS_JMP, CALL) if i.opc & SRC_X == 0 && i.src == CALL_LOCAL => {
+        (CLS_JMP, CALL) if i.opc & SRC_X == 0 && i.src() == CALL_LOCAL => {
             (Some(next), Some(pc as i64 + 1 + i.imm as i64))
         }
         (CLS_JMP, CALL) => (Some(next), None),

@@ -15,6 +15,8 @@ pub const NAME: &str = "mps2-an386";
 /// SysTick counts the 25 MHz system clock (with QEMU `-icount shift=0`: one count
 /// per 40 guest instructions).
 pub const SYSTICK_HZ: u32 = 25_000_000;
+/// Guest instructions per SysTick count under QEMU `-icount shift=0` (1 ns each).
+pub const INSNS_PER_COUNT: u32 = 40;
 
 const UART0_BASE: usize = 0x4000_4000;
 const LAN9118_BASE: usize = 0x4020_0000;

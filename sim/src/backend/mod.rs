@@ -1,7 +1,7 @@
 //! Where nodes run. Every backend boots a node, tells its CoAP address and console
 //! log, detects a crash, and stops it; dropping a node stops it too.
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub mod qemu;
 
@@ -23,10 +23,4 @@ pub struct BootSpec<'a> {
     pub name: &'a str,
     pub firmware: &'a Path,
     pub run_dir: &'a Path,
-}
-
-impl BootSpec<'_> {
-    pub fn console_path(&self) -> PathBuf {
-        self.run_dir.join(format!("{}.console.log", self.name))
-    }
 }

@@ -1,111 +1,36 @@
-//! The QEMU backend: `qemu-system-arm -M mps2-an386` with user networking.
-//!
-//! Each node gets a free host UDP port forwarded to the guest's CoAP port, and runs
-//! with `-icount shift=0` so that guest time (and SysTick counts) is a deterministic
-//! function of the instructions executed. The QEMU process is killed by PID when the
-//! node is stopped or dropped, and the kernel kills it if sim itself dies
-//! (PR_SET_PDEATHSIG), so no emulator outlives the run.
-use std::net::{SocketAddr, UdpSocket};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-use anyhow::Context;
+//! The QEMU backend: nodes are `tools::qemu` emulators (`qemu-system-arm -M mps2-an386`
+//! with `-icount shift=0` and user networking), killed by PID when stopped or dropped.
+use std::net::SocketAddr;
+use std::path::Path;
 
 use super::{BootSpec, Node};
 
-pub const QEMU: &str = "qemu-system-arm";
-pub const MACHINE: &str = "mps2-an386";
+pub use tools::qemu::version;
 
-pub struct QemuNode {
-    name: String,
-    child: Option<Child>,
-    addr: SocketAddr,
-    console: PathBuf,
+pub struct QemuBackendNode(tools::qemu::QemuNode);
+
+pub fn boot(spec: &BootSpec) -> anyhow::Result<QemuBackendNode> {
+    tools::qemu::boot(spec.name, spec.firmware, spec.run_dir).map(QemuBackendNode)
 }
 
-/// A UDP port on the loopback that is free right now.
-fn free_udp_port() -> anyhow::Result<u16> {
-    let s = UdpSocket::bind("127.0.0.1:0").context("cannot bind a loopback UDP socket")?;
-    Ok(s.local_addr()?.port())
-}
-
-pub fn boot(spec: &BootSpec) -> anyhow::Result<QemuNode> {
-    let port = free_udp_port()?;
-    let console = spec.console_path();
-    let stderr = std::fs::File::create(spec.run_dir.join(format!("{}.qemu.log", spec.name)))?;
-    let mut cmd = Command::new(QEMU);
-    cmd.args(["-M", MACHINE, "-display", "none", "-monitor", "none", "-icount", "shift=0"])
-        .arg("-serial")
-        .arg(format!("file:{}", console.display()))
-        .arg("-kernel")
-        .arg(spec.firmware)
-        .arg("-nic")
-        .arg(format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr);
-    // SAFETY: prctl is async-signal-safe; it only sets a flag of the child process.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
-    tracing::info!(node = spec.name, pid = child.id(), port, "qemu started");
-    Ok(QemuNode { name: spec.name.to_string(), child: Some(child), addr: SocketAddr::from(([127, 0, 0, 1], port)), console })
-}
-
-impl Node for QemuNode {
+impl Node for QemuBackendNode {
     fn name(&self) -> &str {
-        &self.name
+        self.0.name()
     }
 
     fn coap_addr(&self) -> SocketAddr {
-        self.addr
+        self.0.coap_addr()
     }
 
     fn console_log(&self) -> &Path {
-        &self.console
+        self.0.console_log()
     }
 
     fn crashed(&mut self) -> Option<String> {
-        if let Some(child) = self.child.as_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                return Some(format!("qemu exited ({status})"));
-            }
-        }
-        let log = std::fs::read_to_string(&self.console).unwrap_or_default();
-        log.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"))
+        self.0.crashed()
     }
 
     fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let pid = child.id();
-            let _ = child.kill();
-            let _ = child.wait();
-            tracing::info!(node = %self.name, pid, "qemu stopped");
-        }
+        self.0.stop()
     }
-}
-
-impl Drop for QemuNode {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// `qemu-system-arm --version`'s first line.
-pub fn version() -> String {
-    Command::new(QEMU)
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
 }

@@ -3,6 +3,7 @@ pub mod asm;
 pub mod conformance;
 pub mod disasm;
 pub mod info;
+pub mod run;
 pub mod verify;
 
 use std::path::Path;

@@ -116,7 +116,7 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
                     if target > limit as u64 {
                         return Err(reloc_err(offset, "address outside its section"));
                     }
-                    insns[slot] = Insn::new(opc, insn.dst, 0, 0, target as i32);
+                    insns[slot] = Insn::new(opc, insn.dst(), 0, 0, target as i32);
                     insns[slot + 1].imm = 0;
                 }
                 elf::R_BPF_64_32 => {

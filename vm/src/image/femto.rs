@@ -78,7 +78,7 @@ pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
             if call.opc != CALL_IMM {
                 return Err(ImageError::Malformed("relocated call table names an instruction that is not a call"));
             }
-            call.src = CALL_LOCAL;
+            call.set_src(CALL_LOCAL);
             call.imm = target as i32 - (slot as i32 + 1);
         }
         helpers = Some(HelperSet::from_ids(r.rest().iter().map(|&id| id as u32)));

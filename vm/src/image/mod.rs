@@ -132,7 +132,7 @@ impl Image {
             .insns()
             .iter()
             .enumerate()
-            .filter(|(_, i)| i.opc == CALL_IMM && i.src == CALL_LOCAL)
+            .filter(|(_, i)| i.opc == CALL_IMM && i.src() == CALL_LOCAL)
             .map(|(pc, i)| (pc, (pc as i64 + 1 + i.imm as i64) as usize))
             .collect()
     }

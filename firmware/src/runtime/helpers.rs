@@ -1,0 +1,161 @@
+//! The helpers the device offers (ids in `vm::helpers::HELPERS`), backed by device
+//! code. Every pointer argument is resolved through the program's `Memory`, so a
+//! helper can only read and write the program's own regions.
+use alloc::collections::BTreeMap;
+use core::cell::RefCell;
+use core::fmt::Write;
+
+use critical_section::Mutex;
+use vm::{HelperError, HelperId, Helpers, Memory};
+
+use crate::println;
+
+/// Most entries one key-value namespace holds; a full store is an error, not growth.
+const KV_CAPACITY: usize = 64;
+/// The longest string a helper reads.
+const MAX_STR: usize = 256;
+
+/// Namespaces of the key-value store: one per slot (local) and one shared (global).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Namespace {
+    Global,
+    Slot(u8),
+    /// Programs run with `/run` (no slot).
+    Scratch,
+}
+
+static KV: Mutex<RefCell<BTreeMap<(Namespace, u32), u32>>> = Mutex::new(RefCell::new(BTreeMap::new()));
+
+fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
+    critical_section::with(|cs| {
+        let mut kv = KV.borrow_ref_mut(cs);
+        let count = kv.range((ns, 0)..=(ns, u32::MAX)).count();
+        if count >= KV_CAPACITY && !kv.contains_key(&(ns, key)) {
+            return Err(HelperError::Exhausted("key-value store full"));
+        }
+        kv.insert((ns, key), value);
+        Ok(0)
+    })
+}
+
+fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
+    critical_section::with(|cs| KV.borrow_ref(cs).get(&(ns, key)).copied())
+}
+
+/// The helper environment of one program run.
+pub struct DeviceHelpers {
+    pub namespace: Namespace,
+}
+
+impl Helpers for DeviceHelpers {
+    fn call(&mut self, id: HelperId, a: [u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+        match id {
+            0x01 => printf(mem, a),
+            0x02 => {
+                let n = a[2];
+                if n > 64 * 1024 {
+                    return Err(HelperError::BadArgument("memcpy length too large"));
+                }
+                let src = mem.slice(a[1], n)?.to_vec();
+                mem.slice_mut(a[0], n)?.copy_from_slice(&src);
+                Ok(a[0])
+            }
+            0x03 => {
+                println!("bpf: debug {:#x}", a[0] as u32);
+                Ok(0)
+            }
+            // The conformance suite's `unwind`: returns its argument, ends the program on 0.
+            0x05 if a[0] == 0 => Err(HelperError::Exit(0)),
+            0x05 => Ok(a[0]),
+            0x10 => kv_store(self.namespace, a[0] as u32, a[1] as u32),
+            0x11 => kv_store(Namespace::Global, a[0] as u32, a[1] as u32),
+            0x12 | 0x13 => {
+                let ns = if id == 0x12 { self.namespace } else { Namespace::Global };
+                // Absent keys read as 0, as in Femto-Containers.
+                let v = kv_fetch(ns, a[0] as u32).unwrap_or(0);
+                mem.store(a[1], 4, v as u64)?;
+                Ok(0)
+            }
+            0x20 => Ok(embassy_time::Instant::now().as_millis()),
+            0x60 => Ok(embassy_time::Instant::now().as_micros()),
+            0x50 => fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
+            0x51 => {
+                let mut buf = heapless::String::<16>::new();
+                let _ = write!(buf, "{}", a[1] as u32);
+                write_out(mem, a[0], buf.as_bytes())
+            }
+            0x52 => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
+            other => Err(HelperError::Unknown(other)),
+        }
+    }
+}
+
+/// Writes `bytes` at `addr` (no NUL), returning the length, like RIOT's fmt functions.
+fn write_out(mem: &mut Memory<'_>, addr: u64, bytes: &[u8]) -> Result<u64, HelperError> {
+    mem.slice_mut(addr, bytes.len() as u64)?.copy_from_slice(bytes);
+    Ok(bytes.len() as u64)
+}
+
+/// RIOT's `fmt_s16_dfp`: a fixed-point decimal with `digits` fractional digits
+/// (negative `digits` scale up).
+fn fmt_s16_dfp(mem: &mut Memory<'_>, out: u64, value: i16, digits: i32) -> Result<u64, HelperError> {
+    if !(-7..=7).contains(&digits) {
+        return Err(HelperError::BadArgument("fmt_s16_dfp: digits out of range"));
+    }
+    let mut buf = heapless::String::<24>::new();
+    let v = value as i32;
+    if digits <= 0 {
+        let _ = write!(buf, "{}", v as i64 * 10i64.pow((-digits) as u32));
+    } else {
+        let div = 10i32.pow(digits as u32);
+        let sign = if v < 0 { "-" } else { "" };
+        let a = v.unsigned_abs();
+        let _ = write!(buf, "{sign}{}.{:0width$}", a / div as u32, a % div as u32, width = digits as usize);
+    }
+    write_out(mem, out, buf.as_bytes())
+}
+
+/// `printf(fmt, a, b, c, d)`: %d %i %u %x %X %c %s %% with an optional `l`/`ll`.
+fn printf(mem: &Memory<'_>, a: [u64; 5]) -> Result<u64, HelperError> {
+    let fmt = mem.c_str(a[0], MAX_STR)?;
+    let mut out = heapless::String::<320>::new();
+    let mut args = a[1..].iter().copied();
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        i += 1;
+        if c != b'%' {
+            let _ = out.push(c as char);
+            continue;
+        }
+        let mut long = false;
+        while i < fmt.len() && fmt[i] == b'l' {
+            long = true;
+            i += 1;
+        }
+        let Some(&spec) = fmt.get(i) else { break };
+        i += 1;
+        if spec == b'%' {
+            let _ = out.push('%');
+            continue;
+        }
+        let v = args.next().unwrap_or(0);
+        let _ = match (spec, long) {
+            (b'd' | b'i', false) => write!(out, "{}", v as i32),
+            (b'd' | b'i', true) => write!(out, "{}", v as i64),
+            (b'u', false) => write!(out, "{}", v as u32),
+            (b'u', true) => write!(out, "{v}"),
+            (b'x', false) => write!(out, "{:x}", v as u32),
+            (b'x', true) => write!(out, "{v:x}"),
+            (b'X', _) => write!(out, "{v:X}"),
+            (b'c', _) => write!(out, "{}", v as u8 as char),
+            (b's', _) => {
+                let s = mem.c_str(v, MAX_STR)?;
+                write!(out, "{}", core::str::from_utf8(s).unwrap_or("<non-utf8>"))
+            }
+            _ => Err(core::fmt::Error),
+        };
+    }
+    crate::console::write(format_args!("bpf: {out}"));
+    Ok(out.len() as u64)
+}

@@ -1,0 +1,4 @@
+//! The program runtime: device helpers, and loading, verifying and running images
+//! with their costs measured. No unsafe code: everything goes through `vm`.
+pub mod helpers;
+pub mod run;

@@ -1,0 +1,148 @@
+//! Running programs: requests, results, typed failures and measured costs.
+use alloc::string::String;
+use alloc::vec::Vec;
+use minicbor::{Decode, Encode};
+
+/// Which engine runs a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[cbor(index_only)]
+pub enum Engine {
+    #[n(0)]
+    Interp,
+    #[n(1)]
+    Jit,
+}
+
+/// `POST /run` (testbed firmware only, feature `unsigned-run`): load, verify and run
+/// an unsigned image sent in the request. Used by the conformance runner and
+/// benchmarks; production devices run only signed images pulled into slots.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct RunRequest {
+    /// Image layout id (0 text, 1 femto, 2 extended, 3 elf).
+    #[n(0)]
+    pub layout: u8,
+    #[n(1)]
+    #[cbor(with = "minicbor::bytes")]
+    pub image: Vec<u8>,
+    /// Input memory (r1 points at it, r2 holds its length).
+    #[n(2)]
+    #[cbor(with = "minicbor::bytes")]
+    pub input: Vec<u8>,
+    /// Allowed helper ids.
+    #[n(3)]
+    #[cbor(with = "minicbor::bytes")]
+    pub helpers: Vec<u8>,
+    /// Instruction budget (0: the device's default).
+    #[n(4)]
+    pub budget: u64,
+    #[n(5)]
+    pub engine: Engine,
+}
+
+/// What went wrong, in a form both sides can match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[cbor(index_only)]
+pub enum FailureKind {
+    /// The request itself was malformed.
+    #[n(0)]
+    BadRequest,
+    /// The image could not be loaded (layout, truncation, relocation).
+    #[n(1)]
+    Load,
+    /// The verifier rejected the program.
+    #[n(2)]
+    Verify,
+    /// A memory access outside the program's regions.
+    #[n(3)]
+    Memory,
+    /// The instruction budget ran out.
+    #[n(4)]
+    Budget,
+    /// The call depth limit was exceeded.
+    #[n(5)]
+    CallDepth,
+    /// A helper failed or was not allowed.
+    #[n(6)]
+    Helper,
+    /// The device ran out of memory.
+    #[n(7)]
+    OutOfMemory,
+    /// The engine is not available in this firmware.
+    #[n(8)]
+    Unsupported,
+    /// Any other fault.
+    #[n(9)]
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct Failure {
+    #[n(0)]
+    pub kind: FailureKind,
+    /// The instruction index, where one is to blame.
+    #[n(1)]
+    pub pc: Option<u32>,
+    /// Human-readable reason.
+    #[n(2)]
+    pub message: String,
+}
+
+/// Costs of one run, measured on the device.
+///
+/// `*_counts` are SysTick counts of the core clock; under QEMU `-icount shift=0`
+/// one count is `insns_per_count` guest instructions (40 on mps2-an386).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct Costs {
+    #[n(0)]
+    pub load_counts: u64,
+    #[n(1)]
+    pub verify_counts: u64,
+    #[n(2)]
+    pub compile_counts: u64,
+    #[n(3)]
+    pub exec_counts: u64,
+    /// eBPF instructions executed.
+    #[n(4)]
+    pub executed: u64,
+    /// Bytes of code run: bytecode for the interpreter, machine code for the JIT.
+    #[n(5)]
+    pub code_size: u32,
+    #[n(6)]
+    pub core_clock_hz: u32,
+    #[n(7)]
+    pub insns_per_count: u32,
+}
+
+/// The answer to a run: the program's r0 or a failure, and the costs so far.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct RunResponse {
+    #[n(0)]
+    pub result: Option<u64>,
+    #[n(1)]
+    pub failure: Option<Failure>,
+    #[n(2)]
+    pub costs: Costs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    #[test]
+    fn run_request_and_response_round_trip() {
+        let req = RunRequest { layout: 0, image: vec![0x95, 0, 0, 0, 0, 0, 0, 0], input: vec![1, 2], helpers: vec![5], budget: 100, engine: Engine::Interp };
+        assert_eq!(crate::decode::<RunRequest>(&crate::encode(&req)).unwrap(), req);
+        let resp = RunResponse {
+            result: None,
+            failure: Some(Failure { kind: FailureKind::Memory, pc: Some(3), message: "read at 0x0".to_string() }),
+            costs: Costs { exec_counts: 12, executed: 4, ..Default::default() },
+        };
+        assert_eq!(crate::decode::<RunResponse>(&crate::encode(&resp)).unwrap(), resp);
+    }
+}

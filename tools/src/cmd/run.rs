@@ -1,0 +1,119 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use tools::coap_client::{parse_device_uri, CoapClient};
+use tools::firmware::{self, Variant};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum EngineArg {
+    Interp,
+    Jit,
+}
+
+#[derive(clap::Args)]
+pub struct Cmd {
+    /// The program: eBPF assembly (`.s`, `.asm`), or an image/bytecode file.
+    program: PathBuf,
+    /// A testbed device (firmware with `unsigned-run`); without it, one is booted in QEMU.
+    #[arg(long)]
+    device: Option<String>,
+    /// Image layout of a binary program: text, femto, extended, elf.
+    #[arg(long, default_value = "text")]
+    layout: String,
+    /// Input memory: a file, or hex bytes with `hex:` in front.
+    #[arg(long)]
+    input: Option<String>,
+    /// Allowed helpers (names or ids), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    helpers: Vec<String>,
+    #[arg(long, default_value_t = 0)]
+    budget: u64,
+    #[arg(long, value_enum, default_value = "interp")]
+    engine: EngineArg,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Reads `--input`: `hex:0a0b..` or a file path.
+pub fn read_input(arg: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    match arg {
+        None => Ok(Vec::new()),
+        Some(s) if s.starts_with("hex:") => {
+            let hex: String = s[4..].chars().filter(|c| !c.is_whitespace()).collect();
+            anyhow::ensure!(hex.len() % 2 == 0, "hex input has an odd number of digits");
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).context("bad hex input")).collect()
+        }
+        Some(path) => super::read(std::path::Path::new(path)),
+    }
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let is_asm = self.program.extension().is_some_and(|e| e == "s" || e == "asm");
+        let (layout, image) = if is_asm {
+            let src = String::from_utf8(super::read(&self.program)?).context("source is not UTF-8")?;
+            let insns = vm::asm::assemble(&src).with_context(|| format!("{}", self.program.display()))?;
+            (0u8, insns.iter().flat_map(vm::Insn::encode).collect())
+        } else {
+            let layout = vm::image::Layout::from_name(&self.layout).with_context(|| format!("unknown layout `{}`", self.layout))?;
+            (layout as u8, super::read(&self.program)?)
+        };
+        let helpers = super::verify::parse_helpers(&self.helpers)?;
+        let req = proto::RunRequest {
+            layout,
+            image,
+            input: read_input(self.input.as_deref())?,
+            helpers: helpers.iter().map(|h| h as u8).collect(),
+            budget: self.budget,
+            engine: match self.engine {
+                EngineArg::Interp => proto::Engine::Interp,
+                EngineArg::Jit => proto::Engine::Jit,
+            },
+        };
+        let rt = tokio::runtime::Runtime::new()?;
+        let (answer, _node, _dir) = rt.block_on(async {
+            let (addr, node, dir) = match &self.device {
+                Some(uri) => (parse_device_uri(uri)?, None, None),
+                None => {
+                    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed)?;
+                    let dir = tempfile::Builder::new().prefix("mbpf-run-").tempdir()?;
+                    let mut node = tools::qemu::boot("m4", &fw, dir.path())?;
+                    node.wait_ready(Duration::from_secs(30)).await?;
+                    (node.coap_addr(), Some(node), Some(dir))
+                }
+            };
+            let bytes = CoapClient::new(addr).request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await?;
+            let answer: proto::RunResponse = proto::decode(&bytes).context("malformed answer from the device")?;
+            anyhow::Ok((answer, node, dir))
+        })?;
+        let c = &answer.costs;
+        let insns = |counts: u64| counts * c.insns_per_count as u64;
+        if self.json {
+            let v = serde_json::json!({
+                "result": answer.result,
+                "failure": answer.failure.as_ref().map(|f| serde_json::json!({"kind": format!("{:?}", f.kind), "pc": f.pc, "message": f.message})),
+                "costs": {
+                    "load_insns": insns(c.load_counts), "verify_insns": insns(c.verify_counts),
+                    "compile_insns": insns(c.compile_counts), "exec_insns": insns(c.exec_counts),
+                    "executed_ebpf": c.executed, "code_size": c.code_size,
+                },
+            });
+            println!("{v}");
+        } else {
+            match (&answer.result, &answer.failure) {
+                (Some(r), _) => println!("result:   {r} ({r:#x})"),
+                (_, Some(f)) => println!("failed:   {:?}{}: {}", f.kind, f.pc.map(|p| format!(" at instruction {p}")).unwrap_or_default(), f.message),
+                _ => println!("no result"),
+            }
+            println!("costs (guest instructions, ±{} per figure):", c.insns_per_count);
+            println!("  load     {}\n  verify   {}\n  compile  {}\n  execute  {}", insns(c.load_counts), insns(c.verify_counts), insns(c.compile_counts), insns(c.exec_counts));
+            if c.executed > 0 {
+                println!("  eBPF instructions executed: {} ({:.1} guest instructions each)", c.executed, insns(c.exec_counts) as f64 / c.executed as f64);
+            }
+        }
+        Ok(if answer.failure.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    }
+}

@@ -1,0 +1,141 @@
+//! The QEMU backend: `qemu-system-arm -M mps2-an386` with user networking.
+//!
+//! Each node gets a free host UDP port forwarded to the guest's CoAP port, and runs
+//! with `-icount shift=0` so that guest time (and SysTick counts) is a deterministic
+//! function of the instructions executed. The QEMU process is killed by PID when the
+//! node is stopped or dropped, and the kernel kills it if sim itself dies
+//! (PR_SET_PDEATHSIG), so no emulator outlives the run.
+use std::net::{SocketAddr, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::coap_client::{CoapClient, Retransmit};
+
+pub const QEMU: &str = "qemu-system-arm";
+pub const MACHINE: &str = "mps2-an386";
+
+pub struct QemuNode {
+    name: String,
+    child: Option<Child>,
+    addr: SocketAddr,
+    console: PathBuf,
+}
+
+/// A UDP port on the loopback that is free right now.
+fn free_udp_port() -> anyhow::Result<u16> {
+    let s = UdpSocket::bind("127.0.0.1:0").context("cannot bind a loopback UDP socket")?;
+    Ok(s.local_addr()?.port())
+}
+
+/// Boots `firmware` as node `name`; its console goes to `<run_dir>/<name>.console.log`.
+pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> anyhow::Result<QemuNode> {
+    let port = free_udp_port()?;
+    let console = run_dir.join(format!("{name}.console.log"));
+    let stderr = std::fs::File::create(run_dir.join(format!("{name}.qemu.log")))?;
+    let mut cmd = Command::new(QEMU);
+    cmd.args(["-M", MACHINE, "-display", "none", "-monitor", "none", "-icount", "shift=0"])
+        .arg("-serial")
+        .arg(format!("file:{}", console.display()))
+        .arg("-kernel")
+        .arg(firmware)
+        .arg("-nic")
+        .arg(format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    // SAFETY: prctl is async-signal-safe; it only sets a flag of the child process.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
+    tracing::info!(node = name, pid = child.id(), port, "qemu started");
+    Ok(QemuNode { name: name.to_string(), child: Some(child), addr: SocketAddr::from(([127, 0, 0, 1], port)), console })
+}
+
+impl QemuNode {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The host address forwarded to the guest's CoAP port.
+    pub fn coap_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn console_log(&self) -> &Path {
+        &self.console
+    }
+
+    /// The QEMU process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// `Some(reason)` once the node has crashed: QEMU exited, or the firmware
+    /// printed a panic.
+    pub fn crashed(&mut self) -> Option<String> {
+        if let Some(child) = self.child.as_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(format!("qemu exited ({status})"));
+            }
+        }
+        let log = std::fs::read_to_string(&self.console).unwrap_or_default();
+        log.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"))
+    }
+
+    /// Polls `GET /info` until the node answers, crashes, or `timeout` passes.
+    pub async fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<proto::Info> {
+        let deadline = Instant::now() + timeout;
+        let probe = Retransmit { ack_timeout: Duration::from_millis(300), max_retransmit: 0 };
+        let mut client = CoapClient::new(self.addr).with_retransmit(probe);
+        loop {
+            if let Some(why) = self.crashed() {
+                anyhow::bail!("node {} crashed while booting: {why}", self.name);
+            }
+            if let Ok(info) = client.info().await {
+                return Ok(info);
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!("node {} did not answer GET /info within {timeout:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the node (kills QEMU by PID) and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let pid = child.id();
+            let _ = child.kill();
+            let _ = child.wait();
+            tracing::info!(node = %self.name, pid, "qemu stopped");
+        }
+    }
+}
+
+impl Drop for QemuNode {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `qemu-system-arm --version`'s first line.
+pub fn version() -> String {
+    Command::new(QEMU)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
