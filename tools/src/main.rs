@@ -24,6 +24,13 @@ enum Command {
     Info(cmd::info::Cmd),
     /// Run a program once on a testbed device (booted in QEMU unless --device is given).
     Run(cmd::run::Cmd),
+    /// Make an Ed25519 signing key pair.
+    Keygen(cmd::keys::Cmd),
+    /// Write a signed SUIT manifest for an image and a slot.
+    Sign(cmd::sign::Cmd),
+    /// SUIT manifests.
+    #[command(subcommand)]
+    Suit(cmd::suit_show::Suit),
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +42,9 @@ fn main() -> std::process::ExitCode {
         Command::Conformance(c) => c.run(),
         Command::Info(c) => c.run(),
         Command::Run(c) => c.run(),
+        Command::Keygen(c) => c.run(),
+        Command::Sign(c) => c.run(),
+        Command::Suit(cmd::suit_show::Suit::Show(c)) => c.run(),
     };
     match result {
         Ok(code) => code,

@@ -3,7 +3,10 @@ pub mod asm;
 pub mod conformance;
 pub mod disasm;
 pub mod info;
+pub mod keys;
 pub mod run;
+pub mod sign;
+pub mod suit_show;
 pub mod verify;
 
 use std::path::Path;

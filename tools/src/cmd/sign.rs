@@ -1,0 +1,91 @@
+//! `mbpf sign`: a signed SUIT manifest (Ed25519) for an image and a slot.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
+
+#[derive(clap::Args)]
+pub struct Cmd {
+    /// The image file (already packed).
+    image: PathBuf,
+    /// Ed25519 secret key (from `mbpf keygen`).
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(long)]
+    slot: u8,
+    /// The image's layout: text, femto, extended, elf.
+    #[arg(long, default_value = "femto")]
+    layout: String,
+    /// Allowed helpers (names or ids), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    helpers: Vec<String>,
+    /// Where the device will fetch the image (default: coap://10.0.2.2:5683/<image file name>).
+    #[arg(long)]
+    uri: Option<String>,
+    /// The file server root: the last sequence number per slot is kept there, so each
+    /// new manifest for a slot is higher than the last.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Use this sequence number instead of the next one.
+    #[arg(long)]
+    sequence: Option<u64>,
+    /// Output file (default: <image>.suit).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// The file that remembers the last sequence number signed for a slot.
+fn sequence_file(root: &Path, slot: u8) -> PathBuf {
+    root.join(".mbpf").join(format!("slot{slot}.sequence"))
+}
+
+/// The next sequence number for a slot, recorded in the server root.
+pub fn next_sequence(root: &Path, slot: u8) -> anyhow::Result<u64> {
+    let path = sequence_file(root, slot);
+    let last = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t.trim().parse::<u64>().with_context(|| format!("{} is corrupt", path.display()))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    Ok(last.map_or(1, |l| l + 1))
+}
+
+pub fn record_sequence(root: &Path, slot: u8, seq: u64) -> anyhow::Result<()> {
+    let path = sequence_file(root, slot);
+    std::fs::create_dir_all(path.parent().expect("has a parent")).with_context(|| format!("cannot create {}", root.display()))?;
+    std::fs::write(&path, format!("{seq}\n")).with_context(|| format!("cannot write {}", path.display()))
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let image = super::read(&self.image)?;
+        let key = super::keys::read_signing_key(&self.key)?;
+        let layout = vm::image::Layout::from_name(&self.layout).with_context(|| format!("unknown layout `{}` (text, femto, extended, elf)", self.layout))?;
+        // Refuse to sign what the device would refuse to load.
+        vm::image::Image::load(layout, &image).with_context(|| format!("{} is not a valid {} image", self.image.display(), layout.name()))?;
+        let helpers = super::verify::parse_helpers(&self.helpers)?;
+        let name = self.image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let sequence = match self.sequence {
+            Some(s) => s,
+            None => next_sequence(&self.root, self.slot)?,
+        };
+        let update = SlotUpdate {
+            slot: self.slot,
+            sequence,
+            vendor_id: VENDOR_ID.to_vec(),
+            class_id: CLASS_ID_MPS2_AN386.to_vec(),
+            image_digest: suit::sha256(&image),
+            image_size: image.len() as u64,
+            uri: self.uri.unwrap_or_else(|| format!("coap://10.0.2.2:{}/{name}", proto::COAP_PORT)),
+            layout: layout as u8,
+            helpers: helpers.iter().map(|h| h as u8).collect(),
+        };
+        let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), &key);
+        let output = self.output.unwrap_or_else(|| PathBuf::from(format!("{}.suit", self.image.display())));
+        super::write(&output, &envelope)?;
+        record_sequence(&self.root, self.slot, sequence)?;
+        println!("{}: slot {}, sequence {}, {} bytes, image sha256 {}", output.display(), self.slot, sequence, envelope.len(), super::keys::hex(&update.image_digest));
+        Ok(ExitCode::SUCCESS)
+    }
+}

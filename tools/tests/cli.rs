@@ -1,0 +1,78 @@
+//! `mbpf` subcommands that need no device, including their error cases.
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn mbpf() -> Command {
+    Command::cargo_bin("mbpf").unwrap()
+}
+
+const PROGRAM: &str = "mov %r0, 0\nloop:\nadd %r0, 3\njlt %r0, 30, loop\nexit\n";
+
+#[test]
+fn asm_then_disasm_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.s");
+    let bin = dir.path().join("p.bin");
+    std::fs::write(&src, PROGRAM).unwrap();
+    mbpf().arg("asm").arg(&src).arg("-o").arg(&bin).assert().success();
+    assert_eq!(std::fs::read(&bin).unwrap().len(), 4 * 8);
+    mbpf().arg("disasm").arg(&bin).assert().success().stdout("mov %r0, 0\nadd %r0, 3\njlt %r0, 0x1e, -2\nexit\n");
+}
+
+#[test]
+fn asm_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("bad.s");
+    std::fs::write(&src, "mov %r0, 1\nfrobnicate %r1\n").unwrap();
+    mbpf().arg("asm").arg(&src).arg("-o").arg(dir.path().join("x")).assert().failure().stderr(predicate::str::contains("bad.s").and(predicate::str::contains("line 2")));
+    mbpf().arg("asm").arg(dir.path().join("missing.s")).arg("-o").arg("x").assert().failure().stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn verify_accepts_good_code_and_shows_the_rejected_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("p.bin");
+    // call 0x20 (now_ms) then exit.
+    std::fs::write(&bin, [0x85, 0, 0, 0, 0x20, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    mbpf().arg("verify").arg(&bin).arg("--helpers").arg("now_ms").assert().success().stdout(predicate::str::contains("ok"));
+    mbpf().arg("verify").arg(&bin).assert().failure().stderr(predicate::str::contains("instruction 0: helper 0x20 is not in the program's allow-list").and(predicate::str::contains("call 32")));
+    mbpf().arg("verify").arg(&bin).arg("--helpers").arg("no_such_helper").assert().failure().stderr(predicate::str::contains("unknown helper `no_such_helper`"));
+    std::fs::write(&bin, [0x95, 0, 0]).unwrap();
+    mbpf().arg("verify").arg(&bin).assert().failure().stderr(predicate::str::contains("not a multiple of 8"));
+}
+
+#[test]
+fn keygen_sign_and_suit_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    mbpf().current_dir(d).args(["keygen", "-o", "a.key"]).assert().success();
+    mbpf().current_dir(d).args(["keygen", "-o", "a.key"]).assert().failure().stderr(predicate::str::contains("--force"));
+    mbpf().current_dir(d).args(["keygen", "-o", "b.key"]).assert().success();
+    std::fs::write(d.join("p.s"), PROGRAM).unwrap();
+    mbpf().current_dir(d).args(["asm", "p.s", "-o", "p.bin"]).assert().success();
+
+    // Sequence numbers rise per slot, kept in the server root.
+    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "one.suit"]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "two.suit"]).assert().success().stdout(predicate::str::contains("sequence 2"));
+    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "4", "--layout", "text", "-o", "other.suit"]).assert().success().stdout(predicate::str::contains("sequence 1"));
+
+    mbpf().current_dir(d).args(["suit", "show", "two.suit", "--key", "a.key.pub"]).assert().success().stdout(
+        predicate::str::contains("sequence number 2").and(predicate::str::contains("signature check (Ed25519, a.key.pub): valid")).and(predicate::str::contains("uri: \"coap://10.0.2.2:5683/p.bin\"")),
+    );
+    mbpf().current_dir(d).args(["suit", "show", "two.suit", "--key", "b.key.pub"]).assert().failure().stdout(predicate::str::contains("bad signature"));
+
+    // A file that is not a valid image of the layout is not signed.
+    std::fs::write(d.join("junk.bin"), b"junk").unwrap();
+    mbpf().current_dir(d).args(["sign", "junk.bin", "--key", "a.key", "--slot", "1", "--layout", "femto"]).assert().failure().stderr(predicate::str::contains("not a valid femto image"));
+    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "p.s", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("not an Ed25519 secret key"));
+    mbpf().current_dir(d).args(["suit", "show", "p.bin"]).assert().failure().stderr(predicate::str::contains("not a SUIT envelope"));
+}
+
+#[test]
+fn conformance_on_a_folder_of_cases_reports_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.data"), "-- asm\nmov %r0, 2\nexit\n-- result\n0x2\n").unwrap();
+    std::fs::write(dir.path().join("wrong.data"), "-- asm\nmov %r0, 2\nexit\n-- result\n0x3\n").unwrap();
+    mbpf().arg("conformance").arg(dir.path()).assert().failure().stdout(predicate::str::contains("FAIL wrong: expected 0x3, got 0x2").and(predicate::str::contains("1 passed, 1 failed")));
+    mbpf().arg("conformance").arg(dir.path().join("nowhere")).assert().failure().stderr(predicate::str::contains("cannot list"));
+}
