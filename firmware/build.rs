@@ -16,9 +16,30 @@ fn main() {
         if dirty == Some(true) { format!("{rev}-dirty") } else { rev }
     });
     println!("cargo:rustc-env=MBPF_BUILD_ID={build_id}");
+    trusted_keys(&out);
 }
 
 fn git(args: &[&str]) -> Option<String> {
     let out = Command::new("git").args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Writes `trusted_keys.rs`: the Ed25519 public keys the device accepts manifests from.
+fn trusted_keys(out: &std::path::Path) {
+    println!("cargo:rerun-if-env-changed=MBPF_TRUSTED_KEYS");
+    let paths: Vec<PathBuf> = match env::var("MBPF_TRUSTED_KEYS") {
+        Ok(list) if !list.trim().is_empty() => list.split(',').map(|p| PathBuf::from(p.trim())).collect(),
+        _ => vec![PathBuf::from("../keys/testbed.key.pub")],
+    };
+    let mut code = String::from("/// Ed25519 public keys whose manifests this firmware accepts.\npub const TRUSTED_KEYS: &[[u8; 32]] = &[\n");
+    for p in &paths {
+        println!("cargo:rerun-if-changed={}", p.display());
+        let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("trusted key {}: {e}", p.display()));
+        let hex: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{} is not an Ed25519 public key (64 hex digits)", p.display());
+        let bytes: Vec<String> = (0..32).map(|i| format!("0x{}", &hex[2 * i..2 * i + 2])).collect();
+        code.push_str(&format!("    [{}],\n", bytes.join(", ")));
+    }
+    code.push_str("];\n");
+    fs::write(out.join("trusted_keys.rs"), code).expect("write trusted_keys.rs");
 }

@@ -13,6 +13,7 @@ use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::Stack;
 
 use crate::println;
+use crate::runtime::slots::{PullError, Slots, SLOT_COUNT};
 
 /// The largest UDP payload over a 1500-byte Ethernet MTU (IPv4).
 const MAX_DATAGRAM: usize = 1472;
@@ -29,12 +30,13 @@ pub async fn task(stack: Stack<'static>) -> ! {
     }
     println!("coap: listening on udp port {}", proto::COAP_PORT);
     let mut datagram = vec![0u8; MAX_DATAGRAM];
+    let mut slots = Slots::new();
     loop {
         let (n, meta) = match socket.recv_from(&mut datagram).await {
             Ok(x) => x,
             Err(_) => continue, // truncated datagram: drop it
         };
-        if let Some(reply) = handle_datagram(&datagram[..n]) {
+        if let Some(reply) = handle_datagram(&datagram[..n], stack, &mut slots).await {
             if let Err(e) = socket.send_to(&reply, meta.endpoint).await {
                 println!("coap: send to {} failed: {:?}", meta.endpoint, e);
             }
@@ -43,7 +45,7 @@ pub async fn task(stack: Stack<'static>) -> ! {
 }
 
 /// Turns one datagram into the datagram to send back, if any.
-fn handle_datagram(bytes: &[u8]) -> Option<Vec<u8>> {
+async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, slots: &mut Slots) -> Option<Vec<u8>> {
     let request = match Packet::from_bytes(bytes) {
         Ok(p) => p,
         Err(_) => return None,
@@ -65,7 +67,7 @@ fn handle_datagram(bytes: &[u8]) -> Option<Vec<u8>> {
         _ => return None,
     };
     let path = path_of(&request);
-    let (code, body) = route(method, &path, &request.payload);
+    let (code, body) = route(method, &path, &request.payload, stack, slots).await;
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
         reply.set_content_format(format);
@@ -97,8 +99,54 @@ fn text(s: &str) -> Body {
     Some((ContentFormat::TextPlain, s.as_bytes().to_vec()))
 }
 
-fn route(method: RequestType, path: &[u8], payload: &[u8]) -> (ResponseType, Body) {
-    let _ = payload;
+fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, (ResponseType, Body)> {
+    proto::decode(payload).map_err(|_| (ResponseType::BadRequest, text("payload is not the CBOR this resource takes")))
+}
+
+async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, slots: &mut Slots) -> (ResponseType, Body) {
+    use proto::paths;
+    let is = |p: &str| path == p.as_bytes();
+    match method {
+        RequestType::Get if is(paths::SLOTS) => return (ResponseType::Content, cbor(&slots.list())),
+        RequestType::Post if is(paths::PULL) => {
+            let req: proto::PullRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return match slots.pull(stack, &req.manifest_uri).await {
+                Ok(resp) => (ResponseType::Changed, cbor(&resp)),
+                Err(e) => {
+                    let (code, reason) = match e {
+                        PullError::BadRequest(r) => (ResponseType::BadRequest, r),
+                        PullError::Unauthorized(r) => (ResponseType::Unauthorized, r),
+                        PullError::Forbidden(r) => (ResponseType::Forbidden, r),
+                        PullError::TooLarge(r) => (ResponseType::RequestEntityTooLarge, r),
+                        PullError::Gateway(r) => (ResponseType::GatewayTimeout, r),
+                    };
+                    println!("pull {}: refused: {}", req.manifest_uri, reason);
+                    (code, text(&reason))
+                }
+            };
+        }
+        RequestType::Post if is(paths::EXEC) => {
+            let req: proto::ExecRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return match slots.exec(req) {
+                Some(resp) => (ResponseType::Changed, cbor(&resp)),
+                None => (ResponseType::NotFound, text("no program in that slot")),
+            };
+        }
+        RequestType::Post if is(paths::ERASE) => {
+            let req: proto::EraseRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return if slots.erase(req.slot) { (ResponseType::Deleted, None) } else { (ResponseType::NotFound, text("no such slot")) };
+        }
+        _ => {}
+    }
     match (method, path) {
         #[cfg(feature = "unsigned-run")]
         (RequestType::Post, p) if p == proto::paths::RUN.as_bytes() => match proto::decode::<proto::RunRequest>(payload) {
@@ -108,7 +156,9 @@ fn route(method: RequestType, path: &[u8], payload: &[u8]) -> (ResponseType, Bod
         (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {
             (ResponseType::Content, cbor(&info()))
         }
-        (_, p) if p == proto::paths::INFO.as_bytes() => (ResponseType::MethodNotAllowed, None),
+        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN].iter().any(|r| p == r.as_bytes()) => {
+            (ResponseType::MethodNotAllowed, None)
+        }
         _ => (ResponseType::NotFound, None),
     }
 }
@@ -127,7 +177,7 @@ fn info() -> proto::Info {
         board: crate::board::NAME.to_string(),
         build_id: crate::BUILD_ID.to_string(),
         features: FEATURES.iter().map(|s| s.to_string()).collect(),
-        slots: 0,
+        slots: SLOT_COUNT as u8,
         version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }

@@ -9,6 +9,7 @@
 extern crate alloc;
 
 mod board;
+mod coap_client;
 mod coap_server;
 mod console;
 mod drivers;

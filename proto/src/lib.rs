@@ -11,12 +11,15 @@
 
 extern crate alloc;
 
+pub mod block;
 pub mod exec;
 pub mod info;
 pub mod paths;
+pub mod slots;
 
 pub use exec::{Costs, Engine, Failure, FailureKind, RunRequest, RunResponse};
 pub use info::Info;
+pub use slots::{EraseRequest, ExecRequest, PullRequest, PullResponse, SlotInfo};
 
 /// The CoAP content-format number for `application/cbor` (RFC 7049 / RFC 8949).
 pub const CONTENT_FORMAT_CBOR: u16 = 60;

@@ -5,3 +5,12 @@ pub const INFO: &str = "info";
 
 /// `POST` a [`crate::RunRequest`]: run an unsigned image (testbed firmware only).
 pub const RUN: &str = "run";
+
+/// `POST` a [`crate::PullRequest`]: pull a signed image into a slot.
+pub const PULL: &str = "pull";
+/// `GET`: the slots, as a CBOR array of [`crate::SlotInfo`].
+pub const SLOTS: &str = "slots";
+/// `POST` an [`crate::ExecRequest`]: run a slot once; answers a [`crate::RunResponse`].
+pub const EXEC: &str = "exec";
+/// `POST` an [`crate::EraseRequest`]: empty a slot.
+pub const ERASE: &str = "erase";

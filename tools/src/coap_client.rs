@@ -56,7 +56,32 @@ impl CoapClient {
         self.request(RequestType::Get, path, &[]).await
     }
 
+    /// `GET path` block by block (RFC 7959 Block2, 1024-byte blocks) until the last.
+    pub async fn get_blockwise(&mut self, path: &str) -> Result<Vec<u8>, CoapError> {
+        use proto::block::{Block, SZX_1024};
+        let mut out = Vec::new();
+        let mut num = 0;
+        loop {
+            let block = Block { num, more: false, szx: SZX_1024 };
+            let (payload, answer) = self.request_with(RequestType::Get, path, &[], Some(block)).await?;
+            out.extend_from_slice(&payload);
+            match answer {
+                Some(b) if b.more => num = b.num + 1,
+                _ => return Ok(out),
+            }
+            if out.len() > 64 << 20 {
+                return Err(CoapError::Encode(format!("{path} is larger than 64 MiB")));
+            }
+        }
+    }
+
     pub async fn request(&mut self, method: RequestType, path: &str, payload: &[u8]) -> Result<Vec<u8>, CoapError> {
+        self.request_with(method, path, payload, None).await.map(|(p, _)| p)
+    }
+
+    /// A request with an optional Block2 option; returns the payload and the answer's
+    /// Block2 option.
+    pub async fn request_with(&mut self, method: RequestType, path: &str, payload: &[u8], block2: Option<proto::block::Block>) -> Result<(Vec<u8>, Option<proto::block::Block>), CoapError> {
         let addr = self.addr;
         let io = |source| CoapError::Io { addr, source };
         let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
@@ -73,6 +98,9 @@ impl CoapClient {
         packet.set_token(token.to_vec());
         for segment in path.split('/').filter(|s| !s.is_empty()) {
             packet.add_option(CoapOption::UriPath, segment.as_bytes().to_vec());
+        }
+        if let Some(b) = block2 {
+            packet.add_option(CoapOption::Block2, b.encode().as_slice().to_vec());
         }
         packet.payload = payload.to_vec();
         let bytes = packet.to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
@@ -94,8 +122,9 @@ impl CoapClient {
                 if reply.header.message_id != mid || reply.get_token() != token {
                     continue;
                 }
+                let block = reply.get_option(CoapOption::Block2).and_then(|v| v.front()).and_then(|v| proto::block::Block::decode(v));
                 return match reply.header.code {
-                    MessageClass::Response(code) if is_success(code) => Ok(reply.payload),
+                    MessageClass::Response(code) if is_success(code) => Ok((reply.payload, block)),
                     code => Err(CoapError::Status {
                         addr,
                         path: path.to_string(),

@@ -28,6 +28,16 @@ enum Command {
     Keygen(cmd::keys::Cmd),
     /// Write a signed SUIT manifest for an image and a slot.
     Sign(cmd::sign::Cmd),
+    /// Serve a folder over CoAP (Block2) for devices to pull from.
+    Serve(cmd::serve::Cmd),
+    /// Build, sign and serve a program, and make a device pull it into a slot.
+    Deploy(cmd::device::Deploy),
+    /// Run a device's slot once.
+    Exec(cmd::device::Exec),
+    /// List a device's slots.
+    Slots(cmd::device::Slots),
+    /// Empty a device's slot.
+    Erase(cmd::device::Erase),
     /// SUIT manifests.
     #[command(subcommand)]
     Suit(cmd::suit_show::Suit),
@@ -43,6 +53,11 @@ fn main() -> std::process::ExitCode {
         Command::Info(c) => c.run(),
         Command::Run(c) => c.run(),
         Command::Keygen(c) => c.run(),
+        Command::Serve(c) => c.run(),
+        Command::Deploy(c) => c.run(),
+        Command::Exec(c) => c.run(),
+        Command::Slots(c) => c.run(),
+        Command::Erase(c) => c.run(),
         Command::Sign(c) => c.run(),
         Command::Suit(cmd::suit_show::Suit::Show(c)) => c.run(),
     };

@@ -21,6 +21,7 @@ pub enum Namespace {
     Global,
     Slot(u8),
     /// Programs run with `/run` (no slot).
+    #[cfg(feature = "unsigned-run")]
     Scratch,
 }
 

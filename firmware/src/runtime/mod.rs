@@ -2,3 +2,4 @@
 //! with their costs measured. No unsafe code: everything goes through `vm`.
 pub mod helpers;
 pub mod run;
+pub mod slots;

@@ -2,7 +2,7 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use proto::{Costs, Engine, Failure, FailureKind, RunResponse};
+use proto::{Costs, Failure, FailureKind, RunResponse};
 use vm::image::{Image, ImageError, Layout};
 use vm::memory::Region;
 use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
@@ -17,7 +17,7 @@ fn failure(kind: FailureKind, pc: Option<usize>, message: impl ToString) -> Fail
     Failure { kind, pc: pc.map(|p| p as u32), message: message.to_string() }
 }
 
-fn costs() -> Costs {
+pub fn costs() -> Costs {
     Costs { core_clock_hz: crate::board::SYSTICK_HZ, insns_per_count: crate::board::INSNS_PER_COUNT, ..Costs::default() }
 }
 
@@ -42,6 +42,7 @@ fn zeroed(len: usize) -> Result<Vec<u8>, Failure> {
 }
 
 /// Loads and verifies an image; the costs of both phases go into `costs`.
+#[cfg(feature = "unsigned-run")]
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
     let t0 = core_clock_counts();
@@ -85,13 +86,18 @@ pub fn execute(image: &Image, input: &mut [u8], allowed: HelperSet, budget: u64,
     result.map_err(|e| vm_failure(&e))
 }
 
+/// A response for a run that did not start.
+pub fn failed(costs: Costs, kind: FailureKind, message: &str) -> RunResponse {
+    RunResponse { result: None, failure: Some(failure(kind, None, message)), costs }
+}
+
 /// `POST /run`: an unsigned image from the request, run once.
 #[cfg(feature = "unsigned-run")]
 pub fn run_request(req: proto::RunRequest) -> RunResponse {
     let mut costs = costs();
     let allowed = HelperSet::from_ids(req.helpers.iter().map(|&h| h as u32));
     let outcome = (|| {
-        if req.engine != Engine::Interp {
+        if req.engine != proto::Engine::Interp {
             return Err(failure(FailureKind::Unsupported, None, "engine not available in this firmware"));
         }
         let image = load(req.layout, &req.image, &allowed, &mut costs)?;

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::{BootSpec, Node};
 
-pub use tools::qemu::version;
 
 pub struct QemuBackendNode(tools::qemu::QemuNode);
 

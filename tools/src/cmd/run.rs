@@ -12,6 +12,44 @@ pub enum EngineArg {
     Jit,
 }
 
+impl From<EngineArg> for proto::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Interp => proto::Engine::Interp,
+            EngineArg::Jit => proto::Engine::Jit,
+        }
+    }
+}
+
+/// Prints a run's result and costs, as text or JSON.
+pub fn print_response(answer: &proto::RunResponse, json: bool) {
+    let c = &answer.costs;
+    let insns = |counts: u64| counts * c.insns_per_count as u64;
+    if json {
+        let v = serde_json::json!({
+            "result": answer.result,
+            "failure": answer.failure.as_ref().map(|f| serde_json::json!({"kind": format!("{:?}", f.kind), "pc": f.pc, "message": f.message})),
+            "costs": {
+                "load_insns": insns(c.load_counts), "verify_insns": insns(c.verify_counts),
+                "compile_insns": insns(c.compile_counts), "exec_insns": insns(c.exec_counts),
+                "executed_ebpf": c.executed, "code_size": c.code_size,
+            },
+        });
+        println!("{v}");
+        return;
+    }
+    match (&answer.result, &answer.failure) {
+        (Some(r), _) => println!("result:   {r} ({r:#x})"),
+        (_, Some(f)) => println!("failed:   {:?}{}: {}", f.kind, f.pc.map(|p| format!(" at instruction {p}")).unwrap_or_default(), f.message),
+        _ => println!("no result"),
+    }
+    println!("costs (guest instructions, ±{} per figure):", c.insns_per_count);
+    println!("  load     {}\n  verify   {}\n  compile  {}\n  execute  {}", insns(c.load_counts), insns(c.verify_counts), insns(c.compile_counts), insns(c.exec_counts));
+    if c.executed > 0 {
+        println!("  eBPF instructions executed: {} ({:.1} guest instructions each)", c.executed, insns(c.exec_counts) as f64 / c.executed as f64);
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Cmd {
     /// The program: eBPF assembly (`.s`, `.asm`), or an image/bytecode file.
@@ -68,10 +106,7 @@ impl Cmd {
             input: read_input(self.input.as_deref())?,
             helpers: helpers.iter().map(|h| h as u8).collect(),
             budget: self.budget,
-            engine: match self.engine {
-                EngineArg::Interp => proto::Engine::Interp,
-                EngineArg::Jit => proto::Engine::Jit,
-            },
+            engine: self.engine.into(),
         };
         let rt = tokio::runtime::Runtime::new()?;
         let (answer, _node, _dir) = rt.block_on(async {
@@ -89,31 +124,7 @@ impl Cmd {
             let answer: proto::RunResponse = proto::decode(&bytes).context("malformed answer from the device")?;
             anyhow::Ok((answer, node, dir))
         })?;
-        let c = &answer.costs;
-        let insns = |counts: u64| counts * c.insns_per_count as u64;
-        if self.json {
-            let v = serde_json::json!({
-                "result": answer.result,
-                "failure": answer.failure.as_ref().map(|f| serde_json::json!({"kind": format!("{:?}", f.kind), "pc": f.pc, "message": f.message})),
-                "costs": {
-                    "load_insns": insns(c.load_counts), "verify_insns": insns(c.verify_counts),
-                    "compile_insns": insns(c.compile_counts), "exec_insns": insns(c.exec_counts),
-                    "executed_ebpf": c.executed, "code_size": c.code_size,
-                },
-            });
-            println!("{v}");
-        } else {
-            match (&answer.result, &answer.failure) {
-                (Some(r), _) => println!("result:   {r} ({r:#x})"),
-                (_, Some(f)) => println!("failed:   {:?}{}: {}", f.kind, f.pc.map(|p| format!(" at instruction {p}")).unwrap_or_default(), f.message),
-                _ => println!("no result"),
-            }
-            println!("costs (guest instructions, ±{} per figure):", c.insns_per_count);
-            println!("  load     {}\n  verify   {}\n  compile  {}\n  execute  {}", insns(c.load_counts), insns(c.verify_counts), insns(c.compile_counts), insns(c.exec_counts));
-            if c.executed > 0 {
-                println!("  eBPF instructions executed: {} ({:.1} guest instructions each)", c.executed, insns(c.exec_counts) as f64 / c.executed as f64);
-            }
-        }
+        print_response(&answer, self.json);
         Ok(if answer.failure.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
     }
 }

@@ -1,0 +1,179 @@
+//! Program slots: installing signed images (pull), running them, listing and erasing.
+//!
+//! A pull checks everything before touching the slot: the envelope's signature
+//! against the built-in trusted keys, the manifest's digest, vendor and class ids,
+//! that its sequence number is above the slot's, the image's size and digest, and that
+//! the image loads and verifies. Any failure leaves the slot exactly as it was.
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use embassy_net::Stack;
+use proto::{Costs, PullResponse, RunResponse, SlotInfo};
+use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
+use vm::image::{Image, Layout};
+use vm::HelperSet;
+
+use super::helpers::Namespace;
+use super::run;
+use crate::time_driver::core_clock_counts;
+
+include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
+
+pub const SLOT_COUNT: usize = 4;
+/// The largest image a slot holds.
+pub const MAX_IMAGE: usize = 64 * 1024;
+/// The largest envelope accepted.
+const MAX_ENVELOPE: usize = 4 * 1024;
+
+struct Installed {
+    image: Image,
+    layout: u8,
+    size: u32,
+    sha256: [u8; 32],
+    helpers: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Slot {
+    installed: Option<Installed>,
+    /// The highest sequence number accepted; survives erase, so old manifests stay old.
+    sequence: u64,
+    seen: bool,
+}
+
+/// Why a pull was refused, with the CoAP class to answer.
+pub enum PullError {
+    /// 4.00: a malformed request, manifest or image, or one that does not verify.
+    BadRequest(String),
+    /// 4.01: no trusted signature.
+    Unauthorized(String),
+    /// 4.03: a replayed (not newer) sequence number, or a manifest for another device.
+    Forbidden(String),
+    /// 4.13: larger than a slot.
+    TooLarge(String),
+    /// 5.04: the file server could not be reached.
+    Gateway(String),
+}
+
+pub struct Slots {
+    slots: [Slot; SLOT_COUNT],
+}
+
+impl Slots {
+    pub fn new() -> Self {
+        Self { slots: Default::default() }
+    }
+
+    pub async fn pull(&mut self, stack: Stack<'static>, manifest_uri: &str) -> Result<PullResponse, PullError> {
+        let t0 = core_clock_counts();
+        let fetch = |e: crate::coap_client::FetchError| match e {
+            crate::coap_client::FetchError::TooLarge => PullError::TooLarge(String::from(e.reason())),
+            crate::coap_client::FetchError::BadUri => PullError::BadRequest(String::from(e.reason())),
+            _ => PullError::Gateway(String::from(e.reason())),
+        };
+        let envelope = crate::coap_client::get(stack, manifest_uri, MAX_ENVELOPE).await.map_err(fetch)?;
+        let update = check_envelope(&envelope)?;
+        let slot = usize::from(update.slot);
+        if slot >= SLOT_COUNT {
+            return Err(PullError::BadRequest(format!("slot {slot} does not exist ({SLOT_COUNT} slots)")));
+        }
+        let current = &self.slots[slot];
+        if current.seen && update.sequence <= current.sequence {
+            return Err(PullError::Forbidden(format!("sequence number {} is not above {}", update.sequence, current.sequence)));
+        }
+        if update.image_size as usize > MAX_IMAGE {
+            return Err(PullError::TooLarge(format!("image of {} bytes; a slot holds {MAX_IMAGE}", update.image_size)));
+        }
+        // Fetch one byte more than announced, to see an oversized image for what it is.
+        let bytes = crate::coap_client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
+            crate::coap_client::FetchError::TooLarge => PullError::BadRequest(String::from("image is larger than the manifest says")),
+            e => fetch(e),
+        })?;
+        if bytes.len() as u64 != update.image_size {
+            return Err(PullError::BadRequest(format!("image is {} bytes, the manifest says {}", bytes.len(), update.image_size)));
+        }
+        let sha256 = suit::sha256(&bytes);
+        if sha256 != update.image_digest {
+            return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
+        }
+        let layout = Layout::from_id(update.layout).ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
+        let image = Image::load(layout, &bytes).map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
+        let allowed = HelperSet::from_ids(update.helpers.iter().map(|&h| h as u32));
+        vm::verify(&image.program, &allowed).map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
+        // Every check passed: only now is the slot replaced.
+        self.slots[slot] = Slot {
+            installed: Some(Installed { image, layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            sequence: update.sequence,
+            seen: true,
+        };
+        crate::println!("slot {slot}: installed sequence {} ({} bytes)", update.sequence, bytes.len());
+        Ok(PullResponse { slot: update.slot, sequence: update.sequence, image_size: bytes.len() as u32, counts: core_clock_counts() - t0 })
+    }
+
+    pub fn list(&self) -> Vec<SlotInfo> {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SlotInfo {
+                slot: i as u8,
+                loaded: s.installed.is_some(),
+                layout: s.installed.as_ref().map(|x| x.layout).unwrap_or(0),
+                image_size: s.installed.as_ref().map(|x| x.size).unwrap_or(0),
+                sequence: s.sequence,
+                image_sha256: s.installed.as_ref().map(|x| x.sha256.to_vec()).unwrap_or_default(),
+                helpers: s.installed.as_ref().map(|x| x.helpers.clone()).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Empties a slot; `false` if there is no such slot.
+    pub fn erase(&mut self, slot: u8) -> bool {
+        match self.slots.get_mut(usize::from(slot)) {
+            Some(s) => {
+                s.installed = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs a slot once; `None` if the slot is empty or does not exist.
+    pub fn exec(&self, req: proto::ExecRequest) -> Option<RunResponse> {
+        let installed = self.slots.get(usize::from(req.slot))?.installed.as_ref()?;
+        let mut costs = run::costs();
+        if req.engine != proto::Engine::Interp {
+            return Some(run::failed(costs, proto::FailureKind::Unsupported, "engine not available in this firmware"));
+        }
+        let allowed = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
+        let mut input = req.input;
+        let outcome = run::execute(&installed.image, &mut input, allowed, req.budget, Namespace::Slot(req.slot), &mut costs);
+        Some(match outcome {
+            Ok(r0) => RunResponse { result: Some(r0), failure: None, costs },
+            Err(f) => RunResponse { result: None, failure: Some(f), costs: Costs { ..costs } },
+        })
+    }
+}
+
+/// Signature, digest, manifest and device identity checks of an envelope.
+fn check_envelope(bytes: &[u8]) -> Result<SlotUpdate, PullError> {
+    let env = suit::Envelope::decode(bytes).map_err(|e| PullError::BadRequest(format!("envelope: {e}")))?;
+    let mut verdict = Err(suit::SuitError::Unsigned);
+    for key in TRUSTED_KEYS {
+        verdict = env.verify_ed25519(key);
+        if verdict.is_ok() {
+            break;
+        }
+    }
+    match verdict {
+        Ok(()) => {}
+        Err(e @ suit::SuitError::DigestMismatch) => return Err(PullError::BadRequest(format!("manifest: {e}"))),
+        Err(e) => return Err(PullError::Unauthorized(format!("signature: {e}"))),
+    }
+    let manifest = suit::Manifest::decode(&env.manifest).map_err(|e| PullError::BadRequest(format!("manifest: {e}")))?;
+    let update = SlotUpdate::from_manifest(&manifest).map_err(|e| PullError::BadRequest(format!("manifest: {e}")))?;
+    if update.vendor_id != VENDOR_ID || update.class_id != CLASS_ID_MPS2_AN386 {
+        return Err(PullError::Forbidden(String::from("manifest is for another vendor or device class")));
+    }
+    Ok(update)
+}

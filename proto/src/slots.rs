@@ -1,0 +1,79 @@
+//! Program slots: pulling signed images, listing, executing and erasing.
+use alloc::string::String;
+use alloc::vec::Vec;
+use minicbor::{Decode, Encode};
+
+use crate::exec::Engine;
+
+/// `POST /pull`: fetch the SUIT envelope at `manifest_uri`, check it, fetch the image
+/// it names, check that, and only then replace the slot it names.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct PullRequest {
+    /// `coap://host:port/path` of the signed envelope.
+    #[n(0)]
+    pub manifest_uri: String,
+}
+
+/// The answer to a successful pull.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct PullResponse {
+    #[n(0)]
+    pub slot: u8,
+    #[n(1)]
+    pub sequence: u64,
+    #[n(2)]
+    pub image_size: u32,
+    /// Core-clock counts the pull took on the device (fetch, checks, store).
+    #[n(3)]
+    pub counts: u64,
+}
+
+/// One slot, as `GET /slots` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct SlotInfo {
+    #[n(0)]
+    pub slot: u8,
+    /// Whether an image is installed.
+    #[n(1)]
+    pub loaded: bool,
+    #[n(2)]
+    pub layout: u8,
+    #[n(3)]
+    pub image_size: u32,
+    /// The highest sequence number accepted for this slot (kept across erase).
+    #[n(4)]
+    pub sequence: u64,
+    #[n(5)]
+    #[cbor(with = "minicbor::bytes")]
+    pub image_sha256: Vec<u8>,
+    #[n(6)]
+    #[cbor(with = "minicbor::bytes")]
+    pub helpers: Vec<u8>,
+}
+
+/// `POST /exec`: run the program in a slot once.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct ExecRequest {
+    #[n(0)]
+    pub slot: u8,
+    #[n(1)]
+    pub engine: Engine,
+    #[n(2)]
+    #[cbor(with = "minicbor::bytes")]
+    pub input: Vec<u8>,
+    /// Instruction budget (0: the device's default).
+    #[n(3)]
+    pub budget: u64,
+}
+
+/// `POST /erase`: empty a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct EraseRequest {
+    #[n(0)]
+    pub slot: u8,
+}

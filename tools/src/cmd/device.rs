@@ -1,0 +1,214 @@
+//! Device commands over CoAP: `deploy`, `exec`, `slots`, `erase`.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use coap_lite::RequestType;
+use tools::coap_client::{parse_device_uri, CoapClient, CoapError};
+use tools::file_server::FileServer;
+
+#[derive(clap::Args)]
+pub struct DeviceArg {
+    /// The device, e.g. coap://127.0.0.1:5683.
+    #[arg(long)]
+    device: String,
+}
+
+impl DeviceArg {
+    fn client(&self) -> anyhow::Result<CoapClient> {
+        Ok(CoapClient::new(parse_device_uri(&self.device)?))
+    }
+}
+
+/// Turns a device's 4.xx/5.xx answer into an error that shows its reason.
+fn device_error(e: CoapError) -> anyhow::Error {
+    match e {
+        CoapError::Status { addr, path, code, payload } => {
+            anyhow::anyhow!("device {addr} refused /{path} ({code}): {}", String::from_utf8_lossy(&payload))
+        }
+        e => e.into(),
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Deploy {
+    /// A C source (.c), eBPF assembly (.s), a clang object (.o) or a packed image.
+    program: PathBuf,
+    #[command(flatten)]
+    device: DeviceArg,
+    #[arg(long)]
+    slot: u8,
+    /// Layout of the image to make (or of the image given): text, femto, extended, elf.
+    #[arg(long)]
+    layout: Option<String>,
+    /// Allowed helpers (names or ids), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    helpers: Vec<String>,
+    /// Ed25519 signing key (default: the repository's test key, keys/testbed.key).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Server root: image, manifest and sequence numbers are kept here (default: a
+    /// fresh folder under the system's temp folder).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// The host's address as the device sees it (QEMU user networking: 10.0.2.2).
+    #[arg(long, default_value = "10.0.2.2")]
+    host_address: String,
+}
+
+/// Builds the image bytes and its layout from whatever `program` is.
+fn make_image(program: &Path, layout: Option<&str>, work: &Path) -> anyhow::Result<(vm::image::Layout, Vec<u8>)> {
+    use vm::image::{Image, Layout};
+    let ext = program.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let want = layout.map(|l| Layout::from_name(l).with_context(|| format!("unknown layout `{l}`"))).transpose()?;
+    match ext {
+        "s" | "asm" => {
+            let src = String::from_utf8(super::read(program)?).context("source is not UTF-8")?;
+            let insns = vm::asm::assemble(&src).with_context(|| format!("{}", program.display()))?;
+            let bytes: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
+            let image = Image::load(Layout::Text, &bytes)?;
+            let layout = want.unwrap_or(Layout::Text);
+            Ok((layout, image.emit(layout)?))
+        }
+        "c" | "o" => {
+            let obj = if ext == "c" { tools::compile::compile_c(program, work)? } else { super::read(program)? };
+            let layout = want.unwrap_or(Layout::Femto);
+            if layout == Layout::Elf {
+                Image::load(Layout::Elf, &obj)?;
+                return Ok((layout, obj));
+            }
+            let image = Image::load(Layout::Elf, &obj).with_context(|| format!("loading the object of {}", program.display()))?;
+            Ok((layout, image.emit(layout)?))
+        }
+        _ => {
+            let layout = want.context("give --layout for a packed image")?;
+            let bytes = super::read(program)?;
+            Image::load(layout, &bytes).with_context(|| format!("{} is not a valid {} image", program.display(), layout.name()))?;
+            Ok((layout, bytes))
+        }
+    }
+}
+
+impl Deploy {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let key_path = self.key.clone().unwrap_or_else(|| tools::firmware::repo_root().join("keys/testbed.key"));
+        let key = super::keys::read_signing_key(&key_path)?;
+        let tmp;
+        let root = match &self.root {
+            Some(r) => {
+                std::fs::create_dir_all(r)?;
+                r.clone()
+            }
+            None => {
+                tmp = tempfile::Builder::new().prefix("mbpf-deploy-").tempdir()?;
+                tmp.path().to_path_buf()
+            }
+        };
+        let (layout, image) = make_image(&self.program, self.layout.as_deref(), &root)?;
+        let stem = self.program.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
+        let image_name = format!("slot{}-{stem}.{}", self.slot, layout.name());
+        std::fs::write(root.join(&image_name), &image)?;
+        println!("image:    {image_name} ({} bytes, {} layout)", image.len(), layout.name());
+
+        let rt = tokio::runtime::Runtime::new()?;
+        let answer = rt.block_on(async {
+            let server = FileServer::bind("127.0.0.1:0".parse()?, &root).await?;
+            let port = server.local_addr()?.port();
+            let server = server.spawn();
+            let helpers = super::verify::parse_helpers(&self.helpers)?;
+            let sequence = super::sign::next_sequence(&root, self.slot)?;
+            let update = suit::profile::SlotUpdate {
+                slot: self.slot,
+                sequence,
+                vendor_id: suit::profile::VENDOR_ID.to_vec(),
+                class_id: suit::profile::CLASS_ID_MPS2_AN386.to_vec(),
+                image_digest: suit::sha256(&image),
+                image_size: image.len() as u64,
+                uri: format!("coap://{}:{port}/{image_name}", self.host_address),
+                layout: layout as u8,
+                helpers: helpers.iter().map(|h| h as u8).collect(),
+            };
+            let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), &key);
+            let manifest_name = format!("{image_name}.suit");
+            std::fs::write(root.join(&manifest_name), &envelope)?;
+            super::sign::record_sequence(&root, self.slot, sequence)?;
+            println!("manifest: {manifest_name} (sequence {sequence}, signed with {})", key_path.display());
+            println!("serving:  coap://127.0.0.1:{port} (device sees coap://{}:{port})", self.host_address);
+            let req = proto::PullRequest { manifest_uri: format!("coap://{}:{port}/{manifest_name}", self.host_address) };
+            let mut client = self.device.client()?;
+            let result = client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await;
+            server.abort();
+            anyhow::Ok(result)
+        })?;
+        let answer = answer.map_err(device_error)?;
+        let resp: proto::PullResponse = proto::decode(&answer).context("malformed pull answer")?;
+        println!("device:   slot {} now holds sequence {} ({} bytes)", resp.slot, resp.sequence, resp.image_size);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Exec {
+    #[command(flatten)]
+    device: DeviceArg,
+    #[arg(long)]
+    slot: u8,
+    #[arg(long, value_enum, default_value = "interp")]
+    engine: super::run::EngineArg,
+    /// Input memory: a file, or hex bytes with `hex:` in front.
+    #[arg(long)]
+    input: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    budget: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+impl Exec {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let req = proto::ExecRequest { slot: self.slot, engine: self.engine.into(), input: super::run::read_input(self.input.as_deref())?, budget: self.budget };
+        let rt = tokio::runtime::Runtime::new()?;
+        let answer = rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.map_err(device_error) })?;
+        let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
+        super::run::print_response(&resp, self.json);
+        Ok(if resp.failure.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Slots {
+    #[command(flatten)]
+    device: DeviceArg,
+}
+
+impl Slots {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let rt = tokio::runtime::Runtime::new()?;
+        let answer = rt.block_on(async { self.device.client()?.get(proto::paths::SLOTS).await.map_err(device_error) })?;
+        let slots: Vec<proto::SlotInfo> = proto::decode(&answer).context("malformed slot list")?;
+        println!("{:<5} {:<7} {:<9} {:>7} {:>9}  {}", "slot", "state", "layout", "bytes", "sequence", "sha256");
+        for s in slots {
+            let layout = vm::image::Layout::from_id(s.layout).map(|l| l.name()).unwrap_or("?");
+            let (state, layout) = if s.loaded { ("loaded", layout) } else { ("empty", "-") };
+            println!("{:<5} {:<7} {:<9} {:>7} {:>9}  {}", s.slot, state, layout, s.image_size, s.sequence, super::keys::hex(&s.image_sha256));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Erase {
+    #[command(flatten)]
+    device: DeviceArg,
+    #[arg(long)]
+    slot: u8,
+}
+
+impl Erase {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::ERASE, &proto::encode(&proto::EraseRequest { slot: self.slot })).await.map_err(device_error) })?;
+        println!("slot {} erased", self.slot);
+        Ok(ExitCode::SUCCESS)
+    }
+}

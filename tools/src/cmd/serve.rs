@@ -1,0 +1,31 @@
+//! `mbpf serve`: the CoAP file server devices pull from.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tools::file_server::FileServer;
+
+#[derive(clap::Args)]
+pub struct Cmd {
+    /// The folder to serve.
+    root: PathBuf,
+    /// Address to listen on (QEMU guests reach the host's loopback as 10.0.2.2).
+    #[arg(long, default_value = "127.0.0.1:5683")]
+    listen: SocketAddr,
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        super::init_logging();
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async {
+            let server = FileServer::bind(self.listen, &self.root).await?;
+            eprintln!("serving {} on coap://{}", self.root.display(), server.local_addr()?);
+            tokio::select! {
+                r = server.serve() => r,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
+        })?;
+        Ok(ExitCode::SUCCESS)
+    }
+}

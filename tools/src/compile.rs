@@ -1,0 +1,41 @@
+//! Compiling C to eBPF objects with clang.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+
+/// A clang with the eBPF target and cpu v3/v4: $MBPF_CLANG, else clang-19, clang-22, clang.
+pub fn find_clang() -> anyhow::Result<String> {
+    if let Ok(c) = std::env::var("MBPF_CLANG") {
+        return Ok(c);
+    }
+    for c in ["clang-19", "clang-22", "clang"] {
+        if Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()) {
+            return Ok(c.to_string());
+        }
+    }
+    anyhow::bail!("no clang found: install Debian's clang-19 (ci/setup does), or set MBPF_CLANG")
+}
+
+/// The folder holding `mbpf_helpers.h`.
+pub fn include_dir() -> PathBuf {
+    crate::firmware::repo_root().join("programs/include")
+}
+
+/// Compiles `src` to an eBPF object in `out_dir`; clang's diagnostics pass through.
+pub fn compile_c(src: &Path, out_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    compile_c_with(src, out_dir, "v3", &[])
+}
+
+pub fn compile_c_with(src: &Path, out_dir: &Path, cpu: &str, defines: &[String]) -> anyhow::Result<Vec<u8>> {
+    let clang = find_clang()?;
+    let obj = out_dir.join(format!("{}.o", src.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()));
+    let mut cmd = Command::new(&clang);
+    cmd.args(["-target", "bpf", "-O2", "-ffreestanding", "-g0", "-c"]).arg(format!("-mcpu={cpu}")).arg("-I").arg(include_dir());
+    for d in defines {
+        cmd.arg(format!("-D{d}"));
+    }
+    let status = cmd.arg(src).arg("-o").arg(&obj).status().with_context(|| format!("cannot run {clang}"))?;
+    anyhow::ensure!(status.success(), "{clang} failed to compile {}", src.display());
+    std::fs::read(&obj).with_context(|| format!("cannot read {}", obj.display()))
+}
