@@ -3,7 +3,7 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use proto::{Costs, Failure, FailureKind, RunResponse};
-use vm::image::{Image, ImageError, Layout};
+use vm::image::Image;
 use vm::memory::Region;
 use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
 
@@ -44,6 +44,7 @@ fn zeroed(len: usize) -> Result<Vec<u8>, Failure> {
 /// Loads and verifies an image; the costs of both phases go into `costs`.
 #[cfg(feature = "unsigned-run")]
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
+    use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
     let t0 = core_clock_counts();
     let image = Image::load(layout, bytes).map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
