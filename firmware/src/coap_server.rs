@@ -31,16 +31,55 @@ pub async fn task(stack: Stack<'static>) -> ! {
     println!("coap: listening on udp port {}", proto::COAP_PORT);
     let mut datagram = vec![0u8; MAX_DATAGRAM];
     let mut slots = Slots::new();
+    let mut recent = Recent::new();
     loop {
         let (n, meta) = match socket.recv_from(&mut datagram).await {
             Ok(x) => x,
             Err(_) => continue, // truncated datagram: drop it
         };
+        let mid = message_id(&datagram[..n]);
+        if let Some(reply) = mid.and_then(|mid| recent.get(meta.endpoint, mid)) {
+            // A retransmission of a request already handled: answer it again without
+            // running it twice (RFC 7252 §4.5).
+            let _ = socket.send_to(reply, meta.endpoint).await;
+            continue;
+        }
         if let Some(reply) = handle_datagram(&datagram[..n], stack, &mut slots).await {
+            if let Some(mid) = mid {
+                recent.put(meta.endpoint, mid, reply.clone());
+            }
             if let Err(e) = socket.send_to(&reply, meta.endpoint).await {
                 println!("coap: send to {} failed: {:?}", meta.endpoint, e);
             }
         }
+    }
+}
+
+/// The message id of a datagram whose header is readable.
+fn message_id(bytes: &[u8]) -> Option<u16> {
+    (bytes.len() >= 4).then(|| u16::from_be_bytes([bytes[2], bytes[3]]))
+}
+
+/// The replies to the last few requests, by sender and message id, so that a
+/// retransmitted request gets the same answer.
+struct Recent {
+    entries: heapless::Deque<(embassy_net::IpEndpoint, u16, Vec<u8>), 8>,
+}
+
+impl Recent {
+    fn new() -> Self {
+        Self { entries: heapless::Deque::new() }
+    }
+
+    fn get(&self, from: embassy_net::IpEndpoint, mid: u16) -> Option<&[u8]> {
+        self.entries.iter().find(|(e, m, _)| *e == from && *m == mid).map(|(_, _, r)| r.as_slice())
+    }
+
+    fn put(&mut self, from: embassy_net::IpEndpoint, mid: u16, reply: Vec<u8>) {
+        if self.entries.is_full() {
+            self.entries.pop_front();
+        }
+        let _ = self.entries.push_back((from, mid, reply));
     }
 }
 
