@@ -13,13 +13,14 @@ use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::Stack;
 
 use crate::println;
+use crate::runtime::background;
 use crate::runtime::slots::{PullError, Slots, SLOT_COUNT};
 
 /// The largest UDP payload over a 1500-byte Ethernet MTU (IPv4).
 const MAX_DATAGRAM: usize = 1472;
 
 #[embassy_executor::task]
-pub async fn task(stack: Stack<'static>) -> ! {
+pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> ! {
     let mut rx_meta = [PacketMetadata::EMPTY; 4];
     let mut tx_meta = [PacketMetadata::EMPTY; 4];
     let mut rx_buf = vec![0u8; 4 * MAX_DATAGRAM];
@@ -44,7 +45,7 @@ pub async fn task(stack: Stack<'static>) -> ! {
             let _ = socket.send_to(reply, meta.endpoint).await;
             continue;
         }
-        if let Some(reply) = handle_datagram(&datagram[..n], stack, &mut slots).await {
+        if let Some(reply) = handle_datagram(&datagram[..n], stack, spawner, &mut slots).await {
             if let Some(mid) = mid {
                 recent.put(meta.endpoint, mid, reply.clone());
             }
@@ -84,7 +85,7 @@ impl Recent {
 }
 
 /// Turns one datagram into the datagram to send back, if any.
-async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, slots: &mut Slots) -> Option<Vec<u8>> {
+async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots) -> Option<Vec<u8>> {
     let request = match Packet::from_bytes(bytes) {
         Ok(p) => p,
         Err(_) => return None,
@@ -106,7 +107,7 @@ async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, slots: &mut Slots)
         _ => return None,
     };
     let path = path_of(&request);
-    let (code, body) = route(method, &path, &request.payload, stack, slots).await;
+    let (code, body) = route(method, &path, &request.payload, stack, spawner, slots).await;
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
         reply.set_content_format(format);
@@ -142,7 +143,7 @@ fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, (Resp
     proto::decode(payload).map_err(|_| (ResponseType::BadRequest, text("payload is not the CBOR this resource takes")))
 }
 
-async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, slots: &mut Slots) -> (ResponseType, Body) {
+async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots) -> (ResponseType, Body) {
     use proto::paths;
     let is = |p: &str| path == p.as_bytes();
     match method {
@@ -177,6 +178,41 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 None => (ResponseType::NotFound, text("no program in that slot")),
             };
         }
+        RequestType::Get if is(paths::RUNNING) => return (ResponseType::Content, cbor(&background::list())),
+        // µBPF's view: one flag per slot, as text.
+        RequestType::Get if is("running_vm") => {
+            let flags = background::running_flags();
+            let mut out = alloc::string::String::from("[");
+            for (i, f) in flags.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(if *f { "true" } else { "false" });
+            }
+            out.push(']');
+            return (ResponseType::Content, text(&out));
+        }
+        RequestType::Post if is(paths::START) => {
+            let req: proto::StartRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            let Some((image, helpers)) = slots.program(req.slot) else {
+                return (ResponseType::NotFound, text("no program in that slot"));
+            };
+            return match background::start(spawner, req.slot, image, helpers, req.input, req.budget) {
+                Ok(()) => (ResponseType::Changed, None),
+                Err(background::StartError::AlreadyRunning) => (ResponseType::Forbidden, text("a program already runs in that slot")),
+                Err(background::StartError::NoTask) => (ResponseType::ServiceUnavailable, text("no free task for a background program")),
+            };
+        }
+        RequestType::Post if is(paths::STOP) => {
+            let req: proto::StopRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return if background::stop(req.slot) { (ResponseType::Changed, None) } else { (ResponseType::NotFound, text("nothing runs in that slot")) };
+        }
         RequestType::Post if is(paths::ERASE) => {
             let req: proto::EraseRequest = match decode(payload) {
                 Ok(r) => r,
@@ -195,7 +231,7 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
         (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {
             (ResponseType::Content, cbor(&info()))
         }
-        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN].iter().any(|r| p == r.as_bytes()) => {
+        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN, paths::START, paths::STOP, paths::RUNNING].iter().any(|r| p == r.as_bytes()) => {
             (ResponseType::MethodNotAllowed, None)
         }
         _ => (ResponseType::NotFound, None),

@@ -32,7 +32,7 @@ fn main() -> ! {
     println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
     executor::run(move |spawner: Spawner| {
         let stack = net::start(spawner, board.nic);
-        spawner.spawn(coap_server::task(stack).expect("coap task is spawned once"));
+        spawner.spawn(coap_server::task(stack, spawner).expect("coap task is spawned once"));
     })
 }
 

@@ -14,3 +14,9 @@ pub const SLOTS: &str = "slots";
 pub const EXEC: &str = "exec";
 /// `POST` an [`crate::EraseRequest`]: empty a slot.
 pub const ERASE: &str = "erase";
+/// `POST` a [`crate::StartRequest`]: run a slot in the background.
+pub const START: &str = "start";
+/// `POST` a [`crate::StopRequest`]: stop a background program.
+pub const STOP: &str = "stop";
+/// `GET`: the background programs, as a CBOR array of [`crate::RunningInfo`].
+pub const RUNNING: &str = "running";

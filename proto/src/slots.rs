@@ -77,3 +77,56 @@ pub struct EraseRequest {
     #[n(0)]
     pub slot: u8,
 }
+
+/// `POST /start`: run a slot's program in the background, in slices, so the device
+/// keeps answering while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct StartRequest {
+    #[n(0)]
+    pub slot: u8,
+    #[n(1)]
+    #[cbor(with = "minicbor::bytes")]
+    pub input: Vec<u8>,
+    /// Total instruction budget; 0 runs until the program exits or is stopped.
+    #[n(2)]
+    pub budget: u64,
+}
+
+/// `POST /stop`: stop a slot's background program.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct StopRequest {
+    #[n(0)]
+    pub slot: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[cbor(index_only)]
+pub enum RunState {
+    #[n(0)]
+    Running,
+    #[n(1)]
+    Exited,
+    #[n(2)]
+    Failed,
+    #[n(3)]
+    Stopped,
+}
+
+/// One background program, as `GET /running` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct RunningInfo {
+    #[n(0)]
+    pub slot: u8,
+    #[n(1)]
+    pub state: RunState,
+    /// eBPF instructions executed so far.
+    #[n(2)]
+    pub executed: u64,
+    #[n(3)]
+    pub result: Option<u64>,
+    #[n(4)]
+    pub failure: Option<crate::exec::Failure>,
+}

@@ -38,6 +38,12 @@ enum Command {
     Slots(cmd::device::Slots),
     /// Empty a device's slot.
     Erase(cmd::device::Erase),
+    /// Run a device's slot in the background.
+    Start(cmd::device::Start),
+    /// Stop a device's background program.
+    Stop(cmd::device::Stop),
+    /// List a device's background programs.
+    Running(cmd::device::Running),
     /// SUIT manifests.
     #[command(subcommand)]
     Suit(cmd::suit_show::Suit),
@@ -58,6 +64,9 @@ fn main() -> std::process::ExitCode {
         Command::Exec(c) => c.run(),
         Command::Slots(c) => c.run(),
         Command::Erase(c) => c.run(),
+        Command::Start(c) => c.run(),
+        Command::Stop(c) => c.run(),
+        Command::Running(c) => c.run(),
         Command::Sign(c) => c.run(),
         Command::Suit(cmd::suit_show::Suit::Show(c)) => c.run(),
     };

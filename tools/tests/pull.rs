@@ -1,74 +1,9 @@
 //! Signed pulls on the default firmware in QEMU: a good image installs and runs;
 //! every kind of bad update is refused with a reason and leaves the slot unchanged.
-use std::time::Duration;
 
-use coap_lite::RequestType;
-use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
-use tools::coap_client::{CoapClient, CoapError};
-use tools::file_server::FileServer;
-use tools::firmware::{self, Variant};
-use vm::image::{Image, Layout};
+mod common;
 
-fn testbed_key() -> ed25519_dalek::SigningKey {
-    let text = std::fs::read_to_string(firmware::repo_root().join("keys/testbed.key")).unwrap();
-    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).unwrap()).collect();
-    ed25519_dalek::SigningKey::from_bytes(&bytes.try_into().unwrap())
-}
-
-/// A femto image of a small program returning `value`.
-fn image(value: i32) -> Vec<u8> {
-    let insns = vm::asm::assemble(&format!("mov %r0, {value}\nexit")).unwrap();
-    let bytes: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
-    Image::load(Layout::Text, &bytes).unwrap().emit(Layout::Femto).unwrap()
-}
-
-struct Bench {
-    root: tempfile::TempDir,
-    port: u16,
-    device: CoapClient,
-}
-
-impl Bench {
-    /// Writes `image` as `name` and a manifest for it (`image_for_manifest` is what the
-    /// manifest describes, so the two can differ on purpose).
-    fn publish(&self, name: &str, image: &[u8], image_for_manifest: &[u8], sequence: u64, key: &ed25519_dalek::SigningKey) -> String {
-        std::fs::write(self.root.path().join(name), image).unwrap();
-        let update = SlotUpdate {
-            slot: 1,
-            sequence,
-            vendor_id: VENDOR_ID.to_vec(),
-            class_id: CLASS_ID_MPS2_AN386.to_vec(),
-            image_digest: suit::sha256(image_for_manifest),
-            image_size: image_for_manifest.len() as u64,
-            uri: format!("coap://10.0.2.2:{}/{name}", self.port),
-            layout: Layout::Femto as u8,
-            helpers: vec![],
-        };
-        let manifest = format!("{name}.suit");
-        std::fs::write(self.root.path().join(&manifest), suit::build::sign_ed25519(&suit::build::manifest(&update), key)).unwrap();
-        format!("coap://10.0.2.2:{}/{manifest}", self.port)
-    }
-
-    async fn pull(&mut self, uri: &str) -> Result<proto::PullResponse, (String, String)> {
-        let req = proto::PullRequest { manifest_uri: uri.to_string() };
-        match self.device.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await {
-            Ok(bytes) => Ok(proto::decode(&bytes).unwrap()),
-            Err(CoapError::Status { code, payload, .. }) => Err((code, String::from_utf8_lossy(&payload).into_owned())),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    async fn slot1(&mut self) -> proto::SlotInfo {
-        let slots: Vec<proto::SlotInfo> = proto::decode(&self.device.get(proto::paths::SLOTS).await.unwrap()).unwrap();
-        slots.into_iter().find(|s| s.slot == 1).unwrap()
-    }
-
-    async fn exec(&mut self) -> Option<u64> {
-        let req = proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0 };
-        let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.ok()?;
-        proto::decode::<proto::RunResponse>(&bytes).unwrap().result
-    }
-}
+use common::*;
 
 fn expect_refused(r: Result<proto::PullResponse, (String, String)>, code: &str, reason: &str) {
     match r {
@@ -82,18 +17,11 @@ fn expect_refused(r: Result<proto::PullResponse, (String, String)>, code: &str, 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_pulls_install_and_bad_updates_leave_the_slot_unchanged() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("pull", &fw, logs.path()).unwrap();
-    let info = node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut b = Bench::start().await;
+    let info = b.device.info().await.unwrap();
     assert_eq!(info.slots, 4);
     assert!(!info.features.iter().any(|f| f == "unsigned-run"), "the default firmware must not run unsigned images");
-
-    let root = tempfile::tempdir().unwrap();
-    let server = FileServer::bind("127.0.0.1:0".parse().unwrap(), root.path()).await.unwrap();
-    let port = server.local_addr().unwrap().port();
-    let server = server.spawn();
-    let mut b = Bench { root, port, device: CoapClient::new(node.coap_addr()) };
+    let port = b.port;
     let key = testbed_key();
 
     // A good update installs and runs.
@@ -144,7 +72,6 @@ async fn signed_pulls_install_and_bad_updates_leave_the_slot_unchanged() {
     let r = b.pull(&b.publish("h.femto", &other, &other, 6, &key)).await.unwrap();
     assert_eq!(r.sequence, 6);
     assert_eq!(b.exec().await, Some(7));
-    assert!(node.crashed().is_none());
-    server.abort();
-    node.stop();
+    assert!(b.node.crashed().is_none());
+    b.stop();
 }

@@ -1,5 +1,6 @@
 //! The program runtime: device helpers, and loading, verifying and running images
 //! with their costs measured. No unsafe code: everything goes through `vm`.
+pub mod background;
 pub mod helpers;
 pub mod run;
 pub mod slots;

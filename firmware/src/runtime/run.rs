@@ -21,7 +21,7 @@ pub fn costs() -> Costs {
     Costs { core_clock_hz: crate::board::SYSTICK_HZ, insns_per_count: crate::board::INSNS_PER_COUNT, ..Costs::default() }
 }
 
-fn vm_failure(e: &vm::VmError) -> Failure {
+pub fn vm_failure(e: &vm::VmError) -> Failure {
     let kind = match e.kind {
         VmErrorKind::Memory(_) => FailureKind::Memory,
         VmErrorKind::BudgetExhausted => FailureKind::Budget,

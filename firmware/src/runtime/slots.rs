@@ -6,6 +6,7 @@
 //! the image loads and verifies. Any failure leaves the slot exactly as it was.
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use embassy_net::Stack;
@@ -27,7 +28,7 @@ pub const MAX_IMAGE: usize = 64 * 1024;
 const MAX_ENVELOPE: usize = 4 * 1024;
 
 struct Installed {
-    image: Image,
+    image: Arc<Image>,
     layout: u8,
     size: u32,
     sha256: [u8; 32],
@@ -103,7 +104,7 @@ impl Slots {
         vm::verify(&image.program, &allowed).map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
-            installed: Some(Installed { image, layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            installed: Some(Installed { image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
             sequence: update.sequence,
             seen: true,
         };
@@ -136,6 +137,12 @@ impl Slots {
             }
             None => false,
         }
+    }
+
+    /// What a background run of a slot needs: its image and helper allow-list.
+    pub fn program(&self, slot: u8) -> Option<(Arc<Image>, HelperSet)> {
+        let installed = self.slots.get(usize::from(slot))?.installed.as_ref()?;
+        Some((installed.image.clone(), HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32))))
     }
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.

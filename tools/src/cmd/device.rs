@@ -212,3 +212,69 @@ impl Erase {
         Ok(ExitCode::SUCCESS)
     }
 }
+
+#[derive(clap::Args)]
+pub struct Start {
+    #[command(flatten)]
+    device: DeviceArg,
+    #[arg(long)]
+    slot: u8,
+    /// Input memory: a file, or hex bytes with `hex:` in front.
+    #[arg(long)]
+    input: Option<String>,
+    /// Total instruction budget (default: none; the program runs until it exits or is stopped).
+    #[arg(long, default_value_t = 0)]
+    budget: u64,
+}
+
+impl Start {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let req = proto::StartRequest { slot: self.slot, input: super::run::read_input(self.input.as_deref())?, budget: self.budget };
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::START, &proto::encode(&req)).await.map_err(device_error) })?;
+        println!("slot {} started", self.slot);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Stop {
+    #[command(flatten)]
+    device: DeviceArg,
+    #[arg(long)]
+    slot: u8,
+}
+
+impl Stop {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let req = proto::StopRequest { slot: self.slot };
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::STOP, &proto::encode(&req)).await.map_err(device_error) })?;
+        println!("slot {} asked to stop", self.slot);
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Running {
+    #[command(flatten)]
+    device: DeviceArg,
+}
+
+impl Running {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let rt = tokio::runtime::Runtime::new()?;
+        let answer = rt.block_on(async { self.device.client()?.get(proto::paths::RUNNING).await.map_err(device_error) })?;
+        let list: Vec<proto::RunningInfo> = proto::decode(&answer).context("malformed list of background programs")?;
+        println!("{:<5} {:<8} {:>14}  outcome", "slot", "state", "instructions");
+        for r in list {
+            let outcome = match (&r.result, &r.failure) {
+                (Some(v), _) => format!("returned {v}"),
+                (_, Some(f)) => format!("{:?}: {}", f.kind, f.message),
+                _ => String::new(),
+            };
+            println!("{:<5} {:<8} {:>14}  {outcome}", r.slot, format!("{:?}", r.state).to_lowercase(), r.executed);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,103 @@
+//! Shared by the device tests: a booted default-firmware node, a file server and
+//! signed updates of the device profile.
+#![allow(dead_code)]
+use std::time::Duration;
+
+use coap_lite::RequestType;
+use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
+use tools::coap_client::{CoapClient, CoapError};
+use tools::file_server::FileServer;
+use tools::firmware::{self, Variant};
+use vm::image::{Image, Layout};
+
+pub fn testbed_key() -> ed25519_dalek::SigningKey {
+    let text = std::fs::read_to_string(firmware::repo_root().join("keys/testbed.key")).unwrap();
+    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).unwrap()).collect();
+    ed25519_dalek::SigningKey::from_bytes(&bytes.try_into().unwrap())
+}
+
+/// A femto image of a small program returning `value`.
+pub fn image(value: i32) -> Vec<u8> {
+    let insns = vm::asm::assemble(&format!("mov %r0, {value}\nexit")).unwrap();
+    let bytes: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
+    Image::load(Layout::Text, &bytes).unwrap().emit(Layout::Femto).unwrap()
+}
+
+pub struct Bench {
+    pub root: tempfile::TempDir,
+    pub port: u16,
+    pub device: CoapClient,
+    pub node: tools::qemu::QemuNode,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _logs: tempfile::TempDir,
+}
+
+impl Bench {
+    /// Writes `image` as `name` and a manifest for it (`image_for_manifest` is what the
+    /// manifest describes, so the two can differ on purpose).
+    pub fn publish(&self, name: &str, image: &[u8], image_for_manifest: &[u8], sequence: u64, key: &ed25519_dalek::SigningKey) -> String {
+        std::fs::write(self.root.path().join(name), image).unwrap();
+        let update = SlotUpdate {
+            slot: 1,
+            sequence,
+            vendor_id: VENDOR_ID.to_vec(),
+            class_id: CLASS_ID_MPS2_AN386.to_vec(),
+            image_digest: suit::sha256(image_for_manifest),
+            image_size: image_for_manifest.len() as u64,
+            uri: format!("coap://10.0.2.2:{}/{name}", self.port),
+            layout: Layout::Femto as u8,
+            helpers: vec![],
+        };
+        let manifest = format!("{name}.suit");
+        std::fs::write(self.root.path().join(&manifest), suit::build::sign_ed25519(&suit::build::manifest(&update), key)).unwrap();
+        format!("coap://10.0.2.2:{}/{manifest}", self.port)
+    }
+
+    pub async fn pull(&mut self, uri: &str) -> Result<proto::PullResponse, (String, String)> {
+        let req = proto::PullRequest { manifest_uri: uri.to_string() };
+        match self.device.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await {
+            Ok(bytes) => Ok(proto::decode(&bytes).unwrap()),
+            Err(CoapError::Status { code, payload, .. }) => Err((code, String::from_utf8_lossy(&payload).into_owned())),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    pub async fn slot1(&mut self) -> proto::SlotInfo {
+        let slots: Vec<proto::SlotInfo> = proto::decode(&self.device.get(proto::paths::SLOTS).await.unwrap()).unwrap();
+        slots.into_iter().find(|s| s.slot == 1).unwrap()
+    }
+
+    pub async fn exec(&mut self) -> Option<u64> {
+        let req = proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0 };
+        let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.ok()?;
+        proto::decode::<proto::RunResponse>(&bytes).unwrap().result
+    }
+}
+
+/// A femto image of any assembly program.
+pub fn image_of(asm: &str) -> Vec<u8> {
+    let insns = vm::asm::assemble(asm).unwrap();
+    let bytes: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
+    Image::load(Layout::Text, &bytes).unwrap().emit(Layout::Femto).unwrap()
+}
+
+impl Bench {
+    /// Boots the default firmware and starts a file server.
+    pub async fn start() -> Self {
+        let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
+        let logs = tempfile::tempdir().unwrap();
+        let mut node = tools::qemu::boot("dev", &fw, logs.path()).unwrap();
+        node.wait_ready(Duration::from_secs(30)).await.unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let server = FileServer::bind("127.0.0.1:0".parse().unwrap(), root.path()).await.unwrap();
+        let port = server.local_addr().unwrap().port();
+        let server = server.spawn();
+        let device = CoapClient::new(node.coap_addr());
+        Self { root, port, device, node, server, _logs: logs }
+    }
+
+    pub fn stop(mut self) {
+        self.server.abort();
+        self.node.stop();
+    }
+}
