@@ -243,6 +243,7 @@ const FEATURES: &[&str] = &[
     "ipv4",
     "ipv6",
     "interp",
+    "jit",
     #[cfg(feature = "unsigned-run")]
     "unsigned-run",
 ];

@@ -16,6 +16,8 @@ macro_rules! markers {
 markers! {
     verify_begin => "mbpf_marker_verify_begin",
     verify_end => "mbpf_marker_verify_end",
+    compile_begin => "mbpf_marker_compile_begin",
+    compile_end => "mbpf_marker_compile_end",
     exec_begin => "mbpf_marker_exec_begin",
     exec_end => "mbpf_marker_exec_end",
 }

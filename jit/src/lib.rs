@@ -4,11 +4,15 @@
 //! - [`thumb2`]: the instruction encoder (one pure function per Thumb-2 encoding, typed
 //!   immediates, condition codes) and a [`thumb2::buffer::CodeBuffer`] with labels and
 //!   branch fixups of every range;
-//! - lowering and register allocation (eBPF → Thumb-2) build on it; they are the next
-//!   step of issue #4 and are not in this crate yet.
+//! - [`lower`]: eBPF → Thumb-2, against the runtime contract in [`abi`]. The runtime
+//!   that executes the code (and so needs `unsafe`) lives with the device firmware.
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod abi;
+pub mod lower;
 pub mod thumb2;
+
+pub use lower::{compile, Compiled, JitError};

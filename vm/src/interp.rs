@@ -378,6 +378,32 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     }
 }
 
+/// Applies one ALU or ALU64 instruction to a register file, with exactly the
+/// interpreter's semantics (the JIT calls this for the operations it does not inline).
+pub fn apply_alu(regs: &mut [u64; 16], i: Insn) -> Result<(), VmErrorKind> {
+    let (dst, src) = (i.dst() as usize, i.src() as usize);
+    let x = i.opc & SRC_X != 0;
+    match i.class() {
+        CLS_ALU64 => {
+            let s = if x { regs[src] } else { i.imm as i64 as u64 };
+            regs[dst] = alu64(i.opc & OP_MASK, i.off, regs[dst], s, i.imm)?;
+        }
+        CLS_ALU => {
+            let s = if x { regs[src] as u32 } else { i.imm as u32 };
+            regs[dst] = alu32(i.opc, i.off, regs[dst], s, i.imm)?;
+        }
+        _ => return Err(VmErrorKind::InvalidInstruction(i.opc)),
+    }
+    Ok(())
+}
+
+/// Applies one atomic instruction (STX | ATOMIC), with the interpreter's semantics.
+pub fn apply_atomic(memory: &mut Memory<'_>, regs: &mut [u64; 16], i: Insn) -> Result<(), VmErrorKind> {
+    let size = if i.opc & SZ_MASK == SZ_W { 4 } else { 8 };
+    let addr = regs[i.dst() as usize].wrapping_add(i.off as i64 as u64);
+    atomic(memory, regs, addr, size, i.imm, i.src() as usize)
+}
+
 /// Why the interpreter loop stopped.
 enum Stop {
     Exit(u64),

@@ -2,5 +2,6 @@
 //! with their costs measured. No unsafe code: everything goes through `vm`.
 pub mod background;
 pub mod helpers;
+pub mod jit_exec;
 pub mod run;
 pub mod slots;

@@ -34,7 +34,7 @@ pub fn vm_failure(e: &vm::VmError) -> Failure {
 
 /// Buffers whose size the program or request decides are reserved fallibly, so
 /// running out of heap is an answer, not a crash.
-fn zeroed(len: usize) -> Result<Vec<u8>, Failure> {
+pub fn zeroed(len: usize) -> Result<Vec<u8>, Failure> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| failure(FailureKind::OutOfMemory, None, "out of memory"))?;
     v.resize(len, 0);
@@ -98,12 +98,15 @@ pub fn run_request(req: proto::RunRequest) -> RunResponse {
     let mut costs = costs();
     let allowed = HelperSet::from_ids(req.helpers.iter().map(|&h| h as u32));
     let outcome = (|| {
-        if req.engine != proto::Engine::Interp {
-            return Err(failure(FailureKind::Unsupported, None, "engine not available in this firmware"));
-        }
         let image = load(req.layout, &req.image, &allowed, &mut costs)?;
         let mut input = req.input;
-        execute(&image, &mut input, allowed, req.budget, Namespace::Scratch, &mut costs)
+        match req.engine {
+            proto::Engine::Interp => execute(&image, &mut input, allowed, req.budget, Namespace::Scratch, &mut costs),
+            proto::Engine::Jit => {
+                let code = super::jit_exec::compile(&image, &mut costs)?;
+                super::jit_exec::execute(&image, &code, &mut input, allowed, req.budget, Namespace::Scratch, &mut costs)
+            }
+        }
     })();
     match outcome {
         Ok(r0) => RunResponse { result: Some(r0), failure: None, costs },

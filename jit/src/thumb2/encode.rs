@@ -4,7 +4,8 @@
 //! `tests/encode_llvm.rs`.
 use super::cond::Cond;
 use super::imm::{ModImm, NegOff8, Off12};
-use super::regs::{Reg, RegList};
+pub use super::regs::RegList;
+use super::regs::Reg;
 use super::Enc;
 
 /// Data-processing operations shared by the modified-immediate (A5.3.1) and

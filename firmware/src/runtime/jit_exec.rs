@@ -1,0 +1,274 @@
+//! Running JIT-compiled programs: the runtime side of `jit::abi`.
+//!
+//! The generated code calls back into the functions below for memory checks, helpers,
+//! the ALU operations it does not inline, atomics and bpf-to-bpf calls. Each callback
+//! applies the interpreter's own rules (`vm::Memory`, `vm::interp::apply_*`), so the two
+//! engines agree. This is the only module besides the drivers with `unsafe` code:
+//! calling generated code, and reaching the run's state from a callback through the
+//! `ctx` pointer the generated code passes back.
+use alloc::vec::Vec;
+
+use jit::abi;
+use proto::{Costs, Failure, FailureKind};
+use vm::image::Image;
+use vm::memory::{Access, MemFault, Region};
+use vm::opcode::{CALL_REG, MODE_ATOMIC};
+use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE};
+
+use super::helpers::{DeviceHelpers, Namespace};
+use crate::time_driver::core_clock_counts;
+
+/// Machine code ready to run: word-aligned, with the offsets of each instruction.
+pub struct Code {
+    words: Vec<u32>,
+    offsets: Vec<u32>,
+}
+
+/// Compiles a program, measuring the cost.
+pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
+    let t0 = core_clock_counts();
+    crate::markers::compile_begin();
+    let compiled = jit::compile(&image.program);
+    crate::markers::compile_end();
+    costs.compile_counts = core_clock_counts() - t0;
+    let compiled = compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
+    let mut words = Vec::new();
+    words.try_reserve_exact(compiled.code.len().div_ceil(4)).map_err(|_| Failure { kind: FailureKind::OutOfMemory, pc: None, message: "out of memory".into() })?;
+    words.extend(compiled.code.chunks(4).map(|c| {
+        let mut w = [0u8; 4];
+        w[..c.len()].copy_from_slice(c);
+        u32::from_le_bytes(w)
+    }));
+    costs.code_size = compiled.code.len() as u32;
+    Ok(Code { words, offsets: compiled.insn_offsets })
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    return_pc: usize,
+    saved: [u64; 5],
+}
+
+/// What the callbacks need. Lifetimes are erased to 'static while the code runs; the
+/// value lives on `execute`'s stack frame for exactly that time.
+struct Env {
+    memory: Memory<'static>,
+    helpers: &'static mut dyn Helpers,
+    allowed: HelperSet,
+    insns: &'static [Insn],
+    offsets: &'static [u32],
+    code_base: u32,
+    frames: Vec<Frame>,
+    stack_top: u64,
+    error: Option<VmError>,
+}
+
+/// The layout `jit::abi` describes (asserted below).
+#[repr(C, align(8))]
+struct Ctx {
+    regs: [u64; 16],
+    budget: u32,
+    depth: u32,
+    data_base: u32,
+    rodata_base: u32,
+    rt_mem: extern "C" fn(*mut Ctx, u32, u32, u32) -> u32,
+    rt_helper: extern "C" fn(*mut Ctx, u32) -> u32,
+    rt_alu: extern "C" fn(*mut Ctx, u32) -> u32,
+    rt_call: extern "C" fn(*mut Ctx, u32) -> u32,
+    rt_ret: extern "C" fn(*mut Ctx) -> u32,
+    rt_atomic: extern "C" fn(*mut Ctx, u32) -> u32,
+    env: *mut Env,
+}
+
+const _: () = {
+    use core::mem::offset_of;
+    assert!(offset_of!(Ctx, regs) == abi::REGS as usize);
+    assert!(offset_of!(Ctx, budget) == abi::BUDGET as usize);
+    assert!(offset_of!(Ctx, depth) == abi::DEPTH as usize);
+    assert!(offset_of!(Ctx, data_base) == abi::DATA_BASE as usize);
+    assert!(offset_of!(Ctx, rodata_base) == abi::RODATA_BASE as usize);
+    assert!(offset_of!(Ctx, rt_mem) == abi::RT_MEM as usize);
+    assert!(offset_of!(Ctx, rt_helper) == abi::RT_HELPER as usize);
+    assert!(offset_of!(Ctx, rt_alu) == abi::RT_ALU as usize);
+    assert!(offset_of!(Ctx, rt_call) == abi::RT_CALL as usize);
+    assert!(offset_of!(Ctx, rt_ret) == abi::RT_RET as usize);
+    assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
+    assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
+};
+
+fn parts(ctx: *mut Ctx) -> (&'static mut Ctx, &'static mut Env) {
+    // SAFETY: generated code passes back the `ctx` that `execute` gave it; `ctx` and the
+    // `Env` it points to live on `execute`'s stack until the code returns, and the code
+    // runs on this one thread, so nothing else holds a reference meanwhile.
+    unsafe {
+        let c = &mut *ctx;
+        let e = &mut *c.env;
+        (c, e)
+    }
+}
+
+fn fail(env: &mut Env, pc: usize, kind: VmErrorKind) -> u32 {
+    env.error = Some(VmError { pc, kind });
+    abi::STATUS_FAULT
+}
+
+extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
+    let (_, env) = parts(ctx);
+    let (len, write, pc) = ((meta & 0xf) as u64, meta & abi::MEM_WRITE != 0, (meta >> 8) as usize);
+    let addr = lo as u64 | (hi as u64) << 32;
+    let ok = if write { env.memory.slice_mut(addr, len).is_ok() } else { env.memory.slice(addr, len).is_ok() };
+    if ok && lo != 0 {
+        lo
+    } else {
+        let access = if write { Access::Write } else { Access::Read };
+        fail(env, pc, VmErrorKind::Memory(MemFault { addr, len, access }));
+        0
+    }
+}
+
+extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32) -> u32 {
+    let (c, env) = parts(ctx);
+    let pc = pc as usize;
+    let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
+    let id = if i.opc == CALL_REG { c.regs[i.dst() as usize] } else { i.imm as u32 as u64 };
+    if id > u32::MAX as u64 || !env.allowed.contains(id as u32) {
+        return fail(env, pc, VmErrorKind::HelperNotAllowed(id));
+    }
+    let args = [c.regs[1], c.regs[2], c.regs[3], c.regs[4], c.regs[5]];
+    match env.helpers.call(id as u32, args, &mut env.memory) {
+        Ok(v) => {
+            c.regs[0] = v;
+            abi::STATUS_CONTINUE
+        }
+        Err(HelperError::Exit(v)) => {
+            c.regs[0] = v;
+            abi::STATUS_HELPER_EXIT
+        }
+        Err(error) => fail(env, pc, VmErrorKind::Helper { id: id as u32, error }),
+    }
+}
+
+extern "C" fn rt_alu(ctx: *mut Ctx, pc: u32) -> u32 {
+    let (c, env) = parts(ctx);
+    let pc = pc as usize;
+    let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
+    match vm::interp::apply_alu(&mut c.regs, i) {
+        Ok(()) => abi::STATUS_CONTINUE,
+        Err(kind) => fail(env, pc, kind),
+    }
+}
+
+extern "C" fn rt_atomic(ctx: *mut Ctx, pc: u32) -> u32 {
+    let (c, env) = parts(ctx);
+    let pc = pc as usize;
+    let Some(&i) = env.insns.get(pc).filter(|i| i.opc & MODE_ATOMIC == MODE_ATOMIC) else {
+        return fail(env, pc, VmErrorKind::InvalidInstruction(0));
+    };
+    match vm::interp::apply_atomic(&mut env.memory, &mut c.regs, i) {
+        Ok(()) => abi::STATUS_CONTINUE,
+        Err(kind) => fail(env, pc, kind),
+    }
+}
+
+extern "C" fn rt_call(ctx: *mut Ctx, pc: u32) -> u32 {
+    let (c, env) = parts(ctx);
+    let pc = pc as usize;
+    if env.frames.len() + 1 >= MAX_CALL_DEPTH {
+        return fail(env, pc, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
+    }
+    let new_r10 = c.regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
+    if new_r10 > env.stack_top {
+        return fail(env, pc, VmErrorKind::CallDepthExceeded(env.frames.len() + 1));
+    }
+    env.frames.push(Frame { return_pc: pc + 1, saved: [c.regs[6], c.regs[7], c.regs[8], c.regs[9], c.regs[10]] });
+    c.regs[10] = new_r10;
+    c.depth += 1;
+    abi::STATUS_CONTINUE
+}
+
+extern "C" fn rt_ret(ctx: *mut Ctx) -> u32 {
+    let (c, env) = parts(ctx);
+    // Generated code calls this only at depth > 0, so a frame is there.
+    let f = env.frames.pop().unwrap_or(Frame { return_pc: 0, saved: [0; 5] });
+    c.regs[6..11].copy_from_slice(&f.saved);
+    c.depth = c.depth.saturating_sub(1);
+    env.code_base + env.offsets.get(f.return_pc).copied().unwrap_or(0) | 1
+}
+
+/// Runs compiled code once: the same memory, helpers and budget rules as the
+/// interpreter's `run::execute` (the budget counts backward jumps and calls).
+pub fn execute(image: &Image, code: &Code, input: &mut [u8], allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
+    let mut stack = super::run::zeroed(vm::interp::stack_size_for(&image.program))?;
+    let mut data = super::run::zeroed(image.data.len())?;
+    data.copy_from_slice(&image.data);
+    let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
+    if !input.is_empty() {
+        memory.add(Region::read_write(RegionKind::Input, input));
+    }
+    if !data.is_empty() {
+        memory.add(Region::read_write(RegionKind::Data, &mut data));
+    }
+    if !image.rodata.is_empty() {
+        memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
+    }
+    let base_of = |m: &Memory, k| m.region(k).map(|r| r.base()).unwrap_or(0);
+    let (stack_base, stack_len) = memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
+    let (input_base, input_len) = memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
+    let mut regs = [0u64; 16];
+    regs[1] = input_base;
+    regs[2] = input_len;
+    regs[10] = stack_base + stack_len.min(STACK_FRAME_SIZE as u64);
+    let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
+
+    let mut helpers = DeviceHelpers { namespace };
+    let helpers_dyn: &mut dyn Helpers = &mut helpers;
+    let code_base = code.words.as_ptr() as usize as u32;
+    // SAFETY: lifetimes are erased only for the duration of the call below; `env`,
+    // `memory`'s buffers, `helpers`, `image` and `code` all outlive it.
+    let mut env = unsafe {
+        Env {
+            memory: core::mem::transmute::<Memory<'_>, Memory<'static>>(memory),
+            helpers: core::mem::transmute::<&mut dyn Helpers, &'static mut dyn Helpers>(helpers_dyn),
+            allowed,
+            insns: core::mem::transmute::<&[Insn], &'static [Insn]>(image.program.insns()),
+            offsets: core::mem::transmute::<&[u32], &'static [u32]>(&code.offsets),
+            code_base,
+            frames: Vec::new(),
+            stack_top: stack_base + stack_len,
+            error: None,
+        }
+    };
+    let mut ctx = Ctx {
+        regs,
+        budget: if budget == 0 { u32::MAX } else { budget.min(u32::MAX as u64) as u32 },
+        depth: 0,
+        data_base,
+        rodata_base,
+        rt_mem,
+        rt_helper,
+        rt_alu,
+        rt_call,
+        rt_ret,
+        rt_atomic,
+        env: &mut env,
+    };
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    // SAFETY: `code` holds Thumb-2 code that the JIT compiled from a verified program;
+    // it follows the AAPCS, touches memory only through `ctx` and addresses `rt_mem`
+    // approved, and returns a status. The Thumb bit makes the call enter Thumb state.
+    let entry: extern "C" fn(*mut Ctx) -> u32 = unsafe { core::mem::transmute((code_base | 1) as usize) };
+    let t0 = core_clock_counts();
+    crate::markers::exec_begin();
+    let status = entry(&mut ctx);
+    crate::markers::exec_end();
+    costs.exec_counts = core_clock_counts() - t0;
+    match status {
+        abi::STATUS_EXIT => Ok(ctx.regs[0]),
+        abi::STATUS_BUDGET => Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() }),
+        _ => Err(match env.error.take() {
+            Some(e) => super::run::vm_failure(&e),
+            None => Failure { kind: FailureKind::Other, pc: None, message: "JIT code stopped without a reason".into() },
+        }),
+    }
+}
