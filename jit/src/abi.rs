@@ -33,8 +33,12 @@ pub const RT_CALL: u16 = 156;
 pub const RT_RET: u16 = 160;
 /// `rt_atomic(ctx, pc) -> u32`: runs the atomic instruction at `pc`.
 pub const RT_ATOMIC: u16 = 164;
+/// `in_base: u32`, `in_end: u32`: the input region, checked inline (other regions
+/// go through `rt_mem`).
+pub const IN_BASE: u16 = 168;
+pub const IN_END: u16 = 172;
 /// Size of the part of `Ctx` generated code knows about.
-pub const CTX_SIZE: u16 = 168;
+pub const CTX_SIZE: u16 = 176;
 
 pub const STATUS_CONTINUE: u32 = 0;
 pub const STATUS_EXIT: u32 = 0;

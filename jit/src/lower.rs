@@ -224,6 +224,9 @@ impl Emitter {
         let inline = matches!(op, OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR)
             || (op == OP_MOV && i.off == 0)
             || (!is64 && matches!(op, OP_MUL | OP_LSH | OP_RSH | OP_ARSH));
+        if is64 && matches!(op, OP_DIV | OP_MOD) && i.off == 0 {
+            return self.udivmod64(pc, i);
+        }
         if !inline {
             return self.rt_at(abi::RT_ALU, pc);
         }
@@ -285,6 +288,30 @@ impl Emitter {
         }
         self.const32(R1, 0);
         self.store64(R0, R1, d);
+    }
+
+    /// Unsigned 64-bit div/mod: one hardware UDIV when both operands fit in 32 bits and
+    /// the divisor is not zero; the runtime (interpreter semantics) otherwise.
+    fn udivmod64(&mut self, pc: usize, i: Insn) {
+        let slow = self.buf.new_label();
+        let done = self.buf.new_label();
+        self.load64(R0, R1, i.dst());
+        if i.opc & SRC_X != 0 { self.load64(R2, R3, i.src()) } else { self.const64(R2, R3, i.imm as i64 as u64) }
+        self.put(dp_reg(DpOp::Orr, Flags::Set, R12, R1, R3, Shift::Lsl, 0));
+        self.buf.branch(LabelUse::BCondT3(Cond::Ne), slow);
+        self.put(cmp_imm(R2, imm(0)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), slow);
+        self.put(udiv(R12, R0, R2));
+        if i.opc & OP_MASK == OP_MOD {
+            self.put(mls(R0, R12, R2, R0));
+        } else {
+            self.put(mov_reg16(R0, R12));
+        }
+        self.store64(R0, R1, i.dst()); // r1 is 0 here
+        self.buf.branch(LabelUse::BT4, done);
+        self.buf.bind(slow);
+        self.rt_at(abi::RT_ALU, pc);
+        self.buf.bind(done);
     }
 
     fn jmp(&mut self, pc: usize, i: Insn) -> Result<(), JitError> {
@@ -383,7 +410,17 @@ impl Emitter {
     }
 
     /// r0 = the checked address of `[regs[base] + off]`, or leave through `fault`.
+    ///
+    /// `[r10 + off]` with the whole access inside the 512-byte frame below r10 needs no
+    /// check: r10 is read-only (the verifier rejects writes to it) and always the top
+    /// of the current frame, which lies inside the stack region.
     fn address(&mut self, pc: usize, base: u8, off: i16, len: u32, write: bool) {
+        if base == 10 && off < 0 && (off as i32) >= -(vm::STACK_FRAME_SIZE as i32) && off as i32 + len as i32 <= 0 {
+            self.load32(R0, 10);
+            self.const32(R1, (-(off as i32)) as u32);
+            self.put(dp_reg(DpOp::Sub, Flags::Keep, R0, R0, R1, Shift::Lsl, 0));
+            return;
+        }
         self.load64(R1, R2, base);
         if off != 0 {
             self.const32(R3, off as i32 as u32);
@@ -391,10 +428,26 @@ impl Emitter {
             let carry_in = if off < 0 { u32::MAX } else { 0 };
             self.put(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, imm(carry_in)));
         }
+        // Fast path: inside the input region (high word 0, in_base <= lo <= in_end - len).
+        let slow = self.buf.new_label();
+        let done = self.buf.new_label();
+        self.put(cmp_imm(R2, imm(0)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Ne), slow);
+        self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::IN_BASE)));
+        self.put(cmp_reg(R1, R12));
+        self.buf.branch(LabelUse::BCondT3(Cond::Lo), slow);
+        self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::IN_END)));
+        self.put(dp_imm(DpOp::Sub, Flags::Keep, R12, R12, imm(len)));
+        self.put(cmp_reg(R1, R12));
+        self.buf.branch(LabelUse::BCondT3(Cond::Hi), slow);
+        self.put(mov_reg16(R0, R1));
+        self.buf.branch(LabelUse::BT4, done);
+        self.buf.bind(slow);
         self.const32(R3, len | if write { abi::MEM_WRITE } else { 0 } | (pc as u32) << 8);
         self.call_rt(abi::RT_MEM);
         self.put(cmp_imm(R0, imm(0)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
+        self.buf.bind(done);
     }
 
     fn load(&mut self, pc: usize, i: Insn) {

@@ -77,6 +77,8 @@ struct Ctx {
     rt_call: extern "C" fn(*mut Ctx, u32) -> u32,
     rt_ret: extern "C" fn(*mut Ctx) -> u32,
     rt_atomic: extern "C" fn(*mut Ctx, u32) -> u32,
+    in_base: u32,
+    in_end: u32,
     env: *mut Env,
 }
 
@@ -93,6 +95,8 @@ const _: () = {
     assert!(offset_of!(Ctx, rt_call) == abi::RT_CALL as usize);
     assert!(offset_of!(Ctx, rt_ret) == abi::RT_RET as usize);
     assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
+    assert!(offset_of!(Ctx, in_base) == abi::IN_BASE as usize);
+    assert!(offset_of!(Ctx, in_end) == abi::IN_END as usize);
     assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
 };
 
@@ -250,6 +254,9 @@ pub fn execute(image: &Image, code: &Code, input: &mut [u8], allowed: HelperSet,
         rt_call,
         rt_ret,
         rt_atomic,
+        // An empty input region gets bounds no access can satisfy.
+        in_base: if input_len == 0 { u32::MAX } else { input_base as u32 },
+        in_end: if input_len == 0 { 0 } else { (input_base + input_len) as u32 },
         env: &mut env,
     };
     cortex_m::asm::dsb();
