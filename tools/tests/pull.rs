@@ -68,10 +68,22 @@ async fn signed_pulls_install_and_bad_updates_leave_the_slot_unchanged() {
     assert_eq!(b.slot1().await, installed);
     assert_eq!(b.exec().await, Some(42));
 
+    // The JIT runs the slot too; its code is compiled once and reused.
+    let first_jit = b.exec_with(proto::Engine::Jit).await;
+    assert_eq!(first_jit.result, Some(42));
+    assert!(first_jit.costs.compile_counts > 0);
+    let again = b.exec_with(proto::Engine::Jit).await;
+    assert_eq!(again.result, Some(42));
+    assert_eq!(again.costs.compile_counts, 0, "cached code is reused");
+
     // A newer, good update replaces it.
     let r = b.pull(&b.publish("h.femto", &other, &other, 6, &key)).await.unwrap();
     assert_eq!(r.sequence, 6);
     assert_eq!(b.exec().await, Some(7));
+    // The new image is compiled afresh, not served from the old cache.
+    let fresh = b.exec_with(proto::Engine::Jit).await;
+    assert_eq!(fresh.result, Some(7));
+    assert!(fresh.costs.compile_counts > 0);
     assert!(b.node.crashed().is_none());
     b.stop();
 }

@@ -21,7 +21,15 @@ use crate::time_driver::core_clock_counts;
 /// Machine code ready to run: word-aligned, with the offsets of each instruction.
 pub struct Code {
     words: Vec<u32>,
+    len: usize,
     offsets: Vec<u32>,
+}
+
+impl Code {
+    /// Bytes of machine code.
+    pub fn len(&self) -> usize {
+        self.len
+    }
 }
 
 /// Compiles a program, measuring the cost.
@@ -40,7 +48,7 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         u32::from_le_bytes(w)
     }));
     costs.code_size = compiled.code.len() as u32;
-    Ok(Code { words, offsets: compiled.insn_offsets })
+    Ok(Code { words, len: compiled.code.len(), offsets: compiled.insn_offsets })
 }
 
 #[derive(Clone, Copy)]

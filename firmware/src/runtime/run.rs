@@ -2,7 +2,7 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use proto::{Costs, Failure, FailureKind, RunResponse};
+use proto::{Costs, Failure, FailureKind};
 use vm::image::Image;
 use vm::memory::Region;
 use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
@@ -87,14 +87,9 @@ pub fn execute(image: &Image, input: &mut [u8], allowed: HelperSet, budget: u64,
     result.map_err(|e| vm_failure(&e))
 }
 
-/// A response for a run that did not start.
-pub fn failed(costs: Costs, kind: FailureKind, message: &str) -> RunResponse {
-    RunResponse { result: None, failure: Some(failure(kind, None, message)), costs }
-}
-
 /// `POST /run`: an unsigned image from the request, run once.
 #[cfg(feature = "unsigned-run")]
-pub fn run_request(req: proto::RunRequest) -> RunResponse {
+pub fn run_request(req: proto::RunRequest) -> proto::RunResponse {
     let mut costs = costs();
     let allowed = HelperSet::from_ids(req.helpers.iter().map(|&h| h as u32));
     let outcome = (|| {
@@ -109,7 +104,7 @@ pub fn run_request(req: proto::RunRequest) -> RunResponse {
         }
     })();
     match outcome {
-        Ok(r0) => RunResponse { result: Some(r0), failure: None, costs },
-        Err(f) => RunResponse { result: None, failure: Some(f), costs },
+        Ok(r0) => proto::RunResponse { result: Some(r0), failure: None, costs },
+        Err(f) => proto::RunResponse { result: None, failure: Some(f), costs },
     }
 }

@@ -28,6 +28,8 @@ pub const MAX_IMAGE: usize = 64 * 1024;
 const MAX_ENVELOPE: usize = 4 * 1024;
 
 struct Installed {
+    /// Compiled code, made on the first JIT run and kept until the image changes.
+    jit: Option<super::jit_exec::Code>,
     image: Arc<Image>,
     layout: u8,
     size: u32,
@@ -104,7 +106,7 @@ impl Slots {
         vm::verify(&image.program, &allowed).map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
-            installed: Some(Installed { image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            installed: Some(Installed { jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
             sequence: update.sequence,
             seen: true,
         };
@@ -146,15 +148,26 @@ impl Slots {
     }
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.
-    pub fn exec(&self, req: proto::ExecRequest) -> Option<RunResponse> {
-        let installed = self.slots.get(usize::from(req.slot))?.installed.as_ref()?;
+    pub fn exec(&mut self, req: proto::ExecRequest) -> Option<RunResponse> {
+        let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs();
-        if req.engine != proto::Engine::Interp {
-            return Some(run::failed(costs, proto::FailureKind::Unsupported, "engine not available in this firmware"));
-        }
         let allowed = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
         let mut input = req.input;
-        let outcome = run::execute(&installed.image, &mut input, allowed, req.budget, Namespace::Slot(req.slot), &mut costs);
+        let namespace = Namespace::Slot(req.slot);
+        let outcome = match req.engine {
+            proto::Engine::Interp => run::execute(&installed.image, &mut input, allowed, req.budget, namespace, &mut costs),
+            proto::Engine::Jit => {
+                if installed.jit.is_none() {
+                    match super::jit_exec::compile(&installed.image, &mut costs) {
+                        Ok(code) => installed.jit = Some(code),
+                        Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs }),
+                    }
+                }
+                let code = installed.jit.as_ref()?;
+                costs.code_size = code.len() as u32;
+                super::jit_exec::execute(&installed.image, code, &mut input, allowed, req.budget, namespace, &mut costs)
+            }
+        };
         Some(match outcome {
             Ok(r0) => RunResponse { result: Some(r0), failure: None, costs },
             Err(f) => RunResponse { result: None, failure: Some(f), costs: Costs { ..costs } },

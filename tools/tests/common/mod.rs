@@ -96,6 +96,13 @@ impl Bench {
         Self { root, port, device, node, server, _logs: logs }
     }
 
+    /// Runs slot 1 once on an engine.
+    pub async fn exec_with(&mut self, engine: proto::Engine) -> proto::RunResponse {
+        let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0 };
+        let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
+        proto::decode(&bytes).unwrap()
+    }
+
     pub fn stop(mut self) {
         self.server.abort();
         self.node.stop();
