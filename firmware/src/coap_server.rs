@@ -33,6 +33,10 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
     let mut datagram = vec![0u8; MAX_DATAGRAM];
     let mut slots = Slots::new();
     let mut recent = Recent::new();
+    #[cfg(feature = "unsigned-run")]
+    let mut arena = crate::runtime::run::Arena::new();
+    #[cfg(not(feature = "unsigned-run"))]
+    let mut arena = ();
     loop {
         let (n, meta) = match socket.recv_from(&mut datagram).await {
             Ok(x) => x,
@@ -45,7 +49,7 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
             let _ = socket.send_to(reply, meta.endpoint).await;
             continue;
         }
-        if let Some(reply) = handle_datagram(&datagram[..n], stack, spawner, &mut slots).await {
+        if let Some(reply) = handle_datagram(&datagram[..n], stack, spawner, &mut slots, &mut arena).await {
             if let Some(mid) = mid {
                 recent.put(meta.endpoint, mid, reply.clone());
             }
@@ -85,7 +89,7 @@ impl Recent {
 }
 
 /// Turns one datagram into the datagram to send back, if any.
-async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots) -> Option<Vec<u8>> {
+async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena) -> Option<Vec<u8>> {
     let request = match Packet::from_bytes(bytes) {
         Ok(p) => p,
         Err(_) => return None,
@@ -107,7 +111,7 @@ async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_e
         _ => return None,
     };
     let path = path_of(&request);
-    let (code, body) = route(method, &path, &request.payload, stack, spawner, slots).await;
+    let (code, body) = route(method, &path, &request.payload, stack, spawner, slots, arena).await;
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
         reply.set_content_format(format);
@@ -143,7 +147,13 @@ fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, (Resp
     proto::decode(payload).map_err(|_| (ResponseType::BadRequest, text("payload is not the CBOR this resource takes")))
 }
 
-async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots) -> (ResponseType, Body) {
+#[cfg(feature = "unsigned-run")]
+type Arena = crate::runtime::run::Arena;
+#[cfg(not(feature = "unsigned-run"))]
+type Arena = ();
+
+async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena) -> (ResponseType, Body) {
+    let _ = &arena;
     use proto::paths;
     let is = |p: &str| path == p.as_bytes();
     match method {
@@ -225,7 +235,7 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
     match (method, path) {
         #[cfg(feature = "unsigned-run")]
         (RequestType::Post, p) if p == proto::paths::RUN.as_bytes() => match proto::decode::<proto::RunRequest>(payload) {
-            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req))),
+            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req, arena))),
             Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
         },
         (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {

@@ -126,6 +126,11 @@ pub struct RunResponse {
     pub failure: Option<Failure>,
     #[n(2)]
     pub costs: Costs,
+    /// The input memory after the run (`/run` only; empty elsewhere), so hosts can
+    /// compare what programs wrote.
+    #[n(3)]
+    #[cbor(with = "minicbor::bytes")]
+    pub input: Vec<u8>,
 }
 
 #[cfg(test)]
@@ -142,6 +147,7 @@ mod tests {
             result: None,
             failure: Some(Failure { kind: FailureKind::Memory, pc: Some(3), message: "read at 0x0".to_string() }),
             costs: Costs { exec_counts: 12, executed: 4, ..Default::default() },
+            input: vec![9, 8],
         };
         assert_eq!(crate::decode::<RunResponse>(&crate::encode(&resp)).unwrap(), resp);
     }

@@ -29,6 +29,7 @@ pub mod interp;
 pub mod memory;
 pub mod opcode;
 pub mod program;
+pub mod testgen;
 pub mod verifier;
 
 pub use helpers::{HelperError, HelperId, HelperSet, Helpers, NoHelpers};

@@ -159,7 +159,15 @@ fn check_fields(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyEr
                         .any(|&a| op == a || op == a | ATOMIC_FETCH)
                         || op == ATOMIC_XCHG
                         || op == ATOMIC_CMPXCHG;
-                    if known { Ok(()) } else { err(pc, K::BadImmediate(op)) }
+                    if !known {
+                        return err(pc, K::BadImmediate(op));
+                    }
+                    // Fetch forms, xchg and cmpxchg write the old value back into src
+                    // (cmpxchg into r0): r10 must stay the frame pointer.
+                    if op & ATOMIC_FETCH != 0 && i.src() == 10 {
+                        return err(pc, K::WriteToR10);
+                    }
+                    Ok(())
                 }
                 _ => err(pc, K::UnknownOpcode(i.opc)),
             }

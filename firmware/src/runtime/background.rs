@@ -10,8 +10,7 @@ use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::blocking_mutex::Mutex;
 use proto::{RunState, RunningInfo};
 use vm::image::Image;
-use vm::memory::Region;
-use vm::{HelperSet, Memory, RegionKind, RunStatus, Vm};
+use vm::{HelperSet, RunStatus, Vm};
 
 use super::helpers::{DeviceHelpers, Namespace};
 use super::slots::SLOT_COUNT;
@@ -87,19 +86,18 @@ pub fn running_flags() -> [bool; SLOT_COUNT] {
 }
 
 #[embassy_executor::task(pool_size = 4)]
-async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, mut input: Vec<u8>, budget: u64) {
-    let mut stack = alloc::vec![0u8; vm::interp::stack_size_for(&image.program)];
-    let mut data = image.data.clone();
-    let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
-    if !input.is_empty() {
-        memory.add(Region::read_write(RegionKind::Input, &mut input));
-    }
-    if !data.is_empty() {
-        memory.add(Region::read_write(RegionKind::Data, &mut data));
-    }
-    if !image.rodata.is_empty() {
-        memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
-    }
+async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Vec<u8>, budget: u64) {
+    let mut buffers = match super::run::Buffers::for_image(&image, input) {
+        Ok(b) => b,
+        Err(f) => {
+            update(slot, |e| {
+                e.info.state = RunState::Failed;
+                e.info.failure = Some(f);
+            });
+            return;
+        }
+    };
+    let memory = buffers.memory(&image);
     let mut helpers = DeviceHelpers { namespace: Namespace::Slot(slot) };
     let budget = if budget == 0 { u64::MAX } else { budget };
     let mut vm = Vm::new(&image.program, memory, &mut helpers, allowed).with_budget(budget);

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use jit::abi;
 use proto::{Costs, Failure, FailureKind};
 use vm::image::Image;
-use vm::memory::{Access, MemFault, Region};
+use vm::memory::{Access, MemFault};
 use vm::opcode::{CALL_REG, MODE_ATOMIC};
 use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE};
 
@@ -209,20 +209,8 @@ extern "C" fn rt_ret(ctx: *mut Ctx) -> u32 {
 
 /// Runs compiled code once: the same memory, helpers and budget rules as the
 /// interpreter's `run::execute` (the budget counts backward jumps and calls).
-pub fn execute(image: &Image, code: &Code, input: &mut [u8], allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
-    let mut stack = super::run::zeroed(vm::interp::stack_size_for(&image.program))?;
-    let mut data = super::run::zeroed(image.data.len())?;
-    data.copy_from_slice(&image.data);
-    let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
-    if !input.is_empty() {
-        memory.add(Region::read_write(RegionKind::Input, input));
-    }
-    if !data.is_empty() {
-        memory.add(Region::read_write(RegionKind::Data, &mut data));
-    }
-    if !image.rodata.is_empty() {
-        memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
-    }
+pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
+    costs.code_size = code.len() as u32;
     let base_of = |m: &Memory, k| m.region(k).map(|r| r.base()).unwrap_or(0);
     let (stack_base, stack_len) = memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
     let (input_base, input_len) = memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));

@@ -32,15 +32,6 @@ pub fn vm_failure(e: &vm::VmError) -> Failure {
     failure(kind, Some(e.pc), &e.kind)
 }
 
-/// Buffers whose size the program or request decides are reserved fallibly, so
-/// running out of heap is an answer, not a crash.
-pub fn zeroed(len: usize) -> Result<Vec<u8>, Failure> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| failure(FailureKind::OutOfMemory, None, "out of memory"))?;
-    v.resize(len, 0);
-    Ok(v)
-}
-
 /// Loads and verifies an image; the costs of both phases go into `costs`.
 #[cfg(feature = "unsigned-run")]
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
@@ -59,21 +50,53 @@ pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) ->
     Ok(image)
 }
 
+/// The buffers of one run: the stack, a copy of `.data`, and the input.
+pub struct Buffers {
+    pub stack: Vec<u8>,
+    pub data: Vec<u8>,
+    pub input: Vec<u8>,
+}
+
+impl Buffers {
+    /// Fresh buffers for `image` (fallible: out of memory is an answer, not a crash).
+    pub fn for_image(image: &Image, input: Vec<u8>) -> Result<Self, Failure> {
+        let mut b = Self { stack: Vec::new(), data: Vec::new(), input };
+        b.prepare(image)?;
+        Ok(b)
+    }
+
+    /// Sizes and clears the stack and `.data` for `image`, reusing the allocations.
+    pub fn prepare(&mut self, image: &Image) -> Result<(), Failure> {
+        let oom = |_| failure(FailureKind::OutOfMemory, None, "out of memory");
+        let stack = vm::interp::stack_size_for(&image.program);
+        self.stack.clear();
+        self.stack.try_reserve_exact(stack).map_err(oom)?;
+        self.stack.resize(stack, 0);
+        self.data.clear();
+        self.data.try_reserve_exact(image.data.len()).map_err(oom)?;
+        self.data.extend_from_slice(&image.data);
+        Ok(())
+    }
+
+    /// The program's memory: stack first (the most used region), then input, `.data`
+    /// and `.rodata`.
+    pub fn memory<'a>(&'a mut self, image: &'a Image) -> Memory<'a> {
+        let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut self.stack));
+        if !self.input.is_empty() {
+            memory.add(Region::read_write(RegionKind::Input, &mut self.input));
+        }
+        if !self.data.is_empty() {
+            memory.add(Region::read_write(RegionKind::Data, &mut self.data));
+        }
+        if !image.rodata.is_empty() {
+            memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
+        }
+        memory
+    }
+}
+
 /// Runs a loaded image once on the interpreter.
-pub fn execute(image: &Image, input: &mut [u8], allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
-    let mut stack = zeroed(vm::interp::stack_size_for(&image.program))?;
-    let mut data = zeroed(image.data.len())?;
-    data.copy_from_slice(&image.data);
-    let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
-    if !input.is_empty() {
-        memory.add(Region::read_write(RegionKind::Input, input));
-    }
-    if !data.is_empty() {
-        memory.add(Region::read_write(RegionKind::Data, &mut data));
-    }
-    if !image.rodata.is_empty() {
-        memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
-    }
+pub fn execute(image: &Image, memory: Memory<'_>, allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
     let mut helpers = DeviceHelpers { namespace };
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
     let mut vm = Vm::new(&image.program, memory, &mut helpers, allowed).with_budget(budget);
@@ -87,24 +110,48 @@ pub fn execute(image: &Image, input: &mut [u8], allowed: HelperSet, budget: u64,
     result.map_err(|e| vm_failure(&e))
 }
 
+/// The buffers `/run` executes in, allocated once: every run of the testbed sees the
+/// same addresses, whichever engine runs it, so runs can be compared byte for byte.
+#[cfg(feature = "unsigned-run")]
+pub struct Arena(Buffers);
+
+#[cfg(feature = "unsigned-run")]
+impl Arena {
+    pub fn new() -> Self {
+        let mut b = Buffers { stack: Vec::new(), data: Vec::new(), input: Vec::new() };
+        b.stack.reserve_exact(vm::STACK_FRAME_SIZE * vm::MAX_CALL_DEPTH);
+        b.data.reserve_exact(4096);
+        b.input.reserve_exact(1536);
+        Self(b)
+    }
+}
+
 /// `POST /run`: an unsigned image from the request, run once.
 #[cfg(feature = "unsigned-run")]
-pub fn run_request(req: proto::RunRequest) -> proto::RunResponse {
+pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunResponse {
     let mut costs = costs();
     let allowed = HelperSet::from_ids(req.helpers.iter().map(|&h| h as u32));
+    let b = &mut arena.0;
+    b.input.clear();
     let outcome = (|| {
+        b.input.try_reserve(req.input.len()).map_err(|_| failure(FailureKind::OutOfMemory, None, "out of memory"))?;
+        b.input.extend_from_slice(&req.input);
         let image = load(req.layout, &req.image, &allowed, &mut costs)?;
-        let mut input = req.input;
-        match req.engine {
-            proto::Engine::Interp => execute(&image, &mut input, allowed, req.budget, Namespace::Scratch, &mut costs),
-            proto::Engine::Jit => {
-                let code = super::jit_exec::compile(&image, &mut costs)?;
-                super::jit_exec::execute(&image, &code, &mut input, allowed, req.budget, Namespace::Scratch, &mut costs)
-            }
+        // Compile before preparing the buffers: only their addresses must not move.
+        let code = match req.engine {
+            proto::Engine::Jit => Some(super::jit_exec::compile(&image, &mut costs)?),
+            proto::Engine::Interp => None,
+        };
+        b.prepare(&image)?;
+        let memory = b.memory(&image);
+        match &code {
+            None => execute(&image, memory, allowed, req.budget, Namespace::Scratch, &mut costs),
+            Some(code) => super::jit_exec::execute(&image, code, memory, allowed, req.budget, Namespace::Scratch, &mut costs),
         }
     })();
+    let input = b.input.clone();
     match outcome {
-        Ok(r0) => proto::RunResponse { result: Some(r0), failure: None, costs },
-        Err(f) => proto::RunResponse { result: None, failure: Some(f), costs },
+        Ok(r0) => proto::RunResponse { result: Some(r0), failure: None, costs, input },
+        Err(f) => proto::RunResponse { result: None, failure: Some(f), costs, input },
     }
 }

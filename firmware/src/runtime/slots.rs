@@ -10,7 +10,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use embassy_net::Stack;
-use proto::{Costs, PullResponse, RunResponse, SlotInfo};
+use proto::{PullResponse, RunResponse, SlotInfo};
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 use vm::image::{Image, Layout};
 use vm::HelperSet;
@@ -152,25 +152,27 @@ impl Slots {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs();
         let allowed = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
-        let mut input = req.input;
         let namespace = Namespace::Slot(req.slot);
+        let mut buffers = match run::Buffers::for_image(&installed.image, req.input) {
+            Ok(b) => b,
+            Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
+        };
         let outcome = match req.engine {
-            proto::Engine::Interp => run::execute(&installed.image, &mut input, allowed, req.budget, namespace, &mut costs),
+            proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, namespace, &mut costs),
             proto::Engine::Jit => {
                 if installed.jit.is_none() {
                     match super::jit_exec::compile(&installed.image, &mut costs) {
                         Ok(code) => installed.jit = Some(code),
-                        Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs }),
+                        Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
                     }
                 }
                 let code = installed.jit.as_ref()?;
-                costs.code_size = code.len() as u32;
-                super::jit_exec::execute(&installed.image, code, &mut input, allowed, req.budget, namespace, &mut costs)
+                super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, namespace, &mut costs)
             }
         };
         Some(match outcome {
-            Ok(r0) => RunResponse { result: Some(r0), failure: None, costs },
-            Err(f) => RunResponse { result: None, failure: Some(f), costs: Costs { ..costs } },
+            Ok(r0) => RunResponse { result: Some(r0), failure: None, costs, input: Vec::new() },
+            Err(f) => RunResponse { result: None, failure: Some(f), costs, input: Vec::new() },
         })
     }
 }

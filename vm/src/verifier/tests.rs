@@ -84,6 +84,10 @@ fn rejects_malformed_programs_with_the_right_error() {
     rejects(&[Insn::new(CLS_LDX | MODE_MEMSX | SZ_DW, 0, 1, 0, 0), EXIT], 0, K::UnknownOpcode(0x99));
     // 29. legacy packet load (BPF_ABS)
     rejects(&[Insn::new(0x20, 0, 0, 0, 0), EXIT], 0, K::UnknownOpcode(0x20));
+    // 31. atomic exchange into r10 (found by the JIT differential test)
+    rejects(&[Insn::new(CLS_STX | MODE_ATOMIC | SZ_DW, 10, 10, -96, ATOMIC_XCHG), EXIT], 0, K::WriteToR10);
+    // 32. fetch-add into r10
+    rejects(&[Insn::new(CLS_STX | MODE_ATOMIC | SZ_W, 10, 10, -8, ATOMIC_ADD | ATOMIC_FETCH), EXIT], 0, K::WriteToR10);
     // 30. neg with a register source
     rejects(&[Insn::new(0x8f, 0, 1, 0, 0), EXIT], 0, K::UnknownOpcode(0x8f));
 }
