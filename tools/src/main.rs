@@ -18,6 +18,8 @@ enum Command {
     Disasm(cmd::disasm::Cmd),
     /// Verify bytecode (the same checks the device runs before execution).
     Verify(cmd::verify::Cmd),
+    /// Compile a program for the Cortex-M4 on this host; --disasm shows the code.
+    Jit(cmd::jit::Cmd),
     /// Run the bpf_conformance suite on an engine.
     Conformance(cmd::conformance::Cmd),
     /// Ask a device what it is (GET /info).
@@ -56,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Disasm(c) => c.run(),
         Command::Verify(c) => c.run(),
         Command::Conformance(c) => c.run(),
+        Command::Jit(c) => c.run(),
         Command::Info(c) => c.run(),
         Command::Run(c) => c.run(),
         Command::Keygen(c) => c.run(),

@@ -76,3 +76,18 @@ fn conformance_on_a_folder_of_cases_reports_failures() {
     mbpf().arg("conformance").arg(dir.path()).assert().failure().stdout(predicate::str::contains("FAIL wrong: expected 0x3, got 0x2").and(predicate::str::contains("1 passed, 1 failed")));
     mbpf().arg("conformance").arg(dir.path().join("nowhere")).assert().failure().stderr(predicate::str::contains("cannot list"));
 }
+
+#[test]
+fn jit_disasm_shows_thumb2_under_each_ebpf_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("p.s");
+    std::fs::write(&src, PROGRAM).unwrap();
+    mbpf().arg("jit").arg(&src).arg("--disasm").assert().success().stdout(
+        predicate::str::contains("bytes of Thumb-2")
+            .and(predicate::str::contains("push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}"))
+            .and(predicate::str::contains("    2: jlt %r0, 0x1e, -2"))
+            .and(predicate::str::contains("pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}")),
+    );
+    std::fs::write(&src, "ja +5\nexit\n").unwrap();
+    mbpf().arg("jit").arg(&src).assert().failure().stderr(predicate::str::contains("verifier"));
+}

@@ -4,6 +4,7 @@ pub mod conformance;
 pub mod device;
 pub mod disasm;
 pub mod info;
+pub mod jit;
 pub mod keys;
 pub mod run;
 pub mod serve;

@@ -1,0 +1,90 @@
+//! `mbpf jit`: compile a program for the Cortex-M4 on the host and show the code.
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::Context;
+
+#[derive(clap::Args)]
+pub struct Cmd {
+    /// eBPF assembly (.s) or bytecode.
+    program: PathBuf,
+    /// Print the Thumb-2 code, disassembled by LLVM (llvm-mc), under each eBPF instruction.
+    #[arg(long)]
+    disasm: bool,
+}
+
+fn llvm_mc() -> anyhow::Result<String> {
+    for t in ["llvm-mc-19", "llvm-mc-22", "llvm-mc"] {
+        if Command::new(t).arg("--version").output().is_ok_and(|o| o.status.success()) {
+            return Ok(t.into());
+        }
+    }
+    anyhow::bail!("no llvm-mc found: install Debian's llvm-19 (ci/setup does)")
+}
+
+/// Disassembles Thumb-2 bytes with llvm-mc, one line per instruction.
+fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
+    // llvm-mc reads bytes as text; a 32-bit instruction starts with a halfword whose
+    // top five bits are 0b11101, 0b11110 or 0b11111.
+    let mut lines = String::new();
+    let mut at = 0;
+    while at + 1 < code.len() {
+        let hw = u16::from_le_bytes([code[at], code[at + 1]]);
+        let n = if hw >> 11 >= 0b11101 { 4 } else { 2 };
+        let bytes: Vec<String> = code[at..(at + n).min(code.len())].iter().map(|b| format!("0x{b:02x}")).collect();
+        lines.push_str(&bytes.join(" "));
+        lines.push('\n');
+        at += n;
+    }
+    let mut child = Command::new(llvm_mc()?)
+        .args(["--disassemble", "--triple=thumbv7em-none-eabihf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run llvm-mc")?;
+    child.stdin.take().context("stdin")?.write_all(lines.as_bytes())?;
+    let out = child.wait_with_output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().replace('\t', " ")).filter(|l| !l.is_empty() && !l.starts_with('.')).collect())
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let bytes = if self.program.extension().is_some_and(|e| e == "s" || e == "asm") {
+            let src = String::from_utf8(super::read(&self.program)?).context("source is not UTF-8")?;
+            vm::asm::assemble(&src).with_context(|| format!("{}", self.program.display()))?.iter().flat_map(vm::Insn::encode).collect()
+        } else {
+            super::read(&self.program)?
+        };
+        let program = vm::Program::from_bytes(&bytes)?;
+        vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
+        let compiled = jit::compile(&program)?;
+        let ratio = compiled.code.len() as f64 / bytes.len() as f64;
+        println!("{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len());
+        if self.disasm {
+            let lines = disassemble(&compiled.code)?;
+            // Walk the code in instruction order, printing each eBPF instruction at its offset.
+            let mut at = 0usize;
+            let mut pc = 0usize;
+            let insns = program.insns();
+            for line in lines {
+                while pc < insns.len() && compiled.insn_offsets[pc] as usize == at {
+                    println!("{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)));
+                    pc += if vm::verifier::is_wide(insns[pc].opc) { 2 } else { 1 };
+                }
+                let size = if is_narrow(code_at(&compiled.code, at)) { 2 } else { 4 };
+                println!("       {at:>5}  {line}");
+                at += size;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn code_at(code: &[u8], at: usize) -> u16 {
+    code.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]])).unwrap_or(0)
+}
+
+fn is_narrow(hw: u16) -> bool {
+    hw >> 11 < 0b11101
+}
