@@ -8,7 +8,7 @@ use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use coap_lite::{ContentFormat, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{ContentFormat, MessageClass, Packet, RequestType, ResponseType};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::Stack;
 
@@ -94,17 +94,7 @@ async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_e
         Ok(p) => p,
         Err(_) => return None,
     };
-    let reply_type = match request.header.get_type() {
-        MessageType::Confirmable => MessageType::Acknowledgement,
-        MessageType::NonConfirmable => MessageType::NonConfirmable,
-        // ACK and RST carry no request.
-        _ => return None,
-    };
-    let mut reply = Packet::new();
-    reply.header.set_version(1);
-    reply.header.set_type(reply_type);
-    reply.header.message_id = request.header.message_id;
-    reply.set_token(request.get_token().to_vec());
+    let mut reply = proto::coap::reply_to(&request)?;
 
     let method = match request.header.code {
         MessageClass::Request(m) => m,

@@ -12,6 +12,7 @@
 extern crate alloc;
 
 pub mod block;
+pub mod coap;
 pub mod exec;
 pub mod info;
 pub mod paths;

@@ -4,17 +4,27 @@ use std::process::Command;
 
 use anyhow::Context;
 
-/// A clang with the eBPF target and cpu v3/v4: $MBPF_CLANG, else clang-19, clang-22, clang.
-pub fn find_clang() -> anyhow::Result<String> {
-    if let Ok(c) = std::env::var("MBPF_CLANG") {
+/// The first of `candidates` that runs (`--version`), or `$env_var` when set.
+fn find_tool(env_var: &str, candidates: &[&str], hint: &str) -> anyhow::Result<String> {
+    if let Ok(c) = std::env::var(env_var) {
         return Ok(c);
     }
-    for c in ["clang-19", "clang-22", "clang"] {
+    for c in candidates {
         if Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()) {
             return Ok(c.to_string());
         }
     }
-    anyhow::bail!("no clang found: install Debian's clang-19 (ci/setup does), or set MBPF_CLANG")
+    anyhow::bail!("no {} found: {hint}, or set {env_var}", candidates[0])
+}
+
+/// A clang with the eBPF target and cpu v3/v4: $MBPF_CLANG, else clang-19, clang-22, clang.
+pub fn find_clang() -> anyhow::Result<String> {
+    find_tool("MBPF_CLANG", &["clang-19", "clang-22", "clang"], "install Debian's clang-19 (ci/setup does)")
+}
+
+/// LLVM's assembler/disassembler for Thumb-2: $MBPF_LLVM_MC, else llvm-mc-19, -22, llvm-mc.
+pub fn find_llvm_mc() -> anyhow::Result<String> {
+    find_tool("MBPF_LLVM_MC", &["llvm-mc-19", "llvm-mc-22", "llvm-mc"], "install Debian's llvm-19 (ci/setup does)")
 }
 
 /// The folder holding `mbpf_helpers.h`.

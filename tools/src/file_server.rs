@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 use proto::block::{Block, SZX_1024};
 use sha2::{Digest, Sha256};
 use tokio::net::UdpSocket;
@@ -51,16 +51,7 @@ impl FileServer {
     }
 
     fn answer(&self, request: &Packet, peer: SocketAddr) -> Option<Packet> {
-        let reply_type = match request.header.get_type() {
-            MessageType::Confirmable => MessageType::Acknowledgement,
-            MessageType::NonConfirmable => MessageType::NonConfirmable,
-            _ => return None,
-        };
-        let mut reply = Packet::new();
-        reply.header.set_version(1);
-        reply.header.set_type(reply_type);
-        reply.header.message_id = request.header.message_id;
-        reply.set_token(request.get_token().to_vec());
+        let mut reply = proto::coap::reply_to(request)?;
         let path: Vec<String> = request
             .get_option(CoapOption::UriPath)
             .map(|segs| segs.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())

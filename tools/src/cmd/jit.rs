@@ -14,15 +14,6 @@ pub struct Cmd {
     disasm: bool,
 }
 
-fn llvm_mc() -> anyhow::Result<String> {
-    for t in ["llvm-mc-19", "llvm-mc-22", "llvm-mc"] {
-        if Command::new(t).arg("--version").output().is_ok_and(|o| o.status.success()) {
-            return Ok(t.into());
-        }
-    }
-    anyhow::bail!("no llvm-mc found: install Debian's llvm-19 (ci/setup does)")
-}
-
 /// Disassembles Thumb-2 bytes with llvm-mc, one line per instruction.
 fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
     // llvm-mc reads bytes as text; a 32-bit instruction starts with a halfword whose
@@ -37,7 +28,7 @@ fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
         lines.push('\n');
         at += n;
     }
-    let mut child = Command::new(llvm_mc()?)
+    let mut child = Command::new(tools::compile::find_llvm_mc()?)
         .args(["--disassemble", "--triple=thumbv7em-none-eabihf"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
