@@ -5,4 +5,5 @@ pub mod compile;
 pub mod conformance;
 pub mod file_server;
 pub mod firmware;
+pub mod publish;
 pub mod qemu;

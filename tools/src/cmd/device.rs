@@ -91,7 +91,7 @@ fn make_image(program: &Path, layout: Option<&str>, work: &Path) -> anyhow::Resu
 
 impl Deploy {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let key_path = self.key.clone().unwrap_or_else(|| tools::firmware::repo_root().join("keys/testbed.key"));
+        let key_path = self.key.clone().unwrap_or_else(tools::publish::testbed_key_path);
         let key = super::keys::read_signing_key(&key_path)?;
         let tmp;
         let root = match &self.root {
@@ -107,7 +107,6 @@ impl Deploy {
         let (layout, image) = make_image(&self.program, self.layout.as_deref(), &root)?;
         let stem = self.program.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
         let image_name = format!("slot{}-{stem}.{}", self.slot, layout.name());
-        std::fs::write(root.join(&image_name), &image)?;
         println!("image:    {image_name} ({} bytes, {} layout)", image.len(), layout.name());
 
         let rt = tokio::runtime::Runtime::new()?;
@@ -116,25 +115,13 @@ impl Deploy {
             let port = server.local_addr()?.port();
             let server = server.spawn();
             let helpers = super::verify::parse_helpers(&self.helpers)?;
-            let sequence = super::sign::next_sequence(&root, self.slot)?;
-            let update = suit::profile::SlotUpdate {
-                slot: self.slot,
-                sequence,
-                vendor_id: suit::profile::VENDOR_ID.to_vec(),
-                class_id: suit::profile::CLASS_ID_MPS2_AN386.to_vec(),
-                image_digest: suit::sha256(&image),
-                image_size: image.len() as u64,
-                uri: format!("coap://{}:{port}/{image_name}", self.host_address),
-                layout: layout as u8,
-                helpers: helpers.iter().map(|h| h as u8).collect(),
-            };
-            let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), &key);
-            let manifest_name = format!("{image_name}.suit");
-            std::fs::write(root.join(&manifest_name), &envelope)?;
-            super::sign::record_sequence(&root, self.slot, sequence)?;
-            println!("manifest: {manifest_name} (sequence {sequence}, signed with {})", key_path.display());
+            let helpers: Vec<u8> = helpers.iter().map(|h| h as u8).collect();
+            let base_uri = format!("coap://{}:{port}", self.host_address);
+            let publication = tools::publish::Publication { root: &root, base_uri: &base_uri, name: &image_name, image: &image, layout, slot: self.slot, helpers: &helpers, key: &key };
+            let (manifest_uri, sequence) = tools::publish::publish(&publication)?;
+            println!("manifest: {image_name}.suit (sequence {sequence}, signed with {})", key_path.display());
             println!("serving:  coap://127.0.0.1:{port} (device sees coap://{}:{port})", self.host_address);
-            let req = proto::PullRequest { manifest_uri: format!("coap://{}:{port}/{manifest_name}", self.host_address) };
+            let req = proto::PullRequest { manifest_uri };
             let mut client = self.device.client()?;
             let result = client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await;
             server.abort();

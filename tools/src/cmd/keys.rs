@@ -14,30 +14,12 @@ pub struct Cmd {
     force: bool,
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(text: &str) -> anyhow::Result<Vec<u8>> {
-    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    anyhow::ensure!(s.len() % 2 == 0 && s.chars().all(|c| c.is_ascii_hexdigit()), "not hex");
-    Ok((0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("checked hex")).collect())
-}
+pub use tools::publish::{hex, read_signing_key, unhex};
 
 pub fn pub_path(secret: &Path) -> PathBuf {
     let mut p = secret.as_os_str().to_owned();
     p.push(".pub");
     PathBuf::from(p)
-}
-
-/// Reads an Ed25519 signing key written by `mbpf keygen`.
-pub fn read_signing_key(path: &Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read key {}", path.display()))?;
-    let seed: [u8; 32] = unhex(&text)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .with_context(|| format!("{} is not an Ed25519 secret key (64 hex digits)", path.display()))?;
-    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 
 /// Reads an Ed25519 public key (64 hex digits).

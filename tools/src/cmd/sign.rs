@@ -1,5 +1,5 @@
 //! `mbpf sign`: a signed SUIT manifest (Ed25519) for an image and a slot.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -35,27 +35,7 @@ pub struct Cmd {
     output: Option<PathBuf>,
 }
 
-/// The file that remembers the last sequence number signed for a slot.
-fn sequence_file(root: &Path, slot: u8) -> PathBuf {
-    root.join(".mbpf").join(format!("slot{slot}.sequence"))
-}
-
-/// The next sequence number for a slot, recorded in the server root.
-pub fn next_sequence(root: &Path, slot: u8) -> anyhow::Result<u64> {
-    let path = sequence_file(root, slot);
-    let last = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t.trim().parse::<u64>().with_context(|| format!("{} is corrupt", path.display()))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    Ok(last.map_or(1, |l| l + 1))
-}
-
-pub fn record_sequence(root: &Path, slot: u8, seq: u64) -> anyhow::Result<()> {
-    let path = sequence_file(root, slot);
-    std::fs::create_dir_all(path.parent().expect("has a parent")).with_context(|| format!("cannot create {}", root.display()))?;
-    std::fs::write(&path, format!("{seq}\n")).with_context(|| format!("cannot write {}", path.display()))
-}
+use tools::publish::{next_sequence, record_sequence};
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
