@@ -33,12 +33,15 @@ pub const RT_CALL: u16 = 156;
 pub const RT_RET: u16 = 160;
 /// `rt_atomic(ctx, pc) -> u32`: runs the atomic instruction at `pc`.
 pub const RT_ATOMIC: u16 = 164;
-/// `in_base: u32`, `in_end: u32`: the input region, checked inline (other regions
-/// go through `rt_mem`).
+/// `in_base: u32`, `in_size: u32`: the input region, checked inline (other regions
+/// go through `rt_mem`); size 0 when there is none.
 pub const IN_BASE: u16 = 168;
-pub const IN_END: u16 = 172;
+pub const IN_SIZE: u16 = 172;
+/// `ro_size: u32`: the size of `.rodata` (which starts at `rodata_base`), checked
+/// inline for loads; 0 when there is none.
+pub const RO_SIZE: u16 = 176;
 /// Size of the part of `Ctx` generated code knows about.
-pub const CTX_SIZE: u16 = 176;
+pub const CTX_SIZE: u16 = 180;
 
 pub const STATUS_CONTINUE: u32 = 0;
 pub const STATUS_EXIT: u32 = 0;

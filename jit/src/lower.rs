@@ -227,6 +227,9 @@ impl Emitter {
         if is64 && matches!(op, OP_DIV | OP_MOD) && i.off == 0 {
             return self.udivmod64(pc, i);
         }
+        if !is64 && matches!(op, OP_DIV | OP_MOD) && i.off == 0 {
+            return self.udivmod32(i);
+        }
         if !inline {
             return self.rt_at(abi::RT_ALU, pc);
         }
@@ -312,6 +315,32 @@ impl Emitter {
         self.buf.bind(slow);
         self.rt_at(abi::RT_ALU, pc);
         self.buf.bind(done);
+    }
+
+    /// Unsigned 32-bit div/mod: UDIV, with RFC 9669's zero divisor rule (div gives 0,
+    /// mod leaves the dividend).
+    fn udivmod32(&mut self, i: Insn) {
+        let zero = self.buf.new_label();
+        let done = self.buf.new_label();
+        self.load32(R0, i.dst());
+        if i.opc & SRC_X != 0 { self.load32(R2, i.src()) } else { self.const32(R2, i.imm as u32) }
+        let is_mod = i.opc & OP_MASK == OP_MOD;
+        self.put(cmp_imm(R2, imm(0)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), zero);
+        self.put(udiv(R12, R0, R2));
+        if is_mod {
+            self.put(mls(R0, R12, R2, R0));
+        } else {
+            self.put(mov_reg16(R0, R12));
+        }
+        self.buf.branch(LabelUse::BT4, done);
+        self.buf.bind(zero);
+        if !is_mod {
+            self.const32(R0, 0);
+        }
+        self.buf.bind(done);
+        self.const32(R1, 0);
+        self.store64(R0, R1, i.dst());
     }
 
     fn jmp(&mut self, pc: usize, i: Insn) -> Result<(), JitError> {
@@ -428,18 +457,32 @@ impl Emitter {
             let carry_in = if off < 0 { u32::MAX } else { 0 };
             self.put(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, imm(carry_in)));
         }
-        // Fast path: inside the input region (high word 0, in_base <= lo <= in_end - len).
+        // Fast paths: inside the input region, or (loads only) inside .rodata. With
+        // off = lo - base (huge when lo < base): off < size and size - off >= len.
+        // No subtraction here can wrap into a false hit, whatever the sizes.
         let slow = self.buf.new_label();
         let done = self.buf.new_label();
+        let hit = self.buf.new_label();
         self.put(cmp_imm(R2, imm(0)));
         self.buf.branch(LabelUse::BCondT3(Cond::Ne), slow);
-        self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::IN_BASE)));
-        self.put(cmp_reg(R1, R12));
-        self.buf.branch(LabelUse::BCondT3(Cond::Lo), slow);
-        self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::IN_END)));
-        self.put(dp_imm(DpOp::Sub, Flags::Keep, R12, R12, imm(len)));
-        self.put(cmp_reg(R1, R12));
-        self.buf.branch(LabelUse::BCondT3(Cond::Hi), slow);
+        let mut windows = vec![(abi::IN_BASE, abi::IN_SIZE)];
+        if !write {
+            windows.push((abi::RODATA_BASE, abi::RO_SIZE));
+        }
+        for (base, size) in windows {
+            let next = self.buf.new_label();
+            self.put(ldr_imm(Width::Word, R12, CTX, off12(base)));
+            self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, R1, R12, Shift::Lsl, 0));
+            self.put(ldr_imm(Width::Word, R3, CTX, off12(size)));
+            self.put(cmp_reg(R12, R3));
+            self.buf.branch(LabelUse::BCondT3(Cond::Hs), next);
+            self.put(dp_reg(DpOp::Sub, Flags::Keep, R3, R3, R12, Shift::Lsl, 0));
+            self.put(cmp_imm(R3, imm(len)));
+            self.buf.branch(LabelUse::BCondT3(Cond::Hs), hit);
+            self.buf.bind(next);
+        }
+        self.buf.branch(LabelUse::BT4, slow);
+        self.buf.bind(hit);
         self.put(mov_reg16(R0, R1));
         self.buf.branch(LabelUse::BT4, done);
         self.buf.bind(slow);

@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod backend;
+mod bench;
 mod provenance;
+mod report;
 mod run;
 mod scenario;
 
@@ -106,7 +108,11 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                 let status = if st.ok { "ok".to_string() } else { format!("FAILED: {}", st.error.clone().unwrap_or_default()) };
                 println!("step {:<6} on {:<10} {status}", st.step, st.node);
             }
+            if !results.benchmarks.is_empty() {
+                println!("\n{}", bench::table(&results.benchmarks));
+            }
             println!("results: {}", dir.join("results.json").display());
+            println!("report:  {}", dir.join("report.md").display());
             let failed = results.steps.iter().filter(|s| !s.ok).count() + results.nodes.iter().filter(|n| n.error.is_some()).count();
             let passed = results.steps.iter().filter(|s| s.ok).count();
             println!("scenario {}: {passed} passed, {failed} failed", results.scenario);

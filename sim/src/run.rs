@@ -20,6 +20,7 @@ pub struct Results {
     pub provenance: provenance::Provenance,
     pub nodes: Vec<NodeResult>,
     pub steps: Vec<StepResult>,
+    pub benchmarks: Vec<crate::bench::BenchResult>,
     pub passed: bool,
 }
 
@@ -84,6 +85,20 @@ impl Runner {
             });
         }
 
+        // A file server for the scenario's deployments, in the run folder.
+        let files = run_dir.join("files");
+        std::fs::create_dir_all(&files)?;
+        let server = tools::file_server::FileServer::bind("127.0.0.1:0".parse()?, &files).await?;
+        let port = server.local_addr()?.port();
+        let server = server.spawn();
+        let bench = crate::bench::Bench {
+            repo: &self.repo,
+            work: &run_dir.join("build"),
+            server_root: &files,
+            base_uri: format!("coap://10.0.2.2:{port}"),
+            key: tools::publish::read_signing_key(&tools::publish::testbed_key_path())?,
+        };
+        let mut benchmarks = Vec::new();
         let mut steps = Vec::new();
         for step in &scenario.steps {
             match step.action() {
@@ -93,6 +108,22 @@ impl Runner {
                     steps.push(info_step(node.as_mut(), s).await);
                 }
                 Some(Action::Wait(w)) => tokio::time::sleep(Duration::from_secs_f64(w.seconds)).await,
+                Some(Action::Bench(b)) => {
+                    let node = nodes.iter_mut().find(|(n, _)| n.name == b.node).map(|(_, node)| node);
+                    let Some(node) = node else { continue };
+                    let mut client = CoapClient::new(node.coap_addr());
+                    let mut result = StepResult { step: "bench".into(), node: b.node.clone(), ok: false, answer: None, error: None };
+                    match bench.run(b, &mut client).await {
+                        Ok(runs) => {
+                            let failed: Vec<String> = runs.iter().filter(|r| !r.ok).map(|r| format!("{} bytes on {}: {:?} (want {}) {}", r.data_size, r.engine, r.result, r.expected, r.error.clone().unwrap_or_default())).collect();
+                            result.ok = failed.is_empty();
+                            result.error = (!failed.is_empty()).then(|| failed.join("; "));
+                            benchmarks.extend(runs);
+                        }
+                        Err(e) => result.error = Some(format!("{e:#}")),
+                    }
+                    steps.push(result);
+                }
                 // `Scenario::check` guarantees one action per step.
                 None => {}
             }
@@ -100,6 +131,7 @@ impl Runner {
         for (_, node) in nodes.iter_mut() {
             node.stop();
         }
+        server.abort();
 
         let passed = node_results.iter().all(|n| n.error.is_none()) && steps.iter().all(|s| s.ok);
         let results = Results {
@@ -110,10 +142,15 @@ impl Runner {
             provenance,
             nodes: node_results,
             steps,
+            benchmarks,
             passed,
         };
         let json = serde_json::to_string_pretty(&results)?;
         std::fs::write(run_dir.join("results.json"), json)?;
+        if !results.benchmarks.is_empty() {
+            std::fs::write(run_dir.join("bench.csv"), crate::bench::csv(&results.benchmarks))?;
+        }
+        std::fs::write(run_dir.join("report.md"), crate::report::markdown(&results))?;
         Ok((run_dir, results))
     }
 }

@@ -2,6 +2,7 @@
 //! errors with file, line and column), trusted afterwards.
 use std::path::{Path, PathBuf};
 
+
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +52,42 @@ pub struct Step {
     pub info: Option<InfoStep>,
     /// Let time pass (the nodes keep running).
     pub wait: Option<WaitStep>,
+    /// Compile a benchmark program at several data sizes, deploy each (signed pull)
+    /// and run it on each engine, checking the result.
+    pub bench: Option<BenchStep>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineName {
+    Interp,
+    Jit,
+}
+
+/// The benchmark kernels sim knows the expected result of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kernel {
+    /// `programs/bench/fletcher16.c` over `bench_data[DATA_SIZE]` in .rodata.
+    Fletcher16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchStep {
+    pub node: String,
+    pub kernel: Kernel,
+    /// The C source, relative to the repository.
+    pub source: PathBuf,
+    /// One build per size: `bench_data` gets this many bytes.
+    pub data_sizes: Vec<usize>,
+    pub engines: Vec<EngineName>,
+    #[serde(default = "default_slot")]
+    pub slot: u8,
+}
+
+fn default_slot() -> u8 {
+    1
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,11 +100,18 @@ pub struct WaitStep {
 pub enum Action<'a> {
     Info(&'a InfoStep),
     Wait(&'a WaitStep),
+    Bench(&'a BenchStep),
 }
 
 impl Step {
     pub fn action(&self) -> Option<Action<'_>> {
-        let actions: Vec<Action> = self.info.iter().map(Action::Info).chain(self.wait.iter().map(Action::Wait)).collect();
+        let actions: Vec<Action> = self
+            .info
+            .iter()
+            .map(Action::Info)
+            .chain(self.wait.iter().map(Action::Wait))
+            .chain(self.bench.iter().map(Action::Bench))
+            .collect();
         if actions.len() == 1 { actions.into_iter().next() } else { None }
     }
 }
@@ -142,6 +186,15 @@ impl Scenario {
                 }
                 Action::Wait(w) if !(0.0..=3600.0).contains(&w.seconds) => {
                     return Err(format!("step {} (`wait`): seconds must be between 0 and 3600", i + 1));
+                }
+                Action::Bench(b) if !self.nodes.iter().any(|n| n.name == b.node) => {
+                    return Err(format!("step {} (`bench`) names node `{}`, which the scenario does not define", i + 1, b.node));
+                }
+                Action::Bench(b) if b.data_sizes.is_empty() || b.engines.is_empty() => {
+                    return Err(format!("step {} (`bench`): give at least one data size and one engine", i + 1));
+                }
+                Action::Bench(b) if b.data_sizes.iter().any(|&s| s == 0 || s > 32 * 1024) => {
+                    return Err(format!("step {} (`bench`): data sizes must be 1..=32768 bytes", i + 1));
                 }
                 _ => {}
             }

@@ -34,16 +34,20 @@ pub fn include_dir() -> PathBuf {
 
 /// Compiles `src` to an eBPF object in `out_dir`; clang's diagnostics pass through.
 pub fn compile_c(src: &Path, out_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    compile_c_with(src, out_dir, "v3", &[])
+    compile_c_with(src, out_dir, "v3", &[], &[])
 }
 
-pub fn compile_c_with(src: &Path, out_dir: &Path, cpu: &str, defines: &[String]) -> anyhow::Result<Vec<u8>> {
+/// As [`compile_c`], with a cpu version, `NAME=VALUE` defines and extra include folders.
+pub fn compile_c_with(src: &Path, out_dir: &Path, cpu: &str, defines: &[String], includes: &[PathBuf]) -> anyhow::Result<Vec<u8>> {
     let clang = find_clang()?;
     let obj = out_dir.join(format!("{}.o", src.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()));
     let mut cmd = Command::new(&clang);
     cmd.args(["-target", "bpf", "-O2", "-ffreestanding", "-g0", "-c"]).arg(format!("-mcpu={cpu}")).arg("-I").arg(include_dir());
     for d in defines {
         cmd.arg(format!("-D{d}"));
+    }
+    for i in includes {
+        cmd.arg("-I").arg(i);
     }
     let status = cmd.arg(src).arg("-o").arg(&obj).status().with_context(|| format!("cannot run {clang}"))?;
     anyhow::ensure!(status.success(), "{clang} failed to compile {}", src.display());

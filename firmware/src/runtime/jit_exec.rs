@@ -86,7 +86,8 @@ struct Ctx {
     rt_ret: extern "C" fn(*mut Ctx) -> u32,
     rt_atomic: extern "C" fn(*mut Ctx, u32) -> u32,
     in_base: u32,
-    in_end: u32,
+    in_size: u32,
+    ro_size: u32,
     env: *mut Env,
 }
 
@@ -104,7 +105,8 @@ const _: () = {
     assert!(offset_of!(Ctx, rt_ret) == abi::RT_RET as usize);
     assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
     assert!(offset_of!(Ctx, in_base) == abi::IN_BASE as usize);
-    assert!(offset_of!(Ctx, in_end) == abi::IN_END as usize);
+    assert!(offset_of!(Ctx, in_size) == abi::IN_SIZE as usize);
+    assert!(offset_of!(Ctx, ro_size) == abi::RO_SIZE as usize);
     assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
 };
 
@@ -219,6 +221,7 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     regs[2] = input_len;
     regs[10] = stack_base + stack_len.min(STACK_FRAME_SIZE as u64);
     let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
+    let rodata_len = memory.region(RegionKind::Rodata).map(|r| r.len() as u32).unwrap_or(0);
 
     let mut helpers = DeviceHelpers { namespace };
     let helpers_dyn: &mut dyn Helpers = &mut helpers;
@@ -250,9 +253,10 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
         rt_call,
         rt_ret,
         rt_atomic,
-        // An empty input region gets bounds no access can satisfy.
-        in_base: if input_len == 0 { u32::MAX } else { input_base as u32 },
-        in_end: if input_len == 0 { 0 } else { (input_base + input_len) as u32 },
+        // A size of 0 admits no access.
+        in_base: input_base as u32,
+        in_size: input_len as u32,
+        ro_size: rodata_len,
         env: &mut env,
     };
     cortex_m::asm::dsb();
