@@ -134,3 +134,36 @@ fn validate_reports_schema_errors_with_line_and_column() {
     let out = sim().args(["validate", "hello"]).current_dir(repo()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_bench_step_deploys_runs_both_engines_and_checks_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("bench.yaml");
+    std::fs::write(
+        &scenario,
+        "name: bench\nnodes:\n  - name: m4\nsteps:\n  - bench: {node: m4, kernel: fletcher16, source: programs/bench/fletcher16.c, data_sizes: [64, 300], engines: [interp, jit]}\n",
+    )
+    .unwrap();
+    let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let dir = only_run_dir(tmp.path(), "bench");
+    let r = results_json(&dir);
+    let runs = r["benchmarks"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    for run in runs {
+        assert_eq!(run["ok"], true, "{run}");
+        assert_eq!(run["result"], run["expected"]);
+    }
+    // The JIT needs fewer guest instructions than the interpreter at each size.
+    for size in [64, 300] {
+        let insns = |engine: &str| runs.iter().find(|x| x["data_size"] == size && x["engine"] == engine).unwrap()["exec_insns"].as_u64().unwrap();
+        assert!(insns("jit") < insns("interp"), "size {size}");
+    }
+    let csv = std::fs::read_to_string(dir.join("bench.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("| fletcher16 | 300 |"), "{report}");
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
