@@ -49,7 +49,7 @@ pub fn compile_c_with(src: &Path, out_dir: &Path, cpu: &str, defines: &[String],
     for i in includes {
         cmd.arg("-I").arg(i);
     }
-    let status = cmd.arg(src).arg("-o").arg(&obj).status().with_context(|| format!("cannot run {clang}"))?;
+    let status = cmd.arg(src).arg("-o").arg(&obj).status().with_context(|| format!("cannot run {clang}: install Debian's clang-19 (ci/setup does), or point MBPF_CLANG at a clang with the BPF target"))?;
     anyhow::ensure!(status.success(), "{clang} failed to compile {}", src.display());
     std::fs::read(&obj).with_context(|| format!("cannot read {}", obj.display()))
 }

@@ -12,6 +12,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Compile C to an eBPF object with clang.
+    Compile(cmd::build::Compile),
+    /// Pack an eBPF object into an image layout (text, femto, extended, elf).
+    Pack(cmd::build::Pack),
     /// Assemble eBPF text into bytecode.
     Asm(cmd::asm::Cmd),
     /// Disassemble bytecode into eBPF text.
@@ -54,6 +58,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Compile(c) => c.run(),
+        Command::Pack(c) => c.run(),
         Command::Asm(c) => c.run(),
         Command::Disasm(c) => c.run(),
         Command::Verify(c) => c.run(),

@@ -91,3 +91,30 @@ fn jit_disasm_shows_thumb2_under_each_ebpf_instruction() {
     std::fs::write(&src, "ja +5\nexit\n").unwrap();
     mbpf().arg("jit").arg(&src).assert().failure().stderr(predicate::str::contains("verifier"));
 }
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn compile_and_pack_every_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = repo().join("programs/tests/data_rodata_calls.c");
+    mbpf().arg("compile").arg(&src).arg("-o").arg(d.join("p.o")).assert().success().stdout(predicate::str::contains("eBPF ELF object"));
+    for layout in ["femto", "extended", "elf"] {
+        mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", layout, "--helpers", "strlen", "-o"]).arg(d.join(format!("p.{layout}"))).assert().success();
+    }
+    // .rodata/.data cannot go into the text layout: a clear error, not a broken image.
+    mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", "text", "--helpers", "strlen", "-o"]).arg(d.join("p.text")).assert().failure().stderr(predicate::str::contains("cannot carry .data or .rodata"));
+    // A helper the program calls but the list does not allow.
+    mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", "femto", "-o"]).arg(d.join("x")).assert().failure().stderr(predicate::str::contains("helper 0x52"));
+    // The extended layout carries the helper list; the femto one is signed and shown.
+    let ext = std::fs::read(d.join("p.extended")).unwrap();
+    assert_eq!(*ext.last().unwrap(), 0x52);
+    // clang's own diagnostics pass through.
+    std::fs::write(d.join("bad.c"), "int entry(void) { return undeclared; }").unwrap();
+    mbpf().arg("compile").arg(d.join("bad.c")).arg("-o").arg(d.join("bad.o")).assert().failure().stderr(predicate::str::contains("undeclared"));
+    // Without a clang, the error says what to install.
+    mbpf().env("MBPF_CLANG", "/nonexistent/clang").arg("compile").arg(&src).arg("-o").arg(d.join("q.o")).assert().failure().stderr(predicate::str::contains("cannot run"));
+}

@@ -12,11 +12,18 @@ pub struct DeviceArg {
     /// The device, e.g. coap://127.0.0.1:5683.
     #[arg(long)]
     device: String,
+    /// Time to wait for the first answer; doubled at each retransmission (RFC 7252).
+    #[arg(long, default_value_t = 2000)]
+    timeout_ms: u64,
+    /// Retransmissions before giving up.
+    #[arg(long, default_value_t = 4)]
+    retries: u32,
 }
 
 impl DeviceArg {
-    fn client(&self) -> anyhow::Result<CoapClient> {
-        Ok(CoapClient::new(parse_device_uri(&self.device)?))
+    pub fn client(&self) -> anyhow::Result<CoapClient> {
+        let retransmit = tools::coap_client::Retransmit { ack_timeout: std::time::Duration::from_millis(self.timeout_ms), max_retransmit: self.retries };
+        Ok(CoapClient::new(parse_device_uri(&self.device)?).with_retransmit(retransmit))
     }
 }
 

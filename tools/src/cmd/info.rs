@@ -1,12 +1,9 @@
 use std::process::ExitCode;
 
-use tools::coap_client::{parse_device_uri, CoapClient};
-
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// The device, e.g. coap://127.0.0.1:5683.
-    #[arg(long)]
-    device: String,
+    #[command(flatten)]
+    device: super::device::DeviceArg,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -14,9 +11,8 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let addr = parse_device_uri(&self.device)?;
         let rt = tokio::runtime::Runtime::new()?;
-        let info = rt.block_on(CoapClient::new(addr).info())?;
+        let info = rt.block_on(async { self.device.client()?.info().await })?;
         if self.json {
             let v = serde_json::json!({
                 "board": info.board, "build_id": info.build_id, "features": info.features,

@@ -1,5 +1,6 @@
 //! One module per subcommand: a clap `Cmd` and its `run`.
 pub mod asm;
+pub mod build;
 pub mod conformance;
 pub mod device;
 pub mod disasm;

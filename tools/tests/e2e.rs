@@ -1,0 +1,81 @@
+//! The `mbpf` binary against the default firmware in QEMU: deploy a C example, run it
+//! on each engine, use every device subcommand, and fail a deploy signed with the
+//! wrong key (the device's reason is shown).
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tools::firmware::{self, Variant};
+
+fn mbpf() -> Command {
+    Command::cargo_bin("mbpf").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_exec_and_device_commands_end_to_end() {
+    let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("e2e", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let device = format!("coap://127.0.0.1:{}", node.coap_addr().port());
+    let repo = firmware::repo_root();
+    let work = tempfile::tempdir().unwrap();
+    let dev = device.clone();
+    let (repo2, work_path) = (repo.clone(), work.path().to_path_buf());
+
+    // assert_cmd blocks: run the commands off the async runtime.
+    tokio::task::spawn_blocking(move || {
+        let device = dev;
+        mbpf().args(["info", "--device", &device]).assert().success().stdout(predicate::str::contains("mps2-an386").and(predicate::str::contains("jit")));
+        mbpf()
+            .arg("deploy")
+            .arg(repo2.join("programs/tests/data_rodata_calls.c"))
+            .args(["--device", &device, "--slot", "2", "--helpers", "strlen", "--root"])
+            .arg(work_path.join("root"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("slot 2 now holds sequence 1"));
+        for engine in ["interp", "jit"] {
+            mbpf().args(["exec", "--device", &device, "--slot", "2", "--engine", engine]).assert().success().stdout(predicate::str::contains("result:   4306"));
+        }
+        mbpf().args(["slots", "--device", &device]).assert().success().stdout(predicate::str::contains("2     loaded  femto"));
+        // A deploy signed with a key the device does not trust: refused, with its reason.
+        mbpf().arg("keygen").arg("-o").arg(work_path.join("other.key")).assert().success();
+        mbpf()
+            .arg("deploy")
+            .arg(repo2.join("programs/asm/fletcher16.s"))
+            .args(["--device", &device, "--slot", "2", "--key"])
+            .arg(work_path.join("other.key"))
+            .arg("--root")
+            .arg(work_path.join("root"))
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("4.01").and(predicate::str::contains("signature")));
+        // The slot is unchanged.
+        mbpf().args(["exec", "--device", &device, "--slot", "2"]).assert().success().stdout(predicate::str::contains("result:   4306"));
+        // Background programs.
+        mbpf().args(["start", "--device", &device, "--slot", "2"]).assert().success();
+        std::thread::sleep(Duration::from_millis(300));
+        mbpf().args(["running", "--device", &device]).assert().success().stdout(predicate::str::contains("returned 4306"));
+        mbpf().args(["stop", "--device", &device, "--slot", "2"]).assert().failure().stderr(predicate::str::contains("nothing runs in that slot"));
+        mbpf().args(["erase", "--device", &device, "--slot", "2"]).assert().success();
+        mbpf().args(["exec", "--device", &device, "--slot", "2"]).assert().failure().stderr(predicate::str::contains("no program in that slot"));
+    })
+    .await
+    .unwrap();
+    assert!(node.crashed().is_none());
+    node.stop();
+}
+
+#[test]
+fn an_unreachable_device_names_the_uri_and_the_attempts() {
+    // Nothing listens on this port; the client's retransmissions are the RFC's, so
+    // cut the wait short with a short-lived socket that never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    mbpf()
+        .args(["info", "--device", &format!("coap://127.0.0.1:{port}"), "--timeout-ms", "50", "--retries", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!("no answer from coap://127.0.0.1:{port}/info after 2 attempts")));
+}
