@@ -2,6 +2,7 @@
 //! device API, the conformance-suite runner, firmware builds and QEMU nodes.
 pub mod coap_client;
 pub mod compile;
+pub mod config;
 pub mod conformance;
 pub mod file_server;
 pub mod firmware;

@@ -118,3 +118,26 @@ fn compile_and_pack_every_layout() {
     // Without a clang, the error says what to install.
     mbpf().env("MBPF_CLANG", "/nonexistent/clang").arg("compile").arg(&src).arg("-o").arg(d.join("q.o")).assert().failure().stderr(predicate::str::contains("cannot run"));
 }
+
+#[test]
+fn mbpf_toml_supplies_defaults_that_flags_override() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sub = d.join("work/deeper");
+    std::fs::create_dir_all(&sub).unwrap();
+    mbpf().current_dir(d).args(["keygen", "-o", "cfg.key"]).assert().success();
+    std::fs::write(d.join("mbpf.toml"), "key = \"cfg.key\"\nroot = \"served\"\n").unwrap();
+    std::fs::create_dir_all(d.join("served")).unwrap();
+    std::fs::write(sub.join("p.s"), PROGRAM).unwrap();
+    mbpf().current_dir(&sub).args(["asm", "p.s", "-o", "p.bin"]).assert().success();
+    // No --key, no --root: both come from the mbpf.toml two folders up.
+    mbpf().current_dir(&sub).args(["sign", "p.bin", "--slot", "1", "--layout", "text"]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    assert!(d.join("served/.mbpf/slot1.sequence").is_file());
+    // A flag wins over the file.
+    mbpf().current_dir(&sub).args(["sign", "p.bin", "--slot", "1", "--layout", "text", "--root", "."]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    // Without a device anywhere, the error says where to give one.
+    mbpf().current_dir(&sub).args(["exec", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("pass --device"));
+    // A typo in the file is an error naming the key.
+    std::fs::write(d.join("mbpf.toml"), "devise = \"x\"\n").unwrap();
+    mbpf().current_dir(&sub).args(["exec", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("devise"));
+}

@@ -9,9 +9,9 @@ use tools::file_server::FileServer;
 
 #[derive(clap::Args)]
 pub struct DeviceArg {
-    /// The device, e.g. coap://127.0.0.1:5683.
+    /// The device, e.g. coap://127.0.0.1:5683 (default: `device` in mbpf.toml).
     #[arg(long)]
-    device: String,
+    device: Option<String>,
     /// Time to wait for the first answer; doubled at each retransmission (RFC 7252).
     #[arg(long, default_value_t = 2000)]
     timeout_ms: u64,
@@ -23,7 +23,11 @@ pub struct DeviceArg {
 impl DeviceArg {
     pub fn client(&self) -> anyhow::Result<CoapClient> {
         let retransmit = tools::coap_client::Retransmit { ack_timeout: std::time::Duration::from_millis(self.timeout_ms), max_retransmit: self.retries };
-        Ok(CoapClient::new(parse_device_uri(&self.device)?).with_retransmit(retransmit))
+        let device = match &self.device {
+            Some(d) => d.clone(),
+            None => tools::config::Config::load()?.device.context("no device: pass --device coap://HOST:PORT or set `device` in mbpf.toml")?,
+        };
+        Ok(CoapClient::new(parse_device_uri(&device)?).with_retransmit(retransmit))
     }
 }
 
@@ -51,11 +55,12 @@ pub struct Deploy {
     /// Allowed helpers (names or ids), comma separated.
     #[arg(long, value_delimiter = ',')]
     helpers: Vec<String>,
-    /// Ed25519 signing key (default: the repository's test key, keys/testbed.key).
+    /// Ed25519 signing key (default: `key` in mbpf.toml, else the repository's test
+    /// key, keys/testbed.key).
     #[arg(long)]
     key: Option<PathBuf>,
-    /// Server root: image, manifest and sequence numbers are kept here (default: a
-    /// fresh folder under the system's temp folder).
+    /// Server root: image, manifest and sequence numbers are kept here (default: `root`
+    /// in mbpf.toml, else a fresh folder under the system's temp folder).
     #[arg(long)]
     root: Option<PathBuf>,
     /// The host's address as the device sees it (QEMU user networking: 10.0.2.2).
@@ -98,10 +103,11 @@ fn make_image(program: &Path, layout: Option<&str>, work: &Path) -> anyhow::Resu
 
 impl Deploy {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let key_path = self.key.clone().unwrap_or_else(tools::publish::testbed_key_path);
+        let config = tools::config::Config::load()?;
+        let key_path = self.key.clone().or(config.key).unwrap_or_else(tools::publish::testbed_key_path);
         let key = super::keys::read_signing_key(&key_path)?;
         let tmp;
-        let root = match &self.root {
+        let root = match self.root.clone().or(config.root).as_ref() {
             Some(r) => {
                 std::fs::create_dir_all(r)?;
                 r.clone()

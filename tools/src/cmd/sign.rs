@@ -9,9 +9,9 @@ use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 pub struct Cmd {
     /// The image file (already packed).
     image: PathBuf,
-    /// Ed25519 secret key (from `mbpf keygen`).
+    /// Ed25519 secret key (from `mbpf keygen`; default: `key` in mbpf.toml).
     #[arg(long)]
-    key: PathBuf,
+    key: Option<PathBuf>,
     #[arg(long)]
     slot: u8,
     /// The image's layout: text, femto, extended, elf.
@@ -24,9 +24,10 @@ pub struct Cmd {
     #[arg(long)]
     uri: Option<String>,
     /// The file server root: the last sequence number per slot is kept there, so each
-    /// new manifest for a slot is higher than the last.
-    #[arg(long, default_value = ".")]
-    root: PathBuf,
+    /// new manifest for a slot is higher than the last (default: `root` in mbpf.toml,
+    /// else the current folder).
+    #[arg(long)]
+    root: Option<PathBuf>,
     /// Use this sequence number instead of the next one.
     #[arg(long)]
     sequence: Option<u64>,
@@ -40,7 +41,10 @@ use tools::publish::{next_sequence, record_sequence};
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let image = super::read(&self.image)?;
-        let key = super::keys::read_signing_key(&self.key)?;
+        let config = tools::config::Config::load()?;
+        let key_path = self.key.clone().or(config.key).context("no signing key: pass --key or set `key` in mbpf.toml")?;
+        let key = super::keys::read_signing_key(&key_path)?;
+        let root = self.root.clone().or(config.root).unwrap_or_else(|| PathBuf::from("."));
         let layout = vm::image::Layout::from_name(&self.layout).with_context(|| format!("unknown layout `{}` (text, femto, extended, elf)", self.layout))?;
         // Refuse to sign what the device would refuse to load.
         vm::image::Image::load(layout, &image).with_context(|| format!("{} is not a valid {} image", self.image.display(), layout.name()))?;
@@ -48,7 +52,7 @@ impl Cmd {
         let name = self.image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let sequence = match self.sequence {
             Some(s) => s,
-            None => next_sequence(&self.root, self.slot)?,
+            None => next_sequence(&root, self.slot)?,
         };
         let update = SlotUpdate {
             slot: self.slot,
@@ -64,7 +68,7 @@ impl Cmd {
         let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), &key);
         let output = self.output.unwrap_or_else(|| PathBuf::from(format!("{}.suit", self.image.display())));
         super::write(&output, &envelope)?;
-        record_sequence(&self.root, self.slot, sequence)?;
+        record_sequence(&root, self.slot, sequence)?;
         println!("{}: slot {}, sequence {}, {} bytes, image sha256 {}", output.display(), self.slot, sequence, envelope.len(), super::keys::hex(&update.image_digest));
         Ok(ExitCode::SUCCESS)
     }
