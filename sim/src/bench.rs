@@ -65,7 +65,7 @@ pub struct Bench<'a> {
     pub server_root: &'a Path,
     /// `coap://10.0.2.2:PORT` as the device sees the file server.
     pub base_uri: String,
-    pub key: ed25519_dalek::SigningKey,
+    pub key: tools::publish::SigningKey,
 }
 
 impl Bench<'_> {

@@ -55,13 +55,27 @@ pub fn manifest(u: &SlotUpdate) -> Vec<u8> {
 /// (alg -19) over the digest.
 pub fn sign_ed25519(manifest: &[u8], key: &ed25519_dalek::SigningKey) -> Vec<u8> {
     use ed25519_dalek::Signer;
+    sign_with(manifest, crate::alg::ED25519, |m| key.sign(m).to_bytes().to_vec())
+}
+
+/// As [`sign_ed25519`], with an ES256 (P-256, alg -7) signature.
+#[cfg(feature = "es256")]
+pub fn sign_es256(manifest: &[u8], key: &p256::ecdsa::SigningKey) -> Vec<u8> {
+    use p256::ecdsa::signature::Signer;
+    sign_with(manifest, crate::alg::ES256, |m| {
+        let sig: p256::ecdsa::Signature = key.sign(m);
+        sig.to_bytes().to_vec()
+    })
+}
+
+fn sign_with(manifest: &[u8], alg: i64, sign: impl FnOnce(&[u8]) -> Vec<u8>) -> Vec<u8> {
     let mut bstr = enc();
     let _ = bstr.bytes(manifest);
     let manifest_bstr = bstr.into_writer();
     let digest = Digest::sha256(&manifest_bstr).encode();
-    let protected = cose::protected_header(crate::alg::ED25519);
-    let signature = key.sign(&cose::sig_structure(&protected, &digest)).to_bytes().to_vec();
-    let sign1 = CoseSign1 { protected, alg: crate::alg::ED25519, signature }.encode();
+    let protected = cose::protected_header(alg);
+    let signature = sign(&cose::sig_structure(&protected, &digest));
+    let sign1 = CoseSign1 { protected, alg, signature }.encode();
     let mut auth = enc();
     let _ = auth.array(2).and_then(|e| e.bytes(&digest)).and_then(|e| e.bytes(&sign1));
     let mut env = enc();

@@ -135,3 +135,14 @@ fn manifests_outside_the_profile_are_rejected() {
         let _ = Manifest::decode(&bytes);
     }
 }
+
+#[test]
+fn es256_signed_profile_manifests_verify_with_p256() {
+    let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let signed = suit::build::sign_es256(&suit::build::manifest(&update()), &key);
+    let env = Envelope::decode(&signed).unwrap();
+    let public = key.verifying_key().to_encoded_point(false);
+    env.verify_es256(public.as_bytes()).unwrap();
+    // An Ed25519-only device refuses it by algorithm.
+    assert_eq!(env.verify_ed25519(&self::key(1).verifying_key().to_bytes()), Err(SuitError::SignatureAlgorithm(-7)));
+}

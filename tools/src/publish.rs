@@ -5,14 +5,40 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 
-/// Reads an Ed25519 signing key written by `mbpf keygen` (64 hex digits).
-pub fn read_signing_key(path: &Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
+/// A signing key: Ed25519 (the device profile) or ES256 (P-256).
+///
+/// Key files are hex: 64 digits for Ed25519; `es256:` and 64 digits for ES256.
+pub enum SigningKey {
+    Ed25519(ed25519_dalek::SigningKey),
+    Es256(p256::ecdsa::SigningKey),
+}
+
+/// The prefix of ES256 key files.
+pub const ES256_PREFIX: &str = "es256:";
+
+impl SigningKey {
+    /// A signed SUIT envelope of `manifest`.
+    pub fn sign_manifest(&self, manifest: &[u8]) -> Vec<u8> {
+        match self {
+            SigningKey::Ed25519(k) => suit::build::sign_ed25519(manifest, k),
+            SigningKey::Es256(k) => suit::build::sign_es256(manifest, k),
+        }
+    }
+}
+
+/// Reads a signing key written by `mbpf keygen`.
+pub fn read_signing_key(path: &Path) -> anyhow::Result<SigningKey> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read key {}", path.display()))?;
-    let seed: [u8; 32] = unhex(&text)
+    let text = text.trim();
+    if let Some(hex) = text.strip_prefix(ES256_PREFIX) {
+        let bytes = unhex(hex).with_context(|| format!("{} is not an ES256 secret key", path.display()))?;
+        return Ok(SigningKey::Es256(p256::ecdsa::SigningKey::from_slice(&bytes).map_err(|_| anyhow::anyhow!("{} is not an ES256 secret key", path.display()))?));
+    }
+    let seed: [u8; 32] = unhex(text)
         .ok()
         .and_then(|b| b.try_into().ok())
         .with_context(|| format!("{} is not an Ed25519 secret key (64 hex digits)", path.display()))?;
-    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+    Ok(SigningKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed)))
 }
 
 /// The repository's test signing key, which default firmware builds trust.
@@ -62,7 +88,7 @@ pub struct Publication<'a> {
     pub layout: vm::image::Layout,
     pub slot: u8,
     pub helpers: &'a [u8],
-    pub key: &'a ed25519_dalek::SigningKey,
+    pub key: &'a SigningKey,
 }
 
 /// Writes the image and a signed manifest with the slot's next sequence number;
@@ -81,7 +107,7 @@ pub fn publish(p: &Publication) -> anyhow::Result<(String, u64)> {
         layout: p.layout as u8,
         helpers: p.helpers.to_vec(),
     };
-    let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), p.key);
+    let envelope = p.key.sign_manifest(&suit::build::manifest(&update));
     let manifest = format!("{}.suit", p.name);
     std::fs::write(p.root.join(&manifest), envelope).with_context(|| format!("cannot write {manifest}"))?;
     record_sequence(p.root, p.slot, sequence)?;

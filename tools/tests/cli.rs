@@ -61,6 +61,14 @@ fn keygen_sign_and_suit_show() {
     );
     mbpf().current_dir(d).args(["suit", "show", "two.suit", "--key", "b.key.pub"]).assert().failure().stdout(predicate::str::contains("bad signature"));
 
+    // ES256 keys sign too (for SUIT consumers other than mbpf devices).
+    mbpf().current_dir(d).args(["keygen", "--alg", "es256", "-o", "e.key"]).assert().success();
+    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "e.key", "--slot", "3", "--layout", "text", "-o", "es.suit"]).assert().success();
+    mbpf().current_dir(d).args(["suit", "show", "es.suit", "--key", "e.key.pub"]).assert().success().stdout(
+        predicate::str::contains("alg -7 (ES256)").and(predicate::str::contains("signature check (ES256, e.key.pub): valid")),
+    );
+    mbpf().current_dir(d).args(["suit", "show", "es.suit", "--key", "a.key.pub"]).assert().failure().stdout(predicate::str::contains("unsupported signature algorithm -7"));
+
     // A file that is not a valid image of the layout is not signed.
     std::fs::write(d.join("junk.bin"), b"junk").unwrap();
     mbpf().current_dir(d).args(["sign", "junk.bin", "--key", "a.key", "--slot", "1", "--layout", "femto"]).assert().failure().stderr(predicate::str::contains("not a valid femto image"));

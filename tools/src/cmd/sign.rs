@@ -9,7 +9,7 @@ use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 pub struct Cmd {
     /// The image file (already packed).
     image: PathBuf,
-    /// Ed25519 secret key (from `mbpf keygen`; default: `key` in mbpf.toml).
+    /// Signing key from `mbpf keygen` (Ed25519, or ES256; default: `key` in mbpf.toml).
     #[arg(long)]
     key: Option<PathBuf>,
     #[arg(long)]
@@ -65,7 +65,7 @@ impl Cmd {
             layout: layout as u8,
             helpers: helpers.iter().map(|h| h as u8).collect(),
         };
-        let envelope = suit::build::sign_ed25519(&suit::build::manifest(&update), &key);
+        let envelope = key.sign_manifest(&suit::build::manifest(&update));
         let output = self.output.unwrap_or_else(|| PathBuf::from(format!("{}.suit", self.image.display())));
         super::write(&output, &envelope)?;
         record_sequence(&root, self.slot, sequence)?;

@@ -16,7 +16,7 @@ pub enum Suit {
 #[derive(clap::Args)]
 pub struct Show {
     file: PathBuf,
-    /// Ed25519 public key (from `mbpf keygen`, `.pub`).
+    /// Public key from `mbpf keygen` (`.pub`; Ed25519 or ES256).
     #[arg(long)]
     key: Option<PathBuf>,
     /// ES256 public key: a file of the SEC1 point in hex (e.g. the draft's public_key.hex).
@@ -127,9 +127,11 @@ impl Show {
         }
         let mut ok = digest_ok;
         if let Some(path) = &self.key {
-            let key = super::keys::read_public_key(path)?;
-            let r = env.verify_ed25519(&key);
-            println!("signature check (Ed25519, {}): {}", path.display(), r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string()));
+            let (kind, r) = match super::keys::read_public_key(path)? {
+                super::keys::PublicKey::Ed25519(k) => ("Ed25519", env.verify_ed25519(&k)),
+                super::keys::PublicKey::Es256(k) => ("ES256", env.verify_es256(&k)),
+            };
+            println!("signature check ({kind}, {}): {}", path.display(), r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string()));
             ok &= r.is_ok();
         }
         if let Some(path) = &self.es256_key {
