@@ -53,3 +53,43 @@ pub fn compile_c_with(src: &Path, out_dir: &Path, cpu: &str, defines: &[String],
     anyhow::ensure!(status.success(), "{clang} failed to compile {}", src.display());
     std::fs::read(&obj).with_context(|| format!("cannot read {}", obj.display()))
 }
+
+/// The rustc that has `core` for `bpfel-unknown-none` (Debian's, with the package
+/// libstd-rust-web-dev-bpf), and the `llc` of the same LLVM major version.
+fn rust_bpf_toolchain() -> anyhow::Result<(String, String)> {
+    let rustc = std::env::var("MBPF_RUSTC").unwrap_or_else(|_| "/usr/bin/rustc".into());
+    let libdir = Command::new(&rustc).args(["--target", "bpfel-unknown-none", "--print", "target-libdir"]).output().with_context(|| format!("cannot run {rustc}"))?;
+    let libdir = PathBuf::from(String::from_utf8_lossy(&libdir.stdout).trim());
+    let has_core = std::fs::read_dir(&libdir).map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))).unwrap_or(false);
+    anyhow::ensure!(has_core, "{rustc} has no `core` for bpfel-unknown-none: install Debian's libstd-rust-web-dev-bpf (ci/setup does)");
+    let version = Command::new(&rustc).arg("-vV").output().with_context(|| format!("cannot run {rustc}"))?;
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let major = version
+        .lines()
+        .find_map(|l| l.strip_prefix("LLVM version: "))
+        .and_then(|v| v.split('.').next())
+        .context("rustc does not say which LLVM it uses")?
+        .to_string();
+    let llc = find_tool("MBPF_LLC", &[&format!("llc-{major}"), "llc"], &format!("install Debian's llvm-{major} (ci/setup does)"))?;
+    Ok((rustc, llc))
+}
+
+/// Compiles a `no_std` Rust source to an eBPF object: rustc emits LLVM bitcode for
+/// this target, llc turns it into the object.
+pub fn compile_rust(src: &Path, out_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let (rustc, llc) = rust_bpf_toolchain()?;
+    let stem = src.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let bitcode = out_dir.join(format!("{stem}.bc"));
+    let obj = out_dir.join(format!("{stem}.o"));
+    let status = Command::new(&rustc)
+        .args(["--target", "bpfel-unknown-none", "--crate-type", "lib", "--emit", "obj", "-C", "opt-level=2", "-C", "panic=abort", "-C", "target-cpu=v3"])
+        .arg(src)
+        .arg("-o")
+        .arg(&bitcode)
+        .status()
+        .with_context(|| format!("cannot run {rustc}"))?;
+    anyhow::ensure!(status.success(), "{rustc} failed to compile {}", src.display());
+    let status = Command::new(&llc).args(["-march=bpfel", "-mcpu=v3", "-filetype=obj"]).arg(&bitcode).arg("-o").arg(&obj).status().with_context(|| format!("cannot run {llc}"))?;
+    anyhow::ensure!(status.success(), "{llc} failed on {}", bitcode.display());
+    std::fs::read(&obj).with_context(|| format!("cannot read {}", obj.display()))
+}

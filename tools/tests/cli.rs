@@ -149,3 +149,50 @@ fn mbpf_toml_supplies_defaults_that_flags_override() {
     std::fs::write(d.join("mbpf.toml"), "devise = \"x\"\n").unwrap();
     mbpf().current_dir(&sub).args(["exec", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("devise"));
 }
+
+#[test]
+fn a_rust_program_compiles_packs_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("f.o");
+    mbpf().arg("compile").arg(repo().join("programs/rust/fletcher16.rs")).arg("-o").arg(&obj).assert().success();
+    // Run it on the host VM: the entry is found by name (it is not first in .text).
+    let image = vm::image::Image::load(vm::image::Layout::Elf, &std::fs::read(&obj).unwrap()).unwrap();
+    vm::verify(&image.program, &vm::HelperSet::empty()).unwrap();
+    let mut input: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+    let (mut a, mut b) = (0u64, 0u64);
+    for &x in &input {
+        a = (a + x as u64) % 255;
+        b = (b + a) % 255;
+    }
+    let mut stack = vec![0u8; vm::interp::stack_size_for(&image.program)];
+    let memory = vm::Memory::new()
+        .with(vm::memory::Region::read_write(vm::RegionKind::Stack, &mut stack))
+        .with(vm::memory::Region::read_write(vm::RegionKind::Input, &mut input));
+    let r = vm::Vm::new(&image.program, memory, &mut vm::NoHelpers, vm::HelperSet::empty()).run().unwrap();
+    assert_eq!(r, (b << 8) | a);
+}
+
+#[tokio::test]
+async fn serve_answers_blockwise_and_logs_each_request() {
+    let root = tempfile::tempdir().unwrap();
+    let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    std::fs::write(root.path().join("img.bin"), &data).unwrap();
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bin = assert_cmd::cargo::cargo_bin("mbpf");
+    let mut child = tokio::process::Command::new(bin)
+        .arg("serve")
+        .arg(root.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut client = tools::coap_client::CoapClient::new(format!("127.0.0.1:{port}").parse().unwrap());
+    assert_eq!(client.get_blockwise("img.bin").await.unwrap(), data);
+    assert!(client.get_blockwise("../etc/passwd").await.is_err());
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("img.bin") && log.contains("block=2"), "{log}");
+}

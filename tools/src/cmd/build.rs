@@ -7,7 +7,7 @@ use vm::image::{Image, Layout};
 
 #[derive(clap::Args)]
 pub struct Compile {
-    /// C source file.
+    /// C source file, or a `no_std` Rust source (.rs).
     source: PathBuf,
     #[arg(short, long)]
     output: PathBuf,
@@ -26,7 +26,11 @@ impl Compile {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let work = tempfile::tempdir()?;
         // clang's diagnostics go straight to stderr.
-        let obj = tools::compile::compile_c_with(&self.source, work.path(), &self.cpu, &self.defines, &self.includes)?;
+        let obj = if self.source.extension().is_some_and(|e| e == "rs") {
+            tools::compile::compile_rust(&self.source, work.path())?
+        } else {
+            tools::compile::compile_c_with(&self.source, work.path(), &self.cpu, &self.defines, &self.includes)?
+        };
         super::write(&self.output, &obj)?;
         println!("{}: {} bytes (eBPF ELF object, cpu {})", self.output.display(), obj.len(), self.cpu);
         Ok(ExitCode::SUCCESS)

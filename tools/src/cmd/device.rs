@@ -43,7 +43,8 @@ fn device_error(e: CoapError) -> anyhow::Error {
 
 #[derive(clap::Args)]
 pub struct Deploy {
-    /// A C source (.c), eBPF assembly (.s), a clang object (.o) or a packed image.
+    /// A C source (.c), a `no_std` Rust source (.rs), eBPF assembly (.s), an eBPF
+    /// object (.o) or a packed image.
     program: PathBuf,
     #[command(flatten)]
     device: DeviceArg,
@@ -82,8 +83,12 @@ fn make_image(program: &Path, layout: Option<&str>, work: &Path) -> anyhow::Resu
             let layout = want.unwrap_or(Layout::Text);
             Ok((layout, image.emit(layout)?))
         }
-        "c" | "o" => {
-            let obj = if ext == "c" { tools::compile::compile_c(program, work)? } else { super::read(program)? };
+        "c" | "rs" | "o" => {
+            let obj = match ext {
+                "c" => tools::compile::compile_c(program, work)?,
+                "rs" => tools::compile::compile_rust(program, work)?,
+                _ => super::read(program)?,
+            };
             let layout = want.unwrap_or(Layout::Femto);
             if layout == Layout::Elf {
                 Image::load(Layout::Elf, &obj)?;

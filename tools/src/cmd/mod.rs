@@ -30,5 +30,6 @@ pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Logs to stderr (`MBPF_LOG` sets the filter; info by default).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MBPF_LOG").unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
 }
