@@ -53,6 +53,29 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             .stderr(predicate::str::contains("4.01").and(predicate::str::contains("signature")));
         // The slot is unchanged.
         mbpf().args(["exec", "--device", &device, "--slot", "2"]).assert().success().stdout(predicate::str::contains("result:   4306"));
+        // Through a file server that is already running (`mbpf serve`).
+        let served = work_path.join("served");
+        std::fs::create_dir_all(&served).unwrap();
+        let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut serve = std::process::Command::new(assert_cmd::cargo::cargo_bin("mbpf"))
+            .arg("serve")
+            .arg(&served)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        mbpf()
+            .arg("deploy")
+            .arg(repo2.join("programs/asm/fletcher16.s"))
+            .args(["--device", &device, "--slot", "3", "--server", &format!("coap://10.0.2.2:{port}"), "--root"])
+            .arg(&served)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("slot 3 now holds sequence 1").and(predicate::str::contains("serving:").not()));
+        let _ = serve.kill();
+        let _ = serve.wait();
+        mbpf().args(["exec", "--device", &device, "--slot", "3", "--input", "hex:0102"]).assert().success().stdout(predicate::str::contains("result:   1027"));
         // Background programs.
         mbpf().args(["start", "--device", &device, "--slot", "2"]).assert().success();
         std::thread::sleep(Duration::from_millis(300));

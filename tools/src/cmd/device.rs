@@ -67,6 +67,10 @@ pub struct Deploy {
     /// The host's address as the device sees it (QEMU user networking: 10.0.2.2).
     #[arg(long, default_value = "10.0.2.2")]
     host_address: String,
+    /// Use a file server that is already running (e.g. `mbpf serve ROOT`), as the device
+    /// sees it: coap://HOST:PORT. The files are written into --root, which it must serve.
+    #[arg(long, requires = "root")]
+    server: Option<String>,
 }
 
 /// Builds the image bytes and its layout from whatever `program` is.
@@ -129,20 +133,26 @@ impl Deploy {
 
         let rt = tokio::runtime::Runtime::new()?;
         let answer = rt.block_on(async {
-            let server = FileServer::bind("127.0.0.1:0".parse()?, &root).await?;
-            let port = server.local_addr()?.port();
-            let server = server.spawn();
+            // Our own server on a free port, unless one was given.
+            let (base_uri, server) = match &self.server {
+                Some(uri) => (uri.trim_end_matches('/').to_string(), None),
+                None => {
+                    let server = FileServer::bind("127.0.0.1:0".parse()?, &root).await?;
+                    let port = server.local_addr()?.port();
+                            (format!("coap://{}:{port}", self.host_address), Some(server.spawn()))
+                }
+            };
             let helpers = super::verify::parse_helpers(&self.helpers)?;
             let helpers: Vec<u8> = helpers.iter().map(|h| h as u8).collect();
-            let base_uri = format!("coap://{}:{port}", self.host_address);
             let publication = tools::publish::Publication { root: &root, base_uri: &base_uri, name: &image_name, image: &image, layout, slot: self.slot, helpers: &helpers, key: &key };
             let (manifest_uri, sequence) = tools::publish::publish(&publication)?;
             println!("manifest: {image_name}.suit (sequence {sequence}, signed with {})", key_path.display());
-            println!("serving:  coap://127.0.0.1:{port} (device sees coap://{}:{port})", self.host_address);
             let req = proto::PullRequest { manifest_uri };
             let mut client = self.device.client()?;
             let result = client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await;
-            server.abort();
+            if let Some(server) = server {
+                server.abort();
+            }
             anyhow::Ok(result)
         })?;
         let answer = answer.map_err(device_error)?;
