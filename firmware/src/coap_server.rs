@@ -178,6 +178,19 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 None => (ResponseType::NotFound, text("no program in that slot")),
             };
         }
+        RequestType::Post if is(paths::SENSOR) => {
+            let req: proto::SensorRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return match crate::runtime::devices::SENSORS.get(usize::from(req.index)) {
+                Some(s) => {
+                    s.set(req.value);
+                    (ResponseType::Changed, None)
+                }
+                None => (ResponseType::NotFound, text("no such sensor")),
+            };
+        }
         RequestType::Get if is(paths::RUNNING) => return (ResponseType::Content, cbor(&background::list())),
         // µBPF's view: one flag per slot, as text.
         RequestType::Get if is("running_vm") => {
@@ -231,7 +244,7 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
         (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {
             (ResponseType::Content, cbor(&info()))
         }
-        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN, paths::START, paths::STOP, paths::RUNNING].iter().any(|r| p == r.as_bytes()) => {
+        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN, paths::START, paths::STOP, paths::RUNNING, paths::SENSOR].iter().any(|r| p == r.as_bytes()) => {
             (ResponseType::MethodNotAllowed, None)
         }
         _ => (ResponseType::NotFound, None),

@@ -20,3 +20,5 @@ pub const START: &str = "start";
 pub const STOP: &str = "stop";
 /// `GET`: the background programs, as a CBOR array of [`crate::RunningInfo`].
 pub const RUNNING: &str = "running";
+/// `POST` a [`crate::SensorRequest`]: set an emulated sensor's reading.
+pub const SENSOR: &str = "sensor";

@@ -130,3 +130,15 @@ pub struct RunningInfo {
     #[n(4)]
     pub failure: Option<crate::exec::Failure>,
 }
+
+/// `POST /sensor`: set an emulated sensor's reading (deterministic test input).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct SensorRequest {
+    /// Sensor index in the registry: 0 temperature, 1 humidity.
+    #[n(0)]
+    pub index: u8,
+    /// The reading in the sensor's unit and scale (centi-degrees Celsius, centi-percent).
+    #[n(1)]
+    pub value: i16,
+}

@@ -8,7 +8,7 @@ compile_error!("select a board with a `board-*` feature, e.g. `board-mps2-an386`
 #[cfg(feature = "board-mps2-an386")]
 mod mps2_an386;
 #[cfg(feature = "board-mps2-an386")]
-pub use mps2_an386::{console_uart, init, INSNS_PER_COUNT, NAME, SYSTICK_HZ};
+pub use mps2_an386::{buttons, console_uart, init, set_leds, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ};
 
 /// What the board hands to the application, named by role.
 pub struct Resources {

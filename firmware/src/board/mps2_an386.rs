@@ -19,6 +19,10 @@ pub const SYSTICK_HZ: u32 = 25_000_000;
 pub const INSNS_PER_COUNT: u32 = 40;
 
 const UART0_BASE: usize = 0x4000_4000;
+/// FPGA I/O block (AN386 §3.3): LEDs at +0x0, buttons at +0x8.
+const FPGAIO_BASE: usize = 0x4002_8000;
+/// The user LEDs of the MPS2 board.
+pub const LED_COUNT: u32 = 2;
 const LAN9118_BASE: usize = 0x4020_0000;
 const LAN9118_IRQ: u16 = 13;
 
@@ -67,4 +71,16 @@ unsafe fn DefaultHandler(irqn: i16) {
 #[exception]
 unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
     panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+}
+
+/// Sets the user LEDs (bit n = LED n).
+pub fn set_leds(mask: u32) {
+    // SAFETY: FPGAIO_BASE + 0 is the LED register of this board; writes have no other effect.
+    unsafe { core::ptr::write_volatile(FPGAIO_BASE as *mut u32, mask & ((1 << LED_COUNT) - 1)) }
+}
+
+/// The user buttons (bit n = button n pressed).
+pub fn buttons() -> u32 {
+    // SAFETY: FPGAIO_BASE + 8 is the button register of this board; reads have no side effect.
+    unsafe { core::ptr::read_volatile((FPGAIO_BASE + 8) as *const u32) & 0x3 }
 }

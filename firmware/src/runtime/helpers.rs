@@ -8,6 +8,7 @@ use core::fmt::Write;
 use critical_section::Mutex;
 use vm::{HelperError, HelperId, Helpers, Memory};
 
+use super::devices;
 use crate::println;
 
 /// Most entries one key-value namespace holds; a full store is an error, not growth.
@@ -86,6 +87,28 @@ impl Helpers for DeviceHelpers {
                 write_out(mem, a[0], buf.as_bytes())
             }
             0x52 => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
+            // SAUL registry: handles are index + 1; 0 is "no such device".
+            0x30 => Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
+            0x31 => Ok(devices::SENSORS.iter().position(|s| s.kind as u64 == a[0]).map_or(0, |i| i as u64 + 1)),
+            0x32 => {
+                let s = devices::sensor(a[0]).ok_or(HelperError::BadArgument("no such sensor"))?;
+                // phydat: int16 val[3]; uint8 unit; int8 scale
+                let mut phydat = [0u8; 8];
+                phydat[0..2].copy_from_slice(&s.read().to_le_bytes());
+                phydat[6] = s.unit;
+                phydat[7] = s.scale as u8;
+                mem.slice_mut(a[1], 8)?.copy_from_slice(&phydat);
+                Ok(1)
+            }
+            // Sensors here are read-only.
+            0x33 => Err(HelperError::BadArgument("sensors cannot be written")),
+            0x34 => {
+                let s = devices::sensor(a[0]).filter(|s| s.kind == devices::SAUL_SENSE_TEMP).ok_or(HelperError::BadArgument("not a temperature sensor"))?;
+                mem.store(a[1], 4, s.read() as i32 as u32 as u64)?;
+                Ok(0)
+            }
+            0x70 | 0x71 => devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin")),
+            0x72 => devices::gpio_write(a[0], a[1], a[2] != 0).map(|()| 0).ok_or(HelperError::BadArgument("not an output pin")),
             other => Err(HelperError::Unknown(other)),
         }
     }

@@ -1,6 +1,7 @@
 //! The program runtime: device helpers, and loading, verifying and running images
 //! with their costs measured. No unsafe code: everything goes through `vm`.
 pub mod background;
+pub mod devices;
 pub mod helpers;
 pub mod jit_exec;
 pub mod run;

@@ -1,0 +1,49 @@
+//! Device helpers on the emulated M4: the sensor registry (values set by the host),
+//! GPIO, and their argument checks.
+use std::time::Duration;
+
+use coap_lite::RequestType;
+use tools::coap_client::CoapClient;
+use tools::firmware::{self, Variant};
+
+async fn run(c: &mut CoapClient, asm: &str, helpers: &[u8], engine: proto::Engine) -> proto::RunResponse {
+    let image = vm::asm::assemble(asm).unwrap().iter().flat_map(vm::Insn::encode).collect();
+    let req = proto::RunRequest { layout: 0, image, input: vec![], helpers: helpers.to_vec(), budget: 0, engine };
+    proto::decode(&c.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap()
+}
+
+/// Finds the temperature sensor by type, reads it into a phydat on the stack, returns val[0].
+const READ_TEMP: &str = "mov %r1, 0x82\ncall 0x31\nmov %r1, %r0\nmov %r2, %r10\nadd %r2, -8\ncall 0x32\nldxsh %r0, [%r10-8]\nexit";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sensors_and_gpio_through_helpers() {
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("helpers", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut c = CoapClient::new(node.coap_addr());
+    let set = |v: i16| proto::encode(&proto::SensorRequest { index: 0, value: v });
+
+    for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+        c.request(RequestType::Post, proto::paths::SENSOR, &set(1234)).await.unwrap();
+        assert_eq!(run(&mut c, READ_TEMP, &[0x31, 0x32], engine).await.result, Some(1234));
+        c.request(RequestType::Post, proto::paths::SENSOR, &set(-500)).await.unwrap();
+        assert_eq!(run(&mut c, READ_TEMP, &[0x31, 0x32], engine).await.result, Some(-500i64 as u64));
+        // saul_read_temp into a u32 on the stack.
+        let r = run(&mut c, "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x34\nldxw %r0, [%r10-4]\nexit", &[0x34], engine).await;
+        assert_eq!(r.result, Some(-500i32 as u32 as u64));
+        // A pointer outside the program's memory is the helper's typed error.
+        let r = run(&mut c, "mov %r1, 1\nmov %r2, 16\ncall 0x32\nexit", &[0x32], engine).await;
+        assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
+        // GPIO: set LED 1, read it back; pin 5 is not an LED.
+        let r = run(&mut c, "mov %r1, 0\nmov %r2, 1\nmov %r3, 1\ncall 0x72\nmov %r1, 0\nmov %r2, 1\ncall 0x71\nexit", &[0x71, 0x72], engine).await;
+        assert_eq!(r.result, Some(1));
+        let r = run(&mut c, "mov %r1, 0\nmov %r2, 5\nmov %r3, 1\ncall 0x72\nexit", &[0x72], engine).await;
+        assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
+    }
+    // An unknown sensor index is refused.
+    let bad = proto::encode(&proto::SensorRequest { index: 9, value: 1 });
+    assert!(c.request(RequestType::Post, proto::paths::SENSOR, &bad).await.is_err());
+    assert!(node.crashed().is_none());
+    node.stop();
+}
