@@ -178,6 +178,49 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 None => (ResponseType::NotFound, text("no program in that slot")),
             };
         }
+        RequestType::Post if is("short-execution") => {
+            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+                Ok(c) => c,
+                Err(e) => return (ResponseType::BadRequest, text(e)),
+            };
+            let engine = if cfg.jit { proto::Engine::Jit } else { proto::Engine::Interp };
+            let req = proto::ExecRequest { slot: cfg.slot, engine, input: Vec::new(), budget: 0 };
+            return match slots.exec_narrowed(req, cfg.helpers) {
+                Some(proto::RunResponse { result: Some(r), .. }) => (ResponseType::Changed, text(&alloc::format!("{{\"result\": {r}}}"))),
+                Some(proto::RunResponse { failure: Some(f), .. }) => (ResponseType::BadRequest, text(&f.message)),
+                Some(_) => (ResponseType::InternalServerError, None),
+                None => (ResponseType::NotFound, text("no program in that slot")),
+            };
+        }
+        RequestType::Post if is("long-running") => {
+            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+                Ok(c) => c,
+                Err(e) => return (ResponseType::BadRequest, text(e)),
+            };
+            let Some((image, granted)) = slots.program(cfg.slot) else {
+                return (ResponseType::NotFound, text("no program in that slot"));
+            };
+            let allowed = match cfg.helpers {
+                Some(n) => vm::HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
+                None => granted,
+            };
+            return match background::start(spawner, cfg.slot, image, allowed, Vec::new(), 0) {
+                Ok(()) => (ResponseType::Changed, text("started")),
+                Err(_) => (ResponseType::Forbidden, text("could not start")),
+            };
+        }
+        RequestType::Post if is("suit/pull") => {
+            let uri = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::pull_uri) {
+                Ok(u) => u,
+                Err(e) => return (ResponseType::BadRequest, text(e)),
+            };
+            return match slots.pull(stack, &uri).await {
+                Ok(r) => (ResponseType::Changed, text(&alloc::format!("slot {} sequence {}", r.slot, r.sequence))),
+                Err(PullError::BadRequest(r) | PullError::Unauthorized(r) | PullError::Forbidden(r) | PullError::TooLarge(r) | PullError::Gateway(r)) => {
+                    (ResponseType::BadRequest, text(&r))
+                }
+            };
+        }
         RequestType::Post if is(paths::SENSOR) => {
             let req: proto::SensorRequest = match decode(payload) {
                 Ok(r) => r,

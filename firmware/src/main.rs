@@ -16,6 +16,7 @@ mod drivers;
 mod executor;
 mod heap;
 mod markers;
+mod microbpf;
 mod net;
 mod runtime;
 mod time_driver;

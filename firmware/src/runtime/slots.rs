@@ -149,9 +149,19 @@ impl Slots {
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.
     pub fn exec(&mut self, req: proto::ExecRequest) -> Option<RunResponse> {
+        self.exec_narrowed(req, None)
+    }
+
+    /// As [`Self::exec`]; `narrow` (µBPF's per-request helper list) can only remove
+    /// helpers from those the signed manifest grants.
+    pub fn exec_narrowed(&mut self, req: proto::ExecRequest, narrow: Option<HelperSet>) -> Option<RunResponse> {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs();
-        let allowed = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
+        let granted = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
+        let allowed = match narrow {
+            Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
+            None => granted,
+        };
         let namespace = Namespace::Slot(req.slot);
         let mut buffers = match run::Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,
