@@ -3,8 +3,9 @@
 use core::mem::MaybeUninit;
 use embedded_alloc::LlffHeap as Heap;
 
-/// Heap size in bytes.
-pub const HEAP_SIZE: usize = 256 * 1024;
+/// Heap size in bytes: room for every slot full (4 × 64 KiB images, their loaded forms
+/// and JIT code) with margin, in the board's 4 MiB of RAM.
+pub const HEAP_SIZE: usize = 1024 * 1024;
 
 #[global_allocator]
 static HEAP: Heap = Heap::empty();
@@ -15,8 +16,7 @@ pub fn init() {
     unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_SIZE) }
 }
 
-/// Bytes currently allocated.
-#[allow(dead_code)]
-pub fn used() -> usize {
-    HEAP.used()
+/// Bytes still free.
+pub fn free() -> usize {
+    HEAP.free()
 }

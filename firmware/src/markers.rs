@@ -14,6 +14,8 @@ macro_rules! markers {
 }
 
 markers! {
+    load_begin => "mbpf_marker_load_begin",
+    load_end => "mbpf_marker_load_end",
     verify_begin => "mbpf_marker_verify_begin",
     verify_end => "mbpf_marker_verify_end",
     compile_begin => "mbpf_marker_compile_begin",

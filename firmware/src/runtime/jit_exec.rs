@@ -34,6 +34,12 @@ impl Code {
 
 /// Compiles a program, measuring the cost.
 pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
+    // The compiler's buffers grow as it goes and cannot fail softly: refuse up front
+    // what might not fit (code is at most ~5 bytes per bytecode byte, plus offsets).
+    let bytecode = image.program.insns().len() * vm::Insn::SIZE;
+    if crate::heap::free() < bytecode * 12 + 16 * 1024 {
+        return Err(Failure { kind: FailureKind::OutOfMemory, pc: None, message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode") });
+    }
     let t0 = core_clock_counts();
     crate::markers::compile_begin();
     let compiled = jit::compile(&image.program);

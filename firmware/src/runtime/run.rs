@@ -38,7 +38,10 @@ pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) ->
     use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
     let t0 = core_clock_counts();
-    let image = Image::load(layout, bytes).map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
+    crate::markers::load_begin();
+    let image = Image::load(layout, bytes);
+    crate::markers::load_end();
+    let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
     let t1 = core_clock_counts();
     crate::markers::verify_begin();
     let verified = vm::verify(&image.program, allowed);

@@ -26,6 +26,10 @@ pub const SLOT_COUNT: usize = 4;
 pub const MAX_IMAGE: usize = 64 * 1024;
 /// The largest envelope accepted.
 const MAX_ENVELOPE: usize = 4 * 1024;
+/// Heap a slot may need per image byte (image, loaded program and data, JIT code at
+/// up to 4 bytes of Thumb-2 per byte of bytecode), and what must stay free besides.
+const HEAP_FACTOR: usize = 8;
+const HEAP_MARGIN: usize = 64 * 1024;
 
 struct Installed {
     /// Compiled code, made on the first JIT run and kept until the image changes.
@@ -88,6 +92,12 @@ impl Slots {
         if update.image_size as usize > MAX_IMAGE {
             return Err(PullError::TooLarge(format!("image of {} bytes; a slot holds {MAX_IMAGE}", update.image_size)));
         }
+        // The image, its loaded form and JIT code take a few times its size; refuse
+        // what would not fit rather than run out of heap halfway (a panic).
+        let needed = update.image_size as usize * HEAP_FACTOR + HEAP_MARGIN;
+        if crate::heap::free() < needed {
+            return Err(PullError::TooLarge(format!("not enough memory: {} bytes free, {needed} needed", crate::heap::free())));
+        }
         // Fetch one byte more than announced, to see an oversized image for what it is.
         let bytes = crate::coap_client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
             crate::coap_client::FetchError::TooLarge => PullError::BadRequest(String::from("image is larger than the manifest says")),
@@ -101,7 +111,10 @@ impl Slots {
             return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
         }
         let layout = Layout::from_id(update.layout).ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
-        let image = Image::load(layout, &bytes).map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
+        crate::markers::load_begin();
+        let image = Image::load(layout, &bytes);
+        crate::markers::load_end();
+        let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
         let allowed = HelperSet::from_ids(update.helpers.iter().map(|&h| h as u32));
         vm::verify(&image.program, &allowed).map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
