@@ -17,6 +17,7 @@ fn main() {
     });
     println!("cargo:rustc-env=MBPF_BUILD_ID={build_id}");
     trusted_keys(&out);
+    addresses();
 }
 
 fn git(args: &[&str]) -> Option<String> {
@@ -42,4 +43,33 @@ fn trusted_keys(out: &std::path::Path) {
     }
     code.push_str("];\n");
     fs::write(out.join("trusted_keys.rs"), code).expect("write trusted_keys.rs");
+}
+
+/// The node's addresses, set at build time (defaults: QEMU user networking's).
+/// Checked here, so the firmware's parse of them cannot fail.
+fn addresses() {
+    let settings = [
+        ("MBPF_IPV4", "10.0.2.15/24", true),
+        ("MBPF_IPV4_GATEWAY", "10.0.2.2", false),
+        ("MBPF_IPV6", "fec0::15/64", true),
+        ("MBPF_IPV6_GATEWAY", "fec0::2", false),
+    ];
+    for (name, default, with_prefix) in settings {
+        println!("cargo:rerun-if-env-changed={name}");
+        let value = env::var(name).unwrap_or_else(|_| default.to_string());
+        let (addr, prefix) = match value.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (value.as_str(), None),
+        };
+        let is_v6 = name.starts_with("MBPF_IPV6");
+        let addr_ok = if is_v6 { addr.parse::<std::net::Ipv6Addr>().is_ok() } else { addr.parse::<std::net::Ipv4Addr>().is_ok() };
+        let max = if is_v6 { 128 } else { 32 };
+        let prefix_ok = match (with_prefix, prefix) {
+            (true, Some(p)) => p.parse::<u8>().is_ok_and(|p| p <= max),
+            (false, None) => true,
+            _ => false,
+        };
+        assert!(addr_ok && prefix_ok, "{name}={value}: want {}", if with_prefix { "ADDRESS/PREFIX" } else { "ADDRESS" });
+        println!("cargo:rustc-env={name}={value}");
+    }
 }

@@ -311,5 +311,6 @@ fn info() -> proto::Info {
         features: FEATURES.iter().map(|s| s.to_string()).collect(),
         slots: SLOT_COUNT as u8,
         version: env!("CARGO_PKG_VERSION").to_string(),
+        addresses: crate::net::addresses(crate::net::mac()).into_iter().collect(),
     }
 }

@@ -9,32 +9,70 @@ use static_cell::StaticCell;
 use crate::drivers::lan9118::Lan9118;
 use crate::println;
 
-/// The default IPv4 address: what QEMU's user networking expects of its guest.
-pub const IPV4_ADDRESS: Ipv4Address = Ipv4Address::new(10, 0, 2, 15);
-const IPV4_GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
-/// The default IPv6 address, in the prefix QEMU's user networking advertises.
-pub const IPV6_ADDRESS: Ipv6Address = Ipv6Address::new(0xfec0, 0, 0, 0, 0, 0, 0, 0x15);
-const IPV6_GATEWAY: Ipv6Address = Ipv6Address::new(0xfec0, 0, 0, 0, 0, 0, 0, 2);
+/// The addresses set at build time (`build.rs` checked them; see `MBPF_IPV4`, ...).
+/// Defaults: QEMU user networking's 10.0.2.15/24 via 10.0.2.2, and fec0::15/64 via
+/// fec0::2. The IPv6 link-local address (EUI-64 of the MAC) is added beside them.
+const IPV4: &str = env!("MBPF_IPV4");
+const IPV4_GATEWAY: &str = env!("MBPF_IPV4_GATEWAY");
+const IPV6: &str = env!("MBPF_IPV6");
+const IPV6_GATEWAY: &str = env!("MBPF_IPV6_GATEWAY");
+
+fn cidr(s: &str) -> (&str, u8) {
+    let (a, p) = s.split_once('/').unwrap_or((s, "0"));
+    (a, p.parse().unwrap_or(0))
+}
+
+/// The node's addresses, for `/info`.
+pub fn addresses(mac: [u8; 6]) -> [alloc::string::String; 3] {
+    let ll = link_local(mac);
+    [alloc::string::String::from(IPV4), alloc::string::String::from(IPV6), alloc::format!("{ll}/64")]
+}
+
+/// fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 appendix A).
+fn link_local(mac: [u8; 6]) -> Ipv6Address {
+    Ipv6Address::new(
+        0xfe80,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([mac[0] ^ 0x02, mac[1]]),
+        u16::from_be_bytes([mac[2], 0xff]),
+        u16::from_be_bytes([0xfe, mac[3]]),
+        u16::from_be_bytes([mac[4], mac[5]]),
+    )
+}
 
 #[embassy_executor::task]
 async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
     runner.run().await
 }
 
+/// The MAC, once the stack runs (for `/info`).
+static MAC: critical_section::Mutex<core::cell::Cell<[u8; 6]>> = critical_section::Mutex::new(core::cell::Cell::new([0; 6]));
+
+pub fn mac() -> [u8; 6] {
+    critical_section::with(|cs| MAC.borrow(cs).get())
+}
+
 pub fn start(spawner: Spawner, nic: Lan9118) -> Stack<'static> {
     let mac = nic.mac_address();
+    critical_section::with(|cs| MAC.borrow(cs).set(mac));
+    let (v4, v4_prefix) = cidr(IPV4);
+    let (v6, v6_prefix) = cidr(IPV6);
+    let v4: Ipv4Address = v4.parse().unwrap_or(Ipv4Address::new(10, 0, 2, 15));
+    let v6: Ipv6Address = v6.parse().unwrap_or(Ipv6Address::new(0xfec0, 0, 0, 0, 0, 0, 0, 0x15));
     println!(
-        "net: mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, ipv4 {}, ipv6 {}",
-        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], IPV4_ADDRESS, IPV6_ADDRESS
+        "net: mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, ipv4 {}/{}, ipv6 {}/{} and {}",
+        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], v4, v4_prefix, v6, v6_prefix, link_local(mac)
     );
     let mut config = Config::ipv4_static(StaticConfigV4 {
-        address: Ipv4Cidr::new(IPV4_ADDRESS, 24),
-        gateway: Some(IPV4_GATEWAY),
+        address: Ipv4Cidr::new(v4, v4_prefix),
+        gateway: IPV4_GATEWAY.parse().ok(),
         dns_servers: Default::default(),
     });
     config.ipv6 = ConfigV6::Static(StaticConfigV6 {
-        address: Ipv6Cidr::new(IPV6_ADDRESS, 64),
-        gateway: Some(IPV6_GATEWAY),
+        address: Ipv6Cidr::new(v6, v6_prefix),
+        gateway: IPV6_GATEWAY.parse().ok(),
         dns_servers: Default::default(),
     });
     static RESOURCES: StaticCell<StackResources<4>> = StaticCell::new();

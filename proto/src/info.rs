@@ -23,6 +23,9 @@ pub struct Info {
     /// Firmware version (the crate version).
     #[n(4)]
     pub version: String,
+    /// The node's addresses with prefix lengths (IPv4, IPv6 global, IPv6 link-local).
+    #[n(5)]
+    pub addresses: Vec<String>,
 }
 
 #[cfg(test)]
@@ -39,10 +42,11 @@ mod tests {
             features: vec!["interp".to_string(), "ipv6".to_string()],
             slots: 4,
             version: "0.1.0".to_string(),
+            addresses: vec!["10.0.2.15/24".to_string()],
         };
         let bytes = crate::encode(&info);
-        // A map of five entries starts with 0xa5.
-        assert_eq!(bytes[0], 0xa5);
+        // A map of six entries starts with 0xa6.
+        assert_eq!(bytes[0], 0xa6);
         let back: Info = crate::decode(&bytes).unwrap();
         assert_eq!(back, info);
     }
@@ -55,6 +59,7 @@ mod tests {
             features: vec![],
             slots: 1,
             version: "v".to_string(),
+            addresses: vec![],
         };
         let bytes = crate::encode(&info);
         for cut in 0..bytes.len() {

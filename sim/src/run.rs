@@ -181,7 +181,7 @@ async fn info_step(node: &mut dyn Node, step: &InfoStep) -> StepResult {
         Ok(info) => {
             result.answer = Some(serde_json::json!({
                 "board": info.board, "build_id": info.build_id, "features": info.features,
-                "slots": info.slots, "version": info.version,
+                "slots": info.slots, "version": info.version, "addresses": info.addresses,
             }));
             let mut problems = Vec::new();
             if let Some(board) = &step.expect.board {

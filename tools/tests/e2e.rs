@@ -26,7 +26,11 @@ async fn deploy_exec_and_device_commands_end_to_end() {
     // assert_cmd blocks: run the commands off the async runtime.
     tokio::task::spawn_blocking(move || {
         let device = dev;
-        mbpf().args(["info", "--device", &device]).assert().success().stdout(predicate::str::contains("mps2-an386").and(predicate::str::contains("jit")));
+        mbpf().args(["info", "--device", &device]).assert().success().stdout(
+            predicate::str::contains("mps2-an386")
+                .and(predicate::str::contains("jit"))
+                .and(predicate::str::contains("10.0.2.15/24, fec0::15/64, fe80::5054:ff:fe12:3456/64")),
+        );
         mbpf()
             .arg("deploy")
             .arg(repo2.join("programs/tests/data_rodata_calls.c"))

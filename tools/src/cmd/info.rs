@@ -16,11 +16,11 @@ impl Cmd {
         if self.json {
             let v = serde_json::json!({
                 "board": info.board, "build_id": info.build_id, "features": info.features,
-                "slots": info.slots, "version": info.version,
+                "slots": info.slots, "version": info.version, "addresses": info.addresses,
             });
             println!("{v}");
         } else {
-            println!("board:    {}\nfirmware: {} ({})\nfeatures: {}\nslots:    {}", info.board, info.version, info.build_id, info.features.join(", "), info.slots);
+            println!("board:    {}\nfirmware: {} ({})\nfeatures: {}\nslots:    {}\naddress:  {}", info.board, info.version, info.build_id, info.features.join(", "), info.slots, info.addresses.join(", "));
         }
         Ok(ExitCode::SUCCESS)
     }
