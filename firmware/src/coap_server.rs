@@ -8,7 +8,7 @@ use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use coap_lite::{ContentFormat, MessageClass, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, Packet, RequestType, ResponseType};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::Stack;
 
@@ -104,7 +104,10 @@ async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_e
     let (code, body) = route(method, &path, &request.payload, stack, spawner, slots, arena).await;
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
-        reply.set_content_format(format);
+        // A CoAP uint: big-endian without leading zero bytes (0 is empty).
+        let be = format.to_be_bytes();
+        let skip = be.iter().take_while(|&&b| b == 0).count();
+        reply.add_option(coap_lite::CoapOption::ContentFormat, be[skip..].to_vec());
         reply.payload = payload;
     }
     reply.to_bytes().ok()
@@ -123,14 +126,27 @@ fn path_of(packet: &Packet) -> Vec<u8> {
     path
 }
 
-type Body = Option<(ContentFormat, Vec<u8>)>;
+/// A content-format number (RFC 7252 §12.3) and a payload.
+type Body = Option<(u16, Vec<u8>)>;
 
 fn cbor(value: &impl minicbor::Encode<()>) -> Body {
-    Some((ContentFormat::ApplicationCBOR, proto::encode(value)))
+    Some((proto::CONTENT_FORMAT_CBOR, proto::encode(value)))
 }
 
 fn text(s: &str) -> Body {
-    Some((ContentFormat::TextPlain, s.as_bytes().to_vec()))
+    Some((0, s.as_bytes().to_vec()))
+}
+
+/// The reply of a slot that answered a CoAP request itself.
+fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto::Failure>>) -> (ResponseType, Body) {
+    match outcome {
+        None => (ResponseType::NotFound, text("no program in that slot")),
+        Some(Err(f)) => (ResponseType::InternalServerError, text(&f.message)),
+        Some(Ok(a)) => match MessageClass::from(a.code) {
+            MessageClass::Response(code) => (code, Some((a.format.unwrap_or(0), a.payload))),
+            _ => (ResponseType::InternalServerError, text("the program set no response code")),
+        },
+    }
 }
 
 fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, (ResponseType, Body)> {
@@ -220,6 +236,25 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                     (ResponseType::BadRequest, text(&r))
                 }
             };
+        }
+        // A slot answering the request itself: /app/N (any method) runs slot N on the
+        // interpreter, /app/N/jit on the JIT.
+        _ if path.starts_with(b"app/") => {
+            let rest = &path[4..];
+            let (slot, engine) = match rest {
+                [d] if d.is_ascii_digit() => (d - b'0', proto::Engine::Interp),
+                [d, b'/', b'j', b'i', b't'] if d.is_ascii_digit() => (d - b'0', proto::Engine::Jit),
+                _ => return (ResponseType::NotFound, text("use /app/SLOT or /app/SLOT/jit")),
+            };
+            return app_reply(slots.exec_coap(slot, engine, payload, None));
+        }
+        RequestType::Post if is("with_coap_pkt") => {
+            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+                Ok(c) => c,
+                Err(e) => return (ResponseType::BadRequest, text(e)),
+            };
+            let engine = if cfg.jit { proto::Engine::Jit } else { proto::Engine::Interp };
+            return app_reply(slots.exec_coap(cfg.slot, engine, payload, cfg.helpers));
         }
         RequestType::Post if is(paths::SENSOR) => {
             let req: proto::SensorRequest = match decode(payload) {

@@ -47,7 +47,15 @@ static int (*bpf_saul_reg_read)(uint64_t dev, bpf_phydat_t *data) = MBPF_HELPER(
 static int (*bpf_saul_reg_write)(uint64_t dev, const bpf_phydat_t *data) = MBPF_HELPER(0x33);
 static int (*bpf_saul_read_temp)(uint64_t dev, uint32_t *centi_celsius) = MBPF_HELPER(0x34);
 
-/* CoAP response building, for programs run on an incoming request. */
+/* CoAP response building, for programs run on an incoming request (/app/SLOT).
+ * Such a program gets a context and returns the length of the payload it wrote
+ * into the response buffer (coap_get_pdu); addresses are 32-bit on the device. */
+typedef struct {
+    uint32_t pkt; /* address of the request payload (read-only) */
+    uint32_t buf; /* address of the 512-byte response buffer */
+    uint32_t len; /* request payload length */
+} bpf_coap_ctx_t;
+#define BPF_COAP_CODE(class, detail) (((class) << 5) | (detail))
 static int (*bpf_gcoap_resp_init)(void *ctx, uint32_t code) = MBPF_HELPER(0x40);
 static int (*bpf_coap_opt_finish)(void *ctx, uint32_t flags) = MBPF_HELPER(0x41);
 static int (*bpf_coap_add_format)(void *ctx, uint32_t format) = MBPF_HELPER(0x42);

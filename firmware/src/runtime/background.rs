@@ -98,7 +98,7 @@ async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Ve
         }
     };
     let memory = buffers.memory(&image);
-    let mut helpers = DeviceHelpers { namespace: Namespace::Slot(slot) };
+    let mut helpers = DeviceHelpers::new(Namespace::Slot(slot));
     let budget = if budget == 0 { u64::MAX } else { budget };
     let mut vm = Vm::new(&image.program, memory, &mut helpers, allowed).with_budget(budget);
     crate::println!("slot {slot}: background program started");

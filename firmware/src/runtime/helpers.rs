@@ -44,9 +44,27 @@ fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
     critical_section::with(|cs| KV.borrow_ref(cs).get(&(ns, key)).copied())
 }
 
+/// What a program answering a CoAP request has set through the CoAP helpers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CoapResponse {
+    /// The response code (RFC 7252 §12.1: class << 5 | detail), once set.
+    pub code: Option<u8>,
+    pub format: Option<u16>,
+    /// Address of the response buffer (returned by `coap_get_pdu`).
+    pub buf: u64,
+}
+
 /// The helper environment of one program run.
 pub struct DeviceHelpers {
     pub namespace: Namespace,
+    /// Set when the program answers a CoAP request.
+    pub coap: Option<CoapResponse>,
+}
+
+impl DeviceHelpers {
+    pub fn new(namespace: Namespace) -> Self {
+        Self { namespace, coap: None }
+    }
 }
 
 impl Helpers for DeviceHelpers {
@@ -106,6 +124,27 @@ impl Helpers for DeviceHelpers {
                 let s = devices::sensor(a[0]).filter(|s| s.kind == devices::SAUL_SENSE_TEMP).ok_or(HelperError::BadArgument("not a temperature sensor"))?;
                 mem.store(a[1], 4, s.read() as i32 as u32 as u64)?;
                 Ok(0)
+            }
+            // CoAP response building (RIOT gcoap's names); only for a program that answers
+            // a request.
+            0x40..=0x43 => {
+                let resp = self.coap.as_mut().ok_or(HelperError::BadArgument("this run answers no CoAP request"))?;
+                match id {
+                    0x40 => {
+                        let code = u8::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad CoAP code"))?;
+                        if code >> 5 < 2 || code >> 5 > 5 {
+                            return Err(HelperError::BadArgument("a response code is 2.xx to 5.xx"));
+                        }
+                        resp.code = Some(code);
+                        Ok(0)
+                    }
+                    0x41 => Ok(0),
+                    0x42 => {
+                        resp.format = Some(u16::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad content format"))?);
+                        Ok(0)
+                    }
+                    _ => Ok(resp.buf),
+                }
             }
             0x70 | 0x71 => devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin")),
             0x72 => devices::gpio_write(a[0], a[1], a[2] != 0).map(|()| 0).ok_or(HelperError::BadArgument("not an output pin")),

@@ -15,7 +15,7 @@ use vm::memory::{Access, MemFault};
 use vm::opcode::{CALL_REG, MODE_ATOMIC};
 use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE};
 
-use super::helpers::{DeviceHelpers, Namespace};
+use super::helpers::DeviceHelpers;
 use crate::time_driver::core_clock_counts;
 
 /// Machine code ready to run: word-aligned, with the offsets of each instruction.
@@ -217,7 +217,7 @@ extern "C" fn rt_ret(ctx: *mut Ctx) -> u32 {
 
 /// Runs compiled code once: the same memory, helpers and budget rules as the
 /// interpreter's `run::execute` (the budget counts backward jumps and calls).
-pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
+pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSet, budget: u64, helpers: &mut DeviceHelpers, costs: &mut Costs) -> Result<u64, Failure> {
     costs.code_size = code.len() as u32;
     let base_of = |m: &Memory, k| m.region(k).map(|r| r.base()).unwrap_or(0);
     let (stack_base, stack_len) = memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
@@ -229,8 +229,7 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
     let rodata_len = memory.region(RegionKind::Rodata).map(|r| r.len() as u32).unwrap_or(0);
 
-    let mut helpers = DeviceHelpers { namespace };
-    let helpers_dyn: &mut dyn Helpers = &mut helpers;
+    let helpers_dyn: &mut dyn Helpers = helpers;
     let code_base = code.words.as_ptr() as usize as u32;
     // SAFETY: lifetimes are erased only for the duration of the call below; `env`,
     // `memory`'s buffers, `helpers`, `image` and `code` all outlive it.

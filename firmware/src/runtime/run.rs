@@ -7,7 +7,9 @@ use vm::image::Image;
 use vm::memory::Region;
 use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
 
-use super::helpers::{DeviceHelpers, Namespace};
+use super::helpers::DeviceHelpers;
+#[cfg(feature = "unsigned-run")]
+use super::helpers::Namespace;
 use crate::time_driver::core_clock_counts;
 
 /// Budget when the request gives none.
@@ -99,10 +101,9 @@ impl Buffers {
 }
 
 /// Runs a loaded image once on the interpreter.
-pub fn execute(image: &Image, memory: Memory<'_>, allowed: HelperSet, budget: u64, namespace: Namespace, costs: &mut Costs) -> Result<u64, Failure> {
-    let mut helpers = DeviceHelpers { namespace };
+pub fn execute(image: &Image, memory: Memory<'_>, allowed: HelperSet, budget: u64, helpers: &mut DeviceHelpers, costs: &mut Costs) -> Result<u64, Failure> {
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
-    let mut vm = Vm::new(&image.program, memory, &mut helpers, allowed).with_budget(budget);
+    let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
     let t0 = core_clock_counts();
     crate::markers::exec_begin();
@@ -147,9 +148,10 @@ pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunRespo
         };
         b.prepare(&image)?;
         let memory = b.memory(&image);
+        let mut helpers = DeviceHelpers::new(Namespace::Scratch);
         match &code {
-            None => execute(&image, memory, allowed, req.budget, Namespace::Scratch, &mut costs),
-            Some(code) => super::jit_exec::execute(&image, code, memory, allowed, req.budget, Namespace::Scratch, &mut costs),
+            None => execute(&image, memory, allowed, req.budget, &mut helpers, &mut costs),
+            Some(code) => super::jit_exec::execute(&image, code, memory, allowed, req.budget, &mut helpers, &mut costs),
         }
     })();
     let input = b.input.clone();

@@ -15,7 +15,7 @@ use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 use vm::image::{Image, Layout};
 use vm::HelperSet;
 
-use super::helpers::Namespace;
+use super::helpers::{CoapResponse, DeviceHelpers, Namespace};
 use super::run;
 use crate::time_driver::core_clock_counts;
 
@@ -175,13 +175,13 @@ impl Slots {
             Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
             None => granted,
         };
-        let namespace = Namespace::Slot(req.slot);
+        let mut helpers = DeviceHelpers::new(Namespace::Slot(req.slot));
         let mut buffers = match run::Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,
             Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
         };
         let outcome = match req.engine {
-            proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, namespace, &mut costs),
+            proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs),
             proto::Engine::Jit => {
                 if installed.jit.is_none() {
                     match super::jit_exec::compile(&installed.image, &mut costs) {
@@ -190,13 +190,77 @@ impl Slots {
                     }
                 }
                 let code = installed.jit.as_ref()?;
-                super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, namespace, &mut costs)
+                super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs)
             }
         };
         Some(match outcome {
             Ok(r0) => RunResponse { result: Some(r0), failure: None, costs, input: Vec::new() },
             Err(f) => RunResponse { result: None, failure: Some(f), costs, input: Vec::new() },
         })
+    }
+}
+
+/// The answer a program built for a CoAP request.
+pub struct CoapAnswer {
+    pub code: u8,
+    pub format: Option<u16>,
+    pub payload: Vec<u8>,
+}
+
+/// The response buffer a CoAP program writes into.
+pub const COAP_RESPONSE_BUFFER: usize = 512;
+
+impl Slots {
+    /// Runs a slot as the handler of a CoAP request: its input is the context
+    /// `{u32 request payload address, u32 response buffer address, u32 request length}`,
+    /// the request payload is a read-only region and the response buffer a writable
+    /// one; it returns the payload length it wrote. `None` if the slot is empty.
+    pub fn exec_coap(&mut self, slot: u8, engine: proto::Engine, request: &[u8], narrow: Option<HelperSet>) -> Option<Result<CoapAnswer, proto::Failure>> {
+        let installed = self.slots.get_mut(usize::from(slot))?.installed.as_mut()?;
+        let granted = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
+        let allowed = match narrow {
+            Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
+            None => granted,
+        };
+        let mut costs = run::costs();
+        if engine == proto::Engine::Jit && installed.jit.is_none() {
+            match super::jit_exec::compile(&installed.image, &mut costs) {
+                Ok(code) => installed.jit = Some(code),
+                Err(f) => return Some(Err(f)),
+            }
+        }
+        let pkt = request.to_vec();
+        let mut buf = alloc::vec![0u8; COAP_RESPONSE_BUFFER];
+        let (pkt_addr, buf_addr) = (pkt.as_ptr() as usize as u32, buf.as_mut_ptr() as usize as u32);
+        let mut ctx = Vec::with_capacity(12);
+        for v in [pkt_addr, buf_addr, pkt.len() as u32] {
+            ctx.extend_from_slice(&v.to_le_bytes());
+        }
+        let mut helpers = DeviceHelpers::new(Namespace::Slot(slot));
+        helpers.coap = Some(CoapResponse { code: None, format: None, buf: buf_addr as u64 });
+        let mut buffers = match run::Buffers::for_image(&installed.image, ctx) {
+            Ok(b) => b,
+            Err(f) => return Some(Err(f)),
+        };
+        let mut memory = buffers.memory(&installed.image);
+        if !pkt.is_empty() {
+            memory.add(vm::memory::Region::read_only(vm::RegionKind::Helper, &pkt));
+        }
+        memory.add(vm::memory::Region::read_write(vm::RegionKind::Helper, &mut buf));
+        let outcome = match (engine, installed.jit.as_ref()) {
+            (proto::Engine::Jit, Some(code)) => super::jit_exec::execute(&installed.image, code, memory, allowed, 0, &mut helpers, &mut costs),
+            _ => run::execute(&installed.image, memory, allowed, 0, &mut helpers, &mut costs),
+        };
+        Some(outcome.and_then(|len| {
+            let len = usize::try_from(len).ok().filter(|&l| l <= COAP_RESPONSE_BUFFER).ok_or_else(|| proto::Failure {
+                kind: proto::FailureKind::Other,
+                pc: None,
+                message: format!("the program returned a payload length of {len}; the buffer holds {COAP_RESPONSE_BUFFER}"),
+            })?;
+            let resp = helpers.coap.unwrap_or_default();
+            // 2.05 Content unless the program chose a code.
+            Ok(CoapAnswer { code: resp.code.unwrap_or(0x45), format: resp.format, payload: buf[..len].to_vec() })
+        }))
     }
 }
 

@@ -53,6 +53,25 @@ impl Bench {
         format!("coap://10.0.2.2:{}/{manifest}", self.port)
     }
 
+    /// Publishes a correctly signed image with a helper list.
+    pub fn publish_with(&self, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+        std::fs::write(self.root.path().join(name), image).unwrap();
+        let update = SlotUpdate {
+            slot: 1,
+            sequence,
+            vendor_id: VENDOR_ID.to_vec(),
+            class_id: CLASS_ID_MPS2_AN386.to_vec(),
+            image_digest: suit::sha256(image),
+            image_size: image.len() as u64,
+            uri: format!("coap://10.0.2.2:{}/{name}", self.port),
+            layout: Layout::Femto as u8,
+            helpers: helpers.to_vec(),
+        };
+        let manifest = format!("{name}.suit");
+        std::fs::write(self.root.path().join(&manifest), suit::build::sign_ed25519(&suit::build::manifest(&update), key)).unwrap();
+        format!("coap://10.0.2.2:{}/{manifest}", self.port)
+    }
+
     pub async fn pull(&mut self, uri: &str) -> Result<proto::PullResponse, (String, String)> {
         let req = proto::PullRequest { manifest_uri: uri.to_string() };
         match self.device.request(RequestType::Post, proto::paths::PULL, &proto::encode(&req)).await {
