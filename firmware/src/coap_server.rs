@@ -33,6 +33,7 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
     let mut datagram = vec![0u8; MAX_DATAGRAM];
     let mut slots = Slots::new();
     let mut recent = Recent::new();
+    let mut blocks = Blocks::new();
     #[cfg(feature = "unsigned-run")]
     let mut arena = crate::runtime::run::Arena::new();
     #[cfg(not(feature = "unsigned-run"))]
@@ -49,7 +50,7 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
             let _ = socket.send_to(reply, meta.endpoint).await;
             continue;
         }
-        if let Some(reply) = handle_datagram(&datagram[..n], stack, spawner, &mut slots, &mut arena).await {
+        if let Some(reply) = handle_datagram(&datagram[..n], meta.endpoint, stack, spawner, &mut slots, &mut arena, &mut blocks).await {
             if let Some(mid) = mid {
                 recent.put(meta.endpoint, mid, reply.clone());
             }
@@ -88,8 +89,40 @@ impl Recent {
     }
 }
 
+/// The last large answer per sender and path, served block by block (RFC 7959 Block2).
+/// A request for block N > 0 of a cached answer is answered from here, so a POST is
+/// not executed again for its later blocks.
+struct Blocks {
+    entries: Vec<(embassy_net::IpEndpoint, Vec<u8>, u8, u16, Vec<u8>)>,
+}
+
+impl Blocks {
+    /// Answers kept at once.
+    const CAPACITY: usize = 2;
+
+    fn new() -> Self {
+        Self { entries: Vec::new() }
+    }
+
+    fn get(&self, from: embassy_net::IpEndpoint, path: &[u8]) -> Option<(u8, u16, &[u8])> {
+        self.entries.iter().find(|(e, p, ..)| *e == from && p == path).map(|(_, _, c, f, b)| (*c, *f, b.as_slice()))
+    }
+
+    fn put(&mut self, from: embassy_net::IpEndpoint, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
+        if let Some(i) = self.entries.iter().position(|(e, p, ..)| *e == from && *p == path) {
+            self.entries.remove(i);
+        } else if self.entries.len() >= Self::CAPACITY {
+            self.entries.remove(0);
+        }
+        self.entries.push((from, path, code, format, body));
+    }
+}
+
+const BLOCK_SZX: u8 = proto::block::SZX_1024;
+const BLOCK_SIZE: usize = 1024;
+
 /// Turns one datagram into the datagram to send back, if any.
-async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena) -> Option<Vec<u8>> {
+async fn handle_datagram(bytes: &[u8], from: embassy_net::IpEndpoint, stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena, blocks: &mut Blocks) -> Option<Vec<u8>> {
     let request = match Packet::from_bytes(bytes) {
         Ok(p) => p,
         Err(_) => return None,
@@ -101,7 +134,42 @@ async fn handle_datagram(bytes: &[u8], stack: Stack<'static>, spawner: embassy_e
         _ => return None,
     };
     let path = path_of(&request);
-    let (code, body) = route(method, &path, &request.payload, stack, spawner, slots, arena).await;
+    let wanted = request.get_option(coap_lite::CoapOption::Block2).and_then(|v| v.front()).map(|v| proto::block::Block::decode(v));
+    let (code, body) = match wanted {
+        Some(None) => (ResponseType::BadOption, None),
+        Some(Some(b)) if b.num > 0 => match blocks.get(from, &path) {
+            // A later block of an answer already made: from the cache.
+            Some((code, format, body)) => {
+                let size = 1usize << (b.szx.min(BLOCK_SZX) + 4);
+                let start = b.num as usize * size;
+                if start >= body.len() {
+                    (ResponseType::BadOption, None)
+                } else {
+                    let end = (start + size).min(body.len());
+                    let more = end < body.len();
+                    reply.add_option(coap_lite::CoapOption::Block2, proto::block::Block { num: b.num, more, szx: b.szx.min(BLOCK_SZX) }.encode().as_slice().to_vec());
+                    let code = match MessageClass::from(code) {
+                        MessageClass::Response(c) => c,
+                        _ => ResponseType::Content,
+                    };
+                    (code, Some((format, body[start..end].to_vec())))
+                }
+            }
+            None => (ResponseType::RequestEntityIncomplete, text("no answer to continue; ask for block 0 first")),
+        },
+        _ => route(method, &path, &request.payload, stack, spawner, slots, arena).await,
+    };
+    // An answer larger than a block goes out as block 0 and is kept for the rest.
+    let (code, body) = match body {
+        Some((format, payload)) if payload.len() > BLOCK_SIZE && !reply.get_option(coap_lite::CoapOption::Block2).is_some() => {
+            let raw: u8 = MessageClass::Response(code).into();
+            let first = payload[..BLOCK_SIZE].to_vec();
+            reply.add_option(coap_lite::CoapOption::Block2, proto::block::Block { num: 0, more: true, szx: BLOCK_SZX }.encode().as_slice().to_vec());
+            blocks.put(from, path.clone(), raw, format, payload);
+            (code, Some((format, first)))
+        }
+        other => (code, other),
+    };
     reply.header.code = MessageClass::Response(code);
     if let Some((format, payload)) = body {
         // A CoAP uint: big-endian without leading zero bytes (0 is empty).

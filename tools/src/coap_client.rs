@@ -35,11 +35,14 @@ pub struct CoapClient {
     addr: SocketAddr,
     retransmit: Retransmit,
     next_mid: u16,
+    /// One local endpoint for the client's lifetime, as servers expect (Block2
+    /// continuations and duplicate detection key on it).
+    socket: Option<UdpSocket>,
 }
 
 impl CoapClient {
     pub fn new(addr: SocketAddr) -> Self {
-        Self { addr, retransmit: Retransmit::default(), next_mid: rand::random() }
+        Self { addr, retransmit: Retransmit::default(), next_mid: rand::random(), socket: None }
     }
 
     pub fn with_retransmit(mut self, r: Retransmit) -> Self {
@@ -75,8 +78,19 @@ impl CoapClient {
         }
     }
 
+    /// A request; an answer in several blocks (Block2) is fetched whole.
     pub async fn request(&mut self, method: RequestType, path: &str, payload: &[u8]) -> Result<Vec<u8>, CoapError> {
-        self.request_with(method, path, payload, None).await.map(|(p, _)| p)
+        use proto::block::Block;
+        let (mut body, mut block) = self.request_with(method, path, payload, None).await?;
+        while let Some(b) = block.filter(|b| b.more) {
+            if body.len() > 16 << 20 {
+                return Err(CoapError::Encode(format!("answer of coap://{}/{path} is larger than 16 MiB", self.addr)));
+            }
+            let (more, next) = self.request_with(method, path, payload, Some(Block { num: b.num + 1, more: false, szx: b.szx })).await?;
+            body.extend_from_slice(&more);
+            block = next;
+        }
+        Ok(body)
     }
 
     /// A request with an optional Block2 option; returns the payload and the answer's
@@ -84,8 +98,10 @@ impl CoapClient {
     pub async fn request_with(&mut self, method: RequestType, path: &str, payload: &[u8], block2: Option<proto::block::Block>) -> Result<(Vec<u8>, Option<proto::block::Block>), CoapError> {
         let addr = self.addr;
         let io = |source| CoapError::Io { addr, source };
-        let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
-        let socket = UdpSocket::bind(bind).await.map_err(io)?;
+        if self.socket.is_none() {
+            let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
+            self.socket = Some(UdpSocket::bind(bind).await.map_err(io)?);
+        }
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
         let token: [u8; 4] = rand::random();
@@ -108,6 +124,7 @@ impl CoapClient {
         let mut timeout = self.retransmit.ack_timeout;
         let mut waited = Duration::ZERO;
         let mut buf = vec![0u8; 64 * 1024];
+        let socket = self.socket.as_ref().expect("bound above");
         for attempt in 0..=self.retransmit.max_retransmit {
             socket.send_to(&bytes, addr).await.map_err(io)?;
             let deadline = tokio::time::Instant::now() + timeout;

@@ -53,3 +53,25 @@ async fn retransmissions_are_answered_from_the_cache() {
     assert_eq!(result(&exchange(&sock, &run_packet(0x4243))), 2);
     node.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_answers_come_in_blocks_and_run_once() {
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("blocks", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut client = tools::coap_client::CoapClient::new(node.coap_addr());
+    let image: Vec<u8> = vm::asm::assemble(COUNTER).unwrap().iter().flat_map(vm::Insn::encode).collect();
+    let input: Vec<u8> = (0..1100u32).map(|i| i as u8).collect();
+    for expected in [1u64, 2] {
+        let req = proto::RunRequest { layout: 0, image: image.clone(), input: input.clone(), helpers: vec![0x11, 0x13], budget: 0, engine: proto::Engine::Interp };
+        // The answer echoes the input: more than one 1024-byte block.
+        let bytes = client.request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
+        assert!(bytes.len() > 1024);
+        let r: proto::RunResponse = proto::decode(&bytes).unwrap();
+        assert_eq!(r.input, input);
+        // The counter moved by one per request: later blocks came from the cache.
+        assert_eq!(r.result, Some(expected));
+    }
+    node.stop();
+}
