@@ -268,7 +268,7 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 Err(e) => return (ResponseType::BadRequest, text(e)),
             };
             let engine = if cfg.jit { proto::Engine::Jit } else { proto::Engine::Interp };
-            let req = proto::ExecRequest { slot: cfg.slot, engine, input: Vec::new(), budget: 0 };
+            let req = proto::ExecRequest { slot: cfg.slot, engine, input: Vec::new(), budget: 0, helpers: None };
             return match slots.exec_narrowed(req, cfg.helpers) {
                 Some(proto::RunResponse { result: Some(r), .. }) => (ResponseType::Changed, text(&alloc::format!("{{\"result\": {r}}}"))),
                 Some(proto::RunResponse { failure: Some(f), .. }) => (ResponseType::BadRequest, text(&f.message)),

@@ -68,6 +68,10 @@ pub struct ExecRequest {
     /// Instruction budget (0: the device's default).
     #[n(3)]
     pub budget: u64,
+    /// Helper allow-list for this run (ids, one byte each). It can only narrow what the
+    /// slot's signed manifest grants; absent, the manifest's list applies.
+    #[n(4)]
+    pub helpers: Option<minicbor::bytes::ByteVec>,
 }
 
 /// `POST /erase`: empty a slot.

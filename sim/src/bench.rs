@@ -107,6 +107,7 @@ impl Bench<'_> {
                     },
                     input: Vec::new(),
                     budget: 0,
+                    helpers: None,
                 };
                 let answer = device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
                 let r: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;

@@ -43,6 +43,8 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             mbpf().args(["exec", "--device", &device, "--slot", "2", "--engine", engine]).assert().success().stdout(predicate::str::contains("result:   4306"));
         }
         mbpf().args(["slots", "--device", &device]).assert().success().stdout(predicate::str::contains("2     loaded  femto"));
+        // A run can narrow the helpers its manifest grants: without strlen the program fails.
+        mbpf().args(["exec", "--device", &device, "--slot", "2", "--helpers", "printf"]).assert().failure().stdout(predicate::str::contains("Helper").and(predicate::str::contains("0x52")));
         // A deploy signed with a key the device does not trust: refused, with its reason.
         mbpf().arg("keygen").arg("-o").arg(work_path.join("other.key")).assert().success();
         mbpf()

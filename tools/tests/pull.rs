@@ -68,6 +68,9 @@ async fn signed_pulls_install_and_bad_updates_leave_the_slot_unchanged() {
     assert_eq!(b.slot1().await, installed);
     assert_eq!(b.exec().await, Some(42));
 
+    // The costs of loading and verifying at pull time come with every run.
+    let costs = b.exec_with(proto::Engine::Interp).await.costs;
+    assert!(costs.load_counts > 0 && costs.verify_counts > 0, "{costs:?}");
     // The JIT runs the slot too; its code is compiled once and reused.
     let first_jit = b.exec_with(proto::Engine::Jit).await;
     assert_eq!(first_jit.result, Some(42));

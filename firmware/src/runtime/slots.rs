@@ -32,6 +32,9 @@ const HEAP_FACTOR: usize = 8;
 const HEAP_MARGIN: usize = 64 * 1024;
 
 struct Installed {
+    /// Core-clock counts of loading and verifying the image at pull time.
+    load_counts: u64,
+    verify_counts: u64,
     /// Compiled code, made on the first JIT run and kept until the image changes.
     jit: Option<super::jit_exec::Code>,
     image: Arc<Image>,
@@ -111,15 +114,21 @@ impl Slots {
             return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
         }
         let layout = Layout::from_id(update.layout).ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
+        let t_load = core_clock_counts();
         crate::markers::load_begin();
         let image = Image::load(layout, &bytes);
         crate::markers::load_end();
         let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
         let allowed = HelperSet::from_ids(update.helpers.iter().map(|&h| h as u32));
-        vm::verify(&image.program, &allowed).map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
+        let t_verify = core_clock_counts();
+        crate::markers::verify_begin();
+        let verified = vm::verify(&image.program, &allowed);
+        crate::markers::verify_end();
+        let t_done = core_clock_counts();
+        verified.map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
-            installed: Some(Installed { jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            installed: Some(Installed { load_counts: t_verify - t_load, verify_counts: t_done - t_verify, jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
             sequence: update.sequence,
             seen: true,
         };
@@ -162,7 +171,8 @@ impl Slots {
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.
     pub fn exec(&mut self, req: proto::ExecRequest) -> Option<RunResponse> {
-        self.exec_narrowed(req, None)
+        let narrow = req.helpers.as_ref().map(|ids| HelperSet::from_ids(ids.iter().map(|&h| h as u32)));
+        self.exec_narrowed(req, narrow)
     }
 
     /// As [`Self::exec`]; `narrow` (µBPF's per-request helper list) can only remove
@@ -170,6 +180,9 @@ impl Slots {
     pub fn exec_narrowed(&mut self, req: proto::ExecRequest, narrow: Option<HelperSet>) -> Option<RunResponse> {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs();
+        // Loading and verifying happened at pull time; report what they cost then.
+        costs.load_counts = installed.load_counts;
+        costs.verify_counts = installed.verify_counts;
         let granted = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
         let allowed = match narrow {
             Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),

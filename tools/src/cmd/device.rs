@@ -175,13 +175,21 @@ pub struct Exec {
     input: Option<String>,
     #[arg(long, default_value_t = 0)]
     budget: u64,
+    /// Narrow the helpers this run may call (names or ids, comma separated); the slot's
+    /// signed manifest still bounds them.
+    #[arg(long, value_delimiter = ',')]
+    helpers: Option<Vec<String>>,
     #[arg(long)]
     json: bool,
 }
 
 impl Exec {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let req = proto::ExecRequest { slot: self.slot, engine: self.engine.into(), input: super::run::read_input(self.input.as_deref())?, budget: self.budget };
+        let helpers = match &self.helpers {
+            Some(list) => Some(minicbor::bytes::ByteVec::from(super::verify::parse_helpers(list)?.iter().map(|h| h as u8).collect::<Vec<u8>>())),
+            None => None,
+        };
+        let req = proto::ExecRequest { slot: self.slot, engine: self.engine.into(), input: super::run::read_input(self.input.as_deref())?, budget: self.budget, helpers };
         let rt = tokio::runtime::Runtime::new()?;
         let answer = rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.map_err(device_error) })?;
         let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;

@@ -87,7 +87,7 @@ impl Bench {
     }
 
     pub async fn exec(&mut self) -> Option<u64> {
-        let req = proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0 };
+        let req = proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0, helpers: None };
         let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.ok()?;
         proto::decode::<proto::RunResponse>(&bytes).unwrap().result
     }
@@ -117,7 +117,7 @@ impl Bench {
 
     /// Runs slot 1 once on an engine.
     pub async fn exec_with(&mut self, engine: proto::Engine) -> proto::RunResponse {
-        let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0 };
+        let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0, helpers: None };
         let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
         proto::decode(&bytes).unwrap()
     }
