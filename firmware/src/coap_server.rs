@@ -29,7 +29,11 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
     if let Err(e) = socket.bind(proto::COAP_PORT) {
         panic!("coap: bind failed: {e:?}");
     }
-    println!("coap: listening on udp port {}", proto::COAP_PORT);
+    println!(
+        "coap: listening on udp port {} ({} guest instructions after reset)",
+        proto::COAP_PORT,
+        crate::time_driver::core_clock_counts() * crate::board::INSNS_PER_COUNT as u64
+    );
     let mut datagram = vec![0u8; MAX_DATAGRAM];
     let mut slots = Slots::new();
     let mut recent = Recent::new();

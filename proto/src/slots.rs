@@ -28,6 +28,9 @@ pub struct PullResponse {
     /// Core-clock counts the pull took on the device (fetch, checks, store).
     #[n(3)]
     pub counts: u64,
+    /// Guest instructions per count (see `Costs::insns_per_count`).
+    #[n(4)]
+    pub insns_per_count: u32,
 }
 
 /// One slot, as `GET /slots` lists it.

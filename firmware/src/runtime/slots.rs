@@ -133,7 +133,13 @@ impl Slots {
             seen: true,
         };
         crate::println!("slot {slot}: installed sequence {} ({} bytes)", update.sequence, bytes.len());
-        Ok(PullResponse { slot: update.slot, sequence: update.sequence, image_size: bytes.len() as u32, counts: core_clock_counts() - t0 })
+        Ok(PullResponse {
+            slot: update.slot,
+            sequence: update.sequence,
+            image_size: bytes.len() as u32,
+            counts: core_clock_counts() - t0,
+            insns_per_count: crate::board::INSNS_PER_COUNT,
+        })
     }
 
     pub fn list(&self) -> Vec<SlotInfo> {

@@ -157,7 +157,13 @@ impl Deploy {
         })?;
         let answer = answer.map_err(device_error)?;
         let resp: proto::PullResponse = proto::decode(&answer).context("malformed pull answer")?;
-        println!("device:   slot {} now holds sequence {} ({} bytes)", resp.slot, resp.sequence, resp.image_size);
+        println!(
+            "device:   slot {} now holds sequence {} ({} bytes; pull took {} guest instructions)",
+            resp.slot,
+            resp.sequence,
+            resp.image_size,
+            resp.counts * resp.insns_per_count as u64
+        );
         Ok(ExitCode::SUCCESS)
     }
 }
