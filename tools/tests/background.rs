@@ -69,3 +69,32 @@ async fn a_long_running_program_and_coap_requests_proceed_together() {
     assert!(b.node.crashed().is_none());
     b.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_background_programs_run_at_once() {
+    let mut b = Bench::start().await;
+    let key = testbed_key();
+    let forever = image_of("mov %r6, 0\nloop:\nadd %r6, 1\njne %r6, -1, loop\nmov %r0, %r6\nexit");
+    for slot in [1u8, 2, 3] {
+        b.pull(&b.publish_to(slot, &format!("f{slot}.femto"), &forever, 1, &[], &key)).await.unwrap();
+        start(&mut b, slot, 0).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let first = running(&mut b).await;
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|r| r.state == proto::RunState::Running));
+    assert_eq!(b.device.get("running_vm").await.unwrap(), b"[false, true, true, true]");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // All three advance, and the device answers meanwhile.
+    let second = running(&mut b).await;
+    for (a, z) in first.iter().zip(&second) {
+        assert!(z.executed > a.executed, "slot {} did not advance", a.slot);
+    }
+    assert_eq!(b.device.info().await.unwrap().board, "mps2-an386");
+    for slot in [1u8, 2, 3] {
+        b.device.request(RequestType::Post, proto::paths::STOP, &proto::encode(&proto::StopRequest { slot })).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(running(&mut b).await.iter().all(|r| r.state == proto::RunState::Stopped));
+    b.stop();
+}

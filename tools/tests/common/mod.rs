@@ -53,11 +53,16 @@ impl Bench {
         format!("coap://10.0.2.2:{}/{manifest}", self.port)
     }
 
-    /// Publishes a correctly signed image with a helper list.
+    /// Publishes a correctly signed image with a helper list, for slot 1.
     pub fn publish_with(&self, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+        self.publish_to(1, name, image, sequence, helpers, key)
+    }
+
+    /// Publishes a correctly signed image with a helper list, for any slot.
+    pub fn publish_to(&self, slot: u8, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
         std::fs::write(self.root.path().join(name), image).unwrap();
         let update = SlotUpdate {
-            slot: 1,
+            slot,
             sequence,
             vendor_id: VENDOR_ID.to_vec(),
             class_id: CLASS_ID_MPS2_AN386.to_vec(),
