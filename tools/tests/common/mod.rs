@@ -36,38 +36,29 @@ impl Bench {
     /// Writes `image` as `name` and a manifest for it (`image_for_manifest` is what the
     /// manifest describes, so the two can differ on purpose).
     pub fn publish(&self, name: &str, image: &[u8], image_for_manifest: &[u8], sequence: u64, key: &ed25519_dalek::SigningKey) -> String {
-        std::fs::write(self.root.path().join(name), image).unwrap();
-        let update = SlotUpdate {
-            slot: 1,
-            sequence,
-            vendor_id: VENDOR_ID.to_vec(),
-            class_id: CLASS_ID_MPS2_AN386.to_vec(),
-            image_digest: suit::sha256(image_for_manifest),
-            image_size: image_for_manifest.len() as u64,
-            uri: format!("coap://10.0.2.2:{}/{name}", self.port),
-            layout: Layout::Femto as u8,
-            helpers: vec![],
-        };
-        let manifest = format!("{name}.suit");
-        std::fs::write(self.root.path().join(&manifest), suit::build::sign_ed25519(&suit::build::manifest(&update), key)).unwrap();
-        format!("coap://10.0.2.2:{}/{manifest}", self.port)
+        self.publish_raw(1, name, image, image_for_manifest, sequence, &[], key)
     }
 
     /// Publishes a correctly signed image with a helper list, for slot 1.
     pub fn publish_with(&self, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
-        self.publish_to(1, name, image, sequence, helpers, key)
+        self.publish_raw(1, name, image, image, sequence, helpers, key)
     }
 
     /// Publishes a correctly signed image with a helper list, for any slot.
     pub fn publish_to(&self, slot: u8, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
-        std::fs::write(self.root.path().join(name), image).unwrap();
+        self.publish_raw(slot, name, image, image, sequence, helpers, key)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn publish_raw(&self, slot: u8, name: &str, served: &[u8], described: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+        std::fs::write(self.root.path().join(name), served).unwrap();
         let update = SlotUpdate {
             slot,
             sequence,
             vendor_id: VENDOR_ID.to_vec(),
             class_id: CLASS_ID_MPS2_AN386.to_vec(),
-            image_digest: suit::sha256(image),
-            image_size: image.len() as u64,
+            image_digest: suit::sha256(described),
+            image_size: described.len() as u64,
             uri: format!("coap://10.0.2.2:{}/{name}", self.port),
             layout: Layout::Femto as u8,
             helpers: helpers.to_vec(),
