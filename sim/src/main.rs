@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod backend;
 mod bench;
+mod compare;
 mod provenance;
 mod report;
 mod run;
@@ -32,6 +33,16 @@ enum Command {
     List,
     /// Check a scenario file without running it.
     Validate { scenario: String },
+    /// Compare a run's figures with a baseline: non-zero exit when any grew beyond the
+    /// tolerance or is missing. BASELINE and RUN are results.json files, run folders, or
+    /// scenario folders (their newest run).
+    Compare {
+        baseline: PathBuf,
+        run: PathBuf,
+        /// Allowed growth, as a fraction (0.02 = 2 %).
+        #[arg(long, default_value_t = 0.02)]
+        tolerance: f64,
+    },
 }
 
 /// The repository root: this crate's parent folder.
@@ -73,6 +84,19 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { baseline, run, tolerance } => {
+            let read = |p: &PathBuf| -> anyhow::Result<serde_json::Value> {
+                let f = compare::results_file(p)?;
+                let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{} is not a results.json", f.display()))
+            };
+            let rows = compare::compare(&read(&baseline)?, &read(&run)?, tolerance, 40);
+            anyhow::ensure!(!rows.is_empty(), "the baseline has no figures to compare");
+            print!("{}", compare::table(&rows));
+            let regressed = rows.iter().filter(|r| r.regressed).count();
+            println!("compare: {} passed, {regressed} failed", rows.len() - regressed);
+            Ok(if regressed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Validate { scenario } => {
             let path = scenario::resolve(&scenario, &scenarios)?;

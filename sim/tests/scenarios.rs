@@ -167,3 +167,23 @@ fn a_bench_step_deploys_runs_both_engines_and_checks_results() {
     assert!(report.contains("| fletcher16 | 300 |"), "{report}");
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
+
+#[test]
+fn compare_passes_the_baseline_and_fails_an_injected_regression() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = repo().join("results/baselines/ci-bench/results.json");
+    let out = sim().arg("compare").arg(&baseline).arg(&baseline).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    // The JIT got 10 % slower on one size: the gate fails and says where.
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let runs = v["benchmarks"].as_array_mut().unwrap();
+    let jit = runs.iter_mut().find(|r| r["engine"] == "jit").unwrap();
+    let slower = jit["exec_insns"].as_u64().unwrap() * 11 / 10;
+    jit["exec_insns"] = slower.into();
+    let regressed = tmp.path().join("results.json");
+    std::fs::write(&regressed, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = sim().arg("compare").arg(&baseline).arg(&regressed).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"), "{stdout}");
+}
