@@ -288,10 +288,7 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
             let Some((image, granted)) = slots.program(cfg.slot) else {
                 return (ResponseType::NotFound, text("no program in that slot"));
             };
-            let allowed = match cfg.helpers {
-                Some(n) => vm::HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
-                None => granted,
-            };
+            let allowed = cfg.helpers.map_or(granted, |n| granted.intersection(n));
             return match background::start(spawner, cfg.slot, image, allowed, Vec::new(), 0) {
                 Ok(()) => (ResponseType::Changed, text("started")),
                 Err(_) => (ResponseType::Forbidden, text("could not start")),

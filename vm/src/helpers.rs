@@ -78,6 +78,11 @@ impl HelperSet {
         }
     }
 
+    /// The ids in both sets (e.g. a request's list narrowing a manifest's).
+    pub fn intersection(self, other: Self) -> Self {
+        Self(core::array::from_fn(|i| self.0[i] & other.0[i]))
+    }
+
     pub fn contains(&self, id: HelperId) -> bool {
         id < 256 && self.0[(id / 64) as usize] & (1 << (id % 64)) != 0
     }
@@ -131,6 +136,8 @@ mod tests {
         assert!(s.contains(0x01) && s.contains(0x40) && s.contains(0x72) && s.contains(255));
         assert!(!s.contains(0x02) && !s.contains(256) && !s.contains(1000));
         assert_eq!(s.iter().count(), 4);
+        let both = s.intersection(HelperSet::from_ids([0x40, 0x41, 255]));
+        assert_eq!(both.iter().collect::<alloc::vec::Vec<_>>(), [0x40, 255]);
     }
 
     #[test]

@@ -44,6 +44,22 @@ struct Installed {
     helpers: Vec<u8>,
 }
 
+impl Installed {
+    /// The helpers a run may call: the manifest's, narrowed by the request's list if any.
+    fn allowed(&self, narrow: Option<HelperSet>) -> HelperSet {
+        let granted = HelperSet::from_ids(self.helpers.iter().map(|&h| h as u32));
+        narrow.map_or(granted, |n| granted.intersection(n))
+    }
+
+    /// Compiles the JIT code on first use; it is kept until the image changes.
+    fn ensure_code(&mut self, costs: &mut proto::Costs) -> Result<(), proto::Failure> {
+        if self.jit.is_none() {
+            self.jit = Some(super::jit_exec::compile(&self.image, costs)?);
+        }
+        Ok(())
+    }
+}
+
 #[derive(Default)]
 struct Slot {
     installed: Option<Installed>,
@@ -189,11 +205,7 @@ impl Slots {
         // Loading and verifying happened at pull time; report what they cost then.
         costs.load_counts = installed.load_counts;
         costs.verify_counts = installed.verify_counts;
-        let granted = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
-        let allowed = match narrow {
-            Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
-            None => granted,
-        };
+        let allowed = installed.allowed(narrow);
         let mut helpers = DeviceHelpers::new(Namespace::Slot(req.slot));
         let mut buffers = match run::Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,
@@ -201,16 +213,10 @@ impl Slots {
         };
         let outcome = match req.engine {
             proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs),
-            proto::Engine::Jit => {
-                if installed.jit.is_none() {
-                    match super::jit_exec::compile(&installed.image, &mut costs) {
-                        Ok(code) => installed.jit = Some(code),
-                        Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
-                    }
-                }
-                let code = installed.jit.as_ref()?;
+            proto::Engine::Jit => installed.ensure_code(&mut costs).and_then(|()| {
+                let code = installed.jit.as_ref().expect("ensure_code compiled it");
                 super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs)
-            }
+            }),
         };
         Some(match outcome {
             Ok(r0) => RunResponse { result: Some(r0), failure: None, costs, input: Vec::new() },
@@ -236,16 +242,11 @@ impl Slots {
     /// one; it returns the payload length it wrote. `None` if the slot is empty.
     pub fn exec_coap(&mut self, slot: u8, engine: proto::Engine, request: &[u8], narrow: Option<HelperSet>) -> Option<Result<CoapAnswer, proto::Failure>> {
         let installed = self.slots.get_mut(usize::from(slot))?.installed.as_mut()?;
-        let granted = HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32));
-        let allowed = match narrow {
-            Some(n) => HelperSet::from_ids(granted.iter().filter(|&id| n.contains(id))),
-            None => granted,
-        };
+        let allowed = installed.allowed(narrow);
         let mut costs = run::costs();
-        if engine == proto::Engine::Jit && installed.jit.is_none() {
-            match super::jit_exec::compile(&installed.image, &mut costs) {
-                Ok(code) => installed.jit = Some(code),
-                Err(f) => return Some(Err(f)),
+        if engine == proto::Engine::Jit {
+            if let Err(f) = installed.ensure_code(&mut costs) {
+                return Some(Err(f));
             }
         }
         let pkt = request.to_vec();
