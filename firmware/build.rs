@@ -18,6 +18,7 @@ fn main() {
     println!("cargo:rustc-env=MBPF_BUILD_ID={build_id}");
     trusted_keys(&out);
     addresses();
+    native_kernels(&out);
 }
 
 fn git(args: &[&str]) -> Option<String> {
@@ -72,4 +73,54 @@ fn addresses() {
         assert!(addr_ok && prefix_ok, "{name}={value}: want {}", if with_prefix { "ADDRESS/PREFIX" } else { "ADDRESS" });
         println!("cargo:rustc-env={name}={value}");
     }
+}
+
+/// Benchmark firmware (feature `bench`): compiles each kernel of
+/// `programs/bench/native.txt` for the Cortex-M4 with clang at every listed size,
+/// links the objects, and writes `native_kernels.rs`, their table. Other builds get
+/// an empty table.
+fn native_kernels(out: &std::path::Path) {
+    let mut table = String::from("/// Native kernels linked into this firmware: (name, data size, entry).\npub static NATIVE_KERNELS: &[NativeKernel] = &[\n");
+    let mut externs = String::from("unsafe extern \"C\" {\n");
+    if env::var_os("CARGO_FEATURE_BENCH").is_some() {
+        let list_path = PathBuf::from("../programs/bench/native.txt");
+        println!("cargo:rerun-if-changed={}", list_path.display());
+        println!("cargo:rerun-if-changed=../programs/include/mbpf_helpers.h");
+        println!("cargo:rerun-if-env-changed=MBPF_CLANG");
+        let clang = env::var("MBPF_CLANG").unwrap_or_else(|_| "clang-19".into());
+        let list = fs::read_to_string(&list_path).expect("read programs/bench/native.txt");
+        for line in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let mut words = line.split_whitespace();
+            let kernel = words.next().expect("a kernel name");
+            let source = PathBuf::from(format!("../programs/bench/{kernel}.c"));
+            println!("cargo:rerun-if-changed={}", source.display());
+            for size in words {
+                let size: usize = size.parse().unwrap_or_else(|_| panic!("native.txt: `{size}` is not a size"));
+                let dir = out.join(format!("native/{kernel}-{size}"));
+                fs::create_dir_all(&dir).expect("create native build folder");
+                fs::write(dir.join("bench_data.h"), proto::bench::data_header(size)).expect("write bench_data.h");
+                let symbol = proto::bench::native_symbol(kernel, size);
+                let obj = dir.join(format!("{kernel}.o"));
+                let status = Command::new(&clang)
+                    .args(["--target=thumbv7em-none-eabihf", "-mcpu=cortex-m4", "-mfloat-abi=hard", "-mthumb", "-O2"])
+                    .args(["-ffreestanding", "-fno-stack-protector", "-ffunction-sections", "-Wall", "-Werror"])
+                    .arg(format!("-Dentry={symbol}"))
+                    .arg("-I../programs/include")
+                    .arg(format!("-I{}", dir.display()))
+                    .arg("-c")
+                    .arg(&source)
+                    .arg("-o")
+                    .arg(&obj)
+                    .status()
+                    .unwrap_or_else(|e| panic!("cannot run {clang} (install clang-19 with ci/setup, or set MBPF_CLANG): {e}"));
+                assert!(status.success(), "{clang} failed on {}", source.display());
+                println!("cargo:rustc-link-arg={}", obj.display());
+                externs.push_str(&format!("    fn {symbol}(ctx: *mut u8) -> u64;\n"));
+                table.push_str(&format!("    NativeKernel {{ name: \"{kernel}\", data_size: {size}, entry: {symbol} }},\n"));
+            }
+        }
+    }
+    externs.push_str("}\n");
+    table.push_str("];\n");
+    fs::write(out.join("native_kernels.rs"), externs + &table).expect("write native_kernels.rs");
 }

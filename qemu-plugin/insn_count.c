@@ -5,9 +5,11 @@
  * defines them.
  *
  * Counts every executed guest instruction (an inline add per instruction, so the
- * count is exact, not per translation block). Arguments (-plugin FILE,arg=value):
+ * count is exact, not per translation block), and estimates Cortex-M4 cycles from
+ * each instruction's class (docs/cycle-model.md: the table, and what it leaves out).
+ * Arguments (-plugin FILE,arg=value):
  *   profile=PATH   at exit, write "pc count" lines for every executed address
- *   marks=A,B,...  at each listed address, append "mark <addr> <total>" to out
+ *   marks=A:B:...  at each listed address, append "mark <addr> <insns> <cycles>" to out
  *   out=PATH       where marks and the total go (default: stderr via qemu_plugin_outs)
  */
 #include <inttypes.h>
@@ -34,6 +36,11 @@ uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr, uint64_t imm);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
                                             enum qemu_plugin_cb_flags flags, void *userdata);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
+uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 void qemu_plugin_outs(const char *string);
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -44,6 +51,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 #define CODE_SIZE (4u << 20)
 static uint64_t *per_pc;    /* executed count per halfword address, when profiling */
 static uint64_t total;      /* all executed instructions */
+static uint64_t cycles;     /* estimated Cortex-M4 cycles */
 static char *profile_path;
 static FILE *out;
 #define MAX_MARKS 64
@@ -53,17 +61,123 @@ static int n_marks;
 static void on_mark(unsigned int vcpu, void *userdata) {
     (void)vcpu;
     /* Exec callbacks run before the instruction: `total` counts what came before. */
-    fprintf(out, "mark 0x%" PRIx64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)userdata, total);
+    fprintf(out, "mark 0x%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)userdata, total, cycles);
     fflush(out);
+}
+
+/* ---- Cortex-M4 cycle model (ARM Cortex-M4 TRM, table 3-1; zero wait states) ----
+ * P, the pipeline refill of a taken branch, is 1-3 cycles: we charge 2. Divides take
+ * 2-12 cycles depending on the operands, which a translation-time model cannot see:
+ * we charge 7. Everything else is exact per the table. */
+#define REFILL 2
+#define DIVIDE 7
+
+struct insn_class {
+    unsigned cost;  /* cycles when not branching */
+    bool branch;    /* may change the flow: +REFILL when it does */
+};
+
+static unsigned popcount16(unsigned v) { return (unsigned)__builtin_popcount(v & 0xffff); }
+
+static struct insn_class classify(const uint8_t *p, size_t size) {
+    unsigned hw1 = p[0] | (p[1] << 8);
+    struct insn_class c = {1, false};
+    if (size == 2) {
+        if ((hw1 >> 12) == 0x5 || (hw1 >> 13) == 0x3 || (hw1 >> 12) == 0x8 || (hw1 >> 12) == 0x9 || (hw1 >> 11) == 0x9) {
+            c.cost = 2;                                   /* LDR/STR (all 16-bit forms) */
+        } else if ((hw1 & 0xfe00) == 0xb400) {
+            c.cost = 1 + popcount16(hw1 & 0x1ff);         /* PUSH */
+        } else if ((hw1 & 0xfe00) == 0xbc00) {
+            c.cost = 1 + popcount16(hw1 & 0x1ff);         /* POP, a return when it loads PC */
+            c.branch = hw1 & 0x100;
+        } else if ((hw1 >> 12) == 0xc) {
+            c.cost = 1 + popcount16(hw1 & 0xff);          /* LDM/STM */
+        } else if ((hw1 >> 12) == 0xd && ((hw1 >> 9) & 7) != 7) {
+            c.branch = true;                              /* B<c> */
+        } else if ((hw1 >> 11) == 0x1c) {
+            c.branch = true;                              /* B */
+        } else if ((hw1 & 0xf500) == 0xb100) {
+            c.branch = true;                              /* CBZ/CBNZ */
+        } else if ((hw1 & 0xff00) == 0x4700) {
+            c.branch = true;                              /* BX/BLX */
+        } else if ((hw1 & 0xff87) == 0x4487 || (hw1 & 0xff87) == 0x4687) {
+            c.branch = true;                              /* ADD/MOV PC, Rm */
+        }
+        return c;
+    }
+    unsigned hw2 = p[2] | (p[3] << 8);
+    if ((hw1 & 0xfe00) == 0xf800) {                       /* load/store single, PLD */
+        c.cost = 2;
+        /* LDR PC, [..] is a jump */
+        c.branch = ((hw1 & 0xfff0) == 0xf8d0 || (hw1 & 0xfff0) == 0xf850) && (hw2 >> 12) == 0xf;
+    } else if ((hw1 & 0xfe40) == 0xe840) {               /* LDRD/STRD, LDREX/STREX, TBB/TBH */
+        if ((hw1 & 0xfff0) == 0xe8d0 && (hw2 & 0xffe0) == 0xf000) {
+            c.cost = 2;                                   /* TBB/TBH */
+            c.branch = true;
+        } else if ((hw1 & 0xffe0) == 0xe840 || (hw1 & 0xfff0) == 0xe8d0 || (hw1 & 0xfff0) == 0xe8c0) {
+            c.cost = 2;                                   /* exclusives */
+        } else {
+            c.cost = 3;                                   /* LDRD/STRD: 1 + N */
+        }
+    } else if ((hw1 & 0xfe40) == 0xe800) {               /* LDM/STM/PUSH.W/POP.W */
+        c.cost = 1 + popcount16(hw2);
+        c.branch = (hw1 & 0x0010) && (hw2 & 0x8000);
+    } else if ((hw1 & 0xf800) == 0xf000 && (hw2 & 0x8000)) {
+        if (hw2 & 0x1000) {
+            c.branch = true;                              /* B.W, BL */
+        } else if ((hw2 & 0x5000) == 0 && ((hw1 >> 7) & 7) != 7) {
+            c.branch = true;                              /* B<c>.W */
+        } else if ((hw1 & 0xfff0) == 0xf3b0 && (hw2 & 0xff00) == 0x8f00) {
+            c.cost = 3;                                   /* DSB/DMB/ISB */
+        }
+    } else if ((hw1 & 0xffd0) == 0xfb90 && (hw2 & 0x00f0) == 0x00f0) {
+        c.cost = DIVIDE;                                  /* SDIV/UDIV */
+    } else if ((hw1 & 0xff80) == 0xfb00 || (hw1 & 0xff80) == 0xfb80) {
+        c.cost = 1;                                       /* MUL/MLA/MLS, long multiplies */
+    } else if ((hw1 & 0xee00) == 0xec00 && (hw1 & 0x0100) && ((hw2 >> 9) & 7) == 5) {
+        c.cost = 2;                                       /* VLDR/VSTR */
+    } else if ((hw1 & 0xffb0) == 0xee80 && ((hw2 >> 9) & 7) == 5) {
+        c.cost = 14;                                      /* VDIV */
+    }
+    return c;
+}
+
+/* Taken-branch detection: a translation block that ends in a branch falls through
+ * to `fallthrough`; if the next block run starts elsewhere, the branch was taken. */
+struct block {
+    uint64_t start;
+    uint64_t fallthrough;
+    bool ends_in_branch;
+};
+static const struct block *previous;
+
+static void on_block(unsigned int vcpu, void *userdata) {
+    (void)vcpu;
+    const struct block *b = userdata;
+    if (previous && previous->ends_in_branch && b->start != previous->fallthrough) {
+        cycles += REFILL;
+    }
+    previous = b;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     (void)id;
     size_t n = qemu_plugin_tb_n_insns(tb);
+    struct block *b = calloc(1, sizeof *b);
+    if (!b) return;
+    b->start = qemu_plugin_tb_vaddr(tb);
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t pc = qemu_plugin_insn_vaddr(insn);
+        size_t size = qemu_plugin_insn_size(insn);
+        struct insn_class c = classify(qemu_plugin_insn_data(insn), size);
+        if (i + 1 == n) {
+            b->fallthrough = pc + size;
+            b->ends_in_branch = c.branch;
+        }
         qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &total, 1);
+        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &cycles, c.cost);
         if (per_pc && pc < CODE_SIZE) {
             qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &per_pc[pc / 2], 1);
         }
@@ -78,7 +192,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
 static void on_plugin_exit(qemu_plugin_id_t id, void *p) {
     (void)id;
     (void)p;
-    fprintf(out, "total %" PRIu64 "\n", total);
+    fprintf(out, "total %" PRIu64 " %" PRIu64 "\n", total, cycles);
     fflush(out);
     if (per_pc && profile_path) {
         FILE *f = fopen(profile_path, "w");

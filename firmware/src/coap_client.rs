@@ -66,6 +66,9 @@ pub fn parse_uri(uri: &str) -> Result<Uri<'_>, FetchError> {
 
 const ACK_TIMEOUT_MS: u64 = 1000;
 const MAX_RETRANSMIT: u32 = 4;
+/// A block whose exchange timed out is asked for again, as a new request, this
+/// many times in all: a lossy link costs time, not the whole pull.
+const BLOCK_ATTEMPTS: u32 = 3;
 
 /// Fetches a whole file, refusing anything longer than `max` bytes.
 pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>, FetchError> {
@@ -81,19 +84,16 @@ pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>
     let mut mid = (embassy_time::Instant::now().as_ticks() as u16).wrapping_mul(40503);
     let token = mid.to_be_bytes();
     for num in 0.. {
-        mid = mid.wrapping_add(1);
-        let mut req = Packet::new();
-        req.header.set_version(1);
-        req.header.set_type(MessageType::Confirmable);
-        req.header.code = MessageClass::Request(RequestType::Get);
-        req.header.message_id = mid;
-        req.set_token(token.to_vec());
-        for seg in uri.path.split('/').filter(|s| !s.is_empty()) {
-            req.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
-        }
-        req.add_option(CoapOption::Block2, Block { num, more: false, szx: SZX_1024 }.encode().as_slice().to_vec());
-        let bytes = req.to_bytes().map_err(|_| FetchError::BadUri)?;
-        let reply = exchange(&mut socket, &bytes, uri.endpoint, mid, &token, &mut datagram).await?;
+        let mut attempt = 0;
+        let reply = loop {
+            mid = mid.wrapping_add(1);
+            attempt += 1;
+            let bytes = block_request(&uri, num, mid, &token)?;
+            match exchange(&mut socket, &bytes, uri.endpoint, mid, &token, &mut datagram).await {
+                Err(FetchError::Timeout) if attempt < BLOCK_ATTEMPTS => continue,
+                other => break other?,
+            }
+        };
         match reply.header.code {
             MessageClass::Response(ResponseType::Content) => {}
             MessageClass::Response(code) => {
@@ -115,6 +115,21 @@ pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>
         }
     }
     Err(FetchError::TooLarge)
+}
+
+/// `GET uri` for block `num` (1024-byte blocks).
+fn block_request(uri: &Uri<'_>, num: u32, mid: u16, token: &[u8]) -> Result<Vec<u8>, FetchError> {
+    let mut req = Packet::new();
+    req.header.set_version(1);
+    req.header.set_type(MessageType::Confirmable);
+    req.header.code = MessageClass::Request(RequestType::Get);
+    req.header.message_id = mid;
+    req.set_token(token.to_vec());
+    for seg in uri.path.split('/').filter(|s| !s.is_empty()) {
+        req.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
+    }
+    req.add_option(CoapOption::Block2, Block { num, more: false, szx: SZX_1024 }.encode().as_slice().to_vec());
+    req.to_bytes().map_err(|_| FetchError::BadUri)
 }
 
 /// Sends a confirmable request and waits for its piggybacked answer, retransmitting

@@ -266,6 +266,14 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 None => (ResponseType::NotFound, text("no program in that slot")),
             };
         }
+        #[cfg(feature = "bench")]
+        RequestType::Post if is(paths::NATIVE) => {
+            let req: proto::NativeRequest = match decode(payload) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            return (ResponseType::Changed, cbor(&crate::native::run(&req)));
+        }
         RequestType::Post if is("short-execution") => {
             let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
                 Ok(c) => c,
@@ -406,6 +414,10 @@ const FEATURES: &[&str] = &[
     "jit",
     #[cfg(feature = "unsigned-run")]
     "unsigned-run",
+    #[cfg(feature = "bench")]
+    "native",
+    #[cfg(feature = "bench")]
+    "rbpf",
 ];
 
 fn info() -> proto::Info {

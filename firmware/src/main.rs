@@ -17,6 +17,8 @@ mod executor;
 mod heap;
 mod markers;
 mod microbpf;
+#[cfg(feature = "bench")]
+mod native;
 mod net;
 mod runtime;
 mod time_driver;

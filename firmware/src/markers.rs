@@ -1,25 +1,79 @@
 //! Marker functions around measured regions. They do nothing; an instruction-count
 //! plugin watching for their addresses can measure exactly what lies between them.
 //! `#[inline(never)]` and `#[no_mangle]` keep them as real, named functions.
+//!
+//! Each marker passes its own number through `black_box`: identical bodies would be
+//! folded into one function by the linker, and the plugin could not tell them apart;
+//! the compiler fence keeps calls to them from being removed as side-effect free.
+use core::sync::atomic::{compiler_fence, Ordering};
+
 macro_rules! markers {
-    ($($name:ident => $sym:literal),* $(,)?) => {
+    ($($name:ident => $sym:literal = $id:literal),* $(,)?) => {
         $(
             #[inline(never)]
             #[unsafe(export_name = $sym)]
             pub extern "C" fn $name() {
-                core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+                core::hint::black_box($id as u32);
+                compiler_fence(Ordering::SeqCst);
             }
         )*
     };
 }
 
 markers! {
-    load_begin => "mbpf_marker_load_begin",
-    load_end => "mbpf_marker_load_end",
-    verify_begin => "mbpf_marker_verify_begin",
-    verify_end => "mbpf_marker_verify_end",
-    compile_begin => "mbpf_marker_compile_begin",
-    compile_end => "mbpf_marker_compile_end",
-    exec_begin => "mbpf_marker_exec_begin",
-    exec_end => "mbpf_marker_exec_end",
+    load_begin => "mbpf_marker_load_begin" = 1,
+    load_end => "mbpf_marker_load_end" = 2,
+    verify_begin => "mbpf_marker_verify_begin" = 3,
+    verify_end => "mbpf_marker_verify_end" = 4,
+    compile_begin => "mbpf_marker_compile_begin" = 5,
+    compile_end => "mbpf_marker_compile_end" = 6,
+    exec_begin => "mbpf_marker_exec_begin" = 7,
+    exec_end => "mbpf_marker_exec_end" = 8,
+    native_begin => "mbpf_marker_native_begin" = 9,
+    native_end => "mbpf_marker_native_end" = 10,
+}
+
+/// A measured region: which pair of markers surrounds it.
+#[derive(Clone, Copy)]
+pub enum Region {
+    Load,
+    Verify,
+    Compile,
+    Exec,
+    #[cfg(feature = "bench")]
+    Native,
+}
+
+/// Runs `f` between the markers of `region` and returns its result with the SysTick
+/// counts it took.
+///
+/// Benchmark firmware (feature `bench`) runs the region with interrupts masked, so
+/// that no interrupt handler's instructions land in it and the plugin's counts are
+/// the same on every run; a pended SysTick wrap is still accounted for by
+/// `core_clock_counts`, so regions up to two ticks (20 M instructions) long keep
+/// exact time.
+pub fn measure<R>(region: Region, f: impl FnOnce() -> R) -> (R, u64) {
+    let (begin, end): (extern "C" fn(), extern "C" fn()) = match region {
+        Region::Load => (load_begin, load_end),
+        Region::Verify => (verify_begin, verify_end),
+        Region::Compile => (compile_begin, compile_end),
+        Region::Exec => (exec_begin, exec_end),
+        #[cfg(feature = "bench")]
+        Region::Native => (native_begin, native_end),
+    };
+    let run = || {
+        let t0 = crate::time_driver::core_clock_counts();
+        begin();
+        let r = f();
+        end();
+        (r, crate::time_driver::core_clock_counts() - t0)
+    };
+    #[cfg(feature = "bench")]
+    {
+        critical_section::with(|_| run())
+    }
+    #[cfg(not(feature = "bench"))]
+    {
+        run()
+    }
 }

@@ -11,6 +11,10 @@ pub enum Engine {
     Interp,
     #[n(1)]
     Jit,
+    /// The `rbpf` crate's interpreter (benchmark firmware only): a peer VM run on
+    /// the same programs for comparison.
+    #[n(2)]
+    Rbpf,
 }
 
 /// `POST /run` (testbed firmware only, feature `unsigned-run`): load, verify and run

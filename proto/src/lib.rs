@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+pub mod bench;
 pub mod block;
 pub mod coap;
 pub mod exec;
@@ -18,6 +19,7 @@ pub mod info;
 pub mod paths;
 pub mod slots;
 
+pub use bench::NativeRequest;
 pub use exec::{Costs, Engine, Failure, FailureKind, RunRequest, RunResponse};
 pub use info::Info;
 pub use slots::{EraseRequest, ExecRequest, PullRequest, PullResponse, RunState, RunningInfo, SensorRequest, SlotInfo, StartRequest, StopRequest};

@@ -22,3 +22,5 @@ pub const STOP: &str = "stop";
 pub const RUNNING: &str = "running";
 /// `POST` a [`crate::SensorRequest`]: set an emulated sensor's reading.
 pub const SENSOR: &str = "sensor";
+/// `POST /native`: run a native benchmark kernel (firmware feature `bench`).
+pub const NATIVE: &str = "native";

@@ -1,176 +1,194 @@
-//! The `bench` step: build a kernel at each data size, deploy it with a signed pull,
-//! run it on each engine, check the result, and record the device's costs.
-use std::fmt::Write as _;
+//! The `bench` step: build each kernel at each data size, deploy it with a signed
+//! pull, run it on each engine (our interpreter and JIT, the rbpf crate, the native
+//! build), check every result against the kernel's reference, and record the costs.
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use coap_lite::RequestType;
-use serde::Serialize;
-use tools::coap_client::CoapClient;
-use vm::image::{Image, Layout};
+use serde::{Deserialize, Serialize};
+use vm::image::Layout;
 
-use crate::scenario::{BenchStep, EngineName, Kernel};
+use crate::kernels::Kernel;
+use crate::run::{Collected, Ctx, NodeRt, StepResult};
+use crate::scenario::{BenchStep, EngineName, FirmwareVariant};
+use crate::steps::{measure, proto_engine, Built, Measured};
 
 /// One run of one build on one engine.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchResult {
     pub node: String,
     pub kernel: String,
     pub data_size: usize,
     pub engine: String,
+    pub run: usize,
     pub result: Option<u64>,
     pub expected: u64,
     pub ok: bool,
     pub error: Option<String>,
-    /// Guest instructions (SysTick counts × 40 under -icount shift=0).
+    /// Guest instructions of the run: exact (plugin) or SysTick × 40.
     pub exec_insns: u64,
+    /// Estimated Cortex-M4 cycles (plugin).
+    pub exec_cycles: Option<u64>,
+    /// The SysTick figure for the same run, for the cross-check.
+    pub systick_insns: u64,
+    /// JIT compile cost (the first JIT run after a pull compiles).
     pub compile_insns: u64,
-    /// eBPF instructions executed (interpreter only; the JIT does not count them).
+    pub compile_cycles: Option<u64>,
+    /// eBPF instructions executed (our interpreter counts them).
     pub executed_ebpf: u64,
     pub bytecode_bytes: usize,
-    /// Bytes of code run: bytecode for the interpreter, machine code for the JIT.
+    /// Bytes of code run: bytecode for interpreters, machine code for the JIT.
     pub code_bytes: u32,
+    /// `plugin` or `systick`.
+    pub measured_by: String,
 }
 
-/// The data a build gets: a fixed pattern, so every run and every engine sees the same.
-pub fn data(size: usize) -> Vec<u8> {
-    (0..size).map(|i| (i * 7 + 3) as u8).collect()
-}
-
-pub fn fletcher16(data: &[u8]) -> u64 {
-    let (mut a, mut b) = (0u64, 0u64);
-    for &x in data {
-        a = (a + x as u64) % 255;
-        b = (b + a) % 255;
-    }
-    (b << 8) | a
-}
-
-fn header(data: &[u8]) -> String {
-    // volatile: the compiler must load every byte, not fold the sum at compile time.
-    let mut h = format!("#define DATA_SIZE {}\nstatic const volatile uint8_t bench_data[DATA_SIZE] = {{", data.len());
-    for (i, b) in data.iter().enumerate() {
-        if i % 16 == 0 {
-            h.push_str("\n   ");
+/// The native builds benchmark firmware carries (`programs/bench/native.txt`).
+pub fn native_builds(repo: &Path) -> anyhow::Result<BTreeSet<(String, usize)>> {
+    let path = repo.join("programs/bench/native.txt");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = BTreeSet::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let mut words = line.split_whitespace();
+        let kernel = words.next().unwrap_or_default().to_string();
+        for size in words {
+            out.insert((kernel.clone(), size.parse().with_context(|| format!("{}: `{size}` is not a size", path.display()))?));
         }
-        let _ = write!(h, " {b},");
     }
-    h.push_str("\n};\n");
-    h
+    Ok(out)
 }
 
-pub struct Bench<'a> {
-    pub repo: &'a Path,
-    pub work: &'a Path,
-    pub server_root: &'a Path,
-    /// `coap://10.0.2.2:PORT` as the device sees the file server.
-    pub base_uri: String,
-    pub key: tools::publish::SigningKey,
+/// Why an engine does not run a kernel, if it does not.
+fn not_applicable(engine: EngineName, kernel: Kernel, size: usize, natives: &BTreeSet<(String, usize)>) -> Option<String> {
+    match engine {
+        EngineName::Rbpf if !kernel.helpers().is_empty() => Some("rbpf offers no helpers with checked pointers".into()),
+        // rbpf 0.4 places a called function's frame below its one 512-byte stack and
+        // then rejects the frame's own stores (seen on sha256's `compress` call).
+        EngineName::Rbpf if kernel.has_local_calls() => Some("rbpf 0.4 mishandles the stack frames of bpf-to-bpf calls".into()),
+        EngineName::Native if !natives.contains(&(kernel.name().to_string(), size)) => {
+            Some(format!("no native build at {size} bytes (programs/bench/native.txt)"))
+        }
+        _ => None,
+    }
 }
 
-impl Bench<'_> {
-    pub async fn run(&self, step: &BenchStep, device: &mut CoapClient) -> anyhow::Result<Vec<BenchResult>> {
-        let mut out = Vec::new();
-        let source = self.repo.join(&step.source);
-        for &size in &step.data_sizes {
-            let data = data(size);
-            let expected = match step.kernel {
-                Kernel::Fletcher16 => fletcher16(&data),
-            };
-            let dir = self.work.join(format!("build-{size}"));
-            std::fs::create_dir_all(&dir)?;
-            std::fs::write(dir.join("bench_data.h"), header(&data))?;
-            let obj = tools::compile::compile_c_with(&source, &dir, "v3", &[], &[dir.clone()])?;
-            let image = Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
-            let bytes = image.emit(Layout::Femto)?;
-            let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let name = format!("{stem}-{size}.femto");
-            let publication = tools::publish::Publication {
-                root: self.server_root,
-                base_uri: &self.base_uri,
-                name: &name,
-                image: &bytes,
-                layout: Layout::Femto,
-                slot: step.slot,
-                helpers: &[],
-                key: &self.key,
-            };
-            let (manifest_uri, _) = tools::publish::publish(&publication)?;
-            let pull = proto::PullRequest { manifest_uri };
-            device.request(RequestType::Post, proto::paths::PULL, &proto::encode(&pull)).await.with_context(|| format!("pulling {name}"))?;
-            for &engine in &step.engines {
-                let req = proto::ExecRequest {
-                    slot: step.slot,
-                    engine: match engine {
-                        EngineName::Interp => proto::Engine::Interp,
-                        EngineName::Jit => proto::Engine::Jit,
-                    },
-                    input: Vec::new(),
-                    budget: 0,
-                    helpers: None,
-                };
-                let answer = device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
-                let r: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
-                let per = r.costs.insns_per_count as u64;
-                out.push(BenchResult {
-                    node: step.node.clone(),
-                    kernel: format!("{:?}", step.kernel).to_lowercase(),
-                    data_size: size,
-                    engine: format!("{engine:?}").to_lowercase(),
-                    result: r.result,
-                    expected,
-                    ok: r.result == Some(expected),
-                    error: r.failure.map(|f| format!("{:?}: {}", f.kind, f.message)),
-                    exec_insns: r.costs.exec_counts * per,
-                    compile_insns: r.costs.compile_counts * per,
-                    executed_ebpf: r.costs.executed,
-                    bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE,
-                    code_bytes: r.costs.code_size,
-                });
+pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
+    let mut all = Collected::default();
+    let fail = |all: &mut Collected, node: &str, e: String| {
+        all.steps.push(StepResult { index: index.into(), step: "bench".into(), node: node.into(), ok: false, answer: None, error: Some(e), duration_ms: 0 });
+    };
+    let natives = match native_builds(&ctx.repo) {
+        Ok(n) => n,
+        Err(e) => {
+            fail(&mut all, "-", format!("{e:#}"));
+            return all;
+        }
+    };
+    // Build and publish everything first; every node then pulls the same updates in order.
+    let mut builds = Vec::new();
+    for k in &step.kernels {
+        for &size in &k.data_sizes {
+            let name = format!("{}-{size}", k.kernel.name());
+            let published = ctx
+                .publisher
+                .build_c(&ctx.repo, &name, Path::new(&k.kernel.source()), Some(size), &[], Layout::Femto, k.kernel.helpers())
+                .and_then(|b| Ok((ctx.publisher.publish(&b, step.slot, crate::scenario::Tamper::None)?, b)));
+            match published {
+                Ok((uri, built)) => builds.push((k.kernel, size, uri, built)),
+                Err(e) => {
+                    fail(&mut all, "-", format!("building {name}: {e:#}"));
+                    return all;
+                }
             }
         }
-        Ok(out)
     }
+    let nodes = ctx.nodes_for(&step.node);
+    let runs = nodes.into_iter().map(|node| {
+        let (builds, natives) = (&builds, &natives);
+        async move {
+            let t0 = std::time::Instant::now();
+            let mut results = Vec::new();
+            let outcome = bench_node(&node, step, builds, natives, &mut results).await;
+            let failed: Vec<String> = results
+                .iter()
+                .filter(|r| !r.ok)
+                .map(|r| format!("{} {} B on {}: {:?} (want {}) {}", r.kernel, r.data_size, r.engine, r.result, r.expected, r.error.clone().unwrap_or_default()))
+                .collect();
+            let error = match outcome {
+                Err(e) => Some(format!("{e:#}")),
+                Ok(()) if !failed.is_empty() => Some(failed.join("; ")),
+                Ok(()) => None,
+            };
+            let r = StepResult { index: index.into(), step: "bench".into(), node: node.name.clone(), ok: error.is_none(), answer: None, error, duration_ms: t0.elapsed().as_millis() as u64 };
+            (r, results)
+        }
+    });
+    for (r, results) in futures::future::join_all(runs).await {
+        all.steps.push(r);
+        all.benchmarks.extend(results);
+    }
+    all
 }
 
-/// `bench.csv`: one row per run.
-pub fn csv(results: &[BenchResult]) -> String {
-    let mut s = String::from("node,kernel,data_size,engine,ok,result,exec_insns,compile_insns,executed_ebpf,bytecode_bytes,code_bytes\n");
-    for r in results {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            r.node, r.kernel, r.data_size, r.engine, r.ok, r.result.map(|v| v.to_string()).unwrap_or_default(), r.exec_insns, r.compile_insns, r.executed_ebpf, r.bytecode_bytes, r.code_bytes
-        );
+async fn bench_node(node: &NodeRt, step: &BenchStep, builds: &[(Kernel, usize, String, Arc<Built>)], natives: &BTreeSet<(String, usize)>, out: &mut Vec<BenchResult>) -> anyhow::Result<()> {
+    if node.firmware != FirmwareVariant::Testbed {
+        if let Some(e) = step.engines.iter().find(|e| matches!(e, EngineName::Rbpf | EngineName::Native)) {
+            anyhow::bail!("engine `{}` needs `firmware: testbed` on node {}", e.name(), node.name);
+        }
     }
-    s
+    for (kernel, size, uri, built) in builds {
+        let expected = kernel.expected(&proto::bench::data(*size));
+        node.op(async {
+            let mut client = node.client();
+            client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&proto::PullRequest { manifest_uri: uri.clone() })).await.with_context(|| format!("pulling {}", built.name))?;
+            for &engine in &step.engines {
+                if not_applicable(engine, *kernel, *size, natives).is_some() {
+                    continue;
+                }
+                for run in 0..step.repeat {
+                    node.new_marks();
+                    let (resp, region) = match proto_engine(engine) {
+                        Some(pe) => {
+                            let req = proto::ExecRequest { slot: step.slot, engine: pe, input: Vec::new(), budget: 0, helpers: None };
+                            (client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?, "exec")
+                        }
+                        None => {
+                            let req = proto::NativeRequest { kernel: kernel.name().into(), data_size: *size as u32 };
+                            (client.request(RequestType::Post, proto::paths::NATIVE, &proto::encode(&req)).await?, "native")
+                        }
+                    };
+                    let r: proto::RunResponse = proto::decode(&resp).context("malformed run answer")?;
+                    let m: Measured = measure(node, &r.costs, region);
+                    out.push(BenchResult {
+                        node: node.name.clone(),
+                        kernel: kernel.name().into(),
+                        data_size: *size,
+                        engine: engine.name().into(),
+                        run,
+                        result: r.result,
+                        expected,
+                        ok: r.result == Some(expected),
+                        error: r.failure.map(|f| format!("{:?}: {}", f.kind, f.message)),
+                        exec_insns: m.insns,
+                        exec_cycles: m.cycles,
+                        systick_insns: m.systick_insns,
+                        compile_insns: m.compile_insns,
+                        compile_cycles: m.compile_cycles,
+                        executed_ebpf: r.costs.executed,
+                        bytecode_bytes: built.bytecode_bytes,
+                        code_bytes: r.costs.code_size,
+                        measured_by: m.source,
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(())
 }
 
-/// The markdown table of `report.md`: interpreter against JIT, per kernel and size.
-pub fn table(results: &[BenchResult]) -> String {
-    let mut s = String::from(
-        "| kernel | bytes | interpreter (insns) | JIT (insns) | interp / JIT | JIT compile (insns) | bytecode | JIT code | insns per eBPF insn (interp) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    let mut keys: Vec<(String, usize)> = results.iter().map(|r| (r.kernel.clone(), r.data_size)).collect();
-    keys.dedup();
-    for (kernel, size) in keys {
-        let find = |e: &str| results.iter().find(|r| r.kernel == kernel && r.data_size == size && r.engine == e);
-        let (i, j) = (find("interp"), find("jit"));
-        let cell = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
-        let ratio = match (i, j) {
-            (Some(i), Some(j)) if j.exec_insns > 0 => format!("{:.2}x", i.exec_insns as f64 / j.exec_insns as f64),
-            _ => "—".into(),
-        };
-        let per = i.filter(|i| i.executed_ebpf > 0).map(|i| format!("{:.1}", i.exec_insns as f64 / i.executed_ebpf as f64)).unwrap_or_else(|| "—".into());
-        let _ = writeln!(
-            s,
-            "| {kernel} | {size} | {} | {} | {ratio} | {} | {} | {} | {per} |",
-            cell(i.map(|r| r.exec_insns)),
-            cell(j.map(|r| r.exec_insns)),
-            cell(j.map(|r| r.compile_insns)),
-            cell(i.map(|r| r.bytecode_bytes as u64)),
-            cell(j.map(|r| r.code_bytes as u64)),
-        );
-    }
-    s
-}
+/// Engines in report order.
+pub const ENGINES: [&str; 4] = ["interp", "jit", "rbpf", "native"];

@@ -8,10 +8,13 @@ use clap::{Parser, Subcommand};
 mod backend;
 mod bench;
 mod compare;
+mod kernels;
+mod netem;
 mod provenance;
 mod report;
 mod run;
 mod scenario;
+mod steps;
 
 #[derive(Parser)]
 #[command(name = "sim", version, about = "Run eBPF-on-microcontroller scenarios in emulated nodes")]
@@ -33,6 +36,8 @@ enum Command {
     List,
     /// Check a scenario file without running it.
     Validate { scenario: String },
+    /// Re-render a run folder's CSVs, plots and reports from its results.json.
+    Report { run_dir: PathBuf },
     /// Compare a run's figures with a baseline: non-zero exit when any grew beyond the
     /// tolerance or is missing. BASELINE and RUN are results.json files, run folders, or
     /// scenario folders (their newest run).
@@ -98,6 +103,12 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("compare: {} passed, {regressed} failed", rows.len() - regressed);
             Ok(if regressed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::Report { run_dir } => {
+            let dir = compare::results_file(&run_dir)?.parent().map(PathBuf::from).unwrap_or(run_dir);
+            report::rerender(&dir)?;
+            println!("report:  {}", dir.join("report.html").display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate { scenario } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let s = scenario::Scenario::load(&path)?;
@@ -124,21 +135,29 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             let (dir, results) = outcome?;
             for n in &results.nodes {
                 match (&n.error, n.boot_to_ready_ms) {
-                    (Some(e), _) => println!("node {:<10} FAILED: {e}", n.name),
-                    (None, Some(ms)) => println!("node {:<10} ready after {ms} ms", n.name),
+                    (Some(e), _) if n.fault_injected => println!("node {:<12} fault injected, detected after {} ms: {e}", n.name, n.fault_detected_after_ms.unwrap_or(0)),
+                    (Some(e), _) => println!("node {:<12} FAILED: {e}", n.name),
+                    (None, Some(ms)) => println!("node {:<12} ready after {ms} ms", n.name),
                     _ => {}
                 }
             }
             for st in &results.steps {
                 let status = if st.ok { "ok".to_string() } else { format!("FAILED: {}", st.error.clone().unwrap_or_default()) };
-                println!("step {:<6} on {:<10} {status}", st.step, st.node);
+                println!("step {:<5} {:<10} on {:<12} {status}", st.index, st.step, st.node);
             }
             if !results.benchmarks.is_empty() {
-                println!("\n{}", bench::table(&results.benchmarks));
+                let rows = report::summary::rows(&results.benchmarks);
+                for t in report::tables::all(&results).into_iter().filter(|t| t.title.starts_with("Guest instructions") || t.title.starts_with("Where we stand")) {
+                    println!("\n{}\n  {}", t.title, t.header.join(" | "));
+                    for r in &t.rows {
+                        println!("  {}", r.join(" | "));
+                    }
+                }
+                let _ = rows;
             }
             println!("results: {}", dir.join("results.json").display());
-            println!("report:  {}", dir.join("report.md").display());
-            let failed = results.steps.iter().filter(|s| !s.ok).count() + results.nodes.iter().filter(|n| n.error.is_some()).count();
+            println!("report:  {}", dir.join("report.html").display());
+            let failed = results.steps.iter().filter(|s| !s.ok).count() + results.nodes.iter().filter(|n| n.error.is_some() && !(n.fault_injected && n.fault_detected_after_ms.is_some())).count();
             let passed = results.steps.iter().filter(|s| s.ok).count();
             println!("scenario {}: {passed} passed, {failed} failed", results.scenario);
             Ok(if results.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })

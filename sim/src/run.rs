@@ -1,50 +1,203 @@
-//! Running a scenario: boot its nodes, replay its steps, write the results.
+//! Running a scenario: build the firmware, boot the nodes, start the file server
+//! (behind an impaired relay when the network asks for one), watch the nodes'
+//! health, replay the steps, write the results.
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 use tools::coap_client::{CoapClient, Retransmit};
+use tools::firmware::{self, Variant};
+use tools::measure::{Cost, Mark, MarkLog, Markers, PluginSpec};
 
 use crate::backend::{qemu, BootSpec, Node};
-use crate::scenario::{Action, InfoStep, NodeSpec, Scenario, Target};
-use crate::provenance;
-use tools::firmware::{self, Variant};
+use crate::scenario::{Action, FirmwareVariant, Scenario, Step, Target};
+use crate::{bench, netem, provenance, steps};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Results {
     pub scenario: String,
     pub description: String,
     pub started_utc: String,
     pub duration_ms: u64,
-    pub provenance: provenance::Provenance,
+    pub provenance: serde_json::Value,
     pub nodes: Vec<NodeResult>,
     pub steps: Vec<StepResult>,
-    pub benchmarks: Vec<crate::bench::BenchResult>,
+    #[serde(default)]
+    pub benchmarks: Vec<bench::BenchResult>,
+    #[serde(default)]
+    pub deploys: Vec<steps::DeployResult>,
+    #[serde(default)]
+    pub execs: Vec<steps::ExecResult>,
+    /// What the impaired path did, when the scenario asked for one.
+    #[serde(default)]
+    pub network: Option<serde_json::Value>,
     pub passed: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeResult {
     pub name: String,
     pub target: String,
+    pub firmware: String,
     /// Host wall-clock time from QEMU start to the first answer to GET /info.
     pub boot_to_ready_ms: Option<u64>,
     pub console_log: String,
+    /// Why the node failed: did not boot, crashed, or stopped answering.
     pub error: Option<String>,
+    /// A fault was injected into this node on purpose.
+    #[serde(default)]
+    pub fault_injected: bool,
+    /// From the injection to its detection.
+    pub fault_detected_after_ms: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
+    /// Position in the scenario: `3`, or `4.2` inside a parallel group.
+    pub index: String,
     pub step: String,
     pub node: String,
     pub ok: bool,
     pub answer: Option<serde_json::Value>,
     pub error: Option<String>,
+    pub duration_ms: u64,
 }
 
-/// Quick probes while waiting for a node to come up.
-const PROBE: Retransmit = Retransmit { ack_timeout: Duration::from_millis(300), max_retransmit: 0 };
+/// A node's health, as the monitor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    Down(String),
+}
+
+/// Quick probes: while waiting for a node to boot, and to notice one that hangs.
+const PROBE: Retransmit = Retransmit { ack_timeout: Duration::from_millis(400), max_retransmit: 0 };
+/// An idle node that answers no probe for this long is declared hung.
+const HANG_AFTER: Duration = Duration::from_secs(3);
+
+/// One booted node, shared by the steps that use it and the health monitor.
+pub struct NodeRt {
+    pub name: String,
+    pub firmware: FirmwareVariant,
+    pub addr: SocketAddr,
+    backend: Mutex<Box<dyn Node>>,
+    marks: Option<Mutex<MarkLog>>,
+    health: watch::Sender<Health>,
+    /// Operations on one node run one at a time; the monitor probes only when none runs.
+    op: tokio::sync::Mutex<()>,
+    last_answer: Mutex<Instant>,
+    fault_at: Mutex<Option<Instant>>,
+    detected_after: Mutex<Option<Duration>>,
+}
+
+impl NodeRt {
+    pub fn is_up(&self) -> bool {
+        *self.health.borrow() == Health::Up
+    }
+
+    pub fn down_reason(&self) -> Option<String> {
+        match &*self.health.borrow() {
+            Health::Up => None,
+            Health::Down(r) => Some(r.clone()),
+        }
+    }
+
+    /// Runs one operation on the node, alone; fails at once if the node goes down
+    /// meanwhile.
+    pub async fn op<T>(&self, fut: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+        let _guard = self.op.lock().await;
+        let mut rx = self.health.subscribe();
+        if let Some(why) = self.down_reason() {
+            anyhow::bail!("node {} is down: {why}", self.name);
+        }
+        let result = tokio::select! {
+            r = fut => r,
+            _ = rx.wait_for(|h| *h != Health::Up) => Err(anyhow::anyhow!("node {} went down: {}", self.name, self.down_reason().unwrap_or_default())),
+        };
+        if result.is_ok() {
+            *self.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        }
+        result
+    }
+
+    pub fn client(&self) -> CoapClient {
+        CoapClient::new(self.addr)
+    }
+
+    /// Marks the plugin wrote since the last call (none without the plugin).
+    pub fn new_marks(&self) -> Vec<Mark> {
+        match &self.marks {
+            Some(m) => m.lock().unwrap_or_else(|e| e.into_inner()).read_new().unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn measured(&self) -> bool {
+        self.marks.is_some()
+    }
+
+    pub fn inject(&self, fault: crate::scenario::FaultKind) -> anyhow::Result<()> {
+        *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.backend.lock().unwrap_or_else(|e| e.into_inner()).inject(fault)
+    }
+
+    fn mark_down(&self, why: String) {
+        if self.is_up() {
+            tracing::warn!(node = %self.name, "{why}");
+            if let Some(t) = *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) {
+                *self.detected_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
+            }
+            self.health.send_replace(Health::Down(why));
+            // A hung emulator is stopped too: it would hold a core for nothing.
+            self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
+        }
+    }
+
+    fn stop(&self) {
+        self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
+    }
+}
+
+/// Everything steps need.
+pub struct Ctx {
+    pub repo: PathBuf,
+    pub run_dir: PathBuf,
+    pub scenario: Scenario,
+    pub nodes: BTreeMap<String, Arc<NodeRt>>,
+    pub publisher: steps::Publisher,
+    pub started: Instant,
+    pub progress: indicatif::ProgressBar,
+}
+
+impl Ctx {
+    pub fn nodes_for(&self, sel: &crate::scenario::Nodes) -> Vec<Arc<NodeRt>> {
+        self.scenario.select(sel).unwrap_or_default().iter().filter_map(|n| self.nodes.get(n).cloned()).collect()
+    }
+}
+
+/// What the steps produced.
+#[derive(Default)]
+pub struct Collected {
+    pub steps: Vec<StepResult>,
+    pub benchmarks: Vec<bench::BenchResult>,
+    pub deploys: Vec<steps::DeployResult>,
+    pub execs: Vec<steps::ExecResult>,
+}
+
+impl Collected {
+    pub fn extend(&mut self, other: Collected) {
+        self.steps.extend(other.steps);
+        self.benchmarks.extend(other.benchmarks);
+        self.deploys.extend(other.deploys);
+        self.execs.extend(other.execs);
+    }
+}
 
 pub struct Runner {
     pub repo: PathBuf,
@@ -61,146 +214,238 @@ impl Runner {
         std::fs::create_dir_all(&run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
         tracing::info!(dir = %run_dir.display(), "run folder");
 
-        let fw = firmware::build(&self.repo, Variant::Default)?;
-        let provenance = provenance::collect(&self.repo, &fw, scenario_path)?;
-
-        let mut nodes: Vec<(NodeSpec, Box<dyn Node>)> = Vec::new();
-        let mut node_results = Vec::new();
+        // Firmware, built on demand (cargo makes a rebuild of unchanged sources a no-op).
+        let mut images: BTreeMap<FirmwareVariant, PathBuf> = BTreeMap::new();
         for spec in &scenario.nodes {
-            let boot = BootSpec { name: &spec.name, firmware: &fw, run_dir: &run_dir };
-            let node: Box<dyn Node> = match spec.target {
-                Target::QemuMps2An386 => Box::new(qemu::boot(&boot)?),
-            };
-            nodes.push((spec.clone(), node));
+            if !images.contains_key(&spec.firmware) {
+                let variant = match spec.firmware {
+                    FirmwareVariant::Default => Variant::Default,
+                    FirmwareVariant::Testbed => Variant::Testbed,
+                };
+                tracing::info!(variant = variant.name(), "building firmware");
+                images.insert(spec.firmware, firmware::build(&self.repo, variant)?);
+            }
         }
-        for (spec, node) in nodes.iter_mut() {
-            let t0 = Instant::now();
-            let ready = wait_ready(node.as_mut(), Duration::from_secs(spec.ready_timeout_s)).await;
-            node_results.push(NodeResult {
-                name: spec.name.clone(),
-                target: "qemu/mps2-an386".into(),
-                boot_to_ready_ms: ready.as_ref().ok().map(|_| t0.elapsed().as_millis() as u64),
-                console_log: node.console_log().file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-                error: ready.err().map(|e| format!("{e:#}")),
-            });
+        let plugin_lib = tools::measure::plugin_library(&self.repo);
+        let wants_plugin = scenario.nodes.iter().any(|n| n.plugin);
+        if wants_plugin && plugin_lib.is_none() {
+            tracing::warn!("the instruction-count plugin is not built (ci/build-plugin): figures come from SysTick (±40 instructions)");
         }
+        let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(v, p)| (format!("{v:?}").to_lowercase(), p.clone())).collect();
+        let provenance = provenance::collect(&self.repo, &fw_list, scenario_path, wants_plugin && plugin_lib.is_some())?;
 
-        // A file server for the scenario's deployments, in the run folder.
+        // The file server, and the impaired path to it when asked for.
         let files = run_dir.join("files");
         std::fs::create_dir_all(&files)?;
         let server = tools::file_server::FileServer::bind("127.0.0.1:0".parse()?, &files).await?;
-        let port = server.local_addr()?.port();
+        let server_addr = server.local_addr()?;
         let server = server.spawn();
-        let bench = crate::bench::Bench {
-            repo: &self.repo,
-            work: &run_dir.join("build"),
-            server_root: &files,
-            base_uri: format!("coap://10.0.2.2:{port}"),
-            key: tools::publish::read_signing_key(&tools::publish::testbed_key_path())?,
-        };
-        let mut benchmarks = Vec::new();
-        let mut steps = Vec::new();
-        for step in &scenario.steps {
-            match step.action() {
-                Some(Action::Info(s)) => {
-                    let node = nodes.iter_mut().find(|(n, _)| n.name == s.node).map(|(_, node)| node);
-                    let Some(node) = node else { continue };
-                    steps.push(info_step(node.as_mut(), s).await);
-                }
-                Some(Action::Wait(w)) => tokio::time::sleep(Duration::from_secs_f64(w.seconds)).await,
-                Some(Action::Bench(b)) => {
-                    let node = nodes.iter_mut().find(|(n, _)| n.name == b.node).map(|(_, node)| node);
-                    let Some(node) = node else { continue };
-                    let mut client = CoapClient::new(node.coap_addr());
-                    let mut result = StepResult { step: "bench".into(), node: b.node.clone(), ok: false, answer: None, error: None };
-                    match bench.run(b, &mut client).await {
-                        Ok(runs) => {
-                            let failed: Vec<String> = runs.iter().filter(|r| !r.ok).map(|r| format!("{} bytes on {}: {:?} (want {}) {}", r.data_size, r.engine, r.result, r.expected, r.error.clone().unwrap_or_default())).collect();
-                            result.ok = failed.is_empty();
-                            result.error = (!failed.is_empty()).then(|| failed.join("; "));
-                            benchmarks.extend(runs);
-                        }
-                        Err(e) => result.error = Some(format!("{e:#}")),
-                    }
-                    steps.push(result);
-                }
-                // `Scenario::check` guarantees one action per step.
-                None => {}
-            }
+        let relay = if scenario.network.is_impaired() { Some(netem::Relay::start(server_addr, &scenario.network).await?) } else { None };
+        let device_port = relay.as_ref().map_or(server_addr.port(), |r| r.port());
+
+        // Boot every node, then wait for all of them together.
+        let progress = progress_bar(scenario);
+        progress.set_message("booting");
+        let mut nodes = BTreeMap::new();
+        let mut node_results = Vec::new();
+        for (name, spec) in scenario.node_names() {
+            let fw = &images[&spec.firmware];
+            let plugin = match (&plugin_lib, spec.plugin) {
+                (Some(lib), true) => Some(PluginSpec { library: lib.clone(), markers: Markers::from_elf(fw)?, out: run_dir.join(format!("{name}.marks")) }),
+                _ => None,
+            };
+            let boot = BootSpec { name: &name, firmware: fw, run_dir: &run_dir, plugin: plugin.clone() };
+            let node: Box<dyn Node> = match spec.target {
+                Target::QemuMps2An386 => Box::new(qemu::boot(&boot)?),
+            };
+            let rt = NodeRt {
+                name: name.clone(),
+                firmware: spec.firmware,
+                addr: node.coap_addr(),
+                backend: Mutex::new(node),
+                marks: plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p))),
+                health: watch::Sender::new(Health::Up),
+                op: tokio::sync::Mutex::new(()),
+                last_answer: Mutex::new(Instant::now()),
+                fault_at: Mutex::new(None),
+                detected_after: Mutex::new(None),
+            };
+            nodes.insert(name.clone(), Arc::new(rt));
         }
-        for (_, node) in nodes.iter_mut() {
+        let boots = scenario.node_names().into_iter().map(|(name, spec)| {
+            let node = nodes[&name].clone();
+            let timeout = Duration::from_secs(spec.ready_timeout_s);
+            async move {
+                let t0 = Instant::now();
+                let ready = wait_ready(&node, timeout).await;
+                if let Err(e) = &ready {
+                    node.mark_down(format!("{e:#}"));
+                }
+                (t0.elapsed(), ready)
+            }
+        });
+        let ready = futures::future::join_all(boots).await;
+        for ((name, spec), (took, ready)) in scenario.node_names().into_iter().zip(ready) {
+            node_results.push(NodeResult {
+                name: name.clone(),
+                target: "qemu/mps2-an386".into(),
+                firmware: format!("{:?}", spec.firmware).to_lowercase(),
+                boot_to_ready_ms: ready.as_ref().ok().map(|_| took.as_millis() as u64),
+                console_log: format!("{name}.console.log"),
+                error: ready.err().map(|e| format!("{e:#}")),
+                fault_injected: false,
+                fault_detected_after_ms: None,
+            });
+        }
+
+        let key = tools::publish::read_signing_key(&tools::publish::testbed_key_path())?;
+        let ctx = Arc::new(Ctx {
+            repo: self.repo.clone(),
+            run_dir: run_dir.clone(),
+            scenario: scenario.clone(),
+            nodes: nodes.clone(),
+            publisher: steps::Publisher::new(files.clone(), format!("coap://10.0.2.2:{device_port}"), key, run_dir.join("build")),
+            started,
+            progress: progress.clone(),
+        });
+        let monitor = tokio::spawn(monitor(nodes.values().cloned().collect()));
+        let mut collected = Collected::default();
+        for (i, step) in scenario.steps.iter().enumerate() {
+            let c = run_step(&ctx, step, format!("{}", i + 1)).await;
+            collected.extend(c);
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+        monitor.abort();
+        for node in nodes.values() {
             node.stop();
         }
         server.abort();
 
-        let passed = node_results.iter().all(|n| n.error.is_none()) && steps.iter().all(|s| s.ok);
+        for r in node_results.iter_mut() {
+            let node = &nodes[&r.name];
+            r.fault_injected = node.fault_at.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+            r.fault_detected_after_ms = node.detected_after.lock().unwrap_or_else(|e| e.into_inner()).map(|d| d.as_millis() as u64);
+            if r.error.is_none() {
+                r.error = node.down_reason();
+            }
+        }
+        // Nodes faulted on purpose must have been detected; any other failure fails the run.
+        let nodes_ok = node_results.iter().all(|n| if n.fault_injected { n.fault_detected_after_ms.is_some() } else { n.error.is_none() });
+        let passed = nodes_ok && collected.steps.iter().all(|s| s.ok);
         let results = Results {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
             started_utc,
             duration_ms: started.elapsed().as_millis() as u64,
-            provenance,
+            provenance: serde_json::to_value(&provenance)?,
             nodes: node_results,
-            steps,
-            benchmarks,
+            steps: collected.steps,
+            benchmarks: collected.benchmarks,
+            deploys: collected.deploys,
+            execs: collected.execs,
+            network: relay.as_ref().map(|r| serde_json::to_value(r.stats())).transpose()?,
             passed,
         };
-        let json = serde_json::to_string_pretty(&results)?;
-        std::fs::write(run_dir.join("results.json"), json)?;
-        if !results.benchmarks.is_empty() {
-            std::fs::write(run_dir.join("bench.csv"), crate::bench::csv(&results.benchmarks))?;
-        }
-        std::fs::write(run_dir.join("report.md"), crate::report::markdown(&results))?;
+        crate::report::write_all(&run_dir, &results)?;
         Ok((run_dir, results))
     }
 }
 
-/// Polls `GET /info` until the node answers, crashes, or the timeout passes.
-async fn wait_ready(node: &mut dyn Node, timeout: Duration) -> anyhow::Result<()> {
+fn progress_bar(scenario: &Scenario) -> indicatif::ProgressBar {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(scenario.steps.len() as u64);
+    let style = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Runs one step (a parallel group runs its steps at once) and collects its results.
+fn run_step<'a>(ctx: &'a Arc<Ctx>, step: &'a Step, index: String) -> std::pin::Pin<Box<dyn Future<Output = Collected> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(action) = step.action() else { return Collected::default() };
+        ctx.progress.set_message(format!("step {index}: {}", action.name()));
+        tracing::info!(step = %index, action = action.name(), "step");
+        match action {
+            Action::Wait(w) => {
+                tokio::time::sleep(Duration::from_secs_f64(w.seconds)).await;
+                Collected::default()
+            }
+            Action::Parallel(group) => {
+                let runs = group.iter().enumerate().map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
+                let mut all = Collected::default();
+                for c in futures::future::join_all(runs).await {
+                    all.extend(c);
+                }
+                all
+            }
+            Action::Bench(b) => bench::run(ctx, b, &index).await,
+            other => steps::run(ctx, &other, &index).await,
+        }
+    })
+}
+
+/// Polls `GET /info` until the node answers, goes down, or the timeout passes.
+async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
-    let mut client = CoapClient::new(node.coap_addr()).with_retransmit(PROBE);
+    let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
     loop {
-        if let Some(why) = node.crashed() {
-            anyhow::bail!("node {} crashed while booting: {why}", node.name());
+        if let Some(why) = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed() {
+            anyhow::bail!("node {} crashed while booting: {why}", node.name);
         }
         if client.info().await.is_ok() {
-            tracing::info!(node = node.name(), "ready");
+            tracing::info!(node = %node.name, "ready");
+            *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             return Ok(());
         }
         if Instant::now() >= deadline {
-            anyhow::bail!("node {} did not answer GET /info within {timeout:?}", node.name());
+            anyhow::bail!("node {} did not answer GET /info within {timeout:?}", node.name);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-async fn info_step(node: &mut dyn Node, step: &InfoStep) -> StepResult {
-    let mut result = StepResult { step: "info".into(), node: step.node.clone(), ok: false, answer: None, error: None };
-    let mut client = CoapClient::new(node.coap_addr());
-    match client.info().await {
-        Ok(info) => {
-            result.answer = Some(serde_json::json!({
-                "board": info.board, "build_id": info.build_id, "features": info.features,
-                "slots": info.slots, "version": info.version, "addresses": info.addresses,
-            }));
-            let mut problems = Vec::new();
-            if let Some(board) = &step.expect.board {
-                if &info.board != board {
-                    problems.push(format!("board is `{}`, expected `{board}`", info.board));
+/// Watches every node: a node whose emulator exits or whose firmware panics is down
+/// at once (checked every 250 ms); an idle node that answers no probe for
+/// [`HANG_AFTER`] is down as hung. Either way the other nodes carry on.
+async fn monitor(nodes: Vec<Arc<NodeRt>>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut n = 0u64;
+    loop {
+        tick.tick().await;
+        n += 1;
+        for node in &nodes {
+            if !node.is_up() {
+                continue;
+            }
+            let crash = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed();
+            if let Some(why) = crash {
+                node.mark_down(format!("crashed: {why}"));
+                continue;
+            }
+            // Probe idle nodes about once a second.
+            if n % 4 != 0 {
+                continue;
+            }
+            let Ok(_guard) = node.op.try_lock() else { continue };
+            let node = node.clone();
+            let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
+            if client.info().await.is_ok() {
+                *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+            } else {
+                let silent = node.last_answer.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+                if silent >= HANG_AFTER {
+                    node.mark_down(format!("stopped answering: no answer for {} ms", silent.as_millis()));
                 }
             }
-            for f in &step.expect.features {
-                if !info.features.contains(f) {
-                    problems.push(format!("feature `{f}` missing"));
-                }
-            }
-            result.ok = problems.is_empty();
-            result.error = (!problems.is_empty()).then(|| problems.join("; "));
-        }
-        Err(e) => {
-            let crash = node.crashed().map(|c| format!(" ({c})")).unwrap_or_default();
-            result.error = Some(format!("{e:#}{crash}"));
         }
     }
-    result
+}
+
+/// The exact cost of `region` among `marks`, if the plugin measured it.
+pub fn region_cost(marks: &[Mark], region: &str) -> Option<Cost> {
+    tools::measure::region(marks, region)
 }

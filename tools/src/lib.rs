@@ -6,5 +6,6 @@ pub mod config;
 pub mod conformance;
 pub mod file_server;
 pub mod firmware;
+pub mod measure;
 pub mod publish;
 pub mod qemu;

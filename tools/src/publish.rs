@@ -94,9 +94,15 @@ pub struct Publication<'a> {
 /// Writes the image and a signed manifest with the slot's next sequence number;
 /// returns the manifest's URI (as the device sees it) and the sequence number.
 pub fn publish(p: &Publication) -> anyhow::Result<(String, u64)> {
+    publish_with(p, |_| {})
+}
+
+/// [`publish`], with the manifest's fields edited before signing (testbeds use this
+/// to make updates a device must refuse: another class, an old sequence number).
+pub fn publish_with(p: &Publication, edit: impl FnOnce(&mut SlotUpdate)) -> anyhow::Result<(String, u64)> {
     std::fs::write(p.root.join(p.name), p.image).with_context(|| format!("cannot write {}", p.name))?;
     let sequence = next_sequence(p.root, p.slot)?;
-    let update = SlotUpdate {
+    let mut update = SlotUpdate {
         slot: p.slot,
         sequence,
         vendor_id: VENDOR_ID.to_vec(),
@@ -107,9 +113,13 @@ pub fn publish(p: &Publication) -> anyhow::Result<(String, u64)> {
         layout: p.layout as u8,
         helpers: p.helpers.to_vec(),
     };
+    edit(&mut update);
+    // An edited, older sequence number must not roll the server's counter back.
+    let recorded = sequence.max(update.sequence);
+    let sequence = update.sequence;
     let envelope = p.key.sign_manifest(&suit::build::manifest(&update));
     let manifest = format!("{}.suit", p.name);
     std::fs::write(p.root.join(&manifest), envelope).with_context(|| format!("cannot write {manifest}"))?;
-    record_sequence(p.root, p.slot, sequence)?;
+    record_sequence(p.root, p.slot, recorded)?;
     Ok((format!("{}/{manifest}", p.base_uri), sequence))
 }

@@ -31,8 +31,20 @@ fn free_udp_port() -> anyhow::Result<u16> {
     Ok(s.local_addr()?.port())
 }
 
+/// How a node is started, beyond its firmware.
+#[derive(Debug, Clone, Default)]
+pub struct BootOptions {
+    /// Load the instruction-count plugin, watching the firmware's markers.
+    pub plugin: Option<crate::measure::PluginSpec>,
+}
+
 /// Boots `firmware` as node `name`; its console goes to `<run_dir>/<name>.console.log`.
 pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> anyhow::Result<QemuNode> {
+    boot_with(name, firmware, run_dir, &BootOptions::default())
+}
+
+/// [`boot`], with options.
+pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOptions) -> anyhow::Result<QemuNode> {
     let port = free_udp_port()?;
     let console = run_dir.join(format!("{name}.console.log"));
     let stderr = std::fs::File::create(run_dir.join(format!("{name}.qemu.log")))?;
@@ -47,6 +59,9 @@ pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> anyhow::Result<QemuN
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
+    if let Some(plugin) = &options.plugin {
+        cmd.arg("-plugin").arg(plugin.qemu_arg());
+    }
     // SAFETY: prctl is async-signal-safe; it only sets a flag of the child process.
     unsafe {
         cmd.pre_exec(|| {

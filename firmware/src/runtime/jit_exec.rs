@@ -6,6 +6,7 @@
 //! engines agree. This is the only module besides the drivers with `unsafe` code:
 //! calling generated code, and reaching the run's state from a callback through the
 //! `ctx` pointer the generated code passes back.
+use crate::markers::{measure, Region};
 use alloc::vec::Vec;
 
 use jit::abi;
@@ -16,7 +17,6 @@ use vm::opcode::{CALL_REG, MODE_ATOMIC};
 use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE};
 
 use super::helpers::DeviceHelpers;
-use crate::time_driver::core_clock_counts;
 
 /// Machine code ready to run: word-aligned, with the offsets of each instruction.
 pub struct Code {
@@ -40,11 +40,8 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     if crate::heap::free() < bytecode * 12 + 16 * 1024 {
         return Err(Failure { kind: FailureKind::OutOfMemory, pc: None, message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode") });
     }
-    let t0 = core_clock_counts();
-    crate::markers::compile_begin();
-    let compiled = jit::compile(&image.program);
-    crate::markers::compile_end();
-    costs.compile_counts = core_clock_counts() - t0;
+    let (compiled, counts) = measure(Region::Compile, || jit::compile(&image.program));
+    costs.compile_counts = counts;
     let compiled = compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
     let mut words = Vec::new();
     words.try_reserve_exact(compiled.code.len().div_ceil(4)).map_err(|_| Failure { kind: FailureKind::OutOfMemory, pc: None, message: "out of memory".into() })?;
@@ -270,11 +267,8 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     // it follows the AAPCS, touches memory only through `ctx` and addresses `rt_mem`
     // approved, and returns a status. The Thumb bit makes the call enter Thumb state.
     let entry: extern "C" fn(*mut Ctx) -> u32 = unsafe { core::mem::transmute((code_base | 1) as usize) };
-    let t0 = core_clock_counts();
-    crate::markers::exec_begin();
-    let status = entry(&mut ctx);
-    crate::markers::exec_end();
-    costs.exec_counts = core_clock_counts() - t0;
+    let (status, counts) = measure(Region::Exec, || entry(&mut ctx));
+    costs.exec_counts = counts;
     match status {
         abi::STATUS_EXIT => Ok(ctx.regs[0]),
         abi::STATUS_BUDGET => Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() }),

@@ -4,5 +4,7 @@ pub mod background;
 pub mod devices;
 pub mod helpers;
 pub mod jit_exec;
+#[cfg(feature = "bench")]
+pub mod rbpf_exec;
 pub mod run;
 pub mod slots;

@@ -1,4 +1,5 @@
 //! Load → verify → execute, with each phase's cost read from SysTick.
+use crate::markers::{self, measure};
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
@@ -10,13 +11,16 @@ use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
 use super::helpers::DeviceHelpers;
 #[cfg(feature = "unsigned-run")]
 use super::helpers::Namespace;
-use crate::time_driver::core_clock_counts;
 
 /// Budget when the request gives none.
 pub const DEFAULT_BUDGET: u64 = 10_000_000;
 
 fn failure(kind: FailureKind, pc: Option<usize>, message: impl ToString) -> Failure {
     Failure { kind, pc: pc.map(|p| p as u32), message: message.to_string() }
+}
+
+pub fn unsupported(message: &str) -> Failure {
+    failure(FailureKind::Unsupported, None, message)
 }
 
 pub fn costs() -> Costs {
@@ -39,18 +43,11 @@ pub fn vm_failure(e: &vm::VmError) -> Failure {
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
     use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
-    let t0 = core_clock_counts();
-    crate::markers::load_begin();
-    let image = Image::load(layout, bytes);
-    crate::markers::load_end();
+    let (image, load_counts) = measure(markers::Region::Load, || Image::load(layout, bytes));
     let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
-    let t1 = core_clock_counts();
-    crate::markers::verify_begin();
-    let verified = vm::verify(&image.program, allowed);
-    crate::markers::verify_end();
-    let t2 = core_clock_counts();
-    costs.load_counts = t1 - t0;
-    costs.verify_counts = t2 - t1;
+    let (verified, verify_counts) = measure(markers::Region::Verify, || vm::verify(&image.program, allowed));
+    costs.load_counts = load_counts;
+    costs.verify_counts = verify_counts;
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;
     Ok(image)
 }
@@ -105,11 +102,8 @@ pub fn execute(image: &Image, memory: Memory<'_>, allowed: HelperSet, budget: u6
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
     let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
-    let t0 = core_clock_counts();
-    crate::markers::exec_begin();
-    let result = vm.run();
-    crate::markers::exec_end();
-    costs.exec_counts = core_clock_counts() - t0;
+    let (result, counts) = measure(markers::Region::Exec, || vm.run());
+    costs.exec_counts = counts;
     costs.executed = vm.executed();
     result.map_err(|e| vm_failure(&e))
 }
@@ -145,6 +139,7 @@ pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunRespo
         let code = match req.engine {
             proto::Engine::Jit => Some(super::jit_exec::compile(&image, &mut costs)?),
             proto::Engine::Interp => None,
+            proto::Engine::Rbpf => return Err(unsupported("/run offers the interpreter and the JIT")),
         };
         b.prepare(&image)?;
         let memory = b.memory(&image);

@@ -4,6 +4,8 @@
 //! against the built-in trusted keys, the manifest's digest, vendor and class ids,
 //! that its sequence number is above the slot's, the image's size and digest, and that
 //! the image loads and verifies. Any failure leaves the slot exactly as it was.
+use crate::markers::{measure, Region};
+use crate::time_driver::core_clock_counts;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -17,7 +19,6 @@ use vm::HelperSet;
 
 use super::helpers::{CoapResponse, DeviceHelpers, Namespace};
 use super::run;
-use crate::time_driver::core_clock_counts;
 
 include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 
@@ -130,21 +131,14 @@ impl Slots {
             return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
         }
         let layout = Layout::from_id(update.layout).ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
-        let t_load = core_clock_counts();
-        crate::markers::load_begin();
-        let image = Image::load(layout, &bytes);
-        crate::markers::load_end();
+        let (image, load_counts) = measure(Region::Load, || Image::load(layout, &bytes));
         let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
         let allowed = HelperSet::from_ids(update.helpers.iter().map(|&h| h as u32));
-        let t_verify = core_clock_counts();
-        crate::markers::verify_begin();
-        let verified = vm::verify(&image.program, &allowed);
-        crate::markers::verify_end();
-        let t_done = core_clock_counts();
+        let (verified, verify_counts) = measure(Region::Verify, || vm::verify(&image.program, &allowed));
         verified.map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
-            installed: Some(Installed { load_counts: t_verify - t_load, verify_counts: t_done - t_verify, jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            installed: Some(Installed { load_counts, verify_counts, jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
             sequence: update.sequence,
             seen: true,
         };
@@ -213,6 +207,10 @@ impl Slots {
         };
         let outcome = match req.engine {
             proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs),
+            #[cfg(feature = "bench")]
+            proto::Engine::Rbpf => super::rbpf_exec::execute(&installed.image, &mut buffers, &mut costs),
+            #[cfg(not(feature = "bench"))]
+            proto::Engine::Rbpf => Err(run::unsupported("this firmware has no rbpf engine (build with feature `bench`)")),
             proto::Engine::Jit => installed.ensure_code(&mut costs).and_then(|()| {
                 let code = installed.jit.as_ref().expect("ensure_code compiled it");
                 super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs)

@@ -1,12 +1,14 @@
 //! Where nodes run. Every backend boots a node, tells its CoAP address and console
-//! log, detects a crash, and stops it; dropping a node stops it too.
+//! log, detects a crash, injects faults, and stops it; dropping a node stops it too.
 use std::net::SocketAddr;
 use std::path::Path;
+
+use crate::scenario::FaultKind;
 
 pub mod qemu;
 
 /// A running node.
-pub trait Node {
+pub trait Node: Send {
     fn name(&self) -> &str;
     /// The address its CoAP server is reachable at from the host.
     fn coap_addr(&self) -> SocketAddr;
@@ -14,6 +16,8 @@ pub trait Node {
     /// `Some(reason)` once the node has crashed (its process exited, or its console
     /// reported a panic).
     fn crashed(&mut self) -> Option<String>;
+    /// Makes the node fail on purpose, to test that failures are detected.
+    fn inject(&mut self, fault: FaultKind) -> anyhow::Result<()>;
     /// Stops the node and waits until it is gone.
     fn stop(&mut self);
 }
@@ -23,4 +27,5 @@ pub struct BootSpec<'a> {
     pub name: &'a str,
     pub firmware: &'a Path,
     pub run_dir: &'a Path,
+    pub plugin: Option<tools::measure::PluginSpec>,
 }

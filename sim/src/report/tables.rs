@@ -1,0 +1,253 @@
+//! The report's content as tables, once; `markdown` and `html` only format them.
+use crate::run::Results;
+
+use super::summary::{self, Row};
+
+/// A titled table with an optional note under it.
+pub struct Table {
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub note: String,
+}
+
+impl Table {
+    fn new(title: &str, header: &[&str]) -> Self {
+        Self { title: title.into(), header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new(), note: String::new() }
+    }
+}
+
+fn num(v: Option<u64>) -> String {
+    v.map(group).unwrap_or_else(|| "—".into())
+}
+
+/// 1234567 → "1,234,567".
+pub fn group(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ratio(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.2}x")).unwrap_or_else(|| "—".into())
+}
+
+/// The whole report, section by section.
+pub fn all(r: &Results) -> Vec<Table> {
+    let mut out = vec![provenance(r), nodes(r), steps(r)];
+    if !r.benchmarks.is_empty() {
+        let rows = summary::rows(&r.benchmarks);
+        out.push(instructions(&rows));
+        out.push(cycles(&rows));
+        out.push(jit(&rows));
+        out.push(goals(&rows));
+        out.push(cross_check(r));
+    }
+    if !r.deploys.is_empty() {
+        out.push(deploys(r));
+    }
+    if !r.execs.is_empty() {
+        out.push(execs(r));
+    }
+    if let Some(net) = &r.network {
+        let mut t = Table::new("Impaired path to the file server", &["direction", "forwarded", "dropped", "reordered"]);
+        for dir in ["to_server", "to_nodes"] {
+            let d = &net[dir];
+            t.rows.push(vec![dir.replace('_', " "), d["forwarded"].to_string(), d["dropped"].to_string(), d["reordered"].to_string()]);
+        }
+        out.push(t);
+    }
+    out
+}
+
+fn provenance(r: &Results) -> Table {
+    let mut t = Table::new("Provenance", &["what", "value"]);
+    let p = &r.provenance;
+    for (k, key) in [("git revision", "git_revision"), ("firmware sha256", "firmware_sha256"), ("QEMU", "qemu_version"), ("toolchain", "toolchain"), ("scenario sha256", "scenario_sha256"), ("host", "host")] {
+        t.rows.push(vec![k.into(), p[key].as_str().unwrap_or_default().to_string()]);
+    }
+    let counted = if p["plugin"].as_bool() == Some(true) { "exactly, by the QEMU plugin (qemu-plugin/insn_count.c)" } else { "by the device's SysTick (±40 instructions)" };
+    t.rows.push(vec!["instructions counted".into(), counted.into()]);
+    t
+}
+
+fn nodes(r: &Results) -> Table {
+    let mut t = Table::new("Nodes", &["node", "target", "firmware", "boot to ready (ms, host)", "status"]);
+    for n in &r.nodes {
+        let status = match (&n.error, n.fault_injected, n.fault_detected_after_ms) {
+            (_, true, Some(ms)) => format!("fault injected, detected after {ms} ms: {}", n.error.clone().unwrap_or_default()),
+            (_, true, None) => "fault injected, NOT detected".into(),
+            (Some(e), _, _) => format!("FAILED: {e}"),
+            (None, _, _) => "ok".into(),
+        };
+        t.rows.push(vec![n.name.clone(), n.target.clone(), n.firmware.clone(), num(n.boot_to_ready_ms), status]);
+    }
+    t
+}
+
+fn steps(r: &Results) -> Table {
+    let mut t = Table::new("Steps", &["#", "step", "node", "result", "ms"]);
+    for s in &r.steps {
+        let res = if s.ok { "ok".to_string() } else { format!("FAILED: {}", s.error.clone().unwrap_or_default()) };
+        t.rows.push(vec![s.index.clone(), s.step.clone(), s.node.clone(), res, s.duration_ms.to_string()]);
+    }
+    t
+}
+
+fn instructions(rows: &[Row]) -> Table {
+    let mut t = Table::new(
+        "Guest instructions per run",
+        &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native", "rbpf / interp", "insns per eBPF insn (interp)", "spread"],
+    );
+    for r in rows {
+        let spread = r.engines.values().map(|e| e.spread).max().unwrap_or(0);
+        let ok = r.engines.values().all(|e| e.all_ok);
+        t.rows.push(vec![
+            format!("{}{}", r.kernel, if ok { "" } else { " (WRONG RESULT)" }),
+            r.data_size.to_string(),
+            num(r.insns("interp")),
+            num(r.insns("jit")),
+            num(r.insns("rbpf")),
+            num(r.insns("native")),
+            ratio(r.ratio("jit", "native")),
+            ratio(r.ratio("interp", "native")),
+            ratio(r.ratio("rbpf", "interp")),
+            r.interp_per_ebpf().map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+            group(spread),
+        ]);
+    }
+    t.note = "Every result was checked against the kernel's reference (sim/src/kernels.rs). Figures are medians over runs; \
+              `spread` is the largest max − min over the runs of any engine: emulated figures depend only on the code run, \
+              so it is 0 when nothing changed between runs."
+        .into();
+    t
+}
+
+fn cycles(rows: &[Row]) -> Table {
+    let mut t = Table::new("Estimated Cortex-M4 cycles per run", &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native"]);
+    for r in rows {
+        let c = |e: &str| r.engines.get(e).and_then(|f| f.cycles);
+        t.rows.push(vec![
+            r.kernel.clone(),
+            r.data_size.to_string(),
+            num(c("interp")),
+            num(c("jit")),
+            num(c("rbpf")),
+            num(c("native")),
+            ratio(r.cycle_ratio("jit", "native")),
+            ratio(r.cycle_ratio("interp", "native")),
+        ]);
+    }
+    t.note = "Cycles are estimated by the plugin from the Cortex-M4 timing table in docs/cycle-model.md (zero wait states; \
+              divides charged 7, taken branches 3)."
+        .into();
+    t
+}
+
+fn jit(rows: &[Row]) -> Table {
+    let mut t = Table::new("JIT compile cost and code size", &["kernel", "bytes", "compile (insns)", "bytecode (B)", "JIT code (B)", "code / bytecode", "break-even runs"]);
+    for r in rows.iter().filter(|r| r.engines.contains_key("jit")) {
+        let j = &r.engines["jit"];
+        t.rows.push(vec![
+            r.kernel.clone(),
+            r.data_size.to_string(),
+            group(j.compile_insns),
+            r.bytecode_bytes.to_string(),
+            j.code_bytes.to_string(),
+            r.code_density().map(|d| format!("{d:.2}")).unwrap_or_else(|| "—".into()),
+            r.break_even_runs().map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+        ]);
+    }
+    t.note = "Break-even: the number of runs after which compiling once and running the JIT costs fewer instructions than interpreting.".into();
+    t
+}
+
+fn goals(rows: &[Row]) -> Table {
+    let mut t = Table::new("Where we stand", &["figure", "measured", "goal"]);
+    let f16 = rows.iter().find(|r| r.kernel == "fletcher16" && r.data_size == 2560);
+    t.rows.push(vec!["JIT / native, Fletcher-16 2560 B".into(), ratio(f16.and_then(|r| r.ratio("jit", "native"))), "≤ 1.2x".into()]);
+    let g = |a, b| summary::geomean_ratio(rows, a, b).map(|(v, n)| format!("{v:.2}x over {n} builds")).unwrap_or_else(|| "—".into());
+    t.rows.push(vec!["JIT / native, geometric mean".into(), g("jit", "native"), "≤ 1.5x".into()]);
+    t.rows.push(vec!["interpreter / native, Fletcher-16 2560 B".into(), ratio(f16.and_then(|r| r.ratio("interp", "native"))), "≤ 12x".into()]);
+    t.rows.push(vec!["interpreter / native, geometric mean".into(), g("interp", "native"), "—".into()]);
+    let per: Vec<f64> = rows.iter().filter_map(|r| r.interp_per_ebpf()).collect();
+    let per = (!per.is_empty()).then(|| format!("{:.1} – {:.1}", per.iter().cloned().fold(f64::MAX, f64::min), per.iter().cloned().fold(0.0, f64::max)));
+    t.rows.push(vec!["guest insns per eBPF insn, interpreter".into(), per.unwrap_or_else(|| "—".into()), "≤ 15".into()]);
+    t.rows.push(vec!["rbpf / ours (interpreters), geometric mean".into(), g("rbpf", "interp"), "≥ 3x".into()]);
+    t.rows.push(vec!["JIT compile, Fletcher-16".into(), num(f16.and_then(|r| r.engines.get("jit")).map(|j| j.compile_insns)), "< 30,000".into()]);
+    t
+}
+
+fn cross_check(r: &Results) -> Table {
+    let mut t = Table::new("Plugin against SysTick (runs of 100,000 instructions or more)", &["kernel", "bytes", "engine", "plugin", "SysTick × 40", "difference"]);
+    for (k, s, e, p, st, d) in summary::cross_check(&r.benchmarks, 100_000) {
+        t.rows.push(vec![k, s.to_string(), e, group(p), group(st), format!("{d:+.3} %")]);
+    }
+    t.note = "The in-guest SysTick count under -icount shift=0 (one count = 40 instructions) against the plugin's exact count between the same markers.".into();
+    t
+}
+
+fn deploys(r: &Results) -> Table {
+    let mut t = Table::new("Deployments (signed pulls)", &["node", "program", "tamper", "pulls", "ok", "answer", "latency p50 / p95 / max (ms)", "pull (guest insns, median)", "load + verify (insns)"]);
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for d in &r.deploys {
+        let k = (d.node.clone(), d.program.clone(), format!("{:?}", d.tamper).to_lowercase());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for (node, program, tamper) in keys {
+        let of: Vec<_> = r.deploys.iter().filter(|d| d.node == node && d.program == program && format!("{:?}", d.tamper).to_lowercase() == tamper).collect();
+        let mut lat: Vec<u64> = of.iter().map(|d| d.latency_ms).collect();
+        let mut pull: Vec<u64> = of.iter().filter_map(|d| d.pull_insns).collect();
+        let lv = of.iter().find_map(|d| Some(d.load_insns? + d.verify_insns?));
+        let codes: Vec<&str> = of.iter().map(|d| d.code.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        t.rows.push(vec![
+            node,
+            program,
+            tamper,
+            of.len().to_string(),
+            of.iter().filter(|d| d.ok).count().to_string(),
+            codes.join(" "),
+            format!("{} / {} / {}", super::percentile(&mut lat.clone(), 50.0), super::percentile(&mut lat.clone(), 95.0), lat.iter().max().unwrap_or(&0)),
+            if pull.is_empty() { "—".into() } else { group(super::percentile(&mut pull, 50.0)) },
+            num(lv),
+        ]);
+        lat.clear();
+    }
+    t.note = "Latency is host wall time (QEMU's virtual clock follows the host's while nodes idle); guest instructions of a pull include waiting for the network.".into();
+    t
+}
+
+fn execs(r: &Results) -> Table {
+    let mut t = Table::new("Executions", &["node", "slot", "engine", "runs", "ok", "result", "insns (median)", "cycles (median)"]);
+    let mut keys: Vec<(String, u8, String)> = Vec::new();
+    for e in &r.execs {
+        let k = (e.node.clone(), e.slot, e.engine.clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for (node, slot, engine) in keys {
+        let of: Vec<_> = r.execs.iter().filter(|e| e.node == node && e.slot == slot && e.engine == engine).collect();
+        let mut insns: Vec<u64> = of.iter().map(|e| e.measured.insns).collect();
+        let mut cycles: Vec<u64> = of.iter().filter_map(|e| e.measured.cycles).collect();
+        t.rows.push(vec![
+            node,
+            slot.to_string(),
+            engine,
+            of.len().to_string(),
+            of.iter().filter(|e| e.ok).count().to_string(),
+            of.first().and_then(|e| e.result).map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
+            group(super::percentile(&mut insns, 50.0)),
+            if cycles.is_empty() { "—".into() } else { group(super::percentile(&mut cycles, 50.0)) },
+        ]);
+    }
+    t
+}

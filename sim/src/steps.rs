@@ -1,0 +1,426 @@
+//! The steps other than `bench`: info, deploy (signed, or tampered and refused),
+//! exec, start/stop, set_sensor and fault injection. Each runs on every node it
+//! names at once.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context;
+use coap_lite::RequestType;
+use serde::{Deserialize, Serialize};
+use tools::coap_client::{CoapClient, CoapError};
+use tools::publish::SigningKey;
+use vm::image::{Image, Layout};
+
+use crate::run::{region_cost, Collected, Ctx, NodeRt, StepResult};
+use crate::scenario::{Action, EngineName, ProgramSpec, Tamper};
+
+/// A program built for deployment.
+pub struct Built {
+    pub name: String,
+    pub image: Vec<u8>,
+    pub layout: Layout,
+    pub helpers: Vec<u8>,
+    /// eBPF bytecode bytes (the program's instructions).
+    pub bytecode_bytes: usize,
+}
+
+/// Builds programs once and publishes signed updates for the nodes to pull.
+pub struct Publisher {
+    root: PathBuf,
+    /// `coap://10.0.2.2:PORT`: the file server (or the relay in front of it) as the nodes see it.
+    base_uri: String,
+    key: SigningKey,
+    work: PathBuf,
+    built: Mutex<HashMap<String, Arc<Built>>>,
+    /// Publications take sequence numbers one after the other.
+    publishing: Mutex<()>,
+}
+
+impl Publisher {
+    pub fn new(root: PathBuf, base_uri: String, key: SigningKey, work: PathBuf) -> Self {
+        Self { root, base_uri, key, work, built: Mutex::default(), publishing: Mutex::default() }
+    }
+
+    fn cached(&self, name: &str, build: impl FnOnce() -> anyhow::Result<Built>) -> anyhow::Result<Arc<Built>> {
+        if let Some(b) = self.built.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return Ok(b.clone());
+        }
+        let b = Arc::new(build()?);
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), b.clone());
+        Ok(b)
+    }
+
+    /// Compiles `source` (C) to an ELF object, with `bench_data.h` of `data_size`
+    /// bytes when asked, and emits it in `layout`.
+    pub fn build_c(&self, repo: &std::path::Path, name: &str, source: &std::path::Path, data_size: Option<usize>, defines: &[String], layout: Layout, helpers: &[u8]) -> anyhow::Result<Arc<Built>> {
+        self.cached(name, || {
+            let dir = self.work.join(name);
+            std::fs::create_dir_all(&dir)?;
+            if let Some(size) = data_size {
+                std::fs::write(dir.join("bench_data.h"), proto::bench::data_header(size))?;
+            }
+            let source = repo.join(source);
+            let obj = tools::compile::compile_c_with(&source, &dir, "v3", defines, &[dir.clone()])?;
+            let image = Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
+            let bytes = image.emit(layout).with_context(|| format!("{} as a {} image", source.display(), layout.name()))?;
+            Ok(Built { name: name.to_string(), image: bytes, layout, helpers: helpers.to_vec(), bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE })
+        })
+    }
+
+    pub fn build_program(&self, repo: &std::path::Path, spec: &ProgramSpec) -> anyhow::Result<Arc<Built>> {
+        // `Scenario::check` accepted the layout name.
+        let layout = Layout::from_name(&spec.layout).unwrap_or(Layout::Femto);
+        if let Some(source) = &spec.source {
+            let defines: Vec<String> = spec.defines.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            return self.build_c(repo, &spec.name, source, spec.data_size, &defines, layout, &spec.helpers);
+        }
+        let path = repo.join(spec.image.as_deref().unwrap_or(std::path::Path::new("")));
+        self.cached(&spec.name, || {
+            let bytes = std::fs::read(&path).with_context(|| format!("program `{}`: cannot read {}", spec.name, path.display()))?;
+            let image = Image::load(layout, &bytes).with_context(|| format!("program `{}`: {} is not a {} image", spec.name, path.display(), layout.name()))?;
+            Ok(Built { name: spec.name.clone(), image: bytes, layout, helpers: spec.helpers.clone(), bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE })
+        })
+    }
+
+    /// Publishes `built` for `slot`, broken as `tamper` says; returns the manifest URI.
+    pub fn publish(&self, built: &Built, slot: u8, tamper: Tamper) -> anyhow::Result<String> {
+        let _one_at_a_time = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
+        let stranger;
+        let key = match tamper {
+            Tamper::WrongKey => {
+                stranger = SigningKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]));
+                &stranger
+            }
+            _ => &self.key,
+        };
+        let file = format!("{}.{}", built.name, built.layout.name());
+        let p = tools::publish::Publication { root: &self.root, base_uri: &self.base_uri, name: &file, image: &built.image, layout: built.layout, slot, helpers: &built.helpers, key };
+        let (uri, _) = tools::publish::publish_with(&p, |u| match tamper {
+            Tamper::Replay => u.sequence = 0,
+            Tamper::WrongClass => u.class_id = vec![0xff; 16],
+            _ => {}
+        })?;
+        match tamper {
+            Tamper::ImageDigest => {
+                let mut bad = built.image.clone();
+                if let Some(b) = bad.get_mut(built.image.len() / 2) {
+                    *b ^= 0xff;
+                }
+                std::fs::write(self.root.join(&file), bad)?;
+            }
+            Tamper::Manifest => {
+                let path = self.root.join(format!("{file}.suit"));
+                let mut env = std::fs::read(&path)?;
+                let n = env.len();
+                // A byte inside the signed manifest: its digest no longer matches.
+                env[n - 3] ^= 0x01;
+                std::fs::write(&path, env)?;
+            }
+            _ => {}
+        }
+        Ok(uri)
+    }
+}
+
+/// One pull of one node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeployResult {
+    pub node: String,
+    pub program: String,
+    pub slot: u8,
+    pub tamper: Tamper,
+    pub run: usize,
+    /// The device installed it (for `tamper: none`) or refused it with the slot unchanged.
+    pub ok: bool,
+    pub accepted: bool,
+    /// The device's answer code (`2.04`, `4.01`, ...).
+    pub code: String,
+    pub reason: String,
+    pub image_bytes: usize,
+    /// Host wall time from request to answer.
+    pub latency_ms: u64,
+    /// Guest instructions the device spent on the pull (SysTick; includes waiting for the network).
+    pub pull_insns: Option<u64>,
+    /// Loading and verifying the image, exactly (plugin).
+    pub load_insns: Option<u64>,
+    pub verify_insns: Option<u64>,
+}
+
+/// One run of a slot on one engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecResult {
+    pub node: String,
+    pub slot: u8,
+    pub engine: String,
+    pub run: usize,
+    pub result: Option<u64>,
+    pub expected: Option<u64>,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub measured: Measured,
+}
+
+/// What one run cost, measured both ways.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Measured {
+    /// Guest instructions: exact with the plugin, else SysTick × 40.
+    pub insns: u64,
+    /// Estimated Cortex-M4 cycles (plugin only).
+    pub cycles: Option<u64>,
+    /// The in-guest SysTick figure (counts × 40), for the cross-check.
+    pub systick_insns: u64,
+    /// JIT compile cost when this run compiled.
+    pub compile_insns: u64,
+    pub compile_cycles: Option<u64>,
+    /// `plugin` or `systick`.
+    pub source: String,
+}
+
+/// Measures a run from its answer's costs and the plugin's marks for `region`.
+pub fn measure(node: &NodeRt, costs: &proto::Costs, region: &str) -> Measured {
+    let per = costs.insns_per_count as u64;
+    let marks = node.new_marks();
+    let systick = costs.exec_counts * per;
+    match region_cost(&marks, region) {
+        Some(c) => {
+            let compile = region_cost(&marks, "compile");
+            Measured {
+                insns: c.insns,
+                cycles: Some(c.cycles),
+                systick_insns: systick,
+                compile_insns: compile.map_or(costs.compile_counts * per, |c| c.insns),
+                compile_cycles: compile.map(|c| c.cycles),
+                source: "plugin".into(),
+            }
+        }
+        None => Measured { insns: systick, cycles: None, systick_insns: systick, compile_insns: costs.compile_counts * per, compile_cycles: None, source: "systick".into() },
+    }
+}
+
+pub fn proto_engine(e: EngineName) -> Option<proto::Engine> {
+    match e {
+        EngineName::Interp => Some(proto::Engine::Interp),
+        EngineName::Jit => Some(proto::Engine::Jit),
+        EngineName::Rbpf => Some(proto::Engine::Rbpf),
+        EngineName::Native => None,
+    }
+}
+
+fn step_result(index: &str, step: &str, node: &str) -> StepResult {
+    StepResult { index: index.to_string(), step: step.to_string(), node: node.to_string(), ok: false, answer: None, error: None, duration_ms: 0 }
+}
+
+/// Runs `f` on every node the step names, at once, collecting a step result per node.
+async fn on_each<F, Fut>(ctx: &Arc<Ctx>, sel: &crate::scenario::Nodes, index: &str, step: &str, f: F) -> Collected
+where
+    F: Fn(Arc<NodeRt>) -> Fut,
+    Fut: std::future::Future<Output = (anyhow::Result<Option<serde_json::Value>>, Collected)>,
+{
+    let nodes = ctx.nodes_for(sel);
+    let runs = nodes.into_iter().map(|node| {
+        let name = node.name.clone();
+        let t0 = Instant::now();
+        let fut = f(node);
+        async move {
+            let (outcome, mut collected) = fut.await;
+            let mut r = step_result(index, step, &name);
+            r.duration_ms = t0.elapsed().as_millis() as u64;
+            match outcome {
+                Ok(answer) => {
+                    r.ok = true;
+                    r.answer = answer;
+                }
+                Err(e) => r.error = Some(format!("{e:#}")),
+            }
+            collected.steps.insert(0, r);
+            collected
+        }
+    });
+    let mut all = Collected::default();
+    for c in futures::future::join_all(runs).await {
+        all.extend(c);
+    }
+    all
+}
+
+pub async fn run(ctx: &Arc<Ctx>, action: &Action<'_>, index: &str) -> Collected {
+    match action {
+        Action::Info(s) => {
+            on_each(ctx, &s.node, index, "info", |node| async move {
+                let r = node.op(info(&node, &s.expect)).await;
+                (r.map(Some), Collected::default())
+            })
+            .await
+        }
+        Action::Deploy(d) => deploy(ctx, d, index).await,
+        Action::Exec(e) => {
+            on_each(ctx, &e.node, index, "exec", |node| async move {
+                let mut c = Collected::default();
+                let r = node.op(exec(&node, e, &mut c)).await;
+                (r.map(|()| None), c)
+            })
+            .await
+        }
+        Action::Start(s) => simple(ctx, &s.node, index, "start", proto::paths::START, proto::encode(&proto::StartRequest { slot: s.slot, input: Vec::new(), budget: 0 })).await,
+        Action::Stop(s) => simple(ctx, &s.node, index, "stop", proto::paths::STOP, proto::encode(&proto::StopRequest { slot: s.slot })).await,
+        Action::SetSensor(s) => simple(ctx, &s.node, index, "set_sensor", proto::paths::SENSOR, proto::encode(&proto::SensorRequest { index: s.index, value: s.value })).await,
+        Action::Fault(f) => {
+            on_each(ctx, &f.node, index, "fault", |node| async move {
+                let r = node.inject(f.kind).map(|()| Some(serde_json::json!({ "injected": format!("{:?}", f.kind).to_lowercase() })));
+                (r, Collected::default())
+            })
+            .await
+        }
+        // `run_step` handles these itself.
+        Action::Wait(_) | Action::Parallel(_) | Action::Bench(_) => Collected::default(),
+    }
+}
+
+async fn simple(ctx: &Arc<Ctx>, sel: &crate::scenario::Nodes, index: &str, step: &str, path: &str, payload: Vec<u8>) -> Collected {
+    on_each(ctx, sel, index, step, |node| {
+        let payload = payload.clone();
+        async move {
+            let r = node.op(async { node.client().request(RequestType::Post, path, &payload).await.map(|_| None).map_err(anyhow::Error::from) }).await;
+            (r, Collected::default())
+        }
+    })
+    .await
+}
+
+async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Result<serde_json::Value> {
+    let info = node.client().info().await?;
+    let answer = serde_json::json!({
+        "board": info.board, "build_id": info.build_id, "features": info.features,
+        "slots": info.slots, "version": info.version, "addresses": info.addresses,
+    });
+    let mut problems = Vec::new();
+    if let Some(board) = &expect.board {
+        if &info.board != board {
+            problems.push(format!("board is `{}`, expected `{board}`", info.board));
+        }
+    }
+    for f in &expect.features {
+        if !info.features.contains(f) {
+            problems.push(format!("feature `{f}` missing"));
+        }
+    }
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    Ok(answer)
+}
+
+async fn slot_info(client: &mut CoapClient, slot: u8) -> anyhow::Result<Option<proto::SlotInfo>> {
+    let slots: Vec<proto::SlotInfo> = proto::decode(&client.get(proto::paths::SLOTS).await?).context("malformed /slots answer")?;
+    Ok(slots.into_iter().find(|s| s.slot == slot))
+}
+
+async fn deploy(ctx: &Arc<Ctx>, d: &crate::scenario::DeployStep, index: &str) -> Collected {
+    let mut all = Collected::default();
+    let Some(spec) = ctx.scenario.programs.iter().find(|p| p.name == d.program) else { return all };
+    for run in 0..d.repeat {
+        // One publication per round, pulled by every node the step names.
+        let published = ctx.publisher.build_program(&ctx.repo, spec).and_then(|b| Ok((ctx.publisher.publish(&b, d.slot, d.tamper)?, b)));
+        let (uri, built) = match published {
+            Ok(x) => x,
+            Err(e) => {
+                let mut r = step_result(index, "deploy", &format!("{:?}", d.node));
+                r.error = Some(format!("building `{}`: {e:#}", d.program));
+                all.steps.push(r);
+                return all;
+            }
+        };
+        let c = on_each(ctx, &d.node, index, "deploy", |node| {
+            let (uri, built) = (uri.clone(), built.clone());
+            async move {
+                let mut c = Collected::default();
+                let r = node.op(pull(&node, &uri, &built, d, run, &mut c)).await;
+                (r.map(|()| None), c)
+            }
+        })
+        .await;
+        all.extend(c);
+    }
+    all
+}
+
+/// One pull; a good update must install, a tampered one must be refused with the
+/// slot unchanged.
+async fn pull(node: &NodeRt, uri: &str, built: &Built, d: &crate::scenario::DeployStep, run: usize, out: &mut Collected) -> anyhow::Result<()> {
+    let mut client = node.client();
+    let before = slot_info(&mut client, d.slot).await?;
+    node.new_marks();
+    let t0 = Instant::now();
+    let answer = client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&proto::PullRequest { manifest_uri: uri.to_string() })).await;
+    let latency_ms = t0.elapsed().as_millis() as u64;
+    let marks = node.new_marks();
+    let mut r = DeployResult {
+        node: node.name.clone(),
+        program: built.name.clone(),
+        slot: d.slot,
+        tamper: d.tamper,
+        run,
+        ok: false,
+        accepted: false,
+        code: String::new(),
+        reason: String::new(),
+        image_bytes: built.image.len(),
+        latency_ms,
+        pull_insns: None,
+        load_insns: region_cost(&marks, "load").map(|c| c.insns),
+        verify_insns: region_cost(&marks, "verify").map(|c| c.insns),
+    };
+    let after = slot_info(&mut client, d.slot).await?;
+    let outcome = match answer {
+        Ok(bytes) => {
+            let resp: proto::PullResponse = proto::decode(&bytes).context("malformed pull answer")?;
+            r.accepted = true;
+            r.code = "2.04".into();
+            r.pull_insns = Some(resp.counts * resp.insns_per_count as u64);
+            let installed = after.as_ref().is_some_and(|s| s.loaded && s.image_sha256 == suit::sha256(&built.image).to_vec());
+            match d.tamper {
+                Tamper::None if installed => Ok(()),
+                Tamper::None => Err(anyhow::anyhow!("the device accepted the update but /slots does not show the image")),
+                t => Err(anyhow::anyhow!("the device accepted a tampered update ({t:?})")),
+            }
+        }
+        Err(CoapError::Status { code, payload, .. }) => {
+            r.code = code.clone();
+            r.reason = String::from_utf8_lossy(&payload).into_owned();
+            match d.tamper {
+                Tamper::None => Err(anyhow::anyhow!("refused with {code}: {}", r.reason)),
+                _ if before != after => Err(anyhow::anyhow!("refused with {code}, but the slot changed")),
+                _ if code.starts_with('4') => Ok(()),
+                _ => Err(anyhow::anyhow!("refused with {code} ({}), expected a 4.xx refusal", r.reason)),
+            }
+        }
+        Err(e) => Err(e.into()),
+    };
+    r.ok = outcome.is_ok();
+    out.deploys.push(r);
+    outcome
+}
+
+async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected) -> anyhow::Result<()> {
+    let input = tools::publish::unhex(&e.input)?;
+    let mut client = node.client();
+    let mut problems = Vec::new();
+    for &engine in &e.engines {
+        for run in 0..e.repeat {
+            let Some(pe) = proto_engine(engine) else { continue };
+            node.new_marks();
+            let req = proto::ExecRequest { slot: e.slot, engine: pe, input: input.clone(), budget: 0, helpers: None };
+            let answer = client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
+            let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
+            let measured = measure(node, &resp.costs, "exec");
+            let error = resp.failure.as_ref().map(|f| format!("{:?}: {}", f.kind, f.message));
+            let ok = error.is_none() && e.expect.is_none_or(|x| resp.result == Some(x));
+            if !ok {
+                problems.push(format!("{} run {run}: {:?} (want {:?}) {}", engine.name(), resp.result, e.expect, error.clone().unwrap_or_default()));
+            }
+            out.execs.push(ExecResult { node: node.name.clone(), slot: e.slot, engine: engine.name().into(), run, result: resp.result, expected: e.expect, ok, error, measured });
+        }
+    }
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Exact guest costs from the instruction-count plugin (`qemu-plugin/insn_count.c`):
+//! the firmware's marker functions are looked up in its ELF, the plugin reports the
+//! running instruction and estimated-cycle totals each time one is entered, and a
+//! region's cost is the difference between its `_end` and `_begin` marks.
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use object::{Object, ObjectSymbol};
+
+/// Prefix of the marker symbols (`firmware/src/markers.rs`).
+pub const MARKER_PREFIX: &str = "mbpf_marker_";
+
+/// The marker functions of a firmware image: name (without prefix) by address.
+#[derive(Debug, Clone, Default)]
+pub struct Markers(BTreeMap<u64, String>);
+
+impl Markers {
+    pub fn from_elf(firmware: &Path) -> anyhow::Result<Self> {
+        let bytes = std::fs::read(firmware).with_context(|| format!("cannot read {}", firmware.display()))?;
+        let file = object::File::parse(&*bytes).with_context(|| format!("{} is not an ELF file", firmware.display()))?;
+        let mut map = BTreeMap::new();
+        for sym in file.symbols() {
+            if let Some(name) = sym.name().ok().and_then(|n| n.strip_prefix(MARKER_PREFIX)) {
+                // Thumb symbols carry bit 0; the plugin matches instruction addresses.
+                map.insert(sym.address() & !1, name.to_string());
+            }
+        }
+        anyhow::ensure!(!map.is_empty(), "{} has no {MARKER_PREFIX}* symbols", firmware.display());
+        let mut seen = std::collections::BTreeSet::new();
+        anyhow::ensure!(map.len() == map.values().filter(|n| seen.insert(n.as_str())).count(), "marker symbols share addresses");
+        Ok(Self(map))
+    }
+
+    /// The plugin's `marks=` argument: addresses separated by `:`.
+    pub fn plugin_arg(&self) -> String {
+        self.0.keys().map(|a| format!("{a:#x}")).collect::<Vec<_>>().join(":")
+    }
+
+    pub fn name(&self, addr: u64) -> Option<&str> {
+        self.0.get(&addr).map(String::as_str)
+    }
+}
+
+/// How QEMU loads the plugin for one node.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    pub library: PathBuf,
+    pub markers: Markers,
+    /// Where the plugin writes its marks.
+    pub out: PathBuf,
+}
+
+impl PluginSpec {
+    /// QEMU's `-plugin` argument.
+    pub fn qemu_arg(&self) -> String {
+        format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display())
+    }
+}
+
+/// One mark: the plugin's totals when a marker function was entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub marker: String,
+    pub insns: u64,
+    pub cycles: u64,
+}
+
+/// The exact cost of a measured region.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cost {
+    pub insns: u64,
+    pub cycles: u64,
+}
+
+/// Reads a node's mark file as it grows.
+pub struct MarkLog {
+    path: PathBuf,
+    markers: Markers,
+    offset: u64,
+}
+
+impl MarkLog {
+    pub fn new(spec: &PluginSpec) -> Self {
+        Self { path: spec.out.clone(), markers: spec.markers.clone(), offset: 0 }
+    }
+
+    /// The marks written since the last call.
+    pub fn read_new(&mut self) -> anyhow::Result<Vec<Mark>> {
+        let mut file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.path.display())),
+        };
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut marks = Vec::new();
+        let mut reader = BufReader::new(file);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line)?;
+            // Only whole lines: the plugin may be half-way through one.
+            if n == 0 || !line.ends_with('\n') {
+                break;
+            }
+            self.offset += n as u64;
+            if let Some(mark) = self.parse(&line) {
+                marks.push(mark);
+            }
+        }
+        Ok(marks)
+    }
+
+    fn parse(&self, line: &str) -> Option<Mark> {
+        let mut words = line.split_whitespace();
+        (words.next()? == "mark").then_some(())?;
+        let addr = u64::from_str_radix(words.next()?.trim_start_matches("0x"), 16).ok()?;
+        let insns = words.next()?.parse().ok()?;
+        let cycles = words.next()?.parse().ok()?;
+        Some(Mark { marker: self.markers.name(addr)?.to_string(), insns, cycles })
+    }
+}
+
+/// The cost of the last complete `<region>_begin` .. `<region>_end` pair in `marks`.
+pub fn region(marks: &[Mark], region: &str) -> Option<Cost> {
+    let (begin, end) = (format!("{region}_begin"), format!("{region}_end"));
+    let end_at = marks.iter().rposition(|m| m.marker == end)?;
+    let b = marks[..end_at].iter().rev().find(|m| m.marker == begin)?;
+    let e = &marks[end_at];
+    Some(Cost { insns: e.insns - b.insns, cycles: e.cycles - b.cycles })
+}
+
+/// The plugin's shared object, built by `ci/build-plugin` (None when it is missing).
+pub fn plugin_library(repo: &Path) -> Option<PathBuf> {
+    let path = repo.join("target/qemu-plugin/libinsn_count.so");
+    path.is_file().then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(marker: &str, insns: u64, cycles: u64) -> Mark {
+        Mark { marker: marker.into(), insns, cycles }
+    }
+
+    #[test]
+    fn a_region_is_its_last_complete_pair() {
+        let marks = [mark("exec_begin", 10, 20), mark("exec_end", 110, 250), mark("compile_begin", 200, 400), mark("exec_begin", 300, 600), mark("exec_end", 350, 700)];
+        assert_eq!(region(&marks, "exec"), Some(Cost { insns: 50, cycles: 100 }));
+        assert_eq!(region(&marks, "compile"), None);
+        assert_eq!(region(&marks[..2], "exec"), Some(Cost { insns: 100, cycles: 230 }));
+    }
+}
