@@ -261,6 +261,7 @@ pub struct DeployStep {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tamper {
+    // (names as in scenario files: `none`, `wrong_key`, ...; see `Tamper::name`)
     #[default]
     None,
     /// Signed by a key the device does not trust.
@@ -326,6 +327,19 @@ pub enum FaultKind {
     Kill,
     /// The emulator stops (SIGSTOP): a hang.
     Freeze,
+}
+
+impl Tamper {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tamper::None => "none",
+            Tamper::WrongKey => "wrong_key",
+            Tamper::ImageDigest => "image_digest",
+            Tamper::Replay => "replay",
+            Tamper::WrongClass => "wrong_class",
+            Tamper::Manifest => "manifest",
+        }
+    }
 }
 
 /// A step, once validated.

@@ -136,13 +136,13 @@ fn validate_reports_schema_errors_with_line_and_column() {
 }
 
 #[test]
-fn a_bench_step_deploys_runs_both_engines_and_checks_results() {
+fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
     let scenario = tmp.path().join("bench.yaml");
     std::fs::write(
         &scenario,
-        "name: bench\nnodes:\n  - name: m4\nsteps:\n  - bench: {node: m4, kernel: fletcher16, source: programs/bench/fletcher16.c, data_sizes: [64, 300], engines: [interp, jit]}\n",
+        "name: bench\nnodes:\n  - {name: m4, firmware: testbed}\nsteps:\n  - bench:\n      node: m4\n      engines: [interp, jit, rbpf, native]\n      repeat: 2\n      kernels: [{kernel: fletcher16, data_sizes: [80, 320]}, {kernel: crc32, data_sizes: [64]}]\n",
     )
     .unwrap();
     let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
@@ -151,20 +151,104 @@ fn a_bench_step_deploys_runs_both_engines_and_checks_results() {
     let dir = only_run_dir(tmp.path(), "bench");
     let r = results_json(&dir);
     let runs = r["benchmarks"].as_array().unwrap();
-    assert_eq!(runs.len(), 4);
+    // fletcher16 at two sizes on four engines, crc32 (no native build at 64 bytes) on three; two runs each.
+    assert_eq!(runs.len(), (2 * 4 + 3) * 2, "{runs:?}");
     for run in runs {
         assert_eq!(run["ok"], true, "{run}");
         assert_eq!(run["result"], run["expected"]);
+        assert_eq!(run["measured_by"], "plugin");
     }
-    // The JIT needs fewer guest instructions than the interpreter at each size.
-    for size in [64, 300] {
-        let insns = |engine: &str| runs.iter().find(|x| x["data_size"] == size && x["engine"] == engine).unwrap()["exec_insns"].as_u64().unwrap();
-        assert!(insns("jit") < insns("interp"), "size {size}");
+    let insns = |size: u64, engine: &str, run: u64| {
+        runs.iter().find(|x| x["kernel"] == "fletcher16" && x["data_size"] == size && x["engine"] == engine && x["run"] == run).unwrap()["exec_insns"].as_u64().unwrap()
+    };
+    for size in [80, 320] {
+        let first = |engine: &str| insns(size, engine, 0);
+        assert!(first("native") < first("jit") && first("jit") < first("interp") && first("interp") < first("rbpf"), "size {size}");
+        // Exact counts: our engines and native code take the same instructions every run.
+        for engine in ["interp", "jit", "native"] {
+            assert_eq!(insns(size, engine, 0), insns(size, engine, 1), "{engine} at {size}");
+        }
     }
-    let csv = std::fs::read_to_string(dir.join("bench.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 5);
+    // The plugin's exact count and the guest's SysTick agree within 1 % on long runs.
+    let mut checked = 0;
+    for run in runs.iter().filter(|x| x["exec_insns"].as_u64().unwrap() >= 100_000) {
+        let (p, s) = (run["exec_insns"].as_f64().unwrap(), run["systick_insns"].as_f64().unwrap());
+        assert!(((s - p) / p).abs() < 0.01, "{run}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked}");
+    for file in ["bench.csv", "report.md", "report.html", "junit.xml", "exec_insns.svg", "exec_insns.png", "vs_native.svg", "code_size.png"] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(report.contains("| fletcher16 | 300 |"), "{report}");
+    assert!(report.contains("| fletcher16 | 320 |") && report.contains("Where we stand"), "{report}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("Guest instructions per run"));
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("tests=\"2\" failures=\"0\""), "{junit}");
+
+    // `sim report` renders the same report again from results.json.
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let out = sim().arg("report").arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("report.html").is_file());
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("faults.yaml");
+    std::fs::write(
+        &scenario,
+        [
+            "name: faults",
+            "nodes: [{name: crash}, {name: hang}, {name: ok}]",
+            "programs: [{name: calls, source: programs/tests/calls_only.c}]",
+            "steps:",
+            "  - fault: {node: crash, kind: kill}",
+            "  - fault: {node: hang, kind: freeze}",
+            "  - deploy: {node: ok, program: calls}",
+            "  - wait: {seconds: 5}",
+            "  - exec: {node: ok, engines: [interp, jit], expect: 7050}",
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = results_json(&only_run_dir(tmp.path(), "faults"));
+    let node = |name: &str| r["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
+    for (name, why) in [("crash", "crashed"), ("hang", "stopped answering")] {
+        let n = node(name);
+        assert_eq!(n["fault_injected"], true, "{n}");
+        assert!(n["error"].as_str().unwrap().contains(why), "{n}");
+        assert!(n["fault_detected_after_ms"].as_u64().unwrap() < 5000, "{n}");
+    }
+    assert!(node("ok")["error"].is_null());
+    assert!(r["steps"].as_array().unwrap().iter().all(|s| s["ok"] == true), "{r}");
+    assert_eq!(r["execs"].as_array().unwrap().len(), 2);
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn many_nodes_boot_deploy_and_execute_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let out = sim().args(["scenario", "many-nodes"]).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = results_json(&only_run_dir(tmp.path(), "many-nodes"));
+    let nodes = r["nodes"].as_array().unwrap();
+    assert!(nodes.len() >= 16);
+    assert!(nodes.iter().all(|n| n["error"].is_null()));
+    // Every node pulled both programs and ran them on both engines.
+    assert_eq!(r["deploys"].as_array().unwrap().len(), 2 * nodes.len());
+    let execs = r["execs"].as_array().unwrap();
+    assert_eq!(execs.len(), (4 + 2) * nodes.len());
+    assert!(execs.iter().all(|e| e["ok"] == true));
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
 

@@ -79,8 +79,8 @@ fn deploy_csv(r: &Results) -> String {
     for d in &r.deploys {
         let _ = writeln!(
             s,
-            "{},{},{},{:?},{},{},{},{},{},{},{},{},{}",
-            d.node, d.program, d.slot, d.tamper, d.run, d.ok, d.accepted, d.code, d.image_bytes, d.latency_ms, opt(d.pull_insns), opt(d.load_insns), opt(d.verify_insns)
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            d.node, d.program, d.slot, d.tamper.name(), d.run, d.ok, d.accepted, d.code, d.image_bytes, d.latency_ms, opt(d.pull_insns), opt(d.load_insns), opt(d.verify_insns)
         );
     }
     s

@@ -197,13 +197,13 @@ fn deploys(r: &Results) -> Table {
     let mut t = Table::new("Deployments (signed pulls)", &["node", "program", "tamper", "pulls", "ok", "answer", "latency p50 / p95 / max (ms)", "pull (guest insns, median)", "load + verify (insns)"]);
     let mut keys: Vec<(String, String, String)> = Vec::new();
     for d in &r.deploys {
-        let k = (d.node.clone(), d.program.clone(), format!("{:?}", d.tamper).to_lowercase());
+        let k = (d.node.clone(), d.program.clone(), d.tamper.name().to_string());
         if !keys.contains(&k) {
             keys.push(k);
         }
     }
     for (node, program, tamper) in keys {
-        let of: Vec<_> = r.deploys.iter().filter(|d| d.node == node && d.program == program && format!("{:?}", d.tamper).to_lowercase() == tamper).collect();
+        let of: Vec<_> = r.deploys.iter().filter(|d| d.node == node && d.program == program && d.tamper.name().to_string() == tamper).collect();
         let mut lat: Vec<u64> = of.iter().map(|d| d.latency_ms).collect();
         let mut pull: Vec<u64> = of.iter().filter_map(|d| d.pull_insns).collect();
         let lv = of.iter().find_map(|d| Some(d.load_insns? + d.verify_insns?));
