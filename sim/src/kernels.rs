@@ -18,6 +18,7 @@ pub enum Kernel {
     PacketFilter,
 }
 
+#[cfg(test)]
 pub const ALL: [Kernel; 10] = [
     Kernel::Fletcher16,
     Kernel::Fletcher32,

@@ -10,6 +10,7 @@ mod bench;
 mod compare;
 mod kernels;
 mod netem;
+mod netns;
 mod provenance;
 mod report;
 mod run;
@@ -84,7 +85,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             names.sort();
             for path in names {
                 match scenario::Scenario::load(&path) {
-                    Ok(s) => println!("{:<20} {}", s.name, s.description),
+                    Ok(s) => println!("{:<20} {}", s.name, s.description.trim()),
                     Err(e) => println!("{:<20} INVALID: {e}", path.file_stem().unwrap_or_default().to_string_lossy()),
                 }
             }

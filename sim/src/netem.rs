@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use crate::scenario::Network;
 
 /// What the relay did, per direction.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct PathStats {
     pub forwarded: u64,
     pub dropped: u64,
@@ -34,10 +34,25 @@ impl Counters {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct RelayStats {
     pub to_server: PathStats,
     pub to_nodes: PathStats,
+}
+
+impl RelayStats {
+    /// The sum over several relays (one per node on tap networks).
+    pub fn sum(all: impl IntoIterator<Item = RelayStats>) -> Self {
+        let mut s = RelayStats::default();
+        for r in all {
+            for (a, b) in [(&mut s.to_server, r.to_server), (&mut s.to_nodes, r.to_nodes)] {
+                a.forwarded += b.forwarded;
+                a.dropped += b.dropped;
+                a.reordered += b.reordered;
+            }
+        }
+        s
+    }
 }
 
 /// xorshift64*: small, seeded, good enough to decide which datagrams to drop.
@@ -128,10 +143,39 @@ pub struct Relay {
     to_nodes: Arc<Impair>,
 }
 
+/// Where a relay's sockets towards its target are opened.
+#[derive(Clone)]
+pub enum Upstream {
+    /// The host's loopback.
+    Loopback,
+    /// Inside a node's network namespace.
+    Netns(Arc<crate::netns::Netns>),
+}
+
+impl Upstream {
+    fn socket(&self) -> anyhow::Result<UdpSocket> {
+        let std = match self {
+            Upstream::Loopback => {
+                let s = std::net::UdpSocket::bind("127.0.0.1:0")?;
+                s.set_nonblocking(true)?;
+                s
+            }
+            Upstream::Netns(ns) => ns.bind_udp(SocketAddr::from((crate::netns::HOST_IP, 0)))?,
+        };
+        Ok(UdpSocket::from_std(std)?)
+    }
+}
+
 impl Relay {
     /// Listens on a free loopback port and relays to `server`.
     pub async fn start(server: SocketAddr, net: &Network) -> anyhow::Result<Self> {
-        let front = Arc::new(UdpSocket::bind("127.0.0.1:0").await?);
+        let front = UdpSocket::bind("127.0.0.1:0").await?;
+        Self::start_on(front, server, net, Upstream::Loopback)
+    }
+
+    /// Relays what arrives on `front` to `server`, from sockets opened by `upstream`.
+    pub fn start_on(front: UdpSocket, server: SocketAddr, net: &Network, upstream: Upstream) -> anyhow::Result<Self> {
+        let front = Arc::new(front);
         let port = front.local_addr()?.port();
         let to_server = Arc::new(Impair::new(net, net.seed));
         let to_nodes = Arc::new(Impair::new(net, net.seed.rotate_left(17) ^ 0x9E37_79B9_7F4A_7C15));
@@ -147,7 +191,7 @@ impl Relay {
                     match peers.get(&from) {
                         Some(s) => s.clone(),
                         None => {
-                            let Ok(s) = UdpSocket::bind("127.0.0.1:0").await else { continue };
+                            let Ok(s) = upstream.socket() else { continue };
                             let s = Arc::new(s);
                             peers.insert(from, s.clone());
                             let (s2, front2, down2) = (s.clone(), front.clone(), down.clone());
@@ -190,7 +234,7 @@ mod tests {
     async fn the_relay_drops_about_the_configured_fraction_and_forwards_the_rest() {
         let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let server_addr = server.local_addr().unwrap();
-        let net = Network { loss: 0.2, delay_ms: 0, reorder: 0.0, seed: 7 };
+        let net = Network { loss: 0.2, seed: 7, ..Network::default() };
         let relay = Relay::start(server_addr, &net).await.unwrap();
         // Count what reaches the server while the client sends.
         let receiver = tokio::spawn(async move {

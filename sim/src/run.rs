@@ -16,8 +16,8 @@ use tools::firmware::{self, Variant};
 use tools::measure::{Cost, Mark, MarkLog, Markers, PluginSpec};
 
 use crate::backend::{qemu, BootSpec, Node};
-use crate::scenario::{Action, FirmwareVariant, Scenario, Step, Target};
-use crate::{bench, netem, provenance, steps};
+use crate::scenario::{Action, FirmwareVariant, NetworkMode, Scenario, Step, Target};
+use crate::{bench, netem, netns, provenance, steps};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -138,10 +138,6 @@ impl NodeRt {
         }
     }
 
-    pub fn measured(&self) -> bool {
-        self.marks.is_some()
-    }
-
     pub fn inject(&self, fault: crate::scenario::FaultKind) -> anyhow::Result<()> {
         *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         self.backend.lock().unwrap_or_else(|e| e.into_inner()).inject(fault)
@@ -149,7 +145,8 @@ impl NodeRt {
 
     fn mark_down(&self, why: String) {
         if self.is_up() {
-            tracing::warn!(node = %self.name, "{why}");
+            let log = self.backend.lock().unwrap_or_else(|e| e.into_inner()).console_log().display().to_string();
+            tracing::warn!(node = %self.name, console = %log, "{why}");
             if let Some(t) = *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) {
                 *self.detected_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
             }
@@ -167,11 +164,9 @@ impl NodeRt {
 /// Everything steps need.
 pub struct Ctx {
     pub repo: PathBuf,
-    pub run_dir: PathBuf,
     pub scenario: Scenario,
     pub nodes: BTreeMap<String, Arc<NodeRt>>,
     pub publisher: steps::Publisher,
-    pub started: Instant,
     pub progress: indicatif::ProgressBar,
 }
 
@@ -240,8 +235,19 @@ impl Runner {
         let server = tools::file_server::FileServer::bind("127.0.0.1:0".parse()?, &files).await?;
         let server_addr = server.local_addr()?;
         let server = server.spawn();
-        let relay = if scenario.network.is_impaired() { Some(netem::Relay::start(server_addr, &scenario.network).await?) } else { None };
-        let device_port = relay.as_ref().map_or(server_addr.port(), |r| r.port());
+        let tap = scenario.network.mode == NetworkMode::Tap;
+        // User networking: the nodes reach the host's loopback, through one relay
+        // when the path is impaired. Tap: each node's namespace gets its own relay
+        // (below), listening on the file server's port at 10.0.2.2.
+        let mut relays = Vec::new();
+        if !tap && scenario.network.is_impaired() {
+            relays.push(netem::Relay::start(server_addr, &scenario.network).await?);
+        }
+        let device_port = relays.first().map_or(server_addr.port(), |r| r.port());
+        let mut namespaces = Vec::new();
+        if tap {
+            netns::Netns::remove_stale();
+        }
 
         // Boot every node, then wait for all of them together.
         let progress = progress_bar(scenario);
@@ -254,7 +260,23 @@ impl Runner {
                 (Some(lib), true) => Some(PluginSpec { library: lib.clone(), markers: Markers::from_elf(fw)?, out: run_dir.join(format!("{name}.marks")) }),
                 _ => None,
             };
-            let boot = BootSpec { name: &name, firmware: fw, run_dir: &run_dir, plugin: plugin.clone() };
+            let tap_spec = if tap {
+                let ns = Arc::new(netns::Netns::create(&format!("mbpf-{}-{}", std::process::id(), namespaces.len()))?);
+                // The node's CoAP port, relayed from the host's loopback into its namespace.
+                let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+                let coap_addr = front.local_addr()?;
+                let node_coap = SocketAddr::from((netns::NODE_IP, proto::COAP_PORT));
+                relays.push(netem::Relay::start_on(front, node_coap, &crate::scenario::Network::default(), netem::Upstream::Netns(ns.clone()))?);
+                // The file server, relayed (and impaired as asked) from 10.0.2.2 inside.
+                let inside = tokio::net::UdpSocket::from_std(ns.bind_udp(SocketAddr::from((netns::HOST_IP, server_addr.port())))?)?;
+                relays.push(netem::Relay::start_on(inside, server_addr, &scenario.network, netem::Upstream::Loopback)?);
+                let spec = tools::qemu::Tap { netns: ns.name.clone(), device: netns::TAP.into(), coap_addr };
+                namespaces.push(ns);
+                Some(spec)
+            } else {
+                None
+            };
+            let boot = BootSpec { name: &name, firmware: fw, run_dir: &run_dir, plugin: plugin.clone(), tap: tap_spec };
             let node: Box<dyn Node> = match spec.target {
                 Target::QemuMps2An386 => Box::new(qemu::boot(&boot)?),
             };
@@ -301,11 +323,9 @@ impl Runner {
         let key = tools::publish::read_signing_key(&tools::publish::testbed_key_path())?;
         let ctx = Arc::new(Ctx {
             repo: self.repo.clone(),
-            run_dir: run_dir.clone(),
             scenario: scenario.clone(),
             nodes: nodes.clone(),
             publisher: steps::Publisher::new(files.clone(), format!("coap://10.0.2.2:{device_port}"), key, run_dir.join("build")),
-            started,
             progress: progress.clone(),
         });
         let monitor = tokio::spawn(monitor(nodes.values().cloned().collect()));
@@ -321,6 +341,9 @@ impl Runner {
             node.stop();
         }
         server.abort();
+        let network = scenario.network.is_impaired().then(|| netem::RelayStats::sum(relays.iter().map(|r| r.stats())));
+        drop(relays);
+        drop(namespaces);
 
         for r in node_results.iter_mut() {
             let node = &nodes[&r.name];
@@ -344,7 +367,7 @@ impl Runner {
             benchmarks: collected.benchmarks,
             deploys: collected.deploys,
             execs: collected.execs,
-            network: relay.as_ref().map(|r| serde_json::to_value(r.stats())).transpose()?,
+            network: network.map(serde_json::to_value).transpose()?,
             passed,
         };
         crate::report::write_all(&run_dir, &results)?;

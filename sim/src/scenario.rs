@@ -83,6 +83,10 @@ pub enum FirmwareVariant {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
+    /// `user` (QEMU's user networking, the default) or `tap` (each node on a tap
+    /// device in a private network namespace sim creates and removes; needs root).
+    #[serde(default)]
+    pub mode: NetworkMode,
     /// Fraction of datagrams dropped on the path to the file server (each way).
     #[serde(default)]
     pub loss: f64,
@@ -96,6 +100,14 @@ pub struct Network {
     /// same pattern, given the same traffic).
     #[serde(default = "default_seed")]
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkMode {
+    #[default]
+    User,
+    Tap,
 }
 
 fn default_seed() -> u64 {

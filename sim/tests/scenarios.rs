@@ -271,3 +271,38 @@ fn compare_passes_the_baseline_and_fails_an_injected_regression() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"), "{stdout}");
 }
+
+#[test]
+fn tap_networking_runs_nodes_in_private_namespaces_and_removes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("tap.yaml");
+    std::fs::write(
+        &scenario,
+        [
+            "name: tap",
+            "nodes: [{name: t, count: 2}]",
+            "network: {mode: tap, loss: 0.1, seed: 3}",
+            "programs: [{name: calls, source: programs/tests/calls_only.c}]",
+            "steps:",
+            "  - deploy: {node: t, program: calls}",
+            "  - exec: {node: t, engines: [interp, jit], expect: 7050}",
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r = results_json(&only_run_dir(tmp.path(), "tap"));
+    // The pulls crossed the namespaces' relays (impaired as asked).
+    let to_server = &r["network"]["to_server"];
+    assert!(to_server["forwarded"].as_u64().unwrap() >= 4, "{r}");
+    // Every QEMU ran inside a namespace, and the namespaces are gone.
+    let log = std::fs::read_to_string(only_run_dir(tmp.path(), "tap").join("t-0.console.log")).unwrap();
+    assert!(log.contains("coap: listening"), "{log}");
+    let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(!list.lines().any(|l| l.starts_with("mbpf-")), "{list}");
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}

@@ -36,6 +36,18 @@ fn free_udp_port() -> anyhow::Result<u16> {
 pub struct BootOptions {
     /// Load the instruction-count plugin, watching the firmware's markers.
     pub plugin: Option<crate::measure::PluginSpec>,
+    /// Run in this network namespace on its `tap0` instead of user networking;
+    /// the caller forwards `coap_addr` into the namespace.
+    pub tap: Option<Tap>,
+}
+
+/// A node on a tap device inside a private network namespace.
+#[derive(Debug, Clone)]
+pub struct Tap {
+    pub netns: String,
+    pub device: String,
+    /// The host address the caller relays to the node's CoAP port.
+    pub coap_addr: SocketAddr,
 }
 
 /// Boots `firmware` as node `name`; its console goes to `<run_dir>/<name>.console.log`.
@@ -45,17 +57,29 @@ pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> anyhow::Result<QemuN
 
 /// [`boot`], with options.
 pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOptions) -> anyhow::Result<QemuNode> {
-    let port = free_udp_port()?;
     let console = run_dir.join(format!("{name}.console.log"));
     let stderr = std::fs::File::create(run_dir.join(format!("{name}.qemu.log")))?;
-    let mut cmd = Command::new(QEMU);
+    let (mut cmd, nic, addr) = match &options.tap {
+        // `ip netns exec` enters the namespace and execs QEMU: same PID, so it is
+        // still killed by PID.
+        Some(tap) => {
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", &tap.netns, QEMU]);
+            (cmd, format!("tap,ifname={},script=no,downscript=no,model=lan9118", tap.device), tap.coap_addr)
+        }
+        None => {
+            let port = free_udp_port()?;
+            let nic = format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT);
+            (Command::new(QEMU), nic, SocketAddr::from(([127, 0, 0, 1], port)))
+        }
+    };
     cmd.args(["-M", MACHINE, "-display", "none", "-monitor", "none", "-icount", "shift=0"])
         .arg("-serial")
         .arg(format!("file:{}", console.display()))
         .arg("-kernel")
         .arg(firmware)
         .arg("-nic")
-        .arg(format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT))
+        .arg(nic)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
@@ -72,8 +96,8 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOpti
         });
     }
     let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
-    tracing::info!(node = name, pid = child.id(), port, "qemu started");
-    Ok(QemuNode { name: name.to_string(), child: Some(child), addr: SocketAddr::from(([127, 0, 0, 1], port)), console })
+    tracing::info!(node = name, pid = child.id(), %addr, "qemu started");
+    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console })
 }
 
 impl QemuNode {

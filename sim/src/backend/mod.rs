@@ -9,7 +9,6 @@ pub mod qemu;
 
 /// A running node.
 pub trait Node: Send {
-    fn name(&self) -> &str;
     /// The address its CoAP server is reachable at from the host.
     fn coap_addr(&self) -> SocketAddr;
     fn console_log(&self) -> &Path;
@@ -28,4 +27,6 @@ pub struct BootSpec<'a> {
     pub firmware: &'a Path,
     pub run_dir: &'a Path,
     pub plugin: Option<tools::measure::PluginSpec>,
+    /// Boot on a tap device in a network namespace instead of user networking.
+    pub tap: Option<tools::qemu::Tap>,
 }

@@ -9,15 +9,11 @@ use crate::scenario::FaultKind;
 pub struct QemuBackendNode(tools::qemu::QemuNode);
 
 pub fn boot(spec: &BootSpec) -> anyhow::Result<QemuBackendNode> {
-    let options = tools::qemu::BootOptions { plugin: spec.plugin.clone() };
+    let options = tools::qemu::BootOptions { plugin: spec.plugin.clone(), tap: spec.tap.clone() };
     tools::qemu::boot_with(spec.name, spec.firmware, spec.run_dir, &options).map(QemuBackendNode)
 }
 
 impl Node for QemuBackendNode {
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-
     fn coap_addr(&self) -> SocketAddr {
         self.0.coap_addr()
     }

@@ -33,7 +33,7 @@ pub fn render(r: &Results, plots: &[super::plots::Plot], csvs: &[&str]) -> Strin
     if !plots.is_empty() {
         s.push_str("\n## Plots\n");
         for p in plots {
-            let _ = writeln!(s, "\n### {}\n\n![{}]({})", p.title, p.title, p.svg);
+            let _ = writeln!(s, "\n### {}\n\n![{}]({})\n\n([PNG]({}))", p.title, p.title, p.svg, p.png);
         }
     }
     let _ = writeln!(s, "\nRaw figures: `results.json`{}.", csvs.iter().map(|c| format!(", `{c}`")).collect::<String>());

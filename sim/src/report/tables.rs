@@ -103,7 +103,7 @@ fn steps(r: &Results) -> Table {
 fn instructions(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "Guest instructions per run",
-        &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native", "rbpf / interp", "insns per eBPF insn (interp)", "spread"],
+        &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native", "rbpf / interp", "insns per eBPF insn (interp)", "runs", "spread"],
     );
     for r in rows {
         let spread = r.engines.values().map(|e| e.spread).max().unwrap_or(0);
@@ -119,6 +119,7 @@ fn instructions(rows: &[Row]) -> Table {
             ratio(r.ratio("interp", "native")),
             ratio(r.ratio("rbpf", "interp")),
             r.interp_per_ebpf().map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+            r.engines.values().map(|e| e.runs).max().unwrap_or(0).to_string(),
             group(spread),
         ]);
     }
