@@ -34,6 +34,10 @@ pub struct Results {
     pub deploys: Vec<steps::DeployResult>,
     #[serde(default)]
     pub execs: Vec<steps::ExecResult>,
+    /// Guest instructions per firmware function, for nodes with `profile: true`
+    /// (the 25 costliest).
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Vec<(String, u64)>>,
     /// What the impaired path did, when the scenario asked for one.
     #[serde(default)]
     pub network: Option<serde_json::Value>,
@@ -257,7 +261,12 @@ impl Runner {
         for (name, spec) in scenario.node_names() {
             let fw = &images[&spec.firmware];
             let plugin = match (&plugin_lib, spec.plugin) {
-                (Some(lib), true) => Some(PluginSpec { library: lib.clone(), markers: Markers::from_elf(fw)?, out: run_dir.join(format!("{name}.marks")) }),
+                (Some(lib), true) => Some(PluginSpec {
+                    library: lib.clone(),
+                    markers: Markers::from_elf(fw)?,
+                    out: run_dir.join(format!("{name}.marks")),
+                    profile: spec.profile.then(|| run_dir.join(format!("{name}.profile"))),
+                }),
                 _ => None,
             };
             let tap_spec = if tap {
@@ -341,6 +350,23 @@ impl Runner {
             node.stop();
         }
         server.abort();
+        // Profiles are written when QEMU exits, so only now.
+        let mut profiles = BTreeMap::new();
+        for (name, spec) in scenario.node_names().into_iter().filter(|(_, s)| s.profile) {
+            let path = run_dir.join(format!("{name}.profile"));
+            match tools::measure::profile_by_function(&images[&spec.firmware], &path) {
+                Ok(funcs) => {
+                    let total: u64 = funcs.iter().map(|f| f.1).sum();
+                    let mut csv = String::from("function,insns,share\n");
+                    for (f, n) in &funcs {
+                        csv.push_str(&format!("\"{}\",{n},{:.4}\n", f.replace('"', "'"), *n as f64 / total.max(1) as f64));
+                    }
+                    std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
+                    profiles.insert(name, funcs.into_iter().take(25).collect());
+                }
+                Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),
+            }
+        }
         let network = scenario.network.is_impaired().then(|| netem::RelayStats::sum(relays.iter().map(|r| r.stats())));
         drop(relays);
         drop(namespaces);
@@ -367,6 +393,7 @@ impl Runner {
             benchmarks: collected.benchmarks,
             deploys: collected.deploys,
             execs: collected.execs,
+            profiles,
             network: network.map(serde_json::to_value).transpose()?,
             passed,
         };

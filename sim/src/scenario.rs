@@ -47,6 +47,10 @@ pub struct NodeSpec {
     /// `ci/build-plugin`).
     #[serde(default = "yes")]
     pub plugin: bool,
+    /// Count instructions per firmware function over the whole run (the report
+    /// shows where they went; `<node>.functions.csv` has them all).
+    #[serde(default)]
+    pub profile: bool,
 }
 
 fn one() -> usize {

@@ -50,12 +50,18 @@ pub struct PluginSpec {
     pub markers: Markers,
     /// Where the plugin writes its marks.
     pub out: PathBuf,
+    /// Where the plugin writes per-address counts when QEMU exits (profiling).
+    pub profile: Option<PathBuf>,
 }
 
 impl PluginSpec {
     /// QEMU's `-plugin` argument.
     pub fn qemu_arg(&self) -> String {
-        format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display())
+        let mut arg = format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display());
+        if let Some(p) = &self.profile {
+            arg.push_str(&format!(",profile={}", p.display()));
+        }
+        arg
     }
 }
 
@@ -135,6 +141,35 @@ pub fn region(marks: &[Mark], region: &str) -> Option<Cost> {
 pub fn plugin_library(repo: &Path) -> Option<PathBuf> {
     let path = repo.join("target/qemu-plugin/libinsn_count.so");
     path.is_file().then_some(path)
+}
+
+/// Guest instructions per function of `firmware`, from a plugin profile
+/// (`pc count` lines), most first. Addresses outside every symbol count as `?`.
+pub fn profile_by_function(firmware: &Path, profile: &Path) -> anyhow::Result<Vec<(String, u64)>> {
+    let bytes = std::fs::read(firmware).with_context(|| format!("cannot read {}", firmware.display()))?;
+    let file = object::File::parse(&*bytes).with_context(|| format!("{} is not an ELF file", firmware.display()))?;
+    let mut funcs: Vec<(u64, u64, String)> = file
+        .symbols()
+        .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 0)
+        .filter_map(|s| Some((s.address() & !1, s.size(), format!("{:#}", rustc_demangle::demangle(s.name().ok()?)))))
+        .collect();
+    funcs.sort();
+    let text = std::fs::read_to_string(profile).with_context(|| format!("cannot read {}", profile.display()))?;
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        let (Some(pc), Some(n)) = (w.next(), w.next()) else { continue };
+        let (Ok(pc), Ok(n)) = (u64::from_str_radix(pc.trim_start_matches("0x"), 16), n.parse::<u64>()) else { continue };
+        let i = funcs.partition_point(|f| f.0 <= pc);
+        let name = match i.checked_sub(1).map(|i| &funcs[i]) {
+            Some((start, size, name)) if pc < start + size => name.as_str(),
+            _ => "?",
+        };
+        *totals.entry(name.to_string()).or_default() += n;
+    }
+    let mut out: Vec<(String, u64)> = totals.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    Ok(out)
 }
 
 #[cfg(test)]

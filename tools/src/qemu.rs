@@ -23,6 +23,7 @@ pub struct QemuNode {
     child: Option<Child>,
     addr: SocketAddr,
     console: PathBuf,
+    graceful: bool,
 }
 
 /// A UDP port on the loopback that is free right now.
@@ -39,6 +40,13 @@ pub struct BootOptions {
     /// Run in this network namespace on its `tap0` instead of user networking;
     /// the caller forwards `coap_addr` into the namespace.
     pub tap: Option<Tap>,
+}
+
+impl BootOptions {
+    /// QEMU must exit cleanly (SIGTERM) for the plugin to write its profile.
+    fn graceful(&self) -> bool {
+        self.plugin.as_ref().is_some_and(|p| p.profile.is_some())
+    }
 }
 
 /// A node on a tap device inside a private network namespace.
@@ -97,7 +105,7 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOpti
     }
     let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
     tracing::info!(node = name, pid = child.id(), %addr, "qemu started");
-    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console })
+    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console, graceful: options.graceful() })
 }
 
 impl QemuNode {
@@ -155,6 +163,19 @@ impl QemuNode {
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let pid = child.id();
+            if self.graceful {
+                // SIGTERM lets QEMU run its plugins' exit hooks; SIGKILL if it lingers.
+                // SAFETY: kill(2) on our own child's PID, which is not yet reaped.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+                let deadline = Instant::now() + Duration::from_secs(3);
+                while Instant::now() < deadline {
+                    if let Ok(Some(_)) = child.try_wait() {
+                        tracing::info!(node = %self.name, pid, "qemu exited");
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
             let _ = child.kill();
             let _ = child.wait();
             tracing::info!(node = %self.name, pid, "qemu stopped");

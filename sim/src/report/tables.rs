@@ -55,6 +55,16 @@ pub fn all(r: &Results) -> Vec<Table> {
     if !r.execs.is_empty() {
         out.push(execs(r));
     }
+    for (node, funcs) in &r.profiles {
+        let total: u64 = funcs.iter().map(|f| f.1).sum();
+        let mut t = Table::new(&format!("Where the guest instructions went on {node} (whole run, 25 costliest functions)"), &["function", "instructions", "share of these"]);
+        for (f, n) in funcs {
+            let short: String = if f.chars().count() > 90 { f.chars().take(90).chain("…".chars()).collect() } else { f.clone() };
+            t.rows.push(vec![short, group(*n), format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0)]);
+        }
+        t.note = format!("All functions: {node}.functions.csv. Counted by the plugin's per-address profile over the whole run, boot included.");
+        out.push(t);
+    }
     if let Some(net) = &r.network {
         let mut t = Table::new("Impaired path to the file server", &["direction", "forwarded", "dropped", "reordered"]);
         for dir in ["to_server", "to_nodes"] {
