@@ -105,6 +105,7 @@ fn native_kernels(out: &std::path::Path) {
                     .args(["--target=thumbv7em-none-eabihf", "-mcpu=cortex-m4", "-mfloat-abi=hard", "-mthumb", "-O2"])
                     .args(["-ffreestanding", "-fno-stack-protector", "-ffunction-sections", "-Wall", "-Werror"])
                     .arg(format!("-Dentry={symbol}"))
+                    .arg("-DMBPF_NATIVE")
                     .arg("-I../programs/include")
                     .arg(format!("-I{}", dir.display()))
                     .arg("-c")

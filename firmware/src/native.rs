@@ -31,3 +31,45 @@ pub fn run(req: &NativeRequest) -> RunResponse {
     costs.exec_counts = counts;
     RunResponse { result: Some(result), failure: None, costs, input: Vec::new() }
 }
+
+/// The helpers native kernels call (`programs/include/mbpf_helpers.h` maps
+/// `bpf_store_local` and friends to these when built with `MBPF_NATIVE`): the same
+/// key-value store and formatting as the eBPF helpers, without pointer checks, as
+/// native code has none.
+mod helpers {
+    use crate::runtime::helpers::{format_s16_dfp, format_u32_dec, kv_fetch, kv_store, Namespace};
+
+    #[unsafe(no_mangle)]
+    pub extern "C" fn mbpf_native_store_local(key: u32, value: u32) -> i32 {
+        if kv_store(Namespace::Native, key, value).is_ok() { 0 } else { -1 }
+    }
+
+    /// # Safety
+    /// `value` must be valid for a 4-byte write.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn mbpf_native_fetch_local(key: u32, value: *mut u32) -> i32 {
+        // SAFETY: the caller passes a pointer to its own u32.
+        unsafe { value.write_unaligned(kv_fetch(Namespace::Native, key).unwrap_or(0)) };
+        0
+    }
+
+    /// # Safety
+    /// `out` must be valid for writing the formatted text (at most 24 bytes).
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn mbpf_native_fmt_s16_dfp(out: *mut u8, value: i16, digits: i32) -> usize {
+        let Some(text) = format_s16_dfp(value, digits) else { return 0 };
+        // SAFETY: the caller's buffer holds the text (RIOT's contract for fmt_*).
+        unsafe { core::ptr::copy_nonoverlapping(text.as_ptr(), out, text.len()) };
+        text.len()
+    }
+
+    /// # Safety
+    /// `out` must be valid for writing the formatted text (at most 10 bytes).
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn mbpf_native_fmt_u32_dec(out: *mut u8, value: u32) -> usize {
+        let text = format_u32_dec(value);
+        // SAFETY: as above.
+        unsafe { core::ptr::copy_nonoverlapping(text.as_ptr(), out, text.len()) };
+        text.len()
+    }
+}

@@ -19,15 +19,30 @@ typedef unsigned long size_t;
 
 #define MBPF_HELPER(id) ((void *)(id))
 
+#ifdef MBPF_NATIVE
+/* Native benchmark builds (firmware feature `bench`): the helpers the benchmark
+ * kernels use are plain functions of the firmware. */
+int mbpf_native_store_local(uint32_t key, uint32_t value);
+int mbpf_native_fetch_local(uint32_t key, uint32_t *value);
+size_t mbpf_native_fmt_s16_dfp(char *out, int16_t value, int digits);
+size_t mbpf_native_fmt_u32_dec(char *out, uint32_t value);
+#define bpf_store_local mbpf_native_store_local
+#define bpf_fetch_local mbpf_native_fetch_local
+#define bpf_fmt_s16_dfp mbpf_native_fmt_s16_dfp
+#define bpf_fmt_u32_dec mbpf_native_fmt_u32_dec
+#endif
+
 /* Console and memory. */
 static int (*bpf_printf)(const char *fmt, ...) = MBPF_HELPER(0x01);
 static void *(*bpf_memcpy)(void *dst, const void *src, uint32_t n) = MBPF_HELPER(0x02);
 static void (*bpf_print_debug)(uint32_t value) = MBPF_HELPER(0x03);
 
 /* Key-value store: per program slot (local) and shared by all (global). */
+#ifndef MBPF_NATIVE
 static int (*bpf_store_local)(uint32_t key, uint32_t value) = MBPF_HELPER(0x10);
-static int (*bpf_store_global)(uint32_t key, uint32_t value) = MBPF_HELPER(0x11);
 static int (*bpf_fetch_local)(uint32_t key, uint32_t *value) = MBPF_HELPER(0x12);
+#endif
+static int (*bpf_store_global)(uint32_t key, uint32_t value) = MBPF_HELPER(0x11);
 static int (*bpf_fetch_global)(uint32_t key, uint32_t *value) = MBPF_HELPER(0x13);
 
 /* Time. */
@@ -62,8 +77,10 @@ static int (*bpf_coap_add_format)(void *ctx, uint32_t format) = MBPF_HELPER(0x42
 static uint8_t *(*bpf_coap_get_pdu)(void *ctx) = MBPF_HELPER(0x43);
 
 /* Formatting. */
+#ifndef MBPF_NATIVE
 static size_t (*bpf_fmt_s16_dfp)(char *out, int16_t value, int digits) = MBPF_HELPER(0x50);
 static size_t (*bpf_fmt_u32_dec)(char *out, uint32_t value) = MBPF_HELPER(0x51);
+#endif
 static size_t (*bpf_strlen)(const char *s) = MBPF_HELPER(0x52);
 
 /* GPIO. */

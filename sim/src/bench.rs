@@ -48,28 +48,46 @@ pub struct BenchResult {
 /// The native builds benchmark firmware carries (`programs/bench/native.txt`).
 pub fn native_builds(repo: &Path) -> anyhow::Result<BTreeSet<(String, usize)>> {
     let path = repo.join("programs/bench/native.txt");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = BTreeSet::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let mut words = line.split_whitespace();
         let kernel = words.next().unwrap_or_default().to_string();
         for size in words {
-            out.insert((kernel.clone(), size.parse().with_context(|| format!("{}: `{size}` is not a size", path.display()))?));
+            out.insert((
+                kernel.clone(),
+                size.parse()
+                    .with_context(|| format!("{}: `{size}` is not a size", path.display()))?,
+            ));
         }
     }
     Ok(out)
 }
 
 /// Why an engine does not run a kernel, if it does not.
-fn not_applicable(engine: EngineName, kernel: Kernel, size: usize, natives: &BTreeSet<(String, usize)>) -> Option<String> {
+fn not_applicable(
+    engine: EngineName,
+    kernel: Kernel,
+    size: usize,
+    natives: &BTreeSet<(String, usize)>,
+) -> Option<String> {
     match engine {
-        EngineName::Rbpf if !kernel.helpers().is_empty() => Some("rbpf offers no helpers with checked pointers".into()),
+        EngineName::Rbpf if !kernel.helpers().is_empty() => {
+            Some("rbpf offers no helpers with checked pointers".into())
+        }
         // rbpf 0.4 places a called function's frame below its one 512-byte stack and
         // then rejects the frame's own stores (seen on sha256's `compress` call).
-        EngineName::Rbpf if kernel.has_local_calls() => Some("rbpf 0.4 mishandles the stack frames of bpf-to-bpf calls".into()),
-        EngineName::Native if !natives.contains(&(kernel.name().to_string(), size)) => {
-            Some(format!("no native build at {size} bytes (programs/bench/native.txt)"))
+        EngineName::Rbpf if kernel.has_local_calls() => {
+            Some("rbpf 0.4 mishandles the stack frames of bpf-to-bpf calls".into())
         }
+        EngineName::Native if !natives.contains(&(kernel.name().to_string(), size)) => Some(
+            format!("no native build at {size} bytes (programs/bench/native.txt)"),
+        ),
         _ => None,
     }
 }
@@ -77,7 +95,15 @@ fn not_applicable(engine: EngineName, kernel: Kernel, size: usize, natives: &BTr
 pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
     let mut all = Collected::default();
     let fail = |all: &mut Collected, node: &str, e: String| {
-        all.steps.push(StepResult { index: index.into(), step: "bench".into(), node: node.into(), ok: false, answer: None, error: Some(e), duration_ms: 0 });
+        all.steps.push(StepResult {
+            index: index.into(),
+            step: "bench".into(),
+            node: node.into(),
+            ok: false,
+            answer: None,
+            error: Some(e),
+            duration_ms: 0,
+        });
     };
     let natives = match native_builds(&ctx.repo) {
         Ok(n) => n,
@@ -93,8 +119,22 @@ pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
             let name = format!("{}-{size}", k.kernel.name());
             let published = ctx
                 .publisher
-                .build_c(&ctx.repo, &name, Path::new(&k.kernel.source()), Some(size), &[], Layout::Femto, k.kernel.helpers())
-                .and_then(|b| Ok((ctx.publisher.publish(&b, step.slot, crate::scenario::Tamper::None)?, b)));
+                .build_c(
+                    &ctx.repo,
+                    &name,
+                    Path::new(&k.kernel.source()),
+                    Some(size),
+                    &[],
+                    Layout::Femto,
+                    k.kernel.helpers(),
+                )
+                .and_then(|b| {
+                    Ok((
+                        ctx.publisher
+                            .publish(&b, step.slot, crate::scenario::Tamper::None)?,
+                        b,
+                    ))
+                });
             match published {
                 Ok((uri, built)) => builds.push((k.kernel, size, uri, built)),
                 Err(e) => {
@@ -114,14 +154,32 @@ pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
             let failed: Vec<String> = results
                 .iter()
                 .filter(|r| !r.ok)
-                .map(|r| format!("{} {} B on {}: {:?} (want {}) {}", r.kernel, r.data_size, r.engine, r.result, r.expected, r.error.clone().unwrap_or_default()))
+                .map(|r| {
+                    format!(
+                        "{} {} B on {}: {:?} (want {}) {}",
+                        r.kernel,
+                        r.data_size,
+                        r.engine,
+                        r.result,
+                        r.expected,
+                        r.error.clone().unwrap_or_default()
+                    )
+                })
                 .collect();
             let error = match outcome {
                 Err(e) => Some(format!("{e:#}")),
                 Ok(()) if !failed.is_empty() => Some(failed.join("; ")),
                 Ok(()) => None,
             };
-            let r = StepResult { index: index.into(), step: "bench".into(), node: node.name.clone(), ok: error.is_none(), answer: None, error, duration_ms: t0.elapsed().as_millis() as u64 };
+            let r = StepResult {
+                index: index.into(),
+                step: "bench".into(),
+                node: node.name.clone(),
+                ok: error.is_none(),
+                answer: None,
+                error,
+                duration_ms: t0.elapsed().as_millis() as u64,
+            };
             (r, results)
         }
     });
@@ -132,17 +190,40 @@ pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
     all
 }
 
-async fn bench_node(node: &NodeRt, step: &BenchStep, builds: &[(Kernel, usize, String, Arc<Built>)], natives: &BTreeSet<(String, usize)>, out: &mut Vec<BenchResult>) -> anyhow::Result<()> {
+async fn bench_node(
+    node: &NodeRt,
+    step: &BenchStep,
+    builds: &[(Kernel, usize, String, Arc<Built>)],
+    natives: &BTreeSet<(String, usize)>,
+    out: &mut Vec<BenchResult>,
+) -> anyhow::Result<()> {
     if node.firmware != FirmwareVariant::Testbed {
-        if let Some(e) = step.engines.iter().find(|e| matches!(e, EngineName::Rbpf | EngineName::Native)) {
-            anyhow::bail!("engine `{}` needs `firmware: testbed` on node {}", e.name(), node.name);
+        if let Some(e) = step
+            .engines
+            .iter()
+            .find(|e| matches!(e, EngineName::Rbpf | EngineName::Native))
+        {
+            anyhow::bail!(
+                "engine `{}` needs `firmware: testbed` on node {}",
+                e.name(),
+                node.name
+            );
         }
     }
     for (kernel, size, uri, built) in builds {
         let expected = kernel.expected(&proto::bench::data(*size));
         node.op(async {
             let mut client = node.client();
-            client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&proto::PullRequest { manifest_uri: uri.clone() })).await.with_context(|| format!("pulling {}", built.name))?;
+            client
+                .request(
+                    RequestType::Post,
+                    proto::paths::PULL,
+                    &proto::encode(&proto::PullRequest {
+                        manifest_uri: uri.clone(),
+                    }),
+                )
+                .await
+                .with_context(|| format!("pulling {}", built.name))?;
             for &engine in &step.engines {
                 if not_applicable(engine, *kernel, *size, natives).is_some() {
                     continue;
@@ -151,15 +232,43 @@ async fn bench_node(node: &NodeRt, step: &BenchStep, builds: &[(Kernel, usize, S
                     node.new_marks();
                     let (resp, region) = match proto_engine(engine) {
                         Some(pe) => {
-                            let req = proto::ExecRequest { slot: step.slot, engine: pe, input: Vec::new(), budget: 0, helpers: None };
-                            (client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?, "exec")
+                            let req = proto::ExecRequest {
+                                slot: step.slot,
+                                engine: pe,
+                                input: Vec::new(),
+                                budget: 0,
+                                helpers: None,
+                            };
+                            (
+                                client
+                                    .request(
+                                        RequestType::Post,
+                                        proto::paths::EXEC,
+                                        &proto::encode(&req),
+                                    )
+                                    .await?,
+                                "exec",
+                            )
                         }
                         None => {
-                            let req = proto::NativeRequest { kernel: kernel.name().into(), data_size: *size as u32 };
-                            (client.request(RequestType::Post, proto::paths::NATIVE, &proto::encode(&req)).await?, "native")
+                            let req = proto::NativeRequest {
+                                kernel: kernel.name().into(),
+                                data_size: *size as u32,
+                            };
+                            (
+                                client
+                                    .request(
+                                        RequestType::Post,
+                                        proto::paths::NATIVE,
+                                        &proto::encode(&req),
+                                    )
+                                    .await?,
+                                "native",
+                            )
                         }
                     };
-                    let r: proto::RunResponse = proto::decode(&resp).context("malformed run answer")?;
+                    let r: proto::RunResponse =
+                        proto::decode(&resp).context("malformed run answer")?;
                     let m: Measured = measure(node, &r.costs, region);
                     out.push(BenchResult {
                         node: node.name.clone(),

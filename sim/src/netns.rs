@@ -20,18 +20,34 @@ pub struct Netns {
 }
 
 fn ip(args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new("ip").args(args).output().context("cannot run `ip` (Debian package iproute2, installed by ci/setup)")?;
-    anyhow::ensure!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .context("cannot run `ip` (Debian package iproute2, installed by ci/setup)")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
     Ok(())
 }
 
 impl Netns {
     /// Removes namespaces `mbpf-PID-N` left by a sim that was killed outright.
     pub fn remove_stale() {
-        let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else { return };
+        let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
+            return;
+        };
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             let name = line.split_whitespace().next().unwrap_or_default();
-            let Some(pid) = name.strip_prefix("mbpf-").and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else { continue };
+            let Some(pid) = name
+                .strip_prefix("mbpf-")
+                .and_then(|r| r.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
             if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = ip(&["netns", "del", name]);
             }
@@ -40,12 +56,22 @@ impl Netns {
 
     /// Creates `name` with a tap device up at 10.0.2.2/24 and loopback up.
     pub fn create(name: &str) -> anyhow::Result<Self> {
-        ip(&["netns", "add", name]).context("creating a network namespace needs root (CAP_SYS_ADMIN)")?;
-        let ns = Self { name: name.to_string() };
-        let host = format!("{}.{}.{}.{}/24", HOST_IP[0], HOST_IP[1], HOST_IP[2], HOST_IP[3]);
+        ip(&["netns", "add", name])
+            .context("creating a network namespace needs root (CAP_SYS_ADMIN)")?;
+        let ns = Self {
+            name: name.to_string(),
+        };
+        let host = format!(
+            "{}.{}.{}.{}/24",
+            HOST_IP[0], HOST_IP[1], HOST_IP[2], HOST_IP[3]
+        );
         for args in [
-            vec!["netns", "exec", name, "ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
-            vec!["netns", "exec", name, "ip", "addr", "add", &host, "dev", TAP],
+            vec![
+                "netns", "exec", name, "ip", "tuntap", "add", "dev", TAP, "mode", "tap",
+            ],
+            vec![
+                "netns", "exec", name, "ip", "addr", "add", &host, "dev", TAP,
+            ],
             vec!["netns", "exec", name, "ip", "link", "set", TAP, "up"],
             vec!["netns", "exec", name, "ip", "link", "set", "lo", "up"],
         ] {
@@ -65,7 +91,8 @@ impl Netns {
                 if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
                     anyhow::bail!("setns {path}: {}", std::io::Error::last_os_error());
                 }
-                let socket = std::net::UdpSocket::bind(addr).with_context(|| format!("bind {addr} in {}", self.name))?;
+                let socket = std::net::UdpSocket::bind(addr)
+                    .with_context(|| format!("bind {addr} in {}", self.name))?;
                 socket.set_nonblocking(true)?;
                 Ok(socket)
             })

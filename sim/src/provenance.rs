@@ -23,13 +23,34 @@ pub struct Provenance {
 }
 
 fn first_line(cmd: &str, args: &[&str], dir: &Path) -> Option<String> {
-    let out = Command::new(cmd).args(args).current_dir(dir).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string())
+    let out = Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    })
 }
 
-pub fn collect(repo: &Path, firmwares: &[(String, std::path::PathBuf)], scenario: &Path, plugin: bool) -> anyhow::Result<Provenance> {
+pub fn collect(
+    repo: &Path,
+    firmwares: &[(String, std::path::PathBuf)],
+    scenario: &Path,
+    plugin: bool,
+) -> anyhow::Result<Provenance> {
     let rev = first_line("git", &["rev-parse", "HEAD"], repo).unwrap_or_else(|| "unknown".into());
-    let dirty = first_line("git", &["status", "--porcelain", "--untracked-files=no"], repo).is_some_and(|s| !s.is_empty());
+    let dirty = first_line(
+        "git",
+        &["status", "--porcelain", "--untracked-files=no"],
+        repo,
+    )
+    .is_some_and(|s| !s.is_empty());
     let toolchain = if Path::new("/usr/bin/rustc").exists() {
         first_line("/usr/bin/rustc", &["--version"], repo)
     } else {
@@ -41,7 +62,10 @@ pub fn collect(repo: &Path, firmwares: &[(String, std::path::PathBuf)], scenario
             Some((_, path)) => firmware::sha256_file(path)?,
             None => String::new(),
         },
-        firmware_images: firmwares.iter().map(|(v, p)| Ok((v.clone(), firmware::sha256_file(p)?))).collect::<anyhow::Result<_>>()?,
+        firmware_images: firmwares
+            .iter()
+            .map(|(v, p)| Ok((v.clone(), firmware::sha256_file(p)?)))
+            .collect::<anyhow::Result<_>>()?,
         plugin,
         qemu_version: qemu::version(),
         toolchain: toolchain.unwrap_or_else(|| "unknown".into()),

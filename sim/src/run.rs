@@ -26,6 +26,9 @@ pub struct Results {
     pub started_utc: String,
     pub duration_ms: u64,
     pub provenance: serde_json::Value,
+    /// The tables and plots the scenario asked for.
+    #[serde(default)]
+    pub report: crate::scenario::ReportSpec,
     pub nodes: Vec<NodeResult>,
     pub steps: Vec<StepResult>,
     #[serde(default)]
@@ -81,7 +84,10 @@ pub enum Health {
 }
 
 /// Quick probes: while waiting for a node to boot, and to notice one that hangs.
-const PROBE: Retransmit = Retransmit { ack_timeout: Duration::from_millis(400), max_retransmit: 0 };
+const PROBE: Retransmit = Retransmit {
+    ack_timeout: Duration::from_millis(400),
+    max_retransmit: 0,
+};
 /// An idle node that answers no probe for this long is declared hung.
 const HANG_AFTER: Duration = Duration::from_secs(3);
 
@@ -137,31 +143,53 @@ impl NodeRt {
     /// Marks the plugin wrote since the last call (none without the plugin).
     pub fn new_marks(&self) -> Vec<Mark> {
         match &self.marks {
-            Some(m) => m.lock().unwrap_or_else(|e| e.into_inner()).read_new().unwrap_or_default(),
+            Some(m) => m
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .read_new()
+                .unwrap_or_default(),
             None => Vec::new(),
         }
     }
 
     pub fn inject(&self, fault: crate::scenario::FaultKind) -> anyhow::Result<()> {
         *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-        self.backend.lock().unwrap_or_else(|e| e.into_inner()).inject(fault)
+        self.backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .inject(fault)
     }
 
     fn mark_down(&self, why: String) {
         if self.is_up() {
-            let log = self.backend.lock().unwrap_or_else(|e| e.into_inner()).console_log().display().to_string();
+            let log = self
+                .backend
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .console_log()
+                .display()
+                .to_string();
             tracing::warn!(node = %self.name, console = %log, "{why}");
             if let Some(t) = *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) {
-                *self.detected_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
+                *self
+                    .detected_after
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
             }
             self.health.send_replace(Health::Down(why));
             // A hung emulator is stopped too: it would hold a core for nothing.
-            self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
+            self.backend
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .stop();
         }
     }
 
     fn stop(&self) {
-        self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
+        self.backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .stop();
     }
 }
 
@@ -176,7 +204,12 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn nodes_for(&self, sel: &crate::scenario::Nodes) -> Vec<Arc<NodeRt>> {
-        self.scenario.select(sel).unwrap_or_default().iter().filter_map(|n| self.nodes.get(n).cloned()).collect()
+        self.scenario
+            .select(sel)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| self.nodes.get(n).cloned())
+            .collect()
     }
 }
 
@@ -206,11 +239,19 @@ pub struct Runner {
 impl Runner {
     /// Runs a scenario; returns the run folder and the results (which say whether it
     /// passed). Nodes are stopped before this returns, whatever happened.
-    pub async fn run(&self, scenario_path: &Path, scenario: &Scenario) -> anyhow::Result<(PathBuf, Results)> {
+    pub async fn run(
+        &self,
+        scenario_path: &Path,
+        scenario: &Scenario,
+    ) -> anyhow::Result<(PathBuf, Results)> {
         let started = Instant::now();
         let started_utc = provenance::utc_now();
-        let run_dir = self.results_root.join(&scenario.name).join(started_utc.replace(':', "-"));
-        std::fs::create_dir_all(&run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
+        let run_dir = self
+            .results_root
+            .join(&scenario.name)
+            .join(started_utc.replace(':', "-"));
+        std::fs::create_dir_all(&run_dir)
+            .with_context(|| format!("cannot create {}", run_dir.display()))?;
         tracing::info!(dir = %run_dir.display(), "run folder");
 
         // Firmware, built on demand (cargo makes a rebuild of unchanged sources a no-op).
@@ -230,8 +271,16 @@ impl Runner {
         if wants_plugin && plugin_lib.is_none() {
             tracing::warn!("the instruction-count plugin is not built (ci/build-plugin): figures come from SysTick (±40 instructions)");
         }
-        let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(v, p)| (format!("{v:?}").to_lowercase(), p.clone())).collect();
-        let provenance = provenance::collect(&self.repo, &fw_list, scenario_path, wants_plugin && plugin_lib.is_some())?;
+        let fw_list: Vec<(String, PathBuf)> = images
+            .iter()
+            .map(|(v, p)| (format!("{v:?}").to_lowercase(), p.clone()))
+            .collect();
+        let provenance = provenance::collect(
+            &self.repo,
+            &fw_list,
+            scenario_path,
+            wants_plugin && plugin_lib.is_some(),
+        )?;
 
         // The file server, and the impaired path to it when asked for.
         let files = run_dir.join("files");
@@ -265,27 +314,55 @@ impl Runner {
                     library: lib.clone(),
                     markers: Markers::from_elf(fw)?,
                     out: run_dir.join(format!("{name}.marks")),
-                    profile: spec.profile.then(|| run_dir.join(format!("{name}.profile"))),
+                    profile: spec
+                        .profile
+                        .then(|| run_dir.join(format!("{name}.profile"))),
                 }),
                 _ => None,
             };
             let tap_spec = if tap {
-                let ns = Arc::new(netns::Netns::create(&format!("mbpf-{}-{}", std::process::id(), namespaces.len()))?);
+                let ns = Arc::new(netns::Netns::create(&format!(
+                    "mbpf-{}-{}",
+                    std::process::id(),
+                    namespaces.len()
+                ))?);
                 // The node's CoAP port, relayed from the host's loopback into its namespace.
                 let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
                 let coap_addr = front.local_addr()?;
                 let node_coap = SocketAddr::from((netns::NODE_IP, proto::COAP_PORT));
-                relays.push(netem::Relay::start_on(front, node_coap, &crate::scenario::Network::default(), netem::Upstream::Netns(ns.clone()))?);
+                relays.push(netem::Relay::start_on(
+                    front,
+                    node_coap,
+                    &crate::scenario::Network::default(),
+                    netem::Upstream::Netns(ns.clone()),
+                )?);
                 // The file server, relayed (and impaired as asked) from 10.0.2.2 inside.
-                let inside = tokio::net::UdpSocket::from_std(ns.bind_udp(SocketAddr::from((netns::HOST_IP, server_addr.port())))?)?;
-                relays.push(netem::Relay::start_on(inside, server_addr, &scenario.network, netem::Upstream::Loopback)?);
-                let spec = tools::qemu::Tap { netns: ns.name.clone(), device: netns::TAP.into(), coap_addr };
+                let inside = tokio::net::UdpSocket::from_std(
+                    ns.bind_udp(SocketAddr::from((netns::HOST_IP, server_addr.port())))?,
+                )?;
+                relays.push(netem::Relay::start_on(
+                    inside,
+                    server_addr,
+                    &scenario.network,
+                    netem::Upstream::Loopback,
+                )?);
+                let spec = tools::qemu::Tap {
+                    netns: ns.name.clone(),
+                    device: netns::TAP.into(),
+                    coap_addr,
+                };
                 namespaces.push(ns);
                 Some(spec)
             } else {
                 None
             };
-            let boot = BootSpec { name: &name, firmware: fw, run_dir: &run_dir, plugin: plugin.clone(), tap: tap_spec };
+            let boot = BootSpec {
+                name: &name,
+                firmware: fw,
+                run_dir: &run_dir,
+                plugin: plugin.clone(),
+                tap: tap_spec,
+            };
             let node: Box<dyn Node> = match spec.target {
                 Target::QemuMps2An386 => Box::new(qemu::boot(&boot)?),
             };
@@ -334,7 +411,12 @@ impl Runner {
             repo: self.repo.clone(),
             scenario: scenario.clone(),
             nodes: nodes.clone(),
-            publisher: steps::Publisher::new(files.clone(), format!("coap://10.0.2.2:{device_port}"), key, run_dir.join("build")),
+            publisher: steps::Publisher::new(
+                files.clone(),
+                format!("coap://10.0.2.2:{device_port}"),
+                key,
+                run_dir.join("build"),
+            ),
             progress: progress.clone(),
         });
         let monitor = tokio::spawn(monitor(nodes.values().cloned().collect()));
@@ -359,7 +441,11 @@ impl Runner {
                     let total: u64 = funcs.iter().map(|f| f.1).sum();
                     let mut csv = String::from("function,insns,share\n");
                     for (f, n) in &funcs {
-                        csv.push_str(&format!("\"{}\",{n},{:.4}\n", f.replace('"', "'"), *n as f64 / total.max(1) as f64));
+                        csv.push_str(&format!(
+                            "\"{}\",{n},{:.4}\n",
+                            f.replace('"', "'"),
+                            *n as f64 / total.max(1) as f64
+                        ));
                     }
                     std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
                     profiles.insert(name, funcs.into_iter().take(25).collect());
@@ -367,20 +453,37 @@ impl Runner {
                 Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),
             }
         }
-        let network = scenario.network.is_impaired().then(|| netem::RelayStats::sum(relays.iter().map(|r| r.stats())));
+        let network = scenario
+            .network
+            .is_impaired()
+            .then(|| netem::RelayStats::sum(relays.iter().map(|r| r.stats())));
         drop(relays);
         drop(namespaces);
 
         for r in node_results.iter_mut() {
             let node = &nodes[&r.name];
-            r.fault_injected = node.fault_at.lock().unwrap_or_else(|e| e.into_inner()).is_some();
-            r.fault_detected_after_ms = node.detected_after.lock().unwrap_or_else(|e| e.into_inner()).map(|d| d.as_millis() as u64);
+            r.fault_injected = node
+                .fault_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some();
+            r.fault_detected_after_ms = node
+                .detected_after
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .map(|d| d.as_millis() as u64);
             if r.error.is_none() {
                 r.error = node.down_reason();
             }
         }
         // Nodes faulted on purpose must have been detected; any other failure fails the run.
-        let nodes_ok = node_results.iter().all(|n| if n.fault_injected { n.fault_detected_after_ms.is_some() } else { n.error.is_none() });
+        let nodes_ok = node_results.iter().all(|n| {
+            if n.fault_injected {
+                n.fault_detected_after_ms.is_some()
+            } else {
+                n.error.is_none()
+            }
+        });
         let passed = nodes_ok && collected.steps.iter().all(|s| s.ok);
         let results = Results {
             scenario: scenario.name.clone(),
@@ -388,6 +491,7 @@ impl Runner {
             started_utc,
             duration_ms: started.elapsed().as_millis() as u64,
             provenance: serde_json::to_value(&provenance)?,
+            report: scenario.report.clone(),
             nodes: node_results,
             steps: collected.steps,
             benchmarks: collected.benchmarks,
@@ -407,17 +511,27 @@ fn progress_bar(scenario: &Scenario) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(scenario.steps.len() as u64);
-    let style = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 
 /// Runs one step (a parallel group runs its steps at once) and collects its results.
-fn run_step<'a>(ctx: &'a Arc<Ctx>, step: &'a Step, index: String) -> std::pin::Pin<Box<dyn Future<Output = Collected> + Send + 'a>> {
+fn run_step<'a>(
+    ctx: &'a Arc<Ctx>,
+    step: &'a Step,
+    index: String,
+) -> std::pin::Pin<Box<dyn Future<Output = Collected> + Send + 'a>> {
     Box::pin(async move {
-        let Some(action) = step.action() else { return Collected::default() };
-        ctx.progress.set_message(format!("step {index}: {}", action.name()));
+        let Some(action) = step.action() else {
+            return Collected::default();
+        };
+        ctx.progress
+            .set_message(format!("step {index}: {}", action.name()));
         tracing::info!(step = %index, action = action.name(), "step");
         match action {
             Action::Wait(w) => {
@@ -425,7 +539,10 @@ fn run_step<'a>(ctx: &'a Arc<Ctx>, step: &'a Step, index: String) -> std::pin::P
                 Collected::default()
             }
             Action::Parallel(group) => {
-                let runs = group.iter().enumerate().map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
+                let runs = group
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
                 let mut all = Collected::default();
                 for c in futures::future::join_all(runs).await {
                     all.extend(c);
@@ -443,7 +560,12 @@ async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
     loop {
-        if let Some(why) = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed() {
+        if let Some(why) = node
+            .backend
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .crashed()
+        {
             anyhow::bail!("node {} crashed while booting: {why}", node.name);
         }
         if client.info().await.is_ok() {
@@ -452,7 +574,10 @@ async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            anyhow::bail!("node {} did not answer GET /info within {timeout:?}", node.name);
+            anyhow::bail!(
+                "node {} did not answer GET /info within {timeout:?}",
+                node.name
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -471,7 +596,11 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             if !node.is_up() {
                 continue;
             }
-            let crash = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed();
+            let crash = node
+                .backend
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .crashed();
             if let Some(why) = crash {
                 node.mark_down(format!("crashed: {why}"));
                 continue;
@@ -480,15 +609,24 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             if n % 4 != 0 {
                 continue;
             }
-            let Ok(_guard) = node.op.try_lock() else { continue };
+            let Ok(_guard) = node.op.try_lock() else {
+                continue;
+            };
             let node = node.clone();
             let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
             if client.info().await.is_ok() {
                 *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             } else {
-                let silent = node.last_answer.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+                let silent = node
+                    .last_answer
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .elapsed();
                 if silent >= HANG_AFTER {
-                    node.mark_down(format!("stopped answering: no answer for {} ms", silent.as_millis()));
+                    node.mark_down(format!(
+                        "stopped answering: no answer for {} ms",
+                        silent.as_millis()
+                    ));
                 }
             }
         }

@@ -23,6 +23,60 @@ pub struct Scenario {
     pub programs: Vec<ProgramSpec>,
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Which tables and plots the reports show (all that have data by default).
+    #[serde(default)]
+    pub report: ReportSpec,
+}
+
+/// The tables and plots a scenario wants in its reports.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSpec {
+    /// Tables (metrics); empty means all.
+    #[serde(default)]
+    pub tables: Vec<TableKind>,
+    /// Plots; empty means all.
+    #[serde(default)]
+    pub plots: Vec<PlotKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// Guest instructions per run, per engine, with ratios.
+    Instructions,
+    /// Estimated cycles per run.
+    Cycles,
+    /// JIT compile cost, code size, break-even.
+    Jit,
+    /// The suite's figures against the project's goals.
+    Goals,
+    /// Plugin against SysTick.
+    CrossCheck,
+    Deploys,
+    Execs,
+    Network,
+    Profiles,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlotKind {
+    ExecInsns,
+    ExecCycles,
+    VsNative,
+    CodeSize,
+    DeployLatency,
+}
+
+impl ReportSpec {
+    pub fn table(&self, t: TableKind) -> bool {
+        self.tables.is_empty() || self.tables.contains(&t)
+    }
+
+    pub fn plot(&self, p: PlotKind) -> bool {
+        self.plots.is_empty() || self.plots.contains(&p)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,7 +241,9 @@ pub enum Nodes {
     Many(Vec<String>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EngineName {
     Interp,
@@ -416,16 +472,28 @@ impl Step {
         actions.extend(self.set_sensor.iter().map(Action::SetSensor));
         actions.extend(self.fault.iter().map(Action::Fault));
         actions.extend(self.parallel.iter().map(|p| Action::Parallel(p)));
-        if actions.len() == 1 { actions.pop() } else { None }
+        if actions.len() == 1 {
+            actions.pop()
+        } else {
+            None
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read scenario {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("no scenario `{name}`: looked for {tried}")]
@@ -437,19 +505,37 @@ pub const MAX_NODES: usize = 64;
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.into(),
+            source,
+        })?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ScenarioError> {
         let scenario: Scenario = yaml_serde::from_str(text).map_err(|e| {
-            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
             // The library appends "at line N column M" itself; keep the message clean.
             let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            ScenarioError::Syntax { path: path.into(), line, column, message }
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            ScenarioError::Syntax {
+                path: path.into(),
+                line,
+                column,
+                message,
+            }
         })?;
-        scenario.check().map_err(|message| ScenarioError::Invalid { path: path.into(), message })?;
+        scenario.check().map_err(|message| ScenarioError::Invalid {
+            path: path.into(),
+            message,
+        })?;
         Ok(scenario)
     }
 
@@ -479,11 +565,16 @@ impl Scenario {
             let matched: Vec<String> = if name == "all" {
                 all.iter().map(|(n, _)| n.clone()).collect()
             } else if let Some(group) = self.nodes.iter().find(|s| s.name == name) {
-                all.iter().filter(|(_, s)| std::ptr::eq(*s, group)).map(|(n, _)| n.clone()).collect()
+                all.iter()
+                    .filter(|(_, s)| std::ptr::eq(*s, group))
+                    .map(|(n, _)| n.clone())
+                    .collect()
             } else if all.iter().any(|(n, _)| n == name) {
                 vec![name.to_string()]
             } else {
-                return Err(format!("names node `{name}`, which the scenario does not define"));
+                return Err(format!(
+                    "names node `{name}`, which the scenario does not define"
+                ));
             };
             for m in matched {
                 if !out.contains(&m) {
@@ -497,8 +588,16 @@ impl Scenario {
     /// Checks that need the whole file: unique node names, steps naming real nodes
     /// and programs, values in range.
     fn check(&self) -> Result<(), String> {
-        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(format!("name `{}` must be non-empty letters, digits, `-` or `_`", self.name));
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "name `{}` must be non-empty letters, digits, `-` or `_`",
+                self.name
+            ));
         }
         if self.nodes.is_empty() {
             return Err("a scenario needs at least one node".into());
@@ -516,7 +615,9 @@ impl Scenario {
             }
         }
         for (i, (n, _)) in names.iter().enumerate() {
-            if names[..i].iter().any(|(m, _)| m == n) || (self.nodes.iter().any(|s| &s.name == n && s.count > 1)) {
+            if names[..i].iter().any(|(m, _)| m == n)
+                || (self.nodes.iter().any(|s| &s.name == n && s.count > 1))
+            {
                 return Err(format!("node name `{n}` is used twice"));
             }
         }
@@ -532,10 +633,16 @@ impl Scenario {
                 return Err(format!("program name `{}` is used twice", p.name));
             }
             if p.source.is_some() == p.image.is_some() {
-                return Err(format!("program `{}`: give exactly one of `source` and `image`", p.name));
+                return Err(format!(
+                    "program `{}`: give exactly one of `source` and `image`",
+                    p.name
+                ));
             }
             if vm::image::Layout::from_name(&p.layout).is_none() {
-                return Err(format!("program `{}`: unknown layout `{}` (text, femto, extended, elf)", p.name, p.layout));
+                return Err(format!(
+                    "program `{}`: unknown layout `{}` (text, femto, extended, elf)",
+                    p.name, p.layout
+                ));
             }
         }
         self.check_steps(&self.steps, "step ")
@@ -549,11 +656,14 @@ impl Scenario {
             };
             let name = action.name();
             if let Some(nodes) = action.nodes() {
-                self.select(nodes).map_err(|e| format!("{at} (`{name}`) {e}"))?;
+                self.select(nodes)
+                    .map_err(|e| format!("{at} (`{name}`) {e}"))?;
             }
             let bad = |what: &str| Err(format!("{at} (`{name}`): {what}"));
             match action {
-                Action::Wait(w) if !(0.0..=3600.0).contains(&w.seconds) => return bad("seconds must be between 0 and 3600"),
+                Action::Wait(w) if !(0.0..=3600.0).contains(&w.seconds) => {
+                    return bad("seconds must be between 0 and 3600")
+                }
                 Action::Bench(b) => {
                     if b.kernels.is_empty() || b.engines.is_empty() {
                         return bad("give at least one kernel and one engine");
@@ -563,11 +673,20 @@ impl Scenario {
                     }
                     for k in &b.kernels {
                         if k.data_sizes.is_empty() {
-                            return bad(&format!("{}: give at least one data size", k.kernel.name()));
+                            return bad(&format!(
+                                "{}: give at least one data size",
+                                k.kernel.name()
+                            ));
                         }
-                        if let Some(s) = k.data_sizes.iter().find(|s| !k.kernel.sizes().contains(s)) {
+                        if let Some(s) = k.data_sizes.iter().find(|s| !k.kernel.sizes().contains(s))
+                        {
                             let r = k.kernel.sizes();
-                            return bad(&format!("{}: data size {s} is outside {}..={}", k.kernel.name(), r.start(), r.end()));
+                            return bad(&format!(
+                                "{}: data size {s} is outside {}..={}",
+                                k.kernel.name(),
+                                r.start(),
+                                r.end()
+                            ));
                         }
                     }
                 }
@@ -591,10 +710,14 @@ impl Scenario {
                     }
                 }
                 Action::Parallel(steps) => {
-                    if steps.iter().any(|s| matches!(s.action(), Some(Action::Parallel(_)))) {
+                    if steps
+                        .iter()
+                        .any(|s| matches!(s.action(), Some(Action::Parallel(_))))
+                    {
                         return bad("parallel groups do not nest");
                     }
-                    self.check_steps(steps, &format!("{at}.")).map_err(|e| e.to_string())?;
+                    self.check_steps(steps, &format!("{at}."))
+                        .map_err(|e| e.to_string())?;
                 }
                 _ => {}
             }
@@ -611,13 +734,19 @@ pub fn resolve(arg: &str, scenarios_dir: &Path) -> Result<PathBuf, ScenarioError
         return Ok(direct);
     }
     let mut tried = vec![direct.display().to_string()];
-    for candidate in [scenarios_dir.join(arg), scenarios_dir.join(format!("{arg}.yaml"))] {
+    for candidate in [
+        scenarios_dir.join(arg),
+        scenarios_dir.join(format!("{arg}.yaml")),
+    ] {
         if candidate.is_file() {
             return Ok(candidate);
         }
         tried.push(candidate.display().to_string());
     }
-    Err(ScenarioError::NotFound { name: arg.into(), tried: tried.join(", ") })
+    Err(ScenarioError::NotFound {
+        name: arg.into(),
+        tried: tried.join(", "),
+    })
 }
 
 #[cfg(test)]
@@ -641,7 +770,12 @@ mod tests {
     fn unknown_keys_name_line_and_column() {
         let e = parse("name: x\nnodes:\n  - name: a\n    colour: red\n").unwrap_err();
         match e {
-            ScenarioError::Syntax { line, column, message, .. } => {
+            ScenarioError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => {
                 assert_eq!((line, column), (4, 5), "{message}");
                 assert!(message.contains("colour"), "{message}");
             }
@@ -659,13 +793,18 @@ mod tests {
         assert!(matches!(e, ScenarioError::Syntax { line: 4, .. }), "{e}");
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - bench:\n      node: a\n      kernels: [{kernel: quicksort, data_sizes: [64]}]\n      engines: [jit]\n").unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 7, .. }), "{e}");
-        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - exec: {node: a, engines: [turbo]}\n").unwrap_err();
+        let e =
+            parse("name: x\nnodes:\n  - name: a\nsteps:\n  - exec: {node: a, engines: [turbo]}\n")
+                .unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 5, .. }), "{e}");
     }
 
     #[test]
     fn whole_file_checks() {
-        assert!(matches!(parse("name: x\nnodes: []\n"), Err(ScenarioError::Invalid { .. })));
+        assert!(matches!(
+            parse("name: x\nnodes: []\n"),
+            Err(ScenarioError::Invalid { .. })
+        ));
         assert!(parse("name: x\nnodes:\n  - name: a\n  - name: a\n").is_err());
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - info: {node: b}\n").unwrap_err();
         assert!(e.to_string().contains("`b`"), "{e}");
@@ -673,7 +812,8 @@ mod tests {
         assert!(parse("name: x\nnodes:\n  - name: a\nsteps:\n  - {}\n").is_err());
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - reboot: {node: a}\n").unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 5, .. }), "{e}");
-        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - deploy: {node: a, program: p}\n").unwrap_err();
+        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - deploy: {node: a, program: p}\n")
+            .unwrap_err();
         assert!(e.to_string().contains("no program `p`"), "{e}");
         let e = parse("name: x\nnodes:\n  - name: a\nnetwork: {loss: 1.5}\n").unwrap_err();
         assert!(e.to_string().contains("loss"), "{e}");
@@ -688,8 +828,15 @@ mod tests {
         let s = parse("name: x\nnodes:\n  - {name: w, count: 3}\n  - name: solo\nsteps:\n  - info: {node: w}\n  - info: {node: [w-1, solo]}\n  - info: {node: all}\n").unwrap();
         let names: Vec<_> = s.node_names().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["w-0", "w-1", "w-2", "solo"]);
-        assert_eq!(s.select(&Nodes::One("w".into())).unwrap(), ["w-0", "w-1", "w-2"]);
-        assert_eq!(s.select(&Nodes::Many(vec!["w-1".into(), "solo".into()])).unwrap(), ["w-1", "solo"]);
+        assert_eq!(
+            s.select(&Nodes::One("w".into())).unwrap(),
+            ["w-0", "w-1", "w-2"]
+        );
+        assert_eq!(
+            s.select(&Nodes::Many(vec!["w-1".into(), "solo".into()]))
+                .unwrap(),
+            ["w-1", "solo"]
+        );
         assert_eq!(s.select(&Nodes::One("all".into())).unwrap().len(), 4);
         assert!(parse("name: x\nnodes:\n  - {name: w, count: 2}\n  - name: w-1\n").is_err());
     }

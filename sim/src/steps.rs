@@ -40,21 +40,49 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(root: PathBuf, base_uri: String, key: SigningKey, work: PathBuf) -> Self {
-        Self { root, base_uri, key, work, built: Mutex::default(), publishing: Mutex::default() }
+        Self {
+            root,
+            base_uri,
+            key,
+            work,
+            built: Mutex::default(),
+            publishing: Mutex::default(),
+        }
     }
 
-    fn cached(&self, name: &str, build: impl FnOnce() -> anyhow::Result<Built>) -> anyhow::Result<Arc<Built>> {
-        if let Some(b) = self.built.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+    fn cached(
+        &self,
+        name: &str,
+        build: impl FnOnce() -> anyhow::Result<Built>,
+    ) -> anyhow::Result<Arc<Built>> {
+        if let Some(b) = self
+            .built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
             return Ok(b.clone());
         }
         let b = Arc::new(build()?);
-        self.built.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), b.clone());
+        self.built
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), b.clone());
         Ok(b)
     }
 
     /// Compiles `source` (C) to an ELF object, with `bench_data.h` of `data_size`
     /// bytes when asked, and emits it in `layout`.
-    pub fn build_c(&self, repo: &std::path::Path, name: &str, source: &std::path::Path, data_size: Option<usize>, defines: &[String], layout: Layout, helpers: &[u8]) -> anyhow::Result<Arc<Built>> {
+    pub fn build_c(
+        &self,
+        repo: &std::path::Path,
+        name: &str,
+        source: &std::path::Path,
+        data_size: Option<usize>,
+        defines: &[String],
+        layout: Layout,
+        helpers: &[u8],
+    ) -> anyhow::Result<Arc<Built>> {
         self.cached(name, || {
             let dir = self.work.join(name);
             std::fs::create_dir_all(&dir)?;
@@ -63,24 +91,64 @@ impl Publisher {
             }
             let source = repo.join(source);
             let obj = tools::compile::compile_c_with(&source, &dir, "v3", defines, &[dir.clone()])?;
-            let image = Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
-            let bytes = image.emit(layout).with_context(|| format!("{} as a {} image", source.display(), layout.name()))?;
-            Ok(Built { name: name.to_string(), image: bytes, layout, helpers: helpers.to_vec(), bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE })
+            let image =
+                Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
+            let bytes = image
+                .emit(layout)
+                .with_context(|| format!("{} as a {} image", source.display(), layout.name()))?;
+            Ok(Built {
+                name: name.to_string(),
+                image: bytes,
+                layout,
+                helpers: helpers.to_vec(),
+                bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE,
+            })
         })
     }
 
-    pub fn build_program(&self, repo: &std::path::Path, spec: &ProgramSpec) -> anyhow::Result<Arc<Built>> {
+    pub fn build_program(
+        &self,
+        repo: &std::path::Path,
+        spec: &ProgramSpec,
+    ) -> anyhow::Result<Arc<Built>> {
         // `Scenario::check` accepted the layout name.
         let layout = Layout::from_name(&spec.layout).unwrap_or(Layout::Femto);
         if let Some(source) = &spec.source {
-            let defines: Vec<String> = spec.defines.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            return self.build_c(repo, &spec.name, source, spec.data_size, &defines, layout, &spec.helpers);
+            let defines: Vec<String> = spec
+                .defines
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            return self.build_c(
+                repo,
+                &spec.name,
+                source,
+                spec.data_size,
+                &defines,
+                layout,
+                &spec.helpers,
+            );
         }
         let path = repo.join(spec.image.as_deref().unwrap_or(std::path::Path::new("")));
         self.cached(&spec.name, || {
-            let bytes = std::fs::read(&path).with_context(|| format!("program `{}`: cannot read {}", spec.name, path.display()))?;
-            let image = Image::load(layout, &bytes).with_context(|| format!("program `{}`: {} is not a {} image", spec.name, path.display(), layout.name()))?;
-            Ok(Built { name: spec.name.clone(), image: bytes, layout, helpers: spec.helpers.clone(), bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE })
+            let bytes = std::fs::read(&path).with_context(|| {
+                format!("program `{}`: cannot read {}", spec.name, path.display())
+            })?;
+            let image = Image::load(layout, &bytes).with_context(|| {
+                format!(
+                    "program `{}`: {} is not a {} image",
+                    spec.name,
+                    path.display(),
+                    layout.name()
+                )
+            })?;
+            Ok(Built {
+                name: spec.name.clone(),
+                image: bytes,
+                layout,
+                helpers: spec.helpers.clone(),
+                bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE,
+            })
         })
     }
 
@@ -96,7 +164,16 @@ impl Publisher {
             _ => &self.key,
         };
         let file = format!("{}.{}", built.name, built.layout.name());
-        let p = tools::publish::Publication { root: &self.root, base_uri: &self.base_uri, name: &file, image: &built.image, layout: built.layout, slot, helpers: &built.helpers, key };
+        let p = tools::publish::Publication {
+            root: &self.root,
+            base_uri: &self.base_uri,
+            name: &file,
+            image: &built.image,
+            layout: built.layout,
+            slot,
+            helpers: &built.helpers,
+            key,
+        };
         let (uri, _) = tools::publish::publish_with(&p, |u| match tamper {
             Tamper::Replay => u.sequence = 0,
             Tamper::WrongClass => u.class_id = vec![0xff; 16],
@@ -195,7 +272,14 @@ pub fn measure(node: &NodeRt, costs: &proto::Costs, region: &str) -> Measured {
                 source: "plugin".into(),
             }
         }
-        None => Measured { insns: systick, cycles: None, systick_insns: systick, compile_insns: costs.compile_counts * per, compile_cycles: None, source: "systick".into() },
+        None => Measured {
+            insns: systick,
+            cycles: None,
+            systick_insns: systick,
+            compile_insns: costs.compile_counts * per,
+            compile_cycles: None,
+            source: "systick".into(),
+        },
     }
 }
 
@@ -209,11 +293,25 @@ pub fn proto_engine(e: EngineName) -> Option<proto::Engine> {
 }
 
 fn step_result(index: &str, step: &str, node: &str) -> StepResult {
-    StepResult { index: index.to_string(), step: step.to_string(), node: node.to_string(), ok: false, answer: None, error: None, duration_ms: 0 }
+    StepResult {
+        index: index.to_string(),
+        step: step.to_string(),
+        node: node.to_string(),
+        ok: false,
+        answer: None,
+        error: None,
+        duration_ms: 0,
+    }
 }
 
 /// Runs `f` on every node the step names, at once, collecting a step result per node.
-async fn on_each<F, Fut>(ctx: &Arc<Ctx>, sel: &crate::scenario::Nodes, index: &str, step: &str, f: F) -> Collected
+async fn on_each<F, Fut>(
+    ctx: &Arc<Ctx>,
+    sel: &crate::scenario::Nodes,
+    index: &str,
+    step: &str,
+    f: F,
+) -> Collected
 where
     F: Fn(Arc<NodeRt>) -> Fut,
     Fut: std::future::Future<Output = (anyhow::Result<Option<serde_json::Value>>, Collected)>,
@@ -263,12 +361,51 @@ pub async fn run(ctx: &Arc<Ctx>, action: &Action<'_>, index: &str) -> Collected 
             })
             .await
         }
-        Action::Start(s) => simple(ctx, &s.node, index, "start", proto::paths::START, proto::encode(&proto::StartRequest { slot: s.slot, input: Vec::new(), budget: 0 })).await,
-        Action::Stop(s) => simple(ctx, &s.node, index, "stop", proto::paths::STOP, proto::encode(&proto::StopRequest { slot: s.slot })).await,
-        Action::SetSensor(s) => simple(ctx, &s.node, index, "set_sensor", proto::paths::SENSOR, proto::encode(&proto::SensorRequest { index: s.index, value: s.value })).await,
+        Action::Start(s) => {
+            simple(
+                ctx,
+                &s.node,
+                index,
+                "start",
+                proto::paths::START,
+                proto::encode(&proto::StartRequest {
+                    slot: s.slot,
+                    input: Vec::new(),
+                    budget: 0,
+                }),
+            )
+            .await
+        }
+        Action::Stop(s) => {
+            simple(
+                ctx,
+                &s.node,
+                index,
+                "stop",
+                proto::paths::STOP,
+                proto::encode(&proto::StopRequest { slot: s.slot }),
+            )
+            .await
+        }
+        Action::SetSensor(s) => {
+            simple(
+                ctx,
+                &s.node,
+                index,
+                "set_sensor",
+                proto::paths::SENSOR,
+                proto::encode(&proto::SensorRequest {
+                    index: s.index,
+                    value: s.value,
+                }),
+            )
+            .await
+        }
         Action::Fault(f) => {
             on_each(ctx, &f.node, index, "fault", |node| async move {
-                let r = node.inject(f.kind).map(|()| Some(serde_json::json!({ "injected": format!("{:?}", f.kind).to_lowercase() })));
+                let r = node.inject(f.kind).map(|()| {
+                    Some(serde_json::json!({ "injected": format!("{:?}", f.kind).to_lowercase() }))
+                });
                 (r, Collected::default())
             })
             .await
@@ -278,18 +415,36 @@ pub async fn run(ctx: &Arc<Ctx>, action: &Action<'_>, index: &str) -> Collected 
     }
 }
 
-async fn simple(ctx: &Arc<Ctx>, sel: &crate::scenario::Nodes, index: &str, step: &str, path: &str, payload: Vec<u8>) -> Collected {
+async fn simple(
+    ctx: &Arc<Ctx>,
+    sel: &crate::scenario::Nodes,
+    index: &str,
+    step: &str,
+    path: &str,
+    payload: Vec<u8>,
+) -> Collected {
     on_each(ctx, sel, index, step, |node| {
         let payload = payload.clone();
         async move {
-            let r = node.op(async { node.client().request(RequestType::Post, path, &payload).await.map(|_| None).map_err(anyhow::Error::from) }).await;
+            let r = node
+                .op(async {
+                    node.client()
+                        .request(RequestType::Post, path, &payload)
+                        .await
+                        .map(|_| None)
+                        .map_err(anyhow::Error::from)
+                })
+                .await;
             (r, Collected::default())
         }
     })
     .await
 }
 
-async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Result<serde_json::Value> {
+async fn info(
+    node: &NodeRt,
+    expect: &crate::scenario::InfoExpect,
+) -> anyhow::Result<serde_json::Value> {
     let info = node.client().info().await?;
     let answer = serde_json::json!({
         "board": info.board, "build_id": info.build_id, "features": info.features,
@@ -311,16 +466,22 @@ async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Re
 }
 
 async fn slot_info(client: &mut CoapClient, slot: u8) -> anyhow::Result<Option<proto::SlotInfo>> {
-    let slots: Vec<proto::SlotInfo> = proto::decode(&client.get(proto::paths::SLOTS).await?).context("malformed /slots answer")?;
+    let slots: Vec<proto::SlotInfo> = proto::decode(&client.get(proto::paths::SLOTS).await?)
+        .context("malformed /slots answer")?;
     Ok(slots.into_iter().find(|s| s.slot == slot))
 }
 
 async fn deploy(ctx: &Arc<Ctx>, d: &crate::scenario::DeployStep, index: &str) -> Collected {
     let mut all = Collected::default();
-    let Some(spec) = ctx.scenario.programs.iter().find(|p| p.name == d.program) else { return all };
+    let Some(spec) = ctx.scenario.programs.iter().find(|p| p.name == d.program) else {
+        return all;
+    };
     for run in 0..d.repeat {
         // One publication per round, pulled by every node the step names.
-        let published = ctx.publisher.build_program(&ctx.repo, spec).and_then(|b| Ok((ctx.publisher.publish(&b, d.slot, d.tamper)?, b)));
+        let published = ctx
+            .publisher
+            .build_program(&ctx.repo, spec)
+            .and_then(|b| Ok((ctx.publisher.publish(&b, d.slot, d.tamper)?, b)));
         let (uri, built) = match published {
             Ok(x) => x,
             Err(e) => {
@@ -346,12 +507,27 @@ async fn deploy(ctx: &Arc<Ctx>, d: &crate::scenario::DeployStep, index: &str) ->
 
 /// One pull; a good update must install, a tampered one must be refused with the
 /// slot unchanged.
-async fn pull(node: &NodeRt, uri: &str, built: &Built, d: &crate::scenario::DeployStep, run: usize, out: &mut Collected) -> anyhow::Result<()> {
+async fn pull(
+    node: &NodeRt,
+    uri: &str,
+    built: &Built,
+    d: &crate::scenario::DeployStep,
+    run: usize,
+    out: &mut Collected,
+) -> anyhow::Result<()> {
     let mut client = node.client();
     let before = slot_info(&mut client, d.slot).await?;
     node.new_marks();
     let t0 = Instant::now();
-    let answer = client.request(RequestType::Post, proto::paths::PULL, &proto::encode(&proto::PullRequest { manifest_uri: uri.to_string() })).await;
+    let answer = client
+        .request(
+            RequestType::Post,
+            proto::paths::PULL,
+            &proto::encode(&proto::PullRequest {
+                manifest_uri: uri.to_string(),
+            }),
+        )
+        .await;
     let latency_ms = t0.elapsed().as_millis() as u64;
     let marks = node.new_marks();
     let mut r = DeployResult {
@@ -373,15 +549,22 @@ async fn pull(node: &NodeRt, uri: &str, built: &Built, d: &crate::scenario::Depl
     let after = slot_info(&mut client, d.slot).await?;
     let outcome = match answer {
         Ok(bytes) => {
-            let resp: proto::PullResponse = proto::decode(&bytes).context("malformed pull answer")?;
+            let resp: proto::PullResponse =
+                proto::decode(&bytes).context("malformed pull answer")?;
             r.accepted = true;
             r.code = "2.04".into();
             r.pull_insns = Some(resp.counts * resp.insns_per_count as u64);
-            let installed = after.as_ref().is_some_and(|s| s.loaded && s.image_sha256 == suit::sha256(&built.image).to_vec());
+            let installed = after
+                .as_ref()
+                .is_some_and(|s| s.loaded && s.image_sha256 == suit::sha256(&built.image).to_vec());
             match d.tamper {
                 Tamper::None if installed => Ok(()),
-                Tamper::None => Err(anyhow::anyhow!("the device accepted the update but /slots does not show the image")),
-                t => Err(anyhow::anyhow!("the device accepted a tampered update ({t:?})")),
+                Tamper::None => Err(anyhow::anyhow!(
+                    "the device accepted the update but /slots does not show the image"
+                )),
+                t => Err(anyhow::anyhow!(
+                    "the device accepted a tampered update ({t:?})"
+                )),
             }
         }
         Err(CoapError::Status { code, payload, .. }) => {
@@ -389,9 +572,14 @@ async fn pull(node: &NodeRt, uri: &str, built: &Built, d: &crate::scenario::Depl
             r.reason = String::from_utf8_lossy(&payload).into_owned();
             match d.tamper {
                 Tamper::None => Err(anyhow::anyhow!("refused with {code}: {}", r.reason)),
-                _ if before != after => Err(anyhow::anyhow!("refused with {code}, but the slot changed")),
+                _ if before != after => {
+                    Err(anyhow::anyhow!("refused with {code}, but the slot changed"))
+                }
                 _ if code.starts_with('4') => Ok(()),
-                _ => Err(anyhow::anyhow!("refused with {code} ({}), expected a 4.xx refusal", r.reason)),
+                _ => Err(anyhow::anyhow!(
+                    "refused with {code} ({}), expected a 4.xx refusal",
+                    r.reason
+                )),
             }
         }
         Err(e) => Err(e.into()),
@@ -401,24 +589,58 @@ async fn pull(node: &NodeRt, uri: &str, built: &Built, d: &crate::scenario::Depl
     outcome
 }
 
-async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected) -> anyhow::Result<()> {
+async fn exec(
+    node: &NodeRt,
+    e: &crate::scenario::ExecStep,
+    out: &mut Collected,
+) -> anyhow::Result<()> {
     let input = tools::publish::unhex(&e.input)?;
     let mut client = node.client();
     let mut problems = Vec::new();
     for &engine in &e.engines {
         for run in 0..e.repeat {
-            let Some(pe) = proto_engine(engine) else { continue };
+            let Some(pe) = proto_engine(engine) else {
+                continue;
+            };
             node.new_marks();
-            let req = proto::ExecRequest { slot: e.slot, engine: pe, input: input.clone(), budget: 0, helpers: None };
-            let answer = client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
-            let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
+            let req = proto::ExecRequest {
+                slot: e.slot,
+                engine: pe,
+                input: input.clone(),
+                budget: 0,
+                helpers: None,
+            };
+            let answer = client
+                .request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req))
+                .await?;
+            let resp: proto::RunResponse =
+                proto::decode(&answer).context("malformed exec answer")?;
             let measured = measure(node, &resp.costs, "exec");
-            let error = resp.failure.as_ref().map(|f| format!("{:?}: {}", f.kind, f.message));
+            let error = resp
+                .failure
+                .as_ref()
+                .map(|f| format!("{:?}: {}", f.kind, f.message));
             let ok = error.is_none() && e.expect.is_none_or(|x| resp.result == Some(x));
             if !ok {
-                problems.push(format!("{} run {run}: {:?} (want {:?}) {}", engine.name(), resp.result, e.expect, error.clone().unwrap_or_default()));
+                problems.push(format!(
+                    "{} run {run}: {:?} (want {:?}) {}",
+                    engine.name(),
+                    resp.result,
+                    e.expect,
+                    error.clone().unwrap_or_default()
+                ));
             }
-            out.execs.push(ExecResult { node: node.name.clone(), slot: e.slot, engine: engine.name().into(), run, result: resp.result, expected: e.expect, ok, error, measured });
+            out.execs.push(ExecResult {
+                node: node.name.clone(),
+                slot: e.slot,
+                engine: engine.name().into(),
+                run,
+                result: resp.result,
+                expected: e.expect,
+                ok,
+                error,
+                measured,
+            });
         }
     }
     anyhow::ensure!(problems.is_empty(), "{}", problems.join("; "));

@@ -24,11 +24,14 @@ pub enum Namespace {
     /// Programs run with `/run` (no slot).
     #[cfg(feature = "unsigned-run")]
     Scratch,
+    /// Native benchmark kernels.
+    #[cfg(feature = "bench")]
+    Native,
 }
 
 static KV: Mutex<RefCell<BTreeMap<(Namespace, u32), u32>>> = Mutex::new(RefCell::new(BTreeMap::new()));
 
-fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
+pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
     critical_section::with(|cs| {
         let mut kv = KV.borrow_ref_mut(cs);
         let count = kv.range((ns, 0)..=(ns, u32::MAX)).count();
@@ -40,7 +43,7 @@ fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
     })
 }
 
-fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
+pub fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
     critical_section::with(|cs| KV.borrow_ref(cs).get(&(ns, key)).copied())
 }
 
@@ -99,11 +102,7 @@ impl Helpers for DeviceHelpers {
             0x20 => Ok(embassy_time::Instant::now().as_millis()),
             0x60 => Ok(embassy_time::Instant::now().as_micros()),
             0x50 => fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
-            0x51 => {
-                let mut buf = heapless::String::<16>::new();
-                let _ = write!(buf, "{}", a[1] as u32);
-                write_out(mem, a[0], buf.as_bytes())
-            }
+            0x51 => write_out(mem, a[0], format_u32_dec(a[1] as u32).as_bytes()),
             0x52 => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
             // SAUL registry: handles are index + 1; 0 is "no such device".
             0x30 => Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
@@ -162,8 +161,14 @@ fn write_out(mem: &mut Memory<'_>, addr: u64, bytes: &[u8]) -> Result<u64, Helpe
 /// RIOT's `fmt_s16_dfp`: a fixed-point decimal with `digits` fractional digits
 /// (negative `digits` scale up).
 fn fmt_s16_dfp(mem: &mut Memory<'_>, out: u64, value: i16, digits: i32) -> Result<u64, HelperError> {
+    let text = format_s16_dfp(value, digits).ok_or(HelperError::BadArgument("fmt_s16_dfp: digits out of range"))?;
+    write_out(mem, out, text.as_bytes())
+}
+
+/// The text of `fmt_s16_dfp`; `None` when `digits` is outside -7..=7.
+pub fn format_s16_dfp(value: i16, digits: i32) -> Option<heapless::String<24>> {
     if !(-7..=7).contains(&digits) {
-        return Err(HelperError::BadArgument("fmt_s16_dfp: digits out of range"));
+        return None;
     }
     let mut buf = heapless::String::<24>::new();
     let v = value as i32;
@@ -175,7 +180,14 @@ fn fmt_s16_dfp(mem: &mut Memory<'_>, out: u64, value: i16, digits: i32) -> Resul
         let a = v.unsigned_abs();
         let _ = write!(buf, "{sign}{}.{:0width$}", a / div as u32, a % div as u32, width = digits as usize);
     }
-    write_out(mem, out, buf.as_bytes())
+    Some(buf)
+}
+
+/// The text of `fmt_u32_dec`.
+pub fn format_u32_dec(value: u32) -> heapless::String<16> {
+    let mut buf = heapless::String::<16>::new();
+    let _ = write!(buf, "{value}");
+    buf
 }
 
 /// `printf(fmt, a, b, c, d)`: %d %i %u %x %X %c %s %% with an optional `l`/`ll`.

@@ -9,7 +9,10 @@ use crate::scenario::FaultKind;
 pub struct QemuBackendNode(tools::qemu::QemuNode);
 
 pub fn boot(spec: &BootSpec) -> anyhow::Result<QemuBackendNode> {
-    let options = tools::qemu::BootOptions { plugin: spec.plugin.clone(), tap: spec.tap.clone() };
+    let options = tools::qemu::BootOptions {
+        plugin: spec.plugin.clone(),
+        tap: spec.tap.clone(),
+    };
     tools::qemu::boot_with(spec.name, spec.firmware, spec.run_dir, &options).map(QemuBackendNode)
 }
 
@@ -27,14 +30,20 @@ impl Node for QemuBackendNode {
     }
 
     fn inject(&mut self, fault: FaultKind) -> anyhow::Result<()> {
-        let pid = self.0.pid().ok_or_else(|| anyhow::anyhow!("node {} is not running", self.0.name()))?;
+        let pid = self
+            .0
+            .pid()
+            .ok_or_else(|| anyhow::anyhow!("node {} is not running", self.0.name()))?;
         let signal = match fault {
             FaultKind::Kill => libc::SIGKILL,
             FaultKind::Freeze => libc::SIGSTOP,
         };
         // SAFETY: kill(2) on the PID of our own child process.
         if unsafe { libc::kill(pid as libc::pid_t, signal) } != 0 {
-            anyhow::bail!("cannot signal qemu {pid}: {}", std::io::Error::last_os_error());
+            anyhow::bail!(
+                "cannot signal qemu {pid}: {}",
+                std::io::Error::last_os_error()
+            );
         }
         Ok(())
     }

@@ -17,7 +17,10 @@ pub mod tables;
 
 /// Writes `results.json` and renders the rest from it.
 pub fn write_all(dir: &Path, results: &Results) -> anyhow::Result<()> {
-    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(results)?)?;
+    std::fs::write(
+        dir.join("results.json"),
+        serde_json::to_string_pretty(results)?,
+    )?;
     render(dir, results)
 }
 
@@ -43,7 +46,10 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<()> {
             Vec::new()
         }
     };
-    std::fs::write(dir.join("report.md"), markdown::render(results, &plots, &files))?;
+    std::fs::write(
+        dir.join("report.md"),
+        markdown::render(results, &plots, &files),
+    )?;
     std::fs::write(dir.join("report.html"), html::render(results, &plots))?;
     std::fs::write(dir.join("junit.xml"), junit::render(results))?;
     Ok(())
@@ -52,8 +58,10 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<()> {
 /// `sim report RUN_DIR`.
 pub fn rerender(dir: &Path) -> anyhow::Result<()> {
     let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let results: Results = serde_json::from_str(&text).with_context(|| format!("{} is not a sim results.json", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let results: Results = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a sim results.json", path.display()))?;
     render(dir, &results)
 }
 
@@ -67,8 +75,23 @@ fn bench_csv(r: &Results) -> String {
         let _ = writeln!(
             s,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            b.node, b.kernel, b.data_size, b.engine, b.run, b.ok, opt(b.result), b.expected, b.exec_insns, opt(b.exec_cycles), b.systick_insns,
-            b.compile_insns, opt(b.compile_cycles), b.executed_ebpf, b.bytecode_bytes, b.code_bytes, b.measured_by
+            b.node,
+            b.kernel,
+            b.data_size,
+            b.engine,
+            b.run,
+            b.ok,
+            opt(b.result),
+            b.expected,
+            b.exec_insns,
+            opt(b.exec_cycles),
+            b.systick_insns,
+            b.compile_insns,
+            opt(b.compile_cycles),
+            b.executed_ebpf,
+            b.bytecode_bytes,
+            b.code_bytes,
+            b.measured_by
         );
     }
     s
@@ -80,17 +103,43 @@ fn deploy_csv(r: &Results) -> String {
         let _ = writeln!(
             s,
             "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            d.node, d.program, d.slot, d.tamper.name(), d.run, d.ok, d.accepted, d.code, d.image_bytes, d.latency_ms, opt(d.pull_insns), opt(d.load_insns), opt(d.verify_insns)
+            d.node,
+            d.program,
+            d.slot,
+            d.tamper.name(),
+            d.run,
+            d.ok,
+            d.accepted,
+            d.code,
+            d.image_bytes,
+            d.latency_ms,
+            opt(d.pull_insns),
+            opt(d.load_insns),
+            opt(d.verify_insns)
         );
     }
     s
 }
 
 fn exec_csv(r: &Results) -> String {
-    let mut s = String::from("node,slot,engine,run,ok,result,insns,cycles,systick_insns,compile_insns\n");
+    let mut s =
+        String::from("node,slot,engine,run,ok,result,insns,cycles,systick_insns,compile_insns\n");
     for e in &r.execs {
         let m = &e.measured;
-        let _ = writeln!(s, "{},{},{},{},{},{},{},{},{},{}", e.node, e.slot, e.engine, e.run, e.ok, opt(e.result), m.insns, opt(m.cycles), m.systick_insns, m.compile_insns);
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{}",
+            e.node,
+            e.slot,
+            e.engine,
+            e.run,
+            e.ok,
+            opt(e.result),
+            m.insns,
+            opt(m.cycles),
+            m.systick_insns,
+            m.compile_insns
+        );
     }
     s
 }

@@ -1,5 +1,6 @@
 //! The report's content as tables, once; `markdown` and `html` only format them.
 use crate::run::Results;
+use crate::scenario::TableKind;
 
 use super::summary::{self, Row};
 
@@ -13,7 +14,12 @@ pub struct Table {
 
 impl Table {
     fn new(title: &str, header: &[&str]) -> Self {
-        Self { title: title.into(), header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new(), note: String::new() }
+        Self {
+            title: title.into(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            note: String::new(),
+        }
     }
 }
 
@@ -40,36 +46,68 @@ fn ratio(v: Option<f64>) -> String {
 
 /// The whole report, section by section.
 pub fn all(r: &Results) -> Vec<Table> {
+    let want = |t| r.report.table(t);
     let mut out = vec![provenance(r), nodes(r), steps(r)];
     if !r.benchmarks.is_empty() {
         let rows = summary::rows(&r.benchmarks);
-        out.push(instructions(&rows));
-        out.push(cycles(&rows));
-        out.push(jit(&rows));
-        out.push(goals(&rows));
-        out.push(cross_check(r));
+        if want(TableKind::Instructions) {
+            out.push(instructions(&rows));
+        }
+        if want(TableKind::Cycles) {
+            out.push(cycles(&rows));
+        }
+        if want(TableKind::Jit) {
+            out.push(jit(&rows));
+        }
+        if want(TableKind::Goals) {
+            out.push(goals(&rows));
+        }
+        if want(TableKind::CrossCheck) {
+            out.push(cross_check(r));
+        }
     }
-    if !r.deploys.is_empty() {
+    if !r.deploys.is_empty() && want(TableKind::Deploys) {
         out.push(deploys(r));
     }
-    if !r.execs.is_empty() {
+    if !r.execs.is_empty() && want(TableKind::Execs) {
         out.push(execs(r));
     }
-    for (node, funcs) in &r.profiles {
+    for (node, funcs) in r.profiles.iter().filter(|_| want(TableKind::Profiles)) {
         let total: u64 = funcs.iter().map(|f| f.1).sum();
-        let mut t = Table::new(&format!("Where the guest instructions went on {node} (whole run, 25 costliest functions)"), &["function", "instructions", "share of these"]);
+        let mut t = Table::new(
+            &format!(
+                "Where the guest instructions went on {node} (whole run, 25 costliest functions)"
+            ),
+            &["function", "instructions", "share of these"],
+        );
         for (f, n) in funcs {
-            let short: String = if f.chars().count() > 90 { f.chars().take(90).chain("…".chars()).collect() } else { f.clone() };
-            t.rows.push(vec![short, group(*n), format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0)]);
+            let short: String = if f.chars().count() > 90 {
+                f.chars().take(90).chain("…".chars()).collect()
+            } else {
+                f.clone()
+            };
+            t.rows.push(vec![
+                short,
+                group(*n),
+                format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0),
+            ]);
         }
         t.note = format!("All functions: {node}.functions.csv. Counted by the plugin's per-address profile over the whole run, boot included.");
         out.push(t);
     }
-    if let Some(net) = &r.network {
-        let mut t = Table::new("Impaired path to the file server", &["direction", "forwarded", "dropped", "reordered"]);
+    if let Some(net) = r.network.as_ref().filter(|_| want(TableKind::Network)) {
+        let mut t = Table::new(
+            "Impaired path to the file server",
+            &["direction", "forwarded", "dropped", "reordered"],
+        );
         for dir in ["to_server", "to_nodes"] {
             let d = &net[dir];
-            t.rows.push(vec![dir.replace('_', " "), d["forwarded"].to_string(), d["dropped"].to_string(), d["reordered"].to_string()]);
+            t.rows.push(vec![
+                dir.replace('_', " "),
+                d["forwarded"].to_string(),
+                d["dropped"].to_string(),
+                d["reordered"].to_string(),
+            ]);
         }
         out.push(t);
     }
@@ -79,24 +117,57 @@ pub fn all(r: &Results) -> Vec<Table> {
 fn provenance(r: &Results) -> Table {
     let mut t = Table::new("Provenance", &["what", "value"]);
     let p = &r.provenance;
-    for (k, key) in [("git revision", "git_revision"), ("firmware sha256", "firmware_sha256"), ("QEMU", "qemu_version"), ("toolchain", "toolchain"), ("scenario sha256", "scenario_sha256"), ("host", "host")] {
-        t.rows.push(vec![k.into(), p[key].as_str().unwrap_or_default().to_string()]);
+    for (k, key) in [
+        ("git revision", "git_revision"),
+        ("firmware sha256", "firmware_sha256"),
+        ("QEMU", "qemu_version"),
+        ("toolchain", "toolchain"),
+        ("scenario sha256", "scenario_sha256"),
+        ("host", "host"),
+    ] {
+        t.rows.push(vec![
+            k.into(),
+            p[key].as_str().unwrap_or_default().to_string(),
+        ]);
     }
-    let counted = if p["plugin"].as_bool() == Some(true) { "exactly, by the QEMU plugin (qemu-plugin/insn_count.c)" } else { "by the device's SysTick (±40 instructions)" };
-    t.rows.push(vec!["instructions counted".into(), counted.into()]);
+    let counted = if p["plugin"].as_bool() == Some(true) {
+        "exactly, by the QEMU plugin (qemu-plugin/insn_count.c)"
+    } else {
+        "by the device's SysTick (±40 instructions)"
+    };
+    t.rows
+        .push(vec!["instructions counted".into(), counted.into()]);
     t
 }
 
 fn nodes(r: &Results) -> Table {
-    let mut t = Table::new("Nodes", &["node", "target", "firmware", "boot to ready (ms, host)", "status"]);
+    let mut t = Table::new(
+        "Nodes",
+        &[
+            "node",
+            "target",
+            "firmware",
+            "boot to ready (ms, host)",
+            "status",
+        ],
+    );
     for n in &r.nodes {
         let status = match (&n.error, n.fault_injected, n.fault_detected_after_ms) {
-            (_, true, Some(ms)) => format!("fault injected, detected after {ms} ms: {}", n.error.clone().unwrap_or_default()),
+            (_, true, Some(ms)) => format!(
+                "fault injected, detected after {ms} ms: {}",
+                n.error.clone().unwrap_or_default()
+            ),
             (_, true, None) => "fault injected, NOT detected".into(),
             (Some(e), _, _) => format!("FAILED: {e}"),
             (None, _, _) => "ok".into(),
         };
-        t.rows.push(vec![n.name.clone(), n.target.clone(), n.firmware.clone(), num(n.boot_to_ready_ms), status]);
+        t.rows.push(vec![
+            n.name.clone(),
+            n.target.clone(),
+            n.firmware.clone(),
+            num(n.boot_to_ready_ms),
+            status,
+        ]);
     }
     t
 }
@@ -104,8 +175,18 @@ fn nodes(r: &Results) -> Table {
 fn steps(r: &Results) -> Table {
     let mut t = Table::new("Steps", &["#", "step", "node", "result", "ms"]);
     for s in &r.steps {
-        let res = if s.ok { "ok".to_string() } else { format!("FAILED: {}", s.error.clone().unwrap_or_default()) };
-        t.rows.push(vec![s.index.clone(), s.step.clone(), s.node.clone(), res, s.duration_ms.to_string()]);
+        let res = if s.ok {
+            "ok".to_string()
+        } else {
+            format!("FAILED: {}", s.error.clone().unwrap_or_default())
+        };
+        t.rows.push(vec![
+            s.index.clone(),
+            s.step.clone(),
+            s.node.clone(),
+            res,
+            s.duration_ms.to_string(),
+        ]);
     }
     t
 }
@@ -113,7 +194,20 @@ fn steps(r: &Results) -> Table {
 fn instructions(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "Guest instructions per run",
-        &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native", "rbpf / interp", "insns per eBPF insn (interp)", "runs", "spread"],
+        &[
+            "kernel",
+            "bytes",
+            "interpreter",
+            "JIT",
+            "rbpf",
+            "native",
+            "JIT / native",
+            "interp / native",
+            "rbpf / interp",
+            "insns per eBPF insn (interp)",
+            "runs",
+            "spread",
+        ],
     );
     for r in rows {
         let spread = r.engines.values().map(|e| e.spread).max().unwrap_or(0);
@@ -128,8 +222,15 @@ fn instructions(rows: &[Row]) -> Table {
             ratio(r.ratio("jit", "native")),
             ratio(r.ratio("interp", "native")),
             ratio(r.ratio("rbpf", "interp")),
-            r.interp_per_ebpf().map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
-            r.engines.values().map(|e| e.runs).max().unwrap_or(0).to_string(),
+            r.interp_per_ebpf()
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            r.engines
+                .values()
+                .map(|e| e.runs)
+                .max()
+                .unwrap_or(0)
+                .to_string(),
             group(spread),
         ]);
     }
@@ -141,7 +242,19 @@ fn instructions(rows: &[Row]) -> Table {
 }
 
 fn cycles(rows: &[Row]) -> Table {
-    let mut t = Table::new("Estimated Cortex-M4 cycles per run", &["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native"]);
+    let mut t = Table::new(
+        "Estimated Cortex-M4 cycles per run",
+        &[
+            "kernel",
+            "bytes",
+            "interpreter",
+            "JIT",
+            "rbpf",
+            "native",
+            "JIT / native",
+            "interp / native",
+        ],
+    );
     for r in rows {
         let c = |e: &str| r.engines.get(e).and_then(|f| f.cycles);
         t.rows.push(vec![
@@ -162,7 +275,18 @@ fn cycles(rows: &[Row]) -> Table {
 }
 
 fn jit(rows: &[Row]) -> Table {
-    let mut t = Table::new("JIT compile cost and code size", &["kernel", "bytes", "compile (insns)", "bytecode (B)", "JIT code (B)", "code / bytecode", "break-even runs"]);
+    let mut t = Table::new(
+        "JIT compile cost and code size",
+        &[
+            "kernel",
+            "bytes",
+            "compile (insns)",
+            "bytecode (B)",
+            "JIT code (B)",
+            "code / bytecode",
+            "break-even runs",
+        ],
+    );
     for r in rows.iter().filter(|r| r.engines.contains_key("jit")) {
         let j = &r.engines["jit"];
         t.rows.push(vec![
@@ -171,8 +295,12 @@ fn jit(rows: &[Row]) -> Table {
             group(j.compile_insns),
             r.bytecode_bytes.to_string(),
             j.code_bytes.to_string(),
-            r.code_density().map(|d| format!("{d:.2}")).unwrap_or_else(|| "—".into()),
-            r.break_even_runs().map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+            r.code_density()
+                .map(|d| format!("{d:.2}"))
+                .unwrap_or_else(|| "—".into()),
+            r.break_even_runs()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into()),
         ]);
     }
     t.note = "Break-even: the number of runs after which compiling once and running the JIT costs fewer instructions than interpreting.".into();
@@ -181,44 +309,133 @@ fn jit(rows: &[Row]) -> Table {
 
 fn goals(rows: &[Row]) -> Table {
     let mut t = Table::new("Where we stand", &["figure", "measured", "goal"]);
-    let f16 = rows.iter().find(|r| r.kernel == "fletcher16" && r.data_size == 2560);
-    t.rows.push(vec!["JIT / native, Fletcher-16 2560 B".into(), ratio(f16.and_then(|r| r.ratio("jit", "native"))), "≤ 1.2x".into()]);
-    let g = |a, b| summary::geomean_ratio(rows, a, b).map(|(v, n)| format!("{v:.2}x over {n} builds")).unwrap_or_else(|| "—".into());
-    t.rows.push(vec!["JIT / native, geometric mean".into(), g("jit", "native"), "≤ 1.5x".into()]);
-    t.rows.push(vec!["interpreter / native, Fletcher-16 2560 B".into(), ratio(f16.and_then(|r| r.ratio("interp", "native"))), "≤ 12x".into()]);
-    t.rows.push(vec!["interpreter / native, geometric mean".into(), g("interp", "native"), "—".into()]);
+    let f16 = rows
+        .iter()
+        .find(|r| r.kernel == "fletcher16" && r.data_size == 2560);
+    t.rows.push(vec![
+        "JIT / native, Fletcher-16 2560 B".into(),
+        ratio(f16.and_then(|r| r.ratio("jit", "native"))),
+        "≤ 1.2x".into(),
+    ]);
+    let g = |a, b| {
+        summary::geomean_ratio(rows, a, b)
+            .map(|(v, n)| format!("{v:.2}x over {n} builds"))
+            .unwrap_or_else(|| "—".into())
+    };
+    t.rows.push(vec![
+        "JIT / native, geometric mean".into(),
+        g("jit", "native"),
+        "≤ 1.5x".into(),
+    ]);
+    t.rows.push(vec![
+        "interpreter / native, Fletcher-16 2560 B".into(),
+        ratio(f16.and_then(|r| r.ratio("interp", "native"))),
+        "≤ 12x".into(),
+    ]);
+    t.rows.push(vec![
+        "interpreter / native, geometric mean".into(),
+        g("interp", "native"),
+        "—".into(),
+    ]);
     let per: Vec<f64> = rows.iter().filter_map(|r| r.interp_per_ebpf()).collect();
-    let per = (!per.is_empty()).then(|| format!("{:.1} – {:.1}", per.iter().cloned().fold(f64::MAX, f64::min), per.iter().cloned().fold(0.0, f64::max)));
-    t.rows.push(vec!["guest insns per eBPF insn, interpreter".into(), per.unwrap_or_else(|| "—".into()), "≤ 15".into()]);
-    t.rows.push(vec!["rbpf / ours (interpreters), geometric mean".into(), g("rbpf", "interp"), "≥ 3x".into()]);
-    t.rows.push(vec!["JIT compile, Fletcher-16".into(), num(f16.and_then(|r| r.engines.get("jit")).map(|j| j.compile_insns)), "< 30,000".into()]);
+    let per = (!per.is_empty()).then(|| {
+        format!(
+            "{:.1} – {:.1}",
+            per.iter().cloned().fold(f64::MAX, f64::min),
+            per.iter().cloned().fold(0.0, f64::max)
+        )
+    });
+    t.rows.push(vec![
+        "guest insns per eBPF insn, interpreter".into(),
+        per.unwrap_or_else(|| "—".into()),
+        "≤ 15".into(),
+    ]);
+    t.rows.push(vec![
+        "rbpf / ours (interpreters), geometric mean".into(),
+        g("rbpf", "interp"),
+        "≥ 3x".into(),
+    ]);
+    t.rows.push(vec![
+        "JIT compile, Fletcher-16".into(),
+        num(f16
+            .and_then(|r| r.engines.get("jit"))
+            .map(|j| j.compile_insns)),
+        "< 30,000".into(),
+    ]);
     t
 }
 
 fn cross_check(r: &Results) -> Table {
-    let mut t = Table::new("Plugin against SysTick (runs of 100,000 instructions or more)", &["kernel", "bytes", "engine", "plugin", "SysTick × 40", "difference"]);
+    let mut t = Table::new(
+        "Plugin against SysTick (runs of 100,000 instructions or more)",
+        &[
+            "kernel",
+            "bytes",
+            "engine",
+            "plugin",
+            "SysTick × 40",
+            "difference",
+        ],
+    );
     for (k, s, e, p, st, d) in summary::cross_check(&r.benchmarks, 100_000) {
-        t.rows.push(vec![k, s.to_string(), e, group(p), group(st), format!("{d:+.3} %")]);
+        t.rows.push(vec![
+            k,
+            s.to_string(),
+            e,
+            group(p),
+            group(st),
+            format!("{d:+.3} %"),
+        ]);
     }
     t.note = "The in-guest SysTick count under -icount shift=0 (one count = 40 instructions) against the plugin's exact count between the same markers.".into();
     t
 }
 
 fn deploys(r: &Results) -> Table {
-    let mut t = Table::new("Deployments (signed pulls)", &["node", "program", "tamper", "pulls", "ok", "answer", "latency p50 / p95 / max (ms)", "pull (guest insns, median)", "load + verify (insns)"]);
+    let mut t = Table::new(
+        "Deployments (signed pulls)",
+        &[
+            "node",
+            "program",
+            "tamper",
+            "pulls",
+            "ok",
+            "answer",
+            "latency p50 / p95 / max (ms)",
+            "pull (guest insns, median)",
+            "load + verify (insns)",
+        ],
+    );
     let mut keys: Vec<(String, String, String)> = Vec::new();
     for d in &r.deploys {
-        let k = (d.node.clone(), d.program.clone(), d.tamper.name().to_string());
+        let k = (
+            d.node.clone(),
+            d.program.clone(),
+            d.tamper.name().to_string(),
+        );
         if !keys.contains(&k) {
             keys.push(k);
         }
     }
     for (node, program, tamper) in keys {
-        let of: Vec<_> = r.deploys.iter().filter(|d| d.node == node && d.program == program && d.tamper.name().to_string() == tamper).collect();
+        let of: Vec<_> = r
+            .deploys
+            .iter()
+            .filter(|d| {
+                d.node == node && d.program == program && d.tamper.name().to_string() == tamper
+            })
+            .collect();
         let mut lat: Vec<u64> = of.iter().map(|d| d.latency_ms).collect();
         let mut pull: Vec<u64> = of.iter().filter_map(|d| d.pull_insns).collect();
-        let lv = of.iter().find_map(|d| Some(d.load_insns? + d.verify_insns?));
-        let codes: Vec<&str> = of.iter().map(|d| d.code.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let lv = of
+            .iter()
+            .find_map(|d| Some(d.load_insns? + d.verify_insns?));
+        let codes: Vec<&str> = of
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         t.rows.push(vec![
             node,
             program,
@@ -226,8 +443,17 @@ fn deploys(r: &Results) -> Table {
             of.len().to_string(),
             of.iter().filter(|d| d.ok).count().to_string(),
             codes.join(" "),
-            format!("{} / {} / {}", super::percentile(&mut lat.clone(), 50.0), super::percentile(&mut lat.clone(), 95.0), lat.iter().max().unwrap_or(&0)),
-            if pull.is_empty() { "—".into() } else { group(super::percentile(&mut pull, 50.0)) },
+            format!(
+                "{} / {} / {}",
+                super::percentile(&mut lat.clone(), 50.0),
+                super::percentile(&mut lat.clone(), 95.0),
+                lat.iter().max().unwrap_or(&0)
+            ),
+            if pull.is_empty() {
+                "—".into()
+            } else {
+                group(super::percentile(&mut pull, 50.0))
+            },
             num(lv),
         ]);
         lat.clear();
@@ -237,7 +463,19 @@ fn deploys(r: &Results) -> Table {
 }
 
 fn execs(r: &Results) -> Table {
-    let mut t = Table::new("Executions", &["node", "slot", "engine", "runs", "ok", "result", "insns (median)", "cycles (median)"]);
+    let mut t = Table::new(
+        "Executions",
+        &[
+            "node",
+            "slot",
+            "engine",
+            "runs",
+            "ok",
+            "result",
+            "insns (median)",
+            "cycles (median)",
+        ],
+    );
     let mut keys: Vec<(String, u8, String)> = Vec::new();
     for e in &r.execs {
         let k = (e.node.clone(), e.slot, e.engine.clone());
@@ -246,7 +484,11 @@ fn execs(r: &Results) -> Table {
         }
     }
     for (node, slot, engine) in keys {
-        let of: Vec<_> = r.execs.iter().filter(|e| e.node == node && e.slot == slot && e.engine == engine).collect();
+        let of: Vec<_> = r
+            .execs
+            .iter()
+            .filter(|e| e.node == node && e.slot == slot && e.engine == engine)
+            .collect();
         let mut insns: Vec<u64> = of.iter().map(|e| e.measured.insns).collect();
         let mut cycles: Vec<u64> = of.iter().filter_map(|e| e.measured.cycles).collect();
         t.rows.push(vec![
@@ -255,9 +497,16 @@ fn execs(r: &Results) -> Table {
             engine,
             of.len().to_string(),
             of.iter().filter(|e| e.ok).count().to_string(),
-            of.first().and_then(|e| e.result).map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
+            of.first()
+                .and_then(|e| e.result)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into()),
             group(super::percentile(&mut insns, 50.0)),
-            if cycles.is_empty() { "—".into() } else { group(super::percentile(&mut cycles, 50.0)) },
+            if cycles.is_empty() {
+                "—".into()
+            } else {
+                group(super::percentile(&mut cycles, 50.0))
+            },
         ]);
     }
     t
