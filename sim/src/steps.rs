@@ -90,7 +90,12 @@ impl Publisher {
                 std::fs::write(dir.join("bench_data.h"), proto::bench::data_header(size))?;
             }
             let source = repo.join(source);
-            let obj = tools::compile::compile_c_with(&source, &dir, "v3", defines, &[dir.clone()])?;
+            // Rust sources (no_std, `bpfel-unknown-none`) or C.
+            let obj = if source.extension().is_some_and(|e| e == "rs") {
+                tools::compile::compile_rust(&source, &dir)?
+            } else {
+                tools::compile::compile_c_with(&source, &dir, "v3", defines, &[dir.clone()])?
+            };
             let image =
                 Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
             let bytes = image
