@@ -33,15 +33,15 @@ pub fn run(req: &NativeRequest) -> RunResponse {
 }
 
 /// The helpers native kernels call (`programs/include/mbpf_helpers.h` maps
-/// `bpf_store_local` and friends to these when built with `MBPF_NATIVE`): the same
-/// key-value store and formatting as the eBPF helpers, without pointer checks, as
-/// native code has none.
-mod helpers {
+/// `bpf_store_local` and friends to these when built with `MBPF_NATIVE`), and rbpf
+/// runs (`runtime::rbpf_exec`): the same key-value store and formatting as the eBPF
+/// helpers, without pointer checks, as neither native code nor rbpf has any.
+pub mod helpers {
     use crate::runtime::helpers::{format_s16_dfp, format_u32_dec, kv_fetch, kv_store, Namespace};
 
     #[unsafe(no_mangle)]
     pub extern "C" fn mbpf_native_store_local(key: u32, value: u32) -> i32 {
-        if kv_store(Namespace::Native, key, value).is_ok() { 0 } else { -1 }
+        if kv_store(Namespace::Peer, key, value).is_ok() { 0 } else { -1 }
     }
 
     /// # Safety
@@ -49,7 +49,7 @@ mod helpers {
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn mbpf_native_fetch_local(key: u32, value: *mut u32) -> i32 {
         // SAFETY: the caller passes a pointer to its own u32.
-        unsafe { value.write_unaligned(kv_fetch(Namespace::Native, key).unwrap_or(0)) };
+        unsafe { value.write_unaligned(kv_fetch(Namespace::Peer, key).unwrap_or(0)) };
         0
     }
 
@@ -73,3 +73,31 @@ mod helpers {
         text.len()
     }
 }
+
+/// rbpf's helper ABI: five u64 arguments, no context, no memory model. The
+/// benchmark kernels' helpers, mapped onto the firmware's own (unchecked: rbpf
+/// hands helpers raw pointers into its stack).
+pub mod rbpf_helpers {
+    use super::helpers as h;
+
+    pub fn store_local(key: u64, value: u64, _: u64, _: u64, _: u64) -> u64 {
+        h::mbpf_native_store_local(key as u32, value as u32) as u64
+    }
+
+    pub fn fetch_local(key: u64, out: u64, _: u64, _: u64, _: u64) -> u64 {
+        // SAFETY: rbpf passes the program's pointer into its own stack unchecked, as
+        // every rbpf helper gets it; the benchmark kernels pass a u32 there.
+        unsafe { h::mbpf_native_fetch_local(key as u32, out as usize as *mut u32) as u64 }
+    }
+
+    pub fn fmt_s16_dfp(out: u64, value: u64, digits: u64, _: u64, _: u64) -> u64 {
+        // SAFETY: as above; the kernel's buffer holds the text.
+        unsafe { h::mbpf_native_fmt_s16_dfp(out as usize as *mut u8, value as u16 as i16, digits as i32) as u64 }
+    }
+
+    pub fn fmt_u32_dec(out: u64, value: u64, _: u64, _: u64, _: u64) -> u64 {
+        // SAFETY: as above.
+        unsafe { h::mbpf_native_fmt_u32_dec(out as usize as *mut u8, value as u32) as u64 }
+    }
+}
+

@@ -77,9 +77,6 @@ fn not_applicable(
     natives: &BTreeSet<(String, usize)>,
 ) -> Option<String> {
     match engine {
-        EngineName::Rbpf if !kernel.helpers().is_empty() => {
-            Some("rbpf offers no helpers with checked pointers".into())
-        }
         // rbpf 0.4 places a called function's frame below its one 512-byte stack and
         // then rejects the frame's own stores (seen on sha256's `compress` call).
         EngineName::Rbpf if kernel.has_local_calls() => {

@@ -24,9 +24,9 @@ pub enum Namespace {
     /// Programs run with `/run` (no slot).
     #[cfg(feature = "unsigned-run")]
     Scratch,
-    /// Native benchmark kernels.
+    /// The benchmark peers: native kernels and programs on rbpf.
     #[cfg(feature = "bench")]
-    Native,
+    Peer,
 }
 
 static KV: Mutex<RefCell<BTreeMap<(Namespace, u32), u32>>> = Mutex::new(RefCell::new(BTreeMap::new()));

@@ -38,14 +38,16 @@ fn absolute_bytecode(image: &Image, data_base: u64, rodata_base: u64) -> alloc::
     bytes
 }
 
-/// Runs `image` once on rbpf. Helpers are not offered: rbpf's helpers get no
-/// memory model to check pointers against.
+/// Runs `image` once on rbpf, offering the helpers the benchmark kernels use.
 pub fn execute(image: &Image, buffers: &mut Buffers, costs: &mut Costs) -> Result<u64, Failure> {
     let data_range = buffers.data.as_ptr() as u64..(buffers.data.as_ptr() as u64 + buffers.data.len() as u64);
     let rodata_range = image.rodata.as_ptr() as u64..(image.rodata.as_ptr() as u64 + image.rodata.len() as u64);
     let bytes = absolute_bytecode(image, data_range.start, rodata_range.start);
     costs.code_size = bytes.len() as u32;
     let mut engine = rbpf::EbpfVmRaw::new(Some(&bytes)).map_err(failure)?;
+    for (id, f) in [(0x10, crate::native::rbpf_helpers::store_local as rbpf::ebpf::Helper), (0x12, crate::native::rbpf_helpers::fetch_local), (0x50, crate::native::rbpf_helpers::fmt_s16_dfp), (0x51, crate::native::rbpf_helpers::fmt_u32_dec)] {
+        engine.register_helper(id, f).map_err(failure)?;
+    }
     engine.register_allowed_memory(data_range);
     engine.register_allowed_memory(rodata_range);
     let (result, counts) = measure(Region::Exec, || engine.execute_program(&mut buffers.input));

@@ -30,6 +30,11 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<()> {
     if !results.benchmarks.is_empty() {
         std::fs::write(dir.join("bench.csv"), bench_csv(results))?;
         files.push("bench.csv");
+        // One CSV per metric: a row per build, a column per engine (medians).
+        for (file, metric) in METRICS {
+            std::fs::write(dir.join(file), metric_csv(results, metric))?;
+            files.push(file);
+        }
     }
     if !results.deploys.is_empty() {
         std::fs::write(dir.join("deploy.csv"), deploy_csv(results))?;
@@ -93,6 +98,40 @@ fn bench_csv(r: &Results) -> String {
             b.code_bytes,
             b.measured_by
         );
+    }
+    s
+}
+
+/// The per-metric CSVs and which figure of an engine they hold.
+const METRICS: [(&str, Metric); 4] = [("exec_insns.csv", Metric::Insns), ("exec_cycles.csv", Metric::Cycles), ("compile_insns.csv", Metric::Compile), ("code_bytes.csv", Metric::CodeBytes)];
+
+#[derive(Clone, Copy)]
+enum Metric {
+    Insns,
+    Cycles,
+    Compile,
+    CodeBytes,
+}
+
+fn metric_csv(r: &Results, metric: Metric) -> String {
+    let mut s = String::from("kernel,data_size");
+    for e in crate::bench::ENGINES {
+        s.push(',');
+        s.push_str(e);
+    }
+    s.push('\n');
+    for row in summary::rows(&r.benchmarks) {
+        let _ = write!(s, "{},{}", row.kernel, row.data_size);
+        for e in crate::bench::ENGINES {
+            let v = row.engines.get(e).and_then(|f| match metric {
+                Metric::Insns => Some(f.insns),
+                Metric::Cycles => f.cycles,
+                Metric::Compile => (f.compile_insns > 0).then_some(f.compile_insns),
+                Metric::CodeBytes => Some(f.code_bytes as u64),
+            });
+            let _ = write!(s, ",{}", opt(v));
+        }
+        s.push('\n');
     }
     s
 }
