@@ -42,6 +42,14 @@ impl Drop for NoQemuLeft<'_> {
     }
 }
 
+/// Runs `sim scenario SCENARIO --results RESULTS`, which must pass; its stdout.
+fn run_ok(scenario: impl AsRef<std::ffi::OsStr>, results: &Path) -> String {
+    let out = sim().arg("scenario").arg(scenario).arg("--results").arg(results).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 fn only_run_dir(root: &Path, scenario: &str) -> PathBuf {
     let dirs: Vec<_> = std::fs::read_dir(root.join(scenario))
         .unwrap()
@@ -60,18 +68,7 @@ fn results_json(dir: &Path) -> serde_json::Value {
 fn hello_boots_a_node_checks_info_and_leaves_no_qemu() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
-    let out = sim()
-        .args(["scenario", "hello"])
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_ok("hello", tmp.path());
     assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
 
     let dir = only_run_dir(tmp.path(), "hello");
@@ -200,19 +197,7 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
         "name: bench\nnodes:\n  - {name: m4, firmware: testbed}\nsteps:\n  - bench:\n      node: m4\n      engines: [interp, jit, rbpf, native]\n      repeat: 2\n      kernels: [{kernel: fletcher16, data_sizes: [80, 320]}, {kernel: crc32, data_sizes: [64]}]\n",
     )
     .unwrap();
-    let out = sim()
-        .arg("scenario")
-        .arg(&scenario)
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&scenario, tmp.path());
     let dir = only_run_dir(tmp.path(), "bench");
     let r = results_json(&dir);
     let runs = r["benchmarks"].as_array().unwrap();
@@ -321,19 +306,7 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
         .join("\n"),
     )
     .unwrap();
-    let out = sim()
-        .arg("scenario")
-        .arg(&scenario)
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&scenario, tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "faults"));
     let node = |name: &str| {
         r["nodes"]
@@ -367,18 +340,7 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
 fn many_nodes_boot_deploy_and_execute_together() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
-    let out = sim()
-        .args(["scenario", "many-nodes"])
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok("many-nodes", tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "many-nodes"));
     let nodes = r["nodes"].as_array().unwrap();
     assert!(nodes.len() >= 16);
@@ -448,19 +410,7 @@ fn tap_networking_runs_nodes_in_private_namespaces_and_removes_them() {
         .join("\n"),
     )
     .unwrap();
-    let out = sim()
-        .arg("scenario")
-        .arg(&scenario)
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_ok(&scenario, tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "tap"));
     // The pulls crossed the namespaces' relays (impaired as asked).
     let to_server = &r["network"]["to_server"];
@@ -472,5 +422,22 @@ fn tap_networking_runs_nodes_in_private_namespaces_and_removes_them() {
     let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
     let list = String::from_utf8_lossy(&list.stdout);
     assert!(!list.lines().any(|l| l.starts_with("mbpf-")), "{list}");
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
+fn every_deploy_completes_intact_over_a_lossy_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    run_ok("lossy-network", tmp.path());
+    let r = results_json(&only_run_dir(tmp.path(), "lossy-network"));
+    // The relay really dropped datagrams...
+    assert!(r["network"]["to_server"]["dropped"].as_u64().unwrap() > 0, "{}", r["network"]);
+    // ...and every good pull still installed the exact image (checked through /slots),
+    // every tampered one was refused, and every run gave the right result.
+    let deploys = r["deploys"].as_array().unwrap();
+    assert_eq!(deploys.len(), 2 * (4 + 4 + 1));
+    assert!(deploys.iter().all(|d| d["ok"] == true), "{deploys:?}");
+    assert!(r["execs"].as_array().unwrap().iter().all(|e| e["ok"] == true));
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
