@@ -410,7 +410,7 @@ fn tap_networking_runs_nodes_in_private_namespaces_and_removes_them() {
         .join("\n"),
     )
     .unwrap();
-    let stdout = run_ok(&scenario, tmp.path());
+    run_ok(&scenario, tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "tap"));
     // The pulls crossed the namespaces' relays (impaired as asked).
     let to_server = &r["network"]["to_server"];
