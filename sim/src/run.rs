@@ -269,7 +269,7 @@ impl Runner {
         let plugin_lib = tools::measure::plugin_library(&self.repo);
         let wants_plugin = scenario.nodes.iter().any(|n| n.plugin);
         if wants_plugin && plugin_lib.is_none() {
-            tracing::warn!("the instruction-count plugin is not built (ci/build-plugin): figures come from SysTick (±40 instructions)");
+            tracing::warn!("the instruction-count plugin could not be built (ci/build-plugin needs gcc): figures come from SysTick (±40 instructions)");
         }
         let fw_list: Vec<(String, PathBuf)> = images
             .iter()

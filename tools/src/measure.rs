@@ -137,9 +137,15 @@ pub fn region(marks: &[Mark], region: &str) -> Option<Cost> {
     Some(Cost { insns: e.insns - b.insns, cycles: e.cycles - b.cycles })
 }
 
-/// The plugin's shared object, built by `ci/build-plugin` (None when it is missing).
+/// The plugin's shared object, built by `ci/build-plugin` on demand (a no-op when
+/// it is up to date); `None` when it cannot be built.
 pub fn plugin_library(repo: &Path) -> Option<PathBuf> {
-    let path = repo.join("target/qemu-plugin/libinsn_count.so");
+    let out = std::process::Command::new(repo.join("ci/build-plugin")).output().ok()?;
+    if !out.status.success() {
+        tracing::warn!("ci/build-plugin failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        return None;
+    }
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     path.is_file().then_some(path)
 }
 
