@@ -1,4 +1,7 @@
-//! The interpreter: one `match` on the opcode, in the order of `opcode.rs`.
+//! The interpreter: the program is pre-decoded for the run (`decode.rs`: dense
+//! operation kinds, split register fields, sign-extended immediates, absolute jump
+//! targets, resolved `.data`/`.rodata` addresses), then one `match` on the kind per
+//! instruction.
 //!
 //! Registers are 64-bit (ALU32 results zero-extend). Every memory access goes through
 //! [`Memory`], so a program can only touch its regions. bpf-to-bpf calls push a frame
@@ -60,7 +63,9 @@ struct Frame {
 
 /// One run of a program.
 pub struct Vm<'p, 'm, 'h> {
-    insns: &'p [Insn],
+    /// The program, pre-decoded for this run (`.data`/`.rodata` addresses resolved).
+    ops: Vec<Op>,
+    _program: core::marker::PhantomData<&'p Program>,
     memory: Memory<'m>,
     helpers: &'h mut dyn Helpers,
     allowed: HelperSet,
@@ -70,8 +75,6 @@ pub struct Vm<'p, 'm, 'h> {
     pc: usize,
     frames: Vec<Frame>,
     stack_top: u64,
-    data_base: u64,
-    rodata_base: u64,
     budget_left: u64,
     executed: u64,
     done: bool,
@@ -99,7 +102,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         regs[2] = input_len;
         regs[10] = stack_top;
         Self {
-            insns: program.insns(),
+            ops: decode::decode(program.insns(), data_base, rodata_base),
+            _program: core::marker::PhantomData,
             memory,
             helpers,
             allowed,
@@ -107,8 +111,6 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             pc: 0,
             frames: Vec::new(),
             stack_top: stack.map(|(b, l)| b + l).unwrap_or(0),
-            data_base,
-            rodata_base,
             budget_left: u64::MAX,
             executed: 0,
             done: false,
@@ -180,12 +182,13 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     }
 
     /// The interpreter loop: at most `limit` instructions; returns why it stopped and
-    /// how many instructions ran. One flat `match` on the opcode (a single jump
-    /// table); pc and the step count live in registers; the VM's fields are borrowed
-    /// apart so memory, registers and helpers can be used side by side.
+    /// how many instructions ran. One flat `match` on the pre-decoded kind (a single
+    /// jump table, no range check); pc and the step count live in registers; the
+    /// VM's fields are borrowed apart so memory, registers and helpers can be used
+    /// side by side.
     fn interpret(&mut self, limit: usize) -> (Stop, usize) {
-        let Vm { insns, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, data_base, rodata_base, .. } = self;
-        let insns: &[Insn] = insns;
+        let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
+        let ops: &[Op] = ops;
         let mut pc = *saved_pc;
         let mut remaining = limit;
         let stop = loop {
@@ -194,13 +197,30 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             }
             remaining -= 1;
             let cur = pc;
-            let Some(&i) = insns.get(cur) else { break Stop::Fault(cur, VmErrorKind::InvalidInstruction(0)) };
+            let Some(op) = ops.get(cur) else { break Stop::Fault(cur, VmErrorKind::InvalidInstruction(0)) };
             pc = cur + 1;
-            let dst = i.dst() as usize;
-            let src = i.src() as usize;
-            let imm64 = i.imm as i64 as u64;
-            let imm32 = i.imm as u32;
-            let off64 = i.off as i64 as u64;
+            // Operands are read in the arms that use them, so that dispatch loads only
+            // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.
+            macro_rules! d {
+                () => {
+                    (op.dst as usize)
+                };
+            }
+            macro_rules! s {
+                () => {
+                    (op.src as usize)
+                };
+            }
+            macro_rules! off {
+                () => {
+                    (op.off as i64 as u64)
+                };
+            }
+            macro_rules! target {
+                () => {
+                    (op.off as u32 as usize)
+                };
+            }
             macro_rules! tri {
                 ($e:expr) => {
                     match $e {
@@ -209,132 +229,131 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     }
                 };
             }
-            match i.opc {
-                ADD64_IMM => regs[dst] = tri!(alu64(OP_ADD, i.off, regs[dst], imm64, i.imm)),
-                ADD64_REG => regs[dst] = tri!(alu64(OP_ADD, i.off, regs[dst], regs[src], i.imm)),
-                ADD32_IMM => regs[dst] = tri!(alu32(ADD32_IMM, i.off, regs[dst], imm32, i.imm)),
-                ADD32_REG => regs[dst] = tri!(alu32(ADD32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                SUB64_IMM => regs[dst] = tri!(alu64(OP_SUB, i.off, regs[dst], imm64, i.imm)),
-                SUB64_REG => regs[dst] = tri!(alu64(OP_SUB, i.off, regs[dst], regs[src], i.imm)),
-                SUB32_IMM => regs[dst] = tri!(alu32(SUB32_IMM, i.off, regs[dst], imm32, i.imm)),
-                SUB32_REG => regs[dst] = tri!(alu32(SUB32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                MUL64_IMM => regs[dst] = tri!(alu64(OP_MUL, i.off, regs[dst], imm64, i.imm)),
-                MUL64_REG => regs[dst] = tri!(alu64(OP_MUL, i.off, regs[dst], regs[src], i.imm)),
-                MUL32_IMM => regs[dst] = tri!(alu32(MUL32_IMM, i.off, regs[dst], imm32, i.imm)),
-                MUL32_REG => regs[dst] = tri!(alu32(MUL32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                DIV64_IMM => regs[dst] = tri!(alu64(OP_DIV, i.off, regs[dst], imm64, i.imm)),
-                DIV64_REG => regs[dst] = tri!(alu64(OP_DIV, i.off, regs[dst], regs[src], i.imm)),
-                DIV32_IMM => regs[dst] = tri!(alu32(DIV32_IMM, i.off, regs[dst], imm32, i.imm)),
-                DIV32_REG => regs[dst] = tri!(alu32(DIV32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                OR64_IMM => regs[dst] = tri!(alu64(OP_OR, i.off, regs[dst], imm64, i.imm)),
-                OR64_REG => regs[dst] = tri!(alu64(OP_OR, i.off, regs[dst], regs[src], i.imm)),
-                OR32_IMM => regs[dst] = tri!(alu32(OR32_IMM, i.off, regs[dst], imm32, i.imm)),
-                OR32_REG => regs[dst] = tri!(alu32(OR32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                AND64_IMM => regs[dst] = tri!(alu64(OP_AND, i.off, regs[dst], imm64, i.imm)),
-                AND64_REG => regs[dst] = tri!(alu64(OP_AND, i.off, regs[dst], regs[src], i.imm)),
-                AND32_IMM => regs[dst] = tri!(alu32(AND32_IMM, i.off, regs[dst], imm32, i.imm)),
-                AND32_REG => regs[dst] = tri!(alu32(AND32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                LSH64_IMM => regs[dst] = tri!(alu64(OP_LSH, i.off, regs[dst], imm64, i.imm)),
-                LSH64_REG => regs[dst] = tri!(alu64(OP_LSH, i.off, regs[dst], regs[src], i.imm)),
-                LSH32_IMM => regs[dst] = tri!(alu32(LSH32_IMM, i.off, regs[dst], imm32, i.imm)),
-                LSH32_REG => regs[dst] = tri!(alu32(LSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                RSH64_IMM => regs[dst] = tri!(alu64(OP_RSH, i.off, regs[dst], imm64, i.imm)),
-                RSH64_REG => regs[dst] = tri!(alu64(OP_RSH, i.off, regs[dst], regs[src], i.imm)),
-                RSH32_IMM => regs[dst] = tri!(alu32(RSH32_IMM, i.off, regs[dst], imm32, i.imm)),
-                RSH32_REG => regs[dst] = tri!(alu32(RSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                MOD64_IMM => regs[dst] = tri!(alu64(OP_MOD, i.off, regs[dst], imm64, i.imm)),
-                MOD64_REG => regs[dst] = tri!(alu64(OP_MOD, i.off, regs[dst], regs[src], i.imm)),
-                MOD32_IMM => regs[dst] = tri!(alu32(MOD32_IMM, i.off, regs[dst], imm32, i.imm)),
-                MOD32_REG => regs[dst] = tri!(alu32(MOD32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                XOR64_IMM => regs[dst] = tri!(alu64(OP_XOR, i.off, regs[dst], imm64, i.imm)),
-                XOR64_REG => regs[dst] = tri!(alu64(OP_XOR, i.off, regs[dst], regs[src], i.imm)),
-                XOR32_IMM => regs[dst] = tri!(alu32(XOR32_IMM, i.off, regs[dst], imm32, i.imm)),
-                XOR32_REG => regs[dst] = tri!(alu32(XOR32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                MOV64_IMM => regs[dst] = tri!(alu64(OP_MOV, i.off, regs[dst], imm64, i.imm)),
-                MOV64_REG => regs[dst] = tri!(alu64(OP_MOV, i.off, regs[dst], regs[src], i.imm)),
-                MOV32_IMM => regs[dst] = tri!(alu32(MOV32_IMM, i.off, regs[dst], imm32, i.imm)),
-                MOV32_REG => regs[dst] = tri!(alu32(MOV32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                ARSH64_IMM => regs[dst] = tri!(alu64(OP_ARSH, i.off, regs[dst], imm64, i.imm)),
-                ARSH64_REG => regs[dst] = tri!(alu64(OP_ARSH, i.off, regs[dst], regs[src], i.imm)),
-                ARSH32_IMM => regs[dst] = tri!(alu32(ARSH32_IMM, i.off, regs[dst], imm32, i.imm)),
-                ARSH32_REG => regs[dst] = tri!(alu32(ARSH32_REG, i.off, regs[dst], regs[src] as u32, i.imm)),
-                NEG64 => regs[dst] = regs[dst].wrapping_neg(),
-                NEG32 => regs[dst] = (regs[dst] as u32).wrapping_neg() as u64,
-                LE | BE => regs[dst] = tri!(alu32(i.opc, 0, regs[dst], 0, i.imm)),
-                BSWAP => regs[dst] = tri!(alu64(OP_END, 0, regs[dst], 0, i.imm)),
-                JEQ_IMM => if (regs[dst]) == (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JEQ_REG => if (regs[dst]) == (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JEQ32_IMM => if (regs[dst] as u32) == (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JEQ32_REG => if (regs[dst] as u32) == (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGT_IMM => if (regs[dst]) > (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGT_REG => if (regs[dst]) > (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGT32_IMM => if (regs[dst] as u32) > (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGT32_REG => if (regs[dst] as u32) > (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGE_IMM => if (regs[dst]) >= (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGE_REG => if (regs[dst]) >= (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGE32_IMM => if (regs[dst] as u32) >= (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JGE32_REG => if (regs[dst] as u32) >= (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSET_IMM => if regs[dst] & imm64 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSET_REG => if regs[dst] & regs[src] != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSET32_IMM => if regs[dst] as u32 & imm32 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSET32_REG => if regs[dst] as u32 & regs[src] as u32 != 0 { pc = pc.wrapping_add_signed(i.off as isize) },
-                JNE_IMM => if (regs[dst]) != (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JNE_REG => if (regs[dst]) != (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JNE32_IMM => if (regs[dst] as u32) != (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JNE32_REG => if (regs[dst] as u32) != (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLT_IMM => if (regs[dst]) < (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLT_REG => if (regs[dst]) < (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLT32_IMM => if (regs[dst] as u32) < (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLT32_REG => if (regs[dst] as u32) < (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLE_IMM => if (regs[dst]) <= (imm64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLE_REG => if (regs[dst]) <= (regs[src]) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLE32_IMM => if (regs[dst] as u32) <= (imm32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JLE32_REG => if (regs[dst] as u32) <= (regs[src] as u32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGT_IMM => if (regs[dst] as i64) > (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGT_REG => if (regs[dst] as i64) > (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGT32_IMM => if (regs[dst] as i32) > (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGT32_REG => if (regs[dst] as i32) > (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGE_IMM => if (regs[dst] as i64) >= (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGE_REG => if (regs[dst] as i64) >= (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGE32_IMM => if (regs[dst] as i32) >= (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSGE32_REG => if (regs[dst] as i32) >= (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLT_IMM => if (regs[dst] as i64) < (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLT_REG => if (regs[dst] as i64) < (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLT32_IMM => if (regs[dst] as i32) < (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLT32_REG => if (regs[dst] as i32) < (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLE_IMM => if (regs[dst] as i64) <= (imm64 as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLE_REG => if (regs[dst] as i64) <= (regs[src] as i64) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLE32_IMM => if (regs[dst] as i32) <= (i.imm) { pc = pc.wrapping_add_signed(i.off as isize) },
-                JSLE32_REG => if (regs[dst] as i32) <= (regs[src] as i32) { pc = pc.wrapping_add_signed(i.off as isize) },
-                LDXB => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 1)),
-                LDXH => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 2)),
-                LDXW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 4)),
-                LDXDW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 8)),
-                LDXSB => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 1)) as u8 as i8 as i64 as u64,
-                LDXSH => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 2)) as u16 as i16 as i64 as u64,
-                LDXSW => regs[dst] = tri!(memory.load(regs[src].wrapping_add(off64), 4)) as u32 as i32 as i64 as u64,
-                STB => tri!(memory.store(regs[dst].wrapping_add(off64), 1, imm64)),
-                STH => tri!(memory.store(regs[dst].wrapping_add(off64), 2, imm64)),
-                STW => tri!(memory.store(regs[dst].wrapping_add(off64), 4, imm64)),
-                STDW => tri!(memory.store(regs[dst].wrapping_add(off64), 8, imm64)),
-                STXB => tri!(memory.store(regs[dst].wrapping_add(off64), 1, regs[src])),
-                STXH => tri!(memory.store(regs[dst].wrapping_add(off64), 2, regs[src])),
-                STXW => tri!(memory.store(regs[dst].wrapping_add(off64), 4, regs[src])),
-                STXDW => tri!(memory.store(regs[dst].wrapping_add(off64), 8, regs[src])),
-                ATOMIC32 => tri!(atomic(memory, regs, regs[dst].wrapping_add(off64), 4, i.imm, src)),
-                ATOMIC64 => tri!(atomic(memory, regs, regs[dst].wrapping_add(off64), 8, i.imm, src)),
-                LDDW | LDDWD | LDDWR => {
-                    let hi = insns.get(cur + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
-                    regs[dst] = match i.opc {
-                        LDDW => imm32 as u64 | (hi << 32),
-                        LDDWD => data_base.wrapping_add(imm32 as u64),
-                        _ => rodata_base.wrapping_add(imm32 as u64),
-                    };
+            macro_rules! jump_if {
+                ($cond:expr) => {
+                    if $cond {
+                        pc = target!();
+                    }
+                };
+            }
+            match op.kind {
+                Kind::Add64R => regs[d!()] = regs[d!()].wrapping_add(regs[s!()]),
+                Kind::Add64I => regs[d!()] = regs[d!()].wrapping_add(op.imm),
+                Kind::Sub64R => regs[d!()] = regs[d!()].wrapping_sub(regs[s!()]),
+                Kind::Sub64I => regs[d!()] = regs[d!()].wrapping_sub(op.imm),
+                Kind::Mul64R => regs[d!()] = regs[d!()].wrapping_mul(regs[s!()]),
+                Kind::Mul64I => regs[d!()] = regs[d!()].wrapping_mul(op.imm),
+                Kind::Or64R => regs[d!()] |= regs[s!()],
+                Kind::Or64I => regs[d!()] |= op.imm,
+                Kind::And64R => regs[d!()] &= regs[s!()],
+                Kind::And64I => regs[d!()] &= op.imm,
+                Kind::Xor64R => regs[d!()] ^= regs[s!()],
+                Kind::Xor64I => regs[d!()] ^= op.imm,
+                Kind::Lsh64R => regs[d!()] = regs[d!()].wrapping_shl((regs[s!()] & 63) as u32),
+                Kind::Lsh64I => regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32),
+                Kind::Rsh64R => regs[d!()] = regs[d!()].wrapping_shr((regs[s!()] & 63) as u32),
+                Kind::Rsh64I => regs[d!()] = regs[d!()].wrapping_shr((op.imm & 63) as u32),
+                Kind::Arsh64R => regs[d!()] = (regs[d!()] as i64).wrapping_shr((regs[s!()] & 63) as u32) as u64,
+                Kind::Arsh64I => regs[d!()] = (regs[d!()] as i64).wrapping_shr((op.imm & 63) as u32) as u64,
+                Kind::Mov64R => regs[d!()] = regs[s!()],
+                Kind::Mov64I => regs[d!()] = op.imm,
+                Kind::Add32R => regs[d!()] = (regs[d!()] as u32).wrapping_add(regs[s!()] as u32) as u64,
+                Kind::Add32I => regs[d!()] = (regs[d!()] as u32).wrapping_add(op.imm as u32) as u64,
+                Kind::Sub32R => regs[d!()] = (regs[d!()] as u32).wrapping_sub(regs[s!()] as u32) as u64,
+                Kind::Sub32I => regs[d!()] = (regs[d!()] as u32).wrapping_sub(op.imm as u32) as u64,
+                Kind::Mul32R => regs[d!()] = (regs[d!()] as u32).wrapping_mul(regs[s!()] as u32) as u64,
+                Kind::Mul32I => regs[d!()] = (regs[d!()] as u32).wrapping_mul(op.imm as u32) as u64,
+                Kind::Or32R => regs[d!()] = (regs[d!()] as u32 | regs[s!()] as u32) as u64,
+                Kind::Or32I => regs[d!()] = (regs[d!()] as u32 | op.imm as u32) as u64,
+                Kind::And32R => regs[d!()] = (regs[d!()] as u32 & regs[s!()] as u32) as u64,
+                Kind::And32I => regs[d!()] = (regs[d!()] as u32 & op.imm as u32) as u64,
+                Kind::Xor32R => regs[d!()] = (regs[d!()] as u32 ^ regs[s!()] as u32) as u64,
+                Kind::Xor32I => regs[d!()] = (regs[d!()] as u32 ^ op.imm as u32) as u64,
+                Kind::Lsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shl(regs[s!()] as u32 & 31) as u64,
+                Kind::Lsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64,
+                Kind::Rsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shr(regs[s!()] as u32 & 31) as u64,
+                Kind::Rsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64,
+                Kind::Arsh32R => regs[d!()] = (regs[d!()] as i32).wrapping_shr(regs[s!()] as u32 & 31) as u32 as u64,
+                Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
+                Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
+                Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                // Decoded only for a non-zero divisor.
+                Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
+                Kind::Alu64Slow => {
+                    let x = if op.aux & SRC_X != 0 { regs[s!()] } else { op.imm };
+                    regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm as i32));
+                }
+                Kind::Alu32Slow => {
+                    let x = if op.aux & SRC_X != 0 { regs[s!()] as u32 } else { op.imm as u32 };
+                    regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm as i32));
+                }
+                Kind::Ja => pc = target!(),
+                Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
+                Kind::JeqI => jump_if!(regs[d!()] == op.imm),
+                Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
+                Kind::JgtI => jump_if!(regs[d!()] > op.imm),
+                Kind::JgeR => jump_if!(regs[d!()] >= regs[s!()]),
+                Kind::JgeI => jump_if!(regs[d!()] >= op.imm),
+                Kind::JltR => jump_if!(regs[d!()] < regs[s!()]),
+                Kind::JltI => jump_if!(regs[d!()] < op.imm),
+                Kind::JleR => jump_if!(regs[d!()] <= regs[s!()]),
+                Kind::JleI => jump_if!(regs[d!()] <= op.imm),
+                Kind::JsetR => jump_if!(regs[d!()] & regs[s!()] != 0),
+                Kind::JsetI => jump_if!(regs[d!()] & op.imm != 0),
+                Kind::JneR => jump_if!(regs[d!()] != regs[s!()]),
+                Kind::JneI => jump_if!(regs[d!()] != op.imm),
+                Kind::JsgtR => jump_if!((regs[d!()] as i64) > (regs[s!()] as i64)),
+                Kind::JsgtI => jump_if!((regs[d!()] as i64) > (op.imm as i64)),
+                Kind::JsgeR => jump_if!((regs[d!()] as i64) >= (regs[s!()] as i64)),
+                Kind::JsgeI => jump_if!((regs[d!()] as i64) >= (op.imm as i64)),
+                Kind::JsltR => jump_if!((regs[d!()] as i64) < (regs[s!()] as i64)),
+                Kind::JsltI => jump_if!((regs[d!()] as i64) < (op.imm as i64)),
+                Kind::JsleR => jump_if!((regs[d!()] as i64) <= (regs[s!()] as i64)),
+                Kind::JsleI => jump_if!((regs[d!()] as i64) <= (op.imm as i64)),
+                Kind::Jeq32R => jump_if!(regs[d!()] as u32 == regs[s!()] as u32),
+                Kind::Jeq32I => jump_if!(regs[d!()] as u32 == op.imm as u32),
+                Kind::Jgt32R => jump_if!(regs[d!()] as u32 > regs[s!()] as u32),
+                Kind::Jgt32I => jump_if!(regs[d!()] as u32 > op.imm as u32),
+                Kind::Jge32R => jump_if!(regs[d!()] as u32 >= regs[s!()] as u32),
+                Kind::Jge32I => jump_if!(regs[d!()] as u32 >= op.imm as u32),
+                Kind::Jlt32R => jump_if!((regs[d!()] as u32) < regs[s!()] as u32),
+                Kind::Jlt32I => jump_if!((regs[d!()] as u32) < op.imm as u32),
+                Kind::Jle32R => jump_if!(regs[d!()] as u32 <= regs[s!()] as u32),
+                Kind::Jle32I => jump_if!(regs[d!()] as u32 <= op.imm as u32),
+                Kind::Jset32R => jump_if!(regs[d!()] as u32 & regs[s!()] as u32 != 0),
+                Kind::Jset32I => jump_if!(regs[d!()] as u32 & op.imm as u32 != 0),
+                Kind::Jne32R => jump_if!(regs[d!()] as u32 != regs[s!()] as u32),
+                Kind::Jne32I => jump_if!(regs[d!()] as u32 != op.imm as u32),
+                Kind::Jsgt32R => jump_if!((regs[d!()] as i32) > (regs[s!()] as i32)),
+                Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > (op.imm as i32)),
+                Kind::Jsge32R => jump_if!((regs[d!()] as i32) >= (regs[s!()] as i32)),
+                Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= (op.imm as i32)),
+                Kind::Jslt32R => jump_if!((regs[d!()] as i32) < (regs[s!()] as i32)),
+                Kind::Jslt32I => jump_if!((regs[d!()] as i32) < (op.imm as i32)),
+                Kind::Jsle32R => jump_if!((regs[d!()] as i32) <= (regs[s!()] as i32)),
+                Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= (op.imm as i32)),
+                Kind::Ldxb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)),
+                Kind::Ldxh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)),
+                Kind::Ldxw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)),
+                Kind::Ldxdw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 8)),
+                Kind::Ldxsb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64,
+                Kind::Ldxsh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64,
+                Kind::Ldxsw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64,
+                Kind::Stb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, op.imm)),
+                Kind::Sth => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, op.imm)),
+                Kind::Stw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, op.imm)),
+                Kind::Stdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, op.imm)),
+                Kind::Stxb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, regs[s!()])),
+                Kind::Stxh => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, regs[s!()])),
+                Kind::Stxw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, regs[s!()])),
+                Kind::Stxdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, regs[s!()])),
+                Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm as i32, s!())),
+                Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm as i32, s!())),
+                Kind::Lddw => {
+                    regs[d!()] = op.imm;
                     pc = cur + 2;
                 }
-                JA64 => pc = pc.wrapping_add_signed(i.off as isize),
-                JA32 => pc = pc.wrapping_add_signed(i.imm as isize),
-                CALL_IMM if i.src() == CALL_LOCAL => {
+                Kind::CallLocal => {
                     if frames.len() + 1 >= MAX_CALL_DEPTH {
                         break Stop::Fault(cur, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
                     }
@@ -344,10 +363,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     }
                     frames.push(Frame { return_pc: pc, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
                     regs[10] = new_r10;
-                    pc = pc.wrapping_add_signed(i.imm as isize);
+                    pc = target!();
                 }
-                CALL_IMM | CALL_REG => {
-                    let id = if i.opc == CALL_REG { regs[dst] } else { imm32 as u64 };
+                Kind::CallHelper | Kind::CallReg => {
+                    let id = if op.kind == Kind::CallReg { regs[d!()] } else { op.imm as u32 as u64 };
                     if id > u32::MAX as u64 || !allowed.contains(id as u32) {
                         break Stop::Fault(cur, VmErrorKind::HelperNotAllowed(id));
                     }
@@ -362,7 +381,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         Err(error) => break Stop::Fault(cur, VmErrorKind::Helper { id, error }),
                     }
                 }
-                EXIT_OP => match frames.pop() {
+                Kind::Exit => match frames.pop() {
                     None => break Stop::Exit(regs[0]),
                     Some(f) => {
                         regs[6..10].copy_from_slice(&f.saved);
@@ -370,7 +389,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         pc = f.return_pc;
                     }
                 },
-                other => break Stop::Fault(cur, VmErrorKind::InvalidInstruction(other)),
+                Kind::Invalid => break Stop::Fault(cur, VmErrorKind::InvalidInstruction(op.aux)),
             }
         };
         *saved_pc = pc;
@@ -530,5 +549,8 @@ fn alu32(opc: u8, off: i16, d64: u64, s: u32, imm: i32) -> Result<u64, VmErrorKi
     Ok(r as u64)
 }
 
+mod decode;
 #[cfg(test)]
 mod tests;
+
+use decode::{Kind, Op};

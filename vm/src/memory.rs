@@ -92,11 +92,15 @@ impl<'a> Region<'a> {
 #[derive(Default)]
 pub struct Memory<'a> {
     regions: Vec<Region<'a>>,
+    /// The region the last access hit, tried first: programs tend to stay in one
+    /// region for a while (a loop over input or `.rodata`). Regions never overlap, so
+    /// trying it first finds the same region as the ordered search.
+    last: core::cell::Cell<usize>,
 }
 
 impl<'a> Memory<'a> {
     pub fn new() -> Self {
-        Self { regions: Vec::new() }
+        Self { regions: Vec::new(), last: core::cell::Cell::new(0) }
     }
 
     pub fn add(&mut self, region: Region<'a>) {
@@ -119,11 +123,19 @@ impl<'a> Memory<'a> {
 
     #[inline]
     fn find(&self, addr: u64, len: u64, access: Access) -> Result<(usize, usize), MemFault> {
+        let last = self.last.get();
+        if let Some(off) = self.regions.get(last).and_then(|r| r.offset_of(addr, len)) {
+            if access == Access::Read || self.regions[last].is_writable() {
+                return Ok((last, off));
+            }
+            return Err(MemFault { addr, len, access });
+        }
         for (i, r) in self.regions.iter().enumerate() {
             if let Some(off) = r.offset_of(addr, len) {
                 if access == Access::Write && !r.is_writable() {
                     break;
                 }
+                self.last.set(i);
                 return Ok((i, off));
             }
         }
@@ -152,9 +164,38 @@ impl<'a> Memory<'a> {
         }
     }
 
+    /// `N` bytes at `addr` if they lie in the region the last access hit: the common
+    /// case, checked with one subtraction and one comparison.
+    #[inline(always)]
+    fn read_cached<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        let r = self.regions.get(self.last.get())?;
+        let bytes: &[u8] = match &r.bytes {
+            Bytes::ReadOnly(b) => b,
+            Bytes::ReadWrite(b) => b,
+        };
+        let off = usize::try_from(addr.wrapping_sub(r.base)).ok()?;
+        bytes.get(off..off.checked_add(N)?)?.try_into().ok()
+    }
+
     /// Loads a little-endian value of 1, 2, 4 or 8 bytes, zero-extended.
     #[inline]
     pub fn load(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
+        let cached = match size {
+            1 => self.read_cached::<1>(addr).map(|b| b[0] as u64),
+            2 => self.read_cached::<2>(addr).map(|b| u16::from_le_bytes(b) as u64),
+            4 => self.read_cached::<4>(addr).map(|b| u32::from_le_bytes(b) as u64),
+            8 => self.read_cached::<8>(addr).map(u64::from_le_bytes),
+            _ => None,
+        };
+        match cached {
+            Some(v) => Ok(v),
+            None => self.load_searched(addr, size),
+        }
+    }
+
+    /// [`Self::load`] through the ordered search of every region.
+    #[inline(never)]
+    fn load_searched(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
         let b = self.slice(addr, size as u64)?;
         // One arm per width, so each access is a single load rather than a copy.
         Ok(match *b {

@@ -1,0 +1,321 @@
+//! Pre-decoding: before a run, every instruction becomes an [`Op`] the loop can
+//! dispatch on directly: a dense operation kind (a `match` on it is one jump table
+//! with no range check), the registers as separate bytes, the immediate already
+//! sign-extended (or the whole 64-bit LDDW value, or the absolute address of a
+//! `.data`/`.rodata` reference), and jump targets as absolute indices. Op `i` stands
+//! for instruction `i`, so program counters mean the same as in the bytecode.
+use alloc::vec::Vec;
+
+use crate::insn::Insn;
+use crate::opcode::*;
+
+/// What an [`Op`] does. ALU operations common in compiled code have their own kinds;
+/// the rare ones (division, modulo, sign-extending moves, byte swaps) share a slow
+/// kind that re-dispatches on the original opcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Add64R,
+    Add64I,
+    Sub64R,
+    Sub64I,
+    Mul64R,
+    Mul64I,
+    Or64R,
+    Or64I,
+    And64R,
+    And64I,
+    Xor64R,
+    Xor64I,
+    Lsh64R,
+    Lsh64I,
+    Rsh64R,
+    Rsh64I,
+    Arsh64R,
+    Arsh64I,
+    Mov64R,
+    Mov64I,
+    Add32R,
+    Add32I,
+    Sub32R,
+    Sub32I,
+    Mul32R,
+    Mul32I,
+    Or32R,
+    Or32I,
+    And32R,
+    And32I,
+    Xor32R,
+    Xor32I,
+    Lsh32R,
+    Lsh32I,
+    Rsh32R,
+    Rsh32I,
+    Arsh32R,
+    Arsh32I,
+    Mov32R,
+    Mov32I,
+    Mod32I,
+    /// Any other ALU64 operation: `aux` holds the opcode, `off` the offset field.
+    Alu64Slow,
+    /// Any other ALU operation.
+    Alu32Slow,
+    Ja,
+    JeqR,
+    JeqI,
+    JgtR,
+    JgtI,
+    JgeR,
+    JgeI,
+    JltR,
+    JltI,
+    JleR,
+    JleI,
+    JsetR,
+    JsetI,
+    JneR,
+    JneI,
+    JsgtR,
+    JsgtI,
+    JsgeR,
+    JsgeI,
+    JsltR,
+    JsltI,
+    JsleR,
+    JsleI,
+    Jeq32R,
+    Jeq32I,
+    Jgt32R,
+    Jgt32I,
+    Jge32R,
+    Jge32I,
+    Jlt32R,
+    Jlt32I,
+    Jle32R,
+    Jle32I,
+    Jset32R,
+    Jset32I,
+    Jne32R,
+    Jne32I,
+    Jsgt32R,
+    Jsgt32I,
+    Jsge32R,
+    Jsge32I,
+    Jslt32R,
+    Jslt32I,
+    Jsle32R,
+    Jsle32I,
+    Ldxb,
+    Ldxh,
+    Ldxw,
+    Ldxdw,
+    Ldxsb,
+    Ldxsh,
+    Ldxsw,
+    Stb,
+    Sth,
+    Stw,
+    Stdw,
+    Stxb,
+    Stxh,
+    Stxw,
+    Stxdw,
+    Atomic32,
+    Atomic64,
+    /// `dst = imm` (LDDW's 64-bit value, or a resolved `.data`/`.rodata` address).
+    Lddw,
+    CallLocal,
+    CallHelper,
+    CallReg,
+    Exit,
+    /// Not an instruction (`aux` holds the opcode): a fault when executed.
+    Invalid,
+}
+
+/// A register number. As an enum of 16 values it tells the compiler that indexing
+/// the 16-entry register file with it needs no bounds check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+#[rustfmt::skip]
+pub(crate) enum Reg { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15 }
+
+impl Reg {
+    const ALL: [Reg; 16] = [
+        Reg::R0, Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5, Reg::R6, Reg::R7,
+        Reg::R8, Reg::R9, Reg::R10, Reg::R11, Reg::R12, Reg::R13, Reg::R14, Reg::R15,
+    ];
+
+    fn of(field: u8) -> Self {
+        Self::ALL[usize::from(field & 15)]
+    }
+}
+
+/// One pre-decoded instruction (16 bytes; `repr(C)` keeps the kind first and the
+/// immediate aligned).
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub(crate) struct Op {
+    pub kind: Kind,
+    pub dst: Reg,
+    pub src: Reg,
+    /// The original opcode, for the slow and invalid kinds.
+    pub aux: u8,
+    /// Jumps and local calls: the absolute target (`u32::MAX` when outside the
+    /// program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
+    pub off: i32,
+    /// The immediate, sign-extended to 64 bits; LDDW: the whole value.
+    pub imm: u64,
+}
+
+/// A jump's absolute target, or `u32::MAX` (past any program) when it leaves the program.
+fn target(cur: usize, delta: i64, len: usize) -> i32 {
+    let t = cur as i64 + 1 + delta;
+    if (0..len as i64).contains(&t) { t as i32 } else { u32::MAX as i32 }
+}
+
+/// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
+pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op> {
+    let len = insns.len();
+    let mut ops = Vec::with_capacity(len);
+    for (cur, i) in insns.iter().enumerate() {
+        let mut op = Op { kind: Kind::Invalid, dst: Reg::of(i.dst()), src: Reg::of(i.src()), aux: i.opc, off: i.off as i32, imm: i.imm as i64 as u64 };
+        let jump = |k: Kind, op: &mut Op| {
+            op.kind = k;
+            op.off = target(cur, i.off as i64, len);
+        };
+        use Kind::*;
+        match i.opc {
+            ADD64_REG => op.kind = Add64R,
+            ADD64_IMM => op.kind = Add64I,
+            SUB64_REG => op.kind = Sub64R,
+            SUB64_IMM => op.kind = Sub64I,
+            MUL64_REG => op.kind = Mul64R,
+            MUL64_IMM => op.kind = Mul64I,
+            OR64_REG => op.kind = Or64R,
+            OR64_IMM => op.kind = Or64I,
+            AND64_REG => op.kind = And64R,
+            AND64_IMM => op.kind = And64I,
+            XOR64_REG => op.kind = Xor64R,
+            XOR64_IMM => op.kind = Xor64I,
+            LSH64_REG => op.kind = Lsh64R,
+            LSH64_IMM => op.kind = Lsh64I,
+            RSH64_REG => op.kind = Rsh64R,
+            RSH64_IMM => op.kind = Rsh64I,
+            ARSH64_REG => op.kind = Arsh64R,
+            ARSH64_IMM => op.kind = Arsh64I,
+            MOV64_REG if i.off == 0 => op.kind = Mov64R,
+            MOV64_IMM if i.off == 0 => op.kind = Mov64I,
+            ADD32_REG => op.kind = Add32R,
+            ADD32_IMM => op.kind = Add32I,
+            SUB32_REG => op.kind = Sub32R,
+            SUB32_IMM => op.kind = Sub32I,
+            MUL32_REG => op.kind = Mul32R,
+            MUL32_IMM => op.kind = Mul32I,
+            OR32_REG => op.kind = Or32R,
+            OR32_IMM => op.kind = Or32I,
+            AND32_REG => op.kind = And32R,
+            AND32_IMM => op.kind = And32I,
+            XOR32_REG => op.kind = Xor32R,
+            XOR32_IMM => op.kind = Xor32I,
+            LSH32_REG => op.kind = Lsh32R,
+            LSH32_IMM => op.kind = Lsh32I,
+            RSH32_REG => op.kind = Rsh32R,
+            RSH32_IMM => op.kind = Rsh32I,
+            ARSH32_REG => op.kind = Arsh32R,
+            ARSH32_IMM => op.kind = Arsh32I,
+            MOV32_REG if i.off == 0 => op.kind = Mov32R,
+            MOV32_IMM if i.off == 0 => op.kind = Mov32I,
+            // Unsigned modulo by a non-zero constant: the common `% N` of C.
+            MOD32_IMM if i.off == 0 && i.imm != 0 => op.kind = Mod32I,
+            // The rest of the ALU: division, modulo, sign-extending moves, negation, byte swaps.
+            DIV64_REG | DIV64_IMM | MOD64_REG | MOD64_IMM | MOV64_REG | MOV64_IMM | NEG64 | BSWAP => op.kind = Alu64Slow,
+            DIV32_REG | DIV32_IMM | MOD32_REG | MOD32_IMM | MOV32_REG | MOV32_IMM | NEG32 | LE | BE => op.kind = Alu32Slow,
+            JA64 => jump(Ja, &mut op),
+            JA32 => {
+                op.kind = Ja;
+                op.off = target(cur, i.imm as i64, len);
+            }
+            JEQ_REG => jump(JeqR, &mut op),
+            JEQ_IMM => jump(JeqI, &mut op),
+            JGT_REG => jump(JgtR, &mut op),
+            JGT_IMM => jump(JgtI, &mut op),
+            JGE_REG => jump(JgeR, &mut op),
+            JGE_IMM => jump(JgeI, &mut op),
+            JLT_REG => jump(JltR, &mut op),
+            JLT_IMM => jump(JltI, &mut op),
+            JLE_REG => jump(JleR, &mut op),
+            JLE_IMM => jump(JleI, &mut op),
+            JSET_REG => jump(JsetR, &mut op),
+            JSET_IMM => jump(JsetI, &mut op),
+            JNE_REG => jump(JneR, &mut op),
+            JNE_IMM => jump(JneI, &mut op),
+            JSGT_REG => jump(JsgtR, &mut op),
+            JSGT_IMM => jump(JsgtI, &mut op),
+            JSGE_REG => jump(JsgeR, &mut op),
+            JSGE_IMM => jump(JsgeI, &mut op),
+            JSLT_REG => jump(JsltR, &mut op),
+            JSLT_IMM => jump(JsltI, &mut op),
+            JSLE_REG => jump(JsleR, &mut op),
+            JSLE_IMM => jump(JsleI, &mut op),
+            JEQ32_REG => jump(Jeq32R, &mut op),
+            JEQ32_IMM => jump(Jeq32I, &mut op),
+            JGT32_REG => jump(Jgt32R, &mut op),
+            JGT32_IMM => jump(Jgt32I, &mut op),
+            JGE32_REG => jump(Jge32R, &mut op),
+            JGE32_IMM => jump(Jge32I, &mut op),
+            JLT32_REG => jump(Jlt32R, &mut op),
+            JLT32_IMM => jump(Jlt32I, &mut op),
+            JLE32_REG => jump(Jle32R, &mut op),
+            JLE32_IMM => jump(Jle32I, &mut op),
+            JSET32_REG => jump(Jset32R, &mut op),
+            JSET32_IMM => jump(Jset32I, &mut op),
+            JNE32_REG => jump(Jne32R, &mut op),
+            JNE32_IMM => jump(Jne32I, &mut op),
+            JSGT32_REG => jump(Jsgt32R, &mut op),
+            JSGT32_IMM => jump(Jsgt32I, &mut op),
+            JSGE32_REG => jump(Jsge32R, &mut op),
+            JSGE32_IMM => jump(Jsge32I, &mut op),
+            JSLT32_REG => jump(Jslt32R, &mut op),
+            JSLT32_IMM => jump(Jslt32I, &mut op),
+            JSLE32_REG => jump(Jsle32R, &mut op),
+            JSLE32_IMM => jump(Jsle32I, &mut op),
+            LDXB => op.kind = Ldxb,
+            LDXH => op.kind = Ldxh,
+            LDXW => op.kind = Ldxw,
+            LDXDW => op.kind = Ldxdw,
+            LDXSB => op.kind = Ldxsb,
+            LDXSH => op.kind = Ldxsh,
+            LDXSW => op.kind = Ldxsw,
+            STB => op.kind = Stb,
+            STH => op.kind = Sth,
+            STW => op.kind = Stw,
+            STDW => op.kind = Stdw,
+            STXB => op.kind = Stxb,
+            STXH => op.kind = Stxh,
+            STXW => op.kind = Stxw,
+            STXDW => op.kind = Stxdw,
+            ATOMIC32 => op.kind = Atomic32,
+            ATOMIC64 => op.kind = Atomic64,
+            LDDW | LDDWD | LDDWR => {
+                op.kind = Lddw;
+                let lo = i.imm as u32 as u64;
+                let hi = insns.get(cur + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
+                op.imm = match i.opc {
+                    LDDW => lo | (hi << 32),
+                    LDDWD => data_base.wrapping_add(lo),
+                    _ => rodata_base.wrapping_add(lo),
+                };
+            }
+            CALL_IMM if i.src() == CALL_LOCAL => {
+                op.kind = CallLocal;
+                op.off = target(cur, i.imm as i64, len);
+            }
+            CALL_IMM => op.kind = CallHelper,
+            CALL_REG => op.kind = CallReg,
+            EXIT_OP => op.kind = Exit,
+            _ => {}
+        }
+        ops.push(op);
+    }
+    ops
+}
