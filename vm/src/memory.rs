@@ -78,6 +78,17 @@ impl<'a> Region<'a> {
         matches!(self.bytes, Bytes::ReadWrite(_))
     }
 
+    /// The `N` bytes at `addr`, if they lie entirely within this region.
+    #[inline(always)]
+    fn read<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        let bytes: &[u8] = match &self.bytes {
+            Bytes::ReadOnly(b) => b,
+            Bytes::ReadWrite(b) => b,
+        };
+        let off = usize::try_from(addr.wrapping_sub(self.base)).ok()?;
+        bytes.get(off..off.checked_add(N)?)?.try_into().ok()
+    }
+
     /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
     #[inline(always)]
     fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
@@ -164,36 +175,43 @@ impl<'a> Memory<'a> {
         }
     }
 
-    /// `N` bytes at `addr` if they lie in the region the last access hit: the common
-    /// case, checked with one subtraction and one comparison.
+    /// `N` bytes at `addr`: from the region the last access hit if they lie there
+    /// (the common case: one subtraction and one comparison), else from whichever
+    /// region holds them, which becomes the one tried first.
     #[inline(always)]
-    fn read_cached<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        let r = self.regions.get(self.last.get())?;
-        let bytes: &[u8] = match &r.bytes {
-            Bytes::ReadOnly(b) => b,
-            Bytes::ReadWrite(b) => b,
-        };
-        let off = usize::try_from(addr.wrapping_sub(r.base)).ok()?;
-        bytes.get(off..off.checked_add(N)?)?.try_into().ok()
+    fn read<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        match self.regions.get(self.last.get()).and_then(|r| r.read::<N>(addr)) {
+            Some(b) => Some(b),
+            None => self.read_searched::<N>(addr),
+        }
+    }
+
+    /// The miss path of [`Self::read`], kept out of line so the hit path stays short.
+    #[inline(never)]
+    fn read_searched<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
+        for (i, r) in self.regions.iter().enumerate() {
+            if let Some(b) = r.read::<N>(addr) {
+                self.last.set(i);
+                return Some(b);
+            }
+        }
+        None
     }
 
     /// Loads a little-endian value of 1, 2, 4 or 8 bytes, zero-extended.
     #[inline]
     pub fn load(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
-        let cached = match size {
-            1 => self.read_cached::<1>(addr).map(|b| b[0] as u64),
-            2 => self.read_cached::<2>(addr).map(|b| u16::from_le_bytes(b) as u64),
-            4 => self.read_cached::<4>(addr).map(|b| u32::from_le_bytes(b) as u64),
-            8 => self.read_cached::<8>(addr).map(u64::from_le_bytes),
-            _ => None,
+        let value = match size {
+            1 => self.read::<1>(addr).map(|b| b[0] as u64),
+            2 => self.read::<2>(addr).map(|b| u16::from_le_bytes(b) as u64),
+            4 => self.read::<4>(addr).map(|b| u32::from_le_bytes(b) as u64),
+            8 => self.read::<8>(addr).map(u64::from_le_bytes),
+            _ => return self.load_searched(addr, size),
         };
-        match cached {
-            Some(v) => Ok(v),
-            None => self.load_searched(addr, size),
-        }
+        value.ok_or(MemFault { addr, len: size as u64, access: Access::Read })
     }
 
-    /// [`Self::load`] through the ordered search of every region.
+    /// [`Self::load`] of another width: through the ordered search of every region.
     #[inline(never)]
     fn load_searched(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
         let b = self.slice(addr, size as u64)?;
