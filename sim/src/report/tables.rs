@@ -191,23 +191,13 @@ fn steps(r: &Results) -> Table {
     t
 }
 
+/// The columns every per-engine figure table starts with.
+const ENGINE_COLUMNS: [&str; 8] = ["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native"];
+
 fn instructions(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "Guest instructions per run",
-        &[
-            "kernel",
-            "bytes",
-            "interpreter",
-            "JIT",
-            "rbpf",
-            "native",
-            "JIT / native",
-            "interp / native",
-            "rbpf / interp",
-            "insns per eBPF insn (interp)",
-            "runs",
-            "spread",
-        ],
+        &[&ENGINE_COLUMNS[..], &["rbpf / interp", "insns per eBPF insn (interp)", "runs", "spread"]].concat(),
     );
     for r in rows {
         let spread = r.engines.values().map(|e| e.spread).max().unwrap_or(0);
@@ -244,16 +234,7 @@ fn instructions(rows: &[Row]) -> Table {
 fn cycles(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "Estimated Cortex-M4 cycles per run",
-        &[
-            "kernel",
-            "bytes",
-            "interpreter",
-            "JIT",
-            "rbpf",
-            "native",
-            "JIT / native",
-            "interp / native",
-        ],
+        &ENGINE_COLUMNS,
     );
     for r in rows {
         let c = |e: &str| r.engines.get(e).and_then(|f| f.cycles);
