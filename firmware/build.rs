@@ -89,13 +89,12 @@ fn native_kernels(out: &std::path::Path) {
         println!("cargo:rerun-if-env-changed=MBPF_CLANG");
         let clang = env::var("MBPF_CLANG").unwrap_or_else(|_| "clang-19".into());
         let list = fs::read_to_string(&list_path).expect("read programs/bench/native.txt");
-        for line in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let mut words = line.split_whitespace();
-            let kernel = words.next().expect("a kernel name");
+        let builds = proto::bench::parse_native_list(&list).unwrap_or_else(|e| panic!("programs/bench/native.txt: {e}"));
+        for (kernel, sizes) in &builds {
+            let kernel = kernel.as_str();
             let source = PathBuf::from(format!("../programs/bench/{kernel}.c"));
             println!("cargo:rerun-if-changed={}", source.display());
-            for size in words {
-                let size: usize = size.parse().unwrap_or_else(|_| panic!("native.txt: `{size}` is not a size"));
+            for &size in sizes {
                 let dir = out.join(format!("native/{kernel}-{size}"));
                 fs::create_dir_all(&dir).expect("create native build folder");
                 fs::write(dir.join("bench_data.h"), proto::bench::data_header(size)).expect("write bench_data.h");

@@ -32,6 +32,26 @@ pub fn data_header(size: usize) -> String {
     h
 }
 
+/// The native builds listed in `programs/bench/native.txt`: one line per kernel,
+/// `kernel size...`, `#` comments. Read by the firmware's build script (which
+/// compiles them) and by sim (which knows what it may ask `/native` for).
+pub fn parse_native_list(text: &str) -> Result<alloc::vec::Vec<(String, alloc::vec::Vec<usize>)>, String> {
+    let mut out = alloc::vec::Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let kernel = words.next().unwrap_or_default();
+        let sizes = words
+            .map(|w| w.parse().map_err(|_| alloc::format!("line {}: `{w}` is not a size", n + 1)))
+            .collect::<Result<_, _>>()?;
+        out.push((String::from(kernel), sizes));
+    }
+    Ok(out)
+}
+
 /// The symbol a native build of `kernel` at `size` bytes has in benchmark firmware.
 pub fn native_symbol(kernel: &str, size: usize) -> String {
     let mut s = String::new();
@@ -49,4 +69,16 @@ pub struct NativeRequest {
     pub kernel: String,
     #[n(1)]
     pub data_size: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_native_list_reads_kernels_and_sizes_and_rejects_bad_sizes() {
+        let list = parse_native_list("# comment\nfletcher16 80 160\n\ncrc32 640\n").unwrap();
+        assert_eq!(list, [(String::from("fletcher16"), alloc::vec![80, 160]), (String::from("crc32"), alloc::vec![640])]);
+        assert_eq!(parse_native_list("crc32 64x\n").unwrap_err(), "line 1: `64x` is not a size");
+    }
 }

@@ -50,23 +50,12 @@ pub fn native_builds(repo: &Path) -> anyhow::Result<BTreeSet<(String, usize)>> {
     let path = repo.join("programs/bench/native.txt");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let mut out = BTreeSet::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let mut words = line.split_whitespace();
-        let kernel = words.next().unwrap_or_default().to_string();
-        for size in words {
-            out.insert((
-                kernel.clone(),
-                size.parse()
-                    .with_context(|| format!("{}: `{size}` is not a size", path.display()))?,
-            ));
-        }
-    }
-    Ok(out)
+    let builds = proto::bench::parse_native_list(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(builds
+        .into_iter()
+        .flat_map(|(kernel, sizes)| sizes.into_iter().map(move |s| (kernel.clone(), s)))
+        .collect())
 }
 
 /// Why an engine does not run a kernel, if it does not.

@@ -192,7 +192,6 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             if !results.benchmarks.is_empty() {
-                let rows = report::summary::rows(&results.benchmarks);
                 for t in report::tables::all(&results).into_iter().filter(|t| {
                     t.title.starts_with("Guest instructions")
                         || t.title.starts_with("Where we stand")
@@ -202,7 +201,6 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                         println!("  {}", r.join(" | "));
                     }
                 }
-                let _ = rows;
             }
             println!("results: {}", dir.join("results.json").display());
             println!("report:  {}", dir.join("report.html").display());

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tools::coap_client::{CoapClient, Retransmit};
 use tools::firmware::{self, Variant};
-use tools::measure::{Cost, Mark, MarkLog, Markers, PluginSpec};
+use tools::measure::{Mark, MarkLog, Markers, PluginSpec};
 
 use crate::backend::{qemu, BootSpec, Node};
 use crate::scenario::{Action, FirmwareVariant, NetworkMode, Scenario, Step, Target};
@@ -589,10 +589,12 @@ async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
 async fn monitor(nodes: Vec<Arc<NodeRt>>) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut n = 0u64;
+    // One probe client (one socket) per node for the whole run.
+    let mut probes: Vec<CoapClient> = nodes.iter().map(|node| CoapClient::new(node.addr).with_retransmit(PROBE)).collect();
     loop {
         tick.tick().await;
         n += 1;
-        for node in &nodes {
+        for (node, client) in nodes.iter().zip(probes.iter_mut()) {
             if !node.is_up() {
                 continue;
             }
@@ -612,8 +614,6 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             let Ok(_guard) = node.op.try_lock() else {
                 continue;
             };
-            let node = node.clone();
-            let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
             if client.info().await.is_ok() {
                 *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             } else {
@@ -631,9 +631,4 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             }
         }
     }
-}
-
-/// The exact cost of `region` among `marks`, if the plugin measured it.
-pub fn region_cost(marks: &[Mark], region: &str) -> Option<Cost> {
-    tools::measure::region(marks, region)
 }

@@ -13,7 +13,8 @@ use tools::coap_client::{CoapClient, CoapError};
 use tools::publish::SigningKey;
 use vm::image::{Image, Layout};
 
-use crate::run::{region_cost, Collected, Ctx, NodeRt, StepResult};
+use crate::run::{Collected, Ctx, NodeRt, StepResult};
+use tools::measure::region as region_cost;
 use crate::scenario::{Action, EngineName, ProgramSpec, Tamper};
 
 /// A program built for deployment.

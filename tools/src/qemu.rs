@@ -24,6 +24,9 @@ pub struct QemuNode {
     addr: SocketAddr,
     console: PathBuf,
     graceful: bool,
+    /// How far `crashed` has read the console, and the panic line it found.
+    console_seen: u64,
+    panic: Option<String>,
 }
 
 /// A UDP port on the loopback that is free right now.
@@ -105,7 +108,7 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOpti
     }
     let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
     tracing::info!(node = name, pid = child.id(), %addr, "qemu started");
-    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console, graceful: options.graceful() })
+    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console, graceful: options.graceful(), console_seen: 0, panic: None })
 }
 
 impl QemuNode {
@@ -136,8 +139,25 @@ impl QemuNode {
                 return Some(format!("qemu exited ({status})"));
             }
         }
-        let log = std::fs::read_to_string(&self.console).unwrap_or_default();
-        log.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"))
+        if self.panic.is_none() {
+            self.scan_console();
+        }
+        self.panic.clone()
+    }
+
+    /// Reads the console lines written since the last call, looking for a panic.
+    fn scan_console(&mut self) {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut file) = std::fs::File::open(&self.console) else { return };
+        let mut new = Vec::new();
+        if file.seek(SeekFrom::Start(self.console_seen)).is_err() || file.read_to_end(&mut new).is_err() {
+            return;
+        }
+        // Whole lines only: the firmware may be half-way through one.
+        let Some(end) = new.iter().rposition(|&b| b == b'\n') else { return };
+        self.console_seen += end as u64 + 1;
+        let text = String::from_utf8_lossy(&new[..end]);
+        self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"));
     }
 
     /// Polls `GET /info` until the node answers, crashes, or `timeout` passes.
@@ -198,4 +218,27 @@ pub fn version() -> String {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.lines().next().map(str::to_string))
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_on_the_console_is_found_once_its_line_is_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let console = dir.path().join("n.console.log");
+        std::fs::write(&console, "boot\ncoap: listening on udp port 5683\n").unwrap();
+        let mut node = QemuNode { name: "n".into(), child: None, addr: SocketAddr::from(([127, 0, 0, 1], 1)), console: console.clone(), graceful: false, console_seen: 0, panic: None };
+        assert_eq!(node.crashed(), None);
+        let append = |s: &str| {
+            use std::io::Write;
+            std::fs::OpenOptions::new().append(true).open(&console).unwrap().write_all(s.as_bytes()).unwrap();
+        };
+        append("PANIC: index out of");
+        assert_eq!(node.crashed(), None, "half a line is not yet a panic");
+        append(" bounds\nmore\n");
+        assert_eq!(node.crashed().as_deref(), Some("firmware PANIC: index out of bounds"));
+        assert_eq!(node.crashed().as_deref(), Some("firmware PANIC: index out of bounds"), "it stays crashed");
+    }
 }

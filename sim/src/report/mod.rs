@@ -183,6 +183,19 @@ fn exec_csv(r: &Results) -> String {
     s
 }
 
+/// `items` grouped by `key`, groups in the order their first item appears.
+pub fn grouped<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<(K, Vec<&T>)> {
+    let mut groups: Vec<(K, Vec<&T>)> = Vec::new();
+    for item in items {
+        let k = key(item);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, members)) => members.push(item),
+            None => groups.push((k, vec![item])),
+        }
+    }
+    groups
+}
+
 /// Nearest-rank percentile of `v` (sorted in place).
 pub fn percentile(v: &mut [u64], p: f64) -> u64 {
     if v.is_empty() {

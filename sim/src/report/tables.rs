@@ -387,25 +387,9 @@ fn deploys(r: &Results) -> Table {
             "load + verify (insns)",
         ],
     );
-    let mut keys: Vec<(String, String, String)> = Vec::new();
-    for d in &r.deploys {
-        let k = (
-            d.node.clone(),
-            d.program.clone(),
-            d.tamper.name().to_string(),
-        );
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    for (node, program, tamper) in keys {
-        let of: Vec<_> = r
-            .deploys
-            .iter()
-            .filter(|d| {
-                d.node == node && d.program == program && d.tamper.name().to_string() == tamper
-            })
-            .collect();
+    for ((node, program, tamper), of) in
+        super::grouped(&r.deploys, |d| (d.node.clone(), d.program.clone(), d.tamper))
+    {
         let mut lat: Vec<u64> = of.iter().map(|d| d.latency_ms).collect();
         let mut pull: Vec<u64> = of.iter().filter_map(|d| d.pull_insns).collect();
         let lv = of
@@ -420,15 +404,15 @@ fn deploys(r: &Results) -> Table {
         t.rows.push(vec![
             node,
             program,
-            tamper,
+            tamper.name().to_string(),
             of.len().to_string(),
             of.iter().filter(|d| d.ok).count().to_string(),
             codes.join(" "),
             format!(
                 "{} / {} / {}",
-                super::percentile(&mut lat.clone(), 50.0),
-                super::percentile(&mut lat.clone(), 95.0),
-                lat.iter().max().unwrap_or(&0)
+                super::percentile(&mut lat, 50.0),
+                super::percentile(&mut lat, 95.0),
+                lat.last().unwrap_or(&0)
             ),
             if pull.is_empty() {
                 "—".into()
@@ -437,7 +421,6 @@ fn deploys(r: &Results) -> Table {
             },
             num(lv),
         ]);
-        lat.clear();
     }
     t.note = "Latency is host wall time (QEMU's virtual clock follows the host's while nodes idle); guest instructions of a pull include waiting for the network.".into();
     t
@@ -457,19 +440,9 @@ fn execs(r: &Results) -> Table {
             "cycles (median)",
         ],
     );
-    let mut keys: Vec<(String, u8, String)> = Vec::new();
-    for e in &r.execs {
-        let k = (e.node.clone(), e.slot, e.engine.clone());
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    for (node, slot, engine) in keys {
-        let of: Vec<_> = r
-            .execs
-            .iter()
-            .filter(|e| e.node == node && e.slot == slot && e.engine == engine)
-            .collect();
+    for ((node, slot, engine), of) in
+        super::grouped(&r.execs, |e| (e.node.clone(), e.slot, e.engine.clone()))
+    {
         let mut insns: Vec<u64> = of.iter().map(|e| e.measured.insns).collect();
         let mut cycles: Vec<u64> = of.iter().filter_map(|e| e.measured.cycles).collect();
         t.rows.push(vec![
