@@ -12,7 +12,9 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod analysis;
 pub mod lower;
+pub mod regalloc;
 pub mod thumb2;
 
 pub use lower::{compile, Compiled, JitError};

@@ -18,11 +18,10 @@ use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmE
 
 use super::helpers::DeviceHelpers;
 
-/// Machine code ready to run: word-aligned, with the offsets of each instruction.
+/// Machine code ready to run: word-aligned.
 pub struct Code {
     words: Vec<u32>,
     len: usize,
-    offsets: Vec<u32>,
 }
 
 impl Code {
@@ -51,12 +50,11 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         u32::from_le_bytes(w)
     }));
     costs.code_size = compiled.code.len() as u32;
-    Ok(Code { words, len: compiled.code.len(), offsets: compiled.insn_offsets })
+    Ok(Code { words, len: compiled.code.len() })
 }
 
 #[derive(Clone, Copy)]
 struct Frame {
-    return_pc: usize,
     saved: [u64; 5],
 }
 
@@ -67,8 +65,6 @@ struct Env {
     helpers: &'static mut dyn Helpers,
     allowed: HelperSet,
     insns: &'static [Insn],
-    offsets: &'static [u32],
-    code_base: u32,
     frames: Vec<Frame>,
     stack_top: u64,
     error: Option<VmError>,
@@ -88,9 +84,9 @@ struct Ctx {
     rt_call: extern "C" fn(*mut Ctx, u32) -> u32,
     rt_ret: extern "C" fn(*mut Ctx) -> u32,
     rt_atomic: extern "C" fn(*mut Ctx, u32) -> u32,
-    in_base: u32,
-    in_size: u32,
-    ro_size: u32,
+    saved_sp: u32,
+    /// `jit::abi::WINDOWS`: [write][region][length] = (base, size - length + 1).
+    windows: [[[[u32; 2]; 4]; 4]; 2],
     env: *mut Env,
 }
 
@@ -107,9 +103,8 @@ const _: () = {
     assert!(offset_of!(Ctx, rt_call) == abi::RT_CALL as usize);
     assert!(offset_of!(Ctx, rt_ret) == abi::RT_RET as usize);
     assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
-    assert!(offset_of!(Ctx, in_base) == abi::IN_BASE as usize);
-    assert!(offset_of!(Ctx, in_size) == abi::IN_SIZE as usize);
-    assert!(offset_of!(Ctx, ro_size) == abi::RO_SIZE as usize);
+    assert!(offset_of!(Ctx, saved_sp) == abi::SAVED_SP as usize);
+    assert!(offset_of!(Ctx, windows) == abi::WINDOWS as usize);
     assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
 };
 
@@ -197,7 +192,7 @@ extern "C" fn rt_call(ctx: *mut Ctx, pc: u32) -> u32 {
     if new_r10 > env.stack_top {
         return fail(env, pc, VmErrorKind::CallDepthExceeded(env.frames.len() + 1));
     }
-    env.frames.push(Frame { return_pc: pc + 1, saved: [c.regs[6], c.regs[7], c.regs[8], c.regs[9], c.regs[10]] });
+    env.frames.push(Frame { saved: [c.regs[6], c.regs[7], c.regs[8], c.regs[9], c.regs[10]] });
     c.regs[10] = new_r10;
     c.depth += 1;
     abi::STATUS_CONTINUE
@@ -206,10 +201,30 @@ extern "C" fn rt_call(ctx: *mut Ctx, pc: u32) -> u32 {
 extern "C" fn rt_ret(ctx: *mut Ctx) -> u32 {
     let (c, env) = parts(ctx);
     // Generated code calls this only at depth > 0, so a frame is there.
-    let f = env.frames.pop().unwrap_or(Frame { return_pc: 0, saved: [0; 5] });
+    let f = env.frames.pop().unwrap_or(Frame { saved: [0; 5] });
     c.regs[6..11].copy_from_slice(&f.saved);
     c.depth = c.depth.saturating_sub(1);
-    env.code_base + env.offsets.get(f.return_pc).copied().unwrap_or(0) | 1
+    abi::STATUS_CONTINUE
+}
+
+/// The inline-check table: for each region with a window, its base and, per access
+/// length, `size - len + 1` (0: nothing of that length fits, or a write to a
+/// read-only region).
+fn windows(memory: &Memory) -> [[[[u32; 2]; 4]; 4]; 2] {
+    let mut t = [[[[0u32; 2]; 4]; 4]; 2];
+    for (write, table) in t.iter_mut().enumerate() {
+        for (kind, row) in abi::WINDOW_REGIONS.iter().zip(table.iter_mut()) {
+            let Some(region) = memory.region(*kind) else { continue };
+            if write == 1 && !region.is_writable() {
+                continue;
+            }
+            for (len, entry) in abi::WINDOW_LENS.iter().zip(row.iter_mut()) {
+                let limit = (region.len() as u32 + 1).saturating_sub(*len);
+                *entry = [region.base() as u32, limit];
+            }
+        }
+    }
+    t
 }
 
 /// Runs compiled code once: the same memory, helpers and budget rules as the
@@ -224,7 +239,6 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     regs[2] = input_len;
     regs[10] = stack_base + stack_len.min(STACK_FRAME_SIZE as u64);
     let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
-    let rodata_len = memory.region(RegionKind::Rodata).map(|r| r.len() as u32).unwrap_or(0);
 
     let helpers_dyn: &mut dyn Helpers = helpers;
     let code_base = code.words.as_ptr() as usize as u32;
@@ -236,8 +250,6 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
             helpers: core::mem::transmute::<&mut dyn Helpers, &'static mut dyn Helpers>(helpers_dyn),
             allowed,
             insns: core::mem::transmute::<&[Insn], &'static [Insn]>(image.program.insns()),
-            offsets: core::mem::transmute::<&[u32], &'static [u32]>(&code.offsets),
-            code_base,
             frames: Vec::new(),
             stack_top: stack_base + stack_len,
             error: None,
@@ -255,10 +267,8 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
         rt_call,
         rt_ret,
         rt_atomic,
-        // A size of 0 admits no access.
-        in_base: input_base as u32,
-        in_size: input_len as u32,
-        ro_size: rodata_len,
+        saved_sp: 0,
+        windows: windows(&env.memory),
         env: &mut env,
     };
     cortex_m::asm::dsb();

@@ -293,3 +293,8 @@ pub fn extend(kind: Extend, rd: Reg, rm: Reg) -> Enc {
 pub fn nop() -> Enc {
     Enc::T16(0xbf00)
 }
+
+/// `IT<cond>`: the next instruction runs only if `cond` holds (A7.7.38 T1, one slot).
+pub fn it_block(cond: Cond) -> Enc {
+    Enc::T16(0xbf08 | cond.bits() << 4)
+}

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// eBPF assembly (.s) or bytecode.
+    /// eBPF assembly (.s), a clang object (.o, relocations resolved) or bytecode.
     program: PathBuf,
     /// Print the Thumb-2 code, disassembled by LLVM (llvm-mc), under each eBPF instruction.
     #[arg(long)]
@@ -47,7 +47,12 @@ impl Cmd {
         } else {
             super::read(&self.program)?
         };
-        let program = vm::Program::from_bytes(&bytes)?;
+        let program = if bytes.starts_with(b"\x7fELF") {
+            vm::image::Image::load(vm::image::Layout::Elf, &bytes).with_context(|| format!("{}", self.program.display()))?.program
+        } else {
+            vm::Program::from_bytes(&bytes)?
+        };
+        let bytes = program.to_bytes();
         vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
         let compiled = jit::compile(&program)?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;

@@ -1,0 +1,382 @@
+//! ALU32 and ALU64 instructions.
+use vm::opcode::*;
+use vm::Insn;
+
+use super::{Lower, Val};
+use crate::abi;
+use crate::thumb2::encode::*;
+use crate::thumb2::regs::*;
+
+fn commutative(op: DpOp) -> bool {
+    matches!(op, DpOp::And | DpOp::Orr | DpOp::Eor | DpOp::Add | DpOp::Adc)
+}
+
+impl Lower {
+    /// The source's low half: a register (its home or loaded into r2) or the immediate.
+    pub(super) fn src_lo(&mut self, i: Insn) -> Val {
+        if i.opc & SRC_X != 0 {
+            Val::R(self.lo(i.src(), R2))
+        } else {
+            Val::K(i.imm as u32)
+        }
+    }
+
+    /// The source's high half: known zero, its home, loaded into r3, or the immediate's
+    /// sign extension.
+    pub(super) fn src_hi(&mut self, i: Insn) -> Val {
+        if i.opc & SRC_X != 0 {
+            self.hi(i.src(), R3)
+        } else {
+            Val::K(if i.imm < 0 { u32::MAX } else { 0 })
+        }
+    }
+
+    /// `rd = a <op> b` for any mix of registers and constants; constants go to `ta`/`tb`.
+    fn dp_val(&mut self, op: DpOp, flags: Flags, rd: Reg, a: Val, b: Val, ta: Reg, tb: Reg) {
+        match (a, b) {
+            (Val::R(x), v) => self.dp(op, flags, rd, x, v, tb),
+            (Val::K(c), Val::R(y)) if commutative(op) => self.dp(op, flags, rd, y, Val::K(c), ta),
+            (Val::K(c), v) => {
+                self.const32(ta, c);
+                self.dp(op, flags, rd, ta, v, tb);
+            }
+        }
+    }
+
+    fn alu_runtime(&mut self, i: Insn) {
+        let reads = 1 << i.dst() | if i.opc & SRC_X != 0 { 1 << i.src() } else { 0 };
+        self.via_runtime(abi::RT_ALU, reads, 1 << i.dst());
+    }
+
+    pub(super) fn alu(&mut self, i: Insn) {
+        if i.class() == CLS_ALU64 {
+            self.alu64(i)
+        } else {
+            self.alu32(i)
+        }
+    }
+
+    fn alu32(&mut self, i: Insn) {
+        let (d, op, x) = (i.dst(), i.opc & OP_MASK, i.opc & SRC_X != 0);
+        let r = self.lo_dst(d, R0);
+        match op {
+            OP_MOV => match (x, i.off) {
+                (false, 0) => self.const32(r, i.imm as u32),
+                (true, 0) => self.lo_into(i.src(), r),
+                (true, 8) | (true, 16) => {
+                    let a = self.lo(i.src(), R2);
+                    self.put(extend(if i.off == 8 { Extend::Sxtb } else { Extend::Sxth }, r, a));
+                }
+                _ => return self.alu_runtime(i),
+            },
+            OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR => {
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let kind = match op {
+                    OP_ADD => DpOp::Add,
+                    OP_SUB => DpOp::Sub,
+                    OP_AND => DpOp::And,
+                    OP_OR => DpOp::Orr,
+                    _ => DpOp::Eor,
+                };
+                self.dp(kind, Flags::Keep, r, a, b, R2);
+            }
+            OP_MUL => {
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let b = self.in_reg(b, R2);
+                self.put(mul(r, a, b));
+            }
+            OP_LSH | OP_RSH | OP_ARSH => {
+                let kind = match op {
+                    OP_LSH => Shift::Lsl,
+                    OP_RSH => Shift::Lsr,
+                    _ => Shift::Asr,
+                };
+                let a = self.lo(d, R0);
+                if x {
+                    let b = self.lo(i.src(), R2);
+                    self.put(dp_imm(DpOp::And, Flags::Keep, R12, b, super::imm(31)));
+                    self.put(shift_reg(kind, Flags::Keep, r, a, R12));
+                } else {
+                    let n = (i.imm as u32 & 31) as u16;
+                    if n == 0 {
+                        self.val_into(r, Val::R(a));
+                    } else {
+                        self.put(mov_reg_shifted(Flags::Keep, r, a, kind, n));
+                    }
+                }
+            }
+            OP_NEG => {
+                let a = self.lo(d, R0);
+                self.put(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)));
+            }
+            // The hardware divider gives RFC 9669's results as is: x / 0 = 0 (UDIV and
+            // SDIV with DIV_0_TRP clear), x % 0 = x (through MLS with a zero quotient),
+            // INT_MIN / -1 = INT_MIN and INT_MIN % -1 = 0.
+            OP_DIV | OP_MOD if i.off == 0 || i.off == 1 => {
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let b = self.in_reg(b, R2);
+                let div = if i.off == 0 { udiv } else { sdiv };
+                if op == OP_DIV {
+                    self.put(div(r, a, b));
+                } else {
+                    self.put(div(R12, a, b));
+                    self.put(mls(r, R12, b, a));
+                }
+            }
+            _ => return self.alu_runtime(i),
+        }
+        self.commit_lo(d, r);
+        self.set_hi(d, Val::K(0));
+    }
+
+    fn alu64(&mut self, i: Insn) {
+        let (d, op, x) = (i.dst(), i.opc & OP_MASK, i.opc & SRC_X != 0);
+        let needed = self.hi_needed(d);
+        match op {
+            OP_MOV => match (x, i.off) {
+                (false, 0) => {
+                    let r = self.lo_dst(d, R0);
+                    self.const32(r, i.imm as u32);
+                    self.commit_lo(d, r);
+                    self.set_hi(d, Val::K(if i.imm < 0 { u32::MAX } else { 0 }));
+                }
+                (true, 0) => {
+                    let r = self.lo_dst(d, R0);
+                    self.lo_into(i.src(), r);
+                    self.commit_lo(d, r);
+                    if needed {
+                        let h = self.hi(i.src(), R1);
+                        self.set_hi(d, h);
+                    }
+                }
+                (true, 8) | (true, 16) | (true, 32) => {
+                    let a = self.lo(i.src(), R2);
+                    let r = self.lo_dst(d, R0);
+                    match i.off {
+                        8 => self.put(extend(Extend::Sxtb, r, a)),
+                        16 => self.put(extend(Extend::Sxth, r, a)),
+                        _ => self.val_into(r, Val::R(a)),
+                    }
+                    self.commit_lo(d, r);
+                    if needed {
+                        let rh = self.hi_dst(d, R1);
+                        self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+                        self.commit_hi(d, rh);
+                    }
+                }
+                _ => self.alu_runtime(i),
+            },
+            OP_ADD | OP_SUB => {
+                let (lo_op, hi_op) = if op == OP_ADD { (DpOp::Add, DpOp::Adc) } else { (DpOp::Sub, DpOp::Sbc) };
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let r = self.lo_dst(d, R0);
+                if !needed {
+                    self.dp(lo_op, Flags::Keep, r, a, b, R2);
+                    self.commit_lo(d, r);
+                    return;
+                }
+                let ah = self.hi(d, R1);
+                let bh = self.src_hi(i);
+                self.dp(lo_op, Flags::Set, r, a, b, R2);
+                let rh = self.hi_dst(d, R1);
+                // Nothing between the two touches the flags: constants load with MOVW/MOV.
+                self.dp_val(hi_op, Flags::Keep, rh, ah, bh, R12, R3);
+                self.commit_lo(d, r);
+                self.commit_hi(d, rh);
+            }
+            OP_AND | OP_OR | OP_XOR => {
+                let kind = match op {
+                    OP_AND => DpOp::And,
+                    OP_OR => DpOp::Orr,
+                    _ => DpOp::Eor,
+                };
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let r = self.lo_dst(d, R0);
+                self.dp(kind, Flags::Keep, r, a, b, R2);
+                self.commit_lo(d, r);
+                if needed {
+                    let ah = self.hi(d, R1);
+                    let bh = self.src_hi(i);
+                    let rh = self.hi_dst(d, R1);
+                    match (kind, ah, bh) {
+                        (DpOp::And, Val::K(0), _) | (DpOp::And, _, Val::K(0)) => self.const32(rh, 0),
+                        (_, Val::K(0), v) | (_, v, Val::K(0)) => self.val_into(rh, v),
+                        _ => self.dp_val(kind, Flags::Keep, rh, ah, bh, R12, R3),
+                    }
+                    self.commit_hi(d, rh);
+                }
+            }
+            OP_MUL => {
+                let a = self.lo(d, R0);
+                let b = self.src_lo(i);
+                let b = self.in_reg(b, R2);
+                let r = self.lo_dst(d, R0);
+                if !needed {
+                    self.put(mul(r, a, b));
+                    self.commit_lo(d, r);
+                    return;
+                }
+                // (ah:al) * (bh:bl) mod 2^64 = al*bl + ((al*bh + ah*bl) << 32).
+                let ah = self.hi(d, R1);
+                let bh = self.src_hi(i);
+                let cross = match (ah, bh) {
+                    (Val::K(0), Val::K(0)) => false,
+                    (Val::K(0), bh) => {
+                        let bh = self.in_reg(bh, R3);
+                        self.put(mul(R12, a, bh));
+                        true
+                    }
+                    (Val::R(ah), Val::K(0)) => {
+                        self.put(mul(R12, ah, b));
+                        true
+                    }
+                    (ah, bh) => {
+                        let ah = self.in_reg(ah, R1);
+                        let bh = self.in_reg(bh, R3);
+                        self.put(mul(R12, a, bh));
+                        self.put(mla(R12, ah, b, R12));
+                        true
+                    }
+                };
+                let rh = self.hi_dst(d, R1);
+                self.put(umull(r, rh, a, b));
+                if cross {
+                    self.put(dp_reg(DpOp::Add, Flags::Keep, rh, rh, R12, Shift::Lsl, 0));
+                }
+                self.commit_lo(d, r);
+                self.commit_hi(d, rh);
+            }
+            OP_LSH | OP_RSH | OP_ARSH if !x => self.shift64_imm(i, op, (i.imm as u32 & 63) as u16),
+            OP_NEG => {
+                let a = self.lo(d, R0);
+                let r = self.lo_dst(d, R0);
+                if !needed {
+                    self.put(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)));
+                    self.commit_lo(d, r);
+                    return;
+                }
+                let ah = self.hi(d, R1);
+                self.const32(R12, 0);
+                self.put(dp_imm(DpOp::Rsb, Flags::Set, r, a, super::imm(0)));
+                let rh = self.hi_dst(d, R1);
+                let ah = match ah {
+                    Val::R(x) => x,
+                    Val::K(_) => R12,
+                };
+                self.put(dp_reg(DpOp::Sbc, Flags::Keep, rh, R12, ah, Shift::Lsl, 0));
+                self.commit_lo(d, r);
+                self.commit_hi(d, rh);
+            }
+            OP_DIV | OP_MOD if i.off == 0 => self.udivmod64(i),
+            _ => self.alu_runtime(i),
+        }
+    }
+
+    fn shift64_imm(&mut self, i: Insn, op: u8, n: u16) {
+        let d = i.dst();
+        let needed = self.hi_needed(d);
+        let a = self.lo(d, R0);
+        let r = self.lo_dst(d, R0);
+        let rh = self.hi_dst(d, R1);
+        if op == OP_LSH {
+            // The high half first: it reads the old low half.
+            if needed {
+                let ah = self.hi(d, R1);
+                match (n, ah) {
+                    (0, v) => self.val_into(rh, v),
+                    (1..=31, Val::R(h)) => {
+                        self.put(mov_reg_shifted(Flags::Keep, rh, h, Shift::Lsl, n));
+                        self.put(dp_reg(DpOp::Orr, Flags::Keep, rh, rh, a, Shift::Lsr, 32 - n));
+                    }
+                    (1..=31, Val::K(_)) => self.put(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsr, 32 - n)),
+                    (32, _) => self.val_into(rh, Val::R(a)),
+                    _ => self.put(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsl, n - 32)),
+                }
+                self.commit_hi(d, rh);
+            }
+            match n {
+                0 => self.val_into(r, Val::R(a)),
+                1..=31 => self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, n)),
+                _ => self.const32(r, 0),
+            }
+            self.commit_lo(d, r);
+            return;
+        }
+        // Right shifts: the low half first: it reads the old high half.
+        let arith = op == OP_ARSH;
+        let ah = self.hi(d, R1);
+        let hi_kind = if arith { Shift::Asr } else { Shift::Lsr };
+        match (n, ah) {
+            (0, _) => self.val_into(r, Val::R(a)),
+            (1..=31, Val::R(h)) => {
+                self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n));
+                self.put(dp_reg(DpOp::Orr, Flags::Keep, r, r, h, Shift::Lsl, 32 - n));
+            }
+            (1..=31, Val::K(_)) => self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n)),
+            (32, v) => self.val_into(r, v),
+            (_, Val::R(h)) => self.put(mov_reg_shifted(Flags::Keep, r, h, hi_kind, n - 32)),
+            (_, Val::K(_)) => self.const32(r, 0),
+        }
+        self.commit_lo(d, r);
+        if needed {
+            match (n, ah) {
+                (0, v) => self.val_into(rh, v),
+                (_, Val::K(_)) => self.const32(rh, 0),
+                (1..=31, Val::R(h)) => self.put(mov_reg_shifted(Flags::Keep, rh, h, hi_kind, n)),
+                (_, Val::R(h)) if arith => self.put(mov_reg_shifted(Flags::Keep, rh, h, Shift::Asr, 31)),
+                _ => self.const32(rh, 0),
+            }
+            self.commit_hi(d, rh);
+        }
+    }
+
+    /// Unsigned 64-bit div/mod: the hardware divider when both operands fit in 32 bits
+    /// (known, or checked here), the runtime otherwise.
+    fn udivmod64(&mut self, i: Insn) {
+        let d = i.dst();
+        let bh = self.src_hi(i);
+        if bh != Val::K(0) && matches!(bh, Val::K(_)) {
+            return self.alu_runtime(i); // a negative immediate: a divisor of 2^64 - n
+        }
+        let a = self.lo(d, R0);
+        let b = self.src_lo(i);
+        let ah = self.hi(d, R1);
+        let b = self.in_reg(b, R2);
+        let slow = self.buf.new_label();
+        let checked = match (ah, bh) {
+            (Val::K(_), Val::K(_)) => false,
+            (Val::R(x), Val::K(_)) | (Val::K(_), Val::R(x)) => {
+                self.put(cmp_imm(x, super::imm(0)));
+                true
+            }
+            (Val::R(x), Val::R(y)) => {
+                self.put(dp_reg(DpOp::Orr, Flags::Set, R12, x, y, Shift::Lsl, 0));
+                true
+            }
+        };
+        if checked {
+            self.buf.branch(crate::thumb2::buffer::LabelUse::BCondT3(crate::thumb2::cond::Cond::Ne), slow);
+        }
+        let r = self.lo_dst(d, R0);
+        if i.opc & OP_MASK == OP_DIV {
+            self.put(udiv(r, a, b));
+        } else {
+            self.put(udiv(R12, a, b));
+            self.put(mls(r, R12, b, a));
+        }
+        self.commit_lo(d, r);
+        self.set_hi(d, Val::K(0));
+        if checked {
+            let done = self.buf.new_label();
+            self.buf.branch(crate::thumb2::buffer::LabelUse::BT4, done);
+            self.buf.bind(slow);
+            self.alu_runtime(i);
+            self.buf.bind(done);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Conditional and unconditional jumps. A 64-bit comparison whose operands both have
+//! known-zero high halves is a 32-bit one (signed conditions become unsigned: both
+//! values are non-negative).
+use vm::opcode::*;
+use vm::Insn;
+
+use super::{JitError, Lower, Val};
+use crate::analysis;
+use crate::thumb2::buffer::LabelUse;
+use crate::thumb2::cond::Cond;
+use crate::thumb2::encode::*;
+use crate::thumb2::imm::ModImm;
+use crate::thumb2::regs::*;
+
+impl Lower {
+    pub(super) fn branch(&mut self, i: Insn) -> Result<(), JitError> {
+        let op = i.opc & OP_MASK;
+        let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.labels.len()).ok_or(self.unsupported(i))?;
+        let label = self.labels[target];
+        if target <= self.pc {
+            self.budget_tick();
+        }
+        if op == JA {
+            self.buf.branch(LabelUse::BT4, label);
+            return Ok(());
+        }
+        let is32 = i.class() == CLS_JMP32;
+        let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
+        let narrow = ah == Val::K(0) && bh == Val::K(0);
+        let a = self.lo(i.dst(), R0);
+        let b = self.src_lo(i);
+        let cond = if narrow {
+            self.compare32(op, is32, a, b).ok_or(self.unsupported(i))?
+        } else {
+            self.compare64(op, (a, ah), (b, bh)).ok_or(self.unsupported(i))?
+        };
+        self.buf.branch(LabelUse::BCondT3(cond), label);
+        Ok(())
+    }
+
+    /// `tst a, b`, one instruction (`b` already fits or is a register).
+    fn tst(&mut self, a: Reg, b: Val) {
+        match b {
+            Val::K(c) => self.put(dp_imm(DpOp::And, Flags::Set, PC, a, super::imm(c))),
+            Val::R(r) => self.put(tst_reg(a, r)),
+        }
+    }
+
+    /// A constant that is no modified immediate (nor, for CMP, a negated one) goes to `tmp`.
+    fn fit(&mut self, v: Val, tmp: Reg, cmp: bool) -> Val {
+        match v {
+            Val::K(c) if ModImm::maybe_from(c).is_some() => v,
+            Val::K(c) if cmp && ModImm::maybe_from(c.wrapping_neg()).is_some() => v,
+            Val::K(_) => Val::R(self.in_reg(v, tmp)),
+            r => r,
+        }
+    }
+
+    fn compare32(&mut self, op: u8, signed_conds: bool, a: Reg, b: Val) -> Option<Cond> {
+        if op == JSET {
+            let b = self.fit(b, R2, false);
+            self.tst(a, b);
+            return Some(Cond::Ne);
+        }
+        self.cmp(a, b, R2);
+        Some(match op {
+            JEQ => Cond::Eq,
+            JNE => Cond::Ne,
+            JGT => Cond::Hi,
+            JGE => Cond::Hs,
+            JLT => Cond::Lo,
+            JLE => Cond::Ls,
+            JSGT if signed_conds => Cond::Gt,
+            JSGE if signed_conds => Cond::Ge,
+            JSLT if signed_conds => Cond::Lt,
+            JSLE if signed_conds => Cond::Le,
+            JSGT => Cond::Hi,
+            JSGE => Cond::Hs,
+            JSLT => Cond::Lo,
+            JSLE => Cond::Ls,
+            _ => return None,
+        })
+    }
+
+    fn compare64(&mut self, op: u8, (al, ah): (Reg, Val), (bl, bh): (Val, Val)) -> Option<Cond> {
+        match op {
+            JEQ | JNE | JSET => {
+                let is_set = op == JSET;
+                // Low halves, then (IT EQ) the high halves: one instruction each.
+                let bl = self.fit(bl, R2, !is_set);
+                let (ah, bh) = match (ah, bh) {
+                    (Val::K(c), Val::R(r)) => (Val::R(r), Val::K(c)),
+                    other => other,
+                };
+                let ah = Val::R(self.in_reg(ah, R1));
+                let bh = self.fit(bh, R3, !is_set);
+                let Val::R(ahr) = ah else { return None };
+                if is_set {
+                    self.tst(al, bl);
+                    self.put(it_block(Cond::Eq));
+                    self.tst(ahr, bh);
+                    return Some(Cond::Ne);
+                }
+                self.cmp(al, bl, R2);
+                self.put(it_block(Cond::Eq));
+                self.cmp(ahr, bh, R3);
+                Some(if op == JEQ { Cond::Eq } else { Cond::Ne })
+            }
+            _ => {
+                // The flags of x - y over 64 bits: CMP the low halves, SBCS the high ones.
+                let swap = matches!(op, JGT | JLE | JSGT | JSLE);
+                let ((xl, xh), (yl, yh)) = if swap { ((bl, bh), (Val::R(al), ah)) } else { ((Val::R(al), ah), (bl, bh)) };
+                let xl = self.in_reg(xl, R2);
+                let xh = self.in_reg(xh, if swap { R3 } else { R1 });
+                self.cmp(xl, yl, R12);
+                self.dp(DpOp::Sbc, Flags::Set, R12, xh, yh, if swap { R1 } else { R3 });
+                Some(match op {
+                    JGE | JLE => Cond::Hs,
+                    JLT | JGT => Cond::Lo,
+                    JSGE | JSLE => Cond::Ge,
+                    JSLT | JSGT => Cond::Lt,
+                    _ => return None,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Loads and stores, with the interpreter's isolation rule.
+//!
+//! `[r10 + off]` entirely inside the current 512-byte frame needs no check: r10 is
+//! read-only (the verifier rejects writes to it) and always the top of the current
+//! frame, which lies inside the stack region. Every other access computes its 64-bit
+//! address, requires the high half to be 0 (known from the analysis, or tested), and
+//! checks it against the window of the region the base register probably points into
+//! (four instructions); a miss goes out of line to `rt_mem`, which knows every region
+//! and either approves the address or records the fault.
+use vm::opcode::*;
+use vm::Insn;
+
+use super::{Deferred, Lower, Val};
+use crate::abi;
+use crate::analysis::Hint;
+use crate::thumb2::buffer::{Label, LabelUse};
+use crate::thumb2::cond::Cond;
+use crate::thumb2::encode::*;
+use crate::thumb2::imm::{NegOff8, Off12};
+use crate::thumb2::regs::*;
+
+/// An access's out-of-line path.
+pub(super) struct Miss {
+    label: Label,
+    resume: Label,
+    base: u8,
+    base_hi_zero: bool,
+    off: i16,
+    meta: u32,
+    /// Where the checked address must be on resuming.
+    addr: Reg,
+}
+
+fn size_of(opc: u8) -> u32 {
+    match opc & SZ_MASK {
+        SZ_B => 1,
+        SZ_H => 2,
+        SZ_W => 4,
+        _ => 8,
+    }
+}
+
+fn window_region(h: Hint) -> usize {
+    match h {
+        Hint::Unknown | Hint::Input => 0,
+        Hint::Rodata => 1,
+        Hint::Data => 2,
+        Hint::Stack => 3,
+    }
+}
+
+impl Lower {
+    /// `base + off` with carry: `Sub` of the magnitude for negative offsets, so that the
+    /// carry is set exactly when the 64-bit sum's high half gains the offset's -1 back.
+    fn add_offset(&mut self, rd: Reg, base: Reg, off: i16, tmp: Reg) {
+        if off < 0 {
+            self.dp(DpOp::Sub, Flags::Set, rd, base, Val::K((-(off as i32)) as u32), tmp);
+        } else {
+            self.dp(DpOp::Add, Flags::Set, rd, base, Val::K(off as u32), tmp);
+        }
+    }
+
+    /// The register holding the checked address of `[base + off]`, and the displacement
+    /// to access it with.
+    fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
+        let frame = vm::STACK_FRAME_SIZE as i32;
+        if base == 10 && off < 0 && (off as i32) >= -frame && off as i32 + len as i32 <= 0 {
+            return (self.lo(10, R0), off as i32);
+        }
+        let bl = self.lo(base, R0);
+        let bh = self.hi(base, R1);
+        let addr = if off == 0 { bl } else { R0 };
+        if off != 0 {
+            self.add_offset(R0, bl, off, R3);
+        }
+        let (label, resume) = (self.buf.new_label(), self.buf.new_label());
+        // The 64-bit address is below 2^32.
+        match (bh, off) {
+            (Val::K(_), 0) => {}
+            (Val::K(_), o) => self.buf.branch(LabelUse::BCondT3(if o > 0 { Cond::Hs } else { Cond::Lo }), label),
+            (Val::R(h), 0) => {
+                self.put(cmp_imm(h, super::imm(0)));
+                self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
+            }
+            (Val::R(h), o) => {
+                let carry_in = if o < 0 { u32::MAX } else { 0 };
+                self.put(dp_imm(DpOp::Adc, Flags::Set, R12, h, super::imm(carry_in)));
+                self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
+            }
+        }
+        // Inside the likely region's window: (addr - base) < limit.
+        let len_index = len.trailing_zeros() as usize;
+        let region = window_region(self.an.access_hint[self.pc]);
+        self.put(ldrd(R12, R3, super::CTX, abi::window(write, region, len_index) / 4));
+        self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0));
+        self.put(cmp_reg(R12, R3));
+        self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
+        self.buf.bind(resume);
+        let meta = len | if write { abi::MEM_WRITE } else { 0 } | (self.pc as u32) << 8;
+        self.later.push(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta, addr }));
+        (addr, 0)
+    }
+
+    /// The out-of-line path: the whole 64-bit address to `rt_mem`.
+    pub(super) fn mem_miss(&mut self, m: Miss) {
+        self.buf.bind(m.label);
+        self.lo_into(m.base, R1);
+        if m.base_hi_zero {
+            self.const32(R2, 0);
+        } else {
+            match self.homes.hi[m.base as usize] {
+                Some(h) => self.put(mov_reg16(R2, h)),
+                None => self.put(ldr_imm(Width::Word, R2, super::CTX, super::off12(super::reg_off(m.base) + 4))),
+            }
+        }
+        if m.off != 0 {
+            self.add_offset(R1, R1, m.off, R3);
+            let carry_in = if m.off < 0 { u32::MAX } else { 0 };
+            self.put(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, super::imm(carry_in)));
+        }
+        self.const32(R3, m.meta);
+        self.call_rt(abi::RT_MEM, None);
+        self.put(cmp_imm(R0, super::imm(0)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
+        // rt_mem returns the address it approved; a base's home still holds it.
+        if m.addr == R0 {
+            self.put(mov_reg16(m.addr, R0));
+        }
+        self.buf.branch(LabelUse::BT4, m.resume);
+    }
+
+    /// `ldr<w>`/`str<w>` `rt, [base, #disp]` for any displacement.
+    fn mem_op(&mut self, load: bool, w: Width, rt: Reg, base: Reg, disp: i32) {
+        if let Some(o) = Off12::maybe_from(disp) {
+            self.put(if load { ldr_imm(w, rt, base, o) } else { str_imm(w, rt, base, o) });
+        } else if let Some(o) = NegOff8::maybe_from(disp) {
+            self.put(if load { ldr_neg(w, rt, base, o) } else { str_neg(w, rt, base, o) });
+        } else {
+            self.const32(R12, disp as u32);
+            self.put(if load { ldr_reg(w, rt, base, R12) } else { str_reg(w, rt, base, R12) });
+        }
+    }
+
+    pub(super) fn load(&mut self, i: Insn) {
+        let signed = i.opc & MODE_MASK == MODE_MEMSX;
+        let size = size_of(i.opc);
+        let d = i.dst();
+        let (a, disp) = self.address(i.src(), i.off, size, false);
+        if size == 8 {
+            // The high word first: the low one may overwrite the address register.
+            if self.hi_needed(d) {
+                let rh = self.hi_dst(d, R1);
+                self.mem_op(true, Width::Word, rh, a, disp + 4);
+                self.commit_hi(d, rh);
+            }
+            let r = self.lo_dst(d, R2);
+            self.mem_op(true, Width::Word, r, a, disp);
+            self.commit_lo(d, r);
+            return;
+        }
+        let w = match (size, signed) {
+            (1, false) => Width::Byte,
+            (2, false) => Width::Half,
+            (1, true) => Width::SignedByte,
+            (2, true) => Width::SignedHalf,
+            _ => Width::Word,
+        };
+        let r = self.lo_dst(d, R2);
+        self.mem_op(true, w, r, a, disp);
+        self.commit_lo(d, r);
+        if signed {
+            if self.hi_needed(d) {
+                let rh = self.hi_dst(d, R1);
+                self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+                self.commit_hi(d, rh);
+            }
+        } else {
+            self.set_hi(d, Val::K(0));
+        }
+    }
+
+    pub(super) fn store(&mut self, i: Insn) {
+        let size = size_of(i.opc);
+        let (a, disp) = self.address(i.dst(), i.off, size, true);
+        let (lo, hi) = if i.class() == CLS_STX {
+            let lo = self.lo(i.src(), R2);
+            let hi = if size == 8 { self.hi(i.src(), R3) } else { Val::K(0) };
+            (lo, hi)
+        } else {
+            self.const32(R2, i.imm as u32);
+            (R2, Val::K(if i.imm < 0 { u32::MAX } else { 0 }))
+        };
+        let w = match size {
+            1 => Width::Byte,
+            2 => Width::Half,
+            _ => Width::Word,
+        };
+        self.mem_op(false, w, lo, a, disp);
+        if size == 8 {
+            let hi = self.in_reg(hi, R3);
+            self.mem_op(false, Width::Word, hi, a, disp + 4);
+        }
+    }
+}

@@ -1,0 +1,567 @@
+//! Lowering eBPF to Thumb-2.
+//!
+//! | ARM | role |
+//! |---|---|
+//! | r4-r10 | homes of the hottest eBPF register halves ([`crate::regalloc`]) |
+//! | r11 | `ctx` ([`crate::abi`]); the other halves live in `ctx.regs` |
+//! | lr | the budget: backward jumps and calls left |
+//! | r0-r3, r12 | scratch: r0:r1 the destination's halves, r2:r3 the source's, call arguments |
+//!
+//! High halves known to be zero ([`crate::analysis`]) are never loaded: 32-bit values
+//! cost one register and 32-bit instructions. Inlined: every ALU32 operation (division
+//! by zero and signed overflow give RFC 9669's results on the hardware divider as is),
+//! 64-bit add, sub, logic, mul, moves, shifts by constants, unsigned division of 32-bit
+//! values; every jump; loads and stores, checked against one likely region inline and
+//! every region out of line (`rt_mem`); exits; bpf-to-bpf calls (native `bl` frames,
+//! with the runtime keeping the eBPF frames). The rest (64-bit signed division, shifts
+//! by registers, byte swaps, atomics, helpers) calls the runtime, which applies the
+//! interpreter's own semantics, so both engines agree by construction.
+mod alu;
+mod branch;
+mod memory;
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use vm::opcode::*;
+use vm::{Insn, Program};
+
+use crate::abi;
+use crate::analysis::{self, Analysis, RegSet};
+use crate::regalloc::{self, Homes};
+use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
+use crate::thumb2::cond::Cond;
+use crate::thumb2::encode::*;
+use crate::thumb2::imm::{ModImm, Off12};
+use crate::thumb2::regs::*;
+use crate::thumb2::Enc;
+
+/// Compiled code and where each eBPF instruction starts in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiled {
+    pub code: Vec<u8>,
+    /// Byte offset of each instruction slot's code (the second slot of an LDDW gets
+    /// the offset of the next instruction).
+    pub insn_offsets: Vec<u32>,
+    /// Where each eBPF register half lives.
+    pub homes: Homes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JitError {
+    #[error("instruction {pc}: opcode {opc:#04x} cannot be compiled")]
+    Unsupported { pc: usize, opc: u8 },
+    #[error("program too large for the JIT ({0} instruction slots)")]
+    TooLarge(usize),
+    #[error("branch out of range")]
+    Branch,
+}
+
+impl From<BufferError> for JitError {
+    fn from(_: BufferError) -> Self {
+        JitError::Branch
+    }
+}
+
+const CTX: Reg = R11;
+const BUDGET: Reg = LR;
+
+/// A value for an instruction operand: a register or a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Val {
+    R(Reg),
+    K(u32),
+}
+
+/// Code emitted after the function body: slow paths and call trampolines.
+enum Deferred {
+    /// A memory access that missed its inline window.
+    MemMiss(memory::Miss),
+    /// `push {r3, lr}; reload the budget; b callee`: a bpf-to-bpf call's native frame.
+    Trampoline { label: Label, callee: Label },
+}
+
+/// Compiles a program the verifier accepted.
+pub fn compile(program: &Program) -> Result<Compiled, JitError> {
+    let insns = program.insns();
+    // `rt_mem`'s meta word carries the pc in 24 bits.
+    if insns.len() >= 1 << 24 {
+        return Err(JitError::TooLarge(insns.len()));
+    }
+    let analysis = analysis::analyse(insns);
+    let homes = regalloc::allocate(insns, &analysis);
+    let mut e = Lower::new(insns, analysis, homes);
+    e.prologue();
+    let mut offsets = vec![0u32; insns.len()];
+    let mut pc = 0;
+    while pc < insns.len() {
+        let i = insns[pc];
+        e.buf.bind(e.labels[pc]);
+        offsets[pc] = e.buf.offset() as u32;
+        let wide = vm::verifier::is_wide(i.opc);
+        let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
+        e.pc = pc;
+        e.insn(i, hi)?;
+        if wide {
+            pc += 1;
+            e.buf.bind(e.labels[pc]);
+            offsets[pc] = e.buf.offset() as u32;
+        }
+        pc += 1;
+    }
+    e.epilogue();
+    e.deferred()?;
+    Ok(Compiled { code: e.buf.finish()?, insn_offsets: offsets, homes })
+}
+
+fn off12(v: u16) -> Off12 {
+    Off12::maybe_from(v as i32).expect("ctx offsets are small")
+}
+
+fn imm(v: u32) -> ModImm {
+    ModImm::maybe_from(v).expect("constant is a modified immediate")
+}
+
+fn reg_off(k: u8) -> u16 {
+    abi::REGS + k as u16 * 8
+}
+
+struct Lower {
+    buf: CodeBuffer,
+    an: Analysis,
+    homes: Homes,
+    labels: Vec<Label>,
+    pc: usize,
+    exit_ok: Label,
+    exit_status: Label,
+    fault: Label,
+    budget_out: Label,
+    /// Shared tail of `exit` inside a bpf-to-bpf call.
+    ret: Label,
+    later: Vec<Deferred>,
+}
+
+impl Lower {
+    fn new(insns: &[Insn], an: Analysis, homes: Homes) -> Self {
+        let mut buf = CodeBuffer::new();
+        let labels = (0..insns.len()).map(|_| buf.new_label()).collect();
+        let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
+        Self { buf, an, homes, labels, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
+    }
+
+    fn put(&mut self, e: Enc) {
+        self.buf.put(e);
+    }
+
+    // ---- facts at the current instruction ----
+
+    /// The high half of `k` is certainly zero here.
+    fn hi_zero(&self, k: u8) -> bool {
+        self.an.zero_in[self.pc] & (1 << k) != 0
+    }
+
+    /// The high half of `k` may be read from storage after this instruction.
+    fn hi_needed(&self, k: u8) -> bool {
+        self.an.need_out[self.pc] & (1 << k) != 0
+    }
+
+    // ---- operands ----
+
+    /// The low half of `k` in a register: its home, or loaded into `scratch`.
+    fn lo(&mut self, k: u8, scratch: Reg) -> Reg {
+        match self.homes.lo[k as usize] {
+            Some(r) => r,
+            None => {
+                self.put(ldr_imm(Width::Word, scratch, CTX, off12(reg_off(k))));
+                scratch
+            }
+        }
+    }
+
+    /// The high half of `k`: `K(0)` when known zero, else its home or loaded into `scratch`.
+    fn hi(&mut self, k: u8, scratch: Reg) -> Val {
+        if self.hi_zero(k) {
+            return Val::K(0);
+        }
+        match self.homes.hi[k as usize] {
+            Some(r) => Val::R(r),
+            None => {
+                self.put(ldr_imm(Width::Word, scratch, CTX, off12(reg_off(k) + 4)));
+                Val::R(scratch)
+            }
+        }
+    }
+
+    /// The register to compute `k`'s low half in: its home or `scratch`; then [`Self::commit_lo`].
+    fn lo_dst(&self, k: u8, scratch: Reg) -> Reg {
+        self.homes.lo[k as usize].unwrap_or(scratch)
+    }
+
+    fn hi_dst(&self, k: u8, scratch: Reg) -> Reg {
+        self.homes.hi[k as usize].unwrap_or(scratch)
+    }
+
+    fn commit_lo(&mut self, k: u8, r: Reg) {
+        if self.homes.lo[k as usize] != Some(r) {
+            self.put(str_imm(Width::Word, r, CTX, off12(reg_off(k))));
+        }
+    }
+
+    fn commit_hi(&mut self, k: u8, r: Reg) {
+        if self.homes.hi[k as usize] != Some(r) {
+            self.put(str_imm(Width::Word, r, CTX, off12(reg_off(k) + 4)));
+        }
+    }
+
+    /// The high half of `k` becomes `v`: stored only where it may be read later.
+    fn set_hi(&mut self, k: u8, v: Val) {
+        if !self.hi_needed(k) {
+            return;
+        }
+        let r = self.hi_dst(k, R1);
+        self.val_into(r, v);
+        self.commit_hi(k, r);
+    }
+
+    /// Copies `v` into `r`.
+    fn val_into(&mut self, r: Reg, v: Val) {
+        match v {
+            Val::R(x) if x == r => {}
+            Val::R(x) => self.put(mov_reg16(r, x)),
+            Val::K(c) => self.const32(r, c),
+        }
+    }
+
+    /// `v` in a register: itself, or the constant loaded into `scratch`.
+    fn in_reg(&mut self, v: Val, scratch: Reg) -> Reg {
+        match v {
+            Val::R(r) => r,
+            Val::K(c) => {
+                self.const32(scratch, c);
+                scratch
+            }
+        }
+    }
+
+    /// Loads the low half of `k` into `r` (a copy when it has another home).
+    fn lo_into(&mut self, k: u8, r: Reg) {
+        match self.homes.lo[k as usize] {
+            Some(h) if h == r => {}
+            Some(h) => self.put(mov_reg16(r, h)),
+            None => self.put(ldr_imm(Width::Word, r, CTX, off12(reg_off(k)))),
+        }
+    }
+
+    /// Sets a register to a constant without touching the flags.
+    fn const32(&mut self, r: Reg, v: u32) {
+        if let Some(m) = ModImm::maybe_from(v) {
+            self.put(mov_imm(Flags::Keep, r, m));
+        } else if let Some(m) = ModImm::maybe_from(!v) {
+            self.put(mvn_imm(Flags::Keep, r, m));
+        } else {
+            self.put(movw(r, v as u16));
+            if v >> 16 != 0 {
+                self.put(movt(r, (v >> 16) as u16));
+            }
+        }
+    }
+
+    /// `rd = rn <op> m`, with a constant `m` as an immediate where it fits (or its
+    /// negation / complement where the operation allows), else loaded into `tmp`.
+    fn dp(&mut self, op: DpOp, flags: Flags, rd: Reg, rn: Reg, m: Val, tmp: Reg) {
+        match m {
+            Val::R(rm) => self.put(dp_reg(op, flags, rd, rn, rm, Shift::Lsl, 0)),
+            Val::K(c) => {
+                if let Some(i) = ModImm::maybe_from(c) {
+                    return self.put(dp_imm(op, flags, rd, rn, i));
+                }
+                // Flag-setting forms keep their own carry meaning: no flipping there.
+                let flipped = match (op, flags) {
+                    (DpOp::Add, Flags::Keep) => Some((DpOp::Sub, c.wrapping_neg())),
+                    (DpOp::Sub, Flags::Keep) => Some((DpOp::Add, c.wrapping_neg())),
+                    (DpOp::And, _) => Some((DpOp::Bic, !c)),
+                    (DpOp::Orr, _) => Some((DpOp::Orn, !c)),
+                    _ => None,
+                };
+                if let Some((op2, c2)) = flipped {
+                    if let Some(i) = ModImm::maybe_from(c2) {
+                        return self.put(dp_imm(op2, flags, rd, rn, i));
+                    }
+                }
+                self.const32(tmp, c);
+                self.put(dp_reg(op, flags, rd, rn, tmp, Shift::Lsl, 0));
+            }
+        }
+    }
+
+    /// `cmp rn, v`.
+    fn cmp(&mut self, rn: Reg, v: Val, tmp: Reg) {
+        match v {
+            Val::K(c) if ModImm::maybe_from(c).is_some() => self.put(cmp_imm(rn, imm(c))),
+            Val::K(c) if ModImm::maybe_from(c.wrapping_neg()).is_some() => {
+                // CMN: ADDS with Rd = PC.
+                self.put(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())))
+            }
+            _ => {
+                let r = self.in_reg(v, tmp);
+                self.put(cmp_reg(rn, r));
+            }
+        }
+    }
+
+    // ---- the runtime ----
+
+    /// Stores `k`'s halves that live at home (and a known-zero high half) to `ctx.regs`,
+    /// for the runtime to read.
+    fn flush(&mut self, k: u8) {
+        let (lo, hi) = (self.homes.lo[k as usize], self.homes.hi[k as usize]);
+        let zero = self.hi_zero(k);
+        match (lo, hi, zero) {
+            (Some(l), Some(h), false) => self.put(strd(l, h, CTX, reg_off(k) / 4)),
+            _ => {
+                if let Some(l) = lo {
+                    self.put(str_imm(Width::Word, l, CTX, off12(reg_off(k))));
+                }
+                if zero {
+                    self.const32(R12, 0);
+                    self.put(str_imm(Width::Word, R12, CTX, off12(reg_off(k) + 4)));
+                } else if let Some(h) = hi {
+                    self.put(str_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
+                }
+            }
+        }
+    }
+
+    fn flush_set(&mut self, set: RegSet) {
+        for k in 0..11 {
+            if set & (1 << k) != 0 {
+                self.flush(k);
+            }
+        }
+    }
+
+    /// Reloads `k`'s halves that live at home from `ctx.regs`, after the runtime wrote it.
+    fn fill(&mut self, k: u8) {
+        match (self.homes.lo[k as usize], self.homes.hi[k as usize]) {
+            (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
+            (lo, hi) => {
+                if let Some(l) = lo {
+                    self.put(ldr_imm(Width::Word, l, CTX, off12(reg_off(k))));
+                }
+                if let Some(h) = hi {
+                    self.put(ldr_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
+                }
+            }
+        }
+    }
+
+    /// Calls a runtime function: r0 = ctx, r1 = `arg` if given (r2, r3 already set).
+    /// The budget is parked in `ctx` across the call, which clobbers lr.
+    fn call_rt(&mut self, slot: u16, arg: Option<u32>) {
+        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        if let Some(a) = arg {
+            self.const32(R1, a);
+        }
+        self.put(mov_reg16(R0, CTX));
+        self.put(ldr_imm(Width::Word, R12, CTX, off12(slot)));
+        self.put(blx(R12));
+        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+    }
+
+    /// Leaves with the status in r0 unless it is `STATUS_CONTINUE`.
+    fn check_status(&mut self) {
+        self.put(cmp_imm(R0, imm(abi::STATUS_CONTINUE)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.exit_status);
+    }
+
+    /// One step of the budget: backward jumps and calls.
+    fn budget_tick(&mut self) {
+        self.put(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
+    }
+
+    // ---- frame ----
+
+    fn prologue(&mut self) {
+        // r3 keeps the stack 8-byte aligned (AAPCS): ten registers.
+        self.put(push(RegList::of(&[R3, R4, R5, R6, R7, R8, R9, R10, R11, LR])));
+        self.put(mov_reg16(CTX, R0));
+        if self.an.has_local_calls {
+            self.put(mov_reg16(R12, SP));
+            self.put(str_imm(Width::Word, R12, CTX, off12(abi::SAVED_SP)));
+        }
+        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        for k in 0..11 {
+            self.fill(k);
+        }
+    }
+
+    fn epilogue(&mut self) {
+        let (ok, status, fault, budget) = (self.exit_ok, self.exit_status, self.fault, self.budget_out);
+        self.buf.bind(fault);
+        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_FAULT)));
+        self.buf.branch(LabelUse::BT4, status);
+        self.buf.bind(budget);
+        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_BUDGET)));
+        self.buf.branch(LabelUse::BT4, status);
+        self.buf.bind(ok);
+        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_EXIT)));
+        self.buf.bind(status);
+        if self.an.has_local_calls {
+            // Drop any bpf-to-bpf call frames.
+            self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::SAVED_SP)));
+            self.put(mov_reg16(SP, R12));
+        }
+        self.put(pop(RegList::of(&[R3, R4, R5, R6, R7, R8, R9, R10, R11, PC])));
+        if self.an.has_local_calls {
+            // `exit` inside a call: the runtime restores r6-r10 in ctx, then return to
+            // the call site's landing, which reloads them.
+            self.buf.bind(self.ret);
+            self.call_rt(abi::RT_RET, None);
+            self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+            self.put(pop(RegList::of(&[R3, PC])));
+        }
+    }
+
+    fn deferred(&mut self) -> Result<(), JitError> {
+        for d in core::mem::take(&mut self.later) {
+            match d {
+                Deferred::MemMiss(m) => self.mem_miss(m),
+                Deferred::Trampoline { label, callee } => {
+                    self.buf.bind(label);
+                    self.put(push(RegList::of(&[R3, LR])));
+                    self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+                    self.buf.branch(LabelUse::BT4, callee);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ---- instructions ----
+
+    fn unsupported(&self, i: Insn) -> JitError {
+        JitError::Unsupported { pc: self.pc, opc: i.opc }
+    }
+
+    fn insn(&mut self, i: Insn, hi: i32) -> Result<(), JitError> {
+        match i.class() {
+            CLS_ALU | CLS_ALU64 => self.alu(i),
+            CLS_JMP | CLS_JMP32 => self.jmp(i)?,
+            CLS_LDX => self.load(i),
+            CLS_ST | CLS_STX if i.opc & MODE_MASK == MODE_ATOMIC => self.atomic(i),
+            CLS_ST | CLS_STX => self.store(i),
+            CLS_LD => match i.opc {
+                LDDW => {
+                    let v = (i.imm as u32 as u64) | ((hi as u32 as u64) << 32);
+                    let r = self.lo_dst(i.dst(), R0);
+                    self.const32(r, v as u32);
+                    self.commit_lo(i.dst(), r);
+                    self.set_hi(i.dst(), Val::K((v >> 32) as u32));
+                }
+                LDDWD | LDDWR => {
+                    let base = if i.opc == LDDWD { abi::DATA_BASE } else { abi::RODATA_BASE };
+                    let r = self.lo_dst(i.dst(), R0);
+                    self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
+                    if i.imm != 0 {
+                        self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(i.imm as u32), R2);
+                    }
+                    self.commit_lo(i.dst(), r);
+                    self.set_hi(i.dst(), Val::K(0));
+                }
+                _ => return Err(self.unsupported(i)),
+            },
+            _ => return Err(self.unsupported(i)),
+        }
+        Ok(())
+    }
+
+    /// Anything the runtime applies on `ctx.regs`: store what it reads, reload what it writes.
+    fn via_runtime(&mut self, slot: u16, reads: RegSet, writes: RegSet) {
+        self.flush_set(reads);
+        self.call_rt(slot, Some(self.pc as u32));
+        self.check_status();
+        for k in 0..11 {
+            if writes & (1 << k) != 0 {
+                self.fill(k);
+            }
+        }
+    }
+
+    fn atomic(&mut self, i: Insn) {
+        let (d, s) = (1 << i.dst(), 1 << i.src());
+        self.via_runtime(abi::RT_ATOMIC, d | s | 1, s | 1);
+    }
+
+    fn jmp(&mut self, i: Insn) -> Result<(), JitError> {
+        let op = i.opc & OP_MASK;
+        let is32 = i.class() == CLS_JMP32;
+        match op {
+            CALL if !is32 => {
+                if analysis::is_local_call(i) {
+                    let target = analysis::jump_target(self.pc, i).and_then(|t| self.labels.get(t).copied()).ok_or(self.unsupported(i))?;
+                    self.local_call(target);
+                } else {
+                    let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };
+                    self.flush_set(reads);
+                    self.call_rt(abi::RT_HELPER, Some(self.pc as u32));
+                    self.put(cmp_imm(R0, imm(abi::STATUS_HELPER_EXIT)));
+                    self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.exit_ok);
+                    self.check_status();
+                    self.fill(0);
+                }
+                Ok(())
+            }
+            EXIT if !is32 => {
+                if self.an.has_local_calls {
+                    self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::DEPTH)));
+                    self.put(cmp_imm(R12, imm(0)));
+                    self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.ret);
+                }
+                self.flush(0);
+                self.buf.branch(LabelUse::BT4, self.exit_ok);
+                Ok(())
+            }
+            CALL | EXIT => Err(self.unsupported(i)),
+            _ => self.branch(i),
+        }
+    }
+
+    /// A bpf-to-bpf call: the runtime opens the eBPF frame (saving r6-r10), a native
+    /// `bl` through a trampoline keeps the return address, and the landing reloads
+    /// r6-r10, which the callee may have changed and `rt_ret` restored in `ctx.regs`.
+    fn local_call(&mut self, callee: Label) {
+        self.budget_tick();
+        self.flush_set(0b111_1100_0000);
+        self.call_rt(abi::RT_CALL, Some(self.pc as u32));
+        self.check_status();
+        self.fill(10);
+        let tramp = self.buf.new_label();
+        self.later.push(Deferred::Trampoline { label: tramp, callee });
+        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.buf.branch(LabelUse::BlT1, tramp);
+        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        for k in 6..11 {
+            self.fill(k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiles_every_conformance_style_program_shape() {
+        let src = "mov %r0, 1\nlddw %r1, 0x1122334455667788\nadd %r0, %r1\nadd32 %r0, -3\nlsh32 %r0, 4\n\
+                   ldxb %r2, [%r10-1]\nstxdw [%r10-8], %r2\nstw [%r10-4], 7\nl: jsgt %r0, %r2, l\njeq32 %r0, 5, +1\n\
+                   div %r0, 3\ncall 5\ncall local f\nlock fetch add [%r10-8], %r1\nexit\nf: mov %r0, 2\nexit";
+        let program = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
+        let c = compile(&program).unwrap();
+        assert_eq!(c.insn_offsets.len(), program.insns().len());
+        assert!(c.insn_offsets.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(c.code.len() % 2, 0);
+        // Starts with the prologue: push.w {r3-r11, lr}.
+        assert_eq!(&c.code[..4], &[0x2d, 0xe9, 0xf8, 0x4f]);
+    }
+}

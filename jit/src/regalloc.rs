@@ -1,0 +1,123 @@
+//! Static register allocation: each half of each eBPF register lives for the whole
+//! program either in one callee-saved ARM register (its *home*) or in `ctx.regs`.
+//!
+//! Halves are ranked by how often the code would touch them, weighted by loop depth
+//! (from [`crate::analysis`]); high halves that are known zero where they are read, or
+//! never needed, count nothing, so 32-bit values take one register, not two. The hottest
+//! halves get r4-r7 first (low registers allow 16-bit encodings), then r8-r10.
+//! A whole-program map needs no spill code at block boundaries; the runtime only ever
+//! sees `ctx.regs`, so halves at home are stored before and reloaded after the runtime
+//! calls that read or write them.
+use alloc::vec::Vec;
+
+use vm::opcode::*;
+use vm::Insn;
+
+use crate::analysis::{hi_reads, Analysis};
+use crate::thumb2::regs::*;
+
+/// The ARM registers given to eBPF halves, best first.
+pub const POOL: [Reg; 7] = [R4, R5, R6, R7, R8, R9, R10];
+
+/// Where the halves of eBPF registers r0-r10 live: `Some(arm)` or `None` (`ctx.regs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Homes {
+    pub lo: [Option<Reg>; 11],
+    pub hi: [Option<Reg>; 11],
+}
+
+impl Homes {
+    /// ARM registers in use, for tests and disassembly notes.
+    pub fn used(&self) -> impl Iterator<Item = (u8, bool, Reg)> + '_ {
+        (0..11u8).flat_map(move |k| {
+            let lo = self.lo[k as usize].map(|r| (k, false, r));
+            let hi = self.hi[k as usize].map(|r| (k, true, r));
+            lo.into_iter().chain(hi)
+        })
+    }
+}
+
+/// Registers whose low half the instruction reads or writes.
+fn lo_uses(i: Insn) -> u16 {
+    let (d, s) = (1u16 << (i.dst() & 15), 1u16 << (i.src() & 15));
+    let x = i.opc & SRC_X != 0;
+    match i.class() {
+        CLS_ALU | CLS_ALU64 => d | if x { s } else { 0 },
+        CLS_JMP | CLS_JMP32 => match i.opc & OP_MASK {
+            JA => 0,
+            EXIT => 1,
+            CALL => 0,
+            _ => d | if x { s } else { 0 },
+        },
+        CLS_LDX => d | s,
+        CLS_ST => d,
+        CLS_STX => d | s,
+        CLS_LD => d,
+        _ => 0,
+    }
+}
+
+pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
+    // Scores: index 2k is rk's low half, 2k+1 its high half.
+    let mut score = [0u64; 22];
+    for (pc, &i) in insns.iter().enumerate() {
+        if !a.reachable[pc] {
+            continue;
+        }
+        let w = a.weight[pc] as u64;
+        let lo = lo_uses(i);
+        let hi = hi_reads(i, a.has_local_calls) & !a.zero_in[pc] | (a.need_out[pc] & lo & defs_mask(i));
+        for k in 0..11 {
+            if lo & (1 << k) != 0 {
+                score[2 * k] += w;
+            }
+            if hi & (1 << k) != 0 {
+                score[2 * k + 1] += w;
+            }
+        }
+    }
+    // Stack accesses through r10 need its low half; helpers' arguments are stored
+    // around calls anyway, so nothing else is special.
+    let mut order: Vec<usize> = (0..22).filter(|&h| score[h] > 1).collect();
+    order.sort_by(|&x, &y| score[y].cmp(&score[x]).then(x.cmp(&y)));
+    let mut homes = Homes::default();
+    for (&h, &arm) in order.iter().zip(POOL.iter()) {
+        if h % 2 == 0 {
+            homes.lo[h / 2] = Some(arm);
+        } else {
+            homes.hi[h / 2] = Some(arm);
+        }
+    }
+    homes
+}
+
+/// Registers an instruction writes, as far as allocation cares.
+fn defs_mask(i: Insn) -> u16 {
+    match i.class() {
+        CLS_ALU | CLS_ALU64 | CLS_LDX | CLS_LD => 1 << (i.dst() & 15),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyse;
+    use vm::Program;
+
+    #[test]
+    fn loop_registers_get_homes_and_32_bit_values_take_one_register() {
+        let src = "mov32 %r3, 0\nmov %r2, 0\nl: ldxb %r4, [%r1+0]\nadd32 %r3, %r4\nadd %r2, 1\njne %r2, 100, l\nmov32 %r0, %r3\nexit";
+        let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
+        let a = analyse(p.insns());
+        let h = allocate(p.insns(), &a);
+        assert!(h.lo[3].is_some() && h.lo[4].is_some() && h.lo[2].is_some());
+        assert!(h.hi[3].is_none() && h.hi[4].is_none(), "32-bit values: {h:?}");
+        assert!(h.hi[2].is_some(), "the 64-bit counter's high half is read in the loop");
+        let used: Vec<Reg> = h.used().map(|(_, _, r)| r).collect();
+        let mut dedup = used.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(used.len(), dedup.len(), "one half per ARM register");
+    }
+}
