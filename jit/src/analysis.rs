@@ -1,19 +1,28 @@
-//! Whole-program facts the lowering uses to keep 64-bit semantics cheap on a 32-bit core.
+//! Whole-program facts the lowering uses to keep 64-bit semantics and memory isolation
+//! cheap on a 32-bit core.
 //!
-//! - **Known-zero high halves** (forward): before each instruction, the eBPF registers whose
-//!   upper 32 bits are certainly 0 (ALU32 results, narrow loads, addresses, small
-//!   constants...). Code reading such a half uses the constant 0 and never touches storage.
-//! - **Needed high halves** (backward): after each instruction, the registers whose high
-//!   half *storage* may still be read (by code at a point where the half is not known
-//!   zero, or by the runtime). A write whose high half is known zero, or dead, stores
-//!   nothing when the half is not needed afterwards.
-//! - **Region hints** (forward): which memory region a register probably points into, so
-//!   that an access checks the likely region first. Hints never affect correctness.
-//! - **Loop weights**: how hot each instruction is, for the register allocator.
+//! - **Value ranges** (forward abstract interpretation): each register is a number in
+//!   `[0, max]`, or a pointer at a bounded offset from a region's anchor (the start of
+//!   `.rodata` or `.data`, the input, or r10, the top of the current stack frame), or
+//!   somewhere near a region. Conditional jumps refine the ranges on each edge, and
+//!   loop heads widen to the program's own comparison constants, so that a counter
+//!   running to `N` is known to stay below `N`. From the ranges:
+//!   - **known-zero high halves**: code reading such a half uses the constant 0;
+//!   - **proven accesses**: a load or store whose whole range lies inside `.rodata`,
+//!     `.data` (sizes fixed at compile time) or the current frame needs no check;
+//!   - **region hints**: the region an unproven access checks inline first.
+//! - **Needed high halves** (backward): after each instruction, the registers whose
+//!   high-half *storage* may still be read (by code at a point where the half is not
+//!   known zero, or by the runtime). A write whose high half is known zero, or dead,
+//!   stores nothing when the half is not needed afterwards.
+//! - **Loop depth**, for the register allocator.
 //!
 //! Soundness rule shared with the lowering: the lowering reads the high-half storage of
 //! register `k` at `pc` only if `k` is in [`hi_reads`] of the instruction and not in
-//! `zero_in[pc]`; it skips writing a high half only if `k` is not in `need_out[pc]`.
+//! `zero_in`; it skips writing a high half only if `k` is not in `need_out`.
+//!
+//! States are kept only at block heads (jump and call targets); the walk between heads
+//! carries one state, so memory stays at a few bytes per instruction.
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -23,53 +32,158 @@ use vm::Insn;
 /// A set of eBPF registers r0-r10, bit n for rn.
 pub type RegSet = u16;
 pub const ALL: RegSet = (1 << 11) - 1;
-const ARGS: RegSet = 0b11_1110; // r1-r5
-const CALLEE_SAVED: RegSet = 0b111_1100_0000; // r6-r10
+
+/// Pointer offsets are tracked within ±`OFF_LIMIT` of their anchor. The runtime keeps
+/// every region at least this far from both ends of the 32-bit address space, so such a
+/// pointer's high half is zero.
+pub const OFF_LIMIT: i64 = 1 << 24;
 
 fn bit(r: u8) -> RegSet {
     1 << (r & 15)
 }
 
-/// The memory region a register is expected to point into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The memory region a register points into (or near).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[repr(u8)]
 pub enum Hint {
+    #[default]
     Unknown = 0,
     Input = 1,
     Rodata = 2,
     Data = 3,
+    /// Anchored at r10, the top of the current frame.
     Stack = 4,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fwd {
-    zero: RegSet,
-    hint: [Hint; 11],
+/// Sizes fixed when the program is compiled (the image's blobs); 0 proves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sizes {
+    pub rodata: u32,
+    pub data: u32,
 }
 
-impl Fwd {
-    fn meet(&mut self, o: &Fwd) -> bool {
-        let before = *self;
-        self.zero &= o.zero;
-        for (a, b) in self.hint.iter_mut().zip(o.hint.iter()) {
-            if a != b {
-                *a = Hint::Unknown;
-            }
-        }
-        *self != before
+/// What is known of a register's value. Bounds are 32-bit: on the device 64-bit
+/// arithmetic costs two to three times as much, and values past 2^32 only need to be
+/// known as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abs {
+    /// A number in `[0, max]`.
+    Scalar(u32),
+    /// The region's anchor plus an offset in `[lo, hi]`.
+    Ptr(Hint, i32, i32),
+    /// Somewhere near the region: a hint, nothing proven.
+    Near(Hint),
+    /// Anything.
+    Any,
+}
+
+use Abs::*;
+
+const U32: u32 = u32::MAX;
+
+fn ptr(region: Hint, lo: i64, hi: i64) -> Abs {
+    let r = -OFF_LIMIT..=OFF_LIMIT;
+    if r.contains(&lo) && r.contains(&hi) && lo <= hi {
+        Ptr(region, lo as i32, hi as i32)
+    } else {
+        Near(region)
     }
 }
 
-/// The results, one entry per instruction slot.
+/// A scalar bound from a 64-bit one.
+fn scalar(v: Option<u64>) -> Abs {
+    match v {
+        Some(v) if v <= U32 as u64 => Scalar(v as u32),
+        _ => Any,
+    }
+}
+
+/// All ones up to the top bit of `v`: a bound for OR and XOR of values up to `v`.
+fn ones_to(v: u32) -> u32 {
+    if v == 0 { 0 } else { U32 >> v.leading_zeros() }
+}
+
+impl Abs {
+    fn hi_zero(self) -> bool {
+        matches!(self, Scalar(_) | Ptr(..))
+    }
+
+    fn hint(self) -> Hint {
+        match self {
+            Ptr(r, ..) | Near(r) => r,
+            _ => Hint::Unknown,
+        }
+    }
+
+    /// The bound of the low 32 bits.
+    fn max32(self) -> u32 {
+        match self {
+            Scalar(m) => m,
+            _ => U32,
+        }
+    }
+
+    fn join(self, o: Abs) -> Abs {
+        match (self, o) {
+            (Scalar(a), Scalar(b)) => Scalar(a.max(b)),
+            (Ptr(r, l1, h1), Ptr(s, l2, h2)) if r == s => Ptr(r, l1.min(l2), h1.max(h2)),
+            (Ptr(r, ..) | Near(r), Ptr(s, ..) | Near(s)) if r == s => Near(r),
+            _ => Any,
+        }
+    }
+
+    /// `self` grown to `new` at a block head: bounds jump to the next threshold, so
+    /// that loops reach their fixpoint in a pass or two.
+    fn widen(self, new: Abs, thresholds: &[u32]) -> Abs {
+        let up = |v: u32| thresholds.iter().copied().find(|&t| t >= v).unwrap_or(U32);
+        match (self, new) {
+            (Scalar(a), Scalar(b)) if b > a => Scalar(up(b)),
+            (Ptr(_, l1, h1), Ptr(r, l2, h2)) if l2 < l1 || h2 > h1 => {
+                if l2 < l1 || h2 < 0 {
+                    Near(r)
+                } else {
+                    ptr(r, l2 as i64, up(h2 as u32) as i64)
+                }
+            }
+            _ => new,
+        }
+    }
+}
+
+type State = [Abs; 11];
+
+fn entry_state() -> State {
+    let mut s = [Scalar(0); 11];
+    s[1] = Ptr(Hint::Input, 0, 0);
+    s[2] = Scalar(U32);
+    s[10] = Ptr(Hint::Stack, 0, 0);
+    s
+}
+
+/// Facts about one instruction slot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// Registers whose high half is certainly zero before the instruction.
+    pub zero_in: RegSet,
+    /// Registers whose high-half storage may be read after it.
+    pub need_out: RegSet,
+    /// ... and before it.
+    need_in: RegSet,
+    /// For a memory access: the region its base register points into, if known.
+    pub hint: Hint,
+    /// For a memory access: proven inside `.rodata`, `.data` or the current frame.
+    pub safe: bool,
+    /// Loop nesting depth.
+    pub depth: u8,
+    pub reachable: bool,
+    /// Index of this slot's state if it is a block head.
+    head: u32,
+    /// A head whose state changed since its block was last walked.
+    dirty: bool,
+}
+
 pub struct Analysis {
-    pub zero_in: Vec<RegSet>,
-    pub need_out: Vec<RegSet>,
-    /// The hint of the base register of a memory access (Unknown elsewhere).
-    pub access_hint: Vec<Hint>,
-    /// 8^loop depth (capped), for allocation weights.
-    pub weight: Vec<u32>,
-    /// Instructions reachable from the entry or a call target.
-    pub reachable: Vec<bool>,
+    pub facts: Vec<Facts>,
     pub has_local_calls: bool,
 }
 
@@ -81,8 +195,7 @@ pub fn successors(insns: &[Insn], pc: usize) -> ([usize; 2], usize) {
     if cls != CLS_JMP && cls != CLS_JMP32 {
         return ([next, 0], 1);
     }
-    let op = i.opc & OP_MASK;
-    match op {
+    match i.opc & OP_MASK {
         EXIT => ([0, 0], 0),
         CALL => ([next, 0], 1),
         JA => match jump_target(pc, i) {
@@ -109,6 +222,10 @@ pub fn is_local_call(i: Insn) -> bool {
     i.opc == CALL_IMM && i.src() == CALL_LOCAL
 }
 
+fn is_cond_jump(i: Insn) -> bool {
+    matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
+}
+
 /// Registers whose high half the lowering may read at this instruction (before masking
 /// with the known-zero set).
 pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
@@ -125,7 +242,7 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
             JA => 0,
             EXIT => if has_local_calls { ALL } else { bit(0) },
             CALL if is_local_call(i) => ALL,
-            CALL => ARGS | if x { d } else { 0 },
+            CALL => 0b11_1110 | if x { d } else { 0 },
             _ => d | if x { s } else { 0 },
         },
         CLS_JMP32 => 0,
@@ -137,8 +254,7 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
     }
 }
 
-/// Registers whose whole value the instruction defines (both halves, in storage or as a
-/// known constant).
+/// Registers whose whole value the instruction defines.
 fn defs(i: Insn) -> RegSet {
     match i.class() {
         CLS_ALU | CLS_ALU64 | CLS_LDX | CLS_LD => bit(i.dst()),
@@ -147,177 +263,394 @@ fn defs(i: Insn) -> RegSet {
     }
 }
 
-/// The known-zero and hint effect of a non-control instruction.
-fn transfer(i: Insn, hi_imm: i32, s: &mut Fwd) {
-    let d = i.dst() as usize;
-    let db = bit(i.dst());
-    let src_zero = s.zero & bit(i.src()) != 0;
-    let dst_zero = s.zero & db != 0;
+fn alu32(i: Insn, a: Abs, b: Abs) -> Abs {
+    let (ma, mb) = (a.max32(), b.max32());
+    let k = i.imm as u32;
     let x = i.opc & SRC_X != 0;
-    let op = i.opc & OP_MASK;
-    let (zero, hint) = match i.class() {
-        CLS_ALU => (!(op == OP_END && i.imm == 64), Hint::Unknown),
-        CLS_ALU64 => {
-            let imm_pos = i.imm >= 0;
-            let z = match op {
-                OP_MOV if i.off == 0 => if x { src_zero } else { imm_pos },
-                OP_AND => if x { src_zero || dst_zero } else { imm_pos || dst_zero },
-                OP_OR | OP_XOR => dst_zero && if x { src_zero } else { imm_pos },
-                OP_RSH => if x { dst_zero } else { dst_zero || (i.imm & 63) >= 32 },
-                OP_ARSH => dst_zero && !x,
-                // Unsigned: the result is at most the dividend, or below a positive
-                // divisor constant.
-                OP_DIV if i.off == 0 => dst_zero,
-                OP_MOD if i.off == 0 => dst_zero || (!x && i.imm > 0),
-                _ => false,
-            };
-            let h = match op {
-                OP_MOV if x && i.off == 0 => s.hint[i.src() as usize % 11],
-                OP_ADD | OP_SUB if s.hint[d % 11] != Hint::Unknown => s.hint[d % 11],
-                OP_ADD if x => s.hint[i.src() as usize % 11],
-                _ => Hint::Unknown,
-            };
-            (z, h)
+    Scalar(match i.opc & OP_MASK {
+        OP_MOV if i.off == 0 => mb,
+        OP_ADD => ma.checked_add(mb).unwrap_or(U32),
+        OP_MUL => ma.checked_mul(mb).unwrap_or(U32),
+        OP_AND => ma.min(mb),
+        OP_OR | OP_XOR => ones_to(ma.max(mb)),
+        OP_RSH => if x { ma } else { ma >> (k & 31) },
+        OP_DIV if i.off == 0 => ma,
+        OP_MOD if i.off == 0 => if !x && k > 0 { ma.min(k - 1) } else { ma },
+        OP_END if i.imm == 64 => return Any,
+        _ => U32,
+    })
+}
+
+fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
+    let x = i.opc & SRC_X != 0;
+    let k = i.imm as i64;
+    let (ka, kb) = (matches!(a, Scalar(_)), matches!(b, Scalar(_)));
+    let (ma, mb) = (a.max32() as u64, b.max32() as u64);
+    match i.opc & OP_MASK {
+        OP_MOV if i.off == 0 => if x { b } else { scalar(u64::try_from(k).ok()) },
+        OP_ADD => match (a, b, x) {
+            (Scalar(p), Scalar(q), true) => scalar(Some(p as u64 + q as u64)),
+            (Scalar(p), _, false) if k >= 0 => scalar(Some(p as u64 + k as u64)),
+            (Ptr(r, l, h), Scalar(q), true) | (Scalar(q), Ptr(r, l, h), true) => ptr(r, l as i64, h as i64 + q as i64),
+            (Ptr(r, l, h), _, false) => ptr(r, l as i64 + k, h as i64 + k),
+            (Near(r), Scalar(_), _) | (Scalar(_), Near(r), true) | (Ptr(r, ..), _, true) | (_, Ptr(r, ..), true) => Near(r),
+            _ => Any,
+        },
+        OP_SUB => match (a, x) {
+            (Ptr(r, l, h), false) => ptr(r, l as i64 - k, h as i64 - k),
+            (Scalar(p), false) if k <= 0 => scalar(Some(p as u64 + k.unsigned_abs())),
+            (Ptr(r, ..) | Near(r), _) => Near(r),
+            _ => Any,
+        },
+        OP_AND if x && kb => Scalar(a.max32().min(mb as u32)),
+        OP_AND if x && ka => a,
+        OP_AND if !x && k >= 0 => scalar(Some(ma.min(k as u64))),
+        OP_AND if !x && ka => a,
+        OP_OR | OP_XOR if ka && (if x { kb } else { k >= 0 }) => {
+            let other = if x { mb } else { k as u64 };
+            scalar(Some(ones_to(ma.max(other) as u32) as u64).filter(|_| other <= U32 as u64))
         }
-        CLS_LDX => (i.opc & MODE_MASK == MODE_MEM && i.opc & SZ_MASK != SZ_DW, Hint::Unknown),
+        OP_LSH if !x && ka => scalar(Some(ma).filter(|m| m.leading_zeros() >= (k & 63) as u32).map(|m| m << (k & 63))),
+        OP_RSH if ka => if x { a } else { scalar(Some(ma >> (k & 63))) },
+        OP_RSH if !x && (k & 63) >= 32 => scalar(Some(u64::MAX >> (k & 63))),
+        OP_ARSH if !x && ka => scalar(Some(ma >> (k & 63))),
+        OP_MUL if ka && (if x { kb } else { k >= 0 }) => scalar(ma.checked_mul(if x { mb } else { k as u64 })),
+        OP_DIV if i.off == 0 && ka => a,
+        OP_MOD if i.off == 0 && !x && k > 0 => scalar(Some(if ka { ma.min(k as u64 - 1) } else { k as u64 - 1 })),
+        OP_MOD if i.off == 0 && ka => a,
+        _ => Any,
+    }
+}
+
+/// The effect of a non-control instruction.
+fn transfer(i: Insn, hi_imm: i32, s: &mut State) {
+    let d = i.dst() as usize % 11;
+    let b = if i.opc & SRC_X != 0 { s[i.src() as usize % 11] } else { Scalar(i.imm as u32) };
+    s[d] = match i.class() {
+        CLS_ALU => alu32(i, s[d], b),
+        CLS_ALU64 => alu64(i, s[d], s[i.src() as usize % 11]),
+        CLS_LDX if i.opc & MODE_MASK == MODE_MEM => match i.opc & SZ_MASK {
+            SZ_B => Scalar(0xff),
+            SZ_H => Scalar(0xffff),
+            SZ_W => Scalar(U32),
+            _ => Any,
+        },
+        CLS_LDX => Any,
         CLS_LD => match i.opc {
-            LDDWD => (true, Hint::Data),
-            LDDWR => (true, Hint::Rodata),
-            _ => (hi_imm == 0, Hint::Unknown),
+            LDDWD => ptr(Hint::Data, i.imm as i64, i.imm as i64),
+            LDDWR => ptr(Hint::Rodata, i.imm as i64, i.imm as i64),
+            _ if hi_imm == 0 => Scalar(i.imm as u32),
+            _ => Any,
         },
         CLS_STX if i.opc & MODE_MASK == MODE_ATOMIC => {
             // Fetching atomics write src (or r0 for cmpxchg).
-            s.zero &= !(bit(i.src()) | bit(0));
-            s.hint[i.src() as usize % 11] = Hint::Unknown;
-            s.hint[0] = Hint::Unknown;
+            s[i.src() as usize % 11] = Any;
+            s[0] = Any;
             return;
         }
         _ => return,
     };
-    if d < 11 {
-        s.zero = if zero { s.zero | db } else { s.zero & !db };
-        s.hint[d] = hint;
-    }
 }
 
-pub fn analyse(insns: &[Insn]) -> Analysis {
+/// The compared register's bound on one edge of a conditional jump, if it narrows.
+fn refine(i: Insn, taken: bool, s: &State) -> Option<Abs> {
+    let Scalar(m) = s[i.dst() as usize % 11] else { return None };
+    let op = i.opc & OP_MASK;
+    let is32 = i.class() == CLS_JMP32;
+    // The values compare as unsigned 32-bit numbers (bounded scalars are below 2^32):
+    // signed comparisons only when both are non-negative.
+    let signed = matches!(op, JSGT | JSGE | JSLT | JSLE);
+    let limit = if signed && is32 { i32::MAX as u32 } else { U32 };
+    // `k`: the constant, or the bound of a register operand (then only "d below s"
+    // relations narrow, and equality gives an upper bound).
+    let (k, exact) = if i.opc & SRC_X != 0 {
+        match s[i.src() as usize % 11] {
+            Scalar(q) => (q, false),
+            _ => return None,
+        }
+    } else if is32 || i.imm >= 0 {
+        (i.imm as u32, true)
+    } else {
+        return None; // a negative 64-bit constant is above every bounded scalar
+    };
+    if m > limit || k > limit {
+        return None;
+    }
+    let new = match (op, taken) {
+        (JEQ, true) | (JNE, false) => m.min(k),
+        (JEQ, false) | (JNE, true) if exact && m == k && m > 0 => m - 1,
+        (JLT | JSLT, true) | (JGE | JSGE, false) if k > 0 => m.min(k - 1),
+        (JLE | JSLE, true) | (JGT | JSGT, false) => m.min(k),
+        _ => return None,
+    };
+    (new != m).then_some(Scalar(new))
+}
+
+/// Whether an access of `len` bytes at `base + off` is proven inside a region.
+fn proven(base: Abs, off: i16, len: u32, write: bool, sizes: Sizes) -> bool {
+    let Ptr(region, lo, hi) = base else { return false };
+    let (lo, hi) = (lo as i64 + off as i64, hi as i64 + off as i64 + len as i64);
+    let (min, max) = match region {
+        Hint::Rodata if !write => (0, sizes.rodata as i64),
+        Hint::Data => (0, sizes.data as i64),
+        Hint::Stack => (-(vm::STACK_FRAME_SIZE as i64), 0),
+        _ => return false,
+    };
+    lo >= min && hi <= max
+}
+
+/// Passes over the program before the range analysis gives up on precision (every
+/// head's state goes to "anything", which is always sound) to bound compile time.
+const MAX_PASSES: u32 = 8;
+
+/// Joins `s` (with register `over.0` replaced by `over.1`, if given) into `old`,
+/// widening what grew; true if `old` changed.
+fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32]) -> bool {
+    let mut changed = false;
+    for (k, o) in old.iter_mut().enumerate() {
+        let v = match over {
+            Some((r, v)) if r == k => v,
+            _ => s[k],
+        };
+        if v == *o {
+            continue; // the common case: most registers are the same on every edge
+        }
+        let j = o.join(v);
+        if j != *o {
+            *o = o.widen(j, thresholds);
+            changed = true;
+        }
+    }
+    changed
+}
+
+pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| is_local_call(i));
-    let wide_hi = |pc: usize| insns.get(pc + 1).map(|i| i.imm).unwrap_or(0);
+    let mut facts = vec![Facts { head: u32::MAX, ..Facts::default() }; n];
 
-    // Forward: known-zero high halves and hints.
-    let entry = Fwd {
-        // The runtime starts every register below 2^32: 0, the input address and
-        // length, the stack top.
-        zero: ALL,
-        hint: {
-            let mut h = [Hint::Unknown; 11];
-            h[1] = Hint::Input;
-            h[10] = Hint::Stack;
-            h
-        },
-    };
-    let mut state: Vec<Option<Fwd>> = vec![None; n];
-    let mut work: Vec<usize> = Vec::new();
-    let flow = |state: &mut Vec<Option<Fwd>>, work: &mut Vec<usize>, to: usize, s: &Fwd| {
-        if to >= n {
-            return;
+    // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
+    let mut heads = 0u32;
+    // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
+    let mut thresholds = [u32::MAX; 32];
+    let mut nt = 0;
+    for pc in 0..n {
+        let i = insns[pc];
+        let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, EXIT) && (i.opc & OP_MASK != CALL || is_local_call(i));
+        let target = if jumps { jump_target(pc, i) } else { None };
+        for t in [Some(0), target].into_iter().flatten() {
+            if let Some(f) = facts.get_mut(t).filter(|f| f.head == u32::MAX) {
+                f.head = heads;
+                heads += 1;
+            }
         }
-        let changed = match &mut state[to] {
-            Some(cur) => cur.meet(s),
+        if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 && nt + 2 <= thresholds.len() - 2 {
+            thresholds[nt] = i.imm as u32;
+            thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
+            nt += 2;
+        }
+    }
+    thresholds[nt] = sizes.rodata;
+    thresholds[nt + 1] = sizes.data;
+    let thresholds = &mut thresholds[..nt + 2];
+    thresholds.sort_unstable();
+    let thresholds = &*thresholds;
+    let mut states: Vec<Option<State>> = vec![None; heads as usize];
+    if n > 0 {
+        states[0] = Some(entry_state());
+    }
+    // Flows a state into `t` if it is a head; true if the head's state changed.
+    let flow = |states: &mut Vec<Option<State>>, facts: &mut [Facts], t: usize, s: &State, over: Option<(usize, Abs)>| -> bool {
+        let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
+        let changed = match &mut states[h] {
+            Some(old) => merge(old, s, over, thresholds),
             slot @ None => {
-                *slot = Some(*s);
+                let mut new = *s;
+                if let Some((r, v)) = over {
+                    new[r] = v;
+                }
+                *slot = Some(new);
                 true
             }
         };
-        if changed {
-            work.push(to);
-        }
+        facts[t].dirty |= changed;
+        changed
     };
+
+    // Passes in program order over the blocks whose head state changed since they
+    // were last walked, until none did. A block walked again records its facts again,
+    // so the last walk of each leaves the final ones.
     if n > 0 {
-        flow(&mut state, &mut work, 0, &entry);
+        facts[0].dirty = true;
     }
-    while let Some(pc) = work.pop() {
-        let Some(mut s) = state[pc] else { continue };
-        let i = insns[pc];
-        if is_local_call(i) {
-            if let Some(t) = jump_target(pc, i) {
-                // The callee sees the caller's pointers (hints), but nothing is assumed of
-                // its high halves but r10's.
-                let callee = Fwd { zero: bit(10), hint: s.hint };
-                flow(&mut state, &mut work, t, &callee);
+    let zero_mask = |s: &State| s.iter().enumerate().fold(0, |m, (k, v)| if v.hi_zero() { m | 1 << k } else { m });
+    let mut passes = 0;
+    let mut again = n > 0;
+    while again {
+        again = false;
+        passes += 1;
+        if passes == MAX_PASSES {
+            // Give up on precision: "anything" everywhere (absorbing, so the next walk
+            // of every block settles it and records sound facts).
+            for st in states.iter_mut().flatten() {
+                *st = [Any; 11];
+                st[10] = Ptr(Hint::Stack, 0, 0);
             }
-            // After the return r0-r5 are whatever the callee left; r6-r10 are restored.
-            s.zero &= CALLEE_SAVED;
-            for h in &mut s.hint[..6] {
-                *h = Hint::Unknown;
+            for f in facts.iter_mut().filter(|f| f.head != u32::MAX) {
+                f.dirty = states[f.head as usize].is_some();
             }
-        } else if i.class() == CLS_JMP && i.opc & OP_MASK == CALL {
-            s.zero &= !bit(0);
-            s.hint[0] = Hint::Unknown;
-        } else {
-            transfer(i, wide_hi(pc), &mut s);
         }
-        s.zero |= bit(10); // r10 is read-only and always a 32-bit address
-        let (succ, k) = successors(insns, pc);
-        for &t in &succ[..k] {
-            flow(&mut state, &mut work, t, &s);
-        }
-    }
-    let reachable: Vec<bool> = state.iter().map(|s| s.is_some()).collect();
-    let zero_in: Vec<RegSet> = state.iter().map(|s| s.map(|s| s.zero).unwrap_or(ALL)).collect();
-    let access_hint: Vec<Hint> = (0..n)
-        .map(|pc| {
+        let mut cur: Option<State> = None;
+        let mut zero: RegSet = 0;
+        let mut pc = 0;
+        while pc < n {
+            let head = facts[pc].head;
+            if head != u32::MAX {
+                if !facts[pc].dirty {
+                    // Unchanged since its last walk: skip to the next head.
+                    cur = None;
+                    pc += 1;
+                    while pc < n && facts[pc].head == u32::MAX {
+                        pc += 1;
+                    }
+                    continue;
+                }
+                facts[pc].dirty = false;
+                cur = states[head as usize];
+                if let Some(s) = &cur {
+                    zero = zero_mask(s);
+                }
+            }
             let i = insns[pc];
-            let base = match i.class() {
-                CLS_LDX => i.src(),
-                CLS_ST | CLS_STX => i.dst(),
-                _ => return Hint::Unknown,
+            let next = pc + if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
+            let Some(s) = cur.as_mut() else {
+                pc = next;
+                continue;
             };
-            state[pc].map(|s| s.hint[base as usize % 11]).unwrap_or(Hint::Unknown)
-        })
-        .collect();
+            let f = &mut facts[pc];
+            f.reachable = true;
+            f.zero_in = zero;
+            let access = match i.class() {
+                CLS_LDX => Some((i.src(), false)),
+                CLS_ST | CLS_STX if i.opc & MODE_MASK != MODE_ATOMIC => Some((i.dst(), true)),
+                _ => None,
+            };
+            if let Some((base, write)) = access {
+                let b = s[base as usize % 11];
+                f.hint = b.hint();
+                let len = match i.opc & SZ_MASK {
+                    SZ_B => 1,
+                    SZ_H => 2,
+                    SZ_W => 4,
+                    _ => 8,
+                };
+                f.safe = proven(b, i.off, len, write, sizes);
+            }
+            let mut falls_through = true;
+            if is_local_call(i) {
+                if let Some(t) = jump_target(pc, i) {
+                    // The callee gets the caller's hints, nothing proven but its r10.
+                    let mut callee = [Any; 11];
+                    for (c, v) in callee.iter_mut().zip(s.iter()) {
+                        if v.hint() != Hint::Unknown {
+                            *c = Near(v.hint());
+                        }
+                    }
+                    callee[10] = Ptr(Hint::Stack, 0, 0);
+                    again |= flow(&mut states, &mut facts, t, &callee, None);
+                }
+                // After the return r0-r5 are whatever the callee left; r6-r10 are restored.
+                for v in &mut s[..6] {
+                    *v = Any;
+                }
+                zero &= !0b11_1111;
+            } else if is_cond_jump(i) {
+                let target = jump_target(pc, i).unwrap_or(usize::MAX);
+                let d = i.dst() as usize % 11;
+                let (on_taken, on_fall) = if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
+                again |= flow(&mut states, &mut facts, target, s, on_taken.map(|v| (d, v)));
+                if let Some(v) = on_fall {
+                    s[d] = v;
+                    zero |= bit(d as u8); // narrowed scalars are bounded
+                }
+            } else if matches!(i.class(), CLS_JMP | CLS_JMP32) {
+                match i.opc & OP_MASK {
+                    CALL => {
+                        s[0] = Any;
+                        zero &= !1;
+                    }
+                    JA => {
+                        if let Some(t) = jump_target(pc, i) {
+                            again |= flow(&mut states, &mut facts, t, s, None);
+                        }
+                        falls_through = false;
+                    }
+                    _ => falls_through = false, // exit
+                }
+            } else {
+                let hi = insns.get(pc + 1).map(|n| n.imm).unwrap_or(0);
+                transfer(i, hi, s);
+                s[10] = Ptr(Hint::Stack, 0, 0); // read-only: always the frame's top
+                zero = if i.opc & MODE_MASK == MODE_ATOMIC && i.class() == CLS_STX {
+                    zero_mask(s)
+                } else {
+                    let d = i.dst() as usize % 11;
+                    (zero & !bit(d as u8)) | if s[d].hi_zero() { bit(d as u8) } else { 0 }
+                };
+            }
+            if falls_through {
+                if facts.get(next).is_some_and(|f| f.head != u32::MAX) {
+                    let s = *s;
+                    again |= flow(&mut states, &mut facts, next, &s, None);
+                }
+            } else {
+                cur = None;
+            }
+            pc = next;
+        }
+    }
 
     // Backward: which high halves' storage may be read later.
-    let mut need_in = vec![0 as RegSet; n];
-    let mut need_out = vec![0 as RegSet; n];
-    let reads: Vec<RegSet> = (0..n).map(|pc| hi_reads(insns[pc], has_local_calls) & !zero_in[pc]).collect();
     let mut changed = true;
     while changed {
         changed = false;
         for pc in (0..n).rev() {
             let (succ, k) = successors(insns, pc);
-            let out = succ[..k].iter().filter(|&&t| t < n).fold(0, |m, &t| m | need_in[t]);
+            let out = succ[..k].iter().filter_map(|&t| facts.get(t)).fold(0, |m, f| m | f.need_in);
             let i = insns[pc];
-            let inn = if is_local_call(i) { ALL } else { reads[pc] | (out & !defs(i)) };
-            if out != need_out[pc] || inn != need_in[pc] {
-                need_out[pc] = out;
-                need_in[pc] = inn;
+            let f = &mut facts[pc];
+            let reads = hi_reads(i, has_local_calls) & !f.zero_in;
+            let inn = if is_local_call(i) { ALL } else { reads | (out & !defs(i)) };
+            if out != f.need_out || inn != f.need_in {
+                f.need_out = out;
+                f.need_in = inn;
                 changed = true;
             }
         }
     }
 
     // Loop depth from backward jumps: every slot between a target and its jump.
-    let mut delta = vec![0i32; n + 1];
+    // (need_in is done with: it holds the depth changes now, no allocation.)
+    for f in facts.iter_mut() {
+        f.need_in = 0;
+    }
     for (pc, &i) in insns.iter().enumerate() {
-        let cls = i.class();
-        if (cls == CLS_JMP || cls == CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT) {
+        if matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT) {
             if let Some(t) = jump_target(pc, i).filter(|&t| t <= pc) {
-                delta[t] += 1;
-                delta[pc + 1] -= 1;
+                facts[t].need_in = facts[t].need_in.wrapping_add(1);
+                if let Some(f) = facts.get_mut(pc + 1) {
+                    f.need_in = f.need_in.wrapping_sub(1);
+                }
             }
         }
     }
-    let mut depth = 0;
-    let weight = (0..n)
-        .map(|pc| {
-            depth += delta[pc];
-            8u32.pow(depth.clamp(0, 3) as u32)
-        })
-        .collect();
+    let mut depth: u16 = 0;
+    for f in facts.iter_mut() {
+        depth = depth.wrapping_add(f.need_in);
+        f.depth = depth.min(3) as u8;
+    }
 
-    Analysis { zero_in, need_out, access_hint, weight, reachable, has_local_calls }
+    Analysis { facts, has_local_calls }
 }
 
 #[cfg(test)]
@@ -325,46 +658,76 @@ mod tests {
     use super::*;
     use vm::Program;
 
-    fn analyse_src(src: &str) -> (Vec<Insn>, Analysis) {
-        let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        let a = analyse(p.insns());
-        (p.insns().to_vec(), a)
+    /// `lddwr` (an image's `.rodata` reference) has no assembler syntax: written as
+    /// `lddw %rN, 0x7ead0000 + offset` here and patched.
+    fn analyse_src(src: &str, sizes: Sizes) -> Analysis {
+        let mut insns = vm::asm::assemble(src).unwrap();
+        for i in insns.iter_mut().filter(|i| i.opc == LDDW && i.imm >> 16 == 0x7ead) {
+            i.opc = LDDWR;
+            i.imm &= 0xffff;
+        }
+        let p = Program::from_insns(insns).unwrap();
+        analyse(p.insns(), sizes)
+    }
+
+    fn zero(a: &Analysis, pc: usize, r: u8) -> bool {
+        a.facts[pc].zero_in & bit(r) != 0
     }
 
     #[test]
     fn alu32_results_and_narrow_loads_have_zero_high_halves() {
-        let (_, a) = analyse_src("mov %r3, -1\nadd32 %r3, 1\nldxb %r4, [%r1+0]\nldxdw %r5, [%r1+0]\nexit");
-        assert_eq!(a.zero_in[1] & bit(3), 0, "mov -1 sets the high half");
-        assert_ne!(a.zero_in[2] & bit(3), 0, "add32 zero-extends");
-        assert_ne!(a.zero_in[3] & bit(4), 0, "ldxb zero-extends");
-        assert_eq!(a.zero_in[4] & bit(5), 0, "ldxdw may set the high half");
+        let a = analyse_src("mov %r3, -1\nadd32 %r3, 1\nldxb %r4, [%r1+0]\nldxdw %r5, [%r1+0]\nexit", Sizes::default());
+        assert!(!zero(&a, 1, 3), "mov -1 sets the high half");
+        assert!(zero(&a, 2, 3), "add32 zero-extends");
+        assert!(zero(&a, 3, 4), "ldxb zero-extends");
+        assert!(!zero(&a, 4, 5), "ldxdw may set the high half");
     }
 
     #[test]
-    fn joins_keep_only_what_every_path_agrees_on() {
-        // r2 is a 64-bit counter: known zero on entry, unknown around the loop.
-        let (_, a) = analyse_src("mov %r2, 0\nl: add %r2, 1\njne %r2, 10, l\nmov %r0, %r2\nexit");
-        assert_eq!(a.zero_in[1] & bit(2), 0);
-        assert_eq!(a.weight[1], 8);
-        assert_eq!(a.weight[3], 1);
-        // The loop reads r2's high half (64-bit compare), so its writes must store it.
-        assert_ne!(a.need_out[1] & bit(2), 0);
+    fn a_counter_compared_with_a_constant_stays_32_bit() {
+        // r2 counts to 10 in a 64-bit register: the range analysis bounds it.
+        let a = analyse_src("mov %r2, 0\nl: add %r2, 1\njne %r2, 10, l\nmov %r0, %r2\nexit", Sizes::default());
+        assert!(zero(&a, 1, 2) && zero(&a, 2, 2) && zero(&a, 3, 2));
+        assert_eq!(a.facts[1].depth, 1);
+        assert_eq!(a.facts[3].depth, 0);
+    }
+
+    #[test]
+    fn an_unbounded_counter_is_64_bit() {
+        // Compared with a register of unknown size: nothing bounds r2.
+        let a = analyse_src("mov %r2, 0\nlddw %r3, 0x100000000\nl: add %r2, 1\njne %r2, %r3, l\nexit", Sizes::default());
+        assert!(!zero(&a, 3, 2));
+        assert_ne!(a.facts[3].need_out & bit(2), 0, "the 64-bit compare reads r2's high half");
+    }
+
+    #[test]
+    fn accesses_inside_rodata_and_the_frame_are_proven_and_others_are_not() {
+        let src = "lddw %r4, 0x7ead0000\nmov %r2, 0\nl: mov %r3, %r4\nadd %r3, %r2\nldxb %r0, [%r3+0]\nstxb [%r10-1], %r0\n\
+                   add %r2, 1\njne %r2, 64, l\nldxb %r0, [%r3+1]\nldxb %r0, [%r1+0]\nstxb [%r4+0], %r0\nexit";
+        let a = analyse_src(src, Sizes { rodata: 64, data: 0 });
+        assert!(a.facts[5].safe, "rodata + [0, 63], one byte");
+        assert!(a.facts[6].safe, "r10 - 1");
+        assert!(!a.facts[9].safe, "rodata + 64 is past the end");
+        assert!(!a.facts[10].safe, "the input's size is not known when compiling");
+        assert!(!a.facts[11].safe, ".rodata is read-only");
+        assert_eq!(a.facts[10].hint, Hint::Input);
+        let smaller = analyse_src(src, Sizes { rodata: 63, data: 0 });
+        assert!(!smaller.facts[5].safe);
     }
 
     #[test]
     fn dead_high_halves_are_not_needed() {
-        // r3's high half is never read as 64 bits: a 32-bit use only.
-        let (_, a) = analyse_src("mov %r3, %r1\nadd %r3, 7\nmov32 %r0, %r3\nexit");
-        assert_eq!(a.need_out[1] & bit(3), 0);
-        // Exit reads r0, which is known zero there: not needed either.
-        assert_eq!(a.need_out[2] & bit(0), 0);
+        let a = analyse_src("mov %r3, %r1\nadd %r3, 7\nmov32 %r0, %r3\nexit", Sizes::default());
+        assert_eq!(a.facts[1].need_out & bit(3), 0);
+        assert_eq!(a.facts[2].need_out & bit(0), 0);
     }
 
     #[test]
     fn calls_need_every_high_half_and_hints_follow_pointers() {
-        let (_, a) = analyse_src("lddw %r1, 0\nmov %r2, %r10\nadd %r2, -8\nstxdw [%r2+0], %r1\ncall local f\nexit\nf: mov %r0, 1\nexit");
-        assert_eq!(a.access_hint[4], Hint::Stack);
-        assert_eq!(a.need_out[3], ALL, "before a local call");
-        assert_eq!(a.zero_in[7] & bit(1), 0, "nothing is assumed in a callee");
+        let a = analyse_src("lddw %r1, 0\nmov %r2, %r10\nadd %r2, -8\nstxdw [%r2+0], %r1\ncall local f\nexit\nf: mov %r0, 1\nexit", Sizes::default());
+        assert_eq!(a.facts[4].hint, Hint::Stack);
+        assert!(a.facts[4].safe, "r10 - 8, eight bytes");
+        assert_eq!(a.facts[4].need_out, ALL, "before a local call");
+        assert!(!zero(&a, 7, 1), "nothing is assumed in a callee");
     }
 }

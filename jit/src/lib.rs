@@ -17,4 +17,5 @@ pub mod lower;
 pub mod regalloc;
 pub mod thumb2;
 
-pub use lower::{compile, Compiled, JitError};
+pub use analysis::Sizes;
+pub use lower::{compile, compile_for, Compiled, JitError};

@@ -8,8 +8,6 @@
 //! A whole-program map needs no spill code at block boundaries; the runtime only ever
 //! sees `ctx.regs`, so halves at home are stored before and reloaded after the runtime
 //! calls that read or write them.
-use alloc::vec::Vec;
-
 use vm::opcode::*;
 use vm::Insn;
 
@@ -59,29 +57,41 @@ fn lo_uses(i: Insn) -> u16 {
 
 pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
     // Scores: index 2k is rk's low half, 2k+1 its high half.
-    let mut score = [0u64; 22];
-    for (pc, &i) in insns.iter().enumerate() {
-        if !a.reachable[pc] {
+    let mut score = [0u32; 22];
+    for (&i, f) in insns.iter().zip(a.facts.iter()) {
+        if !f.reachable {
             continue;
         }
-        let w = a.weight[pc] as u64;
+        let w = 1u32 << (3 * f.depth as u32);
         let lo = lo_uses(i);
-        let hi = hi_reads(i, a.has_local_calls) & !a.zero_in[pc] | (a.need_out[pc] & lo & defs_mask(i));
-        for k in 0..11 {
-            if lo & (1 << k) != 0 {
-                score[2 * k] += w;
-            }
-            if hi & (1 << k) != 0 {
-                score[2 * k + 1] += w;
+        let hi = hi_reads(i, a.has_local_calls) & !f.zero_in | (f.need_out & lo & defs_mask(i));
+        for (set, half) in [(lo & 0x7ff, 0), (hi & 0x7ff, 1)] {
+            let mut rest = set;
+            while rest != 0 {
+                let k = rest.trailing_zeros() as usize;
+                score[2 * k + half] = score[2 * k + half].saturating_add(w);
+                rest &= rest - 1;
             }
         }
     }
     // Stack accesses through r10 need its low half; helpers' arguments are stored
     // around calls anyway, so nothing else is special.
-    let mut order: Vec<usize> = (0..22).filter(|&h| score[h] > 1).collect();
-    order.sort_by(|&x, &y| score[y].cmp(&score[x]).then(x.cmp(&y)));
+    // The best-scoring halves, best first (a selection: no sort, no allocation). Keys
+    // pack the score (capped) above the half's index, lower indices winning ties.
+    let mut keys = [0u32; 22];
+    for (h, k) in keys.iter_mut().enumerate() {
+        if score[h] > 1 {
+            *k = score[h].min(0xff_ffff) << 8 | (255 - h as u32);
+        }
+    }
     let mut homes = Homes::default();
-    for (&h, &arm) in order.iter().zip(POOL.iter()) {
+    for arm in POOL {
+        let best = keys.iter().copied().max().unwrap_or(0);
+        if best == 0 {
+            break;
+        }
+        let h = 255 - (best & 0xff) as usize;
+        keys[h] = 0;
         if h % 2 == 0 {
             homes.lo[h / 2] = Some(arm);
         } else {
@@ -105,11 +115,14 @@ mod tests {
     use crate::analysis::analyse;
     use vm::Program;
 
+    use alloc::vec::Vec;
+
     #[test]
     fn loop_registers_get_homes_and_32_bit_values_take_one_register() {
-        let src = "mov32 %r3, 0\nmov %r2, 0\nl: ldxb %r4, [%r1+0]\nadd32 %r3, %r4\nadd %r2, 1\njne %r2, 100, l\nmov32 %r0, %r3\nexit";
+        // r2 counts against a register: a 64-bit value.
+        let src = "mov32 %r3, 0\nmov %r2, 0\nldxdw %r5, [%r1+0]\nl: ldxb %r4, [%r1+0]\nadd32 %r3, %r4\nadd %r2, 1\njne %r2, %r5, l\nmov32 %r0, %r3\nexit";
         let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        let a = analyse(p.insns());
+        let a = analyse(p.insns(), crate::analysis::Sizes::default());
         let h = allocate(p.insns(), &a);
         assert!(h.lo[3].is_some() && h.lo[4].is_some() && h.lo[2].is_some());
         assert!(h.hi[3].is_none() && h.hi[4].is_none(), "32-bit values: {h:?}");

@@ -85,3 +85,100 @@ async fn jit_and_interpreter_agree_on_random_programs() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     assert!(compared as u64 >= count / 2, "only {compared} of {count} programs verified");
 }
+
+/// A loop walking a region with a counter, with its bound placed around the region's
+/// end (inside, exactly at the end, one or a few past it): the JIT drops the checks of
+/// accesses its range analysis proves inside `.rodata`, `.data` or the frame, so any
+/// unsound proof shows up here as a run that faults on one engine and not the other.
+fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
+    use vm::opcode::*;
+    use vm::Insn;
+    let r = |rng: &mut Rng, n: u64| (rng.next_u64() % n) as i64;
+    let region = r(rng, 3); // 0 rodata, 1 data, 2 stack
+    let size = if region == 2 { 512 } else { 1 + r(rng, 64) };
+    let (len, sz) = [(1, SZ_B), (2, SZ_H), (4, SZ_W), (8, SZ_DW)][r(rng, 4) as usize];
+    let off = r(rng, 9) - 4;
+    let step = 1 + r(rng, 3);
+    // The last index the loop reaches, relative to the last that fits.
+    let limit = (size - len - off + r(rng, 7) - 3).max(0);
+    let write = region != 0 && rng.next_u64() % 2 == 0;
+    let mut p = vec![Insn::new(CLS_ALU64 | OP_MOV, 2, 0, 0, 0), Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0)];
+    let head = p.len();
+    match region {
+        0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
+        1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
+        _ => p.extend([Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, -512)]),
+    }
+    p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 3, 2, 0, 0));
+    if write {
+        p.push(Insn::new(CLS_STX | MODE_MEM | sz, 3, 2, off as i16, 0));
+    }
+    p.push(Insn::new(CLS_LDX | MODE_MEM | sz, 4, 3, off as i16, 0));
+    p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 0, 4, 0, 0));
+    p.push(Insn::new(CLS_ALU64 | OP_ADD, 2, 0, 0, step as i32));
+    // Loop while r2 <= limit, in one of several spellings.
+    let back = |p: &Vec<Insn>| head as i16 - p.len() as i16 - 1;
+    match r(rng, 4) {
+        0 => p.push(Insn::new(CLS_JMP | JLE, 2, 0, back(&p), limit as i32)),
+        1 => p.push(Insn::new(CLS_JMP | JLT, 2, 0, back(&p), limit as i32 + 1)),
+        2 => p.push(Insn::new(CLS_JMP32 | JSLE, 2, 0, back(&p), limit as i32)),
+        _ => {
+            // jgt r2, limit, +1; ja head
+            p.push(Insn::new(CLS_JMP | JGT, 2, 0, 1, limit as i32));
+            p.push(Insn::new(CLS_JMP | JA, 0, 0, back(&p), 0));
+        }
+    }
+    p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
+    let bytes = |n: i64| (0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<u8>>();
+    let (rodata, data) = match region {
+        0 => (bytes(size), Vec::new()),
+        1 => (Vec::new(), bytes(size)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let text = vm::disasm::disassemble(&p).join("\n  ");
+    let program = vm::Program::from_insns(p).unwrap();
+    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
+    let count = env("MBPF_DIFF_COUNT", 10_000) / 10;
+    let seed = env("MBPF_DIFF_SEED", 0x6d62_7066);
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("diff-regions", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut client = CoapClient::new(node.coap_addr())
+        .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
+    let mut rng = Rng::new(seed);
+    let (mut faulted, mut mismatches) = (0, Vec::new());
+    for n in 0..count {
+        let (image, text) = region_loop(&mut rng);
+        let bytes = image.emit(vm::image::Layout::Femto).unwrap();
+        let run = |engine| proto::RunRequest { layout: 1, image: bytes.clone(), input: vec![0; 16], helpers: Vec::new(), budget: BUDGET, engine };
+        let mut results = Vec::new();
+        for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+            let reply = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&run(engine))).await;
+            let reply: proto::RunResponse = match reply.map_err(|e| e.to_string()).and_then(|b| proto::decode(&b).map_err(|e| e.to_string())) {
+                Ok(r) => r,
+                Err(e) => panic!("device lost on program {n} ({e}); crash: {:?}\n  {text}", node.crashed()),
+            };
+            results.push(reply);
+        }
+        let (a, b) = (&results[0], &results[1]);
+        let kind = |r: &proto::RunResponse| r.failure.as_ref().map(|f| (f.kind, f.pc));
+        assert_ne!(kind(a).map(|k| k.0), Some(proto::FailureKind::Verify), "program {n} does not verify:\n  {text}");
+        faulted += a.failure.is_some() as usize;
+        if a.result != b.result || kind(a) != kind(b) {
+            mismatches.push(format!("program {n}:\n  {text}\n  interp: {:?} {:?}\n  jit:    {:?} {:?}", a.result, a.failure, b.result, b.failure));
+            if mismatches.len() >= 5 {
+                break;
+            }
+        }
+    }
+    node.stop();
+    eprintln!("differential (loops at region ends): {count} compared ({faulted} ended in a fault), {} mismatches, seed {seed:#x}", mismatches.len());
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+    // Both sides of the boundary are exercised: some loops stay inside, some run past.
+    assert!(faulted > count as usize / 10 && faulted < count as usize * 9 / 10, "{faulted} of {count} faulted");
+}

@@ -18,39 +18,37 @@ use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmE
 
 use super::helpers::DeviceHelpers;
 
-/// Machine code ready to run: word-aligned.
+/// Machine code ready to run, run where the compiler left it (Thumb code needs
+/// halfword alignment, which every heap block has; checked before running).
 pub struct Code {
-    words: Vec<u32>,
-    len: usize,
+    bytes: Vec<u8>,
+    /// The `.rodata`/`.data` sizes it was compiled for: accesses proven inside them
+    /// are not checked, so it must only run with regions of exactly these sizes.
+    sizes: jit::Sizes,
 }
 
 impl Code {
     /// Bytes of machine code.
     pub fn len(&self) -> usize {
-        self.len
+        self.bytes.len()
     }
 }
 
 /// Compiles a program, measuring the cost.
 pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     // The compiler's buffers grow as it goes and cannot fail softly: refuse up front
-    // what might not fit (code is at most ~5 bytes per bytecode byte, plus offsets).
+    // what might not fit. Per instruction slot at worst: ~140 bytes of analysis state
+    // (every slot a block head), ~20 of facts, ~40 of code, labels and offsets.
     let bytecode = image.program.insns().len() * vm::Insn::SIZE;
-    if crate::heap::free() < bytecode * 12 + 16 * 1024 {
+    if crate::heap::free() < bytecode * 26 + 16 * 1024 {
         return Err(Failure { kind: FailureKind::OutOfMemory, pc: None, message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode") });
     }
-    let (compiled, counts) = measure(Region::Compile, || jit::compile(&image.program));
+    let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+    let (compiled, counts) = measure(Region::Compile, || jit::compile_for(&image.program, sizes));
     costs.compile_counts = counts;
     let compiled = compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
-    let mut words = Vec::new();
-    words.try_reserve_exact(compiled.code.len().div_ceil(4)).map_err(|_| Failure { kind: FailureKind::OutOfMemory, pc: None, message: "out of memory".into() })?;
-    words.extend(compiled.code.chunks(4).map(|c| {
-        let mut w = [0u8; 4];
-        w[..c.len()].copy_from_slice(c);
-        u32::from_le_bytes(w)
-    }));
     costs.code_size = compiled.code.len() as u32;
-    Ok(Code { words, len: compiled.code.len() })
+    Ok(Code { bytes: compiled.code, sizes })
 }
 
 #[derive(Clone, Copy)]
@@ -227,6 +225,20 @@ fn windows(memory: &Memory) -> [[[[u32; 2]; 4]; 4]; 2] {
     t
 }
 
+/// What compiled code assumes of the run's memory: `.rodata` and `.data` of the sizes
+/// it was compiled for, and every region at least `jit::analysis::OFF_LIMIT` bytes
+/// (plus a frame) away from both ends of the address space, so that pointers the
+/// analysis tracks never wrap. Always so in RAM; refused otherwise, never assumed.
+fn layout_fits(memory: &Memory, sizes: jit::Sizes) -> Result<(), Failure> {
+    let len = |k| memory.region(k).map(|r| r.len()).unwrap_or(0) as u32;
+    let margin = jit::analysis::OFF_LIMIT as u64 + STACK_FRAME_SIZE as u64;
+    let far = memory.regions().iter().all(|r| r.base() >= margin && r.base() + r.len() as u64 + margin <= 1 << 32);
+    if len(RegionKind::Rodata) != sizes.rodata || len(RegionKind::Data) != sizes.data || !far {
+        return Err(Failure { kind: FailureKind::Other, pc: None, message: "memory layout differs from the one the code was compiled for".into() });
+    }
+    Ok(())
+}
+
 /// Runs compiled code once: the same memory, helpers and budget rules as the
 /// interpreter's `run::execute` (the budget counts backward jumps and calls).
 pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSet, budget: u64, helpers: &mut DeviceHelpers, costs: &mut Costs) -> Result<u64, Failure> {
@@ -240,8 +252,13 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     regs[10] = stack_base + stack_len.min(STACK_FRAME_SIZE as u64);
     let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
 
+    layout_fits(&memory, code.sizes)?;
+
     let helpers_dyn: &mut dyn Helpers = helpers;
-    let code_base = code.words.as_ptr() as usize as u32;
+    let code_base = code.bytes.as_ptr() as usize as u32;
+    if code_base & 1 != 0 {
+        return Err(Failure { kind: FailureKind::Other, pc: None, message: "compiled code is not halfword-aligned".into() });
+    }
     // SAFETY: lifetimes are erased only for the duration of the call below; `env`,
     // `memory`'s buffers, `helpers`, `image` and `code` all outlive it.
     let mut env = unsafe {

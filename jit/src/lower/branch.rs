@@ -15,8 +15,8 @@ use crate::thumb2::regs::*;
 impl Lower {
     pub(super) fn branch(&mut self, i: Insn) -> Result<(), JitError> {
         let op = i.opc & OP_MASK;
-        let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.labels.len()).ok_or(self.unsupported(i))?;
-        let label = self.labels[target];
+        let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).ok_or(self.unsupported(i))?;
+        let label = crate::thumb2::buffer::Label::nth(target);
         if target <= self.pc {
             self.budget_tick();
         }

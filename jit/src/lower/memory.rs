@@ -1,8 +1,8 @@
 //! Loads and stores, with the interpreter's isolation rule.
 //!
-//! `[r10 + off]` entirely inside the current 512-byte frame needs no check: r10 is
-//! read-only (the verifier rejects writes to it) and always the top of the current
-//! frame, which lies inside the stack region. Every other access computes its 64-bit
+//! An access the range analysis proves inside `.rodata`, `.data` or the current frame
+//! (r10 is read-only and always the top of the current frame, which lies inside the
+//! stack region) needs no check. Every other access computes its 64-bit
 //! address, requires the high half to be 0 (known from the analysis, or tested), and
 //! checks it against the window of the region the base register probably points into
 //! (four instructions); a miss goes out of line to `rt_mem`, which knows every region
@@ -63,9 +63,8 @@ impl Lower {
     /// The register holding the checked address of `[base + off]`, and the displacement
     /// to access it with.
     fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
-        let frame = vm::STACK_FRAME_SIZE as i32;
-        if base == 10 && off < 0 && (off as i32) >= -frame && off as i32 + len as i32 <= 0 {
-            return (self.lo(10, R0), off as i32);
+        if self.an.facts[self.pc].safe {
+            return (self.lo(base, R0), off as i32);
         }
         let bl = self.lo(base, R0);
         let bh = self.hi(base, R1);
@@ -90,7 +89,7 @@ impl Lower {
         }
         // Inside the likely region's window: (addr - base) < limit.
         let len_index = len.trailing_zeros() as usize;
-        let region = window_region(self.an.access_hint[self.pc]);
+        let region = window_region(self.an.facts[self.pc].hint);
         self.put(ldrd(R12, R3, super::CTX, abi::window(write, region, len_index) / 4));
         self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0));
         self.put(cmp_reg(R12, R3));

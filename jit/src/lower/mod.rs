@@ -20,14 +20,13 @@ mod alu;
 mod branch;
 mod memory;
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use vm::opcode::*;
 use vm::{Insn, Program};
 
 use crate::abi;
-use crate::analysis::{self, Analysis, RegSet};
+use crate::analysis::{self, Analysis, RegSet, Sizes};
 use crate::regalloc::{self, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
 use crate::thumb2::cond::Cond;
@@ -81,37 +80,43 @@ enum Deferred {
     Trampoline { label: Label, callee: Label },
 }
 
-/// Compiles a program the verifier accepted.
+/// Compiles a program the verifier accepted, proving nothing about `.rodata`/`.data`.
 pub fn compile(program: &Program) -> Result<Compiled, JitError> {
+    compile_for(program, Sizes::default())
+}
+
+/// Compiles a program the verifier accepted, for runs whose `.rodata` and `.data`
+/// regions have exactly these sizes (accesses proven inside them go unchecked).
+pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError> {
     let insns = program.insns();
     // `rt_mem`'s meta word carries the pc in 24 bits.
     if insns.len() >= 1 << 24 {
         return Err(JitError::TooLarge(insns.len()));
     }
-    let analysis = analysis::analyse(insns);
+    let analysis = analysis::analyse(insns, sizes);
     let homes = regalloc::allocate(insns, &analysis);
     let mut e = Lower::new(insns, analysis, homes);
     e.prologue();
-    let mut offsets = vec![0u32; insns.len()];
     let mut pc = 0;
     while pc < insns.len() {
         let i = insns[pc];
-        e.buf.bind(e.labels[pc]);
-        offsets[pc] = e.buf.offset() as u32;
+        e.buf.bind(Label::nth(pc));
         let wide = vm::verifier::is_wide(i.opc);
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
         e.insn(i, hi)?;
         if wide {
             pc += 1;
-            e.buf.bind(e.labels[pc]);
-            offsets[pc] = e.buf.offset() as u32;
-        }
+            e.buf.bind(Label::nth(pc));
+            }
         pc += 1;
     }
     e.epilogue();
     e.deferred()?;
-    Ok(Compiled { code: e.buf.finish()?, insn_offsets: offsets, homes })
+    // Instruction pc's label is the pc-th: its offset is the instruction's.
+    let (code, mut insn_offsets) = e.buf.finish_with_labels()?;
+    insn_offsets.truncate(insns.len());
+    Ok(Compiled { code, insn_offsets, homes })
 }
 
 fn off12(v: u16) -> Off12 {
@@ -130,7 +135,8 @@ struct Lower {
     buf: CodeBuffer,
     an: Analysis,
     homes: Homes,
-    labels: Vec<Label>,
+    /// Instruction slots; slot pc's label is `Label::nth(pc)`.
+    n: usize,
     pc: usize,
     exit_ok: Label,
     exit_status: Label,
@@ -143,10 +149,12 @@ struct Lower {
 
 impl Lower {
     fn new(insns: &[Insn], an: Analysis, homes: Homes) -> Self {
-        let mut buf = CodeBuffer::new();
-        let labels = (0..insns.len()).map(|_| buf.new_label()).collect();
+        // About 12 bytes of code per instruction slot, plus the frame; instruction pc's
+        // label is `Label::nth(pc)`.
+        let n = insns.len();
+        let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, labels, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
+        Self { buf, an, homes, n, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
     }
 
     fn put(&mut self, e: Enc) {
@@ -157,12 +165,12 @@ impl Lower {
 
     /// The high half of `k` is certainly zero here.
     fn hi_zero(&self, k: u8) -> bool {
-        self.an.zero_in[self.pc] & (1 << k) != 0
+        self.an.facts[self.pc].zero_in & (1 << k) != 0
     }
 
     /// The high half of `k` may be read from storage after this instruction.
     fn hi_needed(&self, k: u8) -> bool {
-        self.an.need_out[self.pc] & (1 << k) != 0
+        self.an.facts[self.pc].need_out & (1 << k) != 0
     }
 
     // ---- operands ----
@@ -499,7 +507,7 @@ impl Lower {
         match op {
             CALL if !is32 => {
                 if analysis::is_local_call(i) {
-                    let target = analysis::jump_target(self.pc, i).and_then(|t| self.labels.get(t).copied()).ok_or(self.unsupported(i))?;
+                    let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).map(Label::nth).ok_or(self.unsupported(i))?;
                     self.local_call(target);
                 } else {
                     let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };

@@ -11,6 +11,15 @@ use super::{encode, Enc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Label(u32);
 
+const UNBOUND: u32 = u32::MAX;
+
+impl Label {
+    /// One of the labels a buffer was made with ([`CodeBuffer::with_capacity`]).
+    pub fn nth(n: usize) -> Self {
+        Self(n as u32)
+    }
+}
+
 /// The branch forms that refer to labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelUse {
@@ -50,7 +59,8 @@ pub enum BufferError {
 #[derive(Default)]
 pub struct CodeBuffer {
     code: Vec<u8>,
-    labels: Vec<Option<usize>>,
+    /// Label positions; `UNBOUND` until bound.
+    labels: Vec<u32>,
     fixups: Vec<(usize, Label, LabelUse)>,
 }
 
@@ -64,18 +74,33 @@ impl CodeBuffer {
         self.code.len()
     }
 
+    /// An empty buffer with room for `bytes` of code, so that it rarely grows, and
+    /// `fixed` labels already made: `Label::nth(0..fixed)`.
+    pub fn with_capacity(bytes: usize, fixed: usize) -> Self {
+        let branches = bytes / 16;
+        let mut labels = Vec::with_capacity(fixed + branches);
+        labels.resize(fixed, UNBOUND);
+        Self { code: Vec::with_capacity(bytes), labels, fixups: Vec::with_capacity(branches) }
+    }
+
     pub fn put(&mut self, enc: Enc) {
-        let (bytes, n) = enc.bytes();
-        self.code.extend_from_slice(&bytes[..n]);
+        // Fixed-size copies: no memcpy call per instruction (this runs on the device).
+        match enc {
+            Enc::T16(h) => self.code.extend_from_slice(&h.to_le_bytes()),
+            Enc::T32(h1, h2) => {
+                self.code.extend_from_slice(&h1.to_le_bytes());
+                self.code.extend_from_slice(&h2.to_le_bytes());
+            }
+        }
     }
 
     pub fn new_label(&mut self) -> Label {
-        self.labels.push(None);
+        self.labels.push(UNBOUND);
         Label(self.labels.len() as u32 - 1)
     }
 
     pub fn bind(&mut self, label: Label) {
-        self.labels[label.0 as usize] = Some(self.code.len());
+        self.labels[label.0 as usize] = self.code.len() as u32;
     }
 
     /// Emits a branch of form `use_` to `label` (patched at `finish`).
@@ -86,16 +111,23 @@ impl CodeBuffer {
     }
 
     /// Patches every branch and returns the code.
-    pub fn finish(mut self) -> Result<Vec<u8>, BufferError> {
+    pub fn finish(self) -> Result<Vec<u8>, BufferError> {
+        self.finish_with_labels().map(|(code, _)| code)
+    }
+
+    /// Patches every branch and returns the code and every label's offset (the
+    /// `with_capacity` labels first).
+    pub fn finish_with_labels(mut self) -> Result<(Vec<u8>, Vec<u32>), BufferError> {
         for &(at, label, use_) in &self.fixups {
-            let target = self.labels[label.0 as usize].ok_or(BufferError::UnboundLabel)?;
+            let target = Some(self.labels[label.0 as usize]).filter(|&t| t != UNBOUND).ok_or(BufferError::UnboundLabel)? as usize;
             let offset = target as i64 - (at as i64 + 4);
             if offset >= use_.max_range() as i64 || offset < -(use_.max_range() as i64) {
                 return Err(BufferError::OutOfRange { at, offset });
             }
-            let (bytes, n) = use_.encode(offset as i32).bytes();
-            self.code[at..at + n].copy_from_slice(&bytes[..n]);
+            // Every branch form is 32-bit: a fixed-size copy (no memcpy call).
+            let (bytes, _) = use_.encode(offset as i32).bytes();
+            self.code[at..at + 4].copy_from_slice(&bytes);
         }
-        Ok(self.code)
+        Ok((self.code, self.labels))
     }
 }

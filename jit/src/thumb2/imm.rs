@@ -22,11 +22,12 @@ impl ModImm {
         if v == b * 0x0101_0101 {
             return Some(Self(0x300 | b as u16));
         }
-        // An 8-bit value with its top bit set, rotated right by 8..=31.
-        (8..32u32).find_map(|rot| {
-            let unrot = v.rotate_left(rot);
-            (unrot <= 0xff && unrot & 0x80 != 0).then(|| Self(((rot as u16) << 7) | (unrot as u16 & 0x7f)))
-        })
+        // An 8-bit value with its top bit set, rotated right by 8..=31: that top bit
+        // is v's highest set bit, so the rotation is 8 + leading zeros (one check, not
+        // a search: this runs on the device for every constant).
+        let rot = 8 + v.leading_zeros();
+        let unrot = v.rotate_left(rot);
+        (rot < 32 && unrot <= 0xff && unrot & 0x80 != 0).then(|| Self(((rot as u16) << 7) | (unrot as u16 & 0x7f)))
     }
 
     /// The value it encodes (ThumbExpandImm).
