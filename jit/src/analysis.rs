@@ -136,6 +136,26 @@ impl Abs {
     /// that loops reach their fixpoint in a pass or two.
     fn widen(self, new: Abs, thresholds: &[u32]) -> Abs {
         let up = |v: u32| thresholds.iter().copied().find(|&t| t >= v).unwrap_or(U32);
+        self.widen_with(new, up)
+    }
+
+    /// As [`Self::widen`], straight to the widest bound: for heads that keep growing.
+    fn widen_fully(self, new: Abs) -> Abs {
+        match (self, new) {
+            (Ptr(..), Ptr(r, ..)) if new != self => Near(r),
+            _ => self.widen_with(new, |_| U32),
+        }
+    }
+
+    /// Only the pointer's region, nothing proven: what is left when precision is given up.
+    fn hint_only(self) -> Abs {
+        match self {
+            Ptr(r, ..) | Near(r) => Near(r),
+            _ => Any,
+        }
+    }
+
+    fn widen_with(self, new: Abs, up: impl Fn(u32) -> u32) -> Abs {
         match (self, new) {
             (Scalar(a), Scalar(b)) if b > a => Scalar(up(b)),
             (Ptr(_, l1, h1), Ptr(r, l2, h2)) if l2 < l1 || h2 > h1 => {
@@ -169,6 +189,8 @@ pub struct Facts {
     pub need_out: RegSet,
     /// ... and before it.
     need_in: RegSet,
+    /// Registers whose low half may be read before it is written, from here on.
+    live_in: RegSet,
     /// For a memory access: the region its base register points into, if known.
     pub hint: Hint,
     /// For a memory access: proven inside `.rodata`, `.data` or the current frame.
@@ -180,11 +202,31 @@ pub struct Facts {
     head: u32,
     /// A head whose state changed since its block was last walked.
     dirty: bool,
+    /// How often a head's state grew.
+    grown: u8,
+    /// Successors (u32::MAX: none), for the backward passes.
+    succ: [u32; 2],
+    /// Registers whose high-half storage / low half the instruction reads (the former
+    /// only where not known zero), and whose whole value it defines.
+    pub rd_hi: RegSet,
+    pub rd_lo: RegSet,
+    pub defs: RegSet,
+}
+
+impl Facts {
+    /// A jump or call target (or the entry).
+    pub fn is_head(&self) -> bool {
+        self.head != u32::MAX
+    }
 }
 
 pub struct Analysis {
     pub facts: Vec<Facts>,
     pub has_local_calls: bool,
+    /// Registers whose low half / high-half storage may be read before being written:
+    /// the ones the prologue must load.
+    pub entry_lo: RegSet,
+    pub entry_hi: RegSet,
 }
 
 /// Where control goes after `pc` (not counting the callee of a local call).
@@ -250,6 +292,29 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
         CLS_ST => d,
         CLS_STX if i.opc & MODE_MASK == MODE_ATOMIC => d | s | bit(0),
         CLS_STX => d | if i.opc & SZ_MASK == SZ_DW { s } else { 0 },
+        _ => 0,
+    }
+}
+
+/// Registers whose low half the code (or the runtime it calls) may read.
+fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
+    let (d, s) = (bit(i.dst()), bit(i.src()));
+    let xs = if i.opc & SRC_X != 0 { s } else { 0 };
+    let op = i.opc & OP_MASK;
+    match i.class() {
+        CLS_ALU | CLS_ALU64 if op == OP_MOV => xs,
+        CLS_ALU | CLS_ALU64 => d | xs,
+        CLS_LDX => s,
+        CLS_ST => d,
+        CLS_STX if i.opc & MODE_MASK == MODE_ATOMIC => d | s | bit(0),
+        CLS_STX => d | s,
+        CLS_JMP | CLS_JMP32 => match op {
+            JA => 0,
+            EXIT => if has_local_calls { ALL } else { bit(0) },
+            CALL if is_local_call(i) => ALL,
+            CALL => 0b11_1110 | if i.opc & SRC_X != 0 { d } else { 0 },
+            _ => d | xs,
+        },
         _ => 0,
     }
 }
@@ -405,7 +470,7 @@ const MAX_PASSES: u32 = 8;
 
 /// Joins `s` (with register `over.0` replaced by `over.1`, if given) into `old`,
 /// widening what grew; true if `old` changed.
-fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32]) -> bool {
+fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32], fully: bool) -> bool {
     let mut changed = false;
     for (k, o) in old.iter_mut().enumerate() {
         let v = match over {
@@ -417,7 +482,7 @@ fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u
         }
         let j = o.join(v);
         if j != *o {
-            *o = o.widen(j, thresholds);
+            *o = if fully { o.widen_fully(j) } else { o.widen(j, thresholds) };
             changed = true;
         }
     }
@@ -463,7 +528,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let flow = |states: &mut Vec<Option<State>>, facts: &mut [Facts], t: usize, s: &State, over: Option<(usize, Abs)>| -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let changed = match &mut states[h] {
-            Some(old) => merge(old, s, over, thresholds),
+            // Thresholds for the first two growths of a head, then the widest bounds:
+            // every head settles in a few passes whatever the thresholds.
+            Some(old) => merge(old, s, over, thresholds, facts[t].grown >= 2),
             slot @ None => {
                 let mut new = *s;
                 if let Some((r, v)) = over {
@@ -474,6 +541,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
             }
         };
         facts[t].dirty |= changed;
+        facts[t].grown = facts[t].grown.saturating_add(changed as u8);
         changed
     };
 
@@ -490,10 +558,12 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         again = false;
         passes += 1;
         if passes == MAX_PASSES {
-            // Give up on precision: "anything" everywhere (absorbing, so the next walk
-            // of every block settles it and records sound facts).
+            // Give up on precision: only hints left everywhere (a lattice two high, so
+            // the next walks settle it and record sound facts).
             for st in states.iter_mut().flatten() {
-                *st = [Any; 11];
+                for v in st.iter_mut() {
+                    *v = v.hint_only();
+                }
                 st[10] = Ptr(Hint::Stack, 0, 0);
             }
             for f in facts.iter_mut().filter(|f| f.head != u32::MAX) {
@@ -610,26 +680,44 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         }
     }
 
-    // Backward: which high halves' storage may be read later.
+    // Backward: which high halves' storage may be read later, which low halves are
+    // live. The per-slot sets are computed once; the passes are bit operations.
+    for (pc, f) in facts.iter_mut().enumerate() {
+        let i = insns[pc];
+        let (succ, k) = successors(insns, pc);
+        f.succ = [u32::MAX; 2];
+        for (slot, &t) in f.succ.iter_mut().zip(&succ[..k]) {
+            *slot = if t < n { t as u32 } else { u32::MAX };
+        }
+        f.rd_hi = if is_local_call(i) { ALL } else { hi_reads(i, has_local_calls) & !f.zero_in };
+        f.rd_lo = lo_reads(i, has_local_calls);
+        f.defs = if is_local_call(i) { 0 } else { defs(i) };
+    }
     let mut changed = true;
     while changed {
         changed = false;
         for pc in (0..n).rev() {
-            let (succ, k) = successors(insns, pc);
-            let out = succ[..k].iter().filter_map(|&t| facts.get(t)).fold(0, |m, f| m | f.need_in);
-            let i = insns[pc];
+            let [t0, t1] = facts[pc].succ;
+            let (mut out, mut live_out) = (0, 0);
+            for t in [t0, t1] {
+                if let Some(f) = facts.get(t as usize) {
+                    out |= f.need_in;
+                    live_out |= f.live_in;
+                }
+            }
             let f = &mut facts[pc];
-            let reads = hi_reads(i, has_local_calls) & !f.zero_in;
-            let inn = if is_local_call(i) { ALL } else { reads | (out & !defs(i)) };
-            if out != f.need_out || inn != f.need_in {
+            let inn = f.rd_hi | (out & !f.defs);
+            let live = f.rd_lo | (live_out & !f.defs);
+            if out != f.need_out || inn != f.need_in || live != f.live_in {
                 f.need_out = out;
                 f.need_in = inn;
+                f.live_in = live;
                 changed = true;
             }
         }
     }
 
-    // Loop depth from backward jumps: every slot between a target and its jump.
+    let (entry_lo, entry_hi) = facts.first().map(|f| (f.live_in, f.need_in)).unwrap_or((0, 0));
     // (need_in is done with: it holds the depth changes now, no allocation.)
     for f in facts.iter_mut() {
         f.need_in = 0;
@@ -650,7 +738,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         f.depth = depth.min(3) as u8;
     }
 
-    Analysis { facts, has_local_calls }
+    Analysis { facts, has_local_calls, entry_lo, entry_hi }
 }
 
 #[cfg(test)]

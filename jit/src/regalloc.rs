@@ -11,7 +11,7 @@
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::{hi_reads, Analysis};
+use crate::analysis::Analysis;
 use crate::thumb2::regs::*;
 
 /// The ARM registers given to eBPF halves, best first.
@@ -22,6 +22,18 @@ pub const POOL: [Reg; 7] = [R4, R5, R6, R7, R8, R9, R10];
 pub struct Homes {
     pub lo: [Option<Reg>; 11],
     pub hi: [Option<Reg>; 11],
+    /// Constants kept in a register for the whole program (divisors and factors in
+    /// loops, which would otherwise be loaded at every use).
+    pub consts: [Option<(u32, Reg)>; MAX_CONSTS],
+}
+
+const MAX_CONSTS: usize = 4;
+
+impl Homes {
+    /// The register holding constant `c`, if one does.
+    pub fn constant(&self, c: u32) -> Option<Reg> {
+        self.consts.iter().flatten().find(|(v, _)| *v == c).map(|&(_, r)| r)
+    }
 }
 
 impl Homes {
@@ -35,36 +47,17 @@ impl Homes {
     }
 }
 
-/// Registers whose low half the instruction reads or writes.
-fn lo_uses(i: Insn) -> u16 {
-    let (d, s) = (1u16 << (i.dst() & 15), 1u16 << (i.src() & 15));
-    let x = i.opc & SRC_X != 0;
-    match i.class() {
-        CLS_ALU | CLS_ALU64 => d | if x { s } else { 0 },
-        CLS_JMP | CLS_JMP32 => match i.opc & OP_MASK {
-            JA => 0,
-            EXIT => 1,
-            CALL => 0,
-            _ => d | if x { s } else { 0 },
-        },
-        CLS_LDX => d | s,
-        CLS_ST => d,
-        CLS_STX => d | s,
-        CLS_LD => d,
-        _ => 0,
-    }
-}
-
 pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
     // Scores: index 2k is rk's low half, 2k+1 its high half.
     let mut score = [0u32; 22];
-    for (&i, f) in insns.iter().zip(a.facts.iter()) {
+    for f in a.facts.iter() {
         if !f.reachable {
             continue;
         }
         let w = 1u32 << (3 * f.depth as u32);
-        let lo = lo_uses(i);
-        let hi = hi_reads(i, a.has_local_calls) & !f.zero_in | (f.need_out & lo & defs_mask(i));
+        // What the backward pass worked out: reads, and writes whose half is stored.
+        let lo = f.rd_lo | f.defs;
+        let hi = f.rd_hi | (f.need_out & f.defs);
         for (set, half) in [(lo & 0x7ff, 0), (hi & 0x7ff, 1)] {
             let mut rest = set;
             while rest != 0 {
@@ -76,12 +69,27 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
     }
     // Stack accesses through r10 need its low half; helpers' arguments are stored
     // around calls anyway, so nothing else is special.
-    // The best-scoring halves, best first (a selection: no sort, no allocation). Keys
+    // Constants that must be in a register to be used: divisors and factors.
+    let mut consts = [(0u32, 0u32); MAX_CONSTS];
+    for (&i, f) in insns.iter().zip(a.facts.iter()) {
+        let op = i.opc & OP_MASK;
+        if f.reachable && matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & SRC_X == 0 && matches!(op, OP_DIV | OP_MOD | OP_MUL) {
+            let w = 1u32 << (3 * f.depth as u32);
+            let c = i.imm as u32;
+            let at = consts.iter().position(|&(v, s)| v == c && s > 0).or_else(|| consts.iter().position(|&(_, s)| s == 0));
+            if let Some(slot) = at.map(|k| &mut consts[k]) {
+                *slot = (c, slot.1.saturating_add(w));
+            }
+        }
+    }
+    // The best-scoring halves and constants, best first (a selection: no sort, no allocation). Keys
     // pack the score (capped) above the half's index, lower indices winning ties.
-    let mut keys = [0u32; 22];
+    // Keys 0-21: halves; 22..: constants.
+    let mut keys = [0u32; 22 + MAX_CONSTS];
     for (h, k) in keys.iter_mut().enumerate() {
-        if score[h] > 1 {
-            *k = score[h].min(0xff_ffff) << 8 | (255 - h as u32);
+        let s = if h < 22 { score[h] } else { consts[h - 22].1 };
+        if s > 1 {
+            *k = s.min(0xff_ffff) << 8 | (255 - h as u32);
         }
     }
     let mut homes = Homes::default();
@@ -92,21 +100,15 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
         }
         let h = 255 - (best & 0xff) as usize;
         keys[h] = 0;
-        if h % 2 == 0 {
+        if h >= 22 {
+            homes.consts[h - 22] = Some((consts[h - 22].0, arm));
+        } else if h % 2 == 0 {
             homes.lo[h / 2] = Some(arm);
         } else {
             homes.hi[h / 2] = Some(arm);
         }
     }
     homes
-}
-
-/// Registers an instruction writes, as far as allocation cares.
-fn defs_mask(i: Insn) -> u16 {
-    match i.class() {
-        CLS_ALU | CLS_ALU64 | CLS_LDX | CLS_LD => 1 << (i.dst() & 15),
-        _ => 0,
-    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,11 @@ fn table() -> Vec<(Enc, &'static str)> {
         (extend(Extend::Sxth, R2, R3), "sxth.w r2, r3"),
         (extend(Extend::Sxtb, R2, R3), "sxtb.w r2, r3"),
         (nop(), "nop"),
+        // IT and the instruction it makes conditional, as the JIT pairs them.
+        (it_block(Cond::Ne), "it ne"),
+        (dp_imm(DpOp::Sub, Flags::Set, LR, LR, m(1)), "subsne.w lr, lr, #1"),
+        (it_block(Cond::Eq), "it eq"),
+        (cmp_reg(R1, R9), "cmpeq.w r1, r9"),
     ]
 }
 

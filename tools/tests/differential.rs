@@ -118,8 +118,14 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     p.push(Insn::new(CLS_ALU64 | OP_ADD, 2, 0, 0, step as i32));
     // Loop while r2 <= limit, in one of several spellings.
     let back = |p: &Vec<Insn>| head as i16 - p.len() as i16 - 1;
-    match r(rng, 4) {
+    match r(rng, 5) {
         0 => p.push(Insn::new(CLS_JMP | JLE, 2, 0, back(&p), limit as i32)),
+        4 => {
+            // clang's rotated latch: jeq r2, end, +1; ja head (the JIT fuses the pair)
+            let end = (limit / step + 1) * step;
+            p.push(Insn::new(CLS_JMP | JEQ, 2, 0, 1, end as i32));
+            p.push(Insn::new(CLS_JMP | JA, 0, 0, back(&p), 0));
+        }
         1 => p.push(Insn::new(CLS_JMP | JLT, 2, 0, back(&p), limit as i32 + 1)),
         2 => p.push(Insn::new(CLS_JMP32 | JSLE, 2, 0, back(&p), limit as i32)),
         _ => {
@@ -181,4 +187,34 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     // Both sides of the boundary are exercised: some loops stay inside, some run past.
     assert!(faulted > count as usize / 10 && faulted < count as usize * 9 / 10, "{faulted} of {count} faulted");
+}
+
+/// Endless loops of every shape the JIT lowers differently (a plain backward jump, a
+/// conditional one, the fused `jeq +1; ja` latch, 64-bit compares, a bpf-to-bpf call
+/// in the loop) end with the budget failure on the JIT, as on the interpreter.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_jit_stops_endless_loops_of_every_shape() {
+    let loops = [
+        "mov %r5, 0\nl: jne %r5, 0, +1\nja l\nexit",
+        "mov %r2, 0\nl: add %r2, 1\njne %r2, 0, l\nexit",
+        "mov32 %r2, 0\nl: add32 %r2, 1\njeq %r2, 0, +1\nja l\nexit",
+        "lddw %r3, 0x100000000\nl: add %r2, 1\njeq %r2, %r3, +1\nja l\nexit",
+        "l: call local f\nja l\nexit\nf: mov %r0, 1\nexit",
+    ];
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("diff-budget", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut client = CoapClient::new(node.coap_addr());
+    for src in loops {
+        let image: Vec<u8> = vm::asm::assemble(src).unwrap().iter().flat_map(vm::Insn::encode).collect();
+        for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+            let req = proto::RunRequest { layout: 0, image: image.clone(), input: vec![], helpers: vec![], budget: 1000, engine };
+            let reply = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
+            let reply: proto::RunResponse = proto::decode(&reply).unwrap();
+            assert_eq!(reply.failure.map(|f| f.kind), Some(proto::FailureKind::Budget), "{engine:?}: {src}");
+        }
+    }
+    assert!(node.crashed().is_none());
+    node.stop();
 }

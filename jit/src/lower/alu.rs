@@ -11,7 +11,7 @@ fn commutative(op: DpOp) -> bool {
     matches!(op, DpOp::And | DpOp::Orr | DpOp::Eor | DpOp::Add | DpOp::Adc)
 }
 
-impl Lower {
+impl Lower<'_> {
     /// The source's low half: a register (its home or loaded into r2) or the immediate.
     pub(super) fn src_lo(&mut self, i: Insn) -> Val {
         if i.opc & SRC_X != 0 {

@@ -12,7 +12,7 @@ use crate::thumb2::encode::*;
 use crate::thumb2::imm::ModImm;
 use crate::thumb2::regs::*;
 
-impl Lower {
+impl Lower<'_> {
     pub(super) fn branch(&mut self, i: Insn) -> Result<(), JitError> {
         let op = i.opc & OP_MASK;
         let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).ok_or(self.unsupported(i))?;
@@ -23,6 +23,11 @@ impl Lower {
         if op == JA {
             self.buf.branch(LabelUse::BT4, label);
             return Ok(());
+        }
+        if op == JEQ && i.off == 1 {
+            if let Some(back) = self.loop_latch() {
+                return self.branch_back_unless_equal(i, back);
+            }
         }
         let is32 = i.class() == CLS_JMP32;
         let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
@@ -35,6 +40,37 @@ impl Lower {
             self.compare64(op, (a, ah), (b, bh)).ok_or(self.unsupported(i))?
         };
         self.buf.branch(LabelUse::BCondT3(cond), label);
+        Ok(())
+    }
+
+    /// `jeq +1` followed by `ja back` that nothing else jumps to (the latch of a loop
+    /// rotated by clang): the target of the `ja`.
+    fn loop_latch(&self) -> Option<usize> {
+        let next = self.pc + 1;
+        let ja = *self.insns.get(next)?;
+        if ja.opc != JA64 || self.an.facts[next].is_head() {
+            return None;
+        }
+        analysis::jump_target(next, ja).filter(|&t| t <= next)
+    }
+
+    /// The latch as one backward branch taken unless the operands are equal:
+    /// `cmp; it ne; subsne lr, #1; bne back`. Falling through, Z came from the compare
+    /// (equal: leave the loop) or from the budget reaching 0, which lr tells apart. The
+    /// budget counts the backward jump exactly when it is taken, as unfused.
+    fn branch_back_unless_equal(&mut self, i: Insn, back: usize) -> Result<(), JitError> {
+        let is32 = i.class() == CLS_JMP32;
+        let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
+        let a = self.lo(i.dst(), R0);
+        let b = self.src_lo(i);
+        let cond = if ah == Val::K(0) && bh == Val::K(0) { self.compare32(JEQ, is32, a, b) } else { self.compare64(JEQ, (a, ah), (b, bh)) };
+        debug_assert_eq!(cond, Some(Cond::Eq));
+        self.put(it_block(Cond::Ne));
+        self.put(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Ne), crate::thumb2::buffer::Label::nth(back));
+        self.put(cmp_imm(LR, super::imm(0)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
+        self.skip = Some(self.pc + 1);
         Ok(())
     }
 

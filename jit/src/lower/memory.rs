@@ -49,7 +49,7 @@ fn window_region(h: Hint) -> usize {
     }
 }
 
-impl Lower {
+impl Lower<'_> {
     /// `base + off` with carry: `Sub` of the magnitude for negative offsets, so that the
     /// carry is set exactly when the 64-bit sum's high half gains the offset's -1 back.
     fn add_offset(&mut self, rd: Reg, base: Reg, off: i16, tmp: Reg) {

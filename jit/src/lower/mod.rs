@@ -104,7 +104,9 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         let wide = vm::verifier::is_wide(i.opc);
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
-        e.insn(i, hi)?;
+        if e.skip != Some(pc) {
+            e.insn(i, hi)?;
+        }
         if wide {
             pc += 1;
             e.buf.bind(Label::nth(pc));
@@ -131,12 +133,15 @@ fn reg_off(k: u8) -> u16 {
     abi::REGS + k as u16 * 8
 }
 
-struct Lower {
+struct Lower<'a> {
     buf: CodeBuffer,
     an: Analysis,
     homes: Homes,
     /// Instruction slots; slot pc's label is `Label::nth(pc)`.
     n: usize,
+    insns: &'a [Insn],
+    /// A slot already compiled with the one before it (a fused loop latch).
+    skip: Option<usize>,
     pc: usize,
     exit_ok: Label,
     exit_status: Label,
@@ -147,14 +152,14 @@ struct Lower {
     later: Vec<Deferred>,
 }
 
-impl Lower {
-    fn new(insns: &[Insn], an: Analysis, homes: Homes) -> Self {
+impl<'a> Lower<'a> {
+    fn new(insns: &'a [Insn], an: Analysis, homes: Homes) -> Self {
         // About 12 bytes of code per instruction slot, plus the frame; instruction pc's
         // label is `Label::nth(pc)`.
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
+        Self { buf, an, homes, n, insns, skip: None, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
     }
 
     fn put(&mut self, e: Enc) {
@@ -240,10 +245,11 @@ impl Lower {
         }
     }
 
-    /// `v` in a register: itself, or the constant loaded into `scratch`.
+    /// `v` in a register: itself, the constant's home, or the constant loaded into `scratch`.
     fn in_reg(&mut self, v: Val, scratch: Reg) -> Reg {
         match v {
             Val::R(r) => r,
+            Val::K(c) if self.homes.constant(c).is_some() => self.homes.constant(c).unwrap_or(scratch),
             Val::K(c) => {
                 self.const32(scratch, c);
                 scratch
@@ -399,8 +405,24 @@ impl Lower {
             self.put(str_imm(Width::Word, R12, CTX, off12(abi::SAVED_SP)));
         }
         self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
-        for k in 0..11 {
-            self.fill(k);
+        // Only what may be read before it is written.
+        let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
+        for k in 0..11u8 {
+            let (l, h) = (self.homes.lo[k as usize].filter(|_| lo & 1 << k != 0), self.homes.hi[k as usize].filter(|_| hi & 1 << k != 0));
+            match (l, h) {
+                (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
+                _ => {
+                    if let Some(l) = l {
+                        self.put(ldr_imm(Width::Word, l, CTX, off12(reg_off(k))));
+                    }
+                    if let Some(h) = h {
+                        self.put(ldr_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
+                    }
+                }
+            }
+        }
+        for (c, r) in self.homes.consts.into_iter().flatten() {
+            self.const32(r, c);
         }
     }
 

@@ -47,14 +47,18 @@ impl Cmd {
         } else {
             super::read(&self.program)?
         };
-        let program = if bytes.starts_with(b"\x7fELF") {
-            vm::image::Image::load(vm::image::Layout::Elf, &bytes).with_context(|| format!("{}", self.program.display()))?.program
+        // An object's .rodata/.data sizes are known, as on the device: accesses proven
+        // inside them are compiled without checks.
+        let (program, sizes) = if bytes.starts_with(b"\x7fELF") {
+            let image = vm::image::Image::load(vm::image::Layout::Elf, &bytes).with_context(|| format!("{}", self.program.display()))?;
+            let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+            (image.program, sizes)
         } else {
-            vm::Program::from_bytes(&bytes)?
+            (vm::Program::from_bytes(&bytes)?, jit::Sizes::default())
         };
         let bytes = program.to_bytes();
         vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
-        let compiled = jit::compile(&program)?;
+        let compiled = jit::compile_for(&program, sizes)?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
         println!("{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len());
         if self.disasm {
