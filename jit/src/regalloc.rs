@@ -22,16 +22,39 @@ pub const POOL: [Reg; 7] = [R4, R5, R6, R7, R8, R9, R10];
 pub struct Homes {
     pub lo: [Option<Reg>; 11],
     pub hi: [Option<Reg>; 11],
-    /// Constants kept in a register for the whole program (divisors and factors in
-    /// loops, which would otherwise be loaded at every use).
-    pub consts: [Option<(u32, Reg)>; MAX_CONSTS],
+    /// Constants kept in a register for the whole program: divisors and factors, and
+    /// `.rodata`/`.data` addresses used in loops, which would otherwise be loaded at
+    /// every use.
+    pub consts: [Option<(Const, Reg)>; MAX_CONSTS],
+}
+
+/// A value fixed for a whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Const {
+    Imm(u32),
+    /// The address of `.rodata` / `.data` plus an offset.
+    Rodata(i32),
+    Data(i32),
+}
+
+impl Const {
+    /// The constant an instruction would otherwise materialize, if it is a candidate.
+    fn of(i: Insn) -> Option<Const> {
+        let op = i.opc & OP_MASK;
+        match i.opc {
+            LDDWR => Some(Const::Rodata(i.imm)),
+            LDDWD => Some(Const::Data(i.imm)),
+            _ if matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & SRC_X == 0 && matches!(op, OP_DIV | OP_MOD | OP_MUL) => Some(Const::Imm(i.imm as u32)),
+            _ => None,
+        }
+    }
 }
 
 const MAX_CONSTS: usize = 4;
 
 impl Homes {
-    /// The register holding constant `c`, if one does.
-    pub fn constant(&self, c: u32) -> Option<Reg> {
+    /// The register holding `c`, if one does.
+    pub fn constant(&self, c: Const) -> Option<Reg> {
         self.consts.iter().flatten().find(|(v, _)| *v == c).map(|&(_, r)| r)
     }
 }
@@ -69,17 +92,14 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
     }
     // Stack accesses through r10 need its low half; helpers' arguments are stored
     // around calls anyway, so nothing else is special.
-    // Constants that must be in a register to be used: divisors and factors.
-    let mut consts = [(0u32, 0u32); MAX_CONSTS];
+    // Constants that would be materialized at every use.
+    let mut consts = [(Const::Imm(0), 0u32); MAX_CONSTS];
     for (&i, f) in insns.iter().zip(a.facts.iter()) {
-        let op = i.opc & OP_MASK;
-        if f.reachable && matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & SRC_X == 0 && matches!(op, OP_DIV | OP_MOD | OP_MUL) {
-            let w = 1u32 << (3 * f.depth as u32);
-            let c = i.imm as u32;
-            let at = consts.iter().position(|&(v, s)| v == c && s > 0).or_else(|| consts.iter().position(|&(_, s)| s == 0));
-            if let Some(slot) = at.map(|k| &mut consts[k]) {
-                *slot = (c, slot.1.saturating_add(w));
-            }
+        let Some(c) = Const::of(i).filter(|_| f.reachable) else { continue };
+        let w = 1u32 << (3 * f.depth as u32);
+        let at = consts.iter().position(|&(v, s)| v == c && s > 0).or_else(|| consts.iter().position(|&(_, s)| s == 0));
+        if let Some(slot) = at.map(|k| &mut consts[k]) {
+            *slot = (c, slot.1.saturating_add(w));
         }
     }
     // The best-scoring halves and constants, best first (a selection: no sort, no allocation). Keys

@@ -70,7 +70,7 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BCondT3(Cond::Ne), crate::thumb2::buffer::Label::nth(back));
         self.put(cmp_imm(LR, super::imm(0)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
-        self.skip = Some(self.pc + 1);
+        self.skip_until = self.pc + 2;
         Ok(())
     }
 

@@ -18,6 +18,7 @@
 //! interpreter's own semantics, so both engines agree by construction.
 mod alu;
 mod branch;
+mod fuse;
 mod memory;
 
 use alloc::vec::Vec;
@@ -27,7 +28,7 @@ use vm::{Insn, Program};
 
 use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
-use crate::regalloc::{self, Homes};
+use crate::regalloc::{self, Const, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
 use crate::thumb2::cond::Cond;
 use crate::thumb2::encode::*;
@@ -104,7 +105,7 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         let wide = vm::verifier::is_wide(i.opc);
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
-        if e.skip != Some(pc) {
+        if pc >= e.skip_until && !e.fuse() {
             e.insn(i, hi)?;
         }
         if wide {
@@ -140,8 +141,8 @@ struct Lower<'a> {
     /// Instruction slots; slot pc's label is `Label::nth(pc)`.
     n: usize,
     insns: &'a [Insn],
-    /// A slot already compiled with the one before it (a fused loop latch).
-    skip: Option<usize>,
+    /// Slots below this one were compiled with an earlier one (fused).
+    skip_until: usize,
     pc: usize,
     exit_ok: Label,
     exit_status: Label,
@@ -159,7 +160,7 @@ impl<'a> Lower<'a> {
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, insns, skip: None, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
+        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
     }
 
     fn put(&mut self, e: Enc) {
@@ -249,7 +250,7 @@ impl<'a> Lower<'a> {
     fn in_reg(&mut self, v: Val, scratch: Reg) -> Reg {
         match v {
             Val::R(r) => r,
-            Val::K(c) if self.homes.constant(c).is_some() => self.homes.constant(c).unwrap_or(scratch),
+            Val::K(c) if self.homes.constant(Const::Imm(c)).is_some() => self.homes.constant(Const::Imm(c)).unwrap_or(scratch),
             Val::K(c) => {
                 self.const32(scratch, c);
                 scratch
@@ -422,7 +423,16 @@ impl<'a> Lower<'a> {
             }
         }
         for (c, r) in self.homes.consts.into_iter().flatten() {
-            self.const32(r, c);
+            match c {
+                Const::Imm(v) => self.const32(r, v),
+                Const::Rodata(off) | Const::Data(off) => {
+                    let base = if matches!(c, Const::Rodata(_)) { abi::RODATA_BASE } else { abi::DATA_BASE };
+                    self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
+                    if off != 0 {
+                        self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(off as u32), R12);
+                    }
+                }
+            }
         }
     }
 
@@ -490,11 +500,15 @@ impl<'a> Lower<'a> {
                     self.set_hi(i.dst(), Val::K((v >> 32) as u32));
                 }
                 LDDWD | LDDWR => {
-                    let base = if i.opc == LDDWD { abi::DATA_BASE } else { abi::RODATA_BASE };
+                    let (base, c) = if i.opc == LDDWD { (abi::DATA_BASE, Const::Data(i.imm)) } else { (abi::RODATA_BASE, Const::Rodata(i.imm)) };
                     let r = self.lo_dst(i.dst(), R0);
-                    self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
-                    if i.imm != 0 {
-                        self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(i.imm as u32), R2);
+                    if let Some(home) = self.homes.constant(c) {
+                        self.val_into(r, Val::R(home));
+                    } else {
+                        self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
+                        if i.imm != 0 {
+                            self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(i.imm as u32), R2);
+                        }
                     }
                     self.commit_lo(i.dst(), r);
                     self.set_hi(i.dst(), Val::K(0));

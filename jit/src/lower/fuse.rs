@@ -1,0 +1,111 @@
+//! Short sequences clang emits, compiled together into fewer ARM instructions. Every
+//! pattern spans slots that no jump enters but at the first, so nothing can observe the
+//! registers between them; only values still read afterwards are stored.
+use vm::opcode::*;
+use vm::Insn;
+
+use super::{Lower, Val};
+use crate::regalloc::Const;
+use crate::thumb2::encode::*;
+use crate::thumb2::regs::*;
+
+const ADD64_REG: u8 = CLS_ALU64 | OP_ADD | SRC_X;
+
+impl Lower<'_> {
+    /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
+    /// then skipped); false if none does.
+    pub(super) fn fuse(&mut self) -> bool {
+        self.fuse_indexed_load() || self.fuse_move_op()
+    }
+
+    /// The instruction `k` slots on, if control can only reach it from the slot before.
+    fn follower(&self, k: usize) -> Option<Insn> {
+        let at = self.pc + k;
+        (k == 0 || !self.an.facts.get(at)?.is_head()).then(|| self.insns.get(at).copied())?
+    }
+
+    /// `d = base + s; d = *(u8/u16/u32 *)(d + 0)` with the access proven inside its
+    /// region: one `ldr d, [base, s]`. The base is d itself, or a `.rodata`/`.data`
+    /// address held in a register (`lddwr/lddwd d` just before).
+    fn fuse_indexed_load(&mut self) -> bool {
+        let Some(first) = self.follower(0) else { return false };
+        let (base, add_at) = match first.opc {
+            LDDWR | LDDWD => {
+                let c = if first.opc == LDDWR { Const::Rodata(first.imm) } else { Const::Data(first.imm) };
+                match self.homes.constant(c) {
+                    Some(r) => (Some(r), 2),
+                    None => return false,
+                }
+            }
+            ADD64_REG => (None, 0),
+            _ => return false,
+        };
+        let (Some(add), Some(load)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
+        let d = add.dst();
+        let load_ok = load.class() == CLS_LDX && load.opc & MODE_MASK == MODE_MEM && load.opc & SZ_MASK != SZ_DW;
+        if add.opc != ADD64_REG || add.src() == d || (add_at == 2 && first.dst() != d) || !load_ok || load.dst() != d || load.src() != d || load.off != 0 {
+            return false;
+        }
+        let load_pc = self.pc + add_at + 1;
+        if !self.an.facts[load_pc].safe {
+            return false;
+        }
+        self.pc += add_at;
+        let b = base.unwrap_or_else(|| self.lo(d, R0));
+        let s = self.lo(add.src(), R2);
+        self.pc = load_pc;
+        let r = self.lo_dst(d, R0);
+        let w = match load.opc & SZ_MASK {
+            SZ_B => Width::Byte,
+            SZ_H => Width::Half,
+            _ => Width::Word,
+        };
+        self.put(ldr_reg(w, r, b, s));
+        self.commit_lo(d, r);
+        self.set_hi(d, Val::K(0));
+        self.skip_until = load_pc + 1;
+        true
+    }
+
+    /// `d = s; d op= x` (add, sub, and, or, xor): one three-operand instruction. For
+    /// 64-bit moves only when d's high half is not read afterwards.
+    fn fuse_move_op(&mut self) -> bool {
+        let (Some(mov), Some(op)) = (self.follower(0), self.follower(1)) else { return false };
+        let cls = mov.class();
+        let (d, s) = (mov.dst(), mov.src());
+        let kind = match op.opc & OP_MASK {
+            OP_ADD => DpOp::Add,
+            OP_SUB => DpOp::Sub,
+            OP_AND => DpOp::And,
+            OP_OR => DpOp::Orr,
+            OP_XOR => DpOp::Eor,
+            _ => return false,
+        };
+        let is_mov = mov.opc == cls | OP_MOV | SRC_X && mov.off == 0 && matches!(cls, CLS_ALU | CLS_ALU64);
+        if !is_mov || d == s || op.class() != cls || op.dst() != d || op.off != 0 {
+            return false;
+        }
+        let op_pc = self.pc + 1;
+        let wide = cls == CLS_ALU64;
+        if wide && self.an.facts[op_pc].need_out & (1 << d) != 0 {
+            return false;
+        }
+        let a = self.lo(s, R1);
+        let b = if op.opc & SRC_X == 0 {
+            Val::K(op.imm as u32)
+        } else if op.src() == d {
+            Val::R(a) // d holds s's value by then
+        } else {
+            Val::R(self.lo(op.src(), R2))
+        };
+        self.pc = op_pc;
+        let r = self.lo_dst(d, R0);
+        self.dp(kind, Flags::Keep, r, a, b, R2);
+        self.commit_lo(d, r);
+        if !wide {
+            self.set_hi(d, Val::K(0));
+        }
+        self.skip_until = op_pc + 1;
+        true
+    }
+}
