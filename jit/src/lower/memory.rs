@@ -27,8 +27,6 @@ pub(super) struct Miss {
     base_hi_zero: bool,
     off: i16,
     meta: u32,
-    /// Where the checked address must be on resuming.
-    addr: Reg,
 }
 
 fn size_of(opc: u8) -> u32 {
@@ -96,7 +94,7 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
         self.buf.bind(resume);
         let meta = len | if write { abi::MEM_WRITE } else { 0 } | (self.pc as u32) << 8;
-        self.later.push(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta, addr }));
+        self.later.push(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta }));
         (addr, 0)
     }
 
@@ -118,13 +116,9 @@ impl Lower<'_> {
             self.put(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, super::imm(carry_in)));
         }
         self.const32(R3, m.meta);
-        self.call_rt(abi::RT_MEM, None);
-        self.put(cmp_imm(R0, super::imm(0)));
-        self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
-        // rt_mem returns the address it approved; a base's home still holds it.
-        if m.addr == R0 {
-            self.put(mov_reg16(m.addr, R0));
-        }
+        // rt_mem returns the address it approved, in r0 (where a scratch address was);
+        // a base's home still holds it.
+        self.call_thunk(super::Thunk::Mem);
         self.buf.branch(LabelUse::BT4, m.resume);
     }
 

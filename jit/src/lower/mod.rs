@@ -73,6 +73,17 @@ enum Val {
     K(u32),
 }
 
+/// Shared out-of-line sequences around a runtime function, entered with `bl` (the
+/// budget parked in `ctx`): they call it, restore the budget, leave on a failure status,
+/// and return. One per program instead of one per call site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Thunk {
+    /// `rt_helper(ctx, r1 = pc)`: leaves on the helper's exit or a fault.
+    Helper,
+    /// `rt_mem(ctx, r1:r2 = address, r3 = meta)`: leaves on a fault; r0 = the address.
+    Mem,
+}
+
 /// Code emitted after the function body: slow paths and call trampolines.
 enum Deferred {
     /// A memory access that missed its inline window.
@@ -151,6 +162,8 @@ struct Lower<'a> {
     /// Shared tail of `exit` inside a bpf-to-bpf call.
     ret: Label,
     later: Vec<Deferred>,
+    /// The thunks used so far, bound after the body.
+    thunks: [Option<Label>; 2],
 }
 
 impl<'a> Lower<'a> {
@@ -160,7 +173,7 @@ impl<'a> Lower<'a> {
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new() }
+        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2] }
     }
 
     fn put(&mut self, e: Enc) {
@@ -326,33 +339,30 @@ impl<'a> Lower<'a> {
 
     // ---- the runtime ----
 
-    /// Stores `k`'s halves that live at home (and a known-zero high half) to `ctx.regs`,
-    /// for the runtime to read.
-    fn flush(&mut self, k: u8) {
-        let (lo, hi) = (self.homes.lo[k as usize], self.homes.hi[k as usize]);
-        let zero = self.hi_zero(k);
-        match (lo, hi, zero) {
-            (Some(l), Some(h), false) => self.put(strd(l, h, CTX, reg_off(k) / 4)),
-            _ => {
-                if let Some(l) = lo {
-                    self.put(str_imm(Width::Word, l, CTX, off12(reg_off(k))));
-                }
-                if zero {
-                    self.const32(R12, 0);
-                    self.put(str_imm(Width::Word, R12, CTX, off12(reg_off(k) + 4)));
-                } else if let Some(h) = hi {
-                    self.put(str_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
-                }
+    /// Stores the halves of the registers in `set` that live at home (and known-zero
+    /// high halves, which storage may hold stale) to `ctx.regs`, for the runtime to
+    /// read. The zero is loaded once, into r12.
+    fn flush_set(&mut self, set: RegSet) {
+        if (0..11).any(|k| set & (1 << k) != 0 && self.hi_zero(k)) {
+            self.const32(R12, 0);
+        }
+        for k in 0..11 {
+            if set & (1 << k) == 0 {
+                continue;
+            }
+            let (lo, hi, zero) = (self.homes.lo[k as usize], self.homes.hi[k as usize], self.hi_zero(k));
+            let off = reg_off(k);
+            match (lo, if zero { Some(R12) } else { hi }) {
+                (Some(l), Some(h)) => self.put(strd(l, h, CTX, off / 4)),
+                (Some(l), None) => self.put(str_imm(Width::Word, l, CTX, off12(off))),
+                (None, Some(h)) => self.put(str_imm(Width::Word, h, CTX, off12(off + 4))),
+                (None, None) => {}
             }
         }
     }
 
-    fn flush_set(&mut self, set: RegSet) {
-        for k in 0..11 {
-            if set & (1 << k) != 0 {
-                self.flush(k);
-            }
-        }
+    fn flush(&mut self, k: u8) {
+        self.flush_set(1 << k);
     }
 
     /// Reloads `k`'s halves that live at home from `ctx.regs`, after the runtime wrote it.
@@ -381,6 +391,45 @@ impl<'a> Lower<'a> {
         self.put(ldr_imm(Width::Word, R12, CTX, off12(slot)));
         self.put(blx(R12));
         self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+    }
+
+    /// Calls a shared thunk (arguments already in r1-r3).
+    fn call_thunk(&mut self, t: Thunk) {
+        let label = match self.thunks[t as usize] {
+            Some(l) => l,
+            None => {
+                let l = self.buf.new_label();
+                self.thunks[t as usize] = Some(l);
+                l
+            }
+        };
+        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.buf.branch(LabelUse::BlT1, label);
+    }
+
+    fn emit_thunk(&mut self, t: Thunk, label: Label) {
+        self.buf.bind(label);
+        self.put(push(RegList::of(&[R3, LR])));
+        self.put(mov_reg16(R0, CTX));
+        let slot = if t == Thunk::Helper { abi::RT_HELPER } else { abi::RT_MEM };
+        self.put(ldr_imm(Width::Word, R12, CTX, off12(slot)));
+        self.put(blx(R12));
+        // Back to the call site through r12; lr is the budget again.
+        self.put(pop(RegList::of(&[R3, LR])));
+        self.put(mov_reg16(R12, LR));
+        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        match t {
+            Thunk::Helper => {
+                self.put(cmp_imm(R0, imm(abi::STATUS_HELPER_EXIT)));
+                self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.exit_ok);
+                self.check_status();
+            }
+            Thunk::Mem => {
+                self.put(cmp_imm(R0, imm(0)));
+                self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
+            }
+        }
+        self.put(bx(R12));
     }
 
     /// Leaves with the status in r0 unless it is `STATUS_CONTINUE`.
@@ -464,6 +513,7 @@ impl<'a> Lower<'a> {
     }
 
     fn deferred(&mut self) -> Result<(), JitError> {
+        // Slow paths first: they may use thunks.
         for d in core::mem::take(&mut self.later) {
             match d {
                 Deferred::MemMiss(m) => self.mem_miss(m),
@@ -473,6 +523,11 @@ impl<'a> Lower<'a> {
                     self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
                     self.buf.branch(LabelUse::BT4, callee);
                 }
+            }
+        }
+        for (t, label) in [Thunk::Helper, Thunk::Mem].into_iter().zip(self.thunks) {
+            if let Some(l) = label {
+                self.emit_thunk(t, l);
             }
         }
         Ok(())
@@ -548,10 +603,8 @@ impl<'a> Lower<'a> {
                 } else {
                     let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };
                     self.flush_set(reads);
-                    self.call_rt(abi::RT_HELPER, Some(self.pc as u32));
-                    self.put(cmp_imm(R0, imm(abi::STATUS_HELPER_EXIT)));
-                    self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.exit_ok);
-                    self.check_status();
+                    self.const32(R1, self.pc as u32);
+                    self.call_thunk(Thunk::Helper);
                     self.fill(0);
                 }
                 Ok(())
