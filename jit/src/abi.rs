@@ -1,7 +1,7 @@
 //! The contract between generated code and the runtime that runs it.
 //!
 //! Generated code is `extern "C" fn(ctx: *mut Ctx) -> u32` (AAPCS). It keeps `ctx` in
-//! r11 and the budget in lr. eBPF register halves live in ARM registers r4-r10 (see
+//! r7 and the budget in lr. eBPF register halves live in ARM registers r4-r6, r8-r11 (see
 //! [`crate::regalloc`]) or in `ctx.regs` (r0 at offset 0, 8 bytes each); the runtime
 //! only reads and writes `ctx.regs`, and generated code stores and reloads the halves
 //! it keeps in ARM registers around every runtime call that uses them. Runtime

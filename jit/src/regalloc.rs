@@ -4,7 +4,7 @@
 //! Halves are ranked by how often the code would touch them, weighted by loop depth
 //! (from [`crate::analysis`]); high halves that are known zero where they are read, or
 //! never needed, count nothing, so 32-bit values take one register, not two. The hottest
-//! halves get r4-r7 first (low registers allow 16-bit encodings), then r8-r10.
+//! halves get r4-r6 first (low registers allow 16-bit encodings), then r8-r11.
 //! A whole-program map needs no spill code at block boundaries; the runtime only ever
 //! sees `ctx.regs`, so halves at home are stored before and reloaded after the runtime
 //! calls that read or write them.
@@ -15,7 +15,7 @@ use crate::analysis::Analysis;
 use crate::thumb2::regs::*;
 
 /// The ARM registers given to eBPF halves, best first.
-pub const POOL: [Reg; 7] = [R4, R5, R6, R7, R8, R9, R10];
+pub const POOL: [Reg; 7] = [R4, R5, R6, R8, R9, R10, R11];
 
 /// Where the halves of eBPF registers r0-r10 live: `Some(arm)` or `None` (`ctx.regs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -86,6 +86,18 @@ fn table() -> Vec<(Enc, &'static str)> {
         (extend(Extend::Sxth, R2, R3), "sxth.w r2, r3"),
         (extend(Extend::Sxtb, R2, R3), "sxtb.w r2, r3"),
         (nop(), "nop"),
+        (ldst16(true, Width::Word, R0, R7, 124).unwrap(), "ldr r0, [r7, #124]"),
+        (ldst16(false, Width::Word, R3, R7, 8).unwrap(), "str r3, [r7, #8]"),
+        (ldst16(true, Width::Byte, R1, R2, 31).unwrap(), "ldrb r1, [r2, #31]"),
+        (ldst16(false, Width::Half, R1, R2, 62).unwrap(), "strh r1, [r2, #62]"),
+        (ldst16(true, Width::Half, R6, R5, 0).unwrap(), "ldrh r6, [r5]"),
+        (add_reg16(R6, R5), "add r6, r5"),
+        (movs_imm16(R3, 255).unwrap(), "movs r3, #255"),
+        (add_reg16(R10, R11), "add r10, r11"),
+        (cmp_imm16(R4, 255).unwrap(), "cmp r4, #255"),
+        (cmp_reg16(R1, R2), "cmp r1, r2"),
+        (cmp_reg16(R1, R9), "cmp r1, r9"),
+        (cmp_reg16(R9, R1), "cmp r9, r1"),
         // IT and the instruction it makes conditional, as the JIT pairs them.
         (it_block(Cond::Ne), "it ne"),
         (dp_imm(DpOp::Sub, Flags::Set, LR, LR, m(1)), "subsne.w lr, lr, #1"),
@@ -152,13 +164,25 @@ fn the_buffer_patches_branches_both_ways_and_refuses_out_of_range() {
     b.put(nop());
     b.branch(LabelUse::BCondT3(Cond::Eq), end); // at 2, forward
     b.put(nop());
-    b.branch(LabelUse::BT4, top); // at 8, backward to 0
-    b.bind(end); // at 12
+    b.branch(LabelUse::BT4, top); // at 8, backward to 0: short enough for 16 bits
+    b.bind(end); // at 10
     let code = b.finish().unwrap();
-    let (fwd, _) = b_cond_w(Cond::Eq, 12 - (2 + 4)).bytes();
-    let (back, _) = b_w(0 - (8 + 4)).bytes();
+    let (fwd, _) = b_cond_w(Cond::Eq, 10 - (2 + 4)).bytes();
+    let (back, _) = b16(0 - (8 + 4)).unwrap().bytes();
     assert_eq!(&code[2..6], &fwd);
-    assert_eq!(&code[8..12], &back);
+    assert_eq!(&code[8..10], &back[..2]);
+    assert_eq!(code.len(), 10);
+    // A branch back further than 16 bits reach keeps the wide form.
+    let mut b = CodeBuffer::new();
+    let top = b.new_label();
+    b.bind(top);
+    for _ in 0..1100 {
+        b.put(nop());
+    }
+    b.branch(LabelUse::BT4, top);
+    let code = b.finish().unwrap();
+    let (back, _) = b_w(-(2200 + 4)).bytes();
+    assert_eq!(&code[2200..2204], &back);
 
     let mut b = CodeBuffer::new();
     let far = b.new_label();
@@ -173,4 +197,28 @@ fn the_buffer_patches_branches_both_ways_and_refuses_out_of_range() {
     let never = b.new_label();
     b.branch(LabelUse::BlT1, never);
     assert_eq!(b.finish(), Err(BufferError::UnboundLabel));
+}
+
+#[test]
+fn short_forms_refuse_what_they_cannot_encode() {
+    assert!(ldst16(true, Width::Word, R8, R7, 0).is_none(), "high register");
+    assert!(ldst16(true, Width::Word, R0, R7, 128).is_none(), "offset past 31 words");
+    assert!(ldst16(true, Width::Word, R0, R7, 2).is_none(), "unaligned word offset");
+    assert!(ldst16(true, Width::SignedByte, R0, R7, 0).is_none(), "no signed 16-bit immediate form");
+    assert!(cmp_imm16(R8, 1).is_none());
+    assert!(movs_imm16(R12, 1).is_none());
+    assert!(b_cond16(Cond::Eq, 256).is_none() && b_cond16(Cond::Eq, -256).is_some());
+    assert!(b16(2048).is_none() && b16(-2048).is_some());
+    // Branches: the offsets land where they say (checked by LLVM's text for the pair).
+    let enc = [b_cond16(Cond::Ne, -4).unwrap(), b16(-6).unwrap()];
+    let mut input = String::new();
+    for e in enc {
+        let (bytes, n) = e.bytes();
+        input.push_str(&bytes[..n].iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(" "));
+        input.push('\n');
+    }
+    let mut child = Command::new(llvm_mc()).args(["--disassemble", "--triple=thumbv7em-none-eabihf"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert!(out.contains("bne\t#-4") && out.contains("b\t#-6"), "{out}");
 }

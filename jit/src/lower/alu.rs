@@ -183,8 +183,10 @@ impl Lower<'_> {
                 let bh = self.src_hi(i);
                 self.dp(lo_op, Flags::Set, r, a, b, R2);
                 let rh = self.hi_dst(d, R1);
-                // Nothing between the two touches the flags: constants load with MOVW/MOV.
+                // The carry flows into the high half: constants between load flag-free.
+                self.flags_live = true;
                 self.dp_val(hi_op, Flags::Keep, rh, ah, bh, R12, R3);
+                self.flags_live = false;
                 self.commit_lo(d, r);
                 self.commit_hi(d, rh);
             }

@@ -149,7 +149,9 @@ impl Lower<'_> {
                 let xl = self.in_reg(xl, R2);
                 let xh = self.in_reg(xh, if swap { R3 } else { R1 });
                 self.cmp(xl, yl, R12);
+                self.flags_live = true; // the borrow flows into the high halves' SBCS
                 self.dp(DpOp::Sbc, Flags::Set, R12, xh, yh, if swap { R1 } else { R3 });
+                self.flags_live = false;
                 Some(match op {
                     JGE | JLE => Cond::Hs,
                     JLT | JGT => Cond::Lo,

@@ -107,7 +107,7 @@ impl Lower<'_> {
         } else {
             match self.homes.hi[m.base as usize] {
                 Some(h) => self.put(mov_reg16(R2, h)),
-                None => self.put(ldr_imm(Width::Word, R2, super::CTX, super::off12(super::reg_off(m.base) + 4))),
+                None => self.ld(Width::Word, R2, super::CTX, super::reg_off(m.base) + 4),
             }
         }
         if m.off != 0 {
@@ -124,7 +124,9 @@ impl Lower<'_> {
 
     /// `ldr<w>`/`str<w>` `rt, [base, #disp]` for any displacement.
     fn mem_op(&mut self, load: bool, w: Width, rt: Reg, base: Reg, disp: i32) {
-        if let Some(o) = Off12::maybe_from(disp) {
+        if let Some(e) = u16::try_from(disp).ok().and_then(|d| ldst16(load, w, rt, base, d)) {
+            self.put(e);
+        } else if let Some(o) = Off12::maybe_from(disp) {
             self.put(if load { ldr_imm(w, rt, base, o) } else { str_imm(w, rt, base, o) });
         } else if let Some(o) = NegOff8::maybe_from(disp) {
             self.put(if load { ldr_neg(w, rt, base, o) } else { str_neg(w, rt, base, o) });

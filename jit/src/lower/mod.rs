@@ -2,8 +2,8 @@
 //!
 //! | ARM | role |
 //! |---|---|
-//! | r4-r10 | homes of the hottest eBPF register halves ([`crate::regalloc`]) |
-//! | r11 | `ctx` ([`crate::abi`]); the other halves live in `ctx.regs` |
+//! | r4-r6, r8-r11 | homes of the hottest eBPF register halves ([`crate::regalloc`]) |
+//! | r7 | `ctx` ([`crate::abi`]); the other halves live in `ctx.regs` (a low register: 16-bit loads and stores reach them) |
 //! | lr | the budget: backward jumps and calls left |
 //! | r0-r3, r12 | scratch: r0:r1 the destination's halves, r2:r3 the source's, call arguments |
 //!
@@ -63,7 +63,7 @@ impl From<BufferError> for JitError {
     }
 }
 
-const CTX: Reg = R11;
+const CTX: Reg = R7;
 const BUDGET: Reg = LR;
 
 /// A value for an instruction operand: a register or a constant.
@@ -164,6 +164,9 @@ struct Lower<'a> {
     later: Vec<Deferred>,
     /// The thunks used so far, bound after the body.
     thunks: [Option<Label>; 2],
+    /// Set between an instruction whose flags a later one consumes and that one (a
+    /// carry chain, a 64-bit compare): constants then load without touching the flags.
+    flags_live: bool,
 }
 
 impl<'a> Lower<'a> {
@@ -173,7 +176,7 @@ impl<'a> Lower<'a> {
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2] }
+        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2], flags_live: false }
     }
 
     fn put(&mut self, e: Enc) {
@@ -199,7 +202,7 @@ impl<'a> Lower<'a> {
         match self.homes.lo[k as usize] {
             Some(r) => r,
             None => {
-                self.put(ldr_imm(Width::Word, scratch, CTX, off12(reg_off(k))));
+                self.ld(Width::Word, scratch, CTX, reg_off(k));
                 scratch
             }
         }
@@ -213,7 +216,7 @@ impl<'a> Lower<'a> {
         match self.homes.hi[k as usize] {
             Some(r) => Val::R(r),
             None => {
-                self.put(ldr_imm(Width::Word, scratch, CTX, off12(reg_off(k) + 4)));
+                self.ld(Width::Word, scratch, CTX, reg_off(k) + 4);
                 Val::R(scratch)
             }
         }
@@ -230,13 +233,13 @@ impl<'a> Lower<'a> {
 
     fn commit_lo(&mut self, k: u8, r: Reg) {
         if self.homes.lo[k as usize] != Some(r) {
-            self.put(str_imm(Width::Word, r, CTX, off12(reg_off(k))));
+            self.st(Width::Word, r, CTX, reg_off(k));
         }
     }
 
     fn commit_hi(&mut self, k: u8, r: Reg) {
         if self.homes.hi[k as usize] != Some(r) {
-            self.put(str_imm(Width::Word, r, CTX, off12(reg_off(k) + 4)));
+            self.st(Width::Word, r, CTX, reg_off(k) + 4);
         }
     }
 
@@ -280,9 +283,24 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// Sets a register to a constant without touching the flags.
+    /// `ldr<w> rt, [rn, #off]` in its shortest form.
+    fn ld(&mut self, w: Width, rt: Reg, rn: Reg, off: u16) {
+        let e = ldst16(true, w, rt, rn, off).unwrap_or_else(|| ldr_imm(w, rt, rn, off12(off)));
+        self.put(e);
+    }
+
+    /// `str<w> rt, [rn, #off]` in its shortest form.
+    fn st(&mut self, w: Width, rt: Reg, rn: Reg, off: u16) {
+        let e = ldst16(false, w, rt, rn, off).unwrap_or_else(|| str_imm(w, rt, rn, off12(off)));
+        self.put(e);
+    }
+
+    /// Sets a register to a constant without touching flags that are live (see
+    /// `flags_live`); elsewhere a small constant takes the 16-bit MOVS.
     fn const32(&mut self, r: Reg, v: u32) {
-        if let Some(m) = ModImm::maybe_from(v) {
+        if let Some(e) = movs_imm16(r, v as u8).filter(|_| v < 256 && !self.flags_live) {
+            self.put(e);
+        } else if let Some(m) = ModImm::maybe_from(v) {
             self.put(mov_imm(Flags::Keep, r, m));
         } else if let Some(m) = ModImm::maybe_from(!v) {
             self.put(mvn_imm(Flags::Keep, r, m));
@@ -298,6 +316,9 @@ impl<'a> Lower<'a> {
     /// negation / complement where the operation allows), else loaded into `tmp`.
     fn dp(&mut self, op: DpOp, flags: Flags, rd: Reg, rn: Reg, m: Val, tmp: Reg) {
         match m {
+            // The 16-bit ADD of two registers leaves the flags alone, as the .W form here.
+            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rn => self.put(add_reg16(rd, rm)),
+            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rm => self.put(add_reg16(rd, rn)),
             Val::R(rm) => self.put(dp_reg(op, flags, rd, rn, rm, Shift::Lsl, 0)),
             Val::K(c) => {
                 if let Some(i) = ModImm::maybe_from(c) {
@@ -322,9 +343,10 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// `cmp rn, v`.
+    /// `cmp rn, v`, in its shortest form (CMP sets the flags in every form).
     fn cmp(&mut self, rn: Reg, v: Val, tmp: Reg) {
         match v {
+            Val::K(c) if c < 256 && rn.is_low() => self.put(cmp_imm16(rn, c as u8).unwrap_or_else(|| cmp_imm(rn, imm(c)))),
             Val::K(c) if ModImm::maybe_from(c).is_some() => self.put(cmp_imm(rn, imm(c))),
             Val::K(c) if ModImm::maybe_from(c.wrapping_neg()).is_some() => {
                 // CMN: ADDS with Rd = PC.
@@ -332,7 +354,7 @@ impl<'a> Lower<'a> {
             }
             _ => {
                 let r = self.in_reg(v, tmp);
-                self.put(cmp_reg(rn, r));
+                self.put(cmp_reg16(rn, r));
             }
         }
     }
@@ -371,10 +393,10 @@ impl<'a> Lower<'a> {
             (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
             (lo, hi) => {
                 if let Some(l) = lo {
-                    self.put(ldr_imm(Width::Word, l, CTX, off12(reg_off(k))));
+                    self.ld(Width::Word, l, CTX, reg_off(k));
                 }
                 if let Some(h) = hi {
-                    self.put(ldr_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
+                    self.ld(Width::Word, h, CTX, reg_off(k) + 4);
                 }
             }
         }
@@ -383,14 +405,14 @@ impl<'a> Lower<'a> {
     /// Calls a runtime function: r0 = ctx, r1 = `arg` if given (r2, r3 already set).
     /// The budget is parked in `ctx` across the call, which clobbers lr.
     fn call_rt(&mut self, slot: u16, arg: Option<u32>) {
-        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
         if let Some(a) = arg {
             self.const32(R1, a);
         }
         self.put(mov_reg16(R0, CTX));
-        self.put(ldr_imm(Width::Word, R12, CTX, off12(slot)));
+        self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
-        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
     }
 
     /// Calls a shared thunk (arguments already in r1-r3).
@@ -403,7 +425,7 @@ impl<'a> Lower<'a> {
                 l
             }
         };
-        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
         self.buf.branch(LabelUse::BlT1, label);
     }
 
@@ -412,12 +434,12 @@ impl<'a> Lower<'a> {
         self.put(push(RegList::of(&[R3, LR])));
         self.put(mov_reg16(R0, CTX));
         let slot = if t == Thunk::Helper { abi::RT_HELPER } else { abi::RT_MEM };
-        self.put(ldr_imm(Width::Word, R12, CTX, off12(slot)));
+        self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
         // Back to the call site through r12; lr is the budget again.
         self.put(pop(RegList::of(&[R3, LR])));
         self.put(mov_reg16(R12, LR));
-        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         match t {
             Thunk::Helper => {
                 self.put(cmp_imm(R0, imm(abi::STATUS_HELPER_EXIT)));
@@ -434,7 +456,7 @@ impl<'a> Lower<'a> {
 
     /// Leaves with the status in r0 unless it is `STATUS_CONTINUE`.
     fn check_status(&mut self) {
-        self.put(cmp_imm(R0, imm(abi::STATUS_CONTINUE)));
+        self.cmp(R0, Val::K(abi::STATUS_CONTINUE), R12);
         self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.exit_status);
     }
 
@@ -452,9 +474,9 @@ impl<'a> Lower<'a> {
         self.put(mov_reg16(CTX, R0));
         if self.an.has_local_calls {
             self.put(mov_reg16(R12, SP));
-            self.put(str_imm(Width::Word, R12, CTX, off12(abi::SAVED_SP)));
+            self.st(Width::Word, R12, CTX, abi::SAVED_SP);
         }
-        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
         for k in 0..11u8 {
@@ -463,10 +485,10 @@ impl<'a> Lower<'a> {
                 (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
                 _ => {
                     if let Some(l) = l {
-                        self.put(ldr_imm(Width::Word, l, CTX, off12(reg_off(k))));
+                        self.ld(Width::Word, l, CTX, reg_off(k));
                     }
                     if let Some(h) = h {
-                        self.put(ldr_imm(Width::Word, h, CTX, off12(reg_off(k) + 4)));
+                        self.ld(Width::Word, h, CTX, reg_off(k) + 4);
                     }
                 }
             }
@@ -476,7 +498,7 @@ impl<'a> Lower<'a> {
                 Const::Imm(v) => self.const32(r, v),
                 Const::Rodata(off) | Const::Data(off) => {
                     let base = if matches!(c, Const::Rodata(_)) { abi::RODATA_BASE } else { abi::DATA_BASE };
-                    self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
+                    self.ld(Width::Word, r, CTX, base);
                     if off != 0 {
                         self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(off as u32), R12);
                     }
@@ -498,7 +520,7 @@ impl<'a> Lower<'a> {
         self.buf.bind(status);
         if self.an.has_local_calls {
             // Drop any bpf-to-bpf call frames.
-            self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::SAVED_SP)));
+            self.ld(Width::Word, R12, CTX, abi::SAVED_SP);
             self.put(mov_reg16(SP, R12));
         }
         self.put(pop(RegList::of(&[R3, R4, R5, R6, R7, R8, R9, R10, R11, PC])));
@@ -507,7 +529,7 @@ impl<'a> Lower<'a> {
             // the call site's landing, which reloads them.
             self.buf.bind(self.ret);
             self.call_rt(abi::RT_RET, None);
-            self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+            self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
             self.put(pop(RegList::of(&[R3, PC])));
         }
     }
@@ -520,7 +542,7 @@ impl<'a> Lower<'a> {
                 Deferred::Trampoline { label, callee } => {
                     self.buf.bind(label);
                     self.put(push(RegList::of(&[R3, LR])));
-                    self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+                    self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
                     self.buf.branch(LabelUse::BT4, callee);
                 }
             }
@@ -560,7 +582,7 @@ impl<'a> Lower<'a> {
                     if let Some(home) = self.homes.constant(c) {
                         self.val_into(r, Val::R(home));
                     } else {
-                        self.put(ldr_imm(Width::Word, r, CTX, off12(base)));
+                        self.ld(Width::Word, r, CTX, base);
                         if i.imm != 0 {
                             self.dp(DpOp::Add, Flags::Keep, r, r, Val::K(i.imm as u32), R2);
                         }
@@ -611,7 +633,7 @@ impl<'a> Lower<'a> {
             }
             EXIT if !is32 => {
                 if self.an.has_local_calls {
-                    self.put(ldr_imm(Width::Word, R12, CTX, off12(abi::DEPTH)));
+                    self.ld(Width::Word, R12, CTX, abi::DEPTH);
                     self.put(cmp_imm(R12, imm(0)));
                     self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.ret);
                 }
@@ -635,9 +657,9 @@ impl<'a> Lower<'a> {
         self.fill(10);
         let tramp = self.buf.new_label();
         self.later.push(Deferred::Trampoline { label: tramp, callee });
-        self.put(str_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
         self.buf.branch(LabelUse::BlT1, tramp);
-        self.put(ldr_imm(Width::Word, BUDGET, CTX, off12(abi::BUDGET)));
+        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         for k in 6..11 {
             self.fill(k);
         }

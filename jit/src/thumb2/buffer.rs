@@ -103,8 +103,21 @@ impl CodeBuffer {
         self.labels[label.0 as usize] = self.code.len() as u32;
     }
 
-    /// Emits a branch of form `use_` to `label` (patched at `finish`).
+    /// Emits a branch of form `use_` to `label` (patched at `finish`); a branch back
+    /// to a bound label that a 16-bit form reaches takes that form.
     pub fn branch(&mut self, use_: LabelUse, label: Label) {
+        let bound = self.labels[label.0 as usize];
+        if bound != UNBOUND {
+            let offset = bound as i32 - (self.code.len() as i32 + 4);
+            let short = match use_ {
+                LabelUse::BCondT3(c) => encode::b_cond16(c, offset),
+                LabelUse::BT4 => encode::b16(offset),
+                LabelUse::BlT1 => None,
+            };
+            if let Some(e) = short {
+                return self.put(e);
+            }
+        }
         self.fixups.push((self.code.len(), label, use_));
         self.put(encode::nop());
         self.put(encode::nop());

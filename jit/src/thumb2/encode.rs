@@ -298,3 +298,55 @@ pub fn nop() -> Enc {
 pub fn it_block(cond: Cond) -> Enc {
     Enc::T16(0xbf08 | cond.bits() << 4)
 }
+
+// ---- 16-bit forms. Each is chosen only where it means exactly what the 32-bit
+// ---- encoding means: none of them sets flags that the 32-bit form would not.
+
+/// `LDR{B,H} / STR{B,H} Rt, [Rn, #imm]` (A7.7.43 T1 and siblings): low registers, an
+/// offset that is a multiple of the width below 32 widths. `None` if it does not fit.
+pub fn ldst16(load: bool, width: Width, rt: Reg, rn: Reg, off: u16) -> Option<Enc> {
+    let (base, scale) = match width {
+        Width::Word => (0x6000u16, 4u16),
+        Width::Byte => (0x7000, 1),
+        Width::Half => (0x8000, 2),
+        Width::SignedByte | Width::SignedHalf => return None,
+    };
+    let fits = rt.is_low() && rn.is_low() && off % scale == 0 && off / scale < 32;
+    fits.then(|| Enc::T16(base | (load as u16) << 11 | (off / scale) << 6 | rn.n() << 3 | rt.n()))
+}
+
+/// `ADD Rdn, Rm` (A7.7.4 T2): any registers but PC, flags untouched.
+pub fn add_reg16(rdn: Reg, rm: Reg) -> Enc {
+    Enc::T16(0x4400 | (rdn.n() >> 3) << 7 | rm.n() << 3 | (rdn.n() & 7))
+}
+
+/// `CMP Rn, #imm8` (A7.7.27 T1): a low register.
+pub fn cmp_imm16(rn: Reg, imm8: u8) -> Option<Enc> {
+    rn.is_low().then(|| Enc::T16(0x2800 | rn.n() << 8 | imm8 as u16))
+}
+
+/// `CMP Rn, Rm` (A7.7.28 T1 for two low registers, T2 otherwise).
+pub fn cmp_reg16(rn: Reg, rm: Reg) -> Enc {
+    if rn.is_low() && rm.is_low() {
+        Enc::T16(0x4280 | rm.n() << 3 | rn.n())
+    } else {
+        Enc::T16(0x4500 | (rn.n() >> 3) << 7 | rm.n() << 3 | (rn.n() & 7))
+    }
+}
+
+/// `B<c> label` (A7.7.12 T1): `offset` from this instruction's address + 4, even,
+/// within -256..254.
+pub fn b_cond16(cond: Cond, offset: i32) -> Option<Enc> {
+    ((-256..256).contains(&offset) && offset % 2 == 0).then(|| Enc::T16(0xd000 | cond.bits() << 8 | ((offset >> 1) as u16 & 0xff)))
+}
+
+/// `B label` (A7.7.12 T2): within -2048..2046.
+pub fn b16(offset: i32) -> Option<Enc> {
+    ((-2048..2048).contains(&offset) && offset % 2 == 0).then(|| Enc::T16(0xe000 | ((offset >> 1) as u16 & 0x7ff)))
+}
+
+/// `MOVS Rd, #imm8` (A7.7.75 T1): a low register. Sets N and Z: only where the flags
+/// are dead.
+pub fn movs_imm16(rd: Reg, imm8: u8) -> Option<Enc> {
+    rd.is_low().then(|| Enc::T16(0x2000 | rd.n() << 8 | imm8 as u16))
+}
