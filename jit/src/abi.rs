@@ -50,12 +50,22 @@ pub const WINDOWS: u16 = 172;
 pub const WINDOW_REGIONS: [vm::RegionKind; 4] = [vm::RegionKind::Input, vm::RegionKind::Rodata, vm::RegionKind::Data, vm::RegionKind::Stack];
 /// Access lengths with a window, in table order.
 pub const WINDOW_LENS: [u32; 4] = [1, 2, 4, 8];
+/// `learned: [[(u32, u32); 4]; 2]`, indexed by [write][size]: a window as above, of
+/// the region the last access that missed its window hit (`rt_mem` fills it), for
+/// accesses whose region the analysis could not tell (a pointer reloaded from the
+/// stack, say): like the interpreter's last-region cache.
+pub const LEARNED: u16 = WINDOWS + 2 * 4 * 4 * 8;
 /// Size of the part of `Ctx` generated code knows about.
-pub const CTX_SIZE: u16 = WINDOWS + 2 * 4 * 4 * 8;
+pub const CTX_SIZE: u16 = LEARNED + 2 * 4 * 8;
 
 /// The offset of one window entry in `Ctx`.
 pub const fn window(write: bool, region: usize, len_index: usize) -> u16 {
     WINDOWS + ((write as u16 * 4 + region as u16) * 4 + len_index as u16) * 8
+}
+
+/// The offset of one learned window in `Ctx`.
+pub const fn learned(write: bool, len_index: usize) -> u16 {
+    LEARNED + (write as u16 * 4 + len_index as u16) * 8
 }
 
 pub const STATUS_CONTINUE: u32 = 0;

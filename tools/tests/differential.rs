@@ -221,3 +221,55 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
     assert!(node.crashed().is_none());
     node.stop();
 }
+
+/// Accesses the analysis cannot place (a `.rodata` pointer reloaded from the stack)
+/// check the window the last miss learned. What a read taught must not let a write
+/// through, nor an access past the region's end: both still fault, on both engines.
+#[tokio::test(flavor = "multi_thread")]
+async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
+    use vm::opcode::*;
+    use vm::Insn;
+    let spill = |tail: &[Insn]| {
+        let mut p = vec![
+            Insn::new(LDDWR, 1, 0, 0, 0),
+            Insn::new(0, 0, 0, 0, 0),
+            Insn::new(CLS_STX | MODE_MEM | SZ_DW, 10, 1, -8, 0), // *(r10 - 8) = rodata
+            Insn::new(CLS_LDX | MODE_MEM | SZ_DW, 2, 10, -8, 0), // r2 = it again: no hint
+            Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0),
+            Insn::new(CLS_ALU64 | OP_MOV, 3, 0, 0, 0),
+        ];
+        // A loop of 8 reads through r2 + r3: the first misses and teaches the window.
+        p.push(Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 5, 2, 0, 0));
+        p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 5, 3, 0, 0));
+        p.push(Insn::new(CLS_LDX | MODE_MEM | SZ_B, 4, 5, 0, 0));
+        p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 0, 4, 0, 0));
+        p.push(Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, 1));
+        p.push(Insn::new(CLS_JMP | JLT, 3, 0, -6, 8));
+        p.extend_from_slice(tail);
+        p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
+        let program = vm::Program::from_insns(p).unwrap();
+        vm::image::Image { program, data: Vec::new(), rodata: (1..=16).collect(), helpers: None, functions: Vec::new() }.emit(vm::image::Layout::Femto).unwrap()
+    };
+    let cases = [
+        ("reads only", spill(&[]), None),
+        ("a write where a read learned", spill(&[Insn::new(CLS_ST | MODE_MEM | SZ_B, 2, 0, 0, 7)]), Some(proto::FailureKind::Memory)),
+        ("a read past the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_B, 4, 2, 16, 0)]), Some(proto::FailureKind::Memory)),
+        ("a wider read at the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_W, 4, 2, 13, 0)]), Some(proto::FailureKind::Memory)),
+    ];
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("diff-learned", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut client = CoapClient::new(node.coap_addr());
+    for (what, image, fails) in cases {
+        for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+            let req = proto::RunRequest { layout: 1, image: image.clone(), input: vec![], helpers: vec![], budget: 0, engine };
+            let reply: proto::RunResponse = proto::decode(&client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap();
+            assert_eq!(reply.failure.as_ref().map(|f| f.kind), fails, "{engine:?}: {what}: {reply:?}");
+            if fails.is_none() {
+                assert_eq!(reply.result, Some(36), "{engine:?}: {what}");
+            }
+        }
+    }
+    node.stop();
+}

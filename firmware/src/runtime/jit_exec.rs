@@ -85,6 +85,8 @@ struct Ctx {
     saved_sp: u32,
     /// `jit::abi::WINDOWS`: [write][region][length] = (base, size - length + 1).
     windows: [[[[u32; 2]; 4]; 4]; 2],
+    /// `jit::abi::LEARNED`: [write][length], filled by `rt_mem`.
+    learned: [[[u32; 2]; 4]; 2],
     env: *mut Env,
 }
 
@@ -103,6 +105,7 @@ const _: () = {
     assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
     assert!(offset_of!(Ctx, saved_sp) == abi::SAVED_SP as usize);
     assert!(offset_of!(Ctx, windows) == abi::WINDOWS as usize);
+    assert!(offset_of!(Ctx, learned) == abi::LEARNED as usize);
     assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
 };
 
@@ -123,11 +126,16 @@ fn fail(env: &mut Env, pc: usize, kind: VmErrorKind) -> u32 {
 }
 
 extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
-    let (_, env) = parts(ctx);
+    let (c, env) = parts(ctx);
     let (len, write, pc) = ((meta & 0xf) as u64, meta & abi::MEM_WRITE != 0, (meta >> 8) as usize);
     let addr = lo as u64 | (hi as u64) << 32;
     let ok = if write { env.memory.slice_mut(addr, len).is_ok() } else { env.memory.slice(addr, len).is_ok() };
     if ok && lo != 0 {
+        // Learn the region's window for this length and direction: the next access
+        // there that the analysis could not place checks inline.
+        if let (Some(r), Some(k)) = (env.memory.regions().iter().find(|r| addr.wrapping_sub(r.base()) < r.len() as u64), abi::WINDOW_LENS.iter().position(|&l| l as u64 == len)) {
+            c.learned[write as usize][k] = [r.base() as u32, (r.len() as u32 + 1).saturating_sub(len as u32)];
+        }
         lo
     } else {
         let access = if write { Access::Write } else { Access::Read };
@@ -286,6 +294,7 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
         rt_atomic,
         saved_sp: 0,
         windows: windows(&env.memory),
+        learned: [[[0; 2]; 4]; 2],
         env: &mut env,
     };
     cortex_m::asm::dsb();

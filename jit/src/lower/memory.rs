@@ -5,8 +5,9 @@
 //! stack region) needs no check. Every other access computes its 64-bit
 //! address, requires the high half to be 0 (known from the analysis, or tested), and
 //! checks it against the window of the region the base register probably points into
-//! (four instructions); a miss goes out of line to `rt_mem`, which knows every region
-//! and either approves the address or records the fault.
+//! (four instructions) or, when the analysis cannot tell, the window of the region the
+//! last such access hit; a miss goes out of line to `rt_mem`, which knows every region
+//! and either approves the address (and learns its window) or records the fault.
 use vm::opcode::*;
 use vm::Insn;
 
@@ -38,13 +39,16 @@ fn size_of(opc: u8) -> u32 {
     }
 }
 
-fn window_region(h: Hint) -> usize {
-    match h {
-        Hint::Unknown | Hint::Input => 0,
+/// The window an access checks inline: its region's, or the learned one.
+fn window_of(h: Hint, write: bool, len_index: usize) -> u16 {
+    let region = match h {
+        Hint::Unknown => return abi::learned(write, len_index),
+        Hint::Input => 0,
         Hint::Rodata => 1,
         Hint::Data => 2,
         Hint::Stack => 3,
-    }
+    };
+    abi::window(write, region, len_index)
 }
 
 impl Lower<'_> {
@@ -87,8 +91,8 @@ impl Lower<'_> {
         }
         // Inside the likely region's window: (addr - base) < limit.
         let len_index = len.trailing_zeros() as usize;
-        let region = window_region(self.an.facts[self.pc].hint);
-        self.put(ldrd(R12, R3, super::CTX, abi::window(write, region, len_index) / 4));
+        let window = window_of(self.an.facts[self.pc].hint, write, len_index);
+        self.put(ldrd(R12, R3, super::CTX, window / 4));
         self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0));
         self.put(cmp_reg(R12, R3));
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
