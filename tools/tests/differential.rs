@@ -19,6 +19,17 @@ fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// Boots a testbed node and a client for it (the logs folder lives as long as the node).
+async fn boot(name: &str) -> (tools::qemu::QemuNode, CoapClient, tempfile::TempDir) {
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot(name, &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let client = CoapClient::new(node.coap_addr())
+        .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
+    (node, client, logs)
+}
+
 async fn run(client: &mut CoapClient, image: &[u8], input: &[u8], engine: proto::Engine) -> Result<proto::RunResponse, String> {
     let req = proto::RunRequest { layout: 0, image: image.to_vec(), input: input.to_vec(), helpers: HELPERS.iter().map(|&h| h as u8).collect(), budget: BUDGET, engine };
     let bytes = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.map_err(|e| format!("{engine:?}: {e}"))?;
@@ -29,12 +40,7 @@ async fn run(client: &mut CoapClient, image: &[u8], input: &[u8], engine: proto:
 async fn jit_and_interpreter_agree_on_random_programs() {
     let count = env("MBPF_DIFF_COUNT", 10_000);
     let seed = env("MBPF_DIFF_SEED", 0x6d62_7066);
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("diff", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
-    let mut client = CoapClient::new(node.coap_addr())
-        .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
+    let (mut node, mut client, _logs) = boot("diff").await;
     let mut rng = Rng::new(seed);
     let (mut compared, mut rejected, mut faulted, mut mismatches) = (0, 0, 0, Vec::new());
     for n in 0..count {
@@ -153,12 +159,7 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
 async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     let count = env("MBPF_DIFF_COUNT", 10_000) / 10;
     let seed = env("MBPF_DIFF_SEED", 0x6d62_7066);
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("diff-regions", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
-    let mut client = CoapClient::new(node.coap_addr())
-        .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
+    let (mut node, mut client, _logs) = boot("diff-regions").await;
     let mut rng = Rng::new(seed);
     let (mut faulted, mut mismatches) = (0, Vec::new());
     for n in 0..count {
@@ -204,11 +205,7 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
         "lddw %r3, 0x100000000\nl: add %r2, 1\njeq %r2, %r3, +1\nja l\nexit",
         "l: call local f\nja l\nexit\nf: mov %r0, 1\nexit",
     ];
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("diff-budget", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
-    let mut client = CoapClient::new(node.coap_addr());
+    let (mut node, mut client, _logs) = boot("diff-budget").await;
     for src in loops {
         let image: Vec<u8> = vm::asm::assemble(src).unwrap().iter().flat_map(vm::Insn::encode).collect();
         for engine in [proto::Engine::Interp, proto::Engine::Jit] {
@@ -256,11 +253,7 @@ async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
         ("a read past the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_B, 4, 2, 16, 0)]), Some(proto::FailureKind::Memory)),
         ("a wider read at the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_W, 4, 2, 13, 0)]), Some(proto::FailureKind::Memory)),
     ];
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("diff-learned", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
-    let mut client = CoapClient::new(node.coap_addr());
+    let (mut node, mut client, _logs) = boot("diff-learned").await;
     for (what, image, fails) in cases {
         for engine in [proto::Engine::Interp, proto::Engine::Jit] {
             let req = proto::RunRequest { layout: 1, image: image.clone(), input: vec![], helpers: vec![], budget: 0, engine };

@@ -7,6 +7,27 @@ use crate::abi;
 use crate::thumb2::encode::*;
 use crate::thumb2::regs::*;
 
+/// The data-processing operation of an eBPF add, sub, and, or or xor.
+pub(super) fn dp_op(op: u8) -> Option<DpOp> {
+    Some(match op {
+        OP_ADD => DpOp::Add,
+        OP_SUB => DpOp::Sub,
+        OP_AND => DpOp::And,
+        OP_OR => DpOp::Orr,
+        OP_XOR => DpOp::Eor,
+        _ => return None,
+    })
+}
+
+/// The shift of an eBPF lsh, rsh or arsh.
+fn shift_of(op: u8) -> Shift {
+    match op {
+        OP_LSH => Shift::Lsl,
+        OP_RSH => Shift::Lsr,
+        _ => Shift::Asr,
+    }
+}
+
 fn commutative(op: DpOp) -> bool {
     matches!(op, DpOp::And | DpOp::Orr | DpOp::Eor | DpOp::Add | DpOp::Adc)
 }
@@ -72,14 +93,7 @@ impl Lower<'_> {
             OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR => {
                 let a = self.lo(d, R0);
                 let b = self.src_lo(i);
-                let kind = match op {
-                    OP_ADD => DpOp::Add,
-                    OP_SUB => DpOp::Sub,
-                    OP_AND => DpOp::And,
-                    OP_OR => DpOp::Orr,
-                    _ => DpOp::Eor,
-                };
-                self.dp(kind, Flags::Keep, r, a, b, R2);
+                self.dp(dp_op(op).unwrap_or(DpOp::Add), Flags::Keep, r, a, b, R2);
             }
             OP_MUL => {
                 let a = self.lo(d, R0);
@@ -88,11 +102,7 @@ impl Lower<'_> {
                 self.put(mul(r, a, b));
             }
             OP_LSH | OP_RSH | OP_ARSH => {
-                let kind = match op {
-                    OP_LSH => Shift::Lsl,
-                    OP_RSH => Shift::Lsr,
-                    _ => Shift::Asr,
-                };
+                let kind = shift_of(op);
                 let a = self.lo(d, R0);
                 if x {
                     let b = self.lo(i.src(), R2);
@@ -191,11 +201,7 @@ impl Lower<'_> {
                 self.commit_hi(d, rh);
             }
             OP_AND | OP_OR | OP_XOR => {
-                let kind = match op {
-                    OP_AND => DpOp::And,
-                    OP_OR => DpOp::Orr,
-                    _ => DpOp::Eor,
-                };
+                let kind = dp_op(op).unwrap_or(DpOp::And);
                 let a = self.lo(d, R0);
                 let b = self.src_lo(i);
                 let r = self.lo_dst(d, R0);

@@ -73,14 +73,7 @@ impl Lower<'_> {
         let (Some(mov), Some(op)) = (self.follower(0), self.follower(1)) else { return false };
         let cls = mov.class();
         let (d, s) = (mov.dst(), mov.src());
-        let kind = match op.opc & OP_MASK {
-            OP_ADD => DpOp::Add,
-            OP_SUB => DpOp::Sub,
-            OP_AND => DpOp::And,
-            OP_OR => DpOp::Orr,
-            OP_XOR => DpOp::Eor,
-            _ => return false,
-        };
+        let Some(kind) = super::alu::dp_op(op.opc & OP_MASK) else { return false };
         let is_mov = mov.opc == cls | OP_MOV | SRC_X && mov.off == 0 && matches!(cls, CLS_ALU | CLS_ALU64);
         if !is_mov || d == s || op.class() != cls || op.dst() != d || op.off != 0 {
             return false;
