@@ -60,24 +60,39 @@ impl Cmd {
         vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
         let compiled = jit::compile_for(&program, sizes)?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
-        println!("{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len());
-        if self.disasm {
-            let lines = disassemble(&compiled.code)?;
+        // A reader that stops early (`| head`) is not an error.
+        let mut out = std::io::stdout().lock();
+        let printed = (|| -> std::io::Result<()> {
+            writeln!(out, "{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len())?;
+            if self.disasm {
+                self.print_disasm(&mut out, &program, &compiled)?;
+            }
+            Ok(())
+        })();
+        match printed {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(ExitCode::SUCCESS),
+        }
+    }
+
+    fn print_disasm(&self, out: &mut impl Write, program: &vm::Program, compiled: &jit::Compiled) -> std::io::Result<()> {
+        {
+            let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
             // Walk the code in instruction order, printing each eBPF instruction at its offset.
             let mut at = 0usize;
             let mut pc = 0usize;
             let insns = program.insns();
             for line in lines {
                 while pc < insns.len() && compiled.insn_offsets[pc] as usize == at {
-                    println!("{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)));
+                    writeln!(out, "{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)))?;
                     pc += if vm::verifier::is_wide(insns[pc].opc) { 2 } else { 1 };
                 }
                 let size = if is_narrow(code_at(&compiled.code, at)) { 2 } else { 4 };
-                println!("       {at:>5}  {line}");
+                writeln!(out, "       {at:>5}  {line}")?;
                 at += size;
             }
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(())
     }
 }
 
