@@ -189,6 +189,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     fn interpret(&mut self, limit: usize) -> (Stop, usize) {
         let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
         let ops: &[Op] = ops;
+        let mask = ops.len().wrapping_sub(1);
         let mut pc = *saved_pc;
         let mut remaining = limit;
         let stop = loop {
@@ -197,7 +198,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             }
             remaining -= 1;
             let cur = pc;
-            let Some(op) = ops.get(cur) else { break Stop::Fault(cur, VmErrorKind::InvalidInstruction(0)) };
+            // `ops` is padded to a power of two and pc never passes the first padding op.
+            let op = &ops[cur & mask];
             pc = cur + 1;
             // Operands are read in the arms that use them, so that dispatch loads only
             // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.

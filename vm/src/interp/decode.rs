@@ -160,17 +160,18 @@ pub(crate) struct Op {
     pub src: Reg,
     /// The original opcode, for the slow and invalid kinds.
     pub aux: u8,
-    /// Jumps and local calls: the absolute target (`u32::MAX` when outside the
+    /// Jumps and local calls: the absolute target (the first padding op when outside the
     /// program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
     pub off: i32,
     /// The immediate, sign-extended to 64 bits; LDDW: the whole value.
     pub imm: u64,
 }
 
-/// A jump's absolute target, or `u32::MAX` (past any program) when it leaves the program.
+/// A jump's absolute target, or `len` (the first padding op, which faults) when it
+/// leaves the program.
 fn target(cur: usize, delta: i64, len: usize) -> i32 {
     let t = cur as i64 + 1 + delta;
-    if (0..len as i64).contains(&t) { t as i32 } else { u32::MAX as i32 }
+    if (0..len as i64).contains(&t) { t as i32 } else { len as i32 }
 }
 
 /// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
@@ -317,5 +318,10 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
         }
         ops.push(op);
     }
+    // Padding to a power of two with invalid ops: the loop indexes with `pc & mask`,
+    // which needs no bounds check, and every pc past the program (at most `len`) lands
+    // on an op that faults, as before.
+    let invalid = Op { kind: Kind::Invalid, dst: Reg::R0, src: Reg::R0, aux: 0, off: 0, imm: 0 };
+    ops.resize((len + 1).next_power_of_two(), invalid);
     ops
 }
