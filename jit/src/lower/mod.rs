@@ -389,13 +389,19 @@ impl<'a> Lower<'a> {
 
     /// Reloads `k`'s halves that live at home from `ctx.regs`, after the runtime wrote it.
     fn fill(&mut self, k: u8) {
-        match (self.homes.lo[k as usize], self.homes.hi[k as usize]) {
+        self.fill_halves(k, true, true);
+    }
+
+    /// Reloads the chosen halves of `k` that live at home; both at once with LDRD.
+    fn fill_halves(&mut self, k: u8, lo: bool, hi: bool) {
+        let (l, h) = (self.homes.lo[k as usize].filter(|_| lo), self.homes.hi[k as usize].filter(|_| hi));
+        match (l, h) {
             (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
-            (lo, hi) => {
-                if let Some(l) = lo {
+            _ => {
+                if let Some(l) = l {
                     self.ld(Width::Word, l, CTX, reg_off(k));
                 }
-                if let Some(h) = hi {
+                if let Some(h) = h {
                     self.ld(Width::Word, h, CTX, reg_off(k) + 4);
                 }
             }
@@ -480,18 +486,7 @@ impl<'a> Lower<'a> {
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
         for k in 0..11u8 {
-            let (l, h) = (self.homes.lo[k as usize].filter(|_| lo & 1 << k != 0), self.homes.hi[k as usize].filter(|_| hi & 1 << k != 0));
-            match (l, h) {
-                (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
-                _ => {
-                    if let Some(l) = l {
-                        self.ld(Width::Word, l, CTX, reg_off(k));
-                    }
-                    if let Some(h) = h {
-                        self.ld(Width::Word, h, CTX, reg_off(k) + 4);
-                    }
-                }
-            }
+            self.fill_halves(k, lo & 1 << k != 0, hi & 1 << k != 0);
         }
         for (c, r) in self.homes.consts.into_iter().flatten() {
             match c {
