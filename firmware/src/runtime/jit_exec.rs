@@ -134,7 +134,7 @@ extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
         // Learn the region's window for this length and direction: the next access
         // there that the analysis could not place checks inline.
         if let (Some(r), Some(k)) = (env.memory.regions().iter().find(|r| addr.wrapping_sub(r.base()) < r.len() as u64), abi::WINDOW_LENS.iter().position(|&l| l as u64 == len)) {
-            c.learned[write as usize][k] = [r.base() as u32, (r.len() as u32 + 1).saturating_sub(len as u32)];
+            c.learned[write as usize][k] = window_entry(r, len as u32);
         }
         lo
     } else {
@@ -213,6 +213,11 @@ extern "C" fn rt_ret(ctx: *mut Ctx) -> u32 {
     abi::STATUS_CONTINUE
 }
 
+/// One window: the region's base and `size - len + 1` (0 when nothing of `len` fits).
+fn window_entry(region: &vm::Region, len: u32) -> [u32; 2] {
+    [region.base() as u32, (region.len() as u32 + 1).saturating_sub(len)]
+}
+
 /// The inline-check table: for each region with a window, its base and, per access
 /// length, `size - len + 1` (0: nothing of that length fits, or a write to a
 /// read-only region).
@@ -225,8 +230,7 @@ fn windows(memory: &Memory) -> [[[[u32; 2]; 4]; 4]; 2] {
                 continue;
             }
             for (len, entry) in abi::WINDOW_LENS.iter().zip(row.iter_mut()) {
-                let limit = (region.len() as u32 + 1).saturating_sub(*len);
-                *entry = [region.base() as u32, limit];
+                *entry = window_entry(region, *len);
             }
         }
     }

@@ -80,7 +80,7 @@ impl Lower<'_> {
             (Val::K(_), 0) => {}
             (Val::K(_), o) => self.buf.branch(LabelUse::BCondT3(if o > 0 { Cond::Hs } else { Cond::Lo }), label),
             (Val::R(h), 0) => {
-                self.put(cmp_imm(h, super::imm(0)));
+                self.cmp(h, Val::K(0), R12);
                 self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
             }
             (Val::R(h), o) => {
@@ -94,7 +94,7 @@ impl Lower<'_> {
         let window = window_of(self.an.facts[self.pc].hint, write, len_index);
         self.put(ldrd(R12, R3, super::CTX, window / 4));
         self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0));
-        self.put(cmp_reg(R12, R3));
+        self.cmp(R12, Val::R(R3), R12);
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
         self.buf.bind(resume);
         let meta = len | if write { abi::MEM_WRITE } else { 0 } | (self.pc as u32) << 8;

@@ -122,11 +122,11 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         if wide {
             pc += 1;
             e.buf.bind(Label::nth(pc));
-            }
+        }
         pc += 1;
     }
     e.epilogue();
-    e.deferred()?;
+    e.deferred();
     // Instruction pc's label is the pc-th: its offset is the instruction's.
     let (code, mut insn_offsets) = e.buf.finish_with_labels()?;
     insn_offsets.truncate(insns.len());
@@ -266,11 +266,13 @@ impl<'a> Lower<'a> {
     fn in_reg(&mut self, v: Val, scratch: Reg) -> Reg {
         match v {
             Val::R(r) => r,
-            Val::K(c) if self.homes.constant(Const::Imm(c)).is_some() => self.homes.constant(Const::Imm(c)).unwrap_or(scratch),
-            Val::K(c) => {
-                self.const32(scratch, c);
-                scratch
-            }
+            Val::K(c) => match self.homes.constant(Const::Imm(c)) {
+                Some(home) => home,
+                None => {
+                    self.const32(scratch, c);
+                    scratch
+                }
+            },
         }
     }
 
@@ -279,7 +281,7 @@ impl<'a> Lower<'a> {
         match self.homes.lo[k as usize] {
             Some(h) if h == r => {}
             Some(h) => self.put(mov_reg16(r, h)),
-            None => self.put(ldr_imm(Width::Word, r, CTX, off12(reg_off(k)))),
+            None => self.ld(Width::Word, r, CTX, reg_off(k)),
         }
     }
 
@@ -376,8 +378,8 @@ impl<'a> Lower<'a> {
             let off = reg_off(k);
             match (lo, if zero { Some(R12) } else { hi }) {
                 (Some(l), Some(h)) => self.put(strd(l, h, CTX, off / 4)),
-                (Some(l), None) => self.put(str_imm(Width::Word, l, CTX, off12(off))),
-                (None, Some(h)) => self.put(str_imm(Width::Word, h, CTX, off12(off + 4))),
+                (Some(l), None) => self.st(Width::Word, l, CTX, off),
+                (None, Some(h)) => self.st(Width::Word, h, CTX, off + 4),
                 (None, None) => {}
             }
         }
@@ -448,12 +450,12 @@ impl<'a> Lower<'a> {
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         match t {
             Thunk::Helper => {
-                self.put(cmp_imm(R0, imm(abi::STATUS_HELPER_EXIT)));
+                self.cmp(R0, Val::K(abi::STATUS_HELPER_EXIT), R12);
                 self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.exit_ok);
                 self.check_status();
             }
             Thunk::Mem => {
-                self.put(cmp_imm(R0, imm(0)));
+                self.cmp(R0, Val::K(0), R12);
                 self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
             }
         }
@@ -523,13 +525,14 @@ impl<'a> Lower<'a> {
             // `exit` inside a call: the runtime restores r6-r10 in ctx, then return to
             // the call site's landing, which reloads them.
             self.buf.bind(self.ret);
+            // The budget is parked in ctx (call_rt left it there), where the landing
+            // reloads it from.
             self.call_rt(abi::RT_RET, None);
-            self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
             self.put(pop(RegList::of(&[R3, PC])));
         }
     }
 
-    fn deferred(&mut self) -> Result<(), JitError> {
+    fn deferred(&mut self) {
         // Slow paths first: they may use thunks.
         for d in core::mem::take(&mut self.later) {
             match d {
@@ -547,7 +550,6 @@ impl<'a> Lower<'a> {
                 self.emit_thunk(t, l);
             }
         }
-        Ok(())
     }
 
     // ---- instructions ----
@@ -629,7 +631,7 @@ impl<'a> Lower<'a> {
             EXIT if !is32 => {
                 if self.an.has_local_calls {
                     self.ld(Width::Word, R12, CTX, abi::DEPTH);
-                    self.put(cmp_imm(R12, imm(0)));
+                    self.cmp(R12, Val::K(0), R12);
                     self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.ret);
                 }
                 self.flush(0);
