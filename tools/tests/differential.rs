@@ -215,8 +215,48 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
             assert_eq!(reply.failure.map(|f| f.kind), Some(proto::FailureKind::Budget), "{engine:?}: {src}");
         }
     }
+    prepaid_loops_stop_where_ticking_ones_do(&mut client).await;
     assert!(node.crashed().is_none());
     node.stop();
+}
+
+/// Counted loops pay the budget for all their backward jumps at the entry
+/// (`jit::loops`). With the budget around the loop's count of backward jumps, a
+/// prepaid loop must end exactly as the same loop ticking at its latch does (a store
+/// in the body keeps it from being prepaid): the budget failure up to the count,
+/// the result past it.
+async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
+    // (program with {store} in its body, backward jumps; None: the loop never ends)
+    let loops = [
+        ("mov %r2, 3\nmov %r0, 0\nl: add %r0, %r2\n{store}add %r2, 1\njeq %r2, 40, +1\nja l\nexit", Some(36)),
+        ("mov32 %r2, 50\nmov %r0, 0\nl: add %r0, %r2\n{store}add32 %r2, 1\njeq32 %r2, 40, +1\nja l\nexit", None),
+        ("mov32 %r2, -16\nmov %r0, 0\nl: add %r0, 1\n{store}add32 %r2, 1\njeq32 %r2, 5, +1\nja l\nexit", Some(20)),
+        ("mov32 %r2, 7\nmov %r0, 0\nl: add %r0, 3\n{store}add32 %r2, 1\njeq %r2, 30, +1\nja l\nexit", Some(22)),
+    ];
+    for (shape, jumps) in loops {
+        let build = |store: &str| {
+            let insns = vm::asm::assemble(&shape.replace("{store}", store)).unwrap();
+            let program = vm::Program::from_insns(insns.clone()).unwrap();
+            let prepaid = jit::loops::prepaid_loops(program.insns(), &jit::analysis::analyse(program.insns(), jit::Sizes::default())).len();
+            (insns.iter().flat_map(vm::Insn::encode).collect::<Vec<u8>>(), prepaid)
+        };
+        let (prepaid, n) = build("");
+        assert_eq!(n, 1, "{shape}: not prepaid");
+        let (ticking, n) = build("stxdw [%r10-8], %r0\n");
+        assert_eq!(n, 0, "{shape}: prepaid despite its store");
+        let c = jumps.unwrap_or(40);
+        for budget in [c - 1, c, c + 1, c + 2] {
+            let mut ends = Vec::new();
+            for image in [&prepaid, &ticking] {
+                let req = proto::RunRequest { layout: 0, image: image.clone(), input: vec![], helpers: vec![], budget, engine: proto::Engine::Jit };
+                let reply: proto::RunResponse = proto::decode(&client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap();
+                ends.push((reply.result, reply.failure.map(|f| f.kind)));
+            }
+            assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: prepaid vs ticking");
+            let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
+            assert_eq!(stopped, jumps.is_none_or(|j| budget <= j), "{shape}, budget {budget}: {:?}", ends[0]);
+        }
+    }
 }
 
 /// Accesses the analysis cannot place (a `.rodata` pointer reloaded from the stack)

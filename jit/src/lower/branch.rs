@@ -17,6 +17,13 @@ impl Lower<'_> {
         let op = i.opc & OP_MASK;
         let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).ok_or(self.unsupported(i))?;
         let label = crate::thumb2::buffer::Label::nth(target);
+        if let Some(p) = self.prepaid.with_latch(self.pc) {
+            // Paid at the entry: no tick.
+            let cond = self.latch_compare(i);
+            self.buf.branch(LabelUse::BCondT3(cond.invert()), crate::thumb2::buffer::Label::nth(p.head));
+            self.skip_until = self.pc + 2;
+            return Ok(());
+        }
         if target <= self.pc {
             self.budget_tick();
         }
@@ -59,12 +66,7 @@ impl Lower<'_> {
     /// (equal: leave the loop) or from the budget reaching 0, which lr tells apart. The
     /// budget counts the backward jump exactly when it is taken, as unfused.
     fn branch_back_unless_equal(&mut self, i: Insn, back: usize) -> Result<(), JitError> {
-        let is32 = i.class() == CLS_JMP32;
-        let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
-        let a = self.lo(i.dst(), R0);
-        let b = self.src_lo(i);
-        let cond = if ah == Val::K(0) && bh == Val::K(0) { self.compare32(JEQ, is32, a, b) } else { self.compare64(JEQ, (a, ah), (b, bh)) };
-        debug_assert_eq!(cond, Some(Cond::Eq));
+        self.latch_compare(i);
         self.put(it_block(Cond::Ne));
         self.put(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)));
         self.buf.branch(LabelUse::BCondT3(Cond::Ne), crate::thumb2::buffer::Label::nth(back));
@@ -72,6 +74,17 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
         self.skip_until = self.pc + 2;
         Ok(())
+    }
+
+    /// The latch's `jeq`: the flags for EQ.
+    fn latch_compare(&mut self, i: Insn) -> Cond {
+        let is32 = i.class() == CLS_JMP32;
+        let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
+        let a = self.lo(i.dst(), R0);
+        let b = self.src_lo(i);
+        let cond = if ah == Val::K(0) && bh == Val::K(0) { self.compare32(JEQ, is32, a, b) } else { self.compare64(JEQ, (a, ah), (b, bh)) };
+        debug_assert_eq!(cond, Some(Cond::Eq));
+        Cond::Eq
     }
 
     /// `tst a, b`, one instruction (`b` already fits or is a register).

@@ -28,6 +28,7 @@ use vm::{Insn, Program};
 
 use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
+use crate::loops::{self, Prepaid, PrepaidLoops};
 use crate::regalloc::{self, Const, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
 use crate::thumb2::cond::Cond;
@@ -107,11 +108,17 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     }
     let analysis = analysis::analyse(insns, sizes);
     let homes = regalloc::allocate(insns, &analysis);
-    let mut e = Lower::new(insns, analysis, homes);
+    let prepaid = loops::prepaid_loops(insns, &analysis);
+    let mut e = Lower::new(insns, analysis, homes, prepaid);
     e.prologue();
     let mut pc = 0;
     while pc < insns.len() {
         let i = insns[pc];
+        if let Some(p) = e.prepaid.with_head(pc) {
+            // On the way in only: the latch jumps to the label, after it.
+            e.pc = pc;
+            e.prepay(p);
+        }
         e.buf.bind(Label::nth(pc));
         let wide = vm::verifier::is_wide(i.opc);
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
@@ -167,16 +174,18 @@ struct Lower<'a> {
     /// Set between an instruction whose flags a later one consumes and that one (a
     /// carry chain, a 64-bit compare): constants then load without touching the flags.
     flags_live: bool,
+    /// Counted loops whose entry pays the budget for all their backward jumps.
+    prepaid: PrepaidLoops,
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Insn], an: Analysis, homes: Homes) -> Self {
+    fn new(insns: &'a [Insn], an: Analysis, homes: Homes, prepaid: PrepaidLoops) -> Self {
         // About 12 bytes of code per instruction slot, plus the frame; instruction pc's
         // label is `Label::nth(pc)`.
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2], flags_live: false }
+        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2], flags_live: false, prepaid }
     }
 
     fn put(&mut self, e: Enc) {
@@ -472,6 +481,29 @@ impl<'a> Lower<'a> {
     fn budget_tick(&mut self) {
         self.put(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
+    }
+
+    /// A counted loop's entry: leaves with the budget failure if the budget cannot pay
+    /// for every backward jump the loop will take (it would run out inside, where
+    /// nothing can be observed), else pays them all (see [`crate::loops`]).
+    fn prepay(&mut self, p: Prepaid) {
+        let v = self.lo(p.counter, R0);
+        if p.enters_below {
+            self.cmp(v, Val::K(p.limit), R12);
+            self.buf.branch(LabelUse::BCondT3(Cond::Hs), self.budget_out);
+        }
+        // r12 = limit - 1 - v: the backward jumps (Prepaid::backward_jumps).
+        let last = p.limit.wrapping_sub(1);
+        match ModImm::maybe_from(last) {
+            Some(m) => self.put(dp_imm(DpOp::Rsb, Flags::Keep, R12, v, m)),
+            None => {
+                self.const32(R12, last);
+                self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, R12, v, Shift::Lsl, 0));
+            }
+        }
+        // Out when budget <= jumps: the last tick would have reached 0.
+        self.put(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0));
+        self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
     }
 
     // ---- frame ----
