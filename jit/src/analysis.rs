@@ -204,6 +204,8 @@ pub struct Facts {
     dirty: bool,
     /// How often a head's state grew.
     grown: u8,
+    /// The target of a backward jump: a change here needs another backward pass.
+    back_target: bool,
     /// Successors (u32::MAX: none), for the backward passes.
     succ: [u32; 2],
     /// Registers whose high-half storage / low half the instruction reads (the former
@@ -227,6 +229,18 @@ pub struct Analysis {
     /// the ones the prologue must load.
     pub entry_lo: RegSet,
     pub entry_hi: RegSet,
+}
+
+impl Analysis {
+    /// Registers whose low half may be read before being written, from `pc` on.
+    pub fn live_lo_in(&self, pc: usize) -> RegSet {
+        self.facts[pc].live_in
+    }
+
+    /// ... and from just after `pc` on (on any successor).
+    pub fn live_lo_out(&self, pc: usize) -> RegSet {
+        self.facts[pc].succ.iter().filter_map(|&t| self.facts.get(t as usize)).fold(0, |acc, f| acc | f.live_in)
+    }
 }
 
 /// Where control goes after `pc` (not counting the callee of a local call).
@@ -509,6 +523,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 heads += 1;
             }
         }
+        if let Some(f) = target.filter(|&t| t <= pc && i.opc & OP_MASK != CALL).and_then(|t| facts.get_mut(t)) {
+            f.back_target = true;
+        }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 && nt + 2 <= thresholds.len() - 2 {
             thresholds[nt] = i.imm as u32;
             thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
@@ -689,7 +706,10 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         for (slot, &t) in f.succ.iter_mut().zip(&succ[..k]) {
             *slot = if t < n { t as u32 } else { u32::MAX };
         }
-        f.rd_hi = if is_local_call(i) { ALL } else { hi_reads(i, has_local_calls) & !f.zero_in };
+        // A local call's callee and, after an exit that may return from one, its caller
+        // read the high halves from storage: no known-zero half is left unstored there.
+        let leaves_frame = is_local_call(i) || (has_local_calls && i.opc == EXIT_OP);
+        f.rd_hi = if leaves_frame { ALL } else { hi_reads(i, has_local_calls) & !f.zero_in };
         f.rd_lo = lo_reads(i, has_local_calls);
         f.defs = if is_local_call(i) { 0 } else { defs(i) };
     }
@@ -712,7 +732,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 f.need_out = out;
                 f.need_in = inn;
                 f.live_in = live;
-                changed = true;
+                // Slots before this one see the change later in this pass; a jump
+                // back to it only in the next.
+                changed |= f.back_target;
             }
         }
     }

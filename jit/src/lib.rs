@@ -15,6 +15,7 @@ pub mod abi;
 pub mod analysis;
 pub mod loops;
 pub mod lower;
+pub mod patterns;
 pub mod regalloc;
 pub mod thumb2;
 

@@ -11,7 +11,7 @@
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, RegSet, ALL};
 use crate::thumb2::regs::*;
 
 /// The ARM registers given to eBPF halves, best first.
@@ -70,7 +70,106 @@ impl Homes {
     }
 }
 
+/// Registers whose low halves never hold different live values at once, joined so
+/// that one ARM register holds them all and the copies between them cost nothing:
+/// for each register, the representative of its group.
+///
+/// Interference is taken where values are born: a write interferes with every low
+/// half live after it and, unless it is a plain copy, with every one the instruction
+/// reads (the lowering may write its result before it has read everything, as a
+/// 64-bit load does). A fused `mov; op` pair ([`crate::patterns::move_op`]) is one
+/// instruction that reads before it writes. Registers live at the entry interfere with
+/// each other. Only copies join groups, hottest (deepest in loops) first. Programs with
+/// bpf-to-bpf calls keep one register per home: their frames move r6-r10 through
+/// `ctx.regs` around every call.
+pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
+    let mut group: [u8; 11] = core::array::from_fn(|k| k as u8);
+    if a.has_local_calls {
+        return group;
+    }
+    // The copies, (depth, dst, src), and the registers they involve: only those need
+    // interference (this runs on the device at every compile).
+    let mut copies = [(0u8, 0u8, 0u8); 16];
+    let mut n_copies = 0;
+    let mut involved: RegSet = 0;
+    for (pc, &i) in insns.iter().enumerate() {
+        let is_copy = matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & (OP_MASK | SRC_X) == OP_MOV | SRC_X && i.off == 0;
+        let (d, s) = (i.dst(), i.src());
+        if is_copy && d != s && d != 10 && s != 10 && n_copies < copies.len() && crate::patterns::move_op(insns, a, pc).is_none() {
+            copies[n_copies] = (a.facts[pc].depth, d, s);
+            n_copies += 1;
+            involved |= 1 << d | 1 << s;
+        }
+    }
+    if n_copies == 0 {
+        return group;
+    }
+    // clash[k]: registers whose values k's writes met live (one direction; a query
+    // looks both ways).
+    let mut clash = [0 as RegSet; 11];
+    let entry = a.live_lo_in(0);
+    for k in bits(entry & involved) {
+        clash[k] |= entry;
+    }
+    let mut pc = 0;
+    while pc < insns.len() {
+        let i = insns[pc];
+        let f = &a.facts[pc];
+        // Atomics write their source (fetch) or r0 (cmpxchg) through the runtime.
+        let atomic = if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC { 1 << i.src() | 1 } else { 0 };
+        let writes = f.defs | atomic;
+        if writes & involved != 0 {
+            if let Some(op) = crate::patterns::move_op(insns, a, pc) {
+                clash[op.dst() as usize] |= a.live_lo_out(pc + 1);
+                pc += 2;
+                continue;
+            }
+            let is_copy = matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & (OP_MASK | SRC_X) == OP_MOV | SRC_X && i.off == 0;
+            if is_copy {
+                clash[i.dst() as usize] |= a.live_lo_out(pc) & !(1 << i.src());
+            } else {
+                let met = a.live_lo_out(pc) | f.rd_lo;
+                for k in bits(writes & involved) {
+                    clash[k] |= met;
+                }
+            }
+        }
+        pc += if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
+    }
+    // Groups are kept flat: group[k] is k's representative.
+    let members = |group: &[u8; 11], r: u8| (0..11).filter(|&k| group[k] == r).fold(0 as RegSet, |m, k| m | 1 << k);
+    for depth in (0..=3).rev() {
+        for &(d, dst, src) in &copies[..n_copies] {
+            let (x, y) = (group[dst as usize], group[src as usize]);
+            if d != depth || x == y {
+                continue;
+            }
+            let (mx, my) = (members(&group, x), members(&group, y));
+            let meets = |from: RegSet, to: RegSet| bits(from).any(|k| clash[k] & to & !(1 << k) != 0);
+            if !meets(mx, my) && !meets(my, mx) {
+                for g in group.iter_mut().filter(|g| **g == y) {
+                    *g = x;
+                }
+            }
+        }
+    }
+    group
+}
+
+/// The registers in a set.
+fn bits(set: RegSet) -> impl Iterator<Item = usize> {
+    let mut rest = set & ALL;
+    core::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let k = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            k
+        })
+    })
+}
+
 pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
+    let group = coalesce(insns, a);
     // Scores: index 2k is rk's low half, 2k+1 its high half.
     let mut score = [0u32; 22];
     for f in a.facts.iter() {
@@ -88,6 +187,13 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
                 score[2 * k + half] = score[2 * k + half].saturating_add(w);
                 rest &= rest - 1;
             }
+        }
+    }
+    // A group's low halves score together, at its representative.
+    for k in 0..11 {
+        let r = group[k] as usize;
+        if r != k {
+            score[2 * r] = score[2 * r].saturating_add(core::mem::take(&mut score[2 * k]));
         }
     }
     // Stack accesses through r10 need its low half; helpers' arguments are stored
@@ -112,14 +218,24 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
             *k = s.min(0xff_ffff) << 8 | (255 - h as u32);
         }
     }
+    // The best keys, as many as there are ARM registers, by insertion (most keys are 0).
+    let mut best_keys = [0u32; POOL.len()];
+    for &k in &keys {
+        if k > best_keys[POOL.len() - 1] {
+            let mut j = POOL.len() - 1;
+            while j > 0 && best_keys[j - 1] < k {
+                best_keys[j] = best_keys[j - 1];
+                j -= 1;
+            }
+            best_keys[j] = k;
+        }
+    }
     let mut homes = Homes::default();
-    for arm in POOL {
-        let best = keys.iter().copied().max().unwrap_or(0);
+    for (arm, best) in POOL.into_iter().zip(best_keys) {
         if best == 0 {
             break;
         }
         let h = 255 - (best & 0xff) as usize;
-        keys[h] = 0;
         if h >= 22 {
             homes.consts[h - 22] = Some((consts[h - 22].0, arm));
         } else if h % 2 == 0 {
@@ -127,6 +243,9 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
         } else {
             homes.hi[h / 2] = Some(arm);
         }
+    }
+    for k in 0..11 {
+        homes.lo[k] = homes.lo[group[k] as usize];
     }
     homes
 }
@@ -149,10 +268,42 @@ mod tests {
         assert!(h.lo[3].is_some() && h.lo[4].is_some() && h.lo[2].is_some());
         assert!(h.hi[3].is_none() && h.hi[4].is_none(), "32-bit values: {h:?}");
         assert!(h.hi[2].is_some(), "the 64-bit counter's high half is read in the loop");
-        let used: Vec<Reg> = h.used().map(|(_, _, r)| r).collect();
-        let mut dedup = used.clone();
-        dedup.sort();
-        dedup.dedup();
-        assert_eq!(used.len(), dedup.len(), "one half per ARM register");
+        // One ARM register per group of halves: r0 copies r3 once r3 is dead.
+        let group = coalesce(p.insns(), &a);
+        assert_eq!(group[0], group[3]);
+        let used: Vec<(u8, Reg)> = h.used().map(|(k, hi, r)| (if hi { 11 + k } else { group[k as usize] }, r)).collect();
+        let mut by_reg = used.clone();
+        by_reg.sort_by_key(|&(_, r)| r);
+        by_reg.dedup();
+        assert!(by_reg.windows(2).all(|w| w[0].1 != w[1].1), "two groups share an ARM register: {used:?}");
+    }
+
+    fn groups(src: &str) -> [u8; 11] {
+        let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
+        coalesce(p.insns(), &analyse(p.insns(), crate::analysis::Sizes::default()))
+    }
+
+    #[test]
+    fn copies_share_a_register_only_where_their_values_never_differ_while_live() {
+        // Fletcher-16's latch: `r3 = r0` with r3 read by the fused `r0 = r1 + r3`
+        // (one instruction) and r0 dead on the way round.
+        let g = groups("mov32 %r3, 0\nmov %r2, 0\nl: mov32 %r0, %r1\nadd32 %r0, %r3\nmod32 %r0, 255\nadd %r2, 1\nmov32 %r3, %r0\njne %r2, 100, l\nexit");
+        assert_eq!(g[0], g[3]);
+        // The source changes while the copy is live.
+        let g = groups("mov %r2, %r1\nadd %r1, 1\nmov %r0, %r2\nadd %r0, %r1\nexit");
+        assert_ne!(g[2], g[1]);
+        // A helper's result while the copy is live; a copy read with its source.
+        let g = groups("mov %r6, %r1\ncall 1\nmov %r7, %r0\nadd %r7, %r6\nmov %r0, %r7\nexit");
+        assert_ne!(g[0], g[6]);
+        let g = groups("mov %r2, %r1\nldxdw %r1, [%r1+0]\nadd %r1, %r2\nmov %r0, %r1\nexit");
+        assert_ne!(g[1], g[2], "the load writes r1 while r2 lives");
+        // A 64-bit load may write its low half before it reads its base's again.
+        let g = groups("mov %r2, %r1\nldxdw %r1, [%r2+0]\nmov %r0, %r1\nexit");
+        assert_ne!(g[1], g[2], "the load's destination and base");
+        // Registers live at the entry stay apart; bpf-to-bpf calls turn coalescing off.
+        let g = groups("mov %r0, %r1\nadd %r0, %r2\nexit");
+        assert_ne!(g[1], g[2]);
+        let g = groups("mov32 %r3, %r1\ncall local f\nmov32 %r0, %r3\nexit\nf: exit");
+        assert_eq!(g, core::array::from_fn(|k| k as u8));
     }
 }

@@ -67,22 +67,14 @@ impl Lower<'_> {
         true
     }
 
-    /// `d = s; d op= x` (add, sub, and, or, xor): one three-operand instruction. For
-    /// 64-bit moves only when d's high half is not read afterwards.
+    /// `d = s; d op= x` ([`crate::patterns::move_op`]): one three-operand instruction.
     fn fuse_move_op(&mut self) -> bool {
-        let (Some(mov), Some(op)) = (self.follower(0), self.follower(1)) else { return false };
-        let cls = mov.class();
+        let Some(op) = crate::patterns::move_op(self.insns, &self.an, self.pc) else { return false };
+        let mov = self.insns[self.pc];
         let (d, s) = (mov.dst(), mov.src());
         let Some(kind) = super::alu::dp_op(op.opc & OP_MASK) else { return false };
-        let is_mov = mov.opc == cls | OP_MOV | SRC_X && mov.off == 0 && matches!(cls, CLS_ALU | CLS_ALU64);
-        if !is_mov || d == s || op.class() != cls || op.dst() != d || op.off != 0 {
-            return false;
-        }
         let op_pc = self.pc + 1;
-        let wide = cls == CLS_ALU64;
-        if wide && self.an.facts[op_pc].need_out & (1 << d) != 0 {
-            return false;
-        }
+        let wide = mov.class() == CLS_ALU64;
         let a = self.lo(s, R1);
         let b = if op.opc & SRC_X == 0 {
             Val::K(op.imm as u32)
