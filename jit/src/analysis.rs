@@ -206,6 +206,8 @@ pub struct Facts {
     grown: u8,
     /// The target of a backward jump: a change here needs another backward pass.
     back_target: bool,
+    /// How many jumps and local calls target this slot (saturating).
+    pub jumps_in: u8,
     /// Successors (u32::MAX: none), for the backward passes.
     succ: [u32; 2],
     /// Registers whose high-half storage / low half the instruction reads (the former
@@ -523,8 +525,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 heads += 1;
             }
         }
-        if let Some(f) = target.filter(|&t| t <= pc && i.opc & OP_MASK != CALL).and_then(|t| facts.get_mut(t)) {
-            f.back_target = true;
+        if let Some(f) = target.and_then(|t| facts.get_mut(t)) {
+            f.jumps_in = f.jumps_in.saturating_add(1);
+            f.back_target |= target.is_some_and(|t| t <= pc) && i.opc & OP_MASK != CALL;
         }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 && nt + 2 <= thresholds.len() - 2 {
             thresholds[nt] = i.imm as u32;

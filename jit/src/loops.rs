@@ -15,7 +15,7 @@
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::{is_local_call, jump_target, Analysis};
+use crate::analysis::{jump_target, Analysis};
 
 /// `head: body...; latch: jeq counter, limit, +1; ja head` with `counter += 1` the
 /// body's only write to `counter`.
@@ -109,16 +109,8 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
     if head > 0 && !falls_through(insns, head - 1) {
         return None;
     }
-    let enters_elsewhere = insns.iter().enumerate().any(|(pc, &i)| {
-        let jumps = match i.opc & OP_MASK {
-            _ if !matches!(i.class(), CLS_JMP | CLS_JMP32) => false,
-            EXIT => false,
-            CALL => is_local_call(i),
-            _ => true,
-        };
-        pc != latch + 1 && jumps && jump_target(pc, i) == Some(head)
-    });
-    if enters_elsewhere {
+    // The latch's `ja` is the one jump in.
+    if an.facts[head].jumps_in != 1 {
         return None;
     }
     let counter = jeq.dst();

@@ -79,7 +79,7 @@ impl Homes {
 /// reads (the lowering may write its result before it has read everything, as a
 /// 64-bit load does). A fused `mov; op` pair ([`crate::patterns::move_op`]) is one
 /// instruction that reads before it writes. Registers live at the entry interfere with
-/// each other. Only copies join groups, hottest (deepest in loops) first. Programs with
+/// each other. Only copies in loops join groups, hottest (deepest) first. Programs with
 /// bpf-to-bpf calls keep one register per home: their frames move r6-r10 through
 /// `ctx.regs` around every call.
 pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
@@ -93,10 +93,11 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
     let mut n_copies = 0;
     let mut involved: RegSet = 0;
     for (pc, &i) in insns.iter().enumerate() {
-        let is_copy = matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & (OP_MASK | SRC_X) == OP_MOV | SRC_X && i.off == 0;
         let (d, s) = (i.dst(), i.src());
-        if is_copy && d != s && d != 10 && s != 10 && n_copies < copies.len() && crate::patterns::move_op(insns, a, pc).is_none() {
-            copies[n_copies] = (a.facts[pc].depth, d, s);
+        // Only copies in loops: one outside runs once, and saves less than finding it costs.
+        let depth = a.facts[pc].depth;
+        if is_mov_reg(i) && depth > 0 && d != s && d != 10 && s != 10 && n_copies < copies.len() && crate::patterns::move_op(insns, a, pc).is_none() {
+            copies[n_copies] = (depth, d, s);
             n_copies += 1;
             involved |= 1 << d | 1 << s;
         }
@@ -115,16 +116,18 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
     while pc < insns.len() {
         let i = insns[pc];
         let f = &a.facts[pc];
-        // Atomics write their source (fetch) or r0 (cmpxchg) through the runtime.
-        let atomic = if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC { 1 << i.src() | 1 } else { 0 };
-        let writes = f.defs | atomic;
+        let mut writes = f.defs;
+        if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
+            // Atomics write their source (fetch) or r0 (cmpxchg) through the runtime.
+            writes |= 1 << i.src() | 1;
+        }
         if writes & involved != 0 {
-            if let Some(op) = crate::patterns::move_op(insns, a, pc) {
+            let is_copy = is_mov_reg(i);
+            if let Some(op) = is_copy.then(|| crate::patterns::move_op(insns, a, pc)).flatten() {
                 clash[op.dst() as usize] |= a.live_lo_out(pc + 1);
                 pc += 2;
                 continue;
             }
-            let is_copy = matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & (OP_MASK | SRC_X) == OP_MOV | SRC_X && i.off == 0;
             if is_copy {
                 clash[i.dst() as usize] |= a.live_lo_out(pc) & !(1 << i.src());
             } else {
@@ -138,7 +141,7 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
     }
     // Groups are kept flat: group[k] is k's representative.
     let members = |group: &[u8; 11], r: u8| (0..11).filter(|&k| group[k] == r).fold(0 as RegSet, |m, k| m | 1 << k);
-    for depth in (0..=3).rev() {
+    for depth in (1..=3).rev() {
         for &(d, dst, src) in &copies[..n_copies] {
             let (x, y) = (group[dst as usize], group[src as usize]);
             if d != depth || x == y {
@@ -154,6 +157,11 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
         }
     }
     group
+}
+
+/// `mov dst, src` or `mov32 dst, src`: the low half copied as it is.
+fn is_mov_reg(i: Insn) -> bool {
+    matches!(i.opc, MOV64_REG | MOV32_REG) && i.off == 0
 }
 
 /// The registers in a set.
@@ -256,6 +264,7 @@ mod tests {
     use crate::analysis::analyse;
     use vm::Program;
 
+    use alloc::format;
     use alloc::vec::Vec;
 
     #[test]
@@ -268,9 +277,8 @@ mod tests {
         assert!(h.lo[3].is_some() && h.lo[4].is_some() && h.lo[2].is_some());
         assert!(h.hi[3].is_none() && h.hi[4].is_none(), "32-bit values: {h:?}");
         assert!(h.hi[2].is_some(), "the 64-bit counter's high half is read in the loop");
-        // One ARM register per group of halves: r0 copies r3 once r3 is dead.
+        // One ARM register per group of halves.
         let group = coalesce(p.insns(), &a);
-        assert_eq!(group[0], group[3]);
         let used: Vec<(u8, Reg)> = h.used().map(|(k, hi, r)| (if hi { 11 + k } else { group[k as usize] }, r)).collect();
         let mut by_reg = used.clone();
         by_reg.sort_by_key(|&(_, r)| r);
@@ -283,27 +291,40 @@ mod tests {
         coalesce(p.insns(), &analyse(p.insns(), crate::analysis::Sizes::default()))
     }
 
+    /// `body` in a loop (coalescing looks at copies in loops only).
+    fn looped(body: &str) -> [u8; 11] {
+        groups(&format!("l: {body}\nadd %r9, 1\njlt %r9, 10, l\nexit"))
+    }
+
     #[test]
     fn copies_share_a_register_only_where_their_values_never_differ_while_live() {
         // Fletcher-16's latch: `r3 = r0` with r3 read by the fused `r0 = r1 + r3`
         // (one instruction) and r0 dead on the way round.
         let g = groups("mov32 %r3, 0\nmov %r2, 0\nl: mov32 %r0, %r1\nadd32 %r0, %r3\nmod32 %r0, 255\nadd %r2, 1\nmov32 %r3, %r0\njne %r2, 100, l\nexit");
         assert_eq!(g[0], g[3]);
+        // A copy whose source is dead after it.
+        assert_eq!(looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[1], looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[2]);
         // The source changes while the copy is live.
-        let g = groups("mov %r2, %r1\nadd %r1, 1\nmov %r0, %r2\nadd %r0, %r1\nexit");
+        let g = looped("mov %r2, %r1\nadd %r1, 1\nmov %r0, %r2\nadd %r0, %r1");
         assert_ne!(g[2], g[1]);
-        // A helper's result while the copy is live; a copy read with its source.
-        let g = groups("mov %r6, %r1\ncall 1\nmov %r7, %r0\nadd %r7, %r6\nmov %r0, %r7\nexit");
+        // A helper's result while the copy of the old r0 is live.
+        let g = looped("mov %r6, %r0\ncall 1\nadd %r0, %r6");
         assert_ne!(g[0], g[6]);
-        let g = groups("mov %r2, %r1\nldxdw %r1, [%r1+0]\nadd %r1, %r2\nmov %r0, %r1\nexit");
-        assert_ne!(g[1], g[2], "the load writes r1 while r2 lives");
         // A 64-bit load may write its low half before it reads its base's again.
-        let g = groups("mov %r2, %r1\nldxdw %r1, [%r2+0]\nmov %r0, %r1\nexit");
+        let g = looped("mov %r2, %r1\nldxdw %r1, [%r2+0]\nmov %r0, %r1");
         assert_ne!(g[1], g[2], "the load's destination and base");
-        // Registers live at the entry stay apart; bpf-to-bpf calls turn coalescing off.
-        let g = groups("mov %r0, %r1\nadd %r0, %r2\nexit");
+        // A copy made while an earlier copy of the old value is live.
+        let g = looped("mov %r3, %r0\nmov %r0, %r1\nadd %r2, %r3\nadd %r2, %r0");
+        assert_ne!(g[0], g[3]);
+        // An atomic fetch writes its source while a copy of it is live.
+        let g = looped("mov %r3, %r2\nlock fetch add [%r10-8], %r2\nadd %r0, %r3\nadd %r0, %r2");
+        assert_ne!(g[2], g[3]);
+        // Two registers live at the entry hold different values there.
+        let g = looped("add %r0, %r2\nmov %r2, %r1");
         assert_ne!(g[1], g[2]);
-        let g = groups("mov32 %r3, %r1\ncall local f\nmov32 %r0, %r3\nexit\nf: exit");
+        // Copies outside loops are left alone; bpf-to-bpf calls turn coalescing off.
+        assert_eq!(groups("mov %r2, %r1\nmov %r0, %r2\nexit"), core::array::from_fn(|k| k as u8));
+        let g = groups("l: mov32 %r3, %r1\ncall local f\nmov32 %r0, %r3\njlt %r0, 10, l\nexit\nf: exit");
         assert_eq!(g, core::array::from_fn(|k| k as u8));
     }
 }
