@@ -176,226 +176,308 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 Ok(RunStatus::Exited(r0))
             }
             Stop::Fault(pc, kind) => Err(self.fault(pc, kind)),
-            Stop::Limit if self.budget_left == 0 => Err(self.fault(self.pc, VmErrorKind::BudgetExhausted)),
-            Stop::Limit => Ok(RunStatus::Yielded),
+            Stop::Limit | Stop::Short if self.budget_left == 0 => Err(self.fault(self.pc, VmErrorKind::BudgetExhausted)),
+            Stop::Limit | Stop::Short => Ok(RunStatus::Yielded),
         }
     }
 
-    /// The interpreter loop: at most `limit` instructions; returns why it stopped and
-    /// how many instructions ran. One flat `match` on the pre-decoded kind (a single
-    /// jump table, no range check); pc and the step count live in registers; the
-    /// VM's fields are borrowed apart so memory, registers and helpers can be used
-    /// side by side.
+    /// Runs at most `limit` instructions; returns why it stopped and how many ran.
+    ///
+    /// The budget is charged a whole run (straight-line ops up to the next jump, call
+    /// or exit, [`Op::run`]) at a time, as control enters it: the loop counts nothing
+    /// per op. A run longer than what is left is cut exactly: a `Halt` op stands after
+    /// its last op that may run, for as long as that takes. A fault gives back the ops
+    /// of its run that never ran.
     fn interpret(&mut self, limit: usize) -> (Stop, usize) {
+        let mask = self.ops.len().wrapping_sub(1);
+        let first = self.ops[self.pc & mask].run as usize;
+        let (stop, left) = if first <= limit { self.run_charged(limit - first) } else { (Stop::Short, limit) };
+        match stop {
+            Stop::Short => {
+                let (stop, ran) = self.run_partial(left);
+                (stop, limit - left + ran)
+            }
+            Stop::Fault(cur, _) => {
+                let unrun = self.ops[cur & mask].run as usize - 1;
+                (stop, limit - left - unrun)
+            }
+            stop => (stop, limit - left),
+        }
+    }
+
+    /// The first `n` ops from `self.pc`, all inside one run (so none ends it): stops
+    /// at a `Halt` put after them. Returns why it stopped and how many ran.
+    fn run_partial(&mut self, n: usize) -> (Stop, usize) {
+        if n == 0 {
+            return (Stop::Limit, 0);
+        }
+        let mask = self.ops.len().wrapping_sub(1);
+        let start = self.pc;
+        let next = |ops: &[Op], p: usize| p + if ops[p & mask].kind == Kind::Lddw { 2 } else { 1 };
+        let mut halt = start;
+        for _ in 0..n {
+            halt = next(&self.ops, halt);
+        }
+        let kind = core::mem::replace(&mut self.ops[halt & mask].kind, Kind::Halt);
+        let (stop, _) = self.run_charged(0);
+        self.ops[halt & mask].kind = kind;
+        match stop {
+            Stop::Fault(cur, e) => {
+                let (mut p, mut ran) = (start, 1);
+                while p != cur && ran < n {
+                    p = next(&self.ops, p);
+                    ran += 1;
+                }
+                (Stop::Fault(cur, e), ran)
+            }
+            Stop::Exit(r0) => (Stop::Exit(r0), n),
+            // The halt (a run the budget cannot pay for, with nothing left).
+            _ => (Stop::Limit, n),
+        }
+    }
+
+    /// The interpreter loop, `remaining` instructions left after the run it starts in
+    /// (already charged). One flat `match` on the pre-decoded kind (a single jump
+    /// table, no range check); pc and the budget live in registers; the VM's fields are
+    /// borrowed apart so memory, registers and helpers can be used side by side. The
+    /// ops that end runs leave the dispatch loop for the one place that charges the
+    /// next run (one copy of that code keeps the loop's registers as they were).
+    fn run_charged(&mut self, remaining: usize) -> (Stop, usize) {
         let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
         let ops: &[Op] = ops;
         let mask = ops.len().wrapping_sub(1);
         let mut pc = *saved_pc;
-        let mut remaining = limit;
-        let stop = loop {
-            if remaining == 0 {
-                break Stop::Limit;
-            }
-            remaining -= 1;
-            let cur = pc;
-            // `ops` is padded to a power of two and pc never passes the first padding op.
-            let op = &ops[cur & mask];
-            pc = cur + 1;
-            // Operands are read in the arms that use them, so that dispatch loads only
-            // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.
-            macro_rules! d {
-                () => {
-                    (op.dst as usize)
-                };
-            }
-            macro_rules! s {
-                () => {
-                    (op.src as usize)
-                };
-            }
-            macro_rules! off {
-                () => {
-                    (op.off as i64 as u64)
-                };
-            }
-            macro_rules! target {
-                () => {
-                    (op.off as u32 as usize)
-                };
-            }
-            macro_rules! tri {
-                ($e:expr) => {
-                    match $e {
-                        Ok(v) => v,
-                        Err(e) => break Stop::Fault(cur, e.into()),
-                    }
-                };
-            }
-            macro_rules! jump_if {
-                ($cond:expr) => {
-                    if $cond {
-                        pc = target!();
-                    }
-                };
-            }
-            match op.kind {
-                Kind::Add64R => regs[d!()] = regs[d!()].wrapping_add(regs[s!()]),
-                Kind::Add64I => regs[d!()] = regs[d!()].wrapping_add(op.imm),
-                Kind::Sub64R => regs[d!()] = regs[d!()].wrapping_sub(regs[s!()]),
-                Kind::Sub64I => regs[d!()] = regs[d!()].wrapping_sub(op.imm),
-                Kind::Mul64R => regs[d!()] = regs[d!()].wrapping_mul(regs[s!()]),
-                Kind::Mul64I => regs[d!()] = regs[d!()].wrapping_mul(op.imm),
-                Kind::Or64R => regs[d!()] |= regs[s!()],
-                Kind::Or64I => regs[d!()] |= op.imm,
-                Kind::And64R => regs[d!()] &= regs[s!()],
-                Kind::And64I => regs[d!()] &= op.imm,
-                Kind::Xor64R => regs[d!()] ^= regs[s!()],
-                Kind::Xor64I => regs[d!()] ^= op.imm,
-                Kind::Lsh64R => regs[d!()] = regs[d!()].wrapping_shl((regs[s!()] & 63) as u32),
-                Kind::Lsh64I => regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32),
-                Kind::Rsh64R => regs[d!()] = regs[d!()].wrapping_shr((regs[s!()] & 63) as u32),
-                Kind::Rsh64I => regs[d!()] = regs[d!()].wrapping_shr((op.imm & 63) as u32),
-                Kind::Arsh64R => regs[d!()] = (regs[d!()] as i64).wrapping_shr((regs[s!()] & 63) as u32) as u64,
-                Kind::Arsh64I => regs[d!()] = (regs[d!()] as i64).wrapping_shr((op.imm & 63) as u32) as u64,
-                Kind::Mov64R => regs[d!()] = regs[s!()],
-                Kind::Mov64I => regs[d!()] = op.imm,
-                Kind::Add32R => regs[d!()] = (regs[d!()] as u32).wrapping_add(regs[s!()] as u32) as u64,
-                Kind::Add32I => regs[d!()] = (regs[d!()] as u32).wrapping_add(op.imm as u32) as u64,
-                Kind::Sub32R => regs[d!()] = (regs[d!()] as u32).wrapping_sub(regs[s!()] as u32) as u64,
-                Kind::Sub32I => regs[d!()] = (regs[d!()] as u32).wrapping_sub(op.imm as u32) as u64,
-                Kind::Mul32R => regs[d!()] = (regs[d!()] as u32).wrapping_mul(regs[s!()] as u32) as u64,
-                Kind::Mul32I => regs[d!()] = (regs[d!()] as u32).wrapping_mul(op.imm as u32) as u64,
-                Kind::Or32R => regs[d!()] = (regs[d!()] as u32 | regs[s!()] as u32) as u64,
-                Kind::Or32I => regs[d!()] = (regs[d!()] as u32 | op.imm as u32) as u64,
-                Kind::And32R => regs[d!()] = (regs[d!()] as u32 & regs[s!()] as u32) as u64,
-                Kind::And32I => regs[d!()] = (regs[d!()] as u32 & op.imm as u32) as u64,
-                Kind::Xor32R => regs[d!()] = (regs[d!()] as u32 ^ regs[s!()] as u32) as u64,
-                Kind::Xor32I => regs[d!()] = (regs[d!()] as u32 ^ op.imm as u32) as u64,
-                Kind::Lsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shl(regs[s!()] as u32 & 31) as u64,
-                Kind::Lsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64,
-                Kind::Rsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shr(regs[s!()] as u32 & 31) as u64,
-                Kind::Rsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64,
-                Kind::Arsh32R => regs[d!()] = (regs[d!()] as i32).wrapping_shr(regs[s!()] as u32 & 31) as u32 as u64,
-                Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
-                Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
-                Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
-                // Decoded only for a non-zero divisor.
-                Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
-                Kind::Alu64Slow => {
-                    let x = if op.aux & SRC_X != 0 { regs[s!()] } else { op.imm };
-                    regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm as i32));
+        let mut remaining = remaining;
+        let stop = 'run: loop {
+            loop {
+                // `ops` is padded to a power of two and pc never passes the first padding op.
+                // pc moves on first; a fault names `pc - 1` (one register for both).
+                let op = &ops[pc & mask];
+                pc += 1;
+                // Operands are read in the arms that use them, so that dispatch loads only
+                // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.
+                macro_rules! d {
+                    () => {
+                        (op.dst as usize)
+                    };
                 }
-                Kind::Alu32Slow => {
-                    let x = if op.aux & SRC_X != 0 { regs[s!()] as u32 } else { op.imm as u32 };
-                    regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm as i32));
+                macro_rules! s {
+                    () => {
+                        (op.src as usize)
+                    };
                 }
-                Kind::Ja => pc = target!(),
-                Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
-                Kind::JeqI => jump_if!(regs[d!()] == op.imm),
-                Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
-                Kind::JgtI => jump_if!(regs[d!()] > op.imm),
-                Kind::JgeR => jump_if!(regs[d!()] >= regs[s!()]),
-                Kind::JgeI => jump_if!(regs[d!()] >= op.imm),
-                Kind::JltR => jump_if!(regs[d!()] < regs[s!()]),
-                Kind::JltI => jump_if!(regs[d!()] < op.imm),
-                Kind::JleR => jump_if!(regs[d!()] <= regs[s!()]),
-                Kind::JleI => jump_if!(regs[d!()] <= op.imm),
-                Kind::JsetR => jump_if!(regs[d!()] & regs[s!()] != 0),
-                Kind::JsetI => jump_if!(regs[d!()] & op.imm != 0),
-                Kind::JneR => jump_if!(regs[d!()] != regs[s!()]),
-                Kind::JneI => jump_if!(regs[d!()] != op.imm),
-                Kind::JsgtR => jump_if!((regs[d!()] as i64) > (regs[s!()] as i64)),
-                Kind::JsgtI => jump_if!((regs[d!()] as i64) > (op.imm as i64)),
-                Kind::JsgeR => jump_if!((regs[d!()] as i64) >= (regs[s!()] as i64)),
-                Kind::JsgeI => jump_if!((regs[d!()] as i64) >= (op.imm as i64)),
-                Kind::JsltR => jump_if!((regs[d!()] as i64) < (regs[s!()] as i64)),
-                Kind::JsltI => jump_if!((regs[d!()] as i64) < (op.imm as i64)),
-                Kind::JsleR => jump_if!((regs[d!()] as i64) <= (regs[s!()] as i64)),
-                Kind::JsleI => jump_if!((regs[d!()] as i64) <= (op.imm as i64)),
-                Kind::Jeq32R => jump_if!(regs[d!()] as u32 == regs[s!()] as u32),
-                Kind::Jeq32I => jump_if!(regs[d!()] as u32 == op.imm as u32),
-                Kind::Jgt32R => jump_if!(regs[d!()] as u32 > regs[s!()] as u32),
-                Kind::Jgt32I => jump_if!(regs[d!()] as u32 > op.imm as u32),
-                Kind::Jge32R => jump_if!(regs[d!()] as u32 >= regs[s!()] as u32),
-                Kind::Jge32I => jump_if!(regs[d!()] as u32 >= op.imm as u32),
-                Kind::Jlt32R => jump_if!((regs[d!()] as u32) < regs[s!()] as u32),
-                Kind::Jlt32I => jump_if!((regs[d!()] as u32) < op.imm as u32),
-                Kind::Jle32R => jump_if!(regs[d!()] as u32 <= regs[s!()] as u32),
-                Kind::Jle32I => jump_if!(regs[d!()] as u32 <= op.imm as u32),
-                Kind::Jset32R => jump_if!(regs[d!()] as u32 & regs[s!()] as u32 != 0),
-                Kind::Jset32I => jump_if!(regs[d!()] as u32 & op.imm as u32 != 0),
-                Kind::Jne32R => jump_if!(regs[d!()] as u32 != regs[s!()] as u32),
-                Kind::Jne32I => jump_if!(regs[d!()] as u32 != op.imm as u32),
-                Kind::Jsgt32R => jump_if!((regs[d!()] as i32) > (regs[s!()] as i32)),
-                Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > (op.imm as i32)),
-                Kind::Jsge32R => jump_if!((regs[d!()] as i32) >= (regs[s!()] as i32)),
-                Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= (op.imm as i32)),
-                Kind::Jslt32R => jump_if!((regs[d!()] as i32) < (regs[s!()] as i32)),
-                Kind::Jslt32I => jump_if!((regs[d!()] as i32) < (op.imm as i32)),
-                Kind::Jsle32R => jump_if!((regs[d!()] as i32) <= (regs[s!()] as i32)),
-                Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= (op.imm as i32)),
-                Kind::Ldxb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)),
-                Kind::Ldxh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)),
-                Kind::Ldxw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)),
-                Kind::Ldxdw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 8)),
-                Kind::Ldxsb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64,
-                Kind::Ldxsh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64,
-                Kind::Ldxsw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64,
-                Kind::Stb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, op.imm)),
-                Kind::Sth => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, op.imm)),
-                Kind::Stw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, op.imm)),
-                Kind::Stdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, op.imm)),
-                Kind::Stxb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, regs[s!()])),
-                Kind::Stxh => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, regs[s!()])),
-                Kind::Stxw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, regs[s!()])),
-                Kind::Stxdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, regs[s!()])),
-                Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm as i32, s!())),
-                Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm as i32, s!())),
-                Kind::Lddw => {
-                    regs[d!()] = op.imm;
-                    pc = cur + 2;
+                macro_rules! off {
+                    () => {
+                        (op.off as i64 as u64)
+                    };
                 }
-                Kind::CallLocal => {
-                    if frames.len() + 1 >= MAX_CALL_DEPTH {
-                        break Stop::Fault(cur, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
-                    }
-                    let new_r10 = regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
-                    if new_r10 > *stack_top {
-                        break Stop::Fault(cur, VmErrorKind::CallDepthExceeded(frames.len() + 1));
-                    }
-                    frames.push(Frame { return_pc: pc, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
-                    regs[10] = new_r10;
-                    pc = target!();
+                macro_rules! target {
+                    () => {
+                        (op.off as u32 as usize)
+                    };
                 }
-                Kind::CallHelper | Kind::CallReg => {
-                    let id = if op.kind == Kind::CallReg { regs[d!()] } else { op.imm as u32 as u64 };
-                    if id > u32::MAX as u64 || !allowed.contains(id as u32) {
-                        break Stop::Fault(cur, VmErrorKind::HelperNotAllowed(id));
-                    }
-                    let id = id as u32;
-                    let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
-                    match helpers.call(id, args, memory) {
-                        Ok(r0) => regs[0] = r0,
-                        Err(HelperError::Exit(r0)) => {
-                            regs[0] = r0;
-                            break Stop::Exit(r0);
+                macro_rules! tri {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(v) => v,
+                            Err(e) => break 'run Stop::Fault(pc - 1, e.into()),
                         }
-                        Err(error) => break Stop::Fault(cur, VmErrorKind::Helper { id, error }),
+                    };
+                }
+                // Control goes to the run at `pc`: out of the dispatch loop, to charge it.
+                macro_rules! charge {
+                    () => {{
+                        break;
+                    }};
+                }
+                macro_rules! jump_if {
+                    ($cond:expr) => {{
+                        if $cond {
+                            pc = target!();
+                        }
+                        charge!();
+                    }};
+                }
+                match op.kind {
+                    Kind::Add64R => regs[d!()] = regs[d!()].wrapping_add(regs[s!()]),
+                    Kind::Add64I => regs[d!()] = regs[d!()].wrapping_add(op.imm64()),
+                    Kind::Sub64R => regs[d!()] = regs[d!()].wrapping_sub(regs[s!()]),
+                    Kind::Sub64I => regs[d!()] = regs[d!()].wrapping_sub(op.imm64()),
+                    Kind::Mul64R => regs[d!()] = regs[d!()].wrapping_mul(regs[s!()]),
+                    Kind::Mul64I => regs[d!()] = regs[d!()].wrapping_mul(op.imm64()),
+                    Kind::Or64R => regs[d!()] |= regs[s!()],
+                    Kind::Or64I => regs[d!()] |= op.imm64(),
+                    Kind::And64R => regs[d!()] &= regs[s!()],
+                    Kind::And64I => regs[d!()] &= op.imm64(),
+                    Kind::Xor64R => regs[d!()] ^= regs[s!()],
+                    Kind::Xor64I => regs[d!()] ^= op.imm64(),
+                    Kind::Lsh64R => regs[d!()] = regs[d!()].wrapping_shl((regs[s!()] & 63) as u32),
+                    Kind::Lsh64I => regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32),
+                    Kind::Rsh64R => regs[d!()] = regs[d!()].wrapping_shr((regs[s!()] & 63) as u32),
+                    Kind::Rsh64I => regs[d!()] = regs[d!()].wrapping_shr((op.imm & 63) as u32),
+                    Kind::Arsh64R => regs[d!()] = (regs[d!()] as i64).wrapping_shr((regs[s!()] & 63) as u32) as u64,
+                    Kind::Arsh64I => regs[d!()] = (regs[d!()] as i64).wrapping_shr((op.imm & 63) as u32) as u64,
+                    Kind::Mov64R => regs[d!()] = regs[s!()],
+                    Kind::Mov64I => regs[d!()] = op.imm64(),
+                    Kind::Add32R => regs[d!()] = (regs[d!()] as u32).wrapping_add(regs[s!()] as u32) as u64,
+                    Kind::Add32I => regs[d!()] = (regs[d!()] as u32).wrapping_add(op.imm as u32) as u64,
+                    Kind::Sub32R => regs[d!()] = (regs[d!()] as u32).wrapping_sub(regs[s!()] as u32) as u64,
+                    Kind::Sub32I => regs[d!()] = (regs[d!()] as u32).wrapping_sub(op.imm as u32) as u64,
+                    Kind::Mul32R => regs[d!()] = (regs[d!()] as u32).wrapping_mul(regs[s!()] as u32) as u64,
+                    Kind::Mul32I => regs[d!()] = (regs[d!()] as u32).wrapping_mul(op.imm as u32) as u64,
+                    Kind::Or32R => regs[d!()] = (regs[d!()] as u32 | regs[s!()] as u32) as u64,
+                    Kind::Or32I => regs[d!()] = (regs[d!()] as u32 | op.imm as u32) as u64,
+                    Kind::And32R => regs[d!()] = (regs[d!()] as u32 & regs[s!()] as u32) as u64,
+                    Kind::And32I => regs[d!()] = (regs[d!()] as u32 & op.imm as u32) as u64,
+                    Kind::Xor32R => regs[d!()] = (regs[d!()] as u32 ^ regs[s!()] as u32) as u64,
+                    Kind::Xor32I => regs[d!()] = (regs[d!()] as u32 ^ op.imm as u32) as u64,
+                    Kind::Lsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shl(regs[s!()] as u32 & 31) as u64,
+                    Kind::Lsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64,
+                    Kind::Rsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shr(regs[s!()] as u32 & 31) as u64,
+                    Kind::Rsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64,
+                    Kind::Arsh32R => regs[d!()] = (regs[d!()] as i32).wrapping_shr(regs[s!()] as u32 & 31) as u32 as u64,
+                    Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
+                    Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
+                    Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                    // Decoded only for a non-zero divisor.
+                    Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
+                    Kind::Alu64Slow => {
+                        let x = if op.aux & SRC_X != 0 { regs[s!()] } else { op.imm64() };
+                        regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm as i32));
+                    }
+                    Kind::Alu32Slow => {
+                        let x = if op.aux & SRC_X != 0 { regs[s!()] as u32 } else { op.imm as u32 };
+                        regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm as i32));
+                    }
+                    Kind::Ja => {
+                        pc = target!();
+                        charge!();
+                    }
+                    Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
+                    Kind::JeqI => jump_if!(regs[d!()] == op.imm64()),
+                    Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
+                    Kind::JgtI => jump_if!(regs[d!()] > op.imm64()),
+                    Kind::JgeR => jump_if!(regs[d!()] >= regs[s!()]),
+                    Kind::JgeI => jump_if!(regs[d!()] >= op.imm64()),
+                    Kind::JltR => jump_if!(regs[d!()] < regs[s!()]),
+                    Kind::JltI => jump_if!(regs[d!()] < op.imm64()),
+                    Kind::JleR => jump_if!(regs[d!()] <= regs[s!()]),
+                    Kind::JleI => jump_if!(regs[d!()] <= op.imm64()),
+                    Kind::JsetR => jump_if!(regs[d!()] & regs[s!()] != 0),
+                    Kind::JsetI => jump_if!(regs[d!()] & op.imm64() != 0),
+                    Kind::JneR => jump_if!(regs[d!()] != regs[s!()]),
+                    Kind::JneI => jump_if!(regs[d!()] != op.imm64()),
+                    Kind::JsgtR => jump_if!((regs[d!()] as i64) > (regs[s!()] as i64)),
+                    Kind::JsgtI => jump_if!((regs[d!()] as i64) > (op.imm as i64)),
+                    Kind::JsgeR => jump_if!((regs[d!()] as i64) >= (regs[s!()] as i64)),
+                    Kind::JsgeI => jump_if!((regs[d!()] as i64) >= (op.imm as i64)),
+                    Kind::JsltR => jump_if!((regs[d!()] as i64) < (regs[s!()] as i64)),
+                    Kind::JsltI => jump_if!((regs[d!()] as i64) < (op.imm as i64)),
+                    Kind::JsleR => jump_if!((regs[d!()] as i64) <= (regs[s!()] as i64)),
+                    Kind::JsleI => jump_if!((regs[d!()] as i64) <= (op.imm as i64)),
+                    Kind::Jeq32R => jump_if!(regs[d!()] as u32 == regs[s!()] as u32),
+                    Kind::Jeq32I => jump_if!(regs[d!()] as u32 == op.imm as u32),
+                    Kind::Jgt32R => jump_if!(regs[d!()] as u32 > regs[s!()] as u32),
+                    Kind::Jgt32I => jump_if!(regs[d!()] as u32 > op.imm as u32),
+                    Kind::Jge32R => jump_if!(regs[d!()] as u32 >= regs[s!()] as u32),
+                    Kind::Jge32I => jump_if!(regs[d!()] as u32 >= op.imm as u32),
+                    Kind::Jlt32R => jump_if!((regs[d!()] as u32) < regs[s!()] as u32),
+                    Kind::Jlt32I => jump_if!((regs[d!()] as u32) < op.imm as u32),
+                    Kind::Jle32R => jump_if!(regs[d!()] as u32 <= regs[s!()] as u32),
+                    Kind::Jle32I => jump_if!(regs[d!()] as u32 <= op.imm as u32),
+                    Kind::Jset32R => jump_if!(regs[d!()] as u32 & regs[s!()] as u32 != 0),
+                    Kind::Jset32I => jump_if!(regs[d!()] as u32 & op.imm as u32 != 0),
+                    Kind::Jne32R => jump_if!(regs[d!()] as u32 != regs[s!()] as u32),
+                    Kind::Jne32I => jump_if!(regs[d!()] as u32 != op.imm as u32),
+                    Kind::Jsgt32R => jump_if!((regs[d!()] as i32) > (regs[s!()] as i32)),
+                    Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > (op.imm as i32)),
+                    Kind::Jsge32R => jump_if!((regs[d!()] as i32) >= (regs[s!()] as i32)),
+                    Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= (op.imm as i32)),
+                    Kind::Jslt32R => jump_if!((regs[d!()] as i32) < (regs[s!()] as i32)),
+                    Kind::Jslt32I => jump_if!((regs[d!()] as i32) < (op.imm as i32)),
+                    Kind::Jsle32R => jump_if!((regs[d!()] as i32) <= (regs[s!()] as i32)),
+                    Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= (op.imm as i32)),
+                    Kind::Ldxb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)),
+                    Kind::Ldxh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)),
+                    Kind::Ldxw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)),
+                    Kind::Ldxdw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 8)),
+                    Kind::Ldxsb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64,
+                    Kind::Ldxsh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64,
+                    Kind::Ldxsw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64,
+                    Kind::Stb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, op.imm64())),
+                    Kind::Sth => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, op.imm64())),
+                    Kind::Stw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, op.imm64())),
+                    Kind::Stdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, op.imm64())),
+                    Kind::Stxb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, regs[s!()])),
+                    Kind::Stxh => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, regs[s!()])),
+                    Kind::Stxw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, regs[s!()])),
+                    Kind::Stxdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, regs[s!()])),
+                    Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm as i32, s!())),
+                    Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm as i32, s!())),
+                    Kind::Lddw => {
+                        regs[d!()] = op.wide();
+                        pc += 1;
+                    }
+                    Kind::CallLocal => {
+                        if frames.len() + 1 >= MAX_CALL_DEPTH {
+                            break 'run Stop::Fault(pc - 1, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
+                        }
+                        let new_r10 = regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
+                        if new_r10 > *stack_top {
+                            break 'run Stop::Fault(pc - 1, VmErrorKind::CallDepthExceeded(frames.len() + 1));
+                        }
+                        frames.push(Frame { return_pc: pc, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
+                        regs[10] = new_r10;
+                        pc = target!();
+                        charge!();
+                    }
+                    Kind::CallHelper | Kind::CallReg => {
+                        let id = if op.kind == Kind::CallReg { regs[d!()] } else { op.imm as u32 as u64 };
+                        if id > u32::MAX as u64 || !allowed.contains(id as u32) {
+                            break 'run Stop::Fault(pc - 1, VmErrorKind::HelperNotAllowed(id));
+                        }
+                        let id = id as u32;
+                        let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
+                        match helpers.call(id, args, memory) {
+                            Ok(r0) => {
+                                regs[0] = r0;
+                                charge!();
+                            }
+                            Err(HelperError::Exit(r0)) => {
+                                regs[0] = r0;
+                                break 'run Stop::Exit(r0);
+                            }
+                            Err(error) => break 'run Stop::Fault(pc - 1, VmErrorKind::Helper { id, error }),
+                        }
+                    }
+                    Kind::Exit => match frames.pop() {
+                        None => break 'run Stop::Exit(regs[0]),
+                        Some(f) => {
+                            regs[6..10].copy_from_slice(&f.saved);
+                            regs[10] = f.saved_r10;
+                            pc = f.return_pc;
+                            charge!();
+                        }
+                    },
+                    Kind::Invalid => break 'run Stop::Fault(pc - 1, VmErrorKind::InvalidInstruction(op.aux)),
+                    Kind::Halt => {
+                        // As a run the budget cannot pay for (`run_partial` knows).
+                        pc -= 1;
+                        remaining = 0;
+                        charge!();
                     }
                 }
-                Kind::Exit => match frames.pop() {
-                    None => break Stop::Exit(regs[0]),
-                    Some(f) => {
-                        regs[6..10].copy_from_slice(&f.saved);
-                        regs[10] = f.saved_r10;
-                        pc = f.return_pc;
-                    }
-                },
-                Kind::Invalid => break Stop::Fault(cur, VmErrorKind::InvalidInstruction(op.aux)),
             }
+            // Control enters the run at `pc`: charge it, or stop before it when the
+            // budget cannot pay for all of it (`interpret` then runs what it can).
+            let n = ops[pc & mask].run as usize;
+            if n > remaining {
+                break Stop::Short;
+            }
+            remaining -= n;
         };
         *saved_pc = pc;
-        (stop, limit - remaining)
+        (stop, remaining)
     }
 }
 
@@ -430,6 +512,8 @@ enum Stop {
     Exit(u64),
     Fault(usize, VmErrorKind),
     Limit,
+    /// Before a run longer than the budget left (pc at its start).
+    Short,
 }
 
 /// The atomic read-modify-write instructions; `regs[src]` gets the old value for the

@@ -3,7 +3,7 @@ use proptest::prelude::*;
 
 use vm::memory::Region;
 use vm::opcode::*;
-use vm::{HelperError, HelperId, HelperSet, Helpers, Insn, Memory, Program, RegionKind, Vm};
+use vm::{HelperError, HelperId, HelperSet, Helpers, Insn, Memory, Program, RegionKind, Vm, VmError};
 
 const BUDGET: u64 = 5_000;
 
@@ -66,6 +66,52 @@ proptest! {
     fn random_well_formed_programs_never_panic(bytes in program(), mut input in prop::collection::vec(any::<u8>(), 0..32)) {
         verify_and_run(&bytes, &mut input);
     }
+
+    /// The budget is charged a run of straight-line instructions at a time and cut
+    /// exactly inside one: a program run in slices of any size ends as the whole run
+    /// does (value or error, instruction count, memory).
+    #[test]
+    fn slices_of_any_size_end_where_the_whole_run_does(bytes in program(), input in prop::collection::vec(any::<u8>(), 0..32), size in 1u64..12) {
+        if let Ok(program) = Program::from_bytes(&bytes) {
+            let allowed = HelperSet::from_ids([1, 2, 5, 0x10]);
+            if vm::verify(&program, &allowed).is_ok() {
+                // The same buffers for both runs, so that addresses match too.
+                let mut buffers = (vec![0u8; vm::interp::stack_size_for(&program)], input.clone());
+                let whole = run_in_slices(&program, allowed, &mut buffers, &input, None);
+                let sliced = run_in_slices(&program, allowed, &mut buffers, &input, Some(size));
+                prop_assert_eq!(whole, sliced);
+            }
+        }
+    }
+}
+
+/// Runs a program whole or in slices of `size` on fresh contents of `buffers` (stack,
+/// input): its end (r0 or the error), the instructions it executed, and the input
+/// and stack afterwards.
+fn run_in_slices(program: &Program, allowed: HelperSet, buffers: &mut (Vec<u8>, Vec<u8>), input: &[u8], size: Option<u64>) -> (Result<u64, VmError>, u64, Vec<u8>, Vec<u8>) {
+    let (stack, inp) = buffers;
+    stack.fill(0);
+    inp.copy_from_slice(input);
+    let rodata = [0x41u8, 0x42, 0, 7];
+    let memory = Memory::new()
+        .with(Region::read_write(RegionKind::Stack, stack))
+        .with(Region::read_write(RegionKind::Input, inp))
+        .with(Region::read_only(RegionKind::Rodata, &rodata));
+    let mut probe = Probe;
+    let mut vm = Vm::new(program, memory, &mut probe, allowed).with_budget(BUDGET);
+    let end = match size {
+        None => vm.run(),
+        Some(size) => loop {
+            match vm.run_slice(size) {
+                Ok(vm::RunStatus::Yielded) => continue,
+                Ok(vm::RunStatus::Exited(r0)) => break Ok(r0),
+                Err(e) => break Err(e),
+            }
+        },
+    };
+    let executed = vm.executed();
+    drop(vm);
+    (end, executed, buffers.0.clone(), buffers.1.clone())
 }
 
 /// The generator must actually produce programs the verifier accepts, or the

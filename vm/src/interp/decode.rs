@@ -130,6 +130,18 @@ pub(crate) enum Kind {
     Exit,
     /// Not an instruction (`aux` holds the opcode): a fault when executed.
     Invalid,
+    /// Put in place of an op for a while: the loop stops there (a budget or slice
+    /// ending inside a run, see [`Op::run`]).
+    Halt,
+}
+
+impl Kind {
+    /// Control may go elsewhere than to the next op (or nowhere): a run ends here.
+    pub(crate) fn ends_run(self) -> bool {
+        use Kind::*;
+        let jump = (Ja as u8..=Jsle32I as u8).contains(&(self as u8));
+        jump || matches!(self, CallLocal | CallHelper | CallReg | Exit | Invalid | Halt)
+    }
 }
 
 /// A register number. As an enum of 16 values it tells the compiler that indexing
@@ -150,8 +162,7 @@ impl Reg {
     }
 }
 
-/// One pre-decoded instruction (16 bytes; `repr(C)` keeps the kind first and the
-/// immediate aligned).
+/// One pre-decoded instruction (16 bytes; `repr(C)` keeps the kind first).
 #[derive(Debug, Clone, Copy)]
 #[repr(C)]
 pub(crate) struct Op {
@@ -162,9 +173,29 @@ pub(crate) struct Op {
     pub aux: u8,
     /// Jumps and local calls: the absolute target (the first padding op when outside the
     /// program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
+    /// LDDW: the high half of its value.
     pub off: i32,
-    /// The immediate, sign-extended to 64 bits; LDDW: the whole value.
-    pub imm: u64,
+    /// The immediate (64-bit operations sign-extend it, which Thumb-2's shifted
+    /// operands do for free); LDDW: the low half of its value.
+    pub imm: i32,
+    /// The length of the run starting here: the ops dispatched from this one up to and
+    /// including the next that ends a run ([`Kind::ends_run`]). The loop charges the
+    /// budget a run at a time, as control enters it, instead of once per op.
+    pub run: u32,
+}
+
+impl Op {
+    /// The immediate as a 64-bit operand.
+    #[inline(always)]
+    pub fn imm64(&self) -> u64 {
+        self.imm as i64 as u64
+    }
+
+    /// LDDW's 64-bit value.
+    #[inline(always)]
+    pub fn wide(&self) -> u64 {
+        (self.off as u32 as u64) << 32 | self.imm as u32 as u64
+    }
 }
 
 /// A jump's absolute target, or `len` (the first padding op, which faults) when it
@@ -179,7 +210,7 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
     let len = insns.len();
     let mut ops = Vec::with_capacity(len);
     for (cur, i) in insns.iter().enumerate() {
-        let mut op = Op { kind: Kind::Invalid, dst: Reg::of(i.dst()), src: Reg::of(i.src()), aux: i.opc, off: i.off as i32, imm: i.imm as i64 as u64 };
+        let mut op = Op { kind: Kind::Invalid, dst: Reg::of(i.dst()), src: Reg::of(i.src()), aux: i.opc, off: i.off as i32, imm: i.imm, run: 1 };
         let jump = |k: Kind, op: &mut Op| {
             op.kind = k;
             op.off = target(cur, i.off as i64, len);
@@ -301,11 +332,13 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
                 op.kind = Lddw;
                 let lo = i.imm as u32 as u64;
                 let hi = insns.get(cur + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
-                op.imm = match i.opc {
+                let value = match i.opc {
                     LDDW => lo | (hi << 32),
                     LDDWD => data_base.wrapping_add(lo),
                     _ => rodata_base.wrapping_add(lo),
                 };
+                op.imm = value as u32 as i32;
+                op.off = (value >> 32) as u32 as i32;
             }
             CALL_IMM if i.src() == CALL_LOCAL => {
                 op.kind = CallLocal;
@@ -321,7 +354,15 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
     // Padding to a power of two with invalid ops: the loop indexes with `pc & mask`,
     // which needs no bounds check, and every pc past the program (at most `len`) lands
     // on an op that faults, as before.
-    let invalid = Op { kind: Kind::Invalid, dst: Reg::R0, src: Reg::R0, aux: 0, off: 0, imm: 0 };
+    let invalid = Op { kind: Kind::Invalid, dst: Reg::R0, src: Reg::R0, aux: 0, off: 0, imm: 0, run: 1 };
     ops.resize((len + 1).next_power_of_two(), invalid);
+    // Each op's run, from the end (an LDDW's run goes on after its second slot).
+    for i in (0..ops.len()).rev() {
+        let kind = ops[i].kind;
+        if !kind.ends_run() {
+            let next = i + if kind == Kind::Lddw { 2 } else { 1 };
+            ops[i].run = ops.get(next).map_or(1, |n| n.run.saturating_add(1));
+        }
+    }
     ops
 }

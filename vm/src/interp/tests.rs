@@ -187,3 +187,79 @@ fn callx_checks_the_allow_list_at_run_time() {
     let e = run_with("mov %r2, 0x11\ncall %r2\nexit", &mut [], &mut h, allowed).unwrap_err();
     assert_eq!(e.kind, VmErrorKind::HelperNotAllowed(0x11));
 }
+
+/// The budget is charged a run at a time and cut exactly inside a run
+/// (`Vm::interpret`): every budget and every slice size must end where single steps
+/// do, with the instruction counts a reader can check by hand.
+#[test]
+fn budgets_and_slices_stop_exactly_at_the_instruction() {
+    // (program, instructions a full run executes, how it ends)
+    let cases: [(&str, u64, Result<u64, VmErrorKind>); 3] = [
+        // 2 + 5 x (lddw, add, add, jlt) + exit; lddw takes two slots.
+        ("mov %r0, 0\nmov %r1, 0\nl: lddw %r2, 0x100000001\nadd %r0, %r2\nadd %r1, 1\njlt %r1, 5, l\nexit", 23, Ok(0x5_0000_0005)),
+        // 1 + 3 x (call, 3 in f, add, jne) + exit.
+        ("mov %r6, 3\nl: call local f\nadd %r6, -1\njne %r6, 0, l\nexit\nf: mov %r0, %r6\nmul %r0, 7\nexit", 20, Ok(7)),
+        // The load at pc 3 is past the stack's top: it faults and counts.
+        ("mov %r0, 1\nmov %r1, 2\nadd %r0, %r1\nldxb %r3, [%r10+0]\nexit", 4, Err(VmErrorKind::Memory(MemFault { addr: 0, len: 1, access: Access::Read }))),
+    ];
+    for (src, total, end) in cases {
+        let program = Program::from_insns(assemble(src).unwrap()).unwrap();
+        let mut stack = alloc::vec![0u8; stack_size_for(&program)];
+        let top = stack.as_ptr() as u64 + STACK_FRAME_SIZE as u64;
+        fn fresh(stack: &mut [u8]) -> (Memory<'_>, NoHelpers) {
+            (Memory::new().with(Region::read_write(RegionKind::Stack, stack)), NoHelpers)
+        }
+        // The fault's address is the stack's top: named 0 to compare.
+        let outcome = |r: Result<u64, VmError>| {
+            r.map_err(|e| match e.kind {
+                VmErrorKind::Memory(f) if f.addr == top => VmErrorKind::Memory(MemFault { addr: 0, ..f }),
+                k => k,
+            })
+        };
+        // Single steps: the registers after each instruction.
+        let (memory, mut helpers) = fresh(&mut stack);
+        let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty());
+        let mut trace = alloc::vec![(vm.regs, vm.pc)];
+        let stepped = loop {
+            match vm.run_slice(1) {
+                Ok(RunStatus::Yielded) => trace.push((vm.regs, vm.pc)),
+                Ok(RunStatus::Exited(r0)) => break Ok(r0),
+                Err(e) => break Err(e),
+            }
+        };
+        assert_eq!(vm.executed(), total, "{src}: single steps");
+        assert_eq!(outcome(stepped), end, "{src}: single steps");
+        drop(vm);
+        // Every budget: short ones stop after exactly that many, where the steps were.
+        for budget in 0..=total + 1 {
+            let (memory, mut helpers) = fresh(&mut stack);
+            let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty()).with_budget(budget);
+            let r = vm.run();
+            if budget < total {
+                assert_eq!(r.as_ref().map_err(|e| &e.kind), Err(&VmErrorKind::BudgetExhausted), "{src}: budget {budget}");
+                assert_eq!(vm.executed(), budget, "{src}: budget {budget}");
+                assert_eq!((vm.regs, vm.pc), trace[budget as usize], "{src}: budget {budget}");
+            } else {
+                assert_eq!(outcome(r), end, "{src}: budget {budget}");
+                assert_eq!(vm.executed(), total, "{src}: budget {budget}");
+            }
+        }
+        // Every slice size: the same end, the same count, ceil(total / size) slices.
+        for size in 1..=total + 1 {
+            let (memory, mut helpers) = fresh(&mut stack);
+            let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty());
+            let mut slices = 0;
+            let r = loop {
+                slices += 1;
+                match vm.run_slice(size) {
+                    Ok(RunStatus::Yielded) => assert_eq!(vm.executed(), slices * size, "{src}: slice {size}"),
+                    Ok(RunStatus::Exited(r0)) => break Ok(r0),
+                    Err(e) => break Err(e),
+                }
+            };
+            assert_eq!(outcome(r), end, "{src}: slices of {size}");
+            assert_eq!(vm.executed(), total, "{src}: slices of {size}");
+            assert_eq!(slices, total.div_ceil(size), "{src}: slices of {size}");
+        }
+    }
+}
