@@ -355,6 +355,19 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     }
                     Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
                     Kind::JeqI => jump_if!(regs[d!()] == op.imm64()),
+                    Kind::LatchEqI | Kind::LatchEq32I => {
+                        let equal = if op.kind == Kind::LatchEqI { regs[d!()] == op.imm64() } else { regs[d!()] as u32 == op.imm as u32 };
+                        if equal {
+                            // Out of the loop, past the `ja`.
+                            pc += 1;
+                        } else if remaining > 0 {
+                            // The `ja` runs too: one instruction, a run of its own.
+                            remaining -= 1;
+                            pc = target!();
+                        }
+                        // (With nothing left, pc is the `ja`, which cannot be paid for.)
+                        charge!();
+                    }
                     Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
                     Kind::JgtI => jump_if!(regs[d!()] > op.imm64()),
                     Kind::JgeR => jump_if!(regs[d!()] >= regs[s!()]),

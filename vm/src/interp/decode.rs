@@ -130,6 +130,12 @@ pub(crate) enum Kind {
     Exit,
     /// Not an instruction (`aux` holds the opcode): a fault when executed.
     Invalid,
+    /// `jeq dst, imm, +1` followed by `ja back`, the latch of a loop rotated by clang,
+    /// dispatched once: `off` is the `ja`'s target. The `ja` stays an op of its own
+    /// (a jump to it runs it alone).
+    LatchEqI,
+    /// ... with `jeq32`.
+    LatchEq32I,
     /// Put in place of an op for a while: the loop stops there (a budget or slice
     /// ending inside a run, see [`Op::run`]).
     Halt,
@@ -140,7 +146,7 @@ impl Kind {
     pub(crate) fn ends_run(self) -> bool {
         use Kind::*;
         let jump = (Ja as u8..=Jsle32I as u8).contains(&(self as u8));
-        jump || matches!(self, CallLocal | CallHelper | CallReg | Exit | Invalid | Halt)
+        jump || matches!(self, LatchEqI | LatchEq32I | CallLocal | CallHelper | CallReg | Exit | Invalid | Halt)
     }
 }
 
@@ -268,6 +274,10 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
                 op.off = target(cur, i.imm as i64, len);
             }
             JEQ_REG => jump(JeqR, &mut op),
+            JEQ_IMM | JEQ32_IMM if i.off == 1 && insns.get(cur + 1).is_some_and(|j| j.opc == JA64) => {
+                op.kind = if i.opc == JEQ_IMM { LatchEqI } else { LatchEq32I };
+                op.off = target(cur + 1, insns[cur + 1].off as i64, len);
+            }
             JEQ_IMM => jump(JeqI, &mut op),
             JGT_REG => jump(JgtR, &mut op),
             JGT_IMM => jump(JgtI, &mut op),

@@ -194,7 +194,10 @@ fn callx_checks_the_allow_list_at_run_time() {
 #[test]
 fn budgets_and_slices_stop_exactly_at_the_instruction() {
     // (program, instructions a full run executes, how it ends)
-    let cases: [(&str, u64, Result<u64, VmErrorKind>); 3] = [
+    let cases: [(&str, u64, Result<u64, VmErrorKind>); 5] = [
+        // clang's rotated latch, `jeq +1; ja` (one op in the loop): 1 + 5 x (add, jeq) + 4 x ja + exit.
+        ("mov %r0, 0\nl: add %r0, 3\njeq %r0, 15, +1\nja l\nexit", 16, Ok(15)),
+        ("mov32 %r0, 0\nl: add32 %r0, 5\njeq32 %r0, 20, +1\nja l\nexit", 13, Ok(20)),
         // 2 + 5 x (lddw, add, add, jlt) + exit; lddw takes two slots.
         ("mov %r0, 0\nmov %r1, 0\nl: lddw %r2, 0x100000001\nadd %r0, %r2\nadd %r1, 1\njlt %r1, 5, l\nexit", 23, Ok(0x5_0000_0005)),
         // 1 + 3 x (call, 3 in f, add, jne) + exit.
