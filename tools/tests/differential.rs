@@ -147,11 +147,13 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     let size = if region == 2 { 512 } else { 1 + r(rng, 64) };
     let (len, sz) = [(1, SZ_B), (2, SZ_H), (4, SZ_W), (8, SZ_DW)][r(rng, 4) as usize];
     let off = r(rng, 9) - 4;
-    let step = 1 + r(rng, 3);
+    // Power-of-two strides too: the analysis tracks alignment, and `jne` loops need it.
+    let step = [1, 2, 3, 4, 8][r(rng, 5) as usize];
+    let start = [0, 0, 1, step][r(rng, 4) as usize];
     // The last index the loop reaches, relative to the last that fits.
     let limit = (size - len - off + r(rng, 7) - 3).max(0);
     let write = region != 0 && rng.next_u64() % 2 == 0;
-    let mut p = vec![Insn::new(CLS_ALU64 | OP_MOV, 2, 0, 0, 0), Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0)];
+    let mut p = vec![Insn::new(CLS_ALU64 | OP_MOV, 2, 0, 0, start as i32), Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0)];
     let head = p.len();
     match region {
         0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
@@ -168,16 +170,18 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     p.push(Insn::new(CLS_LDX | MODE_MEM | sz, into, 3, off as i16, 0));
     p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 0, into, 0, 0));
     p.push(Insn::new(CLS_ALU64 | OP_ADD, 2, 0, 0, step as i32));
-    // Loop while r2 <= limit, in one of several spellings.
+    // Loop while r2 <= limit, in one of several spellings; `end` is the first value
+    // past it that r2 takes.
     let back = |p: &Vec<Insn>| head as i16 - p.len() as i16 - 1;
-    match r(rng, 5) {
+    let end = start + ((limit - start).max(0) / step + 1) * step;
+    match r(rng, 6) {
         0 => p.push(Insn::new(CLS_JMP | JLE, 2, 0, back(&p), limit as i32)),
         4 => {
             // clang's rotated latch: jeq r2, end, +1; ja head (the JIT fuses the pair)
-            let end = (limit / step + 1) * step;
             p.push(Insn::new(CLS_JMP | JEQ, 2, 0, 1, end as i32));
             p.push(Insn::new(CLS_JMP | JA, 0, 0, back(&p), 0));
         }
+        5 => p.push(Insn::new(CLS_JMP | JNE, 2, 0, back(&p), end as i32)),
         1 => p.push(Insn::new(CLS_JMP | JLT, 2, 0, back(&p), limit as i32 + 1)),
         2 => p.push(Insn::new(CLS_JMP32 | JSLE, 2, 0, back(&p), limit as i32)),
         _ => {
