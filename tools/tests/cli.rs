@@ -120,6 +120,16 @@ fn compile_and_pack_every_layout() {
     // The extended layout carries the helper list; the femto one is signed and shown.
     let ext = std::fs::read(d.join("p.extended")).unwrap();
     assert_eq!(*ext.last().unwrap(), 0x52);
+    // disasm, verify and jit read the object and every image, found from the file
+    // (the extended layout shares the femto magic: named), to the same program.
+    let text = |args: &[&str], file: &str| String::from_utf8(mbpf().args(args).arg(d.join(file)).assert().success().get_output().stdout.clone()).unwrap();
+    let from_object = text(&["disasm"], "p.o");
+    assert!(from_object.contains("exit"), "{from_object}");
+    assert_eq!(text(&["disasm"], "p.femto"), from_object);
+    assert_eq!(text(&["disasm", "--layout", "extended"], "p.extended"), from_object);
+    assert!(text(&["verify", "--helpers", "strlen"], "p.femto").contains("ok"));
+    assert_eq!(text(&["jit"], "p.femto"), text(&["jit"], "p.o"));
+    mbpf().args(["disasm", "--layout", "elf"]).arg(d.join("p.femto")).assert().failure().stderr(predicate::str::contains("cannot load it in the elf layout"));
     // clang's own diagnostics pass through.
     std::fs::write(d.join("bad.c"), "int entry(void) { return undeclared; }").unwrap();
     mbpf().arg("compile").arg(d.join("bad.c")).arg("-o").arg(d.join("bad.o")).assert().failure().stderr(predicate::str::contains("undeclared"));

@@ -1,21 +1,24 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// Bytecode file (raw instruction slots).
+    /// eBPF assembly (.s), a clang object (.o), an image or raw bytecode.
     input: PathBuf,
+    /// The image layout (text, femto, extended, elf); by default found from the file.
+    #[arg(long)]
+    layout: Option<String>,
 }
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let bytes = super::read(&self.input)?;
-        let program = vm::Program::from_bytes(&bytes).with_context(|| format!("{}", self.input.display()))?;
-        for line in vm::disasm::disassemble(program.insns()) {
-            println!("{line}");
-        }
+        let (program, _) = super::load_program(&self.input, self.layout.as_deref())?;
+        super::print_lines(|out| {
+            for line in vm::disasm::disassemble(program.insns()) {
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        })?;
         Ok(ExitCode::SUCCESS)
     }
 }

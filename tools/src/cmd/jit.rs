@@ -7,8 +7,12 @@ use anyhow::Context;
 
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// eBPF assembly (.s), a clang object (.o, relocations resolved) or bytecode.
+    /// eBPF assembly (.s), a clang object (.o, relocations resolved), an image or raw
+    /// bytecode.
     program: PathBuf,
+    /// The image layout (text, femto, extended, elf); by default found from the file.
+    #[arg(long)]
+    layout: Option<String>,
     /// Print the Thumb-2 code, disassembled by LLVM (llvm-mc), under each eBPF instruction.
     #[arg(long)]
     disasm: bool,
@@ -41,41 +45,24 @@ fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let bytes = if self.program.extension().is_some_and(|e| e == "s" || e == "asm") {
-            let src = String::from_utf8(super::read(&self.program)?).context("source is not UTF-8")?;
-            vm::asm::assemble(&src).with_context(|| format!("{}", self.program.display()))?.iter().flat_map(vm::Insn::encode).collect()
-        } else {
-            super::read(&self.program)?
-        };
-        // An object's .rodata/.data sizes are known, as on the device: accesses proven
+        // An image's .rodata/.data sizes are known, as on the device: accesses proven
         // inside them are compiled without checks.
-        let (program, sizes) = if bytes.starts_with(b"\x7fELF") {
-            let image = vm::image::Image::load(vm::image::Layout::Elf, &bytes).with_context(|| format!("{}", self.program.display()))?;
-            let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
-            (image.program, sizes)
-        } else {
-            (vm::Program::from_bytes(&bytes)?, jit::Sizes::default())
-        };
+        let (program, sizes) = super::load_program(&self.program, self.layout.as_deref())?;
         let bytes = program.to_bytes();
         vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
         let compiled = jit::compile_for(&program, sizes)?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
-        // A reader that stops early (`| head`) is not an error.
-        let mut out = std::io::stdout().lock();
-        let printed = (|| -> std::io::Result<()> {
+        super::print_lines(|out| {
             writeln!(out, "{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len())?;
             if self.disasm {
-                self.print_disasm(&mut out, &program, &compiled)?;
+                self.print_disasm(out, &program, &compiled)?;
             }
             Ok(())
-        })();
-        match printed {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-            _ => Ok(ExitCode::SUCCESS),
-        }
+        })?;
+        Ok(ExitCode::SUCCESS)
     }
 
-    fn print_disasm(&self, out: &mut impl Write, program: &vm::Program, compiled: &jit::Compiled) -> std::io::Result<()> {
+    fn print_disasm(&self, out: &mut dyn Write, program: &vm::Program, compiled: &jit::Compiled) -> std::io::Result<()> {
         {
             let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
             // Walk the code in instruction order, printing each eBPF instruction at its offset.

@@ -13,9 +13,45 @@ pub mod sign;
 pub mod suit_show;
 pub mod verify;
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use vm::image::{Image, Layout};
+
+/// A program file as the commands that show or check one take it: eBPF assembly
+/// (`.s`/`.asm`), or an image in `layout` (by default found from the file: a clang
+/// object by its ELF magic, a Femto-Containers image by its header magic (the
+/// extended layout has the same magic: name it), else raw bytecode). Returns the
+/// program and the `.rodata`/`.data` sizes the image brings.
+pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Program, ::jit::Sizes)> {
+    let named = |what: &dyn std::fmt::Display| format!("{}: {what}", path.display());
+    if layout.is_none() && path.extension().is_some_and(|e| e == "s" || e == "asm") {
+        let src = String::from_utf8(read(path)?).with_context(|| named(&"not UTF-8 text"))?;
+        let insns = vm::asm::assemble(&src).with_context(|| format!("{}", path.display()))?;
+        return Ok((vm::Program::from_insns(insns).with_context(|| format!("{}", path.display()))?, ::jit::Sizes::default()));
+    }
+    let bytes = read(path)?;
+    let layout = match layout {
+        Some(name) => Layout::from_name(name).with_context(|| format!("unknown layout `{name}` (text, femto, extended, elf)"))?,
+        None if bytes.starts_with(b"\x7fELF") => Layout::Elf,
+        None if bytes.get(..4).is_some_and(|m| [vm::image::femto::MAGIC, vm::image::femto::MAGIC_MICROBPF].contains(&u32::from_le_bytes([m[0], m[1], m[2], m[3]]))) => Layout::Femto,
+        None => Layout::Text,
+    };
+    let image = Image::load(layout, &bytes).with_context(|| named(&format_args!("cannot load it in the {} layout", layout.name())))?;
+    let sizes = ::jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+    Ok((image.program, sizes))
+}
+
+/// Writes to stdout through `print`; a reader that stops early (`| head`) is not an
+/// error.
+pub fn print_lines(print: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match print(&mut out) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
 
 /// Reads a file, naming it in the error.
 pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {

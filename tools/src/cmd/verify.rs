@@ -1,12 +1,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// Bytecode file (raw instruction slots).
+    /// eBPF assembly (.s), a clang object (.o), an image or raw bytecode.
     input: PathBuf,
+    /// The image layout (text, femto, extended, elf); by default found from the file.
+    #[arg(long)]
+    layout: Option<String>,
     /// Allowed helper ids or names, comma separated (default: none).
     #[arg(long, value_delimiter = ',')]
     helpers: Vec<String>,
@@ -34,8 +35,7 @@ pub fn parse_helpers(list: &[String]) -> anyhow::Result<vm::HelperSet> {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let bytes = super::read(&self.input)?;
-        let program = vm::Program::from_bytes(&bytes).with_context(|| format!("{}", self.input.display()))?;
+        let (program, _) = super::load_program(&self.input, self.layout.as_deref())?;
         let allowed = parse_helpers(&self.helpers)?;
         match vm::verify(&program, &allowed) {
             Ok(()) => {
