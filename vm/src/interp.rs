@@ -343,11 +343,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
                     Kind::Alu64Slow => {
                         let x = if op.aux & SRC_X != 0 { regs[s!()] } else { op.imm64() };
-                        regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm as i32));
+                        regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm));
                     }
                     Kind::Alu32Slow => {
                         let x = if op.aux & SRC_X != 0 { regs[s!()] as u32 } else { op.imm as u32 };
-                        regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm as i32));
+                        regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm));
                     }
                     Kind::Ja => {
                         pc = target!();
@@ -403,13 +403,13 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Jne32R => jump_if!(regs[d!()] as u32 != regs[s!()] as u32),
                     Kind::Jne32I => jump_if!(regs[d!()] as u32 != op.imm as u32),
                     Kind::Jsgt32R => jump_if!((regs[d!()] as i32) > (regs[s!()] as i32)),
-                    Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > (op.imm as i32)),
+                    Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > op.imm),
                     Kind::Jsge32R => jump_if!((regs[d!()] as i32) >= (regs[s!()] as i32)),
-                    Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= (op.imm as i32)),
+                    Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= op.imm),
                     Kind::Jslt32R => jump_if!((regs[d!()] as i32) < (regs[s!()] as i32)),
-                    Kind::Jslt32I => jump_if!((regs[d!()] as i32) < (op.imm as i32)),
+                    Kind::Jslt32I => jump_if!((regs[d!()] as i32) < op.imm),
                     Kind::Jsle32R => jump_if!((regs[d!()] as i32) <= (regs[s!()] as i32)),
-                    Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= (op.imm as i32)),
+                    Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= op.imm),
                     Kind::Ldxb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)),
                     Kind::Ldxh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)),
                     Kind::Ldxw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)),
@@ -425,8 +425,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Stxh => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, regs[s!()])),
                     Kind::Stxw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, regs[s!()])),
                     Kind::Stxdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, regs[s!()])),
-                    Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm as i32, s!())),
-                    Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm as i32, s!())),
+                    Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm, s!())),
+                    Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm, s!())),
                     Kind::Lddw => {
                         regs[d!()] = op.wide();
                         pc += 1;
