@@ -213,14 +213,26 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         }
         let mask = self.ops.len().wrapping_sub(1);
         let start = self.pc;
+        // Instruction by instruction (a fused pair's first one alone takes one slot).
         let next = |ops: &[Op], p: usize| p + if ops[p & mask].kind == Kind::Lddw { 2 } else { 1 };
         let mut halt = start;
+        let mut last = start;
         for _ in 0..n {
+            last = halt;
             halt = next(&self.ops, halt);
+        }
+        // A fused pair the halt cuts (its second instruction at the halt) runs unfused.
+        let fused = self.ops[last & mask].kind;
+        let cut = last + fused.slots() > halt;
+        if cut {
+            self.ops[last & mask].kind = fused.unfused();
         }
         let kind = core::mem::replace(&mut self.ops[halt & mask].kind, Kind::Halt);
         let (stop, _) = self.run_charged(0);
         self.ops[halt & mask].kind = kind;
+        if cut {
+            self.ops[last & mask].kind = fused;
+        }
         match stop {
             Stop::Fault(cur, e) => {
                 let (mut p, mut ran) = (start, 1);
@@ -339,6 +351,14 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
                     Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
                     Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                    Kind::MovAdd32R => {
+                        regs[d!()] = (regs[s!()] as u32).wrapping_add(regs[usize::from(op.aux & 15)] as u32) as u64;
+                        pc += 1;
+                    }
+                    Kind::MovAdd32I => {
+                        regs[d!()] = (regs[s!()] as u32).wrapping_add(op.imm as u32) as u64;
+                        pc += 1;
+                    }
                     // Decoded only for a non-zero divisor.
                     Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
                     Kind::Alu64Slow => {

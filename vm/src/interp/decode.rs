@@ -136,12 +136,33 @@ pub(crate) enum Kind {
     LatchEqI,
     /// ... with `jeq32`.
     LatchEq32I,
+    /// `mov32 d, s; add32 d, x` dispatched once: `aux` is `x`. The `add32` stays an op
+    /// of its own (a jump to it runs it alone).
+    MovAdd32R,
+    /// `mov32 d, s; add32 d, imm` dispatched once.
+    MovAdd32I,
     /// Put in place of an op for a while: the loop stops there (a budget or slice
     /// ending inside a run, see [`Op::run`]).
     Halt,
 }
 
 impl Kind {
+    /// Instruction slots the op covers (a fused pair runs through both).
+    pub(crate) fn slots(self) -> usize {
+        match self {
+            Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I => 2,
+            _ => 1,
+        }
+    }
+
+    /// The kind of a fused pair's first instruction alone (itself when not fused).
+    pub(crate) fn unfused(self) -> Kind {
+        match self {
+            Kind::MovAdd32R | Kind::MovAdd32I => Kind::Mov32R,
+            k => k,
+        }
+    }
+
     /// Control may go elsewhere than to the next op (or nowhere): a run ends here.
     pub(crate) fn ends_run(self) -> bool {
         use Kind::*;
@@ -374,5 +395,29 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             ops[i].run = ops.get(next).map_or(1, |n| n.run.saturating_add(1));
         }
     }
+    fuse(insns, &mut ops);
     ops
+}
+
+/// `mov32 d, s; add32 d, x|imm`, the three-operand add clang writes, becomes one op at
+/// the `mov32` (runs count instructions, so the budget still counts both).
+fn fuse(insns: &[Insn], ops: &mut [Op]) {
+    for (i, pair) in insns.windows(2).enumerate() {
+        let (mov, add) = (pair[0], pair[1]);
+        let d = mov.dst();
+        if mov.opc != MOV32_REG || mov.off != 0 || mov.src() == d || add.dst() != d {
+            continue;
+        }
+        match add.opc {
+            ADD32_REG if add.src() != d => {
+                ops[i].kind = Kind::MovAdd32R;
+                ops[i].aux = add.src();
+            }
+            ADD32_IMM => {
+                ops[i].kind = Kind::MovAdd32I;
+                ops[i].imm = add.imm;
+            }
+            _ => {}
+        }
+    }
 }
