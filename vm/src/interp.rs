@@ -213,8 +213,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         }
         let mask = self.ops.len().wrapping_sub(1);
         let start = self.pc;
-        // Instruction by instruction (a fused pair's first one alone takes one slot).
-        let next = |ops: &[Op], p: usize| p + if ops[p & mask].kind == Kind::Lddw { 2 } else { 1 };
+        // Instruction by instruction (a fused pair's first one alone: an LDDW's two slots).
+        let next = |ops: &[Op], p: usize| p + ops[p & mask].kind.unfused().slots();
         let mut halt = start;
         let mut last = start;
         for _ in 0..n {
@@ -222,6 +222,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             halt = next(&self.ops, halt);
         }
         // A fused pair the halt cuts (its second instruction at the halt) runs unfused.
+        // (An LDDW's second slot is no instruction: the halt is never there.)
         let fused = self.ops[last & mask].kind;
         let cut = last + fused.slots() > halt;
         if cut {
@@ -351,6 +352,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
                     Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
                     Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                    Kind::LddwAdd => {
+                        regs[d!()] = op.wide().wrapping_add(regs[s!()]);
+                        pc += 2;
+                    }
                     Kind::MovAdd32R => {
                         regs[d!()] = (regs[s!()] as u32).wrapping_add(regs[usize::from(op.aux & 15)] as u32) as u64;
                         pc += 1;

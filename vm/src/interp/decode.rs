@@ -141,6 +141,9 @@ pub(crate) enum Kind {
     MovAdd32R,
     /// `mov32 d, s; add32 d, imm` dispatched once.
     MovAdd32I,
+    /// `lddw d, K; add d, s` (an address in `.rodata`/`.data` plus an index)
+    /// dispatched once: `src` is `s`.
+    LddwAdd,
     /// Put in place of an op for a while: the loop stops there (a budget or slice
     /// ending inside a run, see [`Op::run`]).
     Halt,
@@ -151,6 +154,7 @@ impl Kind {
     pub(crate) fn slots(self) -> usize {
         match self {
             Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I => 2,
+            Kind::LddwAdd => 3,
             _ => 1,
         }
     }
@@ -159,6 +163,7 @@ impl Kind {
     pub(crate) fn unfused(self) -> Kind {
         match self {
             Kind::MovAdd32R | Kind::MovAdd32I => Kind::Mov32R,
+            Kind::LddwAdd => Kind::Lddw,
             k => k,
         }
     }
@@ -399,9 +404,17 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
     ops
 }
 
-/// `mov32 d, s; add32 d, x|imm`, the three-operand add clang writes, becomes one op at
-/// the `mov32` (runs count instructions, so the budget still counts both).
+/// Pairs clang writes become one op at their first slot (runs count instructions, so
+/// the budget still counts both): `lddw d, K; add d, s` (an indexed address) and
+/// `mov32 d, s; add32 d, x|imm` (a three-operand add).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
+    for (i, three) in insns.windows(3).enumerate() {
+        let (lddw, add) = (three[0], three[2]);
+        if matches!(lddw.opc, LDDW | LDDWD | LDDWR) && add.opc == ADD64_REG && add.dst() == lddw.dst() && add.src() != lddw.dst() {
+            ops[i].kind = Kind::LddwAdd;
+            ops[i].src = Reg::of(add.src());
+        }
+    }
     for (i, pair) in insns.windows(2).enumerate() {
         let (mov, add) = (pair[0], pair[1]);
         let d = mov.dst();
