@@ -352,6 +352,14 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
                     Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
                     Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                    Kind::ShlOr32 => {
+                        regs[d!()] = ((regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) | regs[usize::from(op.aux & 15)] as u32) as u64;
+                        pc += 1;
+                    }
+                    Kind::ShlOr64 => {
+                        regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32) | regs[usize::from(op.aux & 15)];
+                        pc += 1;
+                    }
                     Kind::LddwAdd => {
                         regs[d!()] = op.wide().wrapping_add(regs[s!()]);
                         pc += 2;

@@ -141,6 +141,11 @@ pub(crate) enum Kind {
     MovAdd32R,
     /// `mov32 d, s; add32 d, imm` dispatched once.
     MovAdd32I,
+    /// `lsh32 d, k; or32 d, x` (a word put together from bytes) dispatched once:
+    /// `imm` is `k`, `aux` is `x`.
+    ShlOr32,
+    /// ... and in 64 bits.
+    ShlOr64,
     /// `lddw d, K; add d, s` (an address in `.rodata`/`.data` plus an index)
     /// dispatched once: `src` is `s`.
     LddwAdd,
@@ -153,7 +158,7 @@ impl Kind {
     /// Instruction slots the op covers (a fused pair runs through both).
     pub(crate) fn slots(self) -> usize {
         match self {
-            Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I => 2,
+            Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 => 2,
             Kind::LddwAdd => 3,
             _ => 1,
         }
@@ -164,6 +169,8 @@ impl Kind {
         match self {
             Kind::MovAdd32R | Kind::MovAdd32I => Kind::Mov32R,
             Kind::LddwAdd => Kind::Lddw,
+            Kind::ShlOr32 => Kind::Lsh32I,
+            Kind::ShlOr64 => Kind::Lsh64I,
             k => k,
         }
     }
@@ -406,13 +413,27 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 
 /// Pairs clang writes become one op at their first slot (runs count instructions, so
 /// the budget still counts both): `lddw d, K; add d, s` (an indexed address) and
-/// `mov32 d, s; add32 d, x|imm` (a three-operand add).
+/// `mov32 d, s; add32 d, x|imm` (a three-operand add), `lsh d, k; or d, x` in either
+/// width (bytes put together).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
     for (i, three) in insns.windows(3).enumerate() {
         let (lddw, add) = (three[0], three[2]);
         if matches!(lddw.opc, LDDW | LDDWD | LDDWR) && add.opc == ADD64_REG && add.dst() == lddw.dst() && add.src() != lddw.dst() {
             ops[i].kind = Kind::LddwAdd;
             ops[i].src = Reg::of(add.src());
+        }
+    }
+    for (i, pair) in insns.windows(2).enumerate() {
+        let (shl, or) = (pair[0], pair[1]);
+        let d = shl.dst();
+        let kind = match (shl.opc, or.opc) {
+            (LSH32_IMM, OR32_REG) => Kind::ShlOr32,
+            (LSH64_IMM, OR64_REG) => Kind::ShlOr64,
+            _ => Kind::Invalid,
+        };
+        if kind != Kind::Invalid && or.dst() == d && or.src() != d {
+            ops[i].kind = kind;
+            ops[i].aux = or.src();
         }
     }
     for (i, pair) in insns.windows(2).enumerate() {

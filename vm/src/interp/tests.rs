@@ -194,11 +194,13 @@ fn callx_checks_the_allow_list_at_run_time() {
 #[test]
 fn budgets_and_slices_stop_exactly_at_the_instruction() {
     // (program, instructions a full run executes, how it ends)
-    let cases: [(&str, u64, Result<u64, VmErrorKind>); 6] = [
+    let cases: [(&str, u64, Result<u64, VmErrorKind>); 7] = [
         // Fused `mov32; add32` pairs, register and constant, and `lddw; add`:
         // 2 + 6 x 8 + exit.
         ("mov %r1, 0\nmov %r0, 0\nl: mov32 %r3, %r0\nadd32 %r3, %r1\nmov32 %r0, %r3\nadd32 %r0, 7\nlddw %r4, 0x100000000\nadd %r4, %r1\n\
           add %r1, 1\njlt %r1, 6, l\nexit", 51, Ok(57)),
+        // `lsh; or` pairs of both widths: 2 + 4 x 6 + exit.
+        ("mov %r1, 0\nmov %r0, 0\nl: lsh32 %r0, 4\nor32 %r0, %r1\nlsh %r0, 36\nor %r0, %r1\nadd %r1, 1\njlt %r1, 4, l\nexit", 27, Ok(0x230_0000_0003)),
         // clang's rotated latch, `jeq +1; ja` (one op in the loop): 1 + 5 x (add, jeq) + 4 x ja + exit.
         ("mov %r0, 0\nl: add %r0, 3\njeq %r0, 15, +1\nja l\nexit", 16, Ok(15)),
         ("mov32 %r0, 0\nl: add32 %r0, 5\njeq32 %r0, 20, +1\nja l\nexit", 13, Ok(20)),
