@@ -360,6 +360,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32) | regs[usize::from(op.aux & 15)];
                         pc += 1;
                     }
+                    Kind::SignExtend64 => {
+                        let k = (op.imm & 63) as u32;
+                        regs[d!()] = ((regs[d!()].wrapping_shl(k) as i64).wrapping_shr(k)) as u64;
+                        pc += 1;
+                    }
                     Kind::LddwAdd => {
                         regs[d!()] = op.wide().wrapping_add(regs[s!()]);
                         pc += 2;

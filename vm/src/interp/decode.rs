@@ -146,6 +146,8 @@ pub(crate) enum Kind {
     ShlOr32,
     /// ... and in 64 bits.
     ShlOr64,
+    /// `lsh d, k; arsh d, k` (sign extension before cpu v4's `movsx`) dispatched once.
+    SignExtend64,
     /// `lddw d, K; add d, s` (an address in `.rodata`/`.data` plus an index)
     /// dispatched once: `src` is `s`.
     LddwAdd,
@@ -158,7 +160,7 @@ impl Kind {
     /// Instruction slots the op covers (a fused pair runs through both).
     pub(crate) fn slots(self) -> usize {
         match self {
-            Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 => 2,
+            Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 | Kind::SignExtend64 => 2,
             Kind::LddwAdd => 3,
             _ => 1,
         }
@@ -170,7 +172,7 @@ impl Kind {
             Kind::MovAdd32R | Kind::MovAdd32I => Kind::Mov32R,
             Kind::LddwAdd => Kind::Lddw,
             Kind::ShlOr32 => Kind::Lsh32I,
-            Kind::ShlOr64 => Kind::Lsh64I,
+            Kind::ShlOr64 | Kind::SignExtend64 => Kind::Lsh64I,
             k => k,
         }
     }
@@ -414,7 +416,7 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 /// Pairs clang writes become one op at their first slot (runs count instructions, so
 /// the budget still counts both): `lddw d, K; add d, s` (an indexed address) and
 /// `mov32 d, s; add32 d, x|imm` (a three-operand add), `lsh d, k; or d, x` in either
-/// width (bytes put together).
+/// width (bytes put together), `lsh d, k; arsh d, k` (a sign extension).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
     for (i, three) in insns.windows(3).enumerate() {
         let (lddw, add) = (three[0], three[2]);
@@ -434,6 +436,10 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
         if kind != Kind::Invalid && or.dst() == d && or.src() != d {
             ops[i].kind = kind;
             ops[i].aux = or.src();
+        }
+        let arsh = or;
+        if shl.opc == LSH64_IMM && arsh.opc == ARSH64_IMM && arsh.dst() == d && arsh.imm == shl.imm {
+            ops[i].kind = Kind::SignExtend64;
         }
     }
     for (i, pair) in insns.windows(2).enumerate() {

@@ -199,8 +199,10 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         // 2 + 6 x 8 + exit.
         ("mov %r1, 0\nmov %r0, 0\nl: mov32 %r3, %r0\nadd32 %r3, %r1\nmov32 %r0, %r3\nadd32 %r0, 7\nlddw %r4, 0x100000000\nadd %r4, %r1\n\
           add %r1, 1\njlt %r1, 6, l\nexit", 51, Ok(57)),
-        // `lsh; or` pairs of both widths: 2 + 4 x 6 + exit.
-        ("mov %r1, 0\nmov %r0, 0\nl: lsh32 %r0, 4\nor32 %r0, %r1\nlsh %r0, 36\nor %r0, %r1\nadd %r1, 1\njlt %r1, 4, l\nexit", 27, Ok(0x230_0000_0003)),
+        // `lsh; or` pairs of both widths, and `lsh; arsh` (0x80 sign-extends to -128):
+        // 2 + 4 x 10 + exit.
+        ("mov %r1, 0\nmov %r0, 0\nl: lsh32 %r0, 4\nor32 %r0, %r1\nlsh %r0, 36\nor %r0, %r1\nmov %r2, 0x80\nlsh %r2, 56\narsh %r2, 56\nadd %r0, %r2\n\
+          add %r1, 1\njlt %r1, 4, l\nexit", 43, Ok(0xffff_822f_ffff_ff83)),
         // clang's rotated latch, `jeq +1; ja` (one op in the loop): 1 + 5 x (add, jeq) + 4 x ja + exit.
         ("mov %r0, 0\nl: add %r0, 3\njeq %r0, 15, +1\nja l\nexit", 16, Ok(15)),
         ("mov32 %r0, 0\nl: add32 %r0, 5\njeq32 %r0, 20, +1\nja l\nexit", 13, Ok(20)),
