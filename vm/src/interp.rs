@@ -360,6 +360,18 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32) | regs[usize::from(op.aux & 15)];
                         pc += 1;
                     }
+                    Kind::MovRsh64 => {
+                        regs[d!()] = regs[s!()].wrapping_shr((op.imm & 63) as u32);
+                        pc += 1;
+                    }
+                    Kind::MovRsh32 => {
+                        regs[d!()] = (regs[s!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64;
+                        pc += 1;
+                    }
+                    Kind::MovLsh32 => {
+                        regs[d!()] = (regs[s!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64;
+                        pc += 1;
+                    }
                     Kind::SignExtend64 => {
                         let k = (op.imm & 63) as u32;
                         regs[d!()] = ((regs[d!()].wrapping_shl(k) as i64).wrapping_shr(k)) as u64;

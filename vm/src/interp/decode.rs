@@ -141,6 +141,11 @@ pub(crate) enum Kind {
     MovAdd32R,
     /// `mov32 d, s; add32 d, imm` dispatched once.
     MovAdd32I,
+    /// `mov d, s; rsh d, k` / `mov32 d, s; rsh32 d, k` / `mov32 d, s; lsh32 d, k` (a
+    /// three-operand shift, as in rotations) dispatched once: `imm` is `k`.
+    MovRsh64,
+    MovRsh32,
+    MovLsh32,
     /// `lsh32 d, k; or32 d, x` (a word put together from bytes) dispatched once:
     /// `imm` is `k`, `aux` is `x`.
     ShlOr32,
@@ -161,6 +166,7 @@ impl Kind {
     pub(crate) fn slots(self) -> usize {
         match self {
             Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 | Kind::SignExtend64 => 2,
+            Kind::MovRsh64 | Kind::MovRsh32 | Kind::MovLsh32 => 2,
             Kind::LddwAdd => 3,
             _ => 1,
         }
@@ -169,7 +175,8 @@ impl Kind {
     /// The kind of a fused pair's first instruction alone (itself when not fused).
     pub(crate) fn unfused(self) -> Kind {
         match self {
-            Kind::MovAdd32R | Kind::MovAdd32I => Kind::Mov32R,
+            Kind::MovAdd32R | Kind::MovAdd32I | Kind::MovRsh32 | Kind::MovLsh32 => Kind::Mov32R,
+            Kind::MovRsh64 => Kind::Mov64R,
             Kind::LddwAdd => Kind::Lddw,
             Kind::ShlOr32 => Kind::Lsh32I,
             Kind::ShlOr64 | Kind::SignExtend64 => Kind::Lsh64I,
@@ -415,7 +422,8 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 
 /// Pairs clang writes become one op at their first slot (runs count instructions, so
 /// the budget still counts both): `lddw d, K; add d, s` (an indexed address) and
-/// `mov32 d, s; add32 d, x|imm` (a three-operand add), `lsh d, k; or d, x` in either
+/// `mov32 d, s; add32 d, x|imm` (a three-operand add), `mov; rsh|lsh` (a three-operand
+/// shift), `lsh d, k; or d, x` in either
 /// width (bytes put together), `lsh d, k; arsh d, k` (a sign extension).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
     for (i, three) in insns.windows(3).enumerate() {
@@ -445,6 +453,17 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
     for (i, pair) in insns.windows(2).enumerate() {
         let (mov, add) = (pair[0], pair[1]);
         let d = mov.dst();
+        let shift = match (mov.opc, add.opc) {
+            (MOV64_REG, RSH64_IMM) => Kind::MovRsh64,
+            (MOV32_REG, RSH32_IMM) => Kind::MovRsh32,
+            (MOV32_REG, LSH32_IMM) => Kind::MovLsh32,
+            _ => Kind::Invalid,
+        };
+        if shift != Kind::Invalid && mov.off == 0 && mov.src() != d && add.dst() == d {
+            ops[i].kind = shift;
+            ops[i].imm = add.imm;
+            continue;
+        }
         if mov.opc != MOV32_REG || mov.off != 0 || mov.src() == d || add.dst() != d {
             continue;
         }

@@ -194,7 +194,7 @@ fn callx_checks_the_allow_list_at_run_time() {
 #[test]
 fn budgets_and_slices_stop_exactly_at_the_instruction() {
     // (program, instructions a full run executes, how it ends)
-    let cases: [(&str, u64, Result<u64, VmErrorKind>); 7] = [
+    let cases: [(&str, u64, Result<u64, VmErrorKind>); 8] = [
         // Fused `mov32; add32` pairs, register and constant, and `lddw; add`:
         // 2 + 6 x 8 + exit.
         ("mov %r1, 0\nmov %r0, 0\nl: mov32 %r3, %r0\nadd32 %r3, %r1\nmov32 %r0, %r3\nadd32 %r0, 7\nlddw %r4, 0x100000000\nadd %r4, %r1\n\
@@ -203,6 +203,9 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         // 2 + 4 x 10 + exit.
         ("mov %r1, 0\nmov %r0, 0\nl: lsh32 %r0, 4\nor32 %r0, %r1\nlsh %r0, 36\nor %r0, %r1\nmov %r2, 0x80\nlsh %r2, 56\narsh %r2, 56\nadd %r0, %r2\n\
           add %r1, 1\njlt %r1, 4, l\nexit", 43, Ok(0xffff_822f_ffff_ff83)),
+        // Three-operand shifts (a 32-bit rotation, a 64-bit shift): 3 + 4 x 11 + exit.
+        ("lddw %r1, 0x8765432112345678\nmov %r0, 0\nmov %r6, 0\nl: mov32 %r3, %r1\nrsh32 %r3, 7\nmov32 %r4, %r1\nlsh32 %r4, 25\nor32 %r3, %r4\n\
+          mov %r5, %r1\nrsh %r5, 33\nxor %r1, %r5\nadd %r0, %r3\nadd %r6, 1\njlt %r6, 4, l\nexit", 48, Ok(0x3_818e_ed36)),
         // clang's rotated latch, `jeq +1; ja` (one op in the loop): 1 + 5 x (add, jeq) + 4 x ja + exit.
         ("mov %r0, 0\nl: add %r0, 3\njeq %r0, 15, +1\nja l\nexit", 16, Ok(15)),
         ("mov32 %r0, 0\nl: add32 %r0, 5\njeq32 %r0, 20, +1\nja l\nexit", 13, Ok(20)),
