@@ -421,61 +421,49 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 }
 
 /// Pairs clang writes become one op at their first slot (runs count instructions, so
-/// the budget still counts both): `lddw d, K; add d, s` (an indexed address) and
-/// `mov32 d, s; add32 d, x|imm` (a three-operand add), `mov; rsh|lsh` (a three-operand
-/// shift), `lsh d, k; or d, x` in either
-/// width (bytes put together), `lsh d, k; arsh d, k` (a sign extension).
+/// the budget still counts both): `lddw d, K; add d, s` (an indexed address),
+/// `mov d, s; add|rsh|lsh d, ...` (three-operand operations), `lsh d, k; or d, x`
+/// (bytes put together) and `lsh d, k; arsh d, k` (a sign extension). The second
+/// instruction writes the first's destination and, where it reads a register, not
+/// that one (the fused op reads its operands before it writes).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
-    for (i, three) in insns.windows(3).enumerate() {
-        let (lddw, add) = (three[0], three[2]);
-        if matches!(lddw.opc, LDDW | LDDWD | LDDWR) && add.opc == ADD64_REG && add.dst() == lddw.dst() && add.src() != lddw.dst() {
-            ops[i].kind = Kind::LddwAdd;
-            ops[i].src = Reg::of(add.src());
-        }
-    }
-    for (i, pair) in insns.windows(2).enumerate() {
-        let (shl, or) = (pair[0], pair[1]);
-        let d = shl.dst();
-        let kind = match (shl.opc, or.opc) {
-            (LSH32_IMM, OR32_REG) => Kind::ShlOr32,
-            (LSH64_IMM, OR64_REG) => Kind::ShlOr64,
-            _ => Kind::Invalid,
-        };
-        if kind != Kind::Invalid && or.dst() == d && or.src() != d {
-            ops[i].kind = kind;
-            ops[i].aux = or.src();
-        }
-        let arsh = or;
-        if shl.opc == LSH64_IMM && arsh.opc == ARSH64_IMM && arsh.dst() == d && arsh.imm == shl.imm {
-            ops[i].kind = Kind::SignExtend64;
-        }
-    }
-    for (i, pair) in insns.windows(2).enumerate() {
-        let (mov, add) = (pair[0], pair[1]);
-        let d = mov.dst();
-        let shift = match (mov.opc, add.opc) {
-            (MOV64_REG, RSH64_IMM) => Kind::MovRsh64,
-            (MOV32_REG, RSH32_IMM) => Kind::MovRsh32,
-            (MOV32_REG, LSH32_IMM) => Kind::MovLsh32,
-            _ => Kind::Invalid,
-        };
-        if shift != Kind::Invalid && mov.off == 0 && mov.src() != d && add.dst() == d {
-            ops[i].kind = shift;
-            ops[i].imm = add.imm;
+    for (i, &first) in insns.iter().enumerate() {
+        let wide = crate::verifier::is_wide(first.opc);
+        let Some(&second) = insns.get(i + if wide { 2 } else { 1 }) else { continue };
+        let d = first.dst();
+        let copy = first.off == 0 && first.src() != d; // a plain `mov`, not onto itself
+        let other = second.src() != d;
+        if second.dst() != d {
             continue;
         }
-        if mov.opc != MOV32_REG || mov.off != 0 || mov.src() == d || add.dst() != d {
-            continue;
-        }
-        match add.opc {
-            ADD32_REG if add.src() != d => {
-                ops[i].kind = Kind::MovAdd32R;
-                ops[i].aux = add.src();
+        let op = &mut ops[i];
+        match (first.opc, second.opc) {
+            (LDDW | LDDWD | LDDWR, ADD64_REG) if other => {
+                op.kind = Kind::LddwAdd;
+                op.src = Reg::of(second.src());
             }
-            ADD32_IMM => {
-                ops[i].kind = Kind::MovAdd32I;
-                ops[i].imm = add.imm;
+            (MOV32_REG, ADD32_REG) if copy && other => {
+                op.kind = Kind::MovAdd32R;
+                op.aux = second.src();
             }
+            (LSH32_IMM, OR32_REG) if other => {
+                op.kind = Kind::ShlOr32;
+                op.aux = second.src();
+            }
+            (LSH64_IMM, OR64_REG) if other => {
+                op.kind = Kind::ShlOr64;
+                op.aux = second.src();
+            }
+            (MOV32_REG, ADD32_IMM | RSH32_IMM | LSH32_IMM) | (MOV64_REG, RSH64_IMM) if copy => {
+                op.kind = match second.opc {
+                    ADD32_IMM => Kind::MovAdd32I,
+                    RSH32_IMM => Kind::MovRsh32,
+                    LSH32_IMM => Kind::MovLsh32,
+                    _ => Kind::MovRsh64,
+                };
+                op.imm = second.imm;
+            }
+            (LSH64_IMM, ARSH64_IMM) if second.imm == first.imm => op.kind = Kind::SignExtend64,
             _ => {}
         }
     }
