@@ -183,11 +183,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
 
     /// Runs at most `limit` instructions; returns why it stopped and how many ran.
     ///
-    /// The budget is charged a whole run (straight-line ops up to the next jump, call
-    /// or exit, [`Op::run`]) at a time, as control enters it: the loop counts nothing
-    /// per op. A run longer than what is left is cut exactly: a `Halt` op stands after
-    /// its last op that may run, for as long as that takes. A fault gives back the ops
-    /// of its run that never ran.
+    /// The budget is charged a whole run (straight-line instructions up to the next
+    /// jump, call or exit, [`Op::run`]) at a time, as control enters it: the loop counts
+    /// nothing per op. A run longer than what is left is cut exactly: a `Halt` op stands
+    /// after its last instruction that may run, for as long as that takes. A fault gives
+    /// back the instructions of its run that never ran.
     fn interpret(&mut self, limit: usize) -> (Stop, usize) {
         let mask = self.ops.len().wrapping_sub(1);
         let first = self.ops[self.pc & mask].run as usize;
@@ -205,8 +205,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         }
     }
 
-    /// The first `n` ops from `self.pc`, all inside one run (so none ends it): stops
-    /// at a `Halt` put after them. Returns why it stopped and how many ran.
+    /// The first `n` instructions from `self.pc`, all inside one run (so none ends it):
+    /// stops at a `Halt` put after them. Returns why it stopped and how many ran.
     fn run_partial(&mut self, n: usize) -> (Stop, usize) {
         if n == 0 {
             return (Stop::Limit, 0);

@@ -226,9 +226,10 @@ pub(crate) struct Op {
     /// The immediate (64-bit operations sign-extend it, which Thumb-2's shifted
     /// operands do for free); LDDW: the low half of its value.
     pub imm: i32,
-    /// The length of the run starting here: the ops dispatched from this one up to and
-    /// including the next that ends a run ([`Kind::ends_run`]). The loop charges the
-    /// budget a run at a time, as control enters it, instead of once per op.
+    /// The length of the run starting here: the instructions from this one up to and
+    /// including the next that ends a run ([`Kind::ends_run`]), counted as unfused. The
+    /// loop charges the budget a run at a time, as control enters it, instead of once
+    /// per op.
     pub run: u32,
 }
 
