@@ -59,14 +59,6 @@ impl PrepaidLoops {
         self.loops.iter().map_while(|p| *p)
     }
 
-    pub fn len(&self) -> usize {
-        self.iter().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.loops[0].is_none()
-    }
-
     pub fn with_head(&self, pc: usize) -> Option<Prepaid> {
         self.iter().find(|p| p.head == pc)
     }

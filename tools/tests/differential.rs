@@ -295,7 +295,7 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         let build = |store: &str| {
             let insns = vm::asm::assemble(&shape.replace("{store}", store)).unwrap();
             let program = vm::Program::from_insns(insns.clone()).unwrap();
-            let prepaid = jit::loops::prepaid_loops(program.insns(), &jit::analysis::analyse(program.insns(), jit::Sizes::default())).len();
+            let prepaid = jit::loops::prepaid_loops(program.insns(), &jit::analysis::analyse(program.insns(), jit::Sizes::default())).iter().count();
             (insns.iter().flat_map(vm::Insn::encode).collect::<Vec<u8>>(), prepaid)
         };
         let (prepaid, n) = build("");

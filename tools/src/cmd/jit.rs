@@ -63,21 +63,19 @@ impl Cmd {
     }
 
     fn print_disasm(&self, out: &mut dyn Write, program: &vm::Program, compiled: &jit::Compiled) -> std::io::Result<()> {
-        {
-            let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
-            // Walk the code in instruction order, printing each eBPF instruction at its offset.
-            let mut at = 0usize;
-            let mut pc = 0usize;
-            let insns = program.insns();
-            for line in lines {
-                while pc < insns.len() && compiled.insn_offsets[pc] as usize == at {
-                    writeln!(out, "{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)))?;
-                    pc += if vm::verifier::is_wide(insns[pc].opc) { 2 } else { 1 };
-                }
-                let size = if is_narrow(code_at(&compiled.code, at)) { 2 } else { 4 };
-                writeln!(out, "       {at:>5}  {line}")?;
-                at += size;
+        let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
+        // Walk the code in instruction order, printing each eBPF instruction at its offset.
+        let mut at = 0usize;
+        let mut pc = 0usize;
+        let insns = program.insns();
+        for line in lines {
+            while pc < insns.len() && compiled.insn_offsets[pc] as usize == at {
+                writeln!(out, "{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)))?;
+                pc += if vm::verifier::is_wide(insns[pc].opc) { 2 } else { 1 };
             }
+            let size = if is_narrow(code_at(&compiled.code, at)) { 2 } else { 4 };
+            writeln!(out, "       {at:>5}  {line}")?;
+            at += size;
         }
         Ok(())
     }

@@ -25,11 +25,11 @@ use vm::image::{Image, Layout};
 /// extended layout has the same magic: name it), else raw bytecode). Returns the
 /// program and the `.rodata`/`.data` sizes the image brings.
 pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Program, ::jit::Sizes)> {
-    let named = |what: &dyn std::fmt::Display| format!("{}: {what}", path.display());
+    let name = || path.display().to_string();
     if layout.is_none() && path.extension().is_some_and(|e| e == "s" || e == "asm") {
-        let src = String::from_utf8(read(path)?).with_context(|| named(&"not UTF-8 text"))?;
-        let insns = vm::asm::assemble(&src).with_context(|| format!("{}", path.display()))?;
-        return Ok((vm::Program::from_insns(insns).with_context(|| format!("{}", path.display()))?, ::jit::Sizes::default()));
+        let src = String::from_utf8(read(path)?).with_context(|| format!("{}: not UTF-8 text", name()))?;
+        let insns = vm::asm::assemble(&src).with_context(name)?;
+        return Ok((vm::Program::from_insns(insns).with_context(name)?, ::jit::Sizes::default()));
     }
     let bytes = read(path)?;
     let layout = match layout {
@@ -38,7 +38,7 @@ pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Pr
         None if bytes.get(..4).is_some_and(|m| [vm::image::femto::MAGIC, vm::image::femto::MAGIC_MICROBPF].contains(&u32::from_le_bytes([m[0], m[1], m[2], m[3]]))) => Layout::Femto,
         None => Layout::Text,
     };
-    let image = Image::load(layout, &bytes).with_context(|| named(&format_args!("cannot load it in the {} layout", layout.name())))?;
+    let image = Image::load(layout, &bytes).with_context(|| format!("{}: cannot load it in the {} layout", name(), layout.name()))?;
     let sizes = ::jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
     Ok((image.program, sizes))
 }
