@@ -3,6 +3,11 @@
 //! targets, resolved `.data`/`.rodata` addresses), then one `match` on the kind per
 //! instruction.
 //!
+//! The loop walks a pointer through the ops rather than indexing them: that is one load
+//! with writeback and a table branch per instruction instead of index arithmetic and a
+//! bounds mask. It is the crate's one `unsafe` dereference, sound because `decode` keeps
+//! every place control can reach inside the ops for any bytecode, verified or not.
+//!
 //! Registers are 64-bit (ALU32 results zero-extend). Every memory access goes through
 //! [`Memory`], so a program can only touch its regions. bpf-to-bpf calls push a frame
 //! that saves r6-r9 and r10; each frame has its own 512-byte stack slice. A run is
@@ -251,22 +256,35 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
 
     /// The interpreter loop, `remaining` instructions left after the run it starts in
     /// (already charged). One flat `match` on the pre-decoded kind (a single jump
-    /// table, no range check); pc and the budget live in registers; the VM's fields are
+    /// table, no range check); the op pointer and the budget live in registers; the VM's fields are
     /// borrowed apart so memory, registers and helpers can be used side by side. The
     /// ops that end runs leave the dispatch loop for the one place that charges the
     /// next run (one copy of that code keeps the loop's registers as they were).
+    #[allow(unsafe_code)]
     fn run_charged(&mut self, remaining: usize) -> (Stop, usize) {
         let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
         let ops: &[Op] = ops;
-        let mask = ops.len().wrapping_sub(1);
-        let mut pc = *saved_pc;
+        // The loop walks a pointer through the ops. It stays on an op while the op runs
+        // (a fault names it) and steps on after the `match`, so the next kind is one load
+        // with writeback. Only dereferences need it inside `ops`; moving it is plain
+        // (wrapping) arithmetic.
+        let base = ops.as_ptr();
+        let Some(first) = ops.get(*saved_pc) else {
+            return (Stop::Fault(*saved_pc, VmErrorKind::InvalidInstruction(0)), remaining);
+        };
+        let mut ip: *const Op = first;
+        // The instruction index of `ip`.
+        macro_rules! pc {
+            () => {
+                ((ip as usize - base as usize) / core::mem::size_of::<Op>())
+            };
+        }
         let mut remaining = remaining;
         let stop = 'run: loop {
             loop {
-                // `ops` is padded to a power of two and pc never passes the first padding op.
-                // pc moves on first; a fault names `pc - 1` (one register for both).
-                let op = &ops[pc & mask];
-                pc += 1;
+                // SAFETY: `ip` points into `ops`: it starts there, and every way it moves
+                // stays inside (the guarantee `decode::decode` documents).
+                let op = unsafe { &*ip };
                 // Operands are read in the arms that use them, so that dispatch loads only
                 // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.
                 macro_rules! d {
@@ -293,7 +311,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     ($e:expr) => {
                         match $e {
                             Ok(v) => v,
-                            Err(e) => break 'run Stop::Fault(pc - 1, e.into()),
+                            Err(e) => break 'run Stop::Fault(pc!(), e.into()),
                         }
                     };
                 }
@@ -305,9 +323,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 }
                 macro_rules! jump_if {
                     ($cond:expr) => {{
-                        if $cond {
-                            pc = target!();
-                        }
+                        ip = if $cond { base.wrapping_add(target!()) } else { ip.wrapping_add(1) };
                         charge!();
                     }};
                 }
@@ -354,40 +370,40 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
                     Kind::ShlOr32 => {
                         regs[d!()] = ((regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) | regs[usize::from(op.aux & 15)] as u32) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::ShlOr64 => {
                         regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32) | regs[usize::from(op.aux & 15)];
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::MovRsh64 => {
                         regs[d!()] = regs[s!()].wrapping_shr((op.imm & 63) as u32);
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::MovRsh32 => {
                         regs[d!()] = (regs[s!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::MovLsh32 => {
                         regs[d!()] = (regs[s!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::SignExtend64 => {
                         let k = (op.imm & 63) as u32;
                         regs[d!()] = ((regs[d!()].wrapping_shl(k) as i64).wrapping_shr(k)) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::LddwAdd => {
                         regs[d!()] = op.wide().wrapping_add(regs[s!()]);
-                        pc += 2;
+                        ip = ip.wrapping_add(2);
                     }
                     Kind::MovAdd32R => {
                         regs[d!()] = (regs[s!()] as u32).wrapping_add(regs[usize::from(op.aux & 15)] as u32) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::MovAdd32I => {
                         regs[d!()] = (regs[s!()] as u32).wrapping_add(op.imm as u32) as u64;
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     // Decoded only for a non-zero divisor.
                     Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
@@ -400,22 +416,24 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm));
                     }
                     Kind::Ja => {
-                        pc = target!();
+                        ip = base.wrapping_add(target!());
                         charge!();
                     }
                     Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
                     Kind::JeqI => jump_if!(regs[d!()] == op.imm64()),
                     Kind::LatchEqI | Kind::LatchEq32I => {
                         let equal = if op.kind == Kind::LatchEqI { regs[d!()] == op.imm64() } else { regs[d!()] as u32 == op.imm as u32 };
-                        if equal {
+                        ip = if equal {
                             // Out of the loop, past the `ja`.
-                            pc += 1;
+                            ip.wrapping_add(2)
                         } else if remaining > 0 {
                             // The `ja` runs too: one instruction, a run of its own.
                             remaining -= 1;
-                            pc = target!();
-                        }
-                        // (With nothing left, pc is the `ja`, which cannot be paid for.)
+                            base.wrapping_add(target!())
+                        } else {
+                            // The `ja`, which cannot be paid for with nothing left.
+                            ip.wrapping_add(1)
+                        };
                         charge!();
                     }
                     Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
@@ -479,38 +497,39 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm, s!())),
                     Kind::Lddw => {
                         regs[d!()] = op.wide();
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                     Kind::CallLocal => {
                         if frames.len() + 1 >= MAX_CALL_DEPTH {
-                            break 'run Stop::Fault(pc - 1, VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
+                            break 'run Stop::Fault(pc!(), VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
                         }
                         let new_r10 = regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
                         if new_r10 > *stack_top {
-                            break 'run Stop::Fault(pc - 1, VmErrorKind::CallDepthExceeded(frames.len() + 1));
+                            break 'run Stop::Fault(pc!(), VmErrorKind::CallDepthExceeded(frames.len() + 1));
                         }
-                        frames.push(Frame { return_pc: pc, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
+                        frames.push(Frame { return_pc: pc!() + 1, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
                         regs[10] = new_r10;
-                        pc = target!();
+                        ip = base.wrapping_add(target!());
                         charge!();
                     }
                     Kind::CallHelper | Kind::CallReg => {
                         let id = if op.kind == Kind::CallReg { regs[d!()] } else { op.imm as u32 as u64 };
                         if id > u32::MAX as u64 || !allowed.contains(id as u32) {
-                            break 'run Stop::Fault(pc - 1, VmErrorKind::HelperNotAllowed(id));
+                            break 'run Stop::Fault(pc!(), VmErrorKind::HelperNotAllowed(id));
                         }
                         let id = id as u32;
                         let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
                         match helpers.call(id, args, memory) {
                             Ok(r0) => {
                                 regs[0] = r0;
+                                ip = ip.wrapping_add(1);
                                 charge!();
                             }
                             Err(HelperError::Exit(r0)) => {
                                 regs[0] = r0;
                                 break 'run Stop::Exit(r0);
                             }
-                            Err(error) => break 'run Stop::Fault(pc - 1, VmErrorKind::Helper { id, error }),
+                            Err(error) => break 'run Stop::Fault(pc!(), VmErrorKind::Helper { id, error }),
                         }
                     }
                     Kind::Exit => match frames.pop() {
@@ -518,28 +537,30 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         Some(f) => {
                             regs[6..10].copy_from_slice(&f.saved);
                             regs[10] = f.saved_r10;
-                            pc = f.return_pc;
+                            ip = base.wrapping_add(f.return_pc);
                             charge!();
                         }
                     },
-                    Kind::Invalid => break 'run Stop::Fault(pc - 1, VmErrorKind::InvalidInstruction(op.aux)),
+                    Kind::Invalid => break 'run Stop::Fault(pc!(), VmErrorKind::InvalidInstruction(op.aux)),
                     Kind::Halt => {
                         // As a run the budget cannot pay for (`run_partial` knows).
-                        pc -= 1;
                         remaining = 0;
                         charge!();
                     }
                 }
+                // On to the next op (a fused pair has stepped over its first slots).
+                ip = ip.wrapping_add(1);
             }
             // Control enters the run at `pc`: charge it, or stop before it when the
             // budget cannot pay for all of it (`interpret` then runs what it can).
-            let n = ops[pc & mask].run as usize;
+            // SAFETY: as for the dispatch above.
+            let n = unsafe { (*ip).run } as usize;
             if n > remaining {
                 break Stop::Short;
             }
             remaining -= n;
         };
-        *saved_pc = pc;
+        *saved_pc = pc!();
         (stop, remaining)
     }
 }

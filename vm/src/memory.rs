@@ -3,8 +3,10 @@
 //! Addresses a program sees are the real addresses of the buffers it was given (as in
 //! rbpf and uBPF), so pointers passed to helpers and used by a JIT mean the same thing.
 //! Every access is resolved to a region and an offset, then performed through the
-//! region's slice: the interpreter needs no unsafe code, and an access that is not
-//! entirely inside one region with the right permission is a [`MemFault`].
+//! region's slice: isolation needs no unsafe code, and an access that is not entirely
+//! inside one region with the right permission is a [`MemFault`]. Offsets are taken in
+//! the address space's own width (`usize`): an address beyond it is in no region, and a
+//! 32-bit device checks an access with 32-bit arithmetic.
 use alloc::vec::Vec;
 
 /// What a region holds; reported in errors and used by helpers to find buffers.
@@ -85,16 +87,29 @@ impl<'a> Region<'a> {
             Bytes::ReadOnly(b) => b,
             Bytes::ReadWrite(b) => b,
         };
-        let off = usize::try_from(addr.wrapping_sub(self.base)).ok()?;
-        bytes.get(off..off.checked_add(N)?)?.try_into().ok()
+        // In the address space's own width: one subtraction and two comparisons on a
+        // 32-bit device (an address above 4 GiB is in no region).
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        bytes.get(off..)?.first_chunk::<N>().copied()
     }
 
     /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
     #[inline(always)]
     fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
-        let off = addr.wrapping_sub(self.base);
-        let size = self.len() as u64;
-        (off < size && len <= size - off).then_some(off as usize)
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        let size = self.len();
+        (off < size && usize::try_from(len).ok()? <= size - off).then_some(off)
+    }
+
+    /// The `N` bytes at `addr` for writing, if they lie entirely within this region and
+    /// it is writable.
+    #[inline(always)]
+    fn chunk_mut<const N: usize>(&mut self, addr: u64) -> Option<&mut [u8; N]> {
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        match &mut self.bytes {
+            Bytes::ReadWrite(b) => b.get_mut(off..)?.first_chunk_mut::<N>(),
+            Bytes::ReadOnly(_) => None,
+        }
     }
 }
 
@@ -228,15 +243,35 @@ impl<'a> Memory<'a> {
     /// Stores the low `size` bytes of `value`, little-endian.
     #[inline]
     pub fn store(&mut self, addr: u64, size: usize, value: u64) -> Result<(), MemFault> {
-        let b = self.slice_mut(addr, size as u64)?;
-        match b.len() {
-            1 => b[0] = value as u8,
-            2 => b.copy_from_slice(&(value as u16).to_le_bytes()),
-            4 => b.copy_from_slice(&(value as u32).to_le_bytes()),
-            8 => b.copy_from_slice(&value.to_le_bytes()),
-            _ => {}
+        let stored = match size {
+            1 => self.write(addr, [value as u8]),
+            2 => self.write(addr, (value as u16).to_le_bytes()),
+            4 => self.write(addr, (value as u32).to_le_bytes()),
+            8 => self.write(addr, value.to_le_bytes()),
+            _ => None,
+        };
+        stored.ok_or(MemFault { addr, len: size as u64, access: Access::Write })
+    }
+
+    /// Writes `bytes` at `addr`: into the region the last access hit if they lie there
+    /// and it is writable, else through [`Self::write_searched`].
+    #[inline(always)]
+    fn write<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Option<()> {
+        match self.regions.get_mut(self.last.get()).and_then(|r| r.chunk_mut::<N>(addr)) {
+            Some(dst) => {
+                *dst = bytes;
+                Some(())
+            }
+            None => self.write_searched(addr, bytes),
         }
-        Ok(())
+    }
+
+    /// The miss path of [`Self::write`]: the ordered search, which also faults writes
+    /// to read-only regions.
+    #[inline(never)]
+    fn write_searched<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Option<()> {
+        self.slice_mut(addr, N as u64).ok()?.copy_from_slice(&bytes);
+        Some(())
     }
 
     /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).

@@ -255,6 +255,13 @@ fn target(cur: usize, delta: i64, len: usize) -> i32 {
 }
 
 /// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
+///
+/// The interpreter walks a raw pointer through the result and relies on this: from
+/// any op, wherever control goes next is inside the ops. Jump and call targets are at
+/// most `len` (see [`target`]), and so is every return address; an op's successor
+/// (past both slots of an LDDW or a fused pair) is at most `len`, since a pair is only
+/// formed, and an LDDW only decoded, when its last slot exists; and `len` itself is a
+/// padding op that faults (there is always one).
 pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op> {
     let len = insns.len();
     let mut ops = Vec::with_capacity(len);
@@ -381,10 +388,11 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             STXDW => op.kind = Stxdw,
             ATOMIC32 => op.kind = Atomic32,
             ATOMIC64 => op.kind = Atomic64,
-            LDDW | LDDWD | LDDWR => {
+            // An LDDW without its second slot stays invalid (see above).
+            LDDW | LDDWD | LDDWR if cur + 1 < len => {
                 op.kind = Lddw;
                 let lo = i.imm as u32 as u64;
-                let hi = insns.get(cur + 1).map(|n| n.imm as u32 as u64).unwrap_or(0);
+                let hi = insns[cur + 1].imm as u32 as u64;
                 let value = match i.opc {
                     LDDW => lo | (hi << 32),
                     LDDWD => data_base.wrapping_add(lo),
@@ -418,7 +426,25 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
         }
     }
     fuse(insns, &mut ops);
+    debug_assert!(control_stays_inside(&ops, len), "decode broke the interpreter's bounds guarantee");
     ops
+}
+
+/// The guarantee [`decode`] gives the interpreter, checked op by op: every place control
+/// can go next from an op of the program is at most `len`, and `len` is a padding op
+/// that stops the loop.
+pub(crate) fn control_stays_inside(ops: &[Op], len: usize) -> bool {
+    use Kind::*;
+    let targets_inside = |op: &Op| match op.kind {
+        k if k.ends_run() && !matches!(k, CallHelper | CallReg | Exit | Invalid | Halt) => op.off as u32 as usize <= len,
+        _ => true,
+    };
+    ops.get(len).is_some_and(|pad| pad.kind == Invalid)
+        && ops[..len].iter().enumerate().all(|(i, op)| {
+            // A latch also skips its `ja`.
+            let next = i + if matches!(op.kind, LatchEqI | LatchEq32I) { 2 } else { op.kind.slots() };
+            next <= len && targets_inside(op)
+        })
 }
 
 /// Pairs clang writes become one op at their first slot (runs count instructions, so

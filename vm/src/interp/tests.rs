@@ -277,3 +277,61 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         }
     }
 }
+
+/// Opcodes that move control or span two slots, drawn often so that unverified programs
+/// jump and call out of range, end inside an LDDW, and fuse pairs at their very end.
+const CONTROL_OPCODES: [u8; 14] =
+    [JA64, JA32, JEQ_IMM, JEQ32_IMM, JNE_REG, JSLE32_IMM, CALL_IMM, CALL_REG, EXIT_OP, LDDW, LDDWR, MOV32_REG, ADD64_REG, LSH64_IMM];
+
+fn unverified_program() -> impl proptest::strategy::Strategy<Value = Vec<Insn>> {
+    use proptest::prelude::*;
+    let insn = (any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()).prop_map(|(pick, opc, regs, off, imm)| {
+        // Half raw opcodes, half control; offsets often small so that some stay inside.
+        let opc = if pick & 1 == 0 { opc } else { CONTROL_OPCODES[usize::from(pick >> 1) % CONTROL_OPCODES.len()] };
+        let off = if pick & 2 == 0 { off % 5 } else { off };
+        let src = if opc == CALL_IMM && pick & 4 != 0 { CALL_LOCAL } else { regs >> 4 };
+        let imm = if pick & 8 == 0 { imm % 5 } else { imm };
+        Insn::new(opc, regs & 15, src, off, imm)
+    });
+    proptest::collection::vec(insn, 1..48)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+    /// The loop walks a raw pointer through the decoded ops, trusting `decode` to keep
+    /// control inside them whatever the bytecode. Checked here on programs the verifier
+    /// would reject (targets out of range, a truncated LDDW, fused pairs at the end),
+    /// and run as they are: each run ends in a value or an error, within its budget.
+    #[test]
+    fn unverified_programs_keep_control_inside_the_ops(insns in unverified_program(), slice in 1u64..9) {
+        let ops = decode::decode(&insns, 0x1000, 0x2000);
+        proptest::prop_assert!(decode::control_stays_inside(&ops, insns.len()));
+        let program = Program::from_insns(insns).unwrap();
+        let allowed = HelperSet::from_ids([1, 2]);
+        let mut stack = alloc::vec![0u8; stack_size_for(&program)];
+        let memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut stack));
+        let mut helpers = NoHelpers;
+        let mut vm = Vm::new(&program, memory, &mut helpers, allowed).with_budget(500);
+        while let Ok(RunStatus::Yielded) = vm.run_slice(slice) {}
+        proptest::prop_assert!(vm.executed() <= 500);
+    }
+}
+
+#[test]
+fn decoding_keeps_every_successor_and_target_inside_the_ops() {
+    // A check that could not fail would prove nothing: break the guarantee by hand.
+    let insns = assemble("mov %r0, 1\nja +0\nexit").unwrap();
+    let mut ops = decode::decode(&insns, 0, 0);
+    assert!(decode::control_stays_inside(&ops, insns.len()));
+    ops[1].off = 4; // a jump past the padding op
+    assert!(!decode::control_stays_inside(&ops, insns.len()));
+    let mut ops = decode::decode(&insns, 0, 0);
+    ops[insns.len()].kind = Kind::Mov64I; // no padding op to stop the loop
+    assert!(!decode::control_stays_inside(&ops, insns.len()));
+    // An LDDW cut short decodes as invalid, not as an op that skips past the padding.
+    let truncated = [Insn::new(LDDW, 0, 0, 0, 1)];
+    let ops = decode::decode(&truncated, 0, 0);
+    assert_eq!(ops[0].kind, Kind::Invalid);
+    assert!(decode::control_stays_inside(&ops, 1));
+}
