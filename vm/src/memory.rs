@@ -43,17 +43,16 @@ enum Bytes<'a> {
 /// One contiguous buffer the program may access.
 pub struct Region<'a> {
     kind: RegionKind,
-    base: u64,
     bytes: Bytes<'a>,
 }
 
 impl<'a> Region<'a> {
     pub fn read_only(kind: RegionKind, bytes: &'a [u8]) -> Self {
-        Self { kind, base: bytes.as_ptr() as usize as u64, bytes: Bytes::ReadOnly(bytes) }
+        Self { kind, bytes: Bytes::ReadOnly(bytes) }
     }
 
     pub fn read_write(kind: RegionKind, bytes: &'a mut [u8]) -> Self {
-        Self { kind, base: bytes.as_ptr() as usize as u64, bytes: Bytes::ReadWrite(bytes) }
+        Self { kind, bytes: Bytes::ReadWrite(bytes) }
     }
 
     pub fn kind(&self) -> RegionKind {
@@ -62,7 +61,17 @@ impl<'a> Region<'a> {
 
     /// The address the program sees for the region's first byte.
     pub fn base(&self) -> u64 {
-        self.base
+        self.start() as u64
+    }
+
+    /// The address of the first byte, in the address space's width (a region's only
+    /// record of where it is: one load fewer on every access).
+    #[inline(always)]
+    fn start(&self) -> usize {
+        match &self.bytes {
+            Bytes::ReadOnly(b) => b.as_ptr() as usize,
+            Bytes::ReadWrite(b) => b.as_ptr() as usize,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -89,14 +98,14 @@ impl<'a> Region<'a> {
         };
         // In the address space's own width: one subtraction and two comparisons on a
         // 32-bit device (an address above 4 GiB is in no region).
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
         bytes.get(off..)?.first_chunk::<N>().copied()
     }
 
     /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
     #[inline(always)]
     fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
         let size = self.len();
         (off < size && usize::try_from(len).ok()? <= size - off).then_some(off)
     }
@@ -105,7 +114,7 @@ impl<'a> Region<'a> {
     /// it is writable.
     #[inline(always)]
     fn chunk_mut<const N: usize>(&mut self, addr: u64) -> Option<&mut [u8; N]> {
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.base as usize);
+        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
         match &mut self.bytes {
             Bytes::ReadWrite(b) => b.get_mut(off..)?.first_chunk_mut::<N>(),
             Bytes::ReadOnly(_) => None,
