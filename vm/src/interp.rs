@@ -389,8 +389,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         ip = ip.wrapping_add(1);
                     }
                     Kind::SignExtend64 => {
-                        let k = (op.imm & 63) as u32;
-                        regs[d!()] = ((regs[d!()].wrapping_shl(k) as i64).wrapping_shr(k)) as u64;
+                        // The low `64 - imm` bits, sign-extended: all in the low word (imm ≥ 32).
+                        let k = op.imm as u32 & 31;
+                        regs[d!()] = ((regs[d!()] as u32).wrapping_shl(k) as i32).wrapping_shr(k) as i64 as u64;
                         ip = ip.wrapping_add(1);
                     }
                     Kind::LddwAdd => {

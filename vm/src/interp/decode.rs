@@ -151,7 +151,9 @@ pub(crate) enum Kind {
     ShlOr32,
     /// ... and in 64 bits.
     ShlOr64,
-    /// `lsh d, k; arsh d, k` (sign extension before cpu v4's `movsx`) dispatched once.
+    /// `lsh d, k; arsh d, k` with `k` ≥ 32 (sign extension of a 32-, 16- or 8-bit value
+    /// before cpu v4's `movsx`) dispatched once: the value lies in the low word, so
+    /// `imm & 31` (`k - 32`) does it in 32 bits.
     SignExtend64,
     /// `lddw d, K; add d, s` (an address in `.rodata`/`.data` plus an index)
     /// dispatched once: `src` is `s`.
@@ -490,7 +492,7 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
                 };
                 op.imm = second.imm;
             }
-            (LSH64_IMM, ARSH64_IMM) if second.imm == first.imm => op.kind = Kind::SignExtend64,
+            (LSH64_IMM, ARSH64_IMM) if second.imm == first.imm && (32..64).contains(&first.imm) => op.kind = Kind::SignExtend64,
             _ => {}
         }
     }

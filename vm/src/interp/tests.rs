@@ -335,3 +335,15 @@ fn decoding_keeps_every_successor_and_target_inside_the_ops() {
     assert_eq!(ops[0].kind, Kind::Invalid);
     assert!(decode::control_stays_inside(&ops, 1));
 }
+
+#[test]
+fn sign_extension_pairs_agree_with_the_two_shifts_for_every_amount() {
+    // `lsh; arsh` by the same k is fused for k ≥ 32 and left as two ops below: every k,
+    // on values with the sign bit of each width set and clear.
+    for k in 0..64u32 {
+        for v in [0x80u64, 0x7f, 0x8000, 0x1234_8765, 0xffff_ffff_8000_0000, 0x0123_4567_89ab_cdef, u64::MAX] {
+            let src = format!("lddw %r0, {v:#x}\nlsh %r0, {k}\narsh %r0, {k}\nexit");
+            assert_eq!(r0(&src), ((v << k) as i64 >> k) as u64, "k = {k}, v = {v:#x}");
+        }
+    }
+}
