@@ -76,7 +76,7 @@ pub struct Vm<'p, 'm, 'h> {
     allowed: HelperSet,
     /// r0-r10, padded to 16 so that any 4-bit register field indexes it without a
     /// bounds check (the verifier rejects r11-r15; an unverified program cannot panic).
-    regs: [u64; 16],
+    regs: Regs,
     pc: usize,
     frames: Vec<Frame>,
     stack_top: u64,
@@ -102,10 +102,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
         let stack_top = stack.map(|(b, l)| b + l.min(STACK_FRAME_SIZE as u64)).unwrap_or(0);
         let (data_base, rodata_base) = (base_of(RegionKind::Data), base_of(RegionKind::Rodata));
-        let mut regs = [0u64; 16];
-        regs[1] = input;
-        regs[2] = input_len;
-        regs[10] = stack_top;
+        let mut regs = Regs::default();
+        regs.set(Reg::R1, input);
+        regs.set(Reg::R2, input_len);
+        regs.set(Reg::R10, stack_top);
         Self {
             ops: decode::decode(program.insns(), data_base, rodata_base),
             _program: core::marker::PhantomData,
@@ -130,12 +130,12 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
 
     pub fn set_reg(&mut self, reg: usize, value: u64) {
         if reg < 10 {
-            self.regs[reg] = value;
+            self.regs.write(reg, value);
         }
     }
 
     pub fn reg(&self, reg: usize) -> u64 {
-        if reg <= 10 { self.regs[reg] } else { 0 }
+        if reg <= 10 { self.regs.read(reg) } else { 0 }
     }
 
     /// Instructions executed so far.
@@ -289,12 +289,12 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 // the kind. A `Reg` is 0..=15, so indexing the 16 registers needs no check.
                 macro_rules! d {
                     () => {
-                        (op.dst as usize)
+                        op.dst
                     };
                 }
                 macro_rules! s {
                     () => {
-                        (op.src as usize)
+                        op.src
                     };
                 }
                 macro_rules! off {
@@ -328,102 +328,102 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     }};
                 }
                 match op.kind {
-                    Kind::Add64R => regs[d!()] = regs[d!()].wrapping_add(regs[s!()]),
-                    Kind::Add64I => regs[d!()] = regs[d!()].wrapping_add(op.imm64()),
-                    Kind::Sub64R => regs[d!()] = regs[d!()].wrapping_sub(regs[s!()]),
-                    Kind::Sub64I => regs[d!()] = regs[d!()].wrapping_sub(op.imm64()),
-                    Kind::Mul64R => regs[d!()] = regs[d!()].wrapping_mul(regs[s!()]),
-                    Kind::Mul64I => regs[d!()] = regs[d!()].wrapping_mul(op.imm64()),
-                    Kind::Or64R => regs[d!()] |= regs[s!()],
-                    Kind::Or64I => regs[d!()] |= op.imm64(),
-                    Kind::And64R => regs[d!()] &= regs[s!()],
-                    Kind::And64I => regs[d!()] &= op.imm64(),
-                    Kind::Xor64R => regs[d!()] ^= regs[s!()],
-                    Kind::Xor64I => regs[d!()] ^= op.imm64(),
-                    Kind::Lsh64R => regs[d!()] = regs[d!()].wrapping_shl((regs[s!()] & 63) as u32),
-                    Kind::Lsh64I => regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32),
-                    Kind::Rsh64R => regs[d!()] = regs[d!()].wrapping_shr((regs[s!()] & 63) as u32),
-                    Kind::Rsh64I => regs[d!()] = regs[d!()].wrapping_shr((op.imm & 63) as u32),
-                    Kind::Arsh64R => regs[d!()] = (regs[d!()] as i64).wrapping_shr((regs[s!()] & 63) as u32) as u64,
-                    Kind::Arsh64I => regs[d!()] = (regs[d!()] as i64).wrapping_shr((op.imm & 63) as u32) as u64,
-                    Kind::Mov64R => regs[d!()] = regs[s!()],
-                    Kind::Mov64I => regs[d!()] = op.imm64(),
-                    Kind::Add32R => regs[d!()] = (regs[d!()] as u32).wrapping_add(regs[s!()] as u32) as u64,
-                    Kind::Add32I => regs[d!()] = (regs[d!()] as u32).wrapping_add(op.imm as u32) as u64,
-                    Kind::Sub32R => regs[d!()] = (regs[d!()] as u32).wrapping_sub(regs[s!()] as u32) as u64,
-                    Kind::Sub32I => regs[d!()] = (regs[d!()] as u32).wrapping_sub(op.imm as u32) as u64,
-                    Kind::Mul32R => regs[d!()] = (regs[d!()] as u32).wrapping_mul(regs[s!()] as u32) as u64,
-                    Kind::Mul32I => regs[d!()] = (regs[d!()] as u32).wrapping_mul(op.imm as u32) as u64,
-                    Kind::Or32R => regs[d!()] = (regs[d!()] as u32 | regs[s!()] as u32) as u64,
-                    Kind::Or32I => regs[d!()] = (regs[d!()] as u32 | op.imm as u32) as u64,
-                    Kind::And32R => regs[d!()] = (regs[d!()] as u32 & regs[s!()] as u32) as u64,
-                    Kind::And32I => regs[d!()] = (regs[d!()] as u32 & op.imm as u32) as u64,
-                    Kind::Xor32R => regs[d!()] = (regs[d!()] as u32 ^ regs[s!()] as u32) as u64,
-                    Kind::Xor32I => regs[d!()] = (regs[d!()] as u32 ^ op.imm as u32) as u64,
-                    Kind::Lsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shl(regs[s!()] as u32 & 31) as u64,
-                    Kind::Lsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64,
-                    Kind::Rsh32R => regs[d!()] = (regs[d!()] as u32).wrapping_shr(regs[s!()] as u32 & 31) as u64,
-                    Kind::Rsh32I => regs[d!()] = (regs[d!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64,
-                    Kind::Arsh32R => regs[d!()] = (regs[d!()] as i32).wrapping_shr(regs[s!()] as u32 & 31) as u32 as u64,
-                    Kind::Arsh32I => regs[d!()] = (regs[d!()] as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64,
-                    Kind::Mov32R => regs[d!()] = regs[s!()] as u32 as u64,
-                    Kind::Mov32I => regs[d!()] = op.imm as u32 as u64,
+                    Kind::Add64R => regs.set(d!(), regs.get(d!()).wrapping_add(regs.get(s!()))),
+                    Kind::Add64I => regs.set(d!(), regs.get(d!()).wrapping_add(op.imm64())),
+                    Kind::Sub64R => regs.set(d!(), regs.get(d!()).wrapping_sub(regs.get(s!()))),
+                    Kind::Sub64I => regs.set(d!(), regs.get(d!()).wrapping_sub(op.imm64())),
+                    Kind::Mul64R => regs.set(d!(), regs.get(d!()).wrapping_mul(regs.get(s!()))),
+                    Kind::Mul64I => regs.set(d!(), regs.get(d!()).wrapping_mul(op.imm64())),
+                    Kind::Or64R => regs.set(d!(), regs.get(d!()) | regs.get(s!())),
+                    Kind::Or64I => regs.set(d!(), regs.get(d!()) | op.imm64()),
+                    Kind::And64R => regs.set(d!(), regs.get(d!()) & regs.get(s!())),
+                    Kind::And64I => regs.set(d!(), regs.get(d!()) & op.imm64()),
+                    Kind::Xor64R => regs.set(d!(), regs.get(d!()) ^ regs.get(s!())),
+                    Kind::Xor64I => regs.set(d!(), regs.get(d!()) ^ op.imm64()),
+                    Kind::Lsh64R => regs.set(d!(), regs.get(d!()).wrapping_shl((regs.get(s!()) & 63) as u32)),
+                    Kind::Lsh64I => regs.set(d!(), regs.get(d!()).wrapping_shl((op.imm & 63) as u32)),
+                    Kind::Rsh64R => regs.set(d!(), regs.get(d!()).wrapping_shr((regs.get(s!()) & 63) as u32)),
+                    Kind::Rsh64I => regs.set(d!(), regs.get(d!()).wrapping_shr((op.imm & 63) as u32)),
+                    Kind::Arsh64R => regs.set(d!(), (regs.get(d!()) as i64).wrapping_shr((regs.get(s!()) & 63) as u32) as u64),
+                    Kind::Arsh64I => regs.set(d!(), (regs.get(d!()) as i64).wrapping_shr((op.imm & 63) as u32) as u64),
+                    Kind::Mov64R => regs.set(d!(), regs.get(s!())),
+                    Kind::Mov64I => regs.set(d!(), op.imm64()),
+                    Kind::Add32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_add(regs.get(s!()) as u32) as u64),
+                    Kind::Add32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_add(op.imm as u32) as u64),
+                    Kind::Sub32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_sub(regs.get(s!()) as u32) as u64),
+                    Kind::Sub32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_sub(op.imm as u32) as u64),
+                    Kind::Mul32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_mul(regs.get(s!()) as u32) as u64),
+                    Kind::Mul32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_mul(op.imm as u32) as u64),
+                    Kind::Or32R => regs.set(d!(), (regs.get(d!()) as u32 | regs.get(s!()) as u32) as u64),
+                    Kind::Or32I => regs.set(d!(), (regs.get(d!()) as u32 | op.imm as u32) as u64),
+                    Kind::And32R => regs.set(d!(), (regs.get(d!()) as u32 & regs.get(s!()) as u32) as u64),
+                    Kind::And32I => regs.set(d!(), (regs.get(d!()) as u32 & op.imm as u32) as u64),
+                    Kind::Xor32R => regs.set(d!(), (regs.get(d!()) as u32 ^ regs.get(s!()) as u32) as u64),
+                    Kind::Xor32I => regs.set(d!(), (regs.get(d!()) as u32 ^ op.imm as u32) as u64),
+                    Kind::Lsh32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shl(regs.get(s!()) as u32 & 31) as u64),
+                    Kind::Lsh32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31) as u64),
+                    Kind::Rsh32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shr(regs.get(s!()) as u32 & 31) as u64),
+                    Kind::Rsh32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shr(op.imm as u32 & 31) as u64),
+                    Kind::Arsh32R => regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(regs.get(s!()) as u32 & 31) as u32 as u64),
+                    Kind::Arsh32I => regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64),
+                    Kind::Mov32R => regs.set(d!(), regs.get(s!()) as u32 as u64),
+                    Kind::Mov32I => regs.set(d!(), op.imm as u32 as u64),
                     Kind::ShlOr32 => {
-                        regs[d!()] = ((regs[d!()] as u32).wrapping_shl(op.imm as u32 & 31) | regs[usize::from(op.aux & 15)] as u32) as u64;
+                        regs.set(d!(), ((regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31) | regs.get(Reg::of(op.aux)) as u32) as u64);
                         ip = ip.wrapping_add(1);
                     }
                     Kind::ShlOr64 => {
-                        regs[d!()] = regs[d!()].wrapping_shl((op.imm & 63) as u32) | regs[usize::from(op.aux & 15)];
+                        regs.set(d!(), regs.get(d!()).wrapping_shl((op.imm & 63) as u32) | regs.get(Reg::of(op.aux)));
                         ip = ip.wrapping_add(1);
                     }
                     Kind::MovRsh64 => {
-                        regs[d!()] = regs[s!()].wrapping_shr((op.imm & 63) as u32);
+                        regs.set(d!(), regs.get(s!()).wrapping_shr((op.imm & 63) as u32));
                         ip = ip.wrapping_add(1);
                     }
                     Kind::MovRsh32 => {
-                        regs[d!()] = (regs[s!()] as u32).wrapping_shr(op.imm as u32 & 31) as u64;
+                        regs.set(d!(), (regs.get(s!()) as u32).wrapping_shr(op.imm as u32 & 31) as u64);
                         ip = ip.wrapping_add(1);
                     }
                     Kind::MovLsh32 => {
-                        regs[d!()] = (regs[s!()] as u32).wrapping_shl(op.imm as u32 & 31) as u64;
+                        regs.set(d!(), (regs.get(s!()) as u32).wrapping_shl(op.imm as u32 & 31) as u64);
                         ip = ip.wrapping_add(1);
                     }
                     Kind::SignExtend64 => {
                         // The low `64 - imm` bits, sign-extended: all in the low word (imm ≥ 32).
                         let k = op.imm as u32 & 31;
-                        regs[d!()] = ((regs[d!()] as u32).wrapping_shl(k) as i32).wrapping_shr(k) as i64 as u64;
+                        regs.set(d!(), ((regs.get(d!()) as u32).wrapping_shl(k) as i32).wrapping_shr(k) as i64 as u64);
                         ip = ip.wrapping_add(1);
                     }
                     Kind::LddwAdd => {
-                        regs[d!()] = op.wide().wrapping_add(regs[s!()]);
+                        regs.set(d!(), op.wide().wrapping_add(regs.get(s!())));
                         ip = ip.wrapping_add(2);
                     }
                     Kind::MovAdd32R => {
-                        regs[d!()] = (regs[s!()] as u32).wrapping_add(regs[usize::from(op.aux & 15)] as u32) as u64;
+                        regs.set(d!(), (regs.get(s!()) as u32).wrapping_add(regs.get(Reg::of(op.aux)) as u32) as u64);
                         ip = ip.wrapping_add(1);
                     }
                     Kind::MovAdd32I => {
-                        regs[d!()] = (regs[s!()] as u32).wrapping_add(op.imm as u32) as u64;
+                        regs.set(d!(), (regs.get(s!()) as u32).wrapping_add(op.imm as u32) as u64);
                         ip = ip.wrapping_add(1);
                     }
                     // Decoded only for a non-zero divisor.
-                    Kind::Mod32I => regs[d!()] = (regs[d!()] as u32).checked_rem(op.imm as u32).unwrap_or(regs[d!()] as u32) as u64,
+                    Kind::Mod32I => regs.set(d!(), (regs.get(d!()) as u32).checked_rem(op.imm as u32).unwrap_or(regs.get(d!()) as u32) as u64),
                     Kind::Alu64Slow => {
-                        let x = if op.aux & SRC_X != 0 { regs[s!()] } else { op.imm64() };
-                        regs[d!()] = tri!(alu64(op.aux & OP_MASK, op.off as i16, regs[d!()], x, op.imm));
+                        let x = if op.aux & SRC_X != 0 { regs.get(s!()) } else { op.imm64() };
+                        regs.set(d!(), tri!(alu64(op.aux & OP_MASK, op.off as i16, regs.get(d!()), x, op.imm)));
                     }
                     Kind::Alu32Slow => {
-                        let x = if op.aux & SRC_X != 0 { regs[s!()] as u32 } else { op.imm as u32 };
-                        regs[d!()] = tri!(alu32(op.aux, op.off as i16, regs[d!()], x, op.imm));
+                        let x = if op.aux & SRC_X != 0 { regs.get(s!()) as u32 } else { op.imm as u32 };
+                        regs.set(d!(), tri!(alu32(op.aux, op.off as i16, regs.get(d!()), x, op.imm)));
                     }
                     Kind::Ja => {
                         ip = base.wrapping_add(target!());
                         charge!();
                     }
-                    Kind::JeqR => jump_if!(regs[d!()] == regs[s!()]),
-                    Kind::JeqI => jump_if!(regs[d!()] == op.imm64()),
+                    Kind::JeqR => jump_if!(regs.get(d!()) == regs.get(s!())),
+                    Kind::JeqI => jump_if!(regs.get(d!()) == op.imm64()),
                     Kind::LatchEqI | Kind::LatchEq32I => {
-                        let equal = if op.kind == Kind::LatchEqI { regs[d!()] == op.imm64() } else { regs[d!()] as u32 == op.imm as u32 };
+                        let equal = if op.kind == Kind::LatchEqI { regs.get(d!()) == op.imm64() } else { regs.get(d!()) as u32 == op.imm as u32 };
                         ip = if equal {
                             // Out of the loop, past the `ja`.
                             ip.wrapping_add(2)
@@ -437,107 +437,116 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         };
                         charge!();
                     }
-                    Kind::JgtR => jump_if!(regs[d!()] > regs[s!()]),
-                    Kind::JgtI => jump_if!(regs[d!()] > op.imm64()),
-                    Kind::JgeR => jump_if!(regs[d!()] >= regs[s!()]),
-                    Kind::JgeI => jump_if!(regs[d!()] >= op.imm64()),
-                    Kind::JltR => jump_if!(regs[d!()] < regs[s!()]),
-                    Kind::JltI => jump_if!(regs[d!()] < op.imm64()),
-                    Kind::JleR => jump_if!(regs[d!()] <= regs[s!()]),
-                    Kind::JleI => jump_if!(regs[d!()] <= op.imm64()),
-                    Kind::JsetR => jump_if!(regs[d!()] & regs[s!()] != 0),
-                    Kind::JsetI => jump_if!(regs[d!()] & op.imm64() != 0),
-                    Kind::JneR => jump_if!(regs[d!()] != regs[s!()]),
-                    Kind::JneI => jump_if!(regs[d!()] != op.imm64()),
-                    Kind::JsgtR => jump_if!((regs[d!()] as i64) > (regs[s!()] as i64)),
-                    Kind::JsgtI => jump_if!((regs[d!()] as i64) > (op.imm as i64)),
-                    Kind::JsgeR => jump_if!((regs[d!()] as i64) >= (regs[s!()] as i64)),
-                    Kind::JsgeI => jump_if!((regs[d!()] as i64) >= (op.imm as i64)),
-                    Kind::JsltR => jump_if!((regs[d!()] as i64) < (regs[s!()] as i64)),
-                    Kind::JsltI => jump_if!((regs[d!()] as i64) < (op.imm as i64)),
-                    Kind::JsleR => jump_if!((regs[d!()] as i64) <= (regs[s!()] as i64)),
-                    Kind::JsleI => jump_if!((regs[d!()] as i64) <= (op.imm as i64)),
-                    Kind::Jeq32R => jump_if!(regs[d!()] as u32 == regs[s!()] as u32),
-                    Kind::Jeq32I => jump_if!(regs[d!()] as u32 == op.imm as u32),
-                    Kind::Jgt32R => jump_if!(regs[d!()] as u32 > regs[s!()] as u32),
-                    Kind::Jgt32I => jump_if!(regs[d!()] as u32 > op.imm as u32),
-                    Kind::Jge32R => jump_if!(regs[d!()] as u32 >= regs[s!()] as u32),
-                    Kind::Jge32I => jump_if!(regs[d!()] as u32 >= op.imm as u32),
-                    Kind::Jlt32R => jump_if!((regs[d!()] as u32) < regs[s!()] as u32),
-                    Kind::Jlt32I => jump_if!((regs[d!()] as u32) < op.imm as u32),
-                    Kind::Jle32R => jump_if!(regs[d!()] as u32 <= regs[s!()] as u32),
-                    Kind::Jle32I => jump_if!(regs[d!()] as u32 <= op.imm as u32),
-                    Kind::Jset32R => jump_if!(regs[d!()] as u32 & regs[s!()] as u32 != 0),
-                    Kind::Jset32I => jump_if!(regs[d!()] as u32 & op.imm as u32 != 0),
-                    Kind::Jne32R => jump_if!(regs[d!()] as u32 != regs[s!()] as u32),
-                    Kind::Jne32I => jump_if!(regs[d!()] as u32 != op.imm as u32),
-                    Kind::Jsgt32R => jump_if!((regs[d!()] as i32) > (regs[s!()] as i32)),
-                    Kind::Jsgt32I => jump_if!((regs[d!()] as i32) > op.imm),
-                    Kind::Jsge32R => jump_if!((regs[d!()] as i32) >= (regs[s!()] as i32)),
-                    Kind::Jsge32I => jump_if!((regs[d!()] as i32) >= op.imm),
-                    Kind::Jslt32R => jump_if!((regs[d!()] as i32) < (regs[s!()] as i32)),
-                    Kind::Jslt32I => jump_if!((regs[d!()] as i32) < op.imm),
-                    Kind::Jsle32R => jump_if!((regs[d!()] as i32) <= (regs[s!()] as i32)),
-                    Kind::Jsle32I => jump_if!((regs[d!()] as i32) <= op.imm),
-                    Kind::Ldxb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)),
-                    Kind::Ldxh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)),
-                    Kind::Ldxw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)),
-                    Kind::Ldxdw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 8)),
-                    Kind::Ldxsb => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64,
-                    Kind::Ldxsh => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64,
-                    Kind::Ldxsw => regs[d!()] = tri!(memory.load(regs[s!()].wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64,
-                    Kind::Stb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, op.imm64())),
-                    Kind::Sth => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, op.imm64())),
-                    Kind::Stw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, op.imm64())),
-                    Kind::Stdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, op.imm64())),
-                    Kind::Stxb => tri!(memory.store(regs[d!()].wrapping_add(off!()), 1, regs[s!()])),
-                    Kind::Stxh => tri!(memory.store(regs[d!()].wrapping_add(off!()), 2, regs[s!()])),
-                    Kind::Stxw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 4, regs[s!()])),
-                    Kind::Stxdw => tri!(memory.store(regs[d!()].wrapping_add(off!()), 8, regs[s!()])),
-                    Kind::Atomic32 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 4, op.imm, s!())),
-                    Kind::Atomic64 => tri!(atomic(memory, regs, regs[d!()].wrapping_add(off!()), 8, op.imm, s!())),
+                    Kind::JgtR => jump_if!(regs.get(d!()) > regs.get(s!())),
+                    Kind::JgtI => jump_if!(regs.get(d!()) > op.imm64()),
+                    Kind::JgeR => jump_if!(regs.get(d!()) >= regs.get(s!())),
+                    Kind::JgeI => jump_if!(regs.get(d!()) >= op.imm64()),
+                    Kind::JltR => jump_if!(regs.get(d!()) < regs.get(s!())),
+                    Kind::JltI => jump_if!(regs.get(d!()) < op.imm64()),
+                    Kind::JleR => jump_if!(regs.get(d!()) <= regs.get(s!())),
+                    Kind::JleI => jump_if!(regs.get(d!()) <= op.imm64()),
+                    Kind::JsetR => jump_if!(regs.get(d!()) & regs.get(s!()) != 0),
+                    Kind::JsetI => jump_if!(regs.get(d!()) & op.imm64() != 0),
+                    Kind::JneR => jump_if!(regs.get(d!()) != regs.get(s!())),
+                    Kind::JneI => jump_if!(regs.get(d!()) != op.imm64()),
+                    Kind::JsgtR => jump_if!((regs.get(d!()) as i64) > (regs.get(s!()) as i64)),
+                    Kind::JsgtI => jump_if!((regs.get(d!()) as i64) > (op.imm as i64)),
+                    Kind::JsgeR => jump_if!((regs.get(d!()) as i64) >= (regs.get(s!()) as i64)),
+                    Kind::JsgeI => jump_if!((regs.get(d!()) as i64) >= (op.imm as i64)),
+                    Kind::JsltR => jump_if!((regs.get(d!()) as i64) < (regs.get(s!()) as i64)),
+                    Kind::JsltI => jump_if!((regs.get(d!()) as i64) < (op.imm as i64)),
+                    Kind::JsleR => jump_if!((regs.get(d!()) as i64) <= (regs.get(s!()) as i64)),
+                    Kind::JsleI => jump_if!((regs.get(d!()) as i64) <= (op.imm as i64)),
+                    Kind::Jeq32R => jump_if!(regs.get(d!()) as u32 == regs.get(s!()) as u32),
+                    Kind::Jeq32I => jump_if!(regs.get(d!()) as u32 == op.imm as u32),
+                    Kind::Jgt32R => jump_if!(regs.get(d!()) as u32 > regs.get(s!()) as u32),
+                    Kind::Jgt32I => jump_if!(regs.get(d!()) as u32 > op.imm as u32),
+                    Kind::Jge32R => jump_if!(regs.get(d!()) as u32 >= regs.get(s!()) as u32),
+                    Kind::Jge32I => jump_if!(regs.get(d!()) as u32 >= op.imm as u32),
+                    Kind::Jlt32R => jump_if!((regs.get(d!()) as u32) < regs.get(s!()) as u32),
+                    Kind::Jlt32I => jump_if!((regs.get(d!()) as u32) < op.imm as u32),
+                    Kind::Jle32R => jump_if!(regs.get(d!()) as u32 <= regs.get(s!()) as u32),
+                    Kind::Jle32I => jump_if!(regs.get(d!()) as u32 <= op.imm as u32),
+                    Kind::Jset32R => jump_if!(regs.get(d!()) as u32 & regs.get(s!()) as u32 != 0),
+                    Kind::Jset32I => jump_if!(regs.get(d!()) as u32 & op.imm as u32 != 0),
+                    Kind::Jne32R => jump_if!(regs.get(d!()) as u32 != regs.get(s!()) as u32),
+                    Kind::Jne32I => jump_if!(regs.get(d!()) as u32 != op.imm as u32),
+                    Kind::Jsgt32R => jump_if!((regs.get(d!()) as i32) > (regs.get(s!()) as i32)),
+                    Kind::Jsgt32I => jump_if!((regs.get(d!()) as i32) > op.imm),
+                    Kind::Jsge32R => jump_if!((regs.get(d!()) as i32) >= (regs.get(s!()) as i32)),
+                    Kind::Jsge32I => jump_if!((regs.get(d!()) as i32) >= op.imm),
+                    Kind::Jslt32R => jump_if!((regs.get(d!()) as i32) < (regs.get(s!()) as i32)),
+                    Kind::Jslt32I => jump_if!((regs.get(d!()) as i32) < op.imm),
+                    Kind::Jsle32R => jump_if!((regs.get(d!()) as i32) <= (regs.get(s!()) as i32)),
+                    Kind::Jsle32I => jump_if!((regs.get(d!()) as i32) <= op.imm),
+                    Kind::Ldxb => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 1))),
+                    Kind::Ldxh => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 2))),
+                    Kind::Ldxw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 4))),
+                    Kind::Ldxdw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 8))),
+                    Kind::Ldxsb => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64),
+                    Kind::Ldxsh => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64),
+                    Kind::Ldxsw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64),
+                    Kind::Stb => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 1, op.imm64())),
+                    Kind::Sth => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 2, op.imm64())),
+                    Kind::Stw => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 4, op.imm64())),
+                    Kind::Stdw => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 8, op.imm64())),
+                    Kind::Stxb => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 1, regs.get(s!()))),
+                    Kind::Stxh => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 2, regs.get(s!()))),
+                    Kind::Stxw => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 4, regs.get(s!()))),
+                    Kind::Stxdw => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 8, regs.get(s!()))),
+                    Kind::Atomic32 => {
+                        let addr = regs.get(d!()).wrapping_add(off!());
+                        tri!(atomic(memory, regs, addr, 4, op.imm, s!() as usize))
+                    }
+                    Kind::Atomic64 => {
+                        let addr = regs.get(d!()).wrapping_add(off!());
+                        tri!(atomic(memory, regs, addr, 8, op.imm, s!() as usize))
+                    }
                     Kind::Lddw => {
-                        regs[d!()] = op.wide();
+                        regs.set(d!(), op.wide());
                         ip = ip.wrapping_add(1);
                     }
                     Kind::CallLocal => {
                         if frames.len() + 1 >= MAX_CALL_DEPTH {
                             break 'run Stop::Fault(pc!(), VmErrorKind::CallDepthExceeded(MAX_CALL_DEPTH));
                         }
-                        let new_r10 = regs[10].wrapping_add(STACK_FRAME_SIZE as u64);
+                        let new_r10 = regs.get(Reg::R10).wrapping_add(STACK_FRAME_SIZE as u64);
                         if new_r10 > *stack_top {
                             break 'run Stop::Fault(pc!(), VmErrorKind::CallDepthExceeded(frames.len() + 1));
                         }
-                        frames.push(Frame { return_pc: pc!() + 1, saved: [regs[6], regs[7], regs[8], regs[9]], saved_r10: regs[10] });
-                        regs[10] = new_r10;
+                        let saved = [Reg::R6, Reg::R7, Reg::R8, Reg::R9].map(|r| regs.get(r));
+                        frames.push(Frame { return_pc: pc!() + 1, saved, saved_r10: regs.get(Reg::R10) });
+                        regs.set(Reg::R10, new_r10);
                         ip = base.wrapping_add(target!());
                         charge!();
                     }
                     Kind::CallHelper | Kind::CallReg => {
-                        let id = if op.kind == Kind::CallReg { regs[d!()] } else { op.imm as u32 as u64 };
+                        let id = if op.kind == Kind::CallReg { regs.get(d!()) } else { op.imm as u32 as u64 };
                         if id > u32::MAX as u64 || !allowed.contains(id as u32) {
                             break 'run Stop::Fault(pc!(), VmErrorKind::HelperNotAllowed(id));
                         }
                         let id = id as u32;
-                        let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
+                        let args = [Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5].map(|r| regs.get(r));
                         match helpers.call(id, args, memory) {
                             Ok(r0) => {
-                                regs[0] = r0;
+                                regs.set(Reg::R0, r0);
                                 ip = ip.wrapping_add(1);
                                 charge!();
                             }
                             Err(HelperError::Exit(r0)) => {
-                                regs[0] = r0;
+                                regs.set(Reg::R0, r0);
                                 break 'run Stop::Exit(r0);
                             }
                             Err(error) => break 'run Stop::Fault(pc!(), VmErrorKind::Helper { id, error }),
                         }
                     }
                     Kind::Exit => match frames.pop() {
-                        None => break 'run Stop::Exit(regs[0]),
+                        None => break 'run Stop::Exit(regs.get(Reg::R0)),
                         Some(f) => {
-                            regs[6..10].copy_from_slice(&f.saved);
-                            regs[10] = f.saved_r10;
+                            for (r, v) in [Reg::R6, Reg::R7, Reg::R8, Reg::R9].into_iter().zip(f.saved) {
+                                regs.set(r, v);
+                            }
+                            regs.set(Reg::R10, f.saved_r10);
                             ip = base.wrapping_add(f.return_pc);
                             charge!();
                         }
@@ -603,9 +612,9 @@ enum Stop {
 
 /// The atomic read-modify-write instructions; `regs[src]` gets the old value for the
 /// fetch forms, r0 for compare-exchange.
-fn atomic(memory: &mut Memory<'_>, regs: &mut [u64; 16], addr: u64, size: usize, op: i32, src: usize) -> Result<(), VmErrorKind> {
+fn atomic(memory: &mut Memory<'_>, regs: &mut impl RegisterFile, addr: u64, size: usize, op: i32, src: usize) -> Result<(), VmErrorKind> {
     let old = memory.load(addr, size)?;
-    let s = regs[src];
+    let s = regs.read(src);
     let new = match op & !ATOMIC_FETCH {
         ATOMIC_ADD => old.wrapping_add(s),
         ATOMIC_OR => old | s,
@@ -613,15 +622,15 @@ fn atomic(memory: &mut Memory<'_>, regs: &mut [u64; 16], addr: u64, size: usize,
         ATOMIC_XOR => old ^ s,
         0xe0 => s,
         0xf0 => {
-            let expected = if size == 4 { regs[0] as u32 as u64 } else { regs[0] };
-            regs[0] = old;
+            let expected = if size == 4 { regs.read(0) as u32 as u64 } else { regs.read(0) };
+            regs.write(0, old);
             if old == expected { s } else { old }
         }
         _ => return Err(VmErrorKind::InvalidInstruction(CLS_STX | MODE_ATOMIC)),
     };
     memory.store(addr, size, new)?;
     if op & ATOMIC_FETCH != 0 && op != ATOMIC_CMPXCHG {
-        regs[src] = old;
+        regs.write(src, old);
     }
     Ok(())
 }
@@ -721,7 +730,9 @@ fn alu32(opc: u8, off: i16, d64: u64, s: u32, imm: i32) -> Result<u64, VmErrorKi
 }
 
 mod decode;
+mod regs;
 #[cfg(test)]
 mod tests;
 
-use decode::{Kind, Op};
+use decode::{Kind, Op, Reg};
+use regs::{RegisterFile, Regs};

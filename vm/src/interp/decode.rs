@@ -207,7 +207,7 @@ impl Reg {
         Reg::R8, Reg::R9, Reg::R10, Reg::R11, Reg::R12, Reg::R13, Reg::R14, Reg::R15,
     ];
 
-    fn of(field: u8) -> Self {
+    pub(crate) fn of(field: u8) -> Self {
         Self::ALL[usize::from(field & 15)]
     }
 }
