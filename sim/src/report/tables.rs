@@ -318,18 +318,19 @@ fn goals(rows: &[Row]) -> Table {
         g("interp", "native"),
         "—".into(),
     ]);
-    let per: Vec<f64> = rows.iter().filter_map(|r| r.interp_per_ebpf()).collect();
-    let per = (!per.is_empty()).then(|| {
-        format!(
-            "{:.1} – {:.1}",
-            per.iter().cloned().fold(f64::MAX, f64::min),
-            per.iter().cloned().fold(0.0, f64::max)
-        )
-    });
+    // The goal is anchored on Fletcher-16 (Femto-Containers' figure); across kernels the
+    // figure also carries the time spent inside helpers, so it is shown apart, per kernel.
     t.rows.push(vec![
-        "guest insns per eBPF insn, interpreter".into(),
-        per.unwrap_or_else(|| "—".into()),
+        "guest insns per eBPF insn, interpreter, Fletcher-16 2560 B".into(),
+        f16.and_then(Row::interp_per_ebpf)
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "—".into()),
         "≤ 15".into(),
+    ]);
+    t.rows.push(vec![
+        "guest insns per eBPF insn, interpreter, median over kernels".into(),
+        per_kernel_median(rows).unwrap_or_else(|| "—".into()),
+        "—".into(),
     ]);
     t.rows.push(vec![
         "rbpf / ours (interpreters), geometric mean".into(),
@@ -344,6 +345,28 @@ fn goals(rows: &[Row]) -> Table {
         "< 30,000".into(),
     ]);
     t
+}
+
+/// The median of the interpreter's guest instructions per eBPF instruction, one figure
+/// per kernel (its largest input), with the range; helper time included.
+fn per_kernel_median(rows: &[Row]) -> Option<String> {
+    let mut largest: Vec<&Row> = Vec::new();
+    for r in rows.iter().filter(|r| r.interp_per_ebpf().is_some()) {
+        match largest.iter_mut().find(|l| l.kernel == r.kernel) {
+            Some(l) if l.data_size < r.data_size => *l = r,
+            Some(_) => {}
+            None => largest.push(r),
+        }
+    }
+    let mut per: Vec<f64> = largest.iter().filter_map(|r| r.interp_per_ebpf()).collect();
+    per.sort_by(f64::total_cmp);
+    let n = per.len();
+    let median = match n {
+        0 => return None,
+        _ if n % 2 == 1 => per[n / 2],
+        _ => (per[n / 2 - 1] + per[n / 2]) / 2.0,
+    };
+    Some(format!("{median:.1} over {n} kernels ({:.1} – {:.1}, helper calls included)", per[0], per[n - 1]))
 }
 
 fn cross_check(r: &Results) -> Table {
