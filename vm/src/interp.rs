@@ -171,7 +171,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         if self.done {
             return Err(VmError { pc: self.pc, kind: VmErrorKind::Finished });
         }
-        let limit = usize::try_from(slice.min(self.budget_left)).unwrap_or(usize::MAX);
+        // At most `isize::MAX` at a time, so the loop can count down through zero
+        // (a longer slice yields there; `run` goes on).
+        let limit = usize::try_from(slice.min(self.budget_left)).map_or(isize::MAX as usize, |l| l.min(isize::MAX as usize));
         let (stop, steps) = self.interpret(limit);
         self.executed += steps as u64;
         self.budget_left -= steps as u64;
@@ -279,7 +281,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 ((ip as usize - base as usize) / core::mem::size_of::<Op>())
             };
         }
-        let mut remaining = remaining;
+        // Signed, so that charging a run is a subtraction and a sign test (`limit` in
+        // `run_slice` keeps it below `isize::MAX`).
+        let mut remaining = remaining as isize;
         let stop = 'run: loop {
             loop {
                 // SAFETY: `ip` points into `ops`: it starts there, and every way it moves
@@ -564,14 +568,15 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             // Control enters the run at `pc`: charge it, or stop before it when the
             // budget cannot pay for all of it (`interpret` then runs what it can).
             // SAFETY: as for the dispatch above.
-            let n = unsafe { (*ip).run } as usize;
-            if n > remaining {
+            let n = unsafe { (*ip).run } as isize;
+            remaining -= n;
+            if remaining < 0 {
+                remaining += n;
                 break Stop::Short;
             }
-            remaining -= n;
         };
         *saved_pc = pc!();
-        (stop, remaining)
+        (stop, remaining as usize)
     }
 }
 
