@@ -34,8 +34,13 @@ static KV: Mutex<RefCell<BTreeMap<(Namespace, u32), u32>>> = Mutex::new(RefCell:
 pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
     critical_section::with(|cs| {
         let mut kv = KV.borrow_ref_mut(cs);
-        let count = kv.range((ns, 0)..=(ns, u32::MAX)).count();
-        if count >= KV_CAPACITY && !kv.contains_key(&(ns, key)) {
+        // An update (the common case: a program keeping state) is one lookup; only a
+        // new key counts the namespace's entries against its capacity.
+        if let Some(slot) = kv.get_mut(&(ns, key)) {
+            *slot = value;
+            return Ok(0);
+        }
+        if kv.range((ns, 0)..=(ns, u32::MAX)).count() >= KV_CAPACITY {
             return Err(HelperError::Exhausted("key-value store full"));
         }
         kv.insert((ns, key), value);
