@@ -47,3 +47,42 @@ async fn sensors_and_gpio_through_helpers() {
     assert!(node.crashed().is_none());
     node.stop();
 }
+
+/// Stores keys 0..64 with value key + 100 in the local store, overwrites key 0 with 7,
+/// and returns key 5's value.
+const FILL_KV: &str = "mov %r6, 0
+l: mov %r1, %r6
+mov %r2, %r6
+add %r2, 100
+call 0x10
+add %r6, 1
+jne %r6, 64, l
+mov %r1, 0
+mov %r2, 7
+call 0x10
+mov %r1, 5
+mov %r2, %r10
+add %r2, -4
+call 0x12
+ldxw %r0, [%r10-4]
+exit";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
+    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot("kv", &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let mut c = CoapClient::new(node.coap_addr());
+    // 64 keys fill the namespace; updating one of them still works.
+    assert_eq!(run(&mut c, FILL_KV, &[0x10, 0x12], proto::Engine::Interp).await.result, Some(105));
+    let fetch_0 = "mov %r1, 0\nmov %r2, %r10\nadd %r2, -4\ncall 0x12\nldxw %r0, [%r10-4]\nexit";
+    for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+        // A 65th key is the helper's typed error, and loses nothing stored.
+        let r = run(&mut c, "mov %r1, 64\nmov %r2, 1\ncall 0x10\nexit", &[0x10], engine).await;
+        assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
+        assert_eq!(run(&mut c, fetch_0, &[0x12], engine).await.result, Some(7));
+    }
+    assert!(node.crashed().is_none());
+    node.stop();
+}
