@@ -22,6 +22,21 @@ const REGRESSIONS: &[&str] = &[
     "lddw %r0, 0xf3af95a64de75f2b\ncall local f\nexit\nf: ldxb %r0, [%r10-32]\nexit",
 ];
 
+/// The programs every run compares before the random ones: the regressions, and sign
+/// extensions (`lsh; arsh` by one amount, which both engines compile as one pattern
+/// from 32 on) of values whose bits just above and below the kept ones differ.
+fn fixed_programs() -> Vec<String> {
+    let mut all: Vec<String> = REGRESSIONS.iter().map(|s| s.to_string()).collect();
+    for k in [0, 1, 31, 32, 33, 40, 47, 48, 55, 56, 63] {
+        for v in [0x80u64, 0x7f, 0x8000, 0x8000_0000, 0x1234_5678_9abc_def0, 0xffff_ffff_ffff_7fff] {
+            all.push(format!("lddw %r0, {v:#x}\nlsh %r0, {k}\narsh %r0, {k}\nexit"));
+            // The same through a register whose halves the JIT may keep in `ctx`.
+            all.push(format!("lddw %r5, {v:#x}\nlsh %r5, {k}\narsh %r5, {k}\nmov %r0, %r5\nexit"));
+        }
+    }
+    all
+}
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -50,16 +65,19 @@ async fn jit_and_interpreter_agree_on_random_programs() {
     let (mut node, mut client, _logs) = boot("diff").await;
     let mut rng = Rng::new(seed);
     let (mut compared, mut rejected, mut faulted, mut mismatches) = (0, 0, 0, Vec::new());
-    for n in 0..count + REGRESSIONS.len() as u64 {
-        let mut insns = match REGRESSIONS.get(n as usize) {
+    let fixed = fixed_programs();
+    for n in 0..count + fixed.len() as u64 {
+        let mut insns = match fixed.get(n as usize) {
             Some(src) => vm::asm::assemble(src).unwrap(),
             None => {
                 let len = 1 + (rng.next_u64() % 24) as usize;
                 program(&mut rng, len, HELPERS)
             }
         };
-        if n as usize >= REGRESSIONS.len() && n % 2 == 1 {
+        if n as usize >= fixed.len() && n % 2 == 1 {
             copy_heavy(&mut insns, &mut rng);
+        } else if n as usize >= fixed.len() && n % 4 == 2 {
+            sign_extensions(&mut insns, &mut rng);
         }
         let image: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
         let input: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();
@@ -142,6 +160,21 @@ fn copy_heavy(insns: &mut Vec<vm::Insn>, rng: &mut Rng) {
         } else if !(cls == CLS_JMP && i.opc & OP_MASK == CALL) {
             // Helper and local calls keep src (their kind) as it is.
             *i = vm::Insn::new(i.opc, fold(d), fold(s), i.off, i.imm);
+        }
+    }
+}
+
+/// Some pairs of neighbouring ALU instructions become `lsh d, k; arsh d, k` (a sign
+/// extension: one pattern in the JIT, one op in the interpreter, for k of 32 and more),
+/// in place, so jumps still land where they did, now and then onto the `arsh`.
+fn sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
+    use vm::opcode::*;
+    let alu = |i: &vm::Insn| matches!(i.class(), CLS_ALU | CLS_ALU64);
+    for at in 0..insns.len().saturating_sub(1) {
+        if alu(&insns[at]) && alu(&insns[at + 1]) && rng.next_u64() % 3 == 0 {
+            let (d, k) = (insns[at].dst(), (rng.next_u64() % 64) as i32);
+            insns[at] = vm::Insn::new(LSH64_IMM, d, 0, 0, k);
+            insns[at + 1] = vm::Insn::new(ARSH64_IMM, d, 0, 0, k);
         }
     }
 }

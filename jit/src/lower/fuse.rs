@@ -15,7 +15,7 @@ impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
-        self.fuse_indexed_load() || self.fuse_move_op()
+        self.fuse_indexed_load() || self.fuse_move_op() || self.fuse_sign_extend()
     }
 
     /// The instruction `k` slots on, if control can only reach it from the slot before.
@@ -91,6 +91,44 @@ impl Lower<'_> {
             self.set_hi(d, Val::K(0));
         }
         self.skip_until = op_pc + 1;
+        true
+    }
+
+    /// `d <<= k; d s>>= k` with 32 ≤ k < 64: a sign extension of d's low `64 - k` bits,
+    /// as clang writes it before cpu v4's `movsx`. The low half is one `sxtb`/`sxth` (or
+    /// two 32-bit shifts), the high half its sign: not five instructions through the
+    /// high word.
+    fn fuse_sign_extend(&mut self) -> bool {
+        // The opcode first: this runs for every instruction no other pattern took.
+        if self.insns[self.pc].opc != LSH64_IMM {
+            return false;
+        }
+        let (Some(lsh), Some(arsh)) = (self.follower(0), self.follower(1)) else { return false };
+        let d = lsh.dst();
+        if lsh.opc != LSH64_IMM || arsh.opc != ARSH64_IMM || arsh.dst() != d || arsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
+            return false;
+        }
+        let k = (lsh.imm - 32) as u16;
+        let a = self.lo(d, R1);
+        self.pc += 1;
+        let r = self.lo_dst(d, R0);
+        match k {
+            24 => self.put(extend(Extend::Sxtb, r, a)),
+            16 => self.put(extend(Extend::Sxth, r, a)),
+            0 if r == a => {}
+            0 => self.put(mov_reg16(r, a)),
+            _ => {
+                self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, k));
+                self.put(mov_reg_shifted(Flags::Keep, r, r, Shift::Asr, k));
+            }
+        }
+        self.commit_lo(d, r);
+        if self.hi_needed(d) {
+            let rh = self.hi_dst(d, R1);
+            self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+            self.commit_hi(d, rh);
+        }
+        self.skip_until = self.pc + 1;
         true
     }
 }
