@@ -1,6 +1,7 @@
-//! Instruction pairs the lowering compiles as one ARM instruction, recognized in one
-//! place: the lowering fuses them, and the register allocator relies on the fused
-//! form reading every operand before it writes its result.
+//! Instruction patterns the lowering compiles specially, recognized in one place: pairs
+//! it fuses into one ARM instruction (the register allocator relies on the fused form
+//! reading every operand before it writes its result), and values known to be
+//! sign-extended where they are multiplied.
 use vm::opcode::*;
 use vm::Insn;
 
@@ -26,4 +27,87 @@ pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
         return None;
     }
     Some(op)
+}
+
+/// Whether register `r` holds, on entering `pc`, a 64-bit value that is its low half
+/// sign-extended, as the straight run of code before `pc` shows (no jump enters it):
+/// the last write to `r` there is a sign-extending load or move, an arithmetic shift
+/// right by 32 or more, or a 64-bit move of an immediate or of such a register. A
+/// 64-bit multiply of two such values is one `smull`. Asked at multiplies only.
+pub fn sign_copy(insns: &[Insn], an: &Analysis, pc: usize, r: u8) -> bool {
+    let (mut at, mut r) = (pc, r);
+    // A short look back: sign extensions stand just before their multiplies, and long
+    // straight runs (a hash's unrolled rounds) must not make compiling quadratic.
+    for _ in 0..SIGN_COPY_LOOKBACK {
+        // A jump may enter here from where the run says nothing of.
+        if at == 0 || an.facts.get(at).is_none_or(|f| f.is_head()) {
+            return false;
+        }
+        at -= 1;
+        // The second slot of an LDDW belongs to its first.
+        if at > 0 && vm::verifier::is_wide(insns[at - 1].opc) && insns[at].opc == 0 {
+            at -= 1;
+        }
+        let i = insns[at];
+        match i.class() {
+            CLS_ST | CLS_STX if i.opc & MODE_MASK != MODE_ATOMIC => continue,
+            CLS_JMP | CLS_JMP32 if !matches!(i.opc & OP_MASK, CALL | EXIT) => continue,
+            CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX if i.dst() != r => continue,
+            // Calls, exits and atomics may write anything; or `r` was written here.
+            _ => {}
+        }
+        return match i.opc {
+            MOV64_IMM => true,
+            MOV64_REG if i.off == 0 => {
+                r = i.src();
+                continue;
+            }
+            MOV64_REG => true,
+            ARSH64_IMM => (32..64).contains(&(i.imm & 63)),
+            _ => i.class() == CLS_LDX && i.opc & MODE_MASK == MODE_MEMSX && i.opc & SZ_MASK != SZ_DW,
+        };
+    }
+    false
+}
+
+/// How many instructions [`sign_copy`] looks back.
+const SIGN_COPY_LOOKBACK: usize = 12;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyse, Sizes};
+
+    /// `sign_copy` for `r` at the first `mul` of `src`.
+    fn at_mul(src: &str, r: u8) -> bool {
+        let insns = vm::asm::assemble(src).unwrap();
+        let pc = insns.iter().position(|i| i.opc & !SRC_X == CLS_ALU64 | OP_MUL).unwrap();
+        sign_copy(&insns, &analyse(&insns, Sizes::default()), pc, r)
+    }
+
+    #[test]
+    fn sign_copies_are_recognized_where_the_run_shows_them() {
+        // Made by a move of an immediate, an arithmetic shift by 32 or more, movsx, a
+        // sign-extending load; passed on by 64-bit copies; kept across stores and jumps out.
+        assert!(at_mul("mov %r1, -5\nmul %r1, 3\nexit", 1));
+        assert!(at_mul("lddw %r1, 0x123456789\nlsh %r1, 40\narsh %r1, 40\nmul %r1, 3\nexit", 1));
+        assert!(at_mul("arsh %r1, 32\nmov %r2, %r1\nstxdw [%r10-8], %r2\njeq %r3, 0, +1\nmul %r2, 3\nexit", 2));
+        assert!(at_mul("movsx1664 %r1, %r2\nmul %r1, 3\nexit", 1));
+        assert!(at_mul("ldxsw %r1, [%r10-8]\nmul %r1, 3\nexit", 1));
+    }
+
+    #[test]
+    fn anything_else_is_no_sign_copy() {
+        // Too short a shift, a plain load, a 32-bit result, an LDDW, a write since.
+        assert!(!at_mul("arsh %r1, 31\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("ldxw %r1, [%r10-8]\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("mov32 %r1, -5\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("lddw %r1, -5\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("mov %r1, -5\nadd %r1, 1\nmul %r1, 3\nexit", 1));
+        // Nothing known at the entry, after a call, or where a jump may come in.
+        assert!(!at_mul("mul %r1, 3\nexit", 1));
+        assert!(!at_mul("mov %r1, -5\ncall 1\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("mov %r1, -5\njeq %r2, 0, +1\nmov %r1, -6\nmul %r1, 3\nexit", 1));
+        assert!(!at_mul("mov %r1, -5\nmov %r2, %r3\nmul %r2, 3\nexit", 2));
+    }
 }

@@ -34,6 +34,22 @@ fn fixed_programs() -> Vec<String> {
             all.push(format!("lddw %r5, {v:#x}\nlsh %r5, {k}\narsh %r5, {k}\nmov %r0, %r5\nexit"));
         }
     }
+    // 64-bit multiplies of values the JIT knows to be sign-extended (one `smull`), and
+    // of values it must not take for such: written since, or reached by a jump.
+    for (a, b) in [(0x80u64, 0xffff_ffff_ffff_ff7fu64), (0x7fff_ffff, 0x8000_0000), (0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210)] {
+        all.extend([
+            format!("lddw %r1, {a:#x}\nlsh %r1, 56\narsh %r1, 56\nlddw %r2, {b:#x}\nlsh %r2, 48\narsh %r2, 48\nmul %r1, %r2\nmov %r0, %r1\nexit"),
+            format!("lddw %r1, {a:#x}\nlsh %r1, 32\narsh %r1, 32\nmul %r1, -7\nmov %r0, %r1\nexit"),
+            format!("mov %r1, -5\nlddw %r2, {b:#x}\nmovsx3264 %r2, %r2\nmov %r3, %r2\nmul %r3, %r1\nmov %r0, %r3\nexit"),
+            format!("lddw %r1, {a:#x}\nstxdw [%r10-8], %r1\nldxsw %r2, [%r10-8]\nldxsh %r3, [%r10-6]\nmul %r2, %r3\nmov %r0, %r2\nexit"),
+            // Written since: no longer a sign copy.
+            format!("lddw %r1, {a:#x}\nlsh %r1, 32\narsh %r1, 32\nmov %r2, -3\nadd32 %r1, %r2\nmul %r1, %r2\nmov %r0, %r1\nexit"),
+            // A source that is no sign copy.
+            format!("lddw %r1, {a:#x}\nlsh %r1, 32\narsh %r1, 32\nlddw %r2, {b:#x}\nmul %r1, %r2\nmov %r0, %r1\nexit"),
+            // A multiply reached by a jump, with r1 not a sign copy, after code that makes it one.
+            format!("lddw %r1, {b:#x}\nmov %r2, -3\njne %r2, 1, +2\nlsh %r1, 32\narsh %r1, 32\nmul %r1, %r2\nmov %r0, %r1\nexit"),
+        ]);
+    }
     all
 }
 

@@ -229,6 +229,16 @@ impl Lower<'_> {
                     self.commit_lo(d, r);
                     return;
                 }
+                // Two sign-extended 32-bit values (an immediate is one): their product,
+                // exact in 64 bits, is one signed long multiply.
+                let sign_copy = |r| crate::patterns::sign_copy(self.insns, &self.an, self.pc, r);
+                if sign_copy(d) && (i.opc & SRC_X == 0 || sign_copy(i.src())) {
+                    let rh = self.hi_dst(d, R1);
+                    self.put(smull(r, rh, a, b));
+                    self.commit_lo(d, r);
+                    self.commit_hi(d, rh);
+                    return;
+                }
                 // (ah:al) * (bh:bl) mod 2^64 = al*bl + ((al*bh + ah*bl) << 32).
                 let ah = self.hi(d, R1);
                 let bh = self.src_hi(i);

@@ -133,6 +133,11 @@ pub fn umull(rd_lo: Reg, rd_hi: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfba0 | rn.n(), rd_lo.n() << 12 | rd_hi.n() << 8 | rm.n())
 }
 
+/// `SMULL RdLo, RdHi, Rn, Rm` (A7.7.149 T1).
+pub fn smull(rd_lo: Reg, rd_hi: Reg, rn: Reg, rm: Reg) -> Enc {
+    Enc::T32(0xfb80 | rn.n(), rd_lo.n() << 12 | rd_hi.n() << 8 | rm.n())
+}
+
 /// `UDIV Rd, Rn, Rm` (A7.7.195 T1); a zero divisor gives 0 unless DIV_0_TRP is set.
 pub fn udiv(rd: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfbb0 | rn.n(), 0xf0f0 | rd.n() << 8 | rm.n())
