@@ -1,9 +1,12 @@
 //! A retransmitted confirmable request is answered again, not executed again.
+
+mod common;
+
 use std::net::UdpSocket;
 use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
-use tools::firmware::{self, Variant};
+use tools::firmware::Variant;
 
 /// Increments the global key-value entry 1 and returns its new value.
 const COUNTER: &str = "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x13\nldxw %r6, [%r10-4]\nadd %r6, 1\n\
@@ -37,10 +40,7 @@ fn result(reply: &[u8]) -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retransmissions_are_answered_from_the_cache() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("dedup", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("dedup", Variant::Testbed).await;
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     sock.connect(node.coap_addr()).unwrap();
@@ -56,10 +56,7 @@ async fn retransmissions_are_answered_from_the_cache() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn large_answers_come_in_blocks_and_run_once() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("blocks", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("blocks", Variant::Testbed).await;
     let mut client = tools::coap_client::CoapClient::new(node.coap_addr());
     let image: Vec<u8> = vm::asm::assemble(COUNTER).unwrap().iter().flat_map(vm::Insn::encode).collect();
     let input: Vec<u8> = (0..1100u32).map(|i| i as u8).collect();

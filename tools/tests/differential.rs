@@ -3,11 +3,14 @@
 //! regions, every ALU and jump kind) must give the same r0, the same failure and the
 //! same memory. 10,000 programs per CI run with a fixed seed; `MBPF_DIFF_COUNT` and
 //! `MBPF_DIFF_SEED` run more or others.
+
+mod common;
+
 use std::time::Duration;
 
 use coap_lite::RequestType;
 use tools::coap_client::CoapClient;
-use tools::firmware::{self, Variant};
+use tools::firmware::Variant;
 use vm::testgen::{program, Rng};
 
 /// memcpy and unwind: helpers whose effects are the same on both engines and leave no
@@ -59,10 +62,7 @@ fn env(name: &str, default: u64) -> u64 {
 
 /// Boots a testbed node and a client for it (the logs folder lives as long as the node).
 async fn boot(name: &str) -> (tools::qemu::QemuNode, CoapClient, tempfile::TempDir) {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot(name, &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (node, logs) = common::boot(name, Variant::Testbed).await;
     let client = CoapClient::new(node.coap_addr())
         .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
     (node, client, logs)

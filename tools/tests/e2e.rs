@@ -1,6 +1,9 @@
 //! The `mbpf` binary against the default firmware in QEMU: deploy a C example, run it
 //! on each engine, use every device subcommand, and fail a deploy signed with the
 //! wrong key (the device's reason is shown).
+
+mod common;
+
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -13,10 +16,7 @@ fn mbpf() -> Command {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_exec_and_device_commands_end_to_end() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("e2e", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("e2e", Variant::Default).await;
     let device = format!("coap://127.0.0.1:{}", node.coap_addr().port());
     let repo = firmware::repo_root();
     let work = tempfile::tempdir().unwrap();

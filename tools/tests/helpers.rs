@@ -1,10 +1,11 @@
 //! Device helpers on the emulated M4: the sensor registry (values set by the host),
 //! GPIO, and their argument checks.
-use std::time::Duration;
+
+mod common;
 
 use coap_lite::RequestType;
 use tools::coap_client::CoapClient;
-use tools::firmware::{self, Variant};
+use tools::firmware::Variant;
 
 async fn run(c: &mut CoapClient, asm: &str, helpers: &[u8], engine: proto::Engine) -> proto::RunResponse {
     let image = vm::asm::assemble(asm).unwrap().iter().flat_map(vm::Insn::encode).collect();
@@ -17,10 +18,7 @@ const READ_TEMP: &str = "mov %r1, 0x82\ncall 0x31\nmov %r1, %r0\nmov %r2, %r10\n
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sensors_and_gpio_through_helpers() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("helpers", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("helpers", Variant::Testbed).await;
     let mut c = CoapClient::new(node.coap_addr());
     let set = |v: i16| proto::encode(&proto::SensorRequest { index: 0, value: v });
 
@@ -69,10 +67,7 @@ exit";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("kv", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("kv", Variant::Testbed).await;
     let mut c = CoapClient::new(node.coap_addr());
     // 64 keys fill the namespace; updating one of them still works.
     assert_eq!(run(&mut c, FILL_KV, &[0x10, 0x12], proto::Engine::Interp).await.result, Some(105));

@@ -1,11 +1,13 @@
 //! Interoperability with a CoAP implementation the project did not write: libcoap's
 //! `coap-client-notls` (Debian package libcoap3-bin) against the device in QEMU and
 //! against mbpf's Block2 file server.
+
+mod common;
+
 use std::process::Command;
-use std::time::Duration;
 
 use tools::file_server::FileServer;
-use tools::firmware::{self, Variant};
+use tools::firmware::Variant;
 
 const CLIENT: &str = "coap-client-notls";
 
@@ -17,10 +19,7 @@ fn coap_client(args: &[&str]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn libcoap_reads_the_device_info_and_slots() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("interop", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("interop", Variant::Default).await;
     let base = format!("coap://127.0.0.1:{}", node.coap_addr().port());
     let addr = base.clone();
     let info = tokio::task::spawn_blocking(move || coap_client(&["-m", "get", "-B", "3", &format!("{addr}/info")])).await.unwrap();

@@ -1,10 +1,13 @@
 //! No request makes the device panic: random datagrams, then random payloads for every
 //! resource and method, after which it still answers and its console shows no panic.
+
+mod common;
+
 use std::net::UdpSocket;
 use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
-use tools::firmware::{self, Variant};
+use tools::firmware::Variant;
 use vm::testgen::Rng;
 
 const PATHS: &[&str] = &["info", "slots", "pull", "exec", "erase", "run", "start", "stop", "running", "sensor", "running_vm", "short-execution", "long-running", "with_coap_pkt", "suit/pull", "app/0", "app/1/jit", "app/9", "nothing"];
@@ -16,10 +19,7 @@ fn bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn random_requests_never_crash_the_device() {
-    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed).unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot("fuzz", &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let (mut node, _logs) = common::boot("fuzz", Variant::Testbed).await;
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.connect(node.coap_addr()).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(300))).unwrap();

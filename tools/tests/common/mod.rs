@@ -10,6 +10,16 @@ use tools::file_server::FileServer;
 use tools::firmware::{self, Variant};
 use vm::image::{Image, Layout};
 
+/// A node of `variant` firmware, booted and answering, with the folder its logs go to
+/// (which must live as long as the node).
+pub async fn boot(name: &str, variant: Variant) -> (tools::qemu::QemuNode, tempfile::TempDir) {
+    let fw = firmware::build(&firmware::repo_root(), variant).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut node = tools::qemu::boot(name, &fw, logs.path()).unwrap();
+    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    (node, logs)
+}
+
 pub fn testbed_key() -> ed25519_dalek::SigningKey {
     let text = std::fs::read_to_string(firmware::repo_root().join("keys/testbed.key")).unwrap();
     let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).unwrap()).collect();
@@ -99,10 +109,7 @@ pub fn image_of(asm: &str) -> Vec<u8> {
 impl Bench {
     /// Boots the default firmware and starts a file server.
     pub async fn start() -> Self {
-        let fw = firmware::build(&firmware::repo_root(), Variant::Default).unwrap();
-        let logs = tempfile::tempdir().unwrap();
-        let mut node = tools::qemu::boot("dev", &fw, logs.path()).unwrap();
-        node.wait_ready(Duration::from_secs(30)).await.unwrap();
+        let (node, logs) = boot("dev", Variant::Default).await;
         let root = tempfile::tempdir().unwrap();
         let server = FileServer::bind("127.0.0.1:0".parse().unwrap(), root.path()).await.unwrap();
         let port = server.local_addr().unwrap().port();
