@@ -53,6 +53,19 @@ fn fixed_programs() -> Vec<String> {
             format!("lddw %r1, {b:#x}\nmov %r2, -3\njne %r2, 1, +2\nlsh %r1, 32\narsh %r1, 32\nmul %r1, %r2\nmov %r0, %r1\nexit"),
         ]);
     }
+    // Stack accesses deeper than an 8-bit negative offset reaches (the address goes
+    // into r12 first), of every width, down to the frame's last byte and past it.
+    // Each value is written one way and read the other (through r2 = r10 + off, at
+    // offset 0), so that a wrong address shows.
+    for off in [-256, -260, -300, -508, -512, -520, -4095] {
+        let via_r2 = format!("mov %r2, %r10\nadd %r2, {off}");
+        all.extend([
+            format!("{via_r2}\nlddw %r1, 0x1122334455667788\nstxdw [%r10{off:+}], %r1\nldxdw %r0, [%r2+0]\nexit"),
+            format!("{via_r2}\nmov %r1, -2\nstxw [%r2+0], %r1\nldxsw %r0, [%r10{off:+}]\nexit"),
+            format!("{via_r2}\nsth [%r10{off:+}], 0x1234\nldxh %r0, [%r2+0]\nexit"),
+            format!("{via_r2}\nstb [%r2+0], 7\nldxb %r0, [%r10{off:+}]\nexit"),
+        ]);
+    }
     all
 }
 

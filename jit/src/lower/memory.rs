@@ -134,6 +134,12 @@ impl Lower<'_> {
             self.put(if load { ldr_imm(w, rt, base, o) } else { str_imm(w, rt, base, o) });
         } else if let Some(o) = NegOff8::maybe_from(disp) {
             self.put(if load { ldr_neg(w, rt, base, o) } else { str_neg(w, rt, base, o) });
+        } else if let Some(back) = u16::try_from(-disp).ok().filter(|&b| b < 4096) {
+            // Deep in a large stack frame: the address in r12 first (two instructions,
+            // where the offset in r12 would take three).
+            self.put(subw(R12, base, back));
+            let at = Off12::maybe_from(0).expect("0 is an offset");
+            self.put(if load { ldr_imm(w, rt, R12, at) } else { str_imm(w, rt, R12, at) });
         } else {
             self.const32(R12, disp as u32);
             self.put(if load { ldr_reg(w, rt, base, R12) } else { str_reg(w, rt, base, R12) });

@@ -138,6 +138,12 @@ pub fn smull(rd_lo: Reg, rd_hi: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfb80 | rn.n(), rd_lo.n() << 12 | rd_hi.n() << 8 | rm.n())
 }
 
+/// `SUBW Rd, Rn, #imm12` (A7.7.174 T4): any 12-bit constant, flags kept.
+pub fn subw(rd: Reg, rn: Reg, imm12: u16) -> Enc {
+    let imm = imm12 & 0xfff;
+    Enc::T32(0xf2a0 | (imm >> 11) << 10 | rn.n(), (imm >> 8 & 7) << 12 | rd.n() << 8 | (imm & 0xff))
+}
+
 /// `UDIV Rd, Rn, Rm` (A7.7.195 T1); a zero divisor gives 0 unless DIV_0_TRP is set.
 pub fn udiv(rd: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfbb0 | rn.n(), 0xf0f0 | rd.n() << 8 | rm.n())
