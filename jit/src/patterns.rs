@@ -7,20 +7,23 @@ use vm::Insn;
 
 use crate::analysis::Analysis;
 
-/// `d = s; d op= x` at `pc` (op one of add, sub, and, or, xor, both of one width, no
-/// jump into the second): `d = s op x` in one instruction. A 64-bit pair only when d's
-/// high half is not read afterwards (the fused form computes the low half only).
-/// Returns the op.
+/// `d = s; d op= x` at `pc` (op one of add, sub, and, or, xor, both of one width, or a
+/// 32-bit shift by a constant; no jump into the second): `d = s op x` in one
+/// instruction. A 64-bit pair only when d's high half is not read afterwards (the fused
+/// form computes the low half only). Returns the op.
+#[inline]
 pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
-    let (mov, op) = (*insns.get(pc)?, *insns.get(pc + 1)?);
-    if an.facts.get(pc + 1)?.is_head() {
+    // The move first: asked of every instruction, and most are none.
+    let mov = *insns.get(pc)?;
+    let cls = mov.class();
+    if mov.opc != cls | OP_MOV | SRC_X || mov.off != 0 || !matches!(cls, CLS_ALU | CLS_ALU64) {
         return None;
     }
-    let cls = mov.class();
+    let op = *insns.get(pc + 1)?;
     let (d, s) = (mov.dst(), mov.src());
-    let is_mov = mov.opc == cls | OP_MOV | SRC_X && mov.off == 0 && matches!(cls, CLS_ALU | CLS_ALU64);
-    let is_op = matches!(op.opc & OP_MASK, OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR);
-    if !is_mov || !is_op || d == s || op.class() != cls || op.dst() != d || op.off != 0 {
+    let shift32 = cls == CLS_ALU && op.opc & SRC_X == 0 && matches!(op.opc & OP_MASK, OP_LSH | OP_RSH | OP_ARSH);
+    let is_op = shift32 || matches!(op.opc & OP_MASK, OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR);
+    if !is_op || d == s || op.class() != cls || op.dst() != d || op.off != 0 || an.facts.get(pc + 1)?.is_head() {
         return None;
     }
     if cls == CLS_ALU64 && an.facts[pc + 1].need_out & (1 << d) != 0 {

@@ -53,6 +53,12 @@ fn fixed_programs() -> Vec<String> {
             format!("lddw %r1, {b:#x}\nmov %r2, -3\njne %r2, 1, +2\nlsh %r1, 32\narsh %r1, 32\nmul %r1, %r2\nmov %r0, %r1\nexit"),
         ]);
     }
+    // `mov32 d, s; shift32 d, k`: one shifted move in the JIT, amounts modulo 32.
+    for op in ["lsh32", "rsh32", "arsh32"] {
+        for k in [0, 1, 13, 31, 32, 45] {
+            all.push(format!("lddw %r0, -1\nlddw %r1, 0x9234567887654321\nmov32 %r0, %r1\n{op} %r0, {k}\nexit"));
+        }
+    }
     // Stack accesses deeper than an 8-bit negative offset reaches (the address goes
     // into r12 first), of every width, down to the frame's last byte and past it.
     // Each value is written one way and read the other (through r2 = r10 + off, at

@@ -20,7 +20,7 @@ pub(super) fn dp_op(op: u8) -> Option<DpOp> {
 }
 
 /// The shift of an eBPF lsh, rsh or arsh.
-fn shift_of(op: u8) -> Shift {
+pub(super) fn shift_of(op: u8) -> Shift {
     match op {
         OP_LSH => Shift::Lsl,
         OP_RSH => Shift::Lsr,

@@ -72,9 +72,23 @@ impl Lower<'_> {
         let Some(op) = crate::patterns::move_op(self.insns, &self.an, self.pc) else { return false };
         let mov = self.insns[self.pc];
         let (d, s) = (mov.dst(), mov.src());
-        let Some(kind) = super::alu::dp_op(op.opc & OP_MASK) else { return false };
         let op_pc = self.pc + 1;
         let wide = mov.class() == CLS_ALU64;
+        let Some(kind) = super::alu::dp_op(op.opc & OP_MASK) else {
+            // A 32-bit shift by a constant: one shifted move (by 0: a move; an amount
+            // counts modulo 32, as eBPF masks it).
+            let a = self.lo(s, R1);
+            self.pc = op_pc;
+            let r = self.lo_dst(d, R0);
+            match op.imm as u16 & 31 {
+                0 => self.val_into(r, Val::R(a)),
+                k => self.put(mov_reg_shifted(Flags::Keep, r, a, super::alu::shift_of(op.opc & OP_MASK), k)),
+            }
+            self.commit_lo(d, r);
+            self.set_hi(d, Val::K(0));
+            self.skip_until = op_pc + 1;
+            return true;
+        };
         let a = self.lo(s, R1);
         let b = if op.opc & SRC_X == 0 {
             Val::K(op.imm as u32)
