@@ -202,8 +202,9 @@ pub struct Facts {
     head: u32,
     /// A head whose state changed since its block was last walked.
     dirty: bool,
-    /// How often a head's state grew.
-    grown: u8,
+    /// How often each register's value grew at this head: two bits per register (up to
+    /// 3), so that one register's growth does not cost another its thresholds.
+    grown: u32,
     /// The target of a backward jump: a change here needs another backward pass.
     back_target: bool,
     /// How many jumps and local calls target this slot (saturating).
@@ -485,8 +486,10 @@ fn proven(base: Abs, off: i16, len: u32, write: bool, sizes: Sizes) -> bool {
 const MAX_PASSES: u32 = 8;
 
 /// Joins `s` (with register `over.0` replaced by `over.1`, if given) into `old`,
-/// widening what grew; true if `old` changed.
-fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32], fully: bool) -> bool {
+/// widening what grew: to the next threshold for a register's first two growths at this
+/// head (counted in `grown`, two bits each), then to the widest bound, so that every
+/// head settles in a few passes whatever the thresholds. True if `old` changed.
+fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32], compared: RegSet, grown: &mut u32) -> bool {
     let mut changed = false;
     for (k, o) in old.iter_mut().enumerate() {
         let v = match over {
@@ -498,7 +501,12 @@ fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u
         }
         let j = o.join(v);
         if j != *o {
-            *o = if fully { o.widen_fully(j) } else { o.widen(j, thresholds) };
+            let times = *grown >> (2 * k) & 3;
+            // A compared register may pass two thresholds (`k - 1` and `k` of `jgt k`)
+            // after a first step.
+            let allowed = if compared & 1 << k != 0 { 3 } else { 1 };
+            *o = if times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds) };
+            *grown += u32::from(times < 3) << (2 * k);
             changed = true;
         }
     }
@@ -515,6 +523,8 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
     let mut thresholds = [u32::MAX; 32];
     let mut nt = 0;
+    // Registers compared with a constant (counters): the ones thresholds are for.
+    let mut compared: RegSet = 0;
     for pc in 0..n {
         let i = insns[pc];
         let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, EXIT) && (i.opc & OP_MASK != CALL || is_local_call(i));
@@ -528,6 +538,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         if let Some(f) = target.and_then(|t| facts.get_mut(t)) {
             f.jumps_in = f.jumps_in.saturating_add(1);
             f.back_target |= target.is_some_and(|t| t <= pc) && i.opc & OP_MASK != CALL;
+        }
+        if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 {
+            compared |= bit(i.dst());
         }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 && nt + 2 <= thresholds.len() - 2 {
             thresholds[nt] = i.imm as u32;
@@ -548,9 +561,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let flow = |states: &mut Vec<Option<State>>, facts: &mut [Facts], t: usize, s: &State, over: Option<(usize, Abs)>| -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let changed = match &mut states[h] {
-            // Thresholds for the first two growths of a head, then the widest bounds:
-            // every head settles in a few passes whatever the thresholds.
-            Some(old) => merge(old, s, over, thresholds, facts[t].grown >= 2),
+            Some(old) => merge(old, s, over, thresholds, compared, &mut facts[t].grown),
             slot @ None => {
                 let mut new = *s;
                 if let Some((r, v)) = over {
@@ -561,7 +572,6 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
             }
         };
         facts[t].dirty |= changed;
-        facts[t].grown = facts[t].grown.saturating_add(changed as u8);
         changed
     };
 
@@ -803,6 +813,22 @@ mod tests {
         assert!(zero(&a, 1, 2) && zero(&a, 2, 2) && zero(&a, 3, 2));
         assert_eq!(a.facts[1].depth, 1);
         assert_eq!(a.facts[3].depth, 0);
+    }
+
+    #[test]
+    fn a_counter_keeps_its_bound_while_other_registers_grow_at_its_loop_head() {
+        // A packet filter's shape: a frame offset stepping by 64, several ways back to
+        // the step, and other registers (counts) growing at the same head. Each
+        // register gets its own thresholds: r2 stays below 2497, so the frame's bytes
+        // are proven inside the 2560 bytes of `.rodata`.
+        let src = "mov %r2, 0\nmov32 %r0, 0\nmov32 %r3, 0\nja body\n\
+                   next: add32 %r0, 1\nadd32 %r3, 7\nadd %r2, 64\njgt %r2, 0x9c0, done\n\
+                   body: lddw %r4, 0x7ead0000\nadd %r4, %r2\nldxb %r5, [%r4+23]\njne32 %r5, 0x40, next\n\
+                   ldxb %r5, [%r4+9]\njeq32 %r5, 6, next\nmov32 %r3, 1\nja next\ndone: exit";
+        let a = analyse_src(src, Sizes { rodata: 2560, data: 0 });
+        let loads: Vec<usize> = (0..a.facts.len()).filter(|&pc| a.facts[pc].hint == Hint::Rodata).collect();
+        assert_eq!(loads.len(), 2);
+        assert!(loads.iter().all(|&pc| a.facts[pc].safe && zero(&a, pc, 2)), "r2 in [0, 2496] at {loads:?}");
     }
 
     #[test]
