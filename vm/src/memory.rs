@@ -96,16 +96,21 @@ impl<'a> Region<'a> {
             Bytes::ReadOnly(b) => b,
             Bytes::ReadWrite(b) => b,
         };
-        // In the address space's own width: one subtraction and two comparisons on a
-        // 32-bit device (an address above 4 GiB is in no region).
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
-        bytes.get(off..)?.first_chunk::<N>().copied()
+        bytes.get(self.offset(addr)?..)?.first_chunk::<N>().copied()
+    }
+
+    /// How far `addr` lies past the region's start (wrapping: an address before it is
+    /// far past its end). In the address space's own width, so a 32-bit device checks an
+    /// access with a subtraction and two comparisons; an address beyond it is in no region.
+    #[inline(always)]
+    fn offset(&self, addr: u64) -> Option<usize> {
+        Some(usize::try_from(addr).ok()?.wrapping_sub(self.start()))
     }
 
     /// The offset of `[addr, addr+len)` inside this region, if it lies entirely within.
     #[inline(always)]
     fn offset_of(&self, addr: u64, len: u64) -> Option<usize> {
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
+        let off = self.offset(addr)?;
         let size = self.len();
         (off < size && usize::try_from(len).ok()? <= size - off).then_some(off)
     }
@@ -114,7 +119,7 @@ impl<'a> Region<'a> {
     /// it is writable.
     #[inline(always)]
     fn chunk_mut<const N: usize>(&mut self, addr: u64) -> Option<&mut [u8; N]> {
-        let off = usize::try_from(addr).ok()?.wrapping_sub(self.start());
+        let off = self.offset(addr)?;
         match &mut self.bytes {
             Bytes::ReadWrite(b) => b.get_mut(off..)?.first_chunk_mut::<N>(),
             Bytes::ReadOnly(_) => None,
