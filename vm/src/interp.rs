@@ -258,10 +258,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
 
     /// The interpreter loop, `remaining` instructions left after the run it starts in
     /// (already charged). One flat `match` on the pre-decoded kind (a single jump
-    /// table, no range check); the op pointer and the budget live in registers; the VM's fields are
-    /// borrowed apart so memory, registers and helpers can be used side by side. The
-    /// ops that end runs leave the dispatch loop for the one place that charges the
-    /// next run (one copy of that code keeps the loop's registers as they were).
+    /// table, no range check); the op pointer and the budget live in registers; the
+    /// VM's fields are borrowed apart so memory, registers and helpers can be used side
+    /// by side. The ops that end runs leave the dispatch loop for the one place that
+    /// charges the next run (one copy of that code keeps the loop's registers as they
+    /// were).
     #[allow(unsafe_code)]
     fn run_charged(&mut self, remaining: usize) -> (Stop, usize) {
         let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
