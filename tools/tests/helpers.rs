@@ -81,3 +81,45 @@ async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
     assert!(node.crashed().is_none());
     node.stop();
 }
+
+/// Formats `value` with `digits` (fmt_s16_dfp) on the stack and returns a hash of the
+/// text with its length in the top byte.
+fn fmt_s16_dfp_program(value: i16, digits: i32) -> String {
+    format!(
+        "mov %r1, %r10\nadd %r1, -32\nmov %r2, {value}\nmov %r3, {digits}\ncall 0x50\n\
+         mov %r6, %r0\nmov %r7, 0\nmov %r0, 0\n\
+         l: jge %r7, %r6, done\nmov %r1, %r10\nadd %r1, -32\nadd %r1, %r7\nldxb %r2, [%r1+0]\n\
+         mul %r0, 31\nadd %r0, %r2\nadd %r7, 1\nja l\n\
+         done: lsh %r6, 56\nxor %r0, %r6\nexit"
+    )
+}
+
+/// What `fmt_s16_dfp` must write: RIOT's fixed-point text, `value * 10^-digits`.
+fn fmt_s16_dfp_reference(value: i16, digits: i32) -> String {
+    if digits <= 0 {
+        return (value as i64 * 10i64.pow(digits.unsigned_abs())).to_string();
+    }
+    let div = 10u32.pow(digits as u32);
+    let a = u32::from(value.unsigned_abs());
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{}.{:0width$}", a / div, a % div, width = digits as usize)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixed_point_text_for_every_digit_count() {
+    let (mut node, _logs) = common::boot("fmt", Variant::Testbed).await;
+    let mut c = CoapClient::new(node.coap_addr());
+    for value in [0i16, 5, -5, 99, 100, -101, 12345, i16::MAX, i16::MIN] {
+        for digits in -7..=7 {
+            let text = fmt_s16_dfp_reference(value, digits);
+            let expected = text.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)) ^ (text.len() as u64) << 56;
+            let r = run(&mut c, &fmt_s16_dfp_program(value, digits), &[0x50], proto::Engine::Interp).await;
+            assert_eq!(r.result, Some(expected), "{value} with {digits} digits: {text}");
+        }
+    }
+    // Digits beyond ±7 are the helper's typed error.
+    let r = run(&mut c, &fmt_s16_dfp_program(1, 8), &[0x50], proto::Engine::Interp).await;
+    assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
+    assert!(node.crashed().is_none());
+    node.stop();
+}

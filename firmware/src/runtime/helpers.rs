@@ -170,20 +170,29 @@ fn fmt_s16_dfp(mem: &mut Memory<'_>, out: u64, value: i16, digits: i32) -> Resul
     write_out(mem, out, text.as_bytes())
 }
 
-/// The text of `fmt_s16_dfp`; `None` when `digits` is outside -7..=7.
+/// The text of `fmt_s16_dfp`; `None` when `digits` is outside -7..=7. Numbers go
+/// through `itoa` rather than `write!`: a helper a program calls per reading should not
+/// cost core::fmt's machinery each time.
 pub fn format_s16_dfp(value: i16, digits: i32) -> Option<heapless::String<24>> {
     if !(-7..=7).contains(&digits) {
         return None;
     }
     let mut buf = heapless::String::<24>::new();
-    let v = value as i32;
+    let mut num = itoa::Buffer::new();
+    // At most a sign and 12 digits (32768 * 10^7), or a sign, 5 digits, a point and 7:
+    // the pushes cannot overflow 24 bytes.
     if digits <= 0 {
-        let _ = write!(buf, "{}", v as i64 * 10i64.pow((-digits) as u32));
+        let _ = buf.push_str(num.format(value as i64 * 10i64.pow(digits.unsigned_abs())));
     } else {
-        let div = 10i32.pow(digits as u32);
-        let sign = if v < 0 { "-" } else { "" };
-        let a = v.unsigned_abs();
-        let _ = write!(buf, "{sign}{}.{:0width$}", a / div as u32, a % div as u32, width = digits as usize);
+        let div = 10u32.pow(digits as u32);
+        let a = u32::from(value.unsigned_abs());
+        if value < 0 {
+            let _ = buf.push('-');
+        }
+        let _ = buf.push_str(num.format(a / div));
+        let _ = buf.push('.');
+        // The fraction zero-padded to `digits`: `div + fraction` has one digit more, a 1.
+        let _ = buf.push_str(&num.format(div + a % div)[1..]);
     }
     Some(buf)
 }
@@ -191,7 +200,7 @@ pub fn format_s16_dfp(value: i16, digits: i32) -> Option<heapless::String<24>> {
 /// The text of `fmt_u32_dec`.
 pub fn format_u32_dec(value: u32) -> heapless::String<16> {
     let mut buf = heapless::String::<16>::new();
-    let _ = write!(buf, "{value}");
+    let _ = buf.push_str(itoa::Buffer::new().format(value));
     buf
 }
 
