@@ -486,9 +486,10 @@ fn proven(base: Abs, off: i16, len: u32, write: bool, sizes: Sizes) -> bool {
 const MAX_PASSES: u32 = 8;
 
 /// Joins `s` (with register `over.0` replaced by `over.1`, if given) into `old`,
-/// widening what grew: to the next threshold for a register's first two growths at this
-/// head (counted in `grown`, two bits each), then to the widest bound, so that every
-/// head settles in a few passes whatever the thresholds. True if `old` changed.
+/// widening what grew: to the next threshold for a register's first growth at this head
+/// (its first three if it is compared with a constant, as counters are), then to the
+/// widest bound, so that every head settles in a few passes whatever the thresholds.
+/// Growths are counted per register in `grown`, two bits each. True if `old` changed.
 fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32], compared: RegSet, grown: &mut u32) -> bool {
     let mut changed = false;
     for (k, o) in old.iter_mut().enumerate() {
@@ -502,8 +503,8 @@ fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u
         let j = o.join(v);
         if j != *o {
             let times = *grown >> (2 * k) & 3;
-            // A compared register may pass two thresholds (`k - 1` and `k` of `jgt k`)
-            // after a first step.
+            // A counter may pass two thresholds (`k - 1` and `k` of `jgt k`) after a
+            // first step.
             let allowed = if compared & 1 << k != 0 { 3 } else { 1 };
             *o = if times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds) };
             *grown += u32::from(times < 3) << (2 * k);
@@ -541,11 +542,11 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 {
             compared |= bit(i.dst());
-        }
-        if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 && nt + 2 <= thresholds.len() - 2 {
-            thresholds[nt] = i.imm as u32;
-            thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
-            nt += 2;
+            if nt + 2 <= thresholds.len() - 2 {
+                thresholds[nt] = i.imm as u32;
+                thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
+                nt += 2;
+            }
         }
     }
     thresholds[nt] = sizes.rodata;

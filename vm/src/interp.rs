@@ -5,7 +5,7 @@
 //!
 //! The loop walks a pointer through the ops rather than indexing them: that is one load
 //! with writeback and a table branch per instruction instead of index arithmetic and a
-//! bounds mask. It is the crate's one `unsafe` dereference, sound because `decode` keeps
+//! bounds check. It is the crate's one `unsafe` dereference, sound because `decode` keeps
 //! every place control can reach inside the ops for any bytecode, verified or not.
 //!
 //! Registers are 64-bit (ALU32 results zero-extend). Every memory access goes through
@@ -196,8 +196,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     /// after its last instruction that may run, for as long as that takes. A fault gives
     /// back the instructions of its run that never ran.
     fn interpret(&mut self, limit: usize) -> (Stop, usize) {
-        let mask = self.ops.len().wrapping_sub(1);
-        let first = self.ops[self.pc & mask].run as usize;
+        let first = self.ops[self.pc].run as usize;
         let (stop, left) = if first <= limit { self.run_charged(limit - first) } else { (Stop::Short, limit) };
         match stop {
             Stop::Short => {
@@ -205,7 +204,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 (stop, limit - left + ran)
             }
             Stop::Fault(cur, _) => {
-                let unrun = self.ops[cur & mask].run as usize - 1;
+                let unrun = self.ops[cur].run as usize - 1;
                 (stop, limit - left - unrun)
             }
             stop => (stop, limit - left),
@@ -218,10 +217,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         if n == 0 {
             return (Stop::Limit, 0);
         }
-        let mask = self.ops.len().wrapping_sub(1);
         let start = self.pc;
         // Instruction by instruction (a fused pair's first one alone: an LDDW's two slots).
-        let next = |ops: &[Op], p: usize| p + ops[p & mask].kind.unfused().slots();
+        let next = |ops: &[Op], p: usize| p + ops[p].kind.unfused().slots();
         let mut halt = start;
         let mut last = start;
         for _ in 0..n {
@@ -230,16 +228,16 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         }
         // A fused pair the halt cuts (its second instruction at the halt) runs unfused.
         // (An LDDW's second slot is no instruction: the halt is never there.)
-        let fused = self.ops[last & mask].kind;
+        let fused = self.ops[last].kind;
         let cut = last + fused.slots() > halt;
         if cut {
-            self.ops[last & mask].kind = fused.unfused();
+            self.ops[last].kind = fused.unfused();
         }
-        let kind = core::mem::replace(&mut self.ops[halt & mask].kind, Kind::Halt);
+        let kind = core::mem::replace(&mut self.ops[halt].kind, Kind::Halt);
         let (stop, _) = self.run_charged(0);
-        self.ops[halt & mask].kind = kind;
+        self.ops[halt].kind = kind;
         if cut {
-            self.ops[last & mask].kind = fused;
+            self.ops[last].kind = fused;
         }
         match stop {
             Stop::Fault(cur, e) => {

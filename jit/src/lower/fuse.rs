@@ -119,7 +119,7 @@ impl Lower<'_> {
         }
         let (Some(lsh), Some(arsh)) = (self.follower(0), self.follower(1)) else { return false };
         let d = lsh.dst();
-        if lsh.opc != LSH64_IMM || arsh.opc != ARSH64_IMM || arsh.dst() != d || arsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
+        if arsh.opc != ARSH64_IMM || arsh.dst() != d || arsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
             return false;
         }
         let k = (lsh.imm - 32) as u16;

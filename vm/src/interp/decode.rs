@@ -221,7 +221,7 @@ pub(crate) struct Op {
     pub src: Reg,
     /// The original opcode, for the slow and invalid kinds.
     pub aux: u8,
-    /// Jumps and local calls: the absolute target (the first padding op when outside the
+    /// Jumps and local calls: the absolute target (the padding op when outside the
     /// program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
     /// LDDW: the high half of its value.
     pub off: i32,
@@ -249,7 +249,7 @@ impl Op {
     }
 }
 
-/// A jump's absolute target, or `len` (the first padding op, which faults) when it
+/// A jump's absolute target, or `len` (the padding op, which faults) when it
 /// leaves the program.
 fn target(cur: usize, delta: i64, len: usize) -> i32 {
     let t = cur as i64 + 1 + delta;
@@ -263,7 +263,7 @@ fn target(cur: usize, delta: i64, len: usize) -> i32 {
 /// most `len` (see [`target`]), and so is every return address; an op's successor
 /// (past both slots of an LDDW or a fused pair) is at most `len`, since a pair is only
 /// formed, and an LDDW only decoded, when its last slot exists; and `len` itself is a
-/// padding op that faults (there is always one).
+/// padding op that faults.
 pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op> {
     let len = insns.len();
     let mut ops = Vec::with_capacity(len);
@@ -414,11 +414,8 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
         }
         ops.push(op);
     }
-    // Padding to a power of two with invalid ops: the loop indexes with `pc & mask`,
-    // which needs no bounds check, and every pc past the program (at most `len`) lands
-    // on an op that faults, as before.
-    let invalid = Op { kind: Kind::Invalid, dst: Reg::R0, src: Reg::R0, aux: 0, off: 0, imm: 0, run: 1 };
-    ops.resize((len + 1).next_power_of_two(), invalid);
+    // One invalid op after the program: control past it (at most `len`) faults there.
+    ops.push(Op { kind: Kind::Invalid, dst: Reg::R0, src: Reg::R0, aux: 0, off: 0, imm: 0, run: 1 });
     // Each op's run, from the end (an LDDW's run goes on after its second slot).
     for i in (0..ops.len()).rev() {
         let kind = ops[i].kind;
