@@ -13,7 +13,11 @@ fn main() {
     let build_id = env::var("MBPF_BUILD_ID").ok().unwrap_or_else(|| {
         let rev = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
         let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty());
-        if dirty == Some(true) { format!("{rev}-dirty") } else { rev }
+        if dirty == Some(true) {
+            format!("{rev}-dirty")
+        } else {
+            rev
+        }
     });
     println!("cargo:rustc-env=MBPF_BUILD_ID={build_id}");
     trusted_keys(&out);
@@ -33,12 +37,18 @@ fn trusted_keys(out: &std::path::Path) {
         Ok(list) if !list.trim().is_empty() => list.split(',').map(|p| PathBuf::from(p.trim())).collect(),
         _ => vec![PathBuf::from("../keys/testbed.key.pub")],
     };
-    let mut code = String::from("/// Ed25519 public keys whose manifests this firmware accepts.\npub const TRUSTED_KEYS: &[[u8; 32]] = &[\n");
+    let mut code = String::from(
+        "/// Ed25519 public keys whose manifests this firmware accepts.\npub const TRUSTED_KEYS: &[[u8; 32]] = &[\n",
+    );
     for p in &paths {
         println!("cargo:rerun-if-changed={}", p.display());
         let text = fs::read_to_string(p).unwrap_or_else(|e| panic!("trusted key {}: {e}", p.display()));
         let hex: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{} is not an Ed25519 public key (64 hex digits)", p.display());
+        assert!(
+            hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            "{} is not an Ed25519 public key (64 hex digits)",
+            p.display()
+        );
         let bytes: Vec<String> = (0..32).map(|i| format!("0x{}", &hex[2 * i..2 * i + 2])).collect();
         code.push_str(&format!("    [{}],\n", bytes.join(", ")));
     }
@@ -63,14 +73,19 @@ fn addresses() {
             None => (value.as_str(), None),
         };
         let is_v6 = name.starts_with("MBPF_IPV6");
-        let addr_ok = if is_v6 { addr.parse::<std::net::Ipv6Addr>().is_ok() } else { addr.parse::<std::net::Ipv4Addr>().is_ok() };
+        let addr_ok =
+            if is_v6 { addr.parse::<std::net::Ipv6Addr>().is_ok() } else { addr.parse::<std::net::Ipv4Addr>().is_ok() };
         let max = if is_v6 { 128 } else { 32 };
         let prefix_ok = match (with_prefix, prefix) {
             (true, Some(p)) => p.parse::<u8>().is_ok_and(|p| p <= max),
             (false, None) => true,
             _ => false,
         };
-        assert!(addr_ok && prefix_ok, "{name}={value}: want {}", if with_prefix { "ADDRESS/PREFIX" } else { "ADDRESS" });
+        assert!(
+            addr_ok && prefix_ok,
+            "{name}={value}: want {}",
+            if with_prefix { "ADDRESS/PREFIX" } else { "ADDRESS" }
+        );
         println!("cargo:rustc-env={name}={value}");
     }
 }
@@ -89,7 +104,8 @@ fn native_kernels(out: &std::path::Path) {
         println!("cargo:rerun-if-env-changed=MBPF_CLANG");
         let clang = env::var("MBPF_CLANG").unwrap_or_else(|_| "clang-19".into());
         let list = fs::read_to_string(&list_path).expect("read programs/bench/native.txt");
-        let builds = proto::bench::parse_native_list(&list).unwrap_or_else(|e| panic!("programs/bench/native.txt: {e}"));
+        let builds =
+            proto::bench::parse_native_list(&list).unwrap_or_else(|e| panic!("programs/bench/native.txt: {e}"));
         for (kernel, sizes) in &builds {
             let kernel = kernel.as_str();
             let source = PathBuf::from(format!("../programs/bench/{kernel}.c"));
@@ -112,11 +128,15 @@ fn native_kernels(out: &std::path::Path) {
                     .arg("-o")
                     .arg(&obj)
                     .status()
-                    .unwrap_or_else(|e| panic!("cannot run {clang} (install clang-19 with ci/setup, or set MBPF_CLANG): {e}"));
+                    .unwrap_or_else(|e| {
+                        panic!("cannot run {clang} (install clang-19 with ci/setup, or set MBPF_CLANG): {e}")
+                    });
                 assert!(status.success(), "{clang} failed on {}", source.display());
                 println!("cargo:rustc-link-arg={}", obj.display());
                 externs.push_str(&format!("    fn {symbol}(ctx: *mut u8) -> u64;\n"));
-                table.push_str(&format!("    NativeKernel {{ name: \"{kernel}\", data_size: {size}, entry: {symbol} }},\n"));
+                table.push_str(&format!(
+                    "    NativeKernel {{ name: \"{kernel}\", data_size: {size}, entry: {symbol} }},\n"
+                ));
             }
         }
     }

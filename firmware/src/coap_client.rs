@@ -134,7 +134,14 @@ fn block_request(uri: &Uri<'_>, num: u32, mid: u16, token: &[u8]) -> Result<Vec<
 
 /// Sends a confirmable request and waits for its piggybacked answer, retransmitting
 /// with exponential back-off.
-async fn exchange(socket: &mut UdpSocket<'_>, bytes: &[u8], to: IpEndpoint, mid: u16, token: &[u8], buf: &mut [u8]) -> Result<Packet, FetchError> {
+async fn exchange(
+    socket: &mut UdpSocket<'_>,
+    bytes: &[u8],
+    to: IpEndpoint,
+    mid: u16,
+    token: &[u8],
+    buf: &mut [u8],
+) -> Result<Packet, FetchError> {
     let mut timeout = ACK_TIMEOUT_MS;
     for _ in 0..=MAX_RETRANSMIT {
         socket.send_to(bytes, to).await.map_err(|_| FetchError::Socket)?;

@@ -54,7 +54,9 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
             let _ = socket.send_to(reply, meta.endpoint).await;
             continue;
         }
-        if let Some(reply) = handle_datagram(&datagram[..n], meta.endpoint, stack, spawner, &mut slots, &mut arena, &mut blocks).await {
+        if let Some(reply) =
+            handle_datagram(&datagram[..n], meta.endpoint, stack, spawner, &mut slots, &mut arena, &mut blocks).await
+        {
             if let Some(mid) = mid {
                 recent.put(meta.endpoint, mid, reply.clone());
             }
@@ -126,7 +128,15 @@ const BLOCK_SZX: u8 = proto::block::SZX_1024;
 const BLOCK_SIZE: usize = 1024;
 
 /// Turns one datagram into the datagram to send back, if any.
-async fn handle_datagram(bytes: &[u8], from: embassy_net::IpEndpoint, stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena, blocks: &mut Blocks) -> Option<Vec<u8>> {
+async fn handle_datagram(
+    bytes: &[u8],
+    from: embassy_net::IpEndpoint,
+    stack: Stack<'static>,
+    spawner: embassy_executor::Spawner,
+    slots: &mut Slots,
+    arena: &mut Arena,
+    blocks: &mut Blocks,
+) -> Option<Vec<u8>> {
     let request = match Packet::from_bytes(bytes) {
         Ok(p) => p,
         Err(_) => return None,
@@ -138,7 +148,10 @@ async fn handle_datagram(bytes: &[u8], from: embassy_net::IpEndpoint, stack: Sta
         _ => return None,
     };
     let path = path_of(&request);
-    let wanted = request.get_option(coap_lite::CoapOption::Block2).and_then(|v| v.front()).map(|v| proto::block::Block::decode(v));
+    let wanted = request
+        .get_option(coap_lite::CoapOption::Block2)
+        .and_then(|v| v.front())
+        .map(|v| proto::block::Block::decode(v));
     let (code, body) = match wanted {
         Some(None) => (ResponseType::BadOption, None),
         Some(Some(b)) if b.num > 0 => match blocks.get(from, &path) {
@@ -151,7 +164,13 @@ async fn handle_datagram(bytes: &[u8], from: embassy_net::IpEndpoint, stack: Sta
                 } else {
                     let end = (start + size).min(body.len());
                     let more = end < body.len();
-                    reply.add_option(coap_lite::CoapOption::Block2, proto::block::Block { num: b.num, more, szx: b.szx.min(BLOCK_SZX) }.encode().as_slice().to_vec());
+                    reply.add_option(
+                        coap_lite::CoapOption::Block2,
+                        proto::block::Block { num: b.num, more, szx: b.szx.min(BLOCK_SZX) }
+                            .encode()
+                            .as_slice()
+                            .to_vec(),
+                    );
                     let code = match MessageClass::from(code) {
                         MessageClass::Response(c) => c,
                         _ => ResponseType::Content,
@@ -165,10 +184,15 @@ async fn handle_datagram(bytes: &[u8], from: embassy_net::IpEndpoint, stack: Sta
     };
     // An answer larger than a block goes out as block 0 and is kept for the rest.
     let (code, body) = match body {
-        Some((format, payload)) if payload.len() > BLOCK_SIZE && !reply.get_option(coap_lite::CoapOption::Block2).is_some() => {
+        Some((format, payload))
+            if payload.len() > BLOCK_SIZE && !reply.get_option(coap_lite::CoapOption::Block2).is_some() =>
+        {
             let raw: u8 = MessageClass::Response(code).into();
             let first = payload[..BLOCK_SIZE].to_vec();
-            reply.add_option(coap_lite::CoapOption::Block2, proto::block::Block { num: 0, more: true, szx: BLOCK_SZX }.encode().as_slice().to_vec());
+            reply.add_option(
+                coap_lite::CoapOption::Block2,
+                proto::block::Block { num: 0, more: true, szx: BLOCK_SZX }.encode().as_slice().to_vec(),
+            );
             blocks.put(from, path.clone(), raw, format, payload);
             (code, Some((format, first)))
         }
@@ -230,7 +254,15 @@ type Arena = crate::runtime::run::Arena;
 #[cfg(not(feature = "unsigned-run"))]
 type Arena = ();
 
-async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'static>, spawner: embassy_executor::Spawner, slots: &mut Slots, arena: &mut Arena) -> (ResponseType, Body) {
+async fn route(
+    method: RequestType,
+    path: &[u8],
+    payload: &[u8],
+    stack: Stack<'static>,
+    spawner: embassy_executor::Spawner,
+    slots: &mut Slots,
+    arena: &mut Arena,
+) -> (ResponseType, Body) {
     let _ = &arena;
     use proto::paths;
     let is = |p: &str| path == p.as_bytes();
@@ -275,21 +307,29 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
             return (ResponseType::Changed, cbor(&crate::native::run(&req)));
         }
         RequestType::Post if is("short-execution") => {
-            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+            let cfg = match core::str::from_utf8(payload)
+                .map_err(|_| "payload is not text")
+                .and_then(crate::microbpf::parse_config)
+            {
                 Ok(c) => c,
                 Err(e) => return (ResponseType::BadRequest, text(e)),
             };
             let engine = if cfg.jit { proto::Engine::Jit } else { proto::Engine::Interp };
             let req = proto::ExecRequest { slot: cfg.slot, engine, input: Vec::new(), budget: 0, helpers: None };
             return match slots.exec_narrowed(req, cfg.helpers) {
-                Some(proto::RunResponse { result: Some(r), .. }) => (ResponseType::Changed, text(&alloc::format!("{{\"result\": {r}}}"))),
+                Some(proto::RunResponse { result: Some(r), .. }) => {
+                    (ResponseType::Changed, text(&alloc::format!("{{\"result\": {r}}}")))
+                }
                 Some(proto::RunResponse { failure: Some(f), .. }) => (ResponseType::BadRequest, text(&f.message)),
                 Some(_) => (ResponseType::InternalServerError, None),
                 None => (ResponseType::NotFound, text("no program in that slot")),
             };
         }
         RequestType::Post if is("long-running") => {
-            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+            let cfg = match core::str::from_utf8(payload)
+                .map_err(|_| "payload is not text")
+                .and_then(crate::microbpf::parse_config)
+            {
                 Ok(c) => c,
                 Err(e) => return (ResponseType::BadRequest, text(e)),
             };
@@ -303,15 +343,22 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
             };
         }
         RequestType::Post if is("suit/pull") => {
-            let uri = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::pull_uri) {
+            let uri = match core::str::from_utf8(payload)
+                .map_err(|_| "payload is not text")
+                .and_then(crate::microbpf::pull_uri)
+            {
                 Ok(u) => u,
                 Err(e) => return (ResponseType::BadRequest, text(e)),
             };
             return match slots.pull(stack, &uri).await {
                 Ok(r) => (ResponseType::Changed, text(&alloc::format!("slot {} sequence {}", r.slot, r.sequence))),
-                Err(PullError::BadRequest(r) | PullError::Unauthorized(r) | PullError::Forbidden(r) | PullError::TooLarge(r) | PullError::Gateway(r)) => {
-                    (ResponseType::BadRequest, text(&r))
-                }
+                Err(
+                    PullError::BadRequest(r)
+                    | PullError::Unauthorized(r)
+                    | PullError::Forbidden(r)
+                    | PullError::TooLarge(r)
+                    | PullError::Gateway(r),
+                ) => (ResponseType::BadRequest, text(&r)),
             };
         }
         // A slot answering the request itself: /app/N (any method) runs slot N on the
@@ -326,7 +373,10 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
             return app_reply(slots.exec_coap(slot, engine, payload, None));
         }
         RequestType::Post if is("with_coap_pkt") => {
-            let cfg = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(crate::microbpf::parse_config) {
+            let cfg = match core::str::from_utf8(payload)
+                .map_err(|_| "payload is not text")
+                .and_then(crate::microbpf::parse_config)
+            {
                 Ok(c) => c,
                 Err(e) => return (ResponseType::BadRequest, text(e)),
             };
@@ -370,8 +420,12 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
             };
             return match background::start(spawner, req.slot, image, helpers, req.input, req.budget) {
                 Ok(()) => (ResponseType::Changed, None),
-                Err(background::StartError::AlreadyRunning) => (ResponseType::Forbidden, text("a program already runs in that slot")),
-                Err(background::StartError::NoTask) => (ResponseType::ServiceUnavailable, text("no free task for a background program")),
+                Err(background::StartError::AlreadyRunning) => {
+                    (ResponseType::Forbidden, text("a program already runs in that slot"))
+                }
+                Err(background::StartError::NoTask) => {
+                    (ResponseType::ServiceUnavailable, text("no free task for a background program"))
+                }
             };
         }
         RequestType::Post if is(paths::STOP) => {
@@ -379,27 +433,50 @@ async fn route(method: RequestType, path: &[u8], payload: &[u8], stack: Stack<'s
                 Ok(r) => r,
                 Err(e) => return e,
             };
-            return if background::stop(req.slot) { (ResponseType::Changed, None) } else { (ResponseType::NotFound, text("nothing runs in that slot")) };
+            return if background::stop(req.slot) {
+                (ResponseType::Changed, None)
+            } else {
+                (ResponseType::NotFound, text("nothing runs in that slot"))
+            };
         }
         RequestType::Post if is(paths::ERASE) => {
             let req: proto::EraseRequest = match decode(payload) {
                 Ok(r) => r,
                 Err(e) => return e,
             };
-            return if slots.erase(req.slot) { (ResponseType::Deleted, None) } else { (ResponseType::NotFound, text("no such slot")) };
+            return if slots.erase(req.slot) {
+                (ResponseType::Deleted, None)
+            } else {
+                (ResponseType::NotFound, text("no such slot"))
+            };
         }
         _ => {}
     }
     match (method, path) {
         #[cfg(feature = "unsigned-run")]
-        (RequestType::Post, p) if p == proto::paths::RUN.as_bytes() => match proto::decode::<proto::RunRequest>(payload) {
-            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req, arena))),
-            Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
-        },
-        (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => {
-            (ResponseType::Content, cbor(&info()))
+        (RequestType::Post, p) if p == proto::paths::RUN.as_bytes() => {
+            match proto::decode::<proto::RunRequest>(payload) {
+                Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req, arena))),
+                Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
+            }
         }
-        (_, p) if [paths::INFO, paths::SLOTS, paths::PULL, paths::EXEC, paths::ERASE, paths::RUN, paths::START, paths::STOP, paths::RUNNING, paths::SENSOR].iter().any(|r| p == r.as_bytes()) => {
+        (RequestType::Get, p) if p == proto::paths::INFO.as_bytes() => (ResponseType::Content, cbor(&info())),
+        (_, p)
+            if [
+                paths::INFO,
+                paths::SLOTS,
+                paths::PULL,
+                paths::EXEC,
+                paths::ERASE,
+                paths::RUN,
+                paths::START,
+                paths::STOP,
+                paths::RUNNING,
+                paths::SENSOR,
+            ]
+            .iter()
+            .any(|r| p == r.as_bytes()) =>
+        {
             (ResponseType::MethodNotAllowed, None)
         }
         _ => (ResponseType::NotFound, None),

@@ -43,7 +43,8 @@ pub fn parse_config(text: &str) -> Result<Config, &'static str> {
 pub fn pull_uri(text: &str) -> Result<String, &'static str> {
     let mut parts = text.trim().split('|');
     let ip = parts.next().filter(|p| p.len() == 32).ok_or("expected 32 hex digits of IPv6 address")?;
-    let manifest = parts.next().filter(|m| !m.is_empty() && !m.contains(['/', '\\'])).ok_or("expected a manifest file name")?;
+    let manifest =
+        parts.next().filter(|m| !m.is_empty() && !m.contains(['/', '\\'])).ok_or("expected a manifest file name")?;
     let mut addr = String::from("coap://[");
     for i in 0..8 {
         let group = &ip[4 * i..4 * i + 4];

@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 
 use proto::{Failure, FailureKind, NativeRequest, RunResponse};
 
-
 /// One native kernel: its name, the data size it was built for, and its entry.
 pub struct NativeKernel {
     pub name: &'static str,
@@ -22,8 +21,18 @@ pub fn run(req: &NativeRequest) -> RunResponse {
     let mut costs = crate::runtime::run::costs();
     let Some(kernel) = NATIVE_KERNELS.iter().find(|k| k.name == req.kernel && k.data_size == req.data_size) else {
         let built: Vec<_> = NATIVE_KERNELS.iter().map(|k| format!("{}@{}", k.name, k.data_size)).collect();
-        let message = format!("no native build of {} at {} bytes (this firmware has: {})", req.kernel, req.data_size, built.join(" "));
-        return RunResponse { result: None, failure: Some(Failure { kind: FailureKind::Unsupported, pc: None, message }), costs, input: Vec::new() };
+        let message = format!(
+            "no native build of {} at {} bytes (this firmware has: {})",
+            req.kernel,
+            req.data_size,
+            built.join(" ")
+        );
+        return RunResponse {
+            result: None,
+            failure: Some(Failure { kind: FailureKind::Unsupported, pc: None, message }),
+            costs,
+            input: Vec::new(),
+        };
     };
     // SAFETY: the entry is a C function compiled from `programs/bench/<name>.c` by
     // build.rs; it reads only its own `.rodata` and stack and ignores its argument.
@@ -41,7 +50,11 @@ pub mod helpers {
 
     #[unsafe(no_mangle)]
     pub extern "C" fn mbpf_native_store_local(key: u32, value: u32) -> i32 {
-        if kv_store(Namespace::Peer, key, value).is_ok() { 0 } else { -1 }
+        if kv_store(Namespace::Peer, key, value).is_ok() {
+            0
+        } else {
+            -1
+        }
     }
 
     /// # Safety
@@ -100,4 +113,3 @@ pub mod rbpf_helpers {
         unsafe { h::mbpf_native_fmt_u32_dec(out as usize as *mut u8, value as u32) as u64 }
     }
 }
-

@@ -1,8 +1,8 @@
 //! The network stack: embassy-net (smoltcp) over the board's NIC, IPv4 and IPv6.
 use embassy_executor::Spawner;
 use embassy_net::{
-    Config, ConfigV6, Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr, Stack, StackResources,
-    StaticConfigV4, StaticConfigV6,
+    Config, ConfigV6, Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr, Stack, StackResources, StaticConfigV4,
+    StaticConfigV6,
 };
 use static_cell::StaticCell;
 
@@ -48,7 +48,8 @@ async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
 }
 
 /// The MAC, once the stack runs (for `/info`).
-static MAC: critical_section::Mutex<core::cell::Cell<[u8; 6]>> = critical_section::Mutex::new(core::cell::Cell::new([0; 6]));
+static MAC: critical_section::Mutex<core::cell::Cell<[u8; 6]>> =
+    critical_section::Mutex::new(core::cell::Cell::new([0; 6]));
 
 pub fn mac() -> [u8; 6] {
     critical_section::with(|cs| MAC.borrow(cs).get())
@@ -63,7 +64,17 @@ pub fn start(spawner: Spawner, nic: Lan9118) -> Stack<'static> {
     let v6: Ipv6Address = v6.parse().unwrap_or(Ipv6Address::new(0xfec0, 0, 0, 0, 0, 0, 0, 0x15));
     println!(
         "net: mac {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, ipv4 {}/{}, ipv6 {}/{} and {}",
-        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], v4, v4_prefix, v6, v6_prefix, link_local(mac)
+        mac[0],
+        mac[1],
+        mac[2],
+        mac[3],
+        mac[4],
+        mac[5],
+        v4,
+        v4_prefix,
+        v6,
+        v6_prefix,
+        link_local(mac)
     );
     let mut config = Config::ipv4_static(StaticConfigV4 {
         address: Ipv4Cidr::new(v4, v4_prefix),

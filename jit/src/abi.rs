@@ -47,7 +47,8 @@ pub const SAVED_SP: u16 = 168;
 /// region, so a window only needs to be right when it says yes.
 pub const WINDOWS: u16 = 172;
 /// Regions with a window, in table order.
-pub const WINDOW_REGIONS: [vm::RegionKind; 4] = [vm::RegionKind::Input, vm::RegionKind::Rodata, vm::RegionKind::Data, vm::RegionKind::Stack];
+pub const WINDOW_REGIONS: [vm::RegionKind; 4] =
+    [vm::RegionKind::Input, vm::RegionKind::Rodata, vm::RegionKind::Data, vm::RegionKind::Stack];
 /// Access lengths with a window, in table order.
 pub const WINDOW_LENS: [u32; 4] = [1, 2, 4, 8];
 /// `learned: [[(u32, u32); 4]; 2]`, indexed by [write][size]: a window as above, of

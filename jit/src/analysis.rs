@@ -100,7 +100,11 @@ fn scalar(v: Option<u64>) -> Abs {
 
 /// All ones up to the top bit of `v`: a bound for OR and XOR of values up to `v`.
 fn ones_to(v: u32) -> u32 {
-    if v == 0 { 0 } else { U32 >> v.leading_zeros() }
+    if v == 0 {
+        0
+    } else {
+        U32 >> v.leading_zeros()
+    }
 }
 
 impl Abs {
@@ -293,13 +297,26 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
     let op = i.opc & OP_MASK;
     match i.class() {
         CLS_ALU64 => match op {
-            OP_MOV => if x { s } else { 0 },
+            OP_MOV => {
+                if x {
+                    s
+                } else {
+                    0
+                }
+            }
             _ => d | if x { s } else { 0 },
         },
-        CLS_ALU => if op == OP_END && i.imm == 64 { d } else { 0 },
+        CLS_ALU if op == OP_END && i.imm == 64 => d,
+        CLS_ALU => 0,
         CLS_JMP => match op {
             JA => 0,
-            EXIT => if has_local_calls { ALL } else { bit(0) },
+            EXIT => {
+                if has_local_calls {
+                    ALL
+                } else {
+                    bit(0)
+                }
+            }
             CALL if is_local_call(i) => ALL,
             CALL => 0b11_1110 | if x { d } else { 0 },
             _ => d | if x { s } else { 0 },
@@ -327,7 +344,13 @@ fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
         CLS_STX => d | s,
         CLS_JMP | CLS_JMP32 => match op {
             JA => 0,
-            EXIT => if has_local_calls { ALL } else { bit(0) },
+            EXIT => {
+                if has_local_calls {
+                    ALL
+                } else {
+                    bit(0)
+                }
+            }
             CALL if is_local_call(i) => ALL,
             CALL => 0b11_1110 | if i.opc & SRC_X != 0 { d } else { 0 },
             _ => d | xs,
@@ -355,9 +378,21 @@ fn alu32(i: Insn, a: Abs, b: Abs) -> Abs {
         OP_MUL => ma.checked_mul(mb).unwrap_or(U32),
         OP_AND => ma.min(mb),
         OP_OR | OP_XOR => ones_to(ma.max(mb)),
-        OP_RSH => if x { ma } else { ma >> (k & 31) },
+        OP_RSH => {
+            if x {
+                ma
+            } else {
+                ma >> (k & 31)
+            }
+        }
         OP_DIV if i.off == 0 => ma,
-        OP_MOD if i.off == 0 => if !x && k > 0 { ma.min(k - 1) } else { ma },
+        OP_MOD if i.off == 0 => {
+            if !x && k > 0 {
+                ma.min(k - 1)
+            } else {
+                ma
+            }
+        }
         OP_END if i.imm == 64 => return Any,
         _ => U32,
     })
@@ -369,13 +404,21 @@ fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
     let (ka, kb) = (matches!(a, Scalar(_)), matches!(b, Scalar(_)));
     let (ma, mb) = (a.max32() as u64, b.max32() as u64);
     match i.opc & OP_MASK {
-        OP_MOV if i.off == 0 => if x { b } else { scalar(u64::try_from(k).ok()) },
+        OP_MOV if i.off == 0 => {
+            if x {
+                b
+            } else {
+                scalar(u64::try_from(k).ok())
+            }
+        }
         OP_ADD => match (a, b, x) {
             (Scalar(p), Scalar(q), true) => scalar(Some(p as u64 + q as u64)),
             (Scalar(p), _, false) if k >= 0 => scalar(Some(p as u64 + k as u64)),
             (Ptr(r, l, h), Scalar(q), true) | (Scalar(q), Ptr(r, l, h), true) => ptr(r, l as i64, h as i64 + q as i64),
             (Ptr(r, l, h), _, false) => ptr(r, l as i64 + k, h as i64 + k),
-            (Near(r), Scalar(_), _) | (Scalar(_), Near(r), true) | (Ptr(r, ..), _, true) | (_, Ptr(r, ..), true) => Near(r),
+            (Near(r), Scalar(_), _) | (Scalar(_), Near(r), true) | (Ptr(r, ..), _, true) | (_, Ptr(r, ..), true) => {
+                Near(r)
+            }
             _ => Any,
         },
         OP_SUB => match (a, x) {
@@ -393,7 +436,13 @@ fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
             scalar(Some(ones_to(ma.max(other) as u32) as u64).filter(|_| other <= U32 as u64))
         }
         OP_LSH if !x && ka => scalar(Some(ma).filter(|m| m.leading_zeros() >= (k & 63) as u32).map(|m| m << (k & 63))),
-        OP_RSH if ka => if x { a } else { scalar(Some(ma >> (k & 63))) },
+        OP_RSH if ka => {
+            if x {
+                a
+            } else {
+                scalar(Some(ma >> (k & 63)))
+            }
+        }
         OP_RSH if !x && (k & 63) >= 32 => scalar(Some(u64::MAX >> (k & 63))),
         OP_ARSH if !x && ka => scalar(Some(ma >> (k & 63))),
         OP_MUL if ka && (if x { kb } else { k >= 0 }) => scalar(ma.checked_mul(if x { mb } else { k as u64 })),
@@ -490,7 +539,14 @@ const MAX_PASSES: u32 = 8;
 /// (its first three if it is compared with a constant, as counters are), then to the
 /// widest bound, so that every head settles in a few passes whatever the thresholds.
 /// Growths are counted per register in `grown`, two bits each. True if `old` changed.
-fn merge(old: &mut State, s: &State, over: Option<(usize, Abs)>, thresholds: &[u32], compared: RegSet, grown: &mut u32) -> bool {
+fn merge(
+    old: &mut State,
+    s: &State,
+    over: Option<(usize, Abs)>,
+    thresholds: &[u32],
+    compared: RegSet,
+    grown: &mut u32,
+) -> bool {
     let mut changed = false;
     for (k, o) in old.iter_mut().enumerate() {
         let v = match over {
@@ -526,9 +582,10 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let mut nt = 0;
     // Registers compared with a constant (counters): the ones thresholds are for.
     let mut compared: RegSet = 0;
-    for pc in 0..n {
-        let i = insns[pc];
-        let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, EXIT) && (i.opc & OP_MASK != CALL || is_local_call(i));
+    for (pc, &i) in insns.iter().enumerate().take(n) {
+        let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32)
+            && !matches!(i.opc & OP_MASK, EXIT)
+            && (i.opc & OP_MASK != CALL || is_local_call(i));
         let target = if jumps { jump_target(pc, i) } else { None };
         for t in [Some(0), target].into_iter().flatten() {
             if let Some(f) = facts.get_mut(t).filter(|f| f.head == u32::MAX) {
@@ -559,7 +616,12 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
         states[0] = Some(entry_state());
     }
     // Flows a state into `t` if it is a head; true if the head's state changed.
-    let flow = |states: &mut Vec<Option<State>>, facts: &mut [Facts], t: usize, s: &State, over: Option<(usize, Abs)>| -> bool {
+    let flow = |states: &mut Vec<Option<State>>,
+                facts: &mut [Facts],
+                t: usize,
+                s: &State,
+                over: Option<(usize, Abs)>|
+     -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let changed = match &mut states[h] {
             Some(old) => merge(old, s, over, thresholds, compared, &mut facts[t].grown),
@@ -668,7 +730,8 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
             } else if is_cond_jump(i) {
                 let target = jump_target(pc, i).unwrap_or(usize::MAX);
                 let d = i.dst() as usize % 11;
-                let (on_taken, on_fall) = if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
+                let (on_taken, on_fall) =
+                    if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
                 again |= flow(&mut states, &mut facts, target, s, on_taken.map(|v| (d, v)));
                 if let Some(v) = on_fall {
                     s[d] = v;
@@ -835,14 +898,16 @@ mod tests {
     #[test]
     fn an_unbounded_counter_is_64_bit() {
         // Compared with a register of unknown size: nothing bounds r2.
-        let a = analyse_src("mov %r2, 0\nlddw %r3, 0x100000000\nl: add %r2, 1\njne %r2, %r3, l\nexit", Sizes::default());
+        let a =
+            analyse_src("mov %r2, 0\nlddw %r3, 0x100000000\nl: add %r2, 1\njne %r2, %r3, l\nexit", Sizes::default());
         assert!(!zero(&a, 3, 2));
         assert_ne!(a.facts[3].need_out & bit(2), 0, "the 64-bit compare reads r2's high half");
     }
 
     #[test]
     fn accesses_inside_rodata_and_the_frame_are_proven_and_others_are_not() {
-        let src = "lddw %r4, 0x7ead0000\nmov %r2, 0\nl: mov %r3, %r4\nadd %r3, %r2\nldxb %r0, [%r3+0]\nstxb [%r10-1], %r0\n\
+        let src =
+            "lddw %r4, 0x7ead0000\nmov %r2, 0\nl: mov %r3, %r4\nadd %r3, %r2\nldxb %r0, [%r3+0]\nstxb [%r10-1], %r0\n\
                    add %r2, 1\njne %r2, 64, l\nldxb %r0, [%r3+1]\nldxb %r0, [%r1+0]\nstxb [%r4+0], %r0\nexit";
         let a = analyse_src(src, Sizes { rodata: 64, data: 0 });
         assert!(a.facts[5].safe, "rodata + [0, 63], one byte");
@@ -864,7 +929,10 @@ mod tests {
 
     #[test]
     fn calls_need_every_high_half_and_hints_follow_pointers() {
-        let a = analyse_src("lddw %r1, 0\nmov %r2, %r10\nadd %r2, -8\nstxdw [%r2+0], %r1\ncall local f\nexit\nf: mov %r0, 1\nexit", Sizes::default());
+        let a = analyse_src(
+            "lddw %r1, 0\nmov %r2, %r10\nadd %r2, -8\nstxdw [%r2+0], %r1\ncall local f\nexit\nf: mov %r0, 1\nexit",
+            Sizes::default(),
+        );
         assert_eq!(a.facts[4].hint, Hint::Stack);
         assert!(a.facts[4].safe, "r10 - 8, eight bytes");
         assert_eq!(a.facts[4].need_out, ALL, "before a local call");

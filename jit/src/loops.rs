@@ -156,8 +156,8 @@ fn falls_through(insns: &[Insn], pc: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::format;
     use crate::analysis::{analyse, Sizes};
+    use alloc::format;
     use vm::Program;
 
     fn loops_of(src: &str) -> alloc::vec::Vec<Prepaid> {
@@ -193,7 +193,8 @@ mod tests {
             ("a step other than +1", "l: add %r2, 2"),
         ];
         for (what, body) in cases {
-            let src = format!("mov %r2, 0\nstdw [%r10-8], 0\n{body}\nadd %r2, 1\njeq %r2, 100, +1\nja l\nexit\nf: exit");
+            let src =
+                format!("mov %r2, 0\nstdw [%r10-8], 0\n{body}\nadd %r2, 1\njeq %r2, 100, +1\nja l\nexit\nf: exit");
             assert_eq!(loops_of(&src), [], "{what}");
         }
         // A second way into the head, or into the body.

@@ -44,7 +44,12 @@ impl Const {
         match i.opc {
             LDDWR => Some(Const::Rodata(i.imm)),
             LDDWD => Some(Const::Data(i.imm)),
-            _ if matches!(i.class(), CLS_ALU | CLS_ALU64) && i.opc & SRC_X == 0 && matches!(op, OP_DIV | OP_MOD | OP_MUL) => Some(Const::Imm(i.imm as u32)),
+            _ if matches!(i.class(), CLS_ALU | CLS_ALU64)
+                && i.opc & SRC_X == 0
+                && matches!(op, OP_DIV | OP_MOD | OP_MUL) =>
+            {
+                Some(Const::Imm(i.imm as u32))
+            }
             _ => None,
         }
     }
@@ -96,7 +101,14 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
         let (d, s) = (i.dst(), i.src());
         // Only copies in loops: one outside runs once, and saves less than finding it costs.
         let depth = a.facts[pc].depth;
-        if is_mov_reg(i) && depth > 0 && d != s && d != 10 && s != 10 && n_copies < copies.len() && crate::patterns::move_op(insns, a, pc).is_none() {
+        if is_mov_reg(i)
+            && depth > 0
+            && d != s
+            && d != 10
+            && s != 10
+            && n_copies < copies.len()
+            && crate::patterns::move_op(insns, a, pc).is_none()
+        {
             copies[n_copies] = (depth, d, s);
             n_copies += 1;
             involved |= 1 << d | 1 << s;
@@ -252,8 +264,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
             homes.hi[h / 2] = Some(arm);
         }
     }
-    for k in 0..11 {
-        homes.lo[k] = homes.lo[group[k] as usize];
+    for (k, &g) in group.iter().enumerate().take(11) {
+        homes.lo[k] = homes.lo[g as usize];
     }
     homes
 }
@@ -279,7 +291,8 @@ mod tests {
         assert!(h.hi[2].is_some(), "the 64-bit counter's high half is read in the loop");
         // One ARM register per group of halves.
         let group = coalesce(p.insns(), &a);
-        let used: Vec<(u8, Reg)> = h.used().map(|(k, hi, r)| (if hi { 11 + k } else { group[k as usize] }, r)).collect();
+        let used: Vec<(u8, Reg)> =
+            h.used().map(|(k, hi, r)| (if hi { 11 + k } else { group[k as usize] }, r)).collect();
         let mut by_reg = used.clone();
         by_reg.sort_by_key(|&(_, r)| r);
         by_reg.dedup();
@@ -303,7 +316,10 @@ mod tests {
         let g = groups("mov32 %r3, 0\nmov %r2, 0\nl: mov32 %r0, %r1\nadd32 %r0, %r3\nmod32 %r0, 255\nadd %r2, 1\nmov32 %r3, %r0\njne %r2, 100, l\nexit");
         assert_eq!(g[0], g[3]);
         // A copy whose source is dead after it.
-        assert_eq!(looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[1], looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[2]);
+        assert_eq!(
+            looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[1],
+            looped("mov %r2, %r1\nadd %r0, %r2\nmov %r1, %r0")[2]
+        );
         // The source changes while the copy is live.
         let g = looped("mov %r2, %r1\nadd %r1, 1\nmov %r0, %r2\nadd %r0, %r1");
         assert_ne!(g[2], g[1]);

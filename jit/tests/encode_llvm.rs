@@ -220,7 +220,12 @@ fn short_forms_refuse_what_they_cannot_encode() {
         input.push_str(&bytes[..n].iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(" "));
         input.push('\n');
     }
-    let mut child = Command::new(llvm_mc()).args(["--disassemble", "--triple=thumbv7em-none-eabihf"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(llvm_mc())
+        .args(["--disassemble", "--triple=thumbv7em-none-eabihf"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
     assert!(out.contains("bne\t#-4") && out.contains("b\t#-6"), "{out}");

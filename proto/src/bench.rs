@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn the_native_list_reads_kernels_and_sizes_and_rejects_bad_sizes() {
         let list = parse_native_list("# comment\nfletcher16 80 160\n\ncrc32 640\n").unwrap();
-        assert_eq!(list, [(String::from("fletcher16"), alloc::vec![80, 160]), (String::from("crc32"), alloc::vec![640])]);
+        assert_eq!(
+            list,
+            [(String::from("fletcher16"), alloc::vec![80, 160]), (String::from("crc32"), alloc::vec![640])]
+        );
         assert_eq!(parse_native_list("crc32 64x\n").unwrap_err(), "line 1: `64x` is not a size");
     }
 }

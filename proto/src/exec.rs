@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use minicbor::{Decode, Encode};
 
 /// Which engine runs a program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode)]
 #[cbor(index_only)]
 pub enum Engine {
     #[n(0)]
@@ -15,6 +15,59 @@ pub enum Engine {
     /// the same programs for comparison.
     #[n(2)]
     Rbpf,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Interp, Engine::Jit, Engine::Rbpf];
+
+    /// The engine's name in commands, scenarios and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Engine::Interp => "interp",
+            Engine::Jit => "jit",
+            Engine::Rbpf => "rbpf",
+        }
+    }
+}
+
+impl core::fmt::Display for Engine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no engine's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEngine(pub String);
+
+impl core::fmt::Display for UnknownEngine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "unknown engine `{}` (interp, jit, rbpf)", self.0)
+    }
+}
+
+impl core::str::FromStr for Engine {
+    type Err = UnknownEngine;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Engine::ALL.into_iter().find(|e| e.name() == s).ok_or_else(|| UnknownEngine(s.into()))
+    }
+}
+
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Engine {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Engine::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            Engine::Interp => "the interpreter",
+            Engine::Jit => "the Thumb-2 JIT",
+            Engine::Rbpf => "the rbpf crate's interpreter (testbed firmware with native benchmarks)",
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(help))
+    }
 }
 
 /// `POST /run` (testbed firmware only, feature `unsigned-run`): load, verify and run
@@ -139,13 +192,28 @@ pub struct RunResponse {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn engine_names_round_trip() {
+        for e in super::Engine::ALL {
+            assert_eq!(e.name().parse::<super::Engine>(), Ok(e));
+        }
+        assert!("native".parse::<super::Engine>().is_err());
+    }
+
     use super::*;
     use alloc::string::ToString;
     use alloc::vec;
 
     #[test]
     fn run_request_and_response_round_trip() {
-        let req = RunRequest { layout: 0, image: vec![0x95, 0, 0, 0, 0, 0, 0, 0], input: vec![1, 2], helpers: vec![5], budget: 100, engine: Engine::Interp };
+        let req = RunRequest {
+            layout: 0,
+            image: vec![0x95, 0, 0, 0, 0, 0, 0, 0],
+            input: vec![1, 2],
+            helpers: vec![5],
+            budget: 100,
+            engine: Engine::Interp,
+        };
         assert_eq!(crate::decode::<RunRequest>(&crate::encode(&req)).unwrap(), req);
         let resp = RunResponse {
             result: None,

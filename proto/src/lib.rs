@@ -22,7 +22,10 @@ pub mod slots;
 pub use bench::NativeRequest;
 pub use exec::{Costs, Engine, Failure, FailureKind, RunRequest, RunResponse};
 pub use info::Info;
-pub use slots::{EraseRequest, ExecRequest, PullRequest, PullResponse, RunState, RunningInfo, SensorRequest, SlotInfo, StartRequest, StopRequest};
+pub use slots::{
+    EraseRequest, ExecRequest, PullRequest, PullResponse, RunState, RunningInfo, SensorRequest, SlotInfo, StartRequest,
+    StopRequest,
+};
 
 /// The CoAP content-format number for `application/cbor` (RFC 7049 / RFC 8949).
 pub const CONTENT_FORMAT_CBOR: u16 = 60;

@@ -12,8 +12,10 @@ use vm::image::Layout;
 
 use crate::kernels::Kernel;
 use crate::run::{Collected, Ctx, NodeRt, StepResult};
-use crate::scenario::{BenchStep, EngineName, FirmwareVariant};
-use crate::steps::{measure, proto_engine, Built, Measured};
+use testbed::firmware::Variant;
+
+use crate::scenario::{BenchStep, Contender};
+use crate::steps::{measure, Built, Measured};
 
 /// One run of one build on one engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,19 +50,14 @@ pub struct BenchResult {
 /// The native builds benchmark firmware carries (`programs/bench/native.txt`).
 pub fn native_builds(repo: &Path) -> anyhow::Result<BTreeSet<(String, usize)>> {
     let path = repo.join("programs/bench/native.txt");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let builds = proto::bench::parse_native_list(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok(builds
-        .into_iter()
-        .flat_map(|(kernel, sizes)| sizes.into_iter().map(move |s| (kernel.clone(), s)))
-        .collect())
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let builds = proto::bench::parse_native_list(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(builds.into_iter().flat_map(|(kernel, sizes)| sizes.into_iter().map(move |s| (kernel.clone(), s))).collect())
 }
 
 /// Why an engine does not run a kernel, if it does not.
 fn not_applicable(
-    engine: EngineName,
+    engine: Contender,
     kernel: Kernel,
     size: usize,
     natives: &BTreeSet<(String, usize)>,
@@ -68,12 +65,12 @@ fn not_applicable(
     match engine {
         // rbpf 0.4 places a called function's frame below its one 512-byte stack and
         // then rejects the frame's own stores (seen on sha256's `compress` call).
-        EngineName::Rbpf if kernel.has_local_calls() => {
+        Contender::Engine(proto::Engine::Rbpf) if kernel.has_local_calls() => {
             Some("rbpf 0.4 mishandles the stack frames of bpf-to-bpf calls".into())
         }
-        EngineName::Native if !natives.contains(&(kernel.name().to_string(), size)) => Some(
-            format!("no native build at {size} bytes (programs/bench/native.txt)"),
-        ),
+        Contender::Native if !natives.contains(&(kernel.name().to_string(), size)) => {
+            Some(format!("no native build at {size} bytes (programs/bench/native.txt)"))
+        }
         _ => None,
     }
 }
@@ -114,13 +111,7 @@ pub async fn run(ctx: &Arc<Ctx>, step: &BenchStep, index: &str) -> Collected {
                     Layout::Femto,
                     k.kernel.helpers(),
                 )
-                .and_then(|b| {
-                    Ok((
-                        ctx.publisher
-                            .publish(&b, step.slot, crate::scenario::Tamper::None)?,
-                        b,
-                    ))
-                });
+                .and_then(|b| Ok((ctx.publisher.publish(&b, step.slot, crate::scenario::Tamper::None)?, b)));
             match published {
                 Ok((uri, built)) => builds.push((k.kernel, size, uri, built)),
                 Err(e) => {
@@ -183,17 +174,9 @@ async fn bench_node(
     natives: &BTreeSet<(String, usize)>,
     out: &mut Vec<BenchResult>,
 ) -> anyhow::Result<()> {
-    if node.firmware != FirmwareVariant::Testbed {
-        if let Some(e) = step
-            .engines
-            .iter()
-            .find(|e| matches!(e, EngineName::Rbpf | EngineName::Native))
-        {
-            anyhow::bail!(
-                "engine `{}` needs `firmware: testbed` on node {}",
-                e.name(),
-                node.name
-            );
+    if node.firmware != Variant::Testbed {
+        if let Some(e) = step.engines.iter().find(|e| e.needs_testbed()) {
+            anyhow::bail!("engine `{}` needs `firmware: testbed` on node {}", e.name(), node.name);
         }
     }
     for (kernel, size, uri, built) in builds {
@@ -204,9 +187,7 @@ async fn bench_node(
                 .request(
                     RequestType::Post,
                     proto::paths::PULL,
-                    &proto::encode(&proto::PullRequest {
-                        manifest_uri: uri.clone(),
-                    }),
+                    &proto::encode(&proto::PullRequest { manifest_uri: uri.clone() }),
                 )
                 .await
                 .with_context(|| format!("pulling {}", built.name))?;
@@ -216,7 +197,7 @@ async fn bench_node(
                 }
                 for run in 0..step.repeat {
                     node.new_marks();
-                    let (resp, region) = match proto_engine(engine) {
+                    let (resp, region) = match engine.engine() {
                         Some(pe) => {
                             let req = proto::ExecRequest {
                                 slot: step.slot,
@@ -225,36 +206,17 @@ async fn bench_node(
                                 budget: 0,
                                 helpers: None,
                             };
-                            (
-                                client
-                                    .request(
-                                        RequestType::Post,
-                                        proto::paths::EXEC,
-                                        &proto::encode(&req),
-                                    )
-                                    .await?,
-                                "exec",
-                            )
+                            (client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?, "exec")
                         }
                         None => {
-                            let req = proto::NativeRequest {
-                                kernel: kernel.name().into(),
-                                data_size: *size as u32,
-                            };
+                            let req = proto::NativeRequest { kernel: kernel.name().into(), data_size: *size as u32 };
                             (
-                                client
-                                    .request(
-                                        RequestType::Post,
-                                        proto::paths::NATIVE,
-                                        &proto::encode(&req),
-                                    )
-                                    .await?,
+                                client.request(RequestType::Post, proto::paths::NATIVE, &proto::encode(&req)).await?,
                                 "native",
                             )
                         }
                     };
-                    let r: proto::RunResponse =
-                        proto::decode(&resp).context("malformed run answer")?;
+                    let r: proto::RunResponse = proto::decode(&resp).context("malformed run answer")?;
                     let m: Measured = measure(node, &r.costs, region);
                     out.push(BenchResult {
                         node: node.name.clone(),
@@ -286,4 +248,5 @@ async fn bench_node(
 }
 
 /// Engines in report order.
-pub const ENGINES: [&str; 4] = ["interp", "jit", "rbpf", "native"];
+pub const ENGINES: [&str; 4] =
+    [Contender::ALL[0].name(), Contender::ALL[1].name(), Contender::ALL[2].name(), Contender::ALL[3].name()];

@@ -62,39 +62,24 @@ pub fn compare(baseline: &Value, run: &Value, tolerance: f64, slack: u64) -> Vec
     figures(baseline)
         .into_iter()
         .map(|(key, metric, base)| {
-            let v = now
-                .iter()
-                .find(|(k, m, _)| *k == key && *m == metric)
-                .map(|(_, _, v)| *v);
+            let v = now.iter().find(|(k, m, _)| *k == key && *m == metric).map(|(_, _, v)| *v);
             let regressed = match v {
                 None => true,
                 Some(v) => v > base + slack && (v as f64) > base as f64 * (1.0 + tolerance),
             };
-            Row {
-                key,
-                metric,
-                baseline: base,
-                run: v,
-                regressed,
-            }
+            Row { key, metric, baseline: base, run: v, regressed }
         })
         .collect()
 }
 
 pub fn table(rows: &[Row]) -> String {
-    let mut s = format!(
-        "{:<28} {:<14} {:>12} {:>12} {:>9}  status\n",
-        "benchmark", "figure", "baseline", "run", "change"
-    );
+    let mut s =
+        format!("{:<28} {:<14} {:>12} {:>12} {:>9}  status\n", "benchmark", "figure", "baseline", "run", "change");
     for r in rows {
         let (run, change) = match r.run {
-            Some(v) => (
-                v.to_string(),
-                format!(
-                    "{:+.1}%",
-                    (v as f64 - r.baseline as f64) / r.baseline.max(1) as f64 * 100.0
-                ),
-            ),
+            Some(v) => {
+                (v.to_string(), format!("{:+.1}%", (v as f64 - r.baseline as f64) / r.baseline.max(1) as f64 * 100.0))
+            }
             None => ("missing".into(), "—".into()),
         };
         s.push_str(&format!(
@@ -120,29 +105,12 @@ mod tests {
 
     #[test]
     fn growth_beyond_tolerance_and_missing_figures_regress() {
-        assert!(compare(&run(10_000), &run(10_000), 0.02, 40)
-            .iter()
-            .all(|r| !r.regressed));
-        assert!(
-            compare(&run(10_000), &run(9_000), 0.02, 40)
-                .iter()
-                .all(|r| !r.regressed),
-            "improvements pass"
-        );
-        assert!(
-            compare(&run(10_000), &run(10_040), 0.0, 40)
-                .iter()
-                .all(|r| !r.regressed),
-            "within one SysTick count"
-        );
+        assert!(compare(&run(10_000), &run(10_000), 0.02, 40).iter().all(|r| !r.regressed));
+        assert!(compare(&run(10_000), &run(9_000), 0.02, 40).iter().all(|r| !r.regressed), "improvements pass");
+        assert!(compare(&run(10_000), &run(10_040), 0.0, 40).iter().all(|r| !r.regressed), "within one SysTick count");
         let rows = compare(&run(10_000), &run(11_000), 0.02, 40);
         assert!(rows.iter().any(|r| r.regressed && r.metric == "exec_insns"));
-        let rows = compare(
-            &run(10_000),
-            &serde_json::json!({"benchmarks": []}),
-            0.02,
-            40,
-        );
+        let rows = compare(&run(10_000), &serde_json::json!({"benchmarks": []}), 0.02, 40);
         assert!(rows.iter().all(|r| r.regressed && r.run.is_none()));
     }
 }

@@ -100,8 +100,7 @@ impl Kernel {
 }
 
 fn words16(data: &[u8]) -> impl Iterator<Item = u16> + '_ {
-    data.chunks_exact(2)
-        .map(|w| u16::from_le_bytes([w[0], w[1]]))
+    data.chunks_exact(2).map(|w| u16::from_le_bytes([w[0], w[1]]))
 }
 
 pub fn fletcher16(data: &[u8]) -> u64 {
@@ -123,14 +122,9 @@ fn fletcher32(data: &[u8]) -> u64 {
 }
 
 fn bubble_sort(data: &[u8]) -> u64 {
-    let mut words: Vec<u32> = data
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect();
+    let mut words: Vec<u32> = data.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
     words.sort_unstable();
-    words
-        .iter()
-        .fold(0u64, |h, &w| h.wrapping_mul(31).wrapping_add(w as u64))
+    words.iter().fold(0u64, |h, &w| h.wrapping_mul(31).wrapping_add(w as u64))
 }
 
 fn matmul(data: &[u8]) -> u64 {
@@ -163,11 +157,7 @@ fn coap_fmt(data: &[u8]) -> u64 {
     for (i, w) in words16(data).enumerate() {
         let v = w as i16 as i32;
         let sign = if v < 0 { "-" } else { "" };
-        let text = format!(
-            "t={sign}{}.{:02};n={i}",
-            v.unsigned_abs() / 100,
-            v.unsigned_abs() % 100
-        );
+        let text = format!("t={sign}{}.{:02};n={i}", v.unsigned_abs() / 100, v.unsigned_abs() % 100);
         for b in text.bytes() {
             hash ^= b as u64;
             hash = hash.wrapping_mul(0x100000001b3);
@@ -179,13 +169,8 @@ fn coap_fmt(data: &[u8]) -> u64 {
 fn packet_filter(data: &[u8]) -> u64 {
     // (offset, mask, value, action): action 2 drops on mismatch, 1 accepts on match,
     // 0 drops on match; no decision drops.
-    const RULES: [(usize, u8, u8, u8); 5] = [
-        (0, 0xf0, 0x40, 2),
-        (9, 0xff, 0x06, 0),
-        (9, 0x01, 0x01, 1),
-        (22, 0xfc, 0x14, 1),
-        (23, 0x0f, 0x03, 1),
-    ];
+    const RULES: [(usize, u8, u8, u8); 5] =
+        [(0, 0xf0, 0x40, 2), (9, 0xff, 0x06, 0), (9, 0x01, 0x01, 1), (22, 0xfc, 0x14, 1), (23, 0x0f, 0x03, 1)];
     let (mut accepted, mut dropped, mut ports) = (0u64, 0u64, 0u32);
     for frame in data.chunks_exact(64) {
         let mut verdict = 0;
@@ -204,9 +189,7 @@ fn packet_filter(data: &[u8]) -> u64 {
         }
         if verdict > 0 {
             accepted += 1;
-            ports = ports
-                .wrapping_mul(33)
-                .wrapping_add(((frame[22] as u32) << 8) | frame[23] as u32);
+            ports = ports.wrapping_mul(33).wrapping_add(((frame[22] as u32) << 8) | frame[23] as u32);
         } else {
             dropped += 1;
         }
@@ -226,10 +209,7 @@ mod tests {
         assert_eq!(Kernel::Fletcher32.expected(b"abcde\0"), 0xF04FC729);
         assert_eq!(Kernel::Sha256.expected(b"abc"), 0xba7816bf8f01cfea);
         assert_eq!(Kernel::MovingAverage.expected(&[8, 0, 16, 0]), 3);
-        assert_eq!(
-            Kernel::BubbleSort.expected(&[2, 0, 0, 0, 1, 0, 0, 0]),
-            31 + 2
-        );
+        assert_eq!(Kernel::BubbleSort.expected(&[2, 0, 0, 0, 1, 0, 0, 0]), 31 + 2);
     }
 
     /// Every helper-free kernel, compiled by clang from its source, gives the
@@ -237,58 +217,38 @@ mod tests {
     /// the scenarios).
     #[test]
     fn kernels_compute_their_reference_results_on_the_host_interpreter() {
-        let repo = tools::firmware::repo_root();
+        let repo = testbed::repo_root();
         let work = tempfile::tempdir().unwrap();
         for kernel in ALL.into_iter().filter(|k| k.helpers().is_empty()) {
-            for size in [
-                *kernel.sizes().start(),
-                288.min(*kernel.sizes().end()),
-                640.min(*kernel.sizes().end()),
-            ] {
+            for size in [*kernel.sizes().start(), 288.min(*kernel.sizes().end()), 640.min(*kernel.sizes().end())] {
                 let dir = work.path().join(format!("{}-{size}", kernel.name()));
                 std::fs::create_dir_all(&dir).unwrap();
                 std::fs::write(dir.join("bench_data.h"), proto::bench::data_header(size)).unwrap();
-                let obj = tools::compile::compile_c_with(
+                let obj = testbed::compile::compile_c(
                     &repo.join(kernel.source()),
                     &dir,
                     "v3",
                     &[],
-                    &[dir.clone()],
+                    std::slice::from_ref(&dir),
                 )
                 .unwrap();
                 let image = vm::image::Image::load(vm::image::Layout::Elf, &obj).unwrap();
                 vm::verify(&image.program, &vm::HelperSet::empty()).unwrap();
                 let mut stack = vec![0u8; vm::interp::stack_size_for(&image.program)];
                 let mut data = image.data.clone();
-                let mut memory = vm::Memory::new().with(vm::memory::Region::read_write(
-                    vm::RegionKind::Stack,
-                    &mut stack,
-                ));
+                let mut memory =
+                    vm::Memory::new().with(vm::memory::Region::read_write(vm::RegionKind::Stack, &mut stack));
                 if !data.is_empty() {
-                    memory.add(vm::memory::Region::read_write(
-                        vm::RegionKind::Data,
-                        &mut data,
-                    ));
+                    memory.add(vm::memory::Region::read_write(vm::RegionKind::Data, &mut data));
                 }
                 if !image.rodata.is_empty() {
-                    memory.add(vm::memory::Region::read_only(
-                        vm::RegionKind::Rodata,
-                        &image.rodata,
-                    ));
+                    memory.add(vm::memory::Region::read_only(vm::RegionKind::Rodata, &image.rodata));
                 }
                 let mut helpers = vm::helpers::NoHelpers;
                 let mut machine =
-                    vm::Vm::new(&image.program, memory, &mut helpers, vm::HelperSet::empty())
-                        .with_budget(50_000_000);
-                let got = machine
-                    .run()
-                    .unwrap_or_else(|e| panic!("{} at {size} bytes: {e:?}", kernel.name()));
-                assert_eq!(
-                    got,
-                    kernel.expected(&proto::bench::data(size)),
-                    "{} at {size} bytes",
-                    kernel.name()
-                );
+                    vm::Vm::new(&image.program, memory, &mut helpers, vm::HelperSet::empty()).with_budget(50_000_000);
+                let got = machine.run().unwrap_or_else(|e| panic!("{} at {size} bytes: {e:?}", kernel.name()));
+                assert_eq!(got, kernel.expected(&proto::bench::data(size)), "{} at {size} bytes", kernel.name());
             }
         }
     }

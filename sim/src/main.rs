@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-mod backend;
 mod bench;
 mod compare;
 mod kernels;
@@ -18,11 +17,7 @@ mod scenario;
 mod steps;
 
 #[derive(Parser)]
-#[command(
-    name = "sim",
-    version,
-    about = "Run eBPF-on-microcontroller scenarios in emulated nodes"
-)]
+#[command(name = "sim", version, about = "Run eBPF-on-microcontroller scenarios in emulated nodes")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,15 +52,12 @@ enum Command {
 
 /// The repository root: this crate's parent folder.
 fn repo_root() -> PathBuf {
-    tools::firmware::repo_root()
+    testbed::repo_root()
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SIM_LOG")
-                .unwrap_or_else(|_| "sim=info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIM_LOG").unwrap_or_else(|_| "sim=info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -93,45 +85,26 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             for path in names {
                 match scenario::Scenario::load(&path) {
                     Ok(s) => println!("{:<20} {}", s.name, s.description.trim()),
-                    Err(e) => println!(
-                        "{:<20} INVALID: {e}",
-                        path.file_stem().unwrap_or_default().to_string_lossy()
-                    ),
+                    Err(e) => println!("{:<20} INVALID: {e}", path.file_stem().unwrap_or_default().to_string_lossy()),
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare {
-            baseline,
-            run,
-            tolerance,
-        } => {
+        Command::Compare { baseline, run, tolerance } => {
             let read = |p: &PathBuf| -> anyhow::Result<serde_json::Value> {
                 let f = compare::results_file(p)?;
-                let text = std::fs::read_to_string(&f)
-                    .with_context(|| format!("cannot read {}", f.display()))?;
-                serde_json::from_str(&text)
-                    .with_context(|| format!("{} is not a results.json", f.display()))
+                let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{} is not a results.json", f.display()))
             };
             let rows = compare::compare(&read(&baseline)?, &read(&run)?, tolerance, 40);
             anyhow::ensure!(!rows.is_empty(), "the baseline has no figures to compare");
             print!("{}", compare::table(&rows));
             let regressed = rows.iter().filter(|r| r.regressed).count();
-            println!(
-                "compare: {} passed, {regressed} failed",
-                rows.len() - regressed
-            );
-            Ok(if regressed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            println!("compare: {} passed, {regressed} failed", rows.len() - regressed);
+            Ok(if regressed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Report { run_dir } => {
-            let dir = compare::results_file(&run_dir)?
-                .parent()
-                .map(PathBuf::from)
-                .unwrap_or(run_dir);
+            let dir = compare::results_file(&run_dir)?.parent().map(PathBuf::from).unwrap_or(run_dir);
             report::rerender(&dir)?;
             println!("report:  {}", dir.join("report.html").display());
             Ok(ExitCode::SUCCESS)
@@ -139,21 +112,14 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { scenario } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let s = scenario::Scenario::load(&path)?;
-            println!(
-                "{}: ok ({} nodes, {} steps)",
-                path.display(),
-                s.nodes.len(),
-                s.steps.len()
-            );
+            println!("{}: ok ({} nodes, {} steps)", path.display(), s.nodes.len(), s.steps.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenario { scenario, results } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let s = scenario::Scenario::load(&path)?;
-            let runner = run::Runner {
-                repo: repo.clone(),
-                results_root: results.unwrap_or_else(|| repo.join("results")),
-            };
+            let runner =
+                run::Runner { repo: repo.clone(), results_root: results.unwrap_or_else(|| repo.join("results")) };
             let rt = tokio::runtime::Runtime::new()?;
             // On Ctrl-C or SIGTERM the run future is dropped: every node it owns is
             // stopped by its Drop before the process exits.
@@ -181,21 +147,15 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             for st in &results.steps {
-                let status = if st.ok {
-                    "ok".to_string()
-                } else {
-                    format!("FAILED: {}", st.error.clone().unwrap_or_default())
-                };
-                println!(
-                    "step {:<5} {:<10} on {:<12} {status}",
-                    st.index, st.step, st.node
-                );
+                let status =
+                    if st.ok { "ok".to_string() } else { format!("FAILED: {}", st.error.clone().unwrap_or_default()) };
+                println!("step {:<5} {:<10} on {:<12} {status}", st.index, st.step, st.node);
             }
             if !results.benchmarks.is_empty() {
-                for t in report::tables::all(&results).into_iter().filter(|t| {
-                    t.title.starts_with("Guest instructions")
-                        || t.title.starts_with("Where we stand")
-                }) {
+                for t in report::tables::all(&results)
+                    .into_iter()
+                    .filter(|t| t.title.starts_with("Guest instructions") || t.title.starts_with("Where we stand"))
+                {
                     println!("\n{}\n  {}", t.title, t.header.join(" | "));
                     for r in &t.rows {
                         println!("  {}", r.join(" | "));
@@ -208,21 +168,11 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
                 + results
                     .nodes
                     .iter()
-                    .filter(|n| {
-                        n.error.is_some()
-                            && !(n.fault_injected && n.fault_detected_after_ms.is_some())
-                    })
+                    .filter(|n| n.error.is_some() && !(n.fault_injected && n.fault_detected_after_ms.is_some()))
                     .count();
             let passed = results.steps.iter().filter(|s| s.ok).count();
-            println!(
-                "scenario {}: {passed} passed, {failed} failed",
-                results.scenario
-            );
-            Ok(if results.passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            println!("scenario {}: {passed} passed, {failed} failed", results.scenario);
+            Ok(if results.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }
 }

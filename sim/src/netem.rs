@@ -49,10 +49,7 @@ impl RelayStats {
     pub fn sum(all: impl IntoIterator<Item = RelayStats>) -> Self {
         let mut s = RelayStats::default();
         for r in all {
-            for (a, b) in [
-                (&mut s.to_server, r.to_server),
-                (&mut s.to_nodes, r.to_nodes),
-            ] {
+            for (a, b) in [(&mut s.to_server, r.to_server), (&mut s.to_nodes, r.to_nodes)] {
                 a.forwarded += b.forwarded;
                 a.dropped += b.dropped;
                 a.reordered += b.reordered;
@@ -186,19 +183,11 @@ impl Relay {
     }
 
     /// Relays what arrives on `front` to `server`, from sockets opened by `upstream`.
-    pub fn start_on(
-        front: UdpSocket,
-        server: SocketAddr,
-        net: &Network,
-        upstream: Upstream,
-    ) -> anyhow::Result<Self> {
+    pub fn start_on(front: UdpSocket, server: SocketAddr, net: &Network, upstream: Upstream) -> anyhow::Result<Self> {
         let front = Arc::new(front);
         let port = front.local_addr()?.port();
         let to_server = Arc::new(Impair::new(net, net.seed));
-        let to_nodes = Arc::new(Impair::new(
-            net,
-            net.seed.rotate_left(17) ^ 0x9E37_79B9_7F4A_7C15,
-        ));
+        let to_nodes = Arc::new(Impair::new(net, net.seed.rotate_left(17) ^ 0x9E37_79B9_7F4A_7C15));
         let (up, down) = (to_server.clone(), to_nodes.clone());
         let task = tokio::spawn(async move {
             // One upstream socket per node address, so answers find their way back.
@@ -230,12 +219,7 @@ impl Relay {
                 up.send(upstream, buf[..n].to_vec(), server);
             }
         });
-        Ok(Self {
-            port,
-            task,
-            to_server,
-            to_nodes,
-        })
+        Ok(Self { port, task, to_server, to_nodes })
     }
 
     pub fn port(&self) -> u16 {
@@ -243,10 +227,7 @@ impl Relay {
     }
 
     pub fn stats(&self) -> RelayStats {
-        RelayStats {
-            to_server: self.to_server.counters.stats(),
-            to_nodes: self.to_nodes.counters.stats(),
-        }
+        RelayStats { to_server: self.to_server.counters.stats(), to_nodes: self.to_nodes.counters.stats() }
     }
 }
 
@@ -264,29 +245,20 @@ mod tests {
     async fn the_relay_drops_about_the_configured_fraction_and_forwards_the_rest() {
         let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let server_addr = server.local_addr().unwrap();
-        let net = Network {
-            loss: 0.2,
-            seed: 7,
-            ..Network::default()
-        };
+        let net = Network { loss: 0.2, seed: 7, ..Network::default() };
         let relay = Relay::start(server_addr, &net).await.unwrap();
         // Count what reaches the server while the client sends.
         let receiver = tokio::spawn(async move {
             let mut got = 0u64;
             let mut buf = [0u8; 16];
-            while let Ok(Ok(_)) =
-                tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await
-            {
+            while let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await {
                 got += 1;
             }
             got
         });
         let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         for i in 0..1000u32 {
-            client
-                .send_to(&i.to_le_bytes(), ("127.0.0.1", relay.port()))
-                .await
-                .unwrap();
+            client.send_to(&i.to_le_bytes(), ("127.0.0.1", relay.port())).await.unwrap();
             // Paced, so that no socket buffer overflows: only the relay may drop.
             if i % 10 == 9 {
                 tokio::time::sleep(Duration::from_millis(1)).await;
@@ -303,39 +275,19 @@ mod tests {
     async fn answers_reach_the_node_that_asked() {
         let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let server_addr = server.local_addr().unwrap();
-        let relay = Relay::start(
-            server_addr,
-            &Network {
-                delay_ms: 20,
-                ..Network::default()
-            },
-        )
-        .await
-        .unwrap();
-        let (a, b) = (
-            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
-            UdpSocket::bind("127.0.0.1:0").await.unwrap(),
-        );
+        let relay = Relay::start(server_addr, &Network { delay_ms: 20, ..Network::default() }).await.unwrap();
+        let (a, b) = (UdpSocket::bind("127.0.0.1:0").await.unwrap(), UdpSocket::bind("127.0.0.1:0").await.unwrap());
         a.send_to(b"a", ("127.0.0.1", relay.port())).await.unwrap();
         b.send_to(b"b", ("127.0.0.1", relay.port())).await.unwrap();
         let mut buf = [0u8; 8];
         for _ in 0..2 {
             let (n, from) = server.recv_from(&mut buf).await.unwrap();
-            server
-                .send_to(&[buf[0].to_ascii_uppercase()], from)
-                .await
-                .unwrap();
+            server.send_to(&[buf[0].to_ascii_uppercase()], from).await.unwrap();
             assert_eq!(n, 1);
         }
-        let (n, _) = tokio::time::timeout(Duration::from_secs(2), a.recv_from(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
+        let (n, _) = tokio::time::timeout(Duration::from_secs(2), a.recv_from(&mut buf)).await.unwrap().unwrap();
         assert_eq!(&buf[..n], b"A");
-        let (n, _) = tokio::time::timeout(Duration::from_secs(2), b.recv_from(&mut buf))
-            .await
-            .unwrap()
-            .unwrap();
+        let (n, _) = tokio::time::timeout(Duration::from_secs(2), b.recv_from(&mut buf)).await.unwrap().unwrap();
         assert_eq!(&buf[..n], b"B");
     }
 }

@@ -24,12 +24,7 @@ fn ip(args: &[&str]) -> anyhow::Result<()> {
         .args(args)
         .output()
         .context("cannot run `ip` (Debian package iproute2, installed by ci/setup)")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
+    anyhow::ensure!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
     Ok(())
 }
 
@@ -41,10 +36,8 @@ impl Netns {
         };
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             let name = line.split_whitespace().next().unwrap_or_default();
-            let Some(pid) = name
-                .strip_prefix("mbpf-")
-                .and_then(|r| r.split('-').next())
-                .and_then(|p| p.parse::<u32>().ok())
+            let Some(pid) =
+                name.strip_prefix("mbpf-").and_then(|r| r.split('-').next()).and_then(|p| p.parse::<u32>().ok())
             else {
                 continue;
             };
@@ -56,22 +49,12 @@ impl Netns {
 
     /// Creates `name` with a tap device up at 10.0.2.2/24 and loopback up.
     pub fn create(name: &str) -> anyhow::Result<Self> {
-        ip(&["netns", "add", name])
-            .context("creating a network namespace needs root (CAP_SYS_ADMIN)")?;
-        let ns = Self {
-            name: name.to_string(),
-        };
-        let host = format!(
-            "{}.{}.{}.{}/24",
-            HOST_IP[0], HOST_IP[1], HOST_IP[2], HOST_IP[3]
-        );
+        ip(&["netns", "add", name]).context("creating a network namespace needs root (CAP_SYS_ADMIN)")?;
+        let ns = Self { name: name.to_string() };
+        let host = format!("{}.{}.{}.{}/24", HOST_IP[0], HOST_IP[1], HOST_IP[2], HOST_IP[3]);
         for args in [
-            vec![
-                "netns", "exec", name, "ip", "tuntap", "add", "dev", TAP, "mode", "tap",
-            ],
-            vec![
-                "netns", "exec", name, "ip", "addr", "add", &host, "dev", TAP,
-            ],
+            vec!["netns", "exec", name, "ip", "tuntap", "add", "dev", TAP, "mode", "tap"],
+            vec!["netns", "exec", name, "ip", "addr", "add", &host, "dev", TAP],
             vec!["netns", "exec", name, "ip", "link", "set", TAP, "up"],
             vec!["netns", "exec", name, "ip", "link", "set", "lo", "up"],
         ] {
@@ -91,8 +74,8 @@ impl Netns {
                 if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
                     anyhow::bail!("setns {path}: {}", std::io::Error::last_os_error());
                 }
-                let socket = std::net::UdpSocket::bind(addr)
-                    .with_context(|| format!("bind {addr} in {}", self.name))?;
+                let socket =
+                    std::net::UdpSocket::bind(addr).with_context(|| format!("bind {addr} in {}", self.name))?;
                 socket.set_nonblocking(true)?;
                 Ok(socket)
             })

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use tools::{firmware, qemu};
+use testbed::{firmware, qemu};
 
 #[derive(Debug, Serialize)]
 pub struct Provenance {
@@ -23,19 +23,8 @@ pub struct Provenance {
 }
 
 fn first_line(cmd: &str, args: &[&str], dir: &Path) -> Option<String> {
-    let out = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .ok()?;
-    out.status.success().then(|| {
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    })
+    let out = Command::new(cmd).args(args).current_dir(dir).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").trim().to_string())
 }
 
 pub fn collect(
@@ -45,12 +34,8 @@ pub fn collect(
     plugin: bool,
 ) -> anyhow::Result<Provenance> {
     let rev = first_line("git", &["rev-parse", "HEAD"], repo).unwrap_or_else(|| "unknown".into());
-    let dirty = first_line(
-        "git",
-        &["status", "--porcelain", "--untracked-files=no"],
-        repo,
-    )
-    .is_some_and(|s| !s.is_empty());
+    let dirty =
+        first_line("git", &["status", "--porcelain", "--untracked-files=no"], repo).is_some_and(|s| !s.is_empty());
     let toolchain = if Path::new("/usr/bin/rustc").exists() {
         first_line("/usr/bin/rustc", &["--version"], repo)
     } else {

@@ -1,6 +1,7 @@
-//! Running a scenario: build the firmware, boot the nodes, start the file server
-//! (behind an impaired relay when the network asks for one), watch the nodes'
-//! health, replay the steps, write the results.
+//! Running a scenario, in named phases ([`Runner::run`]): prepare the firmware,
+//! start the file server (behind an impaired relay when the network asks for one),
+//! boot the nodes, replay the steps while a monitor watches the nodes' health, and
+//! collect the results.
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use testbed::coap_client::{CoapClient, Retransmit};
+use testbed::firmware::{self, Variant};
+use testbed::plugin::{Mark, MarkLog, Markers, PluginSpec};
+use testbed::qemu::{self, QemuOptions};
+use testbed::{Fault, Node, Target};
 use tokio::sync::watch;
-use tools::coap_client::{CoapClient, Retransmit};
-use tools::firmware::{self, Variant};
-use tools::measure::{Mark, MarkLog, Markers, PluginSpec};
 
-use crate::backend::{qemu, BootSpec, Node};
-use crate::scenario::{Action, FirmwareVariant, NetworkMode, Scenario, Step, Target};
+use crate::scenario::{Action, NetworkMode, NodeSpec, Scenario, Step};
 use crate::{bench, netem, netns, provenance, steps};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -84,17 +86,14 @@ pub enum Health {
 }
 
 /// Quick probes: while waiting for a node to boot, and to notice one that hangs.
-const PROBE: Retransmit = Retransmit {
-    ack_timeout: Duration::from_millis(400),
-    max_retransmit: 0,
-};
+const PROBE: Retransmit = Retransmit { ack_timeout: Duration::from_millis(400), max_retransmit: 0 };
 /// An idle node that answers no probe for this long is declared hung.
 const HANG_AFTER: Duration = Duration::from_secs(3);
 
 /// One booted node, shared by the steps that use it and the health monitor.
 pub struct NodeRt {
     pub name: String,
-    pub firmware: FirmwareVariant,
+    pub firmware: Variant,
     pub addr: SocketAddr,
     backend: Mutex<Box<dyn Node>>,
     marks: Option<Mutex<MarkLog>>,
@@ -143,53 +142,31 @@ impl NodeRt {
     /// Marks the plugin wrote since the last call (none without the plugin).
     pub fn new_marks(&self) -> Vec<Mark> {
         match &self.marks {
-            Some(m) => m
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .read_new()
-                .unwrap_or_default(),
+            Some(m) => m.lock().unwrap_or_else(|e| e.into_inner()).read_new().unwrap_or_default(),
             None => Vec::new(),
         }
     }
 
-    pub fn inject(&self, fault: crate::scenario::FaultKind) -> anyhow::Result<()> {
+    pub fn inject(&self, fault: Fault) -> anyhow::Result<()> {
         *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
-        self.backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .inject(fault)
+        Ok(self.backend.lock().unwrap_or_else(|e| e.into_inner()).inject(fault)?)
     }
 
     fn mark_down(&self, why: String) {
         if self.is_up() {
-            let log = self
-                .backend
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .console_log()
-                .display()
-                .to_string();
+            let log = self.backend.lock().unwrap_or_else(|e| e.into_inner()).console_log().display().to_string();
             tracing::warn!(node = %self.name, console = %log, "{why}");
             if let Some(t) = *self.fault_at.lock().unwrap_or_else(|e| e.into_inner()) {
-                *self
-                    .detected_after
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
+                *self.detected_after.lock().unwrap_or_else(|e| e.into_inner()) = Some(t.elapsed());
             }
             self.health.send_replace(Health::Down(why));
             // A hung emulator is stopped too: it would hold a core for nothing.
-            self.backend
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .stop();
+            self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
         }
     }
 
     fn stop(&self) {
-        self.backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .stop();
+        self.backend.lock().unwrap_or_else(|e| e.into_inner()).stop();
     }
 }
 
@@ -204,12 +181,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn nodes_for(&self, sel: &crate::scenario::Nodes) -> Vec<Arc<NodeRt>> {
-        self.scenario
-            .select(sel)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|n| self.nodes.get(n).cloned())
-            .collect()
+        self.scenario.select(sel).unwrap_or_default().iter().filter_map(|n| self.nodes.get(n).cloned()).collect()
     }
 }
 
@@ -236,246 +208,50 @@ pub struct Runner {
     pub results_root: PathBuf,
 }
 
+/// The firmware images a scenario's nodes boot, and how they are measured.
+struct Firmware {
+    images: BTreeMap<Variant, PathBuf>,
+    plugin_library: Option<PathBuf>,
+    provenance: provenance::Provenance,
+}
+
+/// The file server, and what stands between it and the nodes.
+struct Network {
+    files: PathBuf,
+    server: tokio::task::JoinHandle<testbed::Result<()>>,
+    server_addr: SocketAddr,
+    /// The port the nodes reach the file server at (the relay's, when impaired).
+    device_port: u16,
+    relays: Vec<netem::Relay>,
+    namespaces: Vec<Arc<netns::Netns>>,
+}
+
 impl Runner {
     /// Runs a scenario; returns the run folder and the results (which say whether it
     /// passed). Nodes are stopped before this returns, whatever happened.
-    pub async fn run(
-        &self,
-        scenario_path: &Path,
-        scenario: &Scenario,
-    ) -> anyhow::Result<(PathBuf, Results)> {
+    pub async fn run(&self, scenario_path: &Path, scenario: &Scenario) -> anyhow::Result<(PathBuf, Results)> {
         let started = Instant::now();
         let started_utc = provenance::utc_now();
-        let run_dir = self
-            .results_root
-            .join(&scenario.name)
-            .join(started_utc.replace(':', "-"));
-        std::fs::create_dir_all(&run_dir)
-            .with_context(|| format!("cannot create {}", run_dir.display()))?;
+        let run_dir = self.results_root.join(&scenario.name).join(started_utc.replace(':', "-"));
+        std::fs::create_dir_all(&run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
         tracing::info!(dir = %run_dir.display(), "run folder");
 
-        // Firmware, built on demand (cargo makes a rebuild of unchanged sources a no-op).
-        let mut images: BTreeMap<FirmwareVariant, PathBuf> = BTreeMap::new();
-        for spec in &scenario.nodes {
-            if !images.contains_key(&spec.firmware) {
-                let variant = match spec.firmware {
-                    FirmwareVariant::Default => Variant::Default,
-                    FirmwareVariant::Testbed => Variant::Testbed,
-                };
-                tracing::info!(variant = variant.name(), "building firmware");
-                images.insert(spec.firmware, firmware::build(&self.repo, variant)?);
-            }
-        }
-        let plugin_lib = tools::measure::plugin_library(&self.repo);
-        let wants_plugin = scenario.nodes.iter().any(|n| n.plugin);
-        if wants_plugin && plugin_lib.is_none() {
-            tracing::warn!("the instruction-count plugin could not be built (ci/build-plugin needs gcc): figures come from SysTick (±40 instructions)");
-        }
-        let fw_list: Vec<(String, PathBuf)> = images
-            .iter()
-            .map(|(v, p)| (format!("{v:?}").to_lowercase(), p.clone()))
-            .collect();
-        let provenance = provenance::collect(
-            &self.repo,
-            &fw_list,
-            scenario_path,
-            wants_plugin && plugin_lib.is_some(),
-        )?;
-
-        // The file server, and the impaired path to it when asked for.
-        let files = run_dir.join("files");
-        std::fs::create_dir_all(&files)?;
-        let server = tools::file_server::FileServer::bind("127.0.0.1:0".parse()?, &files).await?;
-        let server_addr = server.local_addr()?;
-        let server = server.spawn();
-        let tap = scenario.network.mode == NetworkMode::Tap;
-        // User networking: the nodes reach the host's loopback, through one relay
-        // when the path is impaired. Tap: each node's namespace gets its own relay
-        // (below), listening on the file server's port at 10.0.2.2.
-        let mut relays = Vec::new();
-        if !tap && scenario.network.is_impaired() {
-            relays.push(netem::Relay::start(server_addr, &scenario.network).await?);
-        }
-        let device_port = relays.first().map_or(server_addr.port(), |r| r.port());
-        let mut namespaces = Vec::new();
-        if tap {
-            netns::Netns::remove_stale();
-        }
-
-        // Boot every node, then wait for all of them together.
+        let firmware = self.prepare_firmware(scenario_path, scenario)?;
+        let mut network = start_file_server(scenario, &run_dir).await?;
         let progress = progress_bar(scenario);
         progress.set_message("booting");
-        let mut nodes = BTreeMap::new();
-        let mut node_results = Vec::new();
-        for (name, spec) in scenario.node_names() {
-            let fw = &images[&spec.firmware];
-            let plugin = match (&plugin_lib, spec.plugin) {
-                (Some(lib), true) => Some(PluginSpec {
-                    library: lib.clone(),
-                    markers: Markers::from_elf(fw)?,
-                    out: run_dir.join(format!("{name}.marks")),
-                    profile: spec
-                        .profile
-                        .then(|| run_dir.join(format!("{name}.profile"))),
-                }),
-                _ => None,
-            };
-            let tap_spec = if tap {
-                let ns = Arc::new(netns::Netns::create(&format!(
-                    "mbpf-{}-{}",
-                    std::process::id(),
-                    namespaces.len()
-                ))?);
-                // The node's CoAP port, relayed from the host's loopback into its namespace.
-                let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
-                let coap_addr = front.local_addr()?;
-                let node_coap = SocketAddr::from((netns::NODE_IP, proto::COAP_PORT));
-                relays.push(netem::Relay::start_on(
-                    front,
-                    node_coap,
-                    &crate::scenario::Network::default(),
-                    netem::Upstream::Netns(ns.clone()),
-                )?);
-                // The file server, relayed (and impaired as asked) from 10.0.2.2 inside.
-                let inside = tokio::net::UdpSocket::from_std(
-                    ns.bind_udp(SocketAddr::from((netns::HOST_IP, server_addr.port())))?,
-                )?;
-                relays.push(netem::Relay::start_on(
-                    inside,
-                    server_addr,
-                    &scenario.network,
-                    netem::Upstream::Loopback,
-                )?);
-                let spec = tools::qemu::Tap {
-                    netns: ns.name.clone(),
-                    device: netns::TAP.into(),
-                    coap_addr,
-                };
-                namespaces.push(ns);
-                Some(spec)
-            } else {
-                None
-            };
-            let boot = BootSpec {
-                name: &name,
-                firmware: fw,
-                run_dir: &run_dir,
-                plugin: plugin.clone(),
-                tap: tap_spec,
-            };
-            let node: Box<dyn Node> = match spec.target {
-                Target::QemuMps2An386 => Box::new(qemu::boot(&boot)?),
-            };
-            let rt = NodeRt {
-                name: name.clone(),
-                firmware: spec.firmware,
-                addr: node.coap_addr(),
-                backend: Mutex::new(node),
-                marks: plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p))),
-                health: watch::Sender::new(Health::Up),
-                op: tokio::sync::Mutex::new(()),
-                last_answer: Mutex::new(Instant::now()),
-                fault_at: Mutex::new(None),
-                detected_after: Mutex::new(None),
-            };
-            nodes.insert(name.clone(), Arc::new(rt));
-        }
-        let boots = scenario.node_names().into_iter().map(|(name, spec)| {
-            let node = nodes[&name].clone();
-            let timeout = Duration::from_secs(spec.ready_timeout_s);
-            async move {
-                let t0 = Instant::now();
-                let ready = wait_ready(&node, timeout).await;
-                if let Err(e) = &ready {
-                    node.mark_down(format!("{e:#}"));
-                }
-                (t0.elapsed(), ready)
-            }
-        });
-        let ready = futures::future::join_all(boots).await;
-        for ((name, spec), (took, ready)) in scenario.node_names().into_iter().zip(ready) {
-            node_results.push(NodeResult {
-                name: name.clone(),
-                target: "qemu/mps2-an386".into(),
-                firmware: format!("{:?}", spec.firmware).to_lowercase(),
-                boot_to_ready_ms: ready.as_ref().ok().map(|_| took.as_millis() as u64),
-                console_log: format!("{name}.console.log"),
-                error: ready.err().map(|e| format!("{e:#}")),
-                fault_injected: false,
-                fault_detected_after_ms: None,
-            });
-        }
-
-        let key = tools::publish::read_signing_key(&tools::publish::testbed_key_path())?;
-        let ctx = Arc::new(Ctx {
-            repo: self.repo.clone(),
-            scenario: scenario.clone(),
-            nodes: nodes.clone(),
-            publisher: steps::Publisher::new(
-                files.clone(),
-                format!("coap://10.0.2.2:{device_port}"),
-                key,
-                run_dir.join("build"),
-            ),
-            progress: progress.clone(),
-        });
-        let monitor = tokio::spawn(monitor(nodes.values().cloned().collect()));
-        let mut collected = Collected::default();
-        for (i, step) in scenario.steps.iter().enumerate() {
-            let c = run_step(&ctx, step, format!("{}", i + 1)).await;
-            collected.extend(c);
-            progress.inc(1);
-        }
-        progress.finish_and_clear();
-        monitor.abort();
+        let (nodes, mut node_results) = boot_nodes(scenario, &firmware, &mut network, &run_dir).await?;
+        let collected = self.replay(scenario, &nodes, &network, &run_dir, &progress).await?;
         for node in nodes.values() {
             node.stop();
         }
-        server.abort();
-        // Profiles are written when QEMU exits, so only now.
-        let mut profiles = BTreeMap::new();
-        for (name, spec) in scenario.node_names().into_iter().filter(|(_, s)| s.profile) {
-            let path = run_dir.join(format!("{name}.profile"));
-            match tools::measure::profile_by_function(&images[&spec.firmware], &path) {
-                Ok(funcs) => {
-                    let total: u64 = funcs.iter().map(|f| f.1).sum();
-                    let mut csv = String::from("function,insns,share\n");
-                    for (f, n) in &funcs {
-                        csv.push_str(&format!(
-                            "\"{}\",{n},{:.4}\n",
-                            f.replace('"', "'"),
-                            *n as f64 / total.max(1) as f64
-                        ));
-                    }
-                    std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
-                    profiles.insert(name, funcs.into_iter().take(25).collect());
-                }
-                Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),
-            }
-        }
-        let network = scenario
-            .network
-            .is_impaired()
-            .then(|| netem::RelayStats::sum(relays.iter().map(|r| r.stats())));
-        drop(relays);
-        drop(namespaces);
+        network.server.abort();
+        let profiles = collect_profiles(scenario, &firmware, &run_dir)?;
+        let relay_stats =
+            scenario.network.is_impaired().then(|| netem::RelayStats::sum(network.relays.iter().map(|r| r.stats())));
+        drop(network);
+        collect_node_health(&nodes, &mut node_results);
 
-        for r in node_results.iter_mut() {
-            let node = &nodes[&r.name];
-            r.fault_injected = node
-                .fault_at
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_some();
-            r.fault_detected_after_ms = node
-                .detected_after
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .map(|d| d.as_millis() as u64);
-            if r.error.is_none() {
-                r.error = node.down_reason();
-            }
-        }
         // Nodes faulted on purpose must have been detected; any other failure fails the run.
         let nodes_ok = node_results.iter().all(|n| {
             if n.fault_injected {
@@ -490,7 +266,7 @@ impl Runner {
             description: scenario.description.clone(),
             started_utc,
             duration_ms: started.elapsed().as_millis() as u64,
-            provenance: serde_json::to_value(&provenance)?,
+            provenance: serde_json::to_value(&firmware.provenance)?,
             report: scenario.report.clone(),
             nodes: node_results,
             steps: collected.steps,
@@ -498,11 +274,243 @@ impl Runner {
             deploys: collected.deploys,
             execs: collected.execs,
             profiles,
-            network: network.map(serde_json::to_value).transpose()?,
+            network: relay_stats.map(serde_json::to_value).transpose()?,
             passed,
         };
         crate::report::write_all(&run_dir, &results)?;
         Ok((run_dir, results))
+    }
+
+    /// Builds each firmware variant the nodes boot (a cached image of the same sources
+    /// is reused), the instruction-count plugin, and the run's provenance.
+    fn prepare_firmware(&self, scenario_path: &Path, scenario: &Scenario) -> anyhow::Result<Firmware> {
+        let mut images = BTreeMap::new();
+        for spec in &scenario.nodes {
+            if let std::collections::btree_map::Entry::Vacant(e) = images.entry(spec.firmware) {
+                tracing::info!(variant = spec.firmware.name(), "building firmware");
+                e.insert(firmware::build(&self.repo, spec.firmware)?);
+            }
+        }
+        let plugin_library = testbed::plugin::plugin_library(&self.repo);
+        let wants_plugin = scenario.nodes.iter().any(|n| n.plugin);
+        if wants_plugin && plugin_library.is_none() {
+            tracing::warn!("the instruction-count plugin could not be built (ci/build-plugin needs gcc): figures come from SysTick (±40 instructions)");
+        }
+        let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(v, p)| (v.name().to_string(), p.clone())).collect();
+        let provenance =
+            provenance::collect(&self.repo, &fw_list, scenario_path, wants_plugin && plugin_library.is_some())?;
+        Ok(Firmware { images, plugin_library, provenance })
+    }
+
+    /// Replays the steps in order while the monitor watches the nodes.
+    async fn replay(
+        &self,
+        scenario: &Scenario,
+        nodes: &BTreeMap<String, Arc<NodeRt>>,
+        network: &Network,
+        run_dir: &Path,
+        progress: &indicatif::ProgressBar,
+    ) -> anyhow::Result<Collected> {
+        let key = testbed::keys::testbed_key()?;
+        let ctx = Arc::new(Ctx {
+            repo: self.repo.clone(),
+            scenario: scenario.clone(),
+            nodes: nodes.clone(),
+            publisher: steps::Publisher::new(
+                network.files.clone(),
+                format!("coap://10.0.2.2:{}", network.device_port),
+                key,
+                run_dir.join("build"),
+            ),
+            progress: progress.clone(),
+        });
+        let monitor = tokio::spawn(monitor(nodes.values().cloned().collect()));
+        let mut collected = Collected::default();
+        for (i, step) in scenario.steps.iter().enumerate() {
+            let c = run_step(&ctx, step, format!("{}", i + 1)).await;
+            collected.extend(c);
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+        monitor.abort();
+        Ok(collected)
+    }
+}
+
+/// Starts the file server on the loopback; with user networking the nodes reach it
+/// through one relay when the path is impaired, with tap networking each node's
+/// namespace gets its own relay ([`node_network`]).
+async fn start_file_server(scenario: &Scenario, run_dir: &Path) -> anyhow::Result<Network> {
+    let files = run_dir.join("files");
+    std::fs::create_dir_all(&files)?;
+    let server = testbed::file_server::FileServer::bind("127.0.0.1:0".parse()?, &files).await?;
+    let server_addr = server.local_addr()?;
+    let server = server.spawn();
+    let tap = scenario.network.mode == NetworkMode::Tap;
+    let mut relays = Vec::new();
+    if !tap && scenario.network.is_impaired() {
+        relays.push(netem::Relay::start(server_addr, &scenario.network).await?);
+    }
+    let device_port = relays.first().map_or(server_addr.port(), |r| r.port());
+    if tap {
+        netns::Netns::remove_stale();
+    }
+    Ok(Network { files, server, server_addr, device_port, relays, namespaces: Vec::new() })
+}
+
+/// A node's network: user networking, or a tap device in a namespace of its own with
+/// its CoAP port relayed from the host's loopback and the file server relayed
+/// (and impaired as asked) from 10.0.2.2 inside.
+async fn node_network(scenario: &Scenario, network: &mut Network) -> anyhow::Result<qemu::Network> {
+    if scenario.network.mode != NetworkMode::Tap {
+        return Ok(qemu::Network::User);
+    }
+    let ns = Arc::new(netns::Netns::create(&format!("mbpf-{}-{}", std::process::id(), network.namespaces.len()))?);
+    let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let coap_addr = front.local_addr()?;
+    let node_coap = SocketAddr::from((netns::NODE_IP, proto::COAP_PORT));
+    network.relays.push(netem::Relay::start_on(
+        front,
+        node_coap,
+        &crate::scenario::Network::default(),
+        netem::Upstream::Netns(ns.clone()),
+    )?);
+    let inside =
+        tokio::net::UdpSocket::from_std(ns.bind_udp(SocketAddr::from((netns::HOST_IP, network.server_addr.port())))?)?;
+    network.relays.push(netem::Relay::start_on(
+        inside,
+        network.server_addr,
+        &scenario.network,
+        netem::Upstream::Loopback,
+    )?);
+    let tap = qemu::Tap { netns: ns.name.clone(), device: netns::TAP.into(), coap_addr };
+    network.namespaces.push(ns);
+    Ok(qemu::Network::Tap(tap))
+}
+
+/// The instruction-count plugin's set-up for a node that asked for it.
+fn plugin_for(name: &str, spec: &NodeSpec, firmware: &Firmware, run_dir: &Path) -> anyhow::Result<Option<PluginSpec>> {
+    let (Some(lib), true) = (&firmware.plugin_library, spec.plugin) else {
+        return Ok(None);
+    };
+    Ok(Some(PluginSpec {
+        library: lib.clone(),
+        markers: Markers::from_elf(&firmware.images[&spec.firmware])?,
+        out: run_dir.join(format!("{name}.marks")),
+        profile: spec.profile.then(|| run_dir.join(format!("{name}.profile"))),
+    }))
+}
+
+/// Boots one node of `spec` on its target.
+async fn boot_node(
+    scenario: &Scenario,
+    (name, spec): (&str, &NodeSpec),
+    image: &Path,
+    plugin: Option<PluginSpec>,
+    network: &mut Network,
+    run_dir: &Path,
+) -> anyhow::Result<Box<dyn Node>> {
+    match spec.target {
+        Target::QemuMps2An386 => {
+            let options = QemuOptions { plugin, network: node_network(scenario, network).await? };
+            Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
+        }
+    }
+}
+
+/// Boots every node, then waits for all of them together.
+async fn boot_nodes(
+    scenario: &Scenario,
+    firmware: &Firmware,
+    network: &mut Network,
+    run_dir: &Path,
+) -> anyhow::Result<(BTreeMap<String, Arc<NodeRt>>, Vec<NodeResult>)> {
+    let mut nodes = BTreeMap::new();
+    for (name, spec) in scenario.node_names() {
+        let plugin = plugin_for(&name, spec, firmware, run_dir)?;
+        let marks = plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p)));
+        let image = &firmware.images[&spec.firmware];
+        let node = boot_node(scenario, (&name, spec), image, plugin, network, run_dir).await?;
+        let rt = NodeRt {
+            name: name.clone(),
+            firmware: spec.firmware,
+            addr: node.coap_addr(),
+            backend: Mutex::new(node),
+            marks,
+            health: watch::Sender::new(Health::Up),
+            op: tokio::sync::Mutex::new(()),
+            last_answer: Mutex::new(Instant::now()),
+            fault_at: Mutex::new(None),
+            detected_after: Mutex::new(None),
+        };
+        nodes.insert(name.clone(), Arc::new(rt));
+    }
+    let boots = scenario.node_names().into_iter().map(|(name, spec)| {
+        let node = nodes[&name].clone();
+        let timeout = Duration::from_secs(spec.ready_timeout_s);
+        async move {
+            let t0 = Instant::now();
+            let ready = wait_ready(&node, timeout).await;
+            if let Err(e) = &ready {
+                node.mark_down(format!("{e:#}"));
+            }
+            (t0.elapsed(), ready)
+        }
+    });
+    let ready = futures::future::join_all(boots).await;
+    let mut node_results = Vec::new();
+    for ((name, spec), (took, ready)) in scenario.node_names().into_iter().zip(ready) {
+        node_results.push(NodeResult {
+            name: name.clone(),
+            target: spec.target.name().into(),
+            firmware: spec.firmware.name().into(),
+            boot_to_ready_ms: ready.as_ref().ok().map(|_| took.as_millis() as u64),
+            console_log: format!("{name}.console.log"),
+            error: ready.err().map(|e| format!("{e:#}")),
+            fault_injected: false,
+            fault_detected_after_ms: None,
+        });
+    }
+    Ok((nodes, node_results))
+}
+
+/// Per-function profiles, for nodes that asked: QEMU writes them when it exits, so
+/// only after the nodes are stopped.
+fn collect_profiles(
+    scenario: &Scenario,
+    firmware: &Firmware,
+    run_dir: &Path,
+) -> anyhow::Result<BTreeMap<String, Vec<(String, u64)>>> {
+    let mut profiles = BTreeMap::new();
+    for (name, spec) in scenario.node_names().into_iter().filter(|(_, s)| s.profile) {
+        let path = run_dir.join(format!("{name}.profile"));
+        match testbed::plugin::profile_by_function(&firmware.images[&spec.firmware], &path) {
+            Ok(funcs) => {
+                let total: u64 = funcs.iter().map(|f| f.1).sum();
+                let mut csv = String::from("function,insns,share\n");
+                for (f, n) in &funcs {
+                    csv.push_str(&format!("\"{}\",{n},{:.4}\n", f.replace('"', "'"), *n as f64 / total.max(1) as f64));
+                }
+                std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
+                profiles.insert(name, funcs.into_iter().take(25).collect());
+            }
+            Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),
+        }
+    }
+    Ok(profiles)
+}
+
+/// What the monitor saw of each node: faults injected and detected, and why a node
+/// went down.
+fn collect_node_health(nodes: &BTreeMap<String, Arc<NodeRt>>, node_results: &mut [NodeResult]) {
+    for r in node_results.iter_mut() {
+        let node = &nodes[&r.name];
+        r.fault_injected = node.fault_at.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        r.fault_detected_after_ms =
+            node.detected_after.lock().unwrap_or_else(|e| e.into_inner()).map(|d| d.as_millis() as u64);
+        if r.error.is_none() {
+            r.error = node.down_reason();
+        }
     }
 }
 
@@ -511,10 +519,9 @@ fn progress_bar(scenario: &Scenario) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(scenario.steps.len() as u64);
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -530,8 +537,7 @@ fn run_step<'a>(
         let Some(action) = step.action() else {
             return Collected::default();
         };
-        ctx.progress
-            .set_message(format!("step {index}: {}", action.name()));
+        ctx.progress.set_message(format!("step {index}: {}", action.name()));
         tracing::info!(step = %index, action = action.name(), "step");
         match action {
             Action::Wait(w) => {
@@ -539,10 +545,7 @@ fn run_step<'a>(
                 Collected::default()
             }
             Action::Parallel(group) => {
-                let runs = group
-                    .iter()
-                    .enumerate()
-                    .map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
+                let runs = group.iter().enumerate().map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
                 let mut all = Collected::default();
                 for c in futures::future::join_all(runs).await {
                     all.extend(c);
@@ -560,12 +563,7 @@ async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
     loop {
-        if let Some(why) = node
-            .backend
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .crashed()
-        {
+        if let Some(why) = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed() {
             anyhow::bail!("node {} crashed while booting: {why}", node.name);
         }
         if client.info().await.is_ok() {
@@ -574,10 +572,7 @@ async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            anyhow::bail!(
-                "node {} did not answer GET /info within {timeout:?}",
-                node.name
-            );
+            anyhow::bail!("node {} did not answer GET /info within {timeout:?}", node.name);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -590,7 +585,8 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut n = 0u64;
     // One probe client (one socket) per node for the whole run.
-    let mut probes: Vec<CoapClient> = nodes.iter().map(|node| CoapClient::new(node.addr).with_retransmit(PROBE)).collect();
+    let mut probes: Vec<CoapClient> =
+        nodes.iter().map(|node| CoapClient::new(node.addr).with_retransmit(PROBE)).collect();
     loop {
         tick.tick().await;
         n += 1;
@@ -598,11 +594,7 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             if !node.is_up() {
                 continue;
             }
-            let crash = node
-                .backend
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .crashed();
+            let crash = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed();
             if let Some(why) = crash {
                 node.mark_down(format!("crashed: {why}"));
                 continue;
@@ -617,16 +609,9 @@ async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             if client.info().await.is_ok() {
                 *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             } else {
-                let silent = node
-                    .last_answer
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .elapsed();
+                let silent = node.last_answer.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
                 if silent >= HANG_AFTER {
-                    node.mark_down(format!(
-                        "stopped answering: no answer for {} ms",
-                        silent.as_millis()
-                    ));
+                    node.mark_down(format!("stopped answering: no answer for {} ms", silent.as_millis()));
                 }
             }
         }

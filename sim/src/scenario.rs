@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use testbed::firmware::Variant;
+use testbed::{Fault, Target};
+
 use crate::kernels::Kernel;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,7 +96,7 @@ pub struct NodeSpec {
     /// Which firmware build: `default` (the device server) or `testbed` (adds native
     /// benchmark kernels, the rbpf engine and unsigned `/run`).
     #[serde(default)]
-    pub firmware: FirmwareVariant,
+    pub firmware: Variant,
     /// Seconds to wait for the node to answer `GET /info` after boot.
     #[serde(default = "default_ready_timeout")]
     pub ready_timeout_s: u64,
@@ -121,20 +124,6 @@ fn default_target() -> Target {
 
 fn default_ready_timeout() -> u64 {
     30
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Target {
-    #[serde(rename = "qemu/mps2-an386")]
-    QemuMps2An386,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FirmwareVariant {
-    #[default]
-    Default,
-    Testbed,
 }
 
 /// The path between the nodes and the host file server.
@@ -241,27 +230,59 @@ pub enum Nodes {
     Many(Vec<String>),
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineName {
-    Interp,
-    Jit,
-    /// The rbpf crate's interpreter in the testbed firmware.
-    Rbpf,
-    /// The kernel compiled natively for the Cortex-M4 (testbed firmware).
+/// What a step runs a program on: one of the device's engines, or the kernel's native
+/// Cortex-M4 build (testbed firmware), which only benchmarks compare against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Contender {
+    Engine(proto::Engine),
     Native,
 }
 
-impl EngineName {
-    pub fn name(self) -> &'static str {
+impl Contender {
+    /// Every contender, in report order.
+    pub const ALL: [Contender; 4] = [
+        Contender::Engine(proto::Engine::Interp),
+        Contender::Engine(proto::Engine::Jit),
+        Contender::Engine(proto::Engine::Rbpf),
+        Contender::Native,
+    ];
+
+    pub const fn name(self) -> &'static str {
         match self {
-            EngineName::Interp => "interp",
-            EngineName::Jit => "jit",
-            EngineName::Rbpf => "rbpf",
-            EngineName::Native => "native",
+            Contender::Engine(e) => e.name(),
+            Contender::Native => "native",
         }
+    }
+
+    /// The device engine, unless it is the native build.
+    pub fn engine(self) -> Option<proto::Engine> {
+        match self {
+            Contender::Engine(e) => Some(e),
+            Contender::Native => None,
+        }
+    }
+
+    /// Needs the testbed firmware (rbpf and native builds are only there).
+    pub fn needs_testbed(self) -> bool {
+        matches!(self, Contender::Engine(proto::Engine::Rbpf) | Contender::Native)
+    }
+}
+
+impl TryFrom<String> for Contender {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        Contender::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| format!("unknown engine `{name}` (interp, jit, rbpf, native)"))
+    }
+}
+
+impl From<Contender> for String {
+    fn from(c: Contender) -> String {
+        c.name().into()
     }
 }
 
@@ -293,7 +314,7 @@ pub struct WaitStep {
 pub struct BenchStep {
     pub node: Nodes,
     pub kernels: Vec<BenchKernel>,
-    pub engines: Vec<EngineName>,
+    pub engines: Vec<Contender>,
     /// Runs per engine and build (the report shows their spread).
     #[serde(default = "one")]
     pub repeat: usize,
@@ -355,7 +376,7 @@ pub struct ExecStep {
     #[serde(default = "default_slot")]
     pub slot: u8,
     #[serde(default = "default_engines")]
-    pub engines: Vec<EngineName>,
+    pub engines: Vec<Contender>,
     /// Input bytes as hex.
     #[serde(default)]
     pub input: String,
@@ -365,8 +386,8 @@ pub struct ExecStep {
     pub repeat: usize,
 }
 
-fn default_engines() -> Vec<EngineName> {
-    vec![EngineName::Interp]
+fn default_engines() -> Vec<Contender> {
+    vec![Contender::Engine(proto::Engine::Interp)]
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -389,16 +410,7 @@ pub struct SensorStep {
 #[serde(deny_unknown_fields)]
 pub struct FaultStep {
     pub node: Nodes,
-    pub kind: FaultKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FaultKind {
-    /// The emulator dies (SIGKILL): a crash.
-    Kill,
-    /// The emulator stops (SIGSTOP): a hang.
-    Freeze,
+    pub kind: Fault,
 }
 
 impl Tamper {
@@ -483,17 +495,9 @@ impl Step {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read scenario {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("no scenario `{name}`: looked for {tried}")]
@@ -505,37 +509,19 @@ pub const MAX_NODES: usize = 64;
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.into(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.into(), source })?;
         Self::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ScenarioError> {
         let scenario: Scenario = yaml_serde::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
             // The library appends "at line N column M" itself; keep the message clean.
             let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
-            ScenarioError::Syntax {
-                path: path.into(),
-                line,
-                column,
-                message,
-            }
+            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            ScenarioError::Syntax { path: path.into(), line, column, message }
         })?;
-        scenario.check().map_err(|message| ScenarioError::Invalid {
-            path: path.into(),
-            message,
-        })?;
+        scenario.check().map_err(|message| ScenarioError::Invalid { path: path.into(), message })?;
         Ok(scenario)
     }
 
@@ -565,16 +551,11 @@ impl Scenario {
             let matched: Vec<String> = if name == "all" {
                 all.iter().map(|(n, _)| n.clone()).collect()
             } else if let Some(group) = self.nodes.iter().find(|s| s.name == name) {
-                all.iter()
-                    .filter(|(_, s)| std::ptr::eq(*s, group))
-                    .map(|(n, _)| n.clone())
-                    .collect()
+                all.iter().filter(|(_, s)| std::ptr::eq(*s, group)).map(|(n, _)| n.clone()).collect()
             } else if all.iter().any(|(n, _)| n == name) {
                 vec![name.to_string()]
             } else {
-                return Err(format!(
-                    "names node `{name}`, which the scenario does not define"
-                ));
+                return Err(format!("names node `{name}`, which the scenario does not define"));
             };
             for m in matched {
                 if !out.contains(&m) {
@@ -588,16 +569,8 @@ impl Scenario {
     /// Checks that need the whole file: unique node names, steps naming real nodes
     /// and programs, values in range.
     fn check(&self) -> Result<(), String> {
-        if self.name.is_empty()
-            || !self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(format!(
-                "name `{}` must be non-empty letters, digits, `-` or `_`",
-                self.name
-            ));
+        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(format!("name `{}` must be non-empty letters, digits, `-` or `_`", self.name));
         }
         if self.nodes.is_empty() {
             return Err("a scenario needs at least one node".into());
@@ -615,9 +588,7 @@ impl Scenario {
             }
         }
         for (i, (n, _)) in names.iter().enumerate() {
-            if names[..i].iter().any(|(m, _)| m == n)
-                || (self.nodes.iter().any(|s| &s.name == n && s.count > 1))
-            {
+            if names[..i].iter().any(|(m, _)| m == n) || (self.nodes.iter().any(|s| &s.name == n && s.count > 1)) {
                 return Err(format!("node name `{n}` is used twice"));
             }
         }
@@ -633,10 +604,7 @@ impl Scenario {
                 return Err(format!("program name `{}` is used twice", p.name));
             }
             if p.source.is_some() == p.image.is_some() {
-                return Err(format!(
-                    "program `{}`: give exactly one of `source` and `image`",
-                    p.name
-                ));
+                return Err(format!("program `{}`: give exactly one of `source` and `image`", p.name));
             }
             if vm::image::Layout::from_name(&p.layout).is_none() {
                 return Err(format!(
@@ -656,8 +624,7 @@ impl Scenario {
             };
             let name = action.name();
             if let Some(nodes) = action.nodes() {
-                self.select(nodes)
-                    .map_err(|e| format!("{at} (`{name}`) {e}"))?;
+                self.select(nodes).map_err(|e| format!("{at} (`{name}`) {e}"))?;
             }
             let bad = |what: &str| Err(format!("{at} (`{name}`): {what}"));
             match action {
@@ -673,13 +640,9 @@ impl Scenario {
                     }
                     for k in &b.kernels {
                         if k.data_sizes.is_empty() {
-                            return bad(&format!(
-                                "{}: give at least one data size",
-                                k.kernel.name()
-                            ));
+                            return bad(&format!("{}: give at least one data size", k.kernel.name()));
                         }
-                        if let Some(s) = k.data_sizes.iter().find(|s| !k.kernel.sizes().contains(s))
-                        {
+                        if let Some(s) = k.data_sizes.iter().find(|s| !k.kernel.sizes().contains(s)) {
                             let r = k.kernel.sizes();
                             return bad(&format!(
                                 "{}: data size {s} is outside {}..={}",
@@ -702,7 +665,7 @@ impl Scenario {
                     if e.engines.is_empty() || !(1..=1000).contains(&e.repeat) {
                         return bad("give at least one engine, and repeat 1..=1000");
                     }
-                    if e.engines.contains(&EngineName::Native) {
+                    if e.engines.contains(&Contender::Native) {
                         return bad("`native` runs benchmark kernels: use a `bench` step");
                     }
                     if e.input.len() % 2 != 0 || !e.input.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -710,14 +673,10 @@ impl Scenario {
                     }
                 }
                 Action::Parallel(steps) => {
-                    if steps
-                        .iter()
-                        .any(|s| matches!(s.action(), Some(Action::Parallel(_))))
-                    {
+                    if steps.iter().any(|s| matches!(s.action(), Some(Action::Parallel(_)))) {
                         return bad("parallel groups do not nest");
                     }
-                    self.check_steps(steps, &format!("{at}."))
-                        .map_err(|e| e.to_string())?;
+                    self.check_steps(steps, &format!("{at}.")).map_err(|e| e.to_string())?;
                 }
                 _ => {}
             }
@@ -734,19 +693,13 @@ pub fn resolve(arg: &str, scenarios_dir: &Path) -> Result<PathBuf, ScenarioError
         return Ok(direct);
     }
     let mut tried = vec![direct.display().to_string()];
-    for candidate in [
-        scenarios_dir.join(arg),
-        scenarios_dir.join(format!("{arg}.yaml")),
-    ] {
+    for candidate in [scenarios_dir.join(arg), scenarios_dir.join(format!("{arg}.yaml"))] {
         if candidate.is_file() {
             return Ok(candidate);
         }
         tried.push(candidate.display().to_string());
     }
-    Err(ScenarioError::NotFound {
-        name: arg.into(),
-        tried: tried.join(", "),
-    })
+    Err(ScenarioError::NotFound { name: arg.into(), tried: tried.join(", ") })
 }
 
 #[cfg(test)]
@@ -762,7 +715,7 @@ mod tests {
         let s = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - info: {node: a}\n").unwrap();
         assert_eq!(s.nodes[0].target, Target::QemuMps2An386);
         assert_eq!(s.nodes[0].ready_timeout_s, 30);
-        assert_eq!(s.nodes[0].firmware, FirmwareVariant::Default);
+        assert_eq!(s.nodes[0].firmware, Variant::Default);
         assert!(!s.network.is_impaired());
     }
 
@@ -770,12 +723,7 @@ mod tests {
     fn unknown_keys_name_line_and_column() {
         let e = parse("name: x\nnodes:\n  - name: a\n    colour: red\n").unwrap_err();
         match e {
-            ScenarioError::Syntax {
-                line,
-                column,
-                message,
-                ..
-            } => {
+            ScenarioError::Syntax { line, column, message, .. } => {
                 assert_eq!((line, column), (4, 5), "{message}");
                 assert!(message.contains("colour"), "{message}");
             }
@@ -793,18 +741,13 @@ mod tests {
         assert!(matches!(e, ScenarioError::Syntax { line: 4, .. }), "{e}");
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - bench:\n      node: a\n      kernels: [{kernel: quicksort, data_sizes: [64]}]\n      engines: [jit]\n").unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 7, .. }), "{e}");
-        let e =
-            parse("name: x\nnodes:\n  - name: a\nsteps:\n  - exec: {node: a, engines: [turbo]}\n")
-                .unwrap_err();
+        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - exec: {node: a, engines: [turbo]}\n").unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 5, .. }), "{e}");
     }
 
     #[test]
     fn whole_file_checks() {
-        assert!(matches!(
-            parse("name: x\nnodes: []\n"),
-            Err(ScenarioError::Invalid { .. })
-        ));
+        assert!(matches!(parse("name: x\nnodes: []\n"), Err(ScenarioError::Invalid { .. })));
         assert!(parse("name: x\nnodes:\n  - name: a\n  - name: a\n").is_err());
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - info: {node: b}\n").unwrap_err();
         assert!(e.to_string().contains("`b`"), "{e}");
@@ -812,8 +755,7 @@ mod tests {
         assert!(parse("name: x\nnodes:\n  - name: a\nsteps:\n  - {}\n").is_err());
         let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - reboot: {node: a}\n").unwrap_err();
         assert!(matches!(e, ScenarioError::Syntax { line: 5, .. }), "{e}");
-        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - deploy: {node: a, program: p}\n")
-            .unwrap_err();
+        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - deploy: {node: a, program: p}\n").unwrap_err();
         assert!(e.to_string().contains("no program `p`"), "{e}");
         let e = parse("name: x\nnodes:\n  - name: a\nnetwork: {loss: 1.5}\n").unwrap_err();
         assert!(e.to_string().contains("loss"), "{e}");
@@ -828,22 +770,18 @@ mod tests {
         let s = parse("name: x\nnodes:\n  - {name: w, count: 3}\n  - name: solo\nsteps:\n  - info: {node: w}\n  - info: {node: [w-1, solo]}\n  - info: {node: all}\n").unwrap();
         let names: Vec<_> = s.node_names().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["w-0", "w-1", "w-2", "solo"]);
-        assert_eq!(
-            s.select(&Nodes::One("w".into())).unwrap(),
-            ["w-0", "w-1", "w-2"]
-        );
-        assert_eq!(
-            s.select(&Nodes::Many(vec!["w-1".into(), "solo".into()]))
-                .unwrap(),
-            ["w-1", "solo"]
-        );
+        assert_eq!(s.select(&Nodes::One("w".into())).unwrap(), ["w-0", "w-1", "w-2"]);
+        assert_eq!(s.select(&Nodes::Many(vec!["w-1".into(), "solo".into()])).unwrap(), ["w-1", "solo"]);
         assert_eq!(s.select(&Nodes::One("all".into())).unwrap().len(), 4);
         assert!(parse("name: x\nnodes:\n  - {name: w, count: 2}\n  - name: w-1\n").is_err());
     }
 
     #[test]
     fn parallel_steps_are_checked_inside() {
-        let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - parallel:\n      - info: {node: a}\n      - info: {node: z}\n").unwrap_err();
+        let e = parse(
+            "name: x\nnodes:\n  - name: a\nsteps:\n  - parallel:\n      - info: {node: a}\n      - info: {node: z}\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("step 1.2"), "{e}");
     }
 }

@@ -9,13 +9,14 @@ use std::time::Instant;
 use anyhow::Context;
 use coap_lite::RequestType;
 use serde::{Deserialize, Serialize};
-use tools::coap_client::{CoapClient, CoapError};
-use tools::publish::SigningKey;
-use vm::image::{Image, Layout};
+use testbed::coap_client::{CoapClient, CoapError};
+use testbed::keys::SigningKey;
+use testbed::program::{self, BuildOptions};
+use vm::image::Layout;
 
 use crate::run::{Collected, Ctx, NodeRt, StepResult};
-use tools::measure::region as region_cost;
-use crate::scenario::{Action, EngineName, ProgramSpec, Tamper};
+use crate::scenario::{Action, ProgramSpec, Tamper};
+use testbed::plugin::region as region_cost;
 
 /// A program built for deployment.
 pub struct Built {
@@ -25,6 +26,18 @@ pub struct Built {
     pub helpers: Vec<u8>,
     /// eBPF bytecode bytes (the program's instructions).
     pub bytecode_bytes: usize,
+}
+
+impl Built {
+    fn new(name: &str, built: program::Built) -> Self {
+        Self {
+            name: name.to_string(),
+            bytecode_bytes: built.image.program.insns().len() * vm::Insn::SIZE,
+            helpers: built.helper_ids(),
+            layout: built.layout,
+            image: built.bytes,
+        }
+    }
 }
 
 /// Builds programs once and publishes signed updates for the nodes to pull.
@@ -41,39 +54,21 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new(root: PathBuf, base_uri: String, key: SigningKey, work: PathBuf) -> Self {
-        Self {
-            root,
-            base_uri,
-            key,
-            work,
-            built: Mutex::default(),
-            publishing: Mutex::default(),
-        }
+        Self { root, base_uri, key, work, built: Mutex::default(), publishing: Mutex::default() }
     }
 
-    fn cached(
-        &self,
-        name: &str,
-        build: impl FnOnce() -> anyhow::Result<Built>,
-    ) -> anyhow::Result<Arc<Built>> {
-        if let Some(b) = self
-            .built
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-        {
+    fn cached(&self, name: &str, build: impl FnOnce() -> anyhow::Result<Built>) -> anyhow::Result<Arc<Built>> {
+        if let Some(b) = self.built.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
             return Ok(b.clone());
         }
         let b = Arc::new(build()?);
-        self.built
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), b.clone());
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), b.clone());
         Ok(b)
     }
 
-    /// Compiles `source` (C) to an ELF object, with `bench_data.h` of `data_size`
-    /// bytes when asked, and emits it in `layout`.
+    /// Builds `source` (C or `no_std` Rust) through the testbed's program pipeline,
+    /// with `bench_data.h` of `data_size` bytes when asked, in `layout`.
+    #[allow(clippy::too_many_arguments)]
     pub fn build_c(
         &self,
         repo: &std::path::Path,
@@ -90,75 +85,37 @@ impl Publisher {
             if let Some(size) = data_size {
                 std::fs::write(dir.join("bench_data.h"), proto::bench::data_header(size))?;
             }
-            let source = repo.join(source);
-            // Rust sources (no_std, `bpfel-unknown-none`) or C.
-            let obj = if source.extension().is_some_and(|e| e == "rs") {
-                tools::compile::compile_rust(&source, &dir)?
-            } else {
-                tools::compile::compile_c_with(&source, &dir, "v3", defines, &[dir.clone()])?
+            let options = BuildOptions {
+                layout: Some(layout),
+                helpers: vm::HelperSet::from_id_bytes(helpers),
+                defines: defines.to_vec(),
+                includes: vec![dir.clone()],
+                ..Default::default()
             };
-            let image =
-                Image::load(Layout::Elf, &obj).with_context(|| format!("{}", source.display()))?;
-            let bytes = image
-                .emit(layout)
-                .with_context(|| format!("{} as a {} image", source.display(), layout.name()))?;
-            Ok(Built {
-                name: name.to_string(),
-                image: bytes,
-                layout,
-                helpers: helpers.to_vec(),
-                bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE,
-            })
+            Ok(Built::new(name, program::build(&repo.join(source), &options, &dir)?))
         })
     }
 
-    pub fn build_program(
-        &self,
-        repo: &std::path::Path,
-        spec: &ProgramSpec,
-    ) -> anyhow::Result<Arc<Built>> {
+    pub fn build_program(&self, repo: &std::path::Path, spec: &ProgramSpec) -> anyhow::Result<Arc<Built>> {
         // `Scenario::check` accepted the layout name.
         let layout = Layout::from_name(&spec.layout).unwrap_or(Layout::Femto);
         if let Some(source) = &spec.source {
-            let defines: Vec<String> = spec
-                .defines
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            return self.build_c(
-                repo,
-                &spec.name,
-                source,
-                spec.data_size,
-                &defines,
-                layout,
-                &spec.helpers,
-            );
+            let defines: Vec<String> = spec.defines.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            return self.build_c(repo, &spec.name, source, spec.data_size, &defines, layout, &spec.helpers);
         }
         let path = repo.join(spec.image.as_deref().unwrap_or(std::path::Path::new("")));
         self.cached(&spec.name, || {
-            let bytes = std::fs::read(&path).with_context(|| {
-                format!("program `{}`: cannot read {}", spec.name, path.display())
-            })?;
-            let image = Image::load(layout, &bytes).with_context(|| {
-                format!(
-                    "program `{}`: {} is not a {} image",
-                    spec.name,
-                    path.display(),
-                    layout.name()
-                )
-            })?;
-            Ok(Built {
-                name: spec.name.clone(),
-                image: bytes,
-                layout,
-                helpers: spec.helpers.clone(),
-                bytecode_bytes: image.program.insns().len() * vm::Insn::SIZE,
-            })
+            let options = BuildOptions {
+                layout: Some(layout),
+                helpers: vm::HelperSet::from_id_bytes(&spec.helpers),
+                ..Default::default()
+            };
+            let built =
+                program::build(&path, &options, &self.work).with_context(|| format!("program `{}`", spec.name))?;
+            Ok(Built::new(&spec.name, built))
         })
     }
 
-    /// Publishes `built` for `slot`, broken as `tamper` says; returns the manifest URI.
     pub fn publish(&self, built: &Built, slot: u8, tamper: Tamper) -> anyhow::Result<String> {
         let _one_at_a_time = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
         let stranger;
@@ -170,7 +127,7 @@ impl Publisher {
             _ => &self.key,
         };
         let file = format!("{}.{}", built.name, built.layout.name());
-        let p = tools::publish::Publication {
+        let p = testbed::publish::Publication {
             root: &self.root,
             base_uri: &self.base_uri,
             name: &file,
@@ -180,7 +137,7 @@ impl Publisher {
             helpers: &built.helpers,
             key,
         };
-        let (uri, _) = tools::publish::publish_with(&p, |u| match tamper {
+        let (uri, _) = testbed::publish::publish_with(&p, |u| match tamper {
             Tamper::Replay => u.sequence = 0,
             Tamper::WrongClass => u.class_id = vec![0xff; 16],
             _ => {}
@@ -289,15 +246,6 @@ pub fn measure(node: &NodeRt, costs: &proto::Costs, region: &str) -> Measured {
     }
 }
 
-pub fn proto_engine(e: EngineName) -> Option<proto::Engine> {
-    match e {
-        EngineName::Interp => Some(proto::Engine::Interp),
-        EngineName::Jit => Some(proto::Engine::Jit),
-        EngineName::Rbpf => Some(proto::Engine::Rbpf),
-        EngineName::Native => None,
-    }
-}
-
 fn step_result(index: &str, step: &str, node: &str) -> StepResult {
     StepResult {
         index: index.to_string(),
@@ -311,13 +259,7 @@ fn step_result(index: &str, step: &str, node: &str) -> StepResult {
 }
 
 /// Runs `f` on every node the step names, at once, collecting a step result per node.
-async fn on_each<F, Fut>(
-    ctx: &Arc<Ctx>,
-    sel: &crate::scenario::Nodes,
-    index: &str,
-    step: &str,
-    f: F,
-) -> Collected
+async fn on_each<F, Fut>(ctx: &Arc<Ctx>, sel: &crate::scenario::Nodes, index: &str, step: &str, f: F) -> Collected
 where
     F: Fn(Arc<NodeRt>) -> Fut,
     Fut: std::future::Future<Output = (anyhow::Result<Option<serde_json::Value>>, Collected)>,
@@ -374,24 +316,13 @@ pub async fn run(ctx: &Arc<Ctx>, action: &Action<'_>, index: &str) -> Collected 
                 index,
                 "start",
                 proto::paths::START,
-                proto::encode(&proto::StartRequest {
-                    slot: s.slot,
-                    input: Vec::new(),
-                    budget: 0,
-                }),
+                proto::encode(&proto::StartRequest { slot: s.slot, input: Vec::new(), budget: 0 }),
             )
             .await
         }
         Action::Stop(s) => {
-            simple(
-                ctx,
-                &s.node,
-                index,
-                "stop",
-                proto::paths::STOP,
-                proto::encode(&proto::StopRequest { slot: s.slot }),
-            )
-            .await
+            simple(ctx, &s.node, index, "stop", proto::paths::STOP, proto::encode(&proto::StopRequest { slot: s.slot }))
+                .await
         }
         Action::SetSensor(s) => {
             simple(
@@ -400,18 +331,15 @@ pub async fn run(ctx: &Arc<Ctx>, action: &Action<'_>, index: &str) -> Collected 
                 index,
                 "set_sensor",
                 proto::paths::SENSOR,
-                proto::encode(&proto::SensorRequest {
-                    index: s.index,
-                    value: s.value,
-                }),
+                proto::encode(&proto::SensorRequest { index: s.index, value: s.value }),
             )
             .await
         }
         Action::Fault(f) => {
             on_each(ctx, &f.node, index, "fault", |node| async move {
-                let r = node.inject(f.kind).map(|()| {
-                    Some(serde_json::json!({ "injected": format!("{:?}", f.kind).to_lowercase() }))
-                });
+                let r = node
+                    .inject(f.kind)
+                    .map(|()| Some(serde_json::json!({ "injected": format!("{:?}", f.kind).to_lowercase() })));
                 (r, Collected::default())
             })
             .await
@@ -447,10 +375,7 @@ async fn simple(
     .await
 }
 
-async fn info(
-    node: &NodeRt,
-    expect: &crate::scenario::InfoExpect,
-) -> anyhow::Result<serde_json::Value> {
+async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Result<serde_json::Value> {
     let info = node.client().info().await?;
     let answer = serde_json::json!({
         "board": info.board, "build_id": info.build_id, "features": info.features,
@@ -472,8 +397,8 @@ async fn info(
 }
 
 async fn slot_info(client: &mut CoapClient, slot: u8) -> anyhow::Result<Option<proto::SlotInfo>> {
-    let slots: Vec<proto::SlotInfo> = proto::decode(&client.get(proto::paths::SLOTS).await?)
-        .context("malformed /slots answer")?;
+    let slots: Vec<proto::SlotInfo> =
+        proto::decode(&client.get(proto::paths::SLOTS).await?).context("malformed /slots answer")?;
     Ok(slots.into_iter().find(|s| s.slot == slot))
 }
 
@@ -529,9 +454,7 @@ async fn pull(
         .request(
             RequestType::Post,
             proto::paths::PULL,
-            &proto::encode(&proto::PullRequest {
-                manifest_uri: uri.to_string(),
-            }),
+            &proto::encode(&proto::PullRequest { manifest_uri: uri.to_string() }),
         )
         .await;
     let latency_ms = t0.elapsed().as_millis() as u64;
@@ -555,22 +478,18 @@ async fn pull(
     let after = slot_info(&mut client, d.slot).await?;
     let outcome = match answer {
         Ok(bytes) => {
-            let resp: proto::PullResponse =
-                proto::decode(&bytes).context("malformed pull answer")?;
+            let resp: proto::PullResponse = proto::decode(&bytes).context("malformed pull answer")?;
             r.accepted = true;
             r.code = "2.04".into();
             r.pull_insns = Some(resp.counts * resp.insns_per_count as u64);
-            let installed = after
-                .as_ref()
-                .is_some_and(|s| s.loaded && s.image_sha256 == suit::sha256(&built.image).to_vec());
+            let installed =
+                after.as_ref().is_some_and(|s| s.loaded && s.image_sha256 == suit::sha256(&built.image).to_vec());
             match d.tamper {
                 Tamper::None if installed => Ok(()),
-                Tamper::None => Err(anyhow::anyhow!(
-                    "the device accepted the update but /slots does not show the image"
-                )),
-                t => Err(anyhow::anyhow!(
-                    "the device accepted a tampered update ({t:?})"
-                )),
+                Tamper::None => {
+                    Err(anyhow::anyhow!("the device accepted the update but /slots does not show the image"))
+                }
+                t => Err(anyhow::anyhow!("the device accepted a tampered update ({t:?})")),
             }
         }
         Err(CoapError::Status { code, payload, .. }) => {
@@ -578,14 +497,9 @@ async fn pull(
             r.reason = String::from_utf8_lossy(&payload).into_owned();
             match d.tamper {
                 Tamper::None => Err(anyhow::anyhow!("refused with {code}: {}", r.reason)),
-                _ if before != after => {
-                    Err(anyhow::anyhow!("refused with {code}, but the slot changed"))
-                }
+                _ if before != after => Err(anyhow::anyhow!("refused with {code}, but the slot changed")),
                 _ if code.starts_with('4') => Ok(()),
-                _ => Err(anyhow::anyhow!(
-                    "refused with {code} ({}), expected a 4.xx refusal",
-                    r.reason
-                )),
+                _ => Err(anyhow::anyhow!("refused with {code} ({}), expected a 4.xx refusal", r.reason)),
             }
         }
         Err(e) => Err(e.into()),
@@ -595,37 +509,21 @@ async fn pull(
     outcome
 }
 
-async fn exec(
-    node: &NodeRt,
-    e: &crate::scenario::ExecStep,
-    out: &mut Collected,
-) -> anyhow::Result<()> {
-    let input = tools::publish::unhex(&e.input)?;
+async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected) -> anyhow::Result<()> {
+    let input = hex::decode(e.input.split_whitespace().collect::<String>())?;
     let mut client = node.client();
     let mut problems = Vec::new();
     for &engine in &e.engines {
         for run in 0..e.repeat {
-            let Some(pe) = proto_engine(engine) else {
+            let Some(pe) = engine.engine() else {
                 continue;
             };
             node.new_marks();
-            let req = proto::ExecRequest {
-                slot: e.slot,
-                engine: pe,
-                input: input.clone(),
-                budget: 0,
-                helpers: None,
-            };
-            let answer = client
-                .request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req))
-                .await?;
-            let resp: proto::RunResponse =
-                proto::decode(&answer).context("malformed exec answer")?;
+            let req = proto::ExecRequest { slot: e.slot, engine: pe, input: input.clone(), budget: 0, helpers: None };
+            let answer = client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
+            let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
             let measured = measure(node, &resp.costs, "exec");
-            let error = resp
-                .failure
-                .as_ref()
-                .map(|f| format!("{:?}: {}", f.kind, f.message));
+            let error = resp.failure.as_ref().map(|f| format!("{:?}: {}", f.kind, f.message));
             let ok = error.is_none() && e.expect.is_none_or(|x| resp.result == Some(x));
             if !ok {
                 problems.push(format!(

@@ -51,11 +51,7 @@ fn run_ok(scenario: impl AsRef<std::ffi::OsStr>, results: &Path) -> String {
 }
 
 fn only_run_dir(root: &Path, scenario: &str) -> PathBuf {
-    let dirs: Vec<_> = std::fs::read_dir(root.join(scenario))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let dirs: Vec<_> = std::fs::read_dir(root.join(scenario)).unwrap().flatten().map(|e| e.path()).collect();
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     dirs[0].clone()
 }
@@ -75,20 +71,11 @@ fn hello_boots_a_node_checks_info_and_leaves_no_qemu() {
     let r = results_json(&dir);
     assert_eq!(r["passed"], true);
     assert_eq!(r["steps"][0]["answer"]["board"], "mps2-an386");
-    assert_eq!(
-        r["provenance"]["firmware_sha256"].as_str().unwrap().len(),
-        64
-    );
-    assert!(r["provenance"]["qemu_version"]
-        .as_str()
-        .unwrap()
-        .contains("QEMU"));
+    assert_eq!(r["provenance"]["firmware_sha256"].as_str().unwrap().len(), 64);
+    assert!(r["provenance"]["qemu_version"].as_str().unwrap().contains("QEMU"));
     assert!(r["nodes"][0]["boot_to_ready_ms"].as_u64().is_some());
     let console = std::fs::read_to_string(dir.join("node0.console.log")).unwrap();
-    assert!(
-        console.contains("coap: listening on udp port 5683"),
-        "{console}"
-    );
+    assert!(console.contains("coap: listening on udp port 5683"), "{console}");
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
 
@@ -97,20 +84,15 @@ fn a_failed_check_is_reported_and_still_stops_the_node() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
     let scenario = tmp.path().join("wrong-board.yaml");
-    std::fs::write(&scenario, "name: wrong-board\nnodes:\n  - name: n\nsteps:\n  - info: {node: n, expect: {board: stm32f4}}\n").unwrap();
-    let out = sim()
-        .arg("scenario")
-        .arg(&scenario)
-        .arg("--results")
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    std::fs::write(
+        &scenario,
+        "name: wrong-board\nnodes:\n  - name: n\nsteps:\n  - info: {node: n, expect: {board: stm32f4}}\n",
+    )
+    .unwrap();
+    let out = sim().arg("scenario").arg(&scenario).arg("--results").arg(tmp.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("board is `mps2-an386`, expected `stm32f4`"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("board is `mps2-an386`, expected `stm32f4`"), "{stdout}");
     let r = results_json(&only_run_dir(tmp.path(), "wrong-board"));
     assert_eq!(r["passed"], false);
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
@@ -121,11 +103,7 @@ fn an_interrupted_run_stops_every_node() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
     let scenario = tmp.path().join("slow.yaml");
-    std::fs::write(
-        &scenario,
-        "name: slow\nnodes:\n  - name: n\nsteps:\n  - wait: {seconds: 120}\n",
-    )
-    .unwrap();
+    std::fs::write(&scenario, "name: slow\nnodes:\n  - name: n\nsteps:\n  - wait: {seconds: 120}\n").unwrap();
     let mut child = sim()
         .arg("scenario")
         .arg(&scenario)
@@ -150,11 +128,7 @@ fn an_interrupted_run_stops_every_node() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(qemu_pids_mentioning(tmp.path()).len(), 1);
-    Command::new("kill")
-        .arg("-INT")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
+    Command::new("kill").arg("-INT").arg(child.id().to_string()).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
@@ -164,27 +138,15 @@ fn an_interrupted_run_stops_every_node() {
 fn validate_reports_schema_errors_with_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.yaml");
-    std::fs::write(
-        &bad,
-        "name: bad\nnodes:\n  - name: n\n    flavour: vanilla\n",
-    )
-    .unwrap();
+    std::fs::write(&bad, "name: bad\nnodes:\n  - name: n\n    flavour: vanilla\n").unwrap();
     let out = sim().arg("validate").arg(&bad).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.yaml:4:5"), "{stderr}");
     assert!(stderr.contains("flavour"), "{stderr}");
 
-    let out = sim()
-        .args(["validate", "hello"])
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = sim().args(["validate", "hello"]).current_dir(repo()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -210,12 +172,7 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
     }
     let insns = |size: u64, engine: &str, run: u64| {
         runs.iter()
-            .find(|x| {
-                x["kernel"] == "fletcher16"
-                    && x["data_size"] == size
-                    && x["engine"] == engine
-                    && x["run"] == run
-            })
+            .find(|x| x["kernel"] == "fletcher16" && x["data_size"] == size && x["engine"] == engine && x["run"] == run)
             .unwrap()["exec_insns"]
             .as_u64()
             .unwrap()
@@ -223,30 +180,18 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
     for size in [80, 320] {
         let first = |engine: &str| insns(size, engine, 0);
         assert!(
-            first("native") < first("jit")
-                && first("jit") < first("interp")
-                && first("interp") < first("rbpf"),
+            first("native") < first("jit") && first("jit") < first("interp") && first("interp") < first("rbpf"),
             "size {size}"
         );
         // Exact counts: our engines and native code take the same instructions every run.
         for engine in ["interp", "jit", "native"] {
-            assert_eq!(
-                insns(size, engine, 0),
-                insns(size, engine, 1),
-                "{engine} at {size}"
-            );
+            assert_eq!(insns(size, engine, 0), insns(size, engine, 1), "{engine} at {size}");
         }
     }
     // The plugin's exact count and the guest's SysTick agree within 1 % on long runs.
     let mut checked = 0;
-    for run in runs
-        .iter()
-        .filter(|x| x["exec_insns"].as_u64().unwrap() >= 100_000)
-    {
-        let (p, s) = (
-            run["exec_insns"].as_f64().unwrap(),
-            run["systick_insns"].as_f64().unwrap(),
-        );
+    for run in runs.iter().filter(|x| x["exec_insns"].as_u64().unwrap() >= 100_000) {
+        let (p, s) = (run["exec_insns"].as_f64().unwrap(), run["systick_insns"].as_f64().unwrap());
         assert!(((s - p) / p).abs() < 0.01, "{run}");
         checked += 1;
     }
@@ -264,10 +209,7 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(
-        report.contains("| fletcher16 | 320 |") && report.contains("Where we stand"),
-        "{report}"
-    );
+    assert!(report.contains("| fletcher16 | 320 |") && report.contains("Where we stand"), "{report}");
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Guest instructions per run"));
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
@@ -276,11 +218,7 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
     // `sim report` renders the same report again from results.json.
     std::fs::remove_file(dir.join("report.html")).unwrap();
     let out = sim().arg("report").arg(&dir).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.join("report.html").is_file());
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
@@ -308,15 +246,7 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
     .unwrap();
     run_ok(&scenario, tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "faults"));
-    let node = |name: &str| {
-        r["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let node = |name: &str| r["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
     for (name, why) in [("crash", "crashed"), ("hang", "stopped answering")] {
         let n = node(name);
         assert_eq!(n["fault_injected"], true, "{n}");
@@ -324,14 +254,7 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
         assert!(n["fault_detected_after_ms"].as_u64().unwrap() < 5000, "{n}");
     }
     assert!(node("ok")["error"].is_null());
-    assert!(
-        r["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["ok"] == true),
-        "{r}"
-    );
+    assert!(r["steps"].as_array().unwrap().iter().all(|s| s["ok"] == true), "{r}");
     assert_eq!(r["execs"].as_array().unwrap().len(), 2);
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
@@ -357,38 +280,20 @@ fn many_nodes_boot_deploy_and_execute_together() {
 fn compare_passes_the_baseline_and_fails_an_injected_regression() {
     let tmp = tempfile::tempdir().unwrap();
     let baseline = repo().join("results/baselines/ci-bench/results.json");
-    let out = sim()
-        .arg("compare")
-        .arg(&baseline)
-        .arg(&baseline)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = sim().arg("compare").arg(&baseline).arg(&baseline).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     // The JIT got 10 % slower on one size: the gate fails and says where.
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     let runs = v["benchmarks"].as_array_mut().unwrap();
     let jit = runs.iter_mut().find(|r| r["engine"] == "jit").unwrap();
     let slower = jit["exec_insns"].as_u64().unwrap() * 11 / 10;
     jit["exec_insns"] = slower.into();
     let regressed = tmp.path().join("results.json");
     std::fs::write(&regressed, serde_json::to_string(&v).unwrap()).unwrap();
-    let out = sim()
-        .arg("compare")
-        .arg(&baseline)
-        .arg(&regressed)
-        .output()
-        .unwrap();
+    let out = sim().arg("compare").arg(&baseline).arg(&regressed).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"), "{stdout}");
 }
 
 #[test]
@@ -416,8 +321,7 @@ fn tap_networking_runs_nodes_in_private_namespaces_and_removes_them() {
     let to_server = &r["network"]["to_server"];
     assert!(to_server["forwarded"].as_u64().unwrap() >= 4, "{r}");
     // Every QEMU ran inside a namespace, and the namespaces are gone.
-    let log =
-        std::fs::read_to_string(only_run_dir(tmp.path(), "tap").join("t-0.console.log")).unwrap();
+    let log = std::fs::read_to_string(only_run_dir(tmp.path(), "tap").join("t-0.console.log")).unwrap();
     assert!(log.contains("coap: listening"), "{log}");
     let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
     let list = String::from_utf8_lossy(&list.stdout);

@@ -102,7 +102,11 @@ impl Envelope {
 
     /// Checks that the wrapper's digest is the SHA-256 of the manifest byte string.
     pub fn check_digest(&self) -> Result<(), SuitError> {
-        if self.digest.matches(&self.manifest_bstr)? { Ok(()) } else { Err(SuitError::DigestMismatch) }
+        if self.digest.matches(&self.manifest_bstr)? {
+            Ok(())
+        } else {
+            Err(SuitError::DigestMismatch)
+        }
     }
 
     /// Checks the digest, then that one Ed25519 signature (COSE alg -8 or -19) verifies

@@ -164,7 +164,9 @@ fn decode_sequence(bytes: &[u8], depth: usize) -> Result<Vec<Command>, SuitError
                 }
                 Arg::Sequences(seqs)
             }
-            (DIRECTIVE_RUN_SEQUENCE, Type::Bytes) => Arg::Sequences(alloc::vec![decode_sequence(d.bytes()?, depth + 1)?]),
+            (DIRECTIVE_RUN_SEQUENCE, Type::Bytes) => {
+                Arg::Sequences(alloc::vec![decode_sequence(d.bytes()?, depth + 1)?])
+            }
             (_, Type::U8 | Type::U16 | Type::U32 | Type::U64) => Arg::Uint(d.u64()?),
             _ => {
                 d.skip()?;

@@ -22,9 +22,11 @@ pub const PARAM_LAYOUT: i64 = -257;
 pub const PARAM_HELPERS: i64 = -258;
 
 /// The vendor id mbpf devices check (an RFC 4122 UUID v5 of "mbpf" in the DNS namespace).
-pub const VENDOR_ID: [u8; 16] = [0x5b, 0x3a, 0x5f, 0x8e, 0x27, 0x1d, 0x5c, 0x4b, 0x9a, 0x61, 0x0e, 0x3f, 0x6d, 0x24, 0x8c, 0x11];
+pub const VENDOR_ID: [u8; 16] =
+    [0x5b, 0x3a, 0x5f, 0x8e, 0x27, 0x1d, 0x5c, 0x4b, 0x9a, 0x61, 0x0e, 0x3f, 0x6d, 0x24, 0x8c, 0x11];
 /// The class id of the QEMU mps2-an386 board image.
-pub const CLASS_ID_MPS2_AN386: [u8; 16] = [0x1f, 0x2b, 0x7c, 0x40, 0x94, 0x0a, 0x5d, 0x63, 0xb2, 0x17, 0x6e, 0x58, 0xc1, 0x3d, 0x90, 0x02];
+pub const CLASS_ID_MPS2_AN386: [u8; 16] =
+    [0x1f, 0x2b, 0x7c, 0x40, 0x94, 0x0a, 0x5d, 0x63, 0xb2, 0x17, 0x6e, 0x58, 0xc1, 0x3d, 0x90, 0x02];
 
 /// A slot update, as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +88,8 @@ impl SlotUpdate {
         if digest.alg != crate::alg::SHA256 {
             return Err(SuitError::DigestAlgorithm(digest.alg));
         }
-        let image_digest: [u8; 32] = digest.bytes.as_slice().try_into().map_err(|_| SuitError::Manifest("image digest is not 32 bytes"))?;
+        let image_digest: [u8; 32] =
+            digest.bytes.as_slice().try_into().map_err(|_| SuitError::Manifest("image digest is not 32 bytes"))?;
         let uri = match get(PARAM_URI) {
             Some(Param::Text(t)) => t.clone(),
             _ => return Err(SuitError::Manifest("image URI missing")),

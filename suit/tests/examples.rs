@@ -6,7 +6,9 @@ use suit::profile::SlotUpdate;
 use suit::{Envelope, Manifest, SuitError};
 
 fn examples_dir() -> PathBuf {
-    std::env::var_os("SUIT_EXAMPLES_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/suit_examples"))
+    std::env::var_os("SUIT_EXAMPLES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/suit_examples"))
 }
 
 fn hex(s: &str) -> Vec<u8> {
@@ -46,7 +48,9 @@ fn examples_0_to_5_parse_and_their_es256_signatures_verify() {
         assert!(!m.shared.is_empty(), "example {n}");
     }
     // Sequence numbers as the draft gives them.
-    let seqs: Vec<u64> = (0..=5).map(|n| Manifest::decode(&Envelope::decode(&example(n).0).unwrap().manifest).unwrap().sequence).collect();
+    let seqs: Vec<u64> = (0..=5)
+        .map(|n| Manifest::decode(&Envelope::decode(&example(n).0).unwrap().manifest).unwrap().sequence)
+        .collect();
     assert_eq!(seqs, [0, 1, 2, 3, 4, 5]);
 }
 

@@ -1,4 +1,6 @@
-//! `mbpf`: the host CLI for eBPF on microcontrollers.
+//! `mbpf`: the host CLI for eBPF on microcontrollers. Each subcommand is a module of
+//! `cmd/`; what they share with `sim` (nodes, firmware, the file server, publishing,
+//! the program pipeline) is the `testbed` library.
 use clap::{Parser, Subcommand};
 
 mod cmd;

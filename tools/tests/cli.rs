@@ -24,8 +24,22 @@ fn asm_errors_name_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("bad.s");
     std::fs::write(&src, "mov %r0, 1\nfrobnicate %r1\n").unwrap();
-    mbpf().arg("asm").arg(&src).arg("-o").arg(dir.path().join("x")).assert().failure().stderr(predicate::str::contains("bad.s").and(predicate::str::contains("line 2")));
-    mbpf().arg("asm").arg(dir.path().join("missing.s")).arg("-o").arg("x").assert().failure().stderr(predicate::str::contains("cannot read"));
+    mbpf()
+        .arg("asm")
+        .arg(&src)
+        .arg("-o")
+        .arg(dir.path().join("x"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.s").and(predicate::str::contains("line 2")));
+    mbpf()
+        .arg("asm")
+        .arg(dir.path().join("missing.s"))
+        .arg("-o")
+        .arg("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot read"));
 }
 
 #[test]
@@ -34,9 +48,26 @@ fn verify_accepts_good_code_and_shows_the_rejected_instruction() {
     let bin = dir.path().join("p.bin");
     // call 0x20 (now_ms) then exit.
     std::fs::write(&bin, [0x85, 0, 0, 0, 0x20, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-    mbpf().arg("verify").arg(&bin).arg("--helpers").arg("now_ms").assert().success().stdout(predicate::str::contains("ok"));
-    mbpf().arg("verify").arg(&bin).assert().failure().stderr(predicate::str::contains("instruction 0: helper 0x20 is not in the program's allow-list").and(predicate::str::contains("call 32")));
-    mbpf().arg("verify").arg(&bin).arg("--helpers").arg("no_such_helper").assert().failure().stderr(predicate::str::contains("unknown helper `no_such_helper`"));
+    mbpf()
+        .arg("verify")
+        .arg(&bin)
+        .arg("--helpers")
+        .arg("now_ms")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok"));
+    mbpf().arg("verify").arg(&bin).assert().failure().stderr(
+        predicate::str::contains("instruction 0: helper 0x20 is not in the program's allow-list")
+            .and(predicate::str::contains("call 32")),
+    );
+    mbpf()
+        .arg("verify")
+        .arg(&bin)
+        .arg("--helpers")
+        .arg("no_such_helper")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown helper `no_such_helper`"));
     std::fs::write(&bin, [0x95, 0, 0]).unwrap();
     mbpf().arg("verify").arg(&bin).assert().failure().stderr(predicate::str::contains("not a multiple of 8"));
 }
@@ -46,34 +77,86 @@ fn keygen_sign_and_suit_show() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     mbpf().current_dir(d).args(["keygen", "-o", "a.key"]).assert().success();
-    mbpf().current_dir(d).args(["keygen", "-o", "a.key"]).assert().failure().stderr(predicate::str::contains("--force"));
+    mbpf()
+        .current_dir(d)
+        .args(["keygen", "-o", "a.key"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--force"));
     mbpf().current_dir(d).args(["keygen", "-o", "b.key"]).assert().success();
     std::fs::write(d.join("p.s"), PROGRAM).unwrap();
     mbpf().current_dir(d).args(["asm", "p.s", "-o", "p.bin"]).assert().success();
 
     // Sequence numbers rise per slot, kept in the server root.
-    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "one.suit"]).assert().success().stdout(predicate::str::contains("sequence 1"));
-    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "two.suit"]).assert().success().stdout(predicate::str::contains("sequence 2"));
-    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "a.key", "--slot", "4", "--layout", "text", "-o", "other.suit"]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "one.suit"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sequence 1"));
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "p.bin", "--key", "a.key", "--slot", "3", "--layout", "text", "-o", "two.suit"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sequence 2"));
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "p.bin", "--key", "a.key", "--slot", "4", "--layout", "text", "-o", "other.suit"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sequence 1"));
 
     mbpf().current_dir(d).args(["suit", "show", "two.suit", "--key", "a.key.pub"]).assert().success().stdout(
-        predicate::str::contains("sequence number 2").and(predicate::str::contains("signature check (Ed25519, a.key.pub): valid")).and(predicate::str::contains("uri: \"coap://10.0.2.2:5683/p.bin\"")),
+        predicate::str::contains("sequence number 2")
+            .and(predicate::str::contains("signature check (Ed25519, a.key.pub): valid"))
+            .and(predicate::str::contains("uri: \"coap://10.0.2.2:5683/p.bin\"")),
     );
-    mbpf().current_dir(d).args(["suit", "show", "two.suit", "--key", "b.key.pub"]).assert().failure().stdout(predicate::str::contains("bad signature"));
+    mbpf()
+        .current_dir(d)
+        .args(["suit", "show", "two.suit", "--key", "b.key.pub"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("bad signature"));
 
     // ES256 keys sign too (for SUIT consumers other than mbpf devices).
     mbpf().current_dir(d).args(["keygen", "--alg", "es256", "-o", "e.key"]).assert().success();
-    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "e.key", "--slot", "3", "--layout", "text", "-o", "es.suit"]).assert().success();
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "p.bin", "--key", "e.key", "--slot", "3", "--layout", "text", "-o", "es.suit"])
+        .assert()
+        .success();
     mbpf().current_dir(d).args(["suit", "show", "es.suit", "--key", "e.key.pub"]).assert().success().stdout(
-        predicate::str::contains("alg -7 (ES256)").and(predicate::str::contains("signature check (ES256, e.key.pub): valid")),
+        predicate::str::contains("alg -7 (ES256)")
+            .and(predicate::str::contains("signature check (ES256, e.key.pub): valid")),
     );
-    mbpf().current_dir(d).args(["suit", "show", "es.suit", "--key", "a.key.pub"]).assert().failure().stdout(predicate::str::contains("unsupported signature algorithm -7"));
+    mbpf()
+        .current_dir(d)
+        .args(["suit", "show", "es.suit", "--key", "a.key.pub"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("unsupported signature algorithm -7"));
 
     // A file that is not a valid image of the layout is not signed.
     std::fs::write(d.join("junk.bin"), b"junk").unwrap();
-    mbpf().current_dir(d).args(["sign", "junk.bin", "--key", "a.key", "--slot", "1", "--layout", "femto"]).assert().failure().stderr(predicate::str::contains("not a valid femto image"));
-    mbpf().current_dir(d).args(["sign", "p.bin", "--key", "p.s", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("not an Ed25519 secret key"));
-    mbpf().current_dir(d).args(["suit", "show", "p.bin"]).assert().failure().stderr(predicate::str::contains("not a SUIT envelope"));
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "junk.bin", "--key", "a.key", "--slot", "1", "--layout", "femto"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a valid femto image"));
+    mbpf()
+        .current_dir(d)
+        .args(["sign", "p.bin", "--key", "p.s", "--slot", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not an Ed25519 secret key"));
+    mbpf()
+        .current_dir(d)
+        .args(["suit", "show", "p.bin"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a SUIT envelope"));
 }
 
 #[test]
@@ -81,8 +164,16 @@ fn conformance_on_a_folder_of_cases_reports_failures() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.data"), "-- asm\nmov %r0, 2\nexit\n-- result\n0x2\n").unwrap();
     std::fs::write(dir.path().join("wrong.data"), "-- asm\nmov %r0, 2\nexit\n-- result\n0x3\n").unwrap();
-    mbpf().arg("conformance").arg(dir.path()).assert().failure().stdout(predicate::str::contains("FAIL wrong: expected 0x3, got 0x2").and(predicate::str::contains("1 passed, 1 failed")));
-    mbpf().arg("conformance").arg(dir.path().join("nowhere")).assert().failure().stderr(predicate::str::contains("cannot list"));
+    mbpf().arg("conformance").arg(dir.path()).assert().failure().stdout(
+        predicate::str::contains("FAIL wrong: expected 0x3, got 0x2")
+            .and(predicate::str::contains("1 passed, 1 failed")),
+    );
+    mbpf()
+        .arg("conformance")
+        .arg(dir.path().join("nowhere"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot list"));
 }
 
 #[test]
@@ -109,32 +200,81 @@ fn compile_and_pack_every_layout() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let src = repo().join("programs/tests/data_rodata_calls.c");
-    mbpf().arg("compile").arg(&src).arg("-o").arg(d.join("p.o")).assert().success().stdout(predicate::str::contains("eBPF ELF object"));
+    mbpf()
+        .arg("compile")
+        .arg(&src)
+        .arg("-o")
+        .arg(d.join("p.o"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("eBPF ELF object"));
     for layout in ["femto", "extended", "elf"] {
-        mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", layout, "--helpers", "strlen", "-o"]).arg(d.join(format!("p.{layout}"))).assert().success();
+        mbpf()
+            .arg("pack")
+            .arg(d.join("p.o"))
+            .args(["--layout", layout, "--helpers", "strlen", "-o"])
+            .arg(d.join(format!("p.{layout}")))
+            .assert()
+            .success();
     }
     // .rodata/.data cannot go into the text layout: a clear error, not a broken image.
-    mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", "text", "--helpers", "strlen", "-o"]).arg(d.join("p.text")).assert().failure().stderr(predicate::str::contains("cannot carry .data or .rodata"));
+    mbpf()
+        .arg("pack")
+        .arg(d.join("p.o"))
+        .args(["--layout", "text", "--helpers", "strlen", "-o"])
+        .arg(d.join("p.text"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot carry .data or .rodata"));
     // A helper the program calls but the list does not allow.
-    mbpf().arg("pack").arg(d.join("p.o")).args(["--layout", "femto", "-o"]).arg(d.join("x")).assert().failure().stderr(predicate::str::contains("helper 0x52"));
+    mbpf()
+        .arg("pack")
+        .arg(d.join("p.o"))
+        .args(["--layout", "femto", "-o"])
+        .arg(d.join("x"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("helper 0x52"));
     // The extended layout carries the helper list; the femto one is signed and shown.
     let ext = std::fs::read(d.join("p.extended")).unwrap();
     assert_eq!(*ext.last().unwrap(), 0x52);
     // disasm, verify and jit read the object and every image, found from the file
     // (the extended layout shares the femto magic: named), to the same program.
-    let text = |args: &[&str], file: &str| String::from_utf8(mbpf().args(args).arg(d.join(file)).assert().success().get_output().stdout.clone()).unwrap();
+    let text = |args: &[&str], file: &str| {
+        String::from_utf8(mbpf().args(args).arg(d.join(file)).assert().success().get_output().stdout.clone()).unwrap()
+    };
     let from_object = text(&["disasm"], "p.o");
     assert!(from_object.contains("exit"), "{from_object}");
     assert_eq!(text(&["disasm"], "p.femto"), from_object);
     assert_eq!(text(&["disasm", "--layout", "extended"], "p.extended"), from_object);
     assert!(text(&["verify", "--helpers", "strlen"], "p.femto").contains("ok"));
     assert_eq!(text(&["jit"], "p.femto"), text(&["jit"], "p.o"));
-    mbpf().args(["disasm", "--layout", "elf"]).arg(d.join("p.femto")).assert().failure().stderr(predicate::str::contains("cannot load it in the elf layout"));
+    mbpf()
+        .args(["disasm", "--layout", "elf"])
+        .arg(d.join("p.femto"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot load it in the elf layout"));
     // clang's own diagnostics pass through.
     std::fs::write(d.join("bad.c"), "int entry(void) { return undeclared; }").unwrap();
-    mbpf().arg("compile").arg(d.join("bad.c")).arg("-o").arg(d.join("bad.o")).assert().failure().stderr(predicate::str::contains("undeclared"));
+    mbpf()
+        .arg("compile")
+        .arg(d.join("bad.c"))
+        .arg("-o")
+        .arg(d.join("bad.o"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("undeclared"));
     // Without a clang, the error says what to install.
-    mbpf().env("MBPF_CLANG", "/nonexistent/clang").arg("compile").arg(&src).arg("-o").arg(d.join("q.o")).assert().failure().stderr(predicate::str::contains("cannot run"));
+    mbpf()
+        .env("MBPF_CLANG", "/nonexistent/clang")
+        .arg("compile")
+        .arg(&src)
+        .arg("-o")
+        .arg(d.join("q.o"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot run"));
 }
 
 #[test]
@@ -149,15 +289,35 @@ fn mbpf_toml_supplies_defaults_that_flags_override() {
     std::fs::write(sub.join("p.s"), PROGRAM).unwrap();
     mbpf().current_dir(&sub).args(["asm", "p.s", "-o", "p.bin"]).assert().success();
     // No --key, no --root: both come from the mbpf.toml two folders up.
-    mbpf().current_dir(&sub).args(["sign", "p.bin", "--slot", "1", "--layout", "text"]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    mbpf()
+        .current_dir(&sub)
+        .args(["sign", "p.bin", "--slot", "1", "--layout", "text"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sequence 1"));
     assert!(d.join("served/.mbpf/slot1.sequence").is_file());
     // A flag wins over the file.
-    mbpf().current_dir(&sub).args(["sign", "p.bin", "--slot", "1", "--layout", "text", "--root", "."]).assert().success().stdout(predicate::str::contains("sequence 1"));
+    mbpf()
+        .current_dir(&sub)
+        .args(["sign", "p.bin", "--slot", "1", "--layout", "text", "--root", "."])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sequence 1"));
     // Without a device anywhere, the error says where to give one.
-    mbpf().current_dir(&sub).args(["exec", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("pass --device"));
+    mbpf()
+        .current_dir(&sub)
+        .args(["exec", "--slot", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("pass --device"));
     // A typo in the file is an error naming the key.
     std::fs::write(d.join("mbpf.toml"), "devise = \"x\"\n").unwrap();
-    mbpf().current_dir(&sub).args(["exec", "--slot", "1"]).assert().failure().stderr(predicate::str::contains("devise"));
+    mbpf()
+        .current_dir(&sub)
+        .args(["exec", "--slot", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("devise"));
 }
 
 #[test]
@@ -198,7 +358,7 @@ async fn serve_answers_blockwise_and_logs_each_request() {
         .spawn()
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let mut client = tools::coap_client::CoapClient::new(format!("127.0.0.1:{port}").parse().unwrap());
+    let mut client = testbed::coap_client::CoapClient::new(format!("127.0.0.1:{port}").parse().unwrap());
     assert_eq!(client.get_blockwise("img.bin").await.unwrap(), data);
     assert!(client.get_blockwise("../etc/passwd").await.is_err());
     child.start_kill().unwrap();

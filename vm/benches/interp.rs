@@ -68,7 +68,9 @@ fn bytecode(b: &Bench) -> Vec<u8> {
 }
 
 fn run_mbpf(program: &Program, input: &mut [u8], stack: &mut [u8]) -> u64 {
-    let memory = Memory::new().with(Region::read_write(RegionKind::Stack, stack)).with(Region::read_write(RegionKind::Input, input));
+    let memory = Memory::new()
+        .with(Region::read_write(RegionKind::Stack, stack))
+        .with(Region::read_write(RegionKind::Input, input));
     let mut helpers = NoHelpers;
     Vm::new(program, memory, &mut helpers, HelperSet::empty()).run().expect("bench program runs")
 }

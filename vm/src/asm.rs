@@ -77,9 +77,10 @@ struct Labels<'a> {
 
 impl Labels<'_> {
     fn resolve(&self, name: &str, pc: usize) -> Option<usize> {
-        self.named.get(name).copied().or_else(|| {
-            (name == "exit").then(|| self.exits.iter().copied().find(|&at| at > pc)).flatten()
-        })
+        self.named
+            .get(name)
+            .copied()
+            .or_else(|| (name == "exit").then(|| self.exits.iter().copied().find(|&at| at > pc)).flatten())
     }
 }
 
@@ -93,7 +94,11 @@ fn encode_line(text: &str, pc: usize, labels: &Labels<'_>) -> Result<Vec<Insn>, 
     }
     let ops: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split(',').map(str::trim).collect() };
     let want = |n: usize| -> Result<(), String> {
-        if ops.len() == n { Ok(()) } else { Err(format!("`{mnemonic}` takes {n} operand(s), got {}", ops.len())) }
+        if ops.len() == n {
+            Ok(())
+        } else {
+            Err(format!("`{mnemonic}` takes {n} operand(s), got {}", ops.len()))
+        }
     };
     let one = |i: Insn| Ok(alloc::vec![i]);
 
@@ -144,7 +149,12 @@ fn encode_line(text: &str, pc: usize, labels: &Labels<'_>) -> Result<Vec<Insn>, 
         want(2)?;
         return one(Insn::new(cls | OP_MOV | SRC_X, reg(ops[0])?, reg(ops[1])?, bits, 0));
     }
-    for (prefix, opc) in [("le", CLS_ALU | OP_END), ("be", CLS_ALU | OP_END | SRC_X), ("bswap", CLS_ALU64 | OP_END), ("swap", CLS_ALU64 | OP_END)] {
+    for (prefix, opc) in [
+        ("le", CLS_ALU | OP_END),
+        ("be", CLS_ALU | OP_END | SRC_X),
+        ("bswap", CLS_ALU64 | OP_END),
+        ("swap", CLS_ALU64 | OP_END),
+    ] {
         if let Some(bits) = mnemonic.strip_prefix(prefix) {
             if let Ok(bits @ (16 | 32 | 64)) = bits.parse::<i32>() {
                 want(1)?;
@@ -275,7 +285,10 @@ fn encode_atomic(rest: &str) -> Result<Insn, String> {
 
 fn reg(s: &str) -> Result<u8, String> {
     let s = s.trim();
-    let n = s.strip_prefix("%r").or_else(|| s.strip_prefix('r')).ok_or_else(|| format!("expected a register, got `{s}`"))?;
+    let n = s
+        .strip_prefix("%r")
+        .or_else(|| s.strip_prefix('r'))
+        .ok_or_else(|| format!("expected a register, got `{s}`"))?;
     match n.parse::<u8>() {
         Ok(r) if r <= 10 => Ok(r),
         _ => Err(format!("invalid register `{s}`")),
@@ -284,7 +297,11 @@ fn reg(s: &str) -> Result<u8, String> {
 
 /// `[%rN]`, `[%rN+off]`, `[%rN-off]`.
 fn mem(s: &str) -> Result<(u8, i16), String> {
-    let inner = s.trim().strip_prefix('[').and_then(|x| x.strip_suffix(']')).ok_or_else(|| format!("expected `[reg+off]`, got `{s}`"))?;
+    let inner = s
+        .trim()
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .ok_or_else(|| format!("expected `[reg+off]`, got `{s}`"))?;
     let split = inner.find(['+', '-']);
     let (r, off) = match split {
         Some(i) => (&inner[..i], int(&inner[i..])?),
@@ -316,7 +333,11 @@ fn int(s: &str) -> Result<i64, String> {
 /// suite writes `0x80000000` for the bit pattern).
 fn imm32(s: &str) -> Result<i32, String> {
     let v = int(s)?;
-    if (i32::MIN as i64..=u32::MAX as i64).contains(&v) { Ok(v as i32) } else { Err(format!("immediate `{s}` does not fit in 32 bits")) }
+    if (i32::MIN as i64..=u32::MAX as i64).contains(&v) {
+        Ok(v as i32)
+    } else {
+        Err(format!("immediate `{s}` does not fit in 32 bits"))
+    }
 }
 
 fn jump_off(target: &str, pc: usize, labels: &Labels<'_>) -> Result<i64, String> {

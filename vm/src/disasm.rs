@@ -54,11 +54,19 @@ fn size_suffix(opc: u8) -> &'static str {
 }
 
 fn mem(reg: u8, off: i16) -> String {
-    if off < 0 { format!("[%r{reg}-{}]", -(off as i32)) } else { format!("[%r{reg}+{off}]") }
+    if off < 0 {
+        format!("[%r{reg}-{}]", -(off as i32))
+    } else {
+        format!("[%r{reg}+{off}]")
+    }
 }
 
 fn rel(off: i64) -> String {
-    if off < 0 { format!("{off}") } else { format!("+{off}") }
+    if off < 0 {
+        format!("{off}")
+    } else {
+        format!("+{off}")
+    }
 }
 
 /// Disassembles one instruction; `next` is the following slot (for lddw).
@@ -130,10 +138,34 @@ pub fn disassemble_insn(i: &Insn, next: Option<&Insn>) -> String {
                 ATOMIC_XCHG => "xchg",
                 ATOMIC_CMPXCHG => "cmpxchg",
                 other => match other & !ATOMIC_FETCH {
-                    ATOMIC_ADD => if other & ATOMIC_FETCH != 0 { "fetch add" } else { "add" },
-                    ATOMIC_OR => if other & ATOMIC_FETCH != 0 { "fetch or" } else { "or" },
-                    ATOMIC_AND => if other & ATOMIC_FETCH != 0 { "fetch and" } else { "and" },
-                    ATOMIC_XOR => if other & ATOMIC_FETCH != 0 { "fetch xor" } else { "xor" },
+                    ATOMIC_ADD => {
+                        if other & ATOMIC_FETCH != 0 {
+                            "fetch add"
+                        } else {
+                            "add"
+                        }
+                    }
+                    ATOMIC_OR => {
+                        if other & ATOMIC_FETCH != 0 {
+                            "fetch or"
+                        } else {
+                            "or"
+                        }
+                    }
+                    ATOMIC_AND => {
+                        if other & ATOMIC_FETCH != 0 {
+                            "fetch and"
+                        } else {
+                            "and"
+                        }
+                    }
+                    ATOMIC_XOR => {
+                        if other & ATOMIC_FETCH != 0 {
+                            "fetch xor"
+                        } else {
+                            "xor"
+                        }
+                    }
                     _ => return unknown(),
                 },
             };

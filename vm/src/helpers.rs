@@ -8,35 +8,67 @@ use crate::memory::{MemFault, Memory};
 /// A helper id (the `imm` of `call imm`).
 pub type HelperId = u32;
 
-/// The helper ids known to this VM, with their names (as in `helpers.h`).
-#[rustfmt::skip]
+/// The helper ids, by name: the firmware matches on these, programs call them
+/// through `programs/include/mbpf_helpers.h` (a test checks that the two agree).
+pub mod id {
+    use super::HelperId;
+
+    pub const PRINTF: HelperId = 0x01;
+    pub const MEMCPY: HelperId = 0x02;
+    pub const PRINT_DEBUG: HelperId = 0x03;
+    pub const UNWIND: HelperId = 0x05;
+    pub const STORE_LOCAL: HelperId = 0x10;
+    pub const STORE_GLOBAL: HelperId = 0x11;
+    pub const FETCH_LOCAL: HelperId = 0x12;
+    pub const FETCH_GLOBAL: HelperId = 0x13;
+    pub const NOW_MS: HelperId = 0x20;
+    pub const SAUL_REG_FIND_NTH: HelperId = 0x30;
+    pub const SAUL_REG_FIND_TYPE: HelperId = 0x31;
+    pub const SAUL_REG_READ: HelperId = 0x32;
+    pub const SAUL_REG_WRITE: HelperId = 0x33;
+    pub const SAUL_READ_TEMP: HelperId = 0x34;
+    pub const GCOAP_RESP_INIT: HelperId = 0x40;
+    pub const COAP_OPT_FINISH: HelperId = 0x41;
+    pub const COAP_ADD_FORMAT: HelperId = 0x42;
+    pub const COAP_GET_PDU: HelperId = 0x43;
+    pub const FMT_S16_DFP: HelperId = 0x50;
+    pub const FMT_U32_DEC: HelperId = 0x51;
+    pub const STRLEN: HelperId = 0x52;
+    pub const ZTIMER_NOW_US: HelperId = 0x60;
+    pub const ZTIMER_PERIODIC_WAKEUP: HelperId = 0x61;
+    pub const GPIO_READ_INPUT: HelperId = 0x70;
+    pub const GPIO_READ_RAW: HelperId = 0x71;
+    pub const GPIO_WRITE: HelperId = 0x72;
+}
+
+/// The helper ids known to this VM, with their names (as in `mbpf_helpers.h`).
 pub const HELPERS: &[(HelperId, &str)] = &[
-    (0x01, "printf"),
-    (0x02, "memcpy"),
-    (0x03, "print_debug"),
-    (0x05, "unwind"),
-    (0x10, "store_local"),
-    (0x11, "store_global"),
-    (0x12, "fetch_local"),
-    (0x13, "fetch_global"),
-    (0x20, "now_ms"),
-    (0x30, "saul_reg_find_nth"),
-    (0x31, "saul_reg_find_type"),
-    (0x32, "saul_reg_read"),
-    (0x33, "saul_reg_write"),
-    (0x34, "saul_read_temp"),
-    (0x40, "gcoap_resp_init"),
-    (0x41, "coap_opt_finish"),
-    (0x42, "coap_add_format"),
-    (0x43, "coap_get_pdu"),
-    (0x50, "fmt_s16_dfp"),
-    (0x51, "fmt_u32_dec"),
-    (0x52, "strlen"),
-    (0x60, "ztimer_now_us"),
-    (0x61, "ztimer_periodic_wakeup"),
-    (0x70, "gpio_read_input"),
-    (0x71, "gpio_read_raw"),
-    (0x72, "gpio_write"),
+    (id::PRINTF, "printf"),
+    (id::MEMCPY, "memcpy"),
+    (id::PRINT_DEBUG, "print_debug"),
+    (id::UNWIND, "unwind"),
+    (id::STORE_LOCAL, "store_local"),
+    (id::STORE_GLOBAL, "store_global"),
+    (id::FETCH_LOCAL, "fetch_local"),
+    (id::FETCH_GLOBAL, "fetch_global"),
+    (id::NOW_MS, "now_ms"),
+    (id::SAUL_REG_FIND_NTH, "saul_reg_find_nth"),
+    (id::SAUL_REG_FIND_TYPE, "saul_reg_find_type"),
+    (id::SAUL_REG_READ, "saul_reg_read"),
+    (id::SAUL_REG_WRITE, "saul_reg_write"),
+    (id::SAUL_READ_TEMP, "saul_read_temp"),
+    (id::GCOAP_RESP_INIT, "gcoap_resp_init"),
+    (id::COAP_OPT_FINISH, "coap_opt_finish"),
+    (id::COAP_ADD_FORMAT, "coap_add_format"),
+    (id::COAP_GET_PDU, "coap_get_pdu"),
+    (id::FMT_S16_DFP, "fmt_s16_dfp"),
+    (id::FMT_U32_DEC, "fmt_u32_dec"),
+    (id::STRLEN, "strlen"),
+    (id::ZTIMER_NOW_US, "ztimer_now_us"),
+    (id::ZTIMER_PERIODIC_WAKEUP, "ztimer_periodic_wakeup"),
+    (id::GPIO_READ_INPUT, "gpio_read_input"),
+    (id::GPIO_READ_RAW, "gpio_read_raw"),
+    (id::GPIO_WRITE, "gpio_write"),
 ];
 
 /// The name of a known helper id.
@@ -85,6 +117,16 @@ impl HelperSet {
 
     pub fn contains(&self, id: HelperId) -> bool {
         id < 256 && self.0[(id / 64) as usize] & (1 << (id % 64)) != 0
+    }
+
+    /// The set the device API carries: one byte per id (ids are below 256).
+    pub fn from_id_bytes(ids: &[u8]) -> Self {
+        Self::from_ids(ids.iter().map(|&h| h as HelperId))
+    }
+
+    /// The ids as the device API carries them, in ascending order.
+    pub fn to_id_bytes(&self) -> alloc::vec::Vec<u8> {
+        self.iter().map(|h| h as u8).collect()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = HelperId> + '_ {

@@ -15,7 +15,15 @@ pub struct Insn {
 
 impl core::fmt::Debug for Insn {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Insn {{ opc: {:#04x}, dst: {}, src: {}, off: {}, imm: {:#x} }}", self.opc, self.dst(), self.src(), self.off, self.imm)
+        write!(
+            f,
+            "Insn {{ opc: {:#04x}, dst: {}, src: {}, off: {}, imm: {:#x} }}",
+            self.opc,
+            self.dst(),
+            self.src(),
+            self.off,
+            self.imm
+        )
     }
 }
 
@@ -49,7 +57,12 @@ impl Insn {
 
     /// Decodes one slot from exactly 8 bytes.
     pub fn decode(b: [u8; 8]) -> Self {
-        Self { opc: b[0], regs: b[1], off: i16::from_le_bytes([b[2], b[3]]), imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]) }
+        Self {
+            opc: b[0],
+            regs: b[1],
+            off: i16::from_le_bytes([b[2], b[3]]),
+            imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+        }
     }
 
     pub fn encode(&self) -> [u8; 8] {

@@ -98,8 +98,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     pub fn new(program: &'p Program, memory: Memory<'m>, helpers: &'h mut dyn Helpers, allowed: HelperSet) -> Self {
         let base_of = |k| memory.region(k).map(|r| r.base()).unwrap_or(0);
         let stack = memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64));
-        let (input, input_len) =
-            memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
+        let (input, input_len) = memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
         let stack_top = stack.map(|(b, l)| b + l.min(STACK_FRAME_SIZE as u64)).unwrap_or(0);
         let (data_base, rodata_base) = (base_of(RegionKind::Data), base_of(RegionKind::Rodata));
         let mut regs = Regs::default();
@@ -135,7 +134,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     }
 
     pub fn reg(&self, reg: usize) -> u64 {
-        if reg <= 10 { self.regs.read(reg) } else { 0 }
+        if reg <= 10 {
+            self.regs.read(reg)
+        } else {
+            0
+        }
     }
 
     /// Instructions executed so far.
@@ -173,7 +176,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         }
         // At most `isize::MAX` at a time, so the loop can count down through zero
         // (a longer slice yields there; `run` goes on).
-        let limit = usize::try_from(slice.min(self.budget_left)).map_or(isize::MAX as usize, |l| l.min(isize::MAX as usize));
+        let limit =
+            usize::try_from(slice.min(self.budget_left)).map_or(isize::MAX as usize, |l| l.min(isize::MAX as usize));
         let (stop, steps) = self.interpret(limit);
         self.executed += steps as u64;
         self.budget_left -= steps as u64;
@@ -183,7 +187,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 Ok(RunStatus::Exited(r0))
             }
             Stop::Fault(pc, kind) => Err(self.fault(pc, kind)),
-            Stop::Limit | Stop::Short if self.budget_left == 0 => Err(self.fault(self.pc, VmErrorKind::BudgetExhausted)),
+            Stop::Limit | Stop::Short if self.budget_left == 0 => {
+                Err(self.fault(self.pc, VmErrorKind::BudgetExhausted))
+            }
             Stop::Limit | Stop::Short => Ok(RunStatus::Yielded),
         }
     }
@@ -347,7 +353,9 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Lsh64I => regs.set(d!(), regs.get(d!()).wrapping_shl((op.imm & 63) as u32)),
                     Kind::Rsh64R => regs.set(d!(), regs.get(d!()).wrapping_shr((regs.get(s!()) & 63) as u32)),
                     Kind::Rsh64I => regs.set(d!(), regs.get(d!()).wrapping_shr((op.imm & 63) as u32)),
-                    Kind::Arsh64R => regs.set(d!(), (regs.get(d!()) as i64).wrapping_shr((regs.get(s!()) & 63) as u32) as u64),
+                    Kind::Arsh64R => {
+                        regs.set(d!(), (regs.get(d!()) as i64).wrapping_shr((regs.get(s!()) & 63) as u32) as u64)
+                    }
                     Kind::Arsh64I => regs.set(d!(), (regs.get(d!()) as i64).wrapping_shr((op.imm & 63) as u32) as u64),
                     Kind::Mov64R => regs.set(d!(), regs.get(s!())),
                     Kind::Mov64I => regs.set(d!(), op.imm64()),
@@ -363,16 +371,28 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::And32I => regs.set(d!(), (regs.get(d!()) as u32 & op.imm as u32) as u64),
                     Kind::Xor32R => regs.set(d!(), (regs.get(d!()) as u32 ^ regs.get(s!()) as u32) as u64),
                     Kind::Xor32I => regs.set(d!(), (regs.get(d!()) as u32 ^ op.imm as u32) as u64),
-                    Kind::Lsh32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shl(regs.get(s!()) as u32 & 31) as u64),
+                    Kind::Lsh32R => {
+                        regs.set(d!(), (regs.get(d!()) as u32).wrapping_shl(regs.get(s!()) as u32 & 31) as u64)
+                    }
                     Kind::Lsh32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31) as u64),
-                    Kind::Rsh32R => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shr(regs.get(s!()) as u32 & 31) as u64),
+                    Kind::Rsh32R => {
+                        regs.set(d!(), (regs.get(d!()) as u32).wrapping_shr(regs.get(s!()) as u32 & 31) as u64)
+                    }
                     Kind::Rsh32I => regs.set(d!(), (regs.get(d!()) as u32).wrapping_shr(op.imm as u32 & 31) as u64),
-                    Kind::Arsh32R => regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(regs.get(s!()) as u32 & 31) as u32 as u64),
-                    Kind::Arsh32I => regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64),
+                    Kind::Arsh32R => {
+                        regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(regs.get(s!()) as u32 & 31) as u32 as u64)
+                    }
+                    Kind::Arsh32I => {
+                        regs.set(d!(), (regs.get(d!()) as i32).wrapping_shr(op.imm as u32 & 31) as u32 as u64)
+                    }
                     Kind::Mov32R => regs.set(d!(), regs.get(s!()) as u32 as u64),
                     Kind::Mov32I => regs.set(d!(), op.imm as u32 as u64),
                     Kind::ShlOr32 => {
-                        regs.set(d!(), ((regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31) | regs.get(Reg::of(op.aux)) as u32) as u64);
+                        regs.set(
+                            d!(),
+                            ((regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31)
+                                | regs.get(Reg::of(op.aux)) as u32) as u64,
+                        );
                         ip = ip.wrapping_add(1);
                     }
                     Kind::ShlOr64 => {
@@ -410,7 +430,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         ip = ip.wrapping_add(1);
                     }
                     // Decoded only for a non-zero divisor.
-                    Kind::Mod32I => regs.set(d!(), (regs.get(d!()) as u32).checked_rem(op.imm as u32).unwrap_or(regs.get(d!()) as u32) as u64),
+                    Kind::Mod32I => regs.set(
+                        d!(),
+                        (regs.get(d!()) as u32).checked_rem(op.imm as u32).unwrap_or(regs.get(d!()) as u32) as u64,
+                    ),
                     Kind::Alu64Slow => {
                         let x = if op.aux & SRC_X != 0 { regs.get(s!()) } else { op.imm64() };
                         regs.set(d!(), tri!(alu64(op.aux & OP_MASK, op.off as i16, regs.get(d!()), x, op.imm)));
@@ -426,7 +449,11 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::JeqR => jump_if!(regs.get(d!()) == regs.get(s!())),
                     Kind::JeqI => jump_if!(regs.get(d!()) == op.imm64()),
                     Kind::LatchEqI | Kind::LatchEq32I => {
-                        let equal = if op.kind == Kind::LatchEqI { regs.get(d!()) == op.imm64() } else { regs.get(d!()) as u32 == op.imm as u32 };
+                        let equal = if op.kind == Kind::LatchEqI {
+                            regs.get(d!()) == op.imm64()
+                        } else {
+                            regs.get(d!()) as u32 == op.imm as u32
+                        };
                         ip = if equal {
                             // Out of the loop, past the `ja`.
                             ip.wrapping_add(2)
@@ -486,9 +513,16 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::Ldxh => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 2))),
                     Kind::Ldxw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 4))),
                     Kind::Ldxdw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 8))),
-                    Kind::Ldxsb => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64),
-                    Kind::Ldxsh => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64),
-                    Kind::Ldxsw => regs.set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64),
+                    Kind::Ldxsb => regs
+                        .set(d!(), tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 1)) as u8 as i8 as i64 as u64),
+                    Kind::Ldxsh => regs.set(
+                        d!(),
+                        tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 2)) as u16 as i16 as i64 as u64,
+                    ),
+                    Kind::Ldxsw => regs.set(
+                        d!(),
+                        tri!(memory.load(regs.get(s!()).wrapping_add(off!()), 4)) as u32 as i32 as i64 as u64,
+                    ),
                     Kind::Stb => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 1, op.imm64())),
                     Kind::Sth => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 2, op.imm64())),
                     Kind::Stw => tri!(memory.store(regs.get(d!()).wrapping_add(off!()), 4, op.imm64())),
@@ -616,7 +650,14 @@ enum Stop {
 
 /// The atomic read-modify-write instructions; `regs[src]` gets the old value for the
 /// fetch forms, r0 for compare-exchange.
-fn atomic(memory: &mut Memory<'_>, regs: &mut impl RegisterFile, addr: u64, size: usize, op: i32, src: usize) -> Result<(), VmErrorKind> {
+fn atomic(
+    memory: &mut Memory<'_>,
+    regs: &mut impl RegisterFile,
+    addr: u64,
+    size: usize,
+    op: i32,
+    src: usize,
+) -> Result<(), VmErrorKind> {
     let old = memory.load(addr, size)?;
     let s = regs.read(src);
     let new = match op & !ATOMIC_FETCH {
@@ -628,7 +669,11 @@ fn atomic(memory: &mut Memory<'_>, regs: &mut impl RegisterFile, addr: u64, size
         0xf0 => {
             let expected = if size == 4 { regs.read(0) as u32 as u64 } else { regs.read(0) };
             regs.write(0, old);
-            if old == expected { s } else { old }
+            if old == expected {
+                s
+            } else {
+                old
+            }
         }
         _ => return Err(VmErrorKind::InvalidInstruction(CLS_STX | MODE_ATOMIC)),
     };
@@ -654,7 +699,11 @@ fn udiv64(d: u64, s: u64) -> u64 {
 /// Unsigned 64-bit remainder by a non-zero divisor, with the same 32-bit fast path.
 #[inline(always)]
 fn umod64(d: u64, s: u64) -> u64 {
-    if (d | s) >> 32 == 0 { (d as u32 % s as u32) as u64 } else { d % s }
+    if (d | s) >> 32 == 0 {
+        (d as u32 % s as u32) as u64
+    } else {
+        d % s
+    }
 }
 
 /// 64-bit arithmetic (RFC 9669 §4.1). Division by zero gives 0; modulo by zero leaves
@@ -665,10 +714,28 @@ fn alu64(op: u8, off: i16, d: u64, s: u64, imm: i32) -> Result<u64, VmErrorKind>
         OP_ADD => d.wrapping_add(s),
         OP_SUB => d.wrapping_sub(s),
         OP_MUL => d.wrapping_mul(s),
-        OP_DIV if off == 1 => if s == 0 { 0 } else { (d as i64).wrapping_div(s as i64) as u64 },
+        OP_DIV if off == 1 => {
+            if s == 0 {
+                0
+            } else {
+                (d as i64).wrapping_div(s as i64) as u64
+            }
+        }
         OP_DIV => udiv64(d, s),
-        OP_MOD if off == 1 => if s == 0 { d } else { (d as i64).wrapping_rem(s as i64) as u64 },
-        OP_MOD => if s == 0 { d } else { umod64(d, s) },
+        OP_MOD if off == 1 => {
+            if s == 0 {
+                d
+            } else {
+                (d as i64).wrapping_rem(s as i64) as u64
+            }
+        }
+        OP_MOD => {
+            if s == 0 {
+                d
+            } else {
+                umod64(d, s)
+            }
+        }
         OP_OR => d | s,
         OP_AND => d & s,
         OP_XOR => d ^ s,
@@ -700,10 +767,28 @@ fn alu32(opc: u8, off: i16, d64: u64, s: u32, imm: i32) -> Result<u64, VmErrorKi
         OP_ADD => d.wrapping_add(s),
         OP_SUB => d.wrapping_sub(s),
         OP_MUL => d.wrapping_mul(s),
-        OP_DIV if off == 1 => if s == 0 { 0 } else { (d as i32).wrapping_div(s as i32) as u32 },
+        OP_DIV if off == 1 => {
+            if s == 0 {
+                0
+            } else {
+                (d as i32).wrapping_div(s as i32) as u32
+            }
+        }
         OP_DIV => d.checked_div(s).unwrap_or(0),
-        OP_MOD if off == 1 => if s == 0 { d } else { (d as i32).wrapping_rem(s as i32) as u32 },
-        OP_MOD => if s == 0 { d } else { d % s },
+        OP_MOD if off == 1 => {
+            if s == 0 {
+                d
+            } else {
+                (d as i32).wrapping_rem(s as i32) as u32
+            }
+        }
+        OP_MOD => {
+            if s == 0 {
+                d
+            } else {
+                d % s
+            }
+        }
         OP_OR => d | s,
         OP_AND => d & s,
         OP_XOR => d ^ s,

@@ -24,24 +24,51 @@ pub fn build(kind: u8, a: u8, b: u8, off: i16, imm: i32, helpers: &[i32]) -> Vec
             let op = alu_ops[a as usize % alu_ops.len()];
             let cls = if kind % 2 == 0 { CLS_ALU64 } else { CLS_ALU };
             let signed = if matches!(op, OP_DIV | OP_MOD) { (b & 1) as i16 } else { 0 };
-            if imm & 1 == 0 { one(Insn::new(cls | op | SRC_X, dst, src, signed, 0)) } else { one(Insn::new(cls | op, dst, 0, signed, imm >> 1)) }
+            if imm & 1 == 0 {
+                one(Insn::new(cls | op | SRC_X, dst, src, signed, 0))
+            } else {
+                one(Insn::new(cls | op, dst, 0, signed, imm >> 1))
+            }
         }
         2 => one(Insn::new([CLS_ALU64, CLS_ALU][(b & 1) as usize] | OP_NEG, dst, 0, 0, 0)),
         3 => one(Insn::new([0xd4, 0xdc, 0xd7][b as usize % 3], dst, 0, 0, [16, 32, 64][a as usize % 3])),
-        4 => one(if b & 1 == 0 { Insn::new(0xbf, dst, src, [8, 16, 32][a as usize % 3], 0) } else { Insn::new(0xbc, dst, src, [8, 16][a as usize % 2], 0) }),
+        4 => one(if b & 1 == 0 {
+            Insn::new(0xbf, dst, src, [8, 16, 32][a as usize % 3], 0)
+        } else {
+            Insn::new(0xbc, dst, src, [8, 16][a as usize % 2], 0)
+        }),
         5 => vec![Insn::new(LDDW, dst, 0, 0, imm), Insn::new(0, 0, 0, 0, imm.rotate_left(7))],
         6 => one(Insn::new(CLS_LDX | MODE_MEM | sizes[a as usize % 4], dst, base, mem_off, 0)),
         7 => one(Insn::new(CLS_LDX | MODE_MEMSX | sizes[a as usize % 3], dst, base, mem_off, 0)),
         8 => one(Insn::new(CLS_ST | MODE_MEM | sizes[a as usize % 4], base, 0, mem_off, imm)),
         9 => one(Insn::new(CLS_STX | MODE_MEM | sizes[a as usize % 4], base, src, mem_off, 0)),
         10 => {
-            let ops = [ATOMIC_ADD, ATOMIC_OR, ATOMIC_AND, ATOMIC_XOR, ATOMIC_ADD | ATOMIC_FETCH, ATOMIC_XOR | ATOMIC_FETCH, ATOMIC_XCHG, ATOMIC_CMPXCHG];
-            one(Insn::new(CLS_STX | MODE_ATOMIC | [SZ_W, SZ_DW][(a & 1) as usize], base, src, mem_off & !7, ops[b as usize % ops.len()]))
+            let ops = [
+                ATOMIC_ADD,
+                ATOMIC_OR,
+                ATOMIC_AND,
+                ATOMIC_XOR,
+                ATOMIC_ADD | ATOMIC_FETCH,
+                ATOMIC_XOR | ATOMIC_FETCH,
+                ATOMIC_XCHG,
+                ATOMIC_CMPXCHG,
+            ];
+            one(Insn::new(
+                CLS_STX | MODE_ATOMIC | [SZ_W, SZ_DW][(a & 1) as usize],
+                base,
+                src,
+                mem_off & !7,
+                ops[b as usize % ops.len()],
+            ))
         }
         11 | 12 => {
             let cls = if kind % 2 == 1 { CLS_JMP } else { CLS_JMP32 };
             let op = jmp_ops[a as usize % jmp_ops.len()];
-            if imm & 1 == 0 { one(Insn::new(cls | op | SRC_X, a % 11, src, short, 0)) } else { one(Insn::new(cls | op, a % 11, 0, short, imm >> 1)) }
+            if imm & 1 == 0 {
+                one(Insn::new(cls | op | SRC_X, a % 11, src, short, 0))
+            } else {
+                one(Insn::new(cls | op, a % 11, 0, short, imm >> 1))
+            }
         }
         13 => one(Insn::new(JA64, 0, 0, short.abs(), 0)),
         14 => one(match b % 3 {

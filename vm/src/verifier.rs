@@ -106,11 +106,19 @@ fn check_dst_writable(pc: usize, dst: u8) -> Result<(), VerifyError> {
 }
 
 fn check_reg(pc: usize, reg: u8, kind: fn(u8) -> VerifyErrorKind) -> Result<(), VerifyError> {
-    if reg <= 10 { Ok(()) } else { err(pc, kind(reg)) }
+    if reg <= 10 {
+        Ok(())
+    } else {
+        err(pc, kind(reg))
+    }
 }
 
 fn zero(pc: usize, value: i64, field: &'static str) -> Result<(), VerifyError> {
-    if value == 0 { Ok(()) } else { err(pc, K::NonZeroField(field)) }
+    if value == 0 {
+        Ok(())
+    } else {
+        err(pc, K::NonZeroField(field))
+    }
 }
 
 fn check_fields(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyError> {
@@ -202,10 +210,13 @@ fn check_alu(pc: usize, i: &Insn) -> Result<(), VerifyError> {
             }
             zero(pc, i.src() as i64, "src")?;
             zero(pc, i.off as i64, "off")?;
-            if matches!(i.imm, 16 | 32 | 64) { Ok(()) } else { err(pc, K::BadImmediate(i.imm)) }
+            if matches!(i.imm, 16 | 32 | 64) {
+                Ok(())
+            } else {
+                err(pc, K::BadImmediate(i.imm))
+            }
         }
-        OP_ADD | OP_SUB | OP_MUL | OP_DIV | OP_OR | OP_AND | OP_LSH | OP_RSH | OP_MOD | OP_XOR | OP_MOV
-        | OP_ARSH => {
+        OP_ADD | OP_SUB | OP_MUL | OP_DIV | OP_OR | OP_AND | OP_LSH | OP_RSH | OP_MOD | OP_XOR | OP_MOV | OP_ARSH => {
             if x {
                 check_reg(pc, i.src(), K::BadSrc)?;
                 zero(pc, i.imm as i64, "imm")?;
@@ -219,7 +230,11 @@ fn check_alu(pc: usize, i: &Insn) -> Result<(), VerifyError> {
                 OP_MOV if x => matches!(i.off, 0 | 8 | 16) || (is64 && i.off == 32),
                 _ => i.off == 0,
             };
-            if off_ok { Ok(()) } else { err(pc, K::BadOffset(i.off)) }
+            if off_ok {
+                Ok(())
+            } else {
+                err(pc, K::BadOffset(i.off))
+            }
         }
         _ => err(pc, K::UnknownOpcode(i.opc)),
     }
@@ -236,7 +251,11 @@ fn check_jmp(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyError
             }
             zero(pc, i.dst() as i64, "dst")?;
             zero(pc, i.src() as i64, "src")?;
-            if is32 { zero(pc, i.off as i64, "off") } else { zero(pc, i.imm as i64, "imm") }
+            if is32 {
+                zero(pc, i.off as i64, "off")
+            } else {
+                zero(pc, i.imm as i64, "imm")
+            }
         }
         CALL if !is32 => {
             zero(pc, i.off as i64, "off")?;

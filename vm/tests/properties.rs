@@ -47,11 +47,16 @@ fn verify_and_run(bytes: &[u8], input: &mut [u8]) -> bool {
 }
 
 fn program() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()), 1..40).prop_map(|parts| {
-        let mut insns: Vec<Insn> = parts.into_iter().flat_map(|(k, a, b, off, imm)| vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10])).collect();
-        insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
-        insns.iter().flat_map(Insn::encode).collect()
-    })
+    prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()), 1..40).prop_map(
+        |parts| {
+            let mut insns: Vec<Insn> = parts
+                .into_iter()
+                .flat_map(|(k, a, b, off, imm)| vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10]))
+                .collect();
+            insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
+            insns.iter().flat_map(Insn::encode).collect()
+        },
+    )
 }
 
 proptest! {
@@ -88,7 +93,13 @@ proptest! {
 /// Runs a program whole or in slices of `size` on fresh contents of `buffers` (stack,
 /// input): its end (r0 or the error), the instructions it executed, and the input
 /// and stack afterwards.
-fn run_in_slices(program: &Program, allowed: HelperSet, buffers: &mut (Vec<u8>, Vec<u8>), input: &[u8], size: Option<u64>) -> (Result<u64, VmError>, u64, Vec<u8>, Vec<u8>) {
+fn run_in_slices(
+    program: &Program,
+    allowed: HelperSet,
+    buffers: &mut (Vec<u8>, Vec<u8>),
+    input: &[u8],
+    size: Option<u64>,
+) -> (Result<u64, VmError>, u64, Vec<u8>, Vec<u8>) {
     let (stack, inp) = buffers;
     stack.fill(0);
     inp.copy_from_slice(input);

@@ -24,7 +24,8 @@ struct Entry {
     stop: bool,
 }
 
-static TABLE: Mutex<CriticalSectionRawMutex, RefCell<[Option<Entry>; SLOT_COUNT]>> = Mutex::new(RefCell::new([const { None }; SLOT_COUNT]));
+static TABLE: Mutex<CriticalSectionRawMutex, RefCell<[Option<Entry>; SLOT_COUNT]>> =
+    Mutex::new(RefCell::new([const { None }; SLOT_COUNT]));
 
 fn update(slot: u8, f: impl FnOnce(&mut Entry)) {
     TABLE.lock(|t| {
@@ -40,14 +41,24 @@ pub enum StartError {
 }
 
 /// Starts a program; one per slot at a time.
-pub fn start(spawner: Spawner, slot: u8, image: Arc<Image>, helpers: HelperSet, input: Vec<u8>, budget: u64) -> Result<(), StartError> {
+pub fn start(
+    spawner: Spawner,
+    slot: u8,
+    image: Arc<Image>,
+    helpers: HelperSet,
+    input: Vec<u8>,
+    budget: u64,
+) -> Result<(), StartError> {
     let claimed = TABLE.lock(|t| {
         let mut t = t.borrow_mut();
         let e = &mut t[usize::from(slot)];
         if matches!(e, Some(Entry { info: RunningInfo { state: RunState::Running, .. }, .. })) {
             return false;
         }
-        *e = Some(Entry { info: RunningInfo { slot, state: RunState::Running, executed: 0, result: None, failure: None }, stop: false });
+        *e = Some(Entry {
+            info: RunningInfo { slot, state: RunState::Running, executed: 0, result: None, failure: None },
+            stop: false,
+        });
         true
     });
     if !claimed {

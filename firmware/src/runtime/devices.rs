@@ -62,7 +62,11 @@ pub fn gpio_write(port: u64, pin: u64, on: bool) -> Option<()> {
         return None;
     }
     let mask = 1u32 << pin;
-    let leds = if on { LEDS.fetch_or(mask, Ordering::Relaxed) | mask } else { LEDS.fetch_and(!mask, Ordering::Relaxed) & !mask };
+    let leds = if on {
+        LEDS.fetch_or(mask, Ordering::Relaxed) | mask
+    } else {
+        LEDS.fetch_and(!mask, Ordering::Relaxed) & !mask
+    };
     crate::board::set_leds(leds);
     Some(())
 }

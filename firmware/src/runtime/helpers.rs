@@ -6,6 +6,7 @@ use core::cell::RefCell;
 use core::fmt::Write;
 
 use critical_section::Mutex;
+use vm::helpers::id;
 use vm::{HelperError, HelperId, Helpers, Memory};
 
 use super::devices;
@@ -78,8 +79,8 @@ impl DeviceHelpers {
 impl Helpers for DeviceHelpers {
     fn call(&mut self, id: HelperId, a: [u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
         match id {
-            0x01 => printf(mem, a),
-            0x02 => {
+            id::PRINTF => printf(mem, a),
+            id::MEMCPY => {
                 let n = a[2];
                 if n > 64 * 1024 {
                     return Err(HelperError::BadArgument("memcpy length too large"));
@@ -88,31 +89,33 @@ impl Helpers for DeviceHelpers {
                 mem.slice_mut(a[0], n)?.copy_from_slice(&src);
                 Ok(a[0])
             }
-            0x03 => {
+            id::PRINT_DEBUG => {
                 println!("bpf: debug {:#x}", a[0] as u32);
                 Ok(0)
             }
             // The conformance suite's `unwind`: returns its argument, ends the program on 0.
-            0x05 if a[0] == 0 => Err(HelperError::Exit(0)),
-            0x05 => Ok(a[0]),
-            0x10 => kv_store(self.namespace, a[0] as u32, a[1] as u32),
-            0x11 => kv_store(Namespace::Global, a[0] as u32, a[1] as u32),
-            0x12 | 0x13 => {
-                let ns = if id == 0x12 { self.namespace } else { Namespace::Global };
+            id::UNWIND if a[0] == 0 => Err(HelperError::Exit(0)),
+            id::UNWIND => Ok(a[0]),
+            id::STORE_LOCAL => kv_store(self.namespace, a[0] as u32, a[1] as u32),
+            id::STORE_GLOBAL => kv_store(Namespace::Global, a[0] as u32, a[1] as u32),
+            id::FETCH_LOCAL | id::FETCH_GLOBAL => {
+                let ns = if id == id::FETCH_LOCAL { self.namespace } else { Namespace::Global };
                 // Absent keys read as 0, as in Femto-Containers.
                 let v = kv_fetch(ns, a[0] as u32).unwrap_or(0);
                 mem.store(a[1], 4, v as u64)?;
                 Ok(0)
             }
-            0x20 => Ok(embassy_time::Instant::now().as_millis()),
-            0x60 => Ok(embassy_time::Instant::now().as_micros()),
-            0x50 => fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
-            0x51 => write_out(mem, a[0], format_u32_dec(a[1] as u32).as_bytes()),
-            0x52 => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
+            id::NOW_MS => Ok(embassy_time::Instant::now().as_millis()),
+            id::ZTIMER_NOW_US => Ok(embassy_time::Instant::now().as_micros()),
+            id::FMT_S16_DFP => fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
+            id::FMT_U32_DEC => write_out(mem, a[0], format_u32_dec(a[1] as u32).as_bytes()),
+            id::STRLEN => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
             // SAUL registry: handles are index + 1; 0 is "no such device".
-            0x30 => Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
-            0x31 => Ok(devices::SENSORS.iter().position(|s| s.kind as u64 == a[0]).map_or(0, |i| i as u64 + 1)),
-            0x32 => {
+            id::SAUL_REG_FIND_NTH => Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
+            id::SAUL_REG_FIND_TYPE => {
+                Ok(devices::SENSORS.iter().position(|s| s.kind as u64 == a[0]).map_or(0, |i| i as u64 + 1))
+            }
+            id::SAUL_REG_READ => {
                 let s = devices::sensor(a[0]).ok_or(HelperError::BadArgument("no such sensor"))?;
                 // phydat: int16 val[3]; uint8 unit; int8 scale
                 let mut phydat = [0u8; 8];
@@ -123,18 +126,20 @@ impl Helpers for DeviceHelpers {
                 Ok(1)
             }
             // Sensors here are read-only.
-            0x33 => Err(HelperError::BadArgument("sensors cannot be written")),
-            0x34 => {
-                let s = devices::sensor(a[0]).filter(|s| s.kind == devices::SAUL_SENSE_TEMP).ok_or(HelperError::BadArgument("not a temperature sensor"))?;
+            id::SAUL_REG_WRITE => Err(HelperError::BadArgument("sensors cannot be written")),
+            id::SAUL_READ_TEMP => {
+                let s = devices::sensor(a[0])
+                    .filter(|s| s.kind == devices::SAUL_SENSE_TEMP)
+                    .ok_or(HelperError::BadArgument("not a temperature sensor"))?;
                 mem.store(a[1], 4, s.read() as i32 as u32 as u64)?;
                 Ok(0)
             }
             // CoAP response building (RIOT gcoap's names); only for a program that answers
             // a request.
-            0x40..=0x43 => {
+            id::GCOAP_RESP_INIT..=id::COAP_GET_PDU => {
                 let resp = self.coap.as_mut().ok_or(HelperError::BadArgument("this run answers no CoAP request"))?;
                 match id {
-                    0x40 => {
+                    id::GCOAP_RESP_INIT => {
                         let code = u8::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad CoAP code"))?;
                         if code >> 5 < 2 || code >> 5 > 5 {
                             return Err(HelperError::BadArgument("a response code is 2.xx to 5.xx"));
@@ -142,16 +147,21 @@ impl Helpers for DeviceHelpers {
                         resp.code = Some(code);
                         Ok(0)
                     }
-                    0x41 => Ok(0),
-                    0x42 => {
-                        resp.format = Some(u16::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad content format"))?);
+                    id::COAP_OPT_FINISH => Ok(0),
+                    id::COAP_ADD_FORMAT => {
+                        resp.format =
+                            Some(u16::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad content format"))?);
                         Ok(0)
                     }
                     _ => Ok(resp.buf),
                 }
             }
-            0x70 | 0x71 => devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin")),
-            0x72 => devices::gpio_write(a[0], a[1], a[2] != 0).map(|()| 0).ok_or(HelperError::BadArgument("not an output pin")),
+            id::GPIO_READ_INPUT | id::GPIO_READ_RAW => {
+                devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin"))
+            }
+            id::GPIO_WRITE => devices::gpio_write(a[0], a[1], a[2] != 0)
+                .map(|()| 0)
+                .ok_or(HelperError::BadArgument("not an output pin")),
             other => Err(HelperError::Unknown(other)),
         }
     }

@@ -14,7 +14,9 @@ use proto::{Costs, Failure, FailureKind};
 use vm::image::Image;
 use vm::memory::{Access, MemFault};
 use vm::opcode::{CALL_REG, MODE_ATOMIC};
-use vm::{HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE};
+use vm::{
+    HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE,
+};
 
 use super::helpers::DeviceHelpers;
 
@@ -41,12 +43,17 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     // (every slot a block head), ~20 of facts, ~40 of code, labels and offsets.
     let bytecode = image.program.insns().len() * vm::Insn::SIZE;
     if crate::heap::free() < bytecode * 26 + 16 * 1024 {
-        return Err(Failure { kind: FailureKind::OutOfMemory, pc: None, message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode") });
+        return Err(Failure {
+            kind: FailureKind::OutOfMemory,
+            pc: None,
+            message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
+        });
     }
     let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
     let (compiled, counts) = measure(Region::Compile, || jit::compile_for(&image.program, sizes));
     costs.compile_counts = counts;
-    let compiled = compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
+    let compiled =
+        compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
     costs.code_size = compiled.code.len() as u32;
     Ok(Code { bytes: compiled.code, sizes })
 }
@@ -133,7 +140,10 @@ extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
     if ok && lo != 0 {
         // Learn the region's window for this length and direction: the next access
         // there that the analysis could not place checks inline.
-        if let (Some(r), Some(k)) = (env.memory.regions().iter().find(|r| addr.wrapping_sub(r.base()) < r.len() as u64), abi::WINDOW_LENS.iter().position(|&l| l as u64 == len)) {
+        if let (Some(r), Some(k)) = (
+            env.memory.regions().iter().find(|r| addr.wrapping_sub(r.base()) < r.len() as u64),
+            abi::WINDOW_LENS.iter().position(|&l| l as u64 == len),
+        ) {
             c.learned[write as usize][k] = window_entry(r, len as u32);
         }
         lo
@@ -246,30 +256,49 @@ fn layout_fits(memory: &Memory, sizes: jit::Sizes) -> Result<(), Failure> {
     let margin = jit::analysis::OFF_LIMIT as u64 + STACK_FRAME_SIZE as u64;
     let far = memory.regions().iter().all(|r| r.base() >= margin && r.base() + r.len() as u64 + margin <= 1 << 32);
     if len(RegionKind::Rodata) != sizes.rodata || len(RegionKind::Data) != sizes.data || !far {
-        return Err(Failure { kind: FailureKind::Other, pc: None, message: "memory layout differs from the one the code was compiled for".into() });
+        return Err(Failure {
+            kind: FailureKind::Other,
+            pc: None,
+            message: "memory layout differs from the one the code was compiled for".into(),
+        });
     }
     Ok(())
 }
 
 /// Runs compiled code once: the same memory, helpers and budget rules as the
 /// interpreter's `run::execute` (the budget counts backward jumps and calls).
-pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSet, budget: u64, helpers: &mut DeviceHelpers, costs: &mut Costs) -> Result<u64, Failure> {
+pub fn execute(
+    image: &Image,
+    code: &Code,
+    memory: Memory<'_>,
+    allowed: HelperSet,
+    budget: u64,
+    helpers: &mut DeviceHelpers,
+    costs: &mut Costs,
+) -> Result<u64, Failure> {
     costs.code_size = code.len() as u32;
     let base_of = |m: &Memory, k| m.region(k).map(|r| r.base()).unwrap_or(0);
-    let (stack_base, stack_len) = memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
-    let (input_base, input_len) = memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
+    let (stack_base, stack_len) =
+        memory.region(RegionKind::Stack).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
+    let (input_base, input_len) =
+        memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
     let mut regs = [0u64; 16];
     regs[1] = input_base;
     regs[2] = input_len;
     regs[10] = stack_base + stack_len.min(STACK_FRAME_SIZE as u64);
-    let (data_base, rodata_base) = (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
+    let (data_base, rodata_base) =
+        (base_of(&memory, RegionKind::Data) as u32, base_of(&memory, RegionKind::Rodata) as u32);
 
     layout_fits(&memory, code.sizes)?;
 
     let helpers_dyn: &mut dyn Helpers = helpers;
     let code_base = code.bytes.as_ptr() as usize as u32;
     if code_base & 1 != 0 {
-        return Err(Failure { kind: FailureKind::Other, pc: None, message: "compiled code is not halfword-aligned".into() });
+        return Err(Failure {
+            kind: FailureKind::Other,
+            pc: None,
+            message: "compiled code is not halfword-aligned".into(),
+        });
     }
     // SAFETY: lifetimes are erased only for the duration of the call below; `env`,
     // `memory`'s buffers, `helpers`, `image` and `code` all outlive it.
@@ -311,7 +340,9 @@ pub fn execute(image: &Image, code: &Code, memory: Memory<'_>, allowed: HelperSe
     costs.exec_counts = counts;
     match status {
         abi::STATUS_EXIT => Ok(ctx.regs[0]),
-        abi::STATUS_BUDGET => Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() }),
+        abi::STATUS_BUDGET => {
+            Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() })
+        }
         _ => Err(match env.error.take() {
             Some(e) => super::run::vm_failure(&e),
             None => Failure { kind: FailureKind::Other, pc: None, message: "JIT code stopped without a reason".into() },

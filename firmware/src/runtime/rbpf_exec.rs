@@ -45,7 +45,12 @@ pub fn execute(image: &Image, buffers: &mut Buffers, costs: &mut Costs) -> Resul
     let bytes = absolute_bytecode(image, data_range.start, rodata_range.start);
     costs.code_size = bytes.len() as u32;
     let mut engine = rbpf::EbpfVmRaw::new(Some(&bytes)).map_err(failure)?;
-    for (id, f) in [(0x10, crate::native::rbpf_helpers::store_local as rbpf::ebpf::Helper), (0x12, crate::native::rbpf_helpers::fetch_local), (0x50, crate::native::rbpf_helpers::fmt_s16_dfp), (0x51, crate::native::rbpf_helpers::fmt_u32_dec)] {
+    for (id, f) in [
+        (0x10, crate::native::rbpf_helpers::store_local as rbpf::ebpf::Helper),
+        (0x12, crate::native::rbpf_helpers::fetch_local),
+        (0x50, crate::native::rbpf_helpers::fmt_s16_dfp),
+        (0x51, crate::native::rbpf_helpers::fmt_u32_dec),
+    ] {
         engine.register_helper(id, f).map_err(failure)?;
     }
     engine.register_allowed_memory(data_range);

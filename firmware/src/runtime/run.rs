@@ -24,7 +24,11 @@ pub fn unsupported(message: &str) -> Failure {
 }
 
 pub fn costs() -> Costs {
-    Costs { core_clock_hz: crate::board::SYSTICK_HZ, insns_per_count: crate::board::INSNS_PER_COUNT, ..Costs::default() }
+    Costs {
+        core_clock_hz: crate::board::SYSTICK_HZ,
+        insns_per_count: crate::board::INSNS_PER_COUNT,
+        ..Costs::default()
+    }
 }
 
 pub fn vm_failure(e: &vm::VmError) -> Failure {
@@ -98,7 +102,14 @@ impl Buffers {
 }
 
 /// Runs a loaded image once on the interpreter.
-pub fn execute(image: &Image, memory: Memory<'_>, allowed: HelperSet, budget: u64, helpers: &mut DeviceHelpers, costs: &mut Costs) -> Result<u64, Failure> {
+pub fn execute(
+    image: &Image,
+    memory: Memory<'_>,
+    allowed: HelperSet,
+    budget: u64,
+    helpers: &mut DeviceHelpers,
+    costs: &mut Costs,
+) -> Result<u64, Failure> {
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
     let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
@@ -128,7 +139,7 @@ impl Arena {
 #[cfg(feature = "unsigned-run")]
 pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunResponse {
     let mut costs = costs();
-    let allowed = HelperSet::from_ids(req.helpers.iter().map(|&h| h as u32));
+    let allowed = HelperSet::from_id_bytes(&req.helpers);
     let b = &mut arena.0;
     b.input.clear();
     let outcome = (|| {

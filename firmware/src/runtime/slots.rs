@@ -48,7 +48,7 @@ struct Installed {
 impl Installed {
     /// The helpers a run may call: the manifest's, narrowed by the request's list if any.
     fn allowed(&self, narrow: Option<HelperSet>) -> HelperSet {
-        let granted = HelperSet::from_ids(self.helpers.iter().map(|&h| h as u32));
+        let granted = HelperSet::from_id_bytes(&self.helpers);
         narrow.map_or(granted, |n| granted.intersection(n))
     }
 
@@ -107,7 +107,10 @@ impl Slots {
         }
         let current = &self.slots[slot];
         if current.seen && update.sequence <= current.sequence {
-            return Err(PullError::Forbidden(format!("sequence number {} is not above {}", update.sequence, current.sequence)));
+            return Err(PullError::Forbidden(format!(
+                "sequence number {} is not above {}",
+                update.sequence, current.sequence
+            )));
         }
         if update.image_size as usize > MAX_IMAGE {
             return Err(PullError::TooLarge(format!("image of {} bytes; a slot holds {MAX_IMAGE}", update.image_size)));
@@ -116,29 +119,49 @@ impl Slots {
         // what would not fit rather than run out of heap halfway (a panic).
         let needed = update.image_size as usize * HEAP_FACTOR + HEAP_MARGIN;
         if crate::heap::free() < needed {
-            return Err(PullError::TooLarge(format!("not enough memory: {} bytes free, {needed} needed", crate::heap::free())));
+            return Err(PullError::TooLarge(format!(
+                "not enough memory: {} bytes free, {needed} needed",
+                crate::heap::free()
+            )));
         }
         // Fetch one byte more than announced, to see an oversized image for what it is.
-        let bytes = crate::coap_client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
-            crate::coap_client::FetchError::TooLarge => PullError::BadRequest(String::from("image is larger than the manifest says")),
-            e => fetch(e),
-        })?;
+        let bytes =
+            crate::coap_client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
+                crate::coap_client::FetchError::TooLarge => {
+                    PullError::BadRequest(String::from("image is larger than the manifest says"))
+                }
+                e => fetch(e),
+            })?;
         if bytes.len() as u64 != update.image_size {
-            return Err(PullError::BadRequest(format!("image is {} bytes, the manifest says {}", bytes.len(), update.image_size)));
+            return Err(PullError::BadRequest(format!(
+                "image is {} bytes, the manifest says {}",
+                bytes.len(),
+                update.image_size
+            )));
         }
         let sha256 = suit::sha256(&bytes);
         if sha256 != update.image_digest {
             return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
         }
-        let layout = Layout::from_id(update.layout).ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
+        let layout = Layout::from_id(update.layout)
+            .ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
         let (image, load_counts) = measure(Region::Load, || Image::load(layout, &bytes));
         let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
-        let allowed = HelperSet::from_ids(update.helpers.iter().map(|&h| h as u32));
+        let allowed = HelperSet::from_id_bytes(&update.helpers);
         let (verified, verify_counts) = measure(Region::Verify, || vm::verify(&image.program, &allowed));
         verified.map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
-            installed: Some(Installed { load_counts, verify_counts, jit: None, image: Arc::new(image), layout: update.layout, size: bytes.len() as u32, sha256, helpers: update.helpers }),
+            installed: Some(Installed {
+                load_counts,
+                verify_counts,
+                jit: None,
+                image: Arc::new(image),
+                layout: update.layout,
+                size: bytes.len() as u32,
+                sha256,
+                helpers: update.helpers,
+            }),
             sequence: update.sequence,
             seen: true,
         };
@@ -182,12 +205,12 @@ impl Slots {
     /// What a background run of a slot needs: its image and helper allow-list.
     pub fn program(&self, slot: u8) -> Option<(Arc<Image>, HelperSet)> {
         let installed = self.slots.get(usize::from(slot))?.installed.as_ref()?;
-        Some((installed.image.clone(), HelperSet::from_ids(installed.helpers.iter().map(|&h| h as u32))))
+        Some((installed.image.clone(), HelperSet::from_id_bytes(&installed.helpers)))
     }
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.
     pub fn exec(&mut self, req: proto::ExecRequest) -> Option<RunResponse> {
-        let narrow = req.helpers.as_ref().map(|ids| HelperSet::from_ids(ids.iter().map(|&h| h as u32)));
+        let narrow = req.helpers.as_ref().map(|ids| HelperSet::from_id_bytes(ids));
         self.exec_narrowed(req, narrow)
     }
 
@@ -206,14 +229,31 @@ impl Slots {
             Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
         };
         let outcome = match req.engine {
-            proto::Engine::Interp => run::execute(&installed.image, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs),
+            proto::Engine::Interp => run::execute(
+                &installed.image,
+                buffers.memory(&installed.image),
+                allowed,
+                req.budget,
+                &mut helpers,
+                &mut costs,
+            ),
             #[cfg(feature = "bench")]
             proto::Engine::Rbpf => super::rbpf_exec::execute(&installed.image, &mut buffers, &mut costs),
             #[cfg(not(feature = "bench"))]
-            proto::Engine::Rbpf => Err(run::unsupported("this firmware has no rbpf engine (build with feature `bench`)")),
+            proto::Engine::Rbpf => {
+                Err(run::unsupported("this firmware has no rbpf engine (build with feature `bench`)"))
+            }
             proto::Engine::Jit => installed.ensure_code(&mut costs).and_then(|()| {
                 let code = installed.jit.as_ref().expect("ensure_code compiled it");
-                super::jit_exec::execute(&installed.image, code, buffers.memory(&installed.image), allowed, req.budget, &mut helpers, &mut costs)
+                super::jit_exec::execute(
+                    &installed.image,
+                    code,
+                    buffers.memory(&installed.image),
+                    allowed,
+                    req.budget,
+                    &mut helpers,
+                    &mut costs,
+                )
             }),
         };
         Some(match outcome {
@@ -238,7 +278,13 @@ impl Slots {
     /// `{u32 request payload address, u32 response buffer address, u32 request length}`,
     /// the request payload is a read-only region and the response buffer a writable
     /// one; it returns the payload length it wrote. `None` if the slot is empty.
-    pub fn exec_coap(&mut self, slot: u8, engine: proto::Engine, request: &[u8], narrow: Option<HelperSet>) -> Option<Result<CoapAnswer, proto::Failure>> {
+    pub fn exec_coap(
+        &mut self,
+        slot: u8,
+        engine: proto::Engine,
+        request: &[u8],
+        narrow: Option<HelperSet>,
+    ) -> Option<Result<CoapAnswer, proto::Failure>> {
         let installed = self.slots.get_mut(usize::from(slot))?.installed.as_mut()?;
         let allowed = installed.allowed(narrow);
         let mut costs = run::costs();
@@ -266,15 +312,20 @@ impl Slots {
         }
         memory.add(vm::memory::Region::read_write(vm::RegionKind::Helper, &mut buf));
         let outcome = match (engine, installed.jit.as_ref()) {
-            (proto::Engine::Jit, Some(code)) => super::jit_exec::execute(&installed.image, code, memory, allowed, 0, &mut helpers, &mut costs),
+            (proto::Engine::Jit, Some(code)) => {
+                super::jit_exec::execute(&installed.image, code, memory, allowed, 0, &mut helpers, &mut costs)
+            }
             _ => run::execute(&installed.image, memory, allowed, 0, &mut helpers, &mut costs),
         };
         Some(outcome.and_then(|len| {
-            let len = usize::try_from(len).ok().filter(|&l| l <= COAP_RESPONSE_BUFFER).ok_or_else(|| proto::Failure {
-                kind: proto::FailureKind::Other,
-                pc: None,
-                message: format!("the program returned a payload length of {len}; the buffer holds {COAP_RESPONSE_BUFFER}"),
-            })?;
+            let len =
+                usize::try_from(len).ok().filter(|&l| l <= COAP_RESPONSE_BUFFER).ok_or_else(|| proto::Failure {
+                    kind: proto::FailureKind::Other,
+                    pc: None,
+                    message: format!(
+                        "the program returned a payload length of {len}; the buffer holds {COAP_RESPONSE_BUFFER}"
+                    ),
+                })?;
             let resp = helpers.coap.unwrap_or_default();
             // 2.05 Content unless the program chose a code.
             Ok(CoapAnswer { code: resp.code.unwrap_or(0x45), format: resp.format, payload: buf[..len].to_vec() })
@@ -297,7 +348,8 @@ fn check_envelope(bytes: &[u8]) -> Result<SlotUpdate, PullError> {
         Err(e @ suit::SuitError::DigestMismatch) => return Err(PullError::BadRequest(format!("manifest: {e}"))),
         Err(e) => return Err(PullError::Unauthorized(format!("signature: {e}"))),
     }
-    let manifest = suit::Manifest::decode(&env.manifest).map_err(|e| PullError::BadRequest(format!("manifest: {e}")))?;
+    let manifest =
+        suit::Manifest::decode(&env.manifest).map_err(|e| PullError::BadRequest(format!("manifest: {e}")))?;
     let update = SlotUpdate::from_manifest(&manifest).map_err(|e| PullError::BadRequest(format!("manifest: {e}")))?;
     if update.vendor_id != VENDOR_ID || update.class_id != CLASS_ID_MPS2_AN386 {
         return Err(PullError::Forbidden(String::from("manifest is for another vendor or device class")));

@@ -53,6 +53,8 @@ impl Lower<'_> {
     }
 
     /// `rd = a <op> b` for any mix of registers and constants; constants go to `ta`/`tb`.
+    // The operands of the instruction and its two scratch registers, each named.
+    #[allow(clippy::too_many_arguments)]
     fn dp_val(&mut self, op: DpOp, flags: Flags, rd: Reg, a: Val, b: Val, ta: Reg, tb: Reg) {
         match (a, b) {
             (Val::R(x), v) => self.dp(op, flags, rd, x, v, tb),

@@ -82,7 +82,11 @@ impl Lower<'_> {
         let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
         let a = self.lo(i.dst(), R0);
         let b = self.src_lo(i);
-        let cond = if ah == Val::K(0) && bh == Val::K(0) { self.compare32(JEQ, is32, a, b) } else { self.compare64(JEQ, (a, ah), (b, bh)) };
+        let cond = if ah == Val::K(0) && bh == Val::K(0) {
+            self.compare32(JEQ, is32, a, b)
+        } else {
+            self.compare64(JEQ, (a, ah), (b, bh))
+        };
         debug_assert_eq!(cond, Some(Cond::Eq));
         Cond::Eq
     }
@@ -158,7 +162,8 @@ impl Lower<'_> {
             _ => {
                 // The flags of x - y over 64 bits: CMP the low halves, SBCS the high ones.
                 let swap = matches!(op, JGT | JLE | JSGT | JSLE);
-                let ((xl, xh), (yl, yh)) = if swap { ((bl, bh), (Val::R(al), ah)) } else { ((Val::R(al), ah), (bl, bh)) };
+                let ((xl, xh), (yl, yh)) =
+                    if swap { ((bl, bh), (Val::R(al), ah)) } else { ((Val::R(al), ah), (bl, bh)) };
                 let xl = self.in_reg(xl, R2);
                 let xh = self.in_reg(xh, if swap { R3 } else { R1 });
                 self.cmp(xl, yl, R12);

@@ -43,7 +43,14 @@ impl Lower<'_> {
         let (Some(add), Some(load)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
         let d = add.dst();
         let load_ok = load.class() == CLS_LDX && load.opc & MODE_MASK == MODE_MEM && load.opc & SZ_MASK != SZ_DW;
-        if add.opc != ADD64_REG || add.src() == d || (add_at == 2 && first.dst() != d) || !load_ok || load.dst() != d || load.src() != d || load.off != 0 {
+        if add.opc != ADD64_REG
+            || add.src() == d
+            || (add_at == 2 && first.dst() != d)
+            || !load_ok
+            || load.dst() != d
+            || load.src() != d
+            || load.off != 0
+        {
             return false;
         }
         let load_pc = self.pc + add_at + 1;

@@ -185,7 +185,24 @@ impl<'a> Lower<'a> {
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
-        Self { buf, an, homes, n, insns, skip_until: 0, pc: 0, exit_ok, exit_status, fault, budget_out, ret, later: Vec::new(), thunks: [None; 2], flags_live: false, prepaid }
+        Self {
+            buf,
+            an,
+            homes,
+            n,
+            insns,
+            skip_until: 0,
+            pc: 0,
+            exit_ok,
+            exit_status,
+            fault,
+            budget_out,
+            ret,
+            later: Vec::new(),
+            thunks: [None; 2],
+            flags_live: false,
+            prepaid,
+        }
     }
 
     fn put(&mut self, e: Enc) {
@@ -357,7 +374,9 @@ impl<'a> Lower<'a> {
     /// `cmp rn, v`, in its shortest form (CMP sets the flags in every form).
     fn cmp(&mut self, rn: Reg, v: Val, tmp: Reg) {
         match v {
-            Val::K(c) if c < 256 && rn.is_low() => self.put(cmp_imm16(rn, c as u8).unwrap_or_else(|| cmp_imm(rn, imm(c)))),
+            Val::K(c) if c < 256 && rn.is_low() => {
+                self.put(cmp_imm16(rn, c as u8).unwrap_or_else(|| cmp_imm(rn, imm(c))))
+            }
             Val::K(c) if ModImm::maybe_from(c).is_some() => self.put(cmp_imm(rn, imm(c))),
             Val::K(c) if ModImm::maybe_from(c.wrapping_neg()).is_some() => {
                 // CMN: ADDS with Rd = PC.
@@ -606,7 +625,11 @@ impl<'a> Lower<'a> {
                     self.set_hi(i.dst(), Val::K((v >> 32) as u32));
                 }
                 LDDWD | LDDWR => {
-                    let (base, c) = if i.opc == LDDWD { (abi::DATA_BASE, Const::Data(i.imm)) } else { (abi::RODATA_BASE, Const::Rodata(i.imm)) };
+                    let (base, c) = if i.opc == LDDWD {
+                        (abi::DATA_BASE, Const::Data(i.imm))
+                    } else {
+                        (abi::RODATA_BASE, Const::Rodata(i.imm))
+                    };
                     let r = self.lo_dst(i.dst(), R0);
                     if let Some(home) = self.homes.constant(c) {
                         self.val_into(r, Val::R(home));
@@ -649,7 +672,10 @@ impl<'a> Lower<'a> {
         match op {
             CALL if !is32 => {
                 if analysis::is_local_call(i) {
-                    let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).map(Label::nth).ok_or(self.unsupported(i))?;
+                    let target = analysis::jump_target(self.pc, i)
+                        .filter(|&t| t < self.n)
+                        .map(Label::nth)
+                        .ok_or(self.unsupported(i))?;
                     self.local_call(target);
                 } else {
                     let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };

@@ -132,7 +132,9 @@ impl CodeBuffer {
     /// `with_capacity` labels first).
     pub fn finish_with_labels(mut self) -> Result<(Vec<u8>, Vec<u32>), BufferError> {
         for &(at, label, use_) in &self.fixups {
-            let target = Some(self.labels[label.0 as usize]).filter(|&t| t != UNBOUND).ok_or(BufferError::UnboundLabel)? as usize;
+            let target = Some(self.labels[label.0 as usize])
+                .filter(|&t| t != UNBOUND)
+                .ok_or(BufferError::UnboundLabel)? as usize;
             let offset = target as i64 - (at as i64 + 4);
             if offset >= use_.max_range() as i64 || offset < -(use_.max_range() as i64) {
                 return Err(BufferError::OutOfRange { at, offset });

@@ -4,8 +4,8 @@
 //! `tests/encode_llvm.rs`.
 use super::cond::Cond;
 use super::imm::{ModImm, NegOff8, Off12};
-pub use super::regs::RegList;
 use super::regs::Reg;
+pub use super::regs::RegList;
 use super::Enc;
 
 /// Data-processing operations shared by the modified-immediate (A5.3.1) and
@@ -58,7 +58,10 @@ pub fn dp_imm(op: DpOp, flags: Flags, rd: Reg, rn: Reg, imm: ModImm) -> Enc {
 pub fn dp_reg(op: DpOp, flags: Flags, rd: Reg, rn: Reg, rm: Reg, shift: Shift, amount: u16) -> Enc {
     assert!(amount < 32);
     let (imm3, imm2) = (amount >> 2, amount & 3);
-    Enc::T32(0xea00 | (op as u16) << 5 | flags.bit() << 4 | rn.n(), imm3 << 12 | rd.n() << 8 | imm2 << 6 | (shift as u16) << 4 | rm.n())
+    Enc::T32(
+        0xea00 | (op as u16) << 5 | flags.bit() << 4 | rn.n(),
+        imm3 << 12 | rd.n() << 8 | imm2 << 6 | (shift as u16) << 4 | rm.n(),
+    )
 }
 
 /// `MOV{S}.W Rd, Rm{, <shift> #n}` — ORR with Rn = PC (A7.7.77 T3, A7.7.68).
@@ -250,7 +253,10 @@ pub fn b_cond_w(cond: Cond, offset: i32) -> Enc {
     assert!(offset % 2 == 0 && (-(1 << 20)..(1 << 20)).contains(&offset), "B<c>.W offset {offset}");
     let v = (offset >> 1) as u32;
     let (s, j2, j1, imm6, imm11) = ((v >> 19) & 1, (v >> 18) & 1, (v >> 17) & 1, (v >> 11) & 0x3f, v & 0x7ff);
-    Enc::T32(0xf000 | (s as u16) << 10 | cond.bits() << 6 | imm6 as u16, 0x8000 | (j1 as u16) << 13 | (j2 as u16) << 11 | imm11 as u16)
+    Enc::T32(
+        0xf000 | (s as u16) << 10 | cond.bits() << 6 | imm6 as u16,
+        0x8000 | (j1 as u16) << 13 | (j2 as u16) << 11 | imm11 as u16,
+    )
 }
 
 fn b_t4_fields(offset: i32) -> (u16, u16) {
@@ -348,12 +354,13 @@ pub fn cmp_reg16(rn: Reg, rm: Reg) -> Enc {
 /// `B<c> label` (A7.7.12 T1): `offset` from this instruction's address + 4, even,
 /// within -256..254.
 pub fn b_cond16(cond: Cond, offset: i32) -> Option<Enc> {
-    ((-256..256).contains(&offset) && offset % 2 == 0).then(|| Enc::T16(0xd000 | cond.bits() << 8 | ((offset >> 1) as u16 & 0xff)))
+    ((-256..256).contains(&offset) && offset % 2 == 0)
+        .then(|| Enc::T16(0xd000 | cond.bits() << 8 | ((offset >> 1) as u16 & 0xff)))
 }
 
 /// `B label` (A7.7.12 T2): within -2048..2046.
 pub fn b16(offset: i32) -> Option<Enc> {
-    ((-2048..2048).contains(&offset) && offset % 2 == 0).then(|| Enc::T16(0xe000 | ((offset >> 1) as u16 & 0x7ff)))
+    ((-2048..2048).contains(&offset) && offset % 2 == 0).then_some(Enc::T16(0xe000 | ((offset >> 1) as u16 & 0x7ff)))
 }
 
 /// `MOVS Rd, #imm8` (A7.7.75 T1): a low register. Sets N and Z: only where the flags

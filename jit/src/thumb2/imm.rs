@@ -27,7 +27,7 @@ impl ModImm {
         // a search: this runs on the device for every constant).
         let rot = 8 + v.leading_zeros();
         let unrot = v.rotate_left(rot);
-        (rot < 32 && unrot <= 0xff && unrot & 0x80 != 0).then(|| Self(((rot as u16) << 7) | (unrot as u16 & 0x7f)))
+        (rot < 32 && unrot <= 0xff && unrot & 0x80 != 0).then_some(Self(((rot as u16) << 7) | (unrot as u16 & 0x7f)))
     }
 
     /// The value it encodes (ThumbExpandImm).
@@ -92,7 +92,7 @@ mod tests {
             assert_eq!(m.value(), v, "{v:#x}");
         }
         for v in [0x101u32, 0x12345678, 0xffff, 0x1ff, 0xab00ab] {
-            assert!(ModImm::maybe_from(v).map_or(true, |m| m.value() == v), "{v:#x}");
+            assert!(ModImm::maybe_from(v).is_none_or(|m| m.value() == v), "{v:#x}");
         }
         assert!(ModImm::maybe_from(0x101).is_none());
         assert!(ModImm::maybe_from(0x12345678).is_none());
@@ -109,7 +109,13 @@ mod tests {
 
     #[test]
     fn offsets_have_their_ranges() {
-        assert!(Off12::maybe_from(4095).is_some() && Off12::maybe_from(4096).is_none() && Off12::maybe_from(-1).is_none());
-        assert!(NegOff8::maybe_from(-255).is_some() && NegOff8::maybe_from(-256).is_none() && NegOff8::maybe_from(0).is_none());
+        assert!(
+            Off12::maybe_from(4095).is_some() && Off12::maybe_from(4096).is_none() && Off12::maybe_from(-1).is_none()
+        );
+        assert!(
+            NegOff8::maybe_from(-255).is_some()
+                && NegOff8::maybe_from(-256).is_none()
+                && NegOff8::maybe_from(0).is_none()
+        );
     }
 }

@@ -5,10 +5,7 @@ use super::tables;
 use crate::run::Results;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}\
@@ -18,18 +15,13 @@ td:first-child,th:first-child{text-align:left}th{background:#f3f3f3}.failed{colo
 
 pub fn render(r: &Results, plots: &[super::plots::Plot]) -> String {
     let mut s = String::new();
-    let _ = write!(s, "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>", esc(&r.scenario));
-    let (class, verdict) = if r.passed {
-        ("passed", "passed")
-    } else {
-        ("failed", "FAILED")
-    };
     let _ = write!(
         s,
-        "<h1>Scenario <code>{}</code></h1><p>{}</p>",
-        esc(&r.scenario),
-        esc(&r.description)
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        esc(&r.scenario)
     );
+    let (class, verdict) = if r.passed { ("passed", "passed") } else { ("failed", "FAILED") };
+    let _ = write!(s, "<h1>Scenario <code>{}</code></h1><p>{}</p>", esc(&r.scenario), esc(&r.description));
     let _ = write!(
         s,
         "<p>Started {} (UTC), took {} ms: <span class=\"{class}\">{verdict}</span>.</p>",
@@ -50,11 +42,7 @@ pub fn render(r: &Results, plots: &[super::plots::Plot]) -> String {
         for row in &t.rows {
             s.push_str("<tr>");
             for c in row {
-                let class = if c.contains("FAILED") || c.contains("WRONG") {
-                    " class=\"failed\""
-                } else {
-                    ""
-                };
+                let class = if c.contains("FAILED") || c.contains("WRONG") { " class=\"failed\"" } else { "" };
                 let _ = write!(s, "<td{class}>{}</td>", esc(c));
             }
             s.push_str("</tr>");
@@ -67,12 +55,7 @@ pub fn render(r: &Results, plots: &[super::plots::Plot]) -> String {
     if !plots.is_empty() {
         s.push_str("<h2>Plots</h2>");
         for p in plots {
-            let _ = write!(
-                s,
-                "<figure><figcaption>{}</figcaption>{}</figure>",
-                esc(&p.title),
-                p.inline_svg
-            );
+            let _ = write!(s, "<figure><figcaption>{}</figcaption>{}</figure>", esc(&p.title), p.inline_svg);
         }
     }
     s.push_str("<p class=\"note\">Raw figures: results.json and the CSV files next to this page.</p></body></html>\n");

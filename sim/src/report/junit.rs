@@ -4,10 +4,7 @@ use std::fmt::Write as _;
 use crate::run::Results;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub fn render(r: &Results) -> String {
@@ -26,28 +23,18 @@ pub fn render(r: &Results) -> String {
         match failure {
             Some(f) => {
                 failures += 1;
-                let _ = writeln!(
-                    cases,
-                    ">\n      <failure message=\"{}\"/>\n    </testcase>",
-                    esc(&f)
-                );
+                let _ = writeln!(cases, ">\n      <failure message=\"{}\"/>\n    </testcase>", esc(&f));
             }
             None => cases.push_str("/>\n"),
         }
     };
     for n in &r.nodes {
         let failure = if n.fault_injected {
-            n.fault_detected_after_ms
-                .is_none()
-                .then(|| "injected fault not detected".to_string())
+            n.fault_detected_after_ms.is_none().then(|| "injected fault not detected".to_string())
         } else {
             n.error.clone()
         };
-        case(
-            format!("node {} boots", n.name),
-            n.boot_to_ready_ms.unwrap_or(0),
-            failure,
-        );
+        case(format!("node {} boots", n.name), n.boot_to_ready_ms.unwrap_or(0), failure);
     }
     for s in &r.steps {
         case(

@@ -17,11 +17,7 @@ fn table(s: &mut String, t: &Table) {
     let _ = writeln!(s, "| {} |", t.header.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(t.header.len()));
     for row in &t.rows {
-        let _ = writeln!(
-            s,
-            "| {} |",
-            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
-        );
+        let _ = writeln!(s, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
     }
     if !t.note.is_empty() {
         let _ = writeln!(s, "\n{}", t.note);
@@ -43,17 +39,10 @@ pub fn render(r: &Results, plots: &[super::plots::Plot], csvs: &[&str]) -> Strin
     if !plots.is_empty() {
         s.push_str("\n## Plots\n");
         for p in plots {
-            let _ = writeln!(
-                s,
-                "\n### {}\n\n![{}]({})\n\n([PNG]({}))",
-                p.title, p.title, p.svg, p.png
-            );
+            let _ = writeln!(s, "\n### {}\n\n![{}]({})\n\n([PNG]({}))", p.title, p.title, p.svg, p.png);
         }
     }
-    let _ = writeln!(
-        s,
-        "\nRaw figures: `results.json`{}.",
-        csvs.iter().map(|c| format!(", `{c}`")).collect::<String>()
-    );
+    let _ =
+        writeln!(s, "\nRaw figures: `results.json`{}.", csvs.iter().map(|c| format!(", `{c}`")).collect::<String>());
     s
 }

@@ -17,10 +17,7 @@ pub mod tables;
 
 /// Writes `results.json` and renders the rest from it.
 pub fn write_all(dir: &Path, results: &Results) -> anyhow::Result<()> {
-    std::fs::write(
-        dir.join("results.json"),
-        serde_json::to_string_pretty(results)?,
-    )?;
+    std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(results)?)?;
     render(dir, results)
 }
 
@@ -51,10 +48,7 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<()> {
             Vec::new()
         }
     };
-    std::fs::write(
-        dir.join("report.md"),
-        markdown::render(results, &plots, &files),
-    )?;
+    std::fs::write(dir.join("report.md"), markdown::render(results, &plots, &files))?;
     std::fs::write(dir.join("report.html"), html::render(results, &plots))?;
     std::fs::write(dir.join("junit.xml"), junit::render(results))?;
     Ok(())
@@ -63,10 +57,9 @@ pub fn render(dir: &Path, results: &Results) -> anyhow::Result<()> {
 /// `sim report RUN_DIR`.
 pub fn rerender(dir: &Path) -> anyhow::Result<()> {
     let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let results: Results = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a sim results.json", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let results: Results =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a sim results.json", path.display()))?;
     render(dir, &results)
 }
 
@@ -103,7 +96,12 @@ fn bench_csv(r: &Results) -> String {
 }
 
 /// The per-metric CSVs and which figure of an engine they hold.
-const METRICS: [(&str, Metric); 4] = [("exec_insns.csv", Metric::Insns), ("exec_cycles.csv", Metric::Cycles), ("compile_insns.csv", Metric::Compile), ("code_bytes.csv", Metric::CodeBytes)];
+const METRICS: [(&str, Metric); 4] = [
+    ("exec_insns.csv", Metric::Insns),
+    ("exec_cycles.csv", Metric::Cycles),
+    ("compile_insns.csv", Metric::Compile),
+    ("code_bytes.csv", Metric::CodeBytes),
+];
 
 #[derive(Clone, Copy)]
 enum Metric {
@@ -137,7 +135,9 @@ fn metric_csv(r: &Results, metric: Metric) -> String {
 }
 
 fn deploy_csv(r: &Results) -> String {
-    let mut s = String::from("node,program,slot,tamper,run,ok,accepted,code,image_bytes,latency_ms,pull_insns,load_insns,verify_insns\n");
+    let mut s = String::from(
+        "node,program,slot,tamper,run,ok,accepted,code,image_bytes,latency_ms,pull_insns,load_insns,verify_insns\n",
+    );
     for d in &r.deploys {
         let _ = writeln!(
             s,
@@ -161,8 +161,7 @@ fn deploy_csv(r: &Results) -> String {
 }
 
 fn exec_csv(r: &Results) -> String {
-    let mut s =
-        String::from("node,slot,engine,run,ok,result,insns,cycles,systick_insns,compile_insns\n");
+    let mut s = String::from("node,slot,engine,run,ok,result,insns,cycles,systick_insns,compile_insns\n");
     for e in &r.execs {
         let m = &e.measured;
         let _ = writeln!(

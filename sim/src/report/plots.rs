@@ -26,9 +26,7 @@ fn register_font() -> anyhow::Result<()> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     DONE.get_or_init(|| {
         let bytes = std::fs::read(FONT).map_err(|e| {
-            format!(
-                "cannot read {FONT} (Debian package fonts-dejavu-core, installed by ci/setup): {e}"
-            )
+            format!("cannot read {FONT} (Debian package fonts-dejavu-core, installed by ci/setup): {e}")
         })?;
         let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
         plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
@@ -64,11 +62,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let values: Vec<f64> = b
-        .series
-        .iter()
-        .flat_map(|(_, _, v)| v.iter().flatten().copied())
-        .collect();
+    let values: Vec<f64> = b.series.iter().flat_map(|(_, _, v)| v.iter().flatten().copied()).collect();
     let max = values.iter().cloned().fold(1.0, f64::max) * 1.5;
     let min = values.iter().cloned().fold(f64::MAX, f64::min).max(1.0) / 2.0;
     let n = b.labels.len().max(1);
@@ -99,18 +93,13 @@ where
                 let rects = vals.iter().enumerate().filter_map(|(i, v)| {
                     let v = (*v)?;
                     let x0 = i as f64 - 0.4 + 0.8 * k as f64 / groups;
-                    Some(Rectangle::new(
-                        [(x0, $base), (x0 + 0.8 / groups, v)],
-                        colour.filled(),
-                    ))
+                    Some(Rectangle::new([(x0, $base), (x0 + 0.8 / groups, v)], colour.filled()))
                 });
                 chart
                     .draw_series(rects)
                     .map_err(err)?
                     .label(name.as_str())
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
-                    });
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
             }
             chart
                 .configure_series_labels()
@@ -122,25 +111,11 @@ where
         }};
     }
     let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(b.title.as_str(), ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(30)
-        .y_label_area_size(80);
+    builder.caption(b.title.as_str(), ("sans-serif", 22)).margin(12).x_label_area_size(30).y_label_area_size(80);
     if b.log {
-        body!(
-            builder
-                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, (min..max).log_scale())
-                .map_err(err)?,
-            min
-        );
+        body!(builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, (min..max).log_scale()).map_err(err)?, min);
     } else {
-        body!(
-            builder
-                .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max)
-                .map_err(err)?,
-            0.0
-        );
+        body!(builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..max).map_err(err)?, 0.0);
     }
     root.present().map_err(err)?;
     Ok(())
@@ -149,40 +124,24 @@ where
 fn save(dir: &Path, file: &str, b: &Bars) -> anyhow::Result<Plot> {
     // Groups with no value in any series are left out.
     let keep: Vec<usize> = (0..b.labels.len())
-        .filter(|&i| {
-            b.series
-                .iter()
-                .any(|(_, _, v)| v.get(i).copied().flatten().is_some())
-        })
+        .filter(|&i| b.series.iter().any(|(_, _, v)| v.get(i).copied().flatten().is_some()))
         .collect();
     let b = &Bars {
         title: b.title.clone(),
         y_label: b.y_label.clone(),
         labels: keep.iter().map(|&i| b.labels[i].clone()).collect(),
-        series: b
-            .series
-            .iter()
-            .map(|(n, c, v)| (n.clone(), *c, keep.iter().map(|&i| v[i]).collect()))
-            .collect(),
+        series: b.series.iter().map(|(n, c, v)| (n.clone(), *c, keep.iter().map(|&i| v[i]).collect())).collect(),
         log: b.log,
     };
     let mut svg = String::new();
-    draw_bars(
-        SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
-        b,
-    )?;
+    draw_bars(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(), b)?;
     std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
     let png = dir.join(format!("{file}.png"));
     draw_bars(BitMapBackend::new(&png, SIZE).into_drawing_area(), b)
         .with_context(|| format!("drawing {}", png.display()))?;
     // Inline SVG needs no XML prolog.
     let inline_svg = svg.trim_start_matches(|c| c != '<').to_string();
-    Ok(Plot {
-        title: b.title.clone(),
-        svg: format!("{file}.svg"),
-        png: format!("{file}.png"),
-        inline_svg,
-    })
+    Ok(Plot { title: b.title.clone(), svg: format!("{file}.svg"), png: format!("{file}.png"), inline_svg })
 }
 
 /// Draws every plot the run has data for.
@@ -194,15 +153,9 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
     register_font()?;
     if !r.benchmarks.is_empty() {
         let rows = summary::rows(&r.benchmarks);
-        let labels: Vec<String> = rows
-            .iter()
-            .map(|r| format!("{} {}", r.kernel, r.data_size))
-            .collect();
-        let engines: Vec<&str> = ENGINES
-            .iter()
-            .copied()
-            .filter(|e| rows.iter().any(|r| r.engines.contains_key(e)))
-            .collect();
+        let labels: Vec<String> = rows.iter().map(|r| format!("{} {}", r.kernel, r.data_size)).collect();
+        let engines: Vec<&str> =
+            ENGINES.iter().copied().filter(|e| rows.iter().any(|r| r.engines.contains_key(e))).collect();
         let series = |f: &dyn Fn(&summary::Row, &str) -> Option<f64>| -> Vec<(String, RGBColor, Vec<Option<f64>>)> {
             engines.iter().map(|e| (e.to_string(), engine_colour(e), rows.iter().map(|r| f(r, e)).collect())).collect()
         };
@@ -220,11 +173,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                 },
             )?);
         }
-        if want(PlotKind::ExecCycles)
-            && rows
-                .iter()
-                .any(|r| r.engines.values().any(|e| e.cycles.is_some()))
-        {
+        if want(PlotKind::ExecCycles) && rows.iter().any(|r| r.engines.values().any(|e| e.cycles.is_some())) {
             let cycles = series(&|r, e| r.engines.get(e).and_then(|f| f.cycles).map(|v| v as f64));
             plots.push(save(
                 dir,
@@ -243,11 +192,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                 .iter()
                 .filter(|e| **e != "native")
                 .map(|e| {
-                    (
-                        format!("{e} / native"),
-                        engine_colour(e),
-                        rows.iter().map(|r| r.ratio(e, "native")).collect(),
-                    )
+                    (format!("{e} / native"), engine_colour(e), rows.iter().map(|r| r.ratio(e, "native")).collect())
                 })
                 .collect();
             plots.push(save(
@@ -272,9 +217,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                 (
                     "JIT code bytes".to_string(),
                     RGBColor(0xdd, 0x84, 0x52),
-                    rows.iter()
-                        .map(|r| r.engines.get("jit").map(|j| j.code_bytes as f64))
-                        .collect(),
+                    rows.iter().map(|r| r.engines.get("jit").map(|j| j.code_bytes as f64)).collect(),
                 ),
             ];
             plots.push(save(
@@ -291,23 +234,14 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
         }
     }
     if !r.deploys.is_empty() && r.report.plot(PlotKind::DeployLatency) {
-        let nodes: Vec<String> = r
-            .deploys
-            .iter()
-            .map(|d| d.node.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let nodes: Vec<String> =
+            r.deploys.iter().map(|d| d.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let lat = |pct: f64| -> Vec<Option<f64>> {
             nodes
                 .iter()
                 .map(|n| {
-                    let mut v: Vec<u64> = r
-                        .deploys
-                        .iter()
-                        .filter(|d| &d.node == n && d.accepted)
-                        .map(|d| d.latency_ms)
-                        .collect();
+                    let mut v: Vec<u64> =
+                        r.deploys.iter().filter(|d| &d.node == n && d.accepted).map(|d| d.latency_ms).collect();
                     (!v.is_empty()).then(|| super::percentile(&mut v, pct) as f64)
                 })
                 .collect()

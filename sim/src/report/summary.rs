@@ -68,8 +68,7 @@ impl Row {
     /// JIT code bytes per bytecode byte.
     pub fn code_density(&self) -> Option<f64> {
         let j = self.engines.get("jit")?;
-        (self.bytecode_bytes > 0 && j.code_bytes > 0)
-            .then(|| j.code_bytes as f64 / self.bytecode_bytes as f64)
+        (self.bytecode_bytes > 0 && j.code_bytes > 0).then(|| j.code_bytes as f64 / self.bytecode_bytes as f64)
     }
 }
 
@@ -114,38 +113,19 @@ pub fn rows(results: &[BenchResult]) -> Vec<Row> {
 /// Geometric mean of `a / b` over the rows that have both.
 pub fn geomean_ratio(rows: &[Row], a: &str, b: &str) -> Option<(f64, usize)> {
     let ratios: Vec<f64> = rows.iter().filter_map(|r| r.ratio(a, b)).collect();
-    (!ratios.is_empty()).then(|| {
-        (
-            (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp(),
-            ratios.len(),
-        )
-    })
+    (!ratios.is_empty())
+        .then(|| ((ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp(), ratios.len()))
 }
 
 /// Plugin against SysTick on runs long enough for SysTick's ±40 to matter little:
 /// (kernel, size, engine, plugin insns, systick insns, difference in %).
-pub fn cross_check(
-    results: &[BenchResult],
-    min_insns: u64,
-) -> Vec<(String, usize, String, u64, u64, f64)> {
+pub fn cross_check(results: &[BenchResult], min_insns: u64) -> Vec<(String, usize, String, u64, u64, f64)> {
     results
         .iter()
-        .filter(|r| {
-            r.measured_by == "plugin"
-                && r.run == 0
-                && r.exec_insns >= min_insns
-                && r.systick_insns > 0
-        })
+        .filter(|r| r.measured_by == "plugin" && r.run == 0 && r.exec_insns >= min_insns && r.systick_insns > 0)
         .map(|r| {
             let diff = (r.systick_insns as f64 - r.exec_insns as f64) / r.exec_insns as f64 * 100.0;
-            (
-                r.kernel.clone(),
-                r.data_size,
-                r.engine.clone(),
-                r.exec_insns,
-                r.systick_insns,
-                diff,
-            )
+            (r.kernel.clone(), r.data_size, r.engine.clone(), r.exec_insns, r.systick_insns, diff)
         })
         .collect()
 }

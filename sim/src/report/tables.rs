@@ -75,31 +75,19 @@ pub fn all(r: &Results) -> Vec<Table> {
     for (node, funcs) in r.profiles.iter().filter(|_| want(TableKind::Profiles)) {
         let total: u64 = funcs.iter().map(|f| f.1).sum();
         let mut t = Table::new(
-            &format!(
-                "Where the guest instructions went on {node} (whole run, 25 costliest functions)"
-            ),
+            &format!("Where the guest instructions went on {node} (whole run, 25 costliest functions)"),
             &["function", "instructions", "share of these"],
         );
         for (f, n) in funcs {
-            let short: String = if f.chars().count() > 90 {
-                f.chars().take(90).chain("…".chars()).collect()
-            } else {
-                f.clone()
-            };
-            t.rows.push(vec![
-                short,
-                group(*n),
-                format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0),
-            ]);
+            let short: String =
+                if f.chars().count() > 90 { f.chars().take(90).chain("…".chars()).collect() } else { f.clone() };
+            t.rows.push(vec![short, group(*n), format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0)]);
         }
         t.note = format!("All functions: {node}.functions.csv. Counted by the plugin's per-address profile over the whole run, boot included.");
         out.push(t);
     }
     if let Some(net) = r.network.as_ref().filter(|_| want(TableKind::Network)) {
-        let mut t = Table::new(
-            "Impaired path to the file server",
-            &["direction", "forwarded", "dropped", "reordered"],
-        );
+        let mut t = Table::new("Impaired path to the file server", &["direction", "forwarded", "dropped", "reordered"]);
         for dir in ["to_server", "to_nodes"] {
             let d = &net[dir];
             t.rows.push(vec![
@@ -125,49 +113,29 @@ fn provenance(r: &Results) -> Table {
         ("scenario sha256", "scenario_sha256"),
         ("host", "host"),
     ] {
-        t.rows.push(vec![
-            k.into(),
-            p[key].as_str().unwrap_or_default().to_string(),
-        ]);
+        t.rows.push(vec![k.into(), p[key].as_str().unwrap_or_default().to_string()]);
     }
     let counted = if p["plugin"].as_bool() == Some(true) {
         "exactly, by the QEMU plugin (qemu-plugin/insn_count.c)"
     } else {
         "by the device's SysTick (±40 instructions)"
     };
-    t.rows
-        .push(vec!["instructions counted".into(), counted.into()]);
+    t.rows.push(vec!["instructions counted".into(), counted.into()]);
     t
 }
 
 fn nodes(r: &Results) -> Table {
-    let mut t = Table::new(
-        "Nodes",
-        &[
-            "node",
-            "target",
-            "firmware",
-            "boot to ready (ms, host)",
-            "status",
-        ],
-    );
+    let mut t = Table::new("Nodes", &["node", "target", "firmware", "boot to ready (ms, host)", "status"]);
     for n in &r.nodes {
         let status = match (&n.error, n.fault_injected, n.fault_detected_after_ms) {
-            (_, true, Some(ms)) => format!(
-                "fault injected, detected after {ms} ms: {}",
-                n.error.clone().unwrap_or_default()
-            ),
+            (_, true, Some(ms)) => {
+                format!("fault injected, detected after {ms} ms: {}", n.error.clone().unwrap_or_default())
+            }
             (_, true, None) => "fault injected, NOT detected".into(),
             (Some(e), _, _) => format!("FAILED: {e}"),
             (None, _, _) => "ok".into(),
         };
-        t.rows.push(vec![
-            n.name.clone(),
-            n.target.clone(),
-            n.firmware.clone(),
-            num(n.boot_to_ready_ms),
-            status,
-        ]);
+        t.rows.push(vec![n.name.clone(), n.target.clone(), n.firmware.clone(), num(n.boot_to_ready_ms), status]);
     }
     t
 }
@@ -175,24 +143,15 @@ fn nodes(r: &Results) -> Table {
 fn steps(r: &Results) -> Table {
     let mut t = Table::new("Steps", &["#", "step", "node", "result", "ms"]);
     for s in &r.steps {
-        let res = if s.ok {
-            "ok".to_string()
-        } else {
-            format!("FAILED: {}", s.error.clone().unwrap_or_default())
-        };
-        t.rows.push(vec![
-            s.index.clone(),
-            s.step.clone(),
-            s.node.clone(),
-            res,
-            s.duration_ms.to_string(),
-        ]);
+        let res = if s.ok { "ok".to_string() } else { format!("FAILED: {}", s.error.clone().unwrap_or_default()) };
+        t.rows.push(vec![s.index.clone(), s.step.clone(), s.node.clone(), res, s.duration_ms.to_string()]);
     }
     t
 }
 
 /// The columns every per-engine figure table starts with.
-const ENGINE_COLUMNS: [&str; 8] = ["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native"];
+const ENGINE_COLUMNS: [&str; 8] =
+    ["kernel", "bytes", "interpreter", "JIT", "rbpf", "native", "JIT / native", "interp / native"];
 
 fn instructions(rows: &[Row]) -> Table {
     let mut t = Table::new(
@@ -212,15 +171,8 @@ fn instructions(rows: &[Row]) -> Table {
             ratio(r.ratio("jit", "native")),
             ratio(r.ratio("interp", "native")),
             ratio(r.ratio("rbpf", "interp")),
-            r.interp_per_ebpf()
-                .map(|v| format!("{v:.1}"))
-                .unwrap_or_else(|| "—".into()),
-            r.engines
-                .values()
-                .map(|e| e.runs)
-                .max()
-                .unwrap_or(0)
-                .to_string(),
+            r.interp_per_ebpf().map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
+            r.engines.values().map(|e| e.runs).max().unwrap_or(0).to_string(),
             group(spread),
         ]);
     }
@@ -232,10 +184,7 @@ fn instructions(rows: &[Row]) -> Table {
 }
 
 fn cycles(rows: &[Row]) -> Table {
-    let mut t = Table::new(
-        "Estimated Cortex-M4 cycles per run",
-        &ENGINE_COLUMNS,
-    );
+    let mut t = Table::new("Estimated Cortex-M4 cycles per run", &ENGINE_COLUMNS);
     for r in rows {
         let c = |e: &str| r.engines.get(e).and_then(|f| f.cycles);
         t.rows.push(vec![
@@ -249,24 +198,17 @@ fn cycles(rows: &[Row]) -> Table {
             ratio(r.cycle_ratio("interp", "native")),
         ]);
     }
-    t.note = "Cycles are estimated by the plugin from the Cortex-M4 timing table in docs/cycle-model.md (zero wait states; \
+    t.note =
+        "Cycles are estimated by the plugin from the Cortex-M4 timing table in docs/cycle-model.md (zero wait states; \
               divides charged 7, taken branches 3)."
-        .into();
+            .into();
     t
 }
 
 fn jit(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "JIT compile cost and code size",
-        &[
-            "kernel",
-            "bytes",
-            "compile (insns)",
-            "bytecode (B)",
-            "JIT code (B)",
-            "code / bytecode",
-            "break-even runs",
-        ],
+        &["kernel", "bytes", "compile (insns)", "bytecode (B)", "JIT code (B)", "code / bytecode", "break-even runs"],
     );
     for r in rows.iter().filter(|r| r.engines.contains_key("jit")) {
         let j = &r.engines["jit"];
@@ -276,12 +218,8 @@ fn jit(rows: &[Row]) -> Table {
             group(j.compile_insns),
             r.bytecode_bytes.to_string(),
             j.code_bytes.to_string(),
-            r.code_density()
-                .map(|d| format!("{d:.2}"))
-                .unwrap_or_else(|| "—".into()),
-            r.break_even_runs()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "—".into()),
+            r.code_density().map(|d| format!("{d:.2}")).unwrap_or_else(|| "—".into()),
+            r.break_even_runs().map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
         ]);
     }
     t.note = "Break-even: the number of runs after which compiling once and running the JIT costs fewer instructions than interpreting.".into();
@@ -290,9 +228,7 @@ fn jit(rows: &[Row]) -> Table {
 
 fn goals(rows: &[Row]) -> Table {
     let mut t = Table::new("Where we stand", &["figure", "measured", "goal"]);
-    let f16 = rows
-        .iter()
-        .find(|r| r.kernel == "fletcher16" && r.data_size == 2560);
+    let f16 = rows.iter().find(|r| r.kernel == "fletcher16" && r.data_size == 2560);
     t.rows.push(vec![
         "JIT / native, Fletcher-16 2560 B".into(),
         ratio(f16.and_then(|r| r.ratio("jit", "native"))),
@@ -303,28 +239,18 @@ fn goals(rows: &[Row]) -> Table {
             .map(|(v, n)| format!("{v:.2}x over {n} builds"))
             .unwrap_or_else(|| "—".into())
     };
-    t.rows.push(vec![
-        "JIT / native, geometric mean".into(),
-        g("jit", "native"),
-        "≤ 1.5x".into(),
-    ]);
+    t.rows.push(vec!["JIT / native, geometric mean".into(), g("jit", "native"), "≤ 1.5x".into()]);
     t.rows.push(vec![
         "interpreter / native, Fletcher-16 2560 B".into(),
         ratio(f16.and_then(|r| r.ratio("interp", "native"))),
         "≤ 12x".into(),
     ]);
-    t.rows.push(vec![
-        "interpreter / native, geometric mean".into(),
-        g("interp", "native"),
-        "—".into(),
-    ]);
+    t.rows.push(vec!["interpreter / native, geometric mean".into(), g("interp", "native"), "—".into()]);
     // The goal is anchored on Fletcher-16 (Femto-Containers' figure); across kernels the
     // figure also carries the time spent inside helpers, so it is shown apart, per kernel.
     t.rows.push(vec![
         "guest insns per eBPF insn, interpreter, Fletcher-16 2560 B".into(),
-        f16.and_then(Row::interp_per_ebpf)
-            .map(|v| format!("{v:.1}"))
-            .unwrap_or_else(|| "—".into()),
+        f16.and_then(Row::interp_per_ebpf).map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into()),
         "≤ 15".into(),
     ]);
     t.rows.push(vec![
@@ -332,16 +258,10 @@ fn goals(rows: &[Row]) -> Table {
         per_kernel_median(rows).unwrap_or_else(|| "—".into()),
         "—".into(),
     ]);
-    t.rows.push(vec![
-        "rbpf / ours (interpreters), geometric mean".into(),
-        g("rbpf", "interp"),
-        "≥ 3x".into(),
-    ]);
+    t.rows.push(vec!["rbpf / ours (interpreters), geometric mean".into(), g("rbpf", "interp"), "≥ 3x".into()]);
     t.rows.push(vec![
         "JIT compile, Fletcher-16".into(),
-        num(f16
-            .and_then(|r| r.engines.get("jit"))
-            .map(|j| j.compile_insns)),
+        num(f16.and_then(|r| r.engines.get("jit")).map(|j| j.compile_insns)),
         "< 30,000".into(),
     ]);
     t
@@ -372,24 +292,10 @@ fn per_kernel_median(rows: &[Row]) -> Option<String> {
 fn cross_check(r: &Results) -> Table {
     let mut t = Table::new(
         "Plugin against SysTick (runs of 100,000 instructions or more)",
-        &[
-            "kernel",
-            "bytes",
-            "engine",
-            "plugin",
-            "SysTick × 40",
-            "difference",
-        ],
+        &["kernel", "bytes", "engine", "plugin", "SysTick × 40", "difference"],
     );
     for (k, s, e, p, st, d) in summary::cross_check(&r.benchmarks, 100_000) {
-        t.rows.push(vec![
-            k,
-            s.to_string(),
-            e,
-            group(p),
-            group(st),
-            format!("{d:+.3} %"),
-        ]);
+        t.rows.push(vec![k, s.to_string(), e, group(p), group(st), format!("{d:+.3} %")]);
     }
     t.note = "The in-guest SysTick count under -icount shift=0 (one count = 40 instructions) against the plugin's exact count between the same markers.".into();
     t
@@ -410,20 +316,12 @@ fn deploys(r: &Results) -> Table {
             "load + verify (insns)",
         ],
     );
-    for ((node, program, tamper), of) in
-        super::grouped(&r.deploys, |d| (d.node.clone(), d.program.clone(), d.tamper))
-    {
+    for ((node, program, tamper), of) in super::grouped(&r.deploys, |d| (d.node.clone(), d.program.clone(), d.tamper)) {
         let mut lat: Vec<u64> = of.iter().map(|d| d.latency_ms).collect();
         let mut pull: Vec<u64> = of.iter().filter_map(|d| d.pull_insns).collect();
-        let lv = of
-            .iter()
-            .find_map(|d| Some(d.load_insns? + d.verify_insns?));
-        let codes: Vec<&str> = of
-            .iter()
-            .map(|d| d.code.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let lv = of.iter().find_map(|d| Some(d.load_insns? + d.verify_insns?));
+        let codes: Vec<&str> =
+            of.iter().map(|d| d.code.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         t.rows.push(vec![
             node,
             program,
@@ -437,11 +335,7 @@ fn deploys(r: &Results) -> Table {
                 super::percentile(&mut lat, 95.0),
                 lat.last().unwrap_or(&0)
             ),
-            if pull.is_empty() {
-                "—".into()
-            } else {
-                group(super::percentile(&mut pull, 50.0))
-            },
+            if pull.is_empty() { "—".into() } else { group(super::percentile(&mut pull, 50.0)) },
             num(lv),
         ]);
     }
@@ -452,20 +346,9 @@ fn deploys(r: &Results) -> Table {
 fn execs(r: &Results) -> Table {
     let mut t = Table::new(
         "Executions",
-        &[
-            "node",
-            "slot",
-            "engine",
-            "runs",
-            "ok",
-            "result",
-            "insns (median)",
-            "cycles (median)",
-        ],
+        &["node", "slot", "engine", "runs", "ok", "result", "insns (median)", "cycles (median)"],
     );
-    for ((node, slot, engine), of) in
-        super::grouped(&r.execs, |e| (e.node.clone(), e.slot, e.engine.clone()))
-    {
+    for ((node, slot, engine), of) in super::grouped(&r.execs, |e| (e.node.clone(), e.slot, e.engine.clone())) {
         let mut insns: Vec<u64> = of.iter().map(|e| e.measured.insns).collect();
         let mut cycles: Vec<u64> = of.iter().filter_map(|e| e.measured.cycles).collect();
         t.rows.push(vec![
@@ -474,16 +357,9 @@ fn execs(r: &Results) -> Table {
             engine,
             of.len().to_string(),
             of.iter().filter(|e| e.ok).count().to_string(),
-            of.first()
-                .and_then(|e| e.result)
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "—".into()),
+            of.first().and_then(|e| e.result).map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
             group(super::percentile(&mut insns, 50.0)),
-            if cycles.is_empty() {
-                "—".into()
-            } else {
-                group(super::percentile(&mut cycles, 50.0))
-            },
+            if cycles.is_empty() { "—".into() } else { group(super::percentile(&mut cycles, 50.0)) },
         ]);
     }
     t

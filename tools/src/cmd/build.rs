@@ -2,8 +2,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use vm::image::{Image, Layout};
+use testbed::program::{BuildOptions, SourceKind};
 
 #[derive(clap::Args)]
 pub struct Compile {
@@ -26,10 +25,10 @@ impl Compile {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let work = tempfile::tempdir()?;
         // clang's diagnostics go straight to stderr.
-        let obj = if self.source.extension().is_some_and(|e| e == "rs") {
-            tools::compile::compile_rust(&self.source, work.path())?
+        let obj = if SourceKind::of(&self.source) == SourceKind::Rust {
+            testbed::compile::compile_rust(&self.source, work.path())?
         } else {
-            tools::compile::compile_c_with(&self.source, work.path(), &self.cpu, &self.defines, &self.includes)?
+            testbed::compile::compile_c(&self.source, work.path(), &self.cpu, &self.defines, &self.includes)?
         };
         super::write(&self.output, &obj)?;
         println!("{}: {} bytes (eBPF ELF object, cpu {})", self.output.display(), obj.len(), self.cpu);
@@ -55,18 +54,22 @@ pub struct Pack {
 
 impl Pack {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let obj = super::read(&self.object)?;
-        let layout = Layout::from_name(&self.layout).context("layout")?;
-        let mut image = vm::image::elf::load(&obj, self.entry.as_deref()).with_context(|| format!("{}", self.object.display()))?;
-        let helpers = super::verify::parse_helpers(&self.helpers)?;
-        image.helpers = Some(helpers);
-        vm::verify(&image.program, &helpers).context("the verifier rejects the program (is every helper it calls in --helpers?)")?;
-        let bytes = if layout == Layout::Elf { obj } else { image.emit(layout)? };
-        // What we wrote must load back as the same program.
-        let back = Image::load(layout, &bytes)?;
-        anyhow::ensure!(back.program.insns().len() == image.program.insns().len(), "internal error: the packed image does not load back");
-        super::write(&self.output, &bytes)?;
-        println!("{}: {} bytes, {} layout, {} instruction slots", self.output.display(), bytes.len(), layout.name(), image.program.insns().len());
+        let options = BuildOptions {
+            layout: Some(super::parse_layout(&self.layout)?),
+            helpers: super::parse_helpers(&self.helpers)?,
+            entry: self.entry,
+            ..Default::default()
+        };
+        let work = tempfile::tempdir()?;
+        let built = testbed::program::build(&self.object, &options, work.path())?;
+        super::write(&self.output, &built.bytes)?;
+        println!(
+            "{}: {} bytes, {} layout, {} instruction slots",
+            self.output.display(),
+            built.bytes.len(),
+            built.layout.name(),
+            built.image.program.insns().len()
+        );
         Ok(ExitCode::SUCCESS)
     }
 }

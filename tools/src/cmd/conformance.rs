@@ -4,60 +4,81 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use tools::coap_client::CoapClient;
-use tools::conformance::{self, Outcome, TestCase};
-use tools::firmware::{self, Variant};
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Engine {
-    /// The interpreter, on this host.
-    Interp,
-    /// The interpreter on the emulated Cortex-M4 (QEMU mps2-an386, started and stopped here).
-    InterpM4,
-    /// The JIT on the emulated Cortex-M4.
-    Jit,
-}
+use testbed::coap_client::CoapClient;
+use testbed::conformance::{self, Outcome, TestCase};
+use testbed::firmware::Variant;
+use testbed::{Node, Target};
 
 #[derive(clap::Args)]
 pub struct Cmd {
     /// The suite's tests folder (default: $BPF_CONFORMANCE_DIR, else ../shared/bpf_conformance/tests).
     dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "interp")]
-    engine: Engine,
+    engine: proto::Engine,
+    /// Where the engine runs: `host` (the interpreter only) or a node target such as
+    /// `qemu/mps2-an386`, booted and stopped here (default: host for the interpreter,
+    /// qemu/mps2-an386 for the others).
+    #[arg(long)]
+    on: Option<String>,
     /// Print every test, not only failures.
     #[arg(short, long)]
     verbose: bool,
 }
 
 /// Where cases run: this process, or a device behind a CoAP client.
-enum Target {
+enum Runner {
     Host,
-    Device { rt: tokio::runtime::Runtime, client: CoapClient, engine: proto::Engine, _node: tools::qemu::QemuNode, _dir: tempfile::TempDir },
+    Device(Box<DeviceRunner>),
 }
 
-impl Target {
-    fn start(engine: Engine) -> anyhow::Result<Self> {
-        let proto_engine = match engine {
-            Engine::Interp => return Ok(Target::Host),
-            Engine::InterpM4 => proto::Engine::Interp,
-            Engine::Jit => proto::Engine::Jit,
+struct DeviceRunner {
+    rt: tokio::runtime::Runtime,
+    client: CoapClient,
+    engine: proto::Engine,
+    _node: testbed::qemu::QemuNode,
+    _dir: tempfile::TempDir,
+}
+
+impl Runner {
+    fn start(engine: proto::Engine, on: Option<&str>) -> anyhow::Result<Self> {
+        let target = match on {
+            Some("host") => None,
+            Some(name) => Some(name.parse::<Target>().map_err(anyhow::Error::msg)?),
+            None if engine == proto::Engine::Interp => None,
+            None => Some(Target::QemuMps2An386),
         };
-        let fw = firmware::build(&firmware::repo_root(), Variant::Testbed)?;
+        let Some(Target::QemuMps2An386) = target else {
+            anyhow::ensure!(
+                engine == proto::Engine::Interp,
+                "only the interpreter runs on the host; give --on {}",
+                Target::QemuMps2An386
+            );
+            return Ok(Runner::Host);
+        };
         let dir = tempfile::Builder::new().prefix("mbpf-conformance-").tempdir()?;
         let rt = tokio::runtime::Runtime::new()?;
-        let mut node = tools::qemu::boot("m4", &fw, dir.path())?;
-        let info = rt.block_on(node.wait_ready(Duration::from_secs(30)))?;
-        let needed = if proto_engine == proto::Engine::Jit { "jit" } else { "unsigned-run" };
-        anyhow::ensure!(info.features.iter().any(|f| f == needed), "the device has no `{needed}` feature (features: {})", info.features.join(", "));
+        let node =
+            rt.block_on(testbed::qemu::boot_ready("m4", Variant::Testbed, dir.path(), Duration::from_secs(30)))?;
+        let mut client = CoapClient::new(node.coap_addr());
+        let info = rt.block_on(client.info())?;
+        let needed = match engine {
+            proto::Engine::Interp => "unsigned-run",
+            proto::Engine::Jit => "jit",
+            proto::Engine::Rbpf => "rbpf",
+        };
+        anyhow::ensure!(
+            info.features.iter().any(|f| f == needed),
+            "the device has no `{needed}` feature (features: {})",
+            info.features.join(", ")
+        );
         anyhow::ensure!(info.features.iter().any(|f| f == "unsigned-run"), "the device cannot run unsigned images");
-        let client = CoapClient::new(node.coap_addr());
-        Ok(Target::Device { rt, client, engine: proto_engine, _node: node, _dir: dir })
+        Ok(Runner::Device(Box::new(DeviceRunner { rt, client, engine, _node: node, _dir: dir })))
     }
 
     fn run(&mut self, case: &TestCase) -> Outcome {
         match self {
-            Target::Host => conformance::run_interp(case),
-            Target::Device { rt, client, engine, .. } => rt.block_on(conformance::run_on_device(client, case, *engine)),
+            Runner::Host => conformance::run_interp(case),
+            Runner::Device(d) => d.rt.block_on(conformance::run_on_device(&mut d.client, case, d.engine)),
         }
     }
 }
@@ -67,7 +88,7 @@ impl Cmd {
         let dir = self.dir.unwrap_or_else(conformance::default_suite_dir);
         let files = conformance::list_cases(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
         anyhow::ensure!(!files.is_empty(), "no .data files in {}", dir.display());
-        let mut target = Target::start(self.engine)?;
+        let mut target = Runner::start(self.engine, self.on.as_deref())?;
         let (mut passed, mut failed) = (0, 0);
         for file in files {
             let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

@@ -1,11 +1,12 @@
 //! Device commands over CoAP: `deploy`, `exec`, `slots`, `erase`.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use coap_lite::RequestType;
-use tools::coap_client::{parse_device_uri, CoapClient, CoapError};
-use tools::file_server::FileServer;
+use testbed::coap_client::{parse_device_uri, CoapClient, CoapError};
+use testbed::file_server::FileServer;
+use testbed::program::BuildOptions;
 
 #[derive(clap::Args)]
 pub struct DeviceArg {
@@ -22,10 +23,15 @@ pub struct DeviceArg {
 
 impl DeviceArg {
     pub fn client(&self) -> anyhow::Result<CoapClient> {
-        let retransmit = tools::coap_client::Retransmit { ack_timeout: std::time::Duration::from_millis(self.timeout_ms), max_retransmit: self.retries };
+        let retransmit = testbed::coap_client::Retransmit {
+            ack_timeout: std::time::Duration::from_millis(self.timeout_ms),
+            max_retransmit: self.retries,
+        };
         let device = match &self.device {
             Some(d) => d.clone(),
-            None => tools::config::Config::load()?.device.context("no device: pass --device coap://HOST:PORT or set `device` in mbpf.toml")?,
+            None => super::config::Config::load()?
+                .device
+                .context("no device: pass --device coap://HOST:PORT or set `device` in mbpf.toml")?,
         };
         Ok(CoapClient::new(parse_device_uri(&device)?).with_retransmit(retransmit))
     }
@@ -73,48 +79,11 @@ pub struct Deploy {
     server: Option<String>,
 }
 
-/// Builds the image bytes and its layout from whatever `program` is.
-fn make_image(program: &Path, layout: Option<&str>, work: &Path) -> anyhow::Result<(vm::image::Layout, Vec<u8>)> {
-    use vm::image::{Image, Layout};
-    let ext = program.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let want = layout.map(|l| Layout::from_name(l).with_context(|| format!("unknown layout `{l}`"))).transpose()?;
-    match ext {
-        "s" | "asm" => {
-            let src = String::from_utf8(super::read(program)?).context("source is not UTF-8")?;
-            let insns = vm::asm::assemble(&src).with_context(|| format!("{}", program.display()))?;
-            let bytes: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
-            let image = Image::load(Layout::Text, &bytes)?;
-            let layout = want.unwrap_or(Layout::Text);
-            Ok((layout, image.emit(layout)?))
-        }
-        "c" | "rs" | "o" => {
-            let obj = match ext {
-                "c" => tools::compile::compile_c(program, work)?,
-                "rs" => tools::compile::compile_rust(program, work)?,
-                _ => super::read(program)?,
-            };
-            let layout = want.unwrap_or(Layout::Femto);
-            if layout == Layout::Elf {
-                Image::load(Layout::Elf, &obj)?;
-                return Ok((layout, obj));
-            }
-            let image = Image::load(Layout::Elf, &obj).with_context(|| format!("loading the object of {}", program.display()))?;
-            Ok((layout, image.emit(layout)?))
-        }
-        _ => {
-            let layout = want.context("give --layout for a packed image")?;
-            let bytes = super::read(program)?;
-            Image::load(layout, &bytes).with_context(|| format!("{} is not a valid {} image", program.display(), layout.name()))?;
-            Ok((layout, bytes))
-        }
-    }
-}
-
 impl Deploy {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let config = tools::config::Config::load()?;
-        let key_path = self.key.clone().or(config.key).unwrap_or_else(tools::publish::testbed_key_path);
-        let key = super::keys::read_signing_key(&key_path)?;
+        let config = super::config::Config::load()?;
+        let key_path = self.key.clone().or(config.key).unwrap_or_else(testbed::keys::testbed_key_path);
+        let key = testbed::keys::read_signing_key(&key_path)?;
         let tmp;
         let root = match self.root.clone().or(config.root).as_ref() {
             Some(r) => {
@@ -126,8 +95,16 @@ impl Deploy {
                 tmp.path().to_path_buf()
             }
         };
-        let (layout, image) = make_image(&self.program, self.layout.as_deref(), &root)?;
-        let stem = self.program.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
+        let options = BuildOptions {
+            layout: self.layout.as_deref().map(super::parse_layout).transpose()?,
+            helpers: super::parse_helpers(&self.helpers)?,
+            ..Default::default()
+        };
+        let work = tempfile::tempdir()?;
+        let built = testbed::program::build(&self.program, &options, work.path())?;
+        let (layout, image) = (built.layout, &built.bytes);
+        let stem =
+            self.program.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "program".into());
         let image_name = format!("slot{}-{stem}.{}", self.slot, layout.name());
         println!("image:    {image_name} ({} bytes, {} layout)", image.len(), layout.name());
 
@@ -139,13 +116,21 @@ impl Deploy {
                 None => {
                     let server = FileServer::bind("127.0.0.1:0".parse()?, &root).await?;
                     let port = server.local_addr()?.port();
-                            (format!("coap://{}:{port}", self.host_address), Some(server.spawn()))
+                    (format!("coap://{}:{port}", self.host_address), Some(server.spawn()))
                 }
             };
-            let helpers = super::verify::parse_helpers(&self.helpers)?;
-            let helpers: Vec<u8> = helpers.iter().map(|h| h as u8).collect();
-            let publication = tools::publish::Publication { root: &root, base_uri: &base_uri, name: &image_name, image: &image, layout, slot: self.slot, helpers: &helpers, key: &key };
-            let (manifest_uri, sequence) = tools::publish::publish(&publication)?;
+            let helpers = built.helper_ids();
+            let publication = testbed::publish::Publication {
+                root: &root,
+                base_uri: &base_uri,
+                name: &image_name,
+                image,
+                layout,
+                slot: self.slot,
+                helpers: &helpers,
+                key: &key,
+            };
+            let (manifest_uri, sequence) = testbed::publish::publish(&publication)?;
             println!("manifest: {image_name}.suit (sequence {sequence}, signed with {})", key_path.display());
             let req = proto::PullRequest { manifest_uri };
             let mut client = self.device.client()?;
@@ -175,7 +160,7 @@ pub struct Exec {
     #[arg(long)]
     slot: u8,
     #[arg(long, value_enum, default_value = "interp")]
-    engine: super::run::EngineArg,
+    engine: proto::Engine,
     /// Input memory: a file, or hex bytes with `hex:` in front.
     #[arg(long)]
     input: Option<String>,
@@ -192,12 +177,24 @@ pub struct Exec {
 impl Exec {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let helpers = match &self.helpers {
-            Some(list) => Some(minicbor::bytes::ByteVec::from(super::verify::parse_helpers(list)?.iter().map(|h| h as u8).collect::<Vec<u8>>())),
+            Some(list) => Some(minicbor::bytes::ByteVec::from(super::parse_helpers(list)?.to_id_bytes())),
             None => None,
         };
-        let req = proto::ExecRequest { slot: self.slot, engine: self.engine.into(), input: super::run::read_input(self.input.as_deref())?, budget: self.budget, helpers };
+        let req = proto::ExecRequest {
+            slot: self.slot,
+            engine: self.engine,
+            input: super::run::read_input(self.input.as_deref())?,
+            budget: self.budget,
+            helpers,
+        };
         let rt = tokio::runtime::Runtime::new()?;
-        let answer = rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.map_err(device_error) })?;
+        let answer = rt.block_on(async {
+            self.device
+                .client()?
+                .request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req))
+                .await
+                .map_err(device_error)
+        })?;
         let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
         super::run::print_response(&resp, self.json);
         Ok(if resp.failure.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -213,13 +210,22 @@ pub struct Slots {
 impl Slots {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = tokio::runtime::Runtime::new()?;
-        let answer = rt.block_on(async { self.device.client()?.get(proto::paths::SLOTS).await.map_err(device_error) })?;
+        let answer =
+            rt.block_on(async { self.device.client()?.get(proto::paths::SLOTS).await.map_err(device_error) })?;
         let slots: Vec<proto::SlotInfo> = proto::decode(&answer).context("malformed slot list")?;
-        println!("{:<5} {:<7} {:<9} {:>7} {:>9}  {}", "slot", "state", "layout", "bytes", "sequence", "sha256");
+        println!("{:<5} {:<7} {:<9} {:>7} {:>9}  sha256", "slot", "state", "layout", "bytes", "sequence");
         for s in slots {
             let layout = vm::image::Layout::from_id(s.layout).map(|l| l.name()).unwrap_or("?");
             let (state, layout) = if s.loaded { ("loaded", layout) } else { ("empty", "-") };
-            println!("{:<5} {:<7} {:<9} {:>7} {:>9}  {}", s.slot, state, layout, s.image_size, s.sequence, super::keys::hex(&s.image_sha256));
+            println!(
+                "{:<5} {:<7} {:<9} {:>7} {:>9}  {}",
+                s.slot,
+                state,
+                layout,
+                s.image_size,
+                s.sequence,
+                hex::encode(s.image_sha256)
+            );
         }
         Ok(ExitCode::SUCCESS)
     }
@@ -236,7 +242,17 @@ pub struct Erase {
 impl Erase {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = tokio::runtime::Runtime::new()?;
-        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::ERASE, &proto::encode(&proto::EraseRequest { slot: self.slot })).await.map_err(device_error) })?;
+        rt.block_on(async {
+            self.device
+                .client()?
+                .request(
+                    RequestType::Post,
+                    proto::paths::ERASE,
+                    &proto::encode(&proto::EraseRequest { slot: self.slot }),
+                )
+                .await
+                .map_err(device_error)
+        })?;
         println!("slot {} erased", self.slot);
         Ok(ExitCode::SUCCESS)
     }
@@ -258,9 +274,19 @@ pub struct Start {
 
 impl Start {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let req = proto::StartRequest { slot: self.slot, input: super::run::read_input(self.input.as_deref())?, budget: self.budget };
+        let req = proto::StartRequest {
+            slot: self.slot,
+            input: super::run::read_input(self.input.as_deref())?,
+            budget: self.budget,
+        };
         let rt = tokio::runtime::Runtime::new()?;
-        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::START, &proto::encode(&req)).await.map_err(device_error) })?;
+        rt.block_on(async {
+            self.device
+                .client()?
+                .request(RequestType::Post, proto::paths::START, &proto::encode(&req))
+                .await
+                .map_err(device_error)
+        })?;
         println!("slot {} started", self.slot);
         Ok(ExitCode::SUCCESS)
     }
@@ -278,7 +304,13 @@ impl Stop {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let req = proto::StopRequest { slot: self.slot };
         let rt = tokio::runtime::Runtime::new()?;
-        rt.block_on(async { self.device.client()?.request(RequestType::Post, proto::paths::STOP, &proto::encode(&req)).await.map_err(device_error) })?;
+        rt.block_on(async {
+            self.device
+                .client()?
+                .request(RequestType::Post, proto::paths::STOP, &proto::encode(&req))
+                .await
+                .map_err(device_error)
+        })?;
         println!("slot {} asked to stop", self.slot);
         Ok(ExitCode::SUCCESS)
     }
@@ -293,7 +325,8 @@ pub struct Running {
 impl Running {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = tokio::runtime::Runtime::new()?;
-        let answer = rt.block_on(async { self.device.client()?.get(proto::paths::RUNNING).await.map_err(device_error) })?;
+        let answer =
+            rt.block_on(async { self.device.client()?.get(proto::paths::RUNNING).await.map_err(device_error) })?;
         let list: Vec<proto::RunningInfo> = proto::decode(&answer).context("malformed list of background programs")?;
         println!("{:<5} {:<8} {:>14}  outcome", "slot", "state", "instructions");
         for r in list {

@@ -12,7 +12,7 @@ pub struct Cmd {
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let rt = tokio::runtime::Runtime::new()?;
-        let info = rt.block_on(async { self.device.client()?.info().await })?;
+        let info = rt.block_on(async { anyhow::Ok(self.device.client()?.info().await?) })?;
         if self.json {
             let v = serde_json::json!({
                 "board": info.board, "build_id": info.build_id, "features": info.features,
@@ -20,7 +20,15 @@ impl Cmd {
             });
             println!("{v}");
         } else {
-            println!("board:    {}\nfirmware: {} ({})\nfeatures: {}\nslots:    {}\naddress:  {}", info.board, info.version, info.build_id, info.features.join(", "), info.slots, info.addresses.join(", "));
+            println!(
+                "board:    {}\nfirmware: {} ({})\nfeatures: {}\nslots:    {}\naddress:  {}",
+                info.board,
+                info.version,
+                info.build_id,
+                info.features.join(", "),
+                info.slots,
+                info.addresses.join(", ")
+            );
         }
         Ok(ExitCode::SUCCESS)
     }

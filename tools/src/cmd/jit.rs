@@ -32,7 +32,7 @@ fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
         lines.push('\n');
         at += n;
     }
-    let mut child = Command::new(tools::compile::find_llvm_mc()?)
+    let mut child = Command::new(testbed::compile::find_llvm_mc()?)
         .args(["--disassemble", "--triple=thumbv7em-none-eabihf"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -40,7 +40,11 @@ fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
         .context("cannot run llvm-mc")?;
     child.stdin.take().context("stdin")?.write_all(lines.as_bytes())?;
     let out = child.wait_with_output()?;
-    Ok(String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().replace('\t', " ")).filter(|l| !l.is_empty() && !l.starts_with('.')).collect())
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().replace('\t', " "))
+        .filter(|l| !l.is_empty() && !l.starts_with('.'))
+        .collect())
 }
 
 impl Cmd {
@@ -53,7 +57,12 @@ impl Cmd {
         let compiled = jit::compile_for(&program, sizes)?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
         super::print_lines(|out| {
-            writeln!(out, "{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)", bytes.len(), compiled.code.len())?;
+            writeln!(
+                out,
+                "{} bytes of eBPF -> {} bytes of Thumb-2 ({ratio:.2} per byte)",
+                bytes.len(),
+                compiled.code.len()
+            )?;
             if self.disasm {
                 self.print_disasm(out, &program, &compiled)?;
             }
@@ -62,7 +71,12 @@ impl Cmd {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn print_disasm(&self, out: &mut dyn Write, program: &vm::Program, compiled: &jit::Compiled) -> std::io::Result<()> {
+    fn print_disasm(
+        &self,
+        out: &mut dyn Write,
+        program: &vm::Program,
+        compiled: &jit::Compiled,
+    ) -> std::io::Result<()> {
         let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
         // Walk the code in instruction order, printing each eBPF instruction at its offset.
         let mut at = 0usize;

@@ -1,6 +1,7 @@
 //! One module per subcommand: a clap `Cmd` and its `run`.
 pub mod asm;
 pub mod build;
+pub mod config;
 pub mod conformance;
 pub mod device;
 pub mod disasm;
@@ -17,30 +18,25 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use vm::image::{Image, Layout};
+use vm::image::Layout;
 
-/// A program file as the commands that show or check one take it: eBPF assembly
-/// (`.s`/`.asm`), or an image in `layout` (by default found from the file: a clang
-/// object by its ELF magic, a Femto-Containers image by its header magic (the
-/// extended layout has the same magic: name it), else raw bytecode). Returns the
-/// program and the `.rodata`/`.data` sizes the image brings.
+/// A program file as the commands that show or check one take it (see
+/// [`testbed::program::load`]), with the `.rodata`/`.data` sizes its image brings.
 pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Program, ::jit::Sizes)> {
-    let name = || path.display().to_string();
-    if layout.is_none() && path.extension().is_some_and(|e| e == "s" || e == "asm") {
-        let src = String::from_utf8(read(path)?).with_context(|| format!("{}: not UTF-8 text", name()))?;
-        let insns = vm::asm::assemble(&src).with_context(name)?;
-        return Ok((vm::Program::from_insns(insns).with_context(name)?, ::jit::Sizes::default()));
-    }
-    let bytes = read(path)?;
-    let layout = match layout {
-        Some(name) => Layout::from_name(name).with_context(|| format!("unknown layout `{name}` (text, femto, extended, elf)"))?,
-        None if bytes.starts_with(b"\x7fELF") => Layout::Elf,
-        None if bytes.get(..4).is_some_and(|m| [vm::image::femto::MAGIC, vm::image::femto::MAGIC_MICROBPF].contains(&u32::from_le_bytes([m[0], m[1], m[2], m[3]]))) => Layout::Femto,
-        None => Layout::Text,
-    };
-    let image = Image::load(layout, &bytes).with_context(|| format!("{}: cannot load it in the {} layout", name(), layout.name()))?;
+    let layout = layout.map(parse_layout).transpose()?;
+    let image = testbed::program::load(path, layout)?;
     let sizes = ::jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
     Ok((image.program, sizes))
+}
+
+/// A layout by name.
+pub fn parse_layout(name: &str) -> anyhow::Result<Layout> {
+    Layout::from_name(name).with_context(|| format!("unknown layout `{name}` (text, femto, extended, elf)"))
+}
+
+/// A helper list: names or ids.
+pub fn parse_helpers(list: &[String]) -> anyhow::Result<vm::HelperSet> {
+    testbed::program::parse_helpers(list).map_err(anyhow::Error::msg)
 }
 
 /// Writes to stdout through `print`; a reader that stops early (`| head`) is not an

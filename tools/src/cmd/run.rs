@@ -3,23 +3,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use tools::coap_client::{parse_device_uri, CoapClient};
-use tools::firmware::{self, Variant};
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum EngineArg {
-    Interp,
-    Jit,
-}
-
-impl From<EngineArg> for proto::Engine {
-    fn from(e: EngineArg) -> Self {
-        match e {
-            EngineArg::Interp => proto::Engine::Interp,
-            EngineArg::Jit => proto::Engine::Jit,
-        }
-    }
-}
+use testbed::coap_client::{parse_device_uri, CoapClient};
+use testbed::firmware::Variant;
+use testbed::Node;
 
 /// Prints a run's result and costs, as text or JSON.
 pub fn print_response(answer: &proto::RunResponse, json: bool) {
@@ -40,13 +26,28 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
     }
     match (&answer.result, &answer.failure) {
         (Some(r), _) => println!("result:   {r} ({r:#x})"),
-        (_, Some(f)) => println!("failed:   {:?}{}: {}", f.kind, f.pc.map(|p| format!(" at instruction {p}")).unwrap_or_default(), f.message),
+        (_, Some(f)) => println!(
+            "failed:   {:?}{}: {}",
+            f.kind,
+            f.pc.map(|p| format!(" at instruction {p}")).unwrap_or_default(),
+            f.message
+        ),
         _ => println!("no result"),
     }
     println!("costs (guest instructions, ±{} per figure):", c.insns_per_count);
-    println!("  load     {}\n  verify   {}\n  compile  {}\n  execute  {}", insns(c.load_counts), insns(c.verify_counts), insns(c.compile_counts), insns(c.exec_counts));
+    println!(
+        "  load     {}\n  verify   {}\n  compile  {}\n  execute  {}",
+        insns(c.load_counts),
+        insns(c.verify_counts),
+        insns(c.compile_counts),
+        insns(c.exec_counts)
+    );
     if c.executed > 0 {
-        println!("  eBPF instructions executed: {} ({:.1} guest instructions each)", c.executed, insns(c.exec_counts) as f64 / c.executed as f64);
+        println!(
+            "  eBPF instructions executed: {} ({:.1} guest instructions each)",
+            c.executed,
+            insns(c.exec_counts) as f64 / c.executed as f64
+        );
     }
 }
 
@@ -69,7 +70,7 @@ pub struct Cmd {
     #[arg(long, default_value_t = 0)]
     budget: u64,
     #[arg(long, value_enum, default_value = "interp")]
-    engine: EngineArg,
+    engine: proto::Engine,
     /// Print the answer as JSON.
     #[arg(long)]
     json: bool,
@@ -80,9 +81,8 @@ pub fn read_input(arg: Option<&str>) -> anyhow::Result<Vec<u8>> {
     match arg {
         None => Ok(Vec::new()),
         Some(s) if s.starts_with("hex:") => {
-            let hex: String = s[4..].chars().filter(|c| !c.is_whitespace()).collect();
-            anyhow::ensure!(hex.len() % 2 == 0, "hex input has an odd number of digits");
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).context("bad hex input")).collect()
+            let digits: String = s[4..].chars().filter(|c| !c.is_whitespace()).collect();
+            hex::decode(digits).context("bad hex input")
         }
         Some(path) => super::read(std::path::Path::new(path)),
     }
@@ -96,31 +96,33 @@ impl Cmd {
             let insns = vm::asm::assemble(&src).with_context(|| format!("{}", self.program.display()))?;
             (0u8, insns.iter().flat_map(vm::Insn::encode).collect())
         } else {
-            let layout = vm::image::Layout::from_name(&self.layout).with_context(|| format!("unknown layout `{}`", self.layout))?;
+            let layout = vm::image::Layout::from_name(&self.layout)
+                .with_context(|| format!("unknown layout `{}`", self.layout))?;
             (layout as u8, super::read(&self.program)?)
         };
-        let helpers = super::verify::parse_helpers(&self.helpers)?;
+        let helpers = super::parse_helpers(&self.helpers)?;
         let req = proto::RunRequest {
             layout,
             image,
             input: read_input(self.input.as_deref())?,
-            helpers: helpers.iter().map(|h| h as u8).collect(),
+            helpers: helpers.to_id_bytes(),
             budget: self.budget,
-            engine: self.engine.into(),
+            engine: self.engine,
         };
         let rt = tokio::runtime::Runtime::new()?;
         let (answer, _node, _dir) = rt.block_on(async {
             let (addr, node, dir) = match &self.device {
                 Some(uri) => (parse_device_uri(uri)?, None, None),
                 None => {
-                    let fw = firmware::build(&firmware::repo_root(), Variant::Testbed)?;
                     let dir = tempfile::Builder::new().prefix("mbpf-run-").tempdir()?;
-                    let mut node = tools::qemu::boot("m4", &fw, dir.path())?;
-                    node.wait_ready(Duration::from_secs(30)).await?;
+                    let node =
+                        testbed::qemu::boot_ready("m4", Variant::Testbed, dir.path(), Duration::from_secs(30)).await?;
                     (node.coap_addr(), Some(node), Some(dir))
                 }
             };
-            let bytes = CoapClient::new(addr).request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await?;
+            let bytes = CoapClient::new(addr)
+                .request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req))
+                .await?;
             let answer: proto::RunResponse = proto::decode(&bytes).context("malformed answer from the device")?;
             anyhow::Ok((answer, node, dir))
         })?;

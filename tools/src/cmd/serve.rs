@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tools::file_server::FileServer;
+use testbed::file_server::FileServer;
 
 #[derive(clap::Args)]
 pub struct Cmd {
@@ -19,14 +19,16 @@ impl Cmd {
         super::init_logging();
         let root = match self.root {
             Some(r) => r,
-            None => tools::config::Config::load()?.root.ok_or_else(|| anyhow::anyhow!("no folder to serve: give ROOT or set `root` in mbpf.toml"))?,
+            None => super::config::Config::load()?
+                .root
+                .ok_or_else(|| anyhow::anyhow!("no folder to serve: give ROOT or set `root` in mbpf.toml"))?,
         };
         let rt = tokio::runtime::Runtime::new()?;
         rt.block_on(async {
             let server = FileServer::bind(self.listen, &root).await?;
             eprintln!("serving {} on coap://{}", root.display(), server.local_addr()?);
             tokio::select! {
-                r = server.serve() => r,
+                r = server.serve() => r.map_err(anyhow::Error::from),
                 _ = tokio::signal::ctrl_c() => Ok(()),
             }
         })?;

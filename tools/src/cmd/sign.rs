@@ -36,19 +36,22 @@ pub struct Cmd {
     output: Option<PathBuf>,
 }
 
-use tools::publish::{next_sequence, record_sequence};
+use testbed::publish::{next_sequence, record_sequence};
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let image = super::read(&self.image)?;
-        let config = tools::config::Config::load()?;
-        let key_path = self.key.clone().or(config.key).context("no signing key: pass --key or set `key` in mbpf.toml")?;
-        let key = super::keys::read_signing_key(&key_path)?;
+        let config = super::config::Config::load()?;
+        let key_path =
+            self.key.clone().or(config.key).context("no signing key: pass --key or set `key` in mbpf.toml")?;
+        let key = testbed::keys::read_signing_key(&key_path)?;
         let root = self.root.clone().or(config.root).unwrap_or_else(|| PathBuf::from("."));
-        let layout = vm::image::Layout::from_name(&self.layout).with_context(|| format!("unknown layout `{}` (text, femto, extended, elf)", self.layout))?;
+        let layout = vm::image::Layout::from_name(&self.layout)
+            .with_context(|| format!("unknown layout `{}` (text, femto, extended, elf)", self.layout))?;
         // Refuse to sign what the device would refuse to load.
-        vm::image::Image::load(layout, &image).with_context(|| format!("{} is not a valid {} image", self.image.display(), layout.name()))?;
-        let helpers = super::verify::parse_helpers(&self.helpers)?;
+        vm::image::Image::load(layout, &image)
+            .with_context(|| format!("{} is not a valid {} image", self.image.display(), layout.name()))?;
+        let helpers = super::parse_helpers(&self.helpers)?;
         let name = self.image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let sequence = match self.sequence {
             Some(s) => s,
@@ -63,13 +66,20 @@ impl Cmd {
             image_size: image.len() as u64,
             uri: self.uri.unwrap_or_else(|| format!("coap://10.0.2.2:{}/{name}", proto::COAP_PORT)),
             layout: layout as u8,
-            helpers: helpers.iter().map(|h| h as u8).collect(),
+            helpers: helpers.to_id_bytes(),
         };
         let envelope = key.sign_manifest(&suit::build::manifest(&update));
         let output = self.output.unwrap_or_else(|| PathBuf::from(format!("{}.suit", self.image.display())));
         super::write(&output, &envelope)?;
         record_sequence(&root, self.slot, sequence)?;
-        println!("{}: slot {}, sequence {}, {} bytes, image sha256 {}", output.display(), self.slot, sequence, envelope.len(), super::keys::hex(&update.image_digest));
+        println!(
+            "{}: slot {}, sequence {}, {} bytes, image sha256 {}",
+            output.display(),
+            self.slot,
+            sequence,
+            envelope.len(),
+            hex::encode(update.image_digest)
+        );
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -66,7 +66,7 @@ fn print_commands(commands: &[Command], indent: usize) {
                 println!("{pad}{}:", command_name(c.id));
                 for (k, v) in ps {
                     let v = match v {
-                        Param::Bytes(b) => format!("h'{}'", super::keys::hex(b)),
+                        Param::Bytes(b) => format!("h'{}'", hex::encode(b)),
                         Param::Uint(u) => u.to_string(),
                         Param::Int(i) => i.to_string(),
                         Param::Text(t) => format!("{t:?}"),
@@ -96,7 +96,11 @@ impl Show {
         let m = Manifest::decode(&env.manifest).context("manifest")?;
         println!("envelope: {} bytes, manifest {} bytes", bytes.len(), env.manifest.len());
         let digest_ok = env.check_digest().is_ok();
-        println!("digest:   sha256 {} ({})", super::keys::hex(&env.digest.bytes), if digest_ok { "matches" } else { "DOES NOT MATCH" });
+        println!(
+            "digest:   sha256 {} ({})",
+            hex::encode(&env.digest.bytes),
+            if digest_ok { "matches" } else { "DOES NOT MATCH" }
+        );
         for s in &env.signatures {
             let alg = match s.alg {
                 -7 => "ES256",
@@ -108,7 +112,7 @@ impl Show {
         }
         println!("manifest: version {}, sequence number {}", m.version, m.sequence);
         for c in &m.components {
-            let parts: Vec<String> = c.iter().map(|p| format!("h'{}'", super::keys::hex(p))).collect();
+            let parts: Vec<String> = c.iter().map(|p| format!("h'{}'", hex::encode(p))).collect();
             println!("component: [{}]", parts.join(", "));
         }
         println!("shared sequence:");
@@ -127,17 +131,26 @@ impl Show {
         }
         let mut ok = digest_ok;
         if let Some(path) = &self.key {
-            let (kind, r) = match super::keys::read_public_key(path)? {
-                super::keys::PublicKey::Ed25519(k) => ("Ed25519", env.verify_ed25519(&k)),
-                super::keys::PublicKey::Es256(k) => ("ES256", env.verify_es256(&k)),
+            let (kind, r) = match testbed::keys::read_public_key(path)? {
+                testbed::keys::PublicKey::Ed25519(k) => ("Ed25519", env.verify_ed25519(&k)),
+                testbed::keys::PublicKey::Es256(k) => ("ES256", env.verify_es256(&k)),
             };
-            println!("signature check ({kind}, {}): {}", path.display(), r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string()));
+            println!(
+                "signature check ({kind}, {}): {}",
+                path.display(),
+                r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string())
+            );
             ok &= r.is_ok();
         }
         if let Some(path) = &self.es256_key {
-            let key = super::keys::unhex(&std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)?;
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let key = hex::decode(text.trim()).with_context(|| format!("{} is not a hex key", path.display()))?;
             let r = env.verify_es256(&key);
-            println!("signature check (ES256, {}): {}", path.display(), r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string()));
+            println!(
+                "signature check (ES256, {}): {}",
+                path.display(),
+                r.as_ref().map(|_| "valid".to_string()).unwrap_or_else(|e| e.to_string())
+            );
             ok &= r.is_ok();
         }
         Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })

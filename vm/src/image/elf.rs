@@ -10,6 +10,7 @@
 //! - `R_BPF_64_32` on a `call` becomes a bpf-to-bpf call; the target is the symbol's
 //!   value plus `(imm + 1) * 8`, which covers both named (`imm = -1`) and section
 //!   symbols.
+//!
 //! Anything else (pointers stored in data, function pointers, unknown relocation types)
 //! is rejected with the section and byte offset.
 //!
@@ -22,13 +23,14 @@ use alloc::vec::Vec;
 
 use object::elf;
 use object::read::elf::ElfFile64;
-use object::{LittleEndian, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind, SymbolKind};
+use object::{
+    LittleEndian, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionKind, SymbolKind,
+};
 
 use super::{decode_insns, pad8, Function, Image, ImageError};
 use crate::insn::Insn;
 use crate::opcode::{CALL_IMM, CALL_LOCAL, JA64, LDDW, LDDWD, LDDWR};
 use crate::program::Program;
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Blob {
@@ -40,7 +42,8 @@ enum Blob {
 /// Loads a clang eBPF object; `entry` names the entry function (see the module doc
 /// for the default).
 pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
-    let file = ElfFile64::<LittleEndian>::parse(bytes).map_err(|_| ImageError::NotElf("not a little-endian ELF64 file"))?;
+    let file =
+        ElfFile64::<LittleEndian>::parse(bytes).map_err(|_| ImageError::NotElf("not a little-endian ELF64 file"))?;
     if file.elf_header().e_machine.get(LittleEndian) != elf::EM_BPF {
         return Err(ImageError::NotElf("machine is not BPF"));
     }
@@ -147,7 +150,11 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
     }
     functions.sort_by_key(|(f, _)| f.slot);
     let entry_slot = match entry {
-        Some(name) => functions.iter().find(|(f, _)| f.name == name).map(|(f, _)| f.slot).ok_or_else(|| ImageError::NoEntry(name.to_string()))?,
+        Some(name) => functions
+            .iter()
+            .find(|(f, _)| f.name == name)
+            .map(|(f, _)| f.slot)
+            .ok_or_else(|| ImageError::NoEntry(name.to_string()))?,
         None => {
             let named = functions.iter().find(|(f, _)| f.name == "entry" || f.name == "main");
             let globals: Vec<_> = functions.iter().filter(|(_, global)| *global).collect();

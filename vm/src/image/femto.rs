@@ -96,7 +96,8 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
     let mut rodata = image.rodata.clone();
     let mut table = Vec::new();
     for f in &image.functions {
-        let name_offset = u16::try_from(rodata.len()).map_err(|_| too_large(".rodata with function names", rodata.len()))?;
+        let name_offset =
+            u16::try_from(rodata.len()).map_err(|_| too_large(".rodata with function names", rodata.len()))?;
         rodata.extend_from_slice(f.name.as_bytes());
         rodata.push(0);
         let location = u16::try_from(f.slot * 8).map_err(|_| too_large(".text", f.slot * 8))?;

@@ -117,7 +117,10 @@ impl Image {
         match layout {
             Layout::Text => text::emit(self),
             Layout::Femto | Layout::Extended => femto::emit(self, layout == Layout::Extended),
-            Layout::Elf => Err(ImageError::LayoutCannotCarry { layout: "elf", what: "a re-encoded program (pack the clang object itself)" }),
+            Layout::Elf => Err(ImageError::LayoutCannotCarry {
+                layout: "elf",
+                what: "a re-encoded program (pack the clang object itself)",
+            }),
         }
     }
 
@@ -183,4 +186,3 @@ pub(crate) fn pad8(v: &mut Vec<u8>) {
         v.push(0);
     }
 }
-

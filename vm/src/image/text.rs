@@ -7,7 +7,13 @@ use super::{Image, ImageError};
 use crate::program::Program;
 
 pub fn parse(bytes: &[u8]) -> Result<Image, ImageError> {
-    Ok(Image { program: Program::from_bytes(bytes)?, data: Vec::new(), rodata: Vec::new(), helpers: None, functions: Vec::new() })
+    Ok(Image {
+        program: Program::from_bytes(bytes)?,
+        data: Vec::new(),
+        rodata: Vec::new(),
+        helpers: None,
+        functions: Vec::new(),
+    })
 }
 
 pub fn emit(image: &Image) -> Result<Vec<u8>, ImageError> {

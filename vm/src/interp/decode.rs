@@ -203,8 +203,22 @@ pub(crate) enum Reg { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13
 
 impl Reg {
     const ALL: [Reg; 16] = [
-        Reg::R0, Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5, Reg::R6, Reg::R7,
-        Reg::R8, Reg::R9, Reg::R10, Reg::R11, Reg::R12, Reg::R13, Reg::R14, Reg::R15,
+        Reg::R0,
+        Reg::R1,
+        Reg::R2,
+        Reg::R3,
+        Reg::R4,
+        Reg::R5,
+        Reg::R6,
+        Reg::R7,
+        Reg::R8,
+        Reg::R9,
+        Reg::R10,
+        Reg::R11,
+        Reg::R12,
+        Reg::R13,
+        Reg::R14,
+        Reg::R15,
     ];
 
     pub(crate) fn of(field: u8) -> Self {
@@ -253,7 +267,11 @@ impl Op {
 /// leaves the program.
 fn target(cur: usize, delta: i64, len: usize) -> i32 {
     let t = cur as i64 + 1 + delta;
-    if (0..len as i64).contains(&t) { t as i32 } else { len as i32 }
+    if (0..len as i64).contains(&t) {
+        t as i32
+    } else {
+        len as i32
+    }
 }
 
 /// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
@@ -268,7 +286,15 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
     let len = insns.len();
     let mut ops = Vec::with_capacity(len);
     for (cur, i) in insns.iter().enumerate() {
-        let mut op = Op { kind: Kind::Invalid, dst: Reg::of(i.dst()), src: Reg::of(i.src()), aux: i.opc, off: i.off as i32, imm: i.imm, run: 1 };
+        let mut op = Op {
+            kind: Kind::Invalid,
+            dst: Reg::of(i.dst()),
+            src: Reg::of(i.src()),
+            aux: i.opc,
+            off: i.off as i32,
+            imm: i.imm,
+            run: 1,
+        };
         let jump = |k: Kind, op: &mut Op| {
             op.kind = k;
             op.off = target(cur, i.off as i64, len);
@@ -318,8 +344,12 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             // Unsigned modulo by a non-zero constant: the common `% N` of C.
             MOD32_IMM if i.off == 0 && i.imm != 0 => op.kind = Mod32I,
             // The rest of the ALU: division, modulo, sign-extending moves, negation, byte swaps.
-            DIV64_REG | DIV64_IMM | MOD64_REG | MOD64_IMM | MOV64_REG | MOV64_IMM | NEG64 | BSWAP => op.kind = Alu64Slow,
-            DIV32_REG | DIV32_IMM | MOD32_REG | MOD32_IMM | MOV32_REG | MOV32_IMM | NEG32 | LE | BE => op.kind = Alu32Slow,
+            DIV64_REG | DIV64_IMM | MOD64_REG | MOD64_IMM | MOV64_REG | MOV64_IMM | NEG64 | BSWAP => {
+                op.kind = Alu64Slow
+            }
+            DIV32_REG | DIV32_IMM | MOD32_REG | MOD32_IMM | MOV32_REG | MOV32_IMM | NEG32 | LE | BE => {
+                op.kind = Alu32Slow
+            }
             JA64 => jump(Ja, &mut op),
             JA32 => {
                 op.kind = Ja;
@@ -435,7 +465,9 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 pub(crate) fn control_stays_inside(ops: &[Op], len: usize) -> bool {
     use Kind::*;
     let targets_inside = |op: &Op| match op.kind {
-        k if k.ends_run() && !matches!(k, CallHelper | CallReg | Exit | Invalid | Halt) => op.off as u32 as usize <= len,
+        k if k.ends_run() && !matches!(k, CallHelper | CallReg | Exit | Invalid | Halt) => {
+            op.off as u32 as usize <= len
+        }
         _ => true,
     };
     ops.get(len).is_some_and(|pad| pad.kind == Invalid)
@@ -489,7 +521,9 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
                 };
                 op.imm = second.imm;
             }
-            (LSH64_IMM, ARSH64_IMM) if second.imm == first.imm && (32..64).contains(&first.imm) => op.kind = Kind::SignExtend64,
+            (LSH64_IMM, ARSH64_IMM) if second.imm == first.imm && (32..64).contains(&first.imm) => {
+                op.kind = Kind::SignExtend64
+            }
             _ => {}
         }
     }

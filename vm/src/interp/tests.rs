@@ -70,7 +70,12 @@ fn loads_and_stores_of_every_width_and_sign_extension() {
     assert_eq!(r0("sth [%r10-2], -2\nldxsh %r0, [%r10-2]\nexit"), (-2i64) as u64);
     assert_eq!(r0("stw [%r10-4], -2\nldxw %r0, [%r10-4]\nexit"), 0xffff_fffe);
     let mut input = [1u8, 2, 3, 4];
-    let r = run_with("ldxw %r0, [%r1]\nmov %r2, 9\nstxb [%r1+3], %r2\nexit", &mut input, &mut NoHelpers, HelperSet::empty());
+    let r = run_with(
+        "ldxw %r0, [%r1]\nmov %r2, 9\nstxb [%r1+3], %r2\nexit",
+        &mut input,
+        &mut NoHelpers,
+        HelperSet::empty(),
+    );
     assert_eq!(r.unwrap(), 0x04030201);
     assert_eq!(input, [1, 2, 3, 9]);
 }
@@ -78,7 +83,10 @@ fn loads_and_stores_of_every_width_and_sign_extension() {
 #[test]
 fn atomics_fetch_and_compare_exchange() {
     assert_eq!(r0("stdw [%r10-8], 5\nmov %r1, 3\nlock fetch add [%r10-8], %r1\nldxdw %r0, [%r10-8]\nlsh %r0, 8\nor %r0, %r1\nexit"), (8 << 8) | 5);
-    assert_eq!(r0("stdw [%r10-8], 5\nmov %r0, 5\nmov %r1, 9\nlock cmpxchg [%r10-8], %r1\nldxdw %r0, [%r10-8]\nexit"), 9);
+    assert_eq!(
+        r0("stdw [%r10-8], 5\nmov %r0, 5\nmov %r1, 9\nlock cmpxchg [%r10-8], %r1\nldxdw %r0, [%r10-8]\nexit"),
+        9
+    );
     assert_eq!(r0("stdw [%r10-8], 5\nmov %r0, 4\nmov %r1, 9\nlock cmpxchg [%r10-8], %r1\nexit"), 5);
     assert_eq!(r0("stdw [%r10-8], 5\nmov %r1, 7\nlock xchg32 [%r10-8], %r1\nmov %r0, %r1\nexit"), 5);
 }
@@ -250,7 +258,11 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
             let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty()).with_budget(budget);
             let r = vm.run();
             if budget < total {
-                assert_eq!(r.as_ref().map_err(|e| &e.kind), Err(&VmErrorKind::BudgetExhausted), "{src}: budget {budget}");
+                assert_eq!(
+                    r.as_ref().map_err(|e| &e.kind),
+                    Err(&VmErrorKind::BudgetExhausted),
+                    "{src}: budget {budget}"
+                );
                 assert_eq!(vm.executed(), budget, "{src}: budget {budget}");
                 assert_eq!((vm.regs, vm.pc), trace[budget as usize], "{src}: budget {budget}");
             } else {
@@ -280,19 +292,22 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
 
 /// Opcodes that move control or span two slots, drawn often so that unverified programs
 /// jump and call out of range, end inside an LDDW, and fuse pairs at their very end.
-const CONTROL_OPCODES: [u8; 14] =
-    [JA64, JA32, JEQ_IMM, JEQ32_IMM, JNE_REG, JSLE32_IMM, CALL_IMM, CALL_REG, EXIT_OP, LDDW, LDDWR, MOV32_REG, ADD64_REG, LSH64_IMM];
+const CONTROL_OPCODES: [u8; 14] = [
+    JA64, JA32, JEQ_IMM, JEQ32_IMM, JNE_REG, JSLE32_IMM, CALL_IMM, CALL_REG, EXIT_OP, LDDW, LDDWR, MOV32_REG,
+    ADD64_REG, LSH64_IMM,
+];
 
 fn unverified_program() -> impl proptest::strategy::Strategy<Value = Vec<Insn>> {
     use proptest::prelude::*;
-    let insn = (any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()).prop_map(|(pick, opc, regs, off, imm)| {
-        // Half raw opcodes, half control; offsets often small so that some stay inside.
-        let opc = if pick & 1 == 0 { opc } else { CONTROL_OPCODES[usize::from(pick >> 1) % CONTROL_OPCODES.len()] };
-        let off = if pick & 2 == 0 { off % 5 } else { off };
-        let src = if opc == CALL_IMM && pick & 4 != 0 { CALL_LOCAL } else { regs >> 4 };
-        let imm = if pick & 8 == 0 { imm % 5 } else { imm };
-        Insn::new(opc, regs & 15, src, off, imm)
-    });
+    let insn =
+        (any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()).prop_map(|(pick, opc, regs, off, imm)| {
+            // Half raw opcodes, half control; offsets often small so that some stay inside.
+            let opc = if pick & 1 == 0 { opc } else { CONTROL_OPCODES[usize::from(pick >> 1) % CONTROL_OPCODES.len()] };
+            let off = if pick & 2 == 0 { off % 5 } else { off };
+            let src = if opc == CALL_IMM && pick & 4 != 0 { CALL_LOCAL } else { regs >> 4 };
+            let imm = if pick & 8 == 0 { imm % 5 } else { imm };
+            Insn::new(opc, regs & 15, src, off, imm)
+        });
     proptest::collection::vec(insn, 1..48)
 }
 

@@ -59,7 +59,13 @@ fn a_memory_fault_on_the_device_is_a_typed_answer() {
     let src = dir.path().join("oob.s");
     std::fs::write(&src, "lddw %r1, 0x20000000\nldxw %r0, [%r1+0]\nexit\n").unwrap();
     for engine in ["interp", "jit"] {
-        let out = Command::cargo_bin("mbpf").unwrap().arg("run").arg(&src).args(["--json", "--engine", engine]).output().unwrap();
+        let out = Command::cargo_bin("mbpf")
+            .unwrap()
+            .arg("run")
+            .arg(&src)
+            .args(["--json", "--engine", engine])
+            .output()
+            .unwrap();
         assert!(!out.status.success());
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["failure"]["kind"], "Memory", "{engine}");

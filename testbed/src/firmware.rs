@@ -2,12 +2,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::error::{Error, Result};
+
 /// A firmware build variant (see `ci/build-firmware`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Variant {
+    #[default]
     /// The device server: signed programs only.
     Default,
     /// Adds `POST /run` for unsigned images (conformance, benchmarks).
@@ -23,19 +26,33 @@ impl Variant {
     }
 }
 
-/// The repository this binary was built from.
-pub fn repo_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::canonicalize(&root).unwrap_or(root)
-}
-
 /// What a firmware image is built from: every file under these paths, plus the
 /// build's environment settings.
-const SOURCES: &[&str] = &["firmware/src", "firmware/build.rs", "firmware/Cargo.toml", "firmware/Cargo.lock", "firmware/memory.x", "firmware/.cargo", "vm/src", "vm/Cargo.toml", "jit/src", "jit/Cargo.toml", "proto/src", "proto/Cargo.toml", "suit/src", "suit/Cargo.toml", "programs/bench", "programs/include", "keys", "ci/build-firmware"];
-const SETTINGS: &[&str] = &["MBPF_TRUSTED_KEYS", "MBPF_IPV4", "MBPF_IPV4_GATEWAY", "MBPF_IPV6", "MBPF_IPV6_GATEWAY", "MBPF_CLANG"];
+const SOURCES: &[&str] = &[
+    "firmware/src",
+    "firmware/build.rs",
+    "firmware/Cargo.toml",
+    "firmware/Cargo.lock",
+    "firmware/memory.x",
+    "firmware/.cargo",
+    "vm/src",
+    "vm/Cargo.toml",
+    "jit/src",
+    "jit/Cargo.toml",
+    "proto/src",
+    "proto/Cargo.toml",
+    "suit/src",
+    "suit/Cargo.toml",
+    "programs/bench",
+    "programs/include",
+    "keys",
+    "ci/build-firmware",
+];
+const SETTINGS: &[&str] =
+    &["MBPF_TRUSTED_KEYS", "MBPF_IPV4", "MBPF_IPV4_GATEWAY", "MBPF_IPV6", "MBPF_IPV6_GATEWAY", "MBPF_CLANG"];
 
 /// The sha256 of the sources and settings a variant is built from.
-pub fn source_hash(repo: &Path, variant: Variant) -> anyhow::Result<String> {
+pub fn source_hash(repo: &Path, variant: Variant) -> Result<String> {
     fn walk(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if path.is_dir() {
             for entry in std::fs::read_dir(path)? {
@@ -48,24 +65,25 @@ pub fn source_hash(repo: &Path, variant: Variant) -> anyhow::Result<String> {
     }
     let mut files = Vec::new();
     for s in SOURCES {
-        walk(&repo.join(s), &mut files)?;
+        let path = repo.join(s);
+        walk(&path, &mut files).map_err(Error::file("list", path))?;
     }
     files.sort();
     let mut h = Sha256::new();
     h.update(variant.name());
     for f in files {
         h.update(f.strip_prefix(repo).unwrap_or(&f).to_string_lossy().as_bytes());
-        h.update(std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?);
+        h.update(std::fs::read(&f).map_err(Error::file("read", &f))?);
     }
     for k in SETTINGS {
         h.update(format!("{k}={}", std::env::var(k).unwrap_or_default()));
     }
-    Ok(hex(&h.finalize()))
+    Ok(hex::encode(h.finalize()))
 }
 
 /// The firmware image of `variant`, built with `ci/build-firmware` unless an image of
 /// the same sources is cached (`firmware/target/images/firmware-VARIANT-HASH.elf`).
-pub fn build(repo: &Path, variant: Variant) -> anyhow::Result<PathBuf> {
+pub fn build(repo: &Path, variant: Variant) -> Result<PathBuf> {
     let hash = source_hash(repo, variant)?;
     let cached = repo.join(format!("firmware/target/images/firmware-{}-{}.elf", variant.name(), &hash[..16]));
     if cached.is_file() {
@@ -73,16 +91,23 @@ pub fn build(repo: &Path, variant: Variant) -> anyhow::Result<PathBuf> {
         return Ok(cached);
     }
     let script = repo.join("ci/build-firmware");
-    let out = Command::new(&script)
-        .arg(variant.name())
-        .output()
-        .with_context(|| format!("cannot run {}", script.display()))?;
+    let out = Command::new(&script).arg(variant.name()).output().map_err(|source| Error::Spawn {
+        program: script.display().to_string(),
+        hint: "ci/build-firmware is part of the repository",
+        source,
+    })?;
     if !out.status.success() {
-        anyhow::bail!("firmware build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        return Err(Error::ToolFailed {
+            program: "the firmware build".into(),
+            message: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
     }
     let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().trim().to_string();
     let path = PathBuf::from(path);
-    anyhow::ensure!(path.is_file(), "firmware build reported {}, which does not exist", path.display());
+    if !path.is_file() {
+        let message = format!("it reported {}, which does not exist", path.display());
+        return Err(Error::ToolFailed { program: "the firmware build".into(), message });
+    }
     // Sources edited while building would make the name lie: cache only if unchanged.
     if source_hash(repo, variant)? == hash {
         // One cached image per variant: older ones go.
@@ -92,17 +117,14 @@ pub fn build(repo: &Path, variant: Variant) -> anyhow::Result<PathBuf> {
                 let _ = std::fs::remove_file(old.path());
             }
         }
-        std::fs::copy(&path, &cached).with_context(|| format!("cannot cache {}", cached.display()))?;
+        std::fs::copy(&path, &cached).map_err(Error::file("cache the image as", &cached))?;
         return Ok(cached);
     }
     Ok(path)
 }
 
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(hex(&Sha256::digest(&bytes)))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The sha256 of a file, in hex: names the exact image a run used.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
 }

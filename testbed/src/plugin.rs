@@ -1,4 +1,4 @@
-//! Exact guest costs from the instruction-count plugin (`qemu-plugin/insn_count.c`):
+//! Exact guest costs from the instruction-count TCG plugin (`qemu-plugin/insn_count.c`):
 //! the firmware's marker functions are looked up in its ELF, the plugin reports the
 //! running instruction and estimated-cycle totals each time one is entered, and a
 //! region's cost is the difference between its `_end` and `_begin` marks.
@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use object::{Object, ObjectSymbol};
+
+use crate::error::{Error, Result};
 
 /// Prefix of the marker symbols (`firmware/src/markers.rs`).
 pub const MARKER_PREFIX: &str = "mbpf_marker_";
@@ -17,9 +18,9 @@ pub const MARKER_PREFIX: &str = "mbpf_marker_";
 pub struct Markers(BTreeMap<u64, String>);
 
 impl Markers {
-    pub fn from_elf(firmware: &Path) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(firmware).with_context(|| format!("cannot read {}", firmware.display()))?;
-        let file = object::File::parse(&*bytes).with_context(|| format!("{} is not an ELF file", firmware.display()))?;
+    pub fn from_elf(firmware: &Path) -> Result<Self> {
+        let bytes = std::fs::read(firmware).map_err(Error::file("read", firmware))?;
+        let file = parse_elf(firmware, &bytes)?;
         let mut map = BTreeMap::new();
         for sym in file.symbols() {
             if let Some(name) = sym.name().ok().and_then(|n| n.strip_prefix(MARKER_PREFIX)) {
@@ -27,9 +28,14 @@ impl Markers {
                 map.insert(sym.address() & !1, name.to_string());
             }
         }
-        anyhow::ensure!(!map.is_empty(), "{} has no {MARKER_PREFIX}* symbols", firmware.display());
+        let bad = |message: String| Err(Error::Firmware { firmware: firmware.to_path_buf(), message });
+        if map.is_empty() {
+            return bad(format!("no {MARKER_PREFIX}* symbols"));
+        }
         let mut seen = std::collections::BTreeSet::new();
-        anyhow::ensure!(map.len() == map.values().filter(|n| seen.insert(n.as_str())).count(), "marker symbols share addresses");
+        if map.len() != map.values().filter(|n| seen.insert(n.as_str())).count() {
+            return bad("marker symbols share addresses".into());
+        }
         Ok(Self(map))
     }
 
@@ -57,7 +63,8 @@ pub struct PluginSpec {
 impl PluginSpec {
     /// QEMU's `-plugin` argument.
     pub fn qemu_arg(&self) -> String {
-        let mut arg = format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display());
+        let mut arg =
+            format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display());
         if let Some(p) = &self.profile {
             arg.push_str(&format!(",profile={}", p.display()));
         }
@@ -93,19 +100,25 @@ impl MarkLog {
     }
 
     /// The marks written since the last call.
-    pub fn read_new(&mut self) -> anyhow::Result<Vec<Mark>> {
+    pub fn read_new(&mut self) -> Result<Vec<Mark>> {
+        let read = Error::file("read", &self.path);
         let mut file = match std::fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.path.display())),
+            Err(e) => return Err(read(e)),
         };
-        file.seek(SeekFrom::Start(self.offset))?;
+        if let Err(e) = file.seek(SeekFrom::Start(self.offset)) {
+            return Err(read(e));
+        }
         let mut marks = Vec::new();
         let mut reader = BufReader::new(file);
         let mut line = String::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line)?;
+            let n = match reader.read_line(&mut line) {
+                Ok(n) => n,
+                Err(e) => return Err(Error::File { action: "read", path: self.path.clone(), source: e }),
+            };
             // Only whole lines: the plugin may be half-way through one.
             if n == 0 || !line.ends_with('\n') {
                 break;
@@ -151,21 +164,23 @@ pub fn plugin_library(repo: &Path) -> Option<PathBuf> {
 
 /// Guest instructions per function of `firmware`, from a plugin profile
 /// (`pc count` lines), most first. Addresses outside every symbol count as `?`.
-pub fn profile_by_function(firmware: &Path, profile: &Path) -> anyhow::Result<Vec<(String, u64)>> {
-    let bytes = std::fs::read(firmware).with_context(|| format!("cannot read {}", firmware.display()))?;
-    let file = object::File::parse(&*bytes).with_context(|| format!("{} is not an ELF file", firmware.display()))?;
+pub fn profile_by_function(firmware: &Path, profile: &Path) -> Result<Vec<(String, u64)>> {
+    let bytes = std::fs::read(firmware).map_err(Error::file("read", firmware))?;
+    let file = parse_elf(firmware, &bytes)?;
     let mut funcs: Vec<(u64, u64, String)> = file
         .symbols()
         .filter(|s| s.kind() == object::SymbolKind::Text && s.size() > 0)
         .filter_map(|s| Some((s.address() & !1, s.size(), format!("{:#}", rustc_demangle::demangle(s.name().ok()?)))))
         .collect();
     funcs.sort();
-    let text = std::fs::read_to_string(profile).with_context(|| format!("cannot read {}", profile.display()))?;
+    let text = std::fs::read_to_string(profile).map_err(Error::file("read", profile))?;
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for line in text.lines() {
         let mut w = line.split_whitespace();
         let (Some(pc), Some(n)) = (w.next(), w.next()) else { continue };
-        let (Ok(pc), Ok(n)) = (u64::from_str_radix(pc.trim_start_matches("0x"), 16), n.parse::<u64>()) else { continue };
+        let (Ok(pc), Ok(n)) = (u64::from_str_radix(pc.trim_start_matches("0x"), 16), n.parse::<u64>()) else {
+            continue;
+        };
         let i = funcs.partition_point(|f| f.0 <= pc);
         let name = match i.checked_sub(1).map(|i| &funcs[i]) {
             Some((start, size, name)) if pc < start + size => name.as_str(),
@@ -174,8 +189,13 @@ pub fn profile_by_function(firmware: &Path, profile: &Path) -> anyhow::Result<Ve
         *totals.entry(name.to_string()).or_default() += n;
     }
     let mut out: Vec<(String, u64)> = totals.into_iter().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|f| std::cmp::Reverse(f.1));
     Ok(out)
+}
+
+fn parse_elf<'a>(firmware: &Path, bytes: &'a [u8]) -> Result<object::File<'a>> {
+    object::File::parse(bytes)
+        .map_err(|e| Error::Firmware { firmware: firmware.to_path_buf(), message: format!("not an ELF file: {e}") })
 }
 
 #[cfg(test)]
@@ -188,7 +208,13 @@ mod tests {
 
     #[test]
     fn a_region_is_its_last_complete_pair() {
-        let marks = [mark("exec_begin", 10, 20), mark("exec_end", 110, 250), mark("compile_begin", 200, 400), mark("exec_begin", 300, 600), mark("exec_end", 350, 700)];
+        let marks = [
+            mark("exec_begin", 10, 20),
+            mark("exec_end", 110, 250),
+            mark("compile_begin", 200, 400),
+            mark("exec_begin", 300, 600),
+            mark("exec_end", 350, 700),
+        ];
         assert_eq!(region(&marks, "exec"), Some(Cost { insns: 50, cycles: 100 }));
         assert_eq!(region(&marks, "compile"), None);
         assert_eq!(region(&marks[..2], "exec"), Some(Cost { insns: 100, cycles: 230 }));

@@ -12,15 +12,21 @@ use proto::block::{Block, SZX_1024};
 use sha2::{Digest, Sha256};
 use tokio::net::UdpSocket;
 
+use crate::error::{Error, Result};
+
 pub struct FileServer {
     socket: UdpSocket,
     root: PathBuf,
 }
 
 impl FileServer {
-    pub async fn bind(addr: SocketAddr, root: &Path) -> anyhow::Result<Self> {
-        let socket = UdpSocket::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on udp {addr}: {e}"))?;
-        anyhow::ensure!(root.is_dir(), "server root {} is not a folder", root.display());
+    pub async fn bind(addr: SocketAddr, root: &Path) -> Result<Self> {
+        if !root.is_dir() {
+            let source = std::io::Error::new(std::io::ErrorKind::NotFound, "not a folder");
+            return Err(Error::File { action: "serve", path: root.to_path_buf(), source });
+        }
+        let socket =
+            UdpSocket::bind(addr).await.map_err(|source| Error::Socket { what: format!("udp {addr}"), source })?;
         Ok(Self { socket, root: root.to_path_buf() })
     }
 
@@ -29,10 +35,14 @@ impl FileServer {
     }
 
     /// Serves until the task is dropped.
-    pub async fn serve(self) -> anyhow::Result<()> {
+    pub async fn serve(self) -> Result<()> {
         let mut buf = vec![0u8; 2048];
         loop {
-            let (n, peer) = self.socket.recv_from(&mut buf).await?;
+            let (n, peer) = self
+                .socket
+                .recv_from(&mut buf)
+                .await
+                .map_err(|source| Error::Socket { what: "the file server".into(), source })?;
             let Ok(request) = Packet::from_bytes(&buf[..n]) else {
                 tracing::warn!(%peer, "malformed datagram dropped");
                 continue;
@@ -46,7 +56,7 @@ impl FileServer {
     }
 
     /// Starts serving on a tokio task; dropping the handle does not stop it, aborting does.
-    pub fn spawn(self) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    pub fn spawn(self) -> tokio::task::JoinHandle<Result<()>> {
         tokio::spawn(self.serve())
     }
 
@@ -72,7 +82,10 @@ impl FileServer {
                             let end = (start + size).min(data.len());
                             let more = end < data.len();
                             if more || wanted.is_some() {
-                                reply.add_option(CoapOption::Block2, Block { num, more, szx }.encode().as_slice().to_vec());
+                                reply.add_option(
+                                    CoapOption::Block2,
+                                    Block { num, more, szx }.encode().as_slice().to_vec(),
+                                );
                             }
                             reply.add_option(CoapOption::ETag, Sha256::digest(&data)[..8].to_vec());
                             reply.payload = data[start..end].to_vec();
@@ -96,7 +109,8 @@ impl FileServer {
 
     /// The file a path names, if it is a regular file inside the root.
     fn resolve(&self, segments: &[String]) -> Option<PathBuf> {
-        if segments.is_empty() || segments.iter().any(|s| s.is_empty() || s.starts_with('.') || s.contains(['/', '\\'])) {
+        if segments.is_empty() || segments.iter().any(|s| s.is_empty() || s.starts_with('.') || s.contains(['/', '\\']))
+        {
             return None;
         }
         let path = segments.iter().fold(self.root.clone(), |p, s| p.join(s));

@@ -1,9 +1,8 @@
 //! Signed pulls on the default firmware in QEMU: a good image installs and runs;
 //! every kind of bad update is refused with a reason and leaves the slot unchanged.
 
-mod common;
-
-use common::*;
+use super::common::*;
+use testbed::Node;
 
 fn expect_refused(r: Result<proto::PullResponse, (String, String)>, code: &str, reason: &str) {
     match r {
@@ -50,11 +49,19 @@ async fn signed_pulls_install_and_bad_updates_leave_the_slot_unchanged() {
     tampered[40] ^= 0xff;
     expect_refused(b.pull(&b.publish("c.femto", &tampered, &other, 6, &key)).await, "4.00", "digest does not match");
     // Truncated image.
-    expect_refused(b.pull(&b.publish("d.femto", &other[..other.len() - 8], &other, 6, &key)).await, "4.00", "bytes, the manifest says");
+    expect_refused(
+        b.pull(&b.publish("d.femto", &other[..other.len() - 8], &other, 6, &key)).await,
+        "4.00",
+        "bytes, the manifest says",
+    );
     // Oversized image (longer than the manifest says).
     let mut longer = other.clone();
     longer.extend_from_slice(&[0u8; 2000]);
-    expect_refused(b.pull(&b.publish("e.femto", &longer, &other, 6, &key)).await, "4.00", "larger than the manifest says");
+    expect_refused(
+        b.pull(&b.publish("e.femto", &longer, &other, 6, &key)).await,
+        "4.00",
+        "larger than the manifest says",
+    );
     // An image larger than a slot.
     let huge = vec![0u8; 70 * 1024];
     expect_refused(b.pull(&b.publish("f.femto", &huge, &huge, 6, &key)).await, "4.13", "a slot holds");

@@ -1,6 +1,8 @@
-//! The QEMU backend: `qemu-system-arm -M mps2-an386` with user networking.
+//! The QEMU backend: `qemu-system-arm -M mps2-an386`.
 //!
-//! Each node gets a free host UDP port forwarded to the guest's CoAP port, and runs
+//! With user networking (the default) each node gets a free host UDP port forwarded
+//! to the guest's CoAP port; with [`Network::Tap`] it runs on a tap device inside a
+//! network namespace the caller made. Every node runs
 //! with `-icount shift=0` so that guest time (and SysTick counts) is a deterministic
 //! function of the instructions executed. The QEMU process is killed by PID when the
 //! node is stopped or dropped, and the kernel kills it if sim itself dies
@@ -11,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-
-use crate::coap_client::{CoapClient, Retransmit};
+use crate::error::{Error, Result};
+use crate::firmware::{self, Variant};
+use crate::node::{Fault, Node};
 
 pub const QEMU: &str = "qemu-system-arm";
 pub const MACHINE: &str = "mps2-an386";
@@ -30,22 +32,32 @@ pub struct QemuNode {
 }
 
 /// A UDP port on the loopback that is free right now.
-fn free_udp_port() -> anyhow::Result<u16> {
-    let s = UdpSocket::bind("127.0.0.1:0").context("cannot bind a loopback UDP socket")?;
-    Ok(s.local_addr()?.port())
+fn free_udp_port() -> Result<u16> {
+    let socket = |source| Error::Socket { what: "a loopback UDP port".into(), source };
+    let s = UdpSocket::bind("127.0.0.1:0").map_err(socket)?;
+    Ok(s.local_addr().map_err(socket)?.port())
 }
 
 /// How a node is started, beyond its firmware.
 #[derive(Debug, Clone, Default)]
-pub struct BootOptions {
+pub struct QemuOptions {
     /// Load the instruction-count plugin, watching the firmware's markers.
-    pub plugin: Option<crate::measure::PluginSpec>,
-    /// Run in this network namespace on its `tap0` instead of user networking;
-    /// the caller forwards `coap_addr` into the namespace.
-    pub tap: Option<Tap>,
+    pub plugin: Option<crate::plugin::PluginSpec>,
+    pub network: Network,
 }
 
-impl BootOptions {
+/// How a node's network reaches the host.
+#[derive(Debug, Clone, Default)]
+pub enum Network {
+    /// QEMU's user networking: the host is 10.0.2.2, the node's CoAP port is forwarded
+    /// to a free loopback port.
+    #[default]
+    User,
+    /// A tap device in a network namespace; the caller relays `coap_addr` into it.
+    Tap(Tap),
+}
+
+impl QemuOptions {
     /// QEMU must exit cleanly (SIGTERM) for the plugin to write its profile.
     fn graceful(&self) -> bool {
         self.plugin.as_ref().is_some_and(|p| p.profile.is_some())
@@ -62,23 +74,33 @@ pub struct Tap {
 }
 
 /// Boots `firmware` as node `name`; its console goes to `<run_dir>/<name>.console.log`.
-pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> anyhow::Result<QemuNode> {
-    boot_with(name, firmware, run_dir, &BootOptions::default())
+pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> Result<QemuNode> {
+    boot_with(name, firmware, run_dir, &QemuOptions::default())
+}
+
+/// Builds (or takes from the cache) the firmware `variant`, boots it with user
+/// networking and waits until it answers `GET /info`.
+pub async fn boot_ready(name: &str, variant: Variant, run_dir: &Path, timeout: Duration) -> Result<QemuNode> {
+    let image = firmware::build(&crate::repo_root(), variant)?;
+    let mut node = boot(name, &image, run_dir)?;
+    crate::node::wait_ready(&mut node, timeout).await?;
+    Ok(node)
 }
 
 /// [`boot`], with options.
-pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOptions) -> anyhow::Result<QemuNode> {
+pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOptions) -> Result<QemuNode> {
     let console = run_dir.join(format!("{name}.console.log"));
-    let stderr = std::fs::File::create(run_dir.join(format!("{name}.qemu.log")))?;
-    let (mut cmd, nic, addr) = match &options.tap {
+    let qemu_log = run_dir.join(format!("{name}.qemu.log"));
+    let stderr = std::fs::File::create(&qemu_log).map_err(Error::file("create", &qemu_log))?;
+    let (mut cmd, nic, addr) = match &options.network {
         // `ip netns exec` enters the namespace and execs QEMU: same PID, so it is
         // still killed by PID.
-        Some(tap) => {
+        Network::Tap(tap) => {
             let mut cmd = Command::new("ip");
             cmd.args(["netns", "exec", &tap.netns, QEMU]);
             (cmd, format!("tap,ifname={},script=no,downscript=no,model=lan9118", tap.device), tap.coap_addr)
         }
-        None => {
+        Network::User => {
             let port = free_udp_port()?;
             let nic = format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT);
             (Command::new(QEMU), nic, SocketAddr::from(([127, 0, 0, 1], port)))
@@ -106,25 +128,24 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &BootOpti
             Ok(())
         });
     }
-    let child = cmd.spawn().with_context(|| format!("cannot start {QEMU}; run ci/setup (Debian package qemu-system-arm)"))?;
+    let child = cmd.spawn().map_err(|source| Error::Spawn {
+        program: QEMU.into(),
+        hint: "run ci/setup (Debian package qemu-system-arm)",
+        source,
+    })?;
     tracing::info!(node = name, pid = child.id(), %addr, "qemu started");
-    Ok(QemuNode { name: name.to_string(), child: Some(child), addr, console, graceful: options.graceful(), console_seen: 0, panic: None })
+    Ok(QemuNode {
+        name: name.to_string(),
+        child: Some(child),
+        addr,
+        console,
+        graceful: options.graceful(),
+        console_seen: 0,
+        panic: None,
+    })
 }
 
 impl QemuNode {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The host address forwarded to the guest's CoAP port.
-    pub fn coap_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn console_log(&self) -> &Path {
-        &self.console
-    }
-
     /// The QEMU process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(|c| c.id())
@@ -132,7 +153,7 @@ impl QemuNode {
 
     /// `Some(reason)` once the node has crashed: QEMU exited, or the firmware
     /// printed a panic.
-    pub fn crashed(&mut self) -> Option<String> {
+    fn crash_reason(&mut self) -> Option<String> {
         if let Some(child) = self.child.as_mut() {
             if let Ok(Some(status)) = child.try_wait() {
                 self.child = None;
@@ -160,27 +181,9 @@ impl QemuNode {
         self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"));
     }
 
-    /// Polls `GET /info` until the node answers, crashes, or `timeout` passes.
-    pub async fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<proto::Info> {
-        let deadline = Instant::now() + timeout;
-        let probe = Retransmit { ack_timeout: Duration::from_millis(300), max_retransmit: 0 };
-        let mut client = CoapClient::new(self.addr).with_retransmit(probe);
-        loop {
-            if let Some(why) = self.crashed() {
-                anyhow::bail!("node {} crashed while booting: {why}", self.name);
-            }
-            if let Ok(info) = client.info().await {
-                return Ok(info);
-            }
-            if Instant::now() >= deadline {
-                anyhow::bail!("node {} did not answer GET /info within {timeout:?}", self.name);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Stops the node (kills QEMU by PID) and waits until it is gone.
-    pub fn stop(&mut self) {
+    /// Kills QEMU by PID (after SIGTERM when the plugin must write its profile) and
+    /// waits until it is gone.
+    fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let pid = child.id();
             if self.graceful {
@@ -203,9 +206,50 @@ impl QemuNode {
     }
 }
 
+impl Node for QemuNode {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The host address forwarded to the guest's CoAP port.
+    fn coap_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn console_log(&self) -> &Path {
+        &self.console
+    }
+
+    fn crashed(&mut self) -> Option<String> {
+        self.crash_reason()
+    }
+
+    fn inject(&mut self, fault: Fault) -> Result<()> {
+        let pid = self.pid().ok_or_else(|| Error::NotRunning { node: self.name.clone() })?;
+        let signal = match fault {
+            Fault::Kill => libc::SIGKILL,
+            Fault::Freeze => libc::SIGSTOP,
+        };
+        // SAFETY: kill(2) on the PID of our own child process, which is not yet reaped.
+        if unsafe { libc::kill(pid as libc::pid_t, signal) } != 0 {
+            let source = std::io::Error::last_os_error();
+            return Err(Error::Spawn {
+                program: format!("kill {pid}"),
+                hint: "the emulator could not be signalled",
+                source,
+            });
+        }
+        Ok(())
+    }
+
+    fn stop(&mut self) {
+        self.kill();
+    }
+}
+
 impl Drop for QemuNode {
     fn drop(&mut self) {
-        self.stop();
+        self.kill();
     }
 }
 
@@ -229,7 +273,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let console = dir.path().join("n.console.log");
         std::fs::write(&console, "boot\ncoap: listening on udp port 5683\n").unwrap();
-        let mut node = QemuNode { name: "n".into(), child: None, addr: SocketAddr::from(([127, 0, 0, 1], 1)), console: console.clone(), graceful: false, console_seen: 0, panic: None };
+        let mut node = QemuNode {
+            name: "n".into(),
+            child: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 1)),
+            console: console.clone(),
+            graceful: false,
+            console_seen: 0,
+            panic: None,
+        };
         assert_eq!(node.crashed(), None);
         let append = |s: &str| {
             use std::io::Write;

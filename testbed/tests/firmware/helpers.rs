@@ -1,11 +1,12 @@
 //! Device helpers on the emulated M4: the sensor registry (values set by the host),
 //! GPIO, and their argument checks.
 
-mod common;
+use super::common;
+use testbed::Node;
 
 use coap_lite::RequestType;
-use tools::coap_client::CoapClient;
-use tools::firmware::Variant;
+use testbed::coap_client::CoapClient;
+use testbed::firmware::Variant;
 
 async fn run(c: &mut CoapClient, asm: &str, helpers: &[u8], engine: proto::Engine) -> proto::RunResponse {
     let image = vm::asm::assemble(asm).unwrap().iter().flat_map(vm::Insn::encode).collect();
@@ -14,7 +15,8 @@ async fn run(c: &mut CoapClient, asm: &str, helpers: &[u8], engine: proto::Engin
 }
 
 /// Finds the temperature sensor by type, reads it into a phydat on the stack, returns val[0].
-const READ_TEMP: &str = "mov %r1, 0x82\ncall 0x31\nmov %r1, %r0\nmov %r2, %r10\nadd %r2, -8\ncall 0x32\nldxsh %r0, [%r10-8]\nexit";
+const READ_TEMP: &str =
+    "mov %r1, 0x82\ncall 0x31\nmov %r1, %r0\nmov %r2, %r10\nadd %r2, -8\ncall 0x32\nldxsh %r0, [%r10-8]\nexit";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sensors_and_gpio_through_helpers() {
@@ -28,13 +30,21 @@ async fn sensors_and_gpio_through_helpers() {
         c.request(RequestType::Post, proto::paths::SENSOR, &set(-500)).await.unwrap();
         assert_eq!(run(&mut c, READ_TEMP, &[0x31, 0x32], engine).await.result, Some(-500i64 as u64));
         // saul_read_temp into a u32 on the stack.
-        let r = run(&mut c, "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x34\nldxw %r0, [%r10-4]\nexit", &[0x34], engine).await;
+        let r =
+            run(&mut c, "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x34\nldxw %r0, [%r10-4]\nexit", &[0x34], engine)
+                .await;
         assert_eq!(r.result, Some(-500i32 as u32 as u64));
         // A pointer outside the program's memory is the helper's typed error.
         let r = run(&mut c, "mov %r1, 1\nmov %r2, 16\ncall 0x32\nexit", &[0x32], engine).await;
         assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
         // GPIO: set LED 1, read it back; pin 5 is not an LED.
-        let r = run(&mut c, "mov %r1, 0\nmov %r2, 1\nmov %r3, 1\ncall 0x72\nmov %r1, 0\nmov %r2, 1\ncall 0x71\nexit", &[0x71, 0x72], engine).await;
+        let r = run(
+            &mut c,
+            "mov %r1, 0\nmov %r2, 1\nmov %r3, 1\ncall 0x72\nmov %r1, 0\nmov %r2, 1\ncall 0x71\nexit",
+            &[0x71, 0x72],
+            engine,
+        )
+        .await;
         assert_eq!(r.result, Some(1));
         let r = run(&mut c, "mov %r1, 0\nmov %r2, 5\nmov %r3, 1\ncall 0x72\nexit", &[0x72], engine).await;
         assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
@@ -112,7 +122,8 @@ async fn fixed_point_text_for_every_digit_count() {
     for value in [0i16, 5, -5, 99, 100, -101, 12345, i16::MAX, i16::MIN] {
         for digits in -7..=7 {
             let text = fmt_s16_dfp_reference(value, digits);
-            let expected = text.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)) ^ (text.len() as u64) << 56;
+            let expected =
+                text.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)) ^ (text.len() as u64) << 56;
             let r = run(&mut c, &fmt_s16_dfp_program(value, digits), &[0x50], proto::Engine::Interp).await;
             assert_eq!(r.result, Some(expected), "{value} with {digits} digits: {text}");
         }

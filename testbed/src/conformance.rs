@@ -169,7 +169,11 @@ pub fn run_interp(case: &TestCase) -> Outcome {
 }
 
 /// Runs a case on a device through `POST /run` (testbed firmware).
-pub async fn run_on_device(client: &mut crate::coap_client::CoapClient, case: &TestCase, engine: proto::Engine) -> Outcome {
+pub async fn run_on_device(
+    client: &mut crate::coap_client::CoapClient,
+    case: &TestCase,
+    engine: proto::Engine,
+) -> Outcome {
     let image = match case.bytecode() {
         Ok(c) => c,
         Err(e) => return Outcome::Failed(e),
@@ -189,7 +193,9 @@ pub async fn run_on_device(client: &mut crate::coap_client::CoapClient, case: &T
     };
     match proto::decode::<proto::RunResponse>(&answer) {
         Ok(proto::RunResponse { result: Some(r0), .. }) => Outcome::Returned(r0),
-        Ok(proto::RunResponse { failure: Some(f), .. }) => Outcome::Failed(format!("device: {:?}: {}", f.kind, f.message)),
+        Ok(proto::RunResponse { failure: Some(f), .. }) => {
+            Outcome::Failed(format!("device: {:?}: {}", f.kind, f.message))
+        }
         Ok(_) => Outcome::Failed("device answered neither a result nor a failure".into()),
         Err(e) => Outcome::Failed(format!("malformed answer from the device: {e}")),
     }

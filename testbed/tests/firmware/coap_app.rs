@@ -1,17 +1,23 @@
 //! A slot answering CoAP requests itself (/app/N), through the CoAP helpers.
 use coap_lite::RequestType;
+use testbed::Node;
 use vm::image::{Image, Layout};
 
-mod common;
-
-use common::*;
+use super::common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_program_answers_coap_requests_on_both_engines() {
     let mut b = Bench::start().await;
     let key = testbed_key();
     let work = tempfile::tempdir().unwrap();
-    let obj = tools::compile::compile_c(&tools::firmware::repo_root().join("programs/tests/coap_echo.c"), work.path()).unwrap();
+    let obj = testbed::compile::compile_c(
+        &testbed::repo_root().join("programs/tests/coap_echo.c"),
+        work.path(),
+        testbed::compile::DEFAULT_CPU,
+        &[],
+        &[],
+    )
+    .unwrap();
     let img = Image::load(Layout::Elf, &obj).unwrap().emit(Layout::Femto).unwrap();
     b.pull(&b.publish_with("echo.femto", &img, 1, &[0x40, 0x41, 0x42, 0x43, 0x51], &key)).await.unwrap();
 

@@ -4,13 +4,14 @@
 //! same memory. 10,000 programs per CI run with a fixed seed; `MBPF_DIFF_COUNT` and
 //! `MBPF_DIFF_SEED` run more or others.
 
-mod common;
+use super::common;
+use testbed::Node;
 
 use std::time::Duration;
 
 use coap_lite::RequestType;
-use tools::coap_client::CoapClient;
-use tools::firmware::Variant;
+use testbed::coap_client::CoapClient;
+use testbed::firmware::Variant;
 use vm::testgen::{program, Rng};
 
 /// memcpy and unwind: helpers whose effects are the same on both engines and leave no
@@ -39,7 +40,11 @@ fn fixed_programs() -> Vec<String> {
     }
     // 64-bit multiplies of values the JIT knows to be sign-extended (one `smull`), and
     // of values it must not take for such: written since, or reached by a jump.
-    for (a, b) in [(0x80u64, 0xffff_ffff_ffff_ff7fu64), (0x7fff_ffff, 0x8000_0000), (0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210)] {
+    for (a, b) in [
+        (0x80u64, 0xffff_ffff_ffff_ff7fu64),
+        (0x7fff_ffff, 0x8000_0000),
+        (0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210),
+    ] {
         all.extend([
             format!("lddw %r1, {a:#x}\nlsh %r1, 56\narsh %r1, 56\nlddw %r2, {b:#x}\nlsh %r2, 48\narsh %r2, 48\nmul %r1, %r2\nmov %r0, %r1\nexit"),
             format!("lddw %r1, {a:#x}\nlsh %r1, 32\narsh %r1, 32\nmul %r1, -7\nmov %r0, %r1\nexit"),
@@ -80,16 +85,32 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 /// Boots a testbed node and a client for it (the logs folder lives as long as the node).
-async fn boot(name: &str) -> (tools::qemu::QemuNode, CoapClient, tempfile::TempDir) {
+async fn boot(name: &str) -> (testbed::qemu::QemuNode, CoapClient, tempfile::TempDir) {
     let (node, logs) = common::boot(name, Variant::Testbed).await;
     let client = CoapClient::new(node.coap_addr())
-        .with_retransmit(tools::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
+        .with_retransmit(testbed::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
     (node, client, logs)
 }
 
-async fn run(client: &mut CoapClient, image: &[u8], input: &[u8], engine: proto::Engine, budget: u64) -> Result<proto::RunResponse, String> {
-    let req = proto::RunRequest { layout: 0, image: image.to_vec(), input: input.to_vec(), helpers: HELPERS.iter().map(|&h| h as u8).collect(), budget, engine };
-    let bytes = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.map_err(|e| format!("{engine:?}: {e}"))?;
+async fn run(
+    client: &mut CoapClient,
+    image: &[u8],
+    input: &[u8],
+    engine: proto::Engine,
+    budget: u64,
+) -> Result<proto::RunResponse, String> {
+    let req = proto::RunRequest {
+        layout: 0,
+        image: image.to_vec(),
+        input: input.to_vec(),
+        helpers: HELPERS.iter().map(|&h| h as u8).collect(),
+        budget,
+        engine,
+    };
+    let bytes = client
+        .request(RequestType::Post, proto::paths::RUN, &proto::encode(&req))
+        .await
+        .map_err(|e| format!("{engine:?}: {e}"))?;
     proto::decode(&bytes).map_err(|e| format!("{engine:?}: {e}"))
 }
 
@@ -117,10 +138,14 @@ async fn jit_and_interpreter_agree_on_random_programs() {
         let image: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
         let input: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();
         let text = || vm::disasm::disassemble(&insns).join("\n  ");
-        let lost = |e: String, node: &mut tools::qemu::QemuNode| {
+        let lost = |e: String, node: &mut testbed::qemu::QemuNode| {
             let console = std::fs::read_to_string(node.console_log()).unwrap_or_default();
             let tail: Vec<&str> = console.lines().rev().take(5).collect();
-            panic!("device lost on program {n} ({e}); crash: {:?}\n  {}\nconsole tail: {tail:?}", node.crashed(), text())
+            panic!(
+                "device lost on program {n} ({e}); crash: {:?}\n  {}\nconsole tail: {tail:?}",
+                node.crashed(),
+                text()
+            )
         };
         let mut a = match run(&mut client, &image, &input, proto::Engine::Interp, BUDGET).await {
             Ok(a) => a,
@@ -153,13 +178,23 @@ async fn jit_and_interpreter_agree_on_random_programs() {
         let same = if budget || kind(&b) == Some(proto::FailureKind::Budget) {
             budget && kind(&b) == Some(proto::FailureKind::Budget)
         } else {
-            a.result == b.result && kind(&a) == kind(&b) && a.failure.as_ref().map(|f| f.pc) == b.failure.as_ref().map(|f| f.pc) && a.input == b.input
+            a.result == b.result
+                && kind(&a) == kind(&b)
+                && a.failure.as_ref().map(|f| f.pc) == b.failure.as_ref().map(|f| f.pc)
+                && a.input == b.input
         };
         if a.failure.is_some() {
             faulted += 1;
         }
         if !same {
-            mismatches.push(format!("program {n}:\n  {}\n  interp: {:?} {:?}\n  jit:    {:?} {:?}", text(), a.result, a.failure, b.result, b.failure));
+            mismatches.push(format!(
+                "program {n}:\n  {}\n  interp: {:?} {:?}\n  jit:    {:?} {:?}",
+                text(),
+                a.result,
+                a.failure,
+                b.result,
+                b.failure
+            ));
             if mismatches.len() >= 5 {
                 break;
             }
@@ -237,7 +272,9 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     match region {
         0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
         1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        _ => p.extend([Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, -512)]),
+        _ => {
+            p.extend([Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, -512)])
+        }
     }
     p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 3, 2, 0, 0));
     if write {
@@ -291,14 +328,22 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     for n in 0..count {
         let (image, text) = region_loop(&mut rng);
         let bytes = image.emit(vm::image::Layout::Femto).unwrap();
-        let run = |engine| proto::RunRequest { layout: 1, image: bytes.clone(), input: vec![0; 16], helpers: Vec::new(), budget: BUDGET, engine };
+        let run = |engine| proto::RunRequest {
+            layout: 1,
+            image: bytes.clone(),
+            input: vec![0; 16],
+            helpers: Vec::new(),
+            budget: BUDGET,
+            engine,
+        };
         let mut results = Vec::new();
         for engine in [proto::Engine::Interp, proto::Engine::Jit] {
             let reply = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&run(engine))).await;
-            let reply: proto::RunResponse = match reply.map_err(|e| e.to_string()).and_then(|b| proto::decode(&b).map_err(|e| e.to_string())) {
-                Ok(r) => r,
-                Err(e) => panic!("device lost on program {n} ({e}); crash: {:?}\n  {text}", node.crashed()),
-            };
+            let reply: proto::RunResponse =
+                match reply.map_err(|e| e.to_string()).and_then(|b| proto::decode(&b).map_err(|e| e.to_string())) {
+                    Ok(r) => r,
+                    Err(e) => panic!("device lost on program {n} ({e}); crash: {:?}\n  {text}", node.crashed()),
+                };
             results.push(reply);
         }
         let (a, b) = (&results[0], &results[1]);
@@ -306,7 +351,10 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
         assert_ne!(kind(a).map(|k| k.0), Some(proto::FailureKind::Verify), "program {n} does not verify:\n  {text}");
         faulted += a.failure.is_some() as usize;
         if a.result != b.result || kind(a) != kind(b) {
-            mismatches.push(format!("program {n}:\n  {text}\n  interp: {:?} {:?}\n  jit:    {:?} {:?}", a.result, a.failure, b.result, b.failure));
+            mismatches.push(format!(
+                "program {n}:\n  {text}\n  interp: {:?} {:?}\n  jit:    {:?} {:?}",
+                a.result, a.failure, b.result, b.failure
+            ));
             if mismatches.len() >= 5 {
                 break;
             }
@@ -335,7 +383,14 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
     for src in loops {
         let image: Vec<u8> = vm::asm::assemble(src).unwrap().iter().flat_map(vm::Insn::encode).collect();
         for engine in [proto::Engine::Interp, proto::Engine::Jit] {
-            let req = proto::RunRequest { layout: 0, image: image.clone(), input: vec![], helpers: vec![], budget: 1000, engine };
+            let req = proto::RunRequest {
+                layout: 0,
+                image: image.clone(),
+                input: vec![],
+                helpers: vec![],
+                budget: 1000,
+                engine,
+            };
             let reply = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
             let reply: proto::RunResponse = proto::decode(&reply).unwrap();
             assert_eq!(reply.failure.map(|f| f.kind), Some(proto::FailureKind::Budget), "{engine:?}: {src}");
@@ -363,7 +418,12 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         let build = |store: &str| {
             let insns = vm::asm::assemble(&shape.replace("{store}", store)).unwrap();
             let program = vm::Program::from_insns(insns.clone()).unwrap();
-            let prepaid = jit::loops::prepaid_loops(program.insns(), &jit::analysis::analyse(program.insns(), jit::Sizes::default())).iter().count();
+            let prepaid = jit::loops::prepaid_loops(
+                program.insns(),
+                &jit::analysis::analyse(program.insns(), jit::Sizes::default()),
+            )
+            .iter()
+            .count();
             (insns.iter().flat_map(vm::Insn::encode).collect::<Vec<u8>>(), prepaid)
         };
         let (prepaid, n) = build("");
@@ -374,8 +434,18 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         for budget in [c - 1, c, c + 1, c + 2] {
             let mut ends = Vec::new();
             for image in [&prepaid, &ticking] {
-                let req = proto::RunRequest { layout: 0, image: image.clone(), input: vec![], helpers: vec![], budget, engine: proto::Engine::Jit };
-                let reply: proto::RunResponse = proto::decode(&client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap();
+                let req = proto::RunRequest {
+                    layout: 0,
+                    image: image.clone(),
+                    input: vec![],
+                    helpers: vec![],
+                    budget,
+                    engine: proto::Engine::Jit,
+                };
+                let reply: proto::RunResponse = proto::decode(
+                    &client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap(),
+                )
+                .unwrap();
                 ends.push((reply.result, reply.failure.map(|f| f.kind)));
             }
             assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: prepaid vs ticking");
@@ -411,19 +481,43 @@ async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
         p.extend_from_slice(tail);
         p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
         let program = vm::Program::from_insns(p).unwrap();
-        vm::image::Image { program, data: Vec::new(), rodata: (1..=16).collect(), helpers: None, functions: Vec::new() }.emit(vm::image::Layout::Femto).unwrap()
+        vm::image::Image { program, data: Vec::new(), rodata: (1..=16).collect(), helpers: None, functions: Vec::new() }
+            .emit(vm::image::Layout::Femto)
+            .unwrap()
     };
     let cases = [
         ("reads only", spill(&[]), None),
-        ("a write where a read learned", spill(&[Insn::new(CLS_ST | MODE_MEM | SZ_B, 2, 0, 0, 7)]), Some(proto::FailureKind::Memory)),
-        ("a read past the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_B, 4, 2, 16, 0)]), Some(proto::FailureKind::Memory)),
-        ("a wider read at the end", spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_W, 4, 2, 13, 0)]), Some(proto::FailureKind::Memory)),
+        (
+            "a write where a read learned",
+            spill(&[Insn::new(CLS_ST | MODE_MEM | SZ_B, 2, 0, 0, 7)]),
+            Some(proto::FailureKind::Memory),
+        ),
+        (
+            "a read past the end",
+            spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_B, 4, 2, 16, 0)]),
+            Some(proto::FailureKind::Memory),
+        ),
+        (
+            "a wider read at the end",
+            spill(&[Insn::new(CLS_LDX | MODE_MEM | SZ_W, 4, 2, 13, 0)]),
+            Some(proto::FailureKind::Memory),
+        ),
     ];
     let (mut node, mut client, _logs) = boot("diff-learned").await;
     for (what, image, fails) in cases {
         for engine in [proto::Engine::Interp, proto::Engine::Jit] {
-            let req = proto::RunRequest { layout: 1, image: image.clone(), input: vec![], helpers: vec![], budget: 0, engine };
-            let reply: proto::RunResponse = proto::decode(&client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap();
+            let req = proto::RunRequest {
+                layout: 1,
+                image: image.clone(),
+                input: vec![],
+                helpers: vec![],
+                budget: 0,
+                engine,
+            };
+            let reply: proto::RunResponse = proto::decode(
+                &client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap(),
+            )
+            .unwrap();
             assert_eq!(reply.failure.as_ref().map(|f| f.kind), fails, "{engine:?}: {what}: {reply:?}");
             if fails.is_none() {
                 assert_eq!(reply.result, Some(36), "{engine:?}: {what}");

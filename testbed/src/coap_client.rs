@@ -16,6 +16,10 @@ pub enum CoapError {
     Status { addr: SocketAddr, path: String, code: String, payload: Vec<u8> },
     #[error("could not encode the request: {0}")]
     Encode(String),
+    #[error("malformed {what} answer from {addr}: {message}")]
+    Malformed { addr: SocketAddr, what: &'static str, message: String },
+    #[error("bad device address `{uri}`: {message}")]
+    BadAddress { uri: String, message: String },
 }
 
 /// Retransmission parameters (RFC 7252 §4.8 defaults: 2 s, 4 retransmissions).
@@ -86,7 +90,9 @@ impl CoapClient {
             if body.len() > 16 << 20 {
                 return Err(CoapError::Encode(format!("answer of coap://{}/{path} is larger than 16 MiB", self.addr)));
             }
-            let (more, next) = self.request_with(method, path, payload, Some(Block { num: b.num + 1, more: false, szx: b.szx })).await?;
+            let (more, next) = self
+                .request_with(method, path, payload, Some(Block { num: b.num + 1, more: false, szx: b.szx }))
+                .await?;
             body.extend_from_slice(&more);
             block = next;
         }
@@ -95,11 +101,18 @@ impl CoapClient {
 
     /// A request with an optional Block2 option; returns the payload and the answer's
     /// Block2 option.
-    pub async fn request_with(&mut self, method: RequestType, path: &str, payload: &[u8], block2: Option<proto::block::Block>) -> Result<(Vec<u8>, Option<proto::block::Block>), CoapError> {
+    pub async fn request_with(
+        &mut self,
+        method: RequestType,
+        path: &str,
+        payload: &[u8],
+        block2: Option<proto::block::Block>,
+    ) -> Result<(Vec<u8>, Option<proto::block::Block>), CoapError> {
         let addr = self.addr;
         let io = |source| CoapError::Io { addr, source };
         if self.socket.is_none() {
-            let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
+            let bind: SocketAddr =
+                if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
             self.socket = Some(UdpSocket::bind(bind).await.map_err(io)?);
         }
         let mid = self.next_mid;
@@ -139,7 +152,10 @@ impl CoapClient {
                 if reply.header.message_id != mid || reply.get_token() != token {
                     continue;
                 }
-                let block = reply.get_option(CoapOption::Block2).and_then(|v| v.front()).and_then(|v| proto::block::Block::decode(v));
+                let block = reply
+                    .get_option(CoapOption::Block2)
+                    .and_then(|v| v.front())
+                    .and_then(|v| proto::block::Block::decode(v));
                 return match reply.header.code {
                     MessageClass::Response(code) if is_success(code) => Ok((reply.payload, block)),
                     code => Err(CoapError::Status {
@@ -155,31 +171,42 @@ impl CoapClient {
                 timeout *= 2;
             }
         }
-        Err(CoapError::Timeout {
-            addr,
-            path: path.to_string(),
-            attempts: self.retransmit.max_retransmit + 1,
-            waited,
-        })
+        Err(CoapError::Timeout { addr, path: path.to_string(), attempts: self.retransmit.max_retransmit + 1, waited })
     }
 
     /// `GET /info`, decoded.
-    pub async fn info(&mut self) -> anyhow::Result<proto::Info> {
+    pub async fn info(&mut self) -> Result<proto::Info, CoapError> {
         let bytes = self.get(proto::paths::INFO).await?;
-        proto::decode(&bytes).map_err(|e| anyhow::anyhow!("malformed /info answer from {}: {e}", self.addr))
+        proto::decode(&bytes).map_err(|e| CoapError::Malformed {
+            addr: self.addr,
+            what: "/info",
+            message: e.to_string(),
+        })
     }
 }
 
 fn is_success(code: ResponseType) -> bool {
-    matches!(code, ResponseType::Created | ResponseType::Deleted | ResponseType::Valid | ResponseType::Changed | ResponseType::Content | ResponseType::Continue)
+    matches!(
+        code,
+        ResponseType::Created
+            | ResponseType::Deleted
+            | ResponseType::Valid
+            | ResponseType::Changed
+            | ResponseType::Content
+            | ResponseType::Continue
+    )
 }
 
 /// Parses `coap://host[:port]` (or a bare `host:port`) into a socket address.
-pub fn parse_device_uri(uri: &str) -> anyhow::Result<SocketAddr> {
+pub fn parse_device_uri(uri: &str) -> Result<SocketAddr, CoapError> {
     use std::net::ToSocketAddrs;
     let rest = uri.strip_prefix("coap://").unwrap_or(uri).trim_end_matches('/');
     let with_port = if rest.starts_with('[') {
-        if rest.contains("]:") { rest.to_string() } else { format!("{rest}:{}", proto::COAP_PORT) }
+        if rest.contains("]:") {
+            rest.to_string()
+        } else {
+            format!("{rest}:{}", proto::COAP_PORT)
+        }
     } else if rest.contains(':') {
         rest.to_string()
     } else {
@@ -187,9 +214,9 @@ pub fn parse_device_uri(uri: &str) -> anyhow::Result<SocketAddr> {
     };
     with_port
         .to_socket_addrs()
-        .map_err(|e| anyhow::anyhow!("bad device address `{uri}`: {e}"))?
+        .map_err(|e| CoapError::BadAddress { uri: uri.to_string(), message: e.to_string() })?
         .next()
-        .ok_or_else(|| anyhow::anyhow!("device address `{uri}` resolves to nothing"))
+        .ok_or_else(|| CoapError::BadAddress { uri: uri.to_string(), message: "it resolves to nothing".into() })
 }
 
 #[cfg(test)]

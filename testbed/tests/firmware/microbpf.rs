@@ -1,9 +1,7 @@
 //! µBPF's text endpoints on the default firmware.
 use coap_lite::RequestType;
 
-mod common;
-
-use common::*;
+use super::common::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn microbpf_paths_and_encodings() {

@@ -1,16 +1,37 @@
 //! No request makes the device panic: random datagrams, then random payloads for every
 //! resource and method, after which it still answers and its console shows no panic.
 
-mod common;
+use super::common;
+use testbed::Node;
 
 use std::net::UdpSocket;
 use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
-use tools::firmware::Variant;
+use testbed::firmware::Variant;
 use vm::testgen::Rng;
 
-const PATHS: &[&str] = &["info", "slots", "pull", "exec", "erase", "run", "start", "stop", "running", "sensor", "running_vm", "short-execution", "long-running", "with_coap_pkt", "suit/pull", "app/0", "app/1/jit", "app/9", "nothing"];
+const PATHS: &[&str] = &[
+    "info",
+    "slots",
+    "pull",
+    "exec",
+    "erase",
+    "run",
+    "start",
+    "stop",
+    "running",
+    "sensor",
+    "running_vm",
+    "short-execution",
+    "long-running",
+    "with_coap_pkt",
+    "suit/pull",
+    "app/0",
+    "app/1/jit",
+    "app/9",
+    "nothing",
+];
 
 fn bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
     let n = (rng.next_u64() as usize) % (max + 1);
@@ -54,7 +75,7 @@ async fn random_requests_never_crash_the_device() {
     }
     assert!(answered > 500, "only {answered} of 600 requests were answered");
     // Still alive, still answering, no panic on the console.
-    let info = tools::coap_client::CoapClient::new(node.coap_addr()).info().await.unwrap();
+    let info = testbed::coap_client::CoapClient::new(node.coap_addr()).info().await.unwrap();
     assert_eq!(info.board, "mps2-an386");
     assert!(node.crashed().is_none(), "{:?}", node.crashed());
     node.stop();

@@ -2,13 +2,12 @@
 //! on each engine, use every device subcommand, and fail a deploy signed with the
 //! wrong key (the device's reason is shown).
 
-mod common;
-
 use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use tools::firmware::{self, Variant};
+use testbed::firmware::Variant;
+use testbed::Node;
 
 fn mbpf() -> Command {
     Command::cargo_bin("mbpf").unwrap()
@@ -16,9 +15,11 @@ fn mbpf() -> Command {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_exec_and_device_commands_end_to_end() {
-    let (mut node, _logs) = common::boot("e2e", Variant::Default).await;
+    let logs = tempfile::tempdir().unwrap();
+    let mut node =
+        testbed::qemu::boot_ready("e2e", Variant::Default, logs.path(), Duration::from_secs(30)).await.unwrap();
     let device = format!("coap://127.0.0.1:{}", node.coap_addr().port());
-    let repo = firmware::repo_root();
+    let repo = testbed::repo_root();
     let work = tempfile::tempdir().unwrap();
     let dev = device.clone();
     let (repo2, work_path) = (repo.clone(), work.path().to_path_buf());
@@ -40,11 +41,23 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             .success()
             .stdout(predicate::str::contains("slot 2 now holds sequence 1"));
         for engine in ["interp", "jit"] {
-            mbpf().args(["exec", "--device", &device, "--slot", "2", "--engine", engine]).assert().success().stdout(predicate::str::contains("result:   4306"));
+            mbpf()
+                .args(["exec", "--device", &device, "--slot", "2", "--engine", engine])
+                .assert()
+                .success()
+                .stdout(predicate::str::contains("result:   4306"));
         }
-        mbpf().args(["slots", "--device", &device]).assert().success().stdout(predicate::str::contains("2     loaded  femto"));
+        mbpf()
+            .args(["slots", "--device", &device])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("2     loaded  femto"));
         // A run can narrow the helpers its manifest grants: without strlen the program fails.
-        mbpf().args(["exec", "--device", &device, "--slot", "2", "--helpers", "printf"]).assert().failure().stdout(predicate::str::contains("Helper").and(predicate::str::contains("0x52")));
+        mbpf()
+            .args(["exec", "--device", &device, "--slot", "2", "--helpers", "printf"])
+            .assert()
+            .failure()
+            .stdout(predicate::str::contains("Helper").and(predicate::str::contains("0x52")));
         // A deploy signed with a key the device does not trust: refused, with its reason.
         mbpf().arg("keygen").arg("-o").arg(work_path.join("other.key")).assert().success();
         mbpf()
@@ -58,7 +71,11 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             .failure()
             .stderr(predicate::str::contains("4.01").and(predicate::str::contains("signature")));
         // The slot is unchanged.
-        mbpf().args(["exec", "--device", &device, "--slot", "2"]).assert().success().stdout(predicate::str::contains("result:   4306"));
+        mbpf()
+            .args(["exec", "--device", &device, "--slot", "2"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("result:   4306"));
         // Through a file server that is already running (`mbpf serve`).
         let served = work_path.join("served");
         std::fs::create_dir_all(&served).unwrap();
@@ -78,17 +95,35 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             .arg(&served)
             .assert()
             .success()
-            .stdout(predicate::str::contains("slot 3 now holds sequence 1").and(predicate::str::contains("serving:").not()));
+            .stdout(
+                predicate::str::contains("slot 3 now holds sequence 1").and(predicate::str::contains("serving:").not()),
+            );
         let _ = serve.kill();
         let _ = serve.wait();
-        mbpf().args(["exec", "--device", &device, "--slot", "3", "--input", "hex:0102"]).assert().success().stdout(predicate::str::contains("result:   1027"));
+        mbpf()
+            .args(["exec", "--device", &device, "--slot", "3", "--input", "hex:0102"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("result:   1027"));
         // Background programs.
         mbpf().args(["start", "--device", &device, "--slot", "2"]).assert().success();
         std::thread::sleep(Duration::from_millis(300));
-        mbpf().args(["running", "--device", &device]).assert().success().stdout(predicate::str::contains("returned 4306"));
-        mbpf().args(["stop", "--device", &device, "--slot", "2"]).assert().failure().stderr(predicate::str::contains("nothing runs in that slot"));
+        mbpf()
+            .args(["running", "--device", &device])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("returned 4306"));
+        mbpf()
+            .args(["stop", "--device", &device, "--slot", "2"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("nothing runs in that slot"));
         mbpf().args(["erase", "--device", &device, "--slot", "2"]).assert().success();
-        mbpf().args(["exec", "--device", &device, "--slot", "2"]).assert().failure().stderr(predicate::str::contains("no program in that slot"));
+        mbpf()
+            .args(["exec", "--device", &device, "--slot", "2"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("no program in that slot"));
     })
     .await
     .unwrap();

@@ -1,12 +1,11 @@
 //! Long-running programs: they run in slices beside the CoAP server, report their
 //! progress, can be stopped, and their faults end only themselves.
 use std::time::{Duration, Instant};
+use testbed::Node;
 
 use coap_lite::RequestType;
 
-mod common;
-
-use common::*;
+use super::common::*;
 
 async fn running(b: &mut Bench) -> Vec<proto::RunningInfo> {
     proto::decode(&b.device.get(proto::paths::RUNNING).await.unwrap()).unwrap()
@@ -46,7 +45,10 @@ async fn a_long_running_program_and_coap_requests_proceed_together() {
     let again = proto::StartRequest { slot: 1, input: vec![], budget: 0 };
     assert!(b.device.request(RequestType::Post, proto::paths::START, &proto::encode(&again)).await.is_err());
 
-    b.device.request(RequestType::Post, proto::paths::STOP, &proto::encode(&proto::StopRequest { slot: 1 })).await.unwrap();
+    b.device
+        .request(RequestType::Post, proto::paths::STOP, &proto::encode(&proto::StopRequest { slot: 1 }))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let r = running(&mut b).await;
     assert_eq!(r[0].state, proto::RunState::Stopped);
@@ -92,7 +94,10 @@ async fn several_background_programs_run_at_once() {
     }
     assert_eq!(b.device.info().await.unwrap().board, "mps2-an386");
     for slot in [1u8, 2, 3] {
-        b.device.request(RequestType::Post, proto::paths::STOP, &proto::encode(&proto::StopRequest { slot })).await.unwrap();
+        b.device
+            .request(RequestType::Post, proto::paths::STOP, &proto::encode(&proto::StopRequest { slot }))
+            .await
+            .unwrap();
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(running(&mut b).await.iter().all(|r| r.state == proto::RunState::Stopped));

@@ -1,12 +1,13 @@
 //! A retransmitted confirmable request is answered again, not executed again.
 
-mod common;
+use super::common;
+use testbed::Node;
 
 use std::net::UdpSocket;
 use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
-use tools::firmware::Variant;
+use testbed::firmware::Variant;
 
 /// Increments the global key-value entry 1 and returns its new value.
 const COUNTER: &str = "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x13\nldxw %r6, [%r10-4]\nadd %r6, 1\n\
@@ -14,7 +15,14 @@ const COUNTER: &str = "mov %r1, 1\nmov %r2, %r10\nadd %r2, -4\ncall 0x13\nldxw %
 
 fn run_packet(mid: u16) -> Vec<u8> {
     let image: Vec<u8> = vm::asm::assemble(COUNTER).unwrap().iter().flat_map(vm::Insn::encode).collect();
-    let req = proto::RunRequest { layout: 0, image, input: vec![], helpers: vec![0x11, 0x13], budget: 0, engine: proto::Engine::Interp };
+    let req = proto::RunRequest {
+        layout: 0,
+        image,
+        input: vec![],
+        helpers: vec![0x11, 0x13],
+        budget: 0,
+        engine: proto::Engine::Interp,
+    };
     let mut p = Packet::new();
     p.header.set_version(1);
     p.header.set_type(MessageType::Confirmable);
@@ -57,13 +65,21 @@ async fn retransmissions_are_answered_from_the_cache() {
 #[tokio::test(flavor = "multi_thread")]
 async fn large_answers_come_in_blocks_and_run_once() {
     let (mut node, _logs) = common::boot("blocks", Variant::Testbed).await;
-    let mut client = tools::coap_client::CoapClient::new(node.coap_addr());
+    let mut client = testbed::coap_client::CoapClient::new(node.coap_addr());
     let image: Vec<u8> = vm::asm::assemble(COUNTER).unwrap().iter().flat_map(vm::Insn::encode).collect();
     let input: Vec<u8> = (0..1100u32).map(|i| i as u8).collect();
     for expected in [1u64, 2] {
-        let req = proto::RunRequest { layout: 0, image: image.clone(), input: input.clone(), helpers: vec![0x11, 0x13], budget: 0, engine: proto::Engine::Interp };
+        let req = proto::RunRequest {
+            layout: 0,
+            image: image.clone(),
+            input: input.clone(),
+            helpers: vec![0x11, 0x13],
+            budget: 0,
+            engine: proto::Engine::Interp,
+        };
         // The answer echoes the input: more than one 1024-byte block.
-        let bytes = client.request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
+        let bytes =
+            client.request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
         assert!(bytes.len() > 1024);
         let r: proto::RunResponse = proto::decode(&bytes).unwrap();
         assert_eq!(r.input, input);

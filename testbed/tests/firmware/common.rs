@@ -5,25 +5,25 @@ use std::time::Duration;
 
 use coap_lite::RequestType;
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
-use tools::coap_client::{CoapClient, CoapError};
-use tools::file_server::FileServer;
-use tools::firmware::{self, Variant};
+use testbed::coap_client::{CoapClient, CoapError};
+use testbed::file_server::FileServer;
+use testbed::firmware::Variant;
+pub use testbed::Node;
 use vm::image::{Image, Layout};
 
 /// A node of `variant` firmware, booted and answering, with the folder its logs go to
 /// (which must live as long as the node).
-pub async fn boot(name: &str, variant: Variant) -> (tools::qemu::QemuNode, tempfile::TempDir) {
-    let fw = firmware::build(&firmware::repo_root(), variant).unwrap();
+pub async fn boot(name: &str, variant: Variant) -> (testbed::qemu::QemuNode, tempfile::TempDir) {
     let logs = tempfile::tempdir().unwrap();
-    let mut node = tools::qemu::boot(name, &fw, logs.path()).unwrap();
-    node.wait_ready(Duration::from_secs(30)).await.unwrap();
+    let node = testbed::qemu::boot_ready(name, variant, logs.path(), Duration::from_secs(30)).await.unwrap();
     (node, logs)
 }
 
 pub fn testbed_key() -> ed25519_dalek::SigningKey {
-    let text = std::fs::read_to_string(firmware::repo_root().join("keys/testbed.key")).unwrap();
-    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).unwrap()).collect();
-    ed25519_dalek::SigningKey::from_bytes(&bytes.try_into().unwrap())
+    match testbed::keys::testbed_key().unwrap() {
+        testbed::keys::SigningKey::Ed25519(key) => key,
+        testbed::keys::SigningKey::Es256(_) => panic!("the testbed key is Ed25519"),
+    }
 }
 
 /// A femto image of a small program returning `value`.
@@ -37,30 +37,61 @@ pub struct Bench {
     pub root: tempfile::TempDir,
     pub port: u16,
     pub device: CoapClient,
-    pub node: tools::qemu::QemuNode,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    pub node: testbed::qemu::QemuNode,
+    server: tokio::task::JoinHandle<testbed::Result<()>>,
     _logs: tempfile::TempDir,
 }
 
 impl Bench {
     /// Writes `image` as `name` and a manifest for it (`image_for_manifest` is what the
     /// manifest describes, so the two can differ on purpose).
-    pub fn publish(&self, name: &str, image: &[u8], image_for_manifest: &[u8], sequence: u64, key: &ed25519_dalek::SigningKey) -> String {
+    pub fn publish(
+        &self,
+        name: &str,
+        image: &[u8],
+        image_for_manifest: &[u8],
+        sequence: u64,
+        key: &ed25519_dalek::SigningKey,
+    ) -> String {
         self.publish_raw(1, name, image, image_for_manifest, sequence, &[], key)
     }
 
     /// Publishes a correctly signed image with a helper list, for slot 1.
-    pub fn publish_with(&self, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+    pub fn publish_with(
+        &self,
+        name: &str,
+        image: &[u8],
+        sequence: u64,
+        helpers: &[u8],
+        key: &ed25519_dalek::SigningKey,
+    ) -> String {
         self.publish_raw(1, name, image, image, sequence, helpers, key)
     }
 
     /// Publishes a correctly signed image with a helper list, for any slot.
-    pub fn publish_to(&self, slot: u8, name: &str, image: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+    pub fn publish_to(
+        &self,
+        slot: u8,
+        name: &str,
+        image: &[u8],
+        sequence: u64,
+        helpers: &[u8],
+        key: &ed25519_dalek::SigningKey,
+    ) -> String {
         self.publish_raw(slot, name, image, image, sequence, helpers, key)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn publish_raw(&self, slot: u8, name: &str, served: &[u8], described: &[u8], sequence: u64, helpers: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+    fn publish_raw(
+        &self,
+        slot: u8,
+        name: &str,
+        served: &[u8],
+        described: &[u8],
+        sequence: u64,
+        helpers: &[u8],
+        key: &ed25519_dalek::SigningKey,
+    ) -> String {
         std::fs::write(self.root.path().join(name), served).unwrap();
         let update = SlotUpdate {
             slot,
@@ -74,7 +105,11 @@ impl Bench {
             helpers: helpers.to_vec(),
         };
         let manifest = format!("{name}.suit");
-        std::fs::write(self.root.path().join(&manifest), suit::build::sign_ed25519(&suit::build::manifest(&update), key)).unwrap();
+        std::fs::write(
+            self.root.path().join(&manifest),
+            suit::build::sign_ed25519(&suit::build::manifest(&update), key),
+        )
+        .unwrap();
         format!("coap://10.0.2.2:{}/{manifest}", self.port)
     }
 
@@ -93,7 +128,8 @@ impl Bench {
     }
 
     pub async fn exec(&mut self) -> Option<u64> {
-        let req = proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0, helpers: None };
+        let req =
+            proto::ExecRequest { slot: 1, engine: proto::Engine::Interp, input: vec![], budget: 0, helpers: None };
         let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.ok()?;
         proto::decode::<proto::RunResponse>(&bytes).unwrap().result
     }

@@ -1,0 +1,40 @@
+//! Running and measuring mbpf nodes, for the `mbpf` CLI and the `sim` scenario runner.
+//!
+//! - [`node`]: the [`Node`] trait every backend implements, and booting a node until it
+//!   answers.
+//! - [`qemu`]: the QEMU backend (`mps2-an386`, user or tap networking).
+//! - [`firmware`]: building firmware variants on demand and caching the images.
+//! - [`plugin`]: the instruction-count TCG plugin, its marks and profiles.
+//! - [`coap_client`]: the host's CoAP client of the device API.
+//! - [`file_server`]: the CoAP file server devices pull from.
+//! - [`compile`]: clang and rustc for eBPF.
+//! - [`program`]: one pipeline from a source file to a verified image.
+//! - [`keys`] and [`publish`]: signing keys, and signed SUIT manifests beside their
+//!   images in a server root.
+//! - [`conformance`]: the bpf_conformance suite's cases, run on this host's interpreter.
+//!
+//! Errors are typed ([`Error`]); the CLI adds context at its edge.
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+pub mod coap_client;
+pub mod compile;
+pub mod conformance;
+pub mod error;
+pub mod file_server;
+pub mod firmware;
+pub mod keys;
+pub mod node;
+pub mod plugin;
+pub mod program;
+pub mod publish;
+pub mod qemu;
+
+pub use error::{Error, Result};
+pub use node::{Fault, Node, Target};
+
+/// The repository this library was built from: firmware sources, programs and keys
+/// are found from here.
+pub fn repo_root() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::canonicalize(&root).unwrap_or(root)
+}

@@ -1,0 +1,15 @@
+//! The firmware's tests: each boots real firmware in QEMU (`mps2-an386`) through the
+//! testbed and talks to it over CoAP. One test binary, one module per subject.
+mod firmware {
+    pub mod common;
+
+    mod background;
+    mod coap_app;
+    mod dedup;
+    mod differential;
+    mod helpers;
+    mod interop;
+    mod microbpf;
+    mod pull;
+    mod robustness;
+}
