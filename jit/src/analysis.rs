@@ -250,41 +250,6 @@ impl Analysis {
     }
 }
 
-/// Where control goes after `pc` (not counting the callee of a local call).
-pub fn successors(insns: &[Insn], pc: usize) -> ([usize; 2], usize) {
-    let i = insns[pc];
-    let next = pc + if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
-    let cls = i.class();
-    if cls != CLS_JMP && cls != CLS_JMP32 {
-        return ([next, 0], 1);
-    }
-    match i.opc & OP_MASK {
-        EXIT => ([0, 0], 0),
-        CALL => ([next, 0], 1),
-        JA => match jump_target(pc, i) {
-            Some(t) => ([t, 0], 1),
-            None => ([0, 0], 0),
-        },
-        _ => match jump_target(pc, i) {
-            Some(t) => ([next, t], 2),
-            None => ([next, 0], 1),
-        },
-    }
-}
-
-/// The target of a jump or local call at `pc`.
-pub fn jump_target(pc: usize, i: Insn) -> Option<usize> {
-    let op = i.opc & OP_MASK;
-    let is32 = i.class() == CLS_JMP32;
-    // ja32 and local calls carry their offset in imm; the rest in off.
-    let rel = if (is32 && op == JA) || (op == CALL && !is32) { i.imm as i64 } else { i.off as i64 };
-    usize::try_from(pc as i64 + 1 + rel).ok()
-}
-
-pub fn is_local_call(i: Insn) -> bool {
-    i.opc == CALL_IMM && i.src() == CALL_LOCAL
-}
-
 fn is_cond_jump(i: Insn) -> bool {
     matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
 }
@@ -317,7 +282,7 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
                     bit(0)
                 }
             }
-            CALL if is_local_call(i) => ALL,
+            CALL if i.is_local_call() => ALL,
             CALL => 0b11_1110 | if x { d } else { 0 },
             _ => d | if x { s } else { 0 },
         },
@@ -351,7 +316,7 @@ fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
                     bit(0)
                 }
             }
-            CALL if is_local_call(i) => ALL,
+            CALL if i.is_local_call() => ALL,
             CALL => 0b11_1110 | if i.opc & SRC_X != 0 { d } else { 0 },
             _ => d | xs,
         },
@@ -363,7 +328,7 @@ fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
 fn defs(i: Insn) -> RegSet {
     match i.class() {
         CLS_ALU | CLS_ALU64 | CLS_LDX | CLS_LD => bit(i.dst()),
-        CLS_JMP if i.opc & OP_MASK == CALL && !is_local_call(i) => bit(0),
+        CLS_JMP if i.opc & OP_MASK == CALL && !i.is_local_call() => bit(0),
         _ => 0,
     }
 }
@@ -572,7 +537,7 @@ fn merge(
 
 pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let n = insns.len();
-    let has_local_calls = insns.iter().any(|&i| is_local_call(i));
+    let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = vec![Facts { head: u32::MAX, ..Facts::default() }; n];
 
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
@@ -585,8 +550,8 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     for (pc, &i) in insns.iter().enumerate().take(n) {
         let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32)
             && !matches!(i.opc & OP_MASK, EXIT)
-            && (i.opc & OP_MASK != CALL || is_local_call(i));
-        let target = if jumps { jump_target(pc, i) } else { None };
+            && (i.opc & OP_MASK != CALL || i.is_local_call());
+        let target = if jumps { i.jump_target(pc) } else { None };
         for t in [Some(0), target].into_iter().flatten() {
             if let Some(f) = facts.get_mut(t).filter(|f| f.head == u32::MAX) {
                 f.head = heads;
@@ -685,7 +650,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 }
             }
             let i = insns[pc];
-            let next = pc + if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
+            let next = i.next_pc(pc);
             let Some(s) = cur.as_mut() else {
                 pc = next;
                 continue;
@@ -710,8 +675,8 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 f.safe = proven(b, i.off, len, write, sizes);
             }
             let mut falls_through = true;
-            if is_local_call(i) {
-                if let Some(t) = jump_target(pc, i) {
+            if i.is_local_call() {
+                if let Some(t) = i.jump_target(pc) {
                     // The callee gets the caller's hints, nothing proven but its r10.
                     let mut callee = [Any; 11];
                     for (c, v) in callee.iter_mut().zip(s.iter()) {
@@ -728,7 +693,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                 }
                 zero &= !0b11_1111;
             } else if is_cond_jump(i) {
-                let target = jump_target(pc, i).unwrap_or(usize::MAX);
+                let target = i.jump_target(pc).unwrap_or(usize::MAX);
                 let d = i.dst() as usize % 11;
                 let (on_taken, on_fall) =
                     if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
@@ -744,7 +709,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
                         zero &= !1;
                     }
                     JA => {
-                        if let Some(t) = jump_target(pc, i) {
+                        if let Some(t) = i.jump_target(pc) {
                             again |= flow(&mut states, &mut facts, t, s, None);
                         }
                         falls_through = false;
@@ -778,17 +743,17 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     // live. The per-slot sets are computed once; the passes are bit operations.
     for (pc, f) in facts.iter_mut().enumerate() {
         let i = insns[pc];
-        let (succ, k) = successors(insns, pc);
+        let mut succ = i.successors(pc).into_iter().flatten();
         f.succ = [u32::MAX; 2];
-        for (slot, &t) in f.succ.iter_mut().zip(&succ[..k]) {
+        for (slot, t) in f.succ.iter_mut().zip(&mut succ) {
             *slot = if t < n { t as u32 } else { u32::MAX };
         }
         // A local call's callee and, after an exit that may return from one, its caller
         // read the high halves from storage: no known-zero half is left unstored there.
-        let leaves_frame = is_local_call(i) || (has_local_calls && i.opc == EXIT_OP);
+        let leaves_frame = i.is_local_call() || (has_local_calls && i.opc == EXIT_OP);
         f.rd_hi = if leaves_frame { ALL } else { hi_reads(i, has_local_calls) & !f.zero_in };
         f.rd_lo = lo_reads(i, has_local_calls);
-        f.defs = if is_local_call(i) { 0 } else { defs(i) };
+        f.defs = if i.is_local_call() { 0 } else { defs(i) };
     }
     let mut changed = true;
     while changed {
@@ -823,7 +788,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     }
     for (pc, &i) in insns.iter().enumerate() {
         if matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT) {
-            if let Some(t) = jump_target(pc, i).filter(|&t| t <= pc) {
+            if let Some(t) = i.jump_target(pc).filter(|&t| t <= pc) {
                 facts[t].need_in = facts[t].need_in.wrapping_add(1);
                 if let Some(f) = facts.get_mut(pc + 1) {
                     f.need_in = f.need_in.wrapping_sub(1);

@@ -13,6 +13,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod analysis;
+pub mod listing;
 pub mod loops;
 pub mod lower;
 pub mod patterns;

@@ -15,7 +15,7 @@
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::{jump_target, Analysis};
+use crate::analysis::Analysis;
 
 /// `head: body...; latch: jeq counter, limit, +1; ja head` with `counter += 1` the
 /// body's only write to `counter`.
@@ -93,12 +93,12 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
     if !an.facts[latch].reachable {
         return None;
     }
-    let head = jump_target(latch + 1, ja).filter(|&h| h < latch)?;
+    let head = ja.jump_target(latch + 1).filter(|&h| h < latch)?;
     // Entered only at the head, and the head only from the slot before and the latch.
     if (head + 1..=latch + 1).any(|pc| an.facts[pc].is_head()) {
         return None;
     }
-    if head > 0 && !falls_through(insns, head - 1) {
+    if head > 0 && !reaches_next(insns, head - 1) {
         return None;
     }
     // The latch's `ja` is the one jump in.
@@ -126,7 +126,7 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
                 return None;
             }
         }
-        pc += if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
+        pc = i.next_pc(pc);
     }
     let increment = increment?;
     let limit = jeq.imm;
@@ -144,13 +144,9 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
 }
 
 /// Control may go on from `pc` to the next slot.
-fn falls_through(insns: &[Insn], pc: usize) -> bool {
-    let i = insns[pc];
+fn reaches_next(insns: &[Insn], pc: usize) -> bool {
     // The second slot of an LDDW: the LDDW falls through.
-    if pc > 0 && vm::verifier::is_wide(insns[pc - 1].opc) {
-        return true;
-    }
-    !(matches!(i.class(), CLS_JMP | CLS_JMP32) && matches!(i.opc & OP_MASK, JA | EXIT))
+    (pc > 0 && insns[pc - 1].is_wide()) || insns[pc].falls_through()
 }
 
 #[cfg(test)]

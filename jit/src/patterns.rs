@@ -48,7 +48,7 @@ pub fn sign_copy(insns: &[Insn], an: &Analysis, pc: usize, r: u8) -> bool {
         }
         at -= 1;
         // The second slot of an LDDW belongs to its first.
-        if at > 0 && vm::verifier::is_wide(insns[at - 1].opc) && insns[at].opc == 0 {
+        if at > 0 && insns[at - 1].is_wide() && insns[at].opc == 0 {
             at -= 1;
         }
         let i = insns[at];

@@ -149,7 +149,7 @@ pub fn coalesce(insns: &[Insn], a: &Analysis) -> [u8; 11] {
                 }
             }
         }
-        pc += if vm::verifier::is_wide(i.opc) { 2 } else { 1 };
+        pc = i.next_pc(pc);
     }
     // Groups are kept flat: group[k] is k's representative.
     let members = |group: &[u8; 11], r: u8| (0..11).filter(|&k| group[k] == r).fold(0 as RegSet, |m, k| m | 1 << k);

@@ -5,7 +5,6 @@ use alloc::vec::Vec;
 
 use crate::insn::Insn;
 use crate::opcode::*;
-use crate::verifier::is_wide;
 
 fn alu_name(op: u8, off: i16) -> Option<&'static str> {
     Some(match (op, off) {
@@ -119,7 +118,7 @@ pub fn disassemble_insn(i: &Insn, next: Option<&Insn>) -> String {
                 },
             }
         }
-        CLS_LD if is_wide(i.opc) => {
+        CLS_LD if i.is_wide() => {
             let hi = next.map(|n| n.imm as u32 as u64).unwrap_or(0);
             match i.opc {
                 LDDW => format!("lddw %r{d}, {:#x}", (i.imm as u32 as u64) | (hi << 32)),
@@ -184,7 +183,7 @@ pub fn disassemble(insns: &[Insn]) -> Vec<String> {
     while pc < insns.len() {
         let i = &insns[pc];
         out.push(disassemble_insn(i, insns.get(pc + 1)));
-        pc += if is_wide(i.opc) { 2 } else { 1 };
+        pc = i.next_pc(pc);
     }
     out
 }

@@ -78,7 +78,7 @@ pub fn verify(program: &Program, allowed: &HelperSet) -> Result<(), VerifyError>
     while pc < n {
         let insn = &insns[pc];
         check_fields(pc, insn, allowed)?;
-        if is_wide(insn.opc) {
+        if insn.is_wide() {
             let Some(second) = insns.get(pc + 1) else { return err(pc, K::IncompleteLddw) };
             if second.opc != 0 || second.dst() != 0 || second.src() != 0 || second.off != 0 {
                 return err(pc + 1, K::BadLddwSecondSlot);
@@ -90,11 +90,6 @@ pub fn verify(program: &Program, allowed: &HelperSet) -> Result<(), VerifyError>
         }
     }
     check_control_flow(insns, &starts)
-}
-
-/// LDDW and the Femto-Containers LDDWD/LDDWR take two slots.
-pub fn is_wide(opc: u8) -> bool {
-    matches!(opc, LDDW | LDDWD | LDDWR)
 }
 
 fn check_dst_writable(pc: usize, dst: u8) -> Result<(), VerifyError> {
@@ -126,7 +121,7 @@ fn check_fields(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyEr
         CLS_ALU | CLS_ALU64 => check_alu(pc, i),
         CLS_JMP | CLS_JMP32 => check_jmp(pc, i, allowed),
         CLS_LD => {
-            if !is_wide(i.opc) {
+            if !i.is_wide() {
                 return err(pc, K::UnknownOpcode(i.opc));
             }
             check_dst_writable(pc, i.dst())?;
@@ -295,20 +290,11 @@ fn check_jmp(pc: usize, i: &Insn, allowed: &HelperSet) -> Result<(), VerifyError
     }
 }
 
-/// Where control can go after instruction `pc`: (fall-through, jump or call target).
+/// The next slot (unless control cannot fall through) and the target of a jump or
+/// local call, unchecked: either may lie outside the program.
 fn successors(pc: usize, i: &Insn) -> (Option<i64>, Option<i64>) {
-    let next = pc as i64 + if is_wide(i.opc) { 2 } else { 1 };
-    match (i.class(), i.opc & OP_MASK) {
-        (CLS_JMP, JA) => (None, Some(pc as i64 + 1 + i.off as i64)),
-        (CLS_JMP32, JA) => (None, Some(pc as i64 + 1 + i.imm as i64)),
-        (CLS_JMP, EXIT) => (None, None),
-        (CLS_JMP, CALL) if i.opc & SRC_X == 0 && i.src() == CALL_LOCAL => {
-            (Some(next), Some(pc as i64 + 1 + i.imm as i64))
-        }
-        (CLS_JMP, CALL) => (Some(next), None),
-        (CLS_JMP | CLS_JMP32, _) => (Some(next), Some(pc as i64 + 1 + i.off as i64)),
-        _ => (Some(next), None),
-    }
+    let next = i.falls_through().then(|| i.next_pc(pc) as i64);
+    (next, i.jump_offset().map(|o| pc as i64 + 1 + o))
 }
 
 fn check_control_flow(insns: &[Insn], starts: &[bool]) -> Result<(), VerifyError> {

@@ -5,7 +5,6 @@ use vm::opcode::*;
 use vm::Insn;
 
 use super::{JitError, Lower, Val};
-use crate::analysis;
 use crate::thumb2::buffer::LabelUse;
 use crate::thumb2::cond::Cond;
 use crate::thumb2::encode::*;
@@ -15,7 +14,7 @@ use crate::thumb2::regs::*;
 impl Lower<'_> {
     pub(super) fn branch(&mut self, i: Insn) -> Result<(), JitError> {
         let op = i.opc & OP_MASK;
-        let target = analysis::jump_target(self.pc, i).filter(|&t| t < self.n).ok_or(self.unsupported(i))?;
+        let target = i.jump_target(self.pc).filter(|&t| t < self.n).ok_or(self.unsupported(i))?;
         let label = crate::thumb2::buffer::Label::nth(target);
         if let Some(p) = self.prepaid.with_latch(self.pc) {
             // Paid at the entry: no tick.
@@ -58,7 +57,7 @@ impl Lower<'_> {
         if ja.opc != JA64 || self.an.facts[next].is_head() {
             return None;
         }
-        analysis::jump_target(next, ja).filter(|&t| t <= next)
+        ja.jump_target(next).filter(|&t| t <= next)
     }
 
     /// The latch as one backward branch taken unless the operands are equal:

@@ -120,7 +120,7 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
             e.prepay(p);
         }
         e.buf.bind(Label::nth(pc));
-        let wide = vm::verifier::is_wide(i.opc);
+        let wide = i.is_wide();
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
         if pc >= e.skip_until && !e.fuse() {
@@ -671,11 +671,9 @@ impl<'a> Lower<'a> {
         let is32 = i.class() == CLS_JMP32;
         match op {
             CALL if !is32 => {
-                if analysis::is_local_call(i) {
-                    let target = analysis::jump_target(self.pc, i)
-                        .filter(|&t| t < self.n)
-                        .map(Label::nth)
-                        .ok_or(self.unsupported(i))?;
+                if i.is_local_call() {
+                    let target =
+                        i.jump_target(self.pc).filter(|&t| t < self.n).map(Label::nth).ok_or(self.unsupported(i))?;
                     self.local_call(target);
                 } else {
                     let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };

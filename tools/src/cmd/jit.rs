@@ -20,25 +20,13 @@ pub struct Cmd {
 
 /// Disassembles Thumb-2 bytes with llvm-mc, one line per instruction.
 fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
-    // llvm-mc reads bytes as text; a 32-bit instruction starts with a halfword whose
-    // top five bits are 0b11101, 0b11110 or 0b11111.
-    let mut lines = String::new();
-    let mut at = 0;
-    while at + 1 < code.len() {
-        let hw = u16::from_le_bytes([code[at], code[at + 1]]);
-        let n = if hw >> 11 >= 0b11101 { 4 } else { 2 };
-        let bytes: Vec<String> = code[at..(at + n).min(code.len())].iter().map(|b| format!("0x{b:02x}")).collect();
-        lines.push_str(&bytes.join(" "));
-        lines.push('\n');
-        at += n;
-    }
     let mut child = Command::new(testbed::compile::find_llvm_mc()?)
         .args(["--disassemble", "--triple=thumbv7em-none-eabihf"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot run llvm-mc")?;
-    child.stdin.take().context("stdin")?.write_all(lines.as_bytes())?;
+    child.stdin.take().context("stdin")?.write_all(jit::listing::llvm_mc_input(code).as_bytes())?;
     let out = child.wait_with_output()?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -78,27 +66,6 @@ impl Cmd {
         compiled: &jit::Compiled,
     ) -> std::io::Result<()> {
         let lines = disassemble(&compiled.code).map_err(std::io::Error::other)?;
-        // Walk the code in instruction order, printing each eBPF instruction at its offset.
-        let mut at = 0usize;
-        let mut pc = 0usize;
-        let insns = program.insns();
-        for line in lines {
-            while pc < insns.len() && compiled.insn_offsets[pc] as usize == at {
-                writeln!(out, "{pc:>5}: {}", vm::disasm::disassemble_insn(&insns[pc], insns.get(pc + 1)))?;
-                pc += if vm::verifier::is_wide(insns[pc].opc) { 2 } else { 1 };
-            }
-            let size = if is_narrow(code_at(&compiled.code, at)) { 2 } else { 4 };
-            writeln!(out, "       {at:>5}  {line}")?;
-            at += size;
-        }
-        Ok(())
+        out.write_all(jit::listing::listing(program, compiled, &lines).as_bytes())
     }
-}
-
-fn code_at(code: &[u8], at: usize) -> u16 {
-    code.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]])).unwrap_or(0)
-}
-
-fn is_narrow(hw: u16) -> bool {
-    hw >> 11 < 0b11101
 }

@@ -486,7 +486,7 @@ pub(crate) fn control_stays_inside(ops: &[Op], len: usize) -> bool {
 /// that one (the fused op reads its operands before it writes).
 fn fuse(insns: &[Insn], ops: &mut [Op]) {
     for (i, &first) in insns.iter().enumerate() {
-        let wide = crate::verifier::is_wide(first.opc);
+        let wide = first.is_wide();
         let Some(&second) = insns.get(i + if wide { 2 } else { 1 }) else { continue };
         let d = first.dst();
         let copy = first.off == 0 && first.src() != d; // a plain `mov`, not onto itself
