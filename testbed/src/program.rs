@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn helper_lists_take_names_and_ids_and_refuse_the_rest() {
         let set = parse_helpers(&["printf".into(), "0x10".into(), " 3 ".into()]).unwrap();
-        assert_eq!(set.iter().collect::<Vec<_>>(), vec![3, 0x10, vm::helpers::helper_id("printf").unwrap()]);
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![vm::helpers::helper_id("printf").unwrap(), 3, 0x10]);
         assert!(parse_helpers(&["nope".into()]).unwrap_err().contains("unknown helper"));
         assert!(parse_helpers(&["256".into()]).unwrap_err().contains("out of range"));
     }
