@@ -9,14 +9,12 @@
 extern crate alloc;
 
 mod board;
-mod coap_client;
-mod coap_server;
+mod coap;
 mod console;
 mod drivers;
 mod executor;
 mod heap;
 mod markers;
-mod microbpf;
 #[cfg(feature = "bench")]
 mod native;
 mod net;
@@ -35,7 +33,7 @@ fn main() -> ! {
     println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
     executor::run(move |spawner: Spawner| {
         let stack = net::start(spawner, board.nic);
-        spawner.spawn(coap_server::task(stack, spawner).expect("coap task is spawned once"));
+        spawner.spawn(coap::server::task(stack, spawner).expect("coap task is spawned once"));
     })
 }
 

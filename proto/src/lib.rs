@@ -12,7 +12,6 @@
 extern crate alloc;
 
 pub mod bench;
-pub mod block;
 pub mod coap;
 pub mod exec;
 pub mod info;

@@ -24,3 +24,22 @@ pub const RUNNING: &str = "running";
 pub const SENSOR: &str = "sensor";
 /// `POST /native`: run a native benchmark kernel (firmware feature `bench`).
 pub const NATIVE: &str = "native";
+
+/// `/app/N` (any method): slot N answers the request itself on the interpreter;
+/// `/app/N/jit` on the JIT.
+pub const APP: &str = "app";
+
+/// µBPF's endpoints, kept so that its host tools work against an mbpf device; their
+/// payloads are µBPF's text encodings (`firmware/src/coap/microbpf.rs`).
+pub mod microbpf {
+    /// `POST` a config: run a slot once, answer `{"result": N}`.
+    pub const SHORT_EXECUTION: &str = "short-execution";
+    /// `POST` a config: run a slot in the background.
+    pub const LONG_RUNNING: &str = "long-running";
+    /// `POST IP6HEX|MANIFEST|...`: pull a signed manifest.
+    pub const SUIT_PULL: &str = "suit/pull";
+    /// `POST` a config and a request: the slot builds the CoAP answer.
+    pub const WITH_COAP_PKT: &str = "with_coap_pkt";
+    /// `GET`: one `true`/`false` per slot, whether a program runs there.
+    pub const RUNNING_VM: &str = "running_vm";
+}

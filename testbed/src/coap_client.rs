@@ -1,9 +1,12 @@
-//! A small CoAP client (RFC 7252) for the device API: confirmable requests with the
-//! standard retransmission schedule, matched to responses by message id and token.
+//! The host's CoAP client of the device API (RFC 7252, RFC 7959 Block2): a thin I/O loop
+//! over the sans-I/O core in `proto::coap`.
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{Packet, RequestType};
+use proto::coap::block::{Block, BlockError, Next, Reassembly, SZX_1024};
+use proto::coap::request::{answers, is_success, Request};
+use proto::coap::retransmit::Schedule;
 use tokio::net::UdpSocket;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,25 +19,22 @@ pub enum CoapError {
     Status { addr: SocketAddr, path: String, code: String, payload: Vec<u8> },
     #[error("could not encode the request: {0}")]
     Encode(String),
+    #[error("coap://{addr}/{path}: a block-wise answer went wrong ({error:?})")]
+    Block { addr: SocketAddr, path: String, error: BlockError },
     #[error("malformed {what} answer from {addr}: {message}")]
     Malformed { addr: SocketAddr, what: &'static str, message: String },
     #[error("bad device address `{uri}`: {message}")]
     BadAddress { uri: String, message: String },
 }
 
-/// Retransmission parameters (RFC 7252 §4.8 defaults: 2 s, 4 retransmissions).
-#[derive(Debug, Clone, Copy)]
-pub struct Retransmit {
-    pub ack_timeout: Duration,
-    pub max_retransmit: u32,
-}
+/// Retransmission parameters: RFC 7252's, as the sans-I/O core defines them.
+pub use proto::coap::retransmit::Params as Retransmit;
 
-impl Default for Retransmit {
-    fn default() -> Self {
-        Self { ack_timeout: Duration::from_secs(2), max_retransmit: 4 }
-    }
-}
+/// The largest answer a client reassembles.
+const MAX_ANSWER: usize = 64 << 20;
 
+/// A client of one device: an I/O loop over `proto::coap` (requests, matching,
+/// retransmission, Block2 reassembly) on one UDP socket.
 pub struct CoapClient {
     addr: SocketAddr,
     retransmit: Retransmit,
@@ -58,56 +58,47 @@ impl CoapClient {
         self.addr
     }
 
-    /// `GET path`; returns the payload of a 2.xx answer.
+    /// `GET path`; returns the payload of a 2.xx answer (all its blocks).
     pub async fn get(&mut self, path: &str) -> Result<Vec<u8>, CoapError> {
         self.request(RequestType::Get, path, &[]).await
     }
 
-    /// `GET path` block by block (RFC 7959 Block2, 1024-byte blocks) until the last.
+    /// `GET path` asking for 1024-byte blocks (RFC 7959 Block2) from the first.
     pub async fn get_blockwise(&mut self, path: &str) -> Result<Vec<u8>, CoapError> {
-        use proto::block::{Block, SZX_1024};
-        let mut out = Vec::new();
-        let mut num = 0;
-        loop {
-            let block = Block { num, more: false, szx: SZX_1024 };
-            let (payload, answer) = self.request_with(RequestType::Get, path, &[], Some(block)).await?;
-            out.extend_from_slice(&payload);
-            match answer {
-                Some(b) if b.more => num = b.num + 1,
-                _ => return Ok(out),
-            }
-            if out.len() > 64 << 20 {
-                return Err(CoapError::Encode(format!("{path} is larger than 64 MiB")));
-            }
-        }
+        self.fetch(RequestType::Get, path, &[], Some(Block { num: 0, more: false, szx: SZX_1024 })).await
     }
 
     /// A request; an answer in several blocks (Block2) is fetched whole.
     pub async fn request(&mut self, method: RequestType, path: &str, payload: &[u8]) -> Result<Vec<u8>, CoapError> {
-        use proto::block::Block;
-        let (mut body, mut block) = self.request_with(method, path, payload, None).await?;
-        while let Some(b) = block.filter(|b| b.more) {
-            if body.len() > 16 << 20 {
-                return Err(CoapError::Encode(format!("answer of coap://{}/{path} is larger than 16 MiB", self.addr)));
-            }
-            let (more, next) = self
-                .request_with(method, path, payload, Some(Block { num: b.num + 1, more: false, szx: b.szx }))
-                .await?;
-            body.extend_from_slice(&more);
-            block = next;
-        }
-        Ok(body)
+        self.fetch(method, path, payload, None).await
     }
 
-    /// A request with an optional Block2 option; returns the payload and the answer's
-    /// Block2 option.
-    pub async fn request_with(
+    async fn fetch(
         &mut self,
         method: RequestType,
         path: &str,
         payload: &[u8],
-        block2: Option<proto::block::Block>,
-    ) -> Result<(Vec<u8>, Option<proto::block::Block>), CoapError> {
+        first: Option<Block>,
+    ) -> Result<Vec<u8>, CoapError> {
+        let mut answer = Reassembly::new(MAX_ANSWER);
+        let mut block2 = first;
+        loop {
+            let reply = self.exchange(&Request { method, path, payload, block2 }).await?;
+            let next = answer.push(&reply.payload, Block::of(&reply)).map_err(|e| CoapError::Block {
+                addr: self.addr,
+                path: path.to_string(),
+                error: e,
+            })?;
+            match next {
+                Next::Block(b) => block2 = Some(b),
+                Next::Done => return Ok(answer.into_body()),
+            }
+        }
+    }
+
+    /// One request, retransmitted on RFC 7252's schedule until its answer comes; a
+    /// 2.xx answer is returned whole (payload and options), anything else is an error.
+    pub async fn exchange(&mut self, request: &Request<'_>) -> Result<Packet, CoapError> {
         let addr = self.addr;
         let io = |source| CoapError::Io { addr, source };
         if self.socket.is_none() {
@@ -118,60 +109,32 @@ impl CoapClient {
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
         let token: [u8; 4] = rand::random();
+        let bytes = request.to_packet(mid, &token).to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
+        let path = request.path.trim_start_matches('/');
 
-        let mut packet = Packet::new();
-        packet.header.set_version(1);
-        packet.header.set_type(MessageType::Confirmable);
-        packet.header.code = MessageClass::Request(method);
-        packet.header.message_id = mid;
-        packet.set_token(token.to_vec());
-        for segment in path.split('/').filter(|s| !s.is_empty()) {
-            packet.add_option(CoapOption::UriPath, segment.as_bytes().to_vec());
-        }
-        if let Some(b) = block2 {
-            packet.add_option(CoapOption::Block2, b.encode().as_slice().to_vec());
-        }
-        packet.payload = payload.to_vec();
-        let bytes = packet.to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
-
-        let mut timeout = self.retransmit.ack_timeout;
-        let mut waited = Duration::ZERO;
+        let mut schedule = Schedule::new(self.retransmit);
         let mut buf = vec![0u8; 64 * 1024];
         let socket = self.socket.as_ref().expect("bound above");
-        for attempt in 0..=self.retransmit.max_retransmit {
+        loop {
             socket.send_to(&bytes, addr).await.map_err(io)?;
-            let deadline = tokio::time::Instant::now() + timeout;
-            loop {
-                let recv = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await;
-                let Ok(recv) = recv else { break };
+            let deadline = tokio::time::Instant::now() + schedule.timeout();
+            while let Ok(recv) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {
                 let (n, from) = recv.map_err(io)?;
-                if from != addr {
-                    continue;
-                }
                 let Ok(reply) = Packet::from_bytes(&buf[..n]) else { continue };
-                if reply.header.message_id != mid || reply.get_token() != token {
+                if from != addr || !answers(&reply, mid, &token) {
                     continue;
                 }
-                let block = reply
-                    .get_option(CoapOption::Block2)
-                    .and_then(|v| v.front())
-                    .and_then(|v| proto::block::Block::decode(v));
-                return match reply.header.code {
-                    MessageClass::Response(code) if is_success(code) => Ok((reply.payload, block)),
-                    code => Err(CoapError::Status {
-                        addr,
-                        path: path.to_string(),
-                        code: format!("{code}"),
-                        payload: reply.payload,
-                    }),
-                };
+                if !is_success(reply.header.code) {
+                    let code = reply.header.code.to_string();
+                    return Err(CoapError::Status { addr, path: path.to_string(), code, payload: reply.payload });
+                }
+                return Ok(reply);
             }
-            waited += timeout;
-            if attempt < self.retransmit.max_retransmit {
-                timeout *= 2;
+            if !schedule.expired() {
+                let (attempts, waited) = (schedule.attempts(), schedule.waited());
+                return Err(CoapError::Timeout { addr, path: path.to_string(), attempts, waited });
             }
         }
-        Err(CoapError::Timeout { addr, path: path.to_string(), attempts: self.retransmit.max_retransmit + 1, waited })
     }
 
     /// `GET /info`, decoded.
@@ -183,18 +146,6 @@ impl CoapClient {
             message: e.to_string(),
         })
     }
-}
-
-fn is_success(code: ResponseType) -> bool {
-    matches!(
-        code,
-        ResponseType::Created
-            | ResponseType::Deleted
-            | ResponseType::Valid
-            | ResponseType::Changed
-            | ResponseType::Content
-            | ResponseType::Continue
-    )
 }
 
 /// Parses `coap://host[:port]` (or a bare `host:port`) into a socket address.

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
-use proto::block::{Block, SZX_1024};
+use proto::coap::block::{self, Block, SZX_1024};
 use sha2::{Digest, Sha256};
 use tokio::net::UdpSocket;
 
@@ -62,37 +62,28 @@ impl FileServer {
 
     fn answer(&self, request: &Packet, peer: SocketAddr) -> Option<Packet> {
         let mut reply = proto::coap::reply_to(request)?;
-        let path: Vec<String> = request
+        let path = proto::coap::uri_path(request);
+        let segments: Vec<String> = request
             .get_option(CoapOption::UriPath)
             .map(|segs| segs.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect())
             .unwrap_or_default();
-        let wanted = request.get_option(CoapOption::Block2).and_then(|v| v.front()).map(|v| Block::decode(v));
-        let code = match (request.header.code, self.resolve(&path)) {
+        let code = match (request.header.code, self.resolve(&segments)) {
             (MessageClass::Request(RequestType::Get), Some(file)) => match std::fs::read(&file) {
-                Ok(data) => match wanted {
+                Ok(data) => match Block::of(request) {
                     Some(None) => ResponseType::BadOption,
-                    wanted => {
-                        let szx = wanted.flatten().map(|b| b.szx.min(SZX_1024)).unwrap_or(SZX_1024);
-                        let num = wanted.flatten().map(|b| b.num).unwrap_or(0);
-                        let size = 1usize << (szx + 4);
-                        let start = num as usize * size;
-                        if start > data.len() || (start == data.len() && start != 0) {
-                            ResponseType::BadOption
-                        } else {
-                            let end = (start + size).min(data.len());
-                            let more = end < data.len();
-                            if more || wanted.is_some() {
-                                reply.add_option(
-                                    CoapOption::Block2,
-                                    Block { num, more, szx }.encode().as_slice().to_vec(),
-                                );
+                    wanted => match block::slice(&data, wanted.flatten(), SZX_1024) {
+                        Err(_) => ResponseType::BadOption,
+                        Ok((payload, option)) => {
+                            if let Some(b) = option {
+                                b.add_to(&mut reply);
                             }
                             reply.add_option(CoapOption::ETag, Sha256::digest(&data)[..8].to_vec());
-                            reply.payload = data[start..end].to_vec();
-                            tracing::info!(%peer, path = path.join("/"), block = num, bytes = end - start, "GET");
+                            reply.payload = payload.to_vec();
+                            let num = option.map_or(0, |b| b.num);
+                            tracing::info!(%peer, path, block = num, bytes = payload.len(), "GET");
                             ResponseType::Content
                         }
-                    }
+                    },
                 },
                 Err(_) => ResponseType::NotFound,
             },
@@ -101,7 +92,7 @@ impl FileServer {
             _ => return None,
         };
         if code != ResponseType::Content {
-            tracing::info!(%peer, path = path.join("/"), ?code, "GET refused");
+            tracing::info!(%peer, path, ?code, "GET refused");
         }
         reply.header.code = MessageClass::Response(code);
         Some(reply)

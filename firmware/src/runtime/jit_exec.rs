@@ -75,46 +75,29 @@ struct Env {
     error: Option<VmError>,
 }
 
-/// The layout `jit::abi` describes (asserted below).
-#[repr(C, align(8))]
+/// The runtime's context: the one generated code knows ([`abi::Context`]) first, the
+/// runtime's own state after it.
+#[repr(C)]
 struct Ctx {
-    regs: [u64; 16],
-    budget: u32,
-    depth: u32,
-    data_base: u32,
-    rodata_base: u32,
-    rt_mem: extern "C" fn(*mut Ctx, u32, u32, u32) -> u32,
-    rt_helper: extern "C" fn(*mut Ctx, u32) -> u32,
-    rt_alu: extern "C" fn(*mut Ctx, u32) -> u32,
-    rt_call: extern "C" fn(*mut Ctx, u32) -> u32,
-    rt_ret: extern "C" fn(*mut Ctx) -> u32,
-    rt_atomic: extern "C" fn(*mut Ctx, u32) -> u32,
-    saved_sp: u32,
-    /// `jit::abi::WINDOWS`: [write][region][length] = (base, size - length + 1).
-    windows: [[[[u32; 2]; 4]; 4]; 2],
-    /// `jit::abi::LEARNED`: [write][length], filled by `rt_mem`.
-    learned: [[[u32; 2]; 4]; 2],
+    jit: abi::Context,
     env: *mut Env,
 }
 
-const _: () = {
-    use core::mem::offset_of;
-    assert!(offset_of!(Ctx, regs) == abi::REGS as usize);
-    assert!(offset_of!(Ctx, budget) == abi::BUDGET as usize);
-    assert!(offset_of!(Ctx, depth) == abi::DEPTH as usize);
-    assert!(offset_of!(Ctx, data_base) == abi::DATA_BASE as usize);
-    assert!(offset_of!(Ctx, rodata_base) == abi::RODATA_BASE as usize);
-    assert!(offset_of!(Ctx, rt_mem) == abi::RT_MEM as usize);
-    assert!(offset_of!(Ctx, rt_helper) == abi::RT_HELPER as usize);
-    assert!(offset_of!(Ctx, rt_alu) == abi::RT_ALU as usize);
-    assert!(offset_of!(Ctx, rt_call) == abi::RT_CALL as usize);
-    assert!(offset_of!(Ctx, rt_ret) == abi::RT_RET as usize);
-    assert!(offset_of!(Ctx, rt_atomic) == abi::RT_ATOMIC as usize);
-    assert!(offset_of!(Ctx, saved_sp) == abi::SAVED_SP as usize);
-    assert!(offset_of!(Ctx, windows) == abi::WINDOWS as usize);
-    assert!(offset_of!(Ctx, learned) == abi::LEARNED as usize);
-    assert!(offset_of!(Ctx, env) == abi::CTX_SIZE as usize);
-};
+const _: () = assert!(core::mem::offset_of!(Ctx, jit) == 0);
+
+impl core::ops::Deref for Ctx {
+    type Target = abi::Context;
+
+    fn deref(&self) -> &abi::Context {
+        &self.jit
+    }
+}
+
+impl core::ops::DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut abi::Context {
+        &mut self.jit
+    }
+}
 
 fn parts(ctx: *mut Ctx) -> (&'static mut Ctx, &'static mut Env) {
     // SAFETY: generated code passes back the `ctx` that `execute` gave it; `ctx` and the
@@ -313,21 +296,24 @@ pub fn execute(
             error: None,
         }
     };
+    // The runtime functions go in as their code addresses (Thumb bit set).
     let mut ctx = Ctx {
-        regs,
-        budget: if budget == 0 { u32::MAX } else { budget.min(u32::MAX as u64) as u32 },
-        depth: 0,
-        data_base,
-        rodata_base,
-        rt_mem,
-        rt_helper,
-        rt_alu,
-        rt_call,
-        rt_ret,
-        rt_atomic,
-        saved_sp: 0,
-        windows: windows(&env.memory),
-        learned: [[[0; 2]; 4]; 2],
+        jit: abi::Context {
+            regs,
+            budget: if budget == 0 { u32::MAX } else { budget.min(u32::MAX as u64) as u32 },
+            depth: 0,
+            data_base,
+            rodata_base,
+            rt_mem: rt_mem as *const () as usize as u32,
+            rt_helper: rt_helper as *const () as usize as u32,
+            rt_alu: rt_alu as *const () as usize as u32,
+            rt_call: rt_call as *const () as usize as u32,
+            rt_ret: rt_ret as *const () as usize as u32,
+            rt_atomic: rt_atomic as *const () as usize as u32,
+            saved_sp: 0,
+            windows: windows(&env.memory),
+            learned: [[[0; 2]; 4]; 2],
+        },
         env: &mut env,
     };
     cortex_m::asm::dsb();

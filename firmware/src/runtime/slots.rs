@@ -94,12 +94,12 @@ impl Slots {
 
     pub async fn pull(&mut self, stack: Stack<'static>, manifest_uri: &str) -> Result<PullResponse, PullError> {
         let t0 = core_clock_counts();
-        let fetch = |e: crate::coap_client::FetchError| match e {
-            crate::coap_client::FetchError::TooLarge => PullError::TooLarge(String::from(e.reason())),
-            crate::coap_client::FetchError::BadUri => PullError::BadRequest(String::from(e.reason())),
+        let fetch = |e: crate::coap::client::FetchError| match e {
+            crate::coap::client::FetchError::TooLarge => PullError::TooLarge(String::from(e.reason())),
+            crate::coap::client::FetchError::BadUri => PullError::BadRequest(String::from(e.reason())),
             _ => PullError::Gateway(String::from(e.reason())),
         };
-        let envelope = crate::coap_client::get(stack, manifest_uri, MAX_ENVELOPE).await.map_err(fetch)?;
+        let envelope = crate::coap::client::get(stack, manifest_uri, MAX_ENVELOPE).await.map_err(fetch)?;
         let update = check_envelope(&envelope)?;
         let slot = usize::from(update.slot);
         if slot >= SLOT_COUNT {
@@ -125,13 +125,14 @@ impl Slots {
             )));
         }
         // Fetch one byte more than announced, to see an oversized image for what it is.
-        let bytes =
-            crate::coap_client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
-                crate::coap_client::FetchError::TooLarge => {
+        let bytes = crate::coap::client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(
+            |e| match e {
+                crate::coap::client::FetchError::TooLarge => {
                     PullError::BadRequest(String::from("image is larger than the manifest says"))
                 }
                 e => fetch(e),
-            })?;
+            },
+        )?;
         if bytes.len() as u64 != update.image_size {
             return Err(PullError::BadRequest(format!(
                 "image is {} bytes, the manifest says {}",

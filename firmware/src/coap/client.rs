@@ -4,11 +4,13 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, Packet, RequestType, ResponseType};
 use embassy_net::udp::{PacketMetadata, UdpSocket};
 use embassy_net::{IpEndpoint, Stack};
 use embassy_time::{with_timeout, Duration};
-use proto::block::{Block, SZX_1024};
+use proto::coap::block::{Block, BlockError, Next, Reassembly, SZX_1024};
+use proto::coap::request::{answers, Request};
+use proto::coap::retransmit::{Params, Schedule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchError {
@@ -64,13 +66,15 @@ pub fn parse_uri(uri: &str) -> Result<Uri<'_>, FetchError> {
     Ok(Uri { endpoint: IpEndpoint::new(addr.into(), port), path })
 }
 
-const ACK_TIMEOUT_MS: u64 = 1000;
-const MAX_RETRANSMIT: u32 = 4;
+/// Retransmission on the device: a quicker first wait than RFC 7252's 2 s, since the
+/// file server is one hop away.
+const RETRANSMIT: Params = Params { ack_timeout: core::time::Duration::from_millis(1000), max_retransmit: 4 };
 /// A block whose exchange timed out is asked for again, as a new request, this
 /// many times in all: a lossy link costs time, not the whole pull.
 const BLOCK_ATTEMPTS: u32 = 3;
 
-/// Fetches a whole file, refusing anything longer than `max` bytes.
+/// Fetches a whole file, refusing anything longer than `max` bytes: an I/O loop over
+/// `proto::coap` (requests, matching, retransmission, Block2 reassembly).
 pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>, FetchError> {
     let uri = parse_uri(uri)?;
     let mut rx_meta = [PacketMetadata::EMPTY; 2];
@@ -79,16 +83,18 @@ pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>
     let mut tx_buf = vec![0u8; 600];
     let mut socket = UdpSocket::new(stack, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
     socket.bind(0).map_err(|_| FetchError::Socket)?;
-    let mut out = Vec::new();
+    let mut answer = Reassembly::new(max);
     let mut datagram = vec![0u8; 1500];
     let mut mid = (embassy_time::Instant::now().as_ticks() as u16).wrapping_mul(40503);
     let token = mid.to_be_bytes();
-    for num in 0.. {
+    let mut block2 = Block { num: 0, more: false, szx: SZX_1024 };
+    loop {
+        let request = Request { method: RequestType::Get, path: uri.path, payload: &[], block2: Some(block2) };
         let mut attempt = 0;
         let reply = loop {
             mid = mid.wrapping_add(1);
             attempt += 1;
-            let bytes = block_request(&uri, num, mid, &token)?;
+            let bytes = request.to_packet(mid, &token).to_bytes().map_err(|_| FetchError::BadUri)?;
             match exchange(&mut socket, &bytes, uri.endpoint, mid, &token, &mut datagram).await {
                 Err(FetchError::Timeout) if attempt < BLOCK_ATTEMPTS => continue,
                 other => break other?,
@@ -102,38 +108,17 @@ pub async fn get(stack: Stack<'static>, uri: &str, max: usize) -> Result<Vec<u8>
             }
             _ => return Err(FetchError::Malformed),
         }
-        if out.len() + reply.payload.len() > max {
-            return Err(FetchError::TooLarge);
-        }
-        out.extend_from_slice(&reply.payload);
-        let block = reply.get_option(CoapOption::Block2).and_then(|v| v.front()).map(|v| Block::decode(v));
-        match block {
-            None => return Ok(out),
-            Some(Some(b)) if b.num == num && !b.more => return Ok(out),
-            Some(Some(b)) if b.num == num && b.size() == reply.payload.len() => {}
-            _ => return Err(FetchError::Malformed),
+        match answer.push(&reply.payload, Block::of(&reply)) {
+            Ok(Next::Block(b)) => block2 = b,
+            Ok(Next::Done) => return Ok(answer.into_body()),
+            Err(BlockError::TooLarge) => return Err(FetchError::TooLarge),
+            Err(_) => return Err(FetchError::Malformed),
         }
     }
-    Err(FetchError::TooLarge)
-}
-
-/// `GET uri` for block `num` (1024-byte blocks).
-fn block_request(uri: &Uri<'_>, num: u32, mid: u16, token: &[u8]) -> Result<Vec<u8>, FetchError> {
-    let mut req = Packet::new();
-    req.header.set_version(1);
-    req.header.set_type(MessageType::Confirmable);
-    req.header.code = MessageClass::Request(RequestType::Get);
-    req.header.message_id = mid;
-    req.set_token(token.to_vec());
-    for seg in uri.path.split('/').filter(|s| !s.is_empty()) {
-        req.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
-    }
-    req.add_option(CoapOption::Block2, Block { num, more: false, szx: SZX_1024 }.encode().as_slice().to_vec());
-    req.to_bytes().map_err(|_| FetchError::BadUri)
 }
 
 /// Sends a confirmable request and waits for its piggybacked answer, retransmitting
-/// with exponential back-off.
+/// on the schedule of [`RETRANSMIT`].
 async fn exchange(
     socket: &mut UdpSocket<'_>,
     bytes: &[u8],
@@ -142,10 +127,10 @@ async fn exchange(
     token: &[u8],
     buf: &mut [u8],
 ) -> Result<Packet, FetchError> {
-    let mut timeout = ACK_TIMEOUT_MS;
-    for _ in 0..=MAX_RETRANSMIT {
+    let mut schedule = Schedule::new(RETRANSMIT);
+    loop {
         socket.send_to(bytes, to).await.map_err(|_| FetchError::Socket)?;
-        let deadline = embassy_time::Instant::now() + Duration::from_millis(timeout);
+        let deadline = embassy_time::Instant::now() + Duration::from_millis(schedule.timeout().as_millis() as u64);
         loop {
             let now = embassy_time::Instant::now();
             if now >= deadline {
@@ -154,7 +139,7 @@ async fn exchange(
             match with_timeout(deadline - now, socket.recv_from(buf)).await {
                 Ok(Ok((n, meta))) if meta.endpoint == to => {
                     if let Ok(p) = Packet::from_bytes(&buf[..n]) {
-                        if p.header.message_id == mid && p.get_token() == token {
+                        if answers(&p, mid, token) {
                             return Ok(p);
                         }
                     }
@@ -163,7 +148,8 @@ async fn exchange(
                 Err(_) => break,
             }
         }
-        timeout *= 2;
+        if !schedule.expired() {
+            return Err(FetchError::Timeout);
+        }
     }
-    Err(FetchError::Timeout)
 }

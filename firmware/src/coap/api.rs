@@ -1,0 +1,235 @@
+//! The mbpf device API (`docs/protocol.md`): one function per resource, and the routes
+//! with their methods in one table ([`ROUTES`]). A path in the table asked with
+//! another method gets 4.05; a path in no table gets 4.04.
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use coap_lite::{MessageClass, RequestType, ResponseType};
+use proto::paths;
+
+use super::{cbor, text, Answer, Ctx};
+use crate::println;
+use crate::runtime::background;
+use crate::runtime::slots::{PullError, SLOT_COUNT};
+
+/// The mbpf API's resources.
+#[derive(Clone, Copy)]
+enum Resource {
+    Info,
+    Slots,
+    Pull,
+    Exec,
+    Erase,
+    Start,
+    Stop,
+    Running,
+    Sensor,
+    #[cfg(feature = "unsigned-run")]
+    Run,
+    #[cfg(feature = "bench")]
+    Native,
+}
+
+/// Every route of the API: path, method, resource.
+const ROUTES: &[(&str, RequestType, Resource)] = &[
+    (paths::INFO, RequestType::Get, Resource::Info),
+    (paths::SLOTS, RequestType::Get, Resource::Slots),
+    (paths::PULL, RequestType::Post, Resource::Pull),
+    (paths::EXEC, RequestType::Post, Resource::Exec),
+    (paths::ERASE, RequestType::Post, Resource::Erase),
+    (paths::START, RequestType::Post, Resource::Start),
+    (paths::STOP, RequestType::Post, Resource::Stop),
+    (paths::RUNNING, RequestType::Get, Resource::Running),
+    (paths::SENSOR, RequestType::Post, Resource::Sensor),
+    #[cfg(feature = "unsigned-run")]
+    (paths::RUN, RequestType::Post, Resource::Run),
+    #[cfg(feature = "bench")]
+    (paths::NATIVE, RequestType::Post, Resource::Native),
+];
+
+/// Answers a request: the API's table, then µBPF's, then `/app/N`.
+pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    if let Some(&(_, _, resource)) = ROUTES.iter().find(|(p, m, _)| *p == path && *m == method) {
+        return serve(resource, payload, ctx).await;
+    }
+    if ROUTES.iter().any(|(p, ..)| *p == path) {
+        return (ResponseType::MethodNotAllowed, None);
+    }
+    if let Some(answer) = super::microbpf::route(method, path, payload, ctx).await {
+        return answer;
+    }
+    if let Some(rest) = path.strip_prefix(paths::APP).and_then(|r| r.strip_prefix('/')) {
+        return app(rest, payload, ctx);
+    }
+    (ResponseType::NotFound, None)
+}
+
+async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    match resource {
+        Resource::Info => (ResponseType::Content, cbor(&info())),
+        Resource::Slots => (ResponseType::Content, cbor(&ctx.slots.list())),
+        Resource::Pull => pull(payload, ctx).await,
+        Resource::Exec => exec(payload, ctx),
+        Resource::Erase => erase(payload, ctx),
+        Resource::Start => start(payload, ctx),
+        Resource::Stop => stop(payload),
+        Resource::Running => (ResponseType::Content, cbor(&background::list())),
+        Resource::Sensor => sensor(payload),
+        #[cfg(feature = "unsigned-run")]
+        Resource::Run => match proto::decode::<proto::RunRequest>(payload) {
+            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req, ctx.arena))),
+            Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
+        },
+        #[cfg(feature = "bench")]
+        Resource::Native => match decode::<proto::NativeRequest>(payload) {
+            Ok(req) => (ResponseType::Changed, cbor(&crate::native::run(&req))),
+            Err(e) => e,
+        },
+    }
+}
+
+pub fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, Answer> {
+    proto::decode(payload).map_err(|_| (ResponseType::BadRequest, text("payload is not the CBOR this resource takes")))
+}
+
+/// A pull refused: its code, and its reason for the console.
+pub fn pull_refusal(e: PullError) -> (ResponseType, alloc::string::String) {
+    match e {
+        PullError::BadRequest(r) => (ResponseType::BadRequest, r),
+        PullError::Unauthorized(r) => (ResponseType::Unauthorized, r),
+        PullError::Forbidden(r) => (ResponseType::Forbidden, r),
+        PullError::TooLarge(r) => (ResponseType::RequestEntityTooLarge, r),
+        PullError::Gateway(r) => (ResponseType::GatewayTimeout, r),
+    }
+}
+
+async fn pull(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    let req: proto::PullRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    match ctx.slots.pull(ctx.stack, &req.manifest_uri).await {
+        Ok(resp) => (ResponseType::Changed, cbor(&resp)),
+        Err(e) => {
+            let (code, reason) = pull_refusal(e);
+            println!("pull {}: refused: {}", req.manifest_uri, reason);
+            (code, text(&reason))
+        }
+    }
+}
+
+fn exec(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    let req: proto::ExecRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    match ctx.slots.exec(req) {
+        Some(resp) => (ResponseType::Changed, cbor(&resp)),
+        None => (ResponseType::NotFound, text("no program in that slot")),
+    }
+}
+
+fn erase(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    let req: proto::EraseRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if ctx.slots.erase(req.slot) {
+        (ResponseType::Deleted, None)
+    } else {
+        (ResponseType::NotFound, text("no such slot"))
+    }
+}
+
+fn start(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    let req: proto::StartRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let Some((image, helpers)) = ctx.slots.program(req.slot) else {
+        return (ResponseType::NotFound, text("no program in that slot"));
+    };
+    match background::start(ctx.spawner, req.slot, image, helpers, req.input, req.budget) {
+        Ok(()) => (ResponseType::Changed, None),
+        Err(background::StartError::AlreadyRunning) => {
+            (ResponseType::Forbidden, text("a program already runs in that slot"))
+        }
+        Err(background::StartError::NoTask) => {
+            (ResponseType::ServiceUnavailable, text("no free task for a background program"))
+        }
+    }
+}
+
+fn stop(payload: &[u8]) -> Answer {
+    let req: proto::StopRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if background::stop(req.slot) {
+        (ResponseType::Changed, None)
+    } else {
+        (ResponseType::NotFound, text("nothing runs in that slot"))
+    }
+}
+
+fn sensor(payload: &[u8]) -> Answer {
+    let req: proto::SensorRequest = match decode(payload) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    match crate::runtime::devices::SENSORS.get(usize::from(req.index)) {
+        Some(s) => {
+            s.set(req.value);
+            (ResponseType::Changed, None)
+        }
+        None => (ResponseType::NotFound, text("no such sensor")),
+    }
+}
+
+/// `/app/N` (any method) runs slot N on the interpreter, `/app/N/jit` on the JIT; the
+/// program answers the request itself.
+fn app(rest: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+    let (slot, engine) = match rest.as_bytes() {
+        [d] if d.is_ascii_digit() => (d - b'0', proto::Engine::Interp),
+        [d, b'/', b'j', b'i', b't'] if d.is_ascii_digit() => (d - b'0', proto::Engine::Jit),
+        _ => return (ResponseType::NotFound, text("use /app/SLOT or /app/SLOT/jit")),
+    };
+    app_reply(ctx.slots.exec_coap(slot, engine, payload, None))
+}
+
+/// The reply of a slot that answered a CoAP request itself.
+pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto::Failure>>) -> Answer {
+    match outcome {
+        None => (ResponseType::NotFound, text("no program in that slot")),
+        Some(Err(f)) => (ResponseType::InternalServerError, text(&f.message)),
+        Some(Ok(a)) => match MessageClass::from(a.code) {
+            MessageClass::Response(code) => (code, Some((a.format.unwrap_or(0), a.payload))),
+            _ => (ResponseType::InternalServerError, text("the program set no response code")),
+        },
+    }
+}
+
+const FEATURES: &[&str] = &[
+    "coap",
+    "ipv4",
+    "ipv6",
+    "interp",
+    "jit",
+    #[cfg(feature = "unsigned-run")]
+    "unsigned-run",
+    #[cfg(feature = "bench")]
+    "native",
+    #[cfg(feature = "bench")]
+    "rbpf",
+];
+
+fn info() -> proto::Info {
+    proto::Info {
+        board: crate::board::NAME.to_string(),
+        build_id: crate::BUILD_ID.to_string(),
+        features: FEATURES.iter().map(|s| s.to_string()).collect(),
+        slots: SLOT_COUNT as u8,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        addresses: crate::net::addresses(crate::net::mac()).into_iter().collect::<Vec<_>>(),
+    }
+}

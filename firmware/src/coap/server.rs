@@ -1,0 +1,186 @@
+//! The CoAP server (RFC 7252) on UDP port 5683: the receive loop and its caches.
+//!
+//! One request is handled at a time: parse with coap-lite, route ([`super::api`]),
+//! answer with a piggybacked ACK for confirmable requests and a NON for
+//! non-confirmable ones. Malformed datagrams are dropped (RFC 7252 §4.2). A
+//! retransmitted request gets the answer already made ([`Recent`]); an answer larger
+//! than a block goes out block by block from [`Blocks`] (RFC 7959).
+use alloc::vec;
+use alloc::vec::Vec;
+
+use coap_lite::{MessageClass, Packet, ResponseType};
+use embassy_net::udp::{PacketMetadata, UdpSocket};
+use embassy_net::Stack;
+use proto::coap::block::{self, Block};
+
+use super::{text, Answer, Ctx};
+use crate::println;
+use crate::runtime::slots::Slots;
+
+/// The largest UDP payload over a 1500-byte Ethernet MTU (IPv4).
+const MAX_DATAGRAM: usize = 1472;
+
+#[embassy_executor::task]
+pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> ! {
+    let mut rx_meta = [PacketMetadata::EMPTY; 4];
+    let mut tx_meta = [PacketMetadata::EMPTY; 4];
+    let mut rx_buf = vec![0u8; 4 * MAX_DATAGRAM];
+    let mut tx_buf = vec![0u8; 4 * MAX_DATAGRAM];
+    let mut socket = UdpSocket::new(stack, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
+    if let Err(e) = socket.bind(proto::COAP_PORT) {
+        panic!("coap: bind failed: {e:?}");
+    }
+    println!(
+        "coap: listening on udp port {} ({} guest instructions after reset)",
+        proto::COAP_PORT,
+        crate::time_driver::core_clock_counts() * crate::board::INSNS_PER_COUNT as u64
+    );
+    let mut datagram = vec![0u8; MAX_DATAGRAM];
+    let mut slots = Slots::new();
+    let mut recent = Recent::new();
+    let mut blocks = Blocks::new();
+    #[cfg(feature = "unsigned-run")]
+    let mut arena = crate::runtime::run::Arena::new();
+    #[cfg(not(feature = "unsigned-run"))]
+    let mut arena = ();
+    let mut ctx = Ctx { stack, spawner, slots: &mut slots, arena: &mut arena };
+    loop {
+        let (n, meta) = match socket.recv_from(&mut datagram).await {
+            Ok(x) => x,
+            Err(_) => continue, // truncated datagram: drop it
+        };
+        let mid = message_id(&datagram[..n]);
+        if let Some(reply) = mid.and_then(|mid| recent.get(meta.endpoint, mid)) {
+            // A retransmission of a request already handled: answer it again without
+            // running it twice (RFC 7252 §4.5).
+            let _ = socket.send_to(reply, meta.endpoint).await;
+            continue;
+        }
+        if let Some(reply) = handle_datagram(&datagram[..n], meta.endpoint, &mut ctx, &mut blocks).await {
+            if let Some(mid) = mid {
+                recent.put(meta.endpoint, mid, reply.clone());
+            }
+            if let Err(e) = socket.send_to(&reply, meta.endpoint).await {
+                println!("coap: send to {} failed: {:?}", meta.endpoint, e);
+            }
+        }
+    }
+}
+
+/// The message id of a datagram whose header is readable.
+fn message_id(bytes: &[u8]) -> Option<u16> {
+    (bytes.len() >= 4).then(|| u16::from_be_bytes([bytes[2], bytes[3]]))
+}
+
+/// The replies to the last few requests, by sender and message id, so that a
+/// retransmitted request gets the same answer.
+struct Recent {
+    entries: heapless::Deque<(embassy_net::IpEndpoint, u16, Vec<u8>), 8>,
+}
+
+impl Recent {
+    fn new() -> Self {
+        Self { entries: heapless::Deque::new() }
+    }
+
+    fn get(&self, from: embassy_net::IpEndpoint, mid: u16) -> Option<&[u8]> {
+        self.entries.iter().find(|(e, m, _)| *e == from && *m == mid).map(|(_, _, r)| r.as_slice())
+    }
+
+    fn put(&mut self, from: embassy_net::IpEndpoint, mid: u16, reply: Vec<u8>) {
+        if self.entries.is_full() {
+            self.entries.pop_front();
+        }
+        let _ = self.entries.push_back((from, mid, reply));
+    }
+}
+
+/// The last large answer per sender and path, served block by block (RFC 7959 Block2).
+/// A request for block N > 0 of a cached answer is answered from here, so a POST is
+/// not executed again for its later blocks.
+struct Blocks {
+    entries: Vec<(embassy_net::IpEndpoint, Vec<u8>, u8, u16, Vec<u8>)>,
+}
+
+impl Blocks {
+    /// Answers kept at once.
+    const CAPACITY: usize = 2;
+
+    fn new() -> Self {
+        Self { entries: Vec::new() }
+    }
+
+    fn get(&self, from: embassy_net::IpEndpoint, path: &[u8]) -> Option<(u8, u16, &[u8])> {
+        self.entries.iter().find(|(e, p, ..)| *e == from && p == path).map(|(_, _, c, f, b)| (*c, *f, b.as_slice()))
+    }
+
+    fn put(&mut self, from: embassy_net::IpEndpoint, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
+        if let Some(i) = self.entries.iter().position(|(e, p, ..)| *e == from && *p == path) {
+            self.entries.remove(i);
+        } else if self.entries.len() >= Self::CAPACITY {
+            self.entries.remove(0);
+        }
+        self.entries.push((from, path, code, format, body));
+    }
+}
+
+const BLOCK_SZX: u8 = block::SZX_1024;
+
+/// Turns one datagram into the datagram to send back, if any.
+async fn handle_datagram(
+    bytes: &[u8],
+    from: embassy_net::IpEndpoint,
+    ctx: &mut Ctx<'_>,
+    blocks: &mut Blocks,
+) -> Option<Vec<u8>> {
+    let request = Packet::from_bytes(bytes).ok()?;
+    let mut reply = proto::coap::reply_to(&request)?;
+    let MessageClass::Request(method) = request.header.code else {
+        return None;
+    };
+    let path = proto::coap::uri_path(&request);
+    let (code, body): Answer = match Block::of(&request) {
+        Some(None) => (ResponseType::BadOption, None),
+        // A later block of an answer already made: from the cache.
+        Some(Some(b)) if b.num > 0 => match blocks.get(from, path.as_bytes()) {
+            Some((code, format, cached)) => match block::slice(cached, Some(b), BLOCK_SZX) {
+                Ok((payload, option)) => {
+                    option.unwrap_or(b).add_to(&mut reply);
+                    let code = match MessageClass::from(code) {
+                        MessageClass::Response(c) => c,
+                        _ => ResponseType::Content,
+                    };
+                    (code, Some((format, payload.to_vec())))
+                }
+                Err(_) => (ResponseType::BadOption, None),
+            },
+            None => (ResponseType::RequestEntityIncomplete, text("no answer to continue; ask for block 0 first")),
+        },
+        _ => super::api::route(method, &path, &request.payload, ctx).await,
+    };
+    // An answer larger than a block goes out as block 0 and is kept for the rest.
+    let (code, body) = match body {
+        Some((format, payload)) if reply.get_option(coap_lite::CoapOption::Block2).is_none() => {
+            match block::slice(&payload, None, BLOCK_SZX) {
+                Ok((first, Some(option))) => {
+                    let first = first.to_vec();
+                    option.add_to(&mut reply);
+                    let raw: u8 = MessageClass::Response(code).into();
+                    blocks.put(from, path.into_bytes(), raw, format, payload);
+                    (code, Some((format, first)))
+                }
+                _ => (code, Some((format, payload))),
+            }
+        }
+        other => (code, other),
+    };
+    reply.header.code = MessageClass::Response(code);
+    if let Some((format, payload)) = body {
+        // A CoAP uint: big-endian without leading zero bytes (0 is empty).
+        let be = format.to_be_bytes();
+        let skip = be.iter().take_while(|&&b| b == 0).count();
+        reply.add_option(coap_lite::CoapOption::ContentFormat, be[skip..].to_vec());
+        reply.payload = payload;
+    }
+    reply.to_bytes().ok()
+}

@@ -1,0 +1,77 @@
+//! The CoAP core every client and server of the project runs on, sans I/O (in the
+//! spirit of smoltcp's wire layer): pure functions and state machines over coap-lite's
+//! [`Packet`], tested against known bytes. Sockets, serial links and clocks stay with
+//! the callers, which are thin loops over this:
+//!
+//! - [`request`]: building a confirmable request and matching its reply by message id
+//!   and token;
+//! - [`retransmit`]: RFC 7252's retransmission schedule (§4.8);
+//! - [`block`]: the Block2 option (RFC 7959), slicing an answer into blocks and
+//!   reassembling one from them;
+//! - [`reply_to`]: the skeleton of a server's answer.
+use coap_lite::{MessageType, Packet};
+
+pub mod block;
+pub mod request;
+pub mod retransmit;
+
+/// The skeleton of the answer to `request` (RFC 7252 §5.2): a piggybacked ACK for a
+/// confirmable request, a NON for a non-confirmable one, with the same token (and, for
+/// the ACK, the same message id). `None` for ACK and RST, which carry no request.
+pub fn reply_to(request: &Packet) -> Option<Packet> {
+    let reply_type = match request.header.get_type() {
+        MessageType::Confirmable => MessageType::Acknowledgement,
+        MessageType::NonConfirmable => MessageType::NonConfirmable,
+        _ => return None,
+    };
+    let mut reply = Packet::new();
+    reply.header.set_version(1);
+    reply.header.set_type(reply_type);
+    reply.header.message_id = request.header.message_id;
+    reply.set_token(request.get_token().to_vec());
+    Some(reply)
+}
+
+/// The request's path: its Uri-Path options joined by `/` (segments that are not
+/// UTF-8 are replaced lossily), without a leading `/`.
+pub fn uri_path(request: &Packet) -> alloc::string::String {
+    let mut path = alloc::string::String::new();
+    if let Some(segments) = request.get_option(coap_lite::CoapOption::UriPath) {
+        for (i, s) in segments.iter().enumerate() {
+            if i > 0 {
+                path.push('/');
+            }
+            path.push_str(&alloc::string::String::from_utf8_lossy(s));
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn confirmable_gets_an_ack_with_id_and_token_and_acks_get_nothing() {
+        let mut req = Packet::new();
+        req.header.set_type(MessageType::Confirmable);
+        req.header.message_id = 0x1234;
+        req.set_token(vec![1, 2, 3]);
+        let r = reply_to(&req).unwrap();
+        assert_eq!(r.header.get_type(), MessageType::Acknowledgement);
+        assert_eq!(r.header.message_id, 0x1234);
+        assert_eq!(r.get_token(), &[1, 2, 3]);
+        req.header.set_type(MessageType::Acknowledgement);
+        assert!(reply_to(&req).is_none());
+    }
+
+    #[test]
+    fn the_path_is_the_joined_uri_path_options() {
+        let mut req = Packet::new();
+        assert_eq!(uri_path(&req), "");
+        req.add_option(coap_lite::CoapOption::UriPath, b"app".to_vec());
+        req.add_option(coap_lite::CoapOption::UriPath, b"2".to_vec());
+        assert_eq!(uri_path(&req), "app/2");
+    }
+}
