@@ -33,18 +33,12 @@ markers! {
     native_end => "mbpf_marker_native_end" = 10,
 }
 
-/// A measured region: which pair of markers surrounds it.
-#[derive(Clone, Copy)]
-pub enum Region {
-    Load,
-    Verify,
-    Compile,
-    Exec,
-    #[cfg(feature = "bench")]
-    Native,
-}
+/// The measured phases, named once for device and host (the symbols above are
+/// `proto::markers::PREFIX`, the phase's name, and `_begin`/`_end`; the host checks
+/// every phase's pair in the image).
+pub use proto::markers::Phase;
 
-/// Runs `f` between the markers of `region` and returns its result with the SysTick
+/// Runs `f` between the markers of `phase` and returns its result with the SysTick
 /// counts it took.
 ///
 /// Benchmark firmware (feature `bench`) runs the region with interrupts masked, so
@@ -52,14 +46,13 @@ pub enum Region {
 /// the same on every run; a pended SysTick wrap is still accounted for by
 /// `core_clock_counts`, so regions up to two ticks (20 M instructions) long keep
 /// exact time.
-pub fn measure<R>(region: Region, f: impl FnOnce() -> R) -> (R, u64) {
-    let (begin, end): (extern "C" fn(), extern "C" fn()) = match region {
-        Region::Load => (load_begin, load_end),
-        Region::Verify => (verify_begin, verify_end),
-        Region::Compile => (compile_begin, compile_end),
-        Region::Exec => (exec_begin, exec_end),
-        #[cfg(feature = "bench")]
-        Region::Native => (native_begin, native_end),
+pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
+    let (begin, end): (extern "C" fn(), extern "C" fn()) = match phase {
+        Phase::Load => (load_begin, load_end),
+        Phase::Verify => (verify_begin, verify_end),
+        Phase::Compile => (compile_begin, compile_end),
+        Phase::Exec => (exec_begin, exec_end),
+        Phase::Native => (native_begin, native_end),
     };
     let run = || {
         let t0 = crate::time_driver::core_clock_counts();

@@ -1,7 +1,7 @@
 //! Native Cortex-M4 builds of the benchmark kernels (feature `bench`): the baseline
 //! the engines are measured against, run through the same measuring path (SysTick
 //! and the marker functions) as a program run.
-use crate::markers::{measure, Region};
+use crate::markers::{measure, Phase};
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -18,7 +18,7 @@ include!(concat!(env!("OUT_DIR"), "/native_kernels.rs"));
 
 /// `POST /native`: runs the kernel built for the requested size.
 pub fn run(req: &NativeRequest) -> RunResponse {
-    let mut costs = crate::runtime::run::costs();
+    let mut costs = crate::runtime::interp_exec::costs();
     let Some(kernel) = NATIVE_KERNELS.iter().find(|k| k.name == req.kernel && k.data_size == req.data_size) else {
         let built: Vec<_> = NATIVE_KERNELS.iter().map(|k| format!("{}@{}", k.name, k.data_size)).collect();
         let message = format!(
@@ -36,7 +36,7 @@ pub fn run(req: &NativeRequest) -> RunResponse {
     };
     // SAFETY: the entry is a C function compiled from `programs/bench/<name>.c` by
     // build.rs; it reads only its own `.rodata` and stack and ignores its argument.
-    let (result, counts) = measure(Region::Native, || unsafe { (kernel.entry)(core::ptr::null_mut()) });
+    let (result, counts) = measure(Phase::Native, || unsafe { (kernel.entry)(core::ptr::null_mut()) });
     costs.exec_counts = counts;
     RunResponse { result: Some(result), failure: None, costs, input: Vec::new() }
 }

@@ -15,6 +15,7 @@ pub mod bench;
 pub mod coap;
 pub mod exec;
 pub mod info;
+pub mod markers;
 pub mod paths;
 pub mod slots;
 

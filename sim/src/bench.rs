@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use vm::image::Layout;
 
 use crate::kernels::Kernel;
-use crate::run::{Collected, Ctx, NodeRt, StepResult};
+use crate::runner::{Collected, Ctx, NodeRt, StepResult};
+use proto::markers::Phase;
 use testbed::firmware::Variant;
 
 use crate::scenario::{BenchStep, Contender};
@@ -206,13 +207,16 @@ async fn bench_node(
                                 budget: 0,
                                 helpers: None,
                             };
-                            (client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?, "exec")
+                            (
+                                client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?,
+                                Phase::Exec,
+                            )
                         }
                         None => {
                             let req = proto::NativeRequest { kernel: kernel.name().into(), data_size: *size as u32 };
                             (
                                 client.request(RequestType::Post, proto::paths::NATIVE, &proto::encode(&req)).await?,
-                                "native",
+                                Phase::Native,
                             )
                         }
                     };

@@ -12,7 +12,7 @@ mod netem;
 mod netns;
 mod provenance;
 mod report;
-mod run;
+mod runner;
 mod scenario;
 mod steps;
 
@@ -119,7 +119,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let s = scenario::Scenario::load(&path)?;
             let runner =
-                run::Runner { repo: repo.clone(), results_root: results.unwrap_or_else(|| repo.join("results")) };
+                runner::Runner { repo: repo.clone(), results_root: results.unwrap_or_else(|| repo.join("results")) };
             let rt = tokio::runtime::Runtime::new()?;
             // On Ctrl-C or SIGTERM the run future is dropped: every node it owns is
             // stopped by its Drop before the process exits.

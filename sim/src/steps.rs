@@ -14,8 +14,9 @@ use testbed::keys::SigningKey;
 use testbed::program::{self, BuildOptions};
 use vm::image::Layout;
 
-use crate::run::{Collected, Ctx, NodeRt, StepResult};
+use crate::runner::{Collected, Ctx, NodeRt, StepResult};
 use crate::scenario::{Action, ProgramSpec, Tamper};
+use proto::markers::Phase;
 use testbed::plugin::region as region_cost;
 
 /// A program built for deployment.
@@ -218,14 +219,14 @@ pub struct Measured {
     pub source: String,
 }
 
-/// Measures a run from its answer's costs and the plugin's marks for `region`.
-pub fn measure(node: &NodeRt, costs: &proto::Costs, region: &str) -> Measured {
+/// Measures a run from its answer's costs and the plugin's marks for `phase`.
+pub fn measure(node: &NodeRt, costs: &proto::Costs, phase: Phase) -> Measured {
     let per = costs.insns_per_count as u64;
     let marks = node.new_marks();
     let systick = costs.exec_counts * per;
-    match region_cost(&marks, region) {
+    match region_cost(&marks, phase) {
         Some(c) => {
-            let compile = region_cost(&marks, "compile");
+            let compile = region_cost(&marks, Phase::Compile);
             Measured {
                 insns: c.insns,
                 cycles: Some(c.cycles),
@@ -472,8 +473,8 @@ async fn pull(
         image_bytes: built.image.len(),
         latency_ms,
         pull_insns: None,
-        load_insns: region_cost(&marks, "load").map(|c| c.insns),
-        verify_insns: region_cost(&marks, "verify").map(|c| c.insns),
+        load_insns: region_cost(&marks, Phase::Load).map(|c| c.insns),
+        verify_insns: region_cost(&marks, Phase::Verify).map(|c| c.insns),
     };
     let after = slot_info(&mut client, d.slot).await?;
     let outcome = match answer {
@@ -522,7 +523,7 @@ async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected)
             let req = proto::ExecRequest { slot: e.slot, engine: pe, input: input.clone(), budget: 0, helpers: None };
             let answer = client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
             let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
-            let measured = measure(node, &resp.costs, "exec");
+            let measured = measure(node, &resp.costs, Phase::Exec);
             let error = resp.failure.as_ref().map(|f| format!("{:?}: {}", f.kind, f.message));
             let ok = error.is_none() && e.expect.is_none_or(|x| resp.result == Some(x));
             if !ok {

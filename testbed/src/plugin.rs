@@ -10,8 +10,7 @@ use object::{Object, ObjectSymbol};
 
 use crate::error::{Error, Result};
 
-/// Prefix of the marker symbols (`firmware/src/markers.rs`).
-pub const MARKER_PREFIX: &str = "mbpf_marker_";
+use proto::markers::{Phase, PREFIX as MARKER_PREFIX};
 
 /// The marker functions of a firmware image: name (without prefix) by address.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +34,14 @@ impl Markers {
         let mut seen = std::collections::BTreeSet::new();
         if map.len() != map.values().filter(|n| seen.insert(n.as_str())).count() {
             return bad("marker symbols share addresses".into());
+        }
+        for phase in Phase::ALL {
+            for edge in ["begin", "end"] {
+                let name = format!("{}_{edge}", phase.name());
+                if !seen.contains(name.as_str()) {
+                    return bad(format!("no {MARKER_PREFIX}{name} marker"));
+                }
+            }
         }
         Ok(Self(map))
     }
@@ -141,9 +148,9 @@ impl MarkLog {
     }
 }
 
-/// The cost of the last complete `<region>_begin` .. `<region>_end` pair in `marks`.
-pub fn region(marks: &[Mark], region: &str) -> Option<Cost> {
-    let (begin, end) = (format!("{region}_begin"), format!("{region}_end"));
+/// The cost of the last complete `<phase>_begin` .. `<phase>_end` pair in `marks`.
+pub fn region(marks: &[Mark], phase: Phase) -> Option<Cost> {
+    let (begin, end) = (format!("{}_begin", phase.name()), format!("{}_end", phase.name()));
     let end_at = marks.iter().rposition(|m| m.marker == end)?;
     let b = marks[..end_at].iter().rev().find(|m| m.marker == begin)?;
     let e = &marks[end_at];
@@ -215,8 +222,8 @@ mod tests {
             mark("exec_begin", 300, 600),
             mark("exec_end", 350, 700),
         ];
-        assert_eq!(region(&marks, "exec"), Some(Cost { insns: 50, cycles: 100 }));
-        assert_eq!(region(&marks, "compile"), None);
-        assert_eq!(region(&marks[..2], "exec"), Some(Cost { insns: 100, cycles: 230 }));
+        assert_eq!(region(&marks, Phase::Exec), Some(Cost { insns: 50, cycles: 100 }));
+        assert_eq!(region(&marks, Phase::Compile), None);
+        assert_eq!(region(&marks[..2], Phase::Exec), Some(Cost { insns: 100, cycles: 230 }));
     }
 }

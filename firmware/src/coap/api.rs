@@ -77,7 +77,7 @@ async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer 
         Resource::Sensor => sensor(payload),
         #[cfg(feature = "unsigned-run")]
         Resource::Run => match proto::decode::<proto::RunRequest>(payload) {
-            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::run::run_request(req, ctx.arena))),
+            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::interp_exec::run_request(req, ctx.arena))),
             Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
         },
         #[cfg(feature = "bench")]

@@ -31,10 +31,12 @@ pub struct Ctx<'a> {
     pub stack: embassy_net::Stack<'static>,
     pub spawner: embassy_executor::Spawner,
     pub slots: &'a mut crate::runtime::slots::Slots,
+    /// The buffers of `POST /run` (only the testbed firmware has that resource).
+    #[cfg_attr(not(feature = "unsigned-run"), allow(dead_code))]
     pub arena: &'a mut Arena,
 }
 
 #[cfg(feature = "unsigned-run")]
-pub type Arena = crate::runtime::run::Arena;
+pub type Arena = crate::runtime::interp_exec::Arena;
 #[cfg(not(feature = "unsigned-run"))]
 pub type Arena = ();

@@ -40,7 +40,7 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
     let mut recent = Recent::new();
     let mut blocks = Blocks::new();
     #[cfg(feature = "unsigned-run")]
-    let mut arena = crate::runtime::run::Arena::new();
+    let mut arena = crate::runtime::interp_exec::Arena::new();
     #[cfg(not(feature = "unsigned-run"))]
     let mut arena = ();
     let mut ctx = Ctx { stack, spawner, slots: &mut slots, arena: &mut arena };

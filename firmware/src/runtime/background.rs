@@ -98,7 +98,7 @@ pub fn running_flags() -> [bool; SLOT_COUNT] {
 
 #[embassy_executor::task(pool_size = 4)]
 async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Vec<u8>, budget: u64) {
-    let mut buffers = match super::run::Buffers::for_image(&image, input) {
+    let mut buffers = match super::interp_exec::Buffers::for_image(&image, input) {
         Ok(b) => b,
         Err(f) => {
             update(slot, |e| {
@@ -135,7 +135,7 @@ async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Ve
                 update(slot, |e| {
                     e.info.executed = executed;
                     e.info.state = RunState::Failed;
-                    e.info.failure = Some(super::run::vm_failure(&err));
+                    e.info.failure = Some(super::interp_exec::vm_failure(&err));
                 });
                 break;
             }

@@ -6,7 +6,7 @@
 //! engines agree. This is the only module besides the drivers with `unsafe` code:
 //! calling generated code, and reaching the run's state from a callback through the
 //! `ctx` pointer the generated code passes back.
-use crate::markers::{measure, Region};
+use crate::markers::{measure, Phase};
 use alloc::vec::Vec;
 
 use jit::abi;
@@ -50,7 +50,7 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         });
     }
     let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
-    let (compiled, counts) = measure(Region::Compile, || jit::compile_for(&image.program, sizes));
+    let (compiled, counts) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
     costs.compile_counts = counts;
     let compiled =
         compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
@@ -249,7 +249,7 @@ fn layout_fits(memory: &Memory, sizes: jit::Sizes) -> Result<(), Failure> {
 }
 
 /// Runs compiled code once: the same memory, helpers and budget rules as the
-/// interpreter's `run::execute` (the budget counts backward jumps and calls).
+/// interpreter's `interp_exec::execute` (the budget counts backward jumps and calls).
 pub fn execute(
     image: &Image,
     code: &Code,
@@ -322,7 +322,7 @@ pub fn execute(
     // it follows the AAPCS, touches memory only through `ctx` and addresses `rt_mem`
     // approved, and returns a status. The Thumb bit makes the call enter Thumb state.
     let entry: extern "C" fn(*mut Ctx) -> u32 = unsafe { core::mem::transmute((code_base | 1) as usize) };
-    let (status, counts) = measure(Region::Exec, || entry(&mut ctx));
+    let (status, counts) = measure(Phase::Exec, || entry(&mut ctx));
     costs.exec_counts = counts;
     match status {
         abi::STATUS_EXIT => Ok(ctx.regs[0]),
@@ -330,7 +330,7 @@ pub fn execute(
             Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() })
         }
         _ => Err(match env.error.take() {
-            Some(e) => super::run::vm_failure(&e),
+            Some(e) => super::interp_exec::vm_failure(&e),
             None => Failure { kind: FailureKind::Other, pc: None, message: "JIT code stopped without a reason".into() },
         }),
     }

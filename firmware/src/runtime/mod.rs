@@ -3,8 +3,8 @@
 pub mod background;
 pub mod devices;
 pub mod helpers;
+pub mod interp_exec;
 pub mod jit_exec;
 #[cfg(feature = "bench")]
 pub mod rbpf_exec;
-pub mod run;
 pub mod slots;

@@ -1,14 +1,14 @@
 //! The `rbpf` crate's interpreter as a peer engine (feature `bench`): the same
 //! verified image, run by another VM in the same firmware and measured the same way,
 //! so comparisons need no numbers from papers.
-use crate::markers::{measure, Region};
+use crate::markers::{measure, Phase};
 use alloc::format;
 
 use proto::{Costs, Failure, FailureKind};
 use vm::image::Image;
 use vm::opcode::{LDDW, LDDWD, LDDWR};
 
-use super::run::Buffers;
+use super::interp_exec::Buffers;
 
 /// rbpf's no_std errors offer only `Debug`.
 fn failure(e: impl core::fmt::Debug) -> Failure {
@@ -55,7 +55,7 @@ pub fn execute(image: &Image, buffers: &mut Buffers, costs: &mut Costs) -> Resul
     }
     engine.register_allowed_memory(data_range);
     engine.register_allowed_memory(rodata_range);
-    let (result, counts) = measure(Region::Exec, || engine.execute_program(&mut buffers.input));
+    let (result, counts) = measure(Phase::Exec, || engine.execute_program(&mut buffers.input));
     costs.exec_counts = counts;
     result.map_err(failure)
 }

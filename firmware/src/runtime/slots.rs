@@ -4,7 +4,7 @@
 //! against the built-in trusted keys, the manifest's digest, vendor and class ids,
 //! that its sequence number is above the slot's, the image's size and digest, and that
 //! the image loads and verifies. Any failure leaves the slot exactly as it was.
-use crate::markers::{measure, Region};
+use crate::markers::{measure, Phase};
 use crate::time_driver::core_clock_counts;
 use alloc::format;
 use alloc::string::String;
@@ -18,7 +18,7 @@ use vm::image::{Image, Layout};
 use vm::HelperSet;
 
 use super::helpers::{CoapResponse, DeviceHelpers, Namespace};
-use super::run;
+use super::interp_exec;
 
 include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 
@@ -146,10 +146,10 @@ impl Slots {
         }
         let layout = Layout::from_id(update.layout)
             .ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
-        let (image, load_counts) = measure(Region::Load, || Image::load(layout, &bytes));
+        let (image, load_counts) = measure(Phase::Load, || Image::load(layout, &bytes));
         let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
         let allowed = HelperSet::from_id_bytes(&update.helpers);
-        let (verified, verify_counts) = measure(Region::Verify, || vm::verify(&image.program, &allowed));
+        let (verified, verify_counts) = measure(Phase::Verify, || vm::verify(&image.program, &allowed));
         verified.map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
         // Every check passed: only now is the slot replaced.
         self.slots[slot] = Slot {
@@ -219,18 +219,18 @@ impl Slots {
     /// helpers from those the signed manifest grants.
     pub fn exec_narrowed(&mut self, req: proto::ExecRequest, narrow: Option<HelperSet>) -> Option<RunResponse> {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
-        let mut costs = run::costs();
+        let mut costs = interp_exec::costs();
         // Loading and verifying happened at pull time; report what they cost then.
         costs.load_counts = installed.load_counts;
         costs.verify_counts = installed.verify_counts;
         let allowed = installed.allowed(narrow);
         let mut helpers = DeviceHelpers::new(Namespace::Slot(req.slot));
-        let mut buffers = match run::Buffers::for_image(&installed.image, req.input) {
+        let mut buffers = match interp_exec::Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,
             Err(f) => return Some(RunResponse { result: None, failure: Some(f), costs, input: Vec::new() }),
         };
         let outcome = match req.engine {
-            proto::Engine::Interp => run::execute(
+            proto::Engine::Interp => interp_exec::execute(
                 &installed.image,
                 buffers.memory(&installed.image),
                 allowed,
@@ -242,7 +242,7 @@ impl Slots {
             proto::Engine::Rbpf => super::rbpf_exec::execute(&installed.image, &mut buffers, &mut costs),
             #[cfg(not(feature = "bench"))]
             proto::Engine::Rbpf => {
-                Err(run::unsupported("this firmware has no rbpf engine (build with feature `bench`)"))
+                Err(interp_exec::unsupported("this firmware has no rbpf engine (build with feature `bench`)"))
             }
             proto::Engine::Jit => installed.ensure_code(&mut costs).and_then(|()| {
                 let code = installed.jit.as_ref().expect("ensure_code compiled it");
@@ -288,7 +288,7 @@ impl Slots {
     ) -> Option<Result<CoapAnswer, proto::Failure>> {
         let installed = self.slots.get_mut(usize::from(slot))?.installed.as_mut()?;
         let allowed = installed.allowed(narrow);
-        let mut costs = run::costs();
+        let mut costs = interp_exec::costs();
         if engine == proto::Engine::Jit {
             if let Err(f) = installed.ensure_code(&mut costs) {
                 return Some(Err(f));
@@ -303,7 +303,7 @@ impl Slots {
         }
         let mut helpers = DeviceHelpers::new(Namespace::Slot(slot));
         helpers.coap = Some(CoapResponse { code: None, format: None, buf: buf_addr as u64 });
-        let mut buffers = match run::Buffers::for_image(&installed.image, ctx) {
+        let mut buffers = match interp_exec::Buffers::for_image(&installed.image, ctx) {
             Ok(b) => b,
             Err(f) => return Some(Err(f)),
         };
@@ -316,7 +316,7 @@ impl Slots {
             (proto::Engine::Jit, Some(code)) => {
                 super::jit_exec::execute(&installed.image, code, memory, allowed, 0, &mut helpers, &mut costs)
             }
-            _ => run::execute(&installed.image, memory, allowed, 0, &mut helpers, &mut costs),
+            _ => interp_exec::execute(&installed.image, memory, allowed, 0, &mut helpers, &mut costs),
         };
         Some(outcome.and_then(|len| {
             let len =

@@ -2,7 +2,7 @@
 use std::fmt::Write as _;
 
 use super::tables;
-use crate::run::Results;
+use crate::runner::Results;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

@@ -1,7 +1,7 @@
 //! `junit.xml`: every node and step as a test case, for CI systems to show.
 use std::fmt::Write as _;
 
-use crate::run::Results;
+use crate::runner::Results;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

@@ -2,7 +2,7 @@
 use std::fmt::Write as _;
 
 use super::tables::{self, Table};
-use crate::run::Results;
+use crate::runner::Results;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

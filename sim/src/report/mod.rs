@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::run::Results;
+use crate::runner::Results;
 
 pub mod html;
 pub mod junit;

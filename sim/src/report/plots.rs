@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::summary;
 use crate::bench::ENGINES;
-use crate::run::Results;
+use crate::runner::Results;
 use crate::scenario::PlotKind;
 
 /// A drawn plot: its title and files.

@@ -1,5 +1,5 @@
 //! The report's content as tables, once; `markdown` and `html` only format them.
-use crate::run::Results;
+use crate::runner::Results;
 use crate::scenario::TableKind;
 
 use super::summary::{self, Row};

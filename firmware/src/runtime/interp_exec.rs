@@ -1,4 +1,5 @@
-//! Load → verify → execute, with each phase's cost read from SysTick.
+//! The interpreter's runner, and what every engine shares: load → verify → execute,
+//! with each phase's cost read from SysTick; `POST /run`'s unsigned images.
 use crate::markers::{self, measure};
 use alloc::string::ToString;
 use alloc::vec::Vec;
@@ -47,9 +48,9 @@ pub fn vm_failure(e: &vm::VmError) -> Failure {
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
     use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
-    let (image, load_counts) = measure(markers::Region::Load, || Image::load(layout, bytes));
+    let (image, load_counts) = measure(markers::Phase::Load, || Image::load(layout, bytes));
     let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
-    let (verified, verify_counts) = measure(markers::Region::Verify, || vm::verify(&image.program, allowed));
+    let (verified, verify_counts) = measure(markers::Phase::Verify, || vm::verify(&image.program, allowed));
     costs.load_counts = load_counts;
     costs.verify_counts = verify_counts;
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;
@@ -113,7 +114,7 @@ pub fn execute(
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
     let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
-    let (result, counts) = measure(markers::Region::Exec, || vm.run());
+    let (result, counts) = measure(markers::Phase::Exec, || vm.run());
     costs.exec_counts = counts;
     costs.executed = vm.executed();
     result.map_err(|e| vm_failure(&e))
