@@ -1,0 +1,280 @@
+//! Whole-program facts the lowering uses to keep 64-bit semantics and memory isolation
+//! cheap on a 32-bit core.
+//!
+//! - **Value ranges** (forward abstract interpretation): each register is a number in
+//!   `[0, max]`, or a pointer at a bounded offset from a region's anchor (the start of
+//!   `.rodata` or `.data`, the input, or r10, the top of the current stack frame), or
+//!   somewhere near a region. Conditional jumps refine the ranges on each edge, and
+//!   loop heads widen to the program's own comparison constants, so that a counter
+//!   running to `N` is known to stay below `N`. From the ranges:
+//!   - **known-zero high halves**: code reading such a half uses the constant 0;
+//!   - **proven accesses**: a load or store whose whole range lies inside `.rodata`,
+//!     `.data` (sizes fixed at compile time) or the current frame needs no check;
+//!   - **region hints**: the region an unproven access checks inline first.
+//! - **Needed high halves** (backward): after each instruction, the registers whose
+//!   high-half *storage* may still be read (by code at a point where the half is not
+//!   known zero, or by the runtime). A write whose high half is known zero, or dead,
+//!   stores nothing when the half is not needed afterwards.
+//! - **Loop depth**, for the register allocator.
+//!
+//! Soundness rule shared with the lowering: the lowering reads the high-half storage of
+//! register `k` at `pc` only if `k` is in [`hi_reads`] of the instruction and not in
+//! `zero_in`; it skips writing a high half only if `k` is not in `need_out`.
+//!
+//! States are kept only at block heads (jump and call targets); the walk between heads
+//! carries one state, so memory stays at a few bytes per instruction.
+//!
+//! The analysis runs in named phases ([`analyse`]): block heads and thresholds
+//! ([`forward::heads`]), value ranges forward over the abstract domain of [`domain`]
+//! ([`forward::ranges`]), needed high halves and live low halves backward
+//! ([`liveness::needs`]), and loop depth ([`loop_depth`]).
+use alloc::vec;
+use alloc::vec::Vec;
+
+use vm::opcode::*;
+use vm::Insn;
+
+mod domain;
+mod forward;
+mod liveness;
+
+pub use liveness::hi_reads;
+
+/// A set of eBPF registers r0-r10, bit n for rn.
+pub type RegSet = u16;
+pub const ALL: RegSet = (1 << 11) - 1;
+
+/// Pointer offsets are tracked within ±`OFF_LIMIT` of their anchor. The runtime keeps
+/// every region at least this far from both ends of the 32-bit address space, so such a
+/// pointer's high half is zero.
+pub const OFF_LIMIT: i64 = 1 << 24;
+
+fn bit(r: u8) -> RegSet {
+    1 << (r & 15)
+}
+
+/// The memory region a register points into (or near).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum Hint {
+    #[default]
+    Unknown = 0,
+    Input = 1,
+    Rodata = 2,
+    Data = 3,
+    /// Anchored at r10, the top of the current frame.
+    Stack = 4,
+}
+
+/// Sizes fixed when the program is compiled (the image's blobs); 0 proves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sizes {
+    pub rodata: u32,
+    pub data: u32,
+}
+
+/// Facts about one instruction slot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// Registers whose high half is certainly zero before the instruction.
+    pub zero_in: RegSet,
+    /// Registers whose high-half storage may be read after it.
+    pub need_out: RegSet,
+    /// ... and before it.
+    need_in: RegSet,
+    /// Registers whose low half may be read before it is written, from here on.
+    live_in: RegSet,
+    /// For a memory access: the region its base register points into, if known.
+    pub hint: Hint,
+    /// For a memory access: proven inside `.rodata`, `.data` or the current frame.
+    pub safe: bool,
+    /// Loop nesting depth.
+    pub depth: u8,
+    pub reachable: bool,
+    /// Index of this slot's state if it is a block head.
+    head: u32,
+    /// A head whose state changed since its block was last walked.
+    dirty: bool,
+    /// How often each register's value grew at this head: two bits per register (up to
+    /// 3), so that one register's growth does not cost another its thresholds.
+    grown: u32,
+    /// The target of a backward jump: a change here needs another backward pass.
+    back_target: bool,
+    /// How many jumps and local calls target this slot (saturating).
+    pub jumps_in: u8,
+    /// Successors (u32::MAX: none), for the backward passes.
+    succ: [u32; 2],
+    /// Registers whose high-half storage / low half the instruction reads (the former
+    /// only where not known zero), and whose whole value it defines.
+    pub rd_hi: RegSet,
+    pub rd_lo: RegSet,
+    pub defs: RegSet,
+}
+
+impl Facts {
+    /// A jump or call target (or the entry).
+    pub fn is_head(&self) -> bool {
+        self.head != u32::MAX
+    }
+}
+
+pub struct Analysis {
+    pub facts: Vec<Facts>,
+    pub has_local_calls: bool,
+    /// Registers whose low half / high-half storage may be read before being written:
+    /// the ones the prologue must load.
+    pub entry_lo: RegSet,
+    pub entry_hi: RegSet,
+}
+
+impl Analysis {
+    /// Registers whose low half may be read before being written, from `pc` on.
+    pub fn live_lo_in(&self, pc: usize) -> RegSet {
+        self.facts[pc].live_in
+    }
+
+    /// ... and from just after `pc` on (on any successor).
+    pub fn live_lo_out(&self, pc: usize) -> RegSet {
+        self.facts[pc].succ.iter().filter_map(|&t| self.facts.get(t as usize)).fold(0, |acc, f| acc | f.live_in)
+    }
+}
+
+pub(crate) fn is_cond_jump(i: Insn) -> bool {
+    matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
+}
+
+pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
+    let n = insns.len();
+    let has_local_calls = insns.iter().any(|&i| i.is_local_call());
+    let mut facts = vec![Facts { head: u32::MAX, ..Facts::default() }; n];
+    let (heads, thresholds, compared) = forward::heads(insns, sizes, &mut facts);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared);
+    let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
+    loop_depth(insns, &mut facts);
+    Analysis { facts, has_local_calls, entry_lo, entry_hi }
+}
+
+/// Each slot's loop nesting depth (at most 3), for the register allocator: a backward
+/// jump's target opens a loop, the slot after the jump closes it.
+#[inline(always)]
+fn loop_depth(insns: &[Insn], facts: &mut [Facts]) {
+    // (need_in is done with: it holds the depth changes now, no allocation.)
+    for f in facts.iter_mut() {
+        f.need_in = 0;
+    }
+    for (pc, &i) in insns.iter().enumerate() {
+        if matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT) {
+            if let Some(t) = i.jump_target(pc).filter(|&t| t <= pc) {
+                facts[t].need_in = facts[t].need_in.wrapping_add(1);
+                if let Some(f) = facts.get_mut(pc + 1) {
+                    f.need_in = f.need_in.wrapping_sub(1);
+                }
+            }
+        }
+    }
+    let mut depth: u16 = 0;
+    for f in facts.iter_mut() {
+        depth = depth.wrapping_add(f.need_in);
+        f.depth = depth.min(3) as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vm::Program;
+
+    /// `lddwr` (an image's `.rodata` reference) has no assembler syntax: written as
+    /// `lddw %rN, 0x7ead0000 + offset` here and patched.
+    fn analyse_src(src: &str, sizes: Sizes) -> Analysis {
+        let mut insns = vm::asm::assemble(src).unwrap();
+        for i in insns.iter_mut().filter(|i| i.opc == LDDW && i.imm >> 16 == 0x7ead) {
+            i.opc = LDDWR;
+            i.imm &= 0xffff;
+        }
+        let p = Program::from_insns(insns).unwrap();
+        analyse(p.insns(), sizes)
+    }
+
+    fn zero(a: &Analysis, pc: usize, r: u8) -> bool {
+        a.facts[pc].zero_in & bit(r) != 0
+    }
+
+    #[test]
+    fn alu32_results_and_narrow_loads_have_zero_high_halves() {
+        let a = analyse_src("mov %r3, -1\nadd32 %r3, 1\nldxb %r4, [%r1+0]\nldxdw %r5, [%r1+0]\nexit", Sizes::default());
+        assert!(!zero(&a, 1, 3), "mov -1 sets the high half");
+        assert!(zero(&a, 2, 3), "add32 zero-extends");
+        assert!(zero(&a, 3, 4), "ldxb zero-extends");
+        assert!(!zero(&a, 4, 5), "ldxdw may set the high half");
+    }
+
+    #[test]
+    fn a_counter_compared_with_a_constant_stays_32_bit() {
+        // r2 counts to 10 in a 64-bit register: the range analysis bounds it.
+        let a = analyse_src("mov %r2, 0\nl: add %r2, 1\njne %r2, 10, l\nmov %r0, %r2\nexit", Sizes::default());
+        assert!(zero(&a, 1, 2) && zero(&a, 2, 2) && zero(&a, 3, 2));
+        assert_eq!(a.facts[1].depth, 1);
+        assert_eq!(a.facts[3].depth, 0);
+    }
+
+    #[test]
+    fn a_counter_keeps_its_bound_while_other_registers_grow_at_its_loop_head() {
+        // A packet filter's shape: a frame offset stepping by 64, several ways back to
+        // the step, and other registers (counts) growing at the same head. Each
+        // register gets its own thresholds: r2 stays below 2497, so the frame's bytes
+        // are proven inside the 2560 bytes of `.rodata`.
+        let src = "mov %r2, 0\nmov32 %r0, 0\nmov32 %r3, 0\nja body\n\
+                   next: add32 %r0, 1\nadd32 %r3, 7\nadd %r2, 64\njgt %r2, 0x9c0, done\n\
+                   body: lddw %r4, 0x7ead0000\nadd %r4, %r2\nldxb %r5, [%r4+23]\njne32 %r5, 0x40, next\n\
+                   ldxb %r5, [%r4+9]\njeq32 %r5, 6, next\nmov32 %r3, 1\nja next\ndone: exit";
+        let a = analyse_src(src, Sizes { rodata: 2560, data: 0 });
+        let loads: Vec<usize> = (0..a.facts.len()).filter(|&pc| a.facts[pc].hint == Hint::Rodata).collect();
+        assert_eq!(loads.len(), 2);
+        assert!(loads.iter().all(|&pc| a.facts[pc].safe && zero(&a, pc, 2)), "r2 in [0, 2496] at {loads:?}");
+    }
+
+    #[test]
+    fn an_unbounded_counter_is_64_bit() {
+        // Compared with a register of unknown size: nothing bounds r2.
+        let a =
+            analyse_src("mov %r2, 0\nlddw %r3, 0x100000000\nl: add %r2, 1\njne %r2, %r3, l\nexit", Sizes::default());
+        assert!(!zero(&a, 3, 2));
+        assert_ne!(a.facts[3].need_out & bit(2), 0, "the 64-bit compare reads r2's high half");
+    }
+
+    #[test]
+    fn accesses_inside_rodata_and_the_frame_are_proven_and_others_are_not() {
+        let src =
+            "lddw %r4, 0x7ead0000\nmov %r2, 0\nl: mov %r3, %r4\nadd %r3, %r2\nldxb %r0, [%r3+0]\nstxb [%r10-1], %r0\n\
+                   add %r2, 1\njne %r2, 64, l\nldxb %r0, [%r3+1]\nldxb %r0, [%r1+0]\nstxb [%r4+0], %r0\nexit";
+        let a = analyse_src(src, Sizes { rodata: 64, data: 0 });
+        assert!(a.facts[5].safe, "rodata + [0, 63], one byte");
+        assert!(a.facts[6].safe, "r10 - 1");
+        assert!(!a.facts[9].safe, "rodata + 64 is past the end");
+        assert!(!a.facts[10].safe, "the input's size is not known when compiling");
+        assert!(!a.facts[11].safe, ".rodata is read-only");
+        assert_eq!(a.facts[10].hint, Hint::Input);
+        let smaller = analyse_src(src, Sizes { rodata: 63, data: 0 });
+        assert!(!smaller.facts[5].safe);
+    }
+
+    #[test]
+    fn dead_high_halves_are_not_needed() {
+        let a = analyse_src("mov %r3, %r1\nadd %r3, 7\nmov32 %r0, %r3\nexit", Sizes::default());
+        assert_eq!(a.facts[1].need_out & bit(3), 0);
+        assert_eq!(a.facts[2].need_out & bit(0), 0);
+    }
+
+    #[test]
+    fn calls_need_every_high_half_and_hints_follow_pointers() {
+        let a = analyse_src(
+            "lddw %r1, 0\nmov %r2, %r10\nadd %r2, -8\nstxdw [%r2+0], %r1\ncall local f\nexit\nf: mov %r0, 1\nexit",
+            Sizes::default(),
+        );
+        assert_eq!(a.facts[4].hint, Hint::Stack);
+        assert!(a.facts[4].safe, "r10 - 8, eight bytes");
+        assert_eq!(a.facts[4].need_out, ALL, "before a local call");
+        assert!(!zero(&a, 7, 1), "nothing is assumed in a callee");
+    }
+}
