@@ -264,7 +264,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Homes {
             homes.hi[h / 2] = Some(arm);
         }
     }
-    for (k, &g) in group.iter().enumerate().take(11) {
+    for (k, &g) in group.iter().enumerate() {
         homes.lo[k] = homes.lo[g as usize];
     }
     homes

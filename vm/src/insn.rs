@@ -78,7 +78,7 @@ impl Insn {
     /// The offset from the next slot of a jump's or a local call's target; `None` for
     /// every other instruction (`exit`, helper calls, non-jumps). `ja32` and local
     /// calls carry it in `imm`, the other jumps in `off`.
-    #[inline]
+    #[inline(always)]
     pub const fn jump_offset(&self) -> Option<i64> {
         match (self.opc & CLS_MASK, self.opc & OP_MASK) {
             (CLS_JMP, EXIT) => None,
@@ -93,13 +93,13 @@ impl Insn {
     /// The slot a jump or a local call at `pc` goes to; `None` for other instructions
     /// and for a target before the program (the verifier refuses both that and one
     /// past its end).
-    #[inline]
+    #[inline(always)]
     pub fn jump_target(&self, pc: usize) -> Option<usize> {
         self.jump_offset().and_then(|o| usize::try_from(pc as i64 + 1 + o).ok())
     }
 
     /// Whether control may go on to the next slot: everything but `ja` and `exit`.
-    #[inline]
+    #[inline(always)]
     pub const fn falls_through(&self) -> bool {
         !matches!((self.opc & CLS_MASK, self.opc & OP_MASK), (CLS_JMP | CLS_JMP32, JA) | (CLS_JMP, EXIT))
     }
@@ -107,6 +107,7 @@ impl Insn {
     /// Where control goes after the instruction at `pc`, inside its function: the
     /// next slot unless it is `ja` or `exit`, and the target of a jump (a local call's
     /// target is another function's entry, and its return comes back to the next slot).
+    #[inline(always)]
     pub fn successors(&self, pc: usize) -> [Option<usize>; 2] {
         let next = self.falls_through().then(|| self.next_pc(pc));
         let target = if self.is_local_call() { None } else { self.jump_target(pc) };

@@ -51,23 +51,23 @@ fn merge(
 
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
 /// thresholds loop heads widen to: the program's comparison constants (and one less),
-/// the `.rodata` and `.data` sizes, sorted. Returns the head count, the thresholds and
-/// their count, and the registers compared with a constant (counters).
+/// the `.rodata` and `.data` sizes, sorted into `thresholds`. Returns the head count,
+/// the thresholds' count, and the registers compared with a constant (counters).
 #[inline(always)]
-pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, ([u32; 32], usize), RegSet) {
-    let n = insns.len();
+pub(super) fn heads(
+    insns: &[Insn],
+    sizes: Sizes,
+    facts: &mut [Facts],
+    thresholds: &mut [u32; 32],
+) -> (u32, usize, RegSet) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
     let mut heads = 0u32;
-    // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
-    let mut thresholds = [u32::MAX; 32];
     let mut nt = 0;
     // Registers compared with a constant (counters): the ones thresholds are for.
     let mut compared: RegSet = 0;
-    for (pc, &i) in insns.iter().enumerate().take(n) {
-        let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32)
-            && !matches!(i.opc & OP_MASK, EXIT)
-            && (i.opc & OP_MASK != CALL || i.is_local_call());
-        let target = if jumps { i.jump_target(pc) } else { None };
+    for (pc, &i) in insns.iter().enumerate() {
+        // Jumps and local calls; exits and helper calls have no target.
+        let target = i.jump_target(pc);
         for t in [Some(0), target].into_iter().flatten() {
             if let Some(f) = facts.get_mut(t).filter(|f| f.head == u32::MAX) {
                 f.head = heads;
@@ -90,7 +90,7 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     thresholds[nt] = sizes.rodata;
     thresholds[nt + 1] = sizes.data;
     thresholds[..nt + 2].sort_unstable();
-    (heads, (thresholds, nt + 2), compared)
+    (heads, nt + 2, compared)
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each
@@ -101,11 +101,10 @@ pub(super) fn ranges(
     sizes: Sizes,
     facts: &mut [Facts],
     heads: u32,
-    thresholds: &([u32; 32], usize),
+    thresholds: &[u32],
     compared: RegSet,
 ) {
     let n = insns.len();
-    let thresholds = &thresholds.0[..thresholds.1];
     let mut states: Vec<Option<State>> = vec![None; heads as usize];
     if n > 0 {
         states[0] = Some(entry_state());

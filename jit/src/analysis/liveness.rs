@@ -92,11 +92,12 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
     // live. The per-slot sets are computed once; the passes are bit operations.
     for (pc, f) in facts.iter_mut().enumerate() {
         let i = insns[pc];
-        let mut succ = i.successors(pc).into_iter().flatten();
-        f.succ = [u32::MAX; 2];
-        for (slot, t) in f.succ.iter_mut().zip(&mut succ) {
-            *slot = if t < n { t as u32 } else { u32::MAX };
-        }
+        // Successors first, `u32::MAX` for none (or one past the program).
+        let slot = |t: Option<usize>| t.filter(|&t| t < n).map_or(u32::MAX, |t| t as u32);
+        f.succ = match i.successors(pc) {
+            [Some(next), target] => [slot(Some(next)), slot(target)],
+            [None, target] => [slot(target), u32::MAX],
+        };
         // A local call's callee and, after an exit that may return from one, its caller
         // read the high halves from storage: no known-zero half is left unstored there.
         let leaves_frame = i.is_local_call() || (has_local_calls && i.opc == EXIT_OP);

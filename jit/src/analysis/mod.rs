@@ -147,8 +147,10 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = vec![Facts { head: u32::MAX, ..Facts::default() }; n];
-    let (heads, thresholds, compared) = forward::heads(insns, sizes, &mut facts);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared);
+    // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
+    let mut thresholds = [u32::MAX; 32];
+    let (heads, nt, compared) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
     Analysis { facts, has_local_calls, entry_lo, entry_hi }
