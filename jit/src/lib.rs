@@ -1,4 +1,4 @@
-//! eBPF → ARMv7E-M Thumb-2 compiler (issue #4), `no_std` + `alloc`.
+//! eBPF → ARMv7E-M Thumb-2 compiler, `no_std` + `alloc`.
 //!
 //! Layers, kept apart as in Cranelift:
 //! - [`thumb2`]: the instruction encoder (one pure function per Thumb-2 encoding, typed
