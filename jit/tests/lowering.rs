@@ -77,7 +77,9 @@ fn every_case_lowers_to_its_expected_listing() {
             None => (text.clone(), String::new()),
         };
         let program = match source.lines().find_map(|l| l.strip_prefix(PROGRAM)) {
-            Some(file) => std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file.trim())).unwrap(),
+            Some(file) => {
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file.trim())).unwrap()
+            }
             None => source.clone(),
         };
         let got: String = lower(&program).lines().map(|l| format!("# {l}\n")).collect();

@@ -86,10 +86,9 @@ pub struct RunRequest {
     #[n(2)]
     #[cbor(with = "minicbor::bytes")]
     pub input: Vec<u8>,
-    /// Allowed helper ids.
+    /// Allowed helpers.
     #[n(3)]
-    #[cbor(with = "minicbor::bytes")]
-    pub helpers: Vec<u8>,
+    pub helpers: vm::HelperSet,
     /// Instruction budget (0: the device's default).
     #[n(4)]
     pub budget: u64,
@@ -204,13 +203,30 @@ mod tests {
     use alloc::string::ToString;
     use alloc::vec;
 
+    /// A helper set goes on the wire as a byte string of its ids, as lists of ids
+    /// always have: `{3: h'0552'}` for a request allowing 0x05 and 0x52.
+    #[test]
+    fn a_helper_set_is_a_byte_string_of_ids() {
+        let req = RunRequest {
+            layout: 0,
+            image: vec![],
+            input: vec![],
+            helpers: vm::HelperSet::from_ids([0x52, 0x05]),
+            budget: 0,
+            engine: Engine::Interp,
+        };
+        let bytes = crate::encode(&req);
+        assert!(bytes.windows(4).any(|w| w == [0x03, 0x42, 0x05, 0x52]), "{bytes:02x?}");
+        assert_eq!(crate::decode::<RunRequest>(&bytes).unwrap().helpers, req.helpers);
+    }
+
     #[test]
     fn run_request_and_response_round_trip() {
         let req = RunRequest {
             layout: 0,
             image: vec![0x95, 0, 0, 0, 0, 0, 0, 0],
             input: vec![1, 2],
-            helpers: vec![5],
+            helpers: vm::HelperSet::from_ids([5]),
             budget: 100,
             engine: Engine::Interp,
         };

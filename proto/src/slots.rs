@@ -52,9 +52,9 @@ pub struct SlotInfo {
     #[n(5)]
     #[cbor(with = "minicbor::bytes")]
     pub image_sha256: Vec<u8>,
+    /// The helpers its signed manifest grants.
     #[n(6)]
-    #[cbor(with = "minicbor::bytes")]
-    pub helpers: Vec<u8>,
+    pub helpers: vm::HelperSet,
 }
 
 /// `POST /exec`: run the program in a slot once.
@@ -71,10 +71,10 @@ pub struct ExecRequest {
     /// Instruction budget (0: the device's default).
     #[n(3)]
     pub budget: u64,
-    /// Helper allow-list for this run (ids, one byte each). It can only narrow what the
-    /// slot's signed manifest grants; absent, the manifest's list applies.
+    /// Helper allow-list for this run. It can only narrow what the slot's signed
+    /// manifest grants; absent, the manifest's list applies.
     #[n(4)]
-    pub helpers: Option<minicbor::bytes::ByteVec>,
+    pub helpers: Option<vm::HelperSet>,
 }
 
 /// `POST /erase`: empty a slot.

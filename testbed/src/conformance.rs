@@ -182,7 +182,7 @@ pub async fn run_on_device(
         layout: 0,
         image,
         input: case.mem.clone(),
-        helpers: vec![UNWIND_HELPER as u8],
+        helpers: HelperSet::from_ids([UNWIND_HELPER]),
         budget: TEST_BUDGET,
         engine,
     };

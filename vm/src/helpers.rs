@@ -134,6 +134,33 @@ impl HelperSet {
     }
 }
 
+/// On the wire, a helper set is a CBOR byte string of its ids, one byte each, in
+/// ascending order.
+#[cfg(feature = "cbor")]
+impl<C> minicbor::Encode<C> for HelperSet {
+    fn encode<W: minicbor::encode::Write>(
+        &self,
+        e: &mut minicbor::Encoder<W>,
+        _: &mut C,
+    ) -> Result<(), minicbor::encode::Error<W::Error>> {
+        let mut ids = [0u8; 256];
+        let mut n = 0;
+        for id in self.iter() {
+            ids[n] = id as u8;
+            n += 1;
+        }
+        e.bytes(&ids[..n])?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "cbor")]
+impl<'b, C> minicbor::Decode<'b, C> for HelperSet {
+    fn decode(d: &mut minicbor::Decoder<'b>, _: &mut C) -> Result<Self, minicbor::decode::Error> {
+        Ok(Self::from_id_bytes(d.bytes()?))
+    }
+}
+
 /// Why a helper did not return a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HelperError {

@@ -42,14 +42,14 @@ struct Installed {
     layout: u8,
     size: u32,
     sha256: [u8; 32],
-    helpers: Vec<u8>,
+    /// What the signed manifest grants.
+    helpers: HelperSet,
 }
 
 impl Installed {
     /// The helpers a run may call: the manifest's, narrowed by the request's list if any.
     fn allowed(&self, narrow: Option<HelperSet>) -> HelperSet {
-        let granted = HelperSet::from_id_bytes(&self.helpers);
-        narrow.map_or(granted, |n| granted.intersection(n))
+        narrow.map_or(self.helpers, |n| self.helpers.intersection(n))
     }
 
     /// Compiles the JIT code on first use; it is kept until the image changes.
@@ -161,7 +161,7 @@ impl Slots {
                 layout: update.layout,
                 size: bytes.len() as u32,
                 sha256,
-                helpers: update.helpers,
+                helpers: allowed,
             }),
             sequence: update.sequence,
             seen: true,
@@ -187,7 +187,7 @@ impl Slots {
                 image_size: s.installed.as_ref().map(|x| x.size).unwrap_or(0),
                 sequence: s.sequence,
                 image_sha256: s.installed.as_ref().map(|x| x.sha256.to_vec()).unwrap_or_default(),
-                helpers: s.installed.as_ref().map(|x| x.helpers.clone()).unwrap_or_default(),
+                helpers: s.installed.as_ref().map(|x| x.helpers).unwrap_or_default(),
             })
             .collect()
     }
@@ -206,12 +206,12 @@ impl Slots {
     /// What a background run of a slot needs: its image and helper allow-list.
     pub fn program(&self, slot: u8) -> Option<(Arc<Image>, HelperSet)> {
         let installed = self.slots.get(usize::from(slot))?.installed.as_ref()?;
-        Some((installed.image.clone(), HelperSet::from_id_bytes(&installed.helpers)))
+        Some((installed.image.clone(), installed.helpers))
     }
 
     /// Runs a slot once; `None` if the slot is empty or does not exist.
     pub fn exec(&mut self, req: proto::ExecRequest) -> Option<RunResponse> {
-        let narrow = req.helpers.as_ref().map(|ids| HelperSet::from_id_bytes(ids));
+        let narrow = req.helpers;
         self.exec_narrowed(req, narrow)
     }
 

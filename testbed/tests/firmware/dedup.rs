@@ -19,7 +19,7 @@ fn run_packet(mid: u16) -> Vec<u8> {
         layout: 0,
         image,
         input: vec![],
-        helpers: vec![0x11, 0x13],
+        helpers: vm::HelperSet::from_ids([0x11, 0x13]),
         budget: 0,
         engine: proto::Engine::Interp,
     };
@@ -73,7 +73,7 @@ async fn large_answers_come_in_blocks_and_run_once() {
             layout: 0,
             image: image.clone(),
             input: input.clone(),
-            helpers: vec![0x11, 0x13],
+            helpers: vm::HelperSet::from_ids([0x11, 0x13]),
             budget: 0,
             engine: proto::Engine::Interp,
         };

@@ -103,7 +103,7 @@ async fn run(
         layout: 0,
         image: image.to_vec(),
         input: input.to_vec(),
-        helpers: HELPERS.iter().map(|&h| h as u8).collect(),
+        helpers: vm::HelperSet::from_ids(HELPERS.iter().map(|&h| h as u32)),
         budget,
         engine,
     };
@@ -332,7 +332,7 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
             layout: 1,
             image: bytes.clone(),
             input: vec![0; 16],
-            helpers: Vec::new(),
+            helpers: vm::HelperSet::empty(),
             budget: BUDGET,
             engine,
         };
@@ -387,7 +387,7 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
                 layout: 0,
                 image: image.clone(),
                 input: vec![],
-                helpers: vec![],
+                helpers: vm::HelperSet::empty(),
                 budget: 1000,
                 engine,
             };
@@ -438,7 +438,7 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
                     layout: 0,
                     image: image.clone(),
                     input: vec![],
-                    helpers: vec![],
+                    helpers: vm::HelperSet::empty(),
                     budget,
                     engine: proto::Engine::Jit,
                 };
@@ -510,7 +510,7 @@ async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
                 layout: 1,
                 image: image.clone(),
                 input: vec![],
-                helpers: vec![],
+                helpers: vm::HelperSet::empty(),
                 budget: 0,
                 engine,
             };

@@ -10,7 +10,14 @@ use testbed::firmware::Variant;
 
 async fn run(c: &mut CoapClient, asm: &str, helpers: &[u8], engine: proto::Engine) -> proto::RunResponse {
     let image = vm::asm::assemble(asm).unwrap().iter().flat_map(vm::Insn::encode).collect();
-    let req = proto::RunRequest { layout: 0, image, input: vec![], helpers: helpers.to_vec(), budget: 0, engine };
+    let req = proto::RunRequest {
+        layout: 0,
+        image,
+        input: vec![],
+        helpers: vm::HelperSet::from_id_bytes(helpers),
+        budget: 0,
+        engine,
+    };
     proto::decode(&c.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap()).unwrap()
 }
 

@@ -176,10 +176,7 @@ pub struct Exec {
 
 impl Exec {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let helpers = match &self.helpers {
-            Some(list) => Some(minicbor::bytes::ByteVec::from(super::parse_helpers(list)?.to_id_bytes())),
-            None => None,
-        };
+        let helpers = self.helpers.as_deref().map(super::parse_helpers).transpose()?;
         let req = proto::ExecRequest {
             slot: self.slot,
             engine: self.engine,

@@ -105,7 +105,7 @@ impl Cmd {
             layout,
             image,
             input: read_input(self.input.as_deref())?,
-            helpers: helpers.to_id_bytes(),
+            helpers,
             budget: self.budget,
             engine: self.engine,
         };
