@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use testbed::coap_client::{parse_device_uri, CoapClient};
 use testbed::firmware::Variant;
+use testbed::program::BuildOptions;
 use testbed::Node;
 
 /// Prints a run's result and costs, as text or JSON.
@@ -53,14 +54,16 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
 
 #[derive(clap::Args)]
 pub struct Cmd {
-    /// The program: eBPF assembly (`.s`, `.asm`), or an image/bytecode file.
+    /// The program: eBPF assembly (`.s`, `.asm`), a C or Rust source, an eBPF object,
+    /// or an image/bytecode file.
     program: PathBuf,
     /// A testbed device (firmware with `unsigned-run`); without it, one is booted in QEMU.
     #[arg(long)]
     device: Option<String>,
-    /// Image layout of a binary program: text, femto, extended, elf.
-    #[arg(long, default_value = "text")]
-    layout: String,
+    /// Image layout to send (or of the image given): text, femto, extended, elf; by
+    /// default text for assembly, femto for sources and objects, found from an image.
+    #[arg(long)]
+    layout: Option<String>,
     /// Input memory: a file, or hex bytes with `hex:` in front.
     #[arg(long)]
     input: Option<String>,
@@ -90,20 +93,17 @@ pub fn read_input(arg: Option<&str>) -> anyhow::Result<Vec<u8>> {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let is_asm = self.program.extension().is_some_and(|e| e == "s" || e == "asm");
-        let (layout, image) = if is_asm {
-            let src = String::from_utf8(super::read(&self.program)?).context("source is not UTF-8")?;
-            let insns = vm::asm::assemble(&src).with_context(|| format!("{}", self.program.display()))?;
-            (0u8, insns.iter().flat_map(vm::Insn::encode).collect())
-        } else {
-            let layout = vm::image::Layout::from_name(&self.layout)
-                .with_context(|| format!("unknown layout `{}`", self.layout))?;
-            (layout as u8, super::read(&self.program)?)
-        };
         let helpers = super::parse_helpers(&self.helpers)?;
+        let layout = self.layout.as_deref().map(super::parse_layout).transpose()?;
+        let work = tempfile::tempdir()?;
+        let built = testbed::program::build(
+            &self.program,
+            &BuildOptions { layout, helpers, ..Default::default() },
+            work.path(),
+        )?;
         let req = proto::RunRequest {
-            layout,
-            image,
+            layout: built.layout as u8,
+            image: built.bytes,
             input: read_input(self.input.as_deref())?,
             helpers,
             budget: self.budget,
