@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use vm::image::Layout;
 
 use crate::kernels::Kernel;
-use crate::runner::{Collected, Ctx, NodeRt, StepResult};
+use crate::node::NodeRt;
+use crate::runner::{Collected, Ctx, StepResult};
 use proto::markers::Phase;
 use testbed::firmware::Variant;
 

@@ -10,6 +10,7 @@ mod compare;
 mod kernels;
 mod netem;
 mod netns;
+mod node;
 mod provenance;
 mod report;
 mod runner;

@@ -14,7 +14,8 @@ use testbed::keys::SigningKey;
 use testbed::program::{self, BuildOptions};
 use vm::image::Layout;
 
-use crate::runner::{Collected, Ctx, NodeRt, StepResult};
+use crate::node::NodeRt;
+use crate::runner::{Collected, Ctx, StepResult};
 use crate::scenario::{Action, ProgramSpec, Tamper};
 use proto::markers::Phase;
 use testbed::plugin::region as region_cost;
