@@ -16,8 +16,9 @@ use crate::runner::{Collected, Ctx, StepResult};
 use proto::markers::Phase;
 use testbed::firmware::Variant;
 
+use crate::publisher::Built;
 use crate::scenario::{BenchStep, Contender};
-use crate::steps::{measure, Built, Measured};
+use crate::steps::{measure, Measured};
 
 /// One run of one build on one engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ mod netem;
 mod netns;
 mod node;
 mod provenance;
+mod publisher;
 mod report;
 mod runner;
 mod scenario;

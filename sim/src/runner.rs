@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::node::{monitor, wait_ready, Health, NodeRt};
 use crate::scenario::{Action, NetworkMode, NodeSpec, Scenario, Step};
-use crate::{bench, netem, netns, provenance, steps};
+use crate::{bench, netem, netns, provenance, publisher, steps};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Results {
@@ -83,7 +83,7 @@ pub struct Ctx {
     pub repo: PathBuf,
     pub scenario: Scenario,
     pub nodes: BTreeMap<String, Arc<NodeRt>>,
-    pub publisher: steps::Publisher,
+    pub publisher: publisher::Publisher,
     pub progress: indicatif::ProgressBar,
 }
 
@@ -224,7 +224,7 @@ impl Runner {
             repo: self.repo.clone(),
             scenario: scenario.clone(),
             nodes: nodes.clone(),
-            publisher: steps::Publisher::new(
+            publisher: publisher::Publisher::new(
                 network.files.clone(),
                 format!("coap://10.0.2.2:{}", network.device_port),
                 key,

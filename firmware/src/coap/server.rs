@@ -99,7 +99,16 @@ impl Recent {
 /// A request for block N > 0 of a cached answer is answered from here, so a POST is
 /// not executed again for its later blocks.
 struct Blocks {
-    entries: Vec<(embassy_net::IpEndpoint, Vec<u8>, u8, u16, Vec<u8>)>,
+    entries: Vec<CachedAnswer>,
+}
+
+/// One large answer: to whom, for which path, its code, content format and body.
+struct CachedAnswer {
+    to: embassy_net::IpEndpoint,
+    path: Vec<u8>,
+    code: u8,
+    format: u16,
+    body: Vec<u8>,
 }
 
 impl Blocks {
@@ -111,16 +120,16 @@ impl Blocks {
     }
 
     fn get(&self, from: embassy_net::IpEndpoint, path: &[u8]) -> Option<(u8, u16, &[u8])> {
-        self.entries.iter().find(|(e, p, ..)| *e == from && p == path).map(|(_, _, c, f, b)| (*c, *f, b.as_slice()))
+        self.entries.iter().find(|a| a.to == from && a.path == path).map(|a| (a.code, a.format, a.body.as_slice()))
     }
 
-    fn put(&mut self, from: embassy_net::IpEndpoint, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
-        if let Some(i) = self.entries.iter().position(|(e, p, ..)| *e == from && *p == path) {
+    fn put(&mut self, to: embassy_net::IpEndpoint, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
+        if let Some(i) = self.entries.iter().position(|a| a.to == to && a.path == path) {
             self.entries.remove(i);
         } else if self.entries.len() >= Self::CAPACITY {
             self.entries.remove(0);
         }
-        self.entries.push((from, path, code, format, body));
+        self.entries.push(CachedAnswer { to, path, code, format, body });
     }
 }
 
