@@ -1,8 +1,10 @@
-/* mbpf instruction-count plugin for QEMU 7.2 TCG (system emulation, one vCPU).
+/* mbpf instruction-count plugin for QEMU TCG (system emulation, one vCPU).
  *
- * QEMU 7.2 supports plugins but Debian ships no qemu-plugin.h, so the few API
- * functions used here are declared below, as QEMU 7.2's plugin ABI (version 1)
- * defines them.
+ * Debian ships no qemu-plugin.h, so the few API functions used here are declared
+ * below, for the two plugin APIs this project meets: version 1 (QEMU 7.2, counters
+ * are plain memory) and version 4 (QEMU 10, counters are per-vCPU scoreboards; the
+ * plain-memory inline ops are gone). ci/build-plugin picks one with
+ * -DMBPF_PLUGIN_API=1|4 from the installed QEMU's version.
  *
  * Counts every executed guest instruction (an inline add per instruction, so the
  * count is exact, not per translation block), and estimates Cortex-M4 cycles from
@@ -19,7 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the QEMU 7.2 plugin API, as far as this plugin uses it ---- */
+#ifndef MBPF_PLUGIN_API
+#error "build with -DMBPF_PLUGIN_API=1 (QEMU 7.2) or 4 (QEMU 10): ci/build-plugin does"
+#endif
+
+/* ---- the QEMU plugin API, as far as this plugin uses it ---- */
 typedef uint64_t qemu_plugin_id_t;
 typedef struct qemu_info_t qemu_info_t;
 struct qemu_plugin_tb;
@@ -33,25 +39,64 @@ void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
-void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr, uint64_t imm);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
                                             enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
                                           enum qemu_plugin_cb_flags flags, void *userdata);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
-const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 void qemu_plugin_outs(const char *string);
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
-QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = MBPF_PLUGIN_API;
+
+#if MBPF_PLUGIN_API >= 4
+struct qemu_plugin_scoreboard;
+typedef struct {
+    struct qemu_plugin_scoreboard *score;
+    size_t offset;
+} qemu_plugin_u64;
+struct qemu_plugin_scoreboard *qemu_plugin_scoreboard_new(size_t element_size);
+uint64_t qemu_plugin_u64_get(qemu_plugin_u64 entry, unsigned int vcpu_index);
+void qemu_plugin_u64_add(qemu_plugin_u64 entry, unsigned int vcpu_index, uint64_t added);
+void qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(struct qemu_plugin_insn *insn, enum qemu_plugin_op op,
+                                                         qemu_plugin_u64 entry, uint64_t imm);
+size_t qemu_plugin_insn_data(const struct qemu_plugin_insn *insn, void *dest, size_t len);
+#else
+void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr, uint64_t imm);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+#endif
 /* ---------------------------------------------------------------- */
 
 /* Code lives in the first 4 MiB (SSRAM1); Thumb instructions are 2-byte aligned. */
 #define CODE_SIZE (4u << 20)
-static uint64_t *per_pc;    /* executed count per halfword address, when profiling */
-static uint64_t total;      /* all executed instructions */
-static uint64_t cycles;     /* estimated Cortex-M4 cycles */
+#if MBPF_PLUGIN_API >= 4
+/* One vCPU's counters in one scoreboard: total, cycles, then per halfword address. */
+#define TOTAL 0
+#define CYCLES 1
+#define PER_PC 2
+static struct qemu_plugin_scoreboard *board;
+static bool profiling;
+static qemu_plugin_u64 counter(size_t index) { return (qemu_plugin_u64){board, index * sizeof(uint64_t)}; }
+static uint64_t get(size_t index) { return qemu_plugin_u64_get(counter(index), 0); }
+static void add(unsigned vcpu, size_t index, uint64_t n) { qemu_plugin_u64_add(counter(index), vcpu, n); }
+static void add_inline(struct qemu_plugin_insn *insn, size_t index, uint64_t n) {
+    qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_ADD_U64, counter(index), n);
+}
+#else
+static uint64_t counters[2]; /* all executed instructions, estimated Cortex-M4 cycles */
+static uint64_t *per_pc;     /* executed count per halfword address, when profiling */
+#define TOTAL 0
+#define CYCLES 1
+#define PER_PC 2
+static bool profiling;
+static uint64_t *slot(size_t index) { return index < PER_PC ? &counters[index] : &per_pc[index - PER_PC]; }
+static uint64_t get(size_t index) { return *slot(index); }
+static void add(unsigned vcpu, size_t index, uint64_t n) { (void)vcpu; *slot(index) += n; }
+static void add_inline(struct qemu_plugin_insn *insn, size_t index, uint64_t n) {
+    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, slot(index), n);
+}
+#endif
 static char *profile_path;
 static FILE *out;
 #define MAX_MARKS 64
@@ -61,7 +106,7 @@ static int n_marks;
 static void on_mark(unsigned int vcpu, void *userdata) {
     (void)vcpu;
     /* Exec callbacks run before the instruction: `total` counts what came before. */
-    fprintf(out, "mark 0x%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)userdata, total, cycles);
+    fprintf(out, "mark 0x%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)userdata, get(TOTAL), get(CYCLES));
     fflush(out);
 }
 
@@ -152,10 +197,9 @@ struct block {
 static const struct block *previous;
 
 static void on_block(unsigned int vcpu, void *userdata) {
-    (void)vcpu;
     const struct block *b = userdata;
     if (previous && previous->ends_in_branch && b->start != previous->fallthrough) {
-        cycles += REFILL;
+        add(vcpu, CYCLES, REFILL);
     }
     previous = b;
 }
@@ -171,20 +215,28 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t pc = qemu_plugin_insn_vaddr(insn);
         size_t size = qemu_plugin_insn_size(insn);
+#if MBPF_PLUGIN_API >= 4
+        uint8_t bytes[4] = {0};
+        qemu_plugin_insn_data(insn, bytes, size < sizeof bytes ? size : sizeof bytes);
+        struct insn_class c = classify(bytes, size);
+#else
         struct insn_class c = classify(qemu_plugin_insn_data(insn), size);
+#endif
         if (i + 1 == n) {
             b->fallthrough = pc + size;
             b->ends_in_branch = c.branch;
         }
-        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &total, 1);
-        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &cycles, c.cost);
-        if (per_pc && pc < CODE_SIZE) {
-            qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &per_pc[pc / 2], 1);
-        }
+        /* A mark reads the counts of what ran before its instruction: its callback is
+         * registered first (QEMU 10 runs an instruction's ops in registration order). */
         for (int m = 0; m < n_marks; m++) {
             if (marks[m] == (pc & ~1ull)) {
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)marks[m]);
             }
+        }
+        add_inline(insn, TOTAL, 1);
+        add_inline(insn, CYCLES, c.cost);
+        if (profiling && pc < CODE_SIZE) {
+            add_inline(insn, PER_PC + pc / 2, 1);
         }
     }
 }
@@ -192,13 +244,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
 static void on_plugin_exit(qemu_plugin_id_t id, void *p) {
     (void)id;
     (void)p;
-    fprintf(out, "total %" PRIu64 " %" PRIu64 "\n", total, cycles);
+    fprintf(out, "total %" PRIu64 " %" PRIu64 "\n", get(TOTAL), get(CYCLES));
     fflush(out);
-    if (per_pc && profile_path) {
+    if (profiling && profile_path) {
         FILE *f = fopen(profile_path, "w");
         if (f) {
             for (uint64_t i = 0; i < CODE_SIZE / 2; i++) {
-                if (per_pc[i]) fprintf(f, "0x%" PRIx64 " %" PRIu64 "\n", i * 2, per_pc[i]);
+                uint64_t n = get(PER_PC + i);
+                if (n) fprintf(f, "0x%" PRIx64 " %" PRIu64 "\n", i * 2, n);
             }
             fclose(f);
         }
@@ -212,8 +265,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         const char *a = argv[i];
         if (strncmp(a, "profile=", 8) == 0) {
             profile_path = strdup(a + 8);
-            per_pc = calloc(CODE_SIZE / 2, sizeof(uint64_t));
-            if (!per_pc) return -1;
+            profiling = true;
         } else if (strncmp(a, "out=", 4) == 0) {
             out = fopen(a + 4, "w");
             if (!out) return -1;
@@ -229,6 +281,17 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             return -1;
         }
     }
+    /* The per-address counters take 16 MiB: only when profiling. */
+    size_t n_counters = PER_PC + (profiling ? CODE_SIZE / 2 : 0);
+#if MBPF_PLUGIN_API >= 4
+    board = qemu_plugin_scoreboard_new(n_counters * sizeof(uint64_t));
+    if (!board) return -1;
+#else
+    if (profiling) {
+        per_pc = calloc(n_counters - PER_PC, sizeof(uint64_t));
+        if (!per_pc) return -1;
+    }
+#endif
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, on_plugin_exit, NULL);
     return 0;
