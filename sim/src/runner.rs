@@ -43,6 +43,9 @@ pub struct Results {
     /// (the 25 costliest).
     #[serde(default)]
     pub profiles: BTreeMap<String, Vec<(String, u64)>>,
+    /// Flash and RAM of each firmware variant the run booted.
+    #[serde(default)]
+    pub footprints: BTreeMap<String, testbed::footprint::Footprint>,
     /// What the impaired path did, when the scenario asked for one.
     #[serde(default)]
     pub network: Option<serde_json::Value>,
@@ -119,6 +122,7 @@ pub struct Runner {
 /// The firmware images a scenario's nodes boot, and how they are measured.
 struct Firmware {
     images: BTreeMap<Variant, PathBuf>,
+    footprints: BTreeMap<String, testbed::footprint::Footprint>,
     plugin_library: Option<PathBuf>,
     provenance: provenance::Provenance,
 }
@@ -182,6 +186,7 @@ impl Runner {
             deploys: collected.deploys,
             execs: collected.execs,
             profiles,
+            footprints: firmware.footprints,
             network: relay_stats.map(serde_json::to_value).transpose()?,
             passed,
         };
@@ -207,7 +212,11 @@ impl Runner {
         let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(v, p)| (v.name().to_string(), p.clone())).collect();
         let provenance =
             provenance::collect(&self.repo, &fw_list, scenario_path, wants_plugin && plugin_library.is_some())?;
-        Ok(Firmware { images, plugin_library, provenance })
+        let mut footprints = BTreeMap::new();
+        for (variant, image) in &images {
+            footprints.insert(variant.name().to_string(), testbed::footprint::Footprint::of_elf(image)?);
+        }
+        Ok(Firmware { images, footprints, plugin_library, provenance })
     }
 
     /// Replays the steps in order while the monitor watches the nodes.

@@ -4,6 +4,7 @@
 //!   answers.
 //! - [`qemu`]: the QEMU backend (`mps2-an386`, user or tap networking).
 //! - [`firmware`]: building firmware variants on demand and caching the images.
+//! - [`footprint`]: a firmware image's flash and RAM, per crate.
 //! - [`plugin`]: the instruction-count TCG plugin, its marks and profiles.
 //! - [`coap_client`]: the host's CoAP client of the device API.
 //! - [`file_server`]: the CoAP file server devices pull from.
@@ -22,6 +23,7 @@ pub mod conformance;
 pub mod error;
 pub mod file_server;
 pub mod firmware;
+pub mod footprint;
 pub mod keys;
 pub mod node;
 pub mod plugin;

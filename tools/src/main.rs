@@ -52,6 +52,8 @@ enum Command {
     Stop(cmd::device::Stop),
     /// List a device's background programs.
     Running(cmd::device::Running),
+    /// A firmware image's flash and RAM, in all and per crate.
+    Footprint(cmd::footprint::Cmd),
     /// SUIT manifests.
     #[command(subcommand)]
     Suit(cmd::suit_show::Suit),
@@ -79,6 +81,7 @@ fn main() -> std::process::ExitCode {
         Command::Stop(c) => c.run(),
         Command::Running(c) => c.run(),
         Command::Sign(c) => c.run(),
+        Command::Footprint(c) => c.run(),
         Command::Suit(cmd::suit_show::Suit::Show(c)) => c.run(),
     };
     match result {

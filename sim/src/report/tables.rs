@@ -86,6 +86,16 @@ pub fn all(r: &Results) -> Vec<Table> {
         t.note = format!("All functions: {node}.functions.csv. Counted by the plugin's per-address profile over the whole run, boot included.");
         out.push(t);
     }
+    for (variant, footprint) in r.footprints.iter().filter(|_| want(TableKind::Footprint)) {
+        let kib = |b: u64| format!("{:.1}", b as f64 / 1024.0);
+        let mut t = Table::new(&format!("Footprint of the {variant} firmware"), &["crate", "flash KiB", "RAM KiB"]);
+        for (name, cost) in footprint.rows() {
+            t.rows.push(vec![name.to_string(), kib(cost.flash), kib(cost.ram)]);
+        }
+        t.rows.push(vec!["total".into(), kib(footprint.total.flash), kib(footprint.total.ram)]);
+        t.note = "From the image's sections and symbols (`mbpf footprint`); RAM includes the heap.".into();
+        out.push(t);
+    }
     if let Some(net) = r.network.as_ref().filter(|_| want(TableKind::Network)) {
         let mut t = Table::new("Impaired path to the file server", &["direction", "forwarded", "dropped", "reordered"]);
         for dir in ["to_server", "to_nodes"] {

@@ -63,6 +63,8 @@ pub enum TableKind {
     Execs,
     Network,
     Profiles,
+    /// Flash and RAM of each firmware image, per crate.
+    Footprint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

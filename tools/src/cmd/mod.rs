@@ -5,6 +5,7 @@ pub mod config;
 pub mod conformance;
 pub mod device;
 pub mod disasm;
+pub mod footprint;
 pub mod info;
 pub mod jit;
 pub mod keys;

@@ -1,0 +1,42 @@
+//! `mbpf footprint`: a firmware image's flash and RAM, in all and per crate.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use testbed::firmware::Variant;
+use testbed::footprint::Footprint;
+
+#[derive(clap::Args)]
+pub struct Cmd {
+    /// A firmware ELF; without it, the `--variant` image is built (or taken from the cache).
+    firmware: Option<PathBuf>,
+    #[arg(long, value_parser = ["default", "testbed"], default_value = "default")]
+    variant: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Cmd {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let path = match self.firmware {
+            Some(p) => p,
+            None => {
+                let variant = if self.variant == "testbed" { Variant::Testbed } else { Variant::Default };
+                testbed::firmware::build(&testbed::repo_root(), variant)?
+            }
+        };
+        let footprint = Footprint::of_elf(&path)?;
+        if self.json {
+            println!("{}", serde_json::to_string(&footprint)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let kib = |b: u64| format!("{:.1}", b as f64 / 1024.0);
+        println!("{}", path.display());
+        println!("{:<24} {:>10} {:>10}", "crate", "flash KiB", "RAM KiB");
+        for (name, cost) in footprint.rows() {
+            println!("{:<24} {:>10} {:>10}", name, kib(cost.flash), kib(cost.ram));
+        }
+        println!("{:<24} {:>10} {:>10}", "total", kib(footprint.total.flash), kib(footprint.total.ram));
+        Ok(ExitCode::SUCCESS)
+    }
+}
