@@ -3,9 +3,8 @@
 use core::mem::MaybeUninit;
 use embedded_alloc::LlffHeap as Heap;
 
-/// Heap size in bytes: room for every slot full (4 × 64 KiB images, their loaded forms
-/// and JIT code) with margin, in the board's 4 MiB of RAM.
-pub const HEAP_SIZE: usize = 1024 * 1024;
+/// Heap size in bytes: the board's setting.
+pub use crate::board::settings::HEAP_SIZE;
 
 #[global_allocator]
 static HEAP: Heap = Heap::empty();

@@ -18,6 +18,17 @@ pub const SYSTICK_HZ: u32 = 25_000_000;
 /// Guest instructions per SysTick count under QEMU `-icount shift=0` (1 ns each).
 pub const INSNS_PER_COUNT: u32 = 40;
 
+/// The application's memory, sized for this board's 4 MiB of RAM.
+pub mod settings {
+    /// Heap bytes: room for every slot full (4 × 64 KiB images, their loaded forms and
+    /// JIT code) with margin.
+    pub const HEAP_SIZE: usize = 1024 * 1024;
+    /// Program slots.
+    pub const SLOT_COUNT: usize = 4;
+    /// The largest image a slot holds.
+    pub const MAX_IMAGE: usize = 64 * 1024;
+}
+
 const UART0_BASE: usize = 0x4000_4000;
 /// FPGA I/O block (AN386 §3.3): LEDs at +0x0, buttons at +0x8.
 const FPGAIO_BASE: usize = 0x4002_8000;

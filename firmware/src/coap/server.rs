@@ -73,21 +73,22 @@ fn message_id(bytes: &[u8]) -> Option<u16> {
 }
 
 /// The replies to the last few requests, by sender and message id, so that a
-/// retransmitted request gets the same answer.
-struct Recent {
-    entries: heapless::Deque<(embassy_net::IpEndpoint, u16, Vec<u8>), 8>,
+/// retransmitted request gets the same answer. A sender is whatever the link names
+/// peers by (`P`: a UDP endpoint here).
+struct Recent<P> {
+    entries: heapless::Deque<(P, u16, Vec<u8>), 8>,
 }
 
-impl Recent {
+impl<P: Copy + PartialEq> Recent<P> {
     fn new() -> Self {
         Self { entries: heapless::Deque::new() }
     }
 
-    fn get(&self, from: embassy_net::IpEndpoint, mid: u16) -> Option<&[u8]> {
+    fn get(&self, from: P, mid: u16) -> Option<&[u8]> {
         self.entries.iter().find(|(e, m, _)| *e == from && *m == mid).map(|(_, _, r)| r.as_slice())
     }
 
-    fn put(&mut self, from: embassy_net::IpEndpoint, mid: u16, reply: Vec<u8>) {
+    fn put(&mut self, from: P, mid: u16, reply: Vec<u8>) {
         if self.entries.is_full() {
             self.entries.pop_front();
         }
@@ -98,20 +99,20 @@ impl Recent {
 /// The last large answer per sender and path, served block by block (RFC 7959 Block2).
 /// A request for block N > 0 of a cached answer is answered from here, so a POST is
 /// not executed again for its later blocks.
-struct Blocks {
-    entries: Vec<CachedAnswer>,
+struct Blocks<P> {
+    entries: Vec<CachedAnswer<P>>,
 }
 
 /// One large answer: to whom, for which path, its code, content format and body.
-struct CachedAnswer {
-    to: embassy_net::IpEndpoint,
+struct CachedAnswer<P> {
+    to: P,
     path: Vec<u8>,
     code: u8,
     format: u16,
     body: Vec<u8>,
 }
 
-impl Blocks {
+impl<P: Copy + PartialEq> Blocks<P> {
     /// Answers kept at once.
     const CAPACITY: usize = 2;
 
@@ -119,11 +120,11 @@ impl Blocks {
         Self { entries: Vec::new() }
     }
 
-    fn get(&self, from: embassy_net::IpEndpoint, path: &[u8]) -> Option<(u8, u16, &[u8])> {
+    fn get(&self, from: P, path: &[u8]) -> Option<(u8, u16, &[u8])> {
         self.entries.iter().find(|a| a.to == from && a.path == path).map(|a| (a.code, a.format, a.body.as_slice()))
     }
 
-    fn put(&mut self, to: embassy_net::IpEndpoint, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
+    fn put(&mut self, to: P, path: Vec<u8>, code: u8, format: u16, body: Vec<u8>) {
         if let Some(i) = self.entries.iter().position(|a| a.to == to && a.path == path) {
             self.entries.remove(i);
         } else if self.entries.len() >= Self::CAPACITY {
@@ -135,12 +136,13 @@ impl Blocks {
 
 const BLOCK_SZX: u8 = block::SZX_1024;
 
-/// Turns one datagram into the datagram to send back, if any.
-async fn handle_datagram(
+/// Turns one message from `from` into the message to send back, if any; nothing here
+/// depends on the link the message came over.
+async fn handle_datagram<P: Copy + PartialEq>(
     bytes: &[u8],
-    from: embassy_net::IpEndpoint,
+    from: P,
     ctx: &mut Ctx<'_>,
-    blocks: &mut Blocks,
+    blocks: &mut Blocks<P>,
 ) -> Option<Vec<u8>> {
     let request = Packet::from_bytes(bytes).ok()?;
     let mut reply = proto::coap::reply_to(&request)?;

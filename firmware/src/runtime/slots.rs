@@ -22,9 +22,8 @@ use super::interp_exec;
 
 include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 
-pub const SLOT_COUNT: usize = 4;
-/// The largest image a slot holds.
-pub const MAX_IMAGE: usize = 64 * 1024;
+/// Slots and the largest image one holds: the board's settings.
+pub use crate::board::settings::{MAX_IMAGE, SLOT_COUNT};
 /// The largest envelope accepted.
 const MAX_ENVELOPE: usize = 4 * 1024;
 /// Heap a slot may need per image byte (image, loaded program and data, JIT code at
