@@ -8,7 +8,7 @@ fn main() {
     let bytes = std::fs::read(&path).expect("read the program");
     let (program, sizes) = if bytes.starts_with(b"\x7fELF") {
         let image = vm::image::Image::load(vm::image::Layout::Elf, &bytes).expect("load the object");
-        let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+        let sizes = jit::Sizes::of(&image);
         (image.program, sizes)
     } else {
         let src = String::from_utf8(bytes).expect("UTF-8");

@@ -30,6 +30,12 @@ pub fn llvm_mc_input(code: &[u8]) -> String {
     text
 }
 
+/// `llvm-mc --disassemble`'s output as one line per instruction: directives and blank
+/// lines dropped, tabs as spaces.
+pub fn llvm_mc_output(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.trim().replace('\t', " ")).filter(|l| !l.is_empty() && !l.starts_with('.')).collect()
+}
+
 fn halfword_at(code: &[u8], at: usize) -> u16 {
     code.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]])).unwrap_or(0)
 }

@@ -37,11 +37,7 @@ fn disassemble(code: &[u8]) -> Vec<String> {
         .expect("llvm-mc runs");
     child.stdin.take().unwrap().write_all(jit::listing::llvm_mc_input(code).as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().replace('\t', " "))
-        .filter(|l| !l.is_empty() && !l.starts_with('.'))
-        .collect()
+    jit::listing::llvm_mc_output(&String::from_utf8_lossy(&out.stdout))
 }
 
 /// The listing the JIT produces for `source` (eBPF assembly).

@@ -23,9 +23,6 @@ pub enum Error {
     Socket { what: String, source: std::io::Error },
     #[error(transparent)]
     Coap(#[from] CoapError),
-    /// A device answered with something that does not decode.
-    #[error("malformed {what} answer from {device}: {message}")]
-    Malformed { what: &'static str, device: String, message: String },
     #[error("node {node} crashed while booting: {reason}")]
     Crashed { node: String, reason: String },
     #[error("node {node} did not answer GET /info within {timeout:?}")]
@@ -41,6 +38,11 @@ pub enum Error {
     /// A program or image was refused by the loader, the packer or the verifier.
     #[error("{source_name}: {message}")]
     Program { source_name: String, message: String },
+    /// A helper list names no helper, or an id past 255.
+    #[error("unknown helper `{0}` (give a name such as `printf` or an id)")]
+    UnknownHelper(String),
+    #[error("helper id {0} is out of range (0..256)")]
+    HelperOutOfRange(u32),
     /// A state file of the server root is corrupt.
     #[error("{} is corrupt: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },

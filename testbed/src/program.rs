@@ -97,11 +97,6 @@ pub struct Built {
 }
 
 impl Built {
-    /// The `.rodata`/`.data` sizes the JIT compiles the program for.
-    pub fn sizes(&self) -> jit::Sizes {
-        jit::Sizes { rodata: self.image.rodata.len() as u32, data: self.image.data.len() as u32 }
-    }
-
     /// The helper ids as the device API carries them.
     pub fn helper_ids(&self) -> Vec<u8> {
         self.helpers.to_id_bytes()
@@ -189,7 +184,7 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
 }
 
 /// Parses a helper list: names (`printf`) or ids (`82`, `0x52`).
-pub fn parse_helpers(list: &[String]) -> Result<HelperSet, String> {
+pub fn parse_helpers(list: &[String]) -> Result<HelperSet> {
     let mut set = HelperSet::empty();
     for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let id = match vm::helpers::helper_id(item) {
@@ -199,11 +194,11 @@ pub fn parse_helpers(list: &[String]) -> Result<HelperSet, String> {
                     Some(hex) => u32::from_str_radix(hex, 16),
                     None => item.parse(),
                 };
-                parsed.map_err(|_| format!("unknown helper `{item}` (give a name such as `printf` or an id)"))?
+                parsed.map_err(|_| Error::UnknownHelper(item.to_string()))?
             }
         };
         if id >= 256 {
-            return Err(format!("helper id {id} is out of range (0..256)"));
+            return Err(Error::HelperOutOfRange(id));
         }
         set.insert(id);
     }
@@ -272,7 +267,7 @@ mod tests {
     fn helper_lists_take_names_and_ids_and_refuse_the_rest() {
         let set = parse_helpers(&["printf".into(), "0x10".into(), " 3 ".into()]).unwrap();
         assert_eq!(set.iter().collect::<Vec<_>>(), vec![vm::helpers::helper_id("printf").unwrap(), 3, 0x10]);
-        assert!(parse_helpers(&["nope".into()]).unwrap_err().contains("unknown helper"));
-        assert!(parse_helpers(&["256".into()]).unwrap_err().contains("out of range"));
+        assert!(matches!(parse_helpers(&["nope".into()]), Err(Error::UnknownHelper(h)) if h == "nope"));
+        assert!(matches!(parse_helpers(&["256".into()]), Err(Error::HelperOutOfRange(256))));
     }
 }

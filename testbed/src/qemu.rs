@@ -151,21 +151,6 @@ impl QemuNode {
         self.child.as_ref().map(|c| c.id())
     }
 
-    /// `Some(reason)` once the node has crashed: QEMU exited, or the firmware
-    /// printed a panic.
-    fn crash_reason(&mut self) -> Option<String> {
-        if let Some(child) = self.child.as_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                return Some(format!("qemu exited ({status})"));
-            }
-        }
-        if self.panic.is_none() {
-            self.scan_console();
-        }
-        self.panic.clone()
-    }
-
     /// Reads the console lines written since the last call, looking for a panic.
     fn scan_console(&mut self) {
         use std::io::{Read, Seek, SeekFrom};
@@ -220,8 +205,18 @@ impl Node for QemuNode {
         &self.console
     }
 
+    /// QEMU exited, or the firmware printed a panic.
     fn crashed(&mut self) -> Option<String> {
-        self.crash_reason()
+        if let Some(child) = self.child.as_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(format!("qemu exited ({status})"));
+            }
+        }
+        if self.panic.is_none() {
+            self.scan_console();
+        }
+        self.panic.clone()
     }
 
     fn inject(&mut self, fault: Fault) -> Result<()> {

@@ -49,7 +49,7 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
             message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
         });
     }
-    let sizes = jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+    let sizes = jit::Sizes::of(image);
     let (compiled, counts) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
     costs.compile_counts = counts;
     let compiled =

@@ -73,6 +73,13 @@ pub struct Sizes {
     pub data: u32,
 }
 
+impl Sizes {
+    /// The `.rodata` and `.data` sizes an image brings.
+    pub fn of(image: &vm::image::Image) -> Self {
+        Self { rodata: image.rodata.len() as u32, data: image.data.len() as u32 }
+    }
+}
+
 /// Facts about one instruction slot.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Facts {

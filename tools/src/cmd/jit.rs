@@ -28,11 +28,7 @@ fn disassemble(code: &[u8]) -> anyhow::Result<Vec<String>> {
         .context("cannot run llvm-mc")?;
     child.stdin.take().context("stdin")?.write_all(jit::listing::llvm_mc_input(code).as_bytes())?;
     let out = child.wait_with_output()?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.trim().replace('\t', " "))
-        .filter(|l| !l.is_empty() && !l.starts_with('.'))
-        .collect())
+    Ok(jit::listing::llvm_mc_output(&String::from_utf8_lossy(&out.stdout)))
 }
 
 impl Cmd {

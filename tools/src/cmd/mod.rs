@@ -26,7 +26,7 @@ use vm::image::Layout;
 pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Program, ::jit::Sizes)> {
     let layout = layout.map(parse_layout).transpose()?;
     let image = testbed::program::load(path, layout)?;
-    let sizes = ::jit::Sizes { rodata: image.rodata.len() as u32, data: image.data.len() as u32 };
+    let sizes = ::jit::Sizes::of(&image);
     Ok((image.program, sizes))
 }
 
@@ -37,7 +37,7 @@ pub fn parse_layout(name: &str) -> anyhow::Result<Layout> {
 
 /// A helper list: names or ids.
 pub fn parse_helpers(list: &[String]) -> anyhow::Result<vm::HelperSet> {
-    testbed::program::parse_helpers(list).map_err(anyhow::Error::msg)
+    Ok(testbed::program::parse_helpers(list)?)
 }
 
 /// Writes to stdout through `print`; a reader that stops early (`| head`) is not an
