@@ -1,11 +1,15 @@
-//! Puts `memory.x` on the linker path and stamps the build id into the firmware.
+//! Puts the board's memory map on the linker path as `memory.x` and stamps the build
+//! id into the firmware.
 use std::{env, fs, path::PathBuf, process::Command};
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    fs::copy("memory.x", out.join("memory.x")).expect("copy memory.x");
+    let board =
+        if env::var_os("CARGO_FEATURE_BOARD_B_L475E_IOT01A").is_some() { "b-l475e-iot01a" } else { "mps2-an386" };
+    let memory = format!("memory/{board}.x");
+    fs::copy(&memory, out.join("memory.x")).unwrap_or_else(|e| panic!("copy {memory}: {e}"));
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed={memory}");
     println!("cargo:rerun-if-env-changed=MBPF_BUILD_ID");
 
     // The build id names the source the firmware was built from: the git revision,

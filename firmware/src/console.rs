@@ -1,34 +1,45 @@
-//! The console log: formatted lines to the board's console UART.
+//! The console log: formatted lines to the board's console (`board::console()`:
+//! plain text on a UART of its own, or slipmux diagnostic frames beside the host link).
 //!
-//! Writes happen inside a critical section so lines from tasks and interrupt handlers
-//! never interleave. The UART is polled; at the speeds involved this is simpler and
-//! cheaper than a buffered, interrupt-driven console.
-use core::cell::RefCell;
+//! One line at a time holds the console lock. A line started while another is being
+//! written (from an interrupt handler) is dropped rather than interleaved, and the
+//! lock is not a critical section: a UART without a receive FIFO loses bytes while
+//! interrupts are masked, and a line takes milliseconds at 115200 baud.
 use core::fmt::{self, Write};
-use critical_section::Mutex;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::drivers::cmsdk_uart::CmsdkUart;
+/// Whether the board has set up the console UART.
+static READY: AtomicBool = AtomicBool::new(false);
+static BUSY: AtomicBool = AtomicBool::new(false);
 
-static CONSOLE: Mutex<RefCell<Option<CmsdkUart>>> = Mutex::new(RefCell::new(None));
+/// Called by the board once its console UART works.
+pub fn init() {
+    READY.store(true, Ordering::Release);
+}
 
-pub fn init(uart: CmsdkUart) {
-    critical_section::with(|cs| *CONSOLE.borrow_ref_mut(cs) = Some(uart));
+/// Runs `f` holding the console UART (a serial link writes its frames through this);
+/// `None` when it is busy or not set up yet.
+pub fn with_uart<R>(f: impl FnOnce() -> R) -> Option<R> {
+    if !READY.load(Ordering::Acquire) || BUSY.swap(true, Ordering::Acquire) {
+        return None;
+    }
+    let r = f();
+    BUSY.store(false, Ordering::Release);
+    Some(r)
 }
 
 pub fn write(args: fmt::Arguments) {
-    critical_section::with(|cs| {
-        if let Some(uart) = CONSOLE.borrow_ref_mut(cs).as_mut() {
-            let _ = uart.write_fmt(args);
-        }
+    with_uart(|| {
+        let _ = crate::board::console().write_fmt(args);
     });
 }
 
 /// Writes from the panic handler, even if the console lock was held when the panic hit.
 pub fn write_panic(args: fmt::Arguments) {
-    // SAFETY of the approach: we are about to halt; a fresh UART handle on the same
-    // registers may at worst interleave with a half-written line.
-    let mut uart = crate::board::console_uart();
-    let _ = uart.write_fmt(args);
+    // We are about to halt; a line cut by this one is the lesser evil.
+    if READY.load(Ordering::Acquire) {
+        let _ = crate::board::console().write_fmt(args);
+    }
 }
 
 #[macro_export]

@@ -1,8 +1,9 @@
 //! mbpf device firmware: a CoAP server on a Cortex-M4 that will host eBPF programs.
 //!
 //! `main` is a short script: bring up the board, start the executor, then one task per
-//! concern (the network stack runner, the CoAP server). Board specifics live in
-//! `board/`, hand-written drivers in `drivers/`; everything else is portable.
+//! concern (the link to the host, the CoAP server). Board specifics live in `board/`,
+//! hand-written drivers in `drivers/`, the host link in `link/`; everything else is
+//! portable.
 #![no_std]
 #![no_main]
 
@@ -14,10 +15,10 @@ mod console;
 mod drivers;
 mod executor;
 mod heap;
+mod link;
 mod markers;
 #[cfg(feature = "bench")]
 mod native;
-mod net;
 mod runtime;
 mod time_driver;
 
@@ -32,8 +33,8 @@ fn main() -> ! {
     let board = board::init();
     println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
     executor::run(move |spawner: Spawner| {
-        let stack = net::start(spawner, board.nic);
-        spawner.spawn(coap::server::task(stack, spawner).expect("coap task is spawned once"));
+        let net = link::start(spawner, board);
+        spawner.spawn(link::server(spawner, net).expect("the server task is spawned once"));
     })
 }
 

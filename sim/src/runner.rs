@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use testbed::firmware::{self, Variant};
+use testbed::firmware::{self, Board, Variant};
 use testbed::plugin::{MarkLog, Markers, PluginSpec};
 use testbed::qemu::{self, QemuOptions};
 use testbed::{Node, Target};
@@ -121,7 +121,8 @@ pub struct Runner {
 
 /// The firmware images a scenario's nodes boot, and how they are measured.
 struct Firmware {
-    images: BTreeMap<Variant, PathBuf>,
+    /// By board and variant.
+    images: BTreeMap<(Board, Variant), PathBuf>,
     footprints: BTreeMap<String, testbed::footprint::Footprint>,
     plugin_library: Option<PathBuf>,
     provenance: provenance::Provenance,
@@ -199,9 +200,10 @@ impl Runner {
     fn prepare_firmware(&self, scenario_path: &Path, scenario: &Scenario) -> anyhow::Result<Firmware> {
         let mut images = BTreeMap::new();
         for spec in &scenario.nodes {
-            if let std::collections::btree_map::Entry::Vacant(e) = images.entry(spec.firmware) {
-                tracing::info!(variant = spec.firmware.name(), "building firmware");
-                e.insert(firmware::build(&self.repo, spec.firmware)?);
+            let board = spec.target.board();
+            if let std::collections::btree_map::Entry::Vacant(e) = images.entry((board, spec.firmware)) {
+                tracing::info!(board = board.name(), variant = spec.firmware.name(), "building firmware");
+                e.insert(firmware::build(&self.repo, board, spec.firmware)?);
             }
         }
         let plugin_library = testbed::plugin::plugin_library(&self.repo);
@@ -209,12 +211,12 @@ impl Runner {
         if wants_plugin && plugin_library.is_none() {
             tracing::warn!("the instruction-count plugin could not be built (ci/build-plugin needs gcc): figures come from SysTick (±40 instructions)");
         }
-        let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(v, p)| (v.name().to_string(), p.clone())).collect();
+        let fw_list: Vec<(String, PathBuf)> = images.iter().map(|(k, p)| (image_name(*k), p.clone())).collect();
         let provenance =
             provenance::collect(&self.repo, &fw_list, scenario_path, wants_plugin && plugin_library.is_some())?;
         let mut footprints = BTreeMap::new();
-        for (variant, image) in &images {
-            footprints.insert(variant.name().to_string(), testbed::footprint::Footprint::of_elf(image)?);
+        for (key, image) in &images {
+            footprints.insert(image_name(*key), testbed::footprint::Footprint::of_elf(image)?);
         }
         Ok(Firmware { images, footprints, plugin_library, provenance })
     }
@@ -305,6 +307,15 @@ async fn node_network(scenario: &Scenario, network: &mut Network) -> anyhow::Res
     Ok(qemu::Network::Tap(tap))
 }
 
+/// How results name a firmware image: the variant, behind the board when it is not
+/// mps2-an386 (so that earlier results' names stay).
+fn image_name((board, variant): (Board, Variant)) -> String {
+    match board {
+        Board::Mps2An386 => variant.name().to_string(),
+        b => format!("{}/{}", b.name(), variant.name()),
+    }
+}
+
 /// The instruction-count plugin's set-up for a node that asked for it.
 fn plugin_for(name: &str, spec: &NodeSpec, firmware: &Firmware, run_dir: &Path) -> anyhow::Result<Option<PluginSpec>> {
     let (Some(lib), true) = (&firmware.plugin_library, spec.plugin) else {
@@ -312,7 +323,7 @@ fn plugin_for(name: &str, spec: &NodeSpec, firmware: &Firmware, run_dir: &Path) 
     };
     Ok(Some(PluginSpec {
         library: lib.clone(),
-        markers: Markers::from_elf(&firmware.images[&spec.firmware])?,
+        markers: Markers::from_elf(&firmware.images[&(spec.target.board(), spec.firmware)])?,
         out: run_dir.join(format!("{name}.marks")),
         profile: spec.profile.then(|| run_dir.join(format!("{name}.profile"))),
     }))
@@ -329,7 +340,13 @@ async fn boot_node(
 ) -> anyhow::Result<Box<dyn Node>> {
     match spec.target {
         Target::QemuMps2An386 => {
-            let options = QemuOptions { plugin, network: node_network(scenario, network).await? };
+            let options =
+                QemuOptions { board: spec.target.board(), plugin, network: node_network(scenario, network).await? };
+            Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
+        }
+        // A serial node is on no network: its link is the bridge to its USART.
+        Target::QemuBL475eIot01a => {
+            let options = QemuOptions { board: spec.target.board(), plugin, network: qemu::Network::User };
             Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
         }
     }
@@ -346,7 +363,7 @@ async fn boot_nodes(
     for (name, spec) in scenario.node_names() {
         let plugin = plugin_for(&name, spec, firmware, run_dir)?;
         let marks = plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p)));
-        let image = &firmware.images[&spec.firmware];
+        let image = &firmware.images[&(spec.target.board(), spec.firmware)];
         let node = boot_node(scenario, (&name, spec), image, plugin, network, run_dir).await?;
         let rt = NodeRt {
             name: name.clone(),
@@ -401,7 +418,7 @@ fn collect_profiles(
     let mut profiles = BTreeMap::new();
     for (name, spec) in scenario.node_names().into_iter().filter(|(_, s)| s.profile) {
         let path = run_dir.join(format!("{name}.profile"));
-        match testbed::plugin::profile_by_function(&firmware.images[&spec.firmware], &path) {
+        match testbed::plugin::profile_by_function(&firmware.images[&(spec.target.board(), spec.firmware)], &path) {
             Ok(funcs) => {
                 let total: u64 = funcs.iter().map(|f| f.1).sum();
                 let mut csv = String::from("function,insns,share\n");

@@ -43,6 +43,9 @@ pub enum Error {
     UnknownHelper(String),
     #[error("helper id {0} is out of range (0..256)")]
     HelperOutOfRange(u32),
+    /// A combination the backend cannot run.
+    #[error("not supported: {what}")]
+    Unsupported { what: String },
     /// A state file of the server root is corrupt.
     #[error("{} is corrupt: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },

@@ -26,6 +26,52 @@ impl Variant {
     }
 }
 
+/// A board the firmware is built for (its `board-*` cargo feature).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+pub enum Board {
+    /// ARM MPS2 with the AN386 image: 4 MiB of RAM, CoAP over UDP on a LAN9118.
+    #[default]
+    #[serde(rename = "mps2-an386")]
+    Mps2An386,
+    /// ST B-L475E-IOT01A (STM32L475VG): 96 KiB of SRAM1, CoAP over slipmux on USART1.
+    #[serde(rename = "b-l475e-iot01a")]
+    BL475eIot01a,
+}
+
+impl Board {
+    pub const ALL: [Board; 2] = [Board::Mps2An386, Board::BL475eIot01a];
+
+    /// The board's name, as `ci/build-firmware` and QEMU's `-M` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Board::Mps2An386 => "mps2-an386",
+            Board::BL475eIot01a => "b-l475e-iot01a",
+        }
+    }
+
+    /// Whether the board reaches the host over a serial line (else over UDP).
+    pub fn serial(self) -> bool {
+        matches!(self, Board::BL475eIot01a)
+    }
+}
+
+impl std::fmt::Display for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Board {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Board::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Board::ALL.iter().map(|b| b.name()).collect();
+            format!("unknown board `{s}` ({})", names.join(", "))
+        })
+    }
+}
+
 /// What a firmware image is built from: every file under these paths, plus the
 /// build's environment settings.
 const SOURCES: &[&str] = &[
@@ -33,7 +79,7 @@ const SOURCES: &[&str] = &[
     "firmware/build.rs",
     "firmware/Cargo.toml",
     "firmware/Cargo.lock",
-    "firmware/memory.x",
+    "firmware/memory",
     "firmware/.cargo",
     "vm/src",
     "vm/Cargo.toml",
@@ -51,8 +97,8 @@ const SOURCES: &[&str] = &[
 const SETTINGS: &[&str] =
     &["MBPF_TRUSTED_KEYS", "MBPF_IPV4", "MBPF_IPV4_GATEWAY", "MBPF_IPV6", "MBPF_IPV6_GATEWAY", "MBPF_CLANG"];
 
-/// The sha256 of the sources and settings a variant is built from.
-pub fn source_hash(repo: &Path, variant: Variant) -> Result<String> {
+/// The sha256 of the sources and settings a board's variant is built from.
+pub fn source_hash(repo: &Path, board: Board, variant: Variant) -> Result<String> {
     fn walk(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if path.is_dir() {
             for entry in std::fs::read_dir(path)? {
@@ -70,6 +116,7 @@ pub fn source_hash(repo: &Path, variant: Variant) -> Result<String> {
     }
     files.sort();
     let mut h = Sha256::new();
+    h.update(board.name());
     h.update(variant.name());
     for f in files {
         h.update(f.strip_prefix(repo).unwrap_or(&f).to_string_lossy().as_bytes());
@@ -81,17 +128,19 @@ pub fn source_hash(repo: &Path, variant: Variant) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
-/// The firmware image of `variant`, built with `ci/build-firmware` unless an image of
-/// the same sources is cached (`firmware/target/images/firmware-VARIANT-HASH.elf`).
-pub fn build(repo: &Path, variant: Variant) -> Result<PathBuf> {
-    let hash = source_hash(repo, variant)?;
-    let cached = repo.join(format!("firmware/target/images/firmware-{}-{}.elf", variant.name(), &hash[..16]));
+/// The firmware image of `variant` for `board`, built with `ci/build-firmware` unless
+/// an image of the same sources is cached
+/// (`firmware/target/images/firmware-BOARD-VARIANT-HASH.elf`).
+pub fn build(repo: &Path, board: Board, variant: Variant) -> Result<PathBuf> {
+    let hash = source_hash(repo, board, variant)?;
+    let cached =
+        repo.join(format!("firmware/target/images/firmware-{}-{}-{}.elf", board.name(), variant.name(), &hash[..16]));
     if cached.is_file() {
         tracing::debug!(image = %cached.display(), "cached firmware");
         return Ok(cached);
     }
     let script = repo.join("ci/build-firmware");
-    let out = Command::new(&script).arg(variant.name()).output().map_err(|source| Error::Spawn {
+    let out = Command::new(&script).args([variant.name(), board.name()]).output().map_err(|source| Error::Spawn {
         program: script.display().to_string(),
         hint: "ci/build-firmware is part of the repository",
         source,
@@ -109,9 +158,9 @@ pub fn build(repo: &Path, variant: Variant) -> Result<PathBuf> {
         return Err(Error::ToolFailed { program: "the firmware build".into(), message });
     }
     // Sources edited while building would make the name lie: cache only if unchanged.
-    if source_hash(repo, variant)? == hash {
-        // One cached image per variant: older ones go.
-        let prefix = format!("firmware-{}-", variant.name());
+    if source_hash(repo, board, variant)? == hash {
+        // One cached image per board and variant: older ones go.
+        let prefix = format!("firmware-{}-{}-", board.name(), variant.name());
         if let Ok(dir) = std::fs::read_dir(repo.join("firmware/target/images")) {
             for old in dir.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)) {
                 let _ = std::fs::remove_file(old.path());

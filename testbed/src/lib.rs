@@ -2,11 +2,13 @@
 //!
 //! - [`node`]: the [`Node`] trait every backend implements, and booting a node until it
 //!   answers.
-//! - [`qemu`]: the QEMU backend (`mps2-an386`, user or tap networking).
+//! - [`qemu`]: the QEMU backend (`mps2-an386` on user or tap networking,
+//!   `b-l475e-iot01a` on a serial line).
 //! - [`firmware`]: building firmware variants on demand and caching the images.
 //! - [`footprint`]: a firmware image's flash and RAM, per crate.
 //! - [`plugin`]: the instruction-count TCG plugin, its marks and profiles.
 //! - [`coap_client`]: the host's CoAP client of the device API.
+//! - [`serial`]: the host's end of a device's serial line (slipmux), bridged to UDP.
 //! - [`file_server`]: the CoAP file server devices pull from.
 //! - [`compile`]: clang and rustc for eBPF.
 //! - [`program`]: one pipeline from a source file to a verified image.
@@ -30,6 +32,7 @@ pub mod plugin;
 pub mod program;
 pub mod publish;
 pub mod qemu;
+pub mod serial;
 
 pub use error::{Error, Result};
 pub use node::{Fault, Node, Target};

@@ -53,18 +53,30 @@ pub async fn wait_ready(node: &mut dyn Node, timeout: Duration) -> Result<proto:
 /// Where a node runs: the backend and the board it emulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
 pub enum Target {
-    /// QEMU's `mps2-an386` (Cortex-M4, LAN9118 Ethernet).
+    /// QEMU's `mps2-an386` (Cortex-M4, LAN9118 Ethernet): CoAP over UDP.
     #[serde(rename = "qemu/mps2-an386")]
     QemuMps2An386,
+    /// QEMU 10's `b-l475e-iot01a` (STM32L475VG): CoAP over slipmux on USART1.
+    #[serde(rename = "qemu/b-l475e-iot01a")]
+    QemuBL475eIot01a,
 }
 
 impl Target {
-    pub const ALL: [Target; 1] = [Target::QemuMps2An386];
+    pub const ALL: [Target; 2] = [Target::QemuMps2An386, Target::QemuBL475eIot01a];
 
     /// The target's name in commands and scenarios.
     pub fn name(self) -> &'static str {
         match self {
             Target::QemuMps2An386 => "qemu/mps2-an386",
+            Target::QemuBL475eIot01a => "qemu/b-l475e-iot01a",
+        }
+    }
+
+    /// The board the target runs (and the firmware is built for).
+    pub fn board(self) -> crate::firmware::Board {
+        match self {
+            Target::QemuMps2An386 => crate::firmware::Board::Mps2An386,
+            Target::QemuBL475eIot01a => crate::firmware::Board::BL475eIot01a,
         }
     }
 }

@@ -1,8 +1,11 @@
-//! The QEMU backend: `qemu-system-arm -M mps2-an386`.
+//! The QEMU backend: `qemu-system-arm -M mps2-an386` or `-M b-l475e-iot01a`.
 //!
-//! With user networking (the default) each node gets a free host UDP port forwarded
-//! to the guest's CoAP port; with [`Network::Tap`] it runs on a tap device inside a
-//! network namespace the caller made. Every node runs
+//! An `mps2-an386` node is on a network: with user networking (the default) it gets
+//! a free host UDP port forwarded to the guest's CoAP port; with [`Network::Tap`] it
+//! runs on a tap device inside a network namespace the caller made. A
+//! `b-l475e-iot01a` node's USART1 is a TCP server socket on the loopback, which a
+//! [`Bridge`] owns: the node's CoAP address is the bridge's UDP port, its console the
+//! diagnostic frames. Every node runs
 //! with `-icount shift=0` so that guest time (and SysTick counts) is a deterministic
 //! function of the instructions executed. The QEMU process is killed by PID when the
 //! node is stopped or dropped, and the kernel kills it if sim itself dies
@@ -14,11 +17,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::firmware::{self, Variant};
+use crate::firmware::{self, Board, Variant};
 use crate::node::{Fault, Node};
+use crate::serial::{Bridge, Console, SerialAddr};
 
 pub const QEMU: &str = "qemu-system-arm";
-pub const MACHINE: &str = "mps2-an386";
 
 pub struct QemuNode {
     name: String,
@@ -29,6 +32,15 @@ pub struct QemuNode {
     /// How far `crashed` has read the console, and the panic line it found.
     console_seen: u64,
     panic: Option<String>,
+    /// The host end of a serial node's line (dropped after QEMU is gone).
+    bridge: Option<Bridge>,
+}
+
+/// A TCP port on the loopback that is free right now.
+fn free_tcp_port() -> Result<u16> {
+    let socket = |source| Error::Socket { what: "a loopback TCP port".into(), source };
+    let s = std::net::TcpListener::bind("127.0.0.1:0").map_err(socket)?;
+    Ok(s.local_addr().map_err(socket)?.port())
 }
 
 /// A UDP port on the loopback that is free right now.
@@ -41,6 +53,7 @@ fn free_udp_port() -> Result<u16> {
 /// How a node is started, beyond its firmware.
 #[derive(Debug, Clone, Default)]
 pub struct QemuOptions {
+    pub board: Board,
     /// Load the instruction-count plugin, watching the firmware's markers.
     pub plugin: Option<crate::plugin::PluginSpec>,
     pub network: Network,
@@ -78,11 +91,19 @@ pub fn boot(name: &str, firmware: &Path, run_dir: &Path) -> Result<QemuNode> {
     boot_with(name, firmware, run_dir, &QemuOptions::default())
 }
 
-/// Builds (or takes from the cache) the firmware `variant`, boots it with user
-/// networking and waits until it answers `GET /info`.
-pub async fn boot_ready(name: &str, variant: Variant, run_dir: &Path, timeout: Duration) -> Result<QemuNode> {
-    let image = firmware::build(&crate::repo_root(), variant)?;
-    let mut node = boot(name, &image, run_dir)?;
+/// Builds (or takes from the cache) the firmware `variant` for `board`, boots it
+/// (with user networking, or on its serial line) and waits until it answers
+/// `GET /info`.
+pub async fn boot_ready(
+    name: &str,
+    board: Board,
+    variant: Variant,
+    run_dir: &Path,
+    timeout: Duration,
+) -> Result<QemuNode> {
+    let image = firmware::build(&crate::repo_root(), board, variant)?;
+    let options = QemuOptions { board, ..QemuOptions::default() };
+    let mut node = boot_with(name, &image, run_dir, &options)?;
     crate::node::wait_ready(&mut node, timeout).await?;
     Ok(node)
 }
@@ -92,27 +113,44 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
     let console = run_dir.join(format!("{name}.console.log"));
     let qemu_log = run_dir.join(format!("{name}.qemu.log"));
     let stderr = std::fs::File::create(&qemu_log).map_err(Error::file("create", &qemu_log))?;
-    let (mut cmd, nic, addr) = match &options.network {
+    let mut line = None;
+    let (mut cmd, link, addr) = match &options.network {
+        Network::Tap(_) if options.board.serial() => {
+            return Err(Error::Unsupported { what: format!("tap networking on {} (a serial node)", options.board) })
+        }
+        Network::User if options.board.serial() => {
+            let port = free_tcp_port()?;
+            line = Some(SerialAddr::Tcp(format!("127.0.0.1:{port}")));
+            // `wait=on`: the guest starts once the bridge is connected, so no
+            // console line is lost.
+            let chardev = format!("socket,id=link,host=127.0.0.1,port={port},server=on,wait=on");
+            let link = vec!["-chardev".to_string(), chardev, "-serial".into(), "chardev:link".into()];
+            (Command::new(QEMU), link, SocketAddr::from(([127, 0, 0, 1], 0)))
+        }
         // `ip netns exec` enters the namespace and execs QEMU: same PID, so it is
         // still killed by PID.
         Network::Tap(tap) => {
             let mut cmd = Command::new("ip");
             cmd.args(["netns", "exec", &tap.netns, QEMU]);
-            (cmd, format!("tap,ifname={},script=no,downscript=no,model=lan9118", tap.device), tap.coap_addr)
+            let nic = format!("tap,ifname={},script=no,downscript=no,model=lan9118", tap.device);
+            let console = format!("file:{}", console.display());
+            (cmd, vec!["-serial".into(), console, "-nic".into(), nic], tap.coap_addr)
         }
         Network::User => {
             let port = free_udp_port()?;
             let nic = format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT);
-            (Command::new(QEMU), nic, SocketAddr::from(([127, 0, 0, 1], port)))
+            let console = format!("file:{}", console.display());
+            (
+                Command::new(QEMU),
+                vec!["-serial".into(), console, "-nic".into(), nic],
+                SocketAddr::from(([127, 0, 0, 1], port)),
+            )
         }
     };
-    cmd.args(["-M", MACHINE, "-display", "none", "-monitor", "none", "-icount", "shift=0"])
-        .arg("-serial")
-        .arg(format!("file:{}", console.display()))
+    cmd.args(["-M", options.board.name(), "-display", "none", "-monitor", "none", "-icount", "shift=0"])
+        .args(&link)
         .arg("-kernel")
         .arg(firmware)
-        .arg("-nic")
-        .arg(nic)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
@@ -133,16 +171,25 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
         hint: "run ci/setup (Debian package qemu-system-arm)",
         source,
     })?;
-    tracing::info!(node = name, pid = child.id(), %addr, "qemu started");
-    Ok(QemuNode {
+    let mut node = QemuNode {
         name: name.to_string(),
         child: Some(child),
         addr,
-        console,
+        console: console.clone(),
         graceful: options.graceful(),
         console_seen: 0,
         panic: None,
-    })
+        bridge: None,
+    };
+    if let Some(line) = line {
+        // Created empty first, so that the node has a console log even before a line.
+        std::fs::File::create(&console).map_err(Error::file("create", &console))?;
+        let bridge = Bridge::start(&line, Console::File(console), Duration::from_secs(10))?;
+        node.addr = bridge.coap_addr();
+        node.bridge = Some(bridge);
+    }
+    tracing::info!(node = name, pid = node.pid(), addr = %node.addr, "qemu started");
+    Ok(node)
 }
 
 impl QemuNode {
@@ -188,6 +235,7 @@ impl QemuNode {
             let _ = child.wait();
             tracing::info!(node = %self.name, pid, "qemu stopped");
         }
+        self.bridge = None;
     }
 }
 
@@ -196,7 +244,7 @@ impl Node for QemuNode {
         &self.name
     }
 
-    /// The host address forwarded to the guest's CoAP port.
+    /// The host address forwarded to the guest's CoAP port (or its serial bridge's).
     fn coap_addr(&self) -> SocketAddr {
         self.addr
     }
@@ -276,6 +324,7 @@ mod tests {
             graceful: false,
             console_seen: 0,
             panic: None,
+            bridge: None,
         };
         assert_eq!(node.crashed(), None);
         let append = |s: &str| {

@@ -16,8 +16,15 @@ fn mbpf() -> Command {
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_exec_and_device_commands_end_to_end() {
     let logs = tempfile::tempdir().unwrap();
-    let mut node =
-        testbed::qemu::boot_ready("e2e", Variant::Default, logs.path(), Duration::from_secs(30)).await.unwrap();
+    let mut node = testbed::qemu::boot_ready(
+        "e2e",
+        testbed::firmware::Board::Mps2An386,
+        Variant::Default,
+        logs.path(),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
     let device = format!("coap://127.0.0.1:{}", node.coap_addr().port());
     let repo = testbed::repo_root();
     let work = tempfile::tempdir().unwrap();

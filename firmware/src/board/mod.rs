@@ -1,17 +1,24 @@
 //! Board support: the only place that knows addresses, interrupt numbers and clocks.
 //!
-//! A board module provides `NAME`, `init() -> Resources`, `console_uart()` and the
-//! application's memory `settings` (heap, slots, image size); one cargo feature selects
-//! it.
-#[cfg(not(any(feature = "board-mps2-an386")))]
+//! A board module provides `NAME`, `init() -> Resources`, `console()` (a writer on the
+//! console UART), LEDs and buttons, its clock figures and the application's memory
+//! `settings` (heap, slots, image size); one cargo feature selects it, and with it the
+//! host link (`crate::link`).
+#[cfg(not(any(feature = "board-mps2-an386", feature = "board-b-l475e-iot01a")))]
 compile_error!("select a board with a `board-*` feature, e.g. `board-mps2-an386`");
+#[cfg(all(feature = "board-mps2-an386", feature = "board-b-l475e-iot01a"))]
+compile_error!("select one board feature only");
 
 #[cfg(feature = "board-mps2-an386")]
 mod mps2_an386;
 #[cfg(feature = "board-mps2-an386")]
-pub use mps2_an386::{buttons, console_uart, init, set_leds, settings, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ};
+pub use mps2_an386::{
+    buttons, console, init, set_leds, settings, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
+};
 
-/// What the board hands to the application, named by role.
-pub struct Resources {
-    pub nic: crate::drivers::lan9118::Lan9118,
-}
+#[cfg(feature = "board-b-l475e-iot01a")]
+mod b_l475e_iot01a;
+#[cfg(feature = "board-b-l475e-iot01a")]
+pub use b_l475e_iot01a::{
+    buttons, console, init, link_write, set_leds, settings, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
+};

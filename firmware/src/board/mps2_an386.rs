@@ -7,7 +7,6 @@ use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::exception;
 
-use super::Resources;
 use crate::drivers::cmsdk_uart::CmsdkUart;
 use crate::drivers::lan9118::{self, Lan9118};
 
@@ -27,6 +26,13 @@ pub mod settings {
     pub const SLOT_COUNT: usize = 4;
     /// The largest image a slot holds.
     pub const MAX_IMAGE: usize = 64 * 1024;
+    /// Heap that must stay free after a pull, for requests, answers and runs.
+    pub const HEAP_RESERVE: usize = 64 * 1024;
+}
+
+/// What the board hands to the application.
+pub struct Resources {
+    pub nic: Lan9118,
 }
 
 const UART0_BASE: usize = 0x4000_4000;
@@ -50,7 +56,8 @@ unsafe impl InterruptNumber for Irq {
 pub fn init() -> Resources {
     let mut core = cortex_m::Peripherals::take().expect("init runs once");
     // SAFETY: UART0 is used only through the console from here on.
-    crate::console::init(unsafe { CmsdkUart::new(UART0_BASE, SYSTICK_HZ, 115_200) });
+    let _ = unsafe { CmsdkUart::new(UART0_BASE, SYSTICK_HZ, 115_200) };
+    crate::console::init();
     crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
 
     // SAFETY: the LAN9118 is driven by this one instance; its IRQ calls on_interrupt.
@@ -65,9 +72,9 @@ pub fn init() -> Resources {
     Resources { nic }
 }
 
-/// A handle on the console UART for the panic path (already initialised by `init`).
-pub fn console_uart() -> CmsdkUart {
-    // SAFETY: the registers are valid; the panic path is the only concurrent user.
+/// The console: plain text on UART0 (already initialised by `init`).
+pub fn console() -> CmsdkUart {
+    // SAFETY: the registers are valid; the console lock or the panic path serialises users.
     unsafe { CmsdkUart::attach(UART0_BASE) }
 }
 

@@ -2,7 +2,6 @@
 //! with their methods in one table ([`ROUTES`]). A path in the table asked with
 //! another method gets 4.05; a path in no table gets 4.04.
 use alloc::string::ToString;
-use alloc::vec::Vec;
 
 use coap_lite::{MessageClass, RequestType, ResponseType};
 use proto::paths;
@@ -108,7 +107,7 @@ async fn pull(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match ctx.slots.pull(ctx.stack, &req.manifest_uri).await {
+    match ctx.slots.pull(ctx.net, &req.manifest_uri).await {
         Ok(resp) => (ResponseType::Changed, cbor(&resp)),
         Err(e) => {
             let (code, reason) = pull_refusal(e);
@@ -211,8 +210,12 @@ pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto
 
 const FEATURES: &[&str] = &[
     "coap",
+    #[cfg(feature = "link-udp")]
     "ipv4",
+    #[cfg(feature = "link-udp")]
     "ipv6",
+    #[cfg(feature = "link-serial")]
+    "slipmux",
     "interp",
     "jit",
     #[cfg(feature = "unsigned-run")]
@@ -230,6 +233,6 @@ fn info() -> proto::Info {
         features: FEATURES.iter().map(|s| s.to_string()).collect(),
         slots: SLOT_COUNT as u8,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        addresses: crate::net::addresses(crate::net::mac()).into_iter().collect::<Vec<_>>(),
+        addresses: crate::link::addresses(),
     }
 }

@@ -130,7 +130,7 @@ async fn suit_pull(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
         Ok(u) => u,
         Err(e) => return (ResponseType::BadRequest, text(e)),
     };
-    match ctx.slots.pull(ctx.stack, &uri).await {
+    match ctx.slots.pull(ctx.net, &uri).await {
         Ok(r) => (ResponseType::Changed, text(&alloc::format!("slot {} sequence {}", r.slot, r.sequence))),
         // µBPF's tools know one refusal code.
         Err(e) => (ResponseType::BadRequest, text(&super::api::pull_refusal(e).1)),

@@ -28,7 +28,8 @@ pub fn text(s: &str) -> Body {
 
 /// What the resources act on.
 pub struct Ctx<'a> {
-    pub stack: embassy_net::Stack<'static>,
+    /// The link, for pulls.
+    pub net: crate::link::Net,
     pub spawner: embassy_executor::Spawner,
     pub slots: &'a mut crate::runtime::slots::Slots,
     /// The buffers of `POST /run` (only the testbed firmware has that resource).

@@ -1,4 +1,4 @@
-//! The CoAP server (RFC 7252) on UDP port 5683: the receive loop and its caches.
+//! The CoAP server (RFC 7252) over the board's link: the receive loop and its caches.
 //!
 //! One request is handled at a time: parse with coap-lite, route ([`super::api`]),
 //! answer with a piggybacked ACK for confirmable requests and a NON for
@@ -9,33 +9,25 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use coap_lite::{MessageClass, Packet, ResponseType};
-use embassy_net::udp::{PacketMetadata, UdpSocket};
-use embassy_net::Stack;
 use proto::coap::block::{self, Block};
 
 use super::{text, Answer, Ctx};
+use crate::link::Link;
 use crate::println;
 use crate::runtime::slots::Slots;
 
-/// The largest UDP payload over a 1500-byte Ethernet MTU (IPv4).
-const MAX_DATAGRAM: usize = 1472;
+/// The largest message taken or sent: a 1 KiB block with header and options (within
+/// a UDP payload over Ethernet, and a slipmux frame's limit).
+const MAX_MESSAGE: usize = 1280;
 
-#[embassy_executor::task]
-pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> ! {
-    let mut rx_meta = [PacketMetadata::EMPTY; 4];
-    let mut tx_meta = [PacketMetadata::EMPTY; 4];
-    let mut rx_buf = vec![0u8; 4 * MAX_DATAGRAM];
-    let mut tx_buf = vec![0u8; 4 * MAX_DATAGRAM];
-    let mut socket = UdpSocket::new(stack, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
-    if let Err(e) = socket.bind(proto::COAP_PORT) {
-        panic!("coap: bind failed: {e:?}");
-    }
+/// Serves requests from `link` forever.
+pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_executor::Spawner) -> ! {
     println!(
-        "coap: listening on udp port {} ({} guest instructions after reset)",
-        proto::COAP_PORT,
+        "coap: listening on {} ({} guest instructions after reset)",
+        crate::link::DESCRIPTION,
         crate::time_driver::core_clock_counts() * crate::board::INSNS_PER_COUNT as u64
     );
-    let mut datagram = vec![0u8; MAX_DATAGRAM];
+    let mut message = vec![0u8; MAX_MESSAGE];
     let mut slots = Slots::new();
     let mut recent = Recent::new();
     let mut blocks = Blocks::new();
@@ -43,26 +35,21 @@ pub async fn task(stack: Stack<'static>, spawner: embassy_executor::Spawner) -> 
     let mut arena = crate::runtime::interp_exec::Arena::new();
     #[cfg(not(feature = "unsigned-run"))]
     let mut arena = ();
-    let mut ctx = Ctx { stack, spawner, slots: &mut slots, arena: &mut arena };
+    let mut ctx = Ctx { net, spawner, slots: &mut slots, arena: &mut arena };
     loop {
-        let (n, meta) = match socket.recv_from(&mut datagram).await {
-            Ok(x) => x,
-            Err(_) => continue, // truncated datagram: drop it
-        };
-        let mid = message_id(&datagram[..n]);
-        if let Some(reply) = mid.and_then(|mid| recent.get(meta.endpoint, mid)) {
+        let (n, from) = link.recv(&mut message).await;
+        let mid = message_id(&message[..n]);
+        if let Some(reply) = mid.and_then(|mid| recent.get(from, mid)) {
             // A retransmission of a request already handled: answer it again without
             // running it twice (RFC 7252 §4.5).
-            let _ = socket.send_to(reply, meta.endpoint).await;
+            link.send(reply, from).await;
             continue;
         }
-        if let Some(reply) = handle_datagram(&datagram[..n], meta.endpoint, &mut ctx, &mut blocks).await {
+        if let Some(reply) = handle_message(&message[..n], from, &mut ctx, &mut blocks).await {
             if let Some(mid) = mid {
-                recent.put(meta.endpoint, mid, reply.clone());
+                recent.put(from, mid, reply.clone());
             }
-            if let Err(e) = socket.send_to(&reply, meta.endpoint).await {
-                println!("coap: send to {} failed: {:?}", meta.endpoint, e);
-            }
+            link.send(&reply, from).await;
         }
     }
 }
@@ -74,7 +61,7 @@ fn message_id(bytes: &[u8]) -> Option<u16> {
 
 /// The replies to the last few requests, by sender and message id, so that a
 /// retransmitted request gets the same answer. A sender is whatever the link names
-/// peers by (`P`: a UDP endpoint here).
+/// peers by (`P`: a UDP endpoint, or `()` on a serial line).
 struct Recent<P> {
     entries: heapless::Deque<(P, u16, Vec<u8>), 8>,
 }
@@ -138,7 +125,7 @@ const BLOCK_SZX: u8 = block::SZX_1024;
 
 /// Turns one message from `from` into the message to send back, if any; nothing here
 /// depends on the link the message came over.
-async fn handle_datagram<P: Copy + PartialEq>(
+async fn handle_message<P: Copy + PartialEq>(
     bytes: &[u8],
     from: P,
     ctx: &mut Ctx<'_>,

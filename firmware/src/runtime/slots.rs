@@ -11,7 +11,6 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use embassy_net::Stack;
 use proto::{PullResponse, RunResponse, SlotInfo};
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 use vm::image::{Image, Layout};
@@ -22,14 +21,14 @@ use super::interp_exec;
 
 include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 
-/// Slots and the largest image one holds: the board's settings.
-pub use crate::board::settings::{MAX_IMAGE, SLOT_COUNT};
+/// Slots, the largest image one holds, and the heap a pull must leave free: the
+/// board's settings.
+pub use crate::board::settings::{HEAP_RESERVE, MAX_IMAGE, SLOT_COUNT};
 /// The largest envelope accepted.
 const MAX_ENVELOPE: usize = 4 * 1024;
 /// Heap a slot may need per image byte (image, loaded program and data, JIT code at
-/// up to 4 bytes of Thumb-2 per byte of bytecode), and what must stay free besides.
+/// up to 4 bytes of Thumb-2 per byte of bytecode).
 const HEAP_FACTOR: usize = 8;
-const HEAP_MARGIN: usize = 64 * 1024;
 
 struct Installed {
     /// Core-clock counts of loading and verifying the image at pull time.
@@ -91,14 +90,14 @@ impl Slots {
         Self { slots: Default::default() }
     }
 
-    pub async fn pull(&mut self, stack: Stack<'static>, manifest_uri: &str) -> Result<PullResponse, PullError> {
+    pub async fn pull(&mut self, net: crate::link::Net, manifest_uri: &str) -> Result<PullResponse, PullError> {
         let t0 = core_clock_counts();
         let fetch = |e: crate::coap::client::FetchError| match e {
             crate::coap::client::FetchError::TooLarge => PullError::TooLarge(String::from(e.reason())),
             crate::coap::client::FetchError::BadUri => PullError::BadRequest(String::from(e.reason())),
             _ => PullError::Gateway(String::from(e.reason())),
         };
-        let envelope = crate::coap::client::get(stack, manifest_uri, MAX_ENVELOPE).await.map_err(fetch)?;
+        let envelope = crate::link::get(net, manifest_uri, MAX_ENVELOPE).await.map_err(fetch)?;
         let update = check_envelope(&envelope)?;
         let slot = usize::from(update.slot);
         if slot >= SLOT_COUNT {
@@ -116,7 +115,7 @@ impl Slots {
         }
         // The image, its loaded form and JIT code take a few times its size; refuse
         // what would not fit rather than run out of heap halfway (a panic).
-        let needed = update.image_size as usize * HEAP_FACTOR + HEAP_MARGIN;
+        let needed = update.image_size as usize * HEAP_FACTOR + HEAP_RESERVE;
         if crate::heap::free() < needed {
             return Err(PullError::TooLarge(format!(
                 "not enough memory: {} bytes free, {needed} needed",
@@ -124,14 +123,12 @@ impl Slots {
             )));
         }
         // Fetch one byte more than announced, to see an oversized image for what it is.
-        let bytes = crate::coap::client::get(stack, &update.uri, update.image_size as usize + 1).await.map_err(
-            |e| match e {
-                crate::coap::client::FetchError::TooLarge => {
-                    PullError::BadRequest(String::from("image is larger than the manifest says"))
-                }
-                e => fetch(e),
-            },
-        )?;
+        let bytes = crate::link::get(net, &update.uri, update.image_size as usize + 1).await.map_err(|e| match e {
+            crate::coap::client::FetchError::TooLarge => {
+                PullError::BadRequest(String::from("image is larger than the manifest says"))
+            }
+            e => fetch(e),
+        })?;
         if bytes.len() as u64 != update.image_size {
             return Err(PullError::BadRequest(format!(
                 "image is {} bytes, the manifest says {}",

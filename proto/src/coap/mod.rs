@@ -8,10 +8,13 @@
 //! - [`retransmit`]: RFC 7252's retransmission schedule (§4.8);
 //! - [`block`]: the Block2 option (RFC 7959), slicing an answer into blocks and
 //!   reassembling one from them;
+//! - [`proxy`]: `coap://` URIs, and requests forwarded by the host's end of a serial
+//!   link (Proxy-Uri);
 //! - [`reply_to`]: the skeleton of a server's answer.
 use coap_lite::{MessageType, Packet};
 
 pub mod block;
+pub mod proxy;
 pub mod request;
 pub mod retransmit;
 

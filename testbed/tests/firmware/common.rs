@@ -7,15 +7,21 @@ use coap_lite::RequestType;
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
 use testbed::coap_client::{CoapClient, CoapError};
 use testbed::file_server::FileServer;
-use testbed::firmware::Variant;
+use testbed::firmware::{Board, Variant};
 pub use testbed::Node;
 use vm::image::{Image, Layout};
+
+/// The board these tests run on: `MBPF_TEST_BOARD` (default mps2-an386), so that CI
+/// runs the same tests on each board.
+pub fn board() -> Board {
+    std::env::var("MBPF_TEST_BOARD").map_or(Board::Mps2An386, |b| b.parse().unwrap())
+}
 
 /// A node of `variant` firmware, booted and answering, with the folder its logs go to
 /// (which must live as long as the node).
 pub async fn boot(name: &str, variant: Variant) -> (testbed::qemu::QemuNode, tempfile::TempDir) {
     let logs = tempfile::tempdir().unwrap();
-    let node = testbed::qemu::boot_ready(name, variant, logs.path(), Duration::from_secs(30)).await.unwrap();
+    let node = testbed::qemu::boot_ready(name, board(), variant, logs.path(), Duration::from_secs(30)).await.unwrap();
     (node, logs)
 }
 

@@ -6,7 +6,7 @@ use testbed::footprint::{Cost, Footprint};
 #[test]
 fn every_byte_of_both_images_goes_to_a_crate() {
     for variant in [Variant::Default, Variant::Testbed] {
-        let image = firmware::build(&testbed::repo_root(), variant).unwrap();
+        let image = firmware::build(&testbed::repo_root(), super::common::board(), variant).unwrap();
         let f = Footprint::of_elf(&image).unwrap();
         let mut sum = Cost::default();
         for (_, cost) in f.rows() {

@@ -15,8 +15,8 @@ pub struct Cmd {
     dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "interp")]
     engine: proto::Engine,
-    /// Where the engine runs: `host` (the interpreter only) or a node target such as
-    /// `qemu/mps2-an386`, booted and stopped here (default: host for the interpreter,
+    /// Where the engine runs: `host` (the interpreter only) or a node target
+    /// (`qemu/mps2-an386`, `qemu/b-l475e-iot01a`), booted and stopped here (default: host for the interpreter,
     /// qemu/mps2-an386 for the others).
     #[arg(long)]
     on: Option<String>,
@@ -47,7 +47,7 @@ impl Runner {
             None if engine == proto::Engine::Interp => None,
             None => Some(Target::QemuMps2An386),
         };
-        let Some(Target::QemuMps2An386) = target else {
+        let Some(target) = target else {
             anyhow::ensure!(
                 engine == proto::Engine::Interp,
                 "only the interpreter runs on the host; give --on {}",
@@ -57,8 +57,13 @@ impl Runner {
         };
         let dir = tempfile::Builder::new().prefix("mbpf-conformance-").tempdir()?;
         let rt = tokio::runtime::Runtime::new()?;
-        let node =
-            rt.block_on(testbed::qemu::boot_ready("m4", Variant::Testbed, dir.path(), Duration::from_secs(30)))?;
+        let node = rt.block_on(testbed::qemu::boot_ready(
+            "m4",
+            target.board(),
+            Variant::Testbed,
+            dir.path(),
+            Duration::from_secs(30),
+        ))?;
         let mut client = CoapClient::new(node.coap_addr());
         let info = rt.block_on(client.info())?;
         let needed = match engine {

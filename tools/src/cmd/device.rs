@@ -4,13 +4,16 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use coap_lite::RequestType;
-use testbed::coap_client::{parse_device_uri, CoapClient, CoapError};
+use testbed::coap_client::{CoapClient, CoapError};
 use testbed::file_server::FileServer;
 use testbed::program::BuildOptions;
+use testbed::serial::{open_device, Console, DeviceLink};
 
 #[derive(clap::Args)]
 pub struct DeviceArg {
-    /// The device, e.g. coap://127.0.0.1:5683 (default: `device` in mbpf.toml).
+    /// The device: coap://HOST:PORT (UDP), serial:///dev/ttyACM0[?baud=N] (a board's
+    /// serial port) or serial+tcp://HOST:PORT (a serial line on TCP: QEMU, FIT IoT-LAB,
+    /// Renode) (default: `device` in mbpf.toml).
     #[arg(long)]
     device: Option<String>,
     /// Time to wait for the first answer; doubled at each retransmission (RFC 7252).
@@ -21,8 +24,36 @@ pub struct DeviceArg {
     retries: u32,
 }
 
+/// A CoAP client of a device, and the serial bridge that reaches it (if any), which
+/// lives as long as the client.
+pub struct Device {
+    client: CoapClient,
+    _link: DeviceLink,
+}
+
+impl Device {
+    /// Opens `uri`; a serial device's console lines go to stderr.
+    pub fn open(uri: &str) -> anyhow::Result<Device> {
+        let link = open_device(uri, Console::Stderr("device: ".into()))?;
+        Ok(Device { client: CoapClient::new(link.coap_addr), _link: link })
+    }
+}
+
+impl std::ops::Deref for Device {
+    type Target = CoapClient;
+    fn deref(&self) -> &CoapClient {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Device {
+    fn deref_mut(&mut self) -> &mut CoapClient {
+        &mut self.client
+    }
+}
+
 impl DeviceArg {
-    pub fn client(&self) -> anyhow::Result<CoapClient> {
+    pub fn client(&self) -> anyhow::Result<Device> {
         let retransmit = testbed::coap_client::Retransmit {
             ack_timeout: std::time::Duration::from_millis(self.timeout_ms),
             max_retransmit: self.retries,
@@ -33,7 +64,9 @@ impl DeviceArg {
                 .device
                 .context("no device: pass --device coap://HOST:PORT or set `device` in mbpf.toml")?,
         };
-        Ok(CoapClient::new(parse_device_uri(&device)?).with_retransmit(retransmit))
+        let mut device = Device::open(&device)?;
+        device.client = device.client.with_retransmit(retransmit);
+        Ok(device)
     }
 }
 

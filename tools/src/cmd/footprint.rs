@@ -11,6 +11,9 @@ pub struct Cmd {
     firmware: Option<PathBuf>,
     #[arg(long, value_parser = ["default", "testbed"], default_value = "default")]
     variant: String,
+    /// The board to build for: mps2-an386, b-l475e-iot01a.
+    #[arg(long, default_value = "mps2-an386")]
+    board: String,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -22,7 +25,8 @@ impl Cmd {
             Some(p) => p,
             None => {
                 let variant = if self.variant == "testbed" { Variant::Testbed } else { Variant::Default };
-                testbed::firmware::build(&testbed::repo_root(), variant)?
+                let board: testbed::firmware::Board = self.board.parse().map_err(anyhow::Error::msg)?;
+                testbed::firmware::build(&testbed::repo_root(), board, variant)?
             }
         };
         let footprint = Footprint::of_elf(&path)?;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use testbed::coap_client::{parse_device_uri, CoapClient};
+
 use testbed::firmware::Variant;
 use testbed::program::BuildOptions;
 use testbed::Node;
@@ -111,18 +111,22 @@ impl Cmd {
         };
         let rt = tokio::runtime::Runtime::new()?;
         let (answer, _node, _dir) = rt.block_on(async {
-            let (addr, node, dir) = match &self.device {
-                Some(uri) => (parse_device_uri(uri)?, None, None),
+            let (mut client, node, dir) = match &self.device {
+                Some(uri) => (super::device::Device::open(uri)?, None, None),
                 None => {
                     let dir = tempfile::Builder::new().prefix("mbpf-run-").tempdir()?;
-                    let node =
-                        testbed::qemu::boot_ready("m4", Variant::Testbed, dir.path(), Duration::from_secs(30)).await?;
-                    (node.coap_addr(), Some(node), Some(dir))
+                    let node = testbed::qemu::boot_ready(
+                        "m4",
+                        testbed::firmware::Board::Mps2An386,
+                        Variant::Testbed,
+                        dir.path(),
+                        Duration::from_secs(30),
+                    )
+                    .await?;
+                    (super::device::Device::open(&format!("coap://{}", node.coap_addr()))?, Some(node), Some(dir))
                 }
             };
-            let bytes = CoapClient::new(addr)
-                .request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req))
-                .await?;
+            let bytes = client.request(coap_lite::RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await?;
             let answer: proto::RunResponse = proto::decode(&bytes).context("malformed answer from the device")?;
             anyhow::Ok((answer, node, dir))
         })?;
