@@ -20,6 +20,7 @@ mod markers;
 #[cfg(feature = "bench")]
 mod native;
 mod runtime;
+mod stack;
 mod time_driver;
 
 use embassy_executor::Spawner;

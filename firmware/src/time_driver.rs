@@ -1,26 +1,84 @@
-//! `embassy-time` driver on SysTick: a 100 Hz tick and a timer queue checked on each tick.
+//! `embassy-time` driver on SysTick: a 100 Hz tick, faster for a while on request, and
+//! a timer queue checked on each tick.
 //!
 //! A periodic tick keeps the driver small and obviously correct; the cost is one short
 //! interrupt per 10 ms (about 1% of a host core for an idle emulated node, against
-//! 10% at 1 kHz), and between ticks the core sleeps in WFI. Cost measurement does not
-//! depend on the tick: [`core_clock_counts`] reads SysTick at the full core clock.
+//! 10% at 1 kHz), and between ticks the core sleeps in WFI.
+//!
+//! [`hurry`] switches to a 10 kHz tick until nothing has asked for 10 ms. A serial
+//! link calls it when a byte arrives: QEMU's STM32 USART model offers the next byte
+//! only when QEMU's main loop wakes, and with the guest asleep that is at the next
+//! timer deadline, so a 100 Hz tick would let a frame in at 100 bytes a second. On a
+//! chip the faster tick costs a few hundred cycles per 100 µs while a frame arrives.
+//!
+//! Time is counted in core clock counts, whatever the tick: the base of the current
+//! SysTick period plus the part of it counted down. The period changes only at a
+//! wrap (the reload register is read then), so the count stays exact; `now()` is that
+//! count in 100 Hz ticks, and [`core_clock_counts`] is the cost measure.
 use core::cell::RefCell;
-use core::sync::atomic::{AtomicU32, Ordering};
 use core::task::Waker;
 
 use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m::peripheral::SYST;
+use cortex_m::peripheral::{SCB, SYST};
 use cortex_m_rt::exception;
 use critical_section::Mutex;
 use embassy_time_driver::Driver;
 use embassy_time_queue_utils::Queue;
 
-/// Ticks since boot, high and low word (the low word is bumped by the SysTick
-/// handler only; readers retry on a torn read).
-static TICKS_LO: AtomicU32 = AtomicU32::new(0);
-static TICKS_HI: AtomicU32 = AtomicU32::new(0);
-/// SysTick reload value (counts per tick minus one), for sub-tick readings.
-static RELOAD: AtomicU32 = AtomicU32::new(0);
+/// Fast ticks per slow tick, and how many quiet fast ticks end a hurry.
+const FAST_FACTOR: u32 = 100;
+const FAST_LINGER: u32 = 100;
+
+struct Clock {
+    /// Core clock counts at the start of the current SysTick period, and its length.
+    base: u64,
+    period: u32,
+    /// What the reload register holds now (the next period's length minus one).
+    reload: u32,
+    /// The reload a wrap took before `reload` was changed, while that wrap's
+    /// interrupt was still pending.
+    loaded_at_pending_wrap: Option<u32>,
+    slow_period: u32,
+    /// Fast ticks since the last `hurry`, while fast.
+    quiet: u32,
+}
+
+impl Clock {
+    const fn new() -> Self {
+        Self { base: 0, period: 1, reload: 0, loaded_at_pending_wrap: None, slow_period: 1, quiet: 0 }
+    }
+
+    fn fast_period(&self) -> u32 {
+        self.slow_period / FAST_FACTOR
+    }
+
+    fn set_reload(&mut self, period: u32) {
+        if SCB::is_pendst_pending() && self.loaded_at_pending_wrap.is_none() {
+            self.loaded_at_pending_wrap = Some(self.reload);
+        }
+        self.reload = period - 1;
+        // SAFETY: SYST is owned by this driver after `init`; RVR takes effect at the next wrap.
+        unsafe { (*SYST::PTR).rvr.write(self.reload) };
+    }
+
+    fn counts(&self) -> u64 {
+        let first = SYST::get_current();
+        let pending = SCB::is_pendst_pending();
+        let current = SYST::get_current();
+        // A wrap not yet accounted for: pending, or between the two reads.
+        if pending || current > first {
+            let next = self.loaded_at_pending_wrap.unwrap_or(self.reload);
+            self.base + u64::from(self.period) + u64::from(next - current)
+        } else {
+            self.base + u64::from(self.period - 1 - current)
+        }
+    }
+}
+
+static CLOCK: Mutex<RefCell<Clock>> = Mutex::new(RefCell::new(Clock::new()));
+
+/// Core clock counts per embassy tick.
+static COUNTS_PER_TICK: Mutex<core::cell::Cell<u64>> = Mutex::new(core::cell::Cell::new(1));
 
 struct SysTickDriver {
     queue: Mutex<RefCell<Queue>>,
@@ -33,39 +91,42 @@ embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDri
 });
 
 pub fn init(syst: &mut SYST, core_hz: u32) {
-    let reload = core_hz / embassy_time_driver::TICK_HZ as u32 - 1;
-    RELOAD.store(reload, Ordering::Relaxed);
+    let per_tick = core_hz / embassy_time_driver::TICK_HZ as u32;
+    critical_section::with(|cs| {
+        COUNTS_PER_TICK.borrow(cs).set(u64::from(per_tick));
+        let mut c = CLOCK.borrow_ref_mut(cs);
+        c.slow_period = per_tick;
+        c.period = per_tick;
+        c.reload = per_tick - 1;
+    });
     syst.set_clock_source(SystClkSource::Core);
-    syst.set_reload(reload);
+    syst.set_reload(per_tick - 1);
     syst.clear_current();
     syst.enable_interrupt();
     syst.enable_counter();
 }
 
-fn ticks() -> u64 {
-    loop {
-        let hi = TICKS_HI.load(Ordering::Acquire);
-        let lo = TICKS_LO.load(Ordering::Acquire);
-        if TICKS_HI.load(Ordering::Acquire) == hi {
-            return ((hi as u64) << 32) | lo as u64;
-        }
-    }
+/// SysTick counts since the counter started, at the full core clock. Used for cost
+/// measurement.
+pub fn core_clock_counts() -> u64 {
+    critical_section::with(|cs| CLOCK.borrow_ref(cs).counts())
 }
 
-/// SysTick counts since boot at the full core clock: ticks × (reload + 1) plus the
-/// part of the current tick already counted down. Used for cost measurement.
-pub fn core_clock_counts() -> u64 {
-    let reload = RELOAD.load(Ordering::Relaxed) as u64;
-    critical_section::with(|_| {
-        let t = ticks();
-        let cur = SYST::get_current() as u64;
-        // A wrap that happened after we disabled interrupts is not in `t` yet.
-        let pending = cortex_m::peripheral::SCB::is_pendst_pending();
-        let cur_after = SYST::get_current() as u64;
-        let t = if pending || cur_after > cur { t + 1 } else { t };
-        let cur = if cur_after > cur { cur_after } else { cur };
-        t * (reload + 1) + (reload - cur)
-    })
+fn ticks() -> u64 {
+    critical_section::with(|cs| CLOCK.borrow_ref(cs).counts() / COUNTS_PER_TICK.borrow(cs).get())
+}
+
+/// Ticks fast for a while (see the module documentation); callable from interrupts.
+#[cfg_attr(not(feature = "link-serial"), allow(dead_code))]
+pub fn hurry() {
+    critical_section::with(|cs| {
+        let mut c = CLOCK.borrow_ref_mut(cs);
+        c.quiet = 0;
+        let fast = c.fast_period();
+        if c.reload != fast - 1 {
+            c.set_reload(fast);
+        }
+    });
 }
 
 impl Driver for SysTickDriver {
@@ -85,13 +146,22 @@ impl Driver for SysTickDriver {
 
 #[exception]
 fn SysTick() {
-    let lo = TICKS_LO.load(Ordering::Relaxed).wrapping_add(1);
-    if lo == 0 {
-        TICKS_HI.fetch_add(1, Ordering::Release);
-    }
-    TICKS_LO.store(lo, Ordering::Release);
-    let now = ticks();
     critical_section::with(|cs| {
+        let now = {
+            let mut c = CLOCK.borrow_ref_mut(cs);
+            // The wrap that raised this interrupt loaded the reload register as it was then.
+            let loaded = c.loaded_at_pending_wrap.take().unwrap_or(c.reload);
+            c.base += u64::from(c.period);
+            c.period = loaded + 1;
+            let slow = c.slow_period;
+            if c.reload != slow - 1 {
+                c.quiet += 1;
+                if c.quiet >= FAST_LINGER {
+                    c.set_reload(slow);
+                }
+            }
+            c.counts() / COUNTS_PER_TICK.borrow(cs).get()
+        };
         let mut next = DRIVER.next_wake.borrow_ref_mut(cs);
         if now >= *next {
             *next = DRIVER.queue.borrow_ref_mut(cs).next_expiration(now);

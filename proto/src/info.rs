@@ -23,9 +23,28 @@ pub struct Info {
     /// Firmware version (the crate version).
     #[n(4)]
     pub version: String,
-    /// The node's addresses with prefix lengths (IPv4, IPv6 global, IPv6 link-local).
+    /// The node's addresses with prefix lengths (IPv4, IPv6 global, IPv6 link-local),
+    /// or its link (`slipmux`).
     #[n(5)]
     pub addresses: Vec<String>,
+    /// The device's RAM as it stands (absent from firmware older than this field).
+    #[n(6)]
+    pub memory: Option<Memory>,
+}
+
+/// A device's RAM: its heap and its stack, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[cbor(map)]
+pub struct Memory {
+    #[n(0)]
+    pub heap_size: u32,
+    #[n(1)]
+    pub heap_free: u32,
+    #[n(2)]
+    pub stack_size: u32,
+    /// The deepest the stack has been since reset.
+    #[n(3)]
+    pub stack_peak: u32,
 }
 
 #[cfg(test)]
@@ -43,10 +62,11 @@ mod tests {
             slots: 4,
             version: "0.1.0".to_string(),
             addresses: vec!["10.0.2.15/24".to_string()],
+            memory: Some(Memory { heap_size: 65536, heap_free: 60000, stack_size: 26000, stack_peak: 9000 }),
         };
         let bytes = crate::encode(&info);
-        // A map of six entries starts with 0xa6.
-        assert_eq!(bytes[0], 0xa6);
+        // A map of seven entries starts with 0xa7.
+        assert_eq!(bytes[0], 0xa7);
         let back: Info = crate::decode(&bytes).unwrap();
         assert_eq!(back, info);
     }
@@ -60,6 +80,7 @@ mod tests {
             slots: 1,
             version: "v".to_string(),
             addresses: vec![],
+            memory: None,
         };
         let bytes = crate::encode(&info);
         for cut in 0..bytes.len() {

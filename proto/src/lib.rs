@@ -21,7 +21,7 @@ pub mod slots;
 
 pub use bench::NativeRequest;
 pub use exec::{Costs, Engine, Failure, FailureKind, RunRequest, RunResponse};
-pub use info::Info;
+pub use info::{Info, Memory};
 pub use slots::{
     EraseRequest, ExecRequest, PullRequest, PullResponse, RunState, RunningInfo, SensorRequest, SlotInfo, StartRequest,
     StopRequest,

@@ -33,6 +33,10 @@ enum Command {
         /// Where run folders go (default: results/ in the repository).
         #[arg(long)]
         results: Option<PathBuf>,
+        /// Run every node on this target instead of the scenario's own
+        /// (qemu/mps2-an386, qemu/b-l475e-iot01a).
+        #[arg(long)]
+        target: Option<testbed::Target>,
     },
     /// List the scenarios in scenarios/.
     List,
@@ -117,9 +121,12 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}: ok ({} nodes, {} steps)", path.display(), s.nodes.len(), s.steps.len());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scenario { scenario, results } => {
+        Command::Scenario { scenario, results, target } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
-            let s = scenario::Scenario::load(&path)?;
+            let mut s = scenario::Scenario::load(&path)?;
+            if let Some(target) = target {
+                s.nodes.iter_mut().for_each(|n| n.target = target);
+            }
             let runner =
                 runner::Runner { repo: repo.clone(), results_root: results.unwrap_or_else(|| repo.join("results")) };
             let rt = tokio::runtime::Runtime::new()?;

@@ -232,6 +232,9 @@ async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Re
     let answer = serde_json::json!({
         "board": info.board, "build_id": info.build_id, "features": info.features,
         "slots": info.slots, "version": info.version, "addresses": info.addresses,
+        "memory": info.memory.map(|m| serde_json::json!({
+            "heap_size": m.heap_size, "heap_free": m.heap_free, "stack_size": m.stack_size, "stack_peak": m.stack_peak,
+        })),
     });
     let mut problems = Vec::new();
     if let Some(board) = &expect.board {

@@ -122,8 +122,10 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
             let port = free_tcp_port()?;
             line = Some(SerialAddr::Tcp(format!("127.0.0.1:{port}")));
             // `wait=on`: the guest starts once the bridge is connected, so no
-            // console line is lost.
-            let chardev = format!("socket,id=link,host=127.0.0.1,port={port},server=on,wait=on");
+            // console line is lost. `nodelay=on`: QEMU writes the guest's bytes one at a
+            // time, and Nagle's algorithm against delayed ACKs would hold each frame
+            // for 40 ms.
+            let chardev = format!("socket,id=link,host=127.0.0.1,port={port},server=on,wait=on,nodelay=on");
             let link = vec!["-chardev".to_string(), chardev, "-serial".into(), "chardev:link".into()];
             (Command::new(QEMU), link, SocketAddr::from(([127, 0, 0, 1], 0)))
         }

@@ -113,6 +113,16 @@ impl Bridge {
     /// Opens the line (retrying a refused TCP connection until `connect_timeout`, for
     /// an emulator that is still starting) and starts bridging.
     pub fn start(addr: &SerialAddr, console: Console, connect_timeout: Duration) -> Result<Bridge> {
+        Self::start_listening(addr, console, connect_timeout, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    }
+
+    /// [`Bridge::start`], with the UDP side bound to `listen`.
+    pub fn start_listening(
+        addr: &SerialAddr,
+        console: Console,
+        connect_timeout: Duration,
+        listen: SocketAddr,
+    ) -> Result<Bridge> {
         let line_error = |source| Error::Socket { what: format!("the serial line {addr}"), source };
         let (reader, writer, tcp): (Box<dyn Read + Send>, Box<dyn Write + Send>, Option<TcpStream>) = match addr {
             SerialAddr::Tcp(a) => {
@@ -138,12 +148,10 @@ impl Bridge {
                 (Box::new(port), Box::new(w), None)
             }
         };
-        let udp = UdpSocket::bind("127.0.0.1:0")
-            .map_err(|source| Error::Socket { what: "a loopback UDP port".into(), source })?;
-        udp.set_read_timeout(Some(Duration::from_millis(100)))
-            .map_err(|source| Error::Socket { what: "a loopback UDP port".into(), source })?;
-        let coap_addr =
-            udp.local_addr().map_err(|source| Error::Socket { what: "a loopback UDP port".into(), source })?;
+        let udp_error = |source| Error::Socket { what: format!("UDP {listen}"), source };
+        let udp = UdpSocket::bind(listen).map_err(udp_error)?;
+        udp.set_read_timeout(Some(Duration::from_millis(100))).map_err(udp_error)?;
+        let coap_addr = udp.local_addr().map_err(udp_error)?;
         let udp = Arc::new(udp);
         let writer: Writer = Arc::new(Mutex::new(writer));
         let stop = Arc::new(AtomicBool::new(false));

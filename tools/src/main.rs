@@ -52,6 +52,8 @@ enum Command {
     Stop(cmd::device::Stop),
     /// List a device's background programs.
     Running(cmd::device::Running),
+    /// Bridge a device's serial line (slipmux) to a UDP port, for any CoAP client.
+    Bridge(cmd::bridge::Cmd),
     /// A firmware image's flash and RAM, in all and per crate.
     Footprint(cmd::footprint::Cmd),
     /// SUIT manifests.
@@ -73,6 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(c) => c.run(),
         Command::Keygen(c) => c.run(),
         Command::Serve(c) => c.run(),
+        Command::Bridge(c) => c.run(),
         Command::Deploy(c) => c.run(),
         Command::Exec(c) => c.run(),
         Command::Slots(c) => c.run(),

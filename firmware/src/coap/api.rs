@@ -234,5 +234,11 @@ fn info() -> proto::Info {
         slots: SLOT_COUNT as u8,
         version: env!("CARGO_PKG_VERSION").to_string(),
         addresses: crate::link::addresses(),
+        memory: Some(proto::Memory {
+            heap_size: crate::heap::HEAP_SIZE as u32,
+            heap_free: crate::heap::free() as u32,
+            stack_size: crate::stack::size() as u32,
+            stack_peak: crate::stack::peak() as u32,
+        }),
     }
 }

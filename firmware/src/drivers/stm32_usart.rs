@@ -60,6 +60,8 @@ impl Usart1Pipe {
         }
         if isr.rxne() {
             let byte = regs.rdr().read().dr() as u8;
+            // More bytes of a frame are likely to follow: see `time_driver::hurry`.
+            crate::time_driver::hurry();
             // A full pipe drops the byte, as a UART without room would.
             let _ = crate::link::serial::RX.try_write(&[byte]);
         }

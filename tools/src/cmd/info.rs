@@ -17,6 +17,10 @@ impl Cmd {
             let v = serde_json::json!({
                 "board": info.board, "build_id": info.build_id, "features": info.features,
                 "slots": info.slots, "version": info.version, "addresses": info.addresses,
+                "memory": info.memory.map(|m| serde_json::json!({
+                    "heap_size": m.heap_size, "heap_free": m.heap_free,
+                    "stack_size": m.stack_size, "stack_peak": m.stack_peak,
+                })),
             });
             println!("{v}");
         } else {
@@ -29,6 +33,16 @@ impl Cmd {
                 info.slots,
                 info.addresses.join(", ")
             );
+            if let Some(m) = info.memory {
+                let kib = |b: u32| f64::from(b) / 1024.0;
+                println!(
+                    "memory:   heap {:.1} of {:.1} KiB free, stack {:.1} of {:.1} KiB at its deepest",
+                    kib(m.heap_free),
+                    kib(m.heap_size),
+                    kib(m.stack_peak),
+                    kib(m.stack_size)
+                );
+            }
         }
         Ok(ExitCode::SUCCESS)
     }

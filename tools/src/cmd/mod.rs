@@ -1,5 +1,6 @@
 //! One module per subcommand: a clap `Cmd` and its `run`.
 pub mod asm;
+pub mod bridge;
 pub mod build;
 pub mod config;
 pub mod conformance;
