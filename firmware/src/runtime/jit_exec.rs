@@ -39,10 +39,9 @@ impl Code {
 /// Compiles a program, measuring the cost.
 pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     // The compiler's buffers grow as it goes and cannot fail softly: refuse up front
-    // what might not fit. Per instruction slot at worst: ~140 bytes of analysis state
-    // (every slot a block head), ~20 of facts, ~40 of code, labels and offsets.
+    // what might not fit (its bound, and room for the run besides).
     let bytecode = image.program.insns().len() * vm::Insn::SIZE;
-    if crate::heap::free() < bytecode * 26 + 16 * 1024 {
+    if crate::heap::free() < jit::heap_bound(image.program.insns()) + 16 * 1024 {
         return Err(Failure {
             kind: FailureKind::OutOfMemory,
             pc: None,

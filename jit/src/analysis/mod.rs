@@ -150,6 +150,22 @@ pub(crate) fn is_cond_jump(i: Insn) -> bool {
     matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
 }
 
+/// Bytes of machine code, labels and offsets the lowering keeps per instruction slot,
+/// at most, and what it keeps whatever the program's size.
+const CODE_BYTES_PER_SLOT: usize = 40;
+const FIXED_BYTES: usize = 1024;
+
+/// An upper bound on the heap that analysing and compiling `insns` takes: a state per
+/// block head (the entry, and at most one per jump or call), facts and code per
+/// instruction slot. A device checks it against its free heap before compiling,
+/// since the compiler's buffers cannot fail softly.
+pub fn heap_bound(insns: &[Insn]) -> usize {
+    let heads = 1 + insns.iter().enumerate().filter(|(pc, i)| i.jump_target(*pc).is_some()).count();
+    heads * core::mem::size_of::<Option<domain::State>>()
+        + insns.len() * (core::mem::size_of::<Facts>() + CODE_BYTES_PER_SLOT)
+        + FIXED_BYTES
+}
+
 pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
