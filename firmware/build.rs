@@ -6,7 +6,9 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let board =
         if env::var_os("CARGO_FEATURE_BOARD_B_L475E_IOT01A").is_some() { "b-l475e-iot01a" } else { "mps2-an386" };
-    let memory = format!("memory/{board}.x");
+    // The STM32L475's testbed firmware moves its stack to SRAM2, for a larger heap.
+    let stm32_testbed = board == "b-l475e-iot01a" && env::var_os("CARGO_FEATURE_BENCH").is_some();
+    let memory = if stm32_testbed { format!("memory/{board}-testbed.x") } else { format!("memory/{board}.x") };
     fs::copy(&memory, out.join("memory.x")).unwrap_or_else(|e| panic!("copy {memory}: {e}"));
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed={memory}");

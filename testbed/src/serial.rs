@@ -357,7 +357,7 @@ mod tests {
 
     #[test]
     fn device_addresses_of_the_serial_forms_parse() {
-        assert_eq!(SerialAddr::parse("coap://127.0.0.1:5683"), None);
+        assert!(SerialAddr::parse("coap://127.0.0.1:5683").is_none());
         assert_eq!(
             SerialAddr::parse("serial+tcp://127.0.0.1:4000").unwrap().unwrap(),
             SerialAddr::Tcp("127.0.0.1:4000".into())

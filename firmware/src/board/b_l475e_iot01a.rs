@@ -22,10 +22,14 @@ pub const INSNS_PER_COUNT: u32 = 1_000_000_000 / SYSTICK_HZ;
 const BAUD: u32 = 115_200;
 
 /// The application's memory, sized so that everything (statics, heap, stack) fits
-/// SRAM1's 96 KiB; `memory/b-l475e-iot01a.x` keeps the stack's share.
+/// SRAM1's 96 KiB; `memory/b-l475e-iot01a.x` keeps the stack's share. The testbed
+/// firmware (feature `bench`) has its stack in SRAM2 and a larger heap.
 pub mod settings {
     /// Heap bytes: images, their loaded forms, JIT code, requests and answers.
+    #[cfg(not(feature = "bench"))]
     pub const HEAP_SIZE: usize = 64 * 1024;
+    #[cfg(feature = "bench")]
+    pub const HEAP_SIZE: usize = 84 * 1024;
     /// Program slots.
     pub const SLOT_COUNT: usize = 4;
     /// The largest image a slot holds.

@@ -183,5 +183,6 @@ pub async fn get(net: Net, uri: &str, max: usize) -> Result<Vec<u8>, FetchError>
     let mut socket = UdpSocket::new(net, &mut rx_meta, &mut rx_buf, &mut tx_meta, &mut tx_buf);
     socket.bind(0).map_err(|_| FetchError::Socket)?;
     let to = IpEndpoint::new(target.ip().into(), target.port());
-    crate::coap::client::fetch(&mut UdpUplink { socket, to }, uri, max).await
+    let mut uplink = UdpUplink { socket, to };
+    crate::coap::client::fetch(&mut uplink, uri, max).await
 }

@@ -26,9 +26,10 @@ include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 pub use crate::board::settings::{HEAP_RESERVE, MAX_IMAGE, SLOT_COUNT};
 /// The largest envelope accepted.
 const MAX_ENVELOPE: usize = 4 * 1024;
-/// Heap a slot may need per image byte (image, loaded program and data, JIT code at
-/// up to 4 bytes of Thumb-2 per byte of bytecode).
-const HEAP_FACTOR: usize = 8;
+/// Heap a pull needs per image byte: the fetched bytes, the loaded program and its
+/// data, with margin. JIT code is checked for when it is compiled
+/// (`jit::heap_bound`), and refused there with a typed failure.
+const HEAP_FACTOR: usize = 4;
 
 struct Installed {
     /// Core-clock counts of loading and verifying the image at pull time.
