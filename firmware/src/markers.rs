@@ -45,7 +45,7 @@ pub use proto::markers::Phase;
 /// that no interrupt handler's instructions land in it and the plugin's counts are
 /// the same on every run; a pended SysTick wrap is still accounted for by
 /// `core_clock_counts`, so regions up to two ticks (20 M instructions) long keep
-/// exact time.
+/// exact time. The tick is made slow first (`time_driver::settle`).
 pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
     let (begin, end): (extern "C" fn(), extern "C" fn()) = match phase {
         Phase::Load => (load_begin, load_end),
@@ -63,6 +63,7 @@ pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
     };
     #[cfg(feature = "bench")]
     {
+        crate::time_driver::settle();
         critical_section::with(|_| run())
     }
     #[cfg(not(feature = "bench"))]

@@ -129,6 +129,28 @@ pub fn hurry() {
     });
 }
 
+/// Returns once the tick is slow again (see [`hurry`]). A region measured with
+/// interrupts masked can account for one SysTick wrap only, which a fast tick would
+/// exceed after 100 µs.
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub fn settle() {
+    loop {
+        let fast = critical_section::with(|cs| {
+            let mut c = CLOCK.borrow_ref_mut(cs);
+            let slow = c.slow_period;
+            if c.reload != slow - 1 {
+                c.set_reload(slow);
+            }
+            c.period != slow
+        });
+        if !fast {
+            return;
+        }
+        // The wrap that loads the slow period wakes us.
+        cortex_m::asm::wfi();
+    }
+}
+
 impl Driver for SysTickDriver {
     fn now(&self) -> u64 {
         ticks()
