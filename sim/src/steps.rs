@@ -52,6 +52,9 @@ pub struct ExecResult {
     pub ok: bool,
     pub error: Option<String>,
     pub measured: Measured,
+    /// Host wall-clock time of the request, answer included (over the node's link).
+    #[serde(default)]
+    pub round_trip_us: Option<u64>,
 }
 
 /// What one run cost, measured both ways.
@@ -375,7 +378,9 @@ async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected)
             };
             node.new_marks();
             let req = proto::ExecRequest { slot: e.slot, engine: pe, input: input.clone(), budget: 0, helpers: None };
+            let sent = std::time::Instant::now();
             let answer = client.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await?;
+            let round_trip_us = Some(sent.elapsed().as_micros() as u64);
             let resp: proto::RunResponse = proto::decode(&answer).context("malformed exec answer")?;
             let measured = measure(node, &resp.costs, Phase::Exec);
             let error = resp.failure.as_ref().map(|f| format!("{:?}: {}", f.kind, f.message));
@@ -399,6 +404,7 @@ async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected)
                 ok,
                 error,
                 measured,
+                round_trip_us,
             });
         }
     }

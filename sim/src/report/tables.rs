@@ -393,11 +393,22 @@ fn deploys(r: &Results) -> Table {
 fn execs(r: &Results) -> Table {
     let mut t = Table::new(
         "Executions",
-        &["node", "slot", "engine", "runs", "ok", "result", "insns (median)", "cycles (median)"],
+        &[
+            "node",
+            "slot",
+            "engine",
+            "runs",
+            "ok",
+            "result",
+            "insns (median)",
+            "cycles (median)",
+            "round trip ms (median)",
+        ],
     );
     for ((node, slot, engine), of) in super::grouped(&r.execs, |e| (e.node.clone(), e.slot, e.engine.clone())) {
         let mut insns: Vec<u64> = of.iter().map(|e| e.measured.insns).collect();
         let mut cycles: Vec<u64> = of.iter().filter_map(|e| e.measured.cycles).collect();
+        let mut trip: Vec<u64> = of.iter().filter_map(|e| e.round_trip_us).collect();
         t.rows.push(vec![
             node,
             slot.to_string(),
@@ -407,7 +418,13 @@ fn execs(r: &Results) -> Table {
             of.first().and_then(|e| e.result).map(|v| v.to_string()).unwrap_or_else(|| "—".into()),
             group(super::percentile(&mut insns, 50.0)),
             if cycles.is_empty() { "—".into() } else { group(super::percentile(&mut cycles, 50.0)) },
+            if trip.is_empty() {
+                "—".into()
+            } else {
+                format!("{:.2}", super::percentile(&mut trip, 50.0) as f64 / 1000.0)
+            },
         ]);
     }
+    t.note = "Round trip: the host's time from sending the exec request to its answer, over the node's link (UDP, or its serial line through the host's bridge).".into();
     t
 }
