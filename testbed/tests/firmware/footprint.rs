@@ -30,3 +30,31 @@ fn a_file_that_is_no_elf_is_refused() {
     std::fs::write(&path, b"not an elf").unwrap();
     assert!(matches!(Footprint::of_elf(&path), Err(testbed::Error::Firmware { .. })));
 }
+
+#[test]
+fn the_stm32l475_image_fits_the_chip() {
+    let image = firmware::build(&testbed::repo_root(), firmware::Board::BL475eIot01a, Variant::Default).unwrap();
+    let f = Footprint::of_elf(&image).unwrap();
+    // At most 256 KiB of the chip's 1 MiB of flash, and statics (the heap among them)
+    // leaving at least 16 KiB of SRAM1's 96 KiB for the stack.
+    assert!(f.total.flash <= 256 << 10, "flash: {:?}", f.total);
+    assert!(f.total.ram + (16 << 10) <= 96 << 10, "RAM: {:?}", f.total);
+}
+
+/// After the deepest work the device does (a signed pull: Ed25519 and SHA-512; a JIT
+/// compile and run), the stack has kept a margin and the heap is whole again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stack_keeps_a_margin_after_a_pull_and_a_jit_run() {
+    let mut b = super::common::Bench::start().await;
+    let key = super::common::testbed_key();
+    let before = b.device.info().await.unwrap().memory.expect("the firmware reports its memory");
+    let image = super::common::image_of("mov %r0, 0\nmov %r1, 0\nloop:\nadd %r0, %r1\nadd %r1, 1\njlt %r1, 100, loop\nexit");
+    b.pull(&b.publish("loop.femto", &image, &image, 1, &key)).await.unwrap();
+    assert_eq!(b.exec_with(proto::Engine::Jit).await.result, Some(4950));
+    assert_eq!(b.exec_with(proto::Engine::Interp).await.result, Some(4950));
+    let after = b.device.info().await.unwrap().memory.unwrap();
+    assert!(after.stack_peak >= before.stack_peak, "{before:?} then {after:?}");
+    assert!(after.stack_peak + 4096 <= after.stack_size, "less than 4 KiB of stack left: {after:?}");
+    assert!(after.heap_free < after.heap_size && after.heap_free > after.heap_size / 2, "{after:?}");
+    b.stop();
+}
