@@ -232,11 +232,14 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
         &scenario,
         [
             "name: faults",
-            "nodes: [{name: crash}, {name: hang}, {name: ok}]",
+            "nodes: [{name: crash}, {name: hang}, {name: ok},",
+            "  {name: crash-stm32, target: qemu/b-l475e-iot01a}, {name: hang-stm32, target: qemu/b-l475e-iot01a}]",
             "programs: [{name: calls, source: programs/tests/calls_only.c}]",
             "steps:",
             "  - fault: {node: crash, kind: kill}",
             "  - fault: {node: hang, kind: freeze}",
+            "  - fault: {node: crash-stm32, kind: kill}",
+            "  - fault: {node: hang-stm32, kind: freeze}",
             "  - deploy: {node: ok, program: calls}",
             "  - wait: {seconds: 5}",
             "  - exec: {node: ok, engines: [interp, jit], expect: 7050}",
@@ -247,7 +250,13 @@ fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_o
     run_ok(&scenario, tmp.path());
     let r = results_json(&only_run_dir(tmp.path(), "faults"));
     let node = |name: &str| r["nodes"].as_array().unwrap().iter().find(|n| n["name"] == name).unwrap().clone();
-    for (name, why) in [("crash", "crashed"), ("hang", "stopped answering")] {
+    // Both boards: a UDP node and a serial node (whose bridge outlives a frozen QEMU).
+    for (name, why) in [
+        ("crash", "crashed"),
+        ("hang", "stopped answering"),
+        ("crash-stm32", "crashed"),
+        ("hang-stm32", "stopped answering"),
+    ] {
         let n = node(name);
         assert_eq!(n["fault_injected"], true, "{n}");
         assert!(n["error"].as_str().unwrap().contains(why), "{n}");

@@ -48,7 +48,8 @@ async fn the_stack_keeps_a_margin_after_a_pull_and_a_jit_run() {
     let mut b = super::common::Bench::start().await;
     let key = super::common::testbed_key();
     let before = b.device.info().await.unwrap().memory.expect("the firmware reports its memory");
-    let image = super::common::image_of("mov %r0, 0\nmov %r1, 0\nloop:\nadd %r0, %r1\nadd %r1, 1\njlt %r1, 100, loop\nexit");
+    let image =
+        super::common::image_of("mov %r0, 0\nmov %r1, 0\nloop:\nadd %r0, %r1\nadd %r1, 1\njlt %r1, 100, loop\nexit");
     b.pull(&b.publish("loop.femto", &image, &image, 1, &key)).await.unwrap();
     assert_eq!(b.exec_with(proto::Engine::Jit).await.result, Some(4950));
     assert_eq!(b.exec_with(proto::Engine::Interp).await.result, Some(4950));
