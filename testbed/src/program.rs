@@ -137,7 +137,7 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
     let kind = SourceKind::of(path);
     let object = match kind {
         SourceKind::C => Some(compile::compile_c(path, work, &options.cpu, &options.defines, &options.includes)?),
-        SourceKind::Rust => Some(compile::compile_rust(path, work)?),
+        SourceKind::Rust => Some(compile::compile_rust(path, work, &options.cpu)?),
         SourceKind::Object => Some(read(path)?),
         SourceKind::Assembly | SourceKind::Image => None,
     };

@@ -366,3 +366,38 @@ async fn serve_answers_blockwise_and_logs_each_request() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("img.bin") && log.contains("block=2"), "{log}");
 }
+
+#[test]
+fn c_compiles_for_cpu_v4_by_default_so_signed_division_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("sdiv.c");
+    let obj = dir.path().join("sdiv.o");
+    std::fs::write(&src, "int entry(void *ctx) { volatile int a = -7, b = 2; return a / b + 10; }\n").unwrap();
+    mbpf().arg("compile").arg(&src).arg("-o").arg(&obj).assert().success().stdout(predicate::str::contains("cpu v4"));
+    // The object holds a signed division (sdiv: BPF_DIV with off = 1).
+    let text = mbpf().arg("disasm").arg(&obj).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&text).contains("sdiv"), "{}", String::from_utf8_lossy(&text));
+    mbpf()
+        .args(["compile", "--cpu", "v3"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&obj)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("signed division"));
+}
+
+#[test]
+fn a_function_falling_into_the_next_is_refused_with_its_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("fall.s");
+    let bin = dir.path().join("fall.bin");
+    std::fs::write(&src, "mov %r0, 0x12345678\ncall local next\nnext:\nexit\n").unwrap();
+    mbpf().arg("asm").arg(&src).arg("-o").arg(&bin).assert().success();
+    mbpf()
+        .arg("verify")
+        .arg(&bin)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("fall from one function into the next").and(predicate::str::contains("1")));
+}

@@ -97,14 +97,36 @@ impl Rng {
 }
 
 /// A program of `n` random instructions (slots may be more: lddw takes two) and a
-/// final exit, calling only `helpers`.
+/// final exit, calling only `helpers`; local calls go to one function after it
+/// ([`with_callee`]).
 pub fn program(rng: &mut Rng, n: usize, helpers: &[i32]) -> Vec<Insn> {
-    let mut insns = Vec::new();
-    for _ in 0..n {
-        let r = rng.next_u64();
-        let (k, a, b, off, imm) = (r as u8, (r >> 8) as u8, (r >> 16) as u8, (r >> 24) as i16, rng.next_u64() as i32);
-        insns.extend(build(k, a, b, off, imm, helpers));
+    let mut random = |count: usize| {
+        let mut insns = Vec::new();
+        for _ in 0..count {
+            let r = rng.next_u64();
+            let (k, a, b, off, imm) =
+                (r as u8, (r >> 8) as u8, (r >> 16) as u8, (r >> 24) as i16, rng.next_u64() as i32);
+            insns.extend(build(k, a, b, off, imm, helpers));
+        }
+        insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
+        insns
+    };
+    let main = random(n);
+    let callee = random(1 + n / 4);
+    with_callee(main, callee)
+}
+
+/// `main` with every local call (its own and `callee`'s) retargeted to `callee`,
+/// placed after it, when `main` makes any; `main` alone otherwise. Both end with
+/// `exit`, so no function falls into the next, as the verifier requires.
+pub fn with_callee(mut main: Vec<Insn>, callee: Vec<Insn>) -> Vec<Insn> {
+    if !main.iter().any(Insn::is_local_call) {
+        return main;
     }
-    insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
-    insns
+    let entry = main.len();
+    main.extend(callee);
+    for (pc, insn) in main.iter_mut().enumerate().filter(|(_, i)| i.is_local_call()) {
+        insn.imm = entry as i32 - pc as i32 - 1;
+    }
+    main
 }

@@ -52,6 +52,8 @@ pub enum VerifyErrorKind {
     CallOutOfBounds(i64),
     #[error("execution can fall off the end of the program")]
     FallsOffEnd,
+    #[error("execution can fall from one function into the next (a function ends with exit or ja)")]
+    FallsIntoFunction,
     #[error("no exit instruction is reachable")]
     NoReachableExit,
     #[error("helper {0:#x} is not in the program's allow-list")]
@@ -323,6 +325,7 @@ fn check_control_flow(insns: &[Insn], starts: &[bool]) -> Result<(), VerifyError
             valid_target(pc, t, is_call)?;
         }
     }
+    check_functions(insns, starts)?;
     // A reachable exit.
     let mut seen = vec![false; n];
     let mut work: Vec<usize> = vec![0];
@@ -340,6 +343,32 @@ fn check_control_flow(insns: &[Insn], starts: &[bool]) -> Result<(), VerifyError
         work.extend(next.into_iter().chain(target).map(|t| t as usize));
     }
     err(0, K::NoReachableExit)
+}
+
+/// Functions are the entry and every local call's target, each running up to the
+/// next. As the Linux verifier and uBPF require, no instruction falls (or returns from
+/// a call) into the next function: a function ends with `exit` or an unconditional
+/// jump. Jumps between functions stay allowed: the ELF loader's images start with a
+/// `ja` over the functions it placed before the entry.
+fn check_functions(insns: &[Insn], starts: &[bool]) -> Result<(), VerifyError> {
+    let n = insns.len();
+    let mut function_start = vec![false; n];
+    if n > 0 {
+        function_start[0] = true;
+    }
+    for pc in (0..n).filter(|&pc| starts[pc]) {
+        if let Some(t) = insns[pc].jump_target(pc).filter(|_| insns[pc].is_local_call()) {
+            function_start[t] = true;
+        }
+    }
+    for pc in (0..n).filter(|&pc| starts[pc]) {
+        let i = &insns[pc];
+        let (next, _) = successors(pc, i);
+        if next.is_some_and(|next| (next as usize) < n && function_start[next as usize]) {
+            return err(pc, K::FallsIntoFunction);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -49,11 +49,17 @@ fn verify_and_run(bytes: &[u8], input: &mut [u8]) -> bool {
 fn program() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>(), any::<i16>(), any::<i32>()), 1..40).prop_map(
         |parts| {
-            let mut insns: Vec<Insn> = parts
-                .into_iter()
-                .flat_map(|(k, a, b, off, imm)| vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10]))
-                .collect();
-            insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
+            // The last quarter of the parts, if local calls are made, is their callee.
+            let split = parts.len() - parts.len() / 4;
+            let body = |parts: &[(u8, u8, u8, i16, i32)]| -> Vec<Insn> {
+                let mut insns: Vec<Insn> = parts
+                    .iter()
+                    .flat_map(|&(k, a, b, off, imm)| vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10]))
+                    .collect();
+                insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
+                insns
+            };
+            let insns = vm::testgen::with_callee(body(&parts[..split]), body(&parts[split..]));
             insns.iter().flat_map(Insn::encode).collect()
         },
     )

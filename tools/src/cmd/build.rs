@@ -11,7 +11,7 @@ pub struct Compile {
     #[arg(short, long)]
     output: PathBuf,
     /// eBPF ISA version (v4 adds sdiv/smod, movsx, sign-extending loads, bswap).
-    #[arg(long, default_value = "v3", value_parser = ["v1", "v2", "v3", "v4"])]
+    #[arg(long, default_value = testbed::compile::CLI_CPU, value_parser = ["v1", "v2", "v3", "v4"])]
     cpu: String,
     /// Preprocessor defines, `NAME` or `NAME=VALUE` (repeatable).
     #[arg(short = 'D', long = "define")]
@@ -26,7 +26,7 @@ impl Compile {
         let work = tempfile::tempdir()?;
         // clang's diagnostics go straight to stderr.
         let obj = if SourceKind::of(&self.source) == SourceKind::Rust {
-            testbed::compile::compile_rust(&self.source, work.path())?
+            testbed::compile::compile_rust(&self.source, work.path(), &self.cpu)?
         } else {
             testbed::compile::compile_c(&self.source, work.path(), &self.cpu, &self.defines, &self.includes)?
         };

@@ -95,6 +95,10 @@ pub struct Deploy {
     /// Allowed helpers (names or ids), comma separated.
     #[arg(long, value_delimiter = ',')]
     helpers: Vec<String>,
+    /// eBPF ISA version for C and Rust sources (v4: signed division, sign extension,
+    /// byte swaps; both engines run it).
+    #[arg(long, default_value = testbed::compile::CLI_CPU, value_parser = ["v1", "v2", "v3", "v4"])]
+    cpu: String,
     /// Ed25519 signing key (default: `key` in mbpf.toml, else the repository's test
     /// key, keys/testbed.key).
     #[arg(long)]
@@ -131,6 +135,7 @@ impl Deploy {
         let options = BuildOptions {
             layout: self.layout.as_deref().map(super::parse_layout).transpose()?,
             helpers: super::parse_helpers(&self.helpers)?,
+            cpu: self.cpu.clone(),
             ..Default::default()
         };
         let work = tempfile::tempdir()?;

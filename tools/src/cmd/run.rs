@@ -72,6 +72,9 @@ pub struct Cmd {
     helpers: Vec<String>,
     #[arg(long, default_value_t = 0)]
     budget: u64,
+    /// eBPF ISA version for C and Rust sources.
+    #[arg(long, default_value = testbed::compile::CLI_CPU, value_parser = ["v1", "v2", "v3", "v4"])]
+    cpu: String,
     #[arg(long, value_enum, default_value = "interp")]
     engine: proto::Engine,
     /// Print the answer as JSON.
@@ -98,7 +101,7 @@ impl Cmd {
         let work = tempfile::tempdir()?;
         let built = testbed::program::build(
             &self.program,
-            &BuildOptions { layout, helpers, ..Default::default() },
+            &BuildOptions { layout, helpers, cpu: self.cpu.clone(), ..Default::default() },
             work.path(),
         )?;
         let req = proto::RunRequest {

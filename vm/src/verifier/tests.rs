@@ -97,3 +97,20 @@ fn byte_strings_of_bad_length_are_program_errors() {
     assert_eq!(Program::from_bytes(&[]), Err(crate::ProgramError::Empty));
     assert_eq!(Program::from_bytes(&[0; 9]), Err(crate::ProgramError::BadLength { len: 9 }));
 }
+
+#[test]
+fn a_function_does_not_fall_into_the_next() {
+    // The call returns into `next`, a function of its own (issue #17's example).
+    let e = check_asm("mov %r0, 0x12345678\ncall local next\nnext:\nexit").unwrap_err();
+    assert_eq!(e, VerifyError { pc: 1, kind: K::FallsIntoFunction });
+    // A function whose last instruction is not exit or ja runs into the next one.
+    let e = check_asm("call local f\nexit\nf:\nmov %r0, 1\ncall local g\ng:\nmov %r0, 2\nexit").unwrap_err();
+    assert_eq!(e, VerifyError { pc: 3, kind: K::FallsIntoFunction });
+    let e = check_asm("call local f\nexit\nf:\nmov %r0, 1\njeq %r0, 1, +0\ng:\nexit\ncall local g\nexit").unwrap_err();
+    assert_eq!(e.kind, K::FallsIntoFunction);
+    // Ending with exit or an unconditional jump is fine, and jumps between functions
+    // stay allowed (the ELF loader's images start with a `ja` over earlier functions).
+    check_asm("call local f\nexit\nf:\nmov %r0, 1\nexit").unwrap();
+    check_asm("ja main\nf:\nmov %r0, 1\nexit\nmain:\ncall local f\nexit").unwrap();
+    check_asm("call local f\nexit\nf:\nmov %r0, 1\nja end\nend:\nexit").unwrap();
+}
