@@ -65,6 +65,19 @@ async fn deploy_exec_and_device_commands_end_to_end() {
             .assert()
             .failure()
             .stdout(predicate::str::contains("Helper").and(predicate::str::contains("0x52")));
+        // Without a server root, each deploy's sequence number is UNIX time: a second
+        // deploy to the same slot is newer than the first (issue #17).
+        for _ in 0..2 {
+            mbpf()
+                .arg("deploy")
+                .arg(repo2.join("programs/asm/fletcher16.s"))
+                .args(["--device", &device, "--slot", "0"])
+                .current_dir(&work_path)
+                .assert()
+                .success()
+                .stdout(predicate::str::is_match(r"slot 0 now holds sequence 1[0-9]{9} \(").unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
         // A deploy signed with a key the device does not trust: refused, with its reason.
         mbpf().arg("keygen").arg("-o").arg(work_path.join("other.key")).assert().success();
         mbpf()

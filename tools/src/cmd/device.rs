@@ -104,7 +104,8 @@ pub struct Deploy {
     #[arg(long)]
     key: Option<PathBuf>,
     /// Server root: image, manifest and sequence numbers are kept here (default: `root`
-    /// in mbpf.toml, else a fresh folder under the system's temp folder).
+    /// in mbpf.toml, else a fresh folder under the system's temp folder, and the
+    /// sequence number is UNIX time in seconds).
     #[arg(long)]
     root: Option<PathBuf>,
     /// The host's address as the device sees it (QEMU user networking: 10.0.2.2).
@@ -129,6 +130,11 @@ impl Deploy {
             }
             None => {
                 tmp = tempfile::Builder::new().prefix("mbpf-deploy-").tempdir()?;
+                // No root remembers the last sequence number: take UNIX time in
+                // seconds, as SUIT tools commonly do, so each deploy is newer than the
+                // last (one a second per slot).
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+                testbed::publish::record_sequence(tmp.path(), self.slot, now.saturating_sub(1))?;
                 tmp.path().to_path_buf()
             }
         };
