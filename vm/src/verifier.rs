@@ -3,8 +3,8 @@
 //! It checks each instruction's fields against RFC 9669 (known opcode, register
 //! numbers, no write to r10, fields that must be zero, legal offsets and immediates),
 //! then the control flow: jump and call targets inside the program and never into the
-//! second slot of an LDDW, no path that falls off the end, a reachable `exit`, and
-//! helper ids in the program's allow-list. It reads any byte string without panicking.
+//! second slot of an LDDW, no path that falls off the end or from one function into
+//! the next, a reachable `exit`, and helper ids in the program's allow-list. It reads any byte string without panicking.
 //!
 //! What it does not do is prove memory safety: that is enforced at run time by
 //! [`crate::Memory`], so the verifier can stay small and the interpreter strict.
