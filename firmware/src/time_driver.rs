@@ -38,6 +38,7 @@ struct Clock {
     /// The reload a wrap took before `reload` was changed, while that wrap's
     /// interrupt was still pending.
     loaded_at_pending_wrap: Option<u32>,
+    /// The slow period: core clock counts per embassy tick.
     slow_period: u32,
     /// Fast ticks since the last `hurry`, while fast.
     quiet: u32,
@@ -61,6 +62,11 @@ impl Clock {
         unsafe { (*SYST::PTR).rvr.write(self.reload) };
     }
 
+    /// Embassy ticks (slow periods' worth of counts) since the counter started.
+    fn ticks(&self) -> u64 {
+        self.counts() / u64::from(self.slow_period)
+    }
+
     fn counts(&self) -> u64 {
         let first = SYST::get_current();
         let pending = SCB::is_pendst_pending();
@@ -77,9 +83,6 @@ impl Clock {
 
 static CLOCK: Mutex<RefCell<Clock>> = Mutex::new(RefCell::new(Clock::new()));
 
-/// Core clock counts per embassy tick.
-static COUNTS_PER_TICK: Mutex<core::cell::Cell<u64>> = Mutex::new(core::cell::Cell::new(1));
-
 struct SysTickDriver {
     queue: Mutex<RefCell<Queue>>,
     next_wake: Mutex<RefCell<u64>>,
@@ -93,7 +96,6 @@ embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDri
 pub fn init(syst: &mut SYST, core_hz: u32) {
     let per_tick = core_hz / embassy_time_driver::TICK_HZ as u32;
     critical_section::with(|cs| {
-        COUNTS_PER_TICK.borrow(cs).set(u64::from(per_tick));
         let mut c = CLOCK.borrow_ref_mut(cs);
         c.slow_period = per_tick;
         c.period = per_tick;
@@ -113,7 +115,7 @@ pub fn core_clock_counts() -> u64 {
 }
 
 fn ticks() -> u64 {
-    critical_section::with(|cs| CLOCK.borrow_ref(cs).counts() / COUNTS_PER_TICK.borrow(cs).get())
+    critical_section::with(|cs| CLOCK.borrow_ref(cs).ticks())
 }
 
 /// Ticks fast for a while (see the module documentation); callable from interrupts.
@@ -182,7 +184,7 @@ fn SysTick() {
                     c.set_reload(slow);
                 }
             }
-            c.counts() / COUNTS_PER_TICK.borrow(cs).get()
+            c.ticks()
         };
         let mut next = DRIVER.next_wake.borrow_ref_mut(cs);
         if now >= *next {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use testbed::firmware::{self, Board, Variant};
 use testbed::plugin::{MarkLog, Markers, PluginSpec};
 use testbed::qemu::{self, QemuOptions};
-use testbed::{Node, Target};
+use testbed::Node;
 use tokio::sync::watch;
 
 use crate::node::{monitor, wait_ready, Health, NodeRt};
@@ -338,18 +338,11 @@ async fn boot_node(
     network: &mut Network,
     run_dir: &Path,
 ) -> anyhow::Result<Box<dyn Node>> {
-    match spec.target {
-        Target::QemuMps2An386 => {
-            let options =
-                QemuOptions { board: spec.target.board(), plugin, network: node_network(scenario, network).await? };
-            Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
-        }
-        // A serial node is on no network: its link is the bridge to its USART.
-        Target::QemuBL475eIot01a => {
-            let options = QemuOptions { board: spec.target.board(), plugin, network: qemu::Network::User };
-            Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
-        }
-    }
+    // A serial node is on no network: its link is the bridge to its USART.
+    let network =
+        if spec.target.board().serial() { qemu::Network::User } else { node_network(scenario, network).await? };
+    let options = QemuOptions { board: spec.target.board(), plugin, network };
+    Ok(Box::new(qemu::boot_with(name, image, run_dir, &options)?))
 }
 
 /// Boots every node, then waits for all of them together.

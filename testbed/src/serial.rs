@@ -284,9 +284,11 @@ fn read_line(
                     if matches!(packet.header.code, MessageClass::Request(_)) {
                         let writer = writer.clone();
                         std::thread::spawn(move || forward(packet, &writer));
-                    } else if let Ok(a) = askers.lock() {
-                        let to = a.by_mid.get(&packet.header.message_id).or_else(|| a.by_token.get(packet.get_token()));
-                        if let Some(to) = to {
+                    } else if let Ok(mut a) = askers.lock() {
+                        // Answered: the request's entries go (a retransmission adds them again).
+                        let by_mid = a.by_mid.remove(&packet.header.message_id);
+                        let by_token = a.by_token.remove(packet.get_token());
+                        if let Some(to) = by_mid.or(by_token) {
                             let _ = udp.send_to(&message, to);
                         }
                     }
@@ -301,13 +303,12 @@ fn read_line(
 /// frames the answer (or 5.02/5.04) back as the piggybacked reply to that request.
 fn forward(request: Packet, writer: &Writer) {
     let Some(mut reply) = proto::coap::reply_to(&request) else { return };
-    let answer = proto::coap::proxy::forwarded(&request).and_then(|(uri, mut out)| {
-        let target = proto::coap::proxy::CoapUri::parse(&uri).ok()?.socket_addr();
+    let answer = proto::coap::proxy::forwarded(&request).map(|(target, mut out)| {
         let target = match target.ip() {
             IpAddr::V4(v4) if v4 == HOST_AS_SEEN_BY_NODES => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), target.port()),
             _ => target,
         };
-        Some(exchange(&mut out, target))
+        exchange(&mut out, target)
     });
     match answer {
         Some(Some(answer)) => {

@@ -64,10 +64,10 @@ pub fn to_proxy(packet: &mut Packet, uri: &str) {
     packet.add_option(CoapOption::ProxyUri, uri.as_bytes().to_vec());
 }
 
-/// The proxy's side: the target of a forwarded request, and the request to send
+/// The proxy's side: the address a forwarded request names, and the request to send
 /// there (the Proxy-Uri option replaced by Uri-Path options; message id and token
 /// left for the forwarder to set). `None` when the request names no usable target.
-pub fn forwarded(request: &Packet) -> Option<(alloc::string::String, Packet)> {
+pub fn forwarded(request: &Packet) -> Option<(core::net::SocketAddr, Packet)> {
     let uri = request.get_option(CoapOption::ProxyUri)?.front()?;
     let uri = core::str::from_utf8(uri).ok()?;
     let target = CoapUri::parse(uri).ok()?;
@@ -76,7 +76,7 @@ pub fn forwarded(request: &Packet) -> Option<(alloc::string::String, Packet)> {
     for segment in target.path.split('/').filter(|s| !s.is_empty()) {
         out.add_option(CoapOption::UriPath, segment.as_bytes().to_vec());
     }
-    Some((alloc::string::String::from(uri), out))
+    Some((target.socket_addr(), out))
 }
 
 #[cfg(test)]
@@ -112,7 +112,7 @@ mod tests {
         assert!(packet.get_option(CoapOption::UriPath).is_none_or(|l| l.is_empty()));
         let wire = Packet::from_bytes(&packet.to_bytes().unwrap()).unwrap();
         let (target, out) = forwarded(&wire).unwrap();
-        assert_eq!(target, uri);
+        assert_eq!(target.to_string(), "10.0.2.2:5684");
         assert_eq!(crate::coap::uri_path(&out), "slot1/p.suit");
         assert!(out.get_option(CoapOption::ProxyUri).is_none_or(|l| l.is_empty()));
         assert!(!out.to_bytes().unwrap().windows(uri.len()).any(|w| w == uri.as_bytes()));
