@@ -68,6 +68,12 @@ fn straight_line_code_stays_within_the_bound() {
         let src: String = (0..n).map(|i| format!("add %r{}, {i}\n", i % 10)).collect::<String>() + "mov %r0, 0\nexit";
         check(&format!("{n} adds"), &src);
     }
+    // Found by the fuzz target jit_compile: a short program whose code outgrows the
+    // per-slot share of the fixed part.
+    let stores: String = (0..9).map(|r| format!("mov %r{}, {}\n", if r == 0 { 0 } else { r + 1 }, 0xf0 + r)).collect();
+    let stxb: String =
+        [0, 2, 3, 4, 5, 6, 7, 8].iter().enumerate().map(|(i, r)| format!("stxb [%r1+{i}], %r{r}\n")).collect();
+    check("stores of every register", &(stores + &stxb + "ldxdw %r0, [%r1]\nbe64 %r0\nexit"));
 }
 
 #[test]
@@ -101,5 +107,25 @@ fn calls_and_the_golden_cases_stay_within_the_bound() {
         if vm::asm::assemble(&source).is_ok_and(|i| vm::Program::from_insns(i).is_ok()) {
             check(&path.display().to_string(), &source);
         }
+    }
+}
+
+#[test]
+fn memory_heavy_code_stays_within_the_bound() {
+    // Found by the fuzz target jit_compile: every access checks its address, and so
+    // takes more code and more branch fixups than any other instruction.
+    for n in [1usize, 10, 100, 1000] {
+        let mut src = String::from("mov %r0, %r1\n");
+        for i in 0..n {
+            let r = 9 - i % 9;
+            src += &format!(
+                "ldxb %r{r}, [%r0+{}]\nstxdw [%r0+{}], %r{r}\nstw [%r0+{}], 7\n",
+                i % 100,
+                i % 100 + 1,
+                i % 50
+            );
+        }
+        src += "mov %r0, 0\nexit";
+        check(&format!("{n} loads and stores"), &src);
     }
 }

@@ -47,3 +47,6 @@ pub const STACK_FRAME_SIZE: usize = 512;
 pub const MAX_CALL_DEPTH: usize = 8;
 /// Largest program accepted, in instruction slots.
 pub const MAX_INSNS: usize = 65_536;
+/// The most `.data` + `.bss` an ELF image may declare: `.bss` costs no image bytes, so
+/// the loader checks its declared size before allocating.
+pub const MAX_DATA: usize = 64 * 1024;

@@ -150,19 +150,51 @@ pub(crate) fn is_cond_jump(i: Insn) -> bool {
     matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
 }
 
-/// Bytes of machine code, labels and offsets the lowering keeps per instruction slot,
-/// at most, and what it keeps whatever the program's size.
-const CODE_BYTES_PER_SLOT: usize = 40;
-const FIXED_BYTES: usize = 1024;
+/// The most machine code one instruction compiles to, by kind: memory accesses
+/// (address checks), 64-bit multiplies, divisions, shifts, byte swaps and calls, and
+/// the rest; and what the frame, the thunks and the shared exits take besides.
+const CODE_MEMORY: usize = 80;
+const CODE_HEAVY: usize = 48;
+const CODE_LIGHT: usize = 24;
+const CODE_FIXED_BYTES: usize = 1024;
+/// Labels, branch fixups and instruction offsets per slot (a memory access has more
+/// branches), and what the compiler takes whatever the program's size.
+const BOOKKEEPING_MEMORY: usize = 160;
+const BOOKKEEPING_OTHER: usize = 64;
+const FIXED_BYTES: usize = 2048;
+
+fn is_memory(i: Insn) -> bool {
+    matches!(i.class(), CLS_LDX | CLS_ST | CLS_STX)
+}
+
+fn slot_code_bound(i: Insn) -> usize {
+    let heavy_alu = matches!(i.opc & OP_MASK, OP_MUL | OP_DIV | OP_MOD | OP_LSH | OP_RSH | OP_ARSH | OP_END);
+    match i.class() {
+        CLS_LDX | CLS_ST | CLS_STX => CODE_MEMORY,
+        CLS_ALU64 | CLS_ALU if heavy_alu => CODE_HEAVY,
+        CLS_JMP if i.opc & OP_MASK == CALL => CODE_HEAVY,
+        _ => CODE_LIGHT,
+    }
+}
+
+/// An upper bound on the machine code of `insns`, and the code buffer's capacity, so
+/// that it never moves (the fuzz target `jit_compile` holds the compiler to it).
+pub fn code_bound(insns: &[Insn]) -> usize {
+    insns.iter().map(|&i| slot_code_bound(i)).sum::<usize>() + CODE_FIXED_BYTES
+}
 
 /// An upper bound on the heap that analysing and compiling `insns` takes: a state per
-/// block head (the entry, and at most one per jump or call), facts and code per
-/// instruction slot. A device checks it against its free heap before compiling,
-/// since the compiler's buffers cannot fail softly.
+/// block head (the entry, and at most one per jump or call), facts and bookkeeping
+/// per instruction slot, and the code. A device checks it against its free heap
+/// before compiling, since the compiler's buffers cannot fail softly.
 pub fn heap_bound(insns: &[Insn]) -> usize {
     let heads = 1 + insns.iter().enumerate().filter(|(pc, i)| i.jump_target(*pc).is_some()).count();
+    let bookkeeping: usize =
+        insns.iter().map(|&i| if is_memory(i) { BOOKKEEPING_MEMORY } else { BOOKKEEPING_OTHER }).sum();
     heads * core::mem::size_of::<Option<domain::State>>()
-        + insns.len() * (core::mem::size_of::<Facts>() + CODE_BYTES_PER_SLOT)
+        + insns.len() * core::mem::size_of::<Facts>()
+        + bookkeeping
+        + code_bound(insns)
         + FIXED_BYTES
 }
 

@@ -180,10 +180,9 @@ struct Lower<'a> {
 
 impl<'a> Lower<'a> {
     fn new(insns: &'a [Insn], an: Analysis, homes: Homes, prepaid: PrepaidLoops) -> Self {
-        // About 12 bytes of code per instruction slot, plus the frame; instruction pc's
-        // label is `Label::nth(pc)`.
+        // Instruction pc's label is `Label::nth(pc)`.
         let n = insns.len();
-        let mut buf = CodeBuffer::with_capacity(n * 12 + 128, n);
+        let mut buf = CodeBuffer::with_capacity(crate::code_bound(insns), n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
         Self {
             buf,

@@ -59,6 +59,7 @@ pub enum BufferError {
 #[derive(Default)]
 pub struct CodeBuffer {
     code: Vec<u8>,
+
     /// Label positions; `UNBOUND` until bound.
     labels: Vec<u32>,
     fixups: Vec<(usize, Label, LabelUse)>,
@@ -74,8 +75,9 @@ impl CodeBuffer {
         self.code.len()
     }
 
-    /// An empty buffer with room for `bytes` of code, so that it rarely grows, and
-    /// `fixed` labels already made: `Label::nth(0..fixed)`.
+    /// An empty buffer with room for `bytes` of code (a bound, so that it never moves
+    /// and the compiler's peak heap is known: [`crate::heap_bound`]), and `fixed`
+    /// labels already made: `Label::nth(0..fixed)`.
     pub fn with_capacity(bytes: usize, fixed: usize) -> Self {
         let branches = bytes / 16;
         let mut labels = Vec::with_capacity(fixed + branches);

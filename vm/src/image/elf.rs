@@ -65,7 +65,11 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
         pad8(buf);
         place.insert(section.index().0, (blob, buf.len()));
         if section.kind() == SectionKind::UninitializedData {
-            buf.resize(buf.len() + section.size() as usize, 0);
+            let size = usize::try_from(section.size()).unwrap_or(usize::MAX);
+            if size > crate::MAX_DATA.saturating_sub(buf.len()) {
+                return Err(ImageError::TooLarge { layout: "elf", what: ".data and .bss", size });
+            }
+            buf.resize(buf.len() + size, 0);
         } else {
             let contents = section.data().map_err(|_| ImageError::NotElf("section data out of bounds"))?;
             buf.extend_from_slice(contents);

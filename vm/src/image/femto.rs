@@ -107,6 +107,9 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
 
     let mut insns: Vec<Insn> = image.program.insns().to_vec();
     let calls = image.local_calls();
+    if extended && calls.iter().any(|&(_, target)| target >= insns.len()) {
+        return Err(ImageError::Malformed("a local call's target is outside the program"));
+    }
     if extended {
         for &(slot, _) in &calls {
             insns[slot].imm = -1;

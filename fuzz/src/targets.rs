@@ -1,0 +1,153 @@
+//! One function per fuzz target: what it does with the fuzzer's bytes and what must
+//! hold. The binaries in `fuzz_targets/` call these, and so do the regression tests
+//! (`tests/regressions.rs`) on every seed and every finding kept.
+use coap_lite::Packet;
+use minicbor::{Decode, Encode};
+use vm::image::{Image, Layout};
+use vm::memory::Region;
+use vm::RegionKind;
+
+use crate::{allowed, program, FuzzHelpers};
+
+/// The interpreter's budget per run: loops end by it.
+const BUDGET: u64 = 20_000;
+
+/// Bytes → program → verifier → interpreter (budget-bounded): whatever the verifier
+/// accepts runs to an end or a typed error, never a panic.
+pub fn verify_interp(data: &[u8]) {
+    let Some(program) = program(data) else { return };
+    if vm::verify(&program, &allowed()).is_err() {
+        return;
+    }
+    let mut stack = vec![0u8; vm::interp::stack_size_for(&program)];
+    let mut input: Vec<u8> = data.iter().rev().take(64).copied().collect();
+    let memory = vm::Memory::new()
+        .with(Region::read_write(RegionKind::Stack, &mut stack))
+        .with(Region::read_write(RegionKind::Input, &mut input));
+    let mut helpers = FuzzHelpers;
+    let mut machine = vm::Vm::new(&program, memory, &mut helpers, allowed()).with_budget(BUDGET);
+    let _ = machine.run();
+    assert!(machine.executed() <= BUDGET + 1, "the budget bounds a run: {}", machine.executed());
+}
+
+/// The four image loaders (text, femto, extended, ELF through `object`): any bytes give
+/// an image or a typed error; an image that loads re-encodes to one with the same
+/// program, functions and helpers, and its data and rodata first (the encoder pads
+/// both to 8 bytes and appends function names to rodata).
+pub fn image_load(data: &[u8]) {
+    let Some((&id, bytes)) = data.split_first() else { return };
+    let Some(layout) = Layout::from_id(id % 4) else { return };
+    let Ok(image) = Image::load(layout, bytes) else { return };
+    let _ = vm::verify(&image.program, &image.helpers.unwrap_or_else(allowed));
+    let _ = image.local_calls();
+    if layout != Layout::Elf {
+        // A text image is bare bytecode: one whose code refers to .data has none to
+        // write back (the verifier refuses it too).
+        let again = match image.emit(layout) {
+            Ok(again) => again,
+            Err(vm::image::ImageError::LayoutCannotCarry { .. }) if layout == Layout::Text => return,
+            // Nor can an extended image whose calls go outside the program (unverified).
+            Err(vm::image::ImageError::Malformed(_)) if layout == Layout::Extended => return,
+            Err(e) => panic!("a loaded {layout:?} image does not re-encode: {e}"),
+        };
+        let back = Image::load(layout, &again).expect("a re-encoded image loads");
+        assert_eq!(back.program, image.program, "{layout:?} round trip: program");
+        assert_eq!(back.functions, image.functions, "{layout:?} round trip: functions");
+        assert_eq!(back.helpers, image.helpers, "{layout:?} round trip: helpers");
+        assert!(back.data.starts_with(&image.data), "{layout:?} round trip: data");
+        assert!(back.data[image.data.len()..].iter().all(|&b| b == 0), "{layout:?} round trip: data padding");
+        assert!(back.rodata.starts_with(&image.rodata), "{layout:?} round trip: rodata");
+    }
+}
+
+/// The project's test key (keys/), so that a mutated envelope of a real one reaches
+/// the signature check with the right key.
+fn public_key() -> [u8; 32] {
+    let hex = include_str!("../../keys/testbed.key.pub").trim();
+    core::array::from_fn(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("the test key is hex"))
+}
+
+/// SUIT: envelope, COSE_Sign1 and manifest decoding, the digest and signature checks
+/// and the device profile, on any bytes: typed errors, never a panic.
+pub fn suit_envelope(data: &[u8]) {
+    let _ = suit::cose::CoseSign1::decode(data);
+    let _ = suit::Manifest::decode(data).map(|m| suit::profile::SlotUpdate::from_manifest(&m));
+    let Ok(envelope) = suit::Envelope::decode(data) else { return };
+    let _ = envelope.check_digest();
+    let _ = envelope.verify_ed25519(&public_key());
+    let _ = envelope.verify_es256(&[4; 65]);
+    if let Ok(manifest) = suit::Manifest::decode(&envelope.manifest) {
+        let _ = suit::profile::SlotUpdate::from_manifest(&manifest);
+        for key in 0..16 {
+            if let Some(commands) = manifest.sequence(key) {
+                suit::manifest::walk(commands, &mut |_| {});
+            }
+        }
+    }
+}
+
+fn round_trip<T>(bytes: &[u8])
+where
+    T: for<'b> Decode<'b, ()> + Encode<()> + PartialEq + core::fmt::Debug,
+{
+    let Ok(value) = proto::decode::<T>(bytes) else { return };
+    let again = proto::encode(&value);
+    assert_eq!(proto::decode::<T>(&again).ok().as_ref(), Some(&value), "CBOR round trip");
+}
+
+/// Every `proto` decoder the device or the host runs on received bytes: the CBOR
+/// payloads of the API, CoAP messages with their Block2 and Proxy-Uri options, and
+/// block-wise reassembly. A payload that decodes re-encodes to one that decodes equal.
+pub fn proto_decode(data: &[u8]) {
+    let Some((&which, bytes)) = data.split_first() else { return };
+    match which % 16 {
+        0 => round_trip::<proto::PullRequest>(bytes),
+        1 => round_trip::<proto::PullResponse>(bytes),
+        2 => round_trip::<proto::SlotInfo>(bytes),
+        3 => round_trip::<proto::ExecRequest>(bytes),
+        4 => round_trip::<proto::EraseRequest>(bytes),
+        5 => round_trip::<proto::StartRequest>(bytes),
+        6 => round_trip::<proto::StopRequest>(bytes),
+        7 => round_trip::<proto::RunningInfo>(bytes),
+        8 => round_trip::<proto::SensorRequest>(bytes),
+        9 => round_trip::<proto::RunRequest>(bytes),
+        10 => round_trip::<proto::RunResponse>(bytes),
+        11 => round_trip::<proto::Info>(bytes),
+        12 => round_trip::<proto::NativeRequest>(bytes),
+        13 => {
+            let _ = proto::coap::block::Block::decode(bytes);
+            if let Ok(uri) = core::str::from_utf8(bytes) {
+                if let Ok(parsed) = proto::coap::proxy::CoapUri::parse(uri) {
+                    let _ = parsed.socket_addr();
+                }
+            }
+        }
+        _ => {
+            let Ok(packet) = Packet::from_bytes(bytes) else { return };
+            let _ = proto::coap::block::Block::of(&packet);
+            let _ = proto::coap::proxy::forwarded(&packet);
+            let mut reassembly = proto::coap::block::Reassembly::new(4096);
+            let _ = reassembly.push(&packet.payload, proto::coap::block::Block::of(&packet));
+        }
+    }
+}
+
+/// The JIT on any verified program: no panic, the code within `jit::code_bound`, and
+/// the compiler's heap within `jit::heap_bound` (what the device checks before it
+/// compiles), when the binary counts its heap ([`crate::counting`]).
+pub fn jit_compile(data: &[u8]) {
+    let Some(program) = program(data) else { return };
+    if vm::verify(&program, &allowed()).is_err() {
+        return;
+    }
+    let heap_bound = jit::heap_bound(program.insns());
+    let code_bound = jit::code_bound(program.insns());
+    let (compiled, peak) = crate::counting::peak(|| jit::compile_for(&program, jit::Sizes::default()));
+    if let Some(peak) = peak {
+        assert!(peak <= heap_bound, "compile heap {peak} above the bound {heap_bound}");
+    }
+    if let Ok(compiled) = compiled {
+        assert!(compiled.code.len() <= code_bound, "{} code bytes above the bound {code_bound}", compiled.code.len());
+        assert_eq!(compiled.insn_offsets.len(), program.insns().len());
+    }
+}
