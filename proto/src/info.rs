@@ -30,6 +30,10 @@ pub struct Info {
     /// The device's RAM as it stands (absent from firmware older than this field).
     #[n(6)]
     pub memory: Option<Memory>,
+    /// Boots since the state kept across resets was last started afresh (at power-on,
+    /// or after a firmware change of its layout); absent if the board keeps none.
+    #[n(7)]
+    pub boot_count: Option<u32>,
 }
 
 /// A device's RAM: its heap and its stack, in bytes.
@@ -63,10 +67,11 @@ mod tests {
             version: "0.1.0".to_string(),
             addresses: vec!["10.0.2.15/24".to_string()],
             memory: Some(Memory { heap_size: 65536, heap_free: 60000, stack_size: 26000, stack_peak: 9000 }),
+            boot_count: Some(3),
         };
         let bytes = crate::encode(&info);
-        // A map of seven entries starts with 0xa7.
-        assert_eq!(bytes[0], 0xa7);
+        // A map of eight entries starts with 0xa8.
+        assert_eq!(bytes[0], 0xa8);
         let back: Info = crate::decode(&bytes).unwrap();
         assert_eq!(back, info);
     }
@@ -81,6 +86,7 @@ mod tests {
             version: "v".to_string(),
             addresses: vec![],
             memory: None,
+            boot_count: None,
         };
         let bytes = crate::encode(&info);
         for cut in 0..bytes.len() {

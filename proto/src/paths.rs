@@ -22,6 +22,9 @@ pub const STOP: &str = "stop";
 pub const RUNNING: &str = "running";
 /// `POST` a [`crate::SensorRequest`]: set an emulated sensor's reading.
 pub const SENSOR: &str = "sensor";
+/// `POST` (empty): reset the device once the answer is out; slots, sequence numbers
+/// and the boot count survive it.
+pub const RESET: &str = "reset";
 /// `POST /native`: run a native benchmark kernel (firmware feature `bench`).
 pub const NATIVE: &str = "native";
 

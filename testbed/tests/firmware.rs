@@ -11,6 +11,7 @@ mod firmware {
     mod helpers;
     mod interop;
     mod microbpf;
+    mod persist;
     mod pull;
     mod robustness;
 }

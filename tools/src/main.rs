@@ -46,6 +46,9 @@ enum Command {
     Slots(cmd::device::Slots),
     /// Empty a device's slot.
     Erase(cmd::device::Erase),
+    /// Reset a device (SYSRESETREQ): what it keeps across resets comes back, the boot
+    /// count goes up.
+    Reset(cmd::device::Reset),
     /// Run a device's slot in the background.
     Start(cmd::device::Start),
     /// Stop a device's background program.
@@ -80,6 +83,7 @@ fn main() -> std::process::ExitCode {
         Command::Exec(c) => c.run(),
         Command::Slots(c) => c.run(),
         Command::Erase(c) => c.run(),
+        Command::Reset(c) => c.run(),
         Command::Start(c) => c.run(),
         Command::Stop(c) => c.run(),
         Command::Running(c) => c.run(),

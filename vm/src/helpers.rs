@@ -119,6 +119,16 @@ impl HelperSet {
         id < 256 && self.0[(id / 64) as usize] & (1 << (id % 64)) != 0
     }
 
+    /// The set as 256 bits, id `n` at bit `n % 8` of byte `n / 8`: a fixed-size form
+    /// for storage.
+    pub fn to_bitmap(&self) -> [u8; 32] {
+        core::array::from_fn(|i| (self.0[i / 8] >> (8 * (i % 8))) as u8)
+    }
+
+    pub fn from_bitmap(bits: [u8; 32]) -> Self {
+        Self(core::array::from_fn(|w| (0..8).fold(0u64, |acc, b| acc | (bits[w * 8 + b] as u64) << (8 * b))))
+    }
+
     /// The set the device API carries: one byte per id (ids are below 256).
     pub fn from_id_bytes(ids: &[u8]) -> Self {
         Self::from_ids(ids.iter().map(|&h| h as HelperId))
@@ -198,6 +208,16 @@ impl Helpers for NoHelpers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helper_set_round_trips_through_its_bitmap() {
+        let set = HelperSet::from_ids([0, 2, 0x10, 0x43, 0x72, 255]);
+        let bits = set.to_bitmap();
+        assert_eq!(bits[0], 0b101);
+        assert_eq!(bits[31], 0x80);
+        assert_eq!(HelperSet::from_bitmap(bits), set);
+        assert_eq!(HelperSet::from_bitmap([0; 32]), HelperSet::empty());
+    }
 
     #[test]
     fn helper_set_holds_exactly_what_was_inserted() {

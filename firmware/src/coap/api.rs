@@ -23,6 +23,7 @@ enum Resource {
     Stop,
     Running,
     Sensor,
+    Reset,
     #[cfg(feature = "unsigned-run")]
     Run,
     #[cfg(feature = "bench")]
@@ -40,6 +41,7 @@ const ROUTES: &[(&str, RequestType, Resource)] = &[
     (paths::STOP, RequestType::Post, Resource::Stop),
     (paths::RUNNING, RequestType::Get, Resource::Running),
     (paths::SENSOR, RequestType::Post, Resource::Sensor),
+    (paths::RESET, RequestType::Post, Resource::Reset),
     #[cfg(feature = "unsigned-run")]
     (paths::RUN, RequestType::Post, Resource::Run),
     #[cfg(feature = "bench")]
@@ -74,6 +76,10 @@ async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer 
         Resource::Stop => stop(payload),
         Resource::Running => (ResponseType::Content, cbor(&background::list())),
         Resource::Sensor => sensor(payload),
+        Resource::Reset => {
+            crate::runtime::persist::RESET_REQUESTED.store(true, core::sync::atomic::Ordering::Relaxed);
+            (ResponseType::Changed, None)
+        }
         #[cfg(feature = "unsigned-run")]
         Resource::Run => match proto::decode::<proto::RunRequest>(payload) {
             Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::interp_exec::run_request(req, ctx.arena))),
@@ -240,5 +246,9 @@ fn info() -> proto::Info {
             stack_size: crate::stack::size() as u32,
             stack_peak: crate::stack::peak() as u32,
         }),
+        boot_count: match crate::runtime::slots::BOOT_COUNT.load(core::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        },
     }
 }

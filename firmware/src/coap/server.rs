@@ -28,7 +28,7 @@ pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_e
         crate::time_driver::core_clock_counts() * crate::board::INSNS_PER_COUNT as u64
     );
     let mut message = vec![0u8; MAX_MESSAGE];
-    let mut slots = Slots::new();
+    let mut slots = Slots::restore();
     let mut recent = Recent::new();
     let mut blocks = Blocks::new();
     #[cfg(feature = "unsigned-run")]
@@ -50,6 +50,13 @@ pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_e
                 recent.put(from, mid, reply.clone());
             }
             link.send(&reply, from).await;
+        }
+        if crate::runtime::persist::RESET_REQUESTED.load(core::sync::atomic::Ordering::Relaxed) {
+            // `POST /reset` was answered: give the link a moment to send it, then reset
+            // (SYSRESETREQ); what `persist` keeps comes back at the next boot.
+            embassy_time::Timer::after_millis(20).await;
+            println!("reset");
+            cortex_m::peripheral::SCB::sys_reset();
         }
     }
 }

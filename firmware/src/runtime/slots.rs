@@ -10,6 +10,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use proto::{PullResponse, RunResponse, SlotInfo};
 use suit::profile::{SlotUpdate, CLASS_ID_MPS2_AN386, VENDOR_ID};
@@ -18,6 +19,7 @@ use vm::HelperSet;
 
 use super::helpers::{CoapResponse, DeviceHelpers, Namespace};
 use super::interp_exec;
+use super::persist::{Persist, SavedImage};
 
 include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 
@@ -84,11 +86,53 @@ pub enum PullError {
 
 pub struct Slots {
     slots: [Slot; SLOT_COUNT],
+    /// What survives a reset; `None` if the board reserves no RAM for it.
+    persist: Option<Persist>,
 }
 
+/// Boots counted by the persistent state (0: the board keeps none).
+pub static BOOT_COUNT: AtomicU32 = AtomicU32::new(0);
+
 impl Slots {
-    pub fn new() -> Self {
-        Self { slots: Default::default() }
+    /// The slots as the last boot left them: sequence numbers, and every saved image
+    /// that still matches its digest, loads and verifies (checked as at pull time).
+    pub fn restore() -> Self {
+        let mut slots = Self { slots: Default::default(), persist: Persist::open() };
+        let Some(persist) = &slots.persist else {
+            crate::println!("persist: no RAM kept across resets on this board");
+            return slots;
+        };
+        BOOT_COUNT.store(persist.boot_count(), Ordering::Relaxed);
+        for (i, slot) in slots.slots.iter_mut().enumerate() {
+            let saved = persist.slot(i);
+            slot.sequence = saved.sequence;
+            slot.seen = saved.seen;
+            let Some(image) = saved.image else { continue };
+            match install(image.bytes, image.layout, HelperSet::from_bitmap(image.helpers), image.sha256) {
+                Ok(installed) => {
+                    crate::println!("slot {i}: restored sequence {} ({} bytes)", saved.sequence, image.bytes.len());
+                    slot.installed = Some(installed);
+                }
+                Err(e) => crate::println!("slot {i}: saved image not restored: {e}"),
+            }
+        }
+        crate::println!("persist: boot {}", persist.boot_count());
+        slots
+    }
+
+    /// Saves a slot's state for the next boot, with its image when there is room.
+    fn save(&mut self, slot: usize, image: Option<&[u8]>) {
+        let Some(persist) = &mut self.persist else { return };
+        let s = &self.slots[slot];
+        let saved = image.zip(s.installed.as_ref()).map(|(bytes, x)| SavedImage {
+            layout: x.layout,
+            helpers: x.helpers.to_bitmap(),
+            sha256: x.sha256,
+            bytes,
+        });
+        if !persist.save_slot(slot, s.sequence, s.seen, saved) && image.is_some() {
+            crate::println!("slot {slot}: image not kept across resets (over {} bytes)", persist.image_capacity());
+        }
     }
 
     pub async fn pull(&mut self, net: crate::link::Net, manifest_uri: &str) -> Result<PullResponse, PullError> {
@@ -141,28 +185,11 @@ impl Slots {
         if sha256 != update.image_digest {
             return Err(PullError::BadRequest(String::from("image digest does not match the manifest")));
         }
-        let layout = Layout::from_id(update.layout)
-            .ok_or_else(|| PullError::BadRequest(String::from("unknown image layout")))?;
-        let (image, load_counts) = measure(Phase::Load, || Image::load(layout, &bytes));
-        let image = image.map_err(|e| PullError::BadRequest(format!("image: {e}")))?;
-        let allowed = HelperSet::from_id_bytes(&update.helpers);
-        let (verified, verify_counts) = measure(Phase::Verify, || vm::verify(&image.program, &allowed));
-        verified.map_err(|e| PullError::BadRequest(format!("verifier: {e}")))?;
-        // Every check passed: only now is the slot replaced.
-        self.slots[slot] = Slot {
-            installed: Some(Installed {
-                load_counts,
-                verify_counts,
-                jit: None,
-                image: Arc::new(image),
-                layout: update.layout,
-                size: bytes.len() as u32,
-                sha256,
-                helpers: allowed,
-            }),
-            sequence: update.sequence,
-            seen: true,
-        };
+        let installed = install(&bytes, update.layout, HelperSet::from_id_bytes(&update.helpers), sha256)
+            .map_err(PullError::BadRequest)?;
+        // Every check passed: only now is the slot replaced, and saved for the next boot.
+        self.slots[slot] = Slot { installed: Some(installed), sequence: update.sequence, seen: true };
+        self.save(slot, Some(&bytes));
         crate::println!("slot {slot}: installed sequence {} ({} bytes)", update.sequence, bytes.len());
         Ok(PullResponse {
             slot: update.slot,
@@ -194,6 +221,7 @@ impl Slots {
         match self.slots.get_mut(usize::from(slot)) {
             Some(s) => {
                 s.installed = None;
+                self.save(usize::from(slot), None);
                 true
             }
             None => false,
@@ -329,6 +357,25 @@ impl Slots {
             Ok(CoapAnswer { code: resp.code.unwrap_or(0x45), format: resp.format, payload: buf[..len].to_vec() })
         }))
     }
+}
+
+/// Loads and verifies an image whose digest was checked, measuring both.
+fn install(bytes: &[u8], layout_id: u8, allowed: HelperSet, sha256: [u8; 32]) -> Result<Installed, String> {
+    let layout = Layout::from_id(layout_id).ok_or_else(|| String::from("unknown image layout"))?;
+    let (image, load_counts) = measure(Phase::Load, || Image::load(layout, bytes));
+    let image = image.map_err(|e| format!("image: {e}"))?;
+    let (verified, verify_counts) = measure(Phase::Verify, || vm::verify(&image.program, &allowed));
+    verified.map_err(|e| format!("verifier: {e}"))?;
+    Ok(Installed {
+        load_counts,
+        verify_counts,
+        jit: None,
+        image: Arc::new(image),
+        layout: layout_id,
+        size: bytes.len() as u32,
+        sha256,
+        helpers: allowed,
+    })
 }
 
 /// Signature, digest, manifest and device identity checks of an envelope.

@@ -273,6 +273,23 @@ impl Slots {
 }
 
 #[derive(clap::Args)]
+pub struct Reset {
+    #[command(flatten)]
+    device: DeviceArg,
+}
+
+impl Reset {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async {
+            self.device.client()?.request(RequestType::Post, proto::paths::RESET, &[]).await.map_err(device_error)
+        })?;
+        println!("device resets (slots, sequence numbers and the boot count are kept)");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+#[derive(clap::Args)]
 pub struct Erase {
     #[command(flatten)]
     device: DeviceArg,

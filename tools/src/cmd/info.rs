@@ -21,6 +21,7 @@ impl Cmd {
                     "heap_size": m.heap_size, "heap_free": m.heap_free,
                     "stack_size": m.stack_size, "stack_peak": m.stack_peak,
                 })),
+                "boot_count": info.boot_count,
             });
             println!("{v}");
         } else {
@@ -42,6 +43,9 @@ impl Cmd {
                     kib(m.stack_peak),
                     kib(m.stack_size)
                 );
+            }
+            if let Some(n) = info.boot_count {
+                println!("boots:    {n} (since its kept state was started afresh)");
             }
         }
         Ok(ExitCode::SUCCESS)
