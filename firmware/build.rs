@@ -27,6 +27,7 @@ fn main() {
     });
     println!("cargo:rustc-env=MBPF_BUILD_ID={build_id}");
     trusted_keys(&out);
+    edhoc_identities(&out);
     addresses();
     native_kernels(&out);
 }
@@ -149,4 +150,48 @@ fn native_kernels(out: &std::path::Path) {
     externs.push_str("}\n");
     table.push_str("];\n");
     fs::write(out.join("native_kernels.rs"), externs + &table).expect("write native_kernels.rs");
+}
+
+fn hex_file(path: &std::path::Path, what: &str) -> Vec<u8> {
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{what} {}: {e}", path.display()));
+    let hex: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(hex.len() % 2 == 0 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{} is not hex", path.display());
+    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0)).collect()
+}
+
+fn with_suffix(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Writes `edhoc_identities.rs`: the device's EDHOC key and credential
+/// (`MBPF_EDHOC_DEVICE_KEY`, its credential at the same path + `.ccs`) and the
+/// credentials of the clients it accepts (`MBPF_EDHOC_CLIENTS`, comma-separated
+/// `.ccs` paths); the repository's test identities by default.
+fn edhoc_identities(out: &std::path::Path) {
+    println!("cargo:rerun-if-env-changed=MBPF_EDHOC_DEVICE_KEY");
+    println!("cargo:rerun-if-env-changed=MBPF_EDHOC_CLIENTS");
+    let device = env::var("MBPF_EDHOC_DEVICE_KEY")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .map_or_else(|| PathBuf::from("../keys/edhoc-device.key"), PathBuf::from);
+    let clients: Vec<PathBuf> = match env::var("MBPF_EDHOC_CLIENTS") {
+        Ok(list) if !list.trim().is_empty() => list.split(',').map(|p| PathBuf::from(p.trim())).collect(),
+        _ => vec![PathBuf::from("../keys/edhoc-client.key.ccs")],
+    };
+    let key = hex_file(&device, "EDHOC device key");
+    assert!(key.len() == 32, "{} is not a P-256 secret key (64 hex digits)", device.display());
+    let bytes = |b: &[u8]| b.iter().map(|x| format!("{x:#04x}")).collect::<Vec<_>>().join(", ");
+    let mut code = format!(
+        "/// The device's EDHOC static key and credential (CCS).\npub const EDHOC_DEVICE_KEY: [u8; 32] = [{}];\npub const EDHOC_DEVICE_CCS: &[u8] = &[{}];\n/// The credentials of the clients allowed to manage this device.\npub const EDHOC_CLIENTS: &[&[u8]] = &[\n",
+        bytes(&key),
+        bytes(&hex_file(&with_suffix(&device, ".ccs"), "EDHOC device credential"))
+    );
+    for c in &clients {
+        code.push_str(&format!("    &[{}],\n", bytes(&hex_file(c, "EDHOC client credential"))));
+    }
+    code.push_str("];\n");
+    fs::write(out.join("edhoc_identities.rs"), code).expect("write edhoc_identities.rs");
 }

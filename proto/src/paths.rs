@@ -3,6 +3,10 @@
 /// `GET`: board, build id, features and slot count, as [`crate::Info`].
 pub const INFO: &str = "info";
 
+/// `POST`: EDHOC messages (RFC 9528 Appendix A.2), `true` and message_1, then C_R and
+/// message_3; the handshake authenticates a client the firmware was built to accept.
+pub const EDHOC: &str = ".well-known/edhoc";
+
 /// `POST` a [`crate::RunRequest`]: run an unsigned image (testbed firmware only).
 pub const RUN: &str = "run";
 

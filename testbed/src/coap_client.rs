@@ -7,6 +7,7 @@ use coap_lite::{Packet, RequestType};
 use proto::coap::block::{Block, BlockError, Next, Reassembly, SZX_1024};
 use proto::coap::request::{answers, is_success, Request};
 use proto::coap::retransmit::Schedule;
+use rand_chacha::rand_core::SeedableRng;
 use tokio::net::UdpSocket;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,12 @@ pub enum CoapError {
     Malformed { addr: SocketAddr, what: &'static str, message: String },
     #[error("bad device address `{uri}`: {message}")]
     BadAddress { uri: String, message: String },
+    #[error("EDHOC with {addr}: {refusal}")]
+    Edhoc {
+        addr: SocketAddr,
+        #[source]
+        refusal: auth::Refusal,
+    },
 }
 
 /// Retransmission parameters: RFC 7252's, as the sans-I/O core defines them.
@@ -135,6 +142,28 @@ impl CoapClient {
                 return Err(CoapError::Timeout { addr, path: path.to_string(), attempts, waited });
             }
         }
+    }
+
+    /// An EDHOC handshake with the device as `identity`, which must present the
+    /// credential `device` (CCS); returns the OSCORE keying material from the client's
+    /// side. `connection_id` is the client's C_I (0..=23).
+    pub async fn edhoc(
+        &mut self,
+        identity: &crate::keys::EdhocIdentity,
+        device: &[u8],
+        connection_id: u8,
+    ) -> Result<auth::OscoreMaterial, CoapError> {
+        let addr = self.addr;
+        let refused = |refusal| CoapError::Edhoc { addr, refusal };
+        let device = auth::ccs::parse(device).map_err(refused)?;
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(rand::random());
+        let (initiator, request_1) =
+            auth::Initiator::start(&mut rng, identity.private_key, identity.credential(), connection_id)
+                .map_err(refused)?;
+        let message_2 = self.request(RequestType::Post, proto::paths::EDHOC, &request_1).await?;
+        let (request_3, material) = initiator.finish(&message_2, device).map_err(refused)?;
+        self.request(RequestType::Post, proto::paths::EDHOC, &request_3).await?;
+        Ok(material)
     }
 
     /// `GET /info`, decoded.

@@ -124,9 +124,93 @@ pub fn testbed_key() -> Result<SigningKey> {
     read_signing_key(&testbed_key_path())
 }
 
+/// An EDHOC identity (RFC 9528 method 3, P-256): a static Diffie-Hellman key and its
+/// credential (a CCS with the public key and a key id). Files: the secret scalar as
+/// hex at `PATH`, the credential as hex at `PATH.ccs`.
+#[derive(Clone)]
+pub struct EdhocIdentity {
+    pub private_key: [u8; 32],
+    pub ccs: Vec<u8>,
+}
+
+impl EdhocIdentity {
+    /// A fresh identity named `subject` with key id `kid`.
+    pub fn generate(subject: &str, kid: &[u8]) -> Self {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        let secret = loop {
+            if let Ok(k) = p256::SecretKey::from_slice(&rand::random::<[u8; 32]>()) {
+                break k;
+            }
+        };
+        let point = secret.public_key().to_encoded_point(false);
+        let coordinate = |c: Option<&p256::FieldBytes>| -> [u8; 32] { c.map(|c| (*c).into()).unwrap_or([0; 32]) };
+        let ccs = auth::ccs::build(subject, kid, &coordinate(point.x()), &coordinate(point.y()));
+        Self { private_key: secret.to_bytes().into(), ccs }
+    }
+
+    pub fn credential(&self) -> auth::Credential {
+        // `generate` and `read` only make credentials that parse.
+        auth::ccs::parse(&self.ccs).unwrap_or_else(|e| panic!("an identity's own credential: {e}"))
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, format!("{}\n", hex::encode(self.private_key))).map_err(Error::file("write key", path))?;
+        std::fs::write(ccs_path(path), format!("{}\n", hex::encode(&self.ccs))).map_err(Error::file("write key", path))
+    }
+
+    pub fn read(path: &Path) -> Result<Self> {
+        let private_key = hex::decode(read_key_text(path)?).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            Error::BadKey { path: path.to_path_buf(), expected: "a P-256 secret key (64 hex digits)" }
+        })?;
+        let ccs = read_credential(&ccs_path(path))?;
+        Ok(Self { private_key, ccs })
+    }
+}
+
+/// Reads a credential file (`PATH.ccs`, hex of a CCS).
+pub fn read_credential(path: &Path) -> Result<Vec<u8>> {
+    let ccs = hex::decode(read_key_text(path)?)
+        .map_err(|_| Error::BadKey { path: path.to_path_buf(), expected: "a CCS credential in hex" })?;
+    auth::ccs::parse(&ccs)
+        .map_err(|_| Error::BadKey { path: path.to_path_buf(), expected: "a CCS with a P-256 key" })?;
+    Ok(ccs)
+}
+
+/// Where the credential of the EDHOC key file `secret` lives.
+pub fn ccs_path(secret: &Path) -> PathBuf {
+    let mut p = secret.as_os_str().to_owned();
+    p.push(".ccs");
+    PathBuf::from(p)
+}
+
+/// The repository's test EDHOC identities: the device's, which default firmware builds
+/// carry, and the client's, which they accept.
+pub fn edhoc_device_path() -> PathBuf {
+    crate::repo_root().join("keys/edhoc-device.key")
+}
+
+pub fn edhoc_client_path() -> PathBuf {
+    crate::repo_root().join("keys/edhoc-client.key")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edhoc_identities_read_back_and_bad_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = EdhocIdentity::generate("client", &[0x2b]);
+        let path = dir.path().join("c");
+        id.write(&path).unwrap();
+        let back = EdhocIdentity::read(&path).unwrap();
+        assert_eq!((back.private_key, &back.ccs), (id.private_key, &id.ccs));
+        assert_eq!(back.credential().kid.unwrap().as_slice(), [0x2b]);
+        std::fs::write(ccs_path(&path), "a1 02 61 78").unwrap();
+        assert!(EdhocIdentity::read(&path).is_err(), "a CCS without a key");
+        std::fs::write(&path, "zz").unwrap();
+        assert!(EdhocIdentity::read(&path).is_err());
+    }
 
     #[test]
     fn written_keys_read_back_and_bad_files_are_refused() {

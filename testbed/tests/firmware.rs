@@ -7,6 +7,7 @@ mod firmware {
     mod coap_app;
     mod dedup;
     mod differential;
+    mod edhoc;
     mod footprint;
     mod helpers;
     mod interop;

@@ -15,6 +15,7 @@ use crate::runtime::slots::{PullError, SLOT_COUNT};
 #[derive(Clone, Copy)]
 enum Resource {
     Info,
+    Edhoc,
     Slots,
     Pull,
     Exec,
@@ -33,6 +34,7 @@ enum Resource {
 /// Every route of the API: path, method, resource.
 const ROUTES: &[(&str, RequestType, Resource)] = &[
     (paths::INFO, RequestType::Get, Resource::Info),
+    (paths::EDHOC, RequestType::Post, Resource::Edhoc),
     (paths::SLOTS, RequestType::Get, Resource::Slots),
     (paths::PULL, RequestType::Post, Resource::Pull),
     (paths::EXEC, RequestType::Post, Resource::Exec),
@@ -68,6 +70,7 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
 async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     match resource {
         Resource::Info => (ResponseType::Content, cbor(&info())),
+        Resource::Edhoc => super::edhoc::handle(ctx.edhoc, payload),
         Resource::Slots => (ResponseType::Content, cbor(&ctx.slots.list())),
         Resource::Pull => pull(payload, ctx).await,
         Resource::Exec => exec(payload, ctx),
@@ -216,6 +219,7 @@ pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto
 
 const FEATURES: &[&str] = &[
     "coap",
+    "edhoc",
     #[cfg(feature = "link-udp")]
     "ipv4",
     #[cfg(feature = "link-udp")]

@@ -5,6 +5,7 @@
 //! the sans-I/O core in `proto::coap`.
 pub mod api;
 pub mod client;
+pub mod edhoc;
 pub mod microbpf;
 pub mod server;
 
@@ -32,6 +33,8 @@ pub struct Ctx<'a> {
     pub net: crate::link::Net,
     pub spawner: embassy_executor::Spawner,
     pub slots: &'a mut crate::runtime::slots::Slots,
+    /// EDHOC handshakes in progress and the security contexts they made.
+    pub edhoc: &'a mut Option<edhoc::DeviceResponder>,
     /// The buffers of `POST /run` (only the testbed firmware has that resource).
     #[cfg_attr(not(feature = "unsigned-run"), allow(dead_code))]
     pub arena: &'a mut Arena,

@@ -35,7 +35,8 @@ pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_e
     let mut arena = crate::runtime::interp_exec::Arena::new();
     #[cfg(not(feature = "unsigned-run"))]
     let mut arena = ();
-    let mut ctx = Ctx { net, spawner, slots: &mut slots, arena: &mut arena };
+    let mut edhoc = None;
+    let mut ctx = Ctx { net, spawner, slots: &mut slots, edhoc: &mut edhoc, arena: &mut arena };
     loop {
         let (n, from) = link.recv(&mut message).await;
         let mid = message_id(&message[..n]);
