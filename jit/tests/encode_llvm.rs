@@ -230,3 +230,17 @@ fn short_forms_refuse_what_they_cannot_encode() {
     let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
     assert!(out.contains("bne\t#-4") && out.contains("b\t#-6"), "{out}");
 }
+
+#[test]
+fn a_buffer_made_with_a_capacity_refuses_code_past_it() {
+    use jit::thumb2::buffer::{BufferError, CodeBuffer};
+    let mut b = CodeBuffer::with_capacity(8, 0);
+    b.put(nop());
+    b.put(nop());
+    assert_eq!(b.finish().unwrap().len(), 4);
+    let mut b = CodeBuffer::with_capacity(8, 0);
+    for _ in 0..5 {
+        b.put(nop());
+    }
+    assert!(matches!(b.finish(), Err(BufferError::Full)));
+}

@@ -150,15 +150,17 @@ pub(crate) fn is_cond_jump(i: Insn) -> bool {
     matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, JA | CALL | EXIT)
 }
 
-/// The most machine code one instruction compiles to, by kind: memory accesses
-/// (address checks), 64-bit multiplies, divisions, shifts, byte swaps and calls, and
-/// the rest; and what the frame, the thunks and the shared exits take besides.
+/// Machine code per instruction, by kind: memory accesses (address checks), heavy
+/// ones ([`is_heavy`]) and the rest; and what the frame, the thunks and the shared
+/// exits take besides. Code that outgrows the sum is refused
+/// ([`crate::JitError::CodeTooLarge`]), never given more heap.
 const CODE_MEMORY: usize = 80;
-const CODE_HEAVY: usize = 48;
+const CODE_HEAVY: usize = 80;
 const CODE_LIGHT: usize = 24;
 const CODE_FIXED_BYTES: usize = 1024;
-/// Labels, branch fixups and instruction offsets per slot (a memory access has more
-/// branches), and what the compiler takes whatever the program's size.
+/// Labels, branch fixups and instruction offsets per slot (memory accesses and heavy
+/// instructions have more branches), and what the compiler takes whatever the
+/// program's size.
 const BOOKKEEPING_MEMORY: usize = 160;
 const BOOKKEEPING_OTHER: usize = 64;
 const FIXED_BYTES: usize = 2048;
@@ -167,18 +169,29 @@ fn is_memory(i: Insn) -> bool {
     matches!(i.class(), CLS_LDX | CLS_ST | CLS_STX)
 }
 
-fn slot_code_bound(i: Insn) -> usize {
+/// 64-bit multiplies, divisions, shifts and byte swaps, and calls: a runtime call or
+/// a fast path and a slow one, with branches.
+fn is_heavy(i: Insn) -> bool {
     let heavy_alu = matches!(i.opc & OP_MASK, OP_MUL | OP_DIV | OP_MOD | OP_LSH | OP_RSH | OP_ARSH | OP_END);
     match i.class() {
-        CLS_LDX | CLS_ST | CLS_STX => CODE_MEMORY,
-        CLS_ALU64 | CLS_ALU if heavy_alu => CODE_HEAVY,
-        CLS_JMP if i.opc & OP_MASK == CALL => CODE_HEAVY,
-        _ => CODE_LIGHT,
+        CLS_ALU64 | CLS_ALU => heavy_alu,
+        CLS_JMP => i.opc & OP_MASK == CALL,
+        _ => false,
     }
 }
 
-/// An upper bound on the machine code of `insns`, and the code buffer's capacity, so
-/// that it never moves (the fuzz target `jit_compile` holds the compiler to it).
+fn slot_code_bound(i: Insn) -> usize {
+    if is_memory(i) {
+        CODE_MEMORY
+    } else if is_heavy(i) {
+        CODE_HEAVY
+    } else {
+        CODE_LIGHT
+    }
+}
+
+/// The most machine code `insns` may compile to: the code buffer's capacity, which
+/// it never grows past.
 pub fn code_bound(insns: &[Insn]) -> usize {
     insns.iter().map(|&i| slot_code_bound(i)).sum::<usize>() + CODE_FIXED_BYTES
 }
@@ -190,7 +203,7 @@ pub fn code_bound(insns: &[Insn]) -> usize {
 pub fn heap_bound(insns: &[Insn]) -> usize {
     let heads = 1 + insns.iter().enumerate().filter(|(pc, i)| i.jump_target(*pc).is_some()).count();
     let bookkeeping: usize =
-        insns.iter().map(|&i| if is_memory(i) { BOOKKEEPING_MEMORY } else { BOOKKEEPING_OTHER }).sum();
+        insns.iter().map(|&i| if is_memory(i) || is_heavy(i) { BOOKKEEPING_MEMORY } else { BOOKKEEPING_OTHER }).sum();
     heads * core::mem::size_of::<Option<domain::State>>()
         + insns.len() * core::mem::size_of::<Facts>()
         + bookkeeping

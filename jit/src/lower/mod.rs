@@ -56,11 +56,18 @@ pub enum JitError {
     TooLarge(usize),
     #[error("branch out of range")]
     Branch,
+    /// The code outgrew `jit::code_bound`: refused rather than taking more heap than
+    /// the device checked for.
+    #[error("the compiled code outgrew its bound")]
+    CodeTooLarge,
 }
 
 impl From<BufferError> for JitError {
-    fn from(_: BufferError) -> Self {
-        JitError::Branch
+    fn from(e: BufferError) -> Self {
+        match e {
+            BufferError::Full => JitError::CodeTooLarge,
+            _ => JitError::Branch,
+        }
     }
 }
 

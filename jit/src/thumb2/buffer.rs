@@ -52,6 +52,8 @@ impl LabelUse {
 pub enum BufferError {
     /// A branch refers to a label that was never bound.
     UnboundLabel,
+    /// The code outgrew the capacity the buffer was made with.
+    Full,
     /// A branch target is out of the form's range.
     OutOfRange { at: usize, offset: i64 },
 }
@@ -59,6 +61,10 @@ pub enum BufferError {
 #[derive(Default)]
 pub struct CodeBuffer {
     code: Vec<u8>,
+    /// Made with a capacity it never grows past ([`Self::with_capacity`]), so that
+    /// the compiler's heap stays within its bound; `full` once an instruction did not fit.
+    bounded: bool,
+    full: bool,
 
     /// Label positions; `UNBOUND` until bound.
     labels: Vec<u32>,
@@ -75,17 +81,24 @@ impl CodeBuffer {
         self.code.len()
     }
 
-    /// An empty buffer with room for `bytes` of code (a bound, so that it never moves
-    /// and the compiler's peak heap is known: [`crate::heap_bound`]), and `fixed`
-    /// labels already made: `Label::nth(0..fixed)`.
+    /// An empty buffer with room for `bytes` of code, which it never grows past (code
+    /// that does not fit fails at [`Self::finish`], so the compiler's peak heap is
+    /// known: [`crate::heap_bound`]), and `fixed` labels already made:
+    /// `Label::nth(0..fixed)`.
     pub fn with_capacity(bytes: usize, fixed: usize) -> Self {
         let branches = bytes / 16;
         let mut labels = Vec::with_capacity(fixed + branches);
         labels.resize(fixed, UNBOUND);
-        Self { code: Vec::with_capacity(bytes), labels, fixups: Vec::with_capacity(branches) }
+        Self { code: Vec::with_capacity(bytes), bounded: true, full: false, labels, fixups: Vec::with_capacity(branches) }
     }
 
     pub fn put(&mut self, enc: Enc) {
+        if self.bounded && self.code.capacity() - self.code.len() < 4 {
+            self.full = true;
+        }
+        if self.full {
+            return;
+        }
         // Fixed-size copies: no memcpy call per instruction (this runs on the device).
         match enc {
             Enc::T16(h) => self.code.extend_from_slice(&h.to_le_bytes()),
@@ -133,6 +146,9 @@ impl CodeBuffer {
     /// Patches every branch and returns the code and every label's offset (the
     /// `with_capacity` labels first).
     pub fn finish_with_labels(mut self) -> Result<(Vec<u8>, Vec<u32>), BufferError> {
+        if self.full {
+            return Err(BufferError::Full);
+        }
         for &(at, label, use_) in &self.fixups {
             let target = Some(self.labels[label.0 as usize])
                 .filter(|&t| t != UNBOUND)
