@@ -102,6 +102,7 @@ impl<R: RngCore + CryptoRng> Responder<R> {
     }
 
     fn message_1(&mut self, message_1: &[u8]) -> Result<Vec<u8>, Refusal> {
+        check_message_1(message_1)?;
         let responder =
             EdhocResponder::new(crypto(&mut self.rng), EDHOCMethod::StatStat, self.private_key, self.credential);
         let (processed, c_i, _ead_1) = responder.process_message_1(&buffer(message_1)?)?;
@@ -117,6 +118,12 @@ impl<R: RngCore + CryptoRng> Responder<R> {
 
     fn message_3(&mut self, c_r: u8, message_3: &[u8]) -> Result<Vec<u8>, Refusal> {
         let at = self.pending.iter().position(|(c, ..)| *c == c_r).ok_or(Refusal::UnknownConnection)?;
+        if !is_one_byte_string(message_3) {
+            // lakers 0.8 reads message_3's length from its first bytes unchecked (and
+            // panics past its buffer): only a well-framed one goes to it.
+            self.pending.remove(at);
+            return Err(Refusal::Malformed("message_3 is not one CBOR byte string"));
+        }
         // A message_3 ends its handshake, accepted or not.
         let (_, c_i, waiting) = self.pending.remove(at);
         let (processing, id_cred_i, _ead_3) = waiting.parse_message_3(&buffer(message_3)?)?;
@@ -155,6 +162,68 @@ impl<R: RngCore + CryptoRng> Responder<R> {
     }
 }
 
+/// Whether `x` is the x-coordinate of a point on P-256 (either sign). lakers'
+/// RustCrypto backend panics on any other ephemeral key, so each is checked first.
+fn on_curve(x: &[u8]) -> bool {
+    let mut sec1 = [0x02; 33];
+    if x.len() != 32 {
+        return false;
+    }
+    sec1[1..].copy_from_slice(x);
+    p256::PublicKey::from_sec1_bytes(&sec1).is_ok()
+}
+
+/// message_1 (RFC 9528 §5.2.1) up to C_I: METHOD, SUITES_I (an integer or an array of
+/// them), G_X (a point on the curve) and C_I.
+fn check_message_1(bytes: &[u8]) -> Result<(), Refusal> {
+    let bad = |_| Refusal::Malformed("message_1 is not METHOD, SUITES_I, G_X");
+    let mut d = minicbor::Decoder::new(bytes);
+    d.i64().map_err(bad)?;
+    if d.datatype().map_err(bad)? == minicbor::data::Type::Array {
+        let n = d.array().map_err(bad)?.ok_or(Refusal::Malformed("indefinite SUITES_I"))?;
+        for _ in 0..n {
+            d.i64().map_err(bad)?;
+        }
+    } else {
+        d.i64().map_err(bad)?;
+    }
+    if !on_curve(d.bytes().map_err(bad)?) {
+        return Err(Refusal::Malformed("G_X is not a point on P-256"));
+    }
+    // C_I: a one-byte integer or a byte string of at most 7 bytes (lakers keeps 8
+    // encoded bytes, and panics past them).
+    let c_i_ok = match d.datatype().map_err(bad)? {
+        minicbor::data::Type::Bytes => d.bytes().is_ok_and(|b| b.len() <= 7),
+        _ => d.i64().is_ok_and(|c| (-24..=23).contains(&c)),
+    };
+    if !c_i_ok {
+        return Err(Refusal::Malformed("C_I is not a short connection identifier"));
+    }
+    Ok(())
+}
+
+/// message_2 (§5.3.1) is one byte string that starts with G_Y, a point on the curve.
+fn check_message_2(bytes: &[u8]) -> Result<(), Refusal> {
+    let body =
+        minicbor::Decoder::new(bytes).bytes().map_err(|_| Refusal::Malformed("message_2 is not a byte string"))?;
+    if body.len() < 32 || !on_curve(&body[..32]) {
+        return Err(Refusal::Malformed("G_Y is not a point on P-256"));
+    }
+    Ok(())
+}
+
+/// Whether `bytes` is exactly one CBOR byte string of 9 to 255 bytes (the shape of
+/// message_3 for method 3).
+fn is_one_byte_string(bytes: &[u8]) -> bool {
+    let body = match bytes {
+        [b @ 0x40..=0x57, rest @ ..] if rest.len() == usize::from(b - 0x40) => rest,
+        [0x58, n, rest @ ..] if rest.len() == usize::from(*n) => rest,
+        _ => return false,
+    };
+    // At least the AEAD tag (8 bytes), which lakers' backend takes off unchecked.
+    body.len() > 8
+}
+
 /// The client's end of one handshake.
 pub struct Initiator {
     waiting: EdhocInitiatorWaitM2<EdhocCrypto>,
@@ -182,6 +251,7 @@ impl Initiator {
     /// returns the payload of the second POST and the context's material from the
     /// client's side (Sender ID C_R, Recipient ID C_I).
     pub fn finish(self, message_2: &[u8], device: Credential) -> Result<(Vec<u8>, OscoreMaterial), Refusal> {
+        check_message_2(message_2)?;
         let (processing, c_r, id_cred_r, _ead_2) = self.waiting.parse_message_2(&buffer(message_2)?)?;
         let device = lakers::credential_check_or_fetch(Some(device), id_cred_r)?;
         let processed = processing.verify_message_2(device)?;

@@ -109,7 +109,12 @@ fn tampered_messages_are_refused_at_either_end() {
 fn malformed_requests_are_refused() {
     let mut responder = device(&[]);
     assert_eq!(responder.handle(&[]), Err(Refusal::Malformed("empty request")));
-    assert!(matches!(responder.handle(&[0xf5, 1, 2, 3]), Err(Refusal::Failed(_))));
+    assert!(matches!(responder.handle(&[0xf5, 1, 2, 3]), Err(Refusal::Malformed(_))));
+    // A G_X that is no point on P-256, nor a field element (lakers' backend would panic).
+    let mut off_curve = vec![0xf5, 0x03, 0x02, 0x58, 0x20];
+    off_curve.extend_from_slice(&[0xff; 32]);
+    off_curve.push(0x01);
+    assert_eq!(responder.handle(&off_curve), Err(Refusal::Malformed("G_X is not a point on P-256")));
     assert!(matches!(responder.handle(&[0xf5; 2000]), Err(Refusal::Malformed(_))));
     assert!(responder.contexts().is_empty());
 }

@@ -151,3 +151,39 @@ pub fn jit_compile(data: &[u8]) {
         assert_eq!(compiled.insn_offsets.len(), program.insns().len());
     }
 }
+
+fn hex_key(text: &str) -> Vec<u8> {
+    let text = text.trim();
+    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("a test key is hex")).collect()
+}
+
+/// The repository's test identities, as the default firmware is built with them.
+fn edhoc_identities() -> ([u8; 32], auth::Credential, [u8; 32], auth::Credential) {
+    let key = |t: &str| -> [u8; 32] { hex_key(t).try_into().expect("a P-256 secret key") };
+    let cred = |t: &str| auth::ccs::parse(&hex_key(t)).expect("a test credential");
+    (
+        key(include_str!("../../keys/edhoc-device.key")),
+        cred(include_str!("../../keys/edhoc-device.key.ccs")),
+        key(include_str!("../../keys/edhoc-client.key")),
+        cred(include_str!("../../keys/edhoc-client.key.ccs")),
+    )
+}
+
+/// The device's end of EDHOC on any request: an answer or a refusal, never a panic,
+/// and a refusal adds no security context. Input that is not a message_1 goes to a
+/// handshake begun with a genuine one (client generator seed 2, C_I 1; device seed 1),
+/// so that a mutated message_3 reaches its parsing and checks.
+pub fn edhoc_responder(data: &[u8]) {
+    use rand_chacha::rand_core::SeedableRng;
+    let (device_key, device, client_key, client) = edhoc_identities();
+    let rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let mut responder = auth::Responder::new(rng, device_key, device, vec![client]);
+    if data.first() != Some(&0xf5) {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        let (_, request_1) = auth::Initiator::start(&mut rng, client_key, client, 1).expect("a genuine message_1");
+        responder.handle(&request_1).expect("the device answers a genuine message_1");
+    }
+    if responder.handle(data).is_err() {
+        assert!(responder.contexts().is_empty(), "a refused request made a context");
+    }
+}

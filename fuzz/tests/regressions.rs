@@ -14,6 +14,7 @@ const TARGETS: &[(&str, Target, &[&str])] = &[
     ("image_load", mbpf_fuzz::targets::image_load, &["images"]),
     ("suit_envelope", mbpf_fuzz::targets::suit_envelope, &["envelopes"]),
     ("proto_decode", mbpf_fuzz::targets::proto_decode, &["payloads"]),
+    ("edhoc_responder", mbpf_fuzz::targets::edhoc_responder, &["edhoc"]),
 ];
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {

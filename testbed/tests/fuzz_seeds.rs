@@ -152,6 +152,31 @@ fn payloads() -> Corpus {
     corpus
 }
 
+/// EDHOC requests as the fuzz target's device sees them: a genuine message_1, and the
+/// genuine message_3 of the handshake the target begins (the same identities and
+/// generator seeds as `fuzz/src/targets.rs`).
+fn edhoc() -> Corpus {
+    use rand_chacha::rand_core::SeedableRng;
+    let device = testbed::keys::EdhocIdentity::read(&testbed::keys::edhoc_device_path()).unwrap();
+    let client = testbed::keys::EdhocIdentity::read(&testbed::keys::edhoc_client_path()).unwrap();
+    let mut responder = auth::Responder::new(
+        rand_chacha::ChaCha20Rng::seed_from_u64(1),
+        device.private_key,
+        device.credential(),
+        vec![client.credential()],
+    );
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+    let (initiator, request_1) = auth::Initiator::start(&mut rng, client.private_key, client.credential(), 1).unwrap();
+    let message_2 = responder.handle(&request_1).unwrap();
+    let (request_3, _) = initiator.finish(&message_2, device.credential()).unwrap();
+    let mut corpus = Corpus::new();
+    corpus.insert("message_1".into(), request_1);
+    corpus.insert("message_3".into(), request_3.clone());
+    corpus.insert("message_3-unknown-connection".into(), [&[0x17], &request_3[1..]].concat());
+    corpus.insert("message_3-truncated".into(), request_3[..request_3.len() / 2].to_vec());
+    corpus
+}
+
 fn check(dir: &Path, corpus: &Corpus) -> Vec<String> {
     let write = std::env::var_os("MBPF_WRITE_SEEDS").is_some();
     if write {
@@ -178,9 +203,13 @@ fn check(dir: &Path, corpus: &Corpus) -> Vec<String> {
 fn the_committed_seed_corpora_are_the_generated_ones() {
     let seeds = repo().join("fuzz/seeds");
     let mut stale = Vec::new();
-    for (name, corpus) in
-        [("programs", programs()), ("images", images()), ("envelopes", envelopes()), ("payloads", payloads())]
-    {
+    for (name, corpus) in [
+        ("programs", programs()),
+        ("images", images()),
+        ("envelopes", envelopes()),
+        ("payloads", payloads()),
+        ("edhoc", edhoc()),
+    ] {
         assert!(corpus.len() >= 4, "{name}: only {} seeds", corpus.len());
         stale.extend(check(&seeds.join(name), &corpus));
     }

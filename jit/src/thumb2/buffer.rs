@@ -89,7 +89,13 @@ impl CodeBuffer {
         let branches = bytes / 16;
         let mut labels = Vec::with_capacity(fixed + branches);
         labels.resize(fixed, UNBOUND);
-        Self { code: Vec::with_capacity(bytes), bounded: true, full: false, labels, fixups: Vec::with_capacity(branches) }
+        Self {
+            code: Vec::with_capacity(bytes),
+            bounded: true,
+            full: false,
+            labels,
+            fixups: Vec::with_capacity(branches),
+        }
     }
 
     pub fn put(&mut self, enc: Enc) {
