@@ -32,6 +32,31 @@ pub enum CoapError {
         #[source]
         refusal: auth::Refusal,
     },
+    #[error("OSCORE with {addr}: {error}")]
+    Oscore {
+        addr: SocketAddr,
+        #[source]
+        error: auth::oscore::OscoreError,
+    },
+}
+
+/// A client's credentials for a device: who it is, and which device it expects. The
+/// client runs EDHOC at its first request and protects every request after with OSCORE.
+#[derive(Clone)]
+pub struct Credentials {
+    pub identity: crate::keys::EdhocIdentity,
+    /// The device's credential (CCS).
+    pub device: Vec<u8>,
+}
+
+impl Credentials {
+    /// The repository's test client, and the device identity default firmware carries.
+    pub fn testbed() -> crate::Result<Self> {
+        Ok(Self {
+            identity: crate::keys::EdhocIdentity::read(&crate::keys::edhoc_client_path())?,
+            device: crate::keys::read_credential(&crate::keys::ccs_path(&crate::keys::edhoc_device_path()))?,
+        })
+    }
 }
 
 /// Retransmission parameters: RFC 7252's, as the sans-I/O core defines them.
@@ -49,11 +74,40 @@ pub struct CoapClient {
     /// One local endpoint for the client's lifetime, as servers expect (Block2
     /// continuations and duplicate detection key on it).
     socket: Option<UdpSocket>,
+    credentials: Option<Credentials>,
+    /// The OSCORE context of the last handshake.
+    context: Option<auth::oscore::SecurityContext>,
 }
 
 impl CoapClient {
     pub fn new(addr: SocketAddr) -> Self {
-        Self { addr, retransmit: Retransmit::default(), next_mid: rand::random(), socket: None }
+        Self {
+            addr,
+            retransmit: Retransmit::default(),
+            next_mid: rand::random(),
+            socket: None,
+            credentials: None,
+            context: None,
+        }
+    }
+
+    /// Protects every request with OSCORE, in a context made by EDHOC at the first.
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Makes a new security context now (EDHOC), replacing the current one.
+    pub async fn authenticate(&mut self) -> Result<(), CoapError> {
+        let Some(credentials) = self.credentials.clone() else { return Ok(()) };
+        let addr = self.addr;
+        self.context = None;
+        let connection_id = rand::random::<u8>() % 24;
+        let material = Box::pin(self.edhoc(&credentials.identity, &credentials.device, connection_id)).await?;
+        let context =
+            auth::oscore::SecurityContext::new(&material).map_err(|error| CoapError::Oscore { addr, error })?;
+        self.context = Some(context);
+        Ok(())
     }
 
     pub fn with_retransmit(mut self, r: Retransmit) -> Self {
@@ -87,6 +141,9 @@ impl CoapClient {
         payload: &[u8],
         first: Option<Block>,
     ) -> Result<Vec<u8>, CoapError> {
+        if self.credentials.is_some() && self.context.is_none() && path != proto::paths::EDHOC {
+            self.authenticate().await?;
+        }
         let mut answer = Reassembly::new(MAX_ANSWER);
         let mut block2 = first;
         loop {
@@ -116,8 +173,16 @@ impl CoapClient {
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
         let token: [u8; 4] = rand::random();
-        let bytes = request.to_packet(mid, &token).to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
         let path = request.path.trim_start_matches('/');
+        let mut packet = request.to_packet(mid, &token);
+        let oscore = |error| CoapError::Oscore { addr, error };
+        let mut correlation = None;
+        if let Some(context) = self.context.as_mut().filter(|_| path != proto::paths::EDHOC) {
+            let (outer, c) = auth::oscore::protect_request(context, &packet).map_err(oscore)?;
+            packet = outer;
+            correlation = Some(c);
+        }
+        let bytes = packet.to_bytes().map_err(|e| CoapError::Encode(format!("{e:?}")))?;
 
         let mut schedule = Schedule::new(self.retransmit);
         let mut buf = vec![0u8; 64 * 1024];
@@ -127,9 +192,15 @@ impl CoapClient {
             let deadline = tokio::time::Instant::now() + schedule.timeout();
             while let Ok(recv) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {
                 let (n, from) = recv.map_err(io)?;
-                let Ok(reply) = Packet::from_bytes(&buf[..n]) else { continue };
+                let Ok(mut reply) = Packet::from_bytes(&buf[..n]) else { continue };
                 if from != addr || !answers(&reply, mid, &token) {
                     continue;
+                }
+                // A protected answer; an unprotected one is the device's refusal (4.01).
+                if let (Some(c), Some(context)) = (correlation.as_mut(), self.context.as_mut()) {
+                    if reply.get_option(coap_lite::CoapOption::Oscore).is_some() {
+                        reply = auth::oscore::unprotect_response(context, &reply, c).map_err(oscore)?;
+                    }
                 }
                 if !is_success(reply.header.code) {
                     let code = reply.header.code.to_string();
@@ -160,9 +231,9 @@ impl CoapClient {
         let (initiator, request_1) =
             auth::Initiator::start(&mut rng, identity.private_key, identity.credential(), connection_id)
                 .map_err(refused)?;
-        let message_2 = self.request(RequestType::Post, proto::paths::EDHOC, &request_1).await?;
+        let message_2 = Box::pin(self.request(RequestType::Post, proto::paths::EDHOC, &request_1)).await?;
         let (request_3, material) = initiator.finish(&message_2, device).map_err(refused)?;
-        self.request(RequestType::Post, proto::paths::EDHOC, &request_3).await?;
+        Box::pin(self.request(RequestType::Post, proto::paths::EDHOC, &request_3)).await?;
         Ok(material)
     }
 

@@ -12,6 +12,7 @@ mod firmware {
     mod helpers;
     mod interop;
     mod microbpf;
+    mod oscore;
     mod persist;
     mod pull;
     mod robustness;

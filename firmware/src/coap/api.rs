@@ -70,7 +70,7 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
 async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     match resource {
         Resource::Info => (ResponseType::Content, cbor(&info())),
-        Resource::Edhoc => super::edhoc::handle(ctx.edhoc, payload),
+        Resource::Edhoc => super::edhoc::handle(ctx.security, payload),
         Resource::Slots => (ResponseType::Content, cbor(&ctx.slots.list())),
         Resource::Pull => pull(payload, ctx).await,
         Resource::Exec => exec(payload, ctx),
@@ -220,6 +220,7 @@ pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto
 const FEATURES: &[&str] = &[
     "coap",
     "edhoc",
+    "oscore",
     #[cfg(feature = "link-udp")]
     "ipv4",
     #[cfg(feature = "link-udp")]

@@ -1,6 +1,7 @@
 //! `POST /.well-known/edhoc`: EDHOC handshakes (RFC 9528) with the clients this
-//! firmware was built to accept (`auth`, lakers). Each one that completes leaves the
-//! keying material of an OSCORE security context.
+//! firmware was built to accept (`auth`, lakers). Each one that completes makes an
+//! OSCORE security context (RFC 8613, libOSCORE), which requests then name by its key
+//! id.
 //!
 //! The handshake's ephemeral keys come from a ChaCha20 generator seeded with SHA-256
 //! of the device's secret key, the boot count kept across resets and the core clock at
@@ -32,11 +33,30 @@ fn responder() -> Option<DeviceResponder> {
     Some(auth::Responder::new(rng, EDHOC_DEVICE_KEY, credential, clients))
 }
 
-pub fn handle(state: &mut Option<DeviceResponder>, payload: &[u8]) -> Answer {
-    if state.is_none() {
-        *state = responder();
+/// The device's EDHOC end and the OSCORE contexts its handshakes made (newest last).
+#[derive(Default)]
+pub struct Security {
+    responder: Option<DeviceResponder>,
+    contexts: Vec<auth::oscore::SecurityContext>,
+}
+
+impl Security {
+    /// Takes out the context a protected request names, while the request is served.
+    pub fn take(&mut self, kid: &[u8]) -> Option<auth::oscore::SecurityContext> {
+        let at = self.contexts.iter().position(|c| c.recipient_id() == kid)?;
+        Some(self.contexts.remove(at))
     }
-    let Some(responder) = state.as_mut() else {
+
+    pub fn put_back(&mut self, context: auth::oscore::SecurityContext) {
+        self.contexts.push(context);
+    }
+}
+
+pub fn handle(security: &mut Security, payload: &[u8]) -> Answer {
+    if security.responder.is_none() {
+        security.responder = responder();
+    }
+    let Some(responder) = security.responder.as_mut() else {
         return (ResponseType::InternalServerError, text("this firmware's EDHOC credential does not parse"));
     };
     let t0 = crate::time_driver::core_clock_counts();
@@ -45,7 +65,20 @@ pub fn handle(state: &mut Option<DeviceResponder>, payload: &[u8]) -> Answer {
     let insns = (crate::time_driver::core_clock_counts() - t0) * u64::from(crate::board::INSNS_PER_COUNT);
     match outcome {
         Ok(reply) if reply.is_empty() => {
-            let n = responder.contexts().len();
+            let Some(context) = responder.contexts().last().map(auth::oscore::SecurityContext::new) else {
+                return (ResponseType::InternalServerError, text("no context after a handshake"));
+            };
+            let context = match context {
+                Ok(c) => c,
+                Err(e) => return (ResponseType::InternalServerError, Some((0, alloc::format!("{e}").into_bytes()))),
+            };
+            // A new context replaces one with its recipient id; the oldest goes past the limit.
+            security.contexts.retain(|c| c.recipient_id() != context.recipient_id());
+            if security.contexts.len() == auth::edhoc::MAX_CONTEXTS {
+                security.contexts.remove(0);
+            }
+            security.contexts.push(context);
+            let n = security.contexts.len();
             crate::println!("edhoc: message_3 verified in {insns} instructions; a client authenticated ({n} contexts)");
             (ResponseType::Changed, None)
         }

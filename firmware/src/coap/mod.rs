@@ -34,7 +34,7 @@ pub struct Ctx<'a> {
     pub spawner: embassy_executor::Spawner,
     pub slots: &'a mut crate::runtime::slots::Slots,
     /// EDHOC handshakes in progress and the security contexts they made.
-    pub edhoc: &'a mut Option<edhoc::DeviceResponder>,
+    pub security: &'a mut edhoc::Security,
     /// The buffers of `POST /run` (only the testbed firmware has that resource).
     #[cfg_attr(not(feature = "unsigned-run"), allow(dead_code))]
     pub arena: &'a mut Arena,

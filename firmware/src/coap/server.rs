@@ -35,8 +35,8 @@ pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_e
     let mut arena = crate::runtime::interp_exec::Arena::new();
     #[cfg(not(feature = "unsigned-run"))]
     let mut arena = ();
-    let mut edhoc = None;
-    let mut ctx = Ctx { net, spawner, slots: &mut slots, edhoc: &mut edhoc, arena: &mut arena };
+    let mut security = super::edhoc::Security::default();
+    let mut ctx = Ctx { net, spawner, slots: &mut slots, security: &mut security, arena: &mut arena };
     loop {
         let (n, from) = link.recv(&mut message).await;
         let mid = message_id(&message[..n]);
@@ -132,7 +132,9 @@ impl<P: Copy + PartialEq> Blocks<P> {
 const BLOCK_SZX: u8 = block::SZX_1024;
 
 /// Turns one message from `from` into the message to send back, if any; nothing here
-/// depends on the link the message came over.
+/// depends on the link the message came over. An OSCORE-protected request is served
+/// inside its security context and answered protected; one that does not unprotect
+/// (no such context, a wrong key, a replay) gets an unprotected 4.01 (RFC 8613 §8.2).
 async fn handle_message<P: Copy + PartialEq>(
     bytes: &[u8],
     from: P,
@@ -140,6 +142,52 @@ async fn handle_message<P: Copy + PartialEq>(
     blocks: &mut Blocks<P>,
 ) -> Option<Vec<u8>> {
     let request = Packet::from_bytes(bytes).ok()?;
+    if request.get_option(coap_lite::CoapOption::Oscore).is_none() {
+        return answer(request, from, ctx, blocks).await?.to_bytes().ok();
+    }
+    let refuse = |why: &str| {
+        let mut reply = proto::coap::reply_to(&request)?;
+        reply.header.code = MessageClass::Response(ResponseType::Unauthorized);
+        reply.payload = why.as_bytes().to_vec();
+        reply.to_bytes().ok()
+    };
+    let kid = auth::oscore::request_kid(&request).unwrap_or_default();
+    let Some(mut security) = ctx.security.take(&kid) else {
+        return refuse("no OSCORE security context for this key id");
+    };
+    let t0 = crate::time_driver::core_clock_counts();
+    let unprotected = auth::oscore::unprotect_request(&mut security, &request);
+    let t1 = crate::time_driver::core_clock_counts();
+    let reply = match unprotected {
+        Ok((inner, mut correlation)) => match answer(inner, from, ctx, blocks).await {
+            Some(reply) => {
+                let t2 = crate::time_driver::core_clock_counts();
+                let protected = auth::oscore::protect_response(&mut security, &reply, &mut correlation);
+                let t3 = crate::time_driver::core_clock_counts();
+                // The cost of OSCORE itself, once per boot, in guest instructions under -icount.
+                if !OSCORE_COST_SHOWN.swap(true, core::sync::atomic::Ordering::Relaxed) {
+                    let insns = |counts: u64| counts * u64::from(crate::board::INSNS_PER_COUNT);
+                    println!("oscore: unprotect {} and protect {} instructions", insns(t1 - t0), insns(t3 - t2));
+                }
+                protected.ok().and_then(|p| p.to_bytes().ok())
+            }
+            None => None,
+        },
+        Err(e) => refuse(&alloc::format!("{e}")),
+    };
+    ctx.security.put_back(security);
+    reply
+}
+
+static OSCORE_COST_SHOWN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The answer to a request (unprotected, or the inside of a protected one).
+async fn answer<P: Copy + PartialEq>(
+    request: Packet,
+    from: P,
+    ctx: &mut Ctx<'_>,
+    blocks: &mut Blocks<P>,
+) -> Option<Packet> {
     let mut reply = proto::coap::reply_to(&request)?;
     let MessageClass::Request(method) = request.header.code else {
         return None;
@@ -188,5 +236,5 @@ async fn handle_message<P: Copy + PartialEq>(
         reply.add_option(coap_lite::CoapOption::ContentFormat, be[skip..].to_vec());
         reply.payload = payload;
     }
-    reply.to_bytes().ok()
+    Some(reply)
 }

@@ -35,9 +35,10 @@ fn a_file_that_is_no_elf_is_refused() {
 fn the_stm32l475_image_fits_the_chip() {
     let image = firmware::build(&testbed::repo_root(), firmware::Board::BL475eIot01a, Variant::Default).unwrap();
     let f = Footprint::of_elf(&image).unwrap();
-    // At most 256 KiB of the chip's 1 MiB of flash, and statics (the heap among them)
-    // leaving at least 16 KiB of SRAM1's 96 KiB for the stack.
-    assert!(f.total.flash <= 256 << 10, "flash: {:?}", f.total);
+    // At most 320 KiB of the chip's 1 MiB of flash (EDHOC and OSCORE take about 78 KiB
+    // of it), and statics (the heap among them) leaving at least 16 KiB of SRAM1's
+    // 96 KiB for the stack.
+    assert!(f.total.flash <= 320 << 10, "flash: {:?}", f.total);
     assert!(f.total.ram + (16 << 10) <= 96 << 10, "RAM: {:?}", f.total);
 }
 

@@ -5,6 +5,8 @@
 //! device = "coap://127.0.0.1:5690"
 //! key = "keys/testbed.key"
 //! root = "served"
+//! identity = "keys/edhoc-client.key"          # EDHOC: who this client is
+//! device_credential = "keys/edhoc-device.key.ccs"  # and the device it expects
 //! ```
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,11 @@ pub struct Config {
     pub key: Option<PathBuf>,
     /// Default file-server root.
     pub root: Option<PathBuf>,
+    /// The client's EDHOC identity (`mbpf keygen --alg edhoc`); with
+    /// `device_credential`, device commands authenticate and protect their requests.
+    pub identity: Option<PathBuf>,
+    /// The device's EDHOC credential (a `.ccs` file).
+    pub device_credential: Option<PathBuf>,
 }
 
 impl Config {
@@ -41,6 +48,8 @@ impl Config {
                 };
                 resolve(&mut c.key);
                 resolve(&mut c.root);
+                resolve(&mut c.identity);
+                resolve(&mut c.device_credential);
                 return Ok((c, Some(path)));
             }
         }
@@ -68,6 +77,11 @@ mod tests {
         assert_eq!(c.device.as_deref(), Some("coap://10.0.0.1"));
         assert_eq!(c.key.unwrap(), dir.path().join("k/dev.key"));
         assert_eq!(c.root, None);
+        assert_eq!(c.identity, None);
+        std::fs::write(dir.path().join(FILE_NAME), "identity = \"me.key\"\ndevice_credential = \"dev.ccs\"\n").unwrap();
+        let (c, _) = Config::find(&deep).unwrap();
+        assert_eq!(c.identity.unwrap(), dir.path().join("me.key"));
+        assert_eq!(c.device_credential.unwrap(), dir.path().join("dev.ccs"));
     }
 
     #[test]

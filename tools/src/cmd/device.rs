@@ -22,6 +22,14 @@ pub struct DeviceArg {
     /// Retransmissions before giving up.
     #[arg(long, default_value_t = 4)]
     retries: u32,
+    /// Authenticate as this EDHOC identity (`mbpf keygen --alg edhoc`) and protect every
+    /// request with OSCORE (default: `identity` in mbpf.toml).
+    #[arg(long)]
+    identity: Option<std::path::PathBuf>,
+    /// The device's EDHOC credential (`.ccs`), which it must present (default:
+    /// `device_credential` in mbpf.toml).
+    #[arg(long)]
+    device_credential: Option<std::path::PathBuf>,
 }
 
 /// A CoAP client of a device, and the serial bridge that reaches it (if any), which
@@ -58,14 +66,31 @@ impl DeviceArg {
             ack_timeout: std::time::Duration::from_millis(self.timeout_ms),
             max_retransmit: self.retries,
         };
+        let config = super::config::Config::load()?;
         let device = match &self.device {
             Some(d) => d.clone(),
-            None => super::config::Config::load()?
+            None => config
                 .device
+                .clone()
                 .context("no device: pass --device coap://HOST:PORT or set `device` in mbpf.toml")?,
         };
         let mut device = Device::open(&device)?;
         device.client = device.client.with_retransmit(retransmit);
+        let identity = self.identity.clone().or(config.identity);
+        let device_credential = self.device_credential.clone().or(config.device_credential);
+        match (identity, device_credential) {
+            (Some(identity), Some(credential)) => {
+                let credentials = testbed::coap_client::Credentials {
+                    identity: testbed::keys::EdhocIdentity::read(&identity)?,
+                    device: testbed::keys::read_credential(&credential)?,
+                };
+                device.client = device.client.with_credentials(credentials);
+            }
+            (None, None) => {}
+            _ => anyhow::bail!(
+                "EDHOC needs both an identity and the device's credential (--identity, --device-credential)"
+            ),
+        }
         Ok(device)
     }
 }
