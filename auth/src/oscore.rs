@@ -105,13 +105,30 @@ fn rebuild(outer: &Packet, code: u8, tail: &[u8]) -> Result<Packet, OscoreError>
     Packet::from_bytes(&bytes).map_err(|_| OscoreError::Malformed)
 }
 
+/// The most options a message may carry: libOSCORE's option iterator never ends on
+/// some malformed messages (the fuzz target `oscore_unprotect` found one with an outer
+/// option numbered 0), so reading stops here.
+const MAX_OPTIONS: usize = 64;
+
 /// Copies a readable message's code, options and payload onto `packet`.
-fn read_into(message: &impl ReadableMessage, packet: &mut Packet) {
+fn read_into(message: &impl ReadableMessage, packet: &mut Packet) -> Result<(), OscoreError> {
     packet.header.code = MessageClass::from(message.code().into());
-    for option in message.options() {
+    for (i, option) in message.options().enumerate() {
+        if i == MAX_OPTIONS {
+            return Err(OscoreError::Malformed);
+        }
         packet.add_option(CoapOption::from(option.number()), option.value().to_vec());
     }
     packet.payload = message.payload().to_vec();
+    Ok(())
+}
+
+/// RFC 7252 §12.2 reserves option number 0; no message carries it.
+fn check_options(packet: &Packet) -> Result<(), OscoreError> {
+    if packet.options().any(|(n, _)| *n == 0) || packet.options().map(|(_, v)| v.len()).sum::<usize>() > MAX_OPTIONS {
+        return Err(OscoreError::Malformed);
+    }
+    Ok(())
 }
 
 /// Writes `packet`'s code, options (in order) and payload into a protected message.
@@ -131,6 +148,7 @@ fn write_from(packet: &Packet, message: &mut impl MinimalWritableMessage) -> Res
 /// The device's side: the request inside a protected one, and what its answer must be
 /// protected against. Checks the replay window (RFC 8613 §7.4).
 pub fn unprotect_request(ctx: &mut SecurityContext, request: &Packet) -> Result<(Packet, Correlation), OscoreError> {
+    check_options(request)?;
     let option = request.get_option(CoapOption::Oscore).and_then(|v| v.front()).ok_or(OscoreError::NotProtected)?;
     let option = option.clone();
     let parsed = liboscore::OscoreOption::parse(&option).map_err(|_| OscoreError::Malformed)?;
@@ -139,10 +157,11 @@ pub fn unprotect_request(ctx: &mut SecurityContext, request: &Packet) -> Result<
     let mut message = Message::new_from_existing(&mut code, &mut tail);
     let mut inner = request.clone();
     inner.clear_all_options();
-    let (correlation, ()) = liboscore::unprotect_request(&mut message, parsed, &mut ctx.context, |plaintext| {
+    let (correlation, read) = liboscore::unprotect_request(&mut message, parsed, &mut ctx.context, |plaintext| {
         read_into(plaintext, &mut inner)
     })
     .map_err(|_| OscoreError::Unprotect)?;
+    read?;
     Ok((inner, Correlation(correlation)))
 }
 
@@ -179,6 +198,7 @@ pub fn unprotect_response(
     response: &Packet,
     correlation: &mut Correlation,
 ) -> Result<Packet, OscoreError> {
+    check_options(response)?;
     let option = response.get_option(CoapOption::Oscore).and_then(|v| v.front()).ok_or(OscoreError::NotProtected)?;
     let option = option.clone();
     let parsed = liboscore::OscoreOption::parse(&option).map_err(|_| OscoreError::Malformed)?;
@@ -190,6 +210,6 @@ pub fn unprotect_response(
     liboscore::unprotect_response(&mut message, &mut ctx.context, parsed, &mut correlation.0, |plaintext| {
         read_into(plaintext, &mut inner)
     })
-    .map_err(|_| OscoreError::Unprotect)?;
+    .map_err(|_| OscoreError::Unprotect)??;
     Ok(inner)
 }

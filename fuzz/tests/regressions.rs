@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Target, &[&str])] = &[
     ("suit_envelope", mbpf_fuzz::targets::suit_envelope, &["envelopes"]),
     ("proto_decode", mbpf_fuzz::targets::proto_decode, &["payloads"]),
     ("edhoc_responder", mbpf_fuzz::targets::edhoc_responder, &["edhoc"]),
+    ("oscore_unprotect", mbpf_fuzz::targets::oscore_unprotect, &["oscore"]),
 ];
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {

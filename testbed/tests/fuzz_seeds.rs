@@ -177,6 +177,42 @@ fn edhoc() -> Corpus {
     corpus
 }
 
+/// Requests protected by the client's end of the `oscore_unprotect` target's context
+/// (the same material as `fuzz/src/targets.rs`).
+fn oscore() -> Corpus {
+    let material = |device_side: bool| {
+        let (ours, theirs) = (vec![0x00], vec![0x01]);
+        let (sender_id, recipient_id) = if device_side { (theirs, ours) } else { (ours, theirs) };
+        auth::OscoreMaterial {
+            master_secret: [7; 16],
+            master_salt: [9; 8],
+            sender_id,
+            recipient_id,
+            client_kid: vec![],
+        }
+    };
+    let mut client = auth::oscore::SecurityContext::new(&material(false)).unwrap();
+    let mut corpus = Corpus::new();
+    let requests = [
+        ("info", vec![]),
+        ("erase", proto::encode(&proto::EraseRequest { slot: 1 })),
+        ("app/1", vec![0x55; 300]),
+        ("slots", vec![]),
+    ];
+    for (i, (path, payload)) in requests.into_iter().enumerate() {
+        let request = proto::coap::request::Request {
+            method: if payload.is_empty() { RequestType::Get } else { RequestType::Post },
+            path,
+            payload: &payload,
+            block2: None,
+        };
+        let packet = request.to_packet(i as u16, &[i as u8]);
+        let (protected, _) = auth::oscore::protect_request(&mut client, &packet).unwrap();
+        corpus.insert(format!("request-{i}-{}", path.replace('/', "-")), protected.to_bytes().unwrap());
+    }
+    corpus
+}
+
 fn check(dir: &Path, corpus: &Corpus) -> Vec<String> {
     let write = std::env::var_os("MBPF_WRITE_SEEDS").is_some();
     if write {
@@ -209,6 +245,7 @@ fn the_committed_seed_corpora_are_the_generated_ones() {
         ("envelopes", envelopes()),
         ("payloads", payloads()),
         ("edhoc", edhoc()),
+        ("oscore", oscore()),
     ] {
         assert!(corpus.len() >= 4, "{name}: only {} seeds", corpus.len());
         stale.extend(check(&seeds.join(name), &corpus));
