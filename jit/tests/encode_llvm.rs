@@ -234,11 +234,13 @@ fn short_forms_refuse_what_they_cannot_encode() {
 #[test]
 fn a_buffer_made_with_a_capacity_refuses_code_past_it() {
     use jit::thumb2::buffer::{BufferError, CodeBuffer};
-    let mut b = CodeBuffer::with_capacity(8, 0);
-    b.put(nop());
-    b.put(nop());
-    assert_eq!(b.finish().unwrap().len(), 4);
-    let mut b = CodeBuffer::with_capacity(8, 0);
+    // Room for 2 bytes, growing once to 8.
+    let mut b = CodeBuffer::with_capacity(2, 8, 0);
+    for _ in 0..3 {
+        b.put(nop());
+    }
+    assert_eq!(b.finish().unwrap().len(), 6);
+    let mut b = CodeBuffer::with_capacity(2, 8, 0);
     for _ in 0..5 {
         b.put(nop());
     }

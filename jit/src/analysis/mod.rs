@@ -161,52 +161,64 @@ const CODE_FIXED_BYTES: usize = 1024;
 /// Labels, branch fixups and instruction offsets per slot (memory accesses and heavy
 /// instructions have more branches), and what the compiler takes whatever the
 /// program's size.
-const BOOKKEEPING_MEMORY: usize = 160;
+const BOOKKEEPING_MEMORY: usize = 208;
 const BOOKKEEPING_OTHER: usize = 64;
 const FIXED_BYTES: usize = 2048;
 
-fn is_memory(i: Insn) -> bool {
-    matches!(i.class(), CLS_LDX | CLS_ST | CLS_STX)
+const fn is_memory(opc: u8) -> bool {
+    matches!(opc & CLS_MASK, CLS_LDX | CLS_ST | CLS_STX)
 }
 
 /// 64-bit multiplies, divisions, shifts and byte swaps, and calls: a runtime call or
 /// a fast path and a slow one, with branches.
-fn is_heavy(i: Insn) -> bool {
-    let heavy_alu = matches!(i.opc & OP_MASK, OP_MUL | OP_DIV | OP_MOD | OP_LSH | OP_RSH | OP_ARSH | OP_END);
-    match i.class() {
+const fn is_heavy(opc: u8) -> bool {
+    let heavy_alu = matches!(opc & OP_MASK, OP_MUL | OP_DIV | OP_MOD | OP_LSH | OP_RSH | OP_ARSH | OP_END);
+    match opc & CLS_MASK {
         CLS_ALU64 | CLS_ALU => heavy_alu,
-        CLS_JMP => i.opc & OP_MASK == CALL,
+        CLS_JMP => opc & OP_MASK == CALL,
         _ => false,
     }
 }
 
-fn slot_code_bound(i: Insn) -> usize {
-    if is_memory(i) {
-        CODE_MEMORY
-    } else if is_heavy(i) {
-        CODE_HEAVY
-    } else {
-        CODE_LIGHT
+/// Code and bookkeeping bytes per opcode, as a table: the compiler sums it for every
+/// program, so it costs a load per instruction.
+const SLOT_BYTES: [(u8, u8); 256] = {
+    let mut table = [(CODE_LIGHT as u8, BOOKKEEPING_OTHER as u8); 256];
+    let mut opc = 0;
+    while opc < 256 {
+        if is_memory(opc as u8) {
+            table[opc] = (CODE_MEMORY as u8, BOOKKEEPING_MEMORY as u8);
+        } else if is_heavy(opc as u8) {
+            table[opc] = (CODE_HEAVY as u8, BOOKKEEPING_MEMORY as u8);
+        }
+        opc += 1;
     }
+    table
+};
+
+/// The most machine code `insns` may compile to: the code buffer never grows past it.
+pub fn code_bound(insns: &[Insn]) -> usize {
+    insns.iter().map(|i| SLOT_BYTES[i.opc as usize].0 as usize).sum::<usize>() + CODE_FIXED_BYTES
 }
 
-/// The most machine code `insns` may compile to: the code buffer's capacity, which
-/// it never grows past.
-pub fn code_bound(insns: &[Insn]) -> usize {
-    insns.iter().map(|&i| slot_code_bound(i)).sum::<usize>() + CODE_FIXED_BYTES
+/// The code buffer's first capacity: enough for most programs, which then never
+/// reallocate; the rest grow once, to [`code_bound`].
+pub fn code_guess(insns: &[Insn]) -> usize {
+    insns.len() * 12 + 128
 }
 
 /// An upper bound on the heap that analysing and compiling `insns` takes: a state per
 /// block head (the entry, and at most one per jump or call), facts and bookkeeping
-/// per instruction slot, and the code. A device checks it against its free heap
-/// before compiling, since the compiler's buffers cannot fail softly.
+/// per instruction slot, and the code buffer at its largest (its first capacity and
+/// the bound it grows to, both alive while it moves). A device checks it against its
+/// free heap before compiling, since the compiler's buffers cannot fail softly.
 pub fn heap_bound(insns: &[Insn]) -> usize {
     let heads = 1 + insns.iter().enumerate().filter(|(pc, i)| i.jump_target(*pc).is_some()).count();
-    let bookkeeping: usize =
-        insns.iter().map(|&i| if is_memory(i) || is_heavy(i) { BOOKKEEPING_MEMORY } else { BOOKKEEPING_OTHER }).sum();
+    let bookkeeping: usize = insns.iter().map(|i| SLOT_BYTES[i.opc as usize].1 as usize).sum();
     heads * core::mem::size_of::<Option<domain::State>>()
         + insns.len() * core::mem::size_of::<Facts>()
         + bookkeeping
+        + code_guess(insns)
         + code_bound(insns)
         + FIXED_BYTES
 }

@@ -189,7 +189,7 @@ impl<'a> Lower<'a> {
     fn new(insns: &'a [Insn], an: Analysis, homes: Homes, prepaid: PrepaidLoops) -> Self {
         // Instruction pc's label is `Label::nth(pc)`.
         let n = insns.len();
-        let mut buf = CodeBuffer::with_capacity(crate::code_bound(insns), n);
+        let mut buf = CodeBuffer::with_capacity(crate::analysis::code_guess(insns), crate::code_bound(insns), n);
         let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
         Self {
             buf,

@@ -61,9 +61,10 @@ pub enum BufferError {
 #[derive(Default)]
 pub struct CodeBuffer {
     code: Vec<u8>,
-    /// Made with a capacity it never grows past ([`Self::with_capacity`]), so that
-    /// the compiler's heap stays within its bound; `full` once an instruction did not fit.
-    bounded: bool,
+    /// The most code the buffer grows to ([`Self::with_capacity`]), in one step from
+    /// its first capacity, so that the compiler's heap stays within its bound; `full`
+    /// once an instruction did not fit.
+    limit: Option<usize>,
     full: bool,
 
     /// Label positions; `UNBOUND` until bound.
@@ -81,17 +82,17 @@ impl CodeBuffer {
         self.code.len()
     }
 
-    /// An empty buffer with room for `bytes` of code, which it never grows past (code
-    /// that does not fit fails at [`Self::finish`], so the compiler's peak heap is
-    /// known: [`crate::heap_bound`]), and `fixed` labels already made:
-    /// `Label::nth(0..fixed)`.
-    pub fn with_capacity(bytes: usize, fixed: usize) -> Self {
+    /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
+    /// must, it grows once to `limit` and never past it (code that does not fit fails
+    /// at [`Self::finish`]), so the compiler's peak heap is known
+    /// ([`crate::heap_bound`]). `fixed` labels are made: `Label::nth(0..fixed)`.
+    pub fn with_capacity(bytes: usize, limit: usize, fixed: usize) -> Self {
         let branches = bytes / 16;
         let mut labels = Vec::with_capacity(fixed + branches);
         labels.resize(fixed, UNBOUND);
         Self {
             code: Vec::with_capacity(bytes),
-            bounded: true,
+            limit: Some(limit.max(bytes)),
             full: false,
             labels,
             fixups: Vec::with_capacity(branches),
@@ -99,10 +100,7 @@ impl CodeBuffer {
     }
 
     pub fn put(&mut self, enc: Enc) {
-        if self.bounded && self.code.capacity() - self.code.len() < 4 {
-            self.full = true;
-        }
-        if self.full {
+        if self.code.capacity() - self.code.len() < 4 && !self.make_room() {
             return;
         }
         // Fixed-size copies: no memcpy call per instruction (this runs on the device).
@@ -112,6 +110,23 @@ impl CodeBuffer {
                 self.code.extend_from_slice(&h1.to_le_bytes());
                 self.code.extend_from_slice(&h2.to_le_bytes());
             }
+        }
+    }
+
+    /// Grows the code to its limit, once; `false` when it is there already (the buffer
+    /// is full and takes no more code). A buffer made with `new` grows as it must.
+    #[cold]
+    fn make_room(&mut self) -> bool {
+        match self.limit {
+            Some(limit) if self.code.capacity() < limit => {
+                self.code.reserve_exact(limit - self.code.len());
+                true
+            }
+            Some(_) => {
+                self.full = true;
+                false
+            }
+            None => true,
         }
     }
 
