@@ -1,4 +1,4 @@
-//! See [`mbpf_fuzz::targets::jit_compile`]; this binary counts its heap.
+//! See [`mbpf_fuzz::targets::jit_compile`]; this binary counts and limits its heap.
 #![no_main]
 #[global_allocator]
 static ALLOC: mbpf_fuzz::counting::Counting = mbpf_fuzz::counting::Counting;

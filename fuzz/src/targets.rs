@@ -132,19 +132,28 @@ pub fn proto_decode(data: &[u8]) {
     }
 }
 
-/// The JIT on any verified program: no panic, the code within `jit::code_bound`, and
-/// the compiler's heap within `jit::heap_bound` (what the device checks before it
-/// compiles), when the binary counts its heap ([`crate::counting`]).
+/// The JIT on any verified program: no panic, the code within `jit::code_bound`; and,
+/// when the binary counts its heap ([`crate::counting`]), under any heap limit below the
+/// compile's peak (one the input picks) the compile fails with `OutOfMemory`, never
+/// aborts: the device compiles with what heap it has.
 pub fn jit_compile(data: &[u8]) {
     let Some(program) = program(data) else { return };
     if vm::verify(&program, &allowed()).is_err() {
         return;
     }
-    let heap_bound = jit::heap_bound(program.insns());
     let code_bound = jit::code_bound(program.insns());
     let (compiled, peak) = crate::counting::peak(|| jit::compile_for(&program, jit::Sizes::default()));
-    if let Some(peak) = peak {
-        assert!(peak <= heap_bound, "compile heap {peak} above the bound {heap_bound}");
+    if let Some(peak) = peak.filter(|&p| p > 0) {
+        // A limit from the input's bytes, so that the fuzzer explores where it bites.
+        let pick = data.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(b as usize));
+        let limit = pick % peak;
+        if let Some(limited) = crate::counting::within(limit, || jit::compile_for(&program, jit::Sizes::default())) {
+            assert!(
+                matches!(limited, Err(jit::JitError::OutOfMemory)),
+                "with {limit} of the {peak} bytes the compile takes: {:?}",
+                limited.map(|c| c.code.len())
+            );
+        }
     }
     if let Ok(compiled) = compiled {
         assert!(compiled.code.len() <= code_bound, "{} code bytes above the bound {code_bound}", compiled.code.len());

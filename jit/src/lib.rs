@@ -20,5 +20,5 @@ pub mod patterns;
 pub mod regalloc;
 pub mod thumb2;
 
-pub use analysis::{code_bound, heap_bound, Sizes};
+pub use analysis::{code_bound, Sizes};
 pub use lower::{compile, compile_for, Compiled, JitError};

@@ -158,7 +158,7 @@ mod tests {
 
     fn loops_of(src: &str) -> alloc::vec::Vec<Prepaid> {
         let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        prepaid_loops(p.insns(), &analyse(p.insns(), Sizes::default())).iter().collect()
+        prepaid_loops(p.insns(), &analyse(p.insns(), Sizes::default()).unwrap()).iter().collect()
     }
 
     /// Fletcher-16's shape: a 64-bit counter from 0, a proven stack load, ALU work.

@@ -85,7 +85,7 @@ mod tests {
     fn at_mul(src: &str, r: u8) -> bool {
         let insns = vm::asm::assemble(src).unwrap();
         let pc = insns.iter().position(|i| i.opc & !SRC_X == CLS_ALU64 | OP_MUL).unwrap();
-        sign_copy(&insns, &analyse(&insns, Sizes::default()), pc, r)
+        sign_copy(&insns, &analyse(&insns, Sizes::default()).unwrap(), pc, r)
     }
 
     #[test]

@@ -284,7 +284,7 @@ mod tests {
         // r2 counts against a register: a 64-bit value.
         let src = "mov32 %r3, 0\nmov %r2, 0\nldxdw %r5, [%r1+0]\nl: ldxb %r4, [%r1+0]\nadd32 %r3, %r4\nadd %r2, 1\njne %r2, %r5, l\nmov32 %r0, %r3\nexit";
         let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        let a = analyse(p.insns(), crate::analysis::Sizes::default());
+        let a = analyse(p.insns(), crate::analysis::Sizes::default()).unwrap();
         let h = allocate(p.insns(), &a);
         assert!(h.lo[3].is_some() && h.lo[4].is_some() && h.lo[2].is_some());
         assert!(h.hi[3].is_none() && h.hi[4].is_none(), "32-bit values: {h:?}");
@@ -301,7 +301,7 @@ mod tests {
 
     fn groups(src: &str) -> [u8; 11] {
         let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        coalesce(p.insns(), &analyse(p.insns(), crate::analysis::Sizes::default()))
+        coalesce(p.insns(), &analyse(p.insns(), crate::analysis::Sizes::default()).unwrap())
     }
 
     /// `body` in a loop (coalescing looks at copies in loops only).

@@ -234,7 +234,7 @@ fn short_forms_refuse_what_they_cannot_encode() {
 #[test]
 fn a_buffer_made_with_a_capacity_refuses_code_past_it() {
     use jit::thumb2::buffer::{BufferError, CodeBuffer};
-    // Room for 2 bytes, growing once to 8.
+    // Room for 2 bytes, doubling up to 8.
     let mut b = CodeBuffer::with_capacity(2, 8, 0);
     for _ in 0..3 {
         b.put(nop());

@@ -36,26 +36,39 @@ impl Code {
     }
 }
 
-/// Compiles a program, measuring the cost.
+/// Compiles a program, measuring the cost. The compiler takes what heap it needs and
+/// fails softly (`OutOfMemory`) when there is not enough; a compile that leaves less
+/// than a run needs is refused the same way.
 pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
-    // The compiler's buffers grow as it goes and cannot fail softly: refuse up front
-    // what might not fit (its bound, and room for the run besides).
     let bytecode = image.program.insns().len() * vm::Insn::SIZE;
-    if crate::heap::free() < jit::heap_bound(image.program.insns()) + 16 * 1024 {
-        return Err(Failure {
-            kind: FailureKind::OutOfMemory,
-            pc: None,
-            message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
-        });
-    }
+    let out_of_memory = || Failure {
+        kind: FailureKind::OutOfMemory,
+        pc: None,
+        message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
+    };
     let sizes = jit::Sizes::of(image);
     let (compiled, counts) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
     costs.compile_counts = counts;
-    let compiled =
-        compiled.map_err(|e| Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") })?;
-    costs.code_size = compiled.code.len() as u32;
-    Ok(Code { bytes: compiled.code, sizes })
+    let mut code = match compiled {
+        Ok(compiled) => compiled.code,
+        Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),
+        Err(e) => return Err(Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") }),
+    };
+    // The code is kept as long as its image: give back the room it grew into.
+    let mut exact = Vec::new();
+    if code.capacity() > code.len() && exact.try_reserve_exact(code.len()).is_ok() {
+        exact.extend_from_slice(&code);
+        code = exact;
+    }
+    if crate::heap::free() < RUN_RESERVE {
+        return Err(out_of_memory());
+    }
+    costs.code_size = code.len() as u32;
+    Ok(Code { bytes: code, sizes })
 }
+
+/// Heap a compile must leave free: the run's stack, data and input, and the answer.
+const RUN_RESERVE: usize = 16 * 1024;
 
 #[derive(Clone, Copy)]
 struct Frame {
@@ -282,6 +295,14 @@ pub fn execute(
             message: "compiled code is not halfword-aligned".into(),
         });
     }
+    // Room for every frame up front: `rt_call` runs inside the compiled code, where
+    // an allocation must not fail.
+    let mut frames = Vec::new();
+    frames.try_reserve_exact(MAX_CALL_DEPTH).map_err(|_| Failure {
+        kind: FailureKind::OutOfMemory,
+        pc: None,
+        message: "out of memory".into(),
+    })?;
     // SAFETY: lifetimes are erased only for the duration of the call below; `env`,
     // `memory`'s buffers, `helpers`, `image` and `code` all outlive it.
     let mut env = unsafe {
@@ -290,7 +311,7 @@ pub fn execute(
             helpers: core::mem::transmute::<&mut dyn Helpers, &'static mut dyn Helpers>(helpers_dyn),
             allowed,
             insns: core::mem::transmute::<&[Insn], &'static [Insn]>(image.program.insns()),
-            frames: Vec::new(),
+            frames,
             stack_top: stack_base + stack_len,
             error: None,
         }

@@ -29,8 +29,8 @@ pub use crate::board::settings::{HEAP_RESERVE, MAX_IMAGE, SLOT_COUNT};
 /// The largest envelope accepted.
 const MAX_ENVELOPE: usize = 4 * 1024;
 /// Heap a pull needs per image byte: the fetched bytes, the loaded program and its
-/// data, with margin. JIT code is checked for when it is compiled
-/// (`jit::heap_bound`), and refused there with a typed failure.
+/// data, with margin. JIT code takes what it needs when it is compiled, and a compile
+/// the heap cannot hold fails there with a typed failure.
 const HEAP_FACTOR: usize = 4;
 
 struct Installed {

@@ -1,13 +1,12 @@
 //! The forward analysis: block heads, then value ranges by abstract interpretation
 //! over [`super::domain`], kept at block heads and widened at loop heads.
-use alloc::vec;
 use alloc::vec::Vec;
 
 use vm::opcode::*;
 use vm::Insn;
 
 use super::domain::{entry_state, proven, refine, transfer, Abs, Abs::*, State};
-use super::{bit, is_cond_jump, Facts, Hint, RegSet, Sizes};
+use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
 /// head's state goes to "anything", which is always sound) to bound compile time.
@@ -103,9 +102,9 @@ pub(super) fn ranges(
     heads: u32,
     thresholds: &[u32],
     compared: RegSet,
-) {
+) -> Result<(), OutOfMemory> {
     let n = insns.len();
-    let mut states: Vec<Option<State>> = vec![None; heads as usize];
+    let mut states: Vec<Option<State>> = try_filled(None, heads as usize)?;
     if n > 0 {
         states[0] = Some(entry_state());
     }
@@ -267,4 +266,5 @@ pub(super) fn ranges(
             pc = next;
         }
     }
+    Ok(())
 }

@@ -28,7 +28,6 @@
 //! ([`forward::heads`]), value ranges forward over the abstract domain of [`domain`]
 //! ([`forward::ranges`]), needed high halves and live low halves backward
 //! ([`liveness::needs`]), and loop depth ([`loop_depth`]).
-use alloc::vec;
 use alloc::vec::Vec;
 
 use vm::opcode::*;
@@ -39,6 +38,19 @@ mod forward;
 mod liveness;
 
 pub use liveness::hi_reads;
+
+/// The heap had no room for the analysis' tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+/// `n` copies of `value`, in a vector the heap may refuse (a device compiles with what
+/// heap it has).
+fn try_filled<T: Clone>(value: T, n: usize) -> Result<Vec<T>, OutOfMemory> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| OutOfMemory)?;
+    v.resize(n, value);
+    Ok(v)
+}
 
 /// A set of eBPF registers r0-r10, bit n for rn.
 pub type RegSet = u16;
@@ -153,17 +165,11 @@ pub(crate) fn is_cond_jump(i: Insn) -> bool {
 /// Machine code per instruction, by kind: memory accesses (address checks), heavy
 /// ones ([`is_heavy`]) and the rest; and what the frame, the thunks and the shared
 /// exits take besides. Code that outgrows the sum is refused
-/// ([`crate::JitError::CodeTooLarge`]), never given more heap.
-const CODE_MEMORY: usize = 80;
-const CODE_HEAVY: usize = 80;
-const CODE_LIGHT: usize = 24;
+/// ([`crate::JitError::CodeTooLarge`]).
+const CODE_MEMORY: u8 = 80;
+const CODE_HEAVY: u8 = 80;
+const CODE_LIGHT: u8 = 24;
 const CODE_FIXED_BYTES: usize = 1024;
-/// Labels, branch fixups and instruction offsets per slot (memory accesses and heavy
-/// instructions have more branches), and what the compiler takes whatever the
-/// program's size.
-const BOOKKEEPING_MEMORY: usize = 208;
-const BOOKKEEPING_OTHER: usize = 64;
-const FIXED_BYTES: usize = 2048;
 
 const fn is_memory(opc: u8) -> bool {
     matches!(opc & CLS_MASK, CLS_LDX | CLS_ST | CLS_STX)
@@ -180,16 +186,16 @@ const fn is_heavy(opc: u8) -> bool {
     }
 }
 
-/// Code and bookkeeping bytes per opcode, as a table: the compiler sums it for every
-/// program, so it costs a load per instruction.
-const SLOT_BYTES: [(u8, u8); 256] = {
-    let mut table = [(CODE_LIGHT as u8, BOOKKEEPING_OTHER as u8); 256];
+/// Code bytes per opcode, as a table: summed for every program compiled, so it costs
+/// a load per instruction.
+const CODE_BYTES: [u8; 256] = {
+    let mut table = [CODE_LIGHT; 256];
     let mut opc = 0;
     while opc < 256 {
         if is_memory(opc as u8) {
-            table[opc] = (CODE_MEMORY as u8, BOOKKEEPING_MEMORY as u8);
+            table[opc] = CODE_MEMORY;
         } else if is_heavy(opc as u8) {
-            table[opc] = (CODE_HEAVY as u8, BOOKKEEPING_MEMORY as u8);
+            table[opc] = CODE_HEAVY;
         }
         opc += 1;
     }
@@ -198,42 +204,27 @@ const SLOT_BYTES: [(u8, u8); 256] = {
 
 /// The most machine code `insns` may compile to: the code buffer never grows past it.
 pub fn code_bound(insns: &[Insn]) -> usize {
-    insns.iter().map(|i| SLOT_BYTES[i.opc as usize].0 as usize).sum::<usize>() + CODE_FIXED_BYTES
+    insns.iter().map(|i| CODE_BYTES[i.opc as usize] as usize).sum::<usize>() + CODE_FIXED_BYTES
 }
 
 /// The code buffer's first capacity: enough for most programs, which then never
-/// reallocate; the rest grow once, to [`code_bound`].
+/// reallocate; the rest double as they must, up to [`code_bound`].
 pub fn code_guess(insns: &[Insn]) -> usize {
     insns.len() * 12 + 128
 }
 
-/// An upper bound on the heap that analysing and compiling `insns` takes: a state per
-/// block head (the entry, and at most one per jump or call), facts and bookkeeping
-/// per instruction slot, and the code buffer at its largest (its first capacity and
-/// the bound it grows to, both alive while it moves). A device checks it against its
-/// free heap before compiling, since the compiler's buffers cannot fail softly.
-pub fn heap_bound(insns: &[Insn]) -> usize {
-    let heads = 1 + insns.iter().enumerate().filter(|(pc, i)| i.jump_target(*pc).is_some()).count();
-    let bookkeeping: usize = insns.iter().map(|i| SLOT_BYTES[i.opc as usize].1 as usize).sum();
-    heads * core::mem::size_of::<Option<domain::State>>()
-        + insns.len() * core::mem::size_of::<Facts>()
-        + bookkeeping
-        + code_guess(insns)
-        + code_bound(insns)
-        + FIXED_BYTES
-}
-
-pub fn analyse(insns: &[Insn], sizes: Sizes) -> Analysis {
+/// The analysis, in its phases; its tables come from a heap that may refuse them.
+pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
-    let mut facts = vec![Facts { head: u32::MAX, ..Facts::default() }; n];
+    let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
     // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
     let mut thresholds = [u32::MAX; 32];
     let (heads, nt, compared) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
-    Analysis { facts, has_local_calls, entry_lo, entry_hi }
+    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi })
 }
 
 /// Each slot's loop nesting depth (at most 3), for the register allocator: a backward
@@ -275,7 +266,7 @@ mod tests {
             i.imm &= 0xffff;
         }
         let p = Program::from_insns(insns).unwrap();
-        analyse(p.insns(), sizes)
+        analyse(p.insns(), sizes).unwrap()
     }
 
     fn zero(a: &Analysis, pc: usize, r: u8) -> bool {

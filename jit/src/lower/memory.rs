@@ -98,7 +98,7 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
         self.buf.bind(resume);
         let meta = len | if write { abi::MEM_WRITE } else { 0 } | (self.pc as u32) << 8;
-        self.later.push(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta }));
+        self.defer(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta }));
         (addr, 0)
     }
 

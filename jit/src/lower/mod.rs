@@ -56,18 +56,29 @@ pub enum JitError {
     TooLarge(usize),
     #[error("branch out of range")]
     Branch,
-    /// The code outgrew `jit::code_bound`: refused rather than taking more heap than
-    /// the device checked for.
+    /// The code outgrew `jit::code_bound`: a program the per-instruction estimates
+    /// do not cover is refused, not given more heap.
     #[error("the compiled code outgrew its bound")]
     CodeTooLarge,
+    /// The heap could not hold the compiler's tables or the code: every allocation the
+    /// compiler makes is fallible, so a device gets this rather than an abort.
+    #[error("not enough memory to compile the program")]
+    OutOfMemory,
 }
 
 impl From<BufferError> for JitError {
     fn from(e: BufferError) -> Self {
         match e {
             BufferError::Full => JitError::CodeTooLarge,
-            _ => JitError::Branch,
+            BufferError::OutOfMemory => JitError::OutOfMemory,
+            BufferError::UnboundLabel | BufferError::OutOfRange { .. } => JitError::Branch,
         }
+    }
+}
+
+impl From<analysis::OutOfMemory> for JitError {
+    fn from(_: analysis::OutOfMemory) -> Self {
+        JitError::OutOfMemory
     }
 }
 
@@ -113,13 +124,14 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     if insns.len() >= 1 << 24 {
         return Err(JitError::TooLarge(insns.len()));
     }
-    let analysis = analysis::analyse(insns, sizes);
+    let analysis = analysis::analyse(insns, sizes)?;
     let homes = regalloc::allocate(insns, &analysis);
     let prepaid = loops::prepaid_loops(insns, &analysis);
     let mut e = Lower::new(insns, analysis, homes, prepaid);
     e.prologue();
     let mut pc = 0;
-    while pc < insns.len() {
+    // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
+    while pc < insns.len() && !e.buf.has_failed() {
         let i = insns[pc];
         if let Some(p) = e.prepaid.with_head(pc) {
             // On the way in only: the latch jumps to the label, after it.
@@ -213,6 +225,14 @@ impl<'a> Lower<'a> {
 
     fn put(&mut self, e: Enc) {
         self.buf.put(e);
+    }
+
+    /// Queues code for after the body; a heap with no room for it fails the buffer.
+    fn defer(&mut self, d: Deferred) {
+        if self.later.try_reserve(1).is_err() {
+            return self.buf.out_of_memory();
+        }
+        self.later.push(d);
     }
 
     // ---- facts at the current instruction ----
@@ -715,7 +735,7 @@ impl<'a> Lower<'a> {
         self.check_status();
         self.fill(10);
         let tramp = self.buf.new_label();
-        self.later.push(Deferred::Trampoline { label: tramp, callee });
+        self.defer(Deferred::Trampoline { label: tramp, callee });
         self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
         self.buf.branch(LabelUse::BlT1, tramp);
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);

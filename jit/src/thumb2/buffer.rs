@@ -52,24 +52,33 @@ impl LabelUse {
 pub enum BufferError {
     /// A branch refers to a label that was never bound.
     UnboundLabel,
-    /// The code outgrew the capacity the buffer was made with.
+    /// The code outgrew the limit the buffer was made with.
     Full,
+    /// The heap could not give the buffer more room.
+    OutOfMemory,
     /// A branch target is out of the form's range.
     OutOfRange { at: usize, offset: i64 },
 }
 
-#[derive(Default)]
+/// Code, labels and fixups. Every allocation is fallible: when the heap runs out (or
+/// the code reaches its limit) the buffer takes no more and [`Self::finish`] says
+/// why, so a device that compiles with what heap it has gets an error, never an abort.
 pub struct CodeBuffer {
     code: Vec<u8>,
-    /// The most code the buffer grows to ([`Self::with_capacity`]), in one step from
-    /// its first capacity, so that the compiler's heap stays within its bound; `full`
-    /// once an instruction did not fit.
-    limit: Option<usize>,
-    full: bool,
+    /// The most code the buffer grows to ([`Self::with_capacity`]).
+    limit: usize,
+    /// The first failure; once set, the buffer takes nothing more.
+    failed: Option<BufferError>,
 
     /// Label positions; `UNBOUND` until bound.
     labels: Vec<u32>,
     fixups: Vec<(usize, Label, LabelUse)>,
+}
+
+impl Default for CodeBuffer {
+    fn default() -> Self {
+        Self { code: Vec::new(), limit: usize::MAX, failed: None, labels: Vec::new(), fixups: Vec::new() }
+    }
 }
 
 impl CodeBuffer {
@@ -83,20 +92,36 @@ impl CodeBuffer {
     }
 
     /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
-    /// must, it grows once to `limit` and never past it (code that does not fit fails
-    /// at [`Self::finish`]), so the compiler's peak heap is known
-    /// ([`crate::heap_bound`]). `fixed` labels are made: `Label::nth(0..fixed)`.
+    /// must, it doubles, never past `limit` (code that does not fit fails at
+    /// [`Self::finish`]). `fixed` labels are made: `Label::nth(0..fixed)`.
     pub fn with_capacity(bytes: usize, limit: usize, fixed: usize) -> Self {
+        let mut buf = Self { limit: limit.max(bytes), ..Self::default() };
         let branches = bytes / 16;
-        let mut labels = Vec::with_capacity(fixed + branches);
-        labels.resize(fixed, UNBOUND);
-        Self {
-            code: Vec::with_capacity(bytes),
-            limit: Some(limit.max(bytes)),
-            full: false,
-            labels,
-            fixups: Vec::with_capacity(branches),
+        if buf.code.try_reserve_exact(bytes).is_err()
+            || buf.labels.try_reserve_exact(fixed + branches).is_err()
+            || buf.fixups.try_reserve_exact(branches).is_err()
+        {
+            buf.failed = Some(BufferError::OutOfMemory);
+            return buf;
         }
+        buf.labels.resize(fixed, UNBOUND);
+        buf
+    }
+
+    /// Whether the buffer has stopped taking code (see [`Self::finish`] for why).
+    pub fn has_failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// Records that something the code depends on (outside the buffer) found no heap.
+    pub fn out_of_memory(&mut self) {
+        self.fail(BufferError::OutOfMemory);
+    }
+
+    /// Records the first failure.
+    #[cold]
+    fn fail(&mut self, e: BufferError) {
+        self.failed.get_or_insert(e);
     }
 
     pub fn put(&mut self, enc: Enc) {
@@ -113,36 +138,47 @@ impl CodeBuffer {
         }
     }
 
-    /// Grows the code to its limit, once; `false` when it is there already (the buffer
-    /// is full and takes no more code). A buffer made with `new` grows as it must.
+    /// Doubles the code's room, up to the limit; `false` (and the buffer takes no more
+    /// code) when the limit is reached or the heap has no room.
     #[cold]
     fn make_room(&mut self) -> bool {
-        match self.limit {
-            Some(limit) if self.code.capacity() < limit => {
-                self.code.reserve_exact(limit - self.code.len());
-                true
-            }
-            Some(_) => {
-                self.full = true;
-                false
-            }
-            None => true,
+        if self.failed.is_some() {
+            return false;
         }
+        let need = self.code.len() + 4;
+        let room = (self.code.capacity() * 2).max(need).min(self.limit);
+        if room < need {
+            self.fail(BufferError::Full);
+            return false;
+        }
+        if self.code.try_reserve_exact(room - self.code.len()).is_err() {
+            self.fail(BufferError::OutOfMemory);
+            return false;
+        }
+        true
     }
 
+    /// A new label; after a failure, one that binds to nothing.
     pub fn new_label(&mut self) -> Label {
+        if self.labels.try_reserve(1).is_err() {
+            self.fail(BufferError::OutOfMemory);
+            return Label(UNBOUND);
+        }
         self.labels.push(UNBOUND);
         Label(self.labels.len() as u32 - 1)
     }
 
     pub fn bind(&mut self, label: Label) {
-        self.labels[label.0 as usize] = self.code.len() as u32;
+        let at = self.code.len() as u32;
+        if let Some(l) = self.labels.get_mut(label.0 as usize) {
+            *l = at;
+        }
     }
 
     /// Emits a branch of form `use_` to `label` (patched at `finish`); a branch back
     /// to a bound label that a 16-bit form reaches takes that form.
     pub fn branch(&mut self, use_: LabelUse, label: Label) {
-        let bound = self.labels[label.0 as usize];
+        let bound = self.labels.get(label.0 as usize).copied().unwrap_or(UNBOUND);
         if bound != UNBOUND {
             let offset = bound as i32 - (self.code.len() as i32 + 4);
             let short = match use_ {
@@ -153,6 +189,9 @@ impl CodeBuffer {
             if let Some(e) = short {
                 return self.put(e);
             }
+        }
+        if self.fixups.try_reserve(1).is_err() {
+            return self.fail(BufferError::OutOfMemory);
         }
         self.fixups.push((self.code.len(), label, use_));
         self.put(encode::nop());
@@ -167,11 +206,11 @@ impl CodeBuffer {
     /// Patches every branch and returns the code and every label's offset (the
     /// `with_capacity` labels first).
     pub fn finish_with_labels(mut self) -> Result<(Vec<u8>, Vec<u32>), BufferError> {
-        if self.full {
-            return Err(BufferError::Full);
+        if let Some(e) = self.failed {
+            return Err(e);
         }
         for &(at, label, use_) in &self.fixups {
-            let target = Some(self.labels[label.0 as usize])
+            let target = Some(self.labels.get(label.0 as usize).copied().unwrap_or(UNBOUND))
                 .filter(|&t| t != UNBOUND)
                 .ok_or(BufferError::UnboundLabel)? as usize;
             let offset = target as i64 - (at as i64 + 4);

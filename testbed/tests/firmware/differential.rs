@@ -420,7 +420,7 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
             let program = vm::Program::from_insns(insns.clone()).unwrap();
             let prepaid = jit::loops::prepaid_loops(
                 program.insns(),
-                &jit::analysis::analyse(program.insns(), jit::Sizes::default()),
+                &jit::analysis::analyse(program.insns(), jit::Sizes::default()).expect("the host has the heap"),
             )
             .iter()
             .count();
