@@ -7,6 +7,20 @@ pub const INFO: &str = "info";
 /// message_3; the handshake authenticates a client the firmware was built to accept.
 pub const EDHOC: &str = ".well-known/edhoc";
 
+/// `GET`: the device's resources in CoRE Link Format (RFC 6690).
+pub const WELL_KNOWN_CORE: &str = ".well-known/core";
+
+/// The paths a client may use without OSCORE: what the device is, what it serves, and
+/// the EDHOC handshake that makes a security context. Every other request, whatever
+/// its method, must come OSCORE-protected in a context an EDHOC handshake made with a
+/// client the firmware was built to accept; any other gets 4.01 and changes nothing.
+pub const OPEN: &[&str] = &[INFO, WELL_KNOWN_CORE, EDHOC];
+
+/// Whether `path` (without its leading `/`) is one of [`OPEN`].
+pub fn is_open(path: &str) -> bool {
+    OPEN.contains(&path)
+}
+
 /// `POST` a [`crate::RunRequest`]: run an unsigned image (testbed firmware only).
 pub const RUN: &str = "run";
 

@@ -185,7 +185,7 @@ async fn bench_node(
     for (kernel, size, uri, built) in builds {
         let expected = kernel.expected(&proto::bench::data(*size));
         node.op(async {
-            let mut client = node.client();
+            let mut client = node.client().await;
             client
                 .request(
                     RequestType::Post,

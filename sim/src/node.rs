@@ -30,6 +30,9 @@ pub struct NodeRt {
     pub name: String,
     pub firmware: Variant,
     pub addr: SocketAddr,
+    /// The node's client: one EDHOC handshake, then every request OSCORE-protected in
+    /// that context (a new handshake if the node loses it, e.g. after a reset).
+    pub(crate) client: tokio::sync::Mutex<CoapClient>,
     pub(crate) backend: Mutex<Box<dyn Node>>,
     pub(crate) marks: Option<Mutex<MarkLog>>,
     pub(crate) health: watch::Sender<Health>,
@@ -70,8 +73,9 @@ impl NodeRt {
         result
     }
 
-    pub fn client(&self) -> CoapClient {
-        CoapClient::new(self.addr)
+    /// The node's protected client, while no other step uses it.
+    pub async fn client(&self) -> tokio::sync::MutexGuard<'_, CoapClient> {
+        self.client.lock().await
     }
 
     /// Marks the plugin wrote since the last call (none without the plugin).

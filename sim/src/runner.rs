@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
+use testbed::coap_client::{CoapClient, Credentials};
 use testbed::firmware::{self, Board, Variant};
 use testbed::plugin::{MarkLog, Markers, PluginSpec};
 use testbed::qemu::{self, QemuOptions};
@@ -353,6 +354,8 @@ async fn boot_nodes(
     run_dir: &Path,
 ) -> anyhow::Result<(BTreeMap<String, Arc<NodeRt>>, Vec<NodeResult>)> {
     let mut nodes = BTreeMap::new();
+    // The firmware sim builds trusts the repository's test client (keys/README.md).
+    let credentials = Credentials::testbed().context("the test client's EDHOC credentials")?;
     for (name, spec) in scenario.node_names() {
         let plugin = plugin_for(&name, spec, firmware, run_dir)?;
         let marks = plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p)));
@@ -362,6 +365,7 @@ async fn boot_nodes(
             name: name.clone(),
             firmware: spec.firmware,
             addr: node.coap_addr(),
+            client: tokio::sync::Mutex::new(CoapClient::new(node.coap_addr()).with_credentials(credentials.clone())),
             backend: Mutex::new(node),
             marks,
             health: watch::Sender::new(Health::Up),

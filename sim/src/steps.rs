@@ -218,6 +218,7 @@ async fn simple(
             let r = node
                 .op(async {
                     node.client()
+                        .await
                         .request(RequestType::Post, path, &payload)
                         .await
                         .map(|_| None)
@@ -231,7 +232,7 @@ async fn simple(
 }
 
 async fn info(node: &NodeRt, expect: &crate::scenario::InfoExpect) -> anyhow::Result<serde_json::Value> {
-    let info = node.client().info().await?;
+    let info = node.client().await.info().await?;
     let answer = serde_json::json!({
         "board": info.board, "build_id": info.build_id, "features": info.features,
         "slots": info.slots, "version": info.version, "addresses": info.addresses,
@@ -304,7 +305,7 @@ async fn pull(
     run: usize,
     out: &mut Collected,
 ) -> anyhow::Result<()> {
-    let mut client = node.client();
+    let mut client = node.client().await;
     let before = slot_info(&mut client, d.slot).await?;
     node.new_marks();
     let t0 = Instant::now();
@@ -369,7 +370,7 @@ async fn pull(
 
 async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected) -> anyhow::Result<()> {
     let input = hex::decode(e.input.split_whitespace().collect::<String>())?;
-    let mut client = node.client();
+    let mut client = node.client().await;
     let mut problems = Vec::new();
     for &engine in &e.engines {
         for run in 0..e.repeat {

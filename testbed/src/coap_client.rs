@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use coap_lite::{Packet, RequestType};
+use coap_lite::{MessageClass, Packet, RequestType, ResponseType};
 use proto::coap::block::{Block, BlockError, Next, Reassembly, SZX_1024};
 use proto::coap::request::{answers, is_success, Request};
 use proto::coap::retransmit::Schedule;
@@ -32,6 +32,10 @@ pub enum CoapError {
         #[source]
         refusal: auth::Refusal,
     },
+    /// An unprotected 4.01 to a protected request: the device has no context for it
+    /// (it restarted, or made room for newer ones), a wrong key or a replay.
+    #[error("coap://{addr}/{path}: the device refused the request's OSCORE protection (4.01): {reason}")]
+    NotInContext { addr: SocketAddr, path: String, reason: String },
     #[error("OSCORE with {addr}: {error}")]
     Oscore {
         addr: SocketAddr,
@@ -91,6 +95,17 @@ impl CoapClient {
         }
     }
 
+    /// A client as the repository's test client ([`Credentials::testbed`]), which the
+    /// firmware sim and the tests build accepts.
+    pub fn for_testbed(addr: SocketAddr) -> crate::Result<Self> {
+        Ok(Self::new(addr).with_credentials(Credentials::testbed()?))
+    }
+
+    /// The OSCORE context of the last handshake, to protect requests made by hand.
+    pub fn security_context(&mut self) -> Option<&mut auth::oscore::SecurityContext> {
+        self.context.as_mut()
+    }
+
     /// Protects every request with OSCORE, in a context made by EDHOC at the first.
     pub fn with_credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
@@ -141,13 +156,26 @@ impl CoapClient {
         payload: &[u8],
         first: Option<Block>,
     ) -> Result<Vec<u8>, CoapError> {
-        if self.credentials.is_some() && self.context.is_none() && path != proto::paths::EDHOC {
+        // The open paths need no security context; the rest make one first.
+        let open = proto::paths::is_open(path.trim_start_matches('/'));
+        if self.credentials.is_some() && self.context.is_none() && !open {
             self.authenticate().await?;
         }
         let mut answer = Reassembly::new(MAX_ANSWER);
         let mut block2 = first;
+        let mut fresh_context = false;
         loop {
-            let reply = self.exchange(&Request { method, path, payload, block2 }).await?;
+            let request = Request { method, path, payload, block2 };
+            let reply = match self.exchange(&request).await {
+                // The device lost the context (it restarted, or made room): nothing was
+                // done, so one new handshake and the same request again.
+                Err(CoapError::NotInContext { .. }) if self.credentials.is_some() && !fresh_context => {
+                    fresh_context = true;
+                    self.authenticate().await?;
+                    self.exchange(&request).await?
+                }
+                other => other?,
+            };
             let next = answer.push(&reply.payload, Block::of(&reply)).map_err(|e| CoapError::Block {
                 addr: self.addr,
                 path: path.to_string(),
@@ -200,6 +228,9 @@ impl CoapClient {
                 if let (Some(c), Some(context)) = (correlation.as_mut(), self.context.as_mut()) {
                     if reply.get_option(coap_lite::CoapOption::Oscore).is_some() {
                         reply = auth::oscore::unprotect_response(context, &reply, c).map_err(oscore)?;
+                    } else if reply.header.code == MessageClass::Response(ResponseType::Unauthorized) {
+                        let reason = String::from_utf8_lossy(&reply.payload).into_owned();
+                        return Err(CoapError::NotInContext { addr, path: path.to_string(), reason });
                     }
                 }
                 if !is_success(reply.header.code) {

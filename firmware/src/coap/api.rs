@@ -15,6 +15,7 @@ use crate::runtime::slots::{PullError, SLOT_COUNT};
 #[derive(Clone, Copy)]
 enum Resource {
     Info,
+    Core,
     Edhoc,
     Slots,
     Pull,
@@ -34,6 +35,7 @@ enum Resource {
 /// Every route of the API: path, method, resource.
 const ROUTES: &[(&str, RequestType, Resource)] = &[
     (paths::INFO, RequestType::Get, Resource::Info),
+    (paths::WELL_KNOWN_CORE, RequestType::Get, Resource::Core),
     (paths::EDHOC, RequestType::Post, Resource::Edhoc),
     (paths::SLOTS, RequestType::Get, Resource::Slots),
     (paths::PULL, RequestType::Post, Resource::Pull),
@@ -70,6 +72,7 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
 async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     match resource {
         Resource::Info => (ResponseType::Content, cbor(&info())),
+        Resource::Core => (ResponseType::Content, Some((LINK_FORMAT, core_links().into_bytes()))),
         Resource::Edhoc => super::edhoc::handle(ctx.security, payload),
         Resource::Slots => (ResponseType::Content, cbor(&ctx.slots.list())),
         Resource::Pull => pull(payload, ctx).await,
@@ -94,6 +97,33 @@ async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer 
             Err(e) => e,
         },
     }
+}
+
+/// CoRE Link Format's content format (RFC 6690).
+const LINK_FORMAT: u16 = 40;
+
+/// The resources in CoRE Link Format (RFC 6690): the API's table, µBPF's paths and
+/// `/app`; each says whether it needs OSCORE (`osc`, RFC 8613 §9).
+fn core_links() -> alloc::string::String {
+    let mut links = alloc::string::String::new();
+    let mut seen: alloc::vec::Vec<&str> = alloc::vec::Vec::new();
+    let more = super::microbpf::PATHS.iter().copied().chain([paths::APP]);
+    for path in ROUTES.iter().map(|(p, ..)| *p).chain(more) {
+        if seen.contains(&path) {
+            continue;
+        }
+        seen.push(path);
+        if !links.is_empty() {
+            links.push(',');
+        }
+        links.push_str("</");
+        links.push_str(path);
+        links.push('>');
+        if !paths::is_open(path) {
+            links.push_str(";osc");
+        }
+    }
+    links
 }
 
 pub fn decode<'b, T: minicbor::Decode<'b, ()>>(payload: &'b [u8]) -> Result<T, Answer> {

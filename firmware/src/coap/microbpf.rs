@@ -65,6 +65,10 @@ use proto::paths::microbpf as paths;
 use super::{text, Answer, Ctx};
 use crate::runtime::background;
 
+/// µBPF's paths, for `/.well-known/core`.
+pub const PATHS: &[&str] =
+    &[paths::SHORT_EXECUTION, paths::LONG_RUNNING, paths::SUIT_PULL, paths::WITH_COAP_PKT, paths::RUNNING_VM];
+
 /// µBPF's endpoints; `None` for any other path.
 pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Option<Answer> {
     let answer = match (method, path) {

@@ -143,7 +143,7 @@ async fn handle_message<P: Copy + PartialEq>(
 ) -> Option<Vec<u8>> {
     let request = Packet::from_bytes(bytes).ok()?;
     if request.get_option(coap_lite::CoapOption::Oscore).is_none() {
-        return answer(request, from, ctx, blocks).await?.to_bytes().ok();
+        return answer(request, from, ctx, blocks, false).await?.to_bytes().ok();
     }
     let refuse = |why: &str| {
         let mut reply = proto::coap::reply_to(&request)?;
@@ -159,7 +159,7 @@ async fn handle_message<P: Copy + PartialEq>(
     let unprotected = auth::oscore::unprotect_request(&mut security, &request);
     let t1 = crate::time_driver::core_clock_counts();
     let reply = match unprotected {
-        Ok((inner, mut correlation)) => match answer(inner, from, ctx, blocks).await {
+        Ok((inner, mut correlation)) => match answer(inner, from, ctx, blocks, true).await {
             Some(reply) => {
                 let t2 = crate::time_driver::core_clock_counts();
                 let protected = auth::oscore::protect_response(&mut security, &reply, &mut correlation);
@@ -181,12 +181,14 @@ async fn handle_message<P: Copy + PartialEq>(
 
 static OSCORE_COST_SHOWN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// The answer to a request (unprotected, or the inside of a protected one).
+/// The answer to a request: an unprotected one, or the inside of a protected one
+/// (`protected`). Unprotected, only the open paths (`proto::paths::OPEN`) are served.
 async fn answer<P: Copy + PartialEq>(
     request: Packet,
     from: P,
     ctx: &mut Ctx<'_>,
     blocks: &mut Blocks<P>,
+    protected: bool,
 ) -> Option<Packet> {
     let mut reply = proto::coap::reply_to(&request)?;
     let MessageClass::Request(method) = request.header.code else {
@@ -194,6 +196,9 @@ async fn answer<P: Copy + PartialEq>(
     };
     let path = proto::coap::uri_path(&request);
     let (code, body): Answer = match Block::of(&request) {
+        _ if !protected && !proto::paths::is_open(&path) => {
+            (ResponseType::Unauthorized, text("this resource needs OSCORE: run EDHOC at /.well-known/edhoc"))
+        }
         Some(None) => (ResponseType::BadOption, None),
         // A later block of an answer already made: from the cache.
         Some(Some(b)) if b.num > 0 => match blocks.get(from, path.as_bytes()) {

@@ -156,7 +156,7 @@ impl Bench {
         let server = FileServer::bind("127.0.0.1:0".parse().unwrap(), root.path()).await.unwrap();
         let port = server.local_addr().unwrap().port();
         let server = server.spawn();
-        let device = CoapClient::new(node.coap_addr());
+        let device = CoapClient::for_testbed(node.coap_addr()).unwrap();
         Self { root, port, device, node, server, _logs: logs }
     }
 

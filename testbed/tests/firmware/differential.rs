@@ -87,7 +87,8 @@ fn env(name: &str, default: u64) -> u64 {
 /// Boots a testbed node and a client for it (the logs folder lives as long as the node).
 async fn boot(name: &str) -> (testbed::qemu::QemuNode, CoapClient, tempfile::TempDir) {
     let (node, logs) = common::boot(name, Variant::Testbed).await;
-    let client = CoapClient::new(node.coap_addr())
+    let client = CoapClient::for_testbed(node.coap_addr())
+        .unwrap()
         .with_retransmit(testbed::coap_client::Retransmit { ack_timeout: Duration::from_secs(2), max_retransmit: 1 });
     (node, client, logs)
 }

@@ -28,7 +28,7 @@ const READ_TEMP: &str =
 #[tokio::test(flavor = "multi_thread")]
 async fn sensors_and_gpio_through_helpers() {
     let (mut node, _logs) = common::boot("helpers", Variant::Testbed).await;
-    let mut c = CoapClient::new(node.coap_addr());
+    let mut c = CoapClient::for_testbed(node.coap_addr()).unwrap();
     let set = |v: i16| proto::encode(&proto::SensorRequest { index: 0, value: v });
 
     for engine in [proto::Engine::Interp, proto::Engine::Jit] {
@@ -85,7 +85,7 @@ exit";
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
     let (mut node, _logs) = common::boot("kv", Variant::Testbed).await;
-    let mut c = CoapClient::new(node.coap_addr());
+    let mut c = CoapClient::for_testbed(node.coap_addr()).unwrap();
     // 64 keys fill the namespace; updating one of them still works.
     assert_eq!(run(&mut c, FILL_KV, &[0x10, 0x12], proto::Engine::Interp).await.result, Some(105));
     let fetch_0 = "mov %r1, 0\nmov %r2, %r10\nadd %r2, -4\ncall 0x12\nldxw %r0, [%r10-4]\nexit";
@@ -125,7 +125,7 @@ fn fmt_s16_dfp_reference(value: i16, digits: i32) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn fixed_point_text_for_every_digit_count() {
     let (mut node, _logs) = common::boot("fmt", Variant::Testbed).await;
-    let mut c = CoapClient::new(node.coap_addr());
+    let mut c = CoapClient::for_testbed(node.coap_addr()).unwrap();
     for value in [0i16, 5, -5, 99, 100, -101, 12345, i16::MAX, i16::MIN] {
         for digits in -7..=7 {
             let text = fmt_s16_dfp_reference(value, digits);

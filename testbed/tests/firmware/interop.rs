@@ -12,17 +12,18 @@ use testbed::firmware::Variant;
 
 const CLIENT: &str = "coap-client-notls";
 
+fn run_client(args: &[&str]) -> std::process::Output {
+    Command::new(CLIENT).args(args).output().unwrap_or_else(|e| panic!("{CLIENT}: {e}; run ci/setup (libcoap3-bin)"))
+}
+
 fn coap_client(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(CLIENT)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{CLIENT}: {e}; run ci/setup (libcoap3-bin)"));
+    let out = run_client(args);
     assert!(out.status.success(), "{CLIENT} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn libcoap_reads_the_device_info_and_slots() {
+async fn libcoap_reads_the_device_info_and_resources_and_is_refused_the_rest() {
     let (mut node, _logs) = common::boot("interop", Variant::Default).await;
     let base = format!("coap://127.0.0.1:{}", node.coap_addr().port());
     let addr = base.clone();
@@ -31,14 +32,23 @@ async fn libcoap_reads_the_device_info_and_slots() {
         .unwrap();
     let info: proto::Info = proto::decode(&info).expect("libcoap received the CBOR /info");
     assert_eq!(info.board, common::board().name());
-    // Confirmable (default) and non-confirmable (-N) requests both get answers.
+    // Confirmable (default) and non-confirmable (-N) requests both get answers: the
+    // resource list (open), and a refusal of the slots, which need OSCORE.
     let addr = base.clone();
-    let slots =
-        tokio::task::spawn_blocking(move || coap_client(&["-m", "get", "-N", "-B", "3", &format!("{addr}/slots")]))
-            .await
-            .unwrap();
-    let slots: Vec<proto::SlotInfo> = proto::decode(&slots).unwrap();
-    assert_eq!(slots.len(), 4);
+    let core = tokio::task::spawn_blocking(move || {
+        coap_client(&["-m", "get", "-N", "-B", "3", &format!("{addr}/.well-known/core")])
+    })
+    .await
+    .unwrap();
+    let core = String::from_utf8(core).unwrap();
+    assert!(core.contains("</info>,") && core.contains("</slots>;osc") && core.contains("</pull>;osc"), "{core}");
+    assert!(!core.contains("</info>;osc") && !core.contains("</.well-known/edhoc>;osc"), "{core}");
+    let addr = base.clone();
+    let slots = tokio::task::spawn_blocking(move || run_client(&["-m", "get", "-B", "3", &format!("{addr}/slots")]))
+        .await
+        .unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&slots.stdout), String::from_utf8_lossy(&slots.stderr));
+    assert!(shown.contains("4.01"), "libcoap, unprotected, got /slots: {shown}");
     node.stop();
 }
 

@@ -81,9 +81,22 @@ async fn protected_requests_manage_the_device_and_bad_ones_get_4_01() {
     let mut stranger = material.clone();
     stranger.sender_id = vec![0x17];
     let mut stranger = auth::oscore::SecurityContext::new(&stranger).unwrap();
-    let (unknown, _) = auth::oscore::protect_request(&mut stranger, &request(107, "erase", erase)).unwrap();
+    let (unknown, _) = auth::oscore::protect_request(&mut stranger, &request(107, "erase", erase.clone())).unwrap();
     let refused = send(&socket, addr, &unknown).await;
     assert_eq!(refused.header.code, MessageClass::Response(ResponseType::Unauthorized), "no such context");
+    // No protection at all (no credential): refused, for a change and for a read alike.
+    for (mid, path, payload) in [(108, "erase", erase), (109, "slots", vec![]), (110, "exec", exec.clone())] {
+        let refused = send(&socket, addr, &request(mid, path, payload)).await;
+        assert_eq!(refused.header.code, MessageClass::Response(ResponseType::Unauthorized), "unprotected /{path}");
+        assert!(refused.get_option(coap_lite::CoapOption::Oscore).is_none());
+    }
+    // The open paths need none.
+    let info = send(&socket, addr, &request(111, "info", vec![])).await;
+    assert_eq!(
+        info.header.code,
+        MessageClass::Response(ResponseType::MethodNotAllowed),
+        "POST /info is open, not allowed"
+    );
     assert_eq!(b.slot1().await, before, "the refusals erased nothing");
     let run: proto::RunResponse =
         proto::decode(&client.request(RequestType::Post, proto::paths::EXEC, &exec).await.unwrap()).unwrap();

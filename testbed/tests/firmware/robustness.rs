@@ -1,5 +1,7 @@
 //! No request makes the device panic: random datagrams, then random payloads for every
-//! resource and method, after which it still answers and its console shows no panic.
+//! resource and method, OSCORE-protected (so that they reach the handlers) and not
+//! (refused with 4.01 unless the path is open), after which it still answers and its
+//! console shows no panic.
 
 use super::common;
 use testbed::Node;
@@ -7,7 +9,7 @@ use testbed::Node;
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
+use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use testbed::firmware::Variant;
 use vm::testgen::Rng;
 
@@ -41,6 +43,9 @@ fn bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread")]
 async fn random_requests_never_crash_the_device() {
     let (mut node, _logs) = common::boot("fuzz", Variant::Testbed).await;
+    let mut client = testbed::coap_client::CoapClient::for_testbed(node.coap_addr()).unwrap();
+    client.authenticate().await.unwrap();
+    let context = client.security_context().unwrap();
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     sock.connect(node.coap_addr()).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
@@ -52,7 +57,7 @@ async fn random_requests_never_crash_the_device() {
     }
     // Well-formed CoAP with random payloads, methods and block options.
     let methods = [RequestType::Get, RequestType::Post, RequestType::Put, RequestType::Delete];
-    let mut answered = 0;
+    let (mut answered, mut refused) = (0, 0);
     for i in 0..600u16 {
         let mut p = Packet::new();
         p.header.set_version(1);
@@ -60,20 +65,32 @@ async fn random_requests_never_crash_the_device() {
         p.header.code = MessageClass::Request(methods[rng.next_u64() as usize % methods.len()]);
         p.header.message_id = i;
         p.set_token(vec![i as u8]);
-        for seg in PATHS[rng.next_u64() as usize % PATHS.len()].split('/') {
+        let path = PATHS[rng.next_u64() as usize % PATHS.len()];
+        for seg in path.split('/') {
             p.add_option(CoapOption::UriPath, seg.as_bytes().to_vec());
         }
         if rng.next_u64() % 5 == 0 {
             p.add_option(CoapOption::Block2, bytes(&mut rng, 3));
         }
         p.payload = bytes(&mut rng, 600);
+        // Two in three protected, the rest as they are.
+        let protected = i % 3 != 2;
+        if protected {
+            let Ok((outer, _)) = auth::oscore::protect_request(context, &p) else { continue };
+            p = outer;
+        }
         let Ok(datagram) = p.to_bytes() else { continue };
         sock.send(&datagram).unwrap();
-        if sock.recv(&mut buf).is_ok() {
-            answered += 1;
+        let Ok(n) = sock.recv(&mut buf) else { continue };
+        answered += 1;
+        let reply = Packet::from_bytes(&buf[..n]).unwrap();
+        if !protected && !proto::paths::is_open(path) {
+            assert_eq!(reply.header.code, MessageClass::Response(ResponseType::Unauthorized), "unprotected {path}");
+            refused += 1;
         }
     }
     assert!(answered > 500, "only {answered} of 600 requests were answered");
+    assert!(refused > 100, "only {refused} unprotected requests were refused");
     // Still alive, still answering, no panic on the console.
     let info = testbed::coap_client::CoapClient::new(node.coap_addr()).info().await.unwrap();
     assert_eq!(info.board, common::board().name());

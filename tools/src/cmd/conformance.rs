@@ -64,7 +64,8 @@ impl Runner {
             dir.path(),
             Duration::from_secs(30),
         ))?;
-        let mut client = CoapClient::new(node.coap_addr());
+        let credentials = testbed::coap_client::Credentials::testbed()?;
+        let mut client = CoapClient::new(node.coap_addr()).with_credentials(credentials);
         let info = rt.block_on(client.info())?;
         let needed = match engine {
             proto::Engine::Interp => "unsigned-run",

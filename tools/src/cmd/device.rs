@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use coap_lite::RequestType;
-use testbed::coap_client::{CoapClient, CoapError};
+use testbed::coap_client::{CoapClient, CoapError, Credentials};
 use testbed::file_server::FileServer;
 use testbed::program::BuildOptions;
 use testbed::serial::{open_device, Console, DeviceLink};
@@ -22,8 +22,9 @@ pub struct DeviceArg {
     /// Retransmissions before giving up.
     #[arg(long, default_value_t = 4)]
     retries: u32,
-    /// Authenticate as this EDHOC identity (`mbpf keygen --alg edhoc`) and protect every
-    /// request with OSCORE (default: `identity` in mbpf.toml).
+    /// Authenticate as this EDHOC identity (`mbpf keygen --alg edhoc`); every request
+    /// but `/info` is OSCORE-protected in the context EDHOC makes (default: `identity`
+    /// in mbpf.toml, else the repository's test client, which default firmware accepts).
     #[arg(long)]
     identity: Option<std::path::PathBuf>,
     /// The device's EDHOC credential (`.ccs`), which it must present (default:
@@ -40,10 +41,12 @@ pub struct Device {
 }
 
 impl Device {
-    /// Opens `uri`; a serial device's console lines go to stderr.
+    /// Opens `uri` as the repository's test client (which default firmware accepts); a
+    /// serial device's console lines go to stderr.
     pub fn open(uri: &str) -> anyhow::Result<Device> {
         let link = open_device(uri, Console::Stderr("device: ".into()))?;
-        Ok(Device { client: CoapClient::new(link.coap_addr), _link: link })
+        let credentials = Credentials::testbed().context("the repository's test EDHOC client")?;
+        Ok(Device { client: CoapClient::new(link.coap_addr).with_credentials(credentials), _link: link })
     }
 }
 
@@ -80,7 +83,7 @@ impl DeviceArg {
         let device_credential = self.device_credential.clone().or(config.device_credential);
         match (identity, device_credential) {
             (Some(identity), Some(credential)) => {
-                let credentials = testbed::coap_client::Credentials {
+                let credentials = Credentials {
                     identity: testbed::keys::EdhocIdentity::read(&identity)?,
                     device: testbed::keys::read_credential(&credential)?,
                 };
