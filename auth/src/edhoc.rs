@@ -1,12 +1,13 @@
 //! EDHOC over CoAP (RFC 9528 Appendix A.2): the client POSTs `true` and message_1 to
-//! [`crate::EDHOC_PATH`] and gets message_2; it POSTs C_R and message_3 and gets an
-//! empty 2.04. Both ends then derive the OSCORE master secret and salt with the
+//! [`crate::EDHOC_PATH`] and gets message_2; it POSTs C_R and message_3 and gets
+//! message_4, which confirms the device's keys (RFC 9528 §5.5; clients such as aiocoap
+//! wait for it). Both ends then derive the OSCORE master secret and salt with the
 //! EDHOC exporter (Appendix A.1): the device's Sender ID is C_I, its Recipient ID C_R.
 use alloc::vec::Vec;
 
 use lakers::{
     Credential, CredentialTransfer, EDHOCError, EDHOCMethod, EDHOCSuite, EdhocInitiator, EdhocInitiatorWaitM2,
-    EdhocMessageBuffer, EdhocResponder, EdhocResponderWaitM3,
+    EdhocInitiatorWaitM4, EdhocMessageBuffer, EdhocResponder, EdhocResponderWaitM3,
 };
 use lakers_crypto_rustcrypto::Crypto;
 use rand_chacha::ChaCha20Rng;
@@ -19,6 +20,11 @@ const MESSAGE_1_PREFIX: u8 = 0xf5;
 /// Handshakes waiting for message_3, and security contexts kept, at most.
 pub const MAX_PENDING: usize = 2;
 pub const MAX_CONTEXTS: usize = 4;
+
+/// Whether a request's payload carries message_1 (else C_R and message_3).
+pub fn is_message_1(payload: &[u8]) -> bool {
+    payload.first() == Some(&MESSAGE_1_PREFIX)
+}
 
 /// The keying material of one OSCORE security context (RFC 8613 §3.2), as EDHOC
 /// exports it, from the device's side.
@@ -133,7 +139,7 @@ impl<R: RngCore + CryptoRng> Responder<R> {
             .find_map(|c| lakers::credential_check_or_fetch(Some(*c), id_cred_i).ok())
             .ok_or(Refusal::UnknownCredential)?;
         let (processed, _prk_out) = processing.verify_message_3(client)?;
-        let mut done = processed.completed_without_message_4()?;
+        let (mut done, message_4) = processed.prepare_message_4(&None)?;
         let secret = done.edhoc_exporter(0, &[], 16);
         let salt = done.edhoc_exporter(1, &[], 8);
         let material = OscoreMaterial {
@@ -148,7 +154,7 @@ impl<R: RngCore + CryptoRng> Responder<R> {
         }
         self.contexts.retain(|c| c.recipient_id != material.recipient_id);
         self.contexts.push(material);
-        Ok(Vec::new())
+        Ok(message_4.as_slice().to_vec())
     }
 
     /// A C_R (a one-byte CBOR integer, 0..=23) that no pending handshake or kept
@@ -248,26 +254,46 @@ impl Initiator {
     }
 
     /// Takes message_2, checks that it comes from `device` (its credential), and
-    /// returns the payload of the second POST and the context's material from the
-    /// client's side (Sender ID C_R, Recipient ID C_I).
-    pub fn finish(self, message_2: &[u8], device: Credential) -> Result<(Vec<u8>, OscoreMaterial), Refusal> {
+    /// returns the payload of the second POST and the handshake waiting for its answer.
+    pub fn finish(self, message_2: &[u8], device: Credential) -> Result<(Vec<u8>, Confirming), Refusal> {
         check_message_2(message_2)?;
         let (processing, c_r, id_cred_r, _ead_2) = self.waiting.parse_message_2(&buffer(message_2)?)?;
         let device = lakers::credential_check_or_fetch(Some(device), id_cred_r)?;
         let processed = processing.verify_message_2(device)?;
         let (waiting, message_3, _prk_out) = processed.prepare_message_3(CredentialTransfer::ByReference, &None)?;
-        let mut done = waiting.completed_without_message_4()?;
-        let secret = done.edhoc_exporter(0, &[], 16);
-        let salt = done.edhoc_exporter(1, &[], 8);
         let mut payload = c_r.as_cbor().to_vec();
         payload.extend_from_slice(message_3.as_slice());
-        let material = OscoreMaterial {
+        let confirming = Confirming { waiting, c_r: c_r.as_slice().to_vec(), c_i: self.c_i };
+        Ok((payload, confirming))
+    }
+}
+
+/// The client's end after message_3, waiting for the device's answer.
+pub struct Confirming {
+    waiting: EdhocInitiatorWaitM4<EdhocCrypto>,
+    c_r: Vec<u8>,
+    c_i: u8,
+}
+
+impl Confirming {
+    /// Takes the answer to message_3, message_4 (or nothing, from a device that sends
+    /// none: its first protected answer confirms its keys then), and returns the
+    /// context's material from the client's side (Sender ID C_R, Recipient ID C_I).
+    pub fn complete(self, message_4: &[u8]) -> Result<OscoreMaterial, Refusal> {
+        // (lakers 0.8 gives the two ends of the handshake different types.)
+        let (secret, salt) = if message_4.is_empty() {
+            let mut done = self.waiting.completed_without_message_4()?;
+            (done.edhoc_exporter(0, &[], 16), done.edhoc_exporter(1, &[], 8))
+        } else {
+            let (mut done, _ead_4) = self.waiting.process_message_4(&buffer(message_4)?)?;
+            (done.edhoc_exporter(0, &[], 16), done.edhoc_exporter(1, &[], 8))
+        };
+        Ok(OscoreMaterial {
             master_secret: secret[..16].try_into().map_err(|_| Refusal::Malformed("exporter"))?,
             master_salt: salt[..8].try_into().map_err(|_| Refusal::Malformed("exporter"))?,
-            sender_id: c_r.as_slice().to_vec(),
+            sender_id: self.c_r,
             recipient_id: alloc::vec![self.c_i],
             client_kid: Vec::new(),
-        };
-        Ok((payload, material))
+        })
     }
 }

@@ -19,7 +19,7 @@ pub mod ccs;
 pub mod edhoc;
 pub mod oscore;
 
-pub use edhoc::{Initiator, OscoreMaterial, Refusal, Responder};
+pub use edhoc::{Confirming, Initiator, OscoreMaterial, Refusal, Responder};
 pub use lakers::Credential;
 
 /// The resource EDHOC messages go to (RFC 9528 Appendix A.2).

@@ -35,8 +35,10 @@ fn a_handshake_gives_both_ends_the_same_oscore_material() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let (initiator, request_1) = Initiator::start(&mut rng, client.private_key, client.credential, 0x11).unwrap();
     let message_2 = responder.handle(&request_1).unwrap();
-    let (request_3, ours) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
-    assert_eq!(responder.handle(&request_3).unwrap(), Vec::<u8>::new());
+    let (request_3, confirming) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
+    let message_4 = responder.handle(&request_3).unwrap();
+    assert!(!message_4.is_empty(), "the device confirms with message_4");
+    let ours = confirming.complete(&message_4).unwrap();
     let [theirs] = responder.contexts() else { panic!("one context: {:?}", responder.contexts()) };
     assert_eq!(theirs.master_secret, ours.master_secret);
     assert_eq!(theirs.master_salt, ours.master_salt);
@@ -47,8 +49,8 @@ fn a_handshake_gives_both_ends_the_same_oscore_material() {
     // A second handshake makes a second context, with another connection identifier.
     let (initiator, request_1) = Initiator::start(&mut rng, client.private_key, client.credential, 0x12).unwrap();
     let message_2 = responder.handle(&request_1).unwrap();
-    let (request_3, again) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
-    responder.handle(&request_3).unwrap();
+    let (request_3, confirming) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
+    let again = confirming.complete(&responder.handle(&request_3).unwrap()).unwrap();
     assert_eq!(responder.contexts().len(), 2);
     assert_ne!(again.sender_id, ours.sender_id);
     assert_ne!(again.master_secret, ours.master_secret);
@@ -103,6 +105,14 @@ fn tampered_messages_are_refused_at_either_end() {
     let message_2 = responder.handle(&request_1).unwrap();
     assert!(initiator.finish(&message_2, party(8, "device", 0x0d).credential).is_err());
     assert!(responder.contexts().is_empty());
+
+    // message_4 tampered on its way to the client: the client makes no context.
+    let (initiator, request_1) = Initiator::start(&mut rng, client.private_key, client.credential, 0x01).unwrap();
+    let message_2 = responder.handle(&request_1).unwrap();
+    let (request_3, confirming) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
+    let mut message_4 = responder.handle(&request_3).unwrap();
+    last(&mut message_4);
+    assert!(matches!(confirming.complete(&message_4), Err(Refusal::Failed(_))));
 }
 
 #[test]

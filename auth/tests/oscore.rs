@@ -23,8 +23,8 @@ fn contexts(seed: u64) -> (SecurityContext, SecurityContext) {
     let (initiator, request_1) =
         Initiator::start(&mut ChaCha20Rng::seed_from_u64(seed), client_key, client, 1).unwrap();
     let message_2 = responder.handle(&request_1).unwrap();
-    let (request_3, ours) = initiator.finish(&message_2, device).unwrap();
-    responder.handle(&request_3).unwrap();
+    let (request_3, confirming) = initiator.finish(&message_2, device).unwrap();
+    let ours = confirming.complete(&responder.handle(&request_3).unwrap()).unwrap();
     let theirs = &responder.contexts()[0];
     (SecurityContext::new(&ours).unwrap(), SecurityContext::new(theirs).unwrap())
 }

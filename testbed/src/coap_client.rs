@@ -263,9 +263,9 @@ impl CoapClient {
             auth::Initiator::start(&mut rng, identity.private_key, identity.credential(), connection_id)
                 .map_err(refused)?;
         let message_2 = Box::pin(self.request(RequestType::Post, proto::paths::EDHOC, &request_1)).await?;
-        let (request_3, material) = initiator.finish(&message_2, device).map_err(refused)?;
-        Box::pin(self.request(RequestType::Post, proto::paths::EDHOC, &request_3)).await?;
-        Ok(material)
+        let (request_3, confirming) = initiator.finish(&message_2, device).map_err(refused)?;
+        let message_4 = Box::pin(self.request(RequestType::Post, proto::paths::EDHOC, &request_3)).await?;
+        confirming.complete(&message_4).map_err(refused)
     }
 
     /// `GET /info`, decoded.

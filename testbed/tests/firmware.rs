@@ -3,6 +3,7 @@
 mod firmware {
     pub mod common;
 
+    mod aiocoap;
     mod background;
     mod coap_app;
     mod dedup;

@@ -60,11 +60,16 @@ pub fn handle(security: &mut Security, payload: &[u8]) -> Answer {
         return (ResponseType::InternalServerError, text("this firmware's EDHOC credential does not parse"));
     };
     let t0 = crate::time_driver::core_clock_counts();
+    let message_1 = auth::edhoc::is_message_1(payload);
     let outcome = responder.handle(payload);
     // What each step costs the device, in guest instructions under QEMU's -icount.
     let insns = (crate::time_driver::core_clock_counts() - t0) * u64::from(crate::board::INSNS_PER_COUNT);
     match outcome {
-        Ok(reply) if reply.is_empty() => {
+        Ok(message_2) if message_1 => {
+            crate::println!("edhoc: message_2 made in {insns} instructions");
+            (ResponseType::Changed, Some((auth::CONTENT_FORMAT_EDHOC, message_2)))
+        }
+        Ok(message_4) => {
             let Some(context) = responder.contexts().last().map(auth::oscore::SecurityContext::new) else {
                 return (ResponseType::InternalServerError, text("no context after a handshake"));
             };
@@ -79,12 +84,10 @@ pub fn handle(security: &mut Security, payload: &[u8]) -> Answer {
             }
             security.contexts.push(context);
             let n = security.contexts.len();
-            crate::println!("edhoc: message_3 verified in {insns} instructions; a client authenticated ({n} contexts)");
-            (ResponseType::Changed, None)
-        }
-        Ok(message_2) => {
-            crate::println!("edhoc: message_2 made in {insns} instructions");
-            (ResponseType::Changed, Some((auth::CONTENT_FORMAT_EDHOC, message_2)))
+            crate::println!(
+                "edhoc: message_3 verified and message_4 made in {insns} instructions; a client authenticated ({n} contexts)"
+            );
+            (ResponseType::Changed, Some((auth::CONTENT_FORMAT_EDHOC, message_4)))
         }
         Err(e @ auth::Refusal::UnknownCredential) => {
             (ResponseType::Unauthorized, Some((0, alloc::format!("{e}").into_bytes())))
