@@ -52,7 +52,7 @@ const ROUTES: &[(&str, RequestType, Resource)] = &[
     (paths::NATIVE, RequestType::Post, Resource::Native),
 ];
 
-/// Answers a request: the API's table, then µBPF's, then `/app/N`.
+/// Answers a request: the API's table, then µBPF's (feature `microbpf-api`), then `/app/N`.
 pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     if let Some(&(_, _, resource)) = ROUTES.iter().find(|(p, m, _)| *p == path && *m == method) {
         return serve(resource, payload, ctx).await;
@@ -60,6 +60,7 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
     if ROUTES.iter().any(|(p, ..)| *p == path) {
         return (ResponseType::MethodNotAllowed, None);
     }
+    #[cfg(feature = "microbpf-api")]
     if let Some(answer) = super::microbpf::route(method, path, payload, ctx).await {
         return answer;
     }
@@ -107,7 +108,10 @@ const LINK_FORMAT: u16 = 40;
 fn core_links() -> alloc::string::String {
     let mut links = alloc::string::String::new();
     let mut seen: alloc::vec::Vec<&str> = alloc::vec::Vec::new();
+    #[cfg(feature = "microbpf-api")]
     let more = super::microbpf::PATHS.iter().copied().chain([paths::APP]);
+    #[cfg(not(feature = "microbpf-api"))]
+    let more = [paths::APP].into_iter();
     for path in ROUTES.iter().map(|(p, ..)| *p).chain(more) {
         if seen.contains(&path) {
             continue;
@@ -259,6 +263,8 @@ const FEATURES: &[&str] = &[
     "slipmux",
     "interp",
     "jit",
+    #[cfg(feature = "microbpf-api")]
+    "microbpf-api",
     #[cfg(feature = "unsigned-run")]
     "unsigned-run",
     #[cfg(feature = "bench")]

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod client;
 pub mod edhoc;
+#[cfg(feature = "microbpf-api")]
 pub mod microbpf;
 pub mod server;
 

@@ -92,6 +92,7 @@ pub fn list() -> Vec<RunningInfo> {
 }
 
 /// µBPF's `/running_vm` view: whether each slot runs a program.
+#[cfg(feature = "microbpf-api")]
 pub fn running_flags() -> [bool; SLOT_COUNT] {
     TABLE.lock(|t| core::array::from_fn(|i| matches!(&t.borrow()[i], Some(e) if e.info.state == RunState::Running)))
 }
