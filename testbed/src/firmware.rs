@@ -89,13 +89,24 @@ const SOURCES: &[&str] = &[
     "proto/Cargo.toml",
     "suit/src",
     "suit/Cargo.toml",
+    "auth/src",
+    "auth/Cargo.toml",
     "programs/bench",
     "programs/include",
     "keys",
     "ci/build-firmware",
 ];
-const SETTINGS: &[&str] =
-    &["MBPF_TRUSTED_KEYS", "MBPF_IPV4", "MBPF_IPV4_GATEWAY", "MBPF_IPV6", "MBPF_IPV6_GATEWAY", "MBPF_CLANG"];
+const SETTINGS: &[&str] = &[
+    "MBPF_TRUSTED_KEYS",
+    "MBPF_EDHOC_DEVICE_KEY",
+    "MBPF_EDHOC_CLIENTS",
+    "MBPF_MICROBPF",
+    "MBPF_IPV4",
+    "MBPF_IPV4_GATEWAY",
+    "MBPF_IPV6",
+    "MBPF_IPV6_GATEWAY",
+    "MBPF_CLANG",
+];
 
 /// The sha256 of the sources and settings a board's variant is built from.
 pub fn source_hash(repo: &Path, board: Board, variant: Variant) -> Result<String> {
