@@ -95,6 +95,17 @@ fn tail(packet: &Packet) -> Result<Vec<u8>, OscoreError> {
     bytes.get(start..).map(<[u8]>::to_vec).ok_or(OscoreError::Malformed)
 }
 
+/// What unprotecting a message starts from: its OSCORE option's value (after the
+/// options are checked), its code, the bytes after its token, and the packet its
+/// plaintext is read into (its header and token, no options yet).
+fn opened(packet: &Packet) -> Result<(Vec<u8>, u8, Vec<u8>, Packet), OscoreError> {
+    check_options(packet)?;
+    let option = packet.get_option(CoapOption::Oscore).and_then(|v| v.front()).ok_or(OscoreError::NotProtected)?;
+    let mut inner = packet.clone();
+    inner.clear_all_options();
+    Ok((option.clone(), packet.header.code.into(), tail(packet)?, inner))
+}
+
 /// A packet with `outer`'s header and token and the code and tail libOSCORE wrote.
 fn rebuild(outer: &Packet, code: u8, tail: &[u8]) -> Result<Packet, OscoreError> {
     let mut bytes = Vec::with_capacity(4 + outer.get_token().len() + tail.len());
@@ -148,15 +159,9 @@ fn write_from(packet: &Packet, message: &mut impl MinimalWritableMessage) -> Res
 /// The device's side: the request inside a protected one, and what its answer must be
 /// protected against. Checks the replay window (RFC 8613 §7.4).
 pub fn unprotect_request(ctx: &mut SecurityContext, request: &Packet) -> Result<(Packet, Correlation), OscoreError> {
-    check_options(request)?;
-    let option = request.get_option(CoapOption::Oscore).and_then(|v| v.front()).ok_or(OscoreError::NotProtected)?;
-    let option = option.clone();
+    let (option, mut code, mut tail, mut inner) = opened(request)?;
     let parsed = liboscore::OscoreOption::parse(&option).map_err(|_| OscoreError::Malformed)?;
-    let mut code: u8 = request.header.code.into();
-    let mut tail = tail(request)?;
     let mut message = Message::new_from_existing(&mut code, &mut tail);
-    let mut inner = request.clone();
-    inner.clear_all_options();
     let (correlation, read) = liboscore::unprotect_request(&mut message, parsed, &mut ctx.context, |plaintext| {
         read_into(plaintext, &mut inner)
     })
@@ -198,15 +203,9 @@ pub fn unprotect_response(
     response: &Packet,
     correlation: &mut Correlation,
 ) -> Result<Packet, OscoreError> {
-    check_options(response)?;
-    let option = response.get_option(CoapOption::Oscore).and_then(|v| v.front()).ok_or(OscoreError::NotProtected)?;
-    let option = option.clone();
+    let (option, mut code, mut tail, mut inner) = opened(response)?;
     let parsed = liboscore::OscoreOption::parse(&option).map_err(|_| OscoreError::Malformed)?;
-    let mut code: u8 = response.header.code.into();
-    let mut tail = tail(response)?;
     let mut message = Message::new_from_existing(&mut code, &mut tail);
-    let mut inner = response.clone();
-    inner.clear_all_options();
     liboscore::unprotect_response(&mut message, &mut ctx.context, parsed, &mut correlation.0, |plaintext| {
         read_into(plaintext, &mut inner)
     })

@@ -54,9 +54,10 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),
         Err(e) => return Err(Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") }),
     };
-    // The code is kept as long as its image: give back the room it grew into.
+    // The code is kept as long as its image: give back the room it grew into, when
+    // that is worth a copy (a buffer that doubled; not the usual first guess's slack).
     let mut exact = Vec::new();
-    if code.capacity() > code.len() && exact.try_reserve_exact(code.len()).is_ok() {
+    if code.capacity() - code.len() > code.len() / 4 && exact.try_reserve_exact(code.len()).is_ok() {
         exact.extend_from_slice(&code);
         code = exact;
     }

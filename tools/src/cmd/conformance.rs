@@ -64,8 +64,7 @@ impl Runner {
             dir.path(),
             Duration::from_secs(30),
         ))?;
-        let credentials = testbed::coap_client::Credentials::testbed()?;
-        let mut client = CoapClient::new(node.coap_addr()).with_credentials(credentials);
+        let mut client = CoapClient::for_testbed(node.coap_addr())?;
         let info = rt.block_on(client.info())?;
         let needed = match engine {
             proto::Engine::Interp => "unsigned-run",

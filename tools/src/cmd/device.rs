@@ -45,8 +45,8 @@ impl Device {
     /// serial device's console lines go to stderr.
     pub fn open(uri: &str) -> anyhow::Result<Device> {
         let link = open_device(uri, Console::Stderr("device: ".into()))?;
-        let credentials = Credentials::testbed().context("the repository's test EDHOC client")?;
-        Ok(Device { client: CoapClient::new(link.coap_addr).with_credentials(credentials), _link: link })
+        let client = CoapClient::for_testbed(link.coap_addr).context("the repository's test EDHOC client")?;
+        Ok(Device { client, _link: link })
     }
 }
 
