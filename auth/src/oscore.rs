@@ -35,6 +35,27 @@ pub enum OscoreError {
     Unprotect,
     #[error("OSCORE: protecting the message failed")]
     Protect,
+    #[error("OSCORE: the message is too large to protect (at most {} bytes before protection)", MAX_PROTECTED - PROTECTION_OVERHEAD)]
+    TooLarge,
+}
+
+/// The largest protected datagram made: what the device takes (a 1 KiB block with its
+/// header and options, `coap_lite::Packet::MAX_SIZE` without its `udp` feature).
+pub const MAX_PROTECTED: usize = 1280;
+
+/// Room protection takes beyond the plaintext message: the AEAD tag (8 bytes), the
+/// OSCORE option (flags, partial IV, key id) and option-delta changes, with margin.
+const PROTECTION_OVERHEAD: usize = 64;
+
+/// Refuses a message that would not fit [`MAX_PROTECTED`] once protected: libOSCORE
+/// panics when the tag does not fit its buffer (the fuzz target `device_requests`
+/// found it), so the size is checked before it runs.
+fn check_fits(packet: &Packet) -> Result<(), OscoreError> {
+    let len = packet.to_bytes_with_limit(MAX_MESSAGE).map_err(|_| OscoreError::TooLarge)?.len();
+    if len + PROTECTION_OVERHEAD > MAX_PROTECTED {
+        return Err(OscoreError::TooLarge);
+    }
+    Ok(())
 }
 
 /// One security context, and what identifies its client.
@@ -90,7 +111,7 @@ pub fn request_kid(packet: &Packet) -> Option<Vec<u8>> {
 /// The options, code and payload of `packet` as a message tail (RFC 7252 §3 after the
 /// token), the form libOSCORE works on.
 fn tail(packet: &Packet) -> Result<Vec<u8>, OscoreError> {
-    let bytes = packet.to_bytes().map_err(|_| OscoreError::Malformed)?;
+    let bytes = packet.to_bytes_with_limit(MAX_MESSAGE).map_err(|_| OscoreError::Malformed)?;
     let start = 4 + packet.get_token().len();
     bytes.get(start..).map(<[u8]>::to_vec).ok_or(OscoreError::Malformed)
 }
@@ -109,7 +130,7 @@ fn opened(packet: &Packet) -> Result<(Vec<u8>, u8, Vec<u8>, Packet), OscoreError
 /// A packet with `outer`'s header and token and the code and tail libOSCORE wrote.
 fn rebuild(outer: &Packet, code: u8, tail: &[u8]) -> Result<Packet, OscoreError> {
     let mut bytes = Vec::with_capacity(4 + outer.get_token().len() + tail.len());
-    let header = outer.to_bytes().map_err(|_| OscoreError::Malformed)?;
+    let header = outer.to_bytes_unlimited().map_err(|_| OscoreError::Malformed)?;
     bytes.extend_from_slice(&header[..4 + outer.get_token().len()]);
     bytes[1] = code;
     bytes.extend_from_slice(tail);
@@ -176,6 +197,7 @@ pub fn protect_response(
     response: &Packet,
     correlation: &mut Correlation,
 ) -> Result<Packet, OscoreError> {
+    check_fits(response)?;
     let mut code = 0u8;
     let mut tail = alloc::vec![0u8; MAX_MESSAGE];
     let mut message = Message::new(&mut code, &mut tail);
@@ -187,6 +209,7 @@ pub fn protect_response(
 
 /// The client's side: `request` protected; keep the correlation for its answer.
 pub fn protect_request(ctx: &mut SecurityContext, request: &Packet) -> Result<(Packet, Correlation), OscoreError> {
+    check_fits(request)?;
     let mut code = 0u8;
     let mut tail = alloc::vec![0u8; MAX_MESSAGE];
     let mut message = Message::new(&mut code, &mut tail);

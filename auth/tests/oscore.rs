@@ -100,3 +100,23 @@ fn tampered_unprotected_and_wrongly_keyed_requests_are_refused() {
     // The untampered request still goes through once: refusals did not move the window.
     assert!(oscore::unprotect_request(&mut device, &outer).is_ok());
 }
+
+#[test]
+fn a_message_too_large_to_protect_is_refused_not_a_panic() {
+    let (mut client, mut device) = contexts(3);
+    let mut largest = 0;
+    for size in 1000..=1400 {
+        let big = request("run", &vec![0x5a; size]);
+        match oscore::protect_request(&mut client, &big) {
+            Ok((outer, _)) => {
+                let (inner, _) = oscore::unprotect_request(&mut device, &outer).unwrap();
+                assert_eq!(inner.payload.len(), size);
+                largest = size;
+            }
+            Err(e) => assert_eq!(e, OscoreError::TooLarge, "{size} bytes"),
+        }
+    }
+    // A block of 1 KiB with its options still goes through.
+    assert!(largest >= 1024 + 64, "only {largest} bytes protect");
+    assert!(largest < oscore::MAX_PROTECTED);
+}

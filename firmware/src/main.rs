@@ -19,6 +19,7 @@ mod link;
 mod markers;
 #[cfg(feature = "bench")]
 mod native;
+mod platform;
 mod runtime;
 mod stack;
 mod time_driver;

@@ -18,7 +18,7 @@ include!(concat!(env!("OUT_DIR"), "/native_kernels.rs"));
 
 /// `POST /native`: runs the kernel built for the requested size.
 pub fn run(req: &NativeRequest) -> RunResponse {
-    let mut costs = crate::runtime::interp_exec::costs();
+    let mut costs = device::run::costs::<crate::platform::Board>();
     let Some(kernel) = NATIVE_KERNELS.iter().find(|k| k.name == req.kernel && k.data_size == req.data_size) else {
         let built: Vec<_> = NATIVE_KERNELS.iter().map(|k| format!("{}@{}", k.name, k.data_size)).collect();
         let message = format!(

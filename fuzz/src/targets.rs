@@ -220,3 +220,94 @@ pub fn oscore_unprotect(data: &[u8]) {
         let _ = auth::oscore::protect_response(&mut device, &answer, &mut correlation);
     }
 }
+
+/// The fake device's file server for [`device_requests`]: signed manifests (with the
+/// test key) and images for slots 0 and 1, an older sequence for slot 0, and a
+/// manifest whose image is missing. Seeds pull them by these URIs.
+fn device_files() -> &'static std::collections::BTreeMap<String, Vec<u8>> {
+    static FILES: std::sync::OnceLock<std::collections::BTreeMap<String, Vec<u8>>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let mut platform = device::fake::FakePlatform::default();
+        let answer = program(&[0, 0xb7, 0, 0, 0, 42, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]).expect("a program");
+        let plain = Image { program: answer, data: vec![], rodata: vec![], helpers: None, functions: vec![] };
+        let femto = plain.emit(Layout::Femto).expect("the Femto layout carries it");
+        device::fake::publish(&mut platform, 0, 5, Layout::Femto as u8, &[], &femto);
+        device::fake::publish(&mut platform, 0, 4, Layout::Femto as u8, &[], &femto);
+        let text = plain.emit(Layout::Text).expect("the text layout carries it");
+        device::fake::publish(&mut platform, 1, 1, Layout::Text as u8, &[0x02, 0x40, 0x42, 0x43], &text);
+        let lost = device::fake::publish(&mut platform, 3, 1, Layout::Femto as u8, &[], &femto);
+        platform.files.remove(&lost.replace("/manifest/", "/image/"));
+        platform.files
+    })
+}
+
+/// Everything a request could change on the device.
+fn device_state(device: &device::Device<device::fake::FakePlatform, u8>) -> impl PartialEq + std::fmt::Debug {
+    let platform = &device.ctx.platform;
+    (device.ctx.slots.list(), device::Platform::running(platform), platform.sensors, platform.reset_requested)
+}
+
+/// The device's request handling (router, handlers, OSCORE gate, EDHOC, caches,
+/// slots and their persistent state) on the fake platform, driven by a sequence of
+/// records: `[kind, len lo, len hi, bytes...]`. Kind bits 0-1: 0 a raw datagram, 1 a
+/// CoAP request sent OSCORE-protected by a client with a context, 2 a warm reset
+/// (persistent state kept, contexts lost), 3 a genuine EDHOC handshake (once per
+/// input); bit 2: which of two peers sends it. Must hold: no panic, every answer is a
+/// CoAP message, and no unprotected datagram changes slots, sequence numbers,
+/// background runs, sensors or the reset flag.
+pub fn device_requests(data: &[u8]) {
+    use device::fake::{block_on, Client, FakePlatform};
+    type Device = device::Device<FakePlatform, u8>;
+    let boot = |platform: FakePlatform| -> Device { device::Device::boot(platform, device::fake::test_config()) };
+    let mut platform = FakePlatform::default();
+    platform.files = device_files().clone();
+    let mut device = boot(platform);
+    let Some(mut client) = Client::with_fixed_context(&mut device) else { panic!("the fixed context derives") };
+    let mut handshaken = false;
+    let mut rest = data;
+    while let Some((&kind, tail)) = rest.split_first() {
+        let peer = (kind >> 2) & 1;
+        let (bytes, tail) = match kind & 3 {
+            0 | 1 => {
+                let len = match tail {
+                    [lo, hi, ..] => usize::from(u16::from_le_bytes([*lo, *hi])),
+                    _ => tail.len(),
+                };
+                let body = tail.get(2..).unwrap_or_default();
+                body.split_at(len.min(body.len()))
+            }
+            _ => (&[][..], tail),
+        };
+        rest = tail;
+        match kind & 3 {
+            0 => {
+                let before = device_state(&device);
+                let protected =
+                    Packet::from_bytes(bytes).is_ok_and(|p| p.get_option(coap_lite::CoapOption::Oscore).is_some());
+                if let Some(reply) = block_on(device.handle(bytes, peer)) {
+                    assert!(Packet::from_bytes(&reply).is_ok(), "the device sent a datagram that is not CoAP");
+                }
+                if !protected {
+                    assert!(device_state(&device) == before, "an unprotected datagram changed the device");
+                }
+            }
+            1 => {
+                if let Ok(inner) = Packet::from_bytes(bytes) {
+                    let _ = client.send(&mut device, peer, &inner);
+                }
+            }
+            2 => {
+                device = boot(device.ctx.platform.reset());
+                let Some(fresh) = Client::with_fixed_context(&mut device) else { panic!("the fixed context derives") };
+                client = fresh;
+            }
+            _ if !handshaken => {
+                handshaken = true;
+                if let Ok(fresh) = Client::handshake(&mut device, peer, u64::from(kind), (kind >> 3) % 24) {
+                    client = fresh;
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -16,6 +16,7 @@ const TARGETS: &[(&str, Target, &[&str])] = &[
     ("proto_decode", mbpf_fuzz::targets::proto_decode, &["payloads"]),
     ("edhoc_responder", mbpf_fuzz::targets::edhoc_responder, &["edhoc"]),
     ("oscore_unprotect", mbpf_fuzz::targets::oscore_unprotect, &["oscore"]),
+    ("device_requests", mbpf_fuzz::targets::device_requests, &["requests"]),
 ];
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -91,6 +91,8 @@ const SOURCES: &[&str] = &[
     "suit/Cargo.toml",
     "auth/src",
     "auth/Cargo.toml",
+    "device/src",
+    "device/Cargo.toml",
     "programs/bench",
     "programs/include",
     "keys",

@@ -213,6 +213,97 @@ fn oscore() -> Corpus {
     corpus
 }
 
+/// Record sequences for `device_requests` (`fuzz/src/targets.rs`): `[kind, len lo, len
+/// hi, CoAP message]`, kind 0 raw and 1 OSCORE-protected by the target's client, 2 a
+/// reset and 3 an EDHOC handshake. The manifests are those the target's file server
+/// holds (`device::fake::manifest_uri`).
+fn requests() -> Corpus {
+    use device::fake::manifest_uri;
+    let message = |kind: u8, method: RequestType, path: &str, payload: &[u8]| {
+        let request = proto::coap::request::Request { method, path, payload, block2: None };
+        let bytes = request.to_packet(0x100 + path.len() as u16, &[kind]).to_bytes().unwrap();
+        [&[kind][..], &(bytes.len() as u16).to_le_bytes(), &bytes].concat()
+    };
+    let (get, post) = (RequestType::Get, RequestType::Post);
+    let pull = |slot, sequence| proto::encode(&proto::PullRequest { manifest_uri: manifest_uri(slot, sequence) });
+    let exec =
+        |slot, engine| proto::encode(&proto::ExecRequest { slot, engine, input: vec![1, 2], budget: 0, helpers: None });
+    let mut corpus = Corpus::new();
+    corpus
+        .insert("open-paths".into(), [message(0, get, "info", b""), message(0, get, ".well-known/core", b"")].concat());
+    corpus.insert("unprotected-pull".into(), message(0, post, "pull", &pull(0, 5)));
+    corpus.insert("edhoc-junk".into(), message(0, post, ".well-known/edhoc", &[0xf5, 0x03, 0x58, 0x20]));
+    corpus.insert(
+        "pull-exec-reset-replay".into(),
+        [
+            message(1, post, "pull", &pull(0, 5)),
+            message(1, post, "exec", &exec(0, proto::Engine::Jit)),
+            vec![2],
+            message(1, get, "slots", b""),
+            message(1, post, "pull", &pull(0, 4)),
+        ]
+        .concat(),
+    );
+    corpus.insert(
+        "pull-app".into(),
+        [
+            message(1, post, "pull", &pull(1, 1)),
+            message(1, post, "app/1", b"hello"),
+            message(1, post, "app/1/jit", b""),
+            message(1, post, "with_coap_pkt", b"0002"),
+        ]
+        .concat(),
+    );
+    corpus.insert(
+        "pull-missing-image".into(),
+        [
+            message(1, post, "pull", &pull(3, 1)),
+            message(1, post, "erase", &proto::encode(&proto::EraseRequest { slot: 0 })),
+        ]
+        .concat(),
+    );
+    corpus.insert(
+        "background".into(),
+        [
+            message(1, post, "pull", &pull(0, 5)),
+            message(1, post, "start", &proto::encode(&proto::StartRequest { slot: 0, input: vec![], budget: 0 })),
+            message(5, get, "running", b""),
+            message(1, post, "stop", &proto::encode(&proto::StopRequest { slot: 0 })),
+            message(1, post, "sensor", &proto::encode(&proto::SensorRequest { index: 1, value: 7 })),
+            message(1, post, "reset", b""),
+        ]
+        .concat(),
+    );
+    corpus.insert(
+        "microbpf".into(),
+        [
+            message(1, post, "suit/pull", b"fd000000000000000000000000000001|manifest|0|0000|"),
+            message(1, post, "short-execution", b"0000"),
+            message(1, post, "long-running", b"0002"),
+            message(1, get, "running_vm", b""),
+        ]
+        .concat(),
+    );
+    corpus.insert(
+        "run".into(),
+        message(
+            1,
+            post,
+            "run",
+            &proto::encode(&proto::RunRequest {
+                layout: 1,
+                image: vec![0xb7, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0],
+                input: vec![],
+                helpers: vm::HelperSet::empty(),
+                budget: 0,
+                engine: proto::Engine::Interp,
+            }),
+        ),
+    );
+    corpus.insert("handshake".into(), [vec![3 | 1 << 3], message(1, get, "slots", b"")].concat());
+    corpus
+}
+
 fn check(dir: &Path, corpus: &Corpus) -> Vec<String> {
     let write = std::env::var_os("MBPF_WRITE_SEEDS").is_some();
     if write {
@@ -246,6 +337,7 @@ fn the_committed_seed_corpora_are_the_generated_ones() {
         ("payloads", payloads()),
         ("edhoc", edhoc()),
         ("oscore", oscore()),
+        ("requests", requests()),
     ] {
         assert!(corpus.len() >= 4, "{name}: only {} seeds", corpus.len());
         stale.extend(check(&seeds.join(name), &corpus));

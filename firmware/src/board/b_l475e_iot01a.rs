@@ -30,8 +30,6 @@ pub mod settings {
     pub const HEAP_SIZE: usize = 64 * 1024;
     #[cfg(feature = "bench")]
     pub const HEAP_SIZE: usize = 84 * 1024;
-    /// Program slots.
-    pub const SLOT_COUNT: usize = 4;
     /// The largest image a slot holds.
     pub const MAX_IMAGE: usize = 8 * 1024;
     /// Heap that must stay free after a pull, for requests, answers and runs.

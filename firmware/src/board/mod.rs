@@ -2,7 +2,7 @@
 //!
 //! A board module provides `NAME`, `init() -> Resources`, `console()` (a writer on the
 //! console UART), LEDs and buttons, its clock figures and the application's memory
-//! `settings` (heap, slots, image size); one cargo feature selects it, and with it the
+//! `settings` (heap, image size); one cargo feature selects it, and with it the
 //! host link (`crate::link`).
 #[cfg(not(any(feature = "board-mps2-an386", feature = "board-b-l475e-iot01a")))]
 compile_error!("select a board with a `board-*` feature, e.g. `board-mps2-an386`");

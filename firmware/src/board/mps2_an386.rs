@@ -22,8 +22,6 @@ pub mod settings {
     /// Heap bytes: room for every slot full (4 × 64 KiB images, their loaded forms and
     /// JIT code) with margin.
     pub const HEAP_SIZE: usize = 1024 * 1024;
-    /// Program slots.
-    pub const SLOT_COUNT: usize = 4;
     /// The largest image a slot holds.
     pub const MAX_IMAGE: usize = 64 * 1024;
     /// Heap that must stay free after a pull, for requests, answers and runs.

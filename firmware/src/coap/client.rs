@@ -11,31 +11,9 @@ use proto::coap::proxy::{self, CoapUri};
 use proto::coap::request::{answers, Request};
 use proto::coap::retransmit::{Params, Schedule};
 
+pub use device::FetchError;
+
 use crate::link::Uplink;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchError {
-    BadUri,
-    Timeout,
-    /// The server answered with an error code (its class and detail).
-    Status(u8, u8),
-    TooLarge,
-    Malformed,
-    Socket,
-}
-
-impl FetchError {
-    pub fn reason(&self) -> &'static str {
-        match self {
-            FetchError::BadUri => "bad URI (want coap://ADDRESS:PORT/PATH)",
-            FetchError::Timeout => "the file server did not answer",
-            FetchError::Status(..) => "the file server refused the request",
-            FetchError::TooLarge => "the file is larger than allowed",
-            FetchError::Malformed => "malformed answer from the file server",
-            FetchError::Socket => "no socket available",
-        }
-    }
-}
 
 /// Retransmission on the device: a quicker first wait than RFC 7252's 2 s, since the
 /// file server is one hop away.

@@ -13,7 +13,7 @@ use vm::image::Image;
 use vm::{HelperSet, RunStatus, Vm};
 
 use super::helpers::{DeviceHelpers, Namespace};
-use super::slots::SLOT_COUNT;
+use device::{StartError, SLOT_COUNT};
 
 /// Instructions per slice: long enough to amortise the switch, short enough that a
 /// CoAP request waits well under a millisecond of guest time.
@@ -33,11 +33,6 @@ fn update(slot: u8, f: impl FnOnce(&mut Entry)) {
             f(e)
         }
     });
-}
-
-pub enum StartError {
-    AlreadyRunning,
-    NoTask,
 }
 
 /// Starts a program; one per slot at a time.
@@ -91,15 +86,9 @@ pub fn list() -> Vec<RunningInfo> {
     TABLE.lock(|t| t.borrow().iter().flatten().map(|e| e.info.clone()).collect())
 }
 
-/// µBPF's `/running_vm` view: whether each slot runs a program.
-#[cfg(feature = "microbpf-api")]
-pub fn running_flags() -> [bool; SLOT_COUNT] {
-    TABLE.lock(|t| core::array::from_fn(|i| matches!(&t.borrow()[i], Some(e) if e.info.state == RunState::Running)))
-}
-
 #[embassy_executor::task(pool_size = 4)]
 async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Vec<u8>, budget: u64) {
-    let mut buffers = match super::interp_exec::Buffers::for_image(&image, input) {
+    let mut buffers = match device::Buffers::for_image(&image, input) {
         Ok(b) => b,
         Err(f) => {
             update(slot, |e| {
@@ -136,7 +125,7 @@ async fn program_task(slot: u8, image: Arc<Image>, allowed: HelperSet, input: Ve
                 update(slot, |e| {
                     e.info.executed = executed;
                     e.info.state = RunState::Failed;
-                    e.info.failure = Some(super::interp_exec::vm_failure(&err));
+                    e.info.failure = Some(device::run::vm_failure(&err));
                 });
                 break;
             }

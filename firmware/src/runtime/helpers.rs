@@ -53,15 +53,7 @@ pub fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
     critical_section::with(|cs| KV.borrow_ref(cs).get(&(ns, key)).copied())
 }
 
-/// What a program answering a CoAP request has set through the CoAP helpers.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CoapResponse {
-    /// The response code (RFC 7252 §12.1: class << 5 | detail), once set.
-    pub code: Option<u8>,
-    pub format: Option<u16>,
-    /// Address of the response buffer (returned by `coap_get_pdu`).
-    pub buf: u64,
-}
+pub use device::CoapResponse;
 
 /// The helper environment of one program run.
 pub struct DeviceHelpers {

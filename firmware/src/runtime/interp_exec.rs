@@ -1,47 +1,22 @@
-//! The interpreter's runner, and what every engine shares: load → verify → execute,
-//! with each phase's cost read from SysTick; `POST /run`'s unsigned images.
+//! The interpreter's runner (each phase's cost read from SysTick), and `POST /run`'s
+//! unsigned images. What every engine shares is `device::run`.
 use crate::markers::{self, measure};
-use alloc::string::ToString;
+#[cfg(feature = "unsigned-run")]
 use alloc::vec::Vec;
 
-use proto::{Costs, Failure, FailureKind};
+#[cfg(feature = "unsigned-run")]
+use proto::FailureKind;
+use proto::{Costs, Failure};
 use vm::image::Image;
-use vm::memory::Region;
-use vm::{HelperSet, Memory, RegionKind, Vm, VmErrorKind};
+use vm::{HelperSet, Memory, Vm};
 
 use super::helpers::DeviceHelpers;
 #[cfg(feature = "unsigned-run")]
 use super::helpers::Namespace;
 
-/// Budget when the request gives none.
-pub const DEFAULT_BUDGET: u64 = 10_000_000;
-
-fn failure(kind: FailureKind, pc: Option<usize>, message: impl ToString) -> Failure {
-    Failure { kind, pc: pc.map(|p| p as u32), message: message.to_string() }
-}
-
-pub fn unsupported(message: &str) -> Failure {
-    failure(FailureKind::Unsupported, None, message)
-}
-
-pub fn costs() -> Costs {
-    Costs {
-        core_clock_hz: crate::board::SYSTICK_HZ,
-        insns_per_count: crate::board::INSNS_PER_COUNT,
-        ..Costs::default()
-    }
-}
-
-pub fn vm_failure(e: &vm::VmError) -> Failure {
-    let kind = match e.kind {
-        VmErrorKind::Memory(_) => FailureKind::Memory,
-        VmErrorKind::BudgetExhausted => FailureKind::Budget,
-        VmErrorKind::CallDepthExceeded(_) => FailureKind::CallDepth,
-        VmErrorKind::HelperNotAllowed(_) | VmErrorKind::Helper { .. } => FailureKind::Helper,
-        _ => FailureKind::Other,
-    };
-    failure(kind, Some(e.pc), &e.kind)
-}
+#[cfg(feature = "unsigned-run")]
+use device::run::{costs, failure, unsupported, Buffers};
+use device::run::{vm_failure, DEFAULT_BUDGET};
 
 /// Loads and verifies an image; the costs of both phases go into `costs`.
 #[cfg(feature = "unsigned-run")]
@@ -55,51 +30,6 @@ pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) ->
     costs.verify_counts = verify_counts;
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;
     Ok(image)
-}
-
-/// The buffers of one run: the stack, a copy of `.data`, and the input.
-pub struct Buffers {
-    pub stack: Vec<u8>,
-    pub data: Vec<u8>,
-    pub input: Vec<u8>,
-}
-
-impl Buffers {
-    /// Fresh buffers for `image` (fallible: out of memory is an answer, not a crash).
-    pub fn for_image(image: &Image, input: Vec<u8>) -> Result<Self, Failure> {
-        let mut b = Self { stack: Vec::new(), data: Vec::new(), input };
-        b.prepare(image)?;
-        Ok(b)
-    }
-
-    /// Sizes and clears the stack and `.data` for `image`, reusing the allocations.
-    pub fn prepare(&mut self, image: &Image) -> Result<(), Failure> {
-        let oom = |_| failure(FailureKind::OutOfMemory, None, "out of memory");
-        let stack = vm::interp::stack_size_for(&image.program);
-        self.stack.clear();
-        self.stack.try_reserve_exact(stack).map_err(oom)?;
-        self.stack.resize(stack, 0);
-        self.data.clear();
-        self.data.try_reserve_exact(image.data.len()).map_err(oom)?;
-        self.data.extend_from_slice(&image.data);
-        Ok(())
-    }
-
-    /// The program's memory: stack first (the most used region), then input, `.data`
-    /// and `.rodata`.
-    pub fn memory<'a>(&'a mut self, image: &'a Image) -> Memory<'a> {
-        let mut memory = Memory::new().with(Region::read_write(RegionKind::Stack, &mut self.stack));
-        if !self.input.is_empty() {
-            memory.add(Region::read_write(RegionKind::Input, &mut self.input));
-        }
-        if !self.data.is_empty() {
-            memory.add(Region::read_write(RegionKind::Data, &mut self.data));
-        }
-        if !image.rodata.is_empty() {
-            memory.add(Region::read_only(RegionKind::Rodata, &image.rodata));
-        }
-        memory
-    }
 }
 
 /// Runs a loaded image once on the interpreter.
@@ -139,7 +69,7 @@ impl Arena {
 /// `POST /run`: an unsigned image from the request, run once.
 #[cfg(feature = "unsigned-run")]
 pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunResponse {
-    let mut costs = costs();
+    let mut costs = costs::<crate::platform::Board>();
     let allowed = req.helpers;
     let b = &mut arena.0;
     b.input.clear();

@@ -351,7 +351,7 @@ pub fn execute(
             Err(Failure { kind: FailureKind::Budget, pc: None, message: "instruction budget exhausted".into() })
         }
         _ => Err(match env.error.take() {
-            Some(e) => super::interp_exec::vm_failure(&e),
+            Some(e) => device::run::vm_failure(&e),
             None => Failure { kind: FailureKind::Other, pc: None, message: "JIT code stopped without a reason".into() },
         }),
     }

@@ -10,4 +10,3 @@ pub mod jit_exec;
 pub mod persist;
 #[cfg(feature = "bench")]
 pub mod rbpf_exec;
-pub mod slots;

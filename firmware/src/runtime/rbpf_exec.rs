@@ -8,7 +8,7 @@ use proto::{Costs, Failure, FailureKind};
 use vm::image::Image;
 use vm::opcode::{LDDW, LDDWD, LDDWR};
 
-use super::interp_exec::Buffers;
+use device::Buffers;
 
 /// rbpf's no_std errors offer only `Debug`.
 fn failure(e: impl core::fmt::Debug) -> Failure {

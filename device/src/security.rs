@@ -1,7 +1,7 @@
 //! `POST /.well-known/edhoc`: EDHOC handshakes (RFC 9528) with the clients this
-//! firmware was built to accept (`auth`, lakers). Each one that completes makes an
+//! device was built to accept (`auth`, lakers). Each one that completes makes an
 //! OSCORE security context (RFC 8613, libOSCORE), which requests then name by its key
-//! id.
+//! id; [`crate::server`] unprotects each protected request in its context.
 //!
 //! The handshake's ephemeral keys come from a ChaCha20 generator seeded with SHA-256
 //! of the device's secret key, the boot count kept across resets and the core clock at
@@ -13,24 +13,22 @@ use coap_lite::ResponseType;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use super::{text, Answer};
-
-include!(concat!(env!("OUT_DIR"), "/edhoc_identities.rs"));
+use crate::api::{text, Answer};
+use crate::{log, Config, Platform};
 
 pub type DeviceResponder = auth::Responder<ChaCha20Rng>;
 
 /// The device's end of EDHOC, made at the first handshake.
-fn responder() -> Option<DeviceResponder> {
-    let credential = auth::ccs::parse(EDHOC_DEVICE_CCS).ok()?;
-    let clients: Vec<auth::Credential> = EDHOC_CLIENTS.iter().filter_map(|c| auth::ccs::parse(c).ok()).collect();
+fn responder(config: &Config, boot_count: u32, now: u64) -> Option<DeviceResponder> {
+    let credential = auth::ccs::parse(config.edhoc_credential).ok()?;
+    let clients: Vec<auth::Credential> = config.edhoc_clients.iter().filter_map(|c| auth::ccs::parse(c).ok()).collect();
     let mut seed_input = Vec::with_capacity(64);
     seed_input.extend_from_slice(b"mbpf edhoc rng");
-    seed_input.extend_from_slice(&EDHOC_DEVICE_KEY);
-    let boots = crate::runtime::slots::BOOT_COUNT.load(core::sync::atomic::Ordering::Relaxed);
-    seed_input.extend_from_slice(&boots.to_le_bytes());
-    seed_input.extend_from_slice(&crate::time_driver::core_clock_counts().to_le_bytes());
+    seed_input.extend_from_slice(&config.edhoc_key);
+    seed_input.extend_from_slice(&boot_count.to_le_bytes());
+    seed_input.extend_from_slice(&now.to_le_bytes());
     let rng = ChaCha20Rng::from_seed(suit::sha256(&seed_input));
-    Some(auth::Responder::new(rng, EDHOC_DEVICE_KEY, credential, clients))
+    Some(auth::Responder::new(rng, config.edhoc_key, credential, clients))
 }
 
 /// The device's EDHOC end and the OSCORE contexts its handshakes made (newest last).
@@ -38,6 +36,8 @@ fn responder() -> Option<DeviceResponder> {
 pub struct Security {
     responder: Option<DeviceResponder>,
     contexts: Vec<auth::oscore::SecurityContext>,
+    /// Whether OSCORE's cost has been written to the console (once per boot).
+    pub(crate) cost_shown: bool,
 }
 
 impl Security {
@@ -50,23 +50,35 @@ impl Security {
     pub fn put_back(&mut self, context: auth::oscore::SecurityContext) {
         self.contexts.push(context);
     }
+
+    /// The security contexts in use.
+    pub fn context_count(&self) -> usize {
+        self.contexts.len()
+    }
 }
 
-pub fn handle(security: &mut Security, payload: &[u8]) -> Answer {
+/// One EDHOC message from a client, answered.
+pub fn handle<P: Platform>(
+    security: &mut Security,
+    platform: &P,
+    config: &Config,
+    boot_count: u32,
+    payload: &[u8],
+) -> Answer {
     if security.responder.is_none() {
-        security.responder = responder();
+        security.responder = responder(config, boot_count, platform.now());
     }
     let Some(responder) = security.responder.as_mut() else {
-        return (ResponseType::InternalServerError, text("this firmware's EDHOC credential does not parse"));
+        return (ResponseType::InternalServerError, text("this device's EDHOC credential does not parse"));
     };
-    let t0 = crate::time_driver::core_clock_counts();
+    let t0 = platform.now();
     let message_1 = auth::edhoc::is_message_1(payload);
     let outcome = responder.handle(payload);
     // What each step costs the device, in guest instructions under QEMU's -icount.
-    let insns = (crate::time_driver::core_clock_counts() - t0) * u64::from(crate::board::INSNS_PER_COUNT);
+    let insns = (platform.now() - t0) * u64::from(P::INSNS_PER_COUNT);
     match outcome {
         Ok(message_2) if message_1 => {
-            crate::println!("edhoc: message_2 made in {insns} instructions");
+            log!(platform, "edhoc: message_2 made in {insns} instructions");
             (ResponseType::Changed, Some((auth::CONTENT_FORMAT_EDHOC, message_2)))
         }
         Ok(message_4) => {
@@ -84,7 +96,8 @@ pub fn handle(security: &mut Security, payload: &[u8]) -> Answer {
             }
             security.contexts.push(context);
             let n = security.contexts.len();
-            crate::println!(
+            log!(
+                platform,
                 "edhoc: message_3 verified and message_4 made in {insns} instructions; a client authenticated ({n} contexts)"
             );
             (ResponseType::Changed, Some((auth::CONTENT_FORMAT_EDHOC, message_4)))

@@ -62,21 +62,21 @@ pub fn pull_uri(text: &str) -> Result<String, &'static str> {
 use coap_lite::{RequestType, ResponseType};
 use proto::paths::microbpf as paths;
 
-use super::{text, Answer, Ctx};
-use crate::runtime::background;
+use crate::api::{text, Answer, Ctx};
+use crate::{Platform, SLOT_COUNT};
 
 /// µBPF's paths, for `/.well-known/core`.
 pub const PATHS: &[&str] =
     &[paths::SHORT_EXECUTION, paths::LONG_RUNNING, paths::SUIT_PULL, paths::WITH_COAP_PKT, paths::RUNNING_VM];
 
 /// µBPF's endpoints; `None` for any other path.
-pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Option<Answer> {
+pub async fn route<P: Platform>(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<P>) -> Option<Answer> {
     let answer = match (method, path) {
         (RequestType::Post, paths::SHORT_EXECUTION) => short_execution(payload, ctx),
         (RequestType::Post, paths::LONG_RUNNING) => long_running(payload, ctx),
         (RequestType::Post, paths::SUIT_PULL) => suit_pull(payload, ctx).await,
         (RequestType::Post, paths::WITH_COAP_PKT) => with_coap_pkt(payload, ctx),
-        (RequestType::Get, paths::RUNNING_VM) => running_vm(),
+        (RequestType::Get, paths::RUNNING_VM) => running_vm(ctx),
         _ => return None,
     };
     Some(answer)
@@ -98,13 +98,13 @@ fn engine(cfg: &Config) -> proto::Engine {
     }
 }
 
-fn short_execution(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn short_execution<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let cfg = match config(payload) {
         Ok(c) => c,
         Err(e) => return e,
     };
     let req = proto::ExecRequest { slot: cfg.slot, engine: engine(&cfg), input: Vec::new(), budget: 0, helpers: None };
-    match ctx.slots.exec_narrowed(req, cfg.helpers) {
+    match ctx.slots.exec_narrowed(&mut ctx.platform, req, cfg.helpers) {
         Some(proto::RunResponse { result: Some(r), .. }) => {
             (ResponseType::Changed, text(&alloc::format!("{{\"result\": {r}}}")))
         }
@@ -114,7 +114,7 @@ fn short_execution(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     }
 }
 
-fn long_running(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn long_running<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let cfg = match config(payload) {
         Ok(c) => c,
         Err(e) => return e,
@@ -123,35 +123,40 @@ fn long_running(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
         return (ResponseType::NotFound, text("no program in that slot"));
     };
     let allowed = cfg.helpers.map_or(granted, |n| granted.intersection(n));
-    match background::start(ctx.spawner, cfg.slot, image, allowed, Vec::new(), 0) {
+    match ctx.platform.start(cfg.slot, image, allowed, Vec::new(), 0) {
         Ok(()) => (ResponseType::Changed, text("started")),
         Err(_) => (ResponseType::Forbidden, text("could not start")),
     }
 }
 
-async fn suit_pull(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+async fn suit_pull<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let uri = match core::str::from_utf8(payload).map_err(|_| "payload is not text").and_then(pull_uri) {
         Ok(u) => u,
         Err(e) => return (ResponseType::BadRequest, text(e)),
     };
-    match ctx.slots.pull(ctx.net, &uri).await {
+    match ctx.slots.pull(&mut ctx.platform, ctx.config, &uri).await {
         Ok(r) => (ResponseType::Changed, text(&alloc::format!("slot {} sequence {}", r.slot, r.sequence))),
         // µBPF's tools know one refusal code.
-        Err(e) => (ResponseType::BadRequest, text(&super::api::pull_refusal(e).1)),
+        Err(e) => (ResponseType::BadRequest, text(&crate::api::pull_refusal(e).1)),
     }
 }
 
-fn with_coap_pkt(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn with_coap_pkt<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let cfg = match config(payload) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    super::api::app_reply(ctx.slots.exec_coap(cfg.slot, engine(&cfg), payload, cfg.helpers))
+    crate::api::app_reply(ctx.slots.exec_coap(&mut ctx.platform, cfg.slot, engine(&cfg), payload, cfg.helpers))
 }
 
 /// One flag per slot, as text.
-fn running_vm() -> Answer {
-    let flags = background::running_flags();
+fn running_vm<P: Platform>(ctx: &Ctx<P>) -> Answer {
+    let mut flags = [false; SLOT_COUNT];
+    for run in ctx.platform.running() {
+        if let (Some(f), proto::RunState::Running) = (flags.get_mut(usize::from(run.slot)), run.state) {
+            *f = true;
+        }
+    }
     let mut out = String::from("[");
     for (i, f) in flags.iter().enumerate() {
         if i > 0 {

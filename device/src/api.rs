@@ -1,15 +1,38 @@
 //! The mbpf device API (`docs/protocol.md`): one function per resource, and the routes
 //! with their methods in one table ([`ROUTES`]). A path in the table asked with
 //! another method gets 4.05; a path in no table gets 4.04.
-use alloc::string::ToString;
+use alloc::vec::Vec;
 
 use coap_lite::{MessageClass, RequestType, ResponseType};
 use proto::paths;
 
-use super::{cbor, text, Answer, Ctx};
-use crate::println;
-use crate::runtime::background;
-use crate::runtime::slots::{PullError, SLOT_COUNT};
+use crate::security::{self, Security};
+use crate::slots::{PullError, Slots};
+use crate::{log, Config, Platform, SLOT_COUNT};
+
+/// A content-format number (RFC 7252 §12.3) and a payload.
+pub type Body = Option<(u16, Vec<u8>)>;
+
+/// A resource's answer: its code and body.
+pub type Answer = (ResponseType, Body);
+
+pub fn cbor(value: &impl minicbor::Encode<()>) -> Body {
+    Some((proto::CONTENT_FORMAT_CBOR, proto::encode(value)))
+}
+
+pub fn text(s: &str) -> Body {
+    Some((0, s.as_bytes().to_vec()))
+}
+
+/// What the resources act on: the platform, the slots, the security contexts and the
+/// build's configuration.
+pub struct Ctx<P: Platform> {
+    pub platform: P,
+    pub slots: Slots<P::Code>,
+    /// EDHOC handshakes in progress and the security contexts they made.
+    pub security: Security,
+    pub config: &'static Config,
+}
 
 /// The mbpf API's resources.
 #[derive(Clone, Copy)]
@@ -53,7 +76,7 @@ const ROUTES: &[(&str, RequestType, Resource)] = &[
 ];
 
 /// Answers a request: the API's table, then µBPF's (feature `microbpf-api`), then `/app/N`.
-pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+pub async fn route<P: Platform>(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     if let Some(&(_, _, resource)) = ROUTES.iter().find(|(p, m, _)| *p == path && *m == method) {
         return serve(resource, payload, ctx).await;
     }
@@ -61,7 +84,7 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
         return (ResponseType::MethodNotAllowed, None);
     }
     #[cfg(feature = "microbpf-api")]
-    if let Some(answer) = super::microbpf::route(method, path, payload, ctx).await {
+    if let Some(answer) = crate::microbpf::route(method, path, payload, ctx).await {
         return answer;
     }
     if let Some(rest) = path.strip_prefix(paths::APP).and_then(|r| r.strip_prefix('/')) {
@@ -70,31 +93,34 @@ pub async fn route(method: RequestType, path: &str, payload: &[u8], ctx: &mut Ct
     (ResponseType::NotFound, None)
 }
 
-async fn serve(resource: Resource, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+async fn serve<P: Platform>(resource: Resource, payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     match resource {
-        Resource::Info => (ResponseType::Content, cbor(&info())),
+        Resource::Info => (ResponseType::Content, cbor(&info(ctx))),
         Resource::Core => (ResponseType::Content, Some((LINK_FORMAT, core_links().into_bytes()))),
-        Resource::Edhoc => super::edhoc::handle(ctx.security, payload),
+        Resource::Edhoc => {
+            let boots = ctx.slots.boot_count();
+            security::handle(&mut ctx.security, &ctx.platform, ctx.config, boots, payload)
+        }
         Resource::Slots => (ResponseType::Content, cbor(&ctx.slots.list())),
         Resource::Pull => pull(payload, ctx).await,
         Resource::Exec => exec(payload, ctx),
         Resource::Erase => erase(payload, ctx),
         Resource::Start => start(payload, ctx),
-        Resource::Stop => stop(payload),
-        Resource::Running => (ResponseType::Content, cbor(&background::list())),
-        Resource::Sensor => sensor(payload),
+        Resource::Stop => stop(payload, ctx),
+        Resource::Running => (ResponseType::Content, cbor(&ctx.platform.running())),
+        Resource::Sensor => sensor(payload, ctx),
         Resource::Reset => {
-            crate::runtime::persist::RESET_REQUESTED.store(true, core::sync::atomic::Ordering::Relaxed);
+            ctx.platform.request_reset();
             (ResponseType::Changed, None)
         }
         #[cfg(feature = "unsigned-run")]
         Resource::Run => match proto::decode::<proto::RunRequest>(payload) {
-            Ok(req) => (ResponseType::Changed, cbor(&crate::runtime::interp_exec::run_request(req, ctx.arena))),
+            Ok(req) => (ResponseType::Changed, cbor(&ctx.platform.run_unsigned(req))),
             Err(_) => (ResponseType::BadRequest, text("payload is not a CBOR RunRequest")),
         },
         #[cfg(feature = "bench")]
         Resource::Native => match decode::<proto::NativeRequest>(payload) {
-            Ok(req) => (ResponseType::Changed, cbor(&crate::native::run(&req))),
+            Ok(req) => (ResponseType::Changed, cbor(&ctx.platform.native(&req))),
             Err(e) => e,
         },
     }
@@ -109,7 +135,7 @@ fn core_links() -> alloc::string::String {
     let mut links = alloc::string::String::new();
     let mut seen: alloc::vec::Vec<&str> = alloc::vec::Vec::new();
     #[cfg(feature = "microbpf-api")]
-    let more = super::microbpf::PATHS.iter().copied().chain([paths::APP]);
+    let more = crate::microbpf::PATHS.iter().copied().chain([paths::APP]);
     #[cfg(not(feature = "microbpf-api"))]
     let more = [paths::APP].into_iter();
     for path in ROUTES.iter().map(|(p, ..)| *p).chain(more) {
@@ -145,45 +171,45 @@ pub fn pull_refusal(e: PullError) -> (ResponseType, alloc::string::String) {
     }
 }
 
-async fn pull(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+async fn pull<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::PullRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match ctx.slots.pull(ctx.net, &req.manifest_uri).await {
+    match ctx.slots.pull(&mut ctx.platform, ctx.config, &req.manifest_uri).await {
         Ok(resp) => (ResponseType::Changed, cbor(&resp)),
         Err(e) => {
             let (code, reason) = pull_refusal(e);
-            println!("pull {}: refused: {}", req.manifest_uri, reason);
+            log!(&ctx.platform, "pull {}: refused: {}", req.manifest_uri, reason);
             (code, text(&reason))
         }
     }
 }
 
-fn exec(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn exec<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::ExecRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match ctx.slots.exec(req) {
+    match ctx.slots.exec(&mut ctx.platform, req) {
         Some(resp) => (ResponseType::Changed, cbor(&resp)),
         None => (ResponseType::NotFound, text("no program in that slot")),
     }
 }
 
-fn erase(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn erase<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::EraseRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    if ctx.slots.erase(req.slot) {
+    if ctx.slots.erase(&mut ctx.platform, req.slot) {
         (ResponseType::Deleted, None)
     } else {
         (ResponseType::NotFound, text("no such slot"))
     }
 }
 
-fn start(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn start<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::StartRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
@@ -191,56 +217,54 @@ fn start(payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
     let Some((image, helpers)) = ctx.slots.program(req.slot) else {
         return (ResponseType::NotFound, text("no program in that slot"));
     };
-    match background::start(ctx.spawner, req.slot, image, helpers, req.input, req.budget) {
+    match ctx.platform.start(req.slot, image, helpers, req.input, req.budget) {
         Ok(()) => (ResponseType::Changed, None),
-        Err(background::StartError::AlreadyRunning) => {
+        Err(crate::StartError::AlreadyRunning) => {
             (ResponseType::Forbidden, text("a program already runs in that slot"))
         }
-        Err(background::StartError::NoTask) => {
+        Err(crate::StartError::NoTask) => {
             (ResponseType::ServiceUnavailable, text("no free task for a background program"))
         }
     }
 }
 
-fn stop(payload: &[u8]) -> Answer {
+fn stop<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::StopRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    if background::stop(req.slot) {
+    if ctx.platform.stop(req.slot) {
         (ResponseType::Changed, None)
     } else {
         (ResponseType::NotFound, text("nothing runs in that slot"))
     }
 }
 
-fn sensor(payload: &[u8]) -> Answer {
+fn sensor<P: Platform>(payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let req: proto::SensorRequest = match decode(payload) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match crate::runtime::devices::SENSORS.get(usize::from(req.index)) {
-        Some(s) => {
-            s.set(req.value);
-            (ResponseType::Changed, None)
-        }
-        None => (ResponseType::NotFound, text("no such sensor")),
+    if ctx.platform.set_sensor(req.index, req.value) {
+        (ResponseType::Changed, None)
+    } else {
+        (ResponseType::NotFound, text("no such sensor"))
     }
 }
 
 /// `/app/N` (any method) runs slot N on the interpreter, `/app/N/jit` on the JIT; the
 /// program answers the request itself.
-fn app(rest: &str, payload: &[u8], ctx: &mut Ctx<'_>) -> Answer {
+fn app<P: Platform>(rest: &str, payload: &[u8], ctx: &mut Ctx<P>) -> Answer {
     let (slot, engine) = match rest.as_bytes() {
         [d] if d.is_ascii_digit() => (d - b'0', proto::Engine::Interp),
         [d, b'/', b'j', b'i', b't'] if d.is_ascii_digit() => (d - b'0', proto::Engine::Jit),
         _ => return (ResponseType::NotFound, text("use /app/SLOT or /app/SLOT/jit")),
     };
-    app_reply(ctx.slots.exec_coap(slot, engine, payload, None))
+    app_reply(ctx.slots.exec_coap(&mut ctx.platform, slot, engine, payload, None))
 }
 
 /// The reply of a slot that answered a CoAP request itself.
-pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto::Failure>>) -> Answer {
+pub fn app_reply(outcome: Option<Result<crate::slots::CoapAnswer, proto::Failure>>) -> Answer {
     match outcome {
         None => (ResponseType::NotFound, text("no program in that slot")),
         Some(Err(f)) => (ResponseType::InternalServerError, text(&f.message)),
@@ -251,45 +275,13 @@ pub fn app_reply(outcome: Option<Result<crate::runtime::slots::CoapAnswer, proto
     }
 }
 
-const FEATURES: &[&str] = &[
-    "coap",
-    "edhoc",
-    "oscore",
-    #[cfg(feature = "link-udp")]
-    "ipv4",
-    #[cfg(feature = "link-udp")]
-    "ipv6",
-    #[cfg(feature = "link-serial")]
-    "slipmux",
-    "interp",
-    "jit",
-    #[cfg(feature = "microbpf-api")]
-    "microbpf-api",
-    #[cfg(feature = "unsigned-run")]
-    "unsigned-run",
-    #[cfg(feature = "bench")]
-    "native",
-    #[cfg(feature = "bench")]
-    "rbpf",
-];
-
-fn info() -> proto::Info {
-    proto::Info {
-        board: crate::board::NAME.to_string(),
-        build_id: crate::BUILD_ID.to_string(),
-        features: FEATURES.iter().map(|s| s.to_string()).collect(),
-        slots: SLOT_COUNT as u8,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        addresses: crate::link::addresses(),
-        memory: Some(proto::Memory {
-            heap_size: crate::heap::HEAP_SIZE as u32,
-            heap_free: crate::heap::free() as u32,
-            stack_size: crate::stack::size() as u32,
-            stack_peak: crate::stack::peak() as u32,
-        }),
-        boot_count: match crate::runtime::slots::BOOT_COUNT.load(core::sync::atomic::Ordering::Relaxed) {
-            0 => None,
-            n => Some(n),
-        },
-    }
+/// `/info`: the platform's account of board and build, with the slots and boot count.
+fn info<P: Platform>(ctx: &Ctx<P>) -> proto::Info {
+    let mut info = ctx.platform.info();
+    info.slots = SLOT_COUNT as u8;
+    info.boot_count = match ctx.slots.boot_count() {
+        0 => None,
+        n => Some(n),
+    };
+    info
 }

@@ -1,0 +1,3 @@
+//! See [`mbpf_fuzz::targets::device_requests`].
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mbpf_fuzz::targets::device_requests(data));
