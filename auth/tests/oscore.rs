@@ -120,3 +120,20 @@ fn a_message_too_large_to_protect_is_refused_not_a_panic() {
     assert!(largest >= 1024 + 64, "only {largest} bytes protect");
     assert!(largest < oscore::MAX_PROTECTED);
 }
+
+#[test]
+fn an_option_liboscore_cannot_class_is_refused_not_a_panic() {
+    let (mut client, _) = contexts(4);
+    for number in [2u16, 9, 10, 13, 21, 35, 2048] {
+        let mut odd = request("slots", &[]);
+        odd.add_option(CoapOption::from(number), vec![1, 2, 3]);
+        let refused = oscore::protect_request(&mut client, &odd).map(|_| ()).unwrap_err();
+        assert_eq!(refused, OscoreError::UnsupportedOption(number));
+    }
+    // Every option it classes goes through: Observe, Uri-Host, Content-Format, Block2.
+    let mut usual = request("slots", &[]);
+    for number in [3u16, 6, 12, 23] {
+        usual.add_option(CoapOption::from(number), vec![1]);
+    }
+    assert!(oscore::protect_request(&mut client, &usual).is_ok());
+}

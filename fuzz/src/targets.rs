@@ -252,7 +252,8 @@ fn device_state(device: &device::Device<device::fake::FakePlatform, u8>) -> impl
 /// records: `[kind, len lo, len hi, bytes...]`. Kind bits 0-1: 0 a raw datagram, 1 a
 /// CoAP request sent OSCORE-protected by a client with a context, 2 a warm reset
 /// (persistent state kept, contexts lost), 3 a genuine EDHOC handshake (once per
-/// input); bit 2: which of two peers sends it. Must hold: no panic, every answer is a
+/// input, and only for kinds 0x03 and 0x0b, bit 3 picking C_I: a handshake costs a
+/// hundred datagrams' time); bit 2: which of two peers sends it. Must hold: no panic, every answer is a
 /// CoAP message, and no unprotected datagram changes slots, sequence numbers,
 /// background runs, sensors or the reset flag.
 pub fn device_requests(data: &[u8]) {
@@ -301,9 +302,9 @@ pub fn device_requests(data: &[u8]) {
                 let Some(fresh) = Client::with_fixed_context(&mut device) else { panic!("the fixed context derives") };
                 client = fresh;
             }
-            _ if !handshaken => {
+            _ if !handshaken && kind & 0xf7 == 3 => {
                 handshaken = true;
-                if let Ok(fresh) = Client::handshake(&mut device, peer, u64::from(kind), (kind >> 3) % 24) {
+                if let Ok(fresh) = Client::handshake(&mut device, peer, u64::from(kind), (kind >> 3) & 1) {
                     client = fresh;
                 }
             }
