@@ -46,8 +46,9 @@ pub enum OscoreError {
 pub const MAX_PROTECTED: usize = 1280;
 
 /// Room protection takes beyond the plaintext message: the AEAD tag (8 bytes), the
-/// OSCORE option (flags, partial IV, key id) and option-delta changes, with margin.
-const PROTECTION_OVERHEAD: usize = 64;
+/// code moved inside (1), and the OSCORE option (its header, flags, a partial IV of up
+/// to 5 bytes, a key id of up to 15).
+const PROTECTION_OVERHEAD: usize = 32;
 
 /// The options libOSCORE 0.2 knows how to protect (RFC 8613 §4.1: class E, class U,
 /// and Observe, which it handles itself); it refuses any other, and then panics.
