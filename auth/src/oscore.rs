@@ -41,9 +41,8 @@ pub enum OscoreError {
     UnsupportedOption(u16),
 }
 
-/// The largest protected datagram made: what the device takes (a 1 KiB block with its
-/// header and options, `coap_lite::Packet::MAX_SIZE` without its `udp` feature).
-pub const MAX_PROTECTED: usize = 1280;
+/// The largest protected datagram made: the largest the device takes.
+pub const MAX_PROTECTED: usize = proto::coap::MAX_MESSAGE;
 
 /// Room protection takes beyond the plaintext message: the AEAD tag (8 bytes), the
 /// code moved inside (1), and the OSCORE option (its header, flags, a partial IV of up

@@ -18,9 +18,7 @@ use crate::security::Security;
 use crate::slots::Slots;
 use crate::{log, Config, Platform};
 
-/// The largest message taken or sent: a 1 KiB block with header and options (within
-/// a UDP payload over Ethernet, and a slipmux frame's limit).
-pub const MAX_MESSAGE: usize = 1280;
+pub use proto::coap::MAX_MESSAGE;
 
 /// The device's request handling: its state, and the platform under it. `Peer` is
 /// whatever the link names senders by (a UDP endpoint, or `()` on a serial line).

@@ -27,7 +27,7 @@ const BLOCK_ATTEMPTS: u32 = 3;
 pub async fn fetch<U: Uplink>(uplink: &mut U, uri: &str, max: usize) -> Result<Vec<u8>, FetchError> {
     let target = CoapUri::parse(uri).map_err(|_| FetchError::BadUri)?;
     let mut answer = Reassembly::new(max);
-    let mut message = vec![0u8; 1280];
+    let mut message = vec![0u8; proto::coap::MAX_MESSAGE];
     let mut mid = (embassy_time::Instant::now().as_ticks() as u16).wrapping_mul(40503);
     let token = mid.to_be_bytes();
     let mut block2 = Block { num: 0, more: false, szx: SZX_1024 };

@@ -14,6 +14,7 @@ use embassy_executor::Spawner;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::Channel;
 use embassy_sync::pipe::Pipe;
+use proto::coap::MAX_MESSAGE;
 use slipmux::{Constants, Decoder, FrameHandler, FrameType};
 
 use super::{Link, Uplink};
@@ -22,8 +23,6 @@ use crate::coap::client::FetchError;
 /// Received bytes not yet decoded: room for a request of one 1 KiB block, escaped,
 /// arriving while the executor is busy.
 const RX_BYTES: usize = 2048;
-/// The largest CoAP message taken: a 1 KiB block with its header and options.
-const MAX_MESSAGE: usize = 1280;
 /// FCS bytes at the end of a configuration frame.
 const FCS_LEN: usize = 2;
 

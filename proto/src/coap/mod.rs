@@ -15,6 +15,11 @@ use coap_lite::{MessageType, Packet};
 
 pub mod block;
 pub mod proxy;
+
+/// The largest CoAP message either end sends or takes: a 1 KiB block with its header
+/// and options, within IPv6's minimum MTU and a slipmux frame; also coap-lite's
+/// `Packet::MAX_SIZE` without its `udp` feature.
+pub const MAX_MESSAGE: usize = 1280;
 pub mod request;
 pub mod retransmit;
 
