@@ -36,7 +36,33 @@ fn register_font() -> anyhow::Result<()> {
     .map_err(anyhow::Error::msg)
 }
 
+/// The height of every plot, and the width of one with few bar groups.
 const SIZE: (u32, u32) = (1400, 560);
+/// Width each bar group needs for its label ("packet_filter 2560") at the label size.
+const GROUP_WIDTH: u32 = 150;
+const LABEL_FONT: u32 = 14;
+const AXIS_TITLE_FONT: u32 = 18;
+const TITLE_FONT: u32 = 24;
+
+/// An axis figure as people read it: 950, 1.5k, 20k, 3M, 1.2G.
+pub fn short_number(v: f64) -> String {
+    let (scaled, suffix) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "G"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let text = if scaled.fract().abs() < 1e-9 || scaled.abs() >= 100.0 {
+        format!("{scaled:.0}")
+    } else if scaled.abs() >= 10.0 {
+        format!("{scaled:.1}")
+    } else {
+        format!("{scaled:.2}")
+    };
+    // 1.50 reads as 1.5, 2.0 as 2.
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    format!("{text}{suffix}")
+}
 
 fn engine_colour(engine: &str) -> RGBColor {
     match engine {
@@ -75,7 +101,10 @@ where
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(n + 1)
-                .x_label_style(("sans-serif", 11))
+                .x_label_style(("sans-serif", LABEL_FONT))
+                .y_label_style(("sans-serif", LABEL_FONT))
+                .axis_desc_style(("sans-serif", AXIS_TITLE_FONT))
+                .y_label_formatter(&|y: &f64| short_number(*y))
                 .x_label_formatter(&|x: &f64| {
                     // Groups are centred on whole numbers.
                     let i = x.round();
@@ -111,7 +140,11 @@ where
         }};
     }
     let mut builder = ChartBuilder::on(&root);
-    builder.caption(b.title.as_str(), ("sans-serif", 22)).margin(12).x_label_area_size(30).y_label_area_size(80);
+    builder
+        .caption(b.title.as_str(), ("sans-serif", TITLE_FONT))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(90);
     if b.log {
         body!(builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, (min..max).log_scale()).map_err(err)?, min);
     } else {
@@ -133,15 +166,118 @@ fn save(dir: &Path, file: &str, b: &Bars) -> anyhow::Result<Plot> {
         series: b.series.iter().map(|(n, c, v)| (n.clone(), *c, keep.iter().map(|&i| v[i]).collect())).collect(),
         log: b.log,
     };
+    // Wide enough that no two group labels meet.
+    let size = (SIZE.0.max(GROUP_WIDTH * b.labels.len() as u32 + 200), SIZE.1);
+    write_both(dir, file, &b.title, size, |area| draw_bars(area, b), |area| draw_bars(area, b))
+}
+
+/// Draws a plot into an SVG string (written and kept for inlining) and a PNG file.
+fn write_both(
+    dir: &Path,
+    file: &str,
+    title: &str,
+    size: (u32, u32),
+    svg_drawing: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()>,
+    png_drawing: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<Plot> {
     let mut svg = String::new();
-    draw_bars(SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(), b)?;
+    svg_drawing(SVGBackend::with_string(&mut svg, size).into_drawing_area())?;
     std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
     let png = dir.join(format!("{file}.png"));
-    draw_bars(BitMapBackend::new(&png, SIZE).into_drawing_area(), b)
+    png_drawing(BitMapBackend::new(&png, size).into_drawing_area())
         .with_context(|| format!("drawing {}", png.display()))?;
     // Inline SVG needs no XML prolog.
     let inline_svg = svg.trim_start_matches(|c| c != '<').to_string();
-    Ok(Plot { title: b.title.clone(), svg: format!("{file}.svg"), png: format!("{file}.png"), inline_svg })
+    Ok(Plot { title: title.to_string(), svg: format!("{file}.svg"), png: format!("{file}.png"), inline_svg })
+}
+
+/// Lines (or points) of y against x, one series per name.
+struct Lines {
+    title: String,
+    x_label: String,
+    y_label: String,
+    /// (series name, colour, points sorted by x)
+    series: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    /// Join the points of a series with a line (else points only, labelled).
+    joined: bool,
+    /// A text per point, drawn beside it when the points are not joined.
+    point_labels: Vec<String>,
+    /// Log-log axes (else linear from 0).
+    log: bool,
+}
+
+fn draw_lines<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, l: &Lines) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e| anyhow::anyhow!("{e:?}");
+    root.fill(&WHITE).map_err(err)?;
+    let points: Vec<(f64, f64)> = l.series.iter().flat_map(|(_, _, p)| p.iter().copied()).collect();
+    let max = |f: fn(&(f64, f64)) -> f64| points.iter().map(f).fold(1.0, f64::max);
+    let min = |f: fn(&(f64, f64)) -> f64| points.iter().map(f).fold(f64::MAX, f64::min).max(1.0);
+    macro_rules! body {
+        ($chart:expr) => {{
+            let mut chart = $chart;
+            chart
+                .configure_mesh()
+                .max_light_lines(4)
+                .x_label_style(("sans-serif", LABEL_FONT))
+                .y_label_style(("sans-serif", LABEL_FONT))
+                .axis_desc_style(("sans-serif", AXIS_TITLE_FONT))
+                .x_label_formatter(&|x: &f64| short_number(*x))
+                .y_label_formatter(&|y: &f64| short_number(*y))
+                .x_desc(l.x_label.as_str())
+                .y_desc(l.y_label.as_str())
+                .draw()
+                .map_err(err)?;
+            for (name, colour, pts) in &l.series {
+                let colour = *colour;
+                if l.joined {
+                    let style = ShapeStyle::from(&colour).stroke_width(3);
+                    chart.draw_series(LineSeries::new(pts.iter().copied(), style)).map_err(err)?;
+                }
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 5, colour.filled())))
+                    .map_err(err)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+                if !l.joined {
+                    let labels = pts
+                        .iter()
+                        .zip(&l.point_labels)
+                        .map(|(&p, text)| Text::new(text.clone(), p, ("sans-serif", LABEL_FONT).into_font()));
+                    chart.draw_series(labels).map_err(err)?;
+                }
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font(("sans-serif", LABEL_FONT))
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(err)?;
+        }};
+    }
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(l.title.as_str(), ("sans-serif", TITLE_FONT))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(90);
+    if l.log {
+        let x = (min(|p| p.0) / 1.5)..(max(|p| p.0) * 1.5);
+        let y = (min(|p| p.1) / 1.5)..(max(|p| p.1) * 1.5);
+        body!(builder.build_cartesian_2d(x.log_scale(), y.log_scale()).map_err(err)?);
+    } else {
+        body!(builder.build_cartesian_2d(0.0..max(|p| p.0) * 1.15, 0.0..max(|p| p.1) * 1.15).map_err(err)?);
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+fn save_lines(dir: &Path, file: &str, l: &Lines) -> anyhow::Result<Plot> {
+    write_both(dir, file, &l.title, SIZE, |area| draw_lines(area, l), |area| draw_lines(area, l))
 }
 
 /// Draws every plot the run has data for.
@@ -207,6 +343,54 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                 },
             )?);
         }
+        let fletcher: Vec<&summary::Row> = rows.iter().filter(|r| r.kernel == "fletcher16").collect();
+        if want(PlotKind::SizeScaling) && fletcher.len() >= 2 {
+            let series = engines
+                .iter()
+                .map(|e| {
+                    let mut pts: Vec<(f64, f64)> =
+                        fletcher.iter().filter_map(|r| Some((r.data_size as f64, r.insns(e)? as f64))).collect();
+                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (e.to_string(), engine_colour(e), pts)
+                })
+                .collect();
+            plots.push(save_lines(
+                dir,
+                "size_scaling",
+                &Lines {
+                    title: "Fletcher-16: cost against input size".into(),
+                    x_label: "input bytes (log)".into(),
+                    y_label: "guest instructions (log)".into(),
+                    series,
+                    joined: true,
+                    point_labels: Vec::new(),
+                    log: true,
+                },
+            )?);
+        }
+        // One point per program: builds of a kernel for other data sizes share its bytecode.
+        let mut compiled: Vec<&summary::Row> =
+            rows.iter().filter(|r| r.engines.get("jit").is_some_and(|j| j.compile_insns > 0)).collect();
+        compiled.dedup_by(|a, b| a.kernel == b.kernel && a.bytecode_bytes == b.bytecode_bytes);
+        if want(PlotKind::CompileCost) && !compiled.is_empty() {
+            let pts = compiled
+                .iter()
+                .filter_map(|r| Some((r.bytecode_bytes as f64, r.engines.get("jit")?.compile_insns as f64)))
+                .collect();
+            plots.push(save_lines(
+                dir,
+                "compile_cost",
+                &Lines {
+                    title: "Compile cost against bytecode size".into(),
+                    x_label: "bytecode bytes".into(),
+                    y_label: "compile instructions".into(),
+                    series: vec![("compiler".into(), engine_colour("jit"), pts)],
+                    joined: false,
+                    point_labels: compiled.iter().map(|r| format!("  {}", r.kernel)).collect(),
+                    log: false,
+                },
+            )?);
+        }
         if want(PlotKind::CodeSize) && rows.iter().any(|r| r.engines.contains_key("jit")) {
             let cost = vec![
                 (
@@ -263,4 +447,29 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
         )?);
     }
     Ok(plots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_number;
+
+    #[test]
+    fn axis_figures_read_as_people_write_them() {
+        let cases = [
+            (0.0, "0"),
+            (950.0, "950"),
+            (1000.0, "1k"),
+            (1500.0, "1.5k"),
+            (20_000.0, "20k"),
+            (12_500.0, "12.5k"),
+            (250_000.0, "250k"),
+            (1_000_000.0, "1M"),
+            (3_250_000.0, "3.25M"),
+            (1.2e9, "1.2G"),
+            (0.5, "0.5"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(short_number(value), text, "{value}");
+        }
+    }
 }

@@ -74,6 +74,10 @@ pub enum PlotKind {
     ExecCycles,
     VsNative,
     CodeSize,
+    /// Instructions against Fletcher-16's input size, one line per engine.
+    SizeScaling,
+    /// JIT compile instructions against bytecode size, one point per kernel build.
+    CompileCost,
     DeployLatency,
 }
 
