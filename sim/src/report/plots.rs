@@ -191,13 +191,16 @@ fn write_both(
     Ok(Plot { title: title.to_string(), svg: format!("{file}.svg"), png: format!("{file}.png"), inline_svg })
 }
 
+/// A named, coloured series of (x, y) points.
+type PointSeries = (String, RGBColor, Vec<(f64, f64)>);
+
 /// Lines (or points) of y against x, one series per name.
 struct Lines {
     title: String,
     x_label: String,
     y_label: String,
     /// (series name, colour, points sorted by x)
-    series: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    series: Vec<PointSeries>,
     /// Join the points of a series with a line (else points only, labelled).
     joined: bool,
     /// A text per point, drawn beside it when the points are not joined.
