@@ -385,6 +385,20 @@ pub struct Client {
     mid: u16,
 }
 
+/// Fixed OSCORE keying material for tests and fuzzing, from the device's side or the
+/// client's (sender and recipient ids swapped): a context without a handshake.
+pub fn fixed_material(device_side: bool) -> auth::OscoreMaterial {
+    let (ours, theirs) = (alloc::vec![0x00], alloc::vec![0x01]);
+    let (sender_id, recipient_id) = if device_side { (theirs, ours) } else { (ours, theirs) };
+    auth::OscoreMaterial {
+        master_secret: [7; 16],
+        master_salt: [9; 8],
+        sender_id,
+        recipient_id,
+        client_kid: Vec::new(),
+    }
+}
+
 /// What a client got back: the (inner) response's code and payload.
 pub type Reply = (coap_lite::MessageClass, Vec<u8>);
 
@@ -392,19 +406,8 @@ impl Client {
     /// A client and device context made from fixed keying material, without a
     /// handshake: the device gets its end of the context directly.
     pub fn with_fixed_context<P: Copy + PartialEq>(device: &mut crate::Device<FakePlatform, P>) -> Option<Self> {
-        let material = |device_side: bool| {
-            let (ours, theirs) = (alloc::vec![0x00], alloc::vec![0x01]);
-            let (sender_id, recipient_id) = if device_side { (theirs, ours) } else { (ours, theirs) };
-            auth::OscoreMaterial {
-                master_secret: [7; 16],
-                master_salt: [9; 8],
-                sender_id,
-                recipient_id,
-                client_kid: Vec::new(),
-            }
-        };
-        device.ctx.security.put_back(auth::oscore::SecurityContext::new(&material(true)).ok()?);
-        Some(Self { context: auth::oscore::SecurityContext::new(&material(false)).ok()?, mid: 0x4000 })
+        device.ctx.security.put_back(auth::oscore::SecurityContext::new(&fixed_material(true)).ok()?);
+        Some(Self { context: auth::oscore::SecurityContext::new(&fixed_material(false)).ok()?, mid: 0x4000 })
     }
 
     /// A client that runs a genuine EDHOC handshake with the device at

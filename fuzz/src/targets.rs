@@ -199,11 +199,7 @@ pub fn edhoc_responder(data: &[u8]) {
 
 /// The OSCORE material both ends of the `oscore_unprotect` target use (the seeds in
 /// `seeds/oscore` are requests protected under it by the client's end).
-pub fn oscore_material(device_side: bool) -> auth::OscoreMaterial {
-    let (ours, theirs) = (vec![0x00], vec![0x01]);
-    let (sender_id, recipient_id) = if device_side { (theirs, ours) } else { (ours, theirs) };
-    auth::OscoreMaterial { master_secret: [7; 16], master_salt: [9; 8], sender_id, recipient_id, client_kid: vec![] }
-}
+pub use device::fake::fixed_material as oscore_material;
 
 /// The device's OSCORE on any datagram: a request that unprotects is answered
 /// protected; anything else is a typed error, never a panic.

@@ -178,20 +178,9 @@ fn edhoc() -> Corpus {
 }
 
 /// Requests protected by the client's end of the `oscore_unprotect` target's context
-/// (the same material as `fuzz/src/targets.rs`).
+/// (`device::fake::fixed_material`, as `fuzz/src/targets.rs` uses it).
 fn oscore() -> Corpus {
-    let material = |device_side: bool| {
-        let (ours, theirs) = (vec![0x00], vec![0x01]);
-        let (sender_id, recipient_id) = if device_side { (theirs, ours) } else { (ours, theirs) };
-        auth::OscoreMaterial {
-            master_secret: [7; 16],
-            master_salt: [9; 8],
-            sender_id,
-            recipient_id,
-            client_kid: vec![],
-        }
-    };
-    let mut client = auth::oscore::SecurityContext::new(&material(false)).unwrap();
+    let mut client = auth::oscore::SecurityContext::new(&device::fake::fixed_material(false)).unwrap();
     let mut corpus = Corpus::new();
     let requests = [
         ("info", vec![]),

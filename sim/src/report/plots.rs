@@ -3,7 +3,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::summary;
@@ -73,6 +73,34 @@ fn engine_colour(engine: &str) -> RGBColor {
     }
 }
 
+/// A chart's frame: its title, and room for the axes' figures and titles.
+fn chart_builder<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x_label_area: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder.caption(title, ("sans-serif", TITLE_FONT)).margin(14).x_label_area_size(x_label_area).y_label_area_size(90);
+    builder
+}
+
+/// The series' names and colours, in the upper left corner.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", LABEL_FONT))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
 /// One bar group per label, one bar per series; log y axis.
 struct Bars {
     title: String,
@@ -130,21 +158,10 @@ where
                     .label(name.as_str())
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(err)?;
+            draw_legend(&mut chart)?;
         }};
     }
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(b.title.as_str(), ("sans-serif", TITLE_FONT))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(90);
+    let mut builder = chart_builder(&root, &b.title, 36);
     if b.log {
         body!(builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, (min..max).log_scale()).map_err(err)?, min);
     } else {
@@ -252,22 +269,10 @@ where
                     chart.draw_series(labels).map_err(err)?;
                 }
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font(("sans-serif", LABEL_FONT))
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(err)?;
+            draw_legend(&mut chart)?;
         }};
     }
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(l.title.as_str(), ("sans-serif", TITLE_FONT))
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(90);
+    let mut builder = chart_builder(&root, &l.title, 50);
     if l.log {
         let x = (min(|p| p.0) / 1.5)..(max(|p| p.0) * 1.5);
         let y = (min(|p| p.1) / 1.5)..(max(|p| p.1) * 1.5);
