@@ -112,7 +112,7 @@ impl<R: RngCore + CryptoRng> Responder<R> {
         let responder =
             EdhocResponder::new(crypto(&mut self.rng), EDHOCMethod::StatStat, self.private_key, self.credential);
         let (processed, c_i, _ead_1) = responder.process_message_1(&buffer(message_1)?)?;
-        let c_r = self.free_connection_id();
+        let c_r = self.free_connection_id(c_i.as_slice());
         let (waiting, message_2) =
             processed.prepare_message_2(CredentialTransfer::ByReference, lakers::ConnId::from_slice(&[c_r]), &None)?;
         if self.pending.len() == MAX_PENDING {
@@ -158,13 +158,16 @@ impl<R: RngCore + CryptoRng> Responder<R> {
     }
 
     /// A C_R (a one-byte CBOR integer, 0..=23) that no pending handshake or kept
-    /// context uses.
-    fn free_connection_id(&mut self) -> u8 {
-        (0..24u8)
-            .find(|c| {
-                !self.pending.iter().any(|(p, ..)| p == c) && !self.contexts.iter().any(|x| x.recipient_id == [*c])
-            })
-            .unwrap_or(0)
+    /// context uses, and that differs from the client's C_I: they become the context's
+    /// Recipient and Sender IDs, which must differ (RFC 9528 §3.3.3).
+    fn free_connection_id(&mut self, c_i: &[u8]) -> u8 {
+        let mut free = (0..24u8).filter(|c| c_i != [*c]);
+        // More than 24 handshakes and contexts are never kept, so one is always free.
+        let first = free.clone().next().unwrap_or(1);
+        free.find(|c| {
+            !self.pending.iter().any(|(p, ..)| p == c) && !self.contexts.iter().any(|x| x.recipient_id == [*c])
+        })
+        .unwrap_or(first)
     }
 }
 

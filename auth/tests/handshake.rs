@@ -56,6 +56,22 @@ fn a_handshake_gives_both_ends_the_same_oscore_material() {
     assert_ne!(again.master_secret, ours.master_secret);
 }
 
+#[test]
+fn the_device_never_picks_the_clients_connection_identifier() {
+    // The device's first free C_R is 0, then 1: clients that picked those get others.
+    let client = party(3, "client", 0x2b);
+    let mut responder = device(&[&client]);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for c_i in [0x00, 0x01, 0x00] {
+        let (initiator, request_1) = Initiator::start(&mut rng, client.private_key, client.credential, c_i).unwrap();
+        let message_2 = responder.handle(&request_1).unwrap();
+        let (request_3, confirming) = initiator.finish(&message_2, party(7, "device", 0x0d).credential).unwrap();
+        let ours = confirming.complete(&responder.handle(&request_3).unwrap()).unwrap();
+        assert_eq!(ours.recipient_id, [c_i]);
+        assert_ne!(ours.sender_id, ours.recipient_id, "C_R = C_I = {c_i}");
+    }
+}
+
 /// Runs a handshake up to message_3 and returns what the device answers to it.
 fn third_message(
     responder: &mut Responder<ChaCha20Rng>,
