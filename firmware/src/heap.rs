@@ -10,6 +10,9 @@ pub use crate::board::settings::HEAP_SIZE;
 static HEAP: Heap = Heap::empty();
 
 pub fn init() {
+    // In `.uninit`, which the reset handler does not zero: the allocator needs no
+    // zeroed memory, and on an emulator untouched RAM costs the host nothing.
+    #[link_section = ".uninit.mbpf_heap"]
     static mut HEAP_MEM: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
     // SAFETY: called once at boot, before any allocation; HEAP_MEM is used by nothing else.
     unsafe { HEAP.init(core::ptr::addr_of_mut!(HEAP_MEM) as usize, HEAP_SIZE) }

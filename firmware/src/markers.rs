@@ -44,8 +44,9 @@ pub use proto::markers::Phase;
 /// Benchmark firmware (feature `bench`) runs the region with interrupts masked, so
 /// that no interrupt handler's instructions land in it and the plugin's counts are
 /// the same on every run; a pended SysTick wrap is still accounted for by
-/// `core_clock_counts`, so regions up to two ticks (20 M instructions) long keep
-/// exact time. The tick is made slow first (`time_driver::settle`).
+/// `core_clock_counts`, so regions up to two SysTick periods long keep exact time:
+/// each starts a full period first (`time_driver::settle`), and the next timer is
+/// programmed again after it.
 pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
     let (begin, end): (extern "C" fn(), extern "C" fn()) = match phase {
         Phase::Load => (load_begin, load_end),
@@ -64,7 +65,9 @@ pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
     #[cfg(feature = "bench")]
     {
         crate::time_driver::settle();
-        critical_section::with(|_| run())
+        let measured = critical_section::with(|_| run());
+        crate::time_driver::resume();
+        measured
     }
     #[cfg(not(feature = "bench"))]
     {

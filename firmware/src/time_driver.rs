@@ -1,82 +1,115 @@
-//! `embassy-time` driver on SysTick: a 100 Hz tick, faster for a while on request, and
-//! a timer queue checked on each tick.
+//! `embassy-time` driver on SysTick, tickless: the counter is programmed to wrap at
+//! the next thing that needs the core (the earliest timer, a fast tick while a serial
+//! frame arrives, or SysTick's longest period), so an idle node takes one interrupt
+//! per 2^24 core clock counts instead of a periodic tick.
 //!
-//! A periodic tick keeps the driver small and obviously correct; the cost is one short
-//! interrupt per 10 ms (about 1% of a host core for an idle emulated node, against
-//! 10% at 1 kHz), and between ticks the core sleeps in WFI.
+//! Time is counted in core clock counts: the base of the current SysTick period plus
+//! the part of it counted down, read with the pending wrap accounted for
+//! ([`core_clock_counts`], the cost measure). embassy's ticks are that count in
+//! microseconds.
 //!
-//! [`hurry`] switches to a 10 kHz tick until nothing has asked for 10 ms. A serial
-//! link calls it when a byte arrives: QEMU's STM32 USART model offers the next byte
-//! only when QEMU's main loop wakes, and with the guest asleep that is at the next
-//! timer deadline, so a 100 Hz tick would let a frame in at 100 bytes a second. On a
-//! chip the faster tick costs a few hundred cycles per 100 µs while a frame arrives.
+//! A period ends at its natural wrap (exact), or is cut short by restarting the
+//! counter (SysTick's reload takes effect only at a wrap). A cut folds the counts so
+//! far into the base; the few counts between reading the counter and restarting it
+//! are lost from wall time, never from a measured region, which no cut interrupts
+//! (benchmark firmware masks interrupts in them, and [`settle`] cuts before).
 //!
-//! Time is counted in core clock counts, whatever the tick: the base of the current
-//! SysTick period plus the part of it counted down. The period changes only at a
-//! wrap (the reload register is read then), so the count stays exact; `now()` is that
-//! count in 100 Hz ticks, and [`core_clock_counts`] is the cost measure.
+//! [`hurry`] ticks every 100 µs for a while: QEMU's STM32 USART model offers the next
+//! byte only when QEMU's main loop wakes, and with the guest asleep that is at the
+//! next timer deadline. A serial link calls it when a byte arrives; on a chip the fast
+//! tick costs a few hundred cycles per 100 µs while a frame arrives.
 use core::cell::RefCell;
 use core::task::Waker;
 
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m::peripheral::{SCB, SYST};
 use cortex_m_rt::exception;
-use critical_section::Mutex;
+use critical_section::{CriticalSection, Mutex};
 use embassy_time_driver::Driver;
 use embassy_time_queue_utils::Queue;
 
-/// Fast ticks per slow tick, and how many quiet fast ticks end a hurry.
-const FAST_FACTOR: u32 = 100;
-const FAST_LINGER: u32 = 100;
+/// SysTick's longest period: its reload register has 24 bits.
+const MAX_PERIOD: u32 = 1 << 24;
+/// Fast ticks per second while hurrying, and how many quiet ones end a hurry.
+const FAST_HZ: u32 = 10_000;
+const FAST_LINGER: u64 = 100;
+/// The shortest period a cut programs (10 µs): an earlier deadline fires a little late
+/// rather than racing the handler that programs it.
+const MIN_PERIOD_HZ: u32 = 100_000;
 
 struct Clock {
-    /// Core clock counts at the start of the current SysTick period, and its length.
+    /// Core clock counts at the start of the current SysTick period, and its length
+    /// (what the reload register holds, plus one).
     base: u64,
     period: u32,
-    /// What the reload register holds now (the next period's length minus one).
-    reload: u32,
-    /// The reload a wrap took before `reload` was changed, while that wrap's
-    /// interrupt was still pending.
-    loaded_at_pending_wrap: Option<u32>,
-    /// The slow period: core clock counts per embassy tick.
-    slow_period: u32,
-    /// Fast ticks since the last `hurry`, while fast.
-    quiet: u32,
+    /// Core clock counts per embassy tick (µs), per fast tick, and the shortest cut.
+    per_tick: u32,
+    fast_period: u32,
+    min_period: u32,
+    /// The earliest timer, in core clock counts (`u64::MAX`: none).
+    alarm: u64,
+    /// Fast ticks go on until this count.
+    hurry_until: u64,
 }
 
 impl Clock {
     const fn new() -> Self {
-        Self { base: 0, period: 1, reload: 0, loaded_at_pending_wrap: None, slow_period: 1, quiet: 0 }
+        Self { base: 0, period: MAX_PERIOD, per_tick: 1, fast_period: 1, min_period: 1, alarm: u64::MAX, hurry_until: 0 }
     }
 
-    fn fast_period(&self) -> u32 {
-        self.slow_period / FAST_FACTOR
-    }
-
-    fn set_reload(&mut self, period: u32) {
-        if SCB::is_pendst_pending() && self.loaded_at_pending_wrap.is_none() {
-            self.loaded_at_pending_wrap = Some(self.reload);
-        }
-        self.reload = period - 1;
-        // SAFETY: SYST is owned by this driver after `init`; RVR takes effect at the next wrap.
-        unsafe { (*SYST::PTR).rvr.write(self.reload) };
-    }
-
-    /// Embassy ticks (slow periods' worth of counts) since the counter started.
-    fn ticks(&self) -> u64 {
-        self.counts() / u64::from(self.slow_period)
-    }
-
+    /// Core clock counts since the counter started.
+    ///
+    /// A period starts when the counter reaches 0 (the moment the wrap interrupt is
+    /// pended, one count before the reload) or is cleared by a cut, so the part of it
+    /// elapsed is `(period - current) % period`. A wrap pended and not yet accounted
+    /// for adds a period; the counter is then read again, inside the new period.
     fn counts(&self) -> u64 {
-        let first = SYST::get_current();
-        let pending = SCB::is_pendst_pending();
-        let current = SYST::get_current();
-        // A wrap not yet accounted for: pending, or between the two reads.
-        if pending || current > first {
-            let next = self.loaded_at_pending_wrap.unwrap_or(self.reload);
-            self.base + u64::from(self.period) + u64::from(next - current)
+        let period = u64::from(self.period);
+        let before = u64::from(SYST::get_current());
+        if SCB::is_pendst_pending() {
+            let current = u64::from(SYST::get_current());
+            self.base + period + (period - current) % period
         } else {
-            self.base + u64::from(self.period - 1 - current)
+            self.base + (period - before) % period
+        }
+    }
+
+    fn ticks(&self) -> u64 {
+        self.counts() / u64::from(self.per_tick)
+    }
+
+    /// When the next interrupt is needed, given that the core is at `from`: the
+    /// alarm, the next fast tick while hurrying, SysTick's longest period.
+    fn wanted(&self, from: u64) -> u64 {
+        let mut at = self.alarm.min(from + u64::from(MAX_PERIOD));
+        if from < self.hurry_until {
+            at = at.min(from + u64::from(self.fast_period));
+        }
+        at
+    }
+
+    /// Ends the current period now and starts one that wraps at `at` (or as close as
+    /// SysTick allows).
+    fn cut(&mut self, at: u64) {
+        let now = self.counts();
+        let len = at.saturating_sub(now).clamp(u64::from(self.min_period), u64::from(MAX_PERIOD)) as u32;
+        // SAFETY: SYST is owned by this driver after `init`. Writing the current value
+        // clears it; the counter reloads from RVR at the next count.
+        unsafe {
+            (*SYST::PTR).rvr.write(len - 1);
+            (*SYST::PTR).cvr.write(0);
+        }
+        // Any wrap pending now is part of the counts folded into the base.
+        SCB::clear_pendst();
+        self.base = now;
+        self.period = len;
+    }
+
+    /// Cuts the current period if it would end after `at`. A pending wrap is left to
+    /// the interrupt handler, which programs the next period itself.
+    fn wrap_by(&mut self, at: u64) {
+        if !SCB::is_pendst_pending() && at < self.base + u64::from(self.period) {
+            self.cut(at);
         }
     }
 }
@@ -85,24 +118,22 @@ static CLOCK: Mutex<RefCell<Clock>> = Mutex::new(RefCell::new(Clock::new()));
 
 struct SysTickDriver {
     queue: Mutex<RefCell<Queue>>,
-    next_wake: Mutex<RefCell<u64>>,
 }
 
 embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDriver {
     queue: Mutex::new(RefCell::new(Queue::new())),
-    next_wake: Mutex::new(RefCell::new(u64::MAX)),
 });
 
 pub fn init(syst: &mut SYST, core_hz: u32) {
-    let per_tick = core_hz / embassy_time_driver::TICK_HZ as u32;
     critical_section::with(|cs| {
         let mut c = CLOCK.borrow_ref_mut(cs);
-        c.slow_period = per_tick;
-        c.period = per_tick;
-        c.reload = per_tick - 1;
+        c.per_tick = core_hz / embassy_time_driver::TICK_HZ as u32;
+        c.fast_period = core_hz / FAST_HZ;
+        c.min_period = core_hz / MIN_PERIOD_HZ;
+        c.period = MAX_PERIOD;
     });
     syst.set_clock_source(SystClkSource::Core);
-    syst.set_reload(per_tick - 1);
+    syst.set_reload(MAX_PERIOD - 1);
     syst.clear_current();
     syst.enable_interrupt();
     syst.enable_counter();
@@ -114,55 +145,61 @@ pub fn core_clock_counts() -> u64 {
     critical_section::with(|cs| CLOCK.borrow_ref(cs).counts())
 }
 
-fn ticks() -> u64 {
-    critical_section::with(|cs| CLOCK.borrow_ref(cs).ticks())
-}
-
 /// Ticks fast for a while (see the module documentation); callable from interrupts.
 #[cfg_attr(not(feature = "link-serial"), allow(dead_code))]
 pub fn hurry() {
     critical_section::with(|cs| {
         let mut c = CLOCK.borrow_ref_mut(cs);
-        c.quiet = 0;
-        let fast = c.fast_period();
-        if c.reload != fast - 1 {
-            c.set_reload(fast);
-        }
+        let now = c.counts();
+        c.hurry_until = now + FAST_LINGER * u64::from(c.fast_period);
+        let at = c.wanted(now);
+        c.wrap_by(at);
     });
 }
 
-/// Returns once the tick is slow again (see [`hurry`]). A region measured with
-/// interrupts masked can account for one SysTick wrap only, which a fast tick would
-/// exceed after 100 µs.
+/// Starts a period of SysTick's full length and ends any hurry: a region measured
+/// with interrupts masked can account for one wrap only. [`resume`] after it.
 #[cfg_attr(not(feature = "bench"), allow(dead_code))]
 pub fn settle() {
-    loop {
-        let fast = critical_section::with(|cs| {
-            let mut c = CLOCK.borrow_ref_mut(cs);
-            let slow = c.slow_period;
-            if c.reload != slow - 1 {
-                c.set_reload(slow);
-            }
-            c.period != slow
-        });
-        if !fast {
-            return;
-        }
-        // The wrap that loads the slow period wakes us.
-        cortex_m::asm::wfi();
-    }
+    critical_section::with(|cs| {
+        let mut c = CLOCK.borrow_ref_mut(cs);
+        c.hurry_until = 0;
+        let now = c.counts();
+        c.cut(now + u64::from(MAX_PERIOD));
+    });
+}
+
+/// Programs the next timer again after a measured region (see [`settle`]).
+#[cfg_attr(not(feature = "bench"), allow(dead_code))]
+pub fn resume() {
+    critical_section::with(|cs| {
+        let mut c = CLOCK.borrow_ref_mut(cs);
+        let now = c.counts();
+        let at = c.wanted(now);
+        c.wrap_by(at);
+    });
+}
+
+/// Wakes the timers that are due and takes the next one as the alarm.
+fn expire(cs: CriticalSection, c: &mut Clock) {
+    let now = c.ticks();
+    let next = DRIVER.queue.borrow_ref_mut(cs).next_expiration(now);
+    c.alarm = next.saturating_mul(u64::from(c.per_tick));
 }
 
 impl Driver for SysTickDriver {
     fn now(&self) -> u64 {
-        ticks()
+        critical_section::with(|cs| CLOCK.borrow_ref(cs).ticks())
     }
 
     fn schedule_wake(&self, at: u64, waker: &Waker) {
         critical_section::with(|cs| {
-            let mut queue = self.queue.borrow_ref_mut(cs);
-            if queue.schedule_wake(at, waker) {
-                *self.next_wake.borrow_ref_mut(cs) = queue.next_expiration(ticks());
+            if self.queue.borrow_ref_mut(cs).schedule_wake(at, waker) {
+                let mut c = CLOCK.borrow_ref_mut(cs);
+                expire(cs, &mut c);
+                let now = c.counts();
+                let at = c.wanted(now);
+                c.wrap_by(at);
             }
         });
     }
@@ -171,24 +208,16 @@ impl Driver for SysTickDriver {
 #[exception]
 fn SysTick() {
     critical_section::with(|cs| {
-        let now = {
-            let mut c = CLOCK.borrow_ref_mut(cs);
-            // The wrap that raised this interrupt loaded the reload register as it was then.
-            let loaded = c.loaded_at_pending_wrap.take().unwrap_or(c.reload);
-            c.base += u64::from(c.period);
-            c.period = loaded + 1;
-            let slow = c.slow_period;
-            if c.reload != slow - 1 {
-                c.quiet += 1;
-                if c.quiet >= FAST_LINGER {
-                    c.set_reload(slow);
-                }
-            }
-            c.ticks()
-        };
-        let mut next = DRIVER.next_wake.borrow_ref_mut(cs);
-        if now >= *next {
-            *next = DRIVER.queue.borrow_ref_mut(cs).next_expiration(now);
+        let mut c = CLOCK.borrow_ref_mut(cs);
+        // The wrap that raised this interrupt; the counter goes on with the same period.
+        c.base += u64::from(c.period);
+        expire(cs, &mut c);
+        // The next period as wanted from its start: a steady fast tick or an idle
+        // node's longest period needs no cut; anything else is programmed now.
+        let start = c.base;
+        let at = c.wanted(start);
+        if at != start + u64::from(c.period) {
+            c.cut(at);
         }
     });
 }
