@@ -140,6 +140,9 @@ async fn handle_message<P: Platform, Peer: Copy + PartialEq>(
     blocks: &mut Blocks<Peer>,
 ) -> Option<Vec<u8>> {
     let request = Packet::from_bytes(bytes).ok()?;
+    if let Some(reset) = proto::coap::pong(&request) {
+        return reset.to_bytes().ok();
+    }
     if request.get_option(coap_lite::CoapOption::Oscore).is_none() {
         return answer(request, from, ctx, blocks, false).await?.to_bytes().ok();
     }

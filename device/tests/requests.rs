@@ -92,6 +92,17 @@ fn unprotected_requests_reach_only_the_open_paths_and_change_nothing() {
 }
 
 #[test]
+fn a_ping_is_answered_with_a_reset_and_changes_nothing() {
+    let mut device = boot(FakePlatform::default());
+    let before = state(&mut device);
+    let reset = block_on(device.handle(&proto::coap::ping(0x4242), 0)).expect("a Reset");
+    assert!(proto::coap::is_pong(&reset, 0x4242), "{reset:02x?}");
+    // An empty message of another type is not a ping and gets no answer.
+    assert_eq!(block_on(device.handle(&[0x50, 0x00, 0x42, 0x43], 0)), None);
+    assert_eq!(state(&mut device), before);
+}
+
+#[test]
 fn a_pull_survives_a_reset_and_an_older_sequence_is_refused_after_it() {
     let mut platform = FakePlatform::default();
     let image = answer_42();

@@ -118,7 +118,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { scenario } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let s = scenario::Scenario::load(&path)?;
-            println!("{}: ok ({} nodes, {} steps)", path.display(), s.nodes.len(), s.steps.len());
+            println!("{}: ok ({} nodes, {} steps)", path.display(), s.node_names().len(), s.steps.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Scenario { scenario, results, target } => {

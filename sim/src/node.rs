@@ -130,8 +130,8 @@ pub(crate) async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Resu
 }
 
 /// Watches every node: a node whose emulator exits or whose firmware panics is down
-/// at once (checked every 250 ms); an idle node that answers no probe for
-/// [`HANG_AFTER`] is down as hung. Either way the other nodes carry on.
+/// at once (checked every 250 ms); an idle node that answers no probe (a CoAP ping,
+/// which costs the device next to nothing) for [`HANG_AFTER`] is down as hung. Either way the other nodes carry on.
 pub(crate) async fn monitor(nodes: Vec<Arc<NodeRt>>) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut n = 0u64;
@@ -157,7 +157,7 @@ pub(crate) async fn monitor(nodes: Vec<Arc<NodeRt>>) {
             let Ok(_guard) = node.op.try_lock() else {
                 continue;
             };
-            if client.info().await.is_ok() {
+            if client.ping().await.is_ok() {
                 *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             } else {
                 let silent = node.last_answer.lock().unwrap_or_else(|e| e.into_inner()).elapsed();

@@ -40,6 +40,9 @@ pub struct Results {
     pub deploys: Vec<steps::DeployResult>,
     #[serde(default)]
     pub execs: Vec<steps::ExecResult>,
+    /// Host CPU per node during `wait` steps.
+    #[serde(default)]
+    pub idle: Vec<steps::IdleResult>,
     /// Guest instructions per firmware function, for nodes with `profile: true`
     /// (the 25 costliest).
     #[serde(default)]
@@ -68,6 +71,9 @@ pub struct NodeResult {
     pub fault_injected: bool,
     /// From the injection to its detection.
     pub fault_detected_after_ms: Option<u64>,
+    /// What its emulator had cost the host by the end of the steps (none on a board).
+    #[serde(default)]
+    pub host_usage: Option<testbed::HostUsage>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,6 +110,7 @@ pub struct Collected {
     pub benchmarks: Vec<bench::BenchResult>,
     pub deploys: Vec<steps::DeployResult>,
     pub execs: Vec<steps::ExecResult>,
+    pub idle: Vec<steps::IdleResult>,
 }
 
 impl Collected {
@@ -112,6 +119,7 @@ impl Collected {
         self.benchmarks.extend(other.benchmarks);
         self.deploys.extend(other.deploys);
         self.execs.extend(other.execs);
+        self.idle.extend(other.idle);
     }
 }
 
@@ -156,7 +164,9 @@ impl Runner {
         progress.set_message("booting");
         let (nodes, mut node_results) = boot_nodes(scenario, &firmware, &mut network, &run_dir).await?;
         let collected = self.replay(scenario, &nodes, &network, &run_dir, &progress).await?;
-        for node in nodes.values() {
+        for result in node_results.iter_mut() {
+            let node = &nodes[&result.name];
+            result.host_usage = node.backend.lock().unwrap_or_else(|e| e.into_inner()).host_usage();
             node.stop();
         }
         network.server.abort();
@@ -187,6 +197,7 @@ impl Runner {
             benchmarks: collected.benchmarks,
             deploys: collected.deploys,
             execs: collected.execs,
+            idle: collected.idle,
             profiles,
             footprints: firmware.footprints,
             network: relay_stats.map(serde_json::to_value).transpose()?,
@@ -400,6 +411,7 @@ async fn boot_nodes(
             error: ready.err().map(|e| format!("{e:#}")),
             fault_injected: false,
             fault_detected_after_ms: None,
+            host_usage: None,
         });
     }
     Ok((nodes, node_results))
@@ -471,10 +483,7 @@ fn run_step<'a>(
         ctx.progress.set_message(format!("step {index}: {}", action.name()));
         tracing::info!(step = %index, action = action.name(), "step");
         match action {
-            Action::Wait(w) => {
-                tokio::time::sleep(Duration::from_secs_f64(w.seconds)).await;
-                Collected::default()
-            }
+            Action::Wait(w) => steps::wait(ctx, w.seconds).await,
             Action::Parallel(group) => {
                 let runs = group.iter().enumerate().map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
                 let mut all = Collected::default();

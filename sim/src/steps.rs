@@ -40,6 +40,42 @@ pub struct DeployResult {
     pub verify_insns: Option<u64>,
 }
 
+/// What one node cost its host while a `wait` step let it idle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdleResult {
+    pub node: String,
+    /// Host wall time of the wait (ms).
+    pub wall_ms: u64,
+    /// Host CPU time the node's emulator used meanwhile (ms).
+    pub host_cpu_ms: u64,
+}
+
+impl IdleResult {
+    /// Percent of one host core.
+    pub fn cpu_percent(&self) -> f64 {
+        self.host_cpu_ms as f64 / self.wall_ms.max(1) as f64 * 100.0
+    }
+}
+
+/// A `wait` step: the nodes idle (the monitor still probes them) while their
+/// emulators' host CPU time is read before and after.
+pub async fn wait(ctx: &Ctx, seconds: f64) -> Collected {
+    let usage = |node: &NodeRt| node.backend.lock().unwrap_or_else(|e| e.into_inner()).host_usage();
+    let before: Vec<_> = ctx.nodes.values().map(|n| (n.clone(), usage(n))).collect();
+    let t0 = Instant::now();
+    tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
+    let wall_ms = t0.elapsed().as_millis() as u64;
+    let idle = before
+        .into_iter()
+        .filter(|(n, _)| n.is_up())
+        .filter_map(|(n, b)| {
+            let host_cpu_ms = usage(&n)?.cpu_ms.checked_sub(b?.cpu_ms)?;
+            Some(IdleResult { node: n.name.clone(), wall_ms, host_cpu_ms })
+        })
+        .collect();
+    Collected { idle, ..Collected::default() }
+}
+
 /// One run of a slot on one engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExecResult {

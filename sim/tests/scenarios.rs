@@ -286,6 +286,38 @@ fn many_nodes_boot_deploy_and_execute_together() {
 }
 
 #[test]
+fn a_fleet_rolls_out_two_updates_and_reports_what_each_node_costs_the_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    run_ok("fleet-small", tmp.path());
+    let dir = only_run_dir(tmp.path(), "fleet-small");
+    let r = results_json(&dir);
+    let nodes = r["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 8);
+    for n in nodes {
+        assert!(n["error"].is_null(), "{n}");
+        assert!(n["host_usage"]["cpu_ms"].as_u64().unwrap() > 0, "{n}");
+        assert!(n["host_usage"]["pss_kib"].as_u64().unwrap() > 0, "{n}");
+    }
+    // Both updates reached every node, and each ran on both engines.
+    let deploys = r["deploys"].as_array().unwrap();
+    assert_eq!(deploys.len(), 2 * 8);
+    assert!(deploys.iter().all(|d| d["ok"] == true));
+    let execs = r["execs"].as_array().unwrap();
+    assert_eq!(execs.len(), 2 * 2 * 8);
+    assert!(execs.iter().all(|e| e["ok"] == true));
+    // The wait measured every node while it idled.
+    let idle = r["idle"].as_array().unwrap();
+    assert_eq!(idle.len(), 8);
+    assert!(idle.iter().all(|i| i["wall_ms"].as_u64().unwrap() >= 10_000), "{idle:?}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    for row in ["boot to ready", "signed pull", "while idle", "memory per node"] {
+        assert!(report.contains(row), "no fleet row `{row}` in the report");
+    }
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}
+
+#[test]
 fn compare_passes_the_baseline_and_fails_an_injected_regression() {
     let tmp = tempfile::tempdir().unwrap();
     let baseline = repo().join("results/baselines/ci-bench/results.json");

@@ -193,11 +193,7 @@ impl CoapClient {
     pub async fn exchange(&mut self, request: &Request<'_>) -> Result<Packet, CoapError> {
         let addr = self.addr;
         let io = |source| CoapError::Io { addr, source };
-        if self.socket.is_none() {
-            let bind: SocketAddr =
-                if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
-            self.socket = Some(UdpSocket::bind(bind).await.map_err(io)?);
-        }
+        self.bind().await?;
         let mid = self.next_mid;
         self.next_mid = self.next_mid.wrapping_add(1);
         let token: [u8; 4] = rand::random();
@@ -242,6 +238,43 @@ impl CoapClient {
             if !schedule.expired() {
                 let (attempts, waited) = (schedule.attempts(), schedule.waited());
                 return Err(CoapError::Timeout { addr, path: path.to_string(), attempts, waited });
+            }
+        }
+    }
+
+    /// The client's socket, bound at the first use.
+    async fn bind(&mut self) -> Result<&UdpSocket, CoapError> {
+        let addr = self.addr;
+        if self.socket.is_none() {
+            let bind: SocketAddr =
+                if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("literal address");
+            self.socket = Some(UdpSocket::bind(bind).await.map_err(|source| CoapError::Io { addr, source })?);
+        }
+        Ok(self.socket.as_ref().expect("bound above"))
+    }
+
+    /// A CoAP ping (an empty confirmable message, answered by a Reset), on the
+    /// retransmission schedule: the device is alive, at no cost to it but receiving.
+    pub async fn ping(&mut self) -> Result<(), CoapError> {
+        let addr = self.addr;
+        let io = |source| CoapError::Io { addr, source };
+        let mid = self.next_mid;
+        self.next_mid = self.next_mid.wrapping_add(1);
+        let mut schedule = Schedule::new(self.retransmit);
+        let socket = self.bind().await?;
+        let mut buf = [0u8; 64];
+        loop {
+            socket.send_to(&proto::coap::ping(mid), addr).await.map_err(io)?;
+            let deadline = tokio::time::Instant::now() + schedule.timeout();
+            while let Ok(recv) = tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {
+                let (n, from) = recv.map_err(io)?;
+                if from == addr && proto::coap::is_pong(&buf[..n], mid) {
+                    return Ok(());
+                }
+            }
+            if !schedule.expired() {
+                let (attempts, waited) = (schedule.attempts(), schedule.waited());
+                return Err(CoapError::Timeout { addr, path: "(ping)".into(), attempts, waited });
             }
         }
     }

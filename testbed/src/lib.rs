@@ -35,7 +35,7 @@ pub mod qemu;
 pub mod serial;
 
 pub use error::{Error, Result};
-pub use node::{Fault, Node, Target};
+pub use node::{Fault, HostUsage, Node, Target};
 
 /// The repository this library was built from: firmware sources, programs and keys
 /// are found from here.

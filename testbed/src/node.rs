@@ -29,6 +29,48 @@ pub trait Node: Send {
     fn inject(&mut self, fault: Fault) -> Result<()>;
     /// Stops the node and waits until it is gone.
     fn stop(&mut self);
+    /// What the node's emulator has cost the host so far; `None` where no host
+    /// process runs it (a board) or it has stopped.
+    fn host_usage(&self) -> Option<HostUsage> {
+        None
+    }
+}
+
+/// What an emulator process costs its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct HostUsage {
+    /// CPU time, user and system, since the process started (ms).
+    pub cpu_ms: u64,
+    /// Proportional set size (KiB): its private memory plus its share of pages shared
+    /// with other processes (the libraries every emulator maps), so that the figures
+    /// of many nodes add up to what they take together.
+    pub pss_kib: u64,
+}
+
+impl HostUsage {
+    /// Reads a running process's figures from `/proc` (Linux); `None` if it is gone.
+    pub fn of_process(pid: u32) -> Option<Self> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let ticks_per_s = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&t| t > 0)?;
+        Some(Self { cpu_ms: Self::cpu_ticks(&stat)? * 1000 / ticks_per_s, pss_kib: Self::pss_kib(&rollup)? })
+    }
+
+    /// utime + stime from `/proc/PID/stat`: fields 14 and 15, counted after the
+    /// command name, which is in parentheses and may itself hold spaces and ')'.
+    fn cpu_ticks(stat: &str) -> Option<u64> {
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        let mut fields = after_name.split_whitespace().skip(11);
+        let user: u64 = fields.next()?.parse().ok()?;
+        let system: u64 = fields.next()?.parse().ok()?;
+        Some(user + system)
+    }
+
+    fn pss_kib(rollup: &str) -> Option<u64> {
+        let line = rollup.lines().find(|l| l.starts_with("Pss:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
 }
 
 /// Polls `GET /info` until `node` answers, crashes, or `timeout` passes.
@@ -95,5 +137,27 @@ impl std::str::FromStr for Target {
             let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
             format!("unknown target `{s}` ({})", names.join(", "))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostUsage;
+
+    #[test]
+    fn proc_figures_are_parsed_past_a_command_name_with_spaces() {
+        let stat = "4242 (qemu-system-arm) x) S 1 4242 4242 0 -1 4194560 9431 0 0 0 731 219 0 0 20 0 5 0 8877 1";
+        assert_eq!(HostUsage::cpu_ticks(stat), Some(731 + 219));
+        assert_eq!(HostUsage::cpu_ticks("4242 qemu"), None);
+        let rollup = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss: 46496 kB\nPss: 31337 kB\nPss_Anon: 20252 kB\n";
+        assert_eq!(HostUsage::pss_kib(rollup), Some(31337));
+        assert_eq!(HostUsage::pss_kib("Rss: 1 kB"), None);
+    }
+
+    #[test]
+    fn this_process_has_figures() {
+        let own = HostUsage::of_process(std::process::id()).expect("/proc/self");
+        assert!(own.pss_kib > 0);
+        assert_eq!(HostUsage::of_process(u32::MAX), None);
     }
 }

@@ -290,6 +290,10 @@ impl Node for QemuNode {
     fn stop(&mut self) {
         self.kill();
     }
+
+    fn host_usage(&self) -> Option<crate::node::HostUsage> {
+        crate::node::HostUsage::of_process(self.pid()?)
+    }
 }
 
 impl Drop for QemuNode {

@@ -10,7 +10,8 @@
 //!   reassembling one from them;
 //! - [`proxy`]: `coap://` URIs, and requests forwarded by the host's end of a serial
 //!   link (Proxy-Uri);
-//! - [`reply_to`]: the skeleton of a server's answer.
+//! - [`reply_to`]: the skeleton of a server's answer; [`ping`] and [`pong`]: CoAP's
+//!   liveness check.
 use coap_lite::{MessageType, Packet};
 
 pub mod block;
@@ -38,6 +39,38 @@ pub fn reply_to(request: &Packet) -> Option<Packet> {
     reply.header.message_id = request.header.message_id;
     reply.set_token(request.get_token().to_vec());
     Some(reply)
+}
+
+/// A CoAP ping (RFC 7252 §4.3): an empty confirmable message, which a live endpoint
+/// answers with a Reset of the same message id. It costs the device no request
+/// handling, so it is how a testbed checks that a node is alive.
+pub fn ping(message_id: u16) -> [u8; 4] {
+    let [hi, lo] = message_id.to_be_bytes();
+    // Version 1, type CON, no token; code 0.00.
+    [0x40, 0x00, hi, lo]
+}
+
+/// The Reset that answers `message` if it is a ping; `None` for anything else.
+pub fn pong(message: &Packet) -> Option<Packet> {
+    let ping = message.header.code == coap_lite::MessageClass::Empty
+        && message.header.get_type() == MessageType::Confirmable
+        && message.get_token().is_empty();
+    ping.then(|| {
+        let mut reset = Packet::new();
+        reset.header.set_version(1);
+        reset.header.set_type(MessageType::Reset);
+        // coap-lite's new packet is a GET.
+        reset.header.code = coap_lite::MessageClass::Empty;
+        reset.header.message_id = message.header.message_id;
+        reset
+    })
+}
+
+/// Whether `bytes` are the Reset answering a ping with `message_id`.
+pub fn is_pong(bytes: &[u8], message_id: u16) -> bool {
+    let [hi, lo] = message_id.to_be_bytes();
+    // Version 1, type RST, no token; code 0.00.
+    bytes == [0x70, 0x00, hi, lo]
 }
 
 /// The request's path: its Uri-Path options joined by `/` (segments that are not
@@ -72,6 +105,25 @@ mod tests {
         assert_eq!(r.get_token(), &[1, 2, 3]);
         req.header.set_type(MessageType::Acknowledgement);
         assert!(reply_to(&req).is_none());
+    }
+
+    #[test]
+    fn a_ping_gets_a_reset_of_its_message_id_and_nothing_else_does() {
+        let ping = Packet::from_bytes(&super::ping(0xbeef)).unwrap();
+        let reset = pong(&ping).unwrap().to_bytes().unwrap();
+        assert!(is_pong(&reset, 0xbeef));
+        assert!(!is_pong(&reset, 0xbeee));
+        let mut get = Packet::new();
+        get.header.set_type(MessageType::Confirmable);
+        get.header.code = coap_lite::MessageClass::Request(coap_lite::RequestType::Get);
+        assert!(pong(&get).is_none());
+        let mut non = Packet::from_bytes(&super::ping(1)).unwrap();
+        non.header.set_type(MessageType::NonConfirmable);
+        assert!(pong(&non).is_none());
+        let mut with_token = Packet::from_bytes(&super::ping(1)).unwrap();
+        with_token.set_token(vec![1]);
+        assert!(pong(&with_token).is_none());
+        assert!(!is_pong(&super::ping(1), 1));
     }
 
     #[test]

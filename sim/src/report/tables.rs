@@ -48,6 +48,9 @@ fn ratio(v: Option<f64>) -> String {
 pub fn all(r: &Results) -> Vec<Table> {
     let want = |t| r.report.table(t);
     let mut out = vec![provenance(r), nodes(r), steps(r)];
+    if want(TableKind::Fleet) {
+        out.extend(fleet(r));
+    }
     if !r.benchmarks.is_empty() {
         let rows = summary::rows(&r.benchmarks);
         if want(TableKind::Instructions) {
@@ -151,6 +154,31 @@ fn nodes(r: &Results) -> Table {
         t.rows.push(vec![n.name.clone(), n.target.clone(), n.firmware.clone(), num(n.boot_to_ready_ms), status]);
     }
     t
+}
+
+/// Percentiles over the nodes, for fleets (a figure without samples is left out).
+fn fleet(r: &Results) -> Option<Table> {
+    let mut t = Table::new("The fleet", &["figure", "samples", "p50", "p95", "p99", "max"]);
+    let mut row = |figure: &str, mut v: Vec<f64>, digits: usize| {
+        if v.is_empty() {
+            return;
+        }
+        v.sort_by(f64::total_cmp);
+        let at = |p: f64| {
+            let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+            format!("{:.digits$}", v[rank.clamp(1, v.len()) - 1])
+        };
+        t.rows.push(vec![figure.into(), v.len().to_string(), at(50.0), at(95.0), at(99.0), at(100.0)]);
+    };
+    row("boot to ready (ms, host)", r.nodes.iter().filter_map(|n| n.boot_to_ready_ms).map(|v| v as f64).collect(), 0);
+    let pulls = r.deploys.iter().filter(|d| d.ok && d.accepted);
+    row("signed pull, request to answer (ms, host)", pulls.map(|d| d.latency_ms as f64).collect(), 0);
+    row("host CPU per node while idle (% of a core)", r.idle.iter().map(|i| i.cpu_percent()).collect(), 2);
+    let usage: Vec<_> = r.nodes.iter().filter_map(|n| n.host_usage).collect();
+    row("host CPU per node, whole run (s)", usage.iter().map(|u| u.cpu_ms as f64 / 1000.0).collect(), 1);
+    row("memory per node, PSS (MiB)", usage.iter().map(|u| u.pss_kib as f64 / 1024.0).collect(), 1);
+    t.note = "Host figures: wall time and the emulators' CPU time and proportional memory (shared pages divided among the processes that map them), read from /proc. Idle: during `wait` steps, while the monitor probes each node once a second.".into();
+    (!t.rows.is_empty()).then_some(t)
 }
 
 fn steps(r: &Results) -> Table {

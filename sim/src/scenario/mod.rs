@@ -65,6 +65,9 @@ pub enum TableKind {
     Profiles,
     /// Flash and RAM of each firmware image, per crate.
     Footprint,
+    /// Percentiles over the nodes: boot to ready, signed pulls, host CPU while idle,
+    /// memory per emulator.
+    Fleet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -216,7 +219,7 @@ pub enum ScenarioError {
 }
 
 /// Most nodes one scenario may boot.
-pub const MAX_NODES: usize = 64;
+pub const MAX_NODES: usize = 256;
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {

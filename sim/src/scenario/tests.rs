@@ -57,7 +57,7 @@ fn whole_file_checks() {
     assert!(e.to_string().contains("loss"), "{e}");
     let e = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - bench: {node: a, kernels: [{kernel: bubble_sort, data_sizes: [4096]}], engines: [jit]}\n").unwrap_err();
     assert!(e.to_string().contains("outside"), "{e}");
-    let e = parse("name: x\nnodes:\n  - {name: a, count: 65}\n").unwrap_err();
+    let e = parse("name: x\nnodes:\n  - {name: a, count: 257}\n").unwrap_err();
     assert!(e.to_string().contains("at most"), "{e}");
 }
 
