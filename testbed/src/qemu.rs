@@ -159,12 +159,16 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
     if let Some(plugin) = &options.plugin {
         cmd.arg("-plugin").arg(plugin.qemu_arg());
     }
-    // SAFETY: prctl is async-signal-safe; it only sets a flag of the child process.
+    // SAFETY: prctl is async-signal-safe; it only sets flags of the child process.
     unsafe {
         cmd.pre_exec(|| {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // No transparent huge pages: QEMU asks for them on guest RAM, and a 2 MiB
+            // page for every region the firmware touches a few KiB of took a third of
+            // each node's memory. Best effort: old kernels lack the flag.
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
             Ok(())
         });
     }
