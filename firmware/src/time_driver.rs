@@ -54,7 +54,15 @@ struct Clock {
 
 impl Clock {
     const fn new() -> Self {
-        Self { base: 0, period: MAX_PERIOD, per_tick: 1, fast_period: 1, min_period: 1, alarm: u64::MAX, hurry_until: 0 }
+        Self {
+            base: 0,
+            period: MAX_PERIOD,
+            per_tick: 1,
+            fast_period: 1,
+            min_period: 1,
+            alarm: u64::MAX,
+            hurry_until: 0,
+        }
     }
 
     /// Core clock counts since the counter started.

@@ -23,6 +23,9 @@ use crate::steps::{measure, Measured};
 /// One run of one build on one engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchResult {
+    /// The step that made it (`3`, or `4.2` inside a parallel group).
+    #[serde(default)]
+    pub step: String,
     pub node: String,
     pub kernel: String,
     pub data_size: usize,
@@ -225,6 +228,7 @@ async fn bench_node(
                     let r: proto::RunResponse = proto::decode(&resp).context("malformed run answer")?;
                     let m: Measured = measure(node, &r.costs, region);
                     out.push(BenchResult {
+                        step: String::new(),
                         node: node.name.clone(),
                         kernel: kernel.name().into(),
                         data_size: *size,

@@ -47,6 +47,81 @@ fn figures(results: &Value) -> Vec<(String, &'static str, u64)> {
     out
 }
 
+/// The figures of a run that repeat exactly from run to run, keyed by step, node and
+/// what they are: outcomes, results, answer codes, and instruction counts the plugin
+/// made of running programs. Left out: host wall times, SysTick's figures, and the
+/// counts of loading, verifying and compiling, which allocate and so move with the
+/// heap's state (how many probes and retries a node answered before). A sharded run
+/// merged must have exactly the unsharded run's.
+pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let list = |key: &str| results[key].as_array().cloned().unwrap_or_default();
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    for n in list("nodes") {
+        out.insert(format!("node {}: up", text(&n["name"])), n["error"].is_null().to_string());
+    }
+    for s in list("steps") {
+        out.insert(
+            format!("step {} {} on {}: ok", text(&s["index"]), text(&s["step"]), text(&s["node"])),
+            s["ok"].to_string(),
+        );
+    }
+    let mut put = |what: String, record: &Value, fields: &[&str]| {
+        for f in fields {
+            out.insert(format!("{what}: {f}"), record[*f].to_string());
+        }
+    };
+    for e in list("execs") {
+        let what =
+            format!("step {} exec on {} ({} run {})", text(&e["step"]), text(&e["node"]), text(&e["engine"]), e["run"]);
+        put(what.clone(), &e, &["ok", "result", "slot"]);
+        if e["measured"]["source"] == "plugin" {
+            put(what, &e["measured"], &["insns", "cycles"]);
+        }
+    }
+    for d in list("deploys") {
+        let what = format!(
+            "step {} deploy on {} ({} run {})",
+            text(&d["step"]),
+            text(&d["node"]),
+            text(&d["program"]),
+            d["run"]
+        );
+        put(what, &d, &["ok", "accepted", "code", "image_bytes"]);
+    }
+    for b in list("benchmarks") {
+        let what = format!(
+            "step {} bench on {} ({}/{}/{} run {})",
+            text(&b["step"]),
+            text(&b["node"]),
+            text(&b["kernel"]),
+            b["data_size"],
+            text(&b["engine"]),
+            b["run"]
+        );
+        put(what.clone(), &b, &["ok", "result", "executed_ebpf", "bytecode_bytes", "code_bytes"]);
+        if b["measured_by"] == "plugin" {
+            put(what, &b, &["exec_insns", "exec_cycles"]);
+        }
+    }
+    out
+}
+
+/// Every exact figure that differs between two runs, or is in only one of them.
+pub fn exact_differences(a: &Value, b: &Value) -> Vec<String> {
+    let (a, b) = (exact_figures(a), exact_figures(b));
+    let mut out = Vec::new();
+    for (k, va) in &a {
+        match b.get(k) {
+            None => out.push(format!("{k}: {va} in the first run only")),
+            Some(vb) if vb != va => out.push(format!("{k}: {va} against {vb}")),
+            Some(_) => {}
+        }
+    }
+    out.extend(b.iter().filter(|(k, _)| !a.contains_key(*k)).map(|(k, v)| format!("{k}: {v} in the second run only")));
+    out
+}
+
 pub struct Row {
     pub key: String,
     pub metric: &'static str,
@@ -101,6 +176,26 @@ mod tests {
 
     fn run(exec: u64) -> Value {
         serde_json::json!({"benchmarks": [{"kernel": "fletcher16", "data_size": 80, "engine": "jit", "exec_insns": exec, "compile_insns": 25000, "code_bytes": 490}]})
+    }
+
+    #[test]
+    fn exact_figures_must_match_and_wall_times_are_not_among_them() {
+        let run = |insns: u64, latency: u64| {
+            serde_json::json!({
+                "nodes": [{"name": "n-0", "error": null}],
+                "steps": [{"index": "2", "step": "exec", "node": "n-0", "ok": true}],
+                "execs": [{"step": "2", "node": "n-0", "engine": "jit", "run": 0, "ok": true, "result": 7, "slot": 1,
+                           "measured": {"source": "plugin", "insns": insns, "cycles": 9, "systick_insns": latency}}],
+                "deploys": [{"step": "1", "node": "n-0", "program": "p", "run": 0, "ok": true, "accepted": true,
+                             "code": "2.04", "image_bytes": 64, "load_insns": latency, "latency_ms": latency}]
+            })
+        };
+        assert_eq!(exact_differences(&run(100, 3), &run(100, 9)), Vec::<String>::new());
+        let diff = exact_differences(&run(100, 3), &run(101, 3));
+        assert_eq!(diff, ["step 2 exec on n-0 (jit run 0): insns: 100 against 101"]);
+        let mut fewer = run(100, 3);
+        fewer["execs"] = serde_json::json!([]);
+        assert_eq!(exact_differences(&run(100, 3), &fewer).len(), 5);
     }
 
     #[test]

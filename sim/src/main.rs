@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod compare;
 mod kernels;
+mod merge;
 mod netem;
 mod netns;
 mod node;
@@ -37,6 +38,20 @@ enum Command {
         /// (qemu/mps2-an386, qemu/b-l475e-iot01a).
         #[arg(long)]
         target: Option<testbed::Target>,
+        /// Run only shard K of N: the nodes at positions K-1, K-1+N, ... of the
+        /// scenario's node list, with their part of every step. `sim merge` joins the
+        /// N run folders.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<scenario::Shard>,
+    },
+    /// Join the run folders of a scenario's shards into one run folder (results.json,
+    /// CSVs, plots, reports, JUnit), as if one machine had run every node.
+    Merge {
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Where the merged run folder goes (default: results/ in the repository).
+        #[arg(long)]
+        results: Option<PathBuf>,
     },
     /// List the scenarios in scenarios/.
     List,
@@ -53,6 +68,10 @@ enum Command {
         /// Allowed growth, as a fraction (0.02 = 2 %).
         #[arg(long, default_value_t = 0.02)]
         tolerance: f64,
+        /// Instead: every figure that repeats exactly from run to run (results, answer
+        /// codes, the plugin's instruction counts) must be equal, and in both runs.
+        #[arg(long)]
+        exact: bool,
     },
 }
 
@@ -96,12 +115,23 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Compare { baseline, run, tolerance } => {
+        Command::Compare { baseline, run, tolerance, exact } => {
             let read = |p: &PathBuf| -> anyhow::Result<serde_json::Value> {
                 let f = compare::results_file(p)?;
                 let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
                 serde_json::from_str(&text).with_context(|| format!("{} is not a results.json", f.display()))
             };
+            if exact {
+                let (a, b) = (read(&baseline)?, read(&run)?);
+                let figures = compare::exact_figures(&a).len();
+                anyhow::ensure!(figures > 0, "{} has no exact figures to compare", baseline.display());
+                let differences = compare::exact_differences(&a, &b);
+                for d in &differences {
+                    println!("differs: {d}");
+                }
+                println!("compare --exact: {figures} figures, {} differ", differences.len());
+                return Ok(if differences.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            }
             let rows = compare::compare(&read(&baseline)?, &read(&run)?, tolerance, 40);
             anyhow::ensure!(!rows.is_empty(), "the baseline has no figures to compare");
             print!("{}", compare::table(&rows));
@@ -121,9 +151,30 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}: ok ({} nodes, {} steps)", path.display(), s.node_names().len(), s.steps.len());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scenario { scenario, results, target } => {
+        Command::Merge { run_dirs, results } => {
+            let runs =
+                run_dirs.into_iter().map(|d| merge::load(&d).map(|r| (d, r))).collect::<anyhow::Result<Vec<_>>>()?;
+            let merged = merge::merge(runs)?;
+            let root = results.unwrap_or_else(|| repo.join("results"));
+            let dir = root.join(&merged.scenario).join(format!("{}-merged", merged.started_utc.replace(':', "-")));
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            report::write_all(&dir, &merged)?;
+            println!("results: {}", dir.join("results.json").display());
+            println!("report:  {}", dir.join("report.html").display());
+            let failed = merged.steps.iter().filter(|s| !s.ok).count();
+            println!(
+                "merged {} shards of {}: {} nodes, {} passed, {failed} failed",
+                merged.merged_shards,
+                merged.scenario,
+                merged.nodes.len(),
+                merged.steps.len() - failed
+            );
+            Ok(if merged.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Scenario { scenario, results, target, shard } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let mut s = scenario::Scenario::load(&path)?;
+            s.shard = shard;
             if let Some(target) = target {
                 s.nodes.iter_mut().for_each(|n| n.target = target);
             }

@@ -53,12 +53,21 @@ pub struct Results {
     /// What the impaired path did, when the scenario asked for one.
     #[serde(default)]
     pub network: Option<serde_json::Value>,
+    /// The part of the nodes this run booted (`--shard`).
+    #[serde(default)]
+    pub shard: Option<crate::scenario::Shard>,
+    /// How many shards `sim merge` joined into this run (0: not a merged run).
+    #[serde(default)]
+    pub merged_shards: usize,
     pub passed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeResult {
     pub name: String,
+    /// Its place in the scenario's node list (sharded runs are merged in this order).
+    #[serde(default)]
+    pub position: usize,
     pub target: String,
     pub firmware: String,
     /// Host wall-clock time from QEMU start to the first answer to GET /info.
@@ -121,6 +130,17 @@ impl Collected {
         self.execs.extend(other.execs);
         self.idle.extend(other.idle);
     }
+
+    /// Names `index` as the step of every record not yet named (a parallel group's
+    /// records are named by their own steps first).
+    fn tag(&mut self, index: &str) {
+        let steps = self.deploys.iter_mut().map(|r| &mut r.step);
+        let steps = steps.chain(self.execs.iter_mut().map(|r| &mut r.step));
+        let steps = steps.chain(self.benchmarks.iter_mut().map(|r| &mut r.step));
+        for step in steps.chain(self.idle.iter_mut().map(|r| &mut r.step)).filter(|s| s.is_empty()) {
+            *step = index.to_string();
+        }
+    }
 }
 
 pub struct Runner {
@@ -154,7 +174,11 @@ impl Runner {
     pub async fn run(&self, scenario_path: &Path, scenario: &Scenario) -> anyhow::Result<(PathBuf, Results)> {
         let started = Instant::now();
         let started_utc = provenance::utc_now();
-        let run_dir = self.results_root.join(&scenario.name).join(started_utc.replace(':', "-"));
+        let mut folder = started_utc.replace(':', "-");
+        if let Some(shard) = scenario.shard {
+            folder.push_str(&format!("-shard-{}-of-{}", shard.index, shard.count));
+        }
+        let run_dir = self.results_root.join(&scenario.name).join(folder);
         std::fs::create_dir_all(&run_dir).with_context(|| format!("cannot create {}", run_dir.display()))?;
         tracing::info!(dir = %run_dir.display(), "run folder");
 
@@ -201,6 +225,8 @@ impl Runner {
             profiles,
             footprints: firmware.footprints,
             network: relay_stats.map(serde_json::to_value).transpose()?,
+            shard: scenario.shard,
+            merged_shards: 0,
             passed,
         };
         crate::report::write_all(&run_dir, &results)?;
@@ -367,7 +393,7 @@ async fn boot_nodes(
     let mut nodes = BTreeMap::new();
     // The firmware sim builds trusts the repository's test client (keys/README.md).
     let credentials = Credentials::testbed().context("the test client's EDHOC credentials")?;
-    for (name, spec) in scenario.node_names() {
+    for (_, name, spec) in scenario.booted() {
         let plugin = plugin_for(&name, spec, firmware, run_dir)?;
         let marks = plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p)));
         let image = &firmware.images[&(spec.target.board(), spec.firmware)];
@@ -387,7 +413,7 @@ async fn boot_nodes(
         };
         nodes.insert(name.clone(), Arc::new(rt));
     }
-    let boots = scenario.node_names().into_iter().map(|(name, spec)| {
+    let boots = scenario.booted().into_iter().map(|(_, name, spec)| {
         let node = nodes[&name].clone();
         let timeout = Duration::from_secs(spec.ready_timeout_s);
         async move {
@@ -401,9 +427,10 @@ async fn boot_nodes(
     });
     let ready = futures::future::join_all(boots).await;
     let mut node_results = Vec::new();
-    for ((name, spec), (took, ready)) in scenario.node_names().into_iter().zip(ready) {
+    for ((position, name, spec), (took, ready)) in scenario.booted().into_iter().zip(ready) {
         node_results.push(NodeResult {
             name: name.clone(),
+            position,
             target: spec.target.name().into(),
             firmware: spec.firmware.name().into(),
             boot_to_ready_ms: ready.as_ref().ok().map(|_| took.as_millis() as u64),
@@ -425,7 +452,7 @@ fn collect_profiles(
     run_dir: &Path,
 ) -> anyhow::Result<BTreeMap<String, Vec<(String, u64)>>> {
     let mut profiles = BTreeMap::new();
-    for (name, spec) in scenario.node_names().into_iter().filter(|(_, s)| s.profile) {
+    for (_, name, spec) in scenario.booted().into_iter().filter(|(_, _, s)| s.profile) {
         let path = run_dir.join(format!("{name}.profile"));
         match testbed::plugin::profile_by_function(&firmware.images[&(spec.target.board(), spec.firmware)], &path) {
             Ok(funcs) => {
@@ -482,7 +509,7 @@ fn run_step<'a>(
         };
         ctx.progress.set_message(format!("step {index}: {}", action.name()));
         tracing::info!(step = %index, action = action.name(), "step");
-        match action {
+        let mut collected = match action {
             Action::Wait(w) => steps::wait(ctx, w.seconds).await,
             Action::Parallel(group) => {
                 let runs = group.iter().enumerate().map(|(j, s)| run_step(ctx, s, format!("{index}.{}", j + 1)));
@@ -494,6 +521,8 @@ fn run_step<'a>(
             }
             Action::Bench(b) => bench::run(ctx, b, &index).await,
             other => steps::run(ctx, &other, &index).await,
-        }
+        };
+        collected.tag(&index);
+        collected
     })
 }

@@ -19,6 +19,9 @@ use testbed::plugin::region as region_cost;
 /// One pull of one node.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeployResult {
+    /// The step that made it (`3`, or `4.2` inside a parallel group).
+    #[serde(default)]
+    pub step: String,
     pub node: String,
     pub program: String,
     pub slot: u8,
@@ -43,6 +46,9 @@ pub struct DeployResult {
 /// What one node cost its host while a `wait` step let it idle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdleResult {
+    /// The step that made it (`3`, or `4.2` inside a parallel group).
+    #[serde(default)]
+    pub step: String,
     pub node: String,
     /// Host wall time of the wait (ms).
     pub wall_ms: u64,
@@ -70,7 +76,7 @@ pub async fn wait(ctx: &Ctx, seconds: f64) -> Collected {
         .filter(|(n, _)| n.is_up())
         .filter_map(|(n, b)| {
             let host_cpu_ms = usage(&n)?.cpu_ms.checked_sub(b?.cpu_ms)?;
-            Some(IdleResult { node: n.name.clone(), wall_ms, host_cpu_ms })
+            Some(IdleResult { step: String::new(), node: n.name.clone(), wall_ms, host_cpu_ms })
         })
         .collect();
     Collected { idle, ..Collected::default() }
@@ -79,6 +85,9 @@ pub async fn wait(ctx: &Ctx, seconds: f64) -> Collected {
 /// One run of a slot on one engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExecResult {
+    /// The step that made it (`3`, or `4.2` inside a parallel group).
+    #[serde(default)]
+    pub step: String,
     pub node: String,
     pub slot: u8,
     pub engine: String,
@@ -355,6 +364,7 @@ async fn pull(
     let latency_ms = t0.elapsed().as_millis() as u64;
     let marks = node.new_marks();
     let mut r = DeployResult {
+        step: String::new(),
         node: node.name.clone(),
         program: built.name.clone(),
         slot: d.slot,
@@ -432,6 +442,7 @@ async fn exec(node: &NodeRt, e: &crate::scenario::ExecStep, out: &mut Collected)
                 ));
             }
             out.execs.push(ExecResult {
+                step: String::new(),
                 node: node.name.clone(),
                 slot: e.slot,
                 engine: engine.name().into(),

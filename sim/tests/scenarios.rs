@@ -286,7 +286,7 @@ fn many_nodes_boot_deploy_and_execute_together() {
 }
 
 #[test]
-fn a_fleet_rolls_out_two_updates_and_reports_what_each_node_costs_the_host() {
+fn a_fleet_rolls_out_two_updates_reports_host_costs_and_merges_from_shards_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());
     run_ok("fleet-small", tmp.path());
@@ -314,6 +314,32 @@ fn a_fleet_rolls_out_two_updates_and_reports_what_each_node_costs_the_host() {
     for row in ["boot to ready", "signed pull", "while idle", "memory per node"] {
         assert!(report.contains(row), "no fleet row `{row}` in the report");
     }
+
+    // The same scenario as two shards, merged: every exact figure equals the
+    // unsharded run's.
+    let mut shard_dirs = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let root = tmp.path().join(k.replace('/', "-of-"));
+        let out = sim().args(["scenario", "fleet-small", "--shard", k, "--results"]).arg(&root).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let dir = only_run_dir(&root, "fleet-small");
+        assert_eq!(results_json(&dir)["nodes"].as_array().unwrap().len(), 4);
+        shard_dirs.push(dir);
+    }
+    let merged_root = tmp.path().join("merged");
+    let out = sim().arg("merge").args(&shard_dirs).arg("--results").arg(&merged_root).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let merged = only_run_dir(&merged_root, "fleet-small");
+    for file in ["results.json", "report.md", "report.html", "junit.xml", "deploy.csv", "exec.csv"] {
+        assert!(merged.join(file).is_file(), "merged run has no {file}");
+    }
+    let out = sim().args(["compare", "--exact"]).arg(&dir).arg(&merged).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains(", 0 differ"), "{stdout}");
+    // An incomplete set is refused.
+    let out = sim().arg("merge").arg(&shard_dirs[0]).arg("--results").arg(&merged_root).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2/2 missing"));
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
 

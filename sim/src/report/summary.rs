@@ -136,6 +136,7 @@ mod tests {
 
     fn result(engine: &str, insns: u64, compile: u64) -> BenchResult {
         BenchResult {
+            step: String::new(),
             node: "n".into(),
             kernel: "k".into(),
             data_size: 8,

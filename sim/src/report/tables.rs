@@ -137,6 +137,12 @@ fn provenance(r: &Results) -> Table {
         "by the device's SysTick (±40 instructions)"
     };
     t.rows.push(vec!["instructions counted".into(), counted.into()]);
+    let part = match (r.shard, r.merged_shards) {
+        (Some(shard), _) => format!("shard {shard} of the scenario's nodes (`sim merge` joins the shards)"),
+        (None, 0) => "all of the scenario's nodes".into(),
+        (None, n) => format!("all, merged from {n} shards (host times are each shard's)"),
+    };
+    t.rows.push(vec!["nodes run".into(), part]);
     t
 }
 

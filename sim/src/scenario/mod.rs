@@ -32,6 +32,45 @@ pub struct Scenario {
     /// Which tables and plots the reports show (all that have data by default).
     #[serde(default)]
     pub report: ReportSpec,
+    /// The part of the nodes this run boots (`sim scenario --shard K/N`); all without.
+    #[serde(skip)]
+    pub shard: Option<Shard>,
+}
+
+/// Shard K of N: the nodes at positions K-1, K-1+N, K-1+2N, ... of the scenario's node
+/// list ([`Scenario::node_names`]). Round-robin keeps every group spread evenly over
+/// the shards, and a node's shard depends only on the scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Shard {
+    /// 1-based.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard: K/N, with 1 <= K <= N <= {MAX_NODES}");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if !(1..=MAX_NODES).contains(&count) || !(1..=count).contains(&index) {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
 }
 
 /// The tables and plots a scenario wants in its reports.
@@ -250,6 +289,13 @@ impl Scenario {
             }
         }
         out
+    }
+
+    /// The nodes this run boots, with their positions in [`Self::node_names`]: all of
+    /// them, or the shard's.
+    pub fn booted(&self) -> Vec<(usize, String, &NodeSpec)> {
+        let held = |i: &usize| self.shard.is_none_or(|s| s.holds(*i));
+        self.node_names().into_iter().enumerate().filter(|(i, _)| held(i)).map(|(i, (n, s))| (i, n, s)).collect()
     }
 
     /// The nodes a selector names, in scenario order: a node, a group (all its

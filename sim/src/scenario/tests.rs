@@ -80,3 +80,25 @@ fn parallel_steps_are_checked_inside() {
     .unwrap_err();
     assert!(e.to_string().contains("step 1.2"), "{e}");
 }
+
+#[test]
+fn shards_split_the_nodes_round_robin_and_cover_each_once() {
+    use super::Shard;
+    let mut s = parse("name: x\nnodes:\n  - {name: a, count: 5}\n  - {name: b}\n  - {name: c, count: 2}\n").unwrap();
+    let all: Vec<String> = s.node_names().into_iter().map(|(n, _)| n).collect();
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        s.shard = Some(format!("{k}/3").parse().unwrap());
+        let part: Vec<(usize, String)> = s.booted().into_iter().map(|(i, n, _)| (i, n)).collect();
+        assert!(part.iter().all(|(i, n)| i % 3 == k - 1 && all[*i] == *n), "{part:?}");
+        seen.extend(part.into_iter().map(|(_, n)| n));
+    }
+    seen.sort();
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    assert_eq!("2/3".parse::<Shard>().unwrap(), Shard { index: 2, count: 3 });
+    for bad in ["0/3", "4/3", "3", "a/b", "1/0", "1/257"] {
+        assert!(bad.parse::<Shard>().unwrap_err().contains("K/N"), "{bad}");
+    }
+}
