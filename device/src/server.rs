@@ -48,6 +48,9 @@ impl<P: Platform, Peer: Copy + PartialEq> Device<P, Peer> {
     /// request already handled is answered again without running it twice (RFC 7252
     /// §4.5).
     pub async fn handle(&mut self, bytes: &[u8], from: Peer) -> Option<Vec<u8>> {
+        if let Some(reset) = proto::coap::pong(bytes) {
+            return Some(reset.to_vec());
+        }
         let mid = message_id(bytes);
         if let Some(reply) = mid.and_then(|mid| self.recent.get(from, mid)) {
             return Some(reply.to_vec());
@@ -140,9 +143,6 @@ async fn handle_message<P: Platform, Peer: Copy + PartialEq>(
     blocks: &mut Blocks<Peer>,
 ) -> Option<Vec<u8>> {
     let request = Packet::from_bytes(bytes).ok()?;
-    if let Some(reset) = proto::coap::pong(&request) {
-        return reset.to_bytes().ok();
-    }
     if request.get_option(coap_lite::CoapOption::Oscore).is_none() {
         return answer(request, from, ctx, blocks, false).await?.to_bytes().ok();
     }

@@ -49,10 +49,11 @@ fn figures(results: &Value) -> Vec<(String, &'static str, u64)> {
 
 /// The figures of a run that repeat exactly from run to run, keyed by step, node and
 /// what they are: outcomes, results, answer codes, and instruction counts the plugin
-/// made of running programs. Left out: host wall times, SysTick's figures, and the
-/// counts of loading, verifying and compiling, which allocate and so move with the
-/// heap's state (how many probes and retries a node answered before). A sharded run
-/// merged must have exactly the unsharded run's.
+/// made: of running, loading, verifying and compiling programs. The last three
+/// allocate, so they repeat because nothing else touches a node's heap between the
+/// scenario's requests (probes are CoAP pings, answered from the raw bytes). Left out:
+/// host wall times and SysTick's figures. A sharded run merged must have exactly the
+/// unsharded run's, and a benchmark run its committed baseline's.
 pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
     let list = |key: &str| results[key].as_array().cloned().unwrap_or_default();
@@ -76,7 +77,7 @@ pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, Stri
             format!("step {} exec on {} ({} run {})", text(&e["step"]), text(&e["node"]), text(&e["engine"]), e["run"]);
         put(what.clone(), &e, &["ok", "result", "slot"]);
         if e["measured"]["source"] == "plugin" {
-            put(what, &e["measured"], &["insns", "cycles"]);
+            put(what, &e["measured"], &["insns", "cycles", "compile_insns", "compile_cycles"]);
         }
     }
     for d in list("deploys") {
@@ -87,7 +88,7 @@ pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, Stri
             text(&d["program"]),
             d["run"]
         );
-        put(what, &d, &["ok", "accepted", "code", "image_bytes"]);
+        put(what, &d, &["ok", "accepted", "code", "image_bytes", "load_insns", "verify_insns"]);
     }
     for b in list("benchmarks") {
         let what = format!(
@@ -101,7 +102,7 @@ pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, Stri
         );
         put(what.clone(), &b, &["ok", "result", "executed_ebpf", "bytecode_bytes", "code_bytes"]);
         if b["measured_by"] == "plugin" {
-            put(what, &b, &["exec_insns", "exec_cycles"]);
+            put(what, &b, &["exec_insns", "exec_cycles", "compile_insns", "compile_cycles"]);
         }
     }
     out
@@ -187,7 +188,7 @@ mod tests {
                 "execs": [{"step": "2", "node": "n-0", "engine": "jit", "run": 0, "ok": true, "result": 7, "slot": 1,
                            "measured": {"source": "plugin", "insns": insns, "cycles": 9, "systick_insns": latency}}],
                 "deploys": [{"step": "1", "node": "n-0", "program": "p", "run": 0, "ok": true, "accepted": true,
-                             "code": "2.04", "image_bytes": 64, "load_insns": latency, "latency_ms": latency}]
+                             "code": "2.04", "image_bytes": 64, "load_insns": 5, "pull_insns": latency, "latency_ms": latency}]
             })
         };
         assert_eq!(exact_differences(&run(100, 3), &run(100, 9)), Vec::<String>::new());
@@ -195,7 +196,7 @@ mod tests {
         assert_eq!(diff, ["step 2 exec on n-0 (jit run 0): insns: 100 against 101"]);
         let mut fewer = run(100, 3);
         fewer["execs"] = serde_json::json!([]);
-        assert_eq!(exact_differences(&run(100, 3), &fewer).len(), 5);
+        assert_eq!(exact_differences(&run(100, 3), &fewer).len(), 7);
     }
 
     #[test]

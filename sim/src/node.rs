@@ -109,7 +109,7 @@ impl NodeRt {
     }
 }
 
-/// Polls `GET /info` until the node answers, goes down, or the timeout passes.
+/// Pings the node until it answers, goes down, or the timeout passes.
 pub(crate) async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     let mut client = CoapClient::new(node.addr).with_retransmit(PROBE);
@@ -117,13 +117,15 @@ pub(crate) async fn wait_ready(node: &NodeRt, timeout: Duration) -> anyhow::Resu
         if let Some(why) = node.backend.lock().unwrap_or_else(|e| e.into_inner()).crashed() {
             anyhow::bail!("node {} crashed while booting: {why}", node.name);
         }
-        if client.info().await.is_ok() {
+        // A ping, not GET /info: its answer proves the server runs, and it leaves the
+        // device's heap as it was, so that the counts of what follows repeat exactly.
+        if client.ping().await.is_ok() {
             tracing::info!(node = %node.name, "ready");
             *node.last_answer.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
             return Ok(());
         }
         if Instant::now() >= deadline {
-            anyhow::bail!("node {} did not answer GET /info within {timeout:?}", node.name);
+            anyhow::bail!("node {} did not answer a CoAP ping within {timeout:?}", node.name);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

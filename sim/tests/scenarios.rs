@@ -361,6 +361,17 @@ fn compare_passes_the_baseline_and_fails_an_injected_regression() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"), "{stdout}");
+    // Exactly: a compile one instruction dearer differs; the baseline equals itself.
+    let out = sim().args(["compare", "--exact"]).arg(&baseline).arg(&baseline).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let jit = v["benchmarks"].as_array_mut().unwrap().iter_mut().find(|r| r["engine"] == "jit").unwrap();
+    jit["compile_insns"] = (jit["compile_insns"].as_u64().unwrap() + 1).into();
+    std::fs::write(&regressed, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = sim().args(["compare", "--exact"]).arg(&baseline).arg(&regressed).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("compile_insns") && stdout.contains(", 1 differ"), "{stdout}");
 }
 
 #[test]

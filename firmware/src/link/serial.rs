@@ -4,7 +4,7 @@
 //! CoAP message and a 16-bit FCS) both ways, and diagnostic frames (console text)
 //! from the device. The UART's receive interrupt feeds [`RX`]; the [`reader`] task
 //! decodes frames with the `slipmux` crate and routes each CoAP message by its code:
-//! requests to the server, everything else (answers) to a running pull. The host's
+//! requests (and pings) to the server, everything else (answers) to a running pull. The host's
 //! end of the line is the only peer; it forwards the device's pull requests, which
 //! name their target in Proxy-Uri, to the file server.
 use alloc::vec::Vec;
@@ -102,7 +102,9 @@ async fn reader() -> ! {
             let _ = decoder.decode(byte, &mut frames);
             if let Some(message) = frames.done.take() {
                 // A full queue drops the message, as a full socket buffer would.
-                let queue = if is_request(&message) { &REQUESTS } else { &ANSWERS };
+                // A ping (an empty CON) is the server's to answer, like a request.
+                let for_server = is_request(&message) || proto::coap::pong(&message).is_some();
+                let queue = if for_server { &REQUESTS } else { &ANSWERS };
                 let _ = queue.try_send(message);
             }
         }

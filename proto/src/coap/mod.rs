@@ -50,20 +50,15 @@ pub fn ping(message_id: u16) -> [u8; 4] {
     [0x40, 0x00, hi, lo]
 }
 
-/// The Reset that answers `message` if it is a ping; `None` for anything else.
-pub fn pong(message: &Packet) -> Option<Packet> {
-    let ping = message.header.code == coap_lite::MessageClass::Empty
-        && message.header.get_type() == MessageType::Confirmable
-        && message.get_token().is_empty();
-    ping.then(|| {
-        let mut reset = Packet::new();
-        reset.header.set_version(1);
-        reset.header.set_type(MessageType::Reset);
-        // coap-lite's new packet is a GET.
-        reset.header.code = coap_lite::MessageClass::Empty;
-        reset.header.message_id = message.header.message_id;
-        reset
-    })
+/// The Reset that answers `bytes` if they are a ping; `None` for anything else. It
+/// works on the bytes, before any parsing: a ping allocates nothing and leaves no
+/// trace on the device (no reply cache entry), however many a monitor sends.
+pub fn pong(bytes: &[u8]) -> Option<[u8; 4]> {
+    match *bytes {
+        // Version 1, type CON, no token; code 0.00; nothing after the header.
+        [0x40, 0x00, hi, lo] => Some([0x70, 0x00, hi, lo]),
+        _ => None,
+    }
 }
 
 /// Whether `bytes` are the Reset answering a ping with `message_id`.
@@ -109,20 +104,22 @@ mod tests {
 
     #[test]
     fn a_ping_gets_a_reset_of_its_message_id_and_nothing_else_does() {
-        let ping = Packet::from_bytes(&super::ping(0xbeef)).unwrap();
-        let reset = pong(&ping).unwrap().to_bytes().unwrap();
+        let reset = pong(&super::ping(0xbeef)).unwrap();
         assert!(is_pong(&reset, 0xbeef));
         assert!(!is_pong(&reset, 0xbeee));
+        // coap-lite reads it as what it is: an empty Reset of that message id.
+        let parsed = Packet::from_bytes(&reset).unwrap();
+        assert_eq!(parsed.header.get_type(), MessageType::Reset);
+        assert_eq!(parsed.header.code, coap_lite::MessageClass::Empty);
+        assert_eq!(parsed.header.message_id, 0xbeef);
         let mut get = Packet::new();
         get.header.set_type(MessageType::Confirmable);
         get.header.code = coap_lite::MessageClass::Request(coap_lite::RequestType::Get);
-        assert!(pong(&get).is_none());
-        let mut non = Packet::from_bytes(&super::ping(1)).unwrap();
-        non.header.set_type(MessageType::NonConfirmable);
-        assert!(pong(&non).is_none());
-        let mut with_token = Packet::from_bytes(&super::ping(1)).unwrap();
-        with_token.set_token(vec![1]);
-        assert!(pong(&with_token).is_none());
+        assert!(pong(&get.to_bytes().unwrap()).is_none());
+        // Non-confirmable, with a token, with a payload marker, truncated: not pings.
+        for bytes in [&[0x50, 0, 0, 1][..], &[0x41, 0, 0, 1, 9], &[0x40, 0, 0, 1, 0xff], &[0x40, 0, 0]] {
+            assert!(pong(bytes).is_none(), "{bytes:02x?}");
+        }
         assert!(!is_pong(&super::ping(1), 1));
     }
 
