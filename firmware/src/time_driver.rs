@@ -37,6 +37,13 @@ const FAST_LINGER: u64 = 100;
 /// rather than racing the handler that programs it.
 const MIN_PERIOD_HZ: u32 = 100_000;
 
+// Embassy ticks are whole core clock counts (a board's clock is a multiple of 1 MHz),
+// and the shortest cut is more than one count.
+const _: () = assert!(
+    crate::board::SYSTICK_HZ as u64 % embassy_time_driver::TICK_HZ == 0
+        && crate::board::SYSTICK_HZ / MIN_PERIOD_HZ >= 2
+);
+
 struct Clock {
     /// Core clock counts at the start of the current SysTick period, and its length
     /// (what the reload register holds, plus one).
