@@ -425,7 +425,28 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
             )?);
         }
     }
-    if !r.deploys.is_empty() && r.report.plot(PlotKind::DeployLatency) {
+    // A fleet's pulls as one distribution: bars per node stop being readable past a few dozen.
+    const MOST_NODES_AS_BARS: usize = 24;
+    let pulling = r.deploys.iter().map(|d| &d.node).collect::<std::collections::BTreeSet<_>>().len();
+    if pulling > MOST_NODES_AS_BARS && r.report.plot(PlotKind::DeployLatency) {
+        let mut lat: Vec<u64> = r.deploys.iter().filter(|d| d.accepted).map(|d| d.latency_ms).collect();
+        lat.sort_unstable();
+        let n = lat.len().max(1) as f64;
+        let pts = lat.iter().enumerate().map(|(i, &ms)| ((i + 1) as f64 / n * 100.0, ms as f64)).collect();
+        plots.push(save_lines(
+            dir,
+            "deploy_latency",
+            &Lines {
+                title: format!("Signed pull latency over {pulling} nodes ({} pulls, sorted)", lat.len()),
+                x_label: "share of pulls this fast or faster (%)".into(),
+                y_label: "host ms".into(),
+                series: vec![("pulls".into(), RGBColor(0x4c, 0x72, 0xb0), pts)],
+                joined: true,
+                point_labels: Vec::new(),
+                log: false,
+            },
+        )?);
+    } else if !r.deploys.is_empty() && r.report.plot(PlotKind::DeployLatency) {
         let nodes: Vec<String> =
             r.deploys.iter().map(|d| d.node.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
         let lat = |pct: f64| -> Vec<Option<f64>> {
@@ -460,6 +481,35 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
 #[cfg(test)]
 mod tests {
     use super::short_number;
+
+    /// Results with one signed pull on each of `nodes` nodes.
+    fn pulls(nodes: usize) -> crate::runner::Results {
+        let deploys: Vec<_> = (0..nodes)
+            .map(|i| {
+                serde_json::json!({"step": "1", "node": format!("n-{i}"), "program": "p", "slot": 1, "tamper": "none",
+                "run": 0, "ok": true, "accepted": true, "code": "2.04", "reason": "", "image_bytes": 64,
+                "latency_ms": 100 + i, "pull_insns": null, "load_insns": null, "verify_insns": null})
+            })
+            .collect();
+        serde_json::from_value(
+            serde_json::json!({"scenario": "s", "description": "", "started_utc": "", "duration_ms": 0,
+            "provenance": {}, "nodes": [], "steps": [], "deploys": deploys, "passed": true}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_fleets_pulls_are_one_distribution_and_a_few_nodes_are_bars() {
+        for (nodes, title) in [(30, "over 30 nodes (30 pulls, sorted)"), (3, "per node")] {
+            let dir = tempfile::tempdir().unwrap();
+            let plots = super::draw(dir.path(), &pulls(nodes)).unwrap();
+            let [plot] = &plots[..] else { panic!("{} plots", plots.len()) };
+            assert!(plot.title.contains(title), "{}", plot.title);
+            let png = std::fs::read(dir.path().join(&plot.png)).unwrap();
+            // The PNG's width (IHDR) stays a page's, whatever the fleet.
+            assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1400);
+        }
+    }
 
     #[test]
     fn axis_figures_read_as_people_write_them() {
