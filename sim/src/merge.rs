@@ -52,9 +52,9 @@ pub fn merge(runs: Vec<(PathBuf, Results)>) -> anyhow::Result<Results> {
     let missing: Vec<String> = (1..=count).filter(|k| !indices.contains(k)).map(|k| format!("{k}/{count}")).collect();
     ensure!(missing.is_empty(), "incomplete set of shards: {} missing", missing.join(", "));
 
-    let position = |runs: &[(PathBuf, Results)], node: &str| {
-        runs.iter().flat_map(|(_, r)| &r.nodes).find(|n| n.name == node).map_or(usize::MAX, |n| n.position)
-    };
+    let positions: std::collections::HashMap<String, usize> =
+        runs.iter().flat_map(|(_, r)| &r.nodes).map(|n| (n.name.clone(), n.position)).collect();
+    let position = |node: &str| positions.get(node).copied().unwrap_or(usize::MAX);
     let step_key = |step: &str| step.split('.').map(|p| p.parse::<u32>().unwrap_or(u32::MAX)).collect::<Vec<_>>();
     let hosts: BTreeSet<&str> = runs.iter().filter_map(|(_, r)| r.provenance["host"].as_str()).collect();
     let mut provenance = first.provenance.clone();
@@ -92,11 +92,11 @@ pub fn merge(runs: Vec<(PathBuf, Results)>) -> anyhow::Result<Results> {
     }
     // Stable sorts: a node's records of one step keep their order.
     merged.nodes.sort_by_key(|n| n.position);
-    merged.steps.sort_by_cached_key(|s| (step_key(&s.index), position(&runs, &s.node)));
-    merged.benchmarks.sort_by_cached_key(|b| (step_key(&b.step), position(&runs, &b.node)));
-    merged.deploys.sort_by_cached_key(|d| (step_key(&d.step), position(&runs, &d.node)));
-    merged.execs.sort_by_cached_key(|e| (step_key(&e.step), position(&runs, &e.node)));
-    merged.idle.sort_by_cached_key(|i| (step_key(&i.step), position(&runs, &i.node)));
+    merged.steps.sort_by_cached_key(|s| (step_key(&s.index), position(&s.node)));
+    merged.benchmarks.sort_by_cached_key(|b| (step_key(&b.step), position(&b.node)));
+    merged.deploys.sort_by_cached_key(|d| (step_key(&d.step), position(&d.node)));
+    merged.execs.sort_by_cached_key(|e| (step_key(&e.step), position(&e.node)));
+    merged.idle.sort_by_cached_key(|i| (step_key(&i.step), position(&i.node)));
     Ok(merged)
 }
 

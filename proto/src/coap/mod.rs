@@ -63,9 +63,7 @@ pub fn pong(bytes: &[u8]) -> Option<[u8; 4]> {
 
 /// Whether `bytes` are the Reset answering a ping with `message_id`.
 pub fn is_pong(bytes: &[u8], message_id: u16) -> bool {
-    let [hi, lo] = message_id.to_be_bytes();
-    // Version 1, type RST, no token; code 0.00.
-    bytes == [0x70, 0x00, hi, lo]
+    pong(&ping(message_id)).is_some_and(|reset| bytes == reset)
 }
 
 /// The request's path: its Uri-Path options joined by `/` (segments that are not

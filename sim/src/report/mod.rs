@@ -195,12 +195,12 @@ pub fn grouped<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<(K, V
     groups
 }
 
-/// Nearest-rank percentile of `v` (sorted in place).
-pub fn percentile(v: &mut [u64], p: f64) -> u64 {
+/// Nearest-rank percentile of `v` (sorted in place); the default of `T` when empty.
+pub fn percentile<T: Copy + Default + PartialOrd>(v: &mut [T], p: f64) -> T {
     if v.is_empty() {
-        return 0;
+        return T::default();
     }
-    v.sort_unstable();
+    v.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
     v[rank.clamp(1, v.len()) - 1]
 }

@@ -169,12 +169,9 @@ fn fleet(r: &Results) -> Option<Table> {
         if v.is_empty() {
             return;
         }
-        v.sort_by(f64::total_cmp);
-        let at = |p: f64| {
-            let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-            format!("{:.digits$}", v[rank.clamp(1, v.len()) - 1])
-        };
-        t.rows.push(vec![figure.into(), v.len().to_string(), at(50.0), at(95.0), at(99.0), at(100.0)]);
+        let mut at = |p: f64| format!("{:.digits$}", super::percentile(&mut v, p));
+        let cells = [at(50.0), at(95.0), at(99.0), at(100.0)];
+        t.rows.push([vec![figure.into(), v.len().to_string()], cells.to_vec()].concat());
     };
     row("boot to ready (ms, host)", r.nodes.iter().filter_map(|n| n.boot_to_ready_ms).map(|v| v as f64).collect(), 0);
     let pulls = r.deploys.iter().filter(|d| d.ok && d.accepted);
