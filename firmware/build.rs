@@ -4,8 +4,14 @@ use std::{env, fs, path::PathBuf, process::Command};
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let board =
-        if env::var_os("CARGO_FEATURE_BOARD_B_L475E_IOT01A").is_some() { "b-l475e-iot01a" } else { "mps2-an386" };
+    let board = [
+        ("CARGO_FEATURE_BOARD_B_L475E_IOT01A", "b-l475e-iot01a"),
+        ("CARGO_FEATURE_BOARD_NUCLEO_F439ZI", "nucleo-f439zi"),
+        ("CARGO_FEATURE_BOARD_NRF52840_DK", "nrf52840-dk"),
+    ]
+    .into_iter()
+    .find(|(feature, _)| env::var_os(feature).is_some())
+    .map_or("mps2-an386", |(_, board)| board);
     // The STM32L475's testbed firmware moves its stack to SRAM2, for a larger heap.
     let stm32_testbed = board == "b-l475e-iot01a" && env::var_os("CARGO_FEATURE_BENCH").is_some();
     let memory = if stm32_testbed { format!("memory/{board}-testbed.x") } else { format!("memory/{board}.x") };

@@ -18,6 +18,7 @@ mod report;
 mod runner;
 mod scenario;
 mod steps;
+mod targets;
 
 #[derive(Parser)]
 #[command(name = "sim", version, about = "Run eBPF-on-microcontroller scenarios in emulated nodes")]
@@ -35,9 +36,13 @@ enum Command {
         #[arg(long)]
         results: Option<PathBuf>,
         /// Run every node on this target instead of the scenario's own
-        /// (qemu/mps2-an386, qemu/b-l475e-iot01a).
+        /// (qemu/mps2-an386, qemu/b-l475e-iot01a, board/<board>, renode/nrf52840,
+        /// iotlab/<site>/<node type>).
         #[arg(long)]
         target: Option<testbed::Target>,
+        /// The hardware map of the boards on this machine (for board/ targets).
+        #[arg(long, value_name = "FILE")]
+        hardware_map: Option<PathBuf>,
         /// Run only shard K of N: the nodes at positions K-1, K-1+N, ... of the
         /// scenario's node list, with their part of every step. `sim merge` joins the
         /// N run folders.
@@ -171,10 +176,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(if merged.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Scenario { scenario, results, target, shard } => {
+        Command::Scenario { scenario, results, target, hardware_map, shard } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let mut s = scenario::Scenario::load(&path)?;
             s.shard = shard;
+            // The scenario's own map is relative to its file; the command line's to here.
+            let scenario_dir = path.parent().unwrap_or(std::path::Path::new("."));
+            s.hardware_map = hardware_map.or_else(|| s.hardware_map.take().map(|m| scenario_dir.join(m)));
             if let Some(target) = target {
                 s.nodes.iter_mut().for_each(|n| n.target = target);
             }

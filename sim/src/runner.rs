@@ -186,7 +186,7 @@ impl Runner {
         let mut network = start_file_server(scenario, &run_dir).await?;
         let progress = progress_bar(scenario);
         progress.set_message("booting");
-        let (nodes, mut node_results) = boot_nodes(scenario, &firmware, &mut network, &run_dir).await?;
+        let (nodes, mut node_results) = boot_nodes(scenario, &self.repo, &firmware, &mut network, &run_dir).await?;
         let collected = self.replay(scenario, &nodes, &network, &run_dir, &progress).await?;
         for result in node_results.iter_mut() {
             let node = &nodes[&result.name];
@@ -356,7 +356,8 @@ fn image_name((board, variant): (Board, Variant)) -> String {
 
 /// The instruction-count plugin's set-up for a node that asked for it.
 fn plugin_for(name: &str, spec: &NodeSpec, firmware: &Firmware, run_dir: &Path) -> anyhow::Result<Option<PluginSpec>> {
-    let (Some(lib), true) = (&firmware.plugin_library, spec.plugin) else {
+    // The plugin is QEMU's: other targets count otherwise, or not at all.
+    let (Some(lib), true) = (&firmware.plugin_library, spec.plugin && spec.target.is_qemu()) else {
         return Ok(None);
     };
     Ok(Some(PluginSpec {
@@ -374,8 +375,12 @@ async fn boot_node(
     image: &Path,
     plugin: Option<PluginSpec>,
     network: &mut Network,
+    placement: &crate::targets::Placement,
     run_dir: &Path,
 ) -> anyhow::Result<Box<dyn Node>> {
+    if !spec.target.is_qemu() {
+        return placement.boot(name, spec.target, image, run_dir);
+    }
     // A serial node is on no network: its link is the bridge to its USART.
     let network =
         if spec.target.board().serial() { qemu::Network::User } else { node_network(scenario, network).await? };
@@ -386,6 +391,7 @@ async fn boot_node(
 /// Boots every node, then waits for all of them together.
 async fn boot_nodes(
     scenario: &Scenario,
+    repo: &Path,
     firmware: &Firmware,
     network: &mut Network,
     run_dir: &Path,
@@ -393,11 +399,12 @@ async fn boot_nodes(
     let mut nodes = BTreeMap::new();
     // The firmware sim builds trusts the repository's test client (keys/README.md).
     let credentials = Credentials::testbed().context("the test client's EDHOC credentials")?;
+    let placement = crate::targets::Placement::prepare(scenario, &firmware.images, repo)?;
     for (_, name, spec) in scenario.booted() {
         let plugin = plugin_for(&name, spec, firmware, run_dir)?;
         let marks = plugin.as_ref().map(|p| Mutex::new(MarkLog::new(p)));
         let image = &firmware.images[&(spec.target.board(), spec.firmware)];
-        let node = boot_node(scenario, (&name, spec), image, plugin, network, run_dir).await?;
+        let node = boot_node(scenario, (&name, spec), image, plugin, network, &placement, run_dir).await?;
         let rt = NodeRt {
             name: name.clone(),
             firmware: spec.firmware,
@@ -431,7 +438,7 @@ async fn boot_nodes(
         node_results.push(NodeResult {
             name: name.clone(),
             position,
-            target: spec.target.name().into(),
+            target: spec.target.name(),
             firmware: spec.firmware.name().into(),
             boot_to_ready_ms: ready.as_ref().ok().map(|_| took.as_millis() as u64),
             console_log: format!("{name}.console.log"),

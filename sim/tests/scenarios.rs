@@ -423,3 +423,47 @@ fn every_deploy_completes_intact_over_a_lossy_path() {
     assert!(r["execs"].as_array().unwrap().iter().all(|e| e["ok"] == true));
     assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
 }
+
+/// `board/`, `renode/` and `iotlab/` nodes fail before anything boots when what they
+/// need is missing here, each with a message naming it: no hardware map, a probe
+/// that is not attached (this machine has none), no `renode`, no IoT-LAB account.
+#[test]
+fn nodes_off_qemu_name_what_is_missing_before_anything_boots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let fail = |args: &[&str]| {
+        let out = sim().arg("scenario").arg("hello").arg("--results").arg(tmp.path()).args(args).output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = fail(&["--target", "board/nrf52840-dk"]);
+    assert!(e.contains("board/nrf52840-dk nodes need a hardware map: pass --hardware-map FILE"), "{e}");
+    let map = tmp.path().join("lab.yaml");
+    std::fs::write(&map, "- board: nrf52840-dk\n  probe: 000683000000\n  serial: /dev/ttyACM7\n").unwrap();
+    let map_arg = map.to_str().unwrap();
+    let e = fail(&["--target", "board/nrf52840-dk", "--hardware-map", map_arg]);
+    assert!(
+        e.contains("node node0 (nrf52840-dk): its probe 000683000000 is not attached (attached probes: none)"),
+        "{e}"
+    );
+    let e = fail(&["--target", "board/nucleo-f439zi", "--hardware-map", map_arg]);
+    assert!(
+        e.contains("node node0 (nucleo-f439zi) has no entry in the hardware map")
+            && e.contains("it lists no nucleo-f439zi"),
+        "{e}"
+    );
+    if testbed::renode::find_renode().is_err() {
+        let e = fail(&["--target", "renode/nrf52840"]);
+        assert!(e.contains("no renode found: Renode is in no package registry"), "{e}");
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = sim()
+        .env("HOME", home.path())
+        .args(["scenario", "hello", "--target", "iotlab/saclay/st-iotnode", "--results"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && e.contains("run `iotlab-auth -u LOGIN` once"), "{e}");
+    assert_eq!(qemu_pids_mentioning(tmp.path()), Vec::<u32>::new());
+}

@@ -36,22 +36,53 @@ pub enum Board {
     /// ST B-L475E-IOT01A (STM32L475VG): 96 KiB of SRAM1, CoAP over slipmux on USART1.
     #[serde(rename = "b-l475e-iot01a")]
     BL475eIot01a,
+    /// ST Nucleo-F439ZI (STM32F439ZI): CoAP over UDP on its Ethernet MAC.
+    #[serde(rename = "nucleo-f439zi")]
+    NucleoF439zi,
+    /// Nordic nRF52840-DK: CoAP over slipmux on UART0.
+    #[serde(rename = "nrf52840-dk")]
+    Nrf52840Dk,
+}
+
+/// What a board's chip offers a firmware image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chip {
+    /// The chip as probe-rs names it; `None` where no probe reaches it (an emulated
+    /// board only).
+    pub probe_rs: Option<&'static str>,
+    /// Program memory (bytes).
+    pub flash: u64,
+    /// RAM for statics, heap and stack (bytes; the board's memory map keeps the rest
+    /// for state kept across resets).
+    pub ram: u64,
 }
 
 impl Board {
-    pub const ALL: [Board; 2] = [Board::Mps2An386, Board::BL475eIot01a];
+    pub const ALL: [Board; 4] = [Board::Mps2An386, Board::BL475eIot01a, Board::NucleoF439zi, Board::Nrf52840Dk];
 
     /// The board's name, as `ci/build-firmware` and QEMU's `-M` spell it.
     pub fn name(self) -> &'static str {
         match self {
             Board::Mps2An386 => "mps2-an386",
             Board::BL475eIot01a => "b-l475e-iot01a",
+            Board::NucleoF439zi => "nucleo-f439zi",
+            Board::Nrf52840Dk => "nrf52840-dk",
         }
     }
 
     /// Whether the board reaches the host over a serial line (else over UDP).
     pub fn serial(self) -> bool {
-        matches!(self, Board::BL475eIot01a)
+        matches!(self, Board::BL475eIot01a | Board::Nrf52840Dk)
+    }
+
+    /// The chip, as `firmware/memory/BOARD.x` maps it for the device firmware.
+    pub fn chip(self) -> Chip {
+        match self {
+            Board::Mps2An386 => Chip { probe_rs: None, flash: 4 << 20, ram: (4 << 20) - (264 << 10) },
+            Board::BL475eIot01a => Chip { probe_rs: Some("STM32L475VGTx"), flash: 1 << 20, ram: 96 << 10 },
+            Board::NucleoF439zi => Chip { probe_rs: Some("STM32F439ZITx"), flash: 2 << 20, ram: 192 << 10 },
+            Board::Nrf52840Dk => Chip { probe_rs: Some("nRF52840_xxAA"), flash: 1 << 20, ram: 240 << 10 },
+        }
     }
 }
 

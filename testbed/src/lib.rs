@@ -4,6 +4,9 @@
 //!   answers.
 //! - [`qemu`]: the QEMU backend (`mps2-an386` on user or tap networking,
 //!   `b-l475e-iot01a` on a serial line).
+//! - [`probe`] and [`hardware_map`]: boards on the desk through probe-rs, and the map
+//!   of which board is on which probe and port.
+//! - [`renode`] and [`iotlab`]: Renode's emulated nodes, and FIT IoT-LAB's real ones.
 //! - [`firmware`]: building firmware variants on demand and caching the images.
 //! - [`footprint`]: a firmware image's flash and RAM, per crate.
 //! - [`plugin`]: the instruction-count TCG plugin, its marks and profiles.
@@ -26,12 +29,16 @@ pub mod error;
 pub mod file_server;
 pub mod firmware;
 pub mod footprint;
+pub mod hardware_map;
+pub mod iotlab;
 pub mod keys;
 pub mod node;
 pub mod plugin;
+pub mod probe;
 pub mod program;
 pub mod publish;
 pub mod qemu;
+pub mod renode;
 pub mod serial;
 
 pub use error::{Error, Result};

@@ -36,6 +36,43 @@ pub trait Node: Send {
     }
 }
 
+/// A node's console log, read as it grows, for the panic line the firmware prints
+/// (`PANIC: ...`) before it stops.
+pub(crate) struct ConsoleWatch {
+    path: std::path::PathBuf,
+    seen: u64,
+    panic: Option<String>,
+}
+
+impl ConsoleWatch {
+    pub(crate) fn new(path: std::path::PathBuf) -> Self {
+        Self { path, seen: 0, panic: None }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The panic line, once one is complete in the log (it stays found).
+    pub(crate) fn panic(&mut self) -> Option<String> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.panic.is_some() {
+            return self.panic.clone();
+        }
+        let Ok(mut file) = std::fs::File::open(&self.path) else { return None };
+        let mut new = Vec::new();
+        if file.seek(SeekFrom::Start(self.seen)).is_err() || file.read_to_end(&mut new).is_err() {
+            return None;
+        }
+        // Whole lines only: the firmware may be half-way through one.
+        let end = new.iter().rposition(|&b| b == b'\n')?;
+        self.seen += end as u64 + 1;
+        let text = String::from_utf8_lossy(&new[..end]);
+        self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"));
+        self.panic.clone()
+    }
+}
+
 /// What an emulator process costs its host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HostUsage {
@@ -92,40 +129,62 @@ pub async fn wait_ready(node: &mut dyn Node, timeout: Duration) -> Result<proto:
     }
 }
 
-/// Where a node runs: the backend and the board it emulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+/// Where a node runs: the backend, and the board whose firmware it runs.
+///
+/// Spelled `qemu/<board>` (QEMU emulates it), `board/<board>` (the board itself, on
+/// the desk, through its debug probe; see [`crate::hardware_map`]), `renode/<platform>`
+/// (Renode's model of the chip) or `iotlab/<site>/<node type>` (FIT IoT-LAB nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(into = "String")]
 pub enum Target {
-    /// QEMU's `mps2-an386` (Cortex-M4, LAN9118 Ethernet): CoAP over UDP.
-    #[serde(rename = "qemu/mps2-an386")]
-    QemuMps2An386,
-    /// QEMU 10's `b-l475e-iot01a` (STM32L475VG): CoAP over slipmux on USART1.
-    #[serde(rename = "qemu/b-l475e-iot01a")]
-    QemuBL475eIot01a,
+    Qemu(Board),
+    Board(Board),
+    Renode(Board),
+    IotLab(crate::iotlab::Site, Board),
 }
 
+use crate::firmware::Board;
+
 impl Target {
-    pub const ALL: [Target; 2] = [Target::QemuMps2An386, Target::QemuBL475eIot01a];
+    /// The targets whose name names a board alone (IoT-LAB's also name a site).
+    pub const FIXED: [Target; 6] = [
+        Target::Qemu(Board::Mps2An386),
+        Target::Qemu(Board::BL475eIot01a),
+        Target::Board(Board::BL475eIot01a),
+        Target::Board(Board::NucleoF439zi),
+        Target::Board(Board::Nrf52840Dk),
+        Target::Renode(Board::Nrf52840Dk),
+    ];
+    /// QEMU's `mps2-an386`, the default.
+    pub const QEMU_MPS2: Target = Target::Qemu(Board::Mps2An386);
 
     /// The target's name in commands and scenarios.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Target::QemuMps2An386 => "qemu/mps2-an386",
-            Target::QemuBL475eIot01a => "qemu/b-l475e-iot01a",
+            Target::Qemu(b) => format!("qemu/{b}"),
+            Target::Board(b) => format!("board/{b}"),
+            Target::Renode(b) => format!("renode/{}", crate::renode::platform(b).unwrap_or("?")),
+            Target::IotLab(site, b) => format!("iotlab/{site}/{}", crate::iotlab::node_type(b).unwrap_or("?")),
         }
     }
 
     /// The board the target runs (and the firmware is built for).
-    pub fn board(self) -> crate::firmware::Board {
+    pub fn board(self) -> Board {
         match self {
-            Target::QemuMps2An386 => crate::firmware::Board::Mps2An386,
-            Target::QemuBL475eIot01a => crate::firmware::Board::BL475eIot01a,
+            Target::Qemu(b) | Target::Board(b) | Target::Renode(b) | Target::IotLab(_, b) => b,
         }
+    }
+
+    /// Whether the target runs in QEMU (exact instruction counts with the plugin,
+    /// user or tap networking).
+    pub fn is_qemu(self) -> bool {
+        matches!(self, Target::Qemu(_))
     }
 }
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.write_str(&self.name())
     }
 }
 
@@ -133,16 +192,75 @@ impl std::str::FromStr for Target {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Target::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-            format!("unknown target `{s}` ({})", names.join(", "))
-        })
+        if let Some(t) = Target::FIXED.into_iter().find(|t| t.name() == s) {
+            return Ok(t);
+        }
+        if let Some(rest) = s.strip_prefix("iotlab/") {
+            let (site, node_type) = rest.split_once('/').ok_or_else(|| {
+                format!("unknown target `{s}`: want iotlab/SITE/NODE_TYPE, e.g. iotlab/saclay/st-iotnode")
+            })?;
+            let site: crate::iotlab::Site = site.parse()?;
+            let board = crate::iotlab::board_of(node_type)?;
+            return Ok(Target::IotLab(site, board));
+        }
+        let names: Vec<String> = Target::FIXED.iter().map(|t| t.name()).collect();
+        Err(format!("unknown target `{s}` ({}, iotlab/SITE/NODE_TYPE)", names.join(", ")))
+    }
+}
+
+// By hand rather than `try_from = "String"`, so that a bad name is reported at the
+// value's own line and column in a scenario file.
+impl<'de> serde::Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Target;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a target such as qemu/mps2-an386")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Target, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Name)
+    }
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.name()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::HostUsage;
+
+    #[test]
+    fn every_target_name_parses_back_and_bad_ones_say_what_is_wanted() {
+        use super::Target;
+        use crate::firmware::Board;
+        for t in Target::FIXED {
+            assert_eq!(t.name().parse::<Target>(), Ok(t));
+        }
+        let iotlab: Target = "iotlab/saclay/st-iotnode".parse().unwrap();
+        assert_eq!(iotlab, Target::IotLab(crate::iotlab::Site::Saclay, Board::BL475eIot01a));
+        assert_eq!(iotlab.name(), "iotlab/saclay/st-iotnode");
+        assert_eq!("renode/nrf52840".parse::<Target>(), Ok(Target::Renode(Board::Nrf52840Dk)));
+        let e = "qemu/nucleo-f439zi".parse::<Target>().unwrap_err();
+        assert!(e.contains("unknown target `qemu/nucleo-f439zi`") && e.contains("board/nucleo-f439zi"), "{e}");
+        let e = "iotlab/mars/st-iotnode".parse::<Target>().unwrap_err();
+        assert!(e.contains("mars") && e.contains("saclay"), "{e}");
+        let e = "iotlab/saclay/m3".parse::<Target>().unwrap_err();
+        assert!(e.contains("m3") && e.contains("nrf52840dk"), "{e}");
+        assert!("iotlab/saclay".parse::<Target>().unwrap_err().contains("iotlab/SITE/NODE_TYPE"));
+        // Scenarios spell targets as strings.
+        let t: Target = serde_json::from_str("\"board/nrf52840-dk\"").unwrap();
+        assert_eq!(t, Target::Board(Board::Nrf52840Dk));
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"board/nrf52840-dk\"");
+    }
 
     #[test]
     fn proc_figures_are_parsed_past_a_command_name_with_spaces() {

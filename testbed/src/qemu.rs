@@ -12,12 +12,13 @@
 //! (PR_SET_PDEATHSIG), so no emulator outlives the run.
 use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::firmware::{self, Board, Variant};
+use crate::node::ConsoleWatch;
 use crate::node::{Fault, Node};
 use crate::serial::{Bridge, Console, SerialAddr};
 
@@ -27,17 +28,15 @@ pub struct QemuNode {
     name: String,
     child: Option<Child>,
     addr: SocketAddr,
-    console: PathBuf,
+    /// The console log, watched for a panic.
+    console: ConsoleWatch,
     graceful: bool,
-    /// How far `crashed` has read the console, and the panic line it found.
-    console_seen: u64,
-    panic: Option<String>,
     /// The host end of a serial node's line (dropped after QEMU is gone).
     bridge: Option<Bridge>,
 }
 
 /// A TCP port on the loopback that is free right now.
-fn free_tcp_port() -> Result<u16> {
+pub(crate) fn free_tcp_port() -> Result<u16> {
     let socket = |source| Error::Socket { what: "a loopback TCP port".into(), source };
     let s = std::net::TcpListener::bind("127.0.0.1:0").map_err(socket)?;
     Ok(s.local_addr().map_err(socket)?.port())
@@ -181,10 +180,8 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
         name: name.to_string(),
         child: Some(child),
         addr,
-        console: console.clone(),
+        console: ConsoleWatch::new(console.clone()),
         graceful: options.graceful(),
-        console_seen: 0,
-        panic: None,
         bridge: None,
     };
     if let Some(line) = line {
@@ -202,21 +199,6 @@ impl QemuNode {
     /// The QEMU process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(|c| c.id())
-    }
-
-    /// Reads the console lines written since the last call, looking for a panic.
-    fn scan_console(&mut self) {
-        use std::io::{Read, Seek, SeekFrom};
-        let Ok(mut file) = std::fs::File::open(&self.console) else { return };
-        let mut new = Vec::new();
-        if file.seek(SeekFrom::Start(self.console_seen)).is_err() || file.read_to_end(&mut new).is_err() {
-            return;
-        }
-        // Whole lines only: the firmware may be half-way through one.
-        let Some(end) = new.iter().rposition(|&b| b == b'\n') else { return };
-        self.console_seen += end as u64 + 1;
-        let text = String::from_utf8_lossy(&new[..end]);
-        self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"));
     }
 
     /// Kills QEMU by PID (after SIGTERM when the plugin must write its profile) and
@@ -256,7 +238,7 @@ impl Node for QemuNode {
     }
 
     fn console_log(&self) -> &Path {
-        &self.console
+        self.console.path()
     }
 
     /// QEMU exited, or the firmware printed a panic.
@@ -267,10 +249,7 @@ impl Node for QemuNode {
                 return Some(format!("qemu exited ({status})"));
             }
         }
-        if self.panic.is_none() {
-            self.scan_console();
-        }
-        self.panic.clone()
+        self.console.panic()
     }
 
     fn inject(&mut self, fault: Fault) -> Result<()> {
@@ -330,10 +309,8 @@ mod tests {
             name: "n".into(),
             child: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 1)),
-            console: console.clone(),
+            console: ConsoleWatch::new(console.clone()),
             graceful: false,
-            console_seen: 0,
-            panic: None,
             bridge: None,
         };
         assert_eq!(node.crashed(), None);

@@ -4,21 +4,45 @@
 //! console UART), LEDs and buttons, its clock figures and the application's memory
 //! `settings` (heap, image size); one cargo feature selects it, and with it the
 //! host link (`crate::link`).
-#[cfg(not(any(feature = "board-mps2-an386", feature = "board-b-l475e-iot01a")))]
+#[cfg(not(any(
+    feature = "board-mps2-an386",
+    feature = "board-b-l475e-iot01a",
+    feature = "board-nucleo-f439zi",
+    feature = "board-nrf52840-dk"
+)))]
 compile_error!("select a board with a `board-*` feature, e.g. `board-mps2-an386`");
-#[cfg(all(feature = "board-mps2-an386", feature = "board-b-l475e-iot01a"))]
+#[cfg(any(
+    all(feature = "board-mps2-an386", any(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi")),
+    all(feature = "board-nrf52840-dk", any(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi")),
+    all(feature = "board-mps2-an386", feature = "board-nrf52840-dk"),
+    all(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi"),
+))]
 compile_error!("select one board feature only");
 
 #[cfg(feature = "board-mps2-an386")]
 mod mps2_an386;
 #[cfg(feature = "board-mps2-an386")]
 pub use mps2_an386::{
-    buttons, console, init, set_leds, settings, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
+    buttons, console, init, set_leds, settings, Nic, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
 };
 
 #[cfg(feature = "board-b-l475e-iot01a")]
 mod b_l475e_iot01a;
 #[cfg(feature = "board-b-l475e-iot01a")]
 pub use b_l475e_iot01a::{
+    buttons, console, init, link_write, set_leds, settings, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
+};
+
+#[cfg(feature = "board-nucleo-f439zi")]
+mod nucleo_f439zi;
+#[cfg(feature = "board-nucleo-f439zi")]
+pub use nucleo_f439zi::{
+    buttons, console, init, set_leds, settings, Nic, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
+};
+
+#[cfg(feature = "board-nrf52840-dk")]
+mod nrf52840_dk;
+#[cfg(feature = "board-nrf52840-dk")]
+pub use nrf52840_dk::{
     buttons, console, init, link_write, set_leds, settings, Resources, INSNS_PER_COUNT, LED_COUNT, NAME, SYSTICK_HZ,
 };

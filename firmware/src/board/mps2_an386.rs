@@ -31,7 +31,11 @@ pub mod settings {
 /// What the board hands to the application.
 pub struct Resources {
     pub nic: Lan9118,
+    pub mac: [u8; 6],
 }
+
+/// The Ethernet driver, as the UDP link's stack runs it.
+pub type Nic = Lan9118;
 
 const UART0_BASE: usize = 0x4000_4000;
 /// FPGA I/O block (AN386 §3.3): LEDs at +0x0, buttons at +0x8.
@@ -67,7 +71,8 @@ pub fn init() -> Resources {
     };
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Irq(LAN9118_IRQ)) };
-    Resources { nic }
+    let mac = nic.mac_address();
+    Resources { nic, mac }
 }
 
 /// The console: plain text on UART0 (already initialised by `init`).

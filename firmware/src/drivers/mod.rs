@@ -5,5 +5,7 @@
 pub mod cmsdk_uart;
 #[cfg(feature = "board-mps2-an386")]
 pub mod lan9118;
+#[cfg(feature = "board-nrf52840-dk")]
+pub mod nrf_uart;
 #[cfg(feature = "board-b-l475e-iot01a")]
 pub mod stm32_usart;

@@ -15,7 +15,6 @@ use static_cell::StaticCell;
 use super::{Link, Uplink};
 use crate::coap::client::FetchError;
 
-use crate::drivers::lan9118::Lan9118;
 use crate::println;
 
 /// The addresses set at build time (`build.rs` checked them; see `MBPF_IPV4`, ...).
@@ -58,7 +57,7 @@ fn link_local(mac: [u8; 6]) -> Ipv6Address {
 }
 
 #[embassy_executor::task]
-async fn net_task(mut runner: embassy_net::Runner<'static, Lan9118>) -> ! {
+async fn net_task(mut runner: embassy_net::Runner<'static, crate::board::Nic>) -> ! {
     runner.run().await
 }
 
@@ -71,8 +70,7 @@ fn mac() -> [u8; 6] {
 }
 
 pub fn start(spawner: Spawner, board: crate::board::Resources) -> Net {
-    let nic = board.nic;
-    let mac = nic.mac_address();
+    let (nic, mac) = (board.nic, board.mac);
     critical_section::with(|cs| MAC.borrow(cs).set(mac));
     let (v4, v4_prefix) = cidr(IPV4);
     let (v6, v6_prefix) = cidr(IPV6);

@@ -32,6 +32,10 @@ pub struct Scenario {
     /// Which tables and plots the reports show (all that have data by default).
     #[serde(default)]
     pub report: ReportSpec,
+    /// The hardware map of `board/` nodes (relative to the scenario file;
+    /// `sim scenario --hardware-map` overrides it).
+    #[serde(default)]
+    pub hardware_map: Option<std::path::PathBuf>,
     /// The part of the nodes this run boots (`sim scenario --shard K/N`); all without.
     #[serde(skip)]
     pub shard: Option<Shard>,
@@ -170,7 +174,7 @@ fn yes() -> bool {
 }
 
 fn default_target() -> Target {
-    Target::QemuMps2An386
+    Target::QEMU_MPS2
 }
 
 fn default_ready_timeout() -> u64 {

@@ -9,7 +9,7 @@ fn parse(text: &str) -> Result<Scenario, ScenarioError> {
 #[test]
 fn a_minimal_scenario_parses_with_defaults() {
     let s = parse("name: x\nnodes:\n  - name: a\nsteps:\n  - info: {node: a}\n").unwrap();
-    assert_eq!(s.nodes[0].target, Target::QemuMps2An386);
+    assert_eq!(s.nodes[0].target, Target::QEMU_MPS2);
     assert_eq!(s.nodes[0].ready_timeout_s, 30);
     assert_eq!(s.nodes[0].firmware, Variant::Default);
     assert!(!s.network.is_impaired());

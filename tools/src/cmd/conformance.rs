@@ -45,16 +45,20 @@ impl Runner {
             Some("host") => None,
             Some(name) => Some(name.parse::<Target>().map_err(anyhow::Error::msg)?),
             None if engine == proto::Engine::Interp => None,
-            None => Some(Target::QemuMps2An386),
+            None => Some(Target::QEMU_MPS2),
         };
         let Some(target) = target else {
             anyhow::ensure!(
                 engine == proto::Engine::Interp,
                 "only the interpreter runs on the host; give --on {}",
-                Target::QemuMps2An386
+                Target::QEMU_MPS2
             );
             return Ok(Runner::Host);
         };
+        anyhow::ensure!(
+            target.is_qemu(),
+            "conformance runs on the QEMU targets (qemu/mps2-an386, qemu/b-l475e-iot01a), not {target}"
+        );
         let dir = tempfile::Builder::new().prefix("mbpf-conformance-").tempdir()?;
         let rt = tokio::runtime::Runtime::new()?;
         let node = rt.block_on(testbed::qemu::boot_ready(
