@@ -385,11 +385,9 @@ impl crate::node::Node for IotLabNode {
         if let Some(why) = &self.down {
             return Some(why.clone());
         }
-        if let Some(t) = self.tunnel.as_mut() {
-            if let Ok(Some(status)) = t.try_wait() {
-                self.tunnel = None;
-                return Some(format!("the SSH tunnel to {} ended ({status})", self.host));
-            }
+        let tunnel = format!("the SSH tunnel to {}", self.host);
+        if let Some(why) = crate::node::exited(&mut self.tunnel, &tunnel) {
+            return Some(why);
         }
         self.console.panic()
     }

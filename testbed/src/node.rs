@@ -73,6 +73,13 @@ impl ConsoleWatch {
     }
 }
 
+/// `Some("<what> exited (status)")` once the process has exited (it is then forgotten).
+pub(crate) fn exited(child: &mut Option<std::process::Child>, what: &str) -> Option<String> {
+    let status = child.as_mut()?.try_wait().ok()??;
+    *child = None;
+    Some(format!("{what} exited ({status})"))
+}
+
 /// What an emulator process costs its host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HostUsage {

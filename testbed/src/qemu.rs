@@ -243,13 +243,7 @@ impl Node for QemuNode {
 
     /// QEMU exited, or the firmware printed a panic.
     fn crashed(&mut self) -> Option<String> {
-        if let Some(child) = self.child.as_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                return Some(format!("qemu exited ({status})"));
-            }
-        }
-        self.console.panic()
+        crate::node::exited(&mut self.child, "qemu").or_else(|| self.console.panic())
     }
 
     fn inject(&mut self, fault: Fault) -> Result<()> {

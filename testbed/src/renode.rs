@@ -268,13 +268,7 @@ impl Node for RenodeNode {
     }
 
     fn crashed(&mut self) -> Option<String> {
-        if let Some(child) = self.child.as_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                return Some(format!("renode exited ({status})"));
-            }
-        }
-        self.console.panic()
+        crate::node::exited(&mut self.child, "renode").or_else(|| self.console.panic())
     }
 
     /// Kill ends Renode; Freeze pauses the machine from the monitor.
