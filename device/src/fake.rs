@@ -87,10 +87,10 @@ impl Platform for FakePlatform {
         self.heap_free
     }
 
-    fn measure<R>(&self, _phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
+    fn measure<R>(&self, _phase: Phase, f: impl FnOnce() -> R) -> (R, crate::Measured) {
         let t0 = self.now();
         let r = f();
-        (r, self.now() - t0)
+        (r, crate::Measured { counts: self.now() - t0, cycles: None })
     }
 
     async fn fetch(&mut self, uri: &str, max: usize) -> Result<Vec<u8>, FetchError> {

@@ -34,6 +34,15 @@ use vm::image::Image;
 use vm::HelperSet;
 
 pub use proto::markers::Phase;
+
+/// What one measured region cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measured {
+    /// Core-clock counts (SysTick).
+    pub counts: u64,
+    /// Core cycles from the core's cycle counter, where it runs.
+    pub cycles: Option<u64>,
+}
 pub use run::{Buffers, CoapResponse, Run};
 pub use server::Device;
 
@@ -105,8 +114,8 @@ pub trait Platform {
     fn log(&self, line: fmt::Arguments<'_>);
     /// Heap bytes free.
     fn heap_free(&self) -> usize;
-    /// Runs `f` as the measured `phase` and returns its core-clock counts.
-    fn measure<R>(&self, phase: Phase, f: impl FnOnce() -> R) -> (R, u64);
+    /// Runs `f` as the measured `phase` and returns what it cost.
+    fn measure<R>(&self, phase: Phase, f: impl FnOnce() -> R) -> (R, Measured);
     /// Fetches a whole file (blockwise), refusing one longer than `max` bytes.
     async fn fetch(&mut self, uri: &str, max: usize) -> Result<Vec<u8>, FetchError>;
     /// RAM kept across warm resets, if the board keeps any ([`persist`]).

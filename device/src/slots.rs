@@ -26,9 +26,9 @@ const MAX_ENVELOPE: usize = 4 * 1024;
 const HEAP_FACTOR: usize = 4;
 
 struct Installed<C> {
-    /// Core-clock counts of loading and verifying the image at pull time.
-    load_counts: u64,
-    verify_counts: u64,
+    /// What loading and verifying the image cost at pull time.
+    load: crate::Measured,
+    verify: crate::Measured,
     /// Compiled code, made on the first JIT run and kept until the image changes.
     jit: Option<C>,
     image: Arc<Image>,
@@ -272,8 +272,10 @@ impl<C> Slots<C> {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs::<P>();
         // Loading and verifying happened at pull time; report what they cost then.
-        costs.load_counts = installed.load_counts;
-        costs.verify_counts = installed.verify_counts;
+        costs.load_counts = installed.load.counts;
+        costs.load_cycles = installed.load.cycles;
+        costs.verify_counts = installed.verify.counts;
+        costs.verify_cycles = installed.verify.cycles;
         let allowed = installed.allowed(narrow);
         let mut buffers = match Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,
@@ -394,13 +396,13 @@ fn install<P: Platform>(
     sha256: [u8; 32],
 ) -> Result<Installed<P::Code>, String> {
     let layout = Layout::from_id(layout_id).ok_or_else(|| String::from("unknown image layout"))?;
-    let (image, load_counts) = platform.measure(Phase::Load, || Image::load(layout, bytes));
+    let (image, load) = platform.measure(Phase::Load, || Image::load(layout, bytes));
     let image = image.map_err(|e| format!("image: {e}"))?;
-    let (verified, verify_counts) = platform.measure(Phase::Verify, || vm::verify(&image.program, &allowed));
+    let (verified, verify) = platform.measure(Phase::Verify, || vm::verify(&image.program, &allowed));
     verified.map_err(|e| format!("verifier: {e}"))?;
     Ok(Installed {
-        load_counts,
-        verify_counts,
+        load,
+        verify,
         jit: None,
         image: Arc::new(image),
         layout: layout_id,

@@ -12,6 +12,7 @@ extern crate alloc;
 mod board;
 mod coap;
 mod console;
+mod cycles;
 mod drivers;
 mod executor;
 mod heap;

@@ -39,7 +39,8 @@ markers! {
 pub use proto::markers::Phase;
 
 /// Runs `f` between the markers of `phase` and returns its result with the SysTick
-/// counts it took.
+/// counts it took, and its core cycles where the cycle counter runs (read outside the
+/// markers, so the plugin's counts are the region's alone).
 ///
 /// Benchmark firmware (feature `bench`) runs the region with interrupts masked, so
 /// that no interrupt handler's instructions land in it and the plugin's counts are
@@ -47,7 +48,7 @@ pub use proto::markers::Phase;
 /// `core_clock_counts`, so regions up to two SysTick periods long keep exact time:
 /// each starts a full period first (`time_driver::settle`), and the next timer is
 /// programmed again after it.
-pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
+pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, device::Measured) {
     let (begin, end): (extern "C" fn(), extern "C" fn()) = match phase {
         Phase::Load => (load_begin, load_end),
         Phase::Verify => (verify_begin, verify_end),
@@ -57,10 +58,12 @@ pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
     };
     let run = || {
         let t0 = crate::time_driver::core_clock_counts();
+        let c0 = crate::cycles::now();
         begin();
         let r = f();
         end();
-        (r, crate::time_driver::core_clock_counts() - t0)
+        let cycles = crate::cycles::since(c0);
+        (r, device::Measured { counts: crate::time_driver::core_clock_counts() - t0, cycles })
     };
     #[cfg(feature = "bench")]
     {

@@ -36,8 +36,9 @@ pub fn run(req: &NativeRequest) -> RunResponse {
     };
     // SAFETY: the entry is a C function compiled from `programs/bench/<name>.c` by
     // build.rs; it reads only its own `.rodata` and stack and ignores its argument.
-    let (result, counts) = measure(Phase::Native, || unsafe { (kernel.entry)(core::ptr::null_mut()) });
-    costs.exec_counts = counts;
+    let (result, cost) = measure(Phase::Native, || unsafe { (kernel.entry)(core::ptr::null_mut()) });
+    costs.exec_counts = cost.counts;
+    costs.exec_cycles = cost.cycles;
     RunResponse { result: Some(result), failure: None, costs, input: Vec::new() }
 }
 

@@ -75,7 +75,7 @@ impl device::Platform for Board {
         crate::heap::free()
     }
 
-    fn measure<R>(&self, phase: Phase, f: impl FnOnce() -> R) -> (R, u64) {
+    fn measure<R>(&self, phase: Phase, f: impl FnOnce() -> R) -> (R, device::Measured) {
         crate::markers::measure(phase, f)
     }
 

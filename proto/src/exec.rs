@@ -170,6 +170,16 @@ pub struct Costs {
     pub core_clock_hz: u32,
     #[n(7)]
     pub insns_per_count: u32,
+    /// Core cycles of each phase from the core's own cycle counter (DWT CYCCNT), on a
+    /// chip whose counter runs; none under QEMU, which models no cycle counter.
+    #[n(8)]
+    pub load_cycles: Option<u64>,
+    #[n(9)]
+    pub verify_cycles: Option<u64>,
+    #[n(10)]
+    pub compile_cycles: Option<u64>,
+    #[n(11)]
+    pub exec_cycles: Option<u64>,
 }
 
 /// The answer to a run: the program's r0 or a failure, and the costs so far.
@@ -238,5 +248,15 @@ mod tests {
             input: vec![9, 8],
         };
         assert_eq!(crate::decode::<RunResponse>(&crate::encode(&resp)).unwrap(), resp);
+    }
+
+    #[test]
+    fn cycles_go_on_the_wire_only_where_a_chip_counted_them() {
+        let entries = |c: &Costs| minicbor::Decoder::new(&crate::encode(c)).map().unwrap();
+        // An emulated node's costs encode as before the cycle fields existed.
+        assert_eq!(entries(&Costs::default()), Some(8));
+        let chip = Costs { exec_cycles: Some(12_345), compile_cycles: Some(99), ..Default::default() };
+        assert_eq!(entries(&chip), Some(10));
+        assert_eq!(crate::decode::<Costs>(&crate::encode(&chip)).unwrap(), chip);
     }
 }

@@ -51,6 +51,12 @@ pub struct BenchResult {
     pub code_bytes: u32,
     /// `plugin` or `systick`.
     pub measured_by: String,
+    /// Core cycles from the chip's cycle counter (DWT), on boards: silicon's figure
+    /// beside the emulator's instructions and the cycle model's estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hw_cycles: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compile_hw_cycles: Option<u64>,
 }
 
 /// The native builds benchmark firmware carries (`programs/bench/native.txt`).
@@ -247,6 +253,8 @@ async fn bench_node(
                         bytecode_bytes: built.bytecode_bytes,
                         code_bytes: r.costs.code_size,
                         measured_by: m.source,
+                        hw_cycles: m.hw_cycles,
+                        compile_hw_cycles: m.compile_hw_cycles,
                     });
                 }
             }

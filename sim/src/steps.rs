@@ -116,6 +116,12 @@ pub struct Measured {
     pub compile_cycles: Option<u64>,
     /// `plugin` or `systick`.
     pub source: String,
+    /// Core cycles of the run and of its compile, read by the firmware from the chip's
+    /// cycle counter (boards only; QEMU has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hw_cycles: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compile_hw_cycles: Option<u64>,
 }
 
 /// Measures a run from its answer's costs and the plugin's marks for `phase`.
@@ -133,6 +139,8 @@ pub fn measure(node: &NodeRt, costs: &proto::Costs, phase: Phase) -> Measured {
                 compile_insns: compile.map_or(costs.compile_counts * per, |c| c.insns),
                 compile_cycles: compile.map(|c| c.cycles),
                 source: "plugin".into(),
+                hw_cycles: costs.exec_cycles,
+                compile_hw_cycles: costs.compile_cycles,
             }
         }
         None => Measured {
@@ -142,6 +150,8 @@ pub fn measure(node: &NodeRt, costs: &proto::Costs, phase: Phase) -> Measured {
             compile_insns: costs.compile_counts * per,
             compile_cycles: None,
             source: "systick".into(),
+            hw_cycles: costs.exec_cycles,
+            compile_hw_cycles: costs.compile_cycles,
         },
     }
 }

@@ -67,6 +67,7 @@ pub fn init() -> Resources {
     let uart = unsafe { Usart1Pipe::new(USART1, SYSTICK_HZ, BAUD) };
     crate::console::init();
     crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Interrupt::USART1) };
     Resources { _uart: uart }

@@ -61,6 +61,7 @@ pub fn init() -> Resources {
     let _ = unsafe { CmsdkUart::new(UART0_BASE, SYSTICK_HZ, 115_200) };
     crate::console::init();
     crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::cycles::enable(&mut core.DCB, &mut core.DWT);
 
     // SAFETY: the LAN9118 is driven by this one instance; its IRQ calls on_interrupt.
     let nic = match unsafe { Lan9118::new(LAN9118_BASE) } {

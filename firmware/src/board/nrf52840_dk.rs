@@ -66,6 +66,7 @@ pub fn init() -> Resources {
     let uart = unsafe { NrfUartPipe::new(pac::UART0, UART_TX_PIN, UART_RX_PIN) };
     crate::console::init();
     crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Interrupt::UARTE0) };
     Resources { _uart: uart }

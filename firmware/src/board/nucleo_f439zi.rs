@@ -101,6 +101,7 @@ pub fn init() -> Resources {
     }
     crate::console::init();
     crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // The pins stay configured while the firmware runs; `set_leds`/`buttons` use the
     // registers.
     core::mem::forget(Output::new(p.PB0, Level::Low, Speed::Low));

@@ -23,11 +23,11 @@ use device::run::{vm_failure, DEFAULT_BUDGET};
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
     use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
-    let (image, load_counts) = measure(markers::Phase::Load, || Image::load(layout, bytes));
+    let (image, load) = measure(markers::Phase::Load, || Image::load(layout, bytes));
     let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
-    let (verified, verify_counts) = measure(markers::Phase::Verify, || vm::verify(&image.program, allowed));
-    costs.load_counts = load_counts;
-    costs.verify_counts = verify_counts;
+    let (verified, verify) = measure(markers::Phase::Verify, || vm::verify(&image.program, allowed));
+    (costs.load_counts, costs.load_cycles) = (load.counts, load.cycles);
+    (costs.verify_counts, costs.verify_cycles) = (verify.counts, verify.cycles);
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;
     Ok(image)
 }
@@ -44,8 +44,8 @@ pub fn execute(
     let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
     let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
-    let (result, counts) = measure(markers::Phase::Exec, || vm.run());
-    costs.exec_counts = counts;
+    let (result, cost) = measure(markers::Phase::Exec, || vm.run());
+    (costs.exec_counts, costs.exec_cycles) = (cost.counts, cost.cycles);
     costs.executed = vm.executed();
     result.map_err(|e| vm_failure(&e))
 }

@@ -47,8 +47,9 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
     };
     let sizes = jit::Sizes::of(image);
-    let (compiled, counts) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
-    costs.compile_counts = counts;
+    let (compiled, cost) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
+    costs.compile_counts = cost.counts;
+    costs.compile_cycles = cost.cycles;
     let mut code = match compiled {
         Ok(compiled) => compiled.code,
         Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),
@@ -343,8 +344,9 @@ pub fn execute(
     // it follows the AAPCS, touches memory only through `ctx` and addresses `rt_mem`
     // approved, and returns a status. The Thumb bit makes the call enter Thumb state.
     let entry: extern "C" fn(*mut Ctx) -> u32 = unsafe { core::mem::transmute((code_base | 1) as usize) };
-    let (status, counts) = measure(Phase::Exec, || entry(&mut ctx));
-    costs.exec_counts = counts;
+    let (status, cost) = measure(Phase::Exec, || entry(&mut ctx));
+    costs.exec_counts = cost.counts;
+    costs.exec_cycles = cost.cycles;
     match status {
         abi::STATUS_EXIT => Ok(ctx.regs[0]),
         abi::STATUS_BUDGET => {

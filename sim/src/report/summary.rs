@@ -155,6 +155,8 @@ mod tests {
             bytecode_bytes: 80,
             code_bytes: 100,
             measured_by: "plugin".into(),
+            hw_cycles: None,
+            compile_hw_cycles: None,
         }
     }
 

@@ -61,6 +61,7 @@ pub fn all(r: &Results) -> Vec<Table> {
         }
         if want(TableKind::Cycles) {
             out.push(cycles(&rows));
+            out.extend(silicon(r));
         }
         if want(TableKind::Jit) {
             out.push(jit(&rows));
@@ -367,6 +368,46 @@ fn boards(r: &Results) -> Option<Table> {
     Some(t)
 }
 
+/// Cycles counted on a chip beside what the emulator says of the same code: its
+/// instructions and the cycle model's estimate (from the run's QEMU nodes, where it
+/// has any). Only runs with board nodes have the first column.
+fn silicon(r: &Results) -> Option<Table> {
+    use std::collections::BTreeMap;
+    let median = |v: &mut Vec<u64>| (!v.is_empty()).then(|| super::percentile(v, 50.0));
+    type Figures = (Vec<u64>, Vec<u64>, Vec<u64>);
+    let mut by: BTreeMap<(&str, usize, &str), Figures> = BTreeMap::new();
+    for b in r.benchmarks.iter().filter(|b| b.ok) {
+        let f = by.entry((b.kernel.as_str(), b.data_size, b.engine.as_str())).or_default();
+        f.0.extend(b.hw_cycles);
+        if b.measured_by == "plugin" {
+            f.1.push(b.exec_insns);
+            f.2.extend(b.exec_cycles);
+        }
+    }
+    if by.values().all(|f| f.0.is_empty()) {
+        return None;
+    }
+    let mut t = Table::new(
+        "Silicon against the emulator",
+        &["kernel", "bytes", "engine", "cycles (chip)", "instructions (QEMU)", "cycles (model)", "model / chip"],
+    );
+    for ((kernel, size, engine), (mut hw, mut insns, mut model)) in by {
+        let Some(hw) = median(&mut hw) else { continue };
+        let model = median(&mut model);
+        t.rows.push(vec![
+            kernel.to_string(),
+            size.to_string(),
+            engine.to_string(),
+            group(hw),
+            num(median(&mut insns)),
+            num(model),
+            ratio(model.filter(|_| hw > 0).map(|m| m as f64 / hw as f64)),
+        ]);
+    }
+    t.note = "Cycles (chip): the core's DWT cycle counter around the run, read by the firmware on the board (median over runs). Instructions and the model's cycles come from this run's QEMU nodes (the instruction-count plugin and docs/cycle-model.md), where it has any: a ratio near 1 says the model holds for that code on that chip (flash wait states and caches are not in the model).".into();
+    Some(t)
+}
+
 fn cross_check(r: &Results) -> Table {
     let mut t = Table::new(
         "Plugin against SysTick (runs of 100,000 instructions or more)",
@@ -458,4 +499,30 @@ fn execs(r: &Results) -> Table {
     }
     t.note = "Round trip: the host's time from sending the exec request to its answer, over the node's link (UDP, or its serial line through the host's bridge).".into();
     t
+}
+
+#[cfg(test)]
+mod tests {
+    /// A board node's run (chip cycles, SysTick only) and a QEMU node's run of the same
+    /// kernel (plugin instructions and the model's cycles).
+    fn results(board_cycles: Option<u64>) -> crate::runner::Results {
+        let bench = |node: &str, by: &str, insns: u64, model: Option<u64>, hw: Option<u64>| {
+            serde_json::json!({"node": node, "kernel": "crc32", "data_size": 640, "engine": "jit", "run": 0,
+                "result": 1, "expected": 1, "ok": true, "error": null, "exec_insns": insns, "exec_cycles": model,
+                "systick_insns": insns, "compile_insns": 0, "compile_cycles": null, "executed_ebpf": 10,
+                "bytecode_bytes": 100, "code_bytes": 200, "measured_by": by, "hw_cycles": hw})
+        };
+        serde_json::from_value(serde_json::json!({"scenario": "s", "description": "", "started_utc": "",
+            "duration_ms": 0, "provenance": {}, "nodes": [], "steps": [], "passed": true,
+            "benchmarks": [bench("desk", "systick", 30_000, None, board_cycles),
+                           bench("qemu", "plugin", 20_000, Some(26_000), None)]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn chip_cycles_sit_beside_the_emulators_instructions_and_the_models_estimate() {
+        let t = super::silicon(&results(Some(25_000))).expect("a run with chip cycles has the table");
+        assert_eq!(t.rows, vec![vec!["crc32", "640", "jit", "25,000", "20,000", "26,000", "1.04x"]]);
+        assert!(super::silicon(&results(None)).is_none(), "no chip, no table");
+    }
 }

@@ -20,6 +20,8 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
                 "load_insns": insns(c.load_counts), "verify_insns": insns(c.verify_counts),
                 "compile_insns": insns(c.compile_counts), "exec_insns": insns(c.exec_counts),
                 "executed_ebpf": c.executed, "code_size": c.code_size,
+                "load_cycles": c.load_cycles, "verify_cycles": c.verify_cycles,
+                "compile_cycles": c.compile_cycles, "exec_cycles": c.exec_cycles,
             },
         });
         println!("{v}");
@@ -43,6 +45,16 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
         insns(c.compile_counts),
         insns(c.exec_counts)
     );
+    if let Some(cycles) = c.exec_cycles {
+        // Only a chip's cycle counter gives these (QEMU has none).
+        let show = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
+        println!(
+            "core cycles (the chip's cycle counter):\n  load     {}\n  verify   {}\n  compile  {}\n  execute  {cycles}",
+            show(c.load_cycles),
+            show(c.verify_cycles),
+            show(c.compile_cycles)
+        );
+    }
     if c.executed > 0 {
         println!(
             "  eBPF instructions executed: {} ({:.1} guest instructions each)",
