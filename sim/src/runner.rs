@@ -83,6 +83,9 @@ pub struct NodeResult {
     /// What its emulator had cost the host by the end of the steps (none on a board).
     #[serde(default)]
     pub host_usage: Option<testbed::HostUsage>,
+    /// Instructions its CPU executed in all, where the emulator counts them (Renode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executed_instructions: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,7 +193,10 @@ impl Runner {
         let collected = self.replay(scenario, &nodes, &network, &run_dir, &progress).await?;
         for result in node_results.iter_mut() {
             let node = &nodes[&result.name];
-            result.host_usage = node.backend.lock().unwrap_or_else(|e| e.into_inner()).host_usage();
+            let mut backend = node.backend.lock().unwrap_or_else(|e| e.into_inner());
+            result.host_usage = backend.host_usage();
+            result.executed_instructions = backend.executed_instructions();
+            drop(backend);
             node.stop();
         }
         network.server.abort();
@@ -446,6 +452,7 @@ async fn boot_nodes(
             fault_injected: false,
             fault_detected_after_ms: None,
             host_usage: None,
+            executed_instructions: None,
         });
     }
     Ok((nodes, node_results))

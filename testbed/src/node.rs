@@ -34,6 +34,11 @@ pub trait Node: Send {
     fn host_usage(&self) -> Option<HostUsage> {
         None
     }
+    /// Instructions the node's CPU has executed since it started, where its emulator
+    /// counts them as a whole (Renode); `None` elsewhere.
+    fn executed_instructions(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// A node's console log, read as it grows, for the panic line the firmware prints

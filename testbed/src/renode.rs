@@ -304,6 +304,10 @@ impl Node for RenodeNode {
     fn host_usage(&self) -> Option<crate::node::HostUsage> {
         crate::node::HostUsage::of_process(self.child.as_ref()?.id())
     }
+
+    fn executed_instructions(&mut self) -> Option<u64> {
+        RenodeNode::executed_instructions(self).ok()
+    }
 }
 
 impl Drop for RenodeNode {

@@ -156,7 +156,10 @@ fn nodes(r: &Results) -> Table {
             }
             (_, true, None) => "fault injected, NOT detected".into(),
             (Some(e), _, _) => format!("FAILED: {e}"),
-            (None, _, _) => "ok".into(),
+            (None, _, _) => match n.executed_instructions {
+                Some(i) => format!("ok; {} instructions executed in all (Renode)", group(i)),
+                None => "ok".into(),
+            },
         };
         t.rows.push(vec![n.name.clone(), n.target.clone(), n.firmware.clone(), num(n.boot_to_ready_ms), status]);
     }
