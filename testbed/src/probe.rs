@@ -168,6 +168,41 @@ fn probe_error(what: &str) -> impl FnOnce(probe_rs::Error) -> Error + '_ {
     move |e| Error::ToolFailed { program: format!("probe-rs ({what})"), message: e.to_string() }
 }
 
+/// Opens the probe with serial number `probe` and attaches to the board's chip.
+pub fn attach(board: Board, probe: &str) -> Result<Session> {
+    let chip = board.chip().probe_rs.ok_or_else(|| Error::Unsupported { what: format!("{board} through a probe") })?;
+    let info =
+        Lister::new().list_all().into_iter().find(|p| p.serial_number.as_deref() == Some(probe)).ok_or_else(|| {
+            let attached = attached_probes();
+            let attached = if attached.is_empty() { "none".to_string() } else { attached.join(", ") };
+            Error::ToolFailed {
+                program: "probe-rs".into(),
+                message: format!("probe {probe} is not attached (attached probes: {attached})"),
+            }
+        })?;
+    let probe =
+        info.open().map_err(|e| Error::ToolFailed { program: "probe-rs (open)".into(), message: e.to_string() })?;
+    probe.attach(chip, Permissions::default()).map_err(probe_error("attach"))
+}
+
+/// Flashes an ELF and verifies it.
+pub fn flash(session: &mut Session, elf: &Path) -> Result<()> {
+    let mut options = DownloadOptions::default();
+    options.verify = true;
+    probe_rs::flashing::download_file_with_options(
+        session,
+        elf,
+        probe_rs::flashing::ElfLoader(Default::default()),
+        options,
+    )
+    .map_err(|e| Error::ToolFailed { program: "probe-rs (flash)".into(), message: e.to_string() })
+}
+
+/// Resets the core; it runs from the reset vector.
+pub fn reset(session: &mut Session) -> Result<()> {
+    session.core(0).map_err(probe_error("core"))?.reset().map_err(probe_error("reset"))
+}
+
 /// A board on the desk.
 pub struct BoardNode {
     name: String,
@@ -184,32 +219,8 @@ impl BoardNode {
     /// link. The caller has checked that the probe is attached
     /// ([`crate::hardware_map::check_attached`]).
     pub fn boot(name: &str, entry: &Entry, firmware: &Path, run_dir: &Path) -> Result<BoardNode> {
-        let chip = entry
-            .board
-            .chip()
-            .probe_rs
-            .ok_or_else(|| Error::Unsupported { what: format!("{} through a probe", entry.board) })?;
-        let lister = Lister::new();
-        let info = lister
-            .list_all()
-            .into_iter()
-            .find(|p| p.serial_number.as_deref() == Some(entry.probe.as_str()))
-            .ok_or_else(|| Error::ToolFailed {
-                program: "probe-rs".into(),
-                message: format!("probe {} is gone", entry.probe),
-            })?;
-        let probe =
-            info.open().map_err(|e| Error::ToolFailed { program: "probe-rs (open)".into(), message: e.to_string() })?;
-        let mut session = probe.attach(chip, Permissions::default()).map_err(probe_error("attach"))?;
-        let mut options = DownloadOptions::default();
-        options.verify = true;
-        probe_rs::flashing::download_file_with_options(
-            &mut session,
-            firmware,
-            probe_rs::flashing::ElfLoader(probe_rs::flashing::ElfOptions::default()),
-            options,
-        )
-        .map_err(|e| Error::ToolFailed { program: "probe-rs (flash)".into(), message: e.to_string() })?;
+        let mut session = attach(entry.board, &entry.probe)?;
+        flash(&mut session, firmware)?;
         let console_path = run_dir.join(format!("{name}.console.log"));
         std::fs::File::create(&console_path).map_err(Error::file("create", &console_path))?;
         // The link first, so that the boot lines are on the console.
@@ -220,8 +231,8 @@ impl BoardNode {
             }
             Link::Udp(addr) => (addr, None),
         };
-        session.core(0).map_err(probe_error("core"))?.reset().map_err(probe_error("reset"))?;
-        tracing::info!(node = name, probe = %entry.probe, chip, %addr, "board flashed and reset");
+        reset(&mut session)?;
+        tracing::info!(node = name, probe = %entry.probe, board = %entry.board, %addr, "board flashed and reset");
         Ok(BoardNode {
             name: name.into(),
             session,

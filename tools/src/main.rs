@@ -62,6 +62,9 @@ enum Command {
     /// SUIT manifests.
     #[command(subcommand)]
     Suit(cmd::suit_show::Suit),
+    /// Boards on the desk through their debug probe: list, flashing plan, flash.
+    #[command(subcommand)]
+    Probe(cmd::probe::Probe),
 }
 
 fn main() -> std::process::ExitCode {
@@ -90,6 +93,7 @@ fn main() -> std::process::ExitCode {
         Command::Sign(c) => c.run(),
         Command::Footprint(c) => c.run(),
         Command::Suit(cmd::suit_show::Suit::Show(c)) => c.run(),
+        Command::Probe(c) => c.run(),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@ pub mod footprint;
 pub mod info;
 pub mod jit;
 pub mod keys;
+pub mod probe;
 pub mod run;
 pub mod serve;
 pub mod sign;
