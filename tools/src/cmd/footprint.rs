@@ -11,7 +11,7 @@ pub struct Cmd {
     firmware: Option<PathBuf>,
     #[arg(long, value_parser = ["default", "testbed"], default_value = "default")]
     variant: String,
-    /// The board to build for: mps2-an386, b-l475e-iot01a.
+    /// The board to build for: mps2-an386, b-l475e-iot01a, nucleo-f439zi, nrf52840-dk.
     #[arg(long, default_value = "mps2-an386")]
     board: String,
     /// Print JSON instead of a table.
