@@ -48,8 +48,9 @@ fn platform_of(board: Board) -> Result<&'static Platform> {
     PLATFORMS.iter().find(|p| p.board == board).ok_or_else(|| Error::Unsupported { what: format!("{board} in Renode") })
 }
 
-/// The `.resc` script that starts node `name`: its machine, the firmware, and the link
-/// UART on TCP `uart_port`.
+/// The `.resc` script that sets up node `name`: its machine, the firmware, and the link
+/// UART on TCP `uart_port`. It does not start the machine: the testbed does, from the
+/// monitor, once the serial bridge is on the UART's socket, so no boot line is lost.
 pub fn script(name: &str, board: Board, firmware: &Path, uart_port: u16) -> Result<String> {
     let p = platform_of(board)?;
     Ok(format!(
@@ -62,8 +63,7 @@ pub fn script(name: &str, board: Board, firmware: &Path, uart_port: u16) -> Resu
          cpu PerformanceInMips {mips}\n\
          emulation CreateServerSocketTerminal {uart_port} \"link\" false\n\
          connector Connect {uart} link\n\
-         sysbus LoadELF @{firmware}\n\
-         start\n",
+         sysbus LoadELF @{firmware}\n",
         repl = p.repl,
         mips = p.mips,
         uart = p.uart,
@@ -245,6 +245,7 @@ impl RenodeNode {
             Some(Monitor::connect(SocketAddr::from(([127, 0, 0, 1], monitor_port)), Duration::from_secs(60))?);
         let line = SerialAddr::Tcp(format!("127.0.0.1:{uart_port}"));
         node.bridge = Some(Bridge::start(&line, Console::File(console), Duration::from_secs(30))?);
+        node.monitor.as_mut().ok_or_else(|| Error::NotRunning { node: name.into() })?.command("start")?;
         Ok(node)
     }
 
@@ -336,8 +337,7 @@ mod tests {
              cpu PerformanceInMips 64\n\
              emulation CreateServerSocketTerminal 40001 \"link\" false\n\
              connector Connect sysbus.uart0 link\n\
-             sysbus LoadELF @/fw/firmware-nrf52840-dk-default.elf\n\
-             start\n"
+             sysbus LoadELF @/fw/firmware-nrf52840-dk-default.elf\n"
         );
         let e = script("n", Board::Mps2An386, Path::new("x.elf"), 1).unwrap_err();
         assert_eq!(e.to_string(), "not supported: mps2-an386 in Renode");
