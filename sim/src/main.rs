@@ -60,8 +60,15 @@ enum Command {
     },
     /// List the scenarios in scenarios/.
     List,
-    /// Check a scenario file without running it.
-    Validate { scenario: String },
+    /// Check a scenario file without running it (and, for board/ nodes, that the
+    /// hardware map has an entry for each).
+    Validate {
+        scenario: String,
+        #[arg(long)]
+        target: Option<testbed::Target>,
+        #[arg(long, value_name = "FILE")]
+        hardware_map: Option<PathBuf>,
+    },
     /// Re-render a run folder's CSVs, plots and reports from its results.json.
     Report { run_dir: PathBuf },
     /// Compare a run's figures with a baseline: non-zero exit when any grew beyond the
@@ -78,6 +85,16 @@ enum Command {
         #[arg(long)]
         exact: bool,
     },
+}
+
+/// Applies `--target` and `--hardware-map` to a loaded scenario. The scenario's own map
+/// is relative to its file; the command line's to the working folder.
+fn place(s: &mut scenario::Scenario, path: &std::path::Path, target: Option<testbed::Target>, map: Option<PathBuf>) {
+    let scenario_dir = path.parent().unwrap_or(std::path::Path::new("."));
+    s.hardware_map = map.or_else(|| s.hardware_map.take().map(|m| scenario_dir.join(m)));
+    if let Some(target) = target {
+        s.nodes.iter_mut().for_each(|n| n.target = target);
+    }
 }
 
 /// The repository root: this crate's parent folder.
@@ -150,9 +167,13 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("report:  {}", dir.join("report.html").display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { scenario } => {
+        Command::Validate { scenario, target, hardware_map } => {
             let path = scenario::resolve(&scenario, &scenarios)?;
-            let s = scenario::Scenario::load(&path)?;
+            let mut s = scenario::Scenario::load(&path)?;
+            place(&mut s, &path, target, hardware_map);
+            for (node, entry) in targets::assign_boards(&s)? {
+                println!("{node}: {} on probe {}, {}", entry.board, entry.probe, entry.link());
+            }
             println!("{}: ok ({} nodes, {} steps)", path.display(), s.node_names().len(), s.steps.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -180,12 +201,7 @@ fn run_cli(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = scenario::resolve(&scenario, &scenarios)?;
             let mut s = scenario::Scenario::load(&path)?;
             s.shard = shard;
-            // The scenario's own map is relative to its file; the command line's to here.
-            let scenario_dir = path.parent().unwrap_or(std::path::Path::new("."));
-            s.hardware_map = hardware_map.or_else(|| s.hardware_map.take().map(|m| scenario_dir.join(m)));
-            if let Some(target) = target {
-                s.nodes.iter_mut().for_each(|n| n.target = target);
-            }
+            place(&mut s, &path, target, hardware_map);
             let runner =
                 runner::Runner { repo: repo.clone(), results_root: results.unwrap_or_else(|| repo.join("results")) };
             let rt = tokio::runtime::Runtime::new()?;

@@ -18,6 +18,24 @@ use crate::scenario::Scenario;
 /// How long an IoT-LAB experiment is booked for.
 const IOTLAB_MINUTES: u32 = 30;
 
+/// The hardware map's entry of each `board/` node this run boots (none without such
+/// nodes); the map is needed once there is one.
+pub fn assign_boards(scenario: &Scenario) -> anyhow::Result<Vec<(String, hardware_map::Entry)>> {
+    let on_boards: Vec<(String, Board)> = scenario
+        .booted()
+        .into_iter()
+        .filter_map(|(_, name, spec)| match spec.target {
+            Target::Board(b) => Some((name, b)),
+            _ => None,
+        })
+        .collect();
+    let Some((_, board)) = on_boards.first() else { return Ok(Vec::new()) };
+    let path = scenario.hardware_map.as_deref().ok_or(hardware_map::MapError::Missing { board: *board })?;
+    let map = HardwareMap::load(path)?;
+    let entries = map.assign(&on_boards)?;
+    Ok(on_boards.iter().zip(entries).map(|((name, _), e)| (name.clone(), e.clone())).collect())
+}
+
 /// The non-QEMU places of a run's nodes.
 #[derive(Default)]
 pub struct Placement {
@@ -37,20 +55,12 @@ impl Placement {
     ) -> anyhow::Result<Placement> {
         let booted = scenario.booted();
         let mut placement = Placement::default();
-        let on_boards: Vec<(String, Board)> = booted
-            .iter()
-            .filter_map(|(_, name, spec)| match spec.target {
-                Target::Board(b) => Some((name.clone(), b)),
-                _ => None,
-            })
-            .collect();
-        if let Some((_, board)) = on_boards.first() {
-            let path = scenario.hardware_map.as_deref().ok_or(hardware_map::MapError::Missing { board: *board })?;
-            let map = HardwareMap::load(path)?;
+        let boards = assign_boards(scenario)?;
+        if !boards.is_empty() {
             let attached = testbed::probe::attached_probes();
-            for ((name, _), entry) in on_boards.iter().zip(map.assign(&on_boards)?) {
-                hardware_map::check_attached(name, entry, &attached)?;
-                placement.boards.insert(name.clone(), entry.clone());
+            for (name, entry) in boards {
+                hardware_map::check_attached(&name, &entry, &attached)?;
+                placement.boards.insert(name, entry);
             }
         }
         if booted.iter().any(|(_, _, s)| matches!(s.target, Target::Renode(_))) {

@@ -436,6 +436,18 @@ fn nodes_off_qemu_name_what_is_missing_before_anything_boots() {
         assert!(!out.status.success());
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
+    // The documented example map is valid, and validate shows which entry a node takes.
+    let out = sim()
+        .args(["validate", "silicon", "--hardware-map"])
+        .arg(repo().join("docs/hardware-map.example.yaml"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        said.contains("chip: b-l475e-iot01a on probe 0672FF485550755187121728, serial:///dev/ttyACM0?baud=115200"),
+        "{said}"
+    );
     let e = fail(&["--target", "board/nrf52840-dk"]);
     assert!(e.contains("board/nrf52840-dk nodes need a hardware map: pass --hardware-map FILE"), "{e}");
     let map = tmp.path().join("lab.yaml");

@@ -68,6 +68,15 @@ pub enum Link {
     Udp(SocketAddr),
 }
 
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Link::Serial(line) => write!(f, "{line}"),
+            Link::Udp(addr) => write!(f, "coap://{addr}"),
+        }
+    }
+}
+
 /// What is wrong with a hardware map or a node's place in it.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MapError {
