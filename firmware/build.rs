@@ -4,14 +4,14 @@ use std::{env, fs, path::PathBuf, process::Command};
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let board = [
-        ("CARGO_FEATURE_BOARD_B_L475E_IOT01A", "b-l475e-iot01a"),
-        ("CARGO_FEATURE_BOARD_NUCLEO_F439ZI", "nucleo-f439zi"),
-        ("CARGO_FEATURE_BOARD_NRF52840_DK", "nrf52840-dk"),
-    ]
-    .into_iter()
-    .find(|(feature, _)| env::var_os(feature).is_some())
-    .map_or("mps2-an386", |(_, board)| board);
+    // Exactly one `board-*` feature: it names the memory map and the board module.
+    let boards: Vec<&str> = ["mps2-an386", "b-l475e-iot01a", "nucleo-f439zi", "nrf52840-dk"]
+        .into_iter()
+        .filter(|b| env::var_os(format!("CARGO_FEATURE_BOARD_{}", b.to_uppercase().replace('-', "_"))).is_some())
+        .collect();
+    let [board] = boards[..] else {
+        panic!("select exactly one board feature (board-mps2-an386, board-b-l475e-iot01a, board-nucleo-f439zi, board-nrf52840-dk); got {boards:?}")
+    };
     // The STM32L475's testbed firmware moves its stack to SRAM2, for a larger heap.
     let stm32_testbed = board == "b-l475e-iot01a" && env::var_os("CARGO_FEATURE_BENCH").is_some();
     let memory = if stm32_testbed { format!("memory/{board}-testbed.x") } else { format!("memory/{board}.x") };

@@ -43,6 +43,19 @@ pub struct Measured {
     /// Core cycles from the core's cycle counter, where it runs.
     pub cycles: Option<u64>,
 }
+
+impl Measured {
+    /// Writes the cost into the fields of `phase` (a native run's are the run's).
+    pub fn record(self, phase: Phase, costs: &mut Costs) {
+        let (counts, cycles) = match phase {
+            Phase::Load => (&mut costs.load_counts, &mut costs.load_cycles),
+            Phase::Verify => (&mut costs.verify_counts, &mut costs.verify_cycles),
+            Phase::Compile => (&mut costs.compile_counts, &mut costs.compile_cycles),
+            Phase::Exec | Phase::Native => (&mut costs.exec_counts, &mut costs.exec_cycles),
+        };
+        (*counts, *cycles) = (self.counts, self.cycles);
+    }
+}
 pub use run::{Buffers, CoapResponse, Run};
 pub use server::Device;
 

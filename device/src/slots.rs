@@ -272,10 +272,8 @@ impl<C> Slots<C> {
         let installed = self.slots.get_mut(usize::from(req.slot))?.installed.as_mut()?;
         let mut costs = run::costs::<P>();
         // Loading and verifying happened at pull time; report what they cost then.
-        costs.load_counts = installed.load.counts;
-        costs.load_cycles = installed.load.cycles;
-        costs.verify_counts = installed.verify.counts;
-        costs.verify_cycles = installed.verify.cycles;
+        installed.load.record(Phase::Load, &mut costs);
+        installed.verify.record(Phase::Verify, &mut costs);
         let allowed = installed.allowed(narrow);
         let mut buffers = match Buffers::for_image(&installed.image, req.input) {
             Ok(b) => b,

@@ -37,8 +37,7 @@ pub fn run(req: &NativeRequest) -> RunResponse {
     // SAFETY: the entry is a C function compiled from `programs/bench/<name>.c` by
     // build.rs; it reads only its own `.rodata` and stack and ignores its argument.
     let (result, cost) = measure(Phase::Native, || unsafe { (kernel.entry)(core::ptr::null_mut()) });
-    costs.exec_counts = cost.counts;
-    costs.exec_cycles = cost.cycles;
+    cost.record(Phase::Native, &mut costs);
     RunResponse { result: Some(result), failure: None, costs, input: Vec::new() }
 }
 

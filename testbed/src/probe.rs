@@ -8,10 +8,10 @@
 //! the three boards' probes needs it.
 use std::net::SocketAddr;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use object::{Object, ObjectSegment};
+use object::read::elf::ProgramHeader;
 use probe_rs::config::{MemoryRegion, Registry};
 use probe_rs::flashing::{DownloadOptions, FlashLoader};
 use probe_rs::probe::list::Lister;
@@ -64,26 +64,17 @@ impl FlashPlan {
         let target = target(board)?;
         let bad = |message: String| Error::Firmware { firmware: elf.to_path_buf(), message };
         let bytes = std::fs::read(elf).map_err(Error::file("read", elf))?;
-        let file = object::File::parse(&*bytes).map_err(|e| bad(format!("not an ELF: {e}")))?;
+        let file = object::read::elf::ElfFile32::<object::Endianness>::parse(&*bytes)
+            .map_err(|e| bad(format!("not a 32-bit ELF: {e}")))?;
+        let endian = file.endian();
         // The loadable data at its load (physical) address: what goes into flash.
         let mut chunks: Vec<(u64, &[u8])> = Vec::new();
-        for segment in file.segments() {
-            let data = segment.data().map_err(|e| bad(e.to_string()))?;
-            if data.is_empty() {
+        for header in file.elf_program_headers() {
+            if header.p_type(endian) != object::elf::PT_LOAD || header.p_filesz(endian) == 0 {
                 continue;
             }
-            let lma = match &file {
-                object::File::Elf32(elf) => {
-                    use object::read::elf::ProgramHeader;
-                    let endian = elf.endian();
-                    elf.elf_program_headers()
-                        .iter()
-                        .find(|h| u64::from(h.p_vaddr(endian)) == segment.address() && h.p_filesz(endian) > 0)
-                        .map_or(segment.address(), |h| u64::from(h.p_paddr(endian)))
-                }
-                _ => return Err(bad("not a 32-bit ELF".into())),
-            };
-            chunks.push((lma, data));
+            let data = header.data(endian, &*bytes).map_err(|()| bad("a segment lies outside the file".into()))?;
+            chunks.push((u64::from(header.p_paddr(endian)), data));
         }
         if chunks.is_empty() {
             return Err(bad("no loadable data".into()));
@@ -132,12 +123,14 @@ impl FlashPlan {
             };
             region.data = region.data.start.min(range.start)..region.data.end.max(range.end);
             region.bytes += data.len() as u64;
-            for sector in sectors(&props.address_range, &props.sectors) {
-                if sector.start < range.end && range.start < sector.end && !region.sectors.contains(&sector) {
-                    region.sectors.push(sector);
-                }
-            }
+            let touched = sectors(&props.address_range, &props.sectors)
+                .into_iter()
+                .filter(|s| s.start < range.end && range.start < s.end);
+            region.sectors.extend(touched);
+        }
+        for region in &mut regions {
             region.sectors.sort_by_key(|s| s.start);
+            region.sectors.dedup();
         }
         let entry = regions.iter().map(|r| r.data.start).min().unwrap_or_default();
         Ok(FlashPlan { chip: target.name.clone(), entry, regions })
@@ -242,10 +235,6 @@ impl BoardNode {
             halted: None,
         })
     }
-
-    fn path(&self) -> PathBuf {
-        self.console.path().to_path_buf()
-    }
 }
 
 impl Node for BoardNode {
@@ -296,7 +285,7 @@ impl Node for BoardNode {
             let _ = core.reset_and_halt(Duration::from_millis(500));
         }
         self.bridge = None;
-        tracing::info!(node = %self.name, console = %self.path().display(), "board halted");
+        tracing::info!(node = %self.name, console = %self.console.path().display(), "board halted");
     }
 }
 

@@ -71,5 +71,5 @@ fn an_image_for_another_chip_is_refused_before_any_probe_is_touched() {
     let junk = dir.path().join("x.elf");
     std::fs::write(&junk, b"\x7fELF junk").unwrap();
     let e = FlashPlan::of_elf(Board::BL475eIot01a, &junk).unwrap_err().to_string();
-    assert!(e.contains("not an ELF"), "{e}");
+    assert!(e.contains("not a 32-bit ELF"), "{e}");
 }

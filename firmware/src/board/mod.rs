@@ -2,22 +2,8 @@
 //!
 //! A board module provides `NAME`, `init() -> Resources`, `console()` (a writer on the
 //! console UART), LEDs and buttons, its clock figures and the application's memory
-//! `settings` (heap, image size); one cargo feature selects it, and with it the
-//! host link (`crate::link`).
-#[cfg(not(any(
-    feature = "board-mps2-an386",
-    feature = "board-b-l475e-iot01a",
-    feature = "board-nucleo-f439zi",
-    feature = "board-nrf52840-dk"
-)))]
-compile_error!("select a board with a `board-*` feature, e.g. `board-mps2-an386`");
-#[cfg(any(
-    all(feature = "board-mps2-an386", any(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi")),
-    all(feature = "board-nrf52840-dk", any(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi")),
-    all(feature = "board-mps2-an386", feature = "board-nrf52840-dk"),
-    all(feature = "board-b-l475e-iot01a", feature = "board-nucleo-f439zi"),
-))]
-compile_error!("select one board feature only");
+//! `settings` (heap, image size); one cargo feature selects it (`build.rs` refuses
+//! none or two), and with it the host link (`crate::link`).
 
 #[cfg(feature = "board-mps2-an386")]
 mod mps2_an386;

@@ -26,8 +26,8 @@ pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) ->
     let (image, load) = measure(markers::Phase::Load, || Image::load(layout, bytes));
     let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
     let (verified, verify) = measure(markers::Phase::Verify, || vm::verify(&image.program, allowed));
-    (costs.load_counts, costs.load_cycles) = (load.counts, load.cycles);
-    (costs.verify_counts, costs.verify_cycles) = (verify.counts, verify.cycles);
+    load.record(markers::Phase::Load, costs);
+    verify.record(markers::Phase::Verify, costs);
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;
     Ok(image)
 }
@@ -45,7 +45,7 @@ pub fn execute(
     let mut vm = Vm::new(&image.program, memory, helpers, allowed).with_budget(budget);
     costs.code_size = (image.program.insns().len() * vm::Insn::SIZE) as u32;
     let (result, cost) = measure(markers::Phase::Exec, || vm.run());
-    (costs.exec_counts, costs.exec_cycles) = (cost.counts, cost.cycles);
+    cost.record(markers::Phase::Exec, costs);
     costs.executed = vm.executed();
     result.map_err(|e| vm_failure(&e))
 }

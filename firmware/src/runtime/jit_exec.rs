@@ -48,8 +48,7 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     };
     let sizes = jit::Sizes::of(image);
     let (compiled, cost) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
-    costs.compile_counts = cost.counts;
-    costs.compile_cycles = cost.cycles;
+    cost.record(Phase::Compile, costs);
     let mut code = match compiled {
         Ok(compiled) => compiled.code,
         Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),
@@ -345,8 +344,7 @@ pub fn execute(
     // approved, and returns a status. The Thumb bit makes the call enter Thumb state.
     let entry: extern "C" fn(*mut Ctx) -> u32 = unsafe { core::mem::transmute((code_base | 1) as usize) };
     let (status, cost) = measure(Phase::Exec, || entry(&mut ctx));
-    costs.exec_counts = cost.counts;
-    costs.exec_cycles = cost.cycles;
+    cost.record(Phase::Exec, costs);
     match status {
         abi::STATUS_EXIT => Ok(ctx.regs[0]),
         abi::STATUS_BUDGET => {

@@ -56,7 +56,6 @@ pub fn execute(image: &Image, buffers: &mut Buffers, costs: &mut Costs) -> Resul
     engine.register_allowed_memory(data_range);
     engine.register_allowed_memory(rodata_range);
     let (result, cost) = measure(Phase::Exec, || engine.execute_program(&mut buffers.input));
-    costs.exec_counts = cost.counts;
-    costs.exec_cycles = cost.cycles;
+    cost.record(Phase::Exec, costs);
     result.map_err(failure)
 }
