@@ -113,7 +113,16 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             allowed,
             regs,
             pc: 0,
-            frames: Vec::new(),
+            frames: {
+                // Room for every frame up front, outside the run: a call then allocates
+                // nothing, and costs the same whatever state the heap is in. (Without
+                // the room, calls grow the vector as before.)
+                let mut frames = Vec::new();
+                if program.has_local_calls() {
+                    let _ = frames.try_reserve_exact(MAX_CALL_DEPTH);
+                }
+                frames
+            },
             stack_top: stack.map(|(b, l)| b + l).unwrap_or(0),
             budget_left: u64::MAX,
             executed: 0,

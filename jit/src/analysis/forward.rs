@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{entry_state, proven, refine, transfer, Abs, Abs::*, State};
+use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, State, NO_SLOT};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
@@ -25,27 +25,76 @@ fn merge(
     compared: RegSet,
     grown: &mut u32,
 ) -> bool {
-    let mut changed = false;
-    for (k, o) in old.iter_mut().enumerate() {
-        let v = match over {
-            Some((r, v)) if r == k => v,
-            _ => s[k],
-        };
-        if v == *o {
-            continue; // the common case: most registers are the same on every edge
+    // A narrowed register that other values follow (slots, relations) narrows them in
+    // a copy; alone, it replaces the incoming value as the registers are joined.
+    let narrowed;
+    let (s, over) = match over {
+        Some((r, v)) if s.follows(r) => {
+            let mut n = *s;
+            n.narrow(r, v);
+            narrowed = n;
+            (&narrowed, None)
         }
-        let j = o.join(v);
-        if j != *o {
-            let times = *grown >> (2 * k) & 3;
+        over => (s, over),
+    };
+    let mut changed = false;
+    // Most edges bring the registers a head already has (this runs at every jump of
+    // every compile): one comparison, then the registers one by one.
+    if over.is_some() || old.regs != s.regs {
+        for (k, o) in old.regs.iter_mut().enumerate() {
+            let v = match over {
+                Some((r, v)) if r == k => v,
+                _ => s[k],
+            };
             // A counter may pass two thresholds (`k - 1` and `k` of `jgt k`) after a
             // first step.
-            let allowed = if compared & 1 << k != 0 { 3 } else { 1 };
-            *o = if times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds) };
-            *grown += u32::from(times < 3) << (2 * k);
-            changed = true;
+            let mut times = *grown >> (2 * k) & 3;
+            changed |= grow(o, v, &mut times, if compared & 1 << k != 0 { 3 } else { 1 }, thresholds);
+            *grown = (*grown & !(3 << (2 * k))) | times << (2 * k);
         }
     }
-    changed
+    // Slots are kept where both states have them (by offset). A copy of a counter gets
+    // a counter's thresholds.
+    if old.slots.iter().any(|o| o.off != 0) {
+        for o in old.slots.iter_mut().filter(|o| o.off != 0) {
+            match s.slots.iter().find(|n| n.off == o.off) {
+                Some(n) => {
+                    let mut times = o.grown as u32;
+                    let counter = o.copy_of < 11 && compared & 1 << o.copy_of != 0;
+                    changed |= grow(&mut o.val, n.val, &mut times, if counter { 3 } else { 1 }, thresholds);
+                    o.grown = times as u8;
+                    if o.copy_of != n.copy_of && o.copy_of != NO_SLOT.copy_of {
+                        o.copy_of = NO_SLOT.copy_of;
+                        changed = true;
+                    }
+                }
+                None => {
+                    *o = NO_SLOT;
+                    changed = true;
+                }
+            }
+        }
+    }
+    // Relations: none unless some register is a base (every one sets its base's bit).
+    changed | (old.based() != 0 && old.join_rels(s))
+}
+
+/// Joins `v` into `o`, widened if it grew; `times`: how often it grew here so far
+/// (counted up to 3), `allowed` of them to thresholds. True if `o` changed. (Out of
+/// line: merges call it for every register and slot, and flash is scarcer than the
+/// calls' few cycles.)
+#[inline(never)]
+fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, thresholds: &[u32]) -> bool {
+    if v == *o {
+        return false; // the common case: most values are the same on every edge
+    }
+    let j = o.join(v);
+    if j == *o {
+        return false;
+    }
+    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds) };
+    *times += u32::from(*times < 3);
+    true
 }
 
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
@@ -62,8 +111,10 @@ pub(super) fn heads(
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
     let mut heads = 0u32;
     let mut nt = 0;
-    // Registers compared with a constant (counters): the ones thresholds are for.
+    // Registers compared with a constant (counters): the ones thresholds are for, and
+    // the registers copied to or from them (a counter's copy one step behind).
     let mut compared: RegSet = 0;
+    let mut copies: [RegSet; 11] = [0; 11];
     for (pc, &i) in insns.iter().enumerate() {
         // Jumps and local calls; exits and helper calls have no target.
         let target = i.jump_target(pc);
@@ -75,7 +126,16 @@ pub(super) fn heads(
         }
         if let Some(f) = target.and_then(|t| facts.get_mut(t)) {
             f.jumps_in = f.jumps_in.saturating_add(1);
-            f.back_target |= target.is_some_and(|t| t <= pc) && i.opc & OP_MASK != CALL;
+            if target.is_some_and(|t| t <= pc) {
+                f.back_target = true;
+                // The loop's last latch so far (`succ` is the backward passes' and
+                // free until then).
+                f.succ[0] = pc as u32;
+            }
+        }
+        if i.opc == MOV64_REG && i.dst() < 11 && i.src() < 11 {
+            copies[i.dst() as usize] |= bit(i.src());
+            copies[i.src() as usize] |= bit(i.dst());
         }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 {
             compared |= bit(i.dst());
@@ -84,6 +144,11 @@ pub(super) fn heads(
                 thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
                 nt += 2;
             }
+        }
+    }
+    for (k, c) in copies.iter().enumerate() {
+        if compared & bit(k as u8) != 0 {
+            compared |= c;
         }
     }
     thresholds[nt] = sizes.rodata;
@@ -121,7 +186,7 @@ pub(super) fn ranges(
             slot @ None => {
                 let mut new = *s;
                 if let Some((r, v)) = over {
-                    new[r] = v;
+                    new.narrow(r, v);
                 }
                 *slot = Some(new);
                 true
@@ -137,9 +202,14 @@ pub(super) fn ranges(
     if n > 0 {
         facts[0].dirty = true;
     }
-    let zero_mask = |s: &State| s.iter().enumerate().fold(0, |m, (k, v)| if v.hi_zero() { m | 1 << k } else { m });
+    let zero_mask = |s: &State| s.regs.iter().enumerate().fold(0, |m, (k, v)| if v.hi_zero() { m | 1 << k } else { m });
     let mut passes = 0;
     let mut again = n > 0;
+    // Loops walked again at once when their head grows, a bounded number of times (a
+    // head grows a few times at most; this bounds the compile time whatever the shape).
+    let mut restarts = 4 * heads as usize;
+    // The head of the block being walked.
+    let mut block = 0;
     while again {
         again = false;
         passes += 1;
@@ -147,10 +217,12 @@ pub(super) fn ranges(
             // Give up on precision: only hints left everywhere (a lattice two high, so
             // the next walks settle it and record sound facts).
             for st in states.iter_mut().flatten() {
-                for v in st.iter_mut() {
+                for v in st.regs.iter_mut() {
                     *v = v.hint_only();
                 }
                 st[10] = Ptr(Hint::Stack, 0, 0);
+                st.forget_slots();
+                st.forget_rels();
             }
             for f in facts.iter_mut().filter(|f| f.head != u32::MAX) {
                 f.dirty = states[f.head as usize].is_some();
@@ -172,6 +244,7 @@ pub(super) fn ranges(
                     continue;
                 }
                 facts[pc].dirty = false;
+                block = pc;
                 cur = states[head as usize];
                 if let Some(s) = &cur {
                     zero = zero_mask(s);
@@ -194,51 +267,65 @@ pub(super) fn ranges(
             if let Some((base, write)) = access {
                 let b = s[base as usize % 11];
                 f.hint = b.hint();
-                let len = match i.opc & SZ_MASK {
-                    SZ_B => 1,
-                    SZ_H => 2,
-                    SZ_W => 4,
-                    _ => 8,
-                };
-                f.safe = proven(b, i.off, len, write, sizes);
+                f.safe = proven(b, i.off, access_len(i) as u32, write, sizes);
             }
             let mut falls_through = true;
             if i.is_local_call() {
                 if let Some(t) = i.jump_target(pc) {
-                    // The callee gets the caller's hints, nothing proven but its r10.
-                    let mut callee = [Any; 11];
-                    for (c, v) in callee.iter_mut().zip(s.iter()) {
-                        if v.hint() != Hint::Unknown {
-                            *c = Near(v.hint());
-                        }
-                    }
-                    callee[10] = Ptr(Hint::Stack, 0, 0);
+                    // The callee starts with the caller's registers (the VM passes them
+                    // all as they are) and its own frame, one frame above the caller's.
+                    let callee = s.into_callee();
                     again |= flow(&mut states, facts, t, &callee, None);
                 }
-                // After the return r0-r5 are whatever the callee left; r6-r10 are restored.
-                for v in &mut s[..6] {
-                    *v = Any;
+                // After the return r0-r5 are whatever the callee left; r6-r10 are
+                // restored; the callee may have written the frame through pointers.
+                for k in 0..6 {
+                    s[k] = Any;
+                    s.redefined(k);
                 }
+                s.forget_slots();
                 zero &= !0b11_1111;
             } else if is_cond_jump(i) {
                 let target = i.jump_target(pc).unwrap_or(usize::MAX);
                 let d = i.dst() as usize % 11;
                 let (on_taken, on_fall) =
                     if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
-                again |= flow(&mut states, facts, target, s, on_taken.map(|v| (d, v)));
+                let changed = flow(&mut states, facts, target, s, on_taken.map(|v| (d, v)));
+                again |= changed;
+                if changed && target <= pc && restarts > 0 && facts[target].succ[0] == pc as u32 {
+                    // A loop's head grew at its last latch: walk the loop again now,
+                    // before what follows it. The rest of this block is walked with it
+                    // (its head made dirty), from the state the loop settles at, which
+                    // covers this one.
+                    restarts -= 1;
+                    facts[block].dirty = true;
+                    cur = None;
+                    pc = target;
+                    continue;
+                }
                 if let Some(v) = on_fall {
-                    s[d] = v;
-                    zero |= bit(d as u8); // narrowed scalars are bounded
+                    zero |= s.narrow(d, v);
                 }
             } else if matches!(i.class(), CLS_JMP | CLS_JMP32) {
                 match i.opc & OP_MASK {
                     CALL => {
+                        // Helpers may write memory through their arguments.
                         s[0] = Any;
+                        s.redefined(0);
+                        s.forget_slots();
                         zero &= !1;
                     }
                     JA => {
                         if let Some(t) = i.jump_target(pc) {
-                            again |= flow(&mut states, facts, t, s, None);
+                            let changed = flow(&mut states, facts, t, s, None);
+                            again |= changed;
+                            if changed && t <= pc && restarts > 0 && facts[t].succ[0] == pc as u32 {
+                                restarts -= 1;
+                                facts[block].dirty = true;
+                                cur = None;
+                                pc = t;
+                                continue;
+                            }
                         }
                         falls_through = false;
                     }
@@ -246,7 +333,7 @@ pub(super) fn ranges(
                 }
             } else {
                 let hi = insns.get(pc + 1).map(|n| n.imm).unwrap_or(0);
-                transfer(i, hi, s);
+                transfer(i, hi, s, f.safe);
                 s[10] = Ptr(Hint::Stack, 0, 0); // read-only: always the frame's top
                 zero = if i.opc & MODE_MASK == MODE_ATOMIC && i.class() == CLS_STX {
                     zero_mask(s)
@@ -257,8 +344,7 @@ pub(super) fn ranges(
             }
             if falls_through {
                 if facts.get(next).is_some_and(|f| f.head != u32::MAX) {
-                    let s = *s;
-                    again |= flow(&mut states, facts, next, &s, None);
+                    again |= flow(&mut states, facts, next, s, None);
                 }
             } else {
                 cur = None;

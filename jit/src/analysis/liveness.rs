@@ -5,6 +5,9 @@ use vm::Insn;
 
 use super::{bit, Facts, RegSet, ALL};
 
+/// The registers a callee hands back to its caller: r0-r5.
+const RETURNED: RegSet = 0b11_1111;
+
 /// Registers whose high half the lowering may read at this instruction (before masking
 /// with the known-zero set).
 pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
@@ -26,14 +29,17 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
         CLS_ALU => 0,
         CLS_JMP => match op {
             JA => 0,
+            // A callee's exit returns r0-r5 to its caller as they are (r6-r9 come back
+            // from the frame the runtime saved at the call).
             EXIT => {
                 if has_local_calls {
-                    ALL
+                    RETURNED
                 } else {
                     bit(0)
                 }
             }
-            CALL if i.is_local_call() => ALL,
+            // What the callee reads flows back along the call's edge into it.
+            CALL if i.is_local_call() => 0,
             CALL => 0b11_1110 | if x { d } else { 0 },
             _ => d | if x { s } else { 0 },
         },
@@ -92,16 +98,19 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
     // live. The per-slot sets are computed once; the passes are bit operations.
     for (pc, f) in facts.iter_mut().enumerate() {
         let i = insns[pc];
-        // Successors first, `u32::MAX` for none (or one past the program).
+        // Successors first, `u32::MAX` for none (or one past the program). A local
+        // call's are the slot after it and its callee.
         let slot = |t: Option<usize>| t.filter(|&t| t < n).map_or(u32::MAX, |t| t as u32);
+        let target = if i.is_local_call() { i.jump_target(pc) } else { None };
         f.succ = match i.successors(pc) {
-            [Some(next), target] => [slot(Some(next)), slot(target)],
-            [None, target] => [slot(target), u32::MAX],
+            [Some(next), t] => [slot(Some(next)), slot(t.or(target))],
+            [None, t] => [slot(t), u32::MAX],
         };
-        // A local call's callee and, after an exit that may return from one, its caller
-        // read the high halves from storage: no known-zero half is left unstored there.
-        let leaves_frame = i.is_local_call() || (has_local_calls && i.opc == EXIT_OP);
-        f.rd_hi = if leaves_frame { ALL } else { hi_reads(i, has_local_calls) & !f.zero_in };
+        // After an exit that may return from a call, the caller reads r0-r5's high
+        // halves from storage, as the callee's state leaves them: a known-zero half is
+        // stored there too.
+        let returns = has_local_calls && i.opc == EXIT_OP;
+        f.rd_hi = hi_reads(i, has_local_calls) & if returns { ALL } else { !f.zero_in };
         f.rd_lo = lo_reads(i, has_local_calls);
         f.defs = if i.is_local_call() { 0 } else { defs(i) };
     }
@@ -110,10 +119,13 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
         changed = false;
         for pc in (0..n).rev() {
             let [t0, t1] = facts[pc].succ;
+            // After a local call r0-r5 are what the callee left: their needs there are
+            // the callee's exits' (RETURNED), not the call's.
+            let returned = if insns[pc].is_local_call() { RETURNED } else { 0 };
             let (mut out, mut live_out) = (0, 0);
-            for t in [t0, t1] {
+            for (t, kill) in [(t0, returned), (t1, 0)] {
                 if let Some(f) = facts.get(t as usize) {
-                    out |= f.need_in;
+                    out |= f.need_in & !kill;
                     live_out |= f.live_in;
                 }
             }

@@ -15,55 +15,56 @@ exit
 #            6  mov r12, sp
 #            8  str.w r12, [r7, #168]
 #           12  ldr.w lr, [r7, #128]
-#           16  ldrd r4, r5, [r7]
-#           20  ldr.w r11, [r7, #16]
+#           16  ldr r4, [r7]
+#           18  ldr.w r10, [r7, #16]
+#           22  ldr.w r11, [r7, #24]
 #     0: mov %r6, 3
-#           24  mov.w r9, #3
-#           28  mov.w r10, #0
+#           26  movs r6, #3
 #     1: mov %r1, 4
-#           32  movs r6, #4
-#           34  mov.w r8, #0
+#           28  movs r5, #4
+#           30  mov.w r9, #0
 #     2: call local +2
-#           38  subs.w lr, lr, #1
-#           42  beq.w #132
-#           46  mov.w r12, #0
-#           50  strd r9, r12, [r7, #48]
-#           54  str.w r12, [r7, #60]
-#           58  str.w r12, [r7, #68]
-#           62  str.w r12, [r7, #76]
-#           66  str.w r12, [r7, #84]
-#           70  str.w lr, [r7, #128]
-#           74  movs r1, #2
-#           76  mov r0, r7
-#           78  ldr.w r12, [r7, #156]
-#           82  blx r12
-#           84  ldr.w lr, [r7, #128]
-#           88  cmp r0, #0
-#           90  bne.w #96
-#           94  str.w lr, [r7, #128]
-#           98  bl #118
-#          102  ldr.w lr, [r7, #128]
-#          106  ldrd r9, r10, [r7, #48]
+#           34  subs.w lr, lr, #1
+#           38  beq.w #136
+#           42  mov.w r12, #0
+#           46  strd r6, r12, [r7, #48]
+#           50  str.w r12, [r7, #60]
+#           54  str.w r12, [r7, #68]
+#           58  str.w r12, [r7, #76]
+#           62  str.w r12, [r7, #84]
+#           66  str.w lr, [r7, #128]
+#           70  movs r1, #2
+#           72  mov r0, r7
+#           74  ldr.w r12, [r7, #156]
+#           78  blx r12
+#           80  ldr.w lr, [r7, #128]
+#           84  cmp r0, #0
+#           86  bne.w #100
+#           90  str.w lr, [r7, #128]
+#           94  bl #122
+#           98  ldr.w lr, [r7, #128]
+#          102  ldr r6, [r7, #48]
 #     3: add %r0, %r6
-#          110  adds.w r4, r4, r9
-#          114  adc r5, r5, #0
+#          104  adds.w r4, r4, r6
+#          108  adc r8, r8, #0
 #     4: exit
-#          118  ldr.w r12, [r7, #132]
-#          122  cmp.w r12, #0
-#          126  bne.w #70
-#          130  strd r4, r5, [r7]
-#          134  b.w #48
+#          112  ldr.w r12, [r7, #132]
+#          116  cmp.w r12, #0
+#          120  bne.w #76
+#          124  strd r4, r8, [r7]
+#          128  b.w #54
 #     5: mov %r0, %r1
-#          138  mov r4, r6
-#          140  mov r5, r8
+#          132  mov r4, r5
 #     6: add %r0, %r1
-#          142  adds.w r4, r4, r6
-#          146  adc.w r5, r5, r8
+#          134  adds.w r4, r4, r5
+#          138  mov.w r12, #0
+#          142  adc r8, r12, #0
 #     7: exit
-#          150  ldr.w r12, [r7, #132]
-#          154  cmp.w r12, #0
-#          158  bne.w #38
-#          162  strd r4, r5, [r7]
+#          146  ldr.w r12, [r7, #132]
+#          150  cmp.w r12, #0
+#          154  bne.w #42
+#          158  mov.w r12, #0
+#          162  strd r4, r12, [r7]
 #          166  b.w #16
 #          170  mov.w r0, #1
 #          174  b.w #12
@@ -81,4 +82,4 @@ exit
 #          216  pop.w {r3, pc}
 #          220  push.w {r3, lr}
 #          224  ldr.w lr, [r7, #128]
-#          228  b #-94
+#          228  b #-100

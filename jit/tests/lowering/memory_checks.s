@@ -1,74 +1,88 @@
-# Accesses the analysis cannot prove (a pointer read from memory) keep their inline
-# window check; a frame access it proves is a bare load or store.
+# A pointer spilled to the frame and read back keeps what was known of it (here the
+# input pointer: a 32-bit address, checked against the input's window only); a pointer
+# read from the input is anything: its high half is checked too. A frame access the
+# analysis proves is a bare load or store.
 stxdw [%r10-8], %r1
 ldxdw %r2, [%r10-8]
 ldxw %r0, [%r2+16]
-stxw [%r2+20], %r0
+ldxdw %r3, [%r1+0]
+stxw [%r3+20], %r0
 exit
 # ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
-#           10  ldr.w r8, [r7, #80]
+#           10  ldr r5, [r7, #8]
+#           12  ldr.w r10, [r7, #80]
 #     0: stxdw [%r10-8], %r1
-#           14  ldr r2, [r7, #8]
-#           16  str r2, [r8, #-8]
+#           16  str r5, [r10, #-8]
 #           20  movs r3, #0
-#           22  str r3, [r8, #-4]
+#           22  str r3, [r10, #-4]
 #     1: ldxdw %r2, [%r10-8]
-#           26  ldr r6, [r8, #-4]
-#           30  ldr r5, [r8, #-8]
+#           26  ldr r6, [r10, #-8]
 #     2: ldxw %r0, [%r2+16]
-#           34  adds.w r0, r5, #16
-#           38  adcs r12, r6, #0
-#           42  bne.w #80
-#           46  ldrd r12, r3, [r7, #444]
-#           50  sub.w r12, r0, r12
-#           54  cmp r12, r3
-#           56  bhs.w #66
-#           60  ldr r4, [r0]
-#     3: stxw [%r2+20], %r0
-#           62  adds.w r0, r5, #20
-#           66  adcs r12, r6, #0
-#           70  bne.w #78
-#           74  ldrd r12, r3, [r7, #476]
-#           78  sub.w r12, r0, r12
-#           82  cmp r12, r3
-#           84  bhs.w #64
-#           88  str r4, [r0]
-#     4: exit
-#           90  mov.w r12, #0
-#           94  strd r4, r12, [r7]
-#           98  b.w #16
-#          102  mov.w r0, #1
-#          106  b.w #12
-#          110  mov.w r0, #2
-#          114  b.w #4
-#          118  mov.w r0, #0
-#          122  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          126  mov r1, r5
-#          128  mov r2, r6
-#          130  adds.w r1, r1, #16
-#          134  adc r2, r2, #0
-#          138  mov.w r3, #516
-#          142  str.w lr, [r7, #128]
-#          146  bl #28
-#          150  b #-94
-#          152  mov r1, r5
-#          154  mov r2, r6
-#          156  adds.w r1, r1, #20
-#          160  adc r2, r2, #0
-#          164  mov.w r3, #788
-#          168  str.w lr, [r7, #128]
-#          172  bl #2
-#          176  b #-92
-#          178  push.w {r3, lr}
-#          182  mov r0, r7
-#          184  ldr.w r12, [r7, #144]
-#          188  blx r12
-#          190  pop.w {r3, lr}
-#          194  mov r12, lr
-#          196  ldr.w lr, [r7, #128]
-#          200  cmp r0, #0
-#          202  beq #-104
-#          204  bx r12
+#           30  adds.w r0, r6, #16
+#           34  bhs.w #102
+#           38  ldrd r12, r3, [r7, #188]
+#           42  sub.w r12, r0, r12
+#           46  cmp r12, r3
+#           48  bhs.w #88
+#           52  ldr r4, [r0]
+#     3: ldxdw %r3, [%r1+0]
+#           54  ldrd r12, r3, [r7, #196]
+#           58  sub.w r12, r5, r12
+#           62  cmp r12, r3
+#           64  bhs.w #98
+#           68  ldr.w r9, [r5, #4]
+#           72  ldr.w r8, [r5]
+#     4: stxw [%r3+20], %r0
+#           76  adds.w r0, r8, #20
+#           80  adcs r12, r9, #0
+#           84  bne.w #96
+#           88  ldrd r12, r3, [r7, #476]
+#           92  sub.w r12, r0, r12
+#           96  cmp r12, r3
+#           98  bhs.w #82
+#          102  str r4, [r0]
+#     5: exit
+#          104  mov.w r12, #0
+#          108  strd r4, r12, [r7]
+#          112  b.w #16
+#          116  mov.w r0, #1
+#          120  b.w #12
+#          124  mov.w r0, #2
+#          128  b.w #4
+#          132  mov.w r0, #0
+#          136  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          140  mov r1, r6
+#          142  movs r2, #0
+#          144  adds.w r1, r1, #16
+#          148  adc r2, r2, #0
+#          152  mov.w r3, #516
+#          156  str.w lr, [r7, #128]
+#          160  bl #46
+#          164  b #-116
+#          166  mov r1, r5
+#          168  movs r2, #0
+#          170  mov.w r3, #776
+#          174  str.w lr, [r7, #128]
+#          178  bl #28
+#          182  b #-118
+#          184  mov r1, r8
+#          186  mov r2, r9
+#          188  adds.w r1, r1, #20
+#          192  adc r2, r2, #0
+#          196  movw r3, #1044
+#          200  str.w lr, [r7, #128]
+#          204  bl #2
+#          208  b #-110
+#          210  push.w {r3, lr}
+#          214  mov r0, r7
+#          216  ldr.w r12, [r7, #144]
+#          220  blx r12
+#          222  pop.w {r3, lr}
+#          226  mov r12, lr
+#          228  ldr.w lr, [r7, #128]
+#          232  cmp r0, #0
+#          234  beq #-122
+#          236  bx r12

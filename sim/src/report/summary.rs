@@ -65,6 +65,12 @@ impl Row {
         (i.executed_ebpf > 0).then(|| i.insns as f64 / i.executed_ebpf as f64)
     }
 
+    /// JIT compile instructions per bytecode byte.
+    pub fn compile_per_byte(&self) -> Option<f64> {
+        let j = self.engines.get("jit")?;
+        (self.bytecode_bytes > 0 && j.compile_insns > 0).then(|| j.compile_insns as f64 / self.bytecode_bytes as f64)
+    }
+
     /// JIT code bytes per bytecode byte.
     pub fn code_density(&self) -> Option<f64> {
         let j = self.engines.get("jit")?;

@@ -268,8 +268,21 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     // The last index the loop reaches, relative to the last that fits.
     let limit = (size - len - off + r(rng, 7) - 3).max(0);
     let write = region != 0 && rng.next_u64() % 2 == 0;
+    // The counter kept in a frame slot (reloaded at the head, spilled after the step)
+    // as compilers spill one, or compared through a copy taken before the step: the
+    // analysis follows both. A store through r3 into the frame may hit the slot.
+    let spill = rng.next_u64() % 3 == 0;
+    let copy = !spill && limit >= step && rng.next_u64() % 3 == 0;
+    let (spill_store, spill_load) =
+        (Insn::new(CLS_STX | MODE_MEM | SZ_DW, 10, 2, -8, 0), Insn::new(CLS_LDX | MODE_MEM | SZ_DW, 2, 10, -8, 0));
     let mut p = vec![Insn::new(CLS_ALU64 | OP_MOV, 2, 0, 0, start as i32), Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0)];
+    if spill {
+        p.push(spill_store);
+    }
     let head = p.len();
+    if spill {
+        p.push(spill_load);
+    }
     match region {
         0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
         1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
@@ -286,12 +299,20 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     let into = if off == 0 && len < 8 && rng.next_u64() % 2 == 0 { 3 } else { 4 };
     p.push(Insn::new(CLS_LDX | MODE_MEM | sz, into, 3, off as i16, 0));
     p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 0, into, 0, 0));
+    if copy {
+        p.push(Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 5, 2, 0, 0));
+    }
     p.push(Insn::new(CLS_ALU64 | OP_ADD, 2, 0, 0, step as i32));
+    if spill {
+        p.push(spill_store);
+    }
     // Loop while r2 <= limit, in one of several spellings; `end` is the first value
     // past it that r2 takes.
     let back = |p: &Vec<Insn>| head as i16 - p.len() as i16 - 1;
     let end = start + ((limit - start).max(0) / step + 1) * step;
     match r(rng, 6) {
+        // r5 = r2 - step: the same test one step behind.
+        0 if copy => p.push(Insn::new(CLS_JMP | JLE, 5, 0, back(&p), (limit - step) as i32)),
         0 => p.push(Insn::new(CLS_JMP | JLE, 2, 0, back(&p), limit as i32)),
         4 => {
             // clang's rotated latch: jeq r2, end, +1; ja head (the JIT fuses the pair)

@@ -150,9 +150,12 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
         }
         let Some((Blob::Code, base)) = sym.section_index().and_then(|i| place.get(&i.0)).copied() else { continue };
         let name = sym.name().unwrap_or("").to_string();
-        functions.push((Function { name, slot: (base + sym.address() as usize) / 8 }, sym.is_global()));
+        let slot = (base + sym.address() as usize) / 8;
+        // Kept in slot order as they come (after equal ones): a program has a few
+        // functions, and a general sort costs the device kilobytes of flash.
+        let at = functions.partition_point(|(g, _)| g.slot <= slot);
+        functions.insert(at, (Function { name, slot }, sym.is_global()));
     }
-    functions.sort_by_key(|(f, _)| f.slot);
     let entry_slot = match entry {
         Some(name) => functions
             .iter()
