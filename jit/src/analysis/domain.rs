@@ -76,6 +76,11 @@ impl Abs {
         matches!(self, Scalar(..) | Ptr(..))
     }
 
+    /// A pointer at a known offset into `.rodata` or `.data`, whose sizes are known.
+    pub(super) fn in_sized_region(self) -> bool {
+        matches!(self, Ptr(Hint::Rodata | Hint::Data, ..))
+    }
+
     pub(super) fn hint(self) -> Hint {
         match self {
             Ptr(r, ..) | Near(r) => r,
@@ -102,9 +107,19 @@ impl Abs {
 
     /// `self` grown to `new` at a block head: bounds jump to the next threshold, so
     /// that loops reach their fixpoint in a pass or two.
-    pub(super) fn widen(self, new: Abs, thresholds: &[u32]) -> Abs {
+    pub(super) fn widen(self, new: Abs, thresholds: &[u32], sizes: Sizes) -> Abs {
         let up = |v: u32| thresholds.iter().copied().find(|&t| t >= v).unwrap_or(U32);
-        self.widen_with(new, up)
+        // A pointer into `.rodata` or `.data` may also stop where the last access of
+        // some size fits, so that accesses through it can be proven.
+        let size = match new {
+            Ptr(Hint::Rodata, ..) => sizes.rodata,
+            Ptr(Hint::Data, ..) => sizes.data,
+            _ => return self.widen_with(new, up),
+        };
+        self.widen_with(new, |v| {
+            let fits = [8, 4, 2, 1].into_iter().map(|len| size.saturating_sub(len)).find(|&t| t >= v);
+            fits.map_or(up(v), |t| t.min(up(v)))
+        })
     }
 
     /// As [`Self::widen`], straight to the widest bound: for heads that keep growing.
@@ -154,11 +169,11 @@ impl Abs {
 pub(super) const SLOTS: usize = 10;
 
 /// "No register": a slot that holds no register's current value.
-const NO_REG: u8 = u8::MAX;
+pub(super) const NO_REG: u8 = u8::MAX;
 
-/// An 8-byte stack slot at `r10 + off` (`off` < 0; 0 marks an unused entry) and what it
-/// holds: a value that `copy_of`, if a register, holds too, so that a comparison that
-/// narrows the register narrows the slot.
+/// An 8-byte stack slot at `r10 + off` (`off` < 0) and what it holds: a value that
+/// `copy_of`, if a register, holds too, so that a comparison that narrows the register
+/// narrows the slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Slot {
     pub off: i16,
@@ -168,32 +183,47 @@ pub(super) struct Slot {
     pub val: Abs,
 }
 
-pub(super) const NO_SLOT: Slot = Slot { off: 0, copy_of: NO_REG, grown: 0, val: Any };
+const NO_SLOT: Slot = Slot { off: 0, copy_of: NO_REG, grown: 0, val: Any };
 
-/// What is known at a point: the registers, and some of the current frame's slots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What is known at a point: the registers, some of the current frame's slots, and
+/// relations between registers.
+///
+/// Slots and relations are walked with counts and masks, not over their whole arrays:
+/// most states have none, and loops the compiler would unroll cost the device flash.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct State {
     pub regs: [Abs; 11],
-    pub slots: [Slot; SLOTS],
+    /// `slots[..nslots]` are tracked.
+    slots: [Slot; SLOTS],
+    nslots: u8,
     /// Registers some slot holds a copy of: most instructions redefine none of them,
     /// and skip the slots (this runs at every instruction of every compile).
     copied: u16,
-    /// `rel[k]`: register k holds another register's value plus a constant, exactly
-    /// (a 64-bit copy and constant steps of either since), so that a comparison that
-    /// bounds one bounds the other: a loop's counter and its copy one step behind.
-    pub rel: [Rel; 11],
-    /// Registers some `rel` is based on (as `copied`, to skip the search).
+    /// `rel[k]`, for k in `has_rel`: register k holds another register's value plus a
+    /// constant, exactly (a 64-bit copy and constant steps of either since), so that a
+    /// comparison that bounds one bounds the other: a loop's counter and its copy one
+    /// step behind.
+    rel: [Rel; 11],
+    has_rel: u16,
+    /// Registers some relation is based on (a superset, as `copied`).
     based: u16,
 }
 
-/// `base + delta`, or nothing when `base` is [`NO_REG`].
+/// `base + delta`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Rel {
-    pub base: u8,
-    pub delta: i16,
+struct Rel {
+    base: u8,
+    delta: i16,
 }
 
-pub(super) const NO_REL: Rel = Rel { base: NO_REG, delta: 0 };
+/// The registers in a set, lowest first.
+fn each(mut set: u16, mut f: impl FnMut(usize)) {
+    while set != 0 {
+        let k = set.trailing_zeros() as usize;
+        set &= set - 1;
+        f(k);
+    }
+}
 
 impl core::ops::Index<usize> for State {
     type Output = Abs;
@@ -209,9 +239,20 @@ impl core::ops::IndexMut<usize> for State {
 }
 
 impl State {
-    /// Register `k` gets a new value: no slot holds a copy of it any more.
+    fn new(regs: [Abs; 11]) -> Self {
+        let rel = [Rel { base: NO_REG, delta: 0 }; 11];
+        State { regs, slots: [NO_SLOT; SLOTS], nslots: 0, copied: 0, rel, has_rel: 0, based: 0 }
+    }
+
+    /// The tracked slots.
+    pub(super) fn slots(&self) -> &[Slot] {
+        &self.slots[..self.nslots as usize]
+    }
+
+    /// Register `k` gets a new value: no slot holds a copy of it any more, and no
+    /// relation involves it.
     pub(super) fn redefined(&mut self, k: usize) {
-        self.rel[k] = NO_REL;
+        self.has_rel &= !(1 << k);
         if (self.copied | self.based) & 1 << k != 0 {
             self.moved(k, None);
         }
@@ -223,7 +264,7 @@ impl State {
     fn moved(&mut self, k: usize, step: Option<i64>) {
         if self.copied & 1 << k != 0 {
             self.copied &= !(1 << k);
-            for slot in self.slots.iter_mut().filter(|s| s.copy_of as usize == k) {
+            for slot in self.slots[..self.nslots as usize].iter_mut().filter(|s| s.copy_of as usize == k) {
                 slot.copy_of = NO_REG;
             }
         }
@@ -231,12 +272,17 @@ impl State {
             if step.is_none() {
                 self.based &= !(1 << k);
             }
-            for r in self.rel.iter_mut().filter(|r| r.base as usize == k) {
-                // x = k_old + d = k_new - step + d.
-                *r = step
-                    .and_then(|c| i16::try_from(r.delta as i64 - c).ok())
-                    .map_or(NO_REL, |delta| Rel { delta, ..*r });
-            }
+            let (rel, mut has) = (&mut self.rel, self.has_rel);
+            each(has, |x| {
+                if rel[x].base as usize == k {
+                    // x = k_old + d = k_new - step + d.
+                    match step.and_then(|c| i16::try_from(rel[x].delta as i64 - c).ok()) {
+                        Some(delta) => rel[x].delta = delta,
+                        None => has &= !(1 << x),
+                    }
+                }
+            });
+            self.has_rel = has;
         }
     }
 
@@ -244,18 +290,19 @@ impl State {
     fn copied_from(&mut self, k: usize, j: usize) {
         if k != j {
             self.rel[k] = Rel { base: j as u8, delta: 0 };
+            self.has_rel |= 1 << k;
             self.based |= 1 << j;
         }
     }
 
     /// `k += c` (64-bit, `c` a constant).
     fn stepped(&mut self, k: usize, c: i64) {
-        let r = self.rel[k];
-        self.rel[k] = if r.base == NO_REG {
-            NO_REL
-        } else {
-            i16::try_from(r.delta as i64 + c).map_or(NO_REL, |delta| Rel { delta, ..r })
-        };
+        if self.has_rel & 1 << k != 0 {
+            match i16::try_from(self.rel[k].delta as i64 + c) {
+                Ok(delta) => self.rel[k].delta = delta,
+                Err(_) => self.has_rel &= !(1 << k),
+            }
+        }
         if (self.copied | self.based) & 1 << k != 0 {
             self.moved(k, Some(c));
         }
@@ -269,7 +316,7 @@ impl State {
         self.regs[k] = v;
         let mut bounded = if v.hi_zero() { 1 << k } else { 0 };
         if self.copied & 1 << k != 0 {
-            for slot in self.slots.iter_mut().filter(|s| s.copy_of as usize == k) {
+            for slot in self.slots[..self.nslots as usize].iter_mut().filter(|s| s.copy_of as usize == k) {
                 slot.val = v;
             }
         }
@@ -287,17 +334,16 @@ impl State {
                 bounded |= 1 << x;
             }
         };
+        let (rel, regs) = (&self.rel, &mut self.regs);
         if self.based & 1 << k != 0 {
-            for x in 0..11 {
-                let r = self.rel[x];
-                if r.base as usize == k && r.delta >= 0 {
-                    bound(x, r.delta, &mut self.regs);
+            each(self.has_rel, |x| {
+                if rel[x].base as usize == k && rel[x].delta >= 0 {
+                    bound(x, rel[x].delta, regs);
                 }
-            }
+            });
         }
-        let r = self.rel[k];
-        if r.base != NO_REG && r.delta <= 0 {
-            bound(r.base as usize, r.delta, &mut self.regs);
+        if self.has_rel & 1 << k != 0 && rel[k].delta <= 0 {
+            bound(rel[k].base as usize, rel[k].delta, regs);
         }
         bounded
     }
@@ -309,37 +355,50 @@ impl State {
 
     /// Whether narrowing `k` may narrow another register.
     pub(super) fn related(&self, k: usize) -> bool {
-        self.based & 1 << k != 0 || self.rel[k].base != NO_REG
+        (self.based | self.has_rel) & 1 << k != 0
     }
 
     /// Whether narrowing `k` may narrow anything else (a register or a slot).
     pub(super) fn follows(&self, k: usize) -> bool {
-        self.related(k) || self.copied & 1 << k != 0
+        (self.based | self.has_rel | self.copied) & 1 << k != 0
     }
 
     /// Forgets every relation.
     pub(super) fn forget_rels(&mut self) {
-        self.rel = [NO_REL; 11];
+        self.has_rel = 0;
         self.based = 0;
     }
 
     /// Keeps the relations `other` has too; true if any ended.
     #[inline(never)]
     pub(super) fn join_rels(&mut self, other: &State) -> bool {
-        let mut ended = false;
-        for (r, o) in self.rel.iter_mut().zip(other.rel.iter()) {
-            if r.base != NO_REG && r != o {
-                *r = NO_REL;
-                ended = true;
+        let (rel, mut has) = (&self.rel, self.has_rel);
+        each(has, |x| {
+            if other.has_rel & 1 << x == 0 || other.rel[x] != rel[x] {
+                has &= !(1 << x);
             }
-        }
+        });
+        let ended = has != self.has_rel;
+        self.has_rel = has;
         ended
     }
 
     /// Memory may have changed anywhere (helpers, callees, unproven stores).
     pub(super) fn forget_slots(&mut self) {
-        self.slots = [NO_SLOT; SLOTS];
+        self.nslots = 0;
         self.copied = 0;
+    }
+
+    /// Stops tracking slot `j` (the last one takes its place).
+    pub(super) fn drop_slot(&mut self, j: usize) {
+        let last = self.nslots as usize - 1;
+        self.slots[j] = self.slots[last];
+        self.nslots -= 1;
+    }
+
+    /// Slot `j`, to change at a merge.
+    pub(super) fn slot_mut(&mut self, j: usize) -> &mut Slot {
+        &mut self.slots[j]
     }
 
     /// Slot `j` holds what register `k` (or, if none, no register) holds.
@@ -351,12 +410,11 @@ impl State {
     }
 
     /// The value a callee starts with: the caller's registers seen from its frame, none
-    /// of the caller's slots.
-    #[inline(never)]
-    pub(super) fn into_callee(self) -> State {
-        let mut regs = self.regs.map(|v| v.into_callee());
-        regs[10] = Ptr(Hint::Stack, 0, 0);
-        State { regs, slots: [NO_SLOT; SLOTS], copied: 0, rel: [NO_REL; 11], based: 0 }
+    /// of the caller's slots or relations.
+    pub(super) fn into_callee(&self) -> State {
+        let mut callee = State::new(self.regs.map(|v| v.into_callee()));
+        callee.regs[10] = Ptr(Hint::Stack, 0, 0);
+        callee
     }
 
     /// The slot an access of `len` bytes at `base + off` is exactly, if the base is a
@@ -375,10 +433,13 @@ impl State {
         match base {
             Ptr(Hint::Stack, lo, hi) => {
                 let (from, to) = (lo as i64 + off as i64, hi as i64 + off as i64 + len);
-                for slot in self.slots.iter_mut().filter(|s| s.off != 0) {
-                    let at = slot.off as i64;
+                let mut j = 0;
+                while j < self.nslots as usize {
+                    let at = self.slots[j].off as i64;
                     if at < to && from < at + 8 {
-                        *slot = NO_SLOT;
+                        self.drop_slot(j);
+                    } else {
+                        j += 1;
                     }
                 }
             }
@@ -388,20 +449,20 @@ impl State {
         }
         let (Some(at), Some((val, copy_of)), 8) = (Self::slot_at(base, off), val, len) else { return };
         let Ok(at) = i16::try_from(at) else { return };
-        if at >= 0 || at % 8 != 0 {
+        let j = self.nslots as usize;
+        if at >= 0 || at % 8 != 0 || j == SLOTS {
             return;
         }
-        if let Some(j) = self.slots.iter().position(|s| s.off == 0) {
-            self.slots[j] = Slot { off: at, copy_of: NO_REG, grown: 0, val };
-            self.set_copy(j, copy_of);
-        }
+        self.slots[j] = Slot { off: at, copy_of: NO_REG, grown: 0, val };
+        self.nslots += 1;
+        self.set_copy(j, copy_of);
     }
 
     /// What an 8-byte load at `base + off` reads, if it is a tracked slot.
     #[inline(never)]
     fn load(&mut self, base: Abs, off: i16, into: usize) -> Option<Abs> {
         let at = Self::slot_at(base, off)?;
-        let j = self.slots.iter().position(|s| s.off != 0 && s.off as i64 == at)?;
+        let j = self.slots().iter().position(|s| s.off as i64 == at)?;
         self.set_copy(j, into as u8);
         Some(self.slots[j].val)
     }
@@ -412,7 +473,7 @@ pub(super) fn entry_state() -> State {
     s[1] = Ptr(Hint::Input, 0, 0);
     s[2] = Scalar(U32, 0);
     s[10] = Ptr(Hint::Stack, 0, 0);
-    State { regs: s, slots: [NO_SLOT; SLOTS], copied: 0, rel: [NO_REL; 11], based: 0 }
+    State::new(s)
 }
 
 pub(super) fn alu32(i: Insn, a: Abs, b: Abs) -> Abs {

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, State, NO_SLOT};
+use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, State, NO_REG};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
@@ -22,6 +22,7 @@ fn merge(
     s: &State,
     over: Option<(usize, Abs)>,
     thresholds: &[u32],
+    sizes: Sizes,
     compared: RegSet,
     grown: &mut u32,
 ) -> bool {
@@ -46,32 +47,41 @@ fn merge(
                 Some((r, v)) if r == k => v,
                 _ => s[k],
             };
+            if v == *o {
+                continue; // the common case: most registers are the same on every edge
+            }
             // A counter may pass two thresholds (`k - 1` and `k` of `jgt k`) after a
-            // first step.
+            // first step, a pointer into `.rodata` or `.data` the last places accesses
+            // of a few sizes fit.
             let mut times = *grown >> (2 * k) & 3;
-            changed |= grow(o, v, &mut times, if compared & 1 << k != 0 { 3 } else { 1 }, thresholds);
+            let allowed = if compared & 1 << k != 0 || v.in_sized_region() { 3 } else { 1 };
+            changed |= grow(o, v, &mut times, allowed, thresholds, sizes);
             *grown = (*grown & !(3 << (2 * k))) | times << (2 * k);
         }
     }
     // Slots are kept where both states have them (by offset). A copy of a counter gets
     // a counter's thresholds.
-    if old.slots.iter().any(|o| o.off != 0) {
-        for o in old.slots.iter_mut().filter(|o| o.off != 0) {
-            match s.slots.iter().find(|n| n.off == o.off) {
-                Some(n) => {
+    let mut j = 0;
+    while j < old.slots().len() {
+        let o = old.slot_mut(j);
+        match s.slots().iter().find(|n| n.off == o.off) {
+            Some(n) => {
+                if n.val != o.val {
                     let mut times = o.grown as u32;
                     let counter = o.copy_of < 11 && compared & 1 << o.copy_of != 0;
-                    changed |= grow(&mut o.val, n.val, &mut times, if counter { 3 } else { 1 }, thresholds);
+                    let allowed = if counter || n.val.in_sized_region() { 3 } else { 1 };
+                    changed |= grow(&mut o.val, n.val, &mut times, allowed, thresholds, sizes);
                     o.grown = times as u8;
-                    if o.copy_of != n.copy_of && o.copy_of != NO_SLOT.copy_of {
-                        o.copy_of = NO_SLOT.copy_of;
-                        changed = true;
-                    }
                 }
-                None => {
-                    *o = NO_SLOT;
+                if o.copy_of != n.copy_of && o.copy_of != NO_REG {
+                    o.copy_of = NO_REG;
                     changed = true;
                 }
+                j += 1;
+            }
+            None => {
+                old.drop_slot(j);
+                changed = true;
             }
         }
     }
@@ -79,20 +89,16 @@ fn merge(
     changed | (old.based() != 0 && old.join_rels(s))
 }
 
-/// Joins `v` into `o`, widened if it grew; `times`: how often it grew here so far
-/// (counted up to 3), `allowed` of them to thresholds. True if `o` changed. (Out of
-/// line: merges call it for every register and slot, and flash is scarcer than the
-/// calls' few cycles.)
+/// Joins a different `v` into `o`, widened if it grew; `times`: how often it grew here
+/// so far (counted up to 3), `allowed` of them to thresholds. True if `o` changed.
+/// (Out of line: merges call it from two places, and flash is scarce.)
 #[inline(never)]
-fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, thresholds: &[u32]) -> bool {
-    if v == *o {
-        return false; // the common case: most values are the same on every edge
-    }
+fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, thresholds: &[u32], sizes: Sizes) -> bool {
     let j = o.join(v);
     if j == *o {
         return false;
     }
-    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds) };
+    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds, sizes) };
     *times += u32::from(*times < 3);
     true
 }
@@ -182,7 +188,7 @@ pub(super) fn ranges(
      -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let changed = match &mut states[h] {
-            Some(old) => merge(old, s, over, thresholds, compared, &mut facts[t].grown),
+            Some(old) => merge(old, s, over, thresholds, sizes, compared, &mut facts[t].grown),
             slot @ None => {
                 let mut new = *s;
                 if let Some((r, v)) = over {

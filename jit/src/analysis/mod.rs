@@ -373,6 +373,16 @@ mod tests {
     }
 
     #[test]
+    fn a_pointer_joined_over_an_outer_loop_stops_where_its_last_byte_fits() {
+        // matmul's shape: a row pointer worked out from the outer counter, read in the
+        // inner loop, whose head joins its values over the outer iterations.
+        let src = "mov %r2, 0\no: lddw %r6, 0x7ead0000\nmov %r5, %r2\nmul %r5, 12\nadd %r6, %r5\nadd %r6, 11\n\
+                   mov %r3, 0\ni: ldxb %r0, [%r6+0]\nadd %r3, 1\njne %r3, 4, i\nadd %r2, 1\njne %r2, 12, o\nexit";
+        assert!(analyse_src(src, Sizes { rodata: 144, data: 0 }).facts[8].safe, "rodata + [11, 143]");
+        assert!(!analyse_src(src, Sizes { rodata: 143, data: 0 }).facts[8].safe);
+    }
+
+    #[test]
     fn a_counters_copy_one_step_behind_bounds_the_counter() {
         // Fletcher-32's shape: the loop compares the copy taken before the step.
         let src = "mov %r1, 0\nl: mov %r4, %r1\nlddw %r5, 0x7ead0000\nadd %r5, %r4\nldxb %r6, [%r5+0]\n\

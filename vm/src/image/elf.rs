@@ -17,7 +17,6 @@
 //! The entry point is the function named `entry` or `main` if there is one, else the
 //! only global function, else the start of the code. When it is not at slot 0, a
 //! `ja` to it is put in front, so every loaded image starts at slot 0.
-use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -39,6 +38,16 @@ enum Blob {
     Rodata,
 }
 
+/// Where each kept section went: (section index, (blob, offset in it)). A program
+/// has a handful of sections: a list, not a map (whose code costs the device flash).
+struct Placement(Vec<(usize, (Blob, usize))>);
+
+impl Placement {
+    fn get(&self, section: &usize) -> Option<&(Blob, usize)> {
+        self.0.iter().find(|(s, _)| s == section).map(|(_, p)| p)
+    }
+}
+
 /// Loads a clang eBPF object; `entry` names the entry function (see the module doc
 /// for the default).
 pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
@@ -49,7 +58,7 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
     }
 
     // Place every section we keep in its blob.
-    let mut place: BTreeMap<usize, (Blob, usize)> = BTreeMap::new();
+    let mut place = Placement(Vec::new());
     let (mut code, mut data, mut rodata) = (Vec::new(), Vec::new(), Vec::new());
     for section in file.sections() {
         let (blob, buf) = match section.kind() {
@@ -63,7 +72,7 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
             continue;
         }
         pad8(buf);
-        place.insert(section.index().0, (blob, buf.len()));
+        place.0.push((section.index().0, (blob, buf.len())));
         if section.kind() == SectionKind::UninitializedData {
             let size = usize::try_from(section.size()).unwrap_or(usize::MAX);
             if size > crate::MAX_DATA.saturating_sub(buf.len()) {
