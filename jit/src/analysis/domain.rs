@@ -133,7 +133,7 @@ impl Abs {
     /// The same value seen from a callee: its frame is the next one up the stack
     /// (`r10 + STACK_FRAME_SIZE`), so a pointer into the caller's frames is that much
     /// further below the callee's r10. (The callee's own r10 is set apart.)
-    pub(super) fn into_callee(self) -> Abs {
+    pub(super) fn callee_view(self) -> Abs {
         const FRAME: i64 = vm::STACK_FRAME_SIZE as i64;
         match self {
             Ptr(Hint::Stack, lo, hi) => ptr(Hint::Stack, lo as i64 - FRAME, hi as i64 - FRAME),
@@ -411,8 +411,8 @@ impl State {
 
     /// The value a callee starts with: the caller's registers seen from its frame, none
     /// of the caller's slots or relations.
-    pub(super) fn into_callee(&self) -> State {
-        let mut callee = State::new(self.regs.map(|v| v.into_callee()));
+    pub(super) fn callee_view(&self) -> State {
+        let mut callee = State::new(self.regs.map(|v| v.callee_view()));
         callee.regs[10] = Ptr(Hint::Stack, 0, 0);
         callee
     }

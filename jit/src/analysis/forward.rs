@@ -280,7 +280,7 @@ pub(super) fn ranges(
                 if let Some(t) = i.jump_target(pc) {
                     // The callee starts with the caller's registers (the VM passes them
                     // all as they are) and its own frame, one frame above the caller's.
-                    let callee = s.into_callee();
+                    let callee = s.callee_view();
                     again |= flow(&mut states, facts, t, &callee, None);
                 }
                 // After the return r0-r5 are whatever the callee left; r6-r10 are
