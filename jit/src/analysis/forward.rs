@@ -276,6 +276,8 @@ pub(super) fn ranges(
                 f.safe = proven(b, i.off, access_len(i) as u32, write, sizes);
             }
             let mut falls_through = true;
+            // The head a jump here made grow, if it did.
+            let mut regrown = None;
             if i.is_local_call() {
                 if let Some(t) = i.jump_target(pc) {
                     // The callee starts with the caller's registers (the VM passes them
@@ -298,17 +300,7 @@ pub(super) fn ranges(
                     if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
                 let changed = flow(&mut states, facts, target, s, on_taken.map(|v| (d, v)));
                 again |= changed;
-                if changed && target <= pc && restarts > 0 && facts[target].succ[0] == pc as u32 {
-                    // A loop's head grew at its last latch: walk the loop again now,
-                    // before what follows it. The rest of this block is walked with it
-                    // (its head made dirty), from the state the loop settles at, which
-                    // covers this one.
-                    restarts -= 1;
-                    facts[block].dirty = true;
-                    cur = None;
-                    pc = target;
-                    continue;
-                }
+                regrown = changed.then_some(target);
                 if let Some(v) = on_fall {
                     zero |= s.narrow(d, v);
                 }
@@ -325,13 +317,7 @@ pub(super) fn ranges(
                         if let Some(t) = i.jump_target(pc) {
                             let changed = flow(&mut states, facts, t, s, None);
                             again |= changed;
-                            if changed && t <= pc && restarts > 0 && facts[t].succ[0] == pc as u32 {
-                                restarts -= 1;
-                                facts[block].dirty = true;
-                                cur = None;
-                                pc = t;
-                                continue;
-                            }
+                            regrown = changed.then_some(t);
                         }
                         falls_through = false;
                     }
@@ -347,6 +333,16 @@ pub(super) fn ranges(
                     let d = i.dst() as usize % 11;
                     (zero & !bit(d as u8)) | if s[d].hi_zero() { bit(d as u8) } else { 0 }
                 };
+            }
+            // A loop's head grew at its last latch: walk the loop again now, before what
+            // follows it. The rest of this block is walked with it (its head made
+            // dirty), from the state the loop settles at, which covers this one.
+            if let Some(t) = regrown.filter(|&t| t <= pc && restarts > 0 && facts[t].succ[0] == pc as u32) {
+                restarts -= 1;
+                facts[block].dirty = true;
+                cur = None;
+                pc = t;
+                continue;
             }
             if falls_through {
                 if facts.get(next).is_some_and(|f| f.head != u32::MAX) {
