@@ -42,7 +42,11 @@ pub fn parse_config(text: &str) -> Result<Config, &'static str> {
 /// Parses `/suit/pull`'s `IP6HEX|MANIFEST|NETIF|CONFIG|HELPERS|ERASE` into a manifest URI.
 pub fn pull_uri(text: &str) -> Result<String, &'static str> {
     let mut parts = text.trim().split('|');
-    let ip = parts.next().filter(|p| p.len() == 32).ok_or("expected 32 hex digits of IPv6 address")?;
+    // Hex digits only before any slicing: the groups are cut at byte offsets.
+    let ip = parts
+        .next()
+        .filter(|p| p.len() == 32 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or("expected 32 hex digits of IPv6 address")?;
     let manifest =
         parts.next().filter(|m| !m.is_empty() && !m.contains(['/', '\\'])).ok_or("expected a manifest file name")?;
     let mut addr = String::from("coap://[");
@@ -166,4 +170,24 @@ fn running_vm<P: Platform>(ctx: &Ctx<P>) -> Answer {
     }
     out.push(']');
     (ResponseType::Content, text(&out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pull_uri;
+
+    #[test]
+    fn a_pull_request_names_an_ipv6_address_in_hex_or_is_refused() {
+        let ip = "fd000000000000000000000000000001";
+        assert_eq!(
+            pull_uri(&alloc::format!("{ip}|m.cbor|0|0000|")).as_deref(),
+            Ok("coap://[fd00:0000:0000:0000:0000:0000:0000:0001]/m.cbor")
+        );
+        // 32 bytes that are not 32 hex digits (a multi-byte character where a group is
+        // cut, found by fuzzing: it panicked), and a sign that `from_str_radix` accepts.
+        for bad in ["fd000000000000\u{fffd}000000000000001", "+d000000000000000000000000000001"] {
+            assert_eq!(bad.len(), 32);
+            assert!(pull_uri(&alloc::format!("{bad}|m.cbor|0|0000|")).is_err(), "{bad}");
+        }
+    }
 }
