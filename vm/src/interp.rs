@@ -1,12 +1,13 @@
 //! The interpreter: the program is pre-decoded for the run (`decode.rs`: dense
-//! operation kinds, split register fields, sign-extended immediates, absolute jump
-//! targets, resolved `.data`/`.rodata` addresses), then one `match` on the kind per
-//! instruction.
+//! operation kinds, split register fields, sign-extended immediates, jump targets
+//! relative to their op, resolved `.data`/`.rodata` addresses, common pairs and triples
+//! fused), then one `match` on the kind per op.
 //!
 //! The loop walks a pointer through the ops rather than indexing them: that is one load
-//! with writeback and a table branch per instruction instead of index arithmetic and a
-//! bounds check. It is the crate's one `unsafe` dereference, sound because `decode` keeps
-//! every place control can reach inside the ops for any bytecode, verified or not.
+//! and a table branch per op instead of index arithmetic and a bounds check. Its
+//! dereferences are the crate's only `unsafe` code, sound because `decode` keeps every
+//! place control can reach inside the ops for any bytecode, verified or not (and, for
+//! one more unsafe line, makes a constant-modulo op only for a non-zero divisor).
 //!
 //! Registers are 64-bit (ALU32 results zero-extend). Every memory access goes through
 //! [`Memory`], so a program can only touch its regions. bpf-to-bpf calls push a frame
@@ -196,10 +197,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 Ok(RunStatus::Exited(r0))
             }
             Stop::Fault(pc, kind) => Err(self.fault(pc, kind)),
-            Stop::Limit | Stop::Short if self.budget_left == 0 => {
+            Stop::Limit | Stop::Short | Stop::Halt(_) if self.budget_left == 0 => {
                 Err(self.fault(self.pc, VmErrorKind::BudgetExhausted))
             }
-            Stop::Limit | Stop::Short => Ok(RunStatus::Yielded),
+            Stop::Limit | Stop::Short | Stop::Halt(_) => Ok(RunStatus::Yielded),
         }
     }
 
@@ -265,6 +266,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             }
             Stop::Exit(r0) => (Stop::Exit(r0), n),
             // The halt (a run the budget cannot pay for, with nothing left).
+            Stop::Halt(at) => {
+                debug_assert_eq!(at, halt, "stopped at another halt");
+                (Stop::Limit, n)
+            }
             _ => (Stop::Limit, n),
         }
     }
@@ -322,7 +327,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                 }
                 macro_rules! target {
                     () => {
-                        (op.off as u32 as usize)
+                        (op.off as isize)
                     };
                 }
                 macro_rules! tri {
@@ -339,9 +344,57 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         break;
                     }};
                 }
+                // A `jeq` to past the `ja` that follows it (a loop's latch), as one op.
+                macro_rules! latch {
+                    ($equal:expr) => {{
+                        if $equal {
+                            // Out of the loop, past the `ja`.
+                            ip = ip.wrapping_add(2);
+                            charge!();
+                        }
+                        let back = ip.wrapping_offset(target!());
+                        // The `ja` (a run of its own) and the run it goes back to, charged
+                        // together when the budget pays for both, as it nearly always does.
+                        // SAFETY: `back` is a jump target, inside `ops` as `ip` is.
+                        let both = 1 + unsafe { (*back).run } as isize;
+                        if remaining >= both {
+                            remaining -= both;
+                            ip = back;
+                            continue;
+                        }
+                        ip = if remaining > 0 {
+                            // The `ja` runs; the charge finds the run after it too long.
+                            remaining -= 1;
+                            back
+                        } else {
+                            // The `ja`, which cannot be paid for with nothing left.
+                            ip.wrapping_add(1)
+                        };
+                        charge!();
+                    }};
+                }
+                // On past an op that covers `n` slots (a fused pair, an LDDW).
+                macro_rules! step {
+                    ($n:expr) => {{
+                        ip = ip.wrapping_add($n);
+                        continue;
+                    }};
+                }
+                // `lddw d, K; add d, s; ldx d, [d + off]` with `K + off` in the op.
+                macro_rules! indexed_load {
+                    ($size:expr) => {{
+                        let address = op.wide().wrapping_add(regs.get(s!()));
+                        // A fault is the `ldx`'s, three slots on.
+                        match memory.load(address, $size) {
+                            Ok(v) => regs.set(d!(), v),
+                            Err(e) => break 'run Stop::Fault(pc!() + 3, e.into()),
+                        }
+                        step!(4)
+                    }};
+                }
                 macro_rules! jump_if {
                     ($cond:expr) => {{
-                        ip = if $cond { base.wrapping_add(target!()) } else { ip.wrapping_add(1) };
+                        ip = if $cond { ip.wrapping_offset(target!()) } else { ip.wrapping_add(1) };
                         charge!();
                     }};
                 }
@@ -402,47 +455,55 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                             ((regs.get(d!()) as u32).wrapping_shl(op.imm as u32 & 31)
                                 | regs.get(Reg::of(op.aux)) as u32) as u64,
                         );
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::ShlOr64 => {
                         regs.set(d!(), regs.get(d!()).wrapping_shl((op.imm & 63) as u32) | regs.get(Reg::of(op.aux)));
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::MovRsh64 => {
                         regs.set(d!(), regs.get(s!()).wrapping_shr((op.imm & 63) as u32));
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::MovRsh32 => {
                         regs.set(d!(), (regs.get(s!()) as u32).wrapping_shr(op.imm as u32 & 31) as u64);
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::MovLsh32 => {
                         regs.set(d!(), (regs.get(s!()) as u32).wrapping_shl(op.imm as u32 & 31) as u64);
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::SignExtend64 => {
                         // The low `64 - imm` bits, sign-extended: all in the low word (imm ≥ 32).
                         let k = op.imm as u32 & 31;
                         regs.set(d!(), ((regs.get(d!()) as u32).wrapping_shl(k) as i32).wrapping_shr(k) as i64 as u64);
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
+                    Kind::LddwAddLdxb => indexed_load!(1),
+                    Kind::LddwAddLdxh => indexed_load!(2),
+                    Kind::LddwAddLdxw => indexed_load!(4),
+                    Kind::LddwAddLdxdw => indexed_load!(8),
                     Kind::LddwAdd => {
                         regs.set(d!(), op.wide().wrapping_add(regs.get(s!())));
-                        ip = ip.wrapping_add(2);
+                        step!(3)
                     }
                     Kind::MovAdd32R => {
                         regs.set(d!(), (regs.get(s!()) as u32).wrapping_add(regs.get(Reg::of(op.aux)) as u32) as u64);
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::MovAdd32I => {
                         regs.set(d!(), (regs.get(s!()) as u32).wrapping_add(op.imm as u32) as u64);
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
-                    // Decoded only for a non-zero divisor.
-                    Kind::Mod32I => regs.set(
-                        d!(),
-                        (regs.get(d!()) as u32).checked_rem(op.imm as u32).unwrap_or(regs.get(d!()) as u32) as u64,
-                    ),
+                    Kind::Mod32I => {
+                        let divisor = op.imm as u32;
+                        debug_assert_ne!(divisor, 0, "Mod32I decoded for a zero divisor");
+                        // SAFETY: `decode` makes this kind only for a non-zero immediate,
+                        // and nothing changes an op's immediate. (Told so, the compiler
+                        // drops its zero test: two instructions on a common operation.)
+                        unsafe { core::hint::assert_unchecked(divisor != 0) };
+                        regs.set(d!(), (regs.get(d!()) as u32 % divisor) as u64)
+                    }
                     Kind::Alu64Slow => {
                         let x = if op.aux & SRC_X != 0 { regs.get(s!()) } else { op.imm64() };
                         regs.set(d!(), tri!(alu64(op.aux & OP_MASK, op.off as i16, regs.get(d!()), x, op.imm)));
@@ -452,30 +513,13 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         regs.set(d!(), tri!(alu32(op.aux, op.off as i16, regs.get(d!()), x, op.imm)));
                     }
                     Kind::Ja => {
-                        ip = base.wrapping_add(target!());
+                        ip = ip.wrapping_offset(target!());
                         charge!();
                     }
                     Kind::JeqR => jump_if!(regs.get(d!()) == regs.get(s!())),
                     Kind::JeqI => jump_if!(regs.get(d!()) == op.imm64()),
-                    Kind::LatchEqI | Kind::LatchEq32I => {
-                        let equal = if op.kind == Kind::LatchEqI {
-                            regs.get(d!()) == op.imm64()
-                        } else {
-                            regs.get(d!()) as u32 == op.imm as u32
-                        };
-                        ip = if equal {
-                            // Out of the loop, past the `ja`.
-                            ip.wrapping_add(2)
-                        } else if remaining > 0 {
-                            // The `ja` runs too: one instruction, a run of its own.
-                            remaining -= 1;
-                            base.wrapping_add(target!())
-                        } else {
-                            // The `ja`, which cannot be paid for with nothing left.
-                            ip.wrapping_add(1)
-                        };
-                        charge!();
-                    }
+                    Kind::LatchEqI => latch!(regs.get(d!()) == op.imm64()),
+                    Kind::LatchEq32I => latch!(regs.get(d!()) as u32 == op.imm as u32),
                     Kind::JgtR => jump_if!(regs.get(d!()) > regs.get(s!())),
                     Kind::JgtI => jump_if!(regs.get(d!()) > op.imm64()),
                     Kind::JgeR => jump_if!(regs.get(d!()) >= regs.get(s!())),
@@ -550,7 +594,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     }
                     Kind::Lddw => {
                         regs.set(d!(), op.wide());
-                        ip = ip.wrapping_add(1);
+                        step!(2)
                     }
                     Kind::CallLocal => {
                         if frames.len() + 1 >= MAX_CALL_DEPTH {
@@ -563,7 +607,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         let saved = [Reg::R6, Reg::R7, Reg::R8, Reg::R9].map(|r| regs.get(r));
                         frames.push(Frame { return_pc: pc!() + 1, saved, saved_r10: regs.get(Reg::R10) });
                         regs.set(Reg::R10, new_r10);
-                        ip = base.wrapping_add(target!());
+                        ip = ip.wrapping_offset(target!());
                         charge!();
                     }
                     Kind::CallHelper | Kind::CallReg => {
@@ -598,11 +642,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         }
                     },
                     Kind::Invalid => break 'run Stop::Fault(pc!(), VmErrorKind::InvalidInstruction(op.aux)),
-                    Kind::Halt => {
-                        // As a run the budget cannot pay for (`run_partial` knows).
-                        remaining = 0;
-                        charge!();
-                    }
+                    // Where `run_partial` stops. (It names the op, as a fault does: an arm
+                    // that only jumps elsewhere with constants would have them set up on
+                    // every dispatch.)
+                    Kind::Halt => break 'run Stop::Halt(pc!()),
                 }
                 // On to the next op (a fused pair has stepped over its first slots).
                 ip = ip.wrapping_add(1);
@@ -655,6 +698,8 @@ enum Stop {
     Limit,
     /// Before a run longer than the budget left (pc at its start).
     Short,
+    /// At the `Halt` op `run_partial` put at this pc.
+    Halt(usize),
 }
 
 /// The atomic read-modify-write instructions; `regs[src]` gets the old value for the

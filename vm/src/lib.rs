@@ -16,8 +16,9 @@
 //! read/write permissions. A run is bounded by an instruction budget and can be sliced
 //! ([`Vm::run_slice`]) so a device can time-share long-running programs.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
-// One function may opt out: the interpreter loop's op fetch (`interp::Vm::run_charged`),
-// whose bounds `interp::decode` guarantees. Memory accesses stay safe code.
+// One function may opt out: the interpreter loop (`interp::Vm::run_charged`), for its op
+// fetches, whose bounds `interp::decode` guarantees, and one fact about an op `decode`
+// makes. Memory accesses stay safe code.
 #![deny(unsafe_code)]
 
 extern crate alloc;

@@ -7,7 +7,6 @@
 //! inside one region with the right permission is a [`MemFault`]. Offsets are taken in
 //! the address space's own width (`usize`): an address beyond it is in no region, and a
 //! 32-bit device checks an access with 32-bit arithmetic.
-use alloc::vec::Vec;
 
 /// What a region holds; reported in errors and used by helpers to find buffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,24 +126,43 @@ impl<'a> Region<'a> {
     }
 }
 
-/// The regions of one program run. The first region is searched first, so put the
-/// most used one (the stack) there.
-#[derive(Default)]
+/// The most regions one run can have: the stack, input, `.data`, `.rodata` and a few
+/// that helpers grant (the device uses at most six).
+pub const MAX_REGIONS: usize = 8;
+
+/// The regions of one program run, at most [`MAX_REGIONS`].
+///
+/// They sit in the structure itself, not behind a pointer, and the one the last load or
+/// store hit is kept first: a program tends to stay in one region for a while (a loop
+/// over input, the stack, `.rodata`), so an access usually checks the region at a fixed
+/// place and is done (no index to load and check, no search). Regions never overlap, so
+/// their order changes no result.
 pub struct Memory<'a> {
-    regions: Vec<Region<'a>>,
-    /// The region the last access hit, tried first: programs tend to stay in one
-    /// region for a while (a loop over input or `.rodata`). Regions never overlap, so
-    /// trying it first finds the same region as the ordered search.
-    last: core::cell::Cell<usize>,
+    /// `regions[..len]` are the run's; the rest are empty and hold nothing.
+    regions: [Region<'a>; MAX_REGIONS],
+    len: usize,
+}
+
+impl Default for Memory<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<'a> Memory<'a> {
     pub fn new() -> Self {
-        Self { regions: Vec::new(), last: core::cell::Cell::new(0) }
+        Self { regions: core::array::from_fn(|_| Region::read_only(RegionKind::Helper, &[])), len: 0 }
     }
 
+    /// Adds a region.
+    ///
+    /// # Panics
+    /// With [`MAX_REGIONS`] regions already there: how many regions a run has is the
+    /// embedder's code, never a program's input.
     pub fn add(&mut self, region: Region<'a>) {
-        self.regions.push(region);
+        assert!(self.len < MAX_REGIONS, "a run has at most {MAX_REGIONS} memory regions");
+        self.regions[self.len] = region;
+        self.len += 1;
     }
 
     pub fn with(mut self, region: Region<'a>) -> Self {
@@ -152,30 +170,41 @@ impl<'a> Memory<'a> {
         self
     }
 
+    /// The regions, the one last hit by a load or store first.
     pub fn regions(&self) -> &[Region<'a>] {
-        &self.regions
+        // (`len` never exceeds the capacity; `min` says so without a panic path.)
+        &self.regions[..self.len.min(MAX_REGIONS)]
     }
 
-    /// The first region of a kind (e.g. the stack, `.data`).
+    /// Where a region holding `[addr, addr + len)` is, searched in order from the
+    /// third (the first two were tried), moved to the front, the first moving second.
+    /// The miss path of loads and stores, shared by every width: out of line and cold,
+    /// so that the hit path is laid out straight through.
+    #[cold]
+    #[inline(never)]
+    fn bring_forward(&mut self, addr: u64, len: usize, access: Access) -> Option<()> {
+        let i = self.regions().iter().skip(2).position(|r| r.offset_of(addr, len as u64).is_some())? + 2;
+        if access == Access::Write && !self.regions[i].is_writable() {
+            return None;
+        }
+        self.regions.swap(1, i);
+        self.regions.swap(0, 1);
+        Some(())
+    }
+
+    /// The region of a kind (e.g. the stack, `.data`; the first found if there are
+    /// several, as helper regions may be).
     pub fn region(&self, kind: RegionKind) -> Option<&Region<'a>> {
-        self.regions.iter().find(|r| r.kind == kind)
+        self.regions().iter().find(|r| r.kind == kind)
     }
 
     #[inline]
     fn find(&self, addr: u64, len: u64, access: Access) -> Result<(usize, usize), MemFault> {
-        let last = self.last.get();
-        if let Some(off) = self.regions.get(last).and_then(|r| r.offset_of(addr, len)) {
-            if access == Access::Read || self.regions[last].is_writable() {
-                return Ok((last, off));
-            }
-            return Err(MemFault { addr, len, access });
-        }
-        for (i, r) in self.regions.iter().enumerate() {
+        for (i, r) in self.regions().iter().enumerate() {
             if let Some(off) = r.offset_of(addr, len) {
                 if access == Access::Write && !r.is_writable() {
                     break;
                 }
-                self.last.set(i);
                 return Ok((i, off));
             }
         }
@@ -204,32 +233,31 @@ impl<'a> Memory<'a> {
         }
     }
 
-    /// `N` bytes at `addr`: from the region the last access hit if they lie there
-    /// (the common case: one subtraction and one comparison), else from whichever
-    /// region holds them, which becomes the one tried first.
+    /// `N` bytes at `addr`: from the first or second region if they lie there (the
+    /// common case: a subtraction and two comparisons, or twice that), else from
+    /// whichever region holds them, which then goes first.
     #[inline(always)]
-    fn read<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        match self.regions.get(self.last.get()).and_then(|r| r.read::<N>(addr)) {
+    fn read<const N: usize>(&mut self, addr: u64) -> Option<[u8; N]> {
+        if let Some(b) = self.regions[0].read::<N>(addr) {
+            return Some(b);
+        }
+        match self.regions[1].read::<N>(addr) {
             Some(b) => Some(b),
             None => self.read_searched::<N>(addr),
         }
     }
 
-    /// The miss path of [`Self::read`], kept out of line so the hit path stays short.
+    /// The miss path of [`Self::read`] (cold, as the search).
+    #[cold]
     #[inline(never)]
-    fn read_searched<const N: usize>(&self, addr: u64) -> Option<[u8; N]> {
-        for (i, r) in self.regions.iter().enumerate() {
-            if let Some(b) = r.read::<N>(addr) {
-                self.last.set(i);
-                return Some(b);
-            }
-        }
-        None
+    fn read_searched<const N: usize>(&mut self, addr: u64) -> Option<[u8; N]> {
+        self.bring_forward(addr, N, Access::Read)?;
+        self.regions[0].read::<N>(addr)
     }
 
     /// Loads a little-endian value of 1, 2, 4 or 8 bytes, zero-extended.
     #[inline]
-    pub fn load(&self, addr: u64, size: usize) -> Result<u64, MemFault> {
+    pub fn load(&mut self, addr: u64, size: usize) -> Result<u64, MemFault> {
         let value = match size {
             1 => self.read::<1>(addr).map(|b| b[0] as u64),
             2 => self.read::<2>(addr).map(|b| u16::from_le_bytes(b) as u64),
@@ -267,11 +295,15 @@ impl<'a> Memory<'a> {
         stored.ok_or(MemFault { addr, len: size as u64, access: Access::Write })
     }
 
-    /// Writes `bytes` at `addr`: into the region the last access hit if they lie there
-    /// and it is writable, else through [`Self::write_searched`].
+    /// Writes `bytes` at `addr`: into the first or second region if they lie there and
+    /// it is writable, else through [`Self::write_searched`].
     #[inline(always)]
     fn write<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Option<()> {
-        match self.regions.get_mut(self.last.get()).and_then(|r| r.chunk_mut::<N>(addr)) {
+        if let Some(dst) = self.regions[0].chunk_mut::<N>(addr) {
+            *dst = bytes;
+            return Some(());
+        }
+        match self.regions[1].chunk_mut::<N>(addr) {
             Some(dst) => {
                 *dst = bytes;
                 Some(())
@@ -280,11 +312,12 @@ impl<'a> Memory<'a> {
         }
     }
 
-    /// The miss path of [`Self::write`]: the ordered search, which also faults writes
-    /// to read-only regions.
+    /// The miss path of [`Self::write`], which also faults writes to read-only regions.
+    #[cold]
     #[inline(never)]
     fn write_searched<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Option<()> {
-        self.slice_mut(addr, N as u64).ok()?.copy_from_slice(&bytes);
+        self.bring_forward(addr, N, Access::Write)?;
+        *self.regions[0].chunk_mut::<N>(addr)? = bytes;
         Some(())
     }
 

@@ -158,6 +158,14 @@ pub(crate) enum Kind {
     /// `lddw d, K; add d, s` (an address in `.rodata`/`.data` plus an index)
     /// dispatched once: `src` is `s`.
     LddwAdd,
+    /// `lddw d, K; add d, s; ldxb d, [d + off]` (an element of a global array, as in a
+    /// table lookup) dispatched once: `src` is `s`, the wide value `K + off`. A fault
+    /// names the `ldx` (three slots on); `d` then keeps its value from before.
+    LddwAddLdxb,
+    /// ... with `ldxh`, `ldxw`, `ldxdw`.
+    LddwAddLdxh,
+    LddwAddLdxw,
+    LddwAddLdxdw,
     /// Put in place of an op for a while: the loop stops there (a budget or slice
     /// ending inside a run, see [`Op::run`]).
     Halt,
@@ -170,6 +178,7 @@ impl Kind {
             Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 | Kind::SignExtend64 => 2,
             Kind::MovRsh64 | Kind::MovRsh32 | Kind::MovLsh32 => 2,
             Kind::LddwAdd => 3,
+            Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => 4,
             _ => 1,
         }
     }
@@ -179,7 +188,9 @@ impl Kind {
         match self {
             Kind::MovAdd32R | Kind::MovAdd32I | Kind::MovRsh32 | Kind::MovLsh32 => Kind::Mov32R,
             Kind::MovRsh64 => Kind::Mov64R,
-            Kind::LddwAdd => Kind::Lddw,
+            Kind::LddwAdd | Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => {
+                Kind::Lddw
+            }
             Kind::ShlOr32 => Kind::Lsh32I,
             Kind::ShlOr64 | Kind::SignExtend64 => Kind::Lsh64I,
             k => k,
@@ -202,27 +213,29 @@ impl Kind {
 pub(crate) enum Reg { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15 }
 
 impl Reg {
-    const ALL: [Reg; 16] = [
-        Reg::R0,
-        Reg::R1,
-        Reg::R2,
-        Reg::R3,
-        Reg::R4,
-        Reg::R5,
-        Reg::R6,
-        Reg::R7,
-        Reg::R8,
-        Reg::R9,
-        Reg::R10,
-        Reg::R11,
-        Reg::R12,
-        Reg::R13,
-        Reg::R14,
-        Reg::R15,
-    ];
-
+    /// The register a 4-bit field names (higher bits ignored). A `match` rather than a
+    /// table, so that it compiles to a mask: no load on the paths that use it.
+    #[inline(always)]
     pub(crate) fn of(field: u8) -> Self {
-        Self::ALL[usize::from(field & 15)]
+        use Reg::*;
+        match field & 15 {
+            0 => R0,
+            1 => R1,
+            2 => R2,
+            3 => R3,
+            4 => R4,
+            5 => R5,
+            6 => R6,
+            7 => R7,
+            8 => R8,
+            9 => R9,
+            10 => R10,
+            11 => R11,
+            12 => R12,
+            13 => R13,
+            14 => R14,
+            _ => R15,
+        }
     }
 }
 
@@ -235,8 +248,8 @@ pub(crate) struct Op {
     pub src: Reg,
     /// The original opcode, for the slow and invalid kinds.
     pub aux: u8,
-    /// Jumps and local calls: the absolute target (the padding op when outside the
-    /// program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
+    /// Jumps and local calls: the target, as an offset from this op (the padding op
+    /// when outside the program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
     /// LDDW: the high half of its value.
     pub off: i32,
     /// The immediate (64-bit operations sign-extend it, which Thumb-2's shifted
@@ -263,22 +276,21 @@ impl Op {
     }
 }
 
-/// A jump's absolute target, or `len` (the padding op, which faults) when it
-/// leaves the program.
-fn target(cur: usize, delta: i64, len: usize) -> i32 {
-    let t = cur as i64 + 1 + delta;
-    if (0..len as i64).contains(&t) {
-        t as i32
-    } else {
-        len as i32
-    }
+/// Where a jump at `from` (an op index) with this `delta` lands, as an offset from
+/// the op at `at` that holds it: the loop moves its op pointer by it without the ops'
+/// base. A target outside the program is `len` (the padding op, which faults).
+fn target(from: usize, delta: i64, len: usize, at: usize) -> i32 {
+    let t = from as i64 + 1 + delta;
+    let t = if (0..len as i64).contains(&t) { t } else { len as i64 };
+    (t - at as i64) as i32
 }
 
 /// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
 ///
 /// The interpreter walks a raw pointer through the result and relies on this: from
-/// any op, wherever control goes next is inside the ops. Jump and call targets are at
-/// most `len` (see [`target`]), and so is every return address; an op's successor
+/// any op, wherever control goes next is inside the ops. Jump and call targets (kept
+/// relative to their op) land at most at `len` (see [`target`]), and so does every
+/// return address; an op's successor
 /// (past both slots of an LDDW or a fused pair) is at most `len`, since a pair is only
 /// formed, and an LDDW only decoded, when its last slot exists; and `len` itself is a
 /// padding op that faults.
@@ -297,7 +309,7 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
         };
         let jump = |k: Kind, op: &mut Op| {
             op.kind = k;
-            op.off = target(cur, i.off as i64, len);
+            op.off = target(cur, i.off as i64, len, cur);
         };
         use Kind::*;
         match i.opc {
@@ -353,12 +365,12 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             JA64 => jump(Ja, &mut op),
             JA32 => {
                 op.kind = Ja;
-                op.off = target(cur, i.imm as i64, len);
+                op.off = target(cur, i.imm as i64, len, cur);
             }
             JEQ_REG => jump(JeqR, &mut op),
             JEQ_IMM | JEQ32_IMM if i.off == 1 && insns.get(cur + 1).is_some_and(|j| j.opc == JA64) => {
                 op.kind = if i.opc == JEQ_IMM { LatchEqI } else { LatchEq32I };
-                op.off = target(cur + 1, insns[cur + 1].off as i64, len);
+                op.off = target(cur + 1, insns[cur + 1].off as i64, len, cur);
             }
             JEQ_IMM => jump(JeqI, &mut op),
             JGT_REG => jump(JgtR, &mut op),
@@ -435,7 +447,7 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             }
             CALL_IMM if i.src() == CALL_LOCAL => {
                 op.kind = CallLocal;
-                op.off = target(cur, i.imm as i64, len);
+                op.off = target(cur, i.imm as i64, len, cur);
             }
             CALL_IMM => op.kind = CallHelper,
             CALL_REG => op.kind = CallReg,
@@ -464,9 +476,9 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
 /// that stops the loop.
 pub(crate) fn control_stays_inside(ops: &[Op], len: usize) -> bool {
     use Kind::*;
-    let targets_inside = |op: &Op| match op.kind {
+    let targets_inside = |i: usize, op: &Op| match op.kind {
         k if k.ends_run() && !matches!(k, CallHelper | CallReg | Exit | Invalid | Halt) => {
-            op.off as u32 as usize <= len
+            usize::try_from(i as i64 + i64::from(op.off)).is_ok_and(|t| t <= len)
         }
         _ => true,
     };
@@ -474,12 +486,13 @@ pub(crate) fn control_stays_inside(ops: &[Op], len: usize) -> bool {
         && ops[..len].iter().enumerate().all(|(i, op)| {
             // A latch also skips its `ja`.
             let next = i + if matches!(op.kind, LatchEqI | LatchEq32I) { 2 } else { op.kind.slots() };
-            next <= len && targets_inside(op)
+            next <= len && targets_inside(i, op)
         })
 }
 
 /// Pairs clang writes become one op at their first slot (runs count instructions, so
-/// the budget still counts both): `lddw d, K; add d, s` (an indexed address),
+/// the budget still counts both): `lddw d, K; add d, s` (an indexed address, and with
+/// the load from it that follows, a triple),
 /// `mov d, s; add|rsh|lsh d, ...` (three-operand operations), `lsh d, k; or d, x`
 /// (bytes put together) and `lsh d, k; arsh d, k` (a sign extension). The second
 /// instruction writes the first's destination and, where it reads a register, not
@@ -497,8 +510,22 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
         let op = &mut ops[i];
         match (first.opc, second.opc) {
             (LDDW | LDDWD | LDDWR, ADD64_REG) if other => {
-                op.kind = Kind::LddwAdd;
                 op.src = Reg::of(second.src());
+                let load = insns.get(i + 3).filter(|l| l.dst() == d && l.src() == d);
+                match load.map(|l| (l.opc, l.off)) {
+                    Some((opc @ (LDXB | LDXH | LDXW | LDXDW), off)) => {
+                        op.kind = match opc {
+                            LDXB => Kind::LddwAddLdxb,
+                            LDXH => Kind::LddwAddLdxh,
+                            LDXW => Kind::LddwAddLdxw,
+                            _ => Kind::LddwAddLdxdw,
+                        };
+                        let address = op.wide().wrapping_add(off as i64 as u64);
+                        op.imm = address as u32 as i32;
+                        op.off = (address >> 32) as u32 as i32;
+                    }
+                    _ => op.kind = Kind::LddwAdd,
+                }
             }
             (MOV32_REG, ADD32_REG) if copy && other => {
                 op.kind = Kind::MovAdd32R;
