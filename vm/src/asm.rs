@@ -1,5 +1,6 @@
 //! An assembler for the syntax of the conformance suite (uBPF/rbpf style):
-//! `mov %r0, 1`, `ldxb %r0, [%r1+2]`, `lddw %r0, 0x1122334455667788`,
+//! `mov %r0, 1`, `ldxb %r0, [%r1+2]`, `lddw %r0, 0x1122334455667788`, `lddwr %r0, 16`
+//! (an address 16 bytes into `.rodata`; `lddwd` for `.data`),
 //! `jne %r0, 15, label`, `call 5`, `call local f`, `call %r2`,
 //! `lock fetch add32 [%r10-4], %r1`, labels `name:`, comments after `#`.
 use alloc::collections::BTreeMap;
@@ -39,7 +40,7 @@ pub fn assemble(src: &str) -> Result<Vec<Insn>, AsmError> {
         if mnemonic == "exit" {
             exits.push(slot);
         }
-        slot += if mnemonic == "lddw" { 2 } else { 1 };
+        slot += if matches!(mnemonic, "lddw" | "lddwd" | "lddwr") { 2 } else { 1 };
         lines.push((n + 1, text));
     }
     // Pass 2: encode.
@@ -198,6 +199,12 @@ fn encode_line(text: &str, pc: usize, labels: &Labels<'_>) -> Result<Vec<Insn>, 
                 Insn::new(LDDW, reg(ops[0])?, 0, 0, v as u32 as i32),
                 Insn::new(0, 0, 0, 0, (v >> 32) as u32 as i32),
             ]);
+        }
+        // An address in `.data` / `.rodata`: the offset into it (what `disasm` prints).
+        "lddwd" | "lddwr" => {
+            want(2)?;
+            let opc = if mnemonic == "lddwd" { LDDWD } else { LDDWR };
+            return Ok(alloc::vec![Insn::new(opc, reg(ops[0])?, 0, 0, imm32(ops[1])?), Insn::new(0, 0, 0, 0, 0)]);
         }
         "exit" => {
             want(0)?;
@@ -374,6 +381,14 @@ mod tests {
         assert_eq!(p[7], Insn::new(0xc3, 10, 1, -4, 0x01));
         assert_eq!(p[8], Insn::new(0x85, 0, 1, 0, 1));
         assert_eq!(p[10], Insn::new(0x8d, 2, 0, 0, 0));
+    }
+
+    #[test]
+    fn section_addresses_assemble_as_the_disassembler_prints_them() {
+        let p = assemble("lddwr %r4, 0x10\nlddwd %r1, 8\nexit").unwrap();
+        assert_eq!(p[0], Insn::new(LDDWR, 4, 0, 0, 0x10));
+        assert_eq!(p[2], Insn::new(LDDWD, 1, 0, 0, 8));
+        assert_eq!(crate::disasm::disassemble(&p)[0], "lddwr %r4, 0x10");
     }
 
     #[test]

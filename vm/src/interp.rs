@@ -78,6 +78,10 @@ pub struct Vm<'p, 'm, 'h> {
     /// r0-r10, padded to 16 so that any 4-bit register field indexes it without a
     /// bounds check (the verifier rejects r11-r15; an unverified program cannot panic).
     regs: Regs,
+    /// `.rodata` (empty without one) and its address: fused `.rodata` loads check it
+    /// directly.
+    rodata: &'m [u8],
+    rodata_base: u64,
     pc: usize,
     frames: Vec<Frame>,
     stack_top: u64,
@@ -102,6 +106,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         let (input, input_len) = memory.region(RegionKind::Input).map(|r| (r.base(), r.len() as u64)).unwrap_or((0, 0));
         let stack_top = stack.map(|(b, l)| b + l.min(STACK_FRAME_SIZE as u64)).unwrap_or(0);
         let (data_base, rodata_base) = (base_of(RegionKind::Data), base_of(RegionKind::Rodata));
+        let rodata = memory.region(RegionKind::Rodata).and_then(|r| r.read_only_bytes()).unwrap_or(&[]);
         let mut regs = Regs::default();
         regs.set(Reg::R1, input);
         regs.set(Reg::R2, input_len);
@@ -113,6 +118,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
             helpers,
             allowed,
             regs,
+            rodata,
+            rodata_base,
             pc: 0,
             frames: {
                 // Room for every frame up front, outside the run: a call then allocates
@@ -236,24 +243,26 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
         let start = self.pc;
         // Instruction by instruction (a fused pair's first one alone: an LDDW's two slots).
         let next = |ops: &[Op], p: usize| p + ops[p].kind.unfused().slots();
-        let mut halt = start;
-        let mut last = start;
+        let (mut halt, mut last, mut before_last) = (start, start, start);
         for _ in 0..n {
-            last = halt;
+            (before_last, last) = (last, halt);
             halt = next(&self.ops, halt);
         }
-        // A fused pair the halt cuts (its second instruction at the halt) runs unfused.
-        // (An LDDW's second slot is no instruction: the halt is never there.)
-        let fused = self.ops[last].kind;
-        let cut = last + fused.slots() > halt;
+        // A fused op the halt cuts (an instruction after its first at the halt) runs its
+        // first instruction alone. It spans at most three instructions, so it began at one
+        // of the last two stepped. (An LDDW's second slot is no instruction: the halt is
+        // never there.)
+        let last = if before_last + self.ops[before_last].kind.slots() > halt { before_last } else { last };
+        let fused = self.ops[last];
+        let cut = last + fused.kind.slots() > halt;
         if cut {
-            self.ops[last].kind = fused.unfused();
+            self.ops[last] = fused.first_alone(self.rodata_base);
         }
         let kind = core::mem::replace(&mut self.ops[halt].kind, Kind::Halt);
         let (stop, _) = self.run_charged(0);
         self.ops[halt].kind = kind;
         if cut {
-            self.ops[last].kind = fused;
+            self.ops[last] = fused;
         }
         match stop {
             Stop::Fault(cur, e) => {
@@ -283,7 +292,8 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
     /// were).
     #[allow(unsafe_code)]
     fn run_charged(&mut self, remaining: usize) -> (Stop, usize) {
-        let Vm { ops, memory, helpers, allowed, regs, pc: saved_pc, frames, stack_top, .. } = self;
+        let Vm { ops, memory, helpers, allowed, regs, rodata, rodata_base, pc: saved_pc, frames, stack_top, .. } = self;
+        let (rodata, rodata_base): (&[u8], u64) = (rodata, *rodata_base);
         let ops: &[Op] = ops;
         // The loop walks a pointer through the ops. It stays on an op while the op runs
         // (a fault names it) and steps on after the `match`, so the next kind is one load
@@ -392,6 +402,26 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         step!(4)
                     }};
                 }
+                // The same from `.rodata`, the op holding the offset into it.
+                macro_rules! rodata_load {
+                    ($size:literal) => {{
+                        let offset = op.wide().wrapping_add(regs.get(s!()));
+                        let inside = usize::try_from(offset).ok().and_then(|o| rodata.get(o..)?.first_chunk::<$size>());
+                        let value = match inside {
+                            Some(bytes) => {
+                                let mut word = [0u8; 8];
+                                word[..$size].copy_from_slice(bytes);
+                                u64::from_le_bytes(word)
+                            }
+                            None => match memory.load(rodata_base.wrapping_add(offset), $size) {
+                                Ok(v) => v,
+                                Err(e) => break 'run Stop::Fault(pc!() + 3, e.into()),
+                            },
+                        };
+                        regs.set(d!(), value);
+                        step!(4)
+                    }};
+                }
                 macro_rules! jump_if {
                     ($cond:expr) => {{
                         ip = if $cond { ip.wrapping_offset(target!()) } else { ip.wrapping_add(1) };
@@ -483,6 +513,10 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     Kind::LddwAddLdxh => indexed_load!(2),
                     Kind::LddwAddLdxw => indexed_load!(4),
                     Kind::LddwAddLdxdw => indexed_load!(8),
+                    Kind::RodataLdxb => rodata_load!(1),
+                    Kind::RodataLdxh => rodata_load!(2),
+                    Kind::RodataLdxw => rodata_load!(4),
+                    Kind::RodataLdxdw => rodata_load!(8),
                     Kind::LddwAdd => {
                         regs.set(d!(), op.wide().wrapping_add(regs.get(s!())));
                         step!(3)

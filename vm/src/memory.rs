@@ -84,6 +84,15 @@ impl<'a> Region<'a> {
         self.len() == 0
     }
 
+    /// The bytes of a read-only region, for as long as the region lives: shared, they
+    /// can be read beside the [`Memory`] that holds them.
+    pub(crate) fn read_only_bytes(&self) -> Option<&'a [u8]> {
+        match self.bytes {
+            Bytes::ReadOnly(b) => Some(b),
+            Bytes::ReadWrite(_) => None,
+        }
+    }
+
     pub fn is_writable(&self) -> bool {
         matches!(self.bytes, Bytes::ReadWrite(_))
     }
@@ -182,11 +191,8 @@ impl<'a> Memory<'a> {
     /// so that the hit path is laid out straight through.
     #[cold]
     #[inline(never)]
-    fn bring_forward(&mut self, addr: u64, len: usize, access: Access) -> Option<()> {
+    fn bring_forward(&mut self, addr: u64, len: usize) -> Option<()> {
         let i = self.regions().iter().skip(2).position(|r| r.offset_of(addr, len as u64).is_some())? + 2;
-        if access == Access::Write && !self.regions[i].is_writable() {
-            return None;
-        }
         self.regions.swap(1, i);
         self.regions.swap(0, 1);
         Some(())
@@ -251,7 +257,7 @@ impl<'a> Memory<'a> {
     #[cold]
     #[inline(never)]
     fn read_searched<const N: usize>(&mut self, addr: u64) -> Option<[u8; N]> {
-        self.bring_forward(addr, N, Access::Read)?;
+        self.bring_forward(addr, N)?;
         self.regions[0].read::<N>(addr)
     }
 
@@ -312,11 +318,11 @@ impl<'a> Memory<'a> {
         }
     }
 
-    /// The miss path of [`Self::write`], which also faults writes to read-only regions.
+    /// The miss path of [`Self::write`]; a read-only region found faults the write.
     #[cold]
     #[inline(never)]
     fn write_searched<const N: usize>(&mut self, addr: u64, bytes: [u8; N]) -> Option<()> {
-        self.bring_forward(addr, N, Access::Write)?;
+        self.bring_forward(addr, N)?;
         *self.regions[0].chunk_mut::<N>(addr)? = bytes;
         Some(())
     }
@@ -339,6 +345,7 @@ impl<'a> Memory<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn accesses_inside_regions_work_and_outside_fault() {
@@ -361,6 +368,47 @@ mod tests {
         assert!(mem.load(u64::MAX, 8).is_err());
         // Writes to read-only memory fault with the access kind.
         assert_eq!(mem.store(r, 1, 0), Err(MemFault { addr: r, len: 1, access: Access::Write }));
+    }
+
+    #[test]
+    fn the_region_last_found_by_a_search_goes_first_and_nothing_else_changes() {
+        let (mut a, mut b, c, mut d) = ([1u8; 8], [2u8; 8], [3u8; 8], [4u8; 8]);
+        let mut mem = Memory::new()
+            .with(Region::read_write(RegionKind::Stack, &mut a))
+            .with(Region::read_write(RegionKind::Input, &mut b))
+            .with(Region::read_only(RegionKind::Rodata, &c))
+            .with(Region::read_write(RegionKind::Data, &mut d));
+        let base = |mem: &Memory, k| mem.region(k).unwrap().base();
+        let [s, i, r, w] =
+            [RegionKind::Stack, RegionKind::Input, RegionKind::Rodata, RegionKind::Data].map(|k| base(&mem, k));
+        let kinds = |mem: &Memory| mem.regions().iter().map(|r| r.kind()).collect::<Vec<_>>();
+        // The first two are tried in place: a hit there moves nothing.
+        assert_eq!(mem.load(i, 1), Ok(2));
+        assert_eq!(kinds(&mem), [RegionKind::Stack, RegionKind::Input, RegionKind::Rodata, RegionKind::Data]);
+        // A region found by the search goes first, the first second.
+        assert_eq!(mem.load(r + 7, 1), Ok(3));
+        assert_eq!(kinds(&mem), [RegionKind::Rodata, RegionKind::Stack, RegionKind::Input, RegionKind::Data]);
+        mem.store(w, 8, 0x0102_0304_0506_0708).unwrap();
+        assert_eq!(kinds(&mem), [RegionKind::Data, RegionKind::Rodata, RegionKind::Input, RegionKind::Stack]);
+        // Every region still answers for its own bytes, and read-only stays read-only
+        // wherever it stands (second here, then further back).
+        assert_eq!(mem.store(r, 1, 9), Err(MemFault { addr: r, len: 1, access: Access::Write }));
+        assert_eq!([s, i, r, w, i, s].map(|a| mem.load(a, 1)), [Ok(1), Ok(2), Ok(3), Ok(8), Ok(2), Ok(1)]);
+        assert_eq!(kinds(&mem)[2], RegionKind::Rodata, "behind the two tried in place");
+        assert_eq!(mem.store(r + 4, 4, 9), Err(MemFault { addr: r + 4, len: 4, access: Access::Write }));
+        // An access that straddles two regions is in neither.
+        assert!(mem.load(s + 4, 8).is_err() && mem.load(w - 2, 4).is_err());
+        assert_eq!(mem.regions().len(), 4);
+    }
+
+    #[test]
+    #[should_panic(expected = "at most 8")]
+    fn a_ninth_region_is_refused() {
+        let bytes = [0u8; 1];
+        let mut mem = Memory::new();
+        for _ in 0..=MAX_REGIONS {
+            mem.add(Region::read_only(RegionKind::Helper, &bytes));
+        }
     }
 
     #[test]

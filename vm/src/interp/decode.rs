@@ -166,6 +166,13 @@ pub(crate) enum Kind {
     LddwAddLdxh,
     LddwAddLdxw,
     LddwAddLdxdw,
+    /// The same from `.rodata` (`lddwr`): the wide value is the offset into `.rodata`,
+    /// which the loop checks against `.rodata` itself, wherever the region stands among
+    /// the others; an offset outside it is an address like any other.
+    RodataLdxb,
+    RodataLdxh,
+    RodataLdxw,
+    RodataLdxdw,
     /// Put in place of an op for a while: the loop stops there (a budget or slice
     /// ending inside a run, see [`Op::run`]).
     Halt,
@@ -179,6 +186,7 @@ impl Kind {
             Kind::MovRsh64 | Kind::MovRsh32 | Kind::MovLsh32 => 2,
             Kind::LddwAdd => 3,
             Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => 4,
+            Kind::RodataLdxb | Kind::RodataLdxh | Kind::RodataLdxw | Kind::RodataLdxdw => 4,
             _ => 1,
         }
     }
@@ -191,6 +199,7 @@ impl Kind {
             Kind::LddwAdd | Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => {
                 Kind::Lddw
             }
+            Kind::RodataLdxb | Kind::RodataLdxh | Kind::RodataLdxw | Kind::RodataLdxdw => Kind::Lddw,
             Kind::ShlOr32 => Kind::Lsh32I,
             Kind::ShlOr64 | Kind::SignExtend64 => Kind::Lsh64I,
             k => k,
@@ -273,6 +282,24 @@ impl Op {
     #[inline(always)]
     pub fn wide(&self) -> u64 {
         (self.off as u32 as u64) << 32 | self.imm as u32 as u64
+    }
+
+    /// The op of a fused op's first instruction alone (for a budget that ends inside
+    /// it); `rodata_base` is where `.rodata` is, for the `.rodata` array loads.
+    pub(crate) fn first_alone(&self, rodata_base: u64) -> Op {
+        use Kind::*;
+        let mut op = Op { kind: self.kind.unfused(), ..*self };
+        // The array loads folded the load's offset (in `aux`) into their constant, and
+        // the `.rodata` ones keep an offset into it: the `lddw`'s own value again.
+        let unfolded = self.wide().wrapping_sub(self.aux as i8 as i64 as u64);
+        let value = match self.kind {
+            LddwAddLdxb | LddwAddLdxh | LddwAddLdxw | LddwAddLdxdw => unfolded,
+            RodataLdxb | RodataLdxh | RodataLdxw | RodataLdxdw => rodata_base.wrapping_add(unfolded),
+            _ => return op,
+        };
+        op.imm = value as u32 as i32;
+        op.off = (value >> 32) as u32 as i32;
+        op
     }
 }
 
@@ -511,18 +538,28 @@ fn fuse(insns: &[Insn], ops: &mut [Op]) {
         match (first.opc, second.opc) {
             (LDDW | LDDWD | LDDWR, ADD64_REG) if other => {
                 op.src = Reg::of(second.src());
-                let load = insns.get(i + 3).filter(|l| l.dst() == d && l.src() == d);
+                // (The load's offset is folded into the constant and kept in `aux`, for
+                // `Op::first_alone`: an offset that fits there.)
+                let load = insns.get(i + 3).filter(|l| l.dst() == d && l.src() == d && i8::try_from(l.off).is_ok());
                 match load.map(|l| (l.opc, l.off)) {
                     Some((opc @ (LDXB | LDXH | LDXW | LDXDW), off)) => {
-                        op.kind = match opc {
-                            LDXB => Kind::LddwAddLdxb,
-                            LDXH => Kind::LddwAddLdxh,
-                            LDXW => Kind::LddwAddLdxw,
-                            _ => Kind::LddwAddLdxdw,
+                        let rodata = first.opc == LDDWR;
+                        op.kind = match (opc, rodata) {
+                            (LDXB, false) => Kind::LddwAddLdxb,
+                            (LDXH, false) => Kind::LddwAddLdxh,
+                            (LDXW, false) => Kind::LddwAddLdxw,
+                            (_, false) => Kind::LddwAddLdxdw,
+                            (LDXB, true) => Kind::RodataLdxb,
+                            (LDXH, true) => Kind::RodataLdxh,
+                            (LDXW, true) => Kind::RodataLdxw,
+                            (_, true) => Kind::RodataLdxdw,
                         };
-                        let address = op.wide().wrapping_add(off as i64 as u64);
+                        // `.rodata` loads keep the offset into it (the `lddwr`'s own).
+                        let start = if rodata { first.imm as u32 as u64 } else { op.wide() };
+                        let address = start.wrapping_add(off as i64 as u64);
                         op.imm = address as u32 as i32;
                         op.off = (address >> 32) as u32 as i32;
+                        op.aux = off as i8 as u8;
                     }
                     _ => op.kind = Kind::LddwAdd,
                 }

@@ -202,7 +202,7 @@ fn callx_checks_the_allow_list_at_run_time() {
 #[test]
 fn budgets_and_slices_stop_exactly_at_the_instruction() {
     // (program, instructions a full run executes, how it ends)
-    let cases: [(&str, u64, Result<u64, VmErrorKind>); 8] = [
+    let cases: [(&str, u64, Result<u64, VmErrorKind>); 10] = [
         // Fused `mov32; add32` pairs, register and constant, and `lddw; add`:
         // 2 + 6 x 8 + exit.
         ("mov %r1, 0\nmov %r0, 0\nl: mov32 %r3, %r0\nadd32 %r3, %r1\nmov32 %r0, %r3\nadd32 %r0, 7\nlddw %r4, 0x100000000\nadd %r4, %r1\n\
@@ -223,23 +223,36 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         ("mov %r6, 3\nl: call local f\nadd %r6, -1\njne %r6, 0, l\nexit\nf: mov %r0, %r6\nmul %r0, 7\nexit", 20, Ok(7)),
         // The load at pc 3 is past the stack's top: it faults and counts.
         ("mov %r0, 1\nmov %r1, 2\nadd %r0, %r1\nldxb %r3, [%r10+0]\nexit", 4, Err(VmErrorKind::Memory(MemFault { addr: 0, len: 1, access: Access::Read }))),
+        // `.rodata` array loads, `lddwr; add; ldx` (one op of four slots), bytes 1..=4
+        // (0x11 × i) and then words: 2 + 4 x 6 + 2 + 2 x 6 + exit.
+        ("mov %r0, 0\nmov %r1, 0\nl: lddwr %r2, 0\nadd %r2, %r1\nldxb %r2, [%r2+1]\nadd %r0, %r2\nadd %r1, 1\njlt %r1, 4, l\n\
+          mov %r1, 0\nmov %r0, 0\nm: lddwr %r2, 4\nadd %r2, %r1\nldxw %r2, [%r2+0]\nadd %r0, %r2\nadd %r1, 4\njlt %r1, 8, m\nexit", 41, Ok(0x7766_5544 + 0xbbaa_9988)),
+        // ... whose index runs past `.rodata` (16 bytes) at the third load, at pc 4:
+        // 2 + 2 x 6 + 3, the load faulting.
+        ("mov %r0, 0\nmov %r1, 0\nl: lddwr %r2, 0\nadd %r2, %r1\nldxdw %r2, [%r2+0]\nadd %r0, %r2\nadd %r1, 8\njlt %r1, 64, l\nexit", 17, Err(VmErrorKind::Memory(MemFault { addr: 1, len: 8, access: Access::Read }))),
     ];
     for (src, total, end) in cases {
         let program = Program::from_insns(assemble(src).unwrap()).unwrap();
         let mut stack = alloc::vec![0u8; stack_size_for(&program)];
         let top = stack.as_ptr() as u64 + STACK_FRAME_SIZE as u64;
-        fn fresh(stack: &mut [u8]) -> (Memory<'_>, NoHelpers) {
-            (Memory::new().with(Region::read_write(RegionKind::Stack, stack)), NoHelpers)
+        let rodata: [u8; 16] = core::array::from_fn(|i| 0x11 * i as u8);
+        let rodata_end = rodata.as_ptr() as u64 + 16;
+        fn fresh<'a>(stack: &'a mut [u8], rodata: &'a [u8]) -> (Memory<'a>, NoHelpers) {
+            let memory = Memory::new()
+                .with(Region::read_write(RegionKind::Stack, stack))
+                .with(Region::read_only(RegionKind::Rodata, rodata));
+            (memory, NoHelpers)
         }
-        // The fault's address is the stack's top: named 0 to compare.
+        // Faults' addresses: the stack's top named 0, the end of `.rodata` 1, to compare.
         let outcome = |r: Result<u64, VmError>| {
             r.map_err(|e| match e.kind {
                 VmErrorKind::Memory(f) if f.addr == top => VmErrorKind::Memory(MemFault { addr: 0, ..f }),
+                VmErrorKind::Memory(f) if f.addr == rodata_end => VmErrorKind::Memory(MemFault { addr: 1, ..f }),
                 k => k,
             })
         };
         // Single steps: the registers after each instruction.
-        let (memory, mut helpers) = fresh(&mut stack);
+        let (memory, mut helpers) = fresh(&mut stack, &rodata);
         let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty());
         let mut trace = alloc::vec![(vm.regs, vm.pc)];
         let stepped = loop {
@@ -254,7 +267,7 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         drop(vm);
         // Every budget: short ones stop after exactly that many, where the steps were.
         for budget in 0..=total + 1 {
-            let (memory, mut helpers) = fresh(&mut stack);
+            let (memory, mut helpers) = fresh(&mut stack, &rodata);
             let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty()).with_budget(budget);
             let r = vm.run();
             if budget < total {
@@ -272,7 +285,7 @@ fn budgets_and_slices_stop_exactly_at_the_instruction() {
         }
         // Every slice size: the same end, the same count, ceil(total / size) slices.
         for size in 1..=total + 1 {
-            let (memory, mut helpers) = fresh(&mut stack);
+            let (memory, mut helpers) = fresh(&mut stack, &rodata);
             let mut vm = Vm::new(&program, memory, &mut helpers, HelperSet::empty());
             let mut slices = 0;
             let r = loop {
@@ -381,4 +394,53 @@ fn shifts_by_every_constant_agree_with_shifts_by_a_register() {
             }
         }
     }
+}
+
+/// Runs `src` with a stack, 16 bytes of `.rodata` (0x11 × i) and 16 of `.data` (0x22 × i).
+fn run_sections(src: &str) -> Result<u64, VmError> {
+    let program = Program::from_insns(assemble(src).expect("test program assembles")).unwrap();
+    let mut stack = alloc::vec![0u8; stack_size_for(&program)];
+    let rodata: [u8; 16] = core::array::from_fn(|i| 0x11 * i as u8);
+    let mut data: [u8; 16] = core::array::from_fn(|i| 0x22 * i as u8);
+    let memory = Memory::new()
+        .with(Region::read_write(RegionKind::Stack, &mut stack))
+        .with(Region::read_write(RegionKind::Data, &mut data))
+        .with(Region::read_only(RegionKind::Rodata, &rodata));
+    Vm::new(&program, memory, &mut NoHelpers, HelperSet::empty()).with_budget(10_000).run()
+}
+
+#[test]
+fn array_loads_fused_read_what_the_three_instructions_read() {
+    // `lddw[rd]; add; ldx` into the same register is one op; loading into another
+    // register keeps the three apart. Both must agree, for every width and section.
+    for (lddw, expect_first) in [("lddwr %r2, 2", 0x11u64 * 3), ("lddwd %r2, 2", 0x22 * 3)] {
+        for (ldx, width) in [("ldxb", 1u64), ("ldxh", 2), ("ldxw", 4), ("ldxdw", 8)] {
+            let fused = format!("mov %r1, 1\n{lddw}\nadd %r2, %r1\n{ldx} %r2, [%r2+0]\nmov %r0, %r2\nexit");
+            let apart = format!("mov %r1, 1\n{lddw}\nadd %r2, %r1\n{ldx} %r0, [%r2+0]\nexit");
+            let (f, a) = (run_sections(&fused).unwrap(), run_sections(&apart).unwrap());
+            assert_eq!(f, a, "{lddw}; {ldx}");
+            assert_eq!(f & 0xff, expect_first, "{lddw}; {ldx}: the byte at offset 3");
+            let last = (expect_first + (width - 1) * (expect_first / 3)) & 0xff;
+            assert_eq!(f >> (8 * width - 8) & 0xff, last, "{lddw}; {ldx}: the last byte");
+        }
+    }
+    // The load's own offset counts, negative too.
+    assert_eq!(
+        run_sections("mov %r1, 8\nlddwr %r2, 4\nadd %r2, %r1\nldxb %r2, [%r2-3]\nmov %r0, %r2\nexit").unwrap(),
+        0x99
+    );
+}
+
+#[test]
+fn a_rodata_array_load_outside_rodata_is_an_address_like_any_other() {
+    // The index takes the address from `.rodata` into `.data`: the load reads `.data`,
+    // as the three instructions would, and faults (at the load) only outside every region.
+    let program = |index: &str| format!("{index}\nlddwr %r2, 0\nadd %r2, %r1\nldxb %r2, [%r2+0]\nmov %r0, %r2\nexit");
+    let into_data = "lddwd %r1, 5\nlddwr %r3, 0\nsub %r1, %r3";
+    assert_eq!(run_sections(&program(into_data)).unwrap(), 0x22 * 5);
+    let e = run_sections(&program("lddw %r1, 0x4000000000000000")).unwrap_err();
+    assert_eq!(e.pc, 5, "the fault names the ldx");
+    assert!(matches!(e.kind, VmErrorKind::Memory(MemFault { len: 1, access: Access::Read, .. })));
+    let e = run_sections(&program("mov %r1, -1")).unwrap_err();
+    assert_eq!(e.pc, 4, "the fault names the ldx");
 }
