@@ -64,6 +64,16 @@ fn fixed_programs() -> Vec<String> {
             all.push(format!("lddw %r0, -1\nlddw %r1, 0x9234567887654321\nmov32 %r0, %r1\n{op} %r0, {k}\nexit"));
         }
     }
+    // Array loads, `lddw d, K; add d, s; ldx d, [d + off]` (one op in the interpreter,
+    // with `K + off` folded): K = 0 and s a stack address, every width, offsets either
+    // side; and a K that leaves every region, so that both engines fault at the load.
+    for (ldx, off) in [("ldxb", 3), ("ldxh", -2), ("ldxw", 4), ("ldxdw", -8), ("ldxdw", 0)] {
+        all.push(format!(
+            "lddw %r1, 0x8877665544332211\nstxdw [%r10-16], %r1\nstxdw [%r10-8], %r1\nmov %r3, %r10\nadd %r3, -8\n\
+             lddw %r2, 0\nadd %r2, %r3\n{ldx} %r2, [%r2{off:+}]\nmov %r0, %r2\nexit"
+        ));
+    }
+    all.push("mov %r3, 4\nlddw %r2, 0x10\nadd %r2, %r3\nldxw %r2, [%r2+0]\nmov %r0, %r2\nexit".into());
     // Stack accesses deeper than an 8-bit negative offset reaches (the address goes
     // into r12 first), of every width, down to the frame's last byte and past it.
     // Each value is written one way and read the other (through r2 = r10 + off, at
