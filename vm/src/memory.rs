@@ -136,8 +136,8 @@ impl<'a> Region<'a> {
 }
 
 /// The most regions one run can have: the stack, input, `.data`, `.rodata` and a few
-/// that helpers grant (the device uses at most six).
-pub const MAX_REGIONS: usize = 8;
+/// that helpers grant (the device uses six at most).
+pub const MAX_REGIONS: usize = 6;
 
 /// The regions of one program run, at most [`MAX_REGIONS`].
 ///
@@ -402,8 +402,8 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "at most 8")]
-    fn a_ninth_region_is_refused() {
+    #[should_panic(expected = "at most 6")]
+    fn a_region_past_the_most_is_refused() {
         let bytes = [0u8; 1];
         let mut mem = Memory::new();
         for _ in 0..=MAX_REGIONS {
