@@ -54,7 +54,10 @@ fn program() -> impl Strategy<Value = Vec<u8>> {
             let body = |parts: &[(u8, u8, u8, i16, i32)]| -> Vec<Insn> {
                 let mut insns: Vec<Insn> = parts
                     .iter()
-                    .flat_map(|&(k, a, b, off, imm)| vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10]))
+                    .flat_map(|&(k, a, b, off, imm)| match k {
+                        240.. => array_load(a, b, off, imm),
+                        _ => vm::testgen::build(k, a, b, off, imm, &[1, 2, 5, 0x10]),
+                    })
                     .collect();
                 insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
                 insns
@@ -63,6 +66,23 @@ fn program() -> impl Strategy<Value = Vec<u8>> {
             insns.iter().flat_map(Insn::encode).collect()
         },
     )
+}
+
+/// `lddw[dr] d, K; add d, s; ldx d, [d + off]`, an array element (one op in the
+/// interpreter when the offset is small): into `.rodata` (4 bytes here), `.data` (none
+/// here) or an absolute address, with an index from any register.
+fn array_load(a: u8, b: u8, off: i16, imm: i32) -> Vec<Insn> {
+    let (d, s) = (a % 10, b % 11);
+    let lddw = [LDDWR, LDDWD, LDDW][(b / 16 % 3) as usize];
+    let k = if lddw == LDDW { imm } else { imm & 7 };
+    let off = if off & 0x100 == 0 { off % 6 } else { off };
+    let size = [SZ_B, SZ_H, SZ_W, SZ_DW][(a / 16 % 4) as usize];
+    vec![
+        Insn::new(lddw, d, 0, 0, k),
+        Insn::new(0, 0, 0, 0, 0),
+        Insn::new(ADD64_REG, d, s, 0, 0),
+        Insn::new(CLS_LDX | MODE_MEM | size, d, d, off, 0),
+    ]
 }
 
 proptest! {
