@@ -312,15 +312,148 @@ fn target(from: usize, delta: i64, len: usize, at: usize) -> i32 {
     (t - at as i64) as i32
 }
 
+/// The kind each opcode decodes to when its other fields do not matter (`Invalid` for
+/// the opcodes that are none, and for LDDW, which `decode` makes).
+const KIND_OF: [Kind; 256] = {
+    use Kind::*;
+    let pairs = [
+        (ADD64_REG, Add64R),
+        (ADD64_IMM, Add64I),
+        (SUB64_REG, Sub64R),
+        (SUB64_IMM, Sub64I),
+        (MUL64_REG, Mul64R),
+        (MUL64_IMM, Mul64I),
+        (OR64_REG, Or64R),
+        (OR64_IMM, Or64I),
+        (AND64_REG, And64R),
+        (AND64_IMM, And64I),
+        (XOR64_REG, Xor64R),
+        (XOR64_IMM, Xor64I),
+        (LSH64_REG, Lsh64R),
+        (LSH64_IMM, Lsh64I),
+        (RSH64_REG, Rsh64R),
+        (RSH64_IMM, Rsh64I),
+        (ARSH64_REG, Arsh64R),
+        (ARSH64_IMM, Arsh64I),
+        (ADD32_REG, Add32R),
+        (ADD32_IMM, Add32I),
+        (SUB32_REG, Sub32R),
+        (SUB32_IMM, Sub32I),
+        (MUL32_REG, Mul32R),
+        (MUL32_IMM, Mul32I),
+        (OR32_REG, Or32R),
+        (OR32_IMM, Or32I),
+        (AND32_REG, And32R),
+        (AND32_IMM, And32I),
+        (XOR32_REG, Xor32R),
+        (XOR32_IMM, Xor32I),
+        (LSH32_REG, Lsh32R),
+        (LSH32_IMM, Lsh32I),
+        (RSH32_REG, Rsh32R),
+        (RSH32_IMM, Rsh32I),
+        (ARSH32_REG, Arsh32R),
+        (ARSH32_IMM, Arsh32I),
+        (LDXB, Ldxb),
+        (LDXH, Ldxh),
+        (LDXW, Ldxw),
+        (LDXDW, Ldxdw),
+        (LDXSB, Ldxsb),
+        (LDXSH, Ldxsh),
+        (LDXSW, Ldxsw),
+        (STB, Stb),
+        (STH, Sth),
+        (STW, Stw),
+        (STDW, Stdw),
+        (STXB, Stxb),
+        (STXH, Stxh),
+        (STXW, Stxw),
+        (STXDW, Stxdw),
+        (ATOMIC32, Atomic32),
+        (ATOMIC64, Atomic64),
+        (JA64, Ja),
+        (JEQ_REG, JeqR),
+        (JEQ_IMM, JeqI),
+        (JGT_REG, JgtR),
+        (JGT_IMM, JgtI),
+        (JGE_REG, JgeR),
+        (JGE_IMM, JgeI),
+        (JLT_REG, JltR),
+        (JLT_IMM, JltI),
+        (JLE_REG, JleR),
+        (JLE_IMM, JleI),
+        (JSET_REG, JsetR),
+        (JSET_IMM, JsetI),
+        (JNE_REG, JneR),
+        (JNE_IMM, JneI),
+        (JSGT_REG, JsgtR),
+        (JSGT_IMM, JsgtI),
+        (JSGE_REG, JsgeR),
+        (JSGE_IMM, JsgeI),
+        (JSLT_REG, JsltR),
+        (JSLT_IMM, JsltI),
+        (JSLE_REG, JsleR),
+        (JSLE_IMM, JsleI),
+        (JEQ32_REG, Jeq32R),
+        (JEQ32_IMM, Jeq32I),
+        (JGT32_REG, Jgt32R),
+        (JGT32_IMM, Jgt32I),
+        (JGE32_REG, Jge32R),
+        (JGE32_IMM, Jge32I),
+        (JLT32_REG, Jlt32R),
+        (JLT32_IMM, Jlt32I),
+        (JLE32_REG, Jle32R),
+        (JLE32_IMM, Jle32I),
+        (JSET32_REG, Jset32R),
+        (JSET32_IMM, Jset32I),
+        (JNE32_REG, Jne32R),
+        (JNE32_IMM, Jne32I),
+        (JSGT32_REG, Jsgt32R),
+        (JSGT32_IMM, Jsgt32I),
+        (JSGE32_REG, Jsge32R),
+        (JSGE32_IMM, Jsge32I),
+        (JSLT32_REG, Jslt32R),
+        (JSLT32_IMM, Jslt32I),
+        (JSLE32_REG, Jsle32R),
+        (JSLE32_IMM, Jsle32I),
+        (JA32, Ja),
+        (MOV64_REG, Mov64R),
+        (MOV64_IMM, Mov64I),
+        (MOV32_REG, Mov32R),
+        (MOV32_IMM, Mov32I),
+        (MOD32_IMM, Mod32I),
+        (DIV64_REG, Alu64Slow),
+        (DIV64_IMM, Alu64Slow),
+        (MOD64_REG, Alu64Slow),
+        (MOD64_IMM, Alu64Slow),
+        (NEG64, Alu64Slow),
+        (BSWAP, Alu64Slow),
+        (DIV32_REG, Alu32Slow),
+        (DIV32_IMM, Alu32Slow),
+        (MOD32_REG, Alu32Slow),
+        (NEG32, Alu32Slow),
+        (LE, Alu32Slow),
+        (BE, Alu32Slow),
+        (CALL_IMM, CallHelper),
+        (CALL_REG, CallReg),
+        (EXIT_OP, Exit),
+    ];
+    let mut table = [Invalid; 256];
+    let mut n = 0;
+    while n < pairs.len() {
+        table[pairs[n].0 as usize] = pairs[n].1;
+        n += 1;
+    }
+    table
+};
+
 /// Decodes `insns`; `.data`/`.rodata` references resolve against the given bases.
 ///
 /// The interpreter walks a raw pointer through the result and relies on this: from
 /// any op, wherever control goes next is inside the ops. Jump and call targets (kept
 /// relative to their op) land at most at `len` (see [`target`]), and so does every
-/// return address; an op's successor
-/// (past both slots of an LDDW or a fused pair) is at most `len`, since a pair is only
-/// formed, and an LDDW only decoded, when its last slot exists; and `len` itself is a
-/// padding op that faults.
+/// return address; an op's successor (past both slots of an LDDW or a fused op) is at
+/// most `len`, since a fused op is only formed, and an LDDW only decoded, when its last
+/// slot exists; and `len` itself is a padding op that faults.
 pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op> {
     let len = insns.len();
     let mut ops = Vec::with_capacity(len);
@@ -334,131 +467,25 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
             imm: i.imm,
             run: 1,
         };
-        let jump = |k: Kind, op: &mut Op| {
-            op.kind = k;
-            op.off = target(cur, i.off as i64, len, cur);
-        };
         use Kind::*;
+        // Most opcodes name their kind alone (a table: far less code than a `match`);
+        // the rest depend on other fields too.
+        op.kind = match KIND_OF[usize::from(i.opc)] {
+            Mov64R | Mov64I if i.off != 0 => Alu64Slow,
+            Mov32R | Mov32I if i.off != 0 => Alu32Slow,
+            // Unsigned modulo by a non-zero constant (the common `% N` of C) only.
+            Mod32I if i.off != 0 || i.imm == 0 => Alu32Slow,
+            kind => kind,
+        };
+        if (Ja as u8..=Jsle32I as u8).contains(&(op.kind as u8)) {
+            let delta = if i.opc == JA32 { i.imm } else { i32::from(i.off) };
+            op.off = target(cur, delta as i64, len, cur);
+        }
         match i.opc {
-            ADD64_REG => op.kind = Add64R,
-            ADD64_IMM => op.kind = Add64I,
-            SUB64_REG => op.kind = Sub64R,
-            SUB64_IMM => op.kind = Sub64I,
-            MUL64_REG => op.kind = Mul64R,
-            MUL64_IMM => op.kind = Mul64I,
-            OR64_REG => op.kind = Or64R,
-            OR64_IMM => op.kind = Or64I,
-            AND64_REG => op.kind = And64R,
-            AND64_IMM => op.kind = And64I,
-            XOR64_REG => op.kind = Xor64R,
-            XOR64_IMM => op.kind = Xor64I,
-            LSH64_REG => op.kind = Lsh64R,
-            LSH64_IMM => op.kind = Lsh64I,
-            RSH64_REG => op.kind = Rsh64R,
-            RSH64_IMM => op.kind = Rsh64I,
-            ARSH64_REG => op.kind = Arsh64R,
-            ARSH64_IMM => op.kind = Arsh64I,
-            MOV64_REG if i.off == 0 => op.kind = Mov64R,
-            MOV64_IMM if i.off == 0 => op.kind = Mov64I,
-            ADD32_REG => op.kind = Add32R,
-            ADD32_IMM => op.kind = Add32I,
-            SUB32_REG => op.kind = Sub32R,
-            SUB32_IMM => op.kind = Sub32I,
-            MUL32_REG => op.kind = Mul32R,
-            MUL32_IMM => op.kind = Mul32I,
-            OR32_REG => op.kind = Or32R,
-            OR32_IMM => op.kind = Or32I,
-            AND32_REG => op.kind = And32R,
-            AND32_IMM => op.kind = And32I,
-            XOR32_REG => op.kind = Xor32R,
-            XOR32_IMM => op.kind = Xor32I,
-            LSH32_REG => op.kind = Lsh32R,
-            LSH32_IMM => op.kind = Lsh32I,
-            RSH32_REG => op.kind = Rsh32R,
-            RSH32_IMM => op.kind = Rsh32I,
-            ARSH32_REG => op.kind = Arsh32R,
-            ARSH32_IMM => op.kind = Arsh32I,
-            MOV32_REG if i.off == 0 => op.kind = Mov32R,
-            MOV32_IMM if i.off == 0 => op.kind = Mov32I,
-            // Unsigned modulo by a non-zero constant: the common `% N` of C.
-            MOD32_IMM if i.off == 0 && i.imm != 0 => op.kind = Mod32I,
-            // The rest of the ALU: division, modulo, sign-extending moves, negation, byte swaps.
-            DIV64_REG | DIV64_IMM | MOD64_REG | MOD64_IMM | MOV64_REG | MOV64_IMM | NEG64 | BSWAP => {
-                op.kind = Alu64Slow
-            }
-            DIV32_REG | DIV32_IMM | MOD32_REG | MOD32_IMM | MOV32_REG | MOV32_IMM | NEG32 | LE | BE => {
-                op.kind = Alu32Slow
-            }
-            JA64 => jump(Ja, &mut op),
-            JA32 => {
-                op.kind = Ja;
-                op.off = target(cur, i.imm as i64, len, cur);
-            }
-            JEQ_REG => jump(JeqR, &mut op),
             JEQ_IMM | JEQ32_IMM if i.off == 1 && insns.get(cur + 1).is_some_and(|j| j.opc == JA64) => {
                 op.kind = if i.opc == JEQ_IMM { LatchEqI } else { LatchEq32I };
                 op.off = target(cur + 1, insns[cur + 1].off as i64, len, cur);
             }
-            JEQ_IMM => jump(JeqI, &mut op),
-            JGT_REG => jump(JgtR, &mut op),
-            JGT_IMM => jump(JgtI, &mut op),
-            JGE_REG => jump(JgeR, &mut op),
-            JGE_IMM => jump(JgeI, &mut op),
-            JLT_REG => jump(JltR, &mut op),
-            JLT_IMM => jump(JltI, &mut op),
-            JLE_REG => jump(JleR, &mut op),
-            JLE_IMM => jump(JleI, &mut op),
-            JSET_REG => jump(JsetR, &mut op),
-            JSET_IMM => jump(JsetI, &mut op),
-            JNE_REG => jump(JneR, &mut op),
-            JNE_IMM => jump(JneI, &mut op),
-            JSGT_REG => jump(JsgtR, &mut op),
-            JSGT_IMM => jump(JsgtI, &mut op),
-            JSGE_REG => jump(JsgeR, &mut op),
-            JSGE_IMM => jump(JsgeI, &mut op),
-            JSLT_REG => jump(JsltR, &mut op),
-            JSLT_IMM => jump(JsltI, &mut op),
-            JSLE_REG => jump(JsleR, &mut op),
-            JSLE_IMM => jump(JsleI, &mut op),
-            JEQ32_REG => jump(Jeq32R, &mut op),
-            JEQ32_IMM => jump(Jeq32I, &mut op),
-            JGT32_REG => jump(Jgt32R, &mut op),
-            JGT32_IMM => jump(Jgt32I, &mut op),
-            JGE32_REG => jump(Jge32R, &mut op),
-            JGE32_IMM => jump(Jge32I, &mut op),
-            JLT32_REG => jump(Jlt32R, &mut op),
-            JLT32_IMM => jump(Jlt32I, &mut op),
-            JLE32_REG => jump(Jle32R, &mut op),
-            JLE32_IMM => jump(Jle32I, &mut op),
-            JSET32_REG => jump(Jset32R, &mut op),
-            JSET32_IMM => jump(Jset32I, &mut op),
-            JNE32_REG => jump(Jne32R, &mut op),
-            JNE32_IMM => jump(Jne32I, &mut op),
-            JSGT32_REG => jump(Jsgt32R, &mut op),
-            JSGT32_IMM => jump(Jsgt32I, &mut op),
-            JSGE32_REG => jump(Jsge32R, &mut op),
-            JSGE32_IMM => jump(Jsge32I, &mut op),
-            JSLT32_REG => jump(Jslt32R, &mut op),
-            JSLT32_IMM => jump(Jslt32I, &mut op),
-            JSLE32_REG => jump(Jsle32R, &mut op),
-            JSLE32_IMM => jump(Jsle32I, &mut op),
-            LDXB => op.kind = Ldxb,
-            LDXH => op.kind = Ldxh,
-            LDXW => op.kind = Ldxw,
-            LDXDW => op.kind = Ldxdw,
-            LDXSB => op.kind = Ldxsb,
-            LDXSH => op.kind = Ldxsh,
-            LDXSW => op.kind = Ldxsw,
-            STB => op.kind = Stb,
-            STH => op.kind = Sth,
-            STW => op.kind = Stw,
-            STDW => op.kind = Stdw,
-            STXB => op.kind = Stxb,
-            STXH => op.kind = Stxh,
-            STXW => op.kind = Stxw,
-            STXDW => op.kind = Stxdw,
-            ATOMIC32 => op.kind = Atomic32,
-            ATOMIC64 => op.kind = Atomic64,
             // An LDDW without its second slot stays invalid (see above).
             LDDW | LDDWD | LDDWR if cur + 1 < len => {
                 op.kind = Lddw;
@@ -476,9 +503,6 @@ pub(crate) fn decode(insns: &[Insn], data_base: u64, rodata_base: u64) -> Vec<Op
                 op.kind = CallLocal;
                 op.off = target(cur, i.imm as i64, len, cur);
             }
-            CALL_IMM => op.kind = CallHelper,
-            CALL_REG => op.kind = CallReg,
-            EXIT_OP => op.kind = Exit,
             _ => {}
         }
         ops.push(op);
