@@ -141,11 +141,13 @@ pub const MAX_REGIONS: usize = 6;
 
 /// The regions of one program run, at most [`MAX_REGIONS`].
 ///
-/// They sit in the structure itself, not behind a pointer, and the one the last load or
-/// store hit is kept first: a program tends to stay in one region for a while (a loop
-/// over input, the stack, `.rodata`), so an access usually checks the region at a fixed
-/// place and is done (no index to load and check, no search). Regions never overlap, so
-/// their order changes no result.
+/// They sit in the structure itself, not behind a pointer. A load or store tries the
+/// first two in place (no index to load and check), then searches the rest; the region
+/// a search finds goes first and the first goes second. A program tends to stay in one
+/// or two regions for a while (a loop over `.rodata` spilling to the stack), so an
+/// access is one or two checks at fixed places. A hit on the second moves nothing: a
+/// loop alternating between two regions swaps none. Regions never overlap, so their
+/// order changes no result.
 pub struct Memory<'a> {
     /// `regions[..len]` are the run's; the rest are empty and hold nothing.
     regions: [Region<'a>; MAX_REGIONS],
@@ -179,7 +181,7 @@ impl<'a> Memory<'a> {
         self
     }
 
-    /// The regions, the one last hit by a load or store first.
+    /// The regions, in the order loads and stores try them (see [`Memory`]).
     pub fn regions(&self) -> &[Region<'a>] {
         // (`len` never exceeds the capacity; `min` says so without a panic path.)
         &self.regions[..self.len.min(MAX_REGIONS)]
