@@ -383,7 +383,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         charge!();
                     }};
                 }
-                // On past an op that covers `n` slots (a fused pair, an LDDW).
+                // On past an op that covers `n` slots (a fused op, an LDDW).
                 macro_rules! step {
                     ($n:expr) => {{
                         ip = ip.wrapping_add($n);
@@ -681,7 +681,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                     // every dispatch.)
                     Kind::Halt => break 'run Stop::Halt(pc!()),
                 }
-                // On to the next op (a fused pair has stepped over its first slots).
+                // On to the next op (fused ops and LDDWs step past their slots themselves).
                 ip = ip.wrapping_add(1);
             }
             // Control enters the run at `pc`: charge it, or stop before it when the

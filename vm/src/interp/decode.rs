@@ -179,27 +179,34 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// Instruction slots the op covers (a fused pair runs through both).
+    /// An array load (`lddw[dr]; add; ldx` fused): `Some(true)` from `.rodata`.
+    fn array_load(self) -> Option<bool> {
+        use Kind::*;
+        match self {
+            LddwAddLdxb | LddwAddLdxh | LddwAddLdxw | LddwAddLdxdw => Some(false),
+            RodataLdxb | RodataLdxh | RodataLdxw | RodataLdxdw => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Instruction slots the op covers (a fused op runs through all of them).
     pub(crate) fn slots(self) -> usize {
         match self {
             Kind::Lddw | Kind::MovAdd32R | Kind::MovAdd32I | Kind::ShlOr32 | Kind::ShlOr64 | Kind::SignExtend64 => 2,
             Kind::MovRsh64 | Kind::MovRsh32 | Kind::MovLsh32 => 2,
             Kind::LddwAdd => 3,
-            Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => 4,
-            Kind::RodataLdxb | Kind::RodataLdxh | Kind::RodataLdxw | Kind::RodataLdxdw => 4,
+            k if k.array_load().is_some() => 4,
             _ => 1,
         }
     }
 
-    /// The kind of a fused pair's first instruction alone (itself when not fused).
+    /// The kind of a fused op's first instruction alone (itself when not fused).
     pub(crate) fn unfused(self) -> Kind {
         match self {
             Kind::MovAdd32R | Kind::MovAdd32I | Kind::MovRsh32 | Kind::MovLsh32 => Kind::Mov32R,
             Kind::MovRsh64 => Kind::Mov64R,
-            Kind::LddwAdd | Kind::LddwAddLdxb | Kind::LddwAddLdxh | Kind::LddwAddLdxw | Kind::LddwAddLdxdw => {
-                Kind::Lddw
-            }
-            Kind::RodataLdxb | Kind::RodataLdxh | Kind::RodataLdxw | Kind::RodataLdxdw => Kind::Lddw,
+            Kind::LddwAdd => Kind::Lddw,
+            k if k.array_load().is_some() => Kind::Lddw,
             Kind::ShlOr32 => Kind::Lsh32I,
             Kind::ShlOr64 | Kind::SignExtend64 => Kind::Lsh64I,
             k => k,
@@ -258,7 +265,8 @@ pub(crate) struct Op {
     /// The original opcode, for the slow and invalid kinds.
     pub aux: u8,
     /// Jumps and local calls: the target, as an offset from this op (the padding op
-    /// when outside the program). Memory accesses: the sign-extended offset. Slow ALU: the offset field.
+    /// when outside the program). Memory accesses: the sign-extended offset. Slow ALU:
+    /// the offset field.
     /// LDDW: the high half of its value.
     pub off: i32,
     /// The immediate (64-bit operations sign-extend it, which Thumb-2's shifted
@@ -287,16 +295,12 @@ impl Op {
     /// The op of a fused op's first instruction alone (for a budget that ends inside
     /// it); `rodata_base` is where `.rodata` is, for the `.rodata` array loads.
     pub(crate) fn first_alone(&self, rodata_base: u64) -> Op {
-        use Kind::*;
         let mut op = Op { kind: self.kind.unfused(), ..*self };
         // The array loads folded the load's offset (in `aux`) into their constant, and
         // the `.rodata` ones keep an offset into it: the `lddw`'s own value again.
+        let Some(rodata) = self.kind.array_load() else { return op };
         let unfolded = self.wide().wrapping_sub(self.aux as i8 as i64 as u64);
-        let value = match self.kind {
-            LddwAddLdxb | LddwAddLdxh | LddwAddLdxw | LddwAddLdxdw => unfolded,
-            RodataLdxb | RodataLdxh | RodataLdxw | RodataLdxdw => rodata_base.wrapping_add(unfolded),
-            _ => return op,
-        };
+        let value = if rodata { rodata_base.wrapping_add(unfolded) } else { unfolded };
         op.imm = value as u32 as i32;
         op.off = (value >> 32) as u32 as i32;
         op
