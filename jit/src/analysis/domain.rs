@@ -1,5 +1,5 @@
 //! The abstract domain of the forward analysis: what a register may hold (a number in
-//! `[0, max]`, a pointer at a bounded offset from a region's anchor, a pointer near a
+//! `[lo, hi]`, a pointer at a bounded offset from a region's anchor, a pointer near a
 //! region, anything), and how each instruction transforms it.
 use vm::opcode::*;
 use vm::Insn;
@@ -11,9 +11,9 @@ use super::{Hint, Sizes, OFF_LIMIT};
 /// known as such.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Abs {
-    /// A number in `[0, max]`, a multiple of `2^tz` (`max` is one too): a counter
-    /// stepping by 4 towards 256 stays below 252.
-    Scalar(u32, u8),
+    /// A number in `[lo, hi]`, a multiple of `2^tz` (the bounds are too): a counter
+    /// stepping by 4 towards 256 stays below 252, one counting down to 1 stays above 0.
+    Scalar(u32, u32, u8),
     /// The region's anchor plus an offset in `[lo, hi]`.
     Ptr(Hint, i32, i32),
     /// Somewhere near the region: a hint, nothing proven.
@@ -38,21 +38,34 @@ pub(super) fn ptr(region: Hint, lo: i64, hi: i64) -> Abs {
 /// A scalar bound from a 64-bit one.
 pub(super) fn scalar(v: Option<u64>) -> Abs {
     match v {
-        Some(v) if v <= U32 as u64 => Scalar(v as u32, 0),
+        Some(v) => range(0, v),
         _ => Any,
     }
 }
 
-/// A number up to `max`, a multiple of `2^tz` (so up to `max` rounded down to one).
-pub(super) fn num(max: u32, tz: u32) -> Abs {
+/// A number in `[lo, hi]` (64-bit bounds; unbounded past 2^32).
+pub(super) fn range(lo: u64, hi: u64) -> Abs {
+    if hi <= U32 as u64 {
+        Scalar(lo.min(hi) as u32, hi as u32, 0)
+    } else {
+        Any
+    }
+}
+
+/// A number in `[lo, hi]`, a multiple of `2^tz` (so the bounds rounded inwards to one;
+/// a range left empty, on an edge no run takes, keeps `hi`).
+pub(super) fn num(lo: u32, hi: u32, tz: u32) -> Abs {
     let tz = tz.min(31);
-    Scalar(max & !((1u32 << tz) - 1), tz as u8)
+    let mask = (1u32 << tz) - 1;
+    let hi = hi & !mask;
+    let lo = lo.checked_add(mask).map_or(hi, |l| (l & !mask).min(hi));
+    Scalar(lo, hi, tz as u8)
 }
 
 /// The known trailing zero bits of a value.
 fn tz_of(a: Abs) -> u32 {
     match a {
-        Scalar(_, t) => t as u32,
+        Scalar(_, _, t) => t as u32,
         _ => 0,
     }
 }
@@ -91,42 +104,52 @@ impl Abs {
     /// The bound of the low 32 bits.
     pub(super) fn max32(self) -> u32 {
         match self {
-            Scalar(m, _) => m,
+            Scalar(_, m, _) => m,
             _ => U32,
+        }
+    }
+
+    /// The lower bound of the low 32 bits.
+    pub(super) fn min32(self) -> u32 {
+        match self {
+            Scalar(l, ..) => l,
+            _ => 0,
         }
     }
 
     pub(super) fn join(self, o: Abs) -> Abs {
         match (self, o) {
-            (Scalar(a, s), Scalar(b, t)) => num(a.max(b), s.min(t) as u32),
+            (Scalar(l1, h1, s), Scalar(l2, h2, t)) => num(l1.min(l2), h1.max(h2), s.min(t) as u32),
             (Ptr(r, l1, h1), Ptr(s, l2, h2)) if r == s => Ptr(r, l1.min(l2), h1.max(h2)),
             (Ptr(r, ..) | Near(r), Ptr(s, ..) | Near(s)) if r == s => Near(r),
             _ => Any,
         }
     }
 
-    /// `self` grown to `new` at a block head: bounds jump to the next threshold, so
-    /// that loops reach their fixpoint in a pass or two.
+    /// `self` grown to `new` at a block head: bounds jump to the next threshold (lower
+    /// bounds down to one), so that loops reach their fixpoint in a pass or two.
     pub(super) fn widen(self, new: Abs, thresholds: &[u32], sizes: Sizes) -> Abs {
         let up = |v: u32| thresholds.iter().copied().find(|&t| t >= v).unwrap_or(U32);
+        let down = |v: u32| thresholds.iter().rev().copied().find(|&t| t <= v).unwrap_or(0);
         // A pointer into `.rodata` or `.data` may also stop where the last access of
         // some size fits, so that accesses through it can be proven.
         let size = match new {
             Ptr(Hint::Rodata, ..) => sizes.rodata,
             Ptr(Hint::Data, ..) => sizes.data,
-            _ => return self.widen_with(new, up),
+            _ => return self.widen_with(new, up, down),
         };
-        self.widen_with(new, |v| {
+        let fits = |v| {
             let fits = [8, 4, 2, 1].into_iter().map(|len| size.saturating_sub(len)).find(|&t| t >= v);
             fits.map_or(up(v), |t| t.min(up(v)))
-        })
+        };
+        self.widen_with(new, fits, down)
     }
 
     /// As [`Self::widen`], straight to the widest bound: for heads that keep growing.
     pub(super) fn widen_fully(self, new: Abs) -> Abs {
         match (self, new) {
             (Ptr(..), Ptr(r, ..)) if new != self => Near(r),
-            _ => self.widen_with(new, |_| U32),
+            _ => self.widen_with(new, |_| U32, |_| 0),
         }
     }
 
@@ -149,9 +172,12 @@ impl Abs {
         }
     }
 
-    pub(super) fn widen_with(self, new: Abs, up: impl Fn(u32) -> u32) -> Abs {
+    pub(super) fn widen_with(self, new: Abs, up: impl Fn(u32) -> u32, down: impl Fn(u32) -> u32) -> Abs {
         match (self, new) {
-            (Scalar(a, _), Scalar(b, t)) if b > a => num(up(b), t as u32),
+            (Scalar(l1, h1, _), Scalar(l2, h2, t)) if h2 > h1 || l2 < l1 => {
+                let lo = if l2 < l1 { down(l2) } else { l2 };
+                num(lo, if h2 > h1 { up(h2) } else { h2 }, t as u32)
+            }
             (Ptr(_, l1, h1), Ptr(r, l2, h2)) if l2 < l1 || h2 > h1 => {
                 if l2 < l1 || h2 < 0 {
                     Near(r)
@@ -207,6 +233,60 @@ pub(super) struct State {
     has_rel: u16,
     /// Registers some relation is based on (a superset, as `copied`).
     based: u16,
+    /// `lins[..nlins]`: pointers that step with a counter.
+    lins: [Lin; LINS],
+    nlins: u8,
+    /// Registers some `Lin` involves, on either side.
+    linked: u16,
+}
+
+/// `k = anchor + scale * base`, exactly (64-bit), the anchor at an offset in `[lo, hi]`
+/// from `region`'s: a pointer stepping `scale` times as far as a counter, as `p = &a[i]`
+/// does when both are kept. A comparison that bounds the counter bounds the pointer,
+/// though the pointer's own range widened at the loop head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lin {
+    k: u8,
+    base: u8,
+    scale: u8,
+    region: Hint,
+    lo: i32,
+    hi: i32,
+}
+
+/// Linear relations a state tracks: one per loop level suffices for the shapes above.
+const LINS: usize = 2;
+
+/// The (pointer, counter, scale) pairs linear relations are tried for: registers the
+/// program steps by constants `c_k = scale * c_base` (found before the analysis, so
+/// that a relation is only looked for where it may pay).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Pairs {
+    list: [(u8, u8, u8); 8],
+    n: u8,
+    /// Registers of some pair, on the pointer's side / the counter's.
+    ptrs: u16,
+    counters: u16,
+}
+
+impl Pairs {
+    /// The pairs for these constant steps, `(register, step)`, of a register used as
+    /// an address and one a jump tests.
+    pub(super) fn of(steps: &[(u8, i32)], addresses: u16, tested: u16) -> Pairs {
+        let mut p = Pairs::default();
+        for &(k, ck) in steps.iter().filter(|(k, _)| addresses & 1 << k != 0) {
+            for &(b, cb) in steps.iter().filter(|(b, _)| tested & 1 << b != 0) {
+                let scale = if k != b && cb != 0 && ck % cb == 0 { ck / cb } else { 0 };
+                if (1..=64).contains(&scale) && (p.n as usize) < p.list.len() {
+                    p.list[p.n as usize] = (k, b, scale as u8);
+                    p.n += 1;
+                    p.ptrs |= 1 << k;
+                    p.counters |= 1 << b;
+                }
+            }
+        }
+        p
+    }
 }
 
 /// `base + delta`.
@@ -241,7 +321,19 @@ impl core::ops::IndexMut<usize> for State {
 impl State {
     fn new(regs: [Abs; 11]) -> Self {
         let rel = [Rel { base: NO_REG, delta: 0 }; 11];
-        State { regs, slots: [NO_SLOT; SLOTS], nslots: 0, copied: 0, rel, has_rel: 0, based: 0 }
+        let lins = [Lin { k: 0, base: 0, scale: 0, region: Hint::Unknown, lo: 0, hi: 0 }; LINS];
+        State {
+            regs,
+            slots: [NO_SLOT; SLOTS],
+            nslots: 0,
+            copied: 0,
+            rel,
+            has_rel: 0,
+            based: 0,
+            lins,
+            nlins: 0,
+            linked: 0,
+        }
     }
 
     /// The tracked slots.
@@ -253,6 +345,9 @@ impl State {
     /// relation involves it.
     pub(super) fn redefined(&mut self, k: usize) {
         self.has_rel &= !(1 << k);
+        if self.linked & 1 << k != 0 {
+            self.unlink(k, None);
+        }
         if (self.copied | self.based) & 1 << k != 0 {
             self.moved(k, None);
         }
@@ -297,6 +392,9 @@ impl State {
 
     /// `k += c` (64-bit, `c` a constant).
     fn stepped(&mut self, k: usize, c: i64) {
+        if self.linked & 1 << k != 0 {
+            self.unlink(k, Some(c));
+        }
         if self.has_rel & 1 << k != 0 {
             match i16::try_from(self.rel[k].delta as i64 + c) {
                 Ok(delta) => self.rel[k].delta = delta,
@@ -320,13 +418,16 @@ impl State {
                 slot.val = v;
             }
         }
-        let Scalar(m, _) = v else { return bounded };
+        if self.linked & 1 << k != 0 {
+            bounded |= self.follow_lins(Some(k));
+        }
+        let Scalar(_, m, _) = v else { return bounded };
         // x = k + d with d >= 0, or k = j + d with d <= 0 (j = k - d): at most m + |d|
         // (no wrap: m + |d| < 2^64).
         let mut bound = |x: usize, d: i16, regs: &mut [Abs; 11]| {
             let b = scalar(Some(m as u64 + d.unsigned_abs() as u64));
             regs[x] = match (regs[x], b) {
-                (Scalar(a, t), Scalar(b, _)) => num(a.min(b), t as u32),
+                (Scalar(l, a, t), Scalar(_, b, _)) => num(l, a.min(b), t as u32),
                 (Any, b) => b,
                 (a, _) => a,
             };
@@ -355,18 +456,115 @@ impl State {
 
     /// Whether narrowing `k` may narrow another register.
     pub(super) fn related(&self, k: usize) -> bool {
-        (self.based | self.has_rel) & 1 << k != 0
+        (self.based | self.has_rel | self.linked) & 1 << k != 0
     }
 
     /// Whether narrowing `k` may narrow anything else (a register or a slot).
     pub(super) fn follows(&self, k: usize) -> bool {
-        (self.based | self.has_rel | self.copied) & 1 << k != 0
+        (self.based | self.has_rel | self.copied | self.linked) & 1 << k != 0
     }
 
     /// Forgets every relation.
     pub(super) fn forget_rels(&mut self) {
         self.has_rel = 0;
         self.based = 0;
+        self.nlins = 0;
+        self.linked = 0;
+    }
+
+    /// Register `k` steps by `c` (`None`: changes otherwise): the linear relations it
+    /// is in follow it or end.
+    #[inline(never)]
+    fn unlink(&mut self, k: usize, c: Option<i64>) {
+        let mut j = 0;
+        while j < self.nlins as usize {
+            let l = &mut self.lins[j];
+            // k = a + s * b: stepping k moves the anchor by c, stepping b by -s * c.
+            let by = match c {
+                Some(c) if l.k as usize == k => Some(c),
+                Some(c) if l.base as usize == k => Some(-(l.scale as i64) * c),
+                _ if l.k as usize != k && l.base as usize != k => Some(0),
+                _ => None,
+            };
+            match by.map(|by| ptr(l.region, l.lo as i64 + by, l.hi as i64 + by)) {
+                Some(Ptr(_, lo, hi)) => {
+                    (l.lo, l.hi) = (lo, hi);
+                    j += 1;
+                }
+                _ => self.drop_lin(j),
+            }
+        }
+    }
+
+    fn drop_lin(&mut self, j: usize) {
+        self.nlins -= 1;
+        self.lins[j] = self.lins[self.nlins as usize];
+        self.linked = self.lins[..self.nlins as usize].iter().fold(0, |m, l| m | 1 << l.k | 1 << l.base);
+    }
+
+    /// Register `d` got a new value: relations of the pairs it is in, where the
+    /// pointer and the counter are both known now.
+    #[inline(never)]
+    fn link(&mut self, d: usize, pairs: &Pairs) {
+        for &(k, b, scale) in &pairs.list[..pairs.n as usize] {
+            if k as usize != d && b as usize != d {
+                continue;
+            }
+            let (Ptr(region, lk, hk), Scalar(lb, hb, _)) = (self.regs[k as usize], self.regs[b as usize]) else {
+                continue;
+            };
+            let s = scale as i64;
+            let Ptr(_, lo, hi) = ptr(region, lk as i64 - s * hb as i64, hk as i64 - s * lb as i64) else { continue };
+            let j = self.lins[..self.nlins as usize].iter().position(|l| l.k == k).unwrap_or(self.nlins as usize);
+            if j < LINS {
+                self.lins[j] = Lin { k, base: b, scale, region, lo, hi };
+                self.nlins = self.nlins.max(j as u8 + 1);
+                self.linked |= 1 << k | 1 << b;
+            }
+        }
+    }
+
+    /// Pointers related to counter `b` (any counter if `None`) narrowed to what the
+    /// counter's range allows; returns those now bounded.
+    #[inline(never)]
+    pub(super) fn follow_lins(&mut self, b: Option<usize>) -> u16 {
+        let mut bounded = 0;
+        for l in &self.lins[..self.nlins as usize] {
+            let Scalar(lb, hb, _) = self.regs[l.base as usize] else { continue };
+            if b.is_some_and(|b| b != l.base as usize) {
+                continue;
+            }
+            let s = l.scale as i64;
+            let derived = ptr(l.region, l.lo as i64 + s * lb as i64, l.hi as i64 + s * hb as i64);
+            let k = l.k as usize;
+            self.regs[k] = match (self.regs[k], derived) {
+                (Ptr(r, l1, h1), Ptr(q, l2, h2)) if r == q && l1.max(l2) <= h1.min(h2) => {
+                    Ptr(r, l1.max(l2), h1.min(h2))
+                }
+                (_, Ptr(..)) => derived,
+                (v, _) => v,
+            };
+            if self.regs[k].hi_zero() {
+                bounded |= 1 << k;
+            }
+        }
+        bounded
+    }
+
+    /// Keeps the linear relations `other` has too; true if any ended.
+    #[inline(never)]
+    pub(super) fn join_lins(&mut self, other: &State) -> bool {
+        let mut ended = false;
+        let mut j = 0;
+        while j < self.nlins as usize {
+            if other.lins[..other.nlins as usize].contains(&self.lins[j]) {
+                j += 1;
+            } else {
+                self.drop_lin(j);
+                ended = true;
+            }
+        }
+        ended
     }
 
     /// Keeps the relations `other` has too; true if any ended.
@@ -469,64 +667,66 @@ impl State {
 }
 
 pub(super) fn entry_state() -> State {
-    let mut s = [Scalar(0, 31); 11];
+    let mut s = [Scalar(0, 0, 31); 11];
     s[1] = Ptr(Hint::Input, 0, 0);
-    s[2] = Scalar(U32, 0);
+    s[2] = Scalar(0, U32, 0);
     s[10] = Ptr(Hint::Stack, 0, 0);
     State::new(s)
 }
 
 pub(super) fn alu32(i: Insn, a: Abs, b: Abs) -> Abs {
-    let (ma, mb) = (a.max32(), b.max32());
+    let (la, ma, lb, mb) = (a.min32(), a.max32(), b.min32(), b.max32());
     let k = i.imm as u32;
     let x = i.opc & SRC_X != 0;
-    num(
-        match i.opc & OP_MASK {
-            OP_MOV if i.off == 0 => mb,
-            OP_ADD => ma.checked_add(mb).unwrap_or(U32),
-            OP_MUL => ma.checked_mul(mb).unwrap_or(U32),
-            OP_AND => ma.min(mb),
-            OP_OR | OP_XOR => ones_to(ma.max(mb)),
-            OP_RSH => {
-                if x {
-                    ma
-                } else {
-                    ma >> (k & 31)
-                }
+    let (lo, hi) = match i.opc & OP_MASK {
+        OP_MOV if i.off == 0 => (lb, mb),
+        OP_ADD => {
+            // Exact while no value wraps, or every value does (a constant below zero
+            // added to a value at least its size).
+            let (lo, hi) = (la as u64 + lb as u64, ma as u64 + mb as u64);
+            match (lo >> 32, hi >> 32) {
+                (0, 0) | (1, 1) => (lo as u32, hi as u32),
+                _ => (0, U32),
             }
-            OP_DIV if i.off == 0 => ma,
-            OP_MOD if i.off == 0 => {
-                if !x && k > 0 {
-                    ma.min(k - 1)
-                } else {
-                    ma
-                }
-            }
-            OP_END if i.imm == 64 => return Any,
-            _ => U32,
-        },
-        0,
-    )
+        }
+        OP_SUB if !x && la >= k => (la - k, ma - k),
+        OP_MUL => ma.checked_mul(mb).map_or((0, U32), |hi| (la * lb, hi)),
+        OP_AND => (0, ma.min(mb)),
+        OP_OR | OP_XOR => (0, ones_to(ma.max(mb))),
+        OP_RSH if x => (0, ma),
+        OP_RSH => (la >> (k & 31), ma >> (k & 31)),
+        OP_DIV if i.off == 0 => (0, ma),
+        OP_MOD if i.off == 0 && !x && k > 0 => (0, ma.min(k - 1)),
+        OP_MOD if i.off == 0 => (0, ma),
+        OP_END if i.imm == 64 => return Any,
+        _ => (0, U32),
+    };
+    num(lo, hi, 0)
 }
 
 pub(super) fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
     let x = i.opc & SRC_X != 0;
     let k = i.imm as i64;
     let (ka, kb) = (matches!(a, Scalar(..)), matches!(b, Scalar(..)));
-    let (ma, mb) = (a.max32() as u64, b.max32() as u64);
+    let (la, ma, lb, mb) = (a.min32() as u64, a.max32() as u64, b.min32() as u64, b.max32() as u64);
+    // A bounded `a` plus a constant: exact while nothing goes below zero.
+    let plus = |c: i64| match (la as i64).checked_add(c) {
+        Some(lo) if ka && lo >= 0 => range(lo as u64, (ma as i64 + c) as u64),
+        _ => Any,
+    };
     match i.opc & OP_MASK {
         OP_MOV if i.off == 0 => {
             if x {
                 b
             } else {
-                scalar(u64::try_from(k).ok())
+                u64::try_from(k).map_or(Any, |k| range(k, k))
             }
         }
         OP_ADD => match (a, b, x) {
-            (Scalar(p, _), Scalar(q, _), true) => scalar(Some(p as u64 + q as u64)),
-            (Scalar(p, _), _, false) if k >= 0 => scalar(Some(p as u64 + k as u64)),
-            (Ptr(r, l, h), Scalar(q, _), true) | (Scalar(q, _), Ptr(r, l, h), true) => {
-                ptr(r, l as i64, h as i64 + q as i64)
+            (Scalar(..), Scalar(..), true) => range(la + lb, ma + mb),
+            (Scalar(..), _, false) => plus(k),
+            (Ptr(r, l, h), Scalar(lq, q, _), true) | (Scalar(lq, q, _), Ptr(r, l, h), true) => {
+                ptr(r, l as i64 + lq as i64, h as i64 + q as i64)
             }
             (Ptr(r, l, h), _, false) => ptr(r, l as i64 + k, h as i64 + k),
             (Near(r), Scalar(..), _) | (Scalar(..), Near(r), true) | (Ptr(r, ..), _, true) | (_, Ptr(r, ..), true) => {
@@ -536,32 +736,25 @@ pub(super) fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
         },
         OP_SUB => match (a, x) {
             (Ptr(r, l, h), false) => ptr(r, l as i64 - k, h as i64 - k),
-            (Scalar(p, _), false) if k <= 0 => scalar(Some(p as u64 + k.unsigned_abs())),
+            (Scalar(..), false) => plus(-k),
             (Ptr(r, ..) | Near(r), _) => Near(r),
             _ => Any,
         },
-        OP_AND if x && kb => Scalar(a.max32().min(mb as u32), 0),
-        OP_AND if x && ka => a,
+        OP_AND if x && kb => scalar(Some(ma.min(mb))),
+        OP_AND if (x || k < 0) && ka => scalar(Some(ma)),
         OP_AND if !x && k >= 0 => scalar(Some(ma.min(k as u64))),
-        OP_AND if !x && ka => a,
         OP_OR | OP_XOR if ka && (if x { kb } else { k >= 0 }) => {
             let other = if x { mb } else { k as u64 };
             scalar(Some(ones_to(ma.max(other) as u32) as u64).filter(|_| other <= U32 as u64))
         }
         OP_LSH if !x && ka => scalar(Some(ma).filter(|m| m.leading_zeros() >= (k & 63) as u32).map(|m| m << (k & 63))),
-        OP_RSH if ka => {
-            if x {
-                a
-            } else {
-                scalar(Some(ma >> (k & 63)))
-            }
-        }
+        OP_RSH if ka => scalar(Some(if x { ma } else { ma >> (k & 63) })),
         OP_RSH if !x && (k & 63) >= 32 => scalar(Some(u64::MAX >> (k & 63))),
         OP_ARSH if !x && ka => scalar(Some(ma >> (k & 63))),
         OP_MUL if ka && (if x { kb } else { k >= 0 }) => scalar(ma.checked_mul(if x { mb } else { k as u64 })),
-        OP_DIV if i.off == 0 && ka => a,
+        OP_DIV if i.off == 0 && ka => scalar(Some(ma)),
         OP_MOD if i.off == 0 && !x && k > 0 => scalar(Some(if ka { ma.min(k as u64 - 1) } else { k as u64 - 1 })),
-        OP_MOD if i.off == 0 && ka => a,
+        OP_MOD if i.off == 0 && ka => scalar(Some(ma)),
         _ => Any,
     }
 }
@@ -570,7 +763,7 @@ pub(super) fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
 /// the low 32 bits of a 64-bit operation: ALU32 results are those).
 #[inline(never)]
 fn aligned(i: Insn, v: Abs, a: Abs, b: Abs) -> Abs {
-    let Scalar(m, _) = v else { return v };
+    let Scalar(l, m, _) = v else { return v };
     let x = i.opc & SRC_X != 0;
     let (ta, tb) = (tz_of(a), if x { tz_of(b) } else { tz_imm(i.imm as i64 as u64) });
     // The shift amount as the operation masks it.
@@ -584,7 +777,7 @@ fn aligned(i: Insn, v: Abs, a: Abs, b: Abs) -> Abs {
         OP_RSH | OP_ARSH if !x => ta.saturating_sub(k),
         _ => 0,
     };
-    num(m, tz)
+    num(l, m, tz)
 }
 
 /// The bytes a memory access moves.
@@ -599,18 +792,18 @@ pub(super) fn access_len(i: Insn) -> i64 {
 
 /// The effect of a non-control instruction; `proven`: a memory access proven inside
 /// its region.
-pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool) {
+pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool, pairs: &Pairs) {
     let d = i.dst() as usize % 11;
     let src = i.src() as usize % 11;
-    let b = if i.opc & SRC_X != 0 { s[src] } else { Scalar(i.imm as u32, 0) };
+    let b = if i.opc & SRC_X != 0 { s[src] } else { Scalar(i.imm as u32, i.imm as u32, 0) };
     let mem = i.opc & MODE_MASK == MODE_MEM;
     let v = match i.class() {
         CLS_ALU => aligned(i, alu32(i, s[d], b), s[d], b),
         CLS_ALU64 => aligned(i, alu64(i, s[d], s[src]), s[d], b),
         CLS_LDX if mem => match i.opc & SZ_MASK {
-            SZ_B => Scalar(0xff, 0),
-            SZ_H => Scalar(0xffff, 0),
-            SZ_W => Scalar(U32, 0),
+            SZ_B => Scalar(0, 0xff, 0),
+            SZ_H => Scalar(0, 0xffff, 0),
+            SZ_W => Scalar(0, U32, 0),
             _ => {
                 let base = s[src];
                 s.redefined(d);
@@ -625,7 +818,7 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool) {
         CLS_LD => match i.opc {
             LDDWD => ptr(Hint::Data, i.imm as i64, i.imm as i64),
             LDDWR => ptr(Hint::Rodata, i.imm as i64, i.imm as i64),
-            _ if hi_imm == 0 => num(i.imm as u32, tz_imm(i.imm as u32 as u64)),
+            _ if hi_imm == 0 => num(i.imm as u32, i.imm as u32, tz_imm(i.imm as u32 as u64)),
             _ => Any,
         },
         CLS_STX if i.opc & MODE_MASK == MODE_ATOMIC => {
@@ -639,7 +832,7 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool) {
         }
         CLS_STX if mem => return s.store(s[d], i.off, access_len(i), proven, Some((s[src], src as u8))),
         CLS_ST if mem => {
-            let imm = scalar(u64::try_from(i.imm as i64).ok());
+            let imm = u64::try_from(i.imm as i64).map_or(Any, |k| range(k, k));
             return s.store(s[d], i.off, access_len(i), proven, Some((imm, NO_REG)));
         }
         CLS_ST | CLS_STX => return s.forget_slots(),
@@ -656,42 +849,56 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool) {
         SUB64_IMM => s.stepped(d, -(i.imm as i64)),
         _ => s.redefined(d),
     }
+    // A pointer or a counter of some pair got a value that may start a relation.
+    let starts = match s[d] {
+        Ptr(..) => pairs.ptrs & 1 << d != 0,
+        Scalar(..) => pairs.counters & 1 << d != 0,
+        _ => false,
+    };
+    if starts && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
+        s.link(d, pairs);
+    }
 }
 
 /// The compared register's bound on one edge of a conditional jump, if it narrows.
 pub(super) fn refine(i: Insn, taken: bool, s: &State) -> Option<Abs> {
-    let Scalar(m, tz) = s[i.dst() as usize % 11] else { return None };
+    let old = s[i.dst() as usize % 11];
+    let Scalar(l, m, tz) = old else { return None };
     let op = i.opc & OP_MASK;
     let is32 = i.class() == CLS_JMP32;
     // The values compare as unsigned 32-bit numbers (bounded scalars are below 2^32):
     // signed comparisons only when both are non-negative.
     let signed = matches!(op, JSGT | JSGE | JSLT | JSLE);
     let limit = if signed && is32 { i32::MAX as u32 } else { U32 };
-    // `k`: the constant, or the bound of a register operand (then only "d below s"
-    // relations narrow, and equality gives an upper bound).
-    let (k, exact) = if i.opc & SRC_X != 0 {
+    // `[kl, kh]`: the constant, or the range of a register operand.
+    let (kl, kh) = if i.opc & SRC_X != 0 {
         match s[i.src() as usize % 11] {
-            Scalar(q, _) => (q, false),
+            Scalar(kl, kh, _) => (kl, kh),
             _ => return None,
         }
     } else if is32 || i.imm >= 0 {
-        (i.imm as u32, true)
+        (i.imm as u32, i.imm as u32)
     } else {
         return None; // a negative 64-bit constant is above every bounded scalar
     };
-    if m > limit || k > limit {
+    if m > limit || kh > limit {
         return None;
     }
-    let new = match (op, taken) {
-        (JEQ, true) | (JNE, false) => m.min(k),
-        (JEQ, false) | (JNE, true) if exact && m == k && m > 0 => m - 1,
-        (JLT | JSLT, true) | (JGE | JSGE, false) if k > 0 => m.min(k - 1),
-        (JLE | JSLE, true) | (JGT | JSGT, false) => m.min(k),
+    let (lo, hi) = match (op, taken) {
+        (JEQ, true) | (JNE, false) => (l.max(kl), m.min(kh)),
+        // Unequal to the one value `k`: not `k` at either end.
+        (JEQ, false) | (JNE, true) if kl == kh && (l == kl || m == kl) && l < m => {
+            (l + u32::from(l == kl), m - u32::from(m == kl))
+        }
+        (JLT | JSLT, true) | (JGE | JSGE, false) if kh > 0 => (l, m.min(kh - 1)),
+        (JLE | JSLE, true) | (JGT | JSGT, false) => (l, m.min(kh)),
+        (JGT | JSGT, true) | (JLE | JSLE, false) if kl < U32 => (l.max(kl + 1), m),
+        (JGE | JSGE, true) | (JLT | JSLT, false) => (l.max(kl), m),
         _ => return None,
     };
     // Unchanged bounds still narrow the registers related to this one.
-    let new = num(new, tz as u32);
-    (new.max32() != m || s.related(i.dst() as usize % 11)).then_some(new)
+    let new = num(lo, hi, tz as u32);
+    (new != old || s.related(i.dst() as usize % 11)).then_some(new)
 }
 
 /// Whether an access of `len` bytes at `base + off` is proven inside a region.

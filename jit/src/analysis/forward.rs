@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, State, NO_REG};
+use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, NO_REG};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
@@ -86,7 +86,7 @@ fn merge(
         }
     }
     // Relations: none unless some register is a base (every one sets its base's bit).
-    changed | (old.based() != 0 && old.join_rels(s))
+    changed | (old.based() != 0 && old.join_rels(s)) | old.join_lins(s)
 }
 
 /// Joins a different `v` into `o`, widened if it grew; `times`: how often it grew here
@@ -106,14 +106,15 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, thresholds: &[u32], 
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
 /// thresholds loop heads widen to: the program's comparison constants (and one less),
 /// the `.rodata` and `.data` sizes, sorted into `thresholds`. Returns the head count,
-/// the thresholds' count, and the registers compared with a constant (counters).
+/// the thresholds' count, the registers compared with a constant (counters), and the
+/// pairs of registers stepped in proportion (pointers and their counters).
 #[inline(always)]
 pub(super) fn heads(
     insns: &[Insn],
     sizes: Sizes,
     facts: &mut [Facts],
     thresholds: &mut [u32; 32],
-) -> (u32, usize, RegSet) {
+) -> (u32, usize, RegSet, Pairs) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
     let mut heads = 0u32;
     let mut nt = 0;
@@ -121,6 +122,17 @@ pub(super) fn heads(
     // the registers copied to or from them (a counter's copy one step behind).
     let mut compared: RegSet = 0;
     let mut copies: [RegSet; 11] = [0; 11];
+    // Registers compared with another as a limit (the greater side), the registers
+    // compared with them, and the constants registers are set to: a limit held in a
+    // register (`for (n = N; ...) for (i = 0; i < n; ...)`) is a threshold too.
+    let (mut limits, mut counters): ([RegSet; 11], RegSet) = ([0; 11], 0);
+    let mut consts = [(0u8, 0u32); 8];
+    let mut nc = 0;
+    // Constant steps, `(register, step)`, distinct; registers used as an address, and
+    // registers a jump compares: the pointers and counters relations may be kept for.
+    let mut steps = [(0u8, 0i32); 8];
+    let mut ns = 0;
+    let (mut addresses, mut tested): (RegSet, RegSet) = (0, 0);
     for (pc, &i) in insns.iter().enumerate() {
         // Jumps and local calls; exits and helper calls have no target.
         let target = i.jump_target(pc);
@@ -143,15 +155,53 @@ pub(super) fn heads(
             copies[i.dst() as usize] |= bit(i.src());
             copies[i.src() as usize] |= bit(i.dst());
         }
+        match i.class() {
+            CLS_LDX => addresses |= bit(i.src()),
+            CLS_ST | CLS_STX => addresses |= bit(i.dst()),
+            _ if is_cond_jump(i) => tested |= bit(i.dst()) | if i.opc & SRC_X != 0 { bit(i.src()) } else { 0 },
+            _ => {}
+        }
+        if matches!(i.opc, ADD64_IMM | SUB64_IMM) && i.dst() < 11 && i.imm != 0 && i.imm != i32::MIN {
+            let step = (i.dst(), if i.opc == ADD64_IMM { i.imm } else { -i.imm });
+            if ns < steps.len() && !steps[..ns].contains(&step) {
+                steps[ns] = step;
+                ns += 1;
+            }
+        }
+        if matches!(i.opc, MOV64_IMM | MOV32_IMM) && i.imm > 0 && nc < consts.len() {
+            consts[nc] = (i.dst(), i.imm as u32);
+            nc += 1;
+        }
+        if is_cond_jump(i) && i.opc & SRC_X != 0 && i.dst() < 11 && i.src() < 11 {
+            let (limit, counter) = match i.opc & OP_MASK {
+                JGT | JGE | JSGT | JSGE => (i.dst(), i.src()),
+                _ => (i.src(), i.dst()),
+            };
+            limits[limit as usize] |= bit(counter);
+        }
         if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 {
             compared |= bit(i.dst());
-            if nt + 2 <= thresholds.len() - 2 {
+            if nt + 3 <= thresholds.len() - 2 {
                 thresholds[nt] = i.imm as u32;
                 thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
                 nt += 2;
+                // A counter going down while above `k` stays at `k + 1` or more.
+                if matches!(i.opc & OP_MASK, JGT | JSGT) {
+                    thresholds[nt] = (i.imm as u32).saturating_add(1);
+                    nt += 1;
+                }
             }
         }
     }
+    for &(r, c) in consts[..nc].iter().filter(|(r, _)| limits[*r as usize % 11] != 0) {
+        counters |= limits[r as usize % 11];
+        if nt + 2 <= thresholds.len() - 2 {
+            thresholds[nt] = c;
+            thresholds[nt + 1] = c - 1;
+            nt += 2;
+        }
+    }
+    compared |= counters;
     for (k, c) in copies.iter().enumerate() {
         if compared & bit(k as u8) != 0 {
             compared |= c;
@@ -160,7 +210,7 @@ pub(super) fn heads(
     thresholds[nt] = sizes.rodata;
     thresholds[nt + 1] = sizes.data;
     thresholds[..nt + 2].sort_unstable();
-    (heads, nt + 2, compared)
+    (heads, nt + 2, compared, Pairs::of(&steps[..ns], addresses, tested))
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each
@@ -173,6 +223,7 @@ pub(super) fn ranges(
     heads: u32,
     thresholds: &[u32],
     compared: RegSet,
+    pairs: &Pairs,
 ) -> Result<(), OutOfMemory> {
     let n = insns.len();
     let mut states: Vec<Option<State>> = try_filled(None, heads as usize)?;
@@ -252,7 +303,8 @@ pub(super) fn ranges(
                 facts[pc].dirty = false;
                 block = pc;
                 cur = states[head as usize];
-                if let Some(s) = &cur {
+                if let Some(s) = &mut cur {
+                    s.follow_lins(None);
                     zero = zero_mask(s);
                 }
             }
@@ -325,7 +377,7 @@ pub(super) fn ranges(
                 }
             } else {
                 let hi = insns.get(pc + 1).map(|n| n.imm).unwrap_or(0);
-                transfer(i, hi, s, f.safe);
+                transfer(i, hi, s, f.safe, pairs);
                 s[10] = Ptr(Hint::Stack, 0, 0); // read-only: always the frame's top
                 zero = if i.opc & MODE_MASK == MODE_ATOMIC && i.class() == CLS_STX {
                     zero_mask(s)

@@ -2,11 +2,14 @@
 //! cheap on a 32-bit core.
 //!
 //! - **Value ranges** (forward abstract interpretation): each register is a number in
-//!   `[0, max]`, or a pointer at a bounded offset from a region's anchor (the start of
+//!   `[lo, hi]`, or a pointer at a bounded offset from a region's anchor (the start of
 //!   `.rodata` or `.data`, the input, or r10, the top of the current stack frame), or
 //!   somewhere near a region. Conditional jumps refine the ranges on each edge, and
-//!   loop heads widen to the program's own comparison constants, so that a counter
-//!   running to `N` is known to stay below `N`. From the ranges:
+//!   loop heads widen to the program's own comparison constants (and the constants a
+//!   limit register is set to), so that a counter running to `N` is known to stay
+//!   below `N`, and one counting down to 1 above 0. Relations carry a bound from one
+//!   register to another: a copy one step behind, and a pointer stepping in proportion
+//!   to a counter (`p = &a[i]`), bounded by the counter's limit. From the ranges:
 //!   - **known-zero high halves**: code reading such a half uses the constant 0;
 //!   - **proven accesses**: a load or store whose whole range lies inside `.rodata`,
 //!     `.data` (sizes fixed at compile time) or the current frame needs no check;
@@ -220,8 +223,8 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
     // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
     let mut thresholds = [u32::MAX; 32];
-    let (heads, nt, compared) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared)?;
+    let (heads, nt, compared, pairs) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared, &pairs)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi })
@@ -436,6 +439,77 @@ mod tests {
             Sizes::default(),
         );
         assert!(zero(&a, 5, 4) && zero(&a, 5, 3), "the counter and the slot keep their bounds");
+    }
+
+    #[test]
+    fn a_pointer_kept_beside_its_counter_is_bounded_by_the_counters_limit() {
+        // Bubble sort's inner loop: r4 = &a[r3 - 1] on the frame, stepped by 4 as r3 by 1,
+        // while r3 < r1, r1 counting down from 64 and held above 1. Every access through
+        // r4 (both words of the pair, loads and stores) is proven inside the frame.
+        let src = |n: u32| {
+            alloc::format!(
+                "mov %r1, {n}\nmov %r2, %r10\nadd %r2, -252\nja outer\n\
+                 step: add %r1, -1\nouter: jgt %r1, 1, inner\nexit\n\
+                 inner: mov %r3, 1\nmov %r4, %r2\nja body\n\
+                 next: add %r4, 4\nadd %r3, 1\njlt %r3, %r1, body\nja step\n\
+                 body: ldxw %r5, [%r4+0]\nldxw %r0, [%r4-4]\njle32 %r0, %r5, next\n\
+                 stxw [%r4+0], %r0\nstxw [%r4-4], %r5\nja next"
+            )
+        };
+        let a = analyse_src(&src(64), Sizes::default());
+        let accesses: Vec<usize> = (0..a.facts.len()).filter(|&pc| a.facts[pc].hint == Hint::Stack).collect();
+        assert_eq!(accesses.len(), 4);
+        assert!(accesses.iter().all(|&pc| a.facts[pc].safe), "r4 in [r10 - 252, r10 - 4] at {accesses:?}");
+        assert!(zero(&a, 4, 1) && zero(&a, 11, 3), "the counters are 32-bit");
+        // One more element: the last pair's upper word is r10 + 0, past the frame.
+        let a = analyse_src(&src(65), Sizes::default());
+        let safe: Vec<bool> = accesses.iter().map(|&pc| a.facts[pc].safe).collect();
+        assert_eq!(safe, [false, true, false, true], "[r4+0] may be r10 + 0, [r4-4] stays inside");
+    }
+
+    #[test]
+    fn a_relation_taken_between_two_ranges_covers_every_pairing() {
+        // r4 = r10 + add + 4 * r5 and counter r3, in [0, 8] and [0, 4] on their own: the
+        // pointer minus four times the counter is anywhere in add + [-16, 32], so the
+        // last word read (r3 = 7) is at most add + 32 + 28.
+        let run = |add: i32| {
+            let src = alloc::format!(
+                "ldxb %r3, [%r1+0]\njgt %r3, 4, out\nldxb %r5, [%r1+1]\njgt %r5, 8, out\n\
+                 mov %r4, %r5\nlsh %r4, 2\nadd %r4, %r10\nadd %r4, {add}\n\
+                 l: ldxw %r0, [%r4+0]\nadd %r4, 4\nadd %r3, 1\njlt %r3, 8, l\nout: exit"
+            );
+            analyse_src(&src, Sizes::default()).facts[8].safe
+        };
+        assert!(run(-64), "at most r10 - 4");
+        assert!(!run(-60), "r10 + 0 when r5 = 8 and r3 = 0");
+    }
+
+    #[test]
+    fn a_comparison_bounds_a_value_from_below() {
+        // r2 in [0, 255] from a byte; above 10 on the taken edge, so r3 = rodata + r2 - 11
+        // is in [0, 244]: one byte inside 245 bytes of `.rodata`, not inside 244.
+        let run = |cmp: &str, sub: i32, rodata: u32| {
+            let src = alloc::format!(
+                "ldxb %r2, [%r1+0]\n{cmp}, big\nexit\nbig: lddw %r3, 0x7ead0000\nadd %r3, %r2\n\
+                 add %r3, {sub}\nldxb %r0, [%r3+0]\nexit"
+            );
+            analyse_src(&src, Sizes { rodata, data: 0 }).facts[7].safe
+        };
+        assert!(run("jgt %r2, 10", -11, 245) && run("jge %r2, 11", -11, 245) && run("jne %r2, 0", -1, 255));
+        assert!(!run("jgt %r2, 10", -12, 245) && !run("jge %r2, 11", -12, 245) && !run("jne %r2, 0", -2, 255));
+        assert!(!run("jgt %r2, 10", -11, 244));
+        // A lower bound survives a step down by at most itself (a 64-bit value below zero
+        // would wrap).
+        let a = analyse_src(
+            "ldxb %r2, [%r1+0]\njgt %r2, 3, ok\nexit\nok: add %r2, -4\nmov %r0, %r2\nexit",
+            Sizes::default(),
+        );
+        assert!(zero(&a, 5, 2));
+        let a = analyse_src(
+            "ldxb %r2, [%r1+0]\njgt %r2, 3, ok\nexit\nok: add %r2, -5\nmov %r0, %r2\nexit",
+            Sizes::default(),
+        );
+        assert!(!zero(&a, 5, 2));
     }
 
     #[test]
