@@ -127,10 +127,14 @@ impl Abs {
     }
 
     /// `self` grown to `new` at a block head: bounds jump to the next threshold (lower
-    /// bounds down to one), so that loops reach their fixpoint in a pass or two.
-    pub(super) fn widen(self, new: Abs, thresholds: &[u32], sizes: Sizes) -> Abs {
-        let up = |v: u32| thresholds.iter().copied().find(|&t| t >= v).unwrap_or(U32);
-        let down = |v: u32| thresholds.iter().rev().copied().find(|&t| t <= v).unwrap_or(0);
+    /// bounds down to one), so that loops reach their fixpoint in a pass or two. A
+    /// number stops only at the thresholds in `mask` (bit i: `thresholds[i]`), its own;
+    /// a pointer at any.
+    pub(super) fn widen(self, new: Abs, thresholds: &[u32], mask: u32, sizes: Sizes) -> Abs {
+        let mask = if matches!(new, Ptr(..)) { u32::MAX } else { mask };
+        let ts = || thresholds.iter().enumerate().filter(move |&(i, _)| mask >> i & 1 != 0).map(|(_, &t)| t);
+        let up = |v: u32| ts().find(|&t| t >= v).unwrap_or(U32);
+        let down = |v: u32| ts().take_while(|&t| t <= v).last().unwrap_or(0);
         // A pointer into `.rodata` or `.data` may also stop where the last access of
         // some size fits, so that accesses through it can be proven.
         let size = match new {
@@ -452,6 +456,11 @@ impl State {
     /// Registers some relation is based on (or was: a superset).
     pub(super) fn based(&self) -> u16 {
         self.based
+    }
+
+    /// Whether some linear relation is kept.
+    pub(super) fn has_lins(&self) -> bool {
+        self.nlins != 0
     }
 
     /// Whether narrowing `k` may narrow another register.
@@ -850,13 +859,15 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool, pairs:
         _ => s.redefined(d),
     }
     // A pointer or a counter of some pair got a value that may start a relation.
-    let starts = match s[d] {
-        Ptr(..) => pairs.ptrs & 1 << d != 0,
-        Scalar(..) => pairs.counters & 1 << d != 0,
-        _ => false,
-    };
-    if starts && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
-        s.link(d, pairs);
+    if (pairs.ptrs | pairs.counters) & 1 << d != 0 && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
+        let starts = match s[d] {
+            Ptr(..) => pairs.ptrs & 1 << d != 0,
+            Scalar(..) => pairs.counters & 1 << d != 0,
+            _ => false,
+        };
+        if starts {
+            s.link(d, pairs);
+        }
     }
 }
 

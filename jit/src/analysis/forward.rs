@@ -21,7 +21,7 @@ fn merge(
     old: &mut State,
     s: &State,
     over: Option<(usize, Abs)>,
-    thresholds: &[u32],
+    th: Option<&Thresholds>,
     sizes: Sizes,
     compared: RegSet,
     grown: &mut u32,
@@ -55,7 +55,7 @@ fn merge(
             // of a few sizes fit.
             let mut times = *grown >> (2 * k) & 3;
             let allowed = if compared & 1 << k != 0 || v.in_sized_region() { 3 } else { 1 };
-            changed |= grow(o, v, &mut times, allowed, thresholds, sizes);
+            changed |= grow(o, v, &mut times, allowed, th.map(|t| t.of(k)), sizes);
             *grown = (*grown & !(3 << (2 * k))) | times << (2 * k);
         }
     }
@@ -70,7 +70,7 @@ fn merge(
                     let mut times = o.grown as u32;
                     let counter = o.copy_of < 11 && compared & 1 << o.copy_of != 0;
                     let allowed = if counter || n.val.in_sized_region() { 3 } else { 1 };
-                    changed |= grow(&mut o.val, n.val, &mut times, allowed, thresholds, sizes);
+                    changed |= grow(&mut o.val, n.val, &mut times, allowed, th.map(|t| t.of_slot(o.off)), sizes);
                     o.grown = times as u8;
                 }
                 if o.copy_of != n.copy_of && o.copy_of != NO_REG {
@@ -86,38 +86,68 @@ fn merge(
         }
     }
     // Relations: none unless some register is a base (every one sets its base's bit).
-    changed | (old.based() != 0 && old.join_rels(s)) | old.join_lins(s)
+    changed | (old.based() != 0 && old.join_rels(s)) | (old.has_lins() && old.join_lins(s))
 }
 
 /// Joins a different `v` into `o`, widened if it grew; `times`: how often it grew here
 /// so far (counted up to 3), `allowed` of them to thresholds. True if `o` changed.
 /// (Out of line: merges call it from two places, and flash is scarce.)
 #[inline(never)]
-fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, thresholds: &[u32], sizes: Sizes) -> bool {
+fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&[u32], u32)>, sizes: Sizes) -> bool {
     let j = o.join(v);
     if j == *o {
         return false;
     }
-    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds, sizes) };
+    let Some((thresholds, mask)) = th else {
+        *o = j;
+        return true;
+    };
+    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds, mask, sizes) };
     *times += u32::from(*times < 3);
     true
 }
 
+/// The bounds loop heads widen to, sorted, and which of them each register and spill
+/// slot may stop at: the constants it is compared with (and one less), those a limit
+/// it is compared with is set to, the `.rodata` and `.data` sizes. A counter then
+/// passes no other loop's limits on its way to its own.
+pub(super) struct Thresholds {
+    vals: [u32; 32],
+    n: usize,
+    /// Per register, bit i: `vals[i]` applies.
+    regs: [u32; 11],
+    /// Per 8-byte frame slot (by offset) the registers loaded from or stored to it
+    /// hold: theirs apply.
+    slots: [(i16, u32); 8],
+    nslots: usize,
+}
+
+impl Thresholds {
+    fn of(&self, k: usize) -> (&[u32], u32) {
+        (&self.vals[..self.n], self.regs[k])
+    }
+
+    /// A slot no spill names (there were too many) may stop at any.
+    fn of_slot(&self, off: i16) -> (&[u32], u32) {
+        let mut slots = self.slots[..self.nslots].iter().filter(|s| s.0 == off).peekable();
+        let mask = if slots.peek().is_none() { u32::MAX } else { slots.fold(0, |m, s| m | s.1) };
+        (&self.vals[..self.n], mask)
+    }
+}
+
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
-/// thresholds loop heads widen to: the program's comparison constants (and one less),
-/// the `.rodata` and `.data` sizes, sorted into `thresholds`. Returns the head count,
-/// the thresholds' count, the registers compared with a constant (counters), and the
-/// pairs of registers stepped in proportion (pointers and their counters).
+/// thresholds loop heads widen to. Returns the head count, the thresholds, the
+/// registers compared with a constant (counters), and the pairs of registers stepped
+/// in proportion (pointers and their counters).
 #[inline(always)]
-pub(super) fn heads(
-    insns: &[Insn],
-    sizes: Sizes,
-    facts: &mut [Facts],
-    thresholds: &mut [u32; 32],
-) -> (u32, usize, RegSet, Pairs) {
-    // Block heads: the entry, jump and call targets. Thresholds: comparison constants.
+pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, Thresholds, RegSet, Pairs) {
+    // Block heads: the entry, jump and call targets. Thresholds: comparison constants,
+    // with the registers they apply to (two places are kept for the sizes).
     let mut heads = 0u32;
+    let mut cand = [(u32::MAX, 0 as RegSet); 32];
     let mut nt = 0;
+    let mut spills = [(0i16, 0 as RegSet); 8];
+    let mut nsp = 0;
     // Registers compared with a constant (counters): the ones thresholds are for, and
     // the registers copied to or from them (a counter's copy one step behind).
     let mut compared: RegSet = 0;
@@ -128,10 +158,12 @@ pub(super) fn heads(
     let (mut limits, mut counters): ([RegSet; 11], RegSet) = ([0; 11], 0);
     let mut consts = [(0u8, 0u32); 8];
     let mut nc = 0;
-    // Constant steps, `(register, step)`, distinct; registers used as an address, and
-    // registers a jump compares: the pointers and counters relations may be kept for.
+    // Constant steps, `(register, step)`, one per register (registers stepped by
+    // different constants are set apart); registers used as an address, and registers
+    // a jump compares: the pointers and counters relations may be kept for.
     let mut steps = [(0u8, 0i32); 8];
     let mut ns = 0;
+    let mut stepped_unevenly: RegSet = 0;
     let (mut addresses, mut tested): (RegSet, RegSet) = (0, 0);
     for (pc, &i) in insns.iter().enumerate() {
         // Jumps and local calls; exits and helper calls have no target.
@@ -151,53 +183,86 @@ pub(super) fn heads(
                 f.succ[0] = pc as u32;
             }
         }
-        if i.opc == MOV64_REG && i.dst() < 11 && i.src() < 11 {
-            copies[i.dst() as usize] |= bit(i.src());
-            copies[i.src() as usize] |= bit(i.dst());
-        }
+        // What each kind of instruction tells, in one dispatch (this runs at every
+        // instruction of every compile).
+        let mut spill = None;
         match i.class() {
-            CLS_LDX => addresses |= bit(i.src()),
-            CLS_ST | CLS_STX => addresses |= bit(i.dst()),
-            _ if is_cond_jump(i) => tested |= bit(i.dst()) | if i.opc & SRC_X != 0 { bit(i.src()) } else { 0 },
+            CLS_ALU64 | CLS_ALU => match i.opc {
+                MOV64_REG if i.dst() < 11 && i.src() < 11 => {
+                    copies[i.dst() as usize] |= bit(i.src());
+                    copies[i.src() as usize] |= bit(i.dst());
+                }
+                ADD64_IMM | SUB64_IMM if i.dst() < 11 && i.imm != 0 && i.imm != i32::MIN => {
+                    let step = (i.dst(), if i.opc == ADD64_IMM { i.imm } else { -i.imm });
+                    match steps[..ns].iter().find(|s| s.0 == step.0) {
+                        Some(s) if s.1 != step.1 => stepped_unevenly |= bit(step.0),
+                        Some(_) => {}
+                        None if ns < steps.len() => {
+                            steps[ns] = step;
+                            ns += 1;
+                        }
+                        None => {}
+                    }
+                }
+                MOV64_IMM | MOV32_IMM if i.imm > 0 && nc < consts.len() => {
+                    consts[nc] = (i.dst(), i.imm as u32);
+                    nc += 1;
+                }
+                _ => {}
+            },
+            CLS_LDX => {
+                addresses |= bit(i.src());
+                spill = (i.opc == LDXDW && i.src() == 10).then_some(i.dst());
+            }
+            CLS_ST | CLS_STX => {
+                addresses |= bit(i.dst());
+                spill = (i.opc == STXDW && i.dst() == 10).then_some(i.src());
+            }
+            _ if is_cond_jump(i) => {
+                tested |= bit(i.dst());
+                if i.opc & SRC_X != 0 {
+                    tested |= bit(i.src());
+                    if i.dst() < 11 && i.src() < 11 {
+                        let (limit, counter) = match i.opc & OP_MASK {
+                            JGT | JGE | JSGT | JSGE => (i.dst(), i.src()),
+                            _ => (i.src(), i.dst()),
+                        };
+                        limits[limit as usize] |= bit(counter);
+                    }
+                } else if i.imm >= 0 {
+                    compared |= bit(i.dst());
+                    if nt + 3 <= cand.len() - 2 {
+                        let (k, r) = (i.imm as u32, bit(i.dst()));
+                        cand[nt] = (k, r);
+                        cand[nt + 1] = (k.saturating_sub(1), r);
+                        nt += 2;
+                        // A counter going down while above `k` stays at `k + 1` or more.
+                        if matches!(i.opc & OP_MASK, JGT | JSGT) {
+                            cand[nt] = (k.saturating_add(1), r);
+                            nt += 1;
+                        }
+                    }
+                }
+            }
             _ => {}
         }
-        if matches!(i.opc, ADD64_IMM | SUB64_IMM) && i.dst() < 11 && i.imm != 0 && i.imm != i32::MIN {
-            let step = (i.dst(), if i.opc == ADD64_IMM { i.imm } else { -i.imm });
-            if ns < steps.len() && !steps[..ns].contains(&step) {
-                steps[ns] = step;
-                ns += 1;
-            }
-        }
-        if matches!(i.opc, MOV64_IMM | MOV32_IMM) && i.imm > 0 && nc < consts.len() {
-            consts[nc] = (i.dst(), i.imm as u32);
-            nc += 1;
-        }
-        if is_cond_jump(i) && i.opc & SRC_X != 0 && i.dst() < 11 && i.src() < 11 {
-            let (limit, counter) = match i.opc & OP_MASK {
-                JGT | JGE | JSGT | JSGE => (i.dst(), i.src()),
-                _ => (i.src(), i.dst()),
-            };
-            limits[limit as usize] |= bit(counter);
-        }
-        if is_cond_jump(i) && i.opc & SRC_X == 0 && i.imm >= 0 {
-            compared |= bit(i.dst());
-            if nt + 3 <= thresholds.len() - 2 {
-                thresholds[nt] = i.imm as u32;
-                thresholds[nt + 1] = (i.imm as u32).saturating_sub(1);
-                nt += 2;
-                // A counter going down while above `k` stays at `k + 1` or more.
-                if matches!(i.opc & OP_MASK, JGT | JSGT) {
-                    thresholds[nt] = (i.imm as u32).saturating_add(1);
-                    nt += 1;
+        if let Some(r) = spill {
+            match spills[..nsp].iter().position(|s| s.0 == i.off) {
+                Some(j) => spills[j].1 |= bit(r),
+                None if nsp < spills.len() => {
+                    spills[nsp] = (i.off, bit(r));
+                    nsp += 1;
                 }
+                None => {}
             }
         }
     }
     for &(r, c) in consts[..nc].iter().filter(|(r, _)| limits[*r as usize % 11] != 0) {
-        counters |= limits[r as usize % 11];
-        if nt + 2 <= thresholds.len() - 2 {
-            thresholds[nt] = c;
-            thresholds[nt + 1] = c - 1;
+        let r = limits[r as usize % 11];
+        counters |= r;
+        if nt + 2 <= cand.len() - 2 {
+            cand[nt] = (c, r);
+            cand[nt + 1] = (c - 1, r);
             nt += 2;
         }
     }
@@ -207,10 +272,27 @@ pub(super) fn heads(
             compared |= c;
         }
     }
-    thresholds[nt] = sizes.rodata;
-    thresholds[nt + 1] = sizes.data;
-    thresholds[..nt + 2].sort_unstable();
-    (heads, nt + 2, compared, Pairs::of(&steps[..ns], addresses, tested))
+    // A register's copies (a counter's copy one step behind) stop where it does.
+    for t in cand[..nt].iter_mut() {
+        let mut regs = t.1;
+        each_reg(t.1, |k| regs |= copies[k]);
+        t.1 = regs;
+    }
+    cand[nt] = (sizes.rodata, super::ALL);
+    cand[nt + 1] = (sizes.data, super::ALL);
+    let n = nt + 2;
+    cand[..n].sort_unstable_by_key(|t| t.0);
+    let mut th = Thresholds { vals: [0; 32], n, regs: [0; 11], slots: [(0, 0); 8], nslots: nsp };
+    for (i, &(v, regs)) in cand[..n].iter().enumerate() {
+        th.vals[i] = v;
+        each_reg(regs, |k| th.regs[k] |= 1 << i);
+    }
+    for (slot, &(off, regs)) in th.slots.iter_mut().zip(&spills[..nsp]) {
+        let mut mask = 0;
+        each_reg(regs, |k| mask |= th.regs[k]);
+        *slot = (off, mask);
+    }
+    (heads, th, compared, Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly))
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each
@@ -221,7 +303,7 @@ pub(super) fn ranges(
     sizes: Sizes,
     facts: &mut [Facts],
     heads: u32,
-    thresholds: &[u32],
+    th: &Thresholds,
     compared: RegSet,
     pairs: &Pairs,
 ) -> Result<(), OutOfMemory> {
@@ -239,7 +321,7 @@ pub(super) fn ranges(
      -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let changed = match &mut states[h] {
-            Some(old) => merge(old, s, over, thresholds, sizes, compared, &mut facts[t].grown),
+            Some(old) => merge(old, s, over, facts[t].back_target.then_some(th), sizes, compared, &mut facts[t].grown),
             slot @ None => {
                 let mut new = *s;
                 if let Some((r, v)) = over {
@@ -304,7 +386,9 @@ pub(super) fn ranges(
                 block = pc;
                 cur = states[head as usize];
                 if let Some(s) = &mut cur {
-                    s.follow_lins(None);
+                    if s.has_lins() {
+                        s.follow_lins(None);
+                    }
                     zero = zero_mask(s);
                 }
             }
@@ -407,4 +491,14 @@ pub(super) fn ranges(
         }
     }
     Ok(())
+}
+
+/// The registers in a set, lowest first.
+fn each_reg(mut set: RegSet, mut f: impl FnMut(usize)) {
+    set &= super::ALL;
+    while set != 0 {
+        let k = set.trailing_zeros() as usize;
+        set &= set - 1;
+        f(k);
+    }
 }

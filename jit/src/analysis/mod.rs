@@ -221,10 +221,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
-    // A few thresholds suffice (more only sharpen bounds): a fixed array, no allocation.
-    let mut thresholds = [u32::MAX; 32];
-    let (heads, nt, compared, pairs) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds[..nt], compared, &pairs)?;
+    // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
+    let (heads, thresholds, compared, pairs) = forward::heads(insns, sizes, &mut facts);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi })
@@ -469,19 +468,17 @@ mod tests {
 
     #[test]
     fn a_relation_taken_between_two_ranges_covers_every_pairing() {
-        // r4 = r10 + add + 4 * r5 and counter r3, in [0, 8] and [0, 4] on their own: the
-        // pointer minus four times the counter is anywhere in add + [-16, 32], so the
-        // last word read (r3 = 7) is at most add + 32 + 28.
-        let run = |add: i32| {
-            let src = alloc::format!(
-                "ldxb %r3, [%r1+0]\njgt %r3, 4, out\nldxb %r5, [%r1+1]\njgt %r5, 8, out\n\
-                 mov %r4, %r5\nlsh %r4, 2\nadd %r4, %r10\nadd %r4, {add}\n\
-                 l: ldxw %r0, [%r4+0]\nadd %r4, 4\nadd %r3, 1\njlt %r3, 8, l\nout: exit"
-            );
-            analyse_src(&src, Sizes::default()).facts[8].safe
+        // r4 = rodata + 16 + 4 * r5 and counter r3, in [0, 8] and [0, 4] on their own:
+        // the pointer minus four times the counter is anywhere in rodata + [0, 48], so
+        // the last word read (r3 = 7) ends at most at rodata + 48 + 28 + 4.
+        let run = |rodata: u32| {
+            let src = "ldxb %r3, [%r1+0]\njgt %r3, 4, out\nldxb %r5, [%r1+1]\njgt %r5, 8, out\n\
+                       lddw %r4, 0x7ead0010\nmov %r6, %r5\nlsh %r6, 2\nadd %r4, %r6\n\
+                       l: ldxw %r0, [%r4+0]\nadd %r4, 4\nadd %r3, 1\njlt %r3, 8, l\nout: exit";
+            analyse_src(src, Sizes { rodata, data: 0 }).facts[9].safe
         };
-        assert!(run(-64), "at most r10 - 4");
-        assert!(!run(-60), "r10 + 0 when r5 = 8 and r3 = 0");
+        assert!(run(80), "the last word is rodata + 76");
+        assert!(!run(79), "rodata + 76 when r5 = 8 and r3 = 0");
     }
 
     #[test]
@@ -510,6 +507,23 @@ mod tests {
             Sizes::default(),
         );
         assert!(!zero(&a, 5, 2));
+    }
+
+    #[test]
+    fn a_counter_widens_only_to_its_own_limits() {
+        // SHA-256's shape: a counter spilled to a frame slot, stepping by 4 to 256, after
+        // loops to 64 and 192 in other registers. Their limits are not the counter's: it
+        // goes straight to 252, so the word it indexes is proven inside 256 bytes. (Past
+        // every other loop's limit it would run out of steps and be given up.)
+        let src = "mov %r4, 0\na: add %r4, 1\njne %r4, 64, a\nmov %r5, 0\nb: add %r5, 4\njne %r5, 192, b\n\
+                   mov %r2, 0\nstxdw [%r10-16], %r2\n\
+                   l: ldxdw %r2, [%r10-16]\nlddw %r3, 0x7ead0000\nadd %r3, %r2\nldxw %r0, [%r3+0]\n\
+                   add %r2, 4\nstxdw [%r10-16], %r2\njeq %r2, 256, done\nja l\ndone: exit";
+        let a = analyse_src(src, Sizes { rodata: 256, data: 0 });
+        assert!(a.facts[12].safe && zero(&a, 12, 2), "r2 in [0, 252]");
+        // Joins that close no loop are not widened: r0 is 0 or 1, then 2 or 3.
+        let a = analyse_src("mov %r0, 0\njeq %r1, 0, j\nmov %r0, 1\nj: add %r0, 2\nexit", Sizes::default());
+        assert!(zero(&a, 4, 0));
     }
 
     #[test]

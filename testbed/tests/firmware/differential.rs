@@ -373,14 +373,18 @@ fn kept_pointer_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     let mut p = Vec::new();
     // r3: the pointer at the first element visited; r6: the counter.
     let (start, stride) = if down { (last, -step) } else { (first, step) };
+    // The first element's address is worked out in r5 and copied, as compilers do: r3
+    // itself only ever steps by the stride.
+    let first_at = (start * step) as i32;
     match region {
-        0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        _ => {
-            p.extend([Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, -512)])
-        }
+        0 => p.extend([Insn::new(LDDWR, 5, 0, 0, first_at), Insn::new(0, 0, 0, 0, 0)]),
+        1 => p.extend([Insn::new(LDDWD, 5, 0, 0, first_at), Insn::new(0, 0, 0, 0, 0)]),
+        _ => p.extend([
+            Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 5, 10, 0, 0),
+            Insn::new(CLS_ALU64 | OP_ADD, 5, 0, 0, first_at - 512),
+        ]),
     }
-    p.push(Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, (start * step) as i32));
+    p.push(Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 5, 0, 0));
     p.push(Insn::new(CLS_ALU64 | OP_MOV, 6, 0, 0, start as i32));
     p.push(Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0));
     // The limit in a register, as `for (n = N; ...) for (i = 0; i < n; ...)` keeps it.
