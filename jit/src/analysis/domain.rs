@@ -131,29 +131,22 @@ impl Abs {
     /// number stops only at the thresholds in `mask` (bit i: `thresholds[i]`), its own;
     /// a pointer at any.
     pub(super) fn widen(self, new: Abs, thresholds: &[u32], mask: u32, sizes: Sizes) -> Abs {
-        let mask = if matches!(new, Ptr(..)) { u32::MAX } else { mask };
-        let ts = || thresholds.iter().enumerate().filter(move |&(i, _)| mask >> i & 1 != 0).map(|(_, &t)| t);
-        let up = |v: u32| ts().find(|&t| t >= v).unwrap_or(U32);
-        let down = |v: u32| ts().take_while(|&t| t <= v).last().unwrap_or(0);
         // A pointer into `.rodata` or `.data` may also stop where the last access of
         // some size fits, so that accesses through it can be proven.
-        let size = match new {
-            Ptr(Hint::Rodata, ..) => sizes.rodata,
-            Ptr(Hint::Data, ..) => sizes.data,
-            _ => return self.widen_with(new, up, down),
+        let (mask, size) = match new {
+            Ptr(Hint::Rodata, ..) => (u32::MAX, sizes.rodata),
+            Ptr(Hint::Data, ..) => (u32::MAX, sizes.data),
+            Ptr(..) => (u32::MAX, 0),
+            _ => (mask, 0),
         };
-        let fits = |v| {
-            let fits = [8, 4, 2, 1].into_iter().map(|len| size.saturating_sub(len)).find(|&t| t >= v);
-            fits.map_or(up(v), |t| t.min(up(v)))
-        };
-        self.widen_with(new, fits, down)
+        self.widen_with(new, thresholds, mask, size)
     }
 
     /// As [`Self::widen`], straight to the widest bound: for heads that keep growing.
     pub(super) fn widen_fully(self, new: Abs) -> Abs {
         match (self, new) {
             (Ptr(..), Ptr(r, ..)) if new != self => Near(r),
-            _ => self.widen_with(new, |_| U32, |_| 0),
+            _ => self.widen_with(new, &[], 0, 0),
         }
     }
 
@@ -176,7 +169,21 @@ impl Abs {
         }
     }
 
-    pub(super) fn widen_with(self, new: Abs, up: impl Fn(u32) -> u32, down: impl Fn(u32) -> u32) -> Abs {
+    /// `self` grown to `new`: bounds go to the thresholds in `mask` around them (to
+    /// the widest without any), a pointer's upper one also to where the last access of
+    /// 8, 4, 2 or 1 bytes fits in a region of `size` bytes (if not 0).
+    #[inline(never)]
+    fn widen_with(self, new: Abs, thresholds: &[u32], mask: u32, size: u32) -> Abs {
+        let up = |v: u32| {
+            let t =
+                thresholds.iter().enumerate().find(|&(i, &t)| mask >> i & 1 != 0 && t >= v).map_or(U32, |(_, &t)| t);
+            let fits =
+                [8, 4, 2, 1].iter().map(|len| size.wrapping_sub(*len)).find(|&f| size != 0 && f >= v && f <= size);
+            fits.map_or(t, |f| f.min(t))
+        };
+        let down = |v: u32| {
+            thresholds.iter().enumerate().rev().find(|&(i, &t)| mask >> i & 1 != 0 && t <= v).map_or(0, |(_, &t)| t)
+        };
         match (self, new) {
             (Scalar(l1, h1, _), Scalar(l2, h2, t)) if h2 > h1 || l2 < l1 => {
                 let lo = if l2 < l1 { down(l2) } else { l2 };
@@ -198,22 +205,37 @@ impl Abs {
 /// (counters, pointers) when registers run out. A few suffice for a loop's spills.
 pub(super) const SLOTS: usize = 10;
 
-/// "No register": a slot that holds no register's current value.
+/// "No register".
 pub(super) const NO_REG: u8 = u8::MAX;
 
-/// An 8-byte stack slot at `r10 + off` (`off` < 0) and what it holds: a value that
-/// `copy_of`, if a register, holds too, so that a comparison that narrows the register
-/// narrows the slot.
+/// Membership of an equality class: the registers and tracked slots with the same
+/// `id` (not 0) hold values that differ by exactly their `d`s (64-bit): copies, spills
+/// and reloads of one value, and constant steps of any of them since. A comparison
+/// that bounds one bounds the others: a loop's counter, its copy one step behind, its
+/// spill, a reload of the spill with an offset added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Same {
+    id: u8,
+    d: i16,
+}
+
+const NOT_SAME: Same = Same { id: 0, d: 0 };
+
+/// Class ids in use are 1..=15 (a bit each in a `u16`); a value exactly known counts
+/// in class `CONSTANT` (its value as `d`) when states are joined.
+const CONSTANT: u8 = 16;
+
+/// An 8-byte stack slot at `r10 + off` (`off` < 0) and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Slot {
     pub off: i16,
-    pub copy_of: u8,
+    pub same: Same,
     /// At a block head: how often the value grew there (as `Facts::grown` for registers).
     pub grown: u8,
     pub val: Abs,
 }
 
-const NO_SLOT: Slot = Slot { off: 0, copy_of: NO_REG, grown: 0, val: Any };
+const NO_SLOT: Slot = Slot { off: 0, same: NOT_SAME, grown: 0, val: Any };
 
 /// What is known at a point: the registers, some of the current frame's slots, and
 /// relations between registers.
@@ -226,17 +248,10 @@ pub(super) struct State {
     /// `slots[..nslots]` are tracked.
     slots: [Slot; SLOTS],
     nslots: u8,
-    /// Registers some slot holds a copy of: most instructions redefine none of them,
-    /// and skip the slots (this runs at every instruction of every compile).
-    copied: u16,
-    /// `rel[k]`, for k in `has_rel`: register k holds another register's value plus a
-    /// constant, exactly (a 64-bit copy and constant steps of either since), so that a
-    /// comparison that bounds one bounds the other: a loop's counter and its copy one
-    /// step behind.
-    rel: [Rel; 11],
-    has_rel: u16,
-    /// Registers some relation is based on (a superset, as `copied`).
-    based: u16,
+    /// The registers' equality classes.
+    same: [Same; 11],
+    /// Class ids that may be in use (a superset: bit n for id n).
+    ids: u16,
     /// `lins[..nlins]`: pointers that step with a counter.
     lins: [Lin; LINS],
     nlins: u8,
@@ -293,22 +308,6 @@ impl Pairs {
     }
 }
 
-/// `base + delta`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rel {
-    base: u8,
-    delta: i16,
-}
-
-/// The registers in a set, lowest first.
-fn each(mut set: u16, mut f: impl FnMut(usize)) {
-    while set != 0 {
-        let k = set.trailing_zeros() as usize;
-        set &= set - 1;
-        f(k);
-    }
-}
-
 impl core::ops::Index<usize> for State {
     type Output = Abs;
     fn index(&self, k: usize) -> &Abs {
@@ -324,20 +323,8 @@ impl core::ops::IndexMut<usize> for State {
 
 impl State {
     fn new(regs: [Abs; 11]) -> Self {
-        let rel = [Rel { base: NO_REG, delta: 0 }; 11];
         let lins = [Lin { k: 0, base: 0, scale: 0, region: Hint::Unknown, lo: 0, hi: 0 }; LINS];
-        State {
-            regs,
-            slots: [NO_SLOT; SLOTS],
-            nslots: 0,
-            copied: 0,
-            rel,
-            has_rel: 0,
-            based: 0,
-            lins,
-            nlins: 0,
-            linked: 0,
-        }
+        State { regs, slots: [NO_SLOT; SLOTS], nslots: 0, same: [NOT_SAME; 11], ids: 0, lins, nlins: 0, linked: 0 }
     }
 
     /// The tracked slots.
@@ -345,52 +332,40 @@ impl State {
         &self.slots[..self.nslots as usize]
     }
 
-    /// Register `k` gets a new value: no slot holds a copy of it any more, and no
-    /// relation involves it.
+    /// Register `k` gets a new value: it leaves its class and its linear relations.
     pub(super) fn redefined(&mut self, k: usize) {
-        self.has_rel &= !(1 << k);
+        self.same[k] = NOT_SAME;
         if self.linked & 1 << k != 0 {
             self.unlink(k, None);
         }
-        if (self.copied | self.based) & 1 << k != 0 {
-            self.moved(k, None);
-        }
     }
 
-    /// Register `k` changes by `step` (`None`: to an unrelated value): the slots that
-    /// held its value no longer do; relations based on it follow it or end.
-    #[inline(never)]
-    fn moved(&mut self, k: usize, step: Option<i64>) {
-        if self.copied & 1 << k != 0 {
-            self.copied &= !(1 << k);
-            for slot in self.slots[..self.nslots as usize].iter_mut().filter(|s| s.copy_of as usize == k) {
-                slot.copy_of = NO_REG;
-            }
+    /// A class id not in use (0 if none is left: then no class).
+    fn fresh_id(&mut self) -> u8 {
+        let id = (!(self.ids | 1)).trailing_zeros();
+        if id > 15 {
+            return 0;
         }
-        if self.based & 1 << k != 0 {
-            if step.is_none() {
-                self.based &= !(1 << k);
-            }
-            let (rel, mut has) = (&mut self.rel, self.has_rel);
-            each(has, |x| {
-                if rel[x].base as usize == k {
-                    // x = k_old + d = k_new - step + d.
-                    match step.and_then(|c| i16::try_from(rel[x].delta as i64 - c).ok()) {
-                        Some(delta) => rel[x].delta = delta,
-                        None => has &= !(1 << x),
-                    }
-                }
-            });
-            self.has_rel = has;
+        self.ids |= 1 << id;
+        id as u8
+    }
+
+    /// Register `k`'s class, a new one if it has none. Pointers get none: no comparison
+    /// narrows them (and r10 is copied often).
+    fn class_of(&mut self, k: usize) -> Same {
+        if matches!(self.regs[k], Ptr(..) | Near(..)) {
+            return NOT_SAME;
         }
+        if self.same[k].id == 0 {
+            self.same[k] = Same { id: self.fresh_id(), d: 0 };
+        }
+        self.same[k]
     }
 
     /// `k = j` (64-bit).
     fn copied_from(&mut self, k: usize, j: usize) {
         if k != j {
-            self.rel[k] = Rel { base: j as u8, delta: 0 };
-            self.has_rel |= 1 << k;
-            self.based |= 1 << j;
+            self.same[k] = self.class_of(j);
         }
     }
 
@@ -399,63 +374,43 @@ impl State {
         if self.linked & 1 << k != 0 {
             self.unlink(k, Some(c));
         }
-        if self.has_rel & 1 << k != 0 {
-            match i16::try_from(self.rel[k].delta as i64 + c) {
-                Ok(delta) => self.rel[k].delta = delta,
-                Err(_) => self.has_rel &= !(1 << k),
+        if self.same[k].id != 0 {
+            match i16::try_from(self.same[k].d as i64 + c) {
+                Ok(d) => self.same[k].d = d,
+                Err(_) => self.same[k] = NOT_SAME,
             }
-        }
-        if (self.copied | self.based) & 1 << k != 0 {
-            self.moved(k, Some(c));
         }
     }
 
-    /// Register `k` is narrowed to `v` on a jump's edge, and with it the slots holding
-    /// its value and the registers related to it. Returns the registers narrowed to a
-    /// bounded number.
+    /// Register `k` is narrowed to `v` on a jump's edge, and with it the registers and
+    /// slots of its class and the pointers related to it. Returns the registers narrowed
+    /// to a bounded value.
     #[inline(never)]
     pub(super) fn narrow(&mut self, k: usize, v: Abs) -> u16 {
         self.regs[k] = v;
         let mut bounded = if v.hi_zero() { 1 << k } else { 0 };
-        if self.copied & 1 << k != 0 {
-            for slot in self.slots[..self.nslots as usize].iter_mut().filter(|s| s.copy_of as usize == k) {
-                slot.val = v;
+        let Same { id, d: dk } = self.same[k];
+        if id != 0 {
+            // x = k + (dx - dk): the same value at an offset.
+            for x in (0..11).filter(|&x| x != k && self.same[x].id == id) {
+                self.regs[x] = at_offset(self.regs[x], v, self.same[x].d as i64 - dk as i64);
+                if self.regs[x].hi_zero() {
+                    bounded |= 1 << x;
+                }
+            }
+            for slot in self.slots[..self.nslots as usize].iter_mut().filter(|s| s.same.id == id) {
+                slot.val = at_offset(slot.val, v, slot.same.d as i64 - dk as i64);
             }
         }
         if self.linked & 1 << k != 0 {
             bounded |= self.follow_lins(Some(k));
         }
-        let Scalar(_, m, _) = v else { return bounded };
-        // x = k + d with d >= 0, or k = j + d with d <= 0 (j = k - d): at most m + |d|
-        // (no wrap: m + |d| < 2^64).
-        let mut bound = |x: usize, d: i16, regs: &mut [Abs; 11]| {
-            let b = scalar(Some(m as u64 + d.unsigned_abs() as u64));
-            regs[x] = match (regs[x], b) {
-                (Scalar(l, a, t), Scalar(_, b, _)) => num(l, a.min(b), t as u32),
-                (Any, b) => b,
-                (a, _) => a,
-            };
-            if regs[x].hi_zero() {
-                bounded |= 1 << x;
-            }
-        };
-        let (rel, regs) = (&self.rel, &mut self.regs);
-        if self.based & 1 << k != 0 {
-            each(self.has_rel, |x| {
-                if rel[x].base as usize == k && rel[x].delta >= 0 {
-                    bound(x, rel[x].delta, regs);
-                }
-            });
-        }
-        if self.has_rel & 1 << k != 0 && rel[k].delta <= 0 {
-            bound(rel[k].base as usize, rel[k].delta, regs);
-        }
         bounded
     }
 
-    /// Registers some relation is based on (or was: a superset).
-    pub(super) fn based(&self) -> u16 {
-        self.based
+    /// Whether some register or slot may be in a class (a superset).
+    pub(super) fn has_classes(&self) -> bool {
+        self.ids != 0
     }
 
     /// Whether some linear relation is kept.
@@ -463,20 +418,18 @@ impl State {
         self.nlins != 0
     }
 
-    /// Whether narrowing `k` may narrow another register.
-    pub(super) fn related(&self, k: usize) -> bool {
-        (self.based | self.has_rel | self.linked) & 1 << k != 0
-    }
-
     /// Whether narrowing `k` may narrow anything else (a register or a slot).
-    pub(super) fn follows(&self, k: usize) -> bool {
-        (self.based | self.has_rel | self.copied | self.linked) & 1 << k != 0
+    pub(super) fn related(&self, k: usize) -> bool {
+        self.same[k].id != 0 || self.linked & 1 << k != 0
     }
 
     /// Forgets every relation.
     pub(super) fn forget_rels(&mut self) {
-        self.has_rel = 0;
-        self.based = 0;
+        self.same = [NOT_SAME; 11];
+        for slot in self.slots.iter_mut() {
+            slot.same = NOT_SAME;
+        }
+        self.ids = 0;
         self.nlins = 0;
         self.linked = 0;
     }
@@ -576,24 +529,48 @@ impl State {
         ended
     }
 
-    /// Keeps the relations `other` has too; true if any ended.
+    /// Keeps the equalities that hold in `other` too (slots are matched by offset: call
+    /// it once `self` keeps only slots `other` has); true if any ended. Values known
+    /// exactly count as equal to each other at their differences, so that a counter set
+    /// to 31 and a slot set to 31 before a loop are equal at its head if the loop's way
+    /// back keeps them so.
     #[inline(never)]
-    pub(super) fn join_rels(&mut self, other: &State) -> bool {
-        let (rel, mut has) = (&self.rel, self.has_rel);
-        each(has, |x| {
-            if other.has_rel & 1 << x == 0 || other.rel[x] != rel[x] {
-                has &= !(1 << x);
+    pub(super) fn join_classes(&mut self, other: &State) -> bool {
+        const HOLDERS: usize = 11 + SLOTS;
+        // Each holder (registers, then slots) with a class on both sides, by the pair of
+        // classes and the change of its offset: holders with equal keys stay equal.
+        let n = 11 + self.nslots as usize;
+        let (mut keys, mut old) = ([(0u8, 0u8, 0i64, 0i64); HOLDERS], [(0u8, 0u8, 0i64, 0i64); HOLDERS]);
+        for h in 0..n {
+            let (mine, theirs) = if h < 11 {
+                ((self.same[h], self.regs[h]), (other.same[h], other.regs[h]))
+            } else {
+                let slot = self.slots[h - 11];
+                let o = other.slots().iter().find(|o| o.off == slot.off).map_or((NOT_SAME, Any), |o| (o.same, o.val));
+                ((slot.same, slot.val), o)
+            };
+            if mine.0.id != 0 {
+                old[h] = (mine.0.id, 0, 0, mine.0.d as i64);
             }
-        });
-        let ended = has != self.has_rel;
-        self.has_rel = has;
-        ended
+            match (class_key(mine), class_key(theirs)) {
+                // The same constant on both sides stays known exactly: no class needed.
+                (Some(a), Some(b)) if a == b && a.0 == CONSTANT => {}
+                (Some(a), Some(b)) => keys[h] = (a.0, b.0, b.1 - a.1, a.1),
+                _ => {}
+            }
+        }
+        let joined = classes(&keys[..n]);
+        self.same.copy_from_slice(&joined[..11]);
+        for (slot, s) in self.slots.iter_mut().zip(&joined[11..n]) {
+            slot.same = *s;
+        }
+        self.ids = joined.iter().fold(0, |m, s| m | 1 << s.id) & !1;
+        joined != classes(&old[..n])
     }
 
     /// Memory may have changed anywhere (helpers, callees, unproven stores).
     pub(super) fn forget_slots(&mut self) {
         self.nslots = 0;
-        self.copied = 0;
     }
 
     /// Stops tracking slot `j` (the last one takes its place).
@@ -608,12 +585,13 @@ impl State {
         &mut self.slots[j]
     }
 
-    /// Slot `j` holds what register `k` (or, if none, no register) holds.
-    fn set_copy(&mut self, j: usize, k: u8) {
-        self.slots[j].copy_of = k;
-        if k != NO_REG {
-            self.copied |= 1 << (k & 15);
+    /// The registers in slot `j`'s class.
+    pub(super) fn slot_class_regs(&self, j: usize) -> u16 {
+        let id = self.slots[j].same.id;
+        if id == 0 {
+            return 0;
         }
+        (0..11).filter(|&k| self.same[k].id == id).fold(0, |m, k| m | 1 << k)
     }
 
     /// The value a callee starts with: the caller's registers seen from its frame, none
@@ -660,9 +638,9 @@ impl State {
         if at >= 0 || at % 8 != 0 || j == SLOTS {
             return;
         }
-        self.slots[j] = Slot { off: at, copy_of: NO_REG, grown: 0, val };
+        let same = if copy_of < 11 { self.class_of(copy_of as usize) } else { NOT_SAME };
+        self.slots[j] = Slot { off: at, same, grown: 0, val };
         self.nslots += 1;
-        self.set_copy(j, copy_of);
     }
 
     /// What an 8-byte load at `base + off` reads, if it is a tracked slot.
@@ -670,8 +648,69 @@ impl State {
     fn load(&mut self, base: Abs, off: i16, into: usize) -> Option<Abs> {
         let at = Self::slot_at(base, off)?;
         let j = self.slots().iter().position(|s| s.off as i64 == at)?;
-        self.set_copy(j, into as u8);
+        if self.slots[j].same.id == 0 && !matches!(self.slots[j].val, Ptr(..) | Near(..)) {
+            self.slots[j].same = Same { id: self.fresh_id(), d: 0 };
+        }
+        self.same[into] = self.slots[j].same;
         Some(self.slots[j].val)
+    }
+}
+
+/// Holders (registers, then slots) grouped by equal keys `(a, b, c, d)` (`a` = 0: no
+/// key), classes numbered in the order of their first holder, each holder's offset its
+/// `d` less the first one's; a group of one is no class. The same partition always
+/// comes out the same, whatever the ids it came from.
+#[inline(never)]
+fn classes(keys: &[(u8, u8, i64, i64)]) -> [Same; 11 + SLOTS] {
+    let mut out = [NOT_SAME; 11 + SLOTS];
+    let mut next = 1;
+    for h in 0..keys.len() {
+        let (a, b, c, d) = keys[h];
+        if a == 0 || out[h].id != 0 || next > 15 {
+            continue;
+        }
+        let mut members = 0;
+        for g in h + 1..keys.len() {
+            if (keys[g].0, keys[g].1, keys[g].2) == (a, b, c) {
+                if let Ok(rel) = i16::try_from(keys[g].3 - d) {
+                    out[g] = Same { id: next, d: rel };
+                    members += 1;
+                }
+            }
+        }
+        if members > 0 {
+            out[h] = Same { id: next, d: 0 };
+            next += 1;
+        }
+    }
+    out
+}
+
+/// A holder's class for a join: its own, or for a value known exactly, `CONSTANT` at
+/// the value.
+fn class_key((same, val): (Same, Abs)) -> Option<(u8, i64)> {
+    match (same, val) {
+        (_, Scalar(l, h, _)) if l == h => Some((CONSTANT, l as i64)),
+        (Same { id: 0, .. }, _) => None,
+        (s, _) => Some((s.id, s.d as i64)),
+    }
+}
+
+/// `x`, known to be `k + off` (64-bit), once `k` is narrowed to `v`.
+fn at_offset(x: Abs, v: Abs, off: i64) -> Abs {
+    if off == 0 {
+        return v;
+    }
+    let (Scalar(l, m, _), Scalar(..) | Any) = (v, x) else { return x };
+    let derived = match (l as i64).checked_add(off) {
+        // No wrap: the whole range stays at or above zero.
+        Some(lo) if lo >= 0 => range(lo as u64, (m as i64 + off) as u64),
+        _ => return x,
+    };
+    match (x, derived) {
+        (Scalar(l1, h1, t), Scalar(l2, h2, _)) => num(l1.max(l2), h1.min(h2), t as u32),
+        (Any, d) => d,
+        (x, _) => x,
     }
 }
 

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, NO_REG};
+use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
@@ -30,7 +30,7 @@ fn merge(
     // a copy; alone, it replaces the incoming value as the registers are joined.
     let narrowed;
     let (s, over) = match over {
-        Some((r, v)) if s.follows(r) => {
+        Some((r, v)) if s.related(r) => {
             let mut n = *s;
             n.narrow(r, v);
             narrowed = n;
@@ -38,7 +38,8 @@ fn merge(
         }
         over => (s, over),
     };
-    let mut changed = false;
+    // Equalities first: they are read from the values before these are joined.
+    let mut changed = (old.has_classes() || s.has_classes()) && old.join_classes(s);
     // Most edges bring the registers a head already has (this runs at every jump of
     // every compile): one comparison, then the registers one by one.
     if over.is_some() || old.regs != s.regs {
@@ -59,23 +60,19 @@ fn merge(
             *grown = (*grown & !(3 << (2 * k))) | times << (2 * k);
         }
     }
-    // Slots are kept where both states have them (by offset). A copy of a counter gets
-    // a counter's thresholds.
+    // Slots are kept where both states have them (by offset). A slot in a counter's
+    // class gets a counter's thresholds.
     let mut j = 0;
     while j < old.slots().len() {
+        let counter = old.slot_class_regs(j) & compared != 0;
         let o = old.slot_mut(j);
         match s.slots().iter().find(|n| n.off == o.off) {
             Some(n) => {
                 if n.val != o.val {
                     let mut times = o.grown as u32;
-                    let counter = o.copy_of < 11 && compared & 1 << o.copy_of != 0;
                     let allowed = if counter || n.val.in_sized_region() { 3 } else { 1 };
                     changed |= grow(&mut o.val, n.val, &mut times, allowed, th.map(|t| t.of_slot(o.off)), sizes);
                     o.grown = times as u8;
-                }
-                if o.copy_of != n.copy_of && o.copy_of != NO_REG {
-                    o.copy_of = NO_REG;
-                    changed = true;
                 }
                 j += 1;
             }
@@ -86,7 +83,7 @@ fn merge(
         }
     }
     // Relations: none unless some register is a base (every one sets its base's bit).
-    changed | (old.based() != 0 && old.join_rels(s)) | (old.has_lins() && old.join_lins(s))
+    changed | (old.has_lins() && old.join_lins(s))
 }
 
 /// Joins a different `v` into `o`, widened if it grew; `times`: how often it grew here
@@ -281,7 +278,14 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     cand[nt] = (sizes.rodata, super::ALL);
     cand[nt + 1] = (sizes.data, super::ALL);
     let n = nt + 2;
-    cand[..n].sort_unstable_by_key(|t| t.0);
+    // By insertion: a few entries, and no sort routine in the device's flash.
+    for i in 1..n {
+        let mut j = i;
+        while j > 0 && cand[j - 1].0 > cand[j].0 {
+            cand.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut th = Thresholds { vals: [0; 32], n, regs: [0; 11], slots: [(0, 0); 8], nslots: nsp };
     for (i, &(v, regs)) in cand[..n].iter().enumerate() {
         th.vals[i] = v;

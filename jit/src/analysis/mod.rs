@@ -8,8 +8,10 @@
 //!   loop heads widen to the program's own comparison constants (and the constants a
 //!   limit register is set to), so that a counter running to `N` is known to stay
 //!   below `N`, and one counting down to 1 above 0. Relations carry a bound from one
-//!   register to another: a copy one step behind, and a pointer stepping in proportion
-//!   to a counter (`p = &a[i]`), bounded by the counter's limit. From the ranges:
+//!   value to another: registers and spill slots holding one value at constant offsets
+//!   (a copy one step behind, a counter spilled and reloaded minus a constant) form a
+//!   class that one comparison bounds, and a pointer stepping in proportion to a
+//!   counter (`p = &a[i]`) is bounded by the counter's limit. From the ranges:
 //!   - **known-zero high halves**: code reading such a half uses the constant 0;
 //!   - **proven accesses**: a load or store whose whole range lies inside `.rodata`,
 //!     `.data` (sizes fixed at compile time) or the current frame needs no check;
@@ -524,6 +526,64 @@ mod tests {
         // Joins that close no loop are not widened: r0 is 0 or 1, then 2 or 3.
         let a = analyse_src("mov %r0, 0\njeq %r1, 0, j\nmov %r0, 1\nj: add %r0, 2\nexit", Sizes::default());
         assert!(zero(&a, 4, 0));
+    }
+
+    #[test]
+    fn a_counter_spilled_to_two_slots_is_bounded_through_either() {
+        // XXH64's shape: the counter r9 lives in the slot at -8 too; each round copies it
+        // to -16, indexes `.rodata` with it, reloads both, steps one by 32 and compares the
+        // other minus 31. The slots and registers holding one value are one class: the
+        // comparison bounds r9 at the head, and the reads below it are proven.
+        let src = |read: i16| {
+            alloc::format!(
+                "mov %r9, 31\nmov %r1, 31\nstxdw [%r10-8], %r1\n\
+                 l: mov %r1, %r9\nstxdw [%r10-16], %r1\nlddw %r9, 0x7ead0000\nadd %r9, %r1\n\
+                 ldxb %r0, [%r9{read:+}]\nldxb %r1, [%r9-31]\n\
+                 ldxdw %r9, [%r10-8]\nadd %r9, 32\nldxdw %r5, [%r10-16]\nadd %r5, -31\n\
+                 stxdw [%r10-8], %r9\njlt %r5, 0x9c1, l\nexit"
+            )
+        };
+        let safe = |read| analyse_src(&src(read), Sizes { rodata: 2560, data: 0 }).facts[8].safe;
+        assert!(safe(-31) && safe(-9), "r9 <= 2568 at the head");
+        let a = analyse_src(&src(-31), Sizes { rodata: 2560, data: 0 });
+        assert!(a.facts[9].safe && zero(&a, 3, 9));
+        // Compared through a slot the loop never wrote: nothing bounds r9.
+        let other = src(-31).replace("ldxdw %r5, [%r10-16]", "ldxdw %r5, [%r10-24]");
+        assert!(!analyse_src(&other, Sizes { rodata: 2560, data: 0 }).facts[8].safe);
+    }
+
+    #[test]
+    fn a_comparison_bounds_exactly_the_values_equal_to_the_compared_one() {
+        // Reads one byte at rodata + r3: safe iff r3 is proven below `rodata` once
+        // r2 <= 10.
+        let safe = |body: &str, rodata: u32| {
+            let src = alloc::format!(
+                "ldxb %r2, [%r1+0]\nldxb %r4, [%r1+1]\n{body}\nj: jgt %r2, 10, out\n\
+                 lddw %r5, 0x7ead0000\nadd %r5, %r3\nldxb %r0, [%r5+0]\nout: exit"
+            );
+            let a = analyse_src(&src, Sizes { rodata, data: 0 });
+            let pc = (0..a.facts.len()).rev().find(|&pc| a.facts[pc].hint == Hint::Rodata).unwrap();
+            a.facts[pc].safe
+        };
+        // A copy five ahead: r3 <= 15.
+        assert!(safe("mov %r3, %r2\nadd %r3, 5\nja j", 16) && !safe("mov %r3, %r2\nadd %r3, 5\nja j", 15));
+        // A copy one behind may wrap below zero: unbounded.
+        assert!(!safe("mov %r3, %r2\nadd %r3, -1\nja j", 4096));
+        // Through a slot: the spill is r2 - 5 once r2 has stepped by 5.
+        let spill = "add %r2, 5\nstxdw [%r10-8], %r2\nadd %r2, 5\nldxdw %r3, [%r10-8]\nja j";
+        assert!(safe(spill, 6) && !safe(spill, 5), "r2 <= 10 is the byte + 10: the slot (and r3) is 5");
+        // ... and read back after the comparison, from the slot it narrowed.
+        let read_back = |rodata| {
+            let src = "ldxb %r2, [%r1+0]\nadd %r2, 5\nstxdw [%r10-8], %r2\nadd %r2, 5\njgt %r2, 10, out\n\
+                       ldxdw %r3, [%r10-8]\nlddw %r5, 0x7ead0000\nadd %r5, %r3\nldxb %r0, [%r5+0]\nout: exit";
+            analyse_src(src, Sizes { rodata, data: 0 }).facts[9].safe
+        };
+        assert!(read_back(6) && !read_back(5));
+        // A copy redefined leaves the class.
+        assert!(!safe("mov %r3, %r2\nldxb %r3, [%r1+2]\nja j", 11));
+        // Equal on one way in, one apart on the other: not equal after the join.
+        assert!(!safe("mov %r3, %r2\njeq %r4, 0, j\nadd %r3, 1\nja j", 11));
+        assert!(safe("mov %r3, %r2\njeq %r4, 0, j\nadd %r3, 1\nadd %r2, 1\nja j", 12));
     }
 
     #[test]
