@@ -56,7 +56,7 @@ fn merge(
             // of a few sizes fit.
             let mut times = *grown >> (2 * k) & 3;
             let allowed = if compared & 1 << k != 0 || v.in_sized_region() { 3 } else { 1 };
-            changed |= grow(o, v, &mut times, allowed, th.map(|t| t.of(k)), sizes);
+            changed |= grow(o, v, &mut times, allowed, th.map(|t| (t, bit(k as u8))), sizes);
             *grown = (*grown & !(3 << (2 * k))) | times << (2 * k);
         }
     }
@@ -71,7 +71,7 @@ fn merge(
                 if n.val != o.val {
                     let mut times = o.grown as u32;
                     let allowed = if counter || n.val.in_sized_region() { 3 } else { 1 };
-                    changed |= grow(&mut o.val, n.val, &mut times, allowed, th.map(|t| t.of_slot(o.off)), sizes);
+                    changed |= grow(&mut o.val, n.val, &mut times, allowed, th.map(|t| (t, t.slot_regs(o.off))), sizes);
                     o.grown = times as u8;
                 }
                 j += 1;
@@ -90,16 +90,21 @@ fn merge(
 /// so far (counted up to 3), `allowed` of them to thresholds. True if `o` changed.
 /// (Out of line: merges call it from two places, and flash is scarce.)
 #[inline(never)]
-fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&[u32], u32)>, sizes: Sizes) -> bool {
+fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresholds, RegSet)>, sizes: Sizes) -> bool {
     let j = o.join(v);
     if j == *o {
         return false;
     }
-    let Some((thresholds, mask)) = th else {
+    let Some((th, regs)) = th else {
         *o = j;
         return true;
     };
-    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, thresholds, mask, sizes) };
+    *o = if *times >= allowed {
+        o.widen_fully(j)
+    } else {
+        let (vals, mask) = th.for_regs(regs);
+        o.widen(j, &vals[..th.n], mask, sizes)
+    };
     *times += u32::from(*times < 3);
     true
 }
@@ -109,26 +114,48 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&[u32], 
 /// it is compared with is set to, the `.rodata` and `.data` sizes. A counter then
 /// passes no other loop's limits on its way to its own.
 pub(super) struct Thresholds {
-    vals: [u32; 32],
+    /// Sorted, each with the registers it is for.
+    vals: [(u32, RegSet); 32],
     n: usize,
-    /// Per register, bit i: `vals[i]` applies.
-    regs: [u32; 11],
-    /// Per 8-byte frame slot (by offset) the registers loaded from or stored to it
-    /// hold: theirs apply.
-    slots: [(i16, u32); 8],
-    nslots: usize,
+    /// The registers each register is copied to or from: they stop where it does (a
+    /// counter's copy one step behind).
+    copies: [RegSet; 11],
+    /// 8-byte frame slots (by offset) and the registers loaded from or stored to them:
+    /// theirs apply.
+    spills: [(i16, RegSet); 8],
+    nspills: usize,
 }
 
 impl Thresholds {
-    fn of(&self, k: usize) -> (&[u32], u32) {
-        (&self.vals[..self.n], self.regs[k])
+    /// The values, and bit i for each of them that applies to some of `regs` or their
+    /// copies. (Found when a value grows, which is rare: nothing is kept per register.)
+    #[inline(never)]
+    fn for_regs(&self, regs: RegSet) -> ([u32; 32], u32) {
+        let mut with = regs;
+        for (k, &c) in self.copies.iter().enumerate() {
+            if regs & bit(k as u8) != 0 {
+                with |= c;
+            }
+        }
+        let mut vals = [0; 32];
+        let mut mask = 0;
+        for (i, &(v, r)) in self.vals[..self.n].iter().enumerate() {
+            vals[i] = v;
+            if r & with != 0 {
+                mask |= 1 << i;
+            }
+        }
+        (vals, mask)
     }
 
     /// A slot no spill names (there were too many) may stop at any.
-    fn of_slot(&self, off: i16) -> (&[u32], u32) {
-        let mut slots = self.slots[..self.nslots].iter().filter(|s| s.0 == off).peekable();
-        let mask = if slots.peek().is_none() { u32::MAX } else { slots.fold(0, |m, s| m | s.1) };
-        (&self.vals[..self.n], mask)
+    fn slot_regs(&self, off: i16) -> RegSet {
+        let mut spills = self.spills[..self.nspills].iter().filter(|s| s.0 == off).peekable();
+        if spills.peek().is_none() {
+            super::ALL
+        } else {
+            spills.fold(0, |m, s| m | s.1)
+        }
     }
 }
 
@@ -269,12 +296,6 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
             compared |= c;
         }
     }
-    // A register's copies (a counter's copy one step behind) stop where it does.
-    for t in cand[..nt].iter_mut() {
-        let mut regs = t.1;
-        each_reg(t.1, |k| regs |= copies[k]);
-        t.1 = regs;
-    }
     cand[nt] = (sizes.rodata, super::ALL);
     cand[nt + 1] = (sizes.data, super::ALL);
     let n = nt + 2;
@@ -286,16 +307,7 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
             j -= 1;
         }
     }
-    let mut th = Thresholds { vals: [0; 32], n, regs: [0; 11], slots: [(0, 0); 8], nslots: nsp };
-    for (i, &(v, regs)) in cand[..n].iter().enumerate() {
-        th.vals[i] = v;
-        each_reg(regs, |k| th.regs[k] |= 1 << i);
-    }
-    for (slot, &(off, regs)) in th.slots.iter_mut().zip(&spills[..nsp]) {
-        let mut mask = 0;
-        each_reg(regs, |k| mask |= th.regs[k]);
-        *slot = (off, mask);
-    }
+    let th = Thresholds { vals: cand, n, copies, spills, nspills: nsp };
     (heads, th, compared, Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly))
 }
 
@@ -495,14 +507,4 @@ pub(super) fn ranges(
         }
     }
     Ok(())
-}
-
-/// The registers in a set, lowest first.
-fn each_reg(mut set: RegSet, mut f: impl FnMut(usize)) {
-    set &= super::ALL;
-    while set != 0 {
-        let k = set.trailing_zeros() as usize;
-        set &= set - 1;
-        f(k);
-    }
 }
