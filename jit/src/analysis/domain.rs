@@ -128,18 +128,18 @@ impl Abs {
 
     /// `self` grown to `new` at a block head: bounds jump to the next threshold (lower
     /// bounds down to one), so that loops reach their fixpoint in a pass or two. A
-    /// number stops only at the thresholds in `mask` (bit i: `thresholds[i]`), its own;
-    /// a pointer at any.
-    pub(super) fn widen(self, new: Abs, thresholds: &[u32], mask: u32, sizes: Sizes) -> Abs {
+    /// number stops only at the thresholds for some of `regs` (each threshold comes with
+    /// the registers it is for), its own; a pointer at any.
+    pub(super) fn widen(self, new: Abs, thresholds: &[(u32, u16)], regs: u16, sizes: Sizes) -> Abs {
         // A pointer into `.rodata` or `.data` may also stop where the last access of
         // some size fits, so that accesses through it can be proven.
-        let (mask, size) = match new {
-            Ptr(Hint::Rodata, ..) => (u32::MAX, sizes.rodata),
-            Ptr(Hint::Data, ..) => (u32::MAX, sizes.data),
-            Ptr(..) => (u32::MAX, 0),
-            _ => (mask, 0),
+        let (regs, size) = match new {
+            Ptr(Hint::Rodata, ..) => (u16::MAX, sizes.rodata),
+            Ptr(Hint::Data, ..) => (u16::MAX, sizes.data),
+            Ptr(..) => (u16::MAX, 0),
+            _ => (regs, 0),
         };
-        self.widen_with(new, thresholds, mask, size)
+        self.widen_with(new, thresholds, regs, size)
     }
 
     /// As [`Self::widen`], straight to the widest bound: for heads that keep growing.
@@ -169,21 +169,18 @@ impl Abs {
         }
     }
 
-    /// `self` grown to `new`: bounds go to the thresholds in `mask` around them (to
+    /// `self` grown to `new`: bounds go to the thresholds for `regs` around them (to
     /// the widest without any), a pointer's upper one also to where the last access of
     /// 8, 4, 2 or 1 bytes fits in a region of `size` bytes (if not 0).
     #[inline(never)]
-    fn widen_with(self, new: Abs, thresholds: &[u32], mask: u32, size: u32) -> Abs {
+    fn widen_with(self, new: Abs, thresholds: &[(u32, u16)], regs: u16, size: u32) -> Abs {
         let up = |v: u32| {
-            let t =
-                thresholds.iter().enumerate().find(|&(i, &t)| mask >> i & 1 != 0 && t >= v).map_or(U32, |(_, &t)| t);
+            let t = thresholds.iter().find(|&&(t, r)| r & regs != 0 && t >= v).map_or(U32, |&(t, _)| t);
             let fits =
                 [8, 4, 2, 1].iter().map(|len| size.wrapping_sub(*len)).find(|&f| size != 0 && f >= v && f <= size);
             fits.map_or(t, |f| f.min(t))
         };
-        let down = |v: u32| {
-            thresholds.iter().enumerate().rev().find(|&(i, &t)| mask >> i & 1 != 0 && t <= v).map_or(0, |(_, &t)| t)
-        };
+        let down = |v: u32| thresholds.iter().rev().find(|&&(t, r)| r & regs != 0 && t <= v).map_or(0, |&(t, _)| t);
         match (self, new) {
             (Scalar(l1, h1, _), Scalar(l2, h2, t)) if h2 > h1 || l2 < l1 => {
                 let lo = if l2 < l1 { down(l2) } else { l2 };

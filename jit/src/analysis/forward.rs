@@ -99,12 +99,7 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
         *o = j;
         return true;
     };
-    *o = if *times >= allowed {
-        o.widen_fully(j)
-    } else {
-        let (vals, mask) = th.for_regs(regs);
-        o.widen(j, &vals[..th.n], mask, sizes)
-    };
+    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, &th.vals[..th.n], th.with_copies(regs), sizes) };
     *times += u32::from(*times < 3);
     true
 }
@@ -127,25 +122,17 @@ pub(super) struct Thresholds {
 }
 
 impl Thresholds {
-    /// The values, and bit i for each of them that applies to some of `regs` or their
-    /// copies. (Found when a value grows, which is rare: nothing is kept per register.)
+    /// `regs` and their copies: the registers whose thresholds apply to them. (Found
+    /// when a value grows, which is rare: nothing is kept per register.)
     #[inline(never)]
-    fn for_regs(&self, regs: RegSet) -> ([u32; 32], u32) {
+    fn with_copies(&self, regs: RegSet) -> RegSet {
         let mut with = regs;
         for (k, &c) in self.copies.iter().enumerate() {
             if regs & bit(k as u8) != 0 {
                 with |= c;
             }
         }
-        let mut vals = [0; 32];
-        let mut mask = 0;
-        for (i, &(v, r)) in self.vals[..self.n].iter().enumerate() {
-            vals[i] = v;
-            if r & with != 0 {
-                mask |= 1 << i;
-            }
-        }
-        (vals, mask)
+        with
     }
 
     /// A slot no spill names (there were too many) may stop at any.
