@@ -260,6 +260,32 @@ fn sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
     }
 }
 
+/// `dst` = the address `at` bytes into a loop's region (0 `.rodata`, 1 `.data`, 2 the
+/// bottom 512 bytes of the frame).
+fn region_address(region: i64, dst: u8, at: i32) -> [vm::Insn; 2] {
+    use vm::opcode::*;
+    use vm::Insn;
+    match region {
+        0 => [Insn::new(LDDWR, dst, 0, 0, at), Insn::new(0, 0, 0, 0, 0)],
+        1 => [Insn::new(LDDWD, dst, 0, 0, at), Insn::new(0, 0, 0, 0, 0)],
+        _ => [Insn::new(CLS_ALU64 | OP_MOV | SRC_X, dst, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, dst, 0, 0, at - 512)],
+    }
+}
+
+/// The image of a loop over `size` bytes of its region (patterned bytes in `.rodata` or
+/// `.data`; the frame needs none), and its text for failure messages.
+fn region_image(p: Vec<vm::Insn>, region: i64, size: i64) -> (vm::image::Image, String) {
+    let bytes = |n: i64| (0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<u8>>();
+    let (rodata, data) = match region {
+        0 => (bytes(size), Vec::new()),
+        1 => (Vec::new(), bytes(size)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let text = vm::disasm::disassemble(&p).join("\n  ");
+    let program = vm::Program::from_insns(p).unwrap();
+    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+}
+
 /// A loop walking a region with a counter, with its bound placed around the region's
 /// end (inside, exactly at the end, one or a few past it): the JIT drops the checks of
 /// accesses its range analysis proves inside `.rodata`, `.data` or the frame, so any
@@ -293,13 +319,7 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     if spill {
         p.push(spill_load);
     }
-    match region {
-        0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        _ => {
-            p.extend([Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 10, 0, 0), Insn::new(CLS_ALU64 | OP_ADD, 3, 0, 0, -512)])
-        }
-    }
+    p.extend(region_address(region, 3, 0));
     p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 3, 2, 0, 0));
     if write {
         p.push(Insn::new(CLS_STX | MODE_MEM | sz, 3, 2, off as i16, 0));
@@ -339,15 +359,29 @@ fn region_loop(rng: &mut Rng) -> (vm::image::Image, String) {
         }
     }
     p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
-    let bytes = |n: i64| (0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<u8>>();
-    let (rodata, data) = match region {
-        0 => (bytes(size), Vec::new()),
-        1 => (Vec::new(), bytes(size)),
-        _ => (Vec::new(), Vec::new()),
-    };
-    let text = vm::disasm::disassemble(&p).join("\n  ");
-    let program = vm::Program::from_insns(p).unwrap();
-    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+    region_image(p, region, size)
+}
+
+/// A loop's access: its region (0 `.rodata`, 1 `.data`, 2 the frame) and the region's
+/// size, the access's width (bytes and opcode size bits) and its offset from the
+/// pointer.
+struct Access {
+    region: i64,
+    size: i64,
+    len: i64,
+    sz: u8,
+    off: i64,
+}
+
+impl Access {
+    fn draw(rng: &mut Rng) -> Access {
+        use vm::opcode::*;
+        let mut r = |n: u64| (rng.next_u64() % n) as i64;
+        let region = r(3);
+        let size = if region == 2 { 512 } else { 8 + r(120) };
+        let (len, sz) = [(1, SZ_B), (2, SZ_H), (4, SZ_W), (8, SZ_DW)][r(4) as usize];
+        Access { region, size, len, sz, off: r(9) - 4 }
+    }
 }
 
 /// A loop that keeps a pointer and a counter apart, stepping the pointer `step` times
@@ -359,10 +393,7 @@ fn kept_pointer_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     use vm::opcode::*;
     use vm::Insn;
     let r = |rng: &mut Rng, n: u64| (rng.next_u64() % n) as i64;
-    let region = r(rng, 3); // 0 rodata, 1 data, 2 stack
-    let size = if region == 2 { 512 } else { 8 + r(rng, 120) };
-    let (len, sz) = [(1, SZ_B), (2, SZ_H), (4, SZ_W), (8, SZ_DW)][r(rng, 4) as usize];
-    let off = r(rng, 9) - 4;
+    let Access { region, size, len, sz, off } = Access::draw(rng);
     let step = [1, 2, 4, 8, 3][r(rng, 5) as usize];
     let write = region != 0 && rng.next_u64() % 2 == 0;
     let down = rng.next_u64() % 2 == 0;
@@ -376,14 +407,7 @@ fn kept_pointer_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     // The first element's address is worked out in r5 and copied, as compilers do: r3
     // itself only ever steps by the stride.
     let first_at = (start * step) as i32;
-    match region {
-        0 => p.extend([Insn::new(LDDWR, 5, 0, 0, first_at), Insn::new(0, 0, 0, 0, 0)]),
-        1 => p.extend([Insn::new(LDDWD, 5, 0, 0, first_at), Insn::new(0, 0, 0, 0, 0)]),
-        _ => p.extend([
-            Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 5, 10, 0, 0),
-            Insn::new(CLS_ALU64 | OP_ADD, 5, 0, 0, first_at - 512),
-        ]),
-    }
+    p.extend(region_address(region, 5, first_at));
     p.push(Insn::new(CLS_ALU64 | OP_MOV | SRC_X, 3, 5, 0, 0));
     p.push(Insn::new(CLS_ALU64 | OP_MOV, 6, 0, 0, start as i32));
     p.push(Insn::new(CLS_ALU64 | OP_MOV, 0, 0, 0, 0));
@@ -416,15 +440,7 @@ fn kept_pointer_loop(rng: &mut Rng) -> (vm::image::Image, String) {
         p.push(Insn::new(CLS_JMP | op, 6, 0, back(&p), k as i32));
     }
     p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
-    let bytes = |n: i64| (0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<u8>>();
-    let (rodata, data) = match region {
-        0 => (bytes(size), Vec::new()),
-        1 => (Vec::new(), bytes(size)),
-        _ => (Vec::new(), Vec::new()),
-    };
-    let text = vm::disasm::disassemble(&p).join("\n  ");
-    let program = vm::Program::from_insns(p).unwrap();
-    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+    region_image(p, region, size)
 }
 
 /// XXH64's loop: the counter lives in r9 and in a frame slot; each round copies it to a
@@ -435,10 +451,7 @@ fn two_slot_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     use vm::opcode::*;
     use vm::Insn;
     let r = |rng: &mut Rng, n: u64| (rng.next_u64() % n) as i64;
-    let region = r(rng, 3); // 0 rodata, 1 data, 2 stack
-    let size = if region == 2 { 512 } else { 8 + r(rng, 120) };
-    let (len, sz) = [(1, SZ_B), (2, SZ_H), (4, SZ_W), (8, SZ_DW)][r(rng, 4) as usize];
-    let off = r(rng, 9) - 4;
+    let Access { region, size, len, sz, off } = Access::draw(rng);
     let step = [1, 2, 4, 8, 32][r(rng, 5) as usize];
     let start = [0, 1, step, 31][r(rng, 4) as usize];
     let minus = [0, 1, 31, step][r(rng, 4) as usize];
@@ -457,11 +470,7 @@ fn two_slot_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     let mut p = vec![mov(9, start as i32), mov(1, (start + apart) as i32), stx(10, -8, 1), mov(0, 0)];
     let head = p.len();
     p.extend([mov_reg(1, 9), stx(10, -16, 1)]);
-    match region {
-        0 => p.extend([Insn::new(LDDWR, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        1 => p.extend([Insn::new(LDDWD, 3, 0, 0, 0), Insn::new(0, 0, 0, 0, 0)]),
-        _ => p.extend([mov_reg(3, 10), add(3, -512)]),
-    }
+    p.extend(region_address(region, 3, 0));
     p.push(Insn::new(CLS_ALU64 | OP_ADD | SRC_X, 3, 1, 0, 0));
     if write {
         p.push(Insn::new(CLS_STX | MODE_MEM | sz, 3, 1, off as i16, 0));
@@ -472,15 +481,7 @@ fn two_slot_loop(rng: &mut Rng) -> (vm::image::Image, String) {
     let back = head as i16 - p.len() as i16 - 1;
     p.push(Insn::new(CLS_JMP | JLT, 5, 0, back, k as i32));
     p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
-    let bytes = |n: i64| (0..n).map(|i| (i * 37 + 11) as u8).collect::<Vec<u8>>();
-    let (rodata, data) = match region {
-        0 => (bytes(size), Vec::new()),
-        1 => (Vec::new(), bytes(size)),
-        _ => (Vec::new(), Vec::new()),
-    };
-    let text = vm::disasm::disassemble(&p).join("\n  ");
-    let program = vm::Program::from_insns(p).unwrap();
-    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+    region_image(p, region, size)
 }
 
 #[tokio::test(flavor = "multi_thread")]
