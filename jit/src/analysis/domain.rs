@@ -202,7 +202,7 @@ impl Abs {
 /// (counters, pointers) when registers run out. A few suffice for a loop's spills.
 pub(super) const SLOTS: usize = 10;
 
-/// "No register".
+/// "No register": the source of a store of an immediate.
 pub(super) const NO_REG: u8 = u8::MAX;
 
 /// Membership of an equality class: the registers and tracked slots with the same
@@ -347,15 +347,20 @@ impl State {
         id as u8
     }
 
-    /// Register `k`'s class, a new one if it has none. Pointers get none: no comparison
-    /// narrows them (and r10 is copied often).
+    /// The class of a holder (a register or a slot) in class `same` holding `val`, a
+    /// new one if it has none. Pointers get none: no comparison narrows them (and r10
+    /// is copied often).
+    fn class_for(&mut self, same: Same, val: Abs) -> Same {
+        match val {
+            Ptr(..) | Near(..) => NOT_SAME,
+            _ if same.id == 0 => Same { id: self.fresh_id(), d: 0 },
+            _ => same,
+        }
+    }
+
+    /// Register `k`'s class, a new one if it has none.
     fn class_of(&mut self, k: usize) -> Same {
-        if matches!(self.regs[k], Ptr(..) | Near(..)) {
-            return NOT_SAME;
-        }
-        if self.same[k].id == 0 {
-            self.same[k] = Same { id: self.fresh_id(), d: 0 };
-        }
+        self.same[k] = self.class_for(self.same[k], self.regs[k]);
         self.same[k]
     }
 
@@ -645,9 +650,7 @@ impl State {
     fn load(&mut self, base: Abs, off: i16, into: usize) -> Option<Abs> {
         let at = Self::slot_at(base, off)?;
         let j = self.slots().iter().position(|s| s.off as i64 == at)?;
-        if self.slots[j].same.id == 0 && !matches!(self.slots[j].val, Ptr(..) | Near(..)) {
-            self.slots[j].same = Same { id: self.fresh_id(), d: 0 };
-        }
+        self.slots[j].same = self.class_for(self.slots[j].same, self.slots[j].val);
         self.same[into] = self.slots[j].same;
         Some(self.slots[j].val)
     }
@@ -895,15 +898,13 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool, pairs:
         _ => s.redefined(d),
     }
     // A pointer or a counter of some pair got a value that may start a relation.
-    if (pairs.ptrs | pairs.counters) & 1 << d != 0 && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
-        let starts = match s[d] {
-            Ptr(..) => pairs.ptrs & 1 << d != 0,
-            Scalar(..) => pairs.counters & 1 << d != 0,
-            _ => false,
-        };
-        if starts {
-            s.link(d, pairs);
-        }
+    let side = match s[d] {
+        Ptr(..) => pairs.ptrs,
+        Scalar(..) => pairs.counters,
+        _ => 0,
+    };
+    if side & 1 << d != 0 && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
+        s.link(d, pairs);
     }
 }
 

@@ -82,7 +82,6 @@ fn merge(
             }
         }
     }
-    // Relations: none unless some register is a base (every one sets its base's bit).
     changed | (old.has_lins() && old.join_lins(s))
 }
 
@@ -269,11 +268,11 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
         }
     }
     for &(r, c) in consts[..nc].iter().filter(|(r, _)| limits[*r as usize % 11] != 0) {
-        let r = limits[r as usize % 11];
-        counters |= r;
+        let limited = limits[r as usize % 11];
+        counters |= limited;
         if nt + 2 <= cand.len() - 2 {
-            cand[nt] = (c, r);
-            cand[nt + 1] = (c - 1, r);
+            cand[nt] = (c, limited);
+            cand[nt + 1] = (c - 1, limited);
             nt += 2;
         }
     }
