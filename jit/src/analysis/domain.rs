@@ -347,20 +347,15 @@ impl State {
         id as u8
     }
 
-    /// The class of a holder (a register or a slot) in class `same` holding `val`, a
-    /// new one if it has none. Pointers get none: no comparison narrows them (and r10
-    /// is copied often).
-    fn class_for(&mut self, same: Same, val: Abs) -> Same {
-        match val {
-            Ptr(..) | Near(..) => NOT_SAME,
-            _ if same.id == 0 => Same { id: self.fresh_id(), d: 0 },
-            _ => same,
-        }
-    }
-
-    /// Register `k`'s class, a new one if it has none.
+    /// Register `k`'s class, a new one if it has none. Pointers get none: no comparison
+    /// narrows them (and r10 is copied often).
     fn class_of(&mut self, k: usize) -> Same {
-        self.same[k] = self.class_for(self.same[k], self.regs[k]);
+        if matches!(self.regs[k], Ptr(..) | Near(..)) {
+            return NOT_SAME;
+        }
+        if self.same[k].id == 0 {
+            self.same[k] = Same { id: self.fresh_id(), d: 0 };
+        }
         self.same[k]
     }
 
@@ -650,7 +645,9 @@ impl State {
     fn load(&mut self, base: Abs, off: i16, into: usize) -> Option<Abs> {
         let at = Self::slot_at(base, off)?;
         let j = self.slots().iter().position(|s| s.off as i64 == at)?;
-        self.slots[j].same = self.class_for(self.slots[j].same, self.slots[j].val);
+        if self.slots[j].same.id == 0 && !matches!(self.slots[j].val, Ptr(..) | Near(..)) {
+            self.slots[j].same = Same { id: self.fresh_id(), d: 0 };
+        }
         self.same[into] = self.slots[j].same;
         Some(self.slots[j].val)
     }
@@ -898,13 +895,15 @@ pub(super) fn transfer(i: Insn, hi_imm: i32, s: &mut State, proven: bool, pairs:
         _ => s.redefined(d),
     }
     // A pointer or a counter of some pair got a value that may start a relation.
-    let side = match s[d] {
-        Ptr(..) => pairs.ptrs,
-        Scalar(..) => pairs.counters,
-        _ => 0,
-    };
-    if side & 1 << d != 0 && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
-        s.link(d, pairs);
+    if (pairs.ptrs | pairs.counters) & 1 << d != 0 && !matches!(i.opc, ADD64_IMM | SUB64_IMM) {
+        let starts = match s[d] {
+            Ptr(..) => pairs.ptrs & 1 << d != 0,
+            Scalar(..) => pairs.counters & 1 << d != 0,
+            _ => false,
+        };
+        if starts {
+            s.link(d, pairs);
+        }
     }
 }
 
