@@ -5,7 +5,7 @@
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Facts};
 
 /// `d = s; d op= x` at `pc` (op one of add, sub, and, or, xor, both of one width, or a
 /// 32-bit shift by a constant; no jump into the second): `d = s op x` in one
@@ -36,14 +36,16 @@ pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
 /// sign-extended, as the straight run of code before `pc` shows (no jump enters it):
 /// the last write to `r` there is a sign-extending load or move, an arithmetic shift
 /// right by 32 or more, or a 64-bit move of an immediate or of such a register. A
-/// 64-bit multiply of two such values is one `smull`. Asked at multiplies only.
-pub fn sign_copy(insns: &[Insn], an: &Analysis, pc: usize, r: u8) -> bool {
+/// 64-bit multiply of two such values is one `smull`, which reads no high half
+/// ([`crate::analysis`] knows: the sign extensions need not make them). Asked at
+/// multiplies only.
+pub fn sign_copy(insns: &[Insn], facts: &[Facts], pc: usize, r: u8) -> bool {
     let (mut at, mut r) = (pc, r);
     // A short look back: sign extensions stand just before their multiplies, and long
     // straight runs (a hash's unrolled rounds) must not make compiling quadratic.
     for _ in 0..SIGN_COPY_LOOKBACK {
         // A jump may enter here from where the run says nothing of.
-        if at == 0 || an.facts.get(at).is_none_or(|f| f.is_head()) {
+        if at == 0 || facts.get(at).is_none_or(|f| f.is_head()) {
             return false;
         }
         at -= 1;
@@ -85,7 +87,7 @@ mod tests {
     fn at_mul(src: &str, r: u8) -> bool {
         let insns = vm::asm::assemble(src).unwrap();
         let pc = insns.iter().position(|i| i.opc & !SRC_X == CLS_ALU64 | OP_MUL).unwrap();
-        sign_copy(&insns, &analyse(&insns, Sizes::default()).unwrap(), pc, r)
+        sign_copy(&insns, &analyse(&insns, Sizes::default()).unwrap().facts, pc, r)
     }
 
     #[test]

@@ -337,6 +337,21 @@ mod tests {
     }
 
     #[test]
+    fn sign_copies_multiplied_need_no_high_halves() {
+        // `smull` reads the low halves only: the sign extension need not store r2's high half.
+        let a = analyse_src(
+            "ldxb %r2, [%r1+0]\nlsh %r2, 56\narsh %r2, 56\nmov %r3, -3\nmul %r2, %r3\nmov %r0, %r2\nexit",
+            Sizes::default(),
+        );
+        assert_eq!(a.facts[2].need_out & bit(2), 0);
+        assert_eq!(a.facts[3].need_out & bit(3), 0);
+        // A 64-bit load is no sign copy: the multiply reads its high half.
+        let b = analyse_src("ldxdw %r2, [%r1+0]\nmov %r3, -3\nmul %r2, %r3\nmov %r0, %r2\nexit", Sizes::default());
+        assert_ne!(b.facts[0].need_out & bit(2), 0);
+        assert_ne!(b.facts[1].need_out & bit(3), 0);
+    }
+
+    #[test]
     fn dead_high_halves_are_not_needed() {
         let a = analyse_src("mov %r3, %r1\nadd %r3, 7\nmov32 %r0, %r3\nexit", Sizes::default());
         assert_eq!(a.facts[1].need_out & bit(3), 0);

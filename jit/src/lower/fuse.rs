@@ -15,7 +15,7 @@ impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
-        self.fuse_indexed_load() || self.fuse_move_op() || self.fuse_sign_extend()
+        self.fuse_indexed_load() || self.fuse_rotate() || self.fuse_move_op() || self.fuse_sign_extend()
     }
 
     /// The instruction `k` slots on, if control can only reach it from the slot before.
@@ -74,6 +74,64 @@ impl Lower<'_> {
         true
     }
 
+    /// `a = x; a >>= n; b = x; b <<= 32 - n; b |= a` (32-bit; the shifts either way
+    /// round, the result in either register): clang's rotate, eBPF having none. One
+    /// `ror`, and the other register's shift only if it is still read.
+    fn fuse_rotate(&mut self) -> bool {
+        let at = self.pc;
+        // The move first: this runs for every instruction.
+        let Some(&[m1, s1, m2, s2, or]) = self.insns.get(at..at + 5).filter(|_| self.insns[at].opc == MOV32_REG) else {
+            return false;
+        };
+        let (x, a, b, r) = (m1.src(), m1.dst(), m2.dst(), or.dst());
+        if m2.opc != MOV32_REG
+            || or.opc != OR32_REG
+            || !matches!(s1.opc, LSH32_IMM | RSH32_IMM)
+            || s1.opc ^ s2.opc != LSH32_IMM ^ RSH32_IMM
+            || !(1..32).contains(&s1.imm)
+            || s1.imm + s2.imm != 32
+            || m1.off | m2.off != 0
+            || (s1.dst(), s2.dst(), m2.src()) != (a, b, x)
+            || a == x
+            || b == x
+            || a == b
+            || ((r, or.src()) != (a, b) && (r, or.src()) != (b, a))
+            || (1..5).any(|k| self.an.facts[at + k].is_head())
+        {
+            return false;
+        }
+        let right = if s1.opc == RSH32_IMM { s1.imm } else { s2.imm } as u16;
+        let v = self.lo(x, R1);
+        let live = self.an.live_lo_out(at + 4);
+        // a first: written while x is live, it never shares x's ARM register; b may
+        // (x dead after its copy). Each register's high half is set where its last
+        // write is.
+        for (k, s, last) in [(a, s1, at + 1), (b, s2, at + 3)] {
+            self.pc = if k == r { at + 4 } else { last };
+            if k == r {
+                self.shifted_into(k, v, Shift::Ror, right);
+            } else if live & 1 << k != 0 || self.hi_needed(k) {
+                self.shifted_into(k, v, super::alu::shift_of(s.opc & OP_MASK), s.imm as u16);
+            }
+        }
+        self.skip_until = at + 5;
+        true
+    }
+
+    /// `d = a <shift> n` (32 bits; by 0 a copy), d's high half zero. (Out of line: the
+    /// patterns share it, and flash is scarce.)
+    #[inline(never)]
+    fn shifted_into(&mut self, d: u8, a: Reg, shift: Shift, n: u16) {
+        let r = self.lo_dst(d, R0);
+        if n == 0 {
+            self.val_into(r, Val::R(a));
+        } else {
+            self.put(mov_reg_shifted(Flags::Keep, r, a, shift, n));
+        }
+        self.commit_lo(d, r);
+        self.set_hi(d, Val::K(0));
+    }
+
     /// `d = s; d op= x` ([`crate::patterns::move_op`]): one three-operand instruction.
     fn fuse_move_op(&mut self) -> bool {
         let Some(op) = crate::patterns::move_op(self.insns, &self.an, self.pc) else { return false };
@@ -86,13 +144,7 @@ impl Lower<'_> {
             // counts modulo 32, as eBPF masks it).
             let a = self.lo(s, R1);
             self.pc = op_pc;
-            let r = self.lo_dst(d, R0);
-            match op.imm as u16 & 31 {
-                0 => self.val_into(r, Val::R(a)),
-                k => self.put(mov_reg_shifted(Flags::Keep, r, a, super::alu::shift_of(op.opc & OP_MASK), k)),
-            }
-            self.commit_lo(d, r);
-            self.set_hi(d, Val::K(0));
+            self.shifted_into(d, a, super::alu::shift_of(op.opc & OP_MASK), op.imm as u16 & 31);
             self.skip_until = op_pc + 1;
             return true;
         };
@@ -129,7 +181,8 @@ impl Lower<'_> {
         if arsh.opc != ARSH64_IMM || arsh.dst() != d || arsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
             return false;
         }
-        let k = (lsh.imm - 32) as u16;
+        // A signed load made the low half already.
+        let k = if self.extended_by_load[d as usize % 11] == self.pc as u32 { 0 } else { (lsh.imm - 32) as u16 };
         let a = self.lo(d, R1);
         self.pc += 1;
         let r = self.lo_dst(d, R0);

@@ -163,6 +163,13 @@ impl Lower<'_> {
             self.commit_lo(d, r);
             return;
         }
+        // A byte or half the code sign-extends next (`lsh d, k; arsh d, k`, clang's
+        // sign extension before cpu v4) loads signed, and the pair only sets the high half.
+        let extended = if signed || size > 2 { None } else { self.sign_extension_of_load(d, 64 - 8 * size as i32) };
+        if let Some(at) = extended {
+            self.extended_by_load[d as usize % 11] = at as u32;
+        }
+        let signed = signed || extended.is_some();
         let w = match (size, signed) {
             (1, false) => Width::Byte,
             (2, false) => Width::Half,
@@ -182,6 +189,32 @@ impl Lower<'_> {
         } else {
             self.set_hi(d, Val::K(0));
         }
+    }
+
+    /// The pc of `lsh d, k; arsh d, k` if one follows the load at `self.pc` in a short
+    /// straight run that neither reads nor writes `d` in between (nothing can see `d`
+    /// zero-extended there).
+    fn sign_extension_of_load(&self, d: u8, k: i32) -> Option<usize> {
+        let lsh = Insn::new(LSH64_IMM, d, 0, 0, k);
+        for at in self.pc + 1..(self.pc + 8).min(self.n - 1) {
+            let i = self.insns[at];
+            if self.an.facts[at].is_head() {
+                return None;
+            }
+            if i == lsh {
+                let arsh = Insn::new(ARSH64_IMM, d, 0, 0, k);
+                return (self.insns[at + 1] == arsh && !self.an.facts[at + 1].is_head()).then_some(at);
+            }
+            let plain = match i.class() {
+                CLS_ALU | CLS_ALU64 | CLS_LDX => true,
+                CLS_ST | CLS_STX => i.opc & MODE_MASK != MODE_ATOMIC,
+                _ => false,
+            };
+            if !plain || i.dst() == d || i.src() == d {
+                return None;
+            }
+        }
+        None
     }
 
     pub(super) fn store(&mut self, i: Insn) {

@@ -180,6 +180,8 @@ struct Lower<'a> {
     insns: &'a [Insn],
     /// Slots below this one were compiled with an earlier one (fused).
     skip_until: usize,
+    /// Per register, the `lsh` of a sign extension whose low half a signed load made.
+    extended_by_load: [u32; 11],
     pc: usize,
     exit_ok: Label,
     exit_status: Label,
@@ -210,6 +212,7 @@ impl<'a> Lower<'a> {
             n,
             insns,
             skip_until: 0,
+            extended_by_load: [u32::MAX; 11],
             pc: 0,
             exit_ok,
             exit_status,

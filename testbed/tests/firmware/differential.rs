@@ -64,6 +64,57 @@ fn fixed_programs() -> Vec<String> {
             all.push(format!("lddw %r0, -1\nlddw %r1, 0x9234567887654321\nmov32 %r0, %r1\n{op} %r0, {k}\nexit"));
         }
     }
+    // Loads of a byte or half, then their sign extension (one signed load in the JIT),
+    // with other work or a read of the loaded register between, the result read whole
+    // or by its high half, the sign bit set or not.
+    for (ldx, k, off) in [("ldxb", 56, -8), ("ldxb", 56, -7), ("ldxh", 48, -8), ("ldxh", 48, -4)] {
+        let init = "lddw %r1, 0x7f80017f8081fe7f\nstxdw [%r10-8], %r1\n";
+        let ext = format!("lsh %r2, {k}\narsh %r2, {k}");
+        all.extend([
+            format!("{init}{ldx} %r2, [%r10{off}]\nmov %r3, 5\n{ext}\nmov %r0, %r2\nexit"),
+            format!("{init}{ldx} %r2, [%r10{off}]\n{ext}\nrsh %r2, 32\nmov %r0, %r2\nexit"),
+            format!("{init}{ldx} %r2, [%r10{off}]\nmov %r0, %r2\n{ext}\nadd %r0, %r2\nexit"),
+            format!("{init}{ldx} %r2, [%r10{off}]\nstxdw [%r10-16], %r1\n{ext}\nmul %r2, %r1\nmov %r0, %r2\nexit"),
+        ]);
+    }
+    // ... and a jump into the run between them, from where the register holds another value.
+    all.push(
+        "lddw %r1, 0x7f80017f8081fe7f\nstxdw [%r10-8], %r1\nmov %r2, 0xfe\njeq %r2, 0xfe, +1\nldxb %r2, [%r10-8]\n\
+         mov %r3, 5\nlsh %r2, 56\narsh %r2, 56\nmov %r0, %r2\nexit"
+            .into(),
+    );
+    // Rotates (`jit`'s one `ror`): right and left, by 1, 7 and 31, the result in either
+    // register, the other register read afterwards or not, over a 64-bit value whose
+    // high half must not show, and x itself overwritten by the result.
+    for (s1, s2) in [("rsh32", "lsh32"), ("lsh32", "rsh32")] {
+        for k in [1, 7, 31] {
+            let rot = |x: &str, a: &str, b: &str, d: &str, s: &str| {
+                format!("mov32 {a}, {x}\n{s1} {a}, {k}\nmov32 {b}, {x}\n{s2} {b}, {}\nor32 {d}, {s}", 32 - k)
+            };
+            let init = "lddw %r1, 0x9234567887654321\nlddw %r2, -1\nlddw %r3, -1\n";
+            all.extend([
+                format!("{init}{}\nmov %r0, %r3\nexit", rot("%r1", "%r2", "%r3", "%r3", "%r2")),
+                format!("{init}{}\nmov %r0, %r2\nexit", rot("%r1", "%r2", "%r3", "%r2", "%r3")),
+                format!(
+                    "{init}{}\nmov %r0, %r3\nlsh %r0, 32\nor %r0, %r2\nexit",
+                    rot("%r1", "%r2", "%r3", "%r3", "%r2")
+                ),
+                format!(
+                    "{init}{}\nmov %r0, %r2\nlsh %r0, 32\nor %r0, %r3\nexit",
+                    rot("%r1", "%r2", "%r3", "%r2", "%r3")
+                ),
+                format!("{init}{}\nmov %r0, %r1\nexit", rot("%r1", "%r2", "%r1", "%r1", "%r2")),
+                format!("{init}{}\nmov %r0, %r7\nexit", rot("%r1", "%r6", "%r7", "%r7", "%r6")),
+            ]);
+        }
+    }
+    // A rotate in a loop whose result is copied back into x: the two share an ARM
+    // register, and the other register's shift (still read) must read x first.
+    all.push(
+        "lddw %r1, 0x12345678\nmov %r4, 0\nmov %r0, 0\nl: mov32 %r2, %r1\nrsh32 %r2, 7\nmov32 %r3, %r1\n\
+         lsh32 %r3, 25\nor32 %r3, %r2\nadd %r0, %r2\nmov %r1, %r3\nadd %r4, 1\njne %r4, 3, l\nadd %r0, %r1\nexit"
+            .into(),
+    );
     // Array loads, `lddw d, K; add d, s; ldx d, [d + off]` (one op in the interpreter,
     // with `K + off` folded): K = 0 and s a stack address, every width, offsets either
     // side; and a K that leaves every region, so that both engines fault at the load.
@@ -143,8 +194,14 @@ async fn jit_and_interpreter_agree_on_random_programs() {
         };
         if n as usize >= fixed.len() && n % 2 == 1 {
             copy_heavy(&mut insns, &mut rng);
+            if n % 4 == 3 {
+                rotates(&mut insns, &mut rng, 4);
+            }
         } else if n as usize >= fixed.len() && n % 4 == 2 {
             sign_extensions(&mut insns, &mut rng);
+            loaded_sign_extensions(&mut insns, &mut rng);
+        } else if n as usize >= fixed.len() && n % 8 == 0 {
+            rotates(&mut insns, &mut rng, 10);
         }
         let image: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
         let input: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();
@@ -256,6 +313,67 @@ fn sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
             let (d, k) = (insns[at].dst(), (rng.next_u64() % 64) as i32);
             insns[at] = vm::Insn::new(LSH64_IMM, d, 0, 0, k);
             insns[at + 1] = vm::Insn::new(ARSH64_IMM, d, 0, 0, k);
+        }
+    }
+}
+
+/// Some runs of five neighbouring ALU instructions become clang's 32-bit rotate,
+/// `mov32 a, x; lsh32/rsh32 a, k; mov32 b, x; rsh32/lsh32 b, 32 - k; or32 b, a` (one
+/// `ror` in the JIT), in place, so jumps still land where they did, now and then inside
+/// it. Registers are drawn from r0 up to `regs` (few: they share ARM registers more
+/// often); now and then the amounts do not add up to 32, a register is x itself, or the
+/// result is in a: shapes that must not be taken for a rotate, or must be taken right.
+fn rotates(insns: &mut [vm::Insn], rng: &mut Rng, regs: u64) {
+    use vm::opcode::*;
+    use vm::Insn;
+    let alu = |i: &Insn| matches!(i.class(), CLS_ALU | CLS_ALU64);
+    let mut at = 0;
+    while at + 5 <= insns.len() {
+        if !insns[at..at + 5].iter().all(alu) || rng.next_u64() % 2 == 0 {
+            at += 1;
+            continue;
+        }
+        let mut reg = || (rng.next_u64() % regs) as u8;
+        let (x, a, b) = (reg(), reg(), reg());
+        let r = rng.next_u64();
+        let k = 1 + (r % 31) as i32;
+        let other = if r >> 8 & 7 == 0 { (r >> 16) as i32 % 33 } else { 32 - k };
+        let (first, second) = if r >> 11 & 1 == 0 { (RSH32_IMM, LSH32_IMM) } else { (LSH32_IMM, RSH32_IMM) };
+        let (d, s) = if r >> 12 & 1 == 0 { (b, a) } else { (a, b) };
+        insns[at..at + 5].copy_from_slice(&[
+            Insn::new(MOV32_REG, a, x, 0, 0),
+            Insn::new(first, a, 0, 0, k),
+            Insn::new(MOV32_REG, b, x, 0, 0),
+            Insn::new(second, b, 0, 0, other),
+            Insn::new(OR32_REG, d, s, 0, 0),
+        ]);
+        at += 5;
+    }
+}
+
+/// Some loads of a byte or half are followed a few slots on by the sign extension of
+/// what they loaded (`lsh d, k; arsh d, k` in place of two neighbouring ALU
+/// instructions; the JIT then loads signed): mostly by the amount that fits the size,
+/// now and then by another; what lies between may read or write d, or be jumped into.
+fn loaded_sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
+    use vm::opcode::*;
+    let alu = |i: &vm::Insn| matches!(i.class(), CLS_ALU | CLS_ALU64);
+    for at in 0..insns.len() {
+        let load = insns[at];
+        let size = match load.opc & SZ_MASK {
+            SZ_B => 1,
+            SZ_H => 2,
+            _ => continue,
+        };
+        if load.class() != CLS_LDX || load.opc & MODE_MASK != MODE_MEM || rng.next_u64() % 2 == 0 {
+            continue;
+        }
+        let r = rng.next_u64();
+        let j = at + 1 + (r % 4) as usize;
+        if j + 1 < insns.len() && alu(&insns[j]) && alu(&insns[j + 1]) {
+            let k = if r >> 8 & 7 == 0 { [32, 48, 56, 60][(r >> 12) as usize % 4] } else { 64 - 8 * size };
+            insns[j] = vm::Insn::new(LSH64_IMM, load.dst(), 0, 0, k);
+            insns[j + 1] = vm::Insn::new(ARSH64_IMM, load.dst(), 0, 0, k);
         }
     }
 }

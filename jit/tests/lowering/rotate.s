@@ -1,0 +1,92 @@
+# clang's 32-bit rotate (eBPF has none): `mov32 a, x; rsh32 a, k; mov32 b, x;
+# lsh32 b, 32 - k; or32 b, a` (or the result in a) is one `ror`, and the other
+# register's shift only where it is still read (r5 below; r2 is not). Amounts that do
+# not add up to 32 (3 and 28, the last run) are no rotate.
+ldxw %r1, [%r1+0]
+mov32 %r2, %r1
+rsh32 %r2, 7
+mov32 %r3, %r1
+lsh32 %r3, 25
+or32 %r3, %r2
+mov32 %r4, %r1
+lsh32 %r4, 10
+mov32 %r5, %r1
+rsh32 %r5, 22
+or32 %r4, %r5
+xor32 %r3, %r4
+mov32 %r6, %r3
+rsh32 %r6, 3
+mov32 %r7, %r3
+lsh32 %r7, 28
+or32 %r7, %r6
+mov32 %r0, %r3
+add32 %r0, %r5
+add32 %r0, %r7
+exit
+# ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
+#            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
+#            4  mov r7, r0
+#            6  ldr.w lr, [r7, #128]
+#           10  ldr r5, [r7, #8]
+#     0: ldxw %r1, [%r1+0]
+#           12  ldrd r12, r3, [r7, #188]
+#           16  sub.w r12, r5, r12
+#           20  cmp r12, r3
+#           22  bhs.w #76
+#           26  ldr r5, [r5]
+#     1: mov32 %r2, %r1
+#           28  ror.w r4, r5, #7
+#     2: rsh32 %r2, 0x7
+#     3: mov32 %r3, %r1
+#     4: lsh32 %r3, 0x19
+#     5: or32 %r3, %r2
+#     6: mov32 %r4, %r1
+#           32  ror.w r8, r5, #22
+#           36  lsr.w r9, r5, #22
+#     7: lsh32 %r4, 0xa
+#     8: mov32 %r5, %r1
+#     9: rsh32 %r5, 0x16
+#    10: or32 %r4, %r5
+#    11: xor32 %r3, %r4
+#           40  eor.w r4, r4, r8
+#    12: mov32 %r6, %r3
+#           44  lsr.w r0, r4, #3
+#           48  str r0, [r7, #48]
+#    13: rsh32 %r6, 0x3
+#    14: mov32 %r7, %r3
+#           50  lsl.w r10, r4, #28
+#    15: lsh32 %r7, 0x1c
+#    16: or32 %r7, %r6
+#           54  ldr r2, [r7, #48]
+#           56  orr.w r10, r10, r2
+#    17: mov32 %r0, %r3
+#           60  add.w r6, r4, r9
+#    18: add32 %r0, %r5
+#    19: add32 %r0, %r7
+#           64  add r6, r10
+#    20: exit
+#           66  mov.w r12, #0
+#           70  strd r6, r12, [r7]
+#           74  b.w #16
+#           78  mov.w r0, #1
+#           82  b.w #12
+#           86  mov.w r0, #2
+#           90  b.w #4
+#           94  mov.w r0, #0
+#           98  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          102  mov r1, r5
+#          104  movs r2, #0
+#          106  movs r3, #4
+#          108  str.w lr, [r7, #128]
+#          112  bl #2
+#          116  b #-94
+#          118  push.w {r3, lr}
+#          122  mov r0, r7
+#          124  ldr.w r12, [r7, #144]
+#          128  blx r12
+#          130  pop.w {r3, lr}
+#          134  mov r12, lr
+#          136  ldr.w lr, [r7, #128]
+#          140  cmp r0, #0
+#          142  beq #-68
+#          144  bx r12

@@ -1,0 +1,57 @@
+# A rotate in a loop whose result is copied back into x: the two share an ARM register, so the other register's shift (still read) must read x before the `ror` overwrites it.
+lddw %r1, 0x12345678
+mov %r4, 0
+mov %r0, 0
+l: mov32 %r2, %r1
+rsh32 %r2, 7
+mov32 %r3, %r1
+lsh32 %r3, 25
+or32 %r3, %r2
+add %r0, %r2
+mov %r1, %r3
+add %r4, 1
+jne %r4, 3, l
+add %r0, %r1
+exit
+# ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
+#            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
+#            4  mov r7, r0
+#            6  ldr.w lr, [r7, #128]
+#     0: lddw %r1, 0x12345678
+#           10  movw r4, #22136
+#           14  movt r4, #4660
+#     2: mov %r4, 0
+#           18  movs r6, #0
+#     3: mov %r0, 0
+#           20  mov.w r8, #0
+#           24  mov.w r9, #0
+#     4: mov32 %r2, %r1
+#           28  lsr.w r5, r4, #7
+#           32  ror.w r4, r4, #7
+#     5: rsh32 %r2, 0x7
+#     6: mov32 %r3, %r1
+#     7: lsh32 %r3, 0x19
+#     8: or32 %r3, %r2
+#     9: add %r0, %r2
+#           36  adds.w r8, r8, r5
+#           40  adc r9, r9, #0
+#    10: mov %r1, %r3
+#    11: add %r4, 1
+#           44  add.w r6, r6, #1
+#    12: jne %r4, 0x3, -9
+#           48  subs.w lr, lr, #1
+#           52  beq.w #28
+#           56  cmp r6, #3
+#           58  bne #-34
+#    13: add %r0, %r1
+#           60  adds.w r8, r8, r4
+#           64  adc r9, r9, #0
+#    14: exit
+#           68  strd r8, r9, [r7]
+#           72  b.w #16
+#           76  mov.w r0, #1
+#           80  b.w #12
+#           84  mov.w r0, #2
+#           88  b.w #4
+#           92  mov.w r0, #0
+#           96  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
