@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State};
+use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, U32};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Passes over the program before the range analysis gives up on precision (every
@@ -98,7 +98,18 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
         *o = j;
         return true;
     };
-    *o = if *times >= allowed { o.widen_fully(j) } else { o.widen(j, &th.vals[..th.n], th.with_copies(regs), sizes) };
+    let regs = th.with_copies(regs);
+    *o = if *times < allowed {
+        o.widen(j, &th.vals[..th.n], regs, sizes)
+    } else {
+        // Past its thresholds, a counter below a register limit still stops below
+        // 2^32 - 1 (its step then keeps it a 32-bit number).
+        let below = th.vals[..th.n].iter().rev().take_while(|t| t.0 == U32 - 1).find(|t| t.1 & regs != 0);
+        match below {
+            Some(t) if matches!(j, Scalar(..)) => o.widen(j, core::slice::from_ref(t), regs, sizes),
+            _ => o.widen_fully(j),
+        }
+    };
     *times += u32::from(*times < 3);
     true
 }
@@ -238,6 +249,12 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
                             _ => (i.src(), i.dst()),
                         };
                         limits[limit as usize] |= bit(counter);
+                        // Below a limit that may be any 32-bit number, a counter stays
+                        // below 2^32 - 1, and its step keeps it a 32-bit number.
+                        if matches!(i.opc & OP_MASK, JLT | JGT) && nt + 3 <= cand.len() - 2 {
+                            cand[nt] = (U32 - 1, bit(counter));
+                            nt += 1;
+                        }
                     }
                 } else if i.imm >= 0 {
                     compared |= bit(i.dst());

@@ -312,6 +312,22 @@ mod tests {
     }
 
     #[test]
+    fn a_counter_below_a_register_limit_stays_32_bit() {
+        // CoAP formatting's shape: the limit a helper's result zero-extended, the counter
+        // reset in an outer loop whose counter it is copied to and from (their limits
+        // are its thresholds too). Past them all it stops at 2^32 - 2, where `add 1`
+        // keeps it a 32-bit number.
+        let src = "mov %r7, 0\no: mov %r1, %r7\nadd %r1, 2\njlt %r7, 0xfe, +1\nexit\nmov %r7, %r1\ncall 1\n\
+                   mov %r1, 0\nlsh %r0, 32\nrsh %r0, 32\nl: mov %r2, %r10\nadd %r2, -48\nadd %r2, %r1\n\
+                   ldxb %r2, [%r2+0]\nadd %r1, 1\njlt %r1, %r0, l\nja o";
+        let a = analyse_src(src, Sizes { rodata: 256, data: 0 });
+        assert!((10..16).all(|pc| zero(&a, pc, 1)), "r1 is a 32-bit number in the inner loop");
+        // Compared with `jle`, nothing keeps it below 2^32 - 1: `add 1` may carry.
+        let a = analyse_src(&src.replace("jlt %r1, %r0", "jle %r1, %r0"), Sizes { rodata: 256, data: 0 });
+        assert!(!zero(&a, 10, 1));
+    }
+
+    #[test]
     fn an_unbounded_counter_is_64_bit() {
         // Compared with a register of unknown size: nothing bounds r2.
         let a =

@@ -210,8 +210,12 @@ impl Lower<'_> {
                 self.dp(kind, Flags::Keep, r, a, b, R2);
                 self.commit_lo(d, r);
                 if needed {
-                    let ah = self.hi(d, R1);
                     let bh = self.src_hi(i);
+                    // `x | 0`, `x ^ 0`: the high half stays as it is, where it is.
+                    if bh == Val::K(0) && kind != DpOp::And && !self.hi_zero(d) {
+                        return;
+                    }
+                    let ah = self.hi(d, R1);
                     let rh = self.hi_dst(d, R1);
                     match (kind, ah, bh) {
                         (DpOp::And, Val::K(0), _) | (DpOp::And, _, Val::K(0)) => self.const32(rh, 0),

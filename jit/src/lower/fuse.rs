@@ -168,36 +168,46 @@ impl Lower<'_> {
     }
 
     /// `d <<= k; d s>>= k` with 32 ≤ k < 64: a sign extension of d's low `64 - k` bits,
-    /// as clang writes it before cpu v4's `movsx`. The low half is one `sxtb`/`sxth` (or
-    /// two 32-bit shifts), the high half its sign: not five instructions through the
-    /// high word.
+    /// as clang writes it before cpu v4's `movsx`; `d >>= k` in place of the `s>>=`, a
+    /// zero extension. The low half is one `sxtb`/`sxth`/`uxtb`/`uxth` (or two 32-bit
+    /// shifts; nothing for k = 32), the high half its sign or zero: not five
+    /// instructions through the high word.
     fn fuse_sign_extend(&mut self) -> bool {
         // The opcode first: this runs for every instruction no other pattern took.
         if self.insns[self.pc].opc != LSH64_IMM {
             return false;
         }
-        let (Some(lsh), Some(arsh)) = (self.follower(0), self.follower(1)) else { return false };
+        let (Some(lsh), Some(rsh)) = (self.follower(0), self.follower(1)) else { return false };
         let d = lsh.dst();
-        if arsh.opc != ARSH64_IMM || arsh.dst() != d || arsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
+        let signed = rsh.opc == ARSH64_IMM;
+        if !(signed || rsh.opc == RSH64_IMM) || rsh.dst() != d || rsh.imm != lsh.imm || !(32..64).contains(&lsh.imm) {
             return false;
         }
         // A signed load made the low half already.
-        let k = if self.extended_by_load[d as usize % 11] == self.pc as u32 { 0 } else { (lsh.imm - 32) as u16 };
-        let a = self.lo(d, R1);
+        let k = if signed && self.extended_by_load[d as usize % 11] == self.pc as u32 { 0 } else { lsh.imm - 32 };
         self.pc += 1;
-        let r = self.lo_dst(d, R0);
-        match k {
-            24 => self.put(extend(Extend::Sxtb, r, a)),
-            16 => self.put(extend(Extend::Sxth, r, a)),
-            0 if r == a => {}
-            0 => self.put(mov_reg16(r, a)),
-            _ => {
-                self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, k));
-                self.put(mov_reg_shifted(Flags::Keep, r, r, Shift::Asr, k));
+        // The low half changes only if bits of it are cleared or take the sign.
+        let lo = (k != 0).then(|| {
+            let a = self.lo(d, R1);
+            let r = self.lo_dst(d, R0);
+            match (k, signed) {
+                (24, true) => self.put(extend(Extend::Sxtb, r, a)),
+                (16, true) => self.put(extend(Extend::Sxth, r, a)),
+                (24, false) => self.put(extend(Extend::Uxtb, r, a)),
+                (16, false) => self.put(extend(Extend::Uxth, r, a)),
+                _ => {
+                    let right = if signed { Shift::Asr } else { Shift::Lsr };
+                    self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, k as u16));
+                    self.put(mov_reg_shifted(Flags::Keep, r, r, right, k as u16));
+                }
             }
-        }
-        self.commit_lo(d, r);
-        if self.hi_needed(d) {
+            self.commit_lo(d, r);
+            r
+        });
+        if !signed {
+            self.set_hi(d, Val::K(0));
+        } else if self.hi_needed(d) {
+            let r = lo.unwrap_or_else(|| self.lo(d, R0));
             let rh = self.hi_dst(d, R1);
             self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
             self.commit_hi(d, rh);

@@ -33,9 +33,26 @@ fn fixed_programs() -> Vec<String> {
     let mut all: Vec<String> = REGRESSIONS.iter().map(|s| s.to_string()).collect();
     for k in [0, 1, 31, 32, 33, 40, 47, 48, 55, 56, 63] {
         for v in [0x80u64, 0x7f, 0x8000, 0x8000_0000, 0x1234_5678_9abc_def0, 0xffff_ffff_ffff_7fff] {
-            all.push(format!("lddw %r0, {v:#x}\nlsh %r0, {k}\narsh %r0, {k}\nexit"));
-            // The same through a register whose halves the JIT may keep in `ctx`.
-            all.push(format!("lddw %r5, {v:#x}\nlsh %r5, {k}\narsh %r5, {k}\nmov %r0, %r5\nexit"));
+            for right in ["arsh", "rsh"] {
+                all.push(format!("lddw %r0, {v:#x}\nlsh %r0, {k}\n{right} %r0, {k}\nexit"));
+                // The same through a register whose halves the JIT may keep in `ctx`.
+                all.push(format!("lddw %r5, {v:#x}\nlsh %r5, {k}\n{right} %r5, {k}\nmov %r0, %r5\nexit"));
+            }
+        }
+    }
+    // A zero extension, and an AND, OR or XOR with a value whose high half is zero, on
+    // one path to a join: after it the high half is read from where the JIT keeps it.
+    for op in ["lsh %r0, 32\nrsh %r0, 32", "lsh %r0, 40\nrsh %r0, 40", "and %r0, %r2", "or %r0, %r2", "xor %r0, %r2"] {
+        for (r, v) in [("%r0", "0x123456789abcdef0"), ("%r5", "0xfedcba9876543210")] {
+            let body = op.replace("%r0", r);
+            let skip = body.lines().count();
+            // The path is chosen by a byte the analysis does not follow through the frame.
+            for path in [0, 1] {
+                all.push(format!(
+                    "lddw {r}, {v}\nmov32 %r2, -7\nstb [%r10-1], {path}\nldxb %r3, [%r10-1]\njset %r3, 1, +{skip}\n\
+                     {body}\nmov %r0, {r}\nexit"
+                ));
+            }
         }
     }
     // 64-bit multiplies of values the JIT knows to be sign-extended (one `smull`), and
@@ -303,16 +320,18 @@ fn copy_heavy(insns: &mut Vec<vm::Insn>, rng: &mut Rng) {
 }
 
 /// Some pairs of neighbouring ALU instructions become `lsh d, k; arsh d, k` (a sign
-/// extension: one pattern in the JIT, one op in the interpreter, for k of 32 and more),
+/// extension: one pattern in the JIT, one op in the interpreter, for k of 32 and more;
+/// now and then `rsh`, a zero extension, also one pattern in the JIT),
 /// in place, so jumps still land where they did, now and then onto the `arsh`.
 fn sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
     use vm::opcode::*;
     let alu = |i: &vm::Insn| matches!(i.class(), CLS_ALU | CLS_ALU64);
     for at in 0..insns.len().saturating_sub(1) {
         if alu(&insns[at]) && alu(&insns[at + 1]) && rng.next_u64() % 3 == 0 {
-            let (d, k) = (insns[at].dst(), (rng.next_u64() % 64) as i32);
+            let (d, r) = (insns[at].dst(), rng.next_u64());
+            let k = (r % 64) as i32;
             insns[at] = vm::Insn::new(LSH64_IMM, d, 0, 0, k);
-            insns[at + 1] = vm::Insn::new(ARSH64_IMM, d, 0, 0, k);
+            insns[at + 1] = vm::Insn::new(if r >> 8 & 3 == 0 { RSH64_IMM } else { ARSH64_IMM }, d, 0, 0, k);
         }
     }
 }
