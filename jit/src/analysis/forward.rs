@@ -158,10 +158,11 @@ impl Thresholds {
 
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
 /// thresholds loop heads widen to. Returns the head count, the thresholds, the
-/// registers compared with a constant (counters), and the pairs of registers stepped
-/// in proportion (pointers and their counters).
+/// registers compared with a constant (counters), the pairs of registers stepped
+/// in proportion (pointers and their counters), and whether some access through r10
+/// is deeper than 255 bytes.
 #[inline(always)]
-pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, Thresholds, RegSet, Pairs) {
+pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, Thresholds, RegSet, Pairs, bool) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants,
     // with the registers they apply to (two places are kept for the sizes).
     let mut heads = 0u32;
@@ -186,6 +187,8 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     let mut ns = 0;
     let mut stepped_unevenly: RegSet = 0;
     let (mut addresses, mut tested): (RegSet, RegSet) = (0, 0);
+    // An access through r10 deeper than an 8-bit negative offset reaches.
+    let mut deep_frame = false;
     for (pc, &i) in insns.iter().enumerate() {
         // Jumps and local calls; exits and helper calls have no target.
         let target = i.jump_target(pc);
@@ -233,10 +236,12 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
             },
             CLS_LDX => {
                 addresses |= bit(i.src());
+                deep_frame |= i.src() == 10 && i.off < -255;
                 spill = (i.opc == LDXDW && i.src() == 10).then_some(i.dst());
             }
             CLS_ST | CLS_STX => {
                 addresses |= bit(i.dst());
+                deep_frame |= i.dst() == 10 && i.off < -255;
                 spill = (i.opc == STXDW && i.dst() == 10).then_some(i.src());
             }
             _ if is_cond_jump(i) => {
@@ -311,7 +316,13 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
         }
     }
     let th = Thresholds { vals: cand, n, copies, spills, nspills: nsp };
-    (heads, th, compared, Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly))
+    (
+        heads,
+        th,
+        compared,
+        Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly),
+        deep_frame,
+    )
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each

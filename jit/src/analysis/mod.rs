@@ -149,6 +149,8 @@ pub struct Analysis {
     /// the ones the prologue must load.
     pub entry_lo: RegSet,
     pub entry_hi: RegSet,
+    /// Some access through r10 is deeper than 255 bytes (an 8-bit negative offset).
+    pub deep_frame: bool,
 }
 
 impl Analysis {
@@ -224,11 +226,11 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
-    let (heads, thresholds, compared, pairs) = forward::heads(insns, sizes, &mut facts);
+    let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
-    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi })
+    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
 }
 
 /// Each slot's loop nesting depth (at most 3), for the register allocator: a backward

@@ -148,8 +148,19 @@ impl Lower<'_> {
             self.skip_until = op_pc + 1;
             return true;
         };
-        let a = self.lo(s, R1);
-        let b = if op.opc & SRC_X == 0 {
+        // `d = r10 ± k` from a biased home: the bias joins the constant.
+        let biased = match self.homes.lo[10] {
+            Some(h) if s == 10 && self.frame_bias != 0 && op.opc & SRC_X == 0 => match kind {
+                DpOp::Add => Some((h, (op.imm as u32).wrapping_add(self.frame_bias))),
+                DpOp::Sub => Some((h, (op.imm as u32).wrapping_sub(self.frame_bias))),
+                _ => None,
+            },
+            _ => None,
+        };
+        let a = biased.map_or_else(|| self.lo(s, R1), |b| b.0);
+        let b = if let Some((_, k)) = biased {
+            Val::K(k)
+        } else if op.opc & SRC_X == 0 {
             Val::K(op.imm as u32)
         } else if op.src() == d {
             Val::R(a) // d holds s's value by then

@@ -66,7 +66,11 @@ impl Lower<'_> {
     /// to access it with.
     fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
         if self.an.facts[self.pc].safe {
-            return (self.lo(base, R0), off as i32);
+            // r10's home may hold r10 - bias: the offset takes the bias back.
+            return match self.homes.lo[10] {
+                Some(h) if base == 10 => (h, off as i32 + self.frame_bias as i32),
+                _ => (self.lo(base, R0), off as i32),
+            };
         }
         let bl = self.lo(base, R0);
         let bh = self.hi(base, R1);

@@ -159,6 +159,11 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     Ok(Compiled { code, insn_offsets, homes })
 }
 
+/// How far below r10 its home points when the program reaches deeper into its frame
+/// than an 8-bit negative offset does: offsets from -512 to 3583 then take one
+/// instruction (a positive 12-bit offset), not two.
+pub(crate) const FRAME_BIAS: u32 = 256;
+
 fn off12(v: u16) -> Off12 {
     Off12::maybe_from(v as i32).expect("ctx offsets are small")
 }
@@ -182,6 +187,8 @@ struct Lower<'a> {
     skip_until: usize,
     /// Per register, the `lsh` of a sign extension whose low half a signed load made.
     extended_by_load: [u32; 11],
+    /// What r10's home holds below r10 (0 or [`FRAME_BIAS`]); `ctx.regs[10]` holds r10.
+    frame_bias: u32,
     pc: usize,
     exit_ok: Label,
     exit_status: Label,
@@ -201,6 +208,7 @@ struct Lower<'a> {
 
 impl<'a> Lower<'a> {
     fn new(insns: &'a [Insn], an: Analysis, homes: Homes, prepaid: PrepaidLoops) -> Self {
+        let frame_bias = if an.deep_frame && homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
         // Instruction pc's label is `Label::nth(pc)`.
         let n = insns.len();
         let mut buf = CodeBuffer::with_capacity(crate::analysis::code_guess(insns), crate::code_bound(insns), n);
@@ -213,6 +221,7 @@ impl<'a> Lower<'a> {
             insns,
             skip_until: 0,
             extended_by_load: [u32::MAX; 11],
+            frame_bias,
             pc: 0,
             exit_ok,
             exit_status,
@@ -255,6 +264,10 @@ impl<'a> Lower<'a> {
     /// The low half of `k` in a register: its home, or loaded into `scratch`.
     fn lo(&mut self, k: u8, scratch: Reg) -> Reg {
         match self.homes.lo[k as usize] {
+            Some(r) if k == 10 && self.frame_bias != 0 => {
+                self.put(dp_imm(DpOp::Add, Flags::Keep, scratch, r, imm(self.frame_bias)));
+                scratch
+            }
             Some(r) => r,
             None => {
                 self.ld(Width::Word, scratch, CTX, reg_off(k));
@@ -334,6 +347,9 @@ impl<'a> Lower<'a> {
     /// Loads the low half of `k` into `r` (a copy when it has another home).
     fn lo_into(&mut self, k: u8, r: Reg) {
         match self.homes.lo[k as usize] {
+            Some(h) if k == 10 && self.frame_bias != 0 => {
+                self.put(dp_imm(DpOp::Add, Flags::Keep, r, h, imm(self.frame_bias)))
+            }
             Some(h) if h == r => {}
             Some(h) => self.put(mov_reg16(r, h)),
             None => self.ld(Width::Word, r, CTX, reg_off(k)),
@@ -432,6 +448,9 @@ impl<'a> Lower<'a> {
                 continue;
             }
             let (lo, hi, zero) = (self.homes.lo[k as usize], self.homes.hi[k as usize], self.hi_zero(k));
+            // A biased r10 is never stored: the code never writes r10, and `ctx.regs`
+            // holds it as the runtime set it.
+            let lo = lo.filter(|_| k != 10 || self.frame_bias == 0);
             let off = reg_off(k);
             match (lo, if zero { Some(R12) } else { hi }) {
                 (Some(l), Some(h)) => self.put(strd(l, h, CTX, off / 4)),
@@ -464,6 +483,9 @@ impl<'a> Lower<'a> {
                     self.ld(Width::Word, h, CTX, reg_off(k) + 4);
                 }
             }
+        }
+        if let Some(l) = l.filter(|_| k == 10 && self.frame_bias != 0) {
+            self.put(dp_imm(DpOp::Sub, Flags::Keep, l, l, imm(self.frame_bias)));
         }
     }
 
