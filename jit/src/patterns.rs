@@ -75,6 +75,15 @@ pub fn sign_copy(insns: &[Insn], facts: &[Facts], pc: usize, r: u8) -> bool {
     false
 }
 
+/// Whether the 64-bit multiply at `pc` takes two sign copies ([`sign_copy`]; an
+/// immediate is one): one `smull` of the low halves, reading no high half. The
+/// lowering and the liveness analysis both ask this, so they agree on what it reads.
+pub fn smull_operands(insns: &[Insn], facts: &[Facts], pc: usize) -> bool {
+    let i = insns[pc];
+    // (The source first: most often a constant just loaded, so the look-back stops at once.)
+    (i.opc & SRC_X == 0 || sign_copy(insns, facts, pc, i.src())) && sign_copy(insns, facts, pc, i.dst())
+}
+
 /// How many instructions [`sign_copy`] looks back.
 const SIGN_COPY_LOOKBACK: usize = 12;
 

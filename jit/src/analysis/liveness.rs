@@ -117,12 +117,8 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
     // A 64-bit multiply of two sign copies is one `smull` of the low halves: the sign
     // extensions before it need not make high halves for it.
     for pc in 0..n {
-        let i = insns[pc];
-        if i.opc & !SRC_X == CLS_ALU64 | OP_MUL {
-            let copy = |r| crate::patterns::sign_copy(insns, facts, pc, r);
-            if (i.opc & SRC_X == 0 || copy(i.src())) && copy(i.dst()) {
-                facts[pc].rd_hi = 0;
-            }
+        if insns[pc].opc & !SRC_X == CLS_ALU64 | OP_MUL && crate::patterns::smull_operands(insns, facts, pc) {
+            facts[pc].rd_hi = 0;
         }
     }
     let mut changed = true;

@@ -237,9 +237,7 @@ impl Lower<'_> {
                 }
                 // Two sign-extended 32-bit values (an immediate is one): their product,
                 // exact in 64 bits, is one signed long multiply.
-                let sign_copy = |r| crate::patterns::sign_copy(self.insns, &self.an.facts, self.pc, r);
-                // (The source first: most often a constant just loaded, so the look-back stops at once.)
-                if (i.opc & SRC_X == 0 || sign_copy(i.src())) && sign_copy(d) {
+                if crate::patterns::smull_operands(self.insns, &self.an.facts, self.pc) {
                     let rh = self.hi_dst(d, R1);
                     self.put(smull(r, rh, a, b));
                     self.commit_lo(d, r);

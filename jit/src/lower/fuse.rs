@@ -107,11 +107,14 @@ impl Lower<'_> {
         // (x dead after its copy). Each register's high half is set where its last
         // write is.
         for (k, s, last) in [(a, s1, at + 1), (b, s2, at + 3)] {
-            self.pc = if k == r { at + 4 } else { last };
             if k == r {
+                self.pc = at + 4;
                 self.shifted_into(k, v, Shift::Ror, right);
-            } else if live & 1 << k != 0 || self.hi_needed(k) {
-                self.shifted_into(k, v, super::alu::shift_of(s.opc & OP_MASK), s.imm as u16);
+            } else {
+                self.pc = last;
+                if live & 1 << k != 0 || self.hi_needed(k) {
+                    self.shifted_into(k, v, super::alu::shift_of(s.opc & OP_MASK), s.imm as u16);
+                }
             }
         }
         self.skip_until = at + 5;
