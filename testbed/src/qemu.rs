@@ -12,7 +12,7 @@
 //! (PR_SET_PDEATHSIG), so no emulator outlives the run.
 use std::net::{SocketAddr, UdpSocket};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,8 @@ pub struct QemuNode {
     addr: SocketAddr,
     /// The console log, watched for a panic.
     console: ConsoleWatch,
+    /// QEMU's own messages: why it exited, when it did.
+    qemu_log: PathBuf,
     graceful: bool,
     /// The host end of a serial node's line (dropped after QEMU is gone).
     bridge: Option<Bridge>,
@@ -107,18 +109,58 @@ pub async fn boot_ready(
     Ok(node)
 }
 
+/// How often a boot is tried when QEMU finds its host port taken.
+const BOOT_ATTEMPTS: usize = 5;
+/// How long QEMU may take to bind its host port before the boot goes on unchecked.
+const PORT_BIND_TIMEOUT: Duration = Duration::from_secs(10);
+/// What QEMU prints when the host port it was given is no longer free.
+const PORT_TAKEN: [&str; 2] = ["Could not set up host forwarding rule", "Address already in use"];
+
 /// [`boot`], with options.
+///
+/// A free port is chosen here but bound by QEMU, moments later; another socket on the
+/// host can take it in between, and QEMU then exits at once. Such a boot is tried
+/// again on a new port, so that a busy host does not fail a node.
 pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOptions) -> Result<QemuNode> {
-    let console = run_dir.join(format!("{name}.console.log"));
     let qemu_log = run_dir.join(format!("{name}.qemu.log"));
-    let stderr = std::fs::File::create(&qemu_log).map_err(Error::file("create", &qemu_log))?;
+    let mut attempt = 1;
+    loop {
+        match spawn(name, firmware, run_dir, options, &qemu_log)? {
+            Spawned::Running(node) => return Ok(*node),
+            Spawned::PortTaken(port) if attempt < BOOT_ATTEMPTS => {
+                tracing::warn!(node = name, port, attempt, "qemu found its host port taken; trying another");
+                attempt += 1;
+            }
+            Spawned::PortTaken(port) => {
+                return Err(Error::Crashed {
+                    node: name.into(),
+                    reason: format!("qemu found its host port taken {attempt} times (last {port})"),
+                })
+            }
+        }
+    }
+}
+
+enum Spawned {
+    Running(Box<QemuNode>),
+    /// QEMU exited because the host port it was given had been taken.
+    PortTaken(u16),
+}
+
+/// One try of [`boot_with`].
+fn spawn(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOptions, qemu_log: &Path) -> Result<Spawned> {
+    let console = run_dir.join(format!("{name}.console.log"));
+    let stderr = std::fs::File::create(qemu_log).map_err(Error::file("create", qemu_log))?;
     let mut line = None;
+    // The host port QEMU must bind, and the /proc table that lists it.
+    let mut host_port = None;
     let (mut cmd, link, addr) = match &options.network {
         Network::Tap(_) if options.board.serial() => {
             return Err(Error::Unsupported { what: format!("tap networking on {} (a serial node)", options.board) })
         }
         Network::User if options.board.serial() => {
             let port = free_tcp_port()?;
+            host_port = Some(("tcp", port));
             line = Some(SerialAddr::Tcp(format!("127.0.0.1:{port}")));
             // `wait=on`: the guest starts once the bridge is connected, so no
             // console line is lost. `nodelay=on`: QEMU writes the guest's bytes one at a
@@ -139,6 +181,7 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
         }
         Network::User => {
             let port = free_udp_port()?;
+            host_port = Some(("udp", port));
             let nic = format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT);
             let console = format!("file:{}", console.display());
             (
@@ -171,16 +214,24 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|source| Error::Spawn {
+    let mut child = cmd.spawn().map_err(|source| Error::Spawn {
         program: QEMU.into(),
         hint: "run ci/setup (Debian package qemu-system-arm)",
         source,
     })?;
+    if let Some((table, port)) = host_port {
+        if !holds_port(&mut child, table, port, qemu_log) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(Spawned::PortTaken(port));
+        }
+    }
     let mut node = QemuNode {
         name: name.to_string(),
         child: Some(child),
         addr,
         console: ConsoleWatch::new(console.clone()),
+        qemu_log: qemu_log.to_path_buf(),
         graceful: options.graceful(),
         bridge: None,
     };
@@ -192,7 +243,47 @@ pub fn boot_with(name: &str, firmware: &Path, run_dir: &Path, options: &QemuOpti
         node.bridge = Some(bridge);
     }
     tracing::info!(node = name, pid = node.pid(), addr = %node.addr, "qemu started");
-    Ok(node)
+    Ok(Spawned::Running(Box::new(node)))
+}
+
+/// Waits until QEMU holds its host `port` (listed in `/proc/<pid>/net/<table>`):
+/// `false` if it exited saying the port was taken. Any other exit, or a QEMU still
+/// starting after [`PORT_BIND_TIMEOUT`], is left for the boot's own checks to report.
+fn holds_port(child: &mut Child, table: &str, port: u16, qemu_log: &Path) -> bool {
+    let deadline = Instant::now() + PORT_BIND_TIMEOUT;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            let said = std::fs::read_to_string(qemu_log).unwrap_or_default();
+            return !PORT_TAKEN.iter().any(|m| said.contains(m));
+        }
+        if socket_of(child.id(), table, port) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    true
+}
+
+/// Whether process `pid` has a socket bound to `port` in its `/proc/<pid>/net/<table>`.
+fn socket_of(pid: u32, table: &str, port: u16) -> bool {
+    let Ok(listing) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) else { return false };
+    let inodes: Vec<String> = listing
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit(':').next()?;
+            let inode = fields.get(9)?;
+            (u16::from_str_radix(local_port, 16).ok()? == port).then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+    })
 }
 
 impl QemuNode {
@@ -241,9 +332,14 @@ impl Node for QemuNode {
         self.console.path()
     }
 
-    /// QEMU exited, or the firmware printed a panic.
+    /// QEMU exited (with its last message), or the firmware printed a panic.
     fn crashed(&mut self) -> Option<String> {
-        crate::node::exited(&mut self.child, "qemu").or_else(|| self.console.panic())
+        let Some(exit) = crate::node::exited(&mut self.child, "qemu") else { return self.console.panic() };
+        let said = std::fs::read_to_string(&self.qemu_log).unwrap_or_default();
+        Some(match said.lines().rev().find(|l| !l.trim().is_empty()) {
+            Some(last) => format!("{exit}: {}", last.trim()),
+            None => exit,
+        })
     }
 
     fn inject(&mut self, fault: Fault) -> Result<()> {
@@ -294,6 +390,46 @@ pub fn version() -> String {
 mod tests {
     use super::*;
 
+    /// A paused QEMU (`-S`) with `port` forwarded, killed by PID when dropped.
+    struct PausedQemu(Child);
+
+    impl PausedQemu {
+        fn start(port: u16, log: &Path) -> Self {
+            let nic = format!("user,model=lan9118,hostfwd=udp:127.0.0.1:{port}-10.0.2.15:{}", proto::COAP_PORT);
+            let child = Command::new(QEMU)
+                .args(["-M", "mps2-an386", "-S", "-display", "none", "-monitor", "none", "-nic", &nic])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(log).unwrap())
+                .spawn()
+                .expect("qemu-system-arm (run ci/setup)");
+            PausedQemu(child)
+        }
+    }
+
+    impl Drop for PausedQemu {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    #[test]
+    fn qemu_finding_its_host_port_taken_is_told_from_qemu_holding_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("q.log");
+        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let mut qemu = PausedQemu::start(port, &log);
+        assert!(!holds_port(&mut qemu.0, "udp", port, &log), "the port was ours, not QEMU's");
+        drop(qemu);
+        drop(taken);
+        let mut qemu = PausedQemu::start(port, &log);
+        assert!(holds_port(&mut qemu.0, "udp", port, &log));
+        assert!(socket_of(qemu.0.id(), "udp", port));
+        assert!(!socket_of(qemu.0.id(), "udp", port.wrapping_add(1)), "only the forwarded port is QEMU's");
+    }
+
     #[test]
     fn a_panic_on_the_console_is_found_once_its_line_is_complete() {
         let dir = tempfile::tempdir().unwrap();
@@ -304,6 +440,7 @@ mod tests {
             child: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 1)),
             console: ConsoleWatch::new(console.clone()),
+            qemu_log: dir.path().join("n.qemu.log"),
             graceful: false,
             bridge: None,
         };
