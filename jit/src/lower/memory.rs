@@ -25,6 +25,8 @@ pub(super) struct Miss {
     label: Label,
     resume: Label,
     base: u8,
+    /// The base's homes where the access is (the slow path is compiled after the body).
+    base_homes: [Option<crate::thumb2::regs::Reg>; 2],
     base_hi_zero: bool,
     off: i16,
     meta: u32,
@@ -102,13 +104,23 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
         self.buf.bind(resume);
         let meta = len | if write { abi::MEM_WRITE } else { 0 } | (self.pc as u32) << 8;
-        self.defer(Deferred::MemMiss(Miss { label, resume, base, base_hi_zero: bh == Val::K(0), off, meta }));
+        let base_homes = [self.homes.lo[base as usize], self.homes.hi[base as usize]];
+        self.defer(Deferred::MemMiss(Miss {
+            label,
+            resume,
+            base,
+            base_homes,
+            base_hi_zero: bh == Val::K(0),
+            off,
+            meta,
+        }));
         (addr, 0)
     }
 
     /// The out-of-line path: the whole 64-bit address to `rt_mem`.
     pub(super) fn mem_miss(&mut self, m: Miss) {
         self.buf.bind(m.label);
+        [self.homes.lo[m.base as usize], self.homes.hi[m.base as usize]] = m.base_homes;
         self.lo_into(m.base, R1);
         if m.base_hi_zero {
             self.const32(R2, 0);

@@ -29,7 +29,7 @@ use vm::{Insn, Program};
 use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
 use crate::loops::{self, Prepaid, PrepaidLoops};
-use crate::regalloc::{self, Const, Homes};
+use crate::regalloc::{self, Allocation, Const, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
 use crate::thumb2::cond::Cond;
 use crate::thumb2::encode::*;
@@ -125,14 +125,17 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         return Err(JitError::TooLarge(insns.len()));
     }
     let analysis = analysis::analyse(insns, sizes)?;
-    let homes = regalloc::allocate(insns, &analysis);
+    let alloc = regalloc::allocate(insns, &analysis)?;
+    let homes = alloc.homes_at(0);
     let prepaid = loops::prepaid_loops(insns, &analysis);
-    let mut e = Lower::new(insns, analysis, homes, prepaid);
+    let mut e = Lower::new(insns, analysis, alloc, prepaid);
+    e.enter(0);
     e.prologue();
     let mut pc = 0;
     // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
     while pc < insns.len() && !e.buf.has_failed() {
         let i = insns[pc];
+        e.enter(pc);
         if let Some(p) = e.prepaid.with_head(pc) {
             // On the way in only: the latch jumps to the label, after it.
             e.pc = pc;
@@ -145,6 +148,7 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         if pc >= e.skip_until && !e.fuse() {
             e.insn(i, hi)?;
         }
+        e.defined(pc);
         if wide {
             pc += 1;
             e.buf.bind(Label::nth(pc));
@@ -179,7 +183,11 @@ fn reg_off(k: u8) -> u16 {
 struct Lower<'a> {
     buf: CodeBuffer,
     an: Analysis,
+    /// Where each half is read from at the current slot (the webs reaching it).
     homes: Homes,
+    alloc: Allocation,
+    /// The next of `alloc.points`.
+    next_point: usize,
     /// Instruction slots; slot pc's label is `Label::nth(pc)`.
     n: usize,
     insns: &'a [Insn],
@@ -207,7 +215,8 @@ struct Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Insn], an: Analysis, homes: Homes, prepaid: PrepaidLoops) -> Self {
+    fn new(insns: &'a [Insn], an: Analysis, alloc: Allocation, prepaid: PrepaidLoops) -> Self {
+        let homes = alloc.homes_at(0);
         let frame_bias = if an.deep_frame && homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
         // Instruction pc's label is `Label::nth(pc)`.
         let n = insns.len();
@@ -217,6 +226,8 @@ impl<'a> Lower<'a> {
             buf,
             an,
             homes,
+            alloc,
+            next_point: 0,
             n,
             insns,
             skip_until: 0,
@@ -259,6 +270,38 @@ impl<'a> Lower<'a> {
         self.an.facts[self.pc].need_out & (1 << k) != 0
     }
 
+    // ---- homes ----
+
+    /// Enters slot `pc`: at a point, the homes there.
+    fn enter(&mut self, pc: usize) {
+        if self.alloc.points.get(self.next_point).is_some_and(|p| p.0 as usize == pc) {
+            self.homes = self.alloc.homes_at(self.next_point);
+            self.next_point += 1;
+        }
+    }
+
+    /// Leaves slot `pc` (compiled, or fused into an earlier one): its definition's
+    /// homes are where the register is read from on.
+    fn defined(&mut self, pc: usize) {
+        let d = self.an.facts[pc].defs & 0x3ff;
+        if d != 0 {
+            let k = d.trailing_zeros() as usize;
+            // (No allocation, when the heap had no room for one: everything in ctx.)
+            [self.homes.lo[k], self.homes.hi[k]] = self.alloc.defs.get(pc).copied().unwrap_or_default();
+        }
+    }
+
+    /// Where half `hi` of `k` is written at `self.pc`: the home of the value the slot
+    /// defines, else the one it continues.
+    fn home_out(&self, k: u8, hi: bool) -> Option<Reg> {
+        let k = k as usize;
+        match self.alloc.defs.get(self.pc) {
+            Some(homes) if k < 10 && self.an.facts[self.pc].defs & 1 << k != 0 => homes[hi as usize],
+            _ if hi => self.homes.hi[k],
+            _ => self.homes.lo[k],
+        }
+    }
+
     // ---- operands ----
 
     /// The low half of `k` in a register: its home, or loaded into `scratch`.
@@ -292,21 +335,21 @@ impl<'a> Lower<'a> {
 
     /// The register to compute `k`'s low half in: its home or `scratch`; then [`Self::commit_lo`].
     fn lo_dst(&self, k: u8, scratch: Reg) -> Reg {
-        self.homes.lo[k as usize].unwrap_or(scratch)
+        self.home_out(k, false).unwrap_or(scratch)
     }
 
     fn hi_dst(&self, k: u8, scratch: Reg) -> Reg {
-        self.homes.hi[k as usize].unwrap_or(scratch)
+        self.home_out(k, true).unwrap_or(scratch)
     }
 
     fn commit_lo(&mut self, k: u8, r: Reg) {
-        if self.homes.lo[k as usize] != Some(r) {
+        if self.home_out(k, false) != Some(r) {
             self.st(Width::Word, r, CTX, reg_off(k));
         }
     }
 
     fn commit_hi(&mut self, k: u8, r: Reg) {
-        if self.homes.hi[k as usize] != Some(r) {
+        if self.home_out(k, true) != Some(r) {
             self.st(Width::Word, r, CTX, reg_off(k) + 4);
         }
     }
@@ -472,7 +515,7 @@ impl<'a> Lower<'a> {
 
     /// Reloads the chosen halves of `k` that live at home; both at once with LDRD.
     fn fill_halves(&mut self, k: u8, lo: bool, hi: bool) {
-        let (l, h) = (self.homes.lo[k as usize].filter(|_| lo), self.homes.hi[k as usize].filter(|_| hi));
+        let (l, h) = (self.home_out(k, false).filter(|_| lo), self.home_out(k, true).filter(|_| hi));
         match (l, h) {
             (Some(l), Some(h)) => self.put(ldrd(l, h, CTX, reg_off(k) / 4)),
             _ => {
@@ -764,8 +807,13 @@ impl<'a> Lower<'a> {
         self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
         self.buf.branch(LabelUse::BlT1, tramp);
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        // Only halves live at the landing: a dead one's home may hold a live value.
+        let (lo, hi) = match self.an.facts.get(self.pc + 1) {
+            Some(f) => (self.an.live_lo_in(self.pc + 1), f.rd_hi | (f.need_out & !f.defs)),
+            None => (0, 0),
+        };
         for k in 6..11 {
-            self.fill(k);
+            self.fill_halves(k, k == 10 || lo & 1 << k != 0, hi & 1 << k != 0);
         }
     }
 }

@@ -10,26 +10,25 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
-#           10  ldr r6, [r7, #8]
-#           12  ldr.w r8, [r7, #16]
+#           10  ldr r5, [r7, #8]
+#           12  ldr r4, [r7, #16]
 #     0: mov32 %r0, %r1
-#           16  mov r4, r6
+#           14  mov r6, r5
 #     1: div32 %r0, %r2
-#           18  udiv r4, r4, r8
+#           16  udiv r6, r6, r4
 #     2: mov32 %r3, %r1
-#           22  mov r5, r6
 #     3: mod32 %r3, %r2
-#           24  udiv r12, r5, r8
-#           28  mls r5, r12, r8, r5
+#           20  udiv r12, r5, r4
+#           24  mls r5, r12, r4, r5
 #     4: add32 %r0, %r3
-#           32  add r4, r5
+#           28  add r6, r5
 #     5: exit
-#           34  mov.w r12, #0
-#           38  strd r4, r12, [r7]
-#           42  b.w #16
-#           46  mov.w r0, #1
-#           50  b.w #12
-#           54  mov.w r0, #2
-#           58  b.w #4
-#           62  mov.w r0, #0
-#           66  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           30  mov.w r12, #0
+#           34  strd r6, r12, [r7]
+#           38  b.w #16
+#           42  mov.w r0, #1
+#           46  b.w #12
+#           50  mov.w r0, #2
+#           54  b.w #4
+#           58  mov.w r0, #0
+#           62  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

@@ -15,38 +15,38 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
-#           10  ldr.w r8, [r7, #80]
-#           14  mov.w r9, #255
+#           10  ldr r4, [r7, #80]
+#           12  movs r5, #255
 #     0: mov %r2, 0
-#           18  movs r5, #0
+#           14  mov.w r9, #0
 #     1: mov %r0, 0
-#           20  movs r4, #0
+#           18  mov.w r8, #0
 #     2: stxdw [%r10-8], %r0
-#           22  str r4, [r8, #-8]
+#           22  str r8, [r4, #-8]
 #           26  movs r3, #0
-#           28  str r3, [r8, #-4]
-#           32  cmp.w r5, #2560
+#           28  str r3, [r4, #-4]
+#           32  cmp.w r9, #2560
 #           36  bhs.w #60
 #           40  movw r12, #2559
-#           44  sub.w r12, r12, r5
+#           44  sub.w r12, r12, r9
 #           48  subs.w lr, lr, r12
 #           52  bls.w #44
 #     3: ldxb %r3, [%r10-8]
-#           56  ldrb r6, [r8, #-8]
+#           56  ldrb r6, [r4, #-8]
 #     4: add32 %r0, %r3
-#           60  add r4, r6
+#           60  add r8, r6
 #     5: mod32 %r0, 0xff
-#           62  udiv r12, r4, r9
-#           66  mls r4, r12, r9, r4
+#           62  udiv r12, r8, r5
+#           66  mls r8, r12, r5, r8
 #     6: add %r2, 1
-#           70  add.w r5, r5, #1
+#           70  add.w r9, r9, #1
 #     7: jeq %r2, 0xa00, +1
-#           74  cmp.w r5, #2560
+#           74  cmp.w r9, #2560
 #           78  bne #-26
 #     8: ja -6
 #     9: exit
 #           80  mov.w r12, #0
-#           84  strd r4, r12, [r7]
+#           84  strd r8, r12, [r7]
 #           88  b.w #16
 #           92  mov.w r0, #1
 #           96  b.w #12

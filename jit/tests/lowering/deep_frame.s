@@ -16,41 +16,41 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
-#           10  ldr.w r10, [r7, #8]
-#           14  ldr r4, [r7, #80]
-#           16  sub.w r4, r4, #256
+#           10  ldr r5, [r7, #8]
+#           12  ldr r4, [r7, #80]
+#           14  sub.w r4, r4, #256
 #     0: stxdw [%r10-8], %r1
-#           20  str.w r10, [r4, #248]
-#           24  movs r3, #0
-#           26  str.w r3, [r4, #252]
+#           18  str.w r5, [r4, #248]
+#           22  movs r3, #0
+#           24  str.w r3, [r4, #252]
 #     1: stxdw [%r10-300], %r1
-#           30  str r10, [r4, #-44]
-#           34  movs r3, #0
-#           36  str r3, [r4, #-40]
+#           28  str r5, [r4, #-44]
+#           32  movs r3, #0
+#           34  str r3, [r4, #-40]
 #     2: ldxdw %r0, [%r10-300]
-#           40  ldr r6, [r4, #-40]
-#           44  ldr r5, [r4, #-44]
+#           38  ldr r6, [r4, #-40]
+#           42  ldr r8, [r4, #-44]
 #     3: mov %r2, %r10
-#           48  sub.w r9, r4, #144
+#           46  sub.w r5, r4, #144
 #     4: add %r2, -400
 #     5: stxw [%r2+0], %r0
-#           52  str.w r5, [r9]
+#           50  str.w r8, [r5]
 #     6: ldxw %r3, [%r10-400]
-#           56  ldr r8, [r4, #-144]
+#           54  ldr r5, [r4, #-144]
 #     7: add %r0, %r3
-#           60  adds.w r5, r5, r8
-#           64  adc r6, r6, #0
+#           58  adds.w r8, r8, r5
+#           62  adc r6, r6, #0
 #     8: ldxw %r3, [%r10-4]
-#           68  ldr.w r8, [r4, #252]
+#           66  ldr.w r5, [r4, #252]
 #     9: add %r0, %r3
-#           72  adds.w r5, r5, r8
-#           76  adc r6, r6, #0
+#           70  adds.w r8, r8, r5
+#           74  adc r6, r6, #0
 #    10: exit
-#           80  strd r5, r6, [r7]
-#           84  b.w #16
-#           88  mov.w r0, #1
-#           92  b.w #12
-#           96  mov.w r0, #2
-#          100  b.w #4
-#          104  mov.w r0, #0
-#          108  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           78  strd r8, r6, [r7]
+#           82  b.w #16
+#           86  mov.w r0, #1
+#           90  b.w #12
+#           94  mov.w r0, #2
+#           98  b.w #4
+#          102  mov.w r0, #0
+#          106  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

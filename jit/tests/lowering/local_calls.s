@@ -15,71 +15,69 @@ exit
 #            6  mov r12, sp
 #            8  str.w r12, [r7, #168]
 #           12  ldr.w lr, [r7, #128]
-#           16  ldr r4, [r7]
-#           18  ldr.w r10, [r7, #16]
-#           22  ldr.w r11, [r7, #24]
 #     0: mov %r6, 3
-#           26  movs r6, #3
+#           16  mov.w r8, #3
 #     1: mov %r1, 4
-#           28  movs r5, #4
-#           30  mov.w r9, #0
+#           20  movs r6, #4
+#           22  movs r1, #0
+#           24  str r1, [r7, #12]
 #     2: call local +2
-#           34  subs.w lr, lr, #1
-#           38  beq.w #136
-#           42  mov.w r12, #0
-#           46  strd r6, r12, [r7, #48]
-#           50  str.w r12, [r7, #60]
-#           54  str.w r12, [r7, #68]
-#           58  str.w r12, [r7, #76]
-#           62  str.w r12, [r7, #84]
-#           66  str.w lr, [r7, #128]
-#           70  movs r1, #2
-#           72  mov r0, r7
-#           74  ldr.w r12, [r7, #156]
-#           78  blx r12
-#           80  ldr.w lr, [r7, #128]
-#           84  cmp r0, #0
-#           86  bne.w #100
-#           90  str.w lr, [r7, #128]
-#           94  bl #122
-#           98  ldr.w lr, [r7, #128]
-#          102  ldr r6, [r7, #48]
+#           26  subs.w lr, lr, #1
+#           30  beq.w #138
+#           34  mov.w r12, #0
+#           38  strd r8, r12, [r7, #48]
+#           42  str.w r12, [r7, #60]
+#           46  str.w r12, [r7, #68]
+#           50  str.w r12, [r7, #76]
+#           54  str.w r12, [r7, #84]
+#           58  str.w lr, [r7, #128]
+#           62  movs r1, #2
+#           64  mov r0, r7
+#           66  ldr.w r12, [r7, #156]
+#           70  blx r12
+#           72  ldr.w lr, [r7, #128]
+#           76  cmp r0, #0
+#           78  bne.w #102
+#           82  str.w lr, [r7, #128]
+#           86  bl #124
+#           90  ldr.w lr, [r7, #128]
+#           94  ldr.w r8, [r7, #48]
 #     3: add %r0, %r6
-#          104  adds.w r4, r4, r6
-#          108  adc r8, r8, #0
+#           98  adds.w r5, r5, r8
+#          102  adc r4, r4, #0
 #     4: exit
-#          112  ldr.w r12, [r7, #132]
-#          116  cmp.w r12, #0
-#          120  bne.w #76
-#          124  strd r4, r8, [r7]
-#          128  b.w #54
+#          106  ldr.w r12, [r7, #132]
+#          110  cmp.w r12, #0
+#          114  bne.w #76
+#          118  strd r5, r4, [r7]
+#          122  b.w #54
 #     5: mov %r0, %r1
-#          132  mov r4, r5
+#          126  mov r5, r6
 #     6: add %r0, %r1
-#          134  adds.w r4, r4, r5
-#          138  mov.w r12, #0
-#          142  adc r8, r12, #0
+#          128  adds.w r5, r5, r6
+#          132  mov.w r12, #0
+#          136  adc r4, r12, #0
 #     7: exit
-#          146  ldr.w r12, [r7, #132]
-#          150  cmp.w r12, #0
-#          154  bne.w #42
-#          158  mov.w r12, #0
-#          162  strd r4, r12, [r7]
-#          166  b.w #16
-#          170  mov.w r0, #1
-#          174  b.w #12
-#          178  mov.w r0, #2
-#          182  b.w #4
-#          186  mov.w r0, #0
-#          190  ldr.w r12, [r7, #168]
-#          194  mov sp, r12
-#          196  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          200  str.w lr, [r7, #128]
-#          204  mov r0, r7
-#          206  ldr.w r12, [r7, #160]
-#          210  blx r12
-#          212  ldr.w lr, [r7, #128]
-#          216  pop.w {r3, pc}
-#          220  push.w {r3, lr}
-#          224  ldr.w lr, [r7, #128]
-#          228  b #-100
+#          140  ldr.w r12, [r7, #132]
+#          144  cmp.w r12, #0
+#          148  bne.w #42
+#          152  mov.w r12, #0
+#          156  strd r5, r12, [r7]
+#          160  b.w #16
+#          164  mov.w r0, #1
+#          168  b.w #12
+#          172  mov.w r0, #2
+#          176  b.w #4
+#          180  mov.w r0, #0
+#          184  ldr.w r12, [r7, #168]
+#          188  mov sp, r12
+#          190  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          194  str.w lr, [r7, #128]
+#          198  mov r0, r7
+#          200  ldr.w r12, [r7, #160]
+#          204  blx r12
+#          206  ldr.w lr, [r7, #128]
+#          210  pop.w {r3, pc}
+#          214  push.w {r3, lr}
+#          218  ldr.w lr, [r7, #128]
+#          222  b #-100

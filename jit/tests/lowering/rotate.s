@@ -32,61 +32,59 @@ exit
 #           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r5, r12
 #           20  cmp r12, r3
-#           22  bhs.w #76
+#           22  bhs.w #72
 #           26  ldr r5, [r5]
 #     1: mov32 %r2, %r1
-#           28  ror.w r4, r5, #7
+#           28  ror.w r8, r5, #7
 #     2: rsh32 %r2, 0x7
 #     3: mov32 %r3, %r1
 #     4: lsh32 %r3, 0x19
 #     5: or32 %r3, %r2
 #     6: mov32 %r4, %r1
-#           32  ror.w r8, r5, #22
-#           36  lsr.w r9, r5, #22
+#           32  ror.w r4, r5, #22
+#           36  lsr.w r6, r5, #22
 #     7: lsh32 %r4, 0xa
 #     8: mov32 %r5, %r1
 #     9: rsh32 %r5, 0x16
 #    10: or32 %r4, %r5
 #    11: xor32 %r3, %r4
-#           40  eor.w r4, r4, r8
+#           40  eor.w r8, r8, r4
 #    12: mov32 %r6, %r3
-#           44  lsr.w r0, r4, #3
-#           48  str r0, [r7, #48]
+#           44  lsr.w r4, r8, #3
 #    13: rsh32 %r6, 0x3
 #    14: mov32 %r7, %r3
-#           50  lsl.w r10, r4, #28
+#           48  lsl.w r5, r8, #28
 #    15: lsh32 %r7, 0x1c
 #    16: or32 %r7, %r6
-#           54  ldr r2, [r7, #48]
-#           56  orr.w r10, r10, r2
+#           52  orr.w r5, r5, r4
 #    17: mov32 %r0, %r3
-#           60  add.w r6, r4, r9
+#           56  add.w r4, r8, r6
 #    18: add32 %r0, %r5
 #    19: add32 %r0, %r7
-#           64  add r6, r10
+#           60  add r4, r5
 #    20: exit
-#           66  mov.w r12, #0
-#           70  strd r6, r12, [r7]
-#           74  b.w #16
-#           78  mov.w r0, #1
-#           82  b.w #12
-#           86  mov.w r0, #2
-#           90  b.w #4
-#           94  mov.w r0, #0
-#           98  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          102  mov r1, r5
-#          104  movs r2, #0
-#          106  movs r3, #4
-#          108  str.w lr, [r7, #128]
-#          112  bl #2
-#          116  b #-94
-#          118  push.w {r3, lr}
-#          122  mov r0, r7
-#          124  ldr.w r12, [r7, #144]
-#          128  blx r12
-#          130  pop.w {r3, lr}
-#          134  mov r12, lr
-#          136  ldr.w lr, [r7, #128]
-#          140  cmp r0, #0
-#          142  beq #-68
-#          144  bx r12
+#           62  mov.w r12, #0
+#           66  strd r4, r12, [r7]
+#           70  b.w #16
+#           74  mov.w r0, #1
+#           78  b.w #12
+#           82  mov.w r0, #2
+#           86  b.w #4
+#           90  mov.w r0, #0
+#           94  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           98  mov r1, r5
+#          100  movs r2, #0
+#          102  movs r3, #4
+#          104  str.w lr, [r7, #128]
+#          108  bl #2
+#          112  b #-90
+#          114  push.w {r3, lr}
+#          118  mov r0, r7
+#          120  ldr.w r12, [r7, #144]
+#          124  blx r12
+#          126  pop.w {r3, lr}
+#          130  mov r12, lr
+#          132  ldr.w lr, [r7, #128]
+#          136  cmp r0, #0
+#          138  beq #-68
+#          140  bx r12

@@ -18,36 +18,36 @@ exit
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
 #     0: lddw %r1, 0x12345678
-#           10  movw r4, #22136
-#           14  movt r4, #4660
+#           10  movw r9, #22136
+#           14  movt r9, #4660
 #     2: mov %r4, 0
-#           18  movs r6, #0
+#           18  mov.w r8, #0
 #     3: mov %r0, 0
-#           20  mov.w r8, #0
-#           24  mov.w r9, #0
+#           22  movs r6, #0
+#           24  movs r5, #0
 #     4: mov32 %r2, %r1
-#           28  lsr.w r5, r4, #7
-#           32  ror.w r4, r4, #7
+#           26  lsr.w r4, r9, #7
+#           30  ror.w r9, r9, #7
 #     5: rsh32 %r2, 0x7
 #     6: mov32 %r3, %r1
 #     7: lsh32 %r3, 0x19
 #     8: or32 %r3, %r2
 #     9: add %r0, %r2
-#           36  adds.w r8, r8, r5
-#           40  adc r9, r9, #0
+#           34  adds.w r6, r6, r4
+#           38  adc r5, r5, #0
 #    10: mov %r1, %r3
 #    11: add %r4, 1
-#           44  add.w r6, r6, #1
+#           42  add.w r8, r8, #1
 #    12: jne %r4, 0x3, -9
-#           48  subs.w lr, lr, #1
-#           52  beq.w #28
-#           56  cmp r6, #3
-#           58  bne #-34
+#           46  subs.w lr, lr, #1
+#           50  beq.w #30
+#           54  cmp.w r8, #3
+#           58  bne #-36
 #    13: add %r0, %r1
-#           60  adds.w r8, r8, r4
-#           64  adc r9, r9, #0
+#           60  adds.w r6, r6, r9
+#           64  adc r5, r5, #0
 #    14: exit
-#           68  strd r8, r9, [r7]
+#           68  strd r6, r5, [r7]
 #           72  b.w #16
 #           76  mov.w r0, #1
 #           80  b.w #12

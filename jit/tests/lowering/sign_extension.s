@@ -23,119 +23,112 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  ldr.w lr, [r7, #128]
-#           10  ldr.w r8, [r7, #8]
+#           10  ldr r4, [r7, #8]
 #     0: ldxb %r2, [%r1+0]
-#           14  ldrd r12, r3, [r7, #172]
-#           18  sub.w r12, r8, r12
-#           22  cmp r12, r3
-#           24  bhs.w #184
-#           28  ldrsb.w r9, [r8]
+#           12  ldrd r12, r3, [r7, #172]
+#           16  sub.w r12, r4, r12
+#           20  cmp r12, r3
+#           22  bhs.w #172
+#           26  ldrsb.w r6, [r4]
 #     1: lsh %r2, 56
-#           32  asr.w r1, r9, #31
-#           36  str r1, [r7, #20]
+#           30  asr.w r1, r6, #31
+#           34  str r1, [r7, #20]
 #     2: arsh %r2, 56
 #     3: ldxh %r3, [%r1+2]
-#           38  adds.w r0, r8, #2
-#           42  bhs.w #182
-#           46  ldrd r12, r3, [r7, #180]
-#           50  sub.w r12, r0, r12
-#           54  cmp r12, r3
-#           56  bhs.w #168
-#           60  ldrsh.w r10, [r0]
+#           36  adds.w r0, r4, #2
+#           40  bhs.w #170
+#           44  ldrd r12, r3, [r7, #180]
+#           48  sub.w r12, r0, r12
+#           52  cmp r12, r3
+#           54  bhs.w #156
+#           58  ldrsh.w r11, [r0]
 #     4: lsh %r3, 48
-#           64  asr.w r1, r10, #31
-#           68  str r1, [r7, #28]
+#           62  asr.w r10, r11, #31
 #     5: arsh %r3, 48
 #     6: ldxw %r4, [%r1+4]
-#           70  adds.w r0, r8, #4
-#           74  bhs.w #176
-#           78  ldrd r12, r3, [r7, #188]
-#           82  sub.w r12, r0, r12
-#           86  cmp r12, r3
-#           88  bhs.w #162
-#           92  ldr.w r11, [r0]
+#           66  adds.w r0, r4, #4
+#           70  bhs.w #166
+#           74  ldrd r12, r3, [r7, #188]
+#           78  sub.w r12, r0, r12
+#           82  cmp r12, r3
+#           84  bhs.w #152
+#           88  ldr.w r9, [r0]
 #     7: lsh %r4, 32
-#           96  asr.w r1, r11, #31
-#          100  str r1, [r7, #36]
+#           92  asr.w r8, r9, #31
 #     8: arsh %r4, 32
 #     9: mov %r0, %r2
-#          102  mov r4, r9
-#          104  ldr r1, [r7, #20]
-#          106  mov r5, r1
+#           96  ldr r1, [r7, #20]
+#           98  mov r5, r1
 #    10: add %r0, %r3
-#          108  ldr r3, [r7, #28]
-#          110  adds.w r4, r4, r10
-#          114  adc.w r5, r5, r3
+#          100  adds.w r6, r6, r11
+#          104  adc.w r5, r5, r10
 #    11: add %r0, %r4
-#          118  ldr r3, [r7, #36]
-#          120  adds.w r4, r4, r11
-#          124  adc.w r5, r5, r3
+#          108  adds.w r6, r6, r9
+#          112  adc.w r5, r5, r8
 #    12: ldxb %r5, [%r1+6]
-#          128  adds.w r0, r8, #6
-#          132  bhs.w #144
-#          136  ldrd r12, r3, [r7, #172]
-#          140  sub.w r12, r0, r12
-#          144  cmp r12, r3
-#          146  bhs.w #130
-#          150  ldrb r6, [r0]
+#          116  adds.w r0, r4, #6
+#          120  bhs.w #142
+#          124  ldrd r12, r3, [r7, #172]
+#          128  sub.w r12, r0, r12
+#          132  cmp r12, r3
+#          134  bhs.w #128
+#          138  ldrb.w r9, [r0]
 #    13: add %r0, %r5
-#          152  adds.w r4, r4, r6
-#          156  adc r5, r5, #0
+#          142  adds.w r6, r6, r9
+#          146  adc r5, r5, #0
 #    14: lsh %r5, 56
-#          160  sxtb.w r6, r6
-#          164  asr.w r1, r6, #31
-#          168  str r1, [r7, #44]
+#          150  sxtb.w r9, r9
+#          154  asr.w r8, r9, #31
 #    15: arsh %r5, 56
 #    16: add %r0, %r5
-#          170  ldr r3, [r7, #44]
-#          172  adds.w r4, r4, r6
-#          176  adc.w r5, r5, r3
+#          158  adds.w r6, r6, r9
+#          162  adc.w r5, r5, r8
 #    17: exit
-#          180  strd r4, r5, [r7]
-#          184  b.w #16
-#          188  mov.w r0, #1
-#          192  b.w #12
-#          196  mov.w r0, #2
-#          200  b.w #4
-#          204  mov.w r0, #0
-#          208  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          212  mov r1, r8
-#          214  movs r2, #0
-#          216  movs r3, #1
-#          218  str.w lr, [r7, #128]
-#          222  bl #80
-#          226  b #-202
-#          228  mov r1, r8
-#          230  movs r2, #0
-#          232  adds.w r1, r1, #2
-#          236  adc r2, r2, #0
-#          240  movw r3, #770
-#          244  str.w lr, [r7, #128]
-#          248  bl #54
-#          252  b #-196
-#          254  mov r1, r8
-#          256  movs r2, #0
-#          258  adds.w r1, r1, #4
-#          262  adc r2, r2, #0
-#          266  movw r3, #1540
-#          270  str.w lr, [r7, #128]
-#          274  bl #28
-#          278  b #-190
-#          280  mov r1, r8
-#          282  movs r2, #0
-#          284  adds.w r1, r1, #6
-#          288  adc r2, r2, #0
-#          292  movw r3, #3073
-#          296  str.w lr, [r7, #128]
-#          300  bl #2
-#          304  b #-158
-#          306  push.w {r3, lr}
-#          310  mov r0, r7
-#          312  ldr.w r12, [r7, #144]
-#          316  blx r12
-#          318  pop.w {r3, lr}
-#          322  mov r12, lr
-#          324  ldr.w lr, [r7, #128]
-#          328  cmp r0, #0
-#          330  beq #-146
-#          332  bx r12
+#          166  strd r6, r5, [r7]
+#          170  b.w #16
+#          174  mov.w r0, #1
+#          178  b.w #12
+#          182  mov.w r0, #2
+#          186  b.w #4
+#          190  mov.w r0, #0
+#          194  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          198  mov r1, r4
+#          200  movs r2, #0
+#          202  movs r3, #1
+#          204  str.w lr, [r7, #128]
+#          208  bl #80
+#          212  b #-190
+#          214  mov r1, r4
+#          216  movs r2, #0
+#          218  adds.w r1, r1, #2
+#          222  adc r2, r2, #0
+#          226  movw r3, #770
+#          230  str.w lr, [r7, #128]
+#          234  bl #54
+#          238  b #-184
+#          240  mov r1, r4
+#          242  movs r2, #0
+#          244  adds.w r1, r1, #4
+#          248  adc r2, r2, #0
+#          252  movw r3, #1540
+#          256  str.w lr, [r7, #128]
+#          260  bl #28
+#          264  b #-180
+#          266  mov r1, r4
+#          268  movs r2, #0
+#          270  adds.w r1, r1, #6
+#          274  adc r2, r2, #0
+#          278  movw r3, #3073
+#          282  str.w lr, [r7, #128]
+#          286  bl #2
+#          290  b #-156
+#          292  push.w {r3, lr}
+#          296  mov r0, r7
+#          298  ldr.w r12, [r7, #144]
+#          302  blx r12
+#          304  pop.w {r3, lr}
+#          308  mov r12, lr
+#          310  ldr.w lr, [r7, #128]
+#          314  cmp r0, #0
+#          316  beq #-146
+#          318  bx r12

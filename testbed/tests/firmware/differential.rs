@@ -155,6 +155,24 @@ fn fixed_programs() -> Vec<String> {
             format!("{via_r2}\nstb [%r2+0], 7\nldxb %r0, [%r10{off:+}]\nexit"),
         ]);
     }
+    // Values kept across a bpf-to-bpf call (r6-r9, reloaded at the landing) next to
+    // the callee's result in r0, with the callee writing the same register or not, and
+    // ones dead after the call: a reload must not land on a live value's register.
+    for k in 6..=9 {
+        let writes = format!("mov %r{k}, 100\nadd %r0, %r{k}\n");
+        let uses = format!("add %r0, %r{k}");
+        for (callee, after) in [("", uses.as_str()), (&writes, &uses), ("", "add %r0, 1"), (&writes, "add %r0, 1")] {
+            all.push(format!(
+                "lddw %r{k}, 0x700000007\nmov %r1, 3\ncall local f\n{after}\nadd %r0, %r1\nexit\n\
+                 f: mov %r0, 41\n{callee}mov %r1, 5\nexit"
+            ));
+        }
+    }
+    // A 64-bit copy whose source's high half is read after the copy's low half is
+    // written: the source, r1, is live around the loop and its high half known zero.
+    all.push(
+        "mov32 %r0, 0xce\nl: mov %r2, %r1\nmov32 %r3, 0x1b\njlt %r3, %r2, l\nexit\ncall local f\nexit\nf: exit".into(),
+    );
     all
 }
 
