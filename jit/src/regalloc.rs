@@ -596,7 +596,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
         if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
             writes |= 1 << i.src() | 1;
         }
-        let read = halves(&cb, f.rd_lo, f.rd_hi);
+        let read = if writes != 0 { halves(&cb, f.rd_lo, f.rd_hi) } else { Cands::NONE };
         let s = i.src() as usize;
         let copy = is_mov_reg(i) && s < VALUE_REGS;
         if let Some(d) = def_of(a, pc) {
@@ -610,10 +610,11 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
                 }
             }
         }
-        if writes != 0 {
+        let w_halves = if writes != 0 { halves(&cb, writes, writes) } else { Cands::NONE };
+        if !w_halves.is_empty() {
             let out = a.live_lo_out(pc);
-            let w_halves = halves(&cb, writes, writes);
-            let met = halves(&cb, out & !writes, hi_after(pc) & !writes) | (read & !w_halves);
+            // (An atomic writes two registers: each meets the other.)
+            let met = halves(&cb, out, hi_after(pc)) | read | w_halves;
             if copy {
                 // A copy: its low half and the source's hold the same value (the
                 // source's high half is read after the low half is written).

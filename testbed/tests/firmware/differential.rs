@@ -24,6 +24,10 @@ const REGRESSIONS: &[&str] = &[
     // A callee's exit left r0's known-zero high half unstored; its caller, reading
     // r0 after the return, saw the high half of the value before the call.
     "lddw %r0, 0xf3af95a64de75f2b\ncall local f\nexit\nf: ldxb %r0, [%r10-32]\nexit",
+    // An atomic writes its source and reloads r0: with the source a copy of r0 (one
+    // value, one ARM register until then), the reloads overwrote each other.
+    "mov32 %r0, 0xeb\nmov %r2, %r1\nmov32 %r3, 0xd6\nmov32 %r1, %r0\nlock xchg [%r10-88], %r1\nexit",
+    "mov32 %r0, 0x7c\nmov %r2, %r1\nmov32 %r3, 0xc6\nmov %r0, %r2\nlock fetch add [%r10-48], %r2\nexit",
 ];
 
 /// The programs every run compares before the random ones: the regressions, and sign
