@@ -320,8 +320,8 @@ async fn jit_and_interpreter_agree_on_random_programs() {
 
 /// Folds a program onto r0-r3 and turns half its register ALU operations into copies:
 /// the JIT gives copies' source and destination one ARM register where their values
-/// never differ while live (`jit::regalloc::coalesce`), which wants many copies among
-/// few registers to be tested.
+/// never differ while live (copies in loops join their webs, `jit::regalloc`), which
+/// wants many copies among few registers to be tested.
 fn copy_heavy(insns: &mut Vec<vm::Insn>, rng: &mut Rng) {
     use vm::opcode::*;
     // Registers read before any write are live together from the entry, where no two
