@@ -73,17 +73,6 @@ impl Homes {
     }
 }
 
-impl Homes {
-    /// ARM registers in use, for tests and disassembly notes.
-    pub fn used(&self) -> impl Iterator<Item = (u8, bool, Reg)> + '_ {
-        (0..11u8).flat_map(move |k| {
-            let lo = self.lo[k as usize].map(|r| (k, false, r));
-            let hi = self.hi[k as usize].map(|r| (k, true, r));
-            lo.into_iter().chain(hi)
-        })
-    }
-}
-
 /// The registers a value of eBPF r0-r9 can be in; r10 is never written and has one
 /// home for the whole program.
 const VALUE_REGS: usize = 10;
@@ -253,19 +242,14 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
     }
 }
 
-/// High halves whose storage may be read from `pc` on.
-fn hi_before(a: &Analysis, pc: usize) -> RegSet {
-    let f = &a.facts[pc];
-    f.rd_hi | (f.need_out & !f.defs)
-}
-
 /// Registers with a half live before `pc`.
 fn live_before(a: &Analysis, pc: usize) -> RegSet {
-    (a.live_lo_in(pc) | hi_before(a, pc)) & ((1 << VALUE_REGS) - 1)
+    (a.live_lo_in(pc) | a.hi_needed_in(pc)) & ((1 << VALUE_REGS) - 1)
 }
 
-/// The register an instruction defines (r0-r9), if any.
-fn def_of(a: &Analysis, pc: usize) -> Option<usize> {
+/// The register whose value slot `pc` defines (r0-r9; r10 is never written), if any:
+/// [`Allocation::defs`] holds that value's homes.
+pub(crate) fn def_of(a: &Analysis, pc: usize) -> Option<usize> {
     let d = a.facts[pc].defs & ((1 << VALUE_REGS) - 1);
     (d != 0).then(|| d.trailing_zeros() as usize)
 }
@@ -630,7 +614,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             let (mut at, mut p) = (cur, points.binary_search(&(pc as u32 + 1)).unwrap_or(points.len()));
             enter(&mut at, &mut p, pc + 1);
             let landing: [[Cands; 2]; VALUE_REGS] = core::array::from_fn(|r| [bit_of(at[r], 0), bit_of(at[r], 1)]);
-            let (lo, hi) = (a.live_lo_in(pc + 1), hi_before(a, pc + 1));
+            let (lo, hi) = (a.live_lo_in(pc + 1), a.hi_needed_in(pc + 1));
             meet(&mut clash[..], halves(&landing, lo & LANDING, hi & LANDING), halves(&landing, lo, hi));
         }
         pc = i.next_pc(pc);

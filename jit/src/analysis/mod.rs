@@ -159,6 +159,12 @@ impl Analysis {
         self.facts[pc].live_in
     }
 
+    /// Registers whose high-half storage may be read from `pc` on.
+    pub fn hi_needed_in(&self, pc: usize) -> RegSet {
+        let f = &self.facts[pc];
+        f.rd_hi | (f.need_out & !f.defs)
+    }
+
     /// ... and from just after `pc` on (on any successor).
     pub fn live_lo_out(&self, pc: usize) -> RegSet {
         self.facts[pc].succ.iter().filter_map(|&t| self.facts.get(t as usize)).fold(0, |acc, f| acc | f.live_in)

@@ -44,8 +44,6 @@ pub struct Compiled {
     /// Byte offset of each instruction slot's code (the second slot of an LDDW gets
     /// the offset of the next instruction).
     pub insn_offsets: Vec<u32>,
-    /// Where each eBPF register half lives.
-    pub homes: Homes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -126,7 +124,6 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     }
     let analysis = analysis::analyse(insns, sizes)?;
     let alloc = regalloc::allocate(insns, &analysis)?;
-    let homes = alloc.homes_at(0);
     let prepaid = loops::prepaid_loops(insns, &analysis);
     let mut e = Lower::new(insns, analysis, alloc, prepaid);
     e.enter(0);
@@ -160,7 +157,7 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     // Instruction pc's label is the pc-th: its offset is the instruction's.
     let (code, mut insn_offsets) = e.buf.finish_with_labels()?;
     insn_offsets.truncate(insns.len());
-    Ok(Compiled { code, insn_offsets, homes })
+    Ok(Compiled { code, insn_offsets })
 }
 
 /// How far below r10 its home points when the program reaches deeper into its frame
@@ -283,11 +280,8 @@ impl<'a> Lower<'a> {
     /// Leaves slot `pc` (compiled, or fused into an earlier one): its definition's
     /// homes are where the register is read from on.
     fn defined(&mut self, pc: usize) {
-        let d = self.an.facts[pc].defs & 0x3ff;
-        if d != 0 {
-            let k = d.trailing_zeros() as usize;
-            // (No allocation, when the heap had no room for one: everything in ctx.)
-            [self.homes.lo[k], self.homes.hi[k]] = self.alloc.defs.get(pc).copied().unwrap_or_default();
+        if let Some(k) = regalloc::def_of(&self.an, pc) {
+            [self.homes.lo[k], self.homes.hi[k]] = self.alloc.defs[pc];
         }
     }
 
@@ -295,8 +289,8 @@ impl<'a> Lower<'a> {
     /// defines, else the one it continues.
     fn home_out(&self, k: u8, hi: bool) -> Option<Reg> {
         let k = k as usize;
-        match self.alloc.defs.get(self.pc) {
-            Some(homes) if k < 10 && self.an.facts[self.pc].defs & 1 << k != 0 => homes[hi as usize],
+        match regalloc::def_of(&self.an, self.pc) {
+            Some(d) if d == k => self.alloc.defs[self.pc][hi as usize],
             _ if hi => self.homes.hi[k],
             _ => self.homes.lo[k],
         }
@@ -808,10 +802,9 @@ impl<'a> Lower<'a> {
         self.buf.branch(LabelUse::BlT1, tramp);
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         // Only halves live at the landing: a dead one's home may hold a live value.
-        let (lo, hi) = match self.an.facts.get(self.pc + 1) {
-            Some(f) => (self.an.live_lo_in(self.pc + 1), f.rd_hi | (f.need_out & !f.defs)),
-            None => (0, 0),
-        };
+        let landing = self.pc + 1;
+        let (lo, hi) =
+            if landing < self.n { (self.an.live_lo_in(landing), self.an.hi_needed_in(landing)) } else { (0, 0) };
         for k in 6..11 {
             self.fill_halves(k, k == 10 || lo & 1 << k != 0, hi & 1 << k != 0);
         }
