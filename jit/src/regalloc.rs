@@ -79,21 +79,26 @@ const VALUE_REGS: usize = 10;
 /// Web-halves that compete for ARM registers: the best-scoring ones.
 const CANDIDATES: usize = 128;
 /// A set of candidates: words, so that each step is one 32-bit operation (a `u128`'s
-/// shifts and scans are many on the M4).
+/// shifts and scans are many on the M4). Members are visited with [`Cands::for_each`]
+/// and added one word at a time: these loops are most of the allocator's work.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
-struct Cands([u32; CANDIDATES / 32]);
+struct Cands([u32; WORDS]);
+
+const WORDS: usize = CANDIDATES / 32;
 
 impl Cands {
-    const NONE: Cands = Cands([0; CANDIDATES / 32]);
+    const NONE: Cands = Cands([0; WORDS]);
 
-    fn one(c: usize) -> Cands {
-        let mut s = Cands::NONE;
-        s.0[c / 32] = 1 << (c % 32);
-        s
+    fn insert(&mut self, c: usize) {
+        self.0[c / 32 % WORDS] |= 1 << (c % 32);
+    }
+
+    fn remove(&mut self, c: usize) {
+        self.0[c / 32 % WORDS] &= !(1 << (c % 32));
     }
 
     fn has(self, c: usize) -> bool {
-        self.0[c / 32] & 1 << (c % 32) != 0
+        self.0[c / 32 % WORDS] & 1 << (c % 32) != 0
     }
 
     fn is_empty(self) -> bool {
@@ -104,36 +109,22 @@ impl Cands {
         self.0.iter().map(|w| w.count_ones()).sum()
     }
 
-    /// The least member (the set is not empty).
-    fn first(self) -> usize {
-        self.members().next().unwrap_or(0)
+    /// The least member, if any.
+    fn first(self) -> Option<usize> {
+        let k = self.0.iter().position(|&w| w != 0)?;
+        Some(32 * k + self.0[k].trailing_zeros() as usize)
     }
 
-    fn members(self) -> Members {
-        Members { words: self.0, k: 0 }
-    }
-}
-
-/// The members of a [`Cands`], least first.
-struct Members {
-    words: [u32; CANDIDATES / 32],
-    k: usize,
-}
-
-impl Iterator for Members {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        while self.k < self.words.len() {
-            let w = &mut self.words[self.k];
-            if *w != 0 {
-                let b = w.trailing_zeros() as usize;
-                *w &= *w - 1;
-                return Some(32 * self.k + b);
+    /// Calls `f` with each member, least first.
+    #[inline(always)]
+    fn for_each(self, mut f: impl FnMut(usize)) {
+        for (k, &word) in self.0.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                f(32 * k + w.trailing_zeros() as usize);
+                w &= w - 1;
             }
-            self.k += 1;
         }
-        None
     }
 }
 
@@ -520,43 +511,46 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
     let mut n_copies = 0;
     let global = |c: usize| best[c].1 >= const_key;
     let meet = |clash: &mut [Cands], d: Cands, met: Cands| {
-        if d.is_empty() || met.is_empty() {
+        if met.is_empty() {
             return;
         }
         // One way here (a write meets few, but many meet it); both ways below.
-        for c in d.members() {
-            clash[c] |= met & !Cands::one(c);
-        }
+        d.for_each(|c| {
+            let mut m = met;
+            m.remove(c);
+            for (a, b) in clash[c].0.iter_mut().zip(m.0) {
+                *a |= b;
+            }
+        });
     };
-    // Per register and half, the candidate its current web is (a bit; 0 if none).
-    let bit_of = |wb: u32, half: usize| match cand.get(wb as usize) {
-        Some(c) if c[half] != u8::MAX => Cands::one(c[half] as usize),
-        _ => Cands::NONE,
-    };
-    let halves = |cb: &[[Cands; 2]; VALUE_REGS], lo: RegSet, hi: RegSet| {
+    // Per register and half, the candidate its current web is (u8::MAX: none).
+    let cand_at = |wb: u32| cand.get(wb as usize).copied().unwrap_or([u8::MAX; 2]);
+    let halves = |cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet| {
         let mut m = Cands::NONE;
-        for r in bits(lo & ((1 << VALUE_REGS) - 1)) {
-            m |= cb[r][0];
-        }
-        for r in bits(hi & ((1 << VALUE_REGS) - 1)) {
-            m |= cb[r][1];
+        for (set, half) in [(lo, 0), (hi, 1)] {
+            for r in bits(set & ((1 << VALUE_REGS) - 1)) {
+                let c = cb[r][half];
+                if c != u8::MAX {
+                    m.insert(c as usize);
+                }
+            }
         }
         m
     };
     // A web's two halves are live together.
     for c in 0..count {
         if let Some(o) = (best[c].1 < const_key).then(|| cand_of(best[c].1 ^ 1)).flatten() {
-            clash[c] |= Cands::one(o);
+            clash[c].insert(o);
         }
     }
     let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
-    let mut cb = [[Cands::NONE; 2]; VALUE_REGS];
+    let mut cb = [[u8::MAX; 2]; VALUE_REGS];
     let mut pc = 0;
     while pc < n {
         let i = insns[pc];
         if enter(&mut cur, &mut point, pc) {
             for r in 0..VALUE_REGS {
-                cb[r] = [bit_of(cur[r], 0), bit_of(cur[r], 1)];
+                cb[r] = cand_at(cur[r]);
             }
         }
         let f = &a.facts[pc];
@@ -570,9 +564,9 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             // `d = s op x` at the op's slot: the web is the mov's.
             let d = op.dst() as usize;
             cur[d] = parent[pc];
-            cb[d] = [bit_of(cur[d], 0), bit_of(cur[d], 1)];
+            cb[d] = cand_at(cur[d]);
             let met = halves(&cb, a.live_lo_out(pc + 1) & !(1 << d), hi_after(pc + 1) & !(1 << d));
-            meet(&mut clash[..], cb[d][0] | cb[d][1], met);
+            meet(&mut clash[..], halves(&cb, 1 << d, 1 << d), met);
             pc += 2;
             continue;
         }
@@ -585,13 +579,11 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
         let copy = is_mov_reg(i) && s < VALUE_REGS;
         if let Some(d) = def_of(a, pc) {
             cur[d] = parent[pc];
-            cb[d] = [bit_of(cur[d], 0), bit_of(cur[d], 1)];
-            if copy && s != d && !cb[d][0].is_empty() && !cb[s][0].is_empty() {
-                let (dc, sc) = (cb[d][0].first() as u8, cb[s][0].first() as u8);
-                if f.depth > 0 && n_copies < copies.len() {
-                    copies[n_copies] = (f.depth, dc, sc);
-                    n_copies += 1;
-                }
+            cb[d] = cand_at(cur[d]);
+            let (dc, sc) = (cb[d][0], if copy { cb[s][0] } else { u8::MAX });
+            if s != d && dc != u8::MAX && sc != u8::MAX && f.depth > 0 && n_copies < copies.len() {
+                copies[n_copies] = (f.depth, dc, sc);
+                n_copies += 1;
             }
         }
         let w_halves = if writes != 0 { halves(&cb, writes, writes) } else { Cands::NONE };
@@ -603,7 +595,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
                 // A copy: its low half and the source's hold the same value (the
                 // source's high half is read after the low half is written).
                 let lo = halves(&cb, writes, 0);
-                meet(&mut clash[..], lo, met & !cb[s][0]);
+                meet(&mut clash[..], lo, met & !halves(&cb, 1 << s, 0));
                 meet(&mut clash[..], w_halves & !lo, met);
             } else {
                 meet(&mut clash[..], w_halves, met);
@@ -613,21 +605,23 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             // The landing's webs: the point's.
             let (mut at, mut p) = (cur, points.binary_search(&(pc as u32 + 1)).unwrap_or(points.len()));
             enter(&mut at, &mut p, pc + 1);
-            let landing: [[Cands; 2]; VALUE_REGS] = core::array::from_fn(|r| [bit_of(at[r], 0), bit_of(at[r], 1)]);
+            let landing: [[u8; 2]; VALUE_REGS] = core::array::from_fn(|r| cand_at(at[r]));
             let (lo, hi) = (a.live_lo_in(pc + 1), a.hi_needed_in(pc + 1));
             meet(&mut clash[..], halves(&landing, lo & LANDING, hi & LANDING), halves(&landing, lo, hi));
         }
         pc = i.next_pc(pc);
     }
     for c in 0..count {
-        for j in clash[c].members() {
-            clash[j] |= Cands::one(c);
-        }
+        let row = clash[c];
+        row.for_each(|j| clash[j].insert(c));
     }
     // Colouring: r10 and the constants hold a register everywhere if the code
     // touches them more than all but a few halves.
     let mut hottest = [0u32; POOL.len()];
     for s in score.iter().flat_map(|s| [s[0], s[1]]) {
+        if s <= hottest[POOL.len() - 1] {
+            continue;
+        }
         if let Some(j) = hottest.iter().position(|&h| h < s) {
             hottest.copy_within(j..POOL.len() - 1, j + 1);
             hottest[j] = s;
@@ -642,7 +636,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             Some(_) => r10_score,
         };
         if global(c) {
-            globals |= Cands::one(c);
+            globals.insert(c);
         }
     }
     let reg_of = colour(&mut clash, &uses, globals, hottest[POOL.len() - 1], &copies[..n_copies]);
@@ -690,10 +684,16 @@ fn colour(
     let mut order = [0u8; CANDIDATES];
     let mut held = 0;
     for _ in 0..3 {
-        let hot = globals
-            .members()
-            .filter(|&c| !order[..held].contains(&(c as u8)) && uses[c] > threshold)
-            .max_by_key(|&c| uses[c]);
+        // The most used of those left (the last of equals, as `max_by_key`).
+        let mut hot = None;
+        globals.for_each(|c| {
+            if !order[..held].contains(&(c as u8))
+                && uses[c] > threshold
+                && hot.is_none_or(|h: usize| uses[c] >= uses[h])
+            {
+                hot = Some(c);
+            }
+        });
         let Some(c) = hot else { break };
         order[held] = c as u8;
         held += 1;
@@ -701,12 +701,10 @@ fn colour(
     let avail = (POOL.len() - held) as u32;
     let mut left = Cands::NONE;
     for c in (0..count).filter(|&c| !globals.has(c)) {
-        left |= Cands::one(c);
+        left.insert(c);
     }
     let mut cost = [0u32; CANDIDATES];
-    for c in left.members() {
-        cost[c] = uses[c].min(1 << 24);
-    }
+    left.for_each(|c| cost[c] = uses[c].min(1 << 24));
     let mut joined = [u8::MAX; CANDIDATES];
     let rep = |joined: &[u8; CANDIDATES], mut c: usize| {
         while joined[c] != u8::MAX {
@@ -721,53 +719,49 @@ fn colour(
                 continue;
             }
             joined[y] = x as u8;
-            left = left & !Cands::one(y);
+            left.remove(y);
             let row = clash[y];
             clash[x] |= row;
             cost[x] = (cost[x] + cost[y]).min(1 << 24);
-            for j in row.members() {
-                clash[j] |= Cands::one(x);
-            }
+            row.for_each(|j| clash[j].insert(x));
         }
     }
     let mut degree = [0u8; CANDIDATES];
-    for c in left.members() {
-        degree[c] = (clash[c] & left).count() as u8;
-    }
-    // Candidates known to have fewer neighbours left than registers.
+    // And the candidates known to have fewer neighbours left than registers.
     let mut easy = Cands::NONE;
-    for c in left.members().filter(|&c| (degree[c] as u32) < avail) {
-        easy |= Cands::one(c);
-    }
+    left.for_each(|c| {
+        degree[c] = (clash[c] & left).count() as u8;
+        if (degree[c] as u32) < avail {
+            easy.insert(c);
+        }
+    });
     let mut stack = [0u8; CANDIDATES];
     let mut depth = 0;
     while !left.is_empty() {
-        let c = if !easy.is_empty() {
-            easy.first()
-        } else {
-            // The fewest uses per neighbour (compared without division).
-            let spill = |x: usize, y: usize| {
-                if cost[y] * (degree[x] as u32) < cost[x] * (degree[y] as u32) {
-                    y
-                } else {
-                    x
-                }
-            };
-            match left.members().reduce(spill) {
-                Some(c) => c,
-                None => break,
+        let c = match easy.first() {
+            Some(c) => c,
+            None => {
+                // The fewest uses per neighbour (compared without division; the
+                // least of equals).
+                let mut spill = usize::MAX;
+                left.for_each(|y| {
+                    if spill == usize::MAX || cost[y] * (degree[spill] as u32) < cost[spill] * (degree[y] as u32) {
+                        spill = y;
+                    }
+                });
+                spill
             }
         };
         stack[depth] = c as u8;
         depth += 1;
-        left = left & !Cands::one(c);
-        easy = easy & !Cands::one(c);
-        for j in (clash[c] & left).members() {
+        left.remove(c);
+        easy.remove(c);
+        (clash[c] & left).for_each(|j| {
             degree[j] -= 1;
             if degree[j] as u32 + 1 == avail {
-                easy |= Cands::one(j);
+                easy.insert(j);
             }
-        }
+        });
     }
     let mut len = held;
     for &c in stack[..depth].iter().rev() {
@@ -782,12 +776,10 @@ fn colour(
         let global = globals.has(c);
         let mut taken = everywhere;
         let neighbours = if global { coloured } else { clash[c] & coloured };
-        for j in neighbours.members() {
-            taken |= 1 << reg_of[j];
-        }
+        neighbours.for_each(|j| taken |= 1 << reg_of[j]);
         if let Some(k) = (0..POOL.len() as u8).find(|&k| taken & 1 << k == 0) {
             reg_of[c] = k;
-            coloured |= Cands::one(c);
+            coloured.insert(c);
             if global {
                 everywhere |= 1 << k;
             }
