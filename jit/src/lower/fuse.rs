@@ -15,7 +15,11 @@ impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
-        self.fuse_indexed_load() || self.fuse_rotate() || self.fuse_move_op() || self.fuse_sign_extend()
+        self.fuse_indexed_load()
+            || self.fuse_rotate()
+            || self.fuse_bitfield()
+            || self.fuse_move_op()
+            || self.fuse_sign_extend()
     }
 
     /// The instruction `k` slots on, if control can only reach it from the slot before.
@@ -121,6 +125,46 @@ impl Lower<'_> {
         true
     }
 
+    /// A bit field taken out of a 32-bit value, as clang writes it without a bit-field
+    /// extract: `d <<= k; d s>>= m` or `d >>= m` (k ≤ m < 32: bits `m - k ..
+    /// 32 - k`), `d >>= k; d &= 2^w - 1` (bits `k .. k + w`) and `d &= 1; d = -d`
+    /// (bit 0 as a mask), all 32-bit, each after an optional `d = s` (32-bit) that
+    /// the field is then taken from. One `sbfx` or `ubfx`; d's high half zero.
+    fn fuse_bitfield(&mut self) -> bool {
+        let at = self.pc;
+        // The opcodes first: this runs for every instruction.
+        let mov = self.insns[at];
+        let from = if mov.opc == MOV32_REG && mov.off == 0 { 1 } else { 0 };
+        if !matches!(self.insns.get(at + from).map(|i| i.opc), Some(LSH32_IMM | RSH32_IMM | AND32_IMM)) {
+            return false;
+        }
+        let (Some(a), Some(b)) = (self.follower(from), self.follower(from + 1)) else { return false };
+        let d = a.dst();
+        if b.dst() != d || a.off != 0 || b.off != 0 || (from == 1 && (mov.dst() != d || mov.src() == d)) {
+            return false;
+        }
+        let (k, m) = (a.imm as u32, b.imm as u32);
+        let (kind, lsb, width) = match (a.opc, b.opc) {
+            (LSH32_IMM, ARSH32_IMM | RSH32_IMM) if k <= m && m < 32 => {
+                (if b.opc == ARSH32_IMM { Bfx::Sbfx } else { Bfx::Ubfx }, m - k, 32 - m)
+            }
+            // (A mask reaching past bit 31 - k keeps the zeros shifted in.)
+            (RSH32_IMM, AND32_IMM) if k < 32 && m != 0 && (m as u64 + 1).is_power_of_two() => {
+                (Bfx::Ubfx, k, (m.count_ones()).min(32 - k))
+            }
+            (AND32_IMM, NEG32) if k == 1 && b.imm == 0 => (Bfx::Sbfx, 0, 1),
+            _ => return false,
+        };
+        let v = self.lo(if from == 1 { mov.src() } else { d }, R1);
+        self.pc = at + from + 1;
+        let r = self.lo_dst(d, R0);
+        self.put(bitfield(kind, r, v, lsb as u16, width as u16));
+        self.commit_lo(d, r);
+        self.set_hi(d, Val::K(0));
+        self.skip_until = self.pc + 1;
+        true
+    }
+
     /// `d = a <shift> n` (32 bits; by 0 a copy), d's high half zero. (Out of line: the
     /// patterns share it, and flash is scarce.)
     #[inline(never)]
@@ -209,11 +253,7 @@ impl Lower<'_> {
                 (16, true) => self.put(extend(Extend::Sxth, r, a)),
                 (24, false) => self.put(extend(Extend::Uxtb, r, a)),
                 (16, false) => self.put(extend(Extend::Uxth, r, a)),
-                _ => {
-                    let right = if signed { Shift::Asr } else { Shift::Lsr };
-                    self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, k as u16));
-                    self.put(mov_reg_shifted(Flags::Keep, r, r, right, k as u16));
-                }
+                _ => self.put(bitfield(if signed { Bfx::Sbfx } else { Bfx::Ubfx }, r, a, 0, 32 - k as u16)),
             }
             self.commit_lo(d, r);
             r

@@ -306,6 +306,20 @@ pub fn extend(kind: Extend, rd: Reg, rm: Reg) -> Enc {
     Enc::T32(kind as u16, 0xf080 | rd.n() << 8 | rm.n())
 }
 
+/// Bit-field extracts (A7.7.126 SBFX T1, A7.7.193 UBFX T1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bfx {
+    Sbfx = 0xf340,
+    Ubfx = 0xf3c0,
+}
+
+/// `SBFX/UBFX Rd, Rn, #lsb, #width`: bits `lsb .. lsb + width` of Rn, sign- or
+/// zero-extended (`lsb + width` at most 32).
+pub fn bitfield(kind: Bfx, rd: Reg, rn: Reg, lsb: u16, width: u16) -> Enc {
+    debug_assert!(lsb < 32 && (1..=32 - lsb).contains(&width));
+    Enc::T32(kind as u16 | rn.n(), (lsb & 0x1c) << 10 | rd.n() << 8 | (lsb & 3) << 6 | (width - 1) & 31)
+}
+
 /// `NOP` (A7.7.88 T1).
 pub fn nop() -> Enc {
     Enc::T16(0xbf00)

@@ -85,6 +85,36 @@ fn fixed_programs() -> Vec<String> {
             all.push(format!("lddw %r0, -1\nlddw %r1, 0x9234567887654321\nmov32 %r0, %r1\n{op} %r0, {k}\nexit"));
         }
     }
+    // Bit fields of a 32-bit value (one `sbfx`/`ubfx` in the JIT), from a copy of a
+    // 64-bit value whose high half must not show or in place, at the ends of the word.
+    let init = "lddw %r1, 0x9234567887654321\nlddw %r0, -1\nlddw %r5, -1\n";
+    for (k, m) in [(0, 0), (0, 31), (1, 31), (4, 20), (31, 31), (16, 24)] {
+        for right in ["arsh32", "rsh32"] {
+            all.extend([
+                format!("{init}mov32 %r0, %r1\nlsh32 %r0, {k}\n{right} %r0, {m}\nexit"),
+                format!("{init}mov %r5, %r1\nlsh32 %r5, {k}\n{right} %r5, {m}\nmov %r0, %r5\nexit"),
+            ]);
+        }
+    }
+    for (k, mask) in [(0, 1), (7, 0x1ff), (28, 0xff), (31, 1), (0, -1), (12, 0x7fff_ffff)] {
+        all.extend([
+            format!("{init}mov32 %r0, %r1\nrsh32 %r0, {k}\nand32 %r0, {mask}\nexit"),
+            format!("{init}mov %r5, %r1\nrsh32 %r5, {k}\nand32 %r5, {mask}\nmov %r0, %r5\nexit"),
+        ]);
+    }
+    for v in ["0x9234567887654321", "0x9234567887654320"] {
+        all.push(format!("lddw %r1, {v}\nlddw %r0, -1\nmov32 %r0, %r1\nand32 %r0, 1\nneg32 %r0\nexit"));
+    }
+    // No fields: the move, or the second instruction, on another register; a mask of
+    // two bits negated; a jump onto the second instruction, or onto the first after
+    // the move.
+    all.extend([
+        "lddw %r1, 0x1234567887654322\nmov32 %r0, %r1\nand32 %r0, 3\nneg32 %r0\nexit".into(),
+        format!("{init}mov %r0, %r1\nmov %r2, 5\njeq %r2, 5, +2\nmov32 %r0, %r1\nlsh32 %r0, 4\narsh32 %r0, 20\nexit"),
+        format!("{init}mov %r0, %r1\nmov %r2, 5\njeq %r2, 5, +1\nmov32 %r0, %r1\nrsh32 %r0, 4\nand32 %r0, 255\nexit"),
+        format!("{init}mov32 %r5, %r1\nlsh32 %r0, 4\narsh32 %r0, 20\nadd32 %r0, %r5\nexit"),
+        format!("{init}mov32 %r0, %r1\nlsh32 %r0, 4\nrsh32 %r5, 20\nadd %r0, %r5\nexit"),
+    ]);
     // Loads of a byte or half, then their sign extension (one signed load in the JIT),
     // with other work or a read of the loaded register between, the result read whole
     // or by its high half, the sign bit set or not.
@@ -235,6 +265,8 @@ async fn jit_and_interpreter_agree_on_random_programs() {
             copy_heavy(&mut insns, &mut rng);
             if n % 4 == 3 {
                 rotates(&mut insns, &mut rng, 4);
+            } else {
+                bitfields(&mut insns, &mut rng);
             }
         } else if n as usize >= fixed.len() && n % 4 == 2 {
             sign_extensions(&mut insns, &mut rng);
@@ -360,6 +392,47 @@ fn sign_extensions(insns: &mut [vm::Insn], rng: &mut Rng) {
             insns[at] = vm::Insn::new(LSH64_IMM, d, 0, 0, k);
             insns[at + 1] = vm::Insn::new(if r >> 8 & 3 == 0 { RSH64_IMM } else { ARSH64_IMM }, d, 0, 0, k);
         }
+    }
+}
+
+/// Some runs of three neighbouring ALU instructions become a bit field taken out of
+/// a 32-bit value (one `sbfx`/`ubfx` in the JIT): `mov32 d, s` and `lsh32 d, k;
+/// arsh32/rsh32 d, m`, `rsh32 d, k; and32 d, 2^w - 1` or `and32 d, 1; neg32 d`; now
+/// and then with the move left as it was (the field taken in place), amounts that
+/// make no field (k > m), a mask that is none, or the move or the second instruction
+/// on another register; in place, so jumps still land where
+/// they did, now and then inside the run.
+fn bitfields(insns: &mut [vm::Insn], rng: &mut Rng) {
+    use vm::opcode::*;
+    use vm::Insn;
+    let alu = |i: &Insn| matches!(i.class(), CLS_ALU | CLS_ALU64);
+    let mut at = 0;
+    while at + 3 <= insns.len() {
+        if !insns[at..at + 3].iter().all(alu) || rng.next_u64() % 3 != 0 {
+            at += 1;
+            continue;
+        }
+        let r = rng.next_u64();
+        let (d, s) = (insns[at].dst(), (r % 10) as u8);
+        let k = (r >> 8) as i32 & 31;
+        let m = if r >> 16 & 7 == 0 { (r >> 20) as i32 & 31 } else { k + ((r >> 24) as i32 % (32 - k)) };
+        let w = 1 + (r >> 32) as u32 % 32;
+        let mask = if r >> 40 & 7 == 0 { (r >> 44) as i32 } else { (((1u64 << w) - 1) as u32) as i32 };
+        let field = match r >> 56 & 3 {
+            0 => [Insn::new(LSH32_IMM, d, 0, 0, k), Insn::new(ARSH32_IMM, d, 0, 0, m)],
+            1 => [Insn::new(LSH32_IMM, d, 0, 0, k), Insn::new(RSH32_IMM, d, 0, 0, m)],
+            2 => [Insn::new(RSH32_IMM, d, 0, 0, k), Insn::new(AND32_IMM, d, 0, 0, mask)],
+            _ => [Insn::new(AND32_IMM, d, 0, 0, if r >> 40 & 7 == 0 { 3 } else { 1 }), Insn::new(NEG32, d, 0, 0, 0)],
+        };
+        if r >> 60 & 3 != 0 {
+            insns[at] = Insn::new(MOV32_REG, if r >> 58 & 3 == 0 { s } else { d }, s, 0, 0);
+        }
+        insns[at + 1..at + 3].copy_from_slice(&field);
+        if r >> 62 == 0 {
+            // The second on another register: no field.
+            insns[at + 2] = Insn::new(insns[at + 2].opc, (d + 1) % 10, 0, 0, insns[at + 2].imm);
+        }
+        at += 3;
     }
 }
 
