@@ -15,7 +15,8 @@ impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
-        self.fuse_indexed_load()
+        self.fuse_loads()
+            || self.fuse_indexed_load()
             || self.fuse_rotate()
             || self.fuse_bitfield()
             || self.fuse_move_op()

@@ -66,7 +66,7 @@ impl Lower<'_> {
 
     /// The register holding the checked address of `[base + off]`, and the displacement
     /// to access it with.
-    fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
+    pub(super) fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
         if self.an.facts[self.pc].safe {
             // r10's home may hold r10 - bias: the offset takes the bias back.
             return match self.homes.lo[10] {
@@ -143,7 +143,7 @@ impl Lower<'_> {
     }
 
     /// `ldr<w>`/`str<w>` `rt, [base, #disp]` for any displacement.
-    fn mem_op(&mut self, load: bool, w: Width, rt: Reg, base: Reg, disp: i32) {
+    pub(super) fn mem_op(&mut self, load: bool, w: Width, rt: Reg, base: Reg, disp: i32) {
         if let Some(e) = u16::try_from(disp).ok().and_then(|d| ldst16(load, w, rt, base, d)) {
             self.put(e);
         } else if let Some(o) = Off12::maybe_from(disp) {

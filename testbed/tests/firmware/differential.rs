@@ -207,6 +207,135 @@ fn fixed_programs() -> Vec<String> {
     all.push(
         "mov32 %r0, 0xce\nl: mov %r2, %r1\nmov32 %r3, 0x1b\njlt %r3, %r2, l\nexit\ncall local f\nexit\nf: exit".into(),
     );
+    all.extend(load_assemblies(&mut Rng::new(0x6c6f_6164), 300));
+    // ... a base that changes to another pointer between two of them; values assembled
+    // only after the base's last use (their registers may be the base's).
+    let init =
+        "lddw %r1, 0x8877665544332211\nstxdw [%r10-8], %r1\nlddw %r1, 0xffeeddccbbaa9988\nstxdw [%r10-16], %r1\n\
+                mov %r9, %r10\nadd %r9, -16\nmov %r0, 0\n";
+    all.push(format!(
+        "{init}mov %r8, %r10\nadd %r8, -8\nldxb %r1, [%r9+0]\nmov %r9, %r8\nldxb %r2, [%r9+1]\nlsh32 %r2, 8\n\
+         or32 %r1, %r2\nmov %r0, %r1\nexit"
+    ));
+    // Two bytes ORed into one place whose lane codes OR to a third's; a 32-bit shift
+    // that drops a byte the 64-bit ORs after it would fill around.
+    all.push(format!(
+        "{init}ldxb %r1, [%r9+0]\nldxb %r2, [%r9+1]\nor %r1, %r2\nldxb %r3, [%r9+3]\nlsh %r3, 8\nor %r1, %r3\n\
+         mov %r0, %r1\nexit"
+    ));
+    all.push(format!(
+        "{init}ldxh %r1, [%r9+6]\nlsh32 %r1, 24\nldxb %r2, [%r9+3]\nldxb %r3, [%r9+4]\nlsh %r3, 8\nor %r2, %r3\n\
+         ldxb %r3, [%r9+5]\nlsh %r3, 16\nor %r2, %r3\nor %r1, %r2\nldxb %r3, [%r9+8]\nlsh %r3, 40\nor %r1, %r3\n\
+         ldxb %r3, [%r9+9]\nlsh %r3, 48\nor %r1, %r3\nldxb %r3, [%r9+10]\nlsh %r3, 56\nor %r1, %r3\nmov %r0, %r1\nexit"
+    ));
+    for (a, b, c, d, x, y) in [(3, 4, 5, 6, 1, 2), (6, 7, 8, 1, 0, 2), (2, 3, 4, 5, 1, 0), (1, 2, 3, 4, 9, 8)] {
+        for (wide, alu) in [("ldxb", "32"), ("ldxh", "")] {
+            let k = if wide == "ldxh" { 2 } else { 1 };
+            all.push(format!(
+                "{init}mov %r6, 1\nmov %r7, 2\nmov %r8, 3\n{wide} %r{a}, [%r9+0]\n{wide} %r{b}, [%r9+{k}]\n\
+                 {wide} %r{c}, [%r9+{}]\n{wide} %r{d}, [%r9+{}]\nmov{alu} %r{x}, %r{b}\nlsh{alu} %r{x}, {}\n\
+                 or{alu} %r{x}, %r{a}\nmov{alu} %r{y}, %r{d}\nlsh{alu} %r{y}, {}\nor{alu} %r{y}, %r{c}\n\
+                 add %r6, %r{x}\nadd %r7, %r{y}\nadd %r6, %r8\nadd %r6, %r7\nmov %r0, %r6\nexit",
+                2 * k,
+                3 * k,
+                8 * k,
+                8 * k
+            ));
+        }
+    }
+    all
+}
+
+/// Programs that assemble values from narrow loads of the frame (one load each in the
+/// JIT: `jit`'s `combine`), as clang does without unaligned loads: 2, 4 or 8 bytes, or
+/// two halves, in either byte order, in a random order, with 32- or 64-bit operations,
+/// from r10 or from a copy of it that the last load may overwrite, one value or two
+/// interleaved; now and then a byte twice or one missing, two bytes ORed into one
+/// place, a value read again before it is whole, or a jump onto the middle. Every value is summed into r0.
+fn load_assemblies(rng: &mut Rng, count: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        let mut text = format!(
+            "lddw %r1, {:#x}\nstxdw [%r10-8], %r1\nlddw %r1, {:#x}\nstxdw [%r10-16], %r1\nmov %r0, 0\n",
+            r(),
+            r()
+        );
+        // The base: r10, or r9 = r10 - 16.
+        let (base, bias) = if r() % 2 == 0 { ("%r10", 0) } else { ("%r9", 16) };
+        if base == "%r9" {
+            text.push_str("mov %r9, %r10\nadd %r9, -16\n");
+        }
+        let values = 1 + r() as usize % 2;
+        // Per value: its register, temporary, width, start, order, byte order, ops.
+        let mut steps: Vec<Vec<String>> = Vec::new();
+        for v in 0..values {
+            let (d, t) = ([1, 2, 3][v], [4, 5, 6][v]);
+            let halves = r() % 4 == 0;
+            let piece = if halves { 2 } else { 1 };
+            let width = [2usize, 4, 8][r() as usize % 3].max(2 * piece);
+            let start = -16 + (r() % (17 - width as u64)) as i64;
+            let big = r() % 2 == 0;
+            let alu = if width <= 4 && r() % 2 == 0 { "32" } else { "" };
+            let mut order: Vec<usize> = (0..width / piece).collect();
+            for k in (1..order.len()).rev() {
+                order.swap(k, r() as usize % (k + 1));
+            }
+            let fault = r() % 8;
+            let mut out = Vec::new();
+            for (n, &k) in order.iter().enumerate() {
+                // Piece k's bytes sit at start + piece * k; its place in the value.
+                let mut at = start + (piece * k) as i64 + bias;
+                if fault == 0 && n == 1 {
+                    at += 1; // a byte twice or one missing
+                }
+                let mut place = if big { width / piece - 1 - k } else { k } * 8 * piece;
+                if fault == 2 && n == 1 {
+                    // Onto the first piece's place: two bytes in one.
+                    place = if big { width / piece - 1 - order[0] } else { order[0] } * 8 * piece;
+                }
+                let ld = if halves { "ldxh" } else { "ldxb" };
+                let reg = if n == 0 { d } else { t };
+                out.push(format!("{ld} %r{reg}, [{base}{at:+}]"));
+                if place > 0 {
+                    out.push(format!("lsh{alu} %r{reg}, {place}"));
+                }
+                if n > 0 {
+                    out.push(format!("or{alu} %r{d}, %r{t}"));
+                }
+                if fault == 1 && n == 1 {
+                    out.push(format!("add %r0, %r{d}")); // read before it is whole
+                }
+            }
+            out.push(format!("add %r0, %r{d}"));
+            steps.push(out);
+        }
+        // Interleaved: the values' instructions taken in turns, a random one each time.
+        let mut at = vec![0; values];
+        let mut body = Vec::new();
+        while (0..values).any(|v| at[v] < steps[v].len()) {
+            let v = (r() as usize % values..values).chain(0..values).find(|&v| at[v] < steps[v].len()).unwrap();
+            body.push(steps[v][at[v]].clone());
+            at[v] += 1;
+        }
+        if r() % 8 == 0 {
+            // A jump onto the middle of the run.
+            let skip = 1 + r() as usize % (body.len() / 2);
+            text.push_str(&format!("mov %r8, 1\njeq %r8, {}, +{skip}\n", r() % 2));
+        }
+        if base == "%r9" && r() % 2 == 0 {
+            // The last load overwrites the base.
+            if let Some(l) = body.iter_mut().rev().find(|l| l.starts_with("ldx")) {
+                let reg = l.split_whitespace().nth(1).unwrap_or("").trim_end_matches(',').to_string();
+                *l = l.replacen(&reg, "%r9", 1);
+                body =
+                    body.into_iter().map(|x| if x.starts_with("ldx") { x } else { x.replace(&reg, "%r9") }).collect();
+            }
+        }
+        text.push_str(&body.join("\n"));
+        text.push_str("\nexit");
+        all.push(text);
+    }
     all
 }
 
