@@ -21,7 +21,7 @@ use crate::thumb2::regs::*;
 
 /// Byte lanes of a 64-bit value, one byte each, lowest first: 0 (a zero byte), [`ANY`]
 /// or `1 + BACK + k` for the loaded byte at offset `k` from the run's first load
-/// (`|k| <= BACK`). One machine word: shifts by bytes are shifts, moves are copies.
+/// (loads reach `|k| <= BACK - 8`, so that a word's lanes stay codes). One machine word: shifts by bytes are shifts, moves are copies.
 type Lanes = u64;
 const ANY: u8 = 0xff;
 const BACK: i32 = 120;

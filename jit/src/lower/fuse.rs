@@ -228,8 +228,8 @@ impl Lower<'_> {
 
     /// `d <<= k; d s>>= k` with 32 ≤ k < 64: a sign extension of d's low `64 - k` bits,
     /// as clang writes it before cpu v4's `movsx`; `d >>= k` in place of the `s>>=`, a
-    /// zero extension. The low half is one `sxtb`/`sxth`/`uxtb`/`uxth` (or two 32-bit
-    /// shifts; nothing for k = 32), the high half its sign or zero: not five
+    /// zero extension. The low half is one `sxtb`/`sxth`/`uxtb`/`uxth` (or `sbfx`/`ubfx`
+    /// for other amounts; nothing for k = 32), the high half its sign or zero: not five
     /// instructions through the high word.
     fn fuse_sign_extend(&mut self) -> bool {
         // The opcode first: this runs for every instruction no other pattern took.

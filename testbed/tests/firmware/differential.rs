@@ -324,12 +324,13 @@ fn load_assemblies(rng: &mut Rng, count: usize) -> Vec<String> {
             text.push_str(&format!("mov %r8, 1\njeq %r8, {}, +{skip}\n", r() % 2));
         }
         if base == "%r9" && r() % 2 == 0 {
-            // The last load overwrites the base.
-            if let Some(l) = body.iter_mut().rev().find(|l| l.starts_with("ldx")) {
-                let reg = l.split_whitespace().nth(1).unwrap_or("").trim_end_matches(',').to_string();
-                *l = l.replacen(&reg, "%r9", 1);
-                body =
-                    body.into_iter().map(|x| if x.starts_with("ldx") { x } else { x.replace(&reg, "%r9") }).collect();
+            // The last load overwrites the base: its register is r9 from there on.
+            if let Some(last) = body.iter().rposition(|l| l.starts_with("ldx")) {
+                let reg = body[last].split_whitespace().nth(1).unwrap_or("").trim_end_matches(',').to_string();
+                body[last] = body[last].replacen(&reg, "%r9", 1);
+                for l in &mut body[last + 1..] {
+                    *l = l.replace(&reg, "%r9");
+                }
             }
         }
         text.push_str(&body.join("\n"));
