@@ -240,20 +240,31 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
 }
 
 /// Each slot's loop nesting depth (at most 3), for the register allocator: a backward
-/// jump's target opens a loop, the slot after the jump closes it.
+/// jump's target opens a loop, the slot after its last backward jump there closes it.
+/// (A `continue` is a second latch of the same loop, not a loop inside it.)
 #[inline(always)]
 fn loop_depth(insns: &[Insn], facts: &mut [Facts]) {
-    // (need_in is done with: it holds the depth changes now, no allocation.)
+    // (need_in and grown are done with: they hold the depth changes and each loop
+    // head's last latch now, no allocation.)
+    let back = |pc: usize, i: Insn| {
+        (matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT))
+            .then(|| i.jump_target(pc).filter(|&t| t <= pc))
+            .flatten()
+    };
     for f in facts.iter_mut() {
         f.need_in = 0;
+        f.grown = u32::MAX;
     }
     for (pc, &i) in insns.iter().enumerate() {
-        if matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT) {
-            if let Some(t) = i.jump_target(pc).filter(|&t| t <= pc) {
-                facts[t].need_in = facts[t].need_in.wrapping_add(1);
-                if let Some(f) = facts.get_mut(pc + 1) {
-                    f.need_in = f.need_in.wrapping_sub(1);
-                }
+        if let Some(f) = back(pc, i).and_then(|t| facts.get_mut(t)) {
+            f.grown = pc as u32;
+        }
+    }
+    for (pc, &i) in insns.iter().enumerate() {
+        if let Some(t) = back(pc, i).filter(|&t| facts.get(t).is_some_and(|f| f.grown == pc as u32)) {
+            facts[t].need_in = facts[t].need_in.wrapping_add(1);
+            if let Some(f) = facts.get_mut(pc + 1) {
+                f.need_in = f.need_in.wrapping_sub(1);
             }
         }
     }
@@ -301,6 +312,16 @@ mod tests {
         assert!(zero(&a, 1, 2) && zero(&a, 2, 2) && zero(&a, 3, 2));
         assert_eq!(a.facts[1].depth, 1);
         assert_eq!(a.facts[3].depth, 0);
+    }
+
+    #[test]
+    fn a_loop_with_two_latches_is_one_loop_deep_and_a_loop_inside_it_two() {
+        // `continue` (slot 3) and the loop's end (slot 8) both jump back to slot 1; the
+        // loop at slots 5-6 is inside it.
+        let src = "mov %r2, 0\nl: add %r2, 1\njeq %r1, 0, skip\nja l\nskip: mov %r3, 0\nm: add %r3, 1\njlt %r3, 4, m\nadd %r0, %r3\njlt %r2, 10, l\nexit";
+        let a = analyse_src(src, Sizes::default());
+        let depths: Vec<u8> = a.facts.iter().map(|f| f.depth).collect();
+        assert_eq!(depths, [0, 1, 1, 1, 1, 2, 2, 1, 1, 0]);
     }
 
     #[test]
