@@ -26,11 +26,50 @@ pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
     if !is_op || d == s || op.class() != cls || op.dst() != d || op.off != 0 || an.facts.get(pc + 1)?.is_head() {
         return None;
     }
-    if cls == CLS_ALU64 && an.facts[pc + 1].need_out & (1 << d) != 0 {
+    if cls == CLS_ALU64 && (an.facts[pc + 1].need_out & (1 << d) != 0 || an.facts[pc + 1].carry_check != 0) {
         return None;
     }
     Some(op)
 }
+
+/// `d += s` (64-bit; a register, or an immediate >= 0) at `pc` with both high halves
+/// zero, followed by an access through `d` the analysis could not prove, with only
+/// ALU instructions that neither read nor write `d` between and no jump into them,
+/// where the ranges do not bound the sum below 2^32: the access's slot. The sum's high half is then the add's carry, and the lowering
+/// branches to the access's out-of-line path when it is set (the address is 2^32 or
+/// more: a fault, which the instructions between cannot prevent or observe), so the
+/// access need not test a high half. Asked by the analysis once, after the ranges.
+pub fn carry_checked_access(insns: &[Insn], facts: &[Facts], pc: usize) -> Option<usize> {
+    let add = insns[pc];
+    let d = add.dst();
+    let zero = facts[pc].zero_in;
+    let operands_32_bit = match add.opc {
+        ADD64_REG => zero & (1 << add.src()) != 0,
+        ADD64_IMM => add.imm >= 0,
+        _ => false,
+    };
+    if !operands_32_bit || d >= 10 || zero & (1 << d) == 0 || !facts[pc].reachable {
+        return None;
+    }
+    for at in pc + 1..(pc + 1 + CARRY_CHECK_REACH).min(insns.len()) {
+        let (i, f) = (insns[at], &facts[at]);
+        if f.is_head() {
+            return None;
+        }
+        let base = match i.class() {
+            CLS_LDX => i.src(),
+            CLS_ST | CLS_STX if i.opc & MODE_MASK != MODE_ATOMIC => i.dst(),
+            CLS_ALU | CLS_ALU64 if i.dst() != d && (i.opc & SRC_X == 0 || i.src() != d) => continue,
+            _ => return None,
+        };
+        // (Where the ranges already bound the sum below 2^32 there is nothing to test.)
+        return (base == d && !f.safe && f.zero_in & (1 << d) == 0).then_some(at);
+    }
+    None
+}
+
+/// How many slots on from its add [`carry_checked_access`] looks for the access.
+const CARRY_CHECK_REACH: usize = 3;
 
 /// Whether register `r` holds, on entering `pc`, a 64-bit value that is its low half
 /// sign-extended, as the straight run of code before `pc` shows (no jump enters it):

@@ -126,6 +126,11 @@ pub struct Facts {
     back_target: bool,
     /// How many jumps and local calls target this slot (saturating).
     pub jumps_in: u8,
+    /// For a 64-bit add: how many slots on the access it computes the unproven address
+    /// of is ([`crate::patterns::carry_checked_access`]; 0: none). Its carry is the
+    /// address's high half: the add branches to the access's out-of-line path when it
+    /// is set, so the high half is zero up to the access.
+    pub carry_check: u8,
     /// Successors (u32::MAX: none), for the backward passes.
     succ: [u32; 2],
     /// Registers whose high-half storage / low half the instruction reads (the former
@@ -234,9 +239,24 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
+    carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
+}
+
+/// Marks the adds whose carry checks the address of an access after them, and the
+/// sum's high half zero up to that access (where the add has branched away otherwise).
+#[inline(always)]
+fn carry_checks(insns: &[Insn], facts: &mut [Facts]) {
+    for pc in 0..insns.len() {
+        if let Some(at) = crate::patterns::carry_checked_access(insns, facts, pc) {
+            facts[pc].carry_check = (at - pc) as u8;
+            for f in &mut facts[pc + 1..=at] {
+                f.zero_in |= bit(insns[pc].dst());
+            }
+        }
+    }
 }
 
 /// Each slot's loop nesting depth (at most 3), for the register allocator: a backward

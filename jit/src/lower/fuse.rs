@@ -15,6 +15,11 @@ impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
+        // (First: the add must branch on its carry, whatever else matches.)
+        if self.an.facts[self.pc].carry_check != 0 {
+            self.carry_checked_add(self.insns[self.pc]);
+            return true;
+        }
         self.fuse_loads()
             || self.fuse_indexed_load()
             || self.fuse_rotate()

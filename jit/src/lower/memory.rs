@@ -27,7 +27,8 @@ pub(super) struct Miss {
     base: u8,
     /// The base's homes where the access is (the slow path is compiled after the body).
     base_homes: [Option<crate::thumb2::regs::Reg>; 2],
-    base_hi_zero: bool,
+    /// The base's high half if known (else in its home).
+    base_hi: Option<u32>,
     off: i16,
     meta: u32,
 }
@@ -110,11 +111,42 @@ impl Lower<'_> {
             resume,
             base,
             base_homes,
-            base_hi_zero: bh == Val::K(0),
+            base_hi: (bh == Val::K(0)).then_some(0),
             off,
             meta,
         }));
         (addr, 0)
+    }
+
+    /// `d += s` whose carry is the high half of the address an access after it checks
+    /// ([`crate::patterns::carry_checked_access`]): `adds`, and on a carry the access's
+    /// out-of-line path with the high half 1 (`rt_mem` records the fault). Else the
+    /// high half is zero.
+    pub(super) fn carry_checked_add(&mut self, i: Insn) {
+        let d = i.dst();
+        let at = self.pc + self.an.facts[self.pc].carry_check as usize;
+        let access = self.insns[at];
+        let a = self.lo(d, R0);
+        let b = self.src_lo(i);
+        let r = self.lo_dst(d, R0);
+        self.dp(DpOp::Add, Flags::Set, r, a, b, R2);
+        self.commit_lo(d, r);
+        let (label, resume) = (self.buf.new_label(), self.buf.new_label());
+        self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
+        self.buf.bind(resume);
+        self.set_hi(d, Val::K(0));
+        let write = access.class() != CLS_LDX;
+        let meta = size_of(access.opc) | if write { abi::MEM_WRITE } else { 0 } | (at as u32) << 8;
+        let base_homes = [self.home_out(d, false), self.home_out(d, true)];
+        self.defer(Deferred::MemMiss(Miss {
+            label,
+            resume,
+            base: d,
+            base_homes,
+            base_hi: Some(1),
+            off: access.off,
+            meta,
+        }));
     }
 
     /// The out-of-line path: the whole 64-bit address to `rt_mem`.
@@ -122,8 +154,8 @@ impl Lower<'_> {
         self.buf.bind(m.label);
         [self.homes.lo[m.base as usize], self.homes.hi[m.base as usize]] = m.base_homes;
         self.lo_into(m.base, R1);
-        if m.base_hi_zero {
-            self.const32(R2, 0);
+        if let Some(hi) = m.base_hi {
+            self.const32(R2, hi);
         } else {
             match self.homes.hi[m.base as usize] {
                 Some(h) => self.put(mov_reg16(R2, h)),

@@ -208,6 +208,15 @@ fn fixed_programs() -> Vec<String> {
         "mov32 %r0, 0xce\nl: mov %r2, %r1\nmov32 %r3, 0x1b\njlt %r3, %r2, l\nexit\ncall local f\nexit\nf: exit".into(),
     );
     all.extend(load_assemblies(&mut Rng::new(0x6c6f_6164), 300));
+    all.extend(carry_checked_accesses(&mut Rng::new(0x6361_7272), 300));
+    // A sum whose high half is not the add's carry at the access: a 64-bit add between
+    // (of 2^32: the low half a frame address), or a jump onto the access from where
+    // the same register holds such an address. (r3 = 5, from a helper: not bounded.)
+    let index = "mov %r1, 5\ncall 5\nmov32 %r3, %r0\nmov %r2, %r10\nadd %r2, -16\nlddw %r8, 0x100000000\n";
+    all.push(format!("{index}add %r2, %r3\nadd %r2, %r8\nldxb %r0, [%r2+0]\nexit"));
+    all.push(format!(
+        "{index}add %r2, %r8\njeq %r3, 5, +3\nmov %r2, %r10\nadd %r2, -16\nadd %r2, %r3\nldxb %r0, [%r2+0]\nexit"
+    ));
     // ... a base that changes to another pointer between two of them; values assembled
     // only after the base's last use (their registers may be the base's).
     let init =
@@ -242,6 +251,79 @@ fn fixed_programs() -> Vec<String> {
                 8 * k
             ));
         }
+    }
+    all
+}
+
+/// Programs that access a pointer plus a 32-bit value the analysis cannot bound (the
+/// JIT branches on the add's carry instead of testing the sum's high half: `jit`'s
+/// `patterns::carry_checked_access`), a few ALU instructions after the add: a frame
+/// or input pointer plus an index (masked small, anything, one that carries the sum
+/// past 2^32 with its low half small or a frame address, one that leaves it just
+/// below 2^32, a 64-bit one), or an
+/// address read from the input plus an immediate; loads and stores of every width at
+/// offsets either side; now and then the sum's high half read afterwards, an
+/// instruction between that reads or writes the sum, or a jump onto the access.
+fn carry_checked_accesses(rng: &mut Rng, count: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        let mut text = String::from(
+            "lddw %r6, 0x1122334455667788\nstxdw [%r10-8], %r6\nstxdw [%r10-16], %r6\nmov %r0, 0\nmov %r4, 3\n",
+        );
+        if r() % 4 == 0 {
+            // An address from the input, plus an immediate.
+            let k = [0, 1, 12, 0x7fff_ffff][r() as usize % 4];
+            text.push_str(&format!("ldxw %r2, [%r1+{}]\n", 4 * (r() % 8)));
+            text.push_str(&format!("add %r2, {k}\n"));
+        } else {
+            text.push_str(if r() % 2 == 0 { "mov %r2, %r10\nadd %r2, -16\n" } else { "mov %r2, %r1\n" });
+            let c = r() % 40;
+            text.push_str(&match r() % 6 {
+                0 => format!("ldxb %r3, [%r1+{}]\nand32 %r3, 15\n", r() % 32),
+                1 => format!("ldxw %r3, [%r1+{}]\n", 4 * (r() % 8)),
+                2 => format!("mov32 %r3, {c}\nsub32 %r3, %r2\n"),
+                3 => format!("mov32 %r3, 0\nsub32 %r3, %r2\nsub32 %r3, {c}\n"),
+                // The frame's r10 - 24 or - 32, 2^32 further on where it lies below the base.
+                4 => format!("mov32 %r3, %r10\nadd32 %r3, -{}\nsub32 %r3, %r2\n", 24 + 8 * (c % 2)),
+                // A 64-bit index: no carry check.
+                _ => format!("lddw %r3, {:#x}\n", (1u64 << 32) + c),
+            });
+            // Into r2, or a copy made just before (a move the JIT would otherwise fuse).
+            text.push_str(if r() % 2 == 0 { "add %r2, %r3\n" } else { "mov %r5, %r2\nadd %r5, %r3\n" });
+        }
+        let d = if text.ends_with("add %r5, %r3\n") { "%r5" } else { "%r2" };
+        let mut between: Vec<&str> = Vec::new();
+        for _ in 0..r() % 3 {
+            between
+                .push(["mov32 %r4, 9", "add %r0, 3", "lsh %r4, 2", "mov %r7, %r0", "xor32 %r0, %r4"][r() as usize % 5]);
+        }
+        let (bump, copy) = (format!("add {d}, 1"), format!("mov %r4, {d}"));
+        match r() % 16 {
+            0 => between.insert(0, &bump),
+            1 => between.push(&copy),
+            _ => {}
+        }
+        if r() % 8 == 0 {
+            // A jump onto the access (never taken: r0 is small here).
+            text.push_str(&format!("jeq %r0, 77, +{}\n", between.len()));
+        }
+        for b in &between {
+            text.push_str(b);
+            text.push('\n');
+        }
+        let size = ["b", "h", "w", "dw"][r() as usize % 4];
+        let off = (r() % 17) as i64 - 8;
+        text.push_str(&match r() % 3 {
+            0 => format!("ldx{size} %r4, [{d}{off:+}]\nadd %r0, %r4\n"),
+            1 => format!("st{size} [{d}{off:+}], 90\n"),
+            _ => format!("stx{size} [{d}{off:+}], %r6\n"),
+        });
+        if r() % 3 == 0 {
+            text.push_str(&format!("mov %r4, {d}\nrsh %r4, 32\nadd %r0, %r4\n"));
+        }
+        text.push_str("ldxdw %r4, [%r10-8]\nadd %r0, %r4\nldxdw %r4, [%r10-16]\nadd %r0, %r4\nexit");
+        all.push(text);
     }
     all
 }
