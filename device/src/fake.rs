@@ -225,7 +225,7 @@ struct FakeHelpers<'r> {
 }
 
 impl Helpers for FakeHelpers<'_> {
-    fn call(&mut self, helper: HelperId, a: [u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, helper: HelperId, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
         match helper {
             id::MEMCPY => {
                 let n = a[2].min(64 * 1024);

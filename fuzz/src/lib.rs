@@ -38,7 +38,7 @@ pub fn allowed() -> vm::HelperSet {
 pub struct FuzzHelpers;
 
 impl vm::Helpers for FuzzHelpers {
-    fn call(&mut self, id: u32, a: [u64; 5], memory: &mut vm::Memory<'_>) -> Result<u64, vm::HelperError> {
+    fn call(&mut self, id: u32, a: &[u64; 5], memory: &mut vm::Memory<'_>) -> Result<u64, vm::HelperError> {
         match id {
             0x02 => {
                 let len = a[2].min(4096);

@@ -131,7 +131,7 @@ impl Outcome {
 pub struct SuiteHelpers;
 
 impl Helpers for SuiteHelpers {
-    fn call(&mut self, id: HelperId, args: [u64; 5], _: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, id: HelperId, args: &[u64; 5], _: &mut Memory<'_>) -> Result<u64, HelperError> {
         match id {
             UNWIND_HELPER if args[0] == 0 => Err(HelperError::Exit(0)),
             UNWIND_HELPER => Ok(args[0]),

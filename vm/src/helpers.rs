@@ -81,18 +81,20 @@ pub fn helper_id(name: &str) -> Option<HelperId> {
     HELPERS.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
 }
 
-/// A set of helper ids in 0..256: a program's allow-list.
+/// A set of helper ids in 0..256: a program's allow-list. (32-bit words: every
+/// helper call asks [`HelperSet::contains`], and a 64-bit shift is several
+/// instructions on the device.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct HelperSet([u64; 4]);
+pub struct HelperSet([u32; 8]);
 
 impl HelperSet {
     pub const fn empty() -> Self {
-        Self([0; 4])
+        Self([0; 8])
     }
 
     /// Every id in 0..256 (for tools that do not restrict helpers).
     pub const fn all() -> Self {
-        Self([u64::MAX; 4])
+        Self([u32::MAX; 8])
     }
 
     pub fn from_ids(ids: impl IntoIterator<Item = HelperId>) -> Self {
@@ -106,7 +108,7 @@ impl HelperSet {
     /// Adds an id; ids of 256 and above cannot be allowed and are ignored.
     pub fn insert(&mut self, id: HelperId) {
         if id < 256 {
-            self.0[(id / 64) as usize] |= 1 << (id % 64);
+            self.0[(id / 32) as usize] |= 1 << (id % 32);
         }
     }
 
@@ -116,17 +118,17 @@ impl HelperSet {
     }
 
     pub fn contains(&self, id: HelperId) -> bool {
-        id < 256 && self.0[(id / 64) as usize] & (1 << (id % 64)) != 0
+        id < 256 && self.0[(id / 32) as usize] & (1 << (id % 32)) != 0
     }
 
     /// The set as 256 bits, id `n` at bit `n % 8` of byte `n / 8`: a fixed-size form
     /// for storage.
     pub fn to_bitmap(&self) -> [u8; 32] {
-        core::array::from_fn(|i| (self.0[i / 8] >> (8 * (i % 8))) as u8)
+        core::array::from_fn(|i| (self.0[i / 4] >> (8 * (i % 4))) as u8)
     }
 
     pub fn from_bitmap(bits: [u8; 32]) -> Self {
-        Self(core::array::from_fn(|w| (0..8).fold(0u64, |acc, b| acc | (bits[w * 8 + b] as u64) << (8 * b))))
+        Self(core::array::from_fn(|w| (0..4).fold(0u32, |acc, b| acc | (bits[w * 4 + b] as u32) << (8 * b))))
     }
 
     /// The set the device API carries: one byte per id (ids are below 256).
@@ -193,14 +195,14 @@ pub enum HelperError {
 
 /// The environment that implements helpers: the device firmware, or a host test bed.
 pub trait Helpers {
-    fn call(&mut self, id: HelperId, args: [u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError>;
+    fn call(&mut self, id: HelperId, args: &[u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError>;
 }
 
 /// An environment without helpers: every call is [`HelperError::Unknown`].
 pub struct NoHelpers;
 
 impl Helpers for NoHelpers {
-    fn call(&mut self, id: HelperId, _: [u64; 5], _: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, id: HelperId, _: &[u64; 5], _: &mut Memory<'_>) -> Result<u64, HelperError> {
         Err(HelperError::Unknown(id))
     }
 }

@@ -651,7 +651,7 @@ impl<'p, 'm, 'h> Vm<'p, 'm, 'h> {
                         }
                         let id = id as u32;
                         let args = [Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5].map(|r| regs.get(r));
-                        match helpers.call(id, args, memory) {
+                        match helpers.call(id, &args, memory) {
                             Ok(r0) => {
                                 regs.set(Reg::R0, r0);
                                 ip = ip.wrapping_add(1);

@@ -42,7 +42,7 @@ fn compile(name: &str) -> Vec<u8> {
 struct StrlenOnly;
 
 impl Helpers for StrlenOnly {
-    fn call(&mut self, id: HelperId, args: [u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, id: HelperId, args: &[u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
         match id {
             0x52 => Ok(memory.c_str(args[0], 1024)?.len() as u64),
             other => Err(HelperError::Unknown(other)),

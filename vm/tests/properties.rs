@@ -11,7 +11,7 @@ const BUDGET: u64 = 5_000;
 struct Probe;
 
 impl Helpers for Probe {
-    fn call(&mut self, id: HelperId, args: [u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, id: HelperId, args: &[u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
         match id {
             1 => Ok(memory.c_str(args[0], 64)?.len() as u64),
             2 => {

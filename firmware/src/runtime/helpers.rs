@@ -69,7 +69,7 @@ impl DeviceHelpers {
 }
 
 impl Helpers for DeviceHelpers {
-    fn call(&mut self, id: HelperId, a: [u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    fn call(&mut self, id: HelperId, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
         match id {
             id::PRINTF => printf(mem, a),
             id::MEMCPY => {
@@ -207,7 +207,7 @@ pub fn format_u32_dec(value: u32) -> heapless::String<16> {
 }
 
 /// `printf(fmt, a, b, c, d)`: %d %i %u %x %X %c %s %% with an optional `l`/`ll`.
-fn printf(mem: &Memory<'_>, a: [u64; 5]) -> Result<u64, HelperError> {
+fn printf(mem: &Memory<'_>, a: &[u64; 5]) -> Result<u64, HelperError> {
     let fmt = mem.c_str(a[0], MAX_STR)?;
     let mut out = heapless::String::<320>::new();
     let mut args = a[1..].iter().copied();

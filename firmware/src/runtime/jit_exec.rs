@@ -158,7 +158,8 @@ extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32) -> u32 {
     if id > u32::MAX as u64 || !env.allowed.contains(id as u32) {
         return fail(env, pc, VmErrorKind::HelperNotAllowed(id));
     }
-    let args = [c.regs[1], c.regs[2], c.regs[3], c.regs[4], c.regs[5]];
+    // r1-r5 where they are (no copy): r0, five arguments, r6-r10 and the spare slots.
+    let [_, args @ .., _, _, _, _, _, _, _, _, _, _] = &c.regs;
     match env.helpers.call(id as u32, args, &mut env.memory) {
         Ok(v) => {
             c.regs[0] = v;

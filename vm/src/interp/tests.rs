@@ -159,8 +159,8 @@ struct Recorder {
 }
 
 impl Helpers for Recorder {
-    fn call(&mut self, id: HelperId, args: [u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
-        self.calls.push((id, args));
+    fn call(&mut self, id: HelperId, args: &[u64; 5], memory: &mut Memory<'_>) -> Result<u64, HelperError> {
+        self.calls.push((id, *args));
         match id {
             // strlen(s): checks its pointer against the program's memory.
             0x52 => Ok(memory.c_str(args[0], 256)?.len() as u64),
