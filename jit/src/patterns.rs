@@ -39,8 +39,13 @@ pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
 /// branches to the access's out-of-line path when it is set (the address is 2^32 or
 /// more: a fault, which the instructions between cannot prevent or observe), so the
 /// access need not test a high half. Asked by the analysis once, after the ranges.
+#[inline]
 pub fn carry_checked_access(insns: &[Insn], facts: &[Facts], pc: usize) -> Option<usize> {
     let add = insns[pc];
+    // Asked of every instruction: most are no 64-bit add.
+    if !matches!(add.opc, ADD64_REG | ADD64_IMM) {
+        return None;
+    }
     let d = add.dst();
     let zero = facts[pc].zero_in;
     let operands_32_bit = match add.opc {

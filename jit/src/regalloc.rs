@@ -666,7 +666,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
 /// weighted uses): the ARM register (an index into [`POOL`]) of each, or `u8::MAX`.
 ///
 /// First up to three of `globals` (r10, constants: they hold their register
-/// everywhere) used more than `threshold`, best first; the others get none. Then
+/// everywhere) used more than `threshold`, best first; the others get one only if one
+/// is left that no candidate got (last). Then
 /// `copies` in loops, (depth, destination, source), join their two values into one
 /// candidate where they never interfere (deepest first), so that the copy costs
 /// nothing. Then Chaitin-Briggs: repeatedly set aside a candidate with fewer
@@ -784,6 +785,25 @@ fn colour(
                 everywhere |= 1 << k;
             }
         }
+    }
+    // Constants and r10 the threshold left out take a register no candidate got: free
+    // everywhere, it costs them only their load at the entry. The most used first.
+    let mut free = !everywhere & ((1 << POOL.len()) - 1);
+    for &c in &order[..len] {
+        if reg_of[c as usize] != u8::MAX {
+            free &= !(1 << reg_of[c as usize]);
+        }
+    }
+    while free != 0 {
+        let mut hot = None;
+        globals.for_each(|c| {
+            if reg_of[c] == u8::MAX && hot.is_none_or(|h: usize| uses[c] > uses[h]) {
+                hot = Some(c);
+            }
+        });
+        let Some(c) = hot else { break };
+        reg_of[c] = free.trailing_zeros() as u8;
+        free &= free - 1;
     }
     for c in 0..count {
         reg_of[c] = reg_of[rep(&joined, c)];

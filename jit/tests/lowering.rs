@@ -40,9 +40,16 @@ fn disassemble(code: &[u8]) -> Vec<String> {
     jit::listing::llvm_mc_output(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// The listing the JIT produces for `source` (eBPF assembly).
+/// The listing the JIT produces for `source` (eBPF assembly). `lddwr` (an image's
+/// `.rodata` reference) has no assembler syntax: a case writes `lddw %rN, 0x7ead0000 +
+/// offset`, patched here.
 fn lower(source: &str) -> String {
-    let program = vm::Program::from_insns(vm::asm::assemble(source).expect("the case assembles")).unwrap();
+    let mut insns = vm::asm::assemble(source).expect("the case assembles");
+    for i in insns.iter_mut().filter(|i| i.opc == vm::opcode::LDDW && i.imm >> 16 == 0x7ead) {
+        i.opc = vm::opcode::LDDWR;
+        i.imm &= 0xffff;
+    }
+    let program = vm::Program::from_insns(insns).unwrap();
     vm::verify(&program, &vm::HelperSet::all()).expect("the case verifies");
     let compiled = jit::compile_for(&program, jit::Sizes::default()).expect("the case compiles");
     jit::listing::listing(&program, &compiled, &disassemble(&compiled.code))

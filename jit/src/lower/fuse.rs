@@ -22,6 +22,7 @@ impl Lower<'_> {
         }
         self.fuse_loads()
             || self.fuse_indexed_load()
+            || self.fuse_const_op()
             || self.fuse_rotate()
             || self.fuse_bitfield()
             || self.fuse_move_op()
@@ -183,6 +184,52 @@ impl Lower<'_> {
         }
         self.commit_lo(d, r);
         self.set_hi(d, Val::K(0));
+    }
+
+    /// `d = .rodata/.data + k` with that address held in a register, then `d op= x`
+    /// (add, sub, and, or, xor; 64-bit only when d's high half is not read afterwards,
+    /// the fused form computing the low half): one three-operand instruction on the
+    /// constant's register, as a move and its op are ([`Self::fuse_move_op`]).
+    fn fuse_const_op(&mut self) -> bool {
+        let first = self.insns[self.pc];
+        let c = match first.opc {
+            LDDWR => Const::Rodata(first.imm),
+            LDDWD => Const::Data(first.imm),
+            _ => return false,
+        };
+        let (Some(home), Some(op)) = (self.homes.constant(c), self.follower(2)) else { return false };
+        let (d, op_pc) = (first.dst(), self.pc + 2);
+        let wide = op.class() == CLS_ALU64;
+        let kind = match op.opc & OP_MASK {
+            OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR => super::alu::dp_op(op.opc & OP_MASK),
+            _ => None,
+        };
+        let facts = &self.an.facts[op_pc];
+        let Some(kind) = kind.filter(|_| {
+            matches!(op.class(), CLS_ALU | CLS_ALU64)
+                && op.dst() == d
+                && op.off == 0
+                && facts.carry_check == 0
+                && (!wide || facts.need_out & (1 << d) == 0)
+        }) else {
+            return false;
+        };
+        let b = if op.opc & SRC_X == 0 {
+            Val::K(op.imm as u32)
+        } else if op.src() == d {
+            Val::R(home) // d holds the address by then
+        } else {
+            Val::R(self.lo(op.src(), R2))
+        };
+        self.pc = op_pc;
+        let r = self.lo_dst(d, R0);
+        self.dp(kind, Flags::Keep, r, home, b, R2);
+        self.commit_lo(d, r);
+        if !wide {
+            self.set_hi(d, Val::K(0));
+        }
+        self.skip_until = op_pc + 1;
+        true
     }
 
     /// `d = s; d op= x` ([`crate::patterns::move_op`]): one three-operand instruction.
