@@ -565,22 +565,28 @@ impl<'a> Lower<'a> {
         let slot = if t == Thunk::Helper { abi::RT_HELPER } else { abi::RT_MEM };
         self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
-        // Back to the call site through r12; lr is the budget again.
-        self.put(pop(RegList::of(&[R3, LR])));
-        self.put(mov_reg16(R12, LR));
+        // Back to the call site through r12 (the return address popped there); lr is
+        // the budget again. (The constants compared below need no scratch register.)
+        self.put(pop(RegList::of(&[R3, R12])));
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
         match t {
             Thunk::Helper => {
-                self.cmp(R0, Val::K(abi::STATUS_HELPER_EXIT), R12);
+                // Going on is what nearly every call returns: one test, then back.
+                let other = self.buf.new_label();
+                self.cmp(R0, Val::K(abi::STATUS_CONTINUE), R2);
+                self.buf.branch(LabelUse::BCondT3(Cond::Ne), other);
+                self.put(bx(R12));
+                self.buf.bind(other);
+                self.cmp(R0, Val::K(abi::STATUS_HELPER_EXIT), R2);
                 self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.exit_ok);
-                self.check_status();
+                self.buf.branch(LabelUse::BT4, self.exit_status);
             }
             Thunk::Mem => {
-                self.cmp(R0, Val::K(0), R12);
+                self.cmp(R0, Val::K(0), R2);
                 self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.fault);
+                self.put(bx(R12));
             }
         }
-        self.put(bx(R12));
     }
 
     /// Leaves with the status in r0 unless it is `STATUS_CONTINUE`.

@@ -137,9 +137,8 @@ exit
 #          208  mov r0, r7
 #          210  ldr.w r12, [r7, #144]
 #          214  blx r12
-#          216  pop.w {r3, lr}
-#          220  mov r12, lr
-#          222  ldr.w lr, [r7, #128]
-#          226  cmp r0, #0
-#          228  beq #-70
-#          230  bx r12
+#          216  pop.w {r3, r12}
+#          220  ldr.w lr, [r7, #128]
+#          224  cmp r0, #0
+#          226  beq #-68
+#          228  bx r12

@@ -159,9 +159,8 @@ exit
 #          386  mov r0, r7
 #          388  ldr.w r12, [r7, #144]
 #          392  blx r12
-#          394  pop.w {r3, lr}
-#          398  mov r12, lr
-#          400  ldr.w lr, [r7, #128]
-#          404  cmp r0, #0
-#          406  beq #-208
-#          408  bx r12
+#          394  pop.w {r3, r12}
+#          398  ldr.w lr, [r7, #128]
+#          402  cmp r0, #0
+#          404  beq #-206
+#          406  bx r12

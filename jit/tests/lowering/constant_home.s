@@ -112,9 +112,8 @@ exit
 #          160  mov r0, r7
 #          162  ldr.w r12, [r7, #144]
 #          166  blx r12
-#          168  pop.w {r3, lr}
-#          172  mov r12, lr
-#          174  ldr.w lr, [r7, #128]
-#          178  cmp r0, #0
-#          180  beq #-70
-#          182  bx r12
+#          168  pop.w {r3, r12}
+#          172  ldr.w lr, [r7, #128]
+#          176  cmp r0, #0
+#          178  beq #-68
+#          180  bx r12

@@ -107,9 +107,8 @@
 #          296  mov r0, r7
 #          298  ldr.w r12, [r7, #144]
 #          302  blx r12
-#          304  pop.w {r3, lr}
-#          308  mov r12, lr
-#          310  ldr.w lr, [r7, #128]
-#          314  cmp r0, #0
-#          316  beq #-70
-#          318  bx r12
+#          304  pop.w {r3, r12}
+#          308  ldr.w lr, [r7, #128]
+#          312  cmp r0, #0
+#          314  beq #-68
+#          316  bx r12

@@ -80,9 +80,8 @@ exit
 #          214  mov r0, r7
 #          216  ldr.w r12, [r7, #144]
 #          220  blx r12
-#          222  pop.w {r3, lr}
-#          226  mov r12, lr
-#          228  ldr.w lr, [r7, #128]
-#          232  cmp r0, #0
-#          234  beq #-122
-#          236  bx r12
+#          222  pop.w {r3, r12}
+#          226  ldr.w lr, [r7, #128]
+#          230  cmp r0, #0
+#          232  beq #-120
+#          234  bx r12

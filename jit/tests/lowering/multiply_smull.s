@@ -53,9 +53,8 @@ exit
 #          110  mov r0, r7
 #          112  ldr.w r12, [r7, #144]
 #          116  blx r12
-#          118  pop.w {r3, lr}
-#          122  mov r12, lr
-#          124  ldr.w lr, [r7, #128]
-#          128  cmp r0, #0
-#          130  beq #-76
-#          132  bx r12
+#          118  pop.w {r3, r12}
+#          122  ldr.w lr, [r7, #128]
+#          126  cmp r0, #0
+#          128  beq #-74
+#          130  bx r12

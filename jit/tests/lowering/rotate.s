@@ -82,9 +82,8 @@ exit
 #          118  mov r0, r7
 #          120  ldr.w r12, [r7, #144]
 #          124  blx r12
-#          126  pop.w {r3, lr}
-#          130  mov r12, lr
-#          132  ldr.w lr, [r7, #128]
-#          136  cmp r0, #0
-#          138  beq #-68
-#          140  bx r12
+#          126  pop.w {r3, r12}
+#          130  ldr.w lr, [r7, #128]
+#          134  cmp r0, #0
+#          136  beq #-66
+#          138  bx r12

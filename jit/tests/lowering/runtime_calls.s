@@ -83,11 +83,11 @@ exit
 #          222  mov r0, r7
 #          224  ldr.w r12, [r7, #148]
 #          228  blx r12
-#          230  pop.w {r3, lr}
-#          234  mov r12, lr
-#          236  ldr.w lr, [r7, #128]
-#          240  cmp r0, #3
-#          242  beq #-36
-#          244  cmp r0, #0
-#          246  bne #-36
-#          248  bx r12
+#          230  pop.w {r3, r12}
+#          234  ldr.w lr, [r7, #128]
+#          238  cmp r0, #0
+#          240  bne.w #2
+#          244  bx r12
+#          246  cmp r0, #3
+#          248  beq #-42
+#          250  b #-40

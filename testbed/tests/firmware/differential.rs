@@ -208,6 +208,11 @@ fn fixed_programs() -> Vec<String> {
         "mov32 %r0, 0xce\nl: mov %r2, %r1\nmov32 %r3, 0x1b\njlt %r3, %r2, l\nexit\ncall local f\nexit\nf: exit".into(),
     );
     all.extend(load_assemblies(&mut Rng::new(0x6c6f_6164), 300));
+    // `unwind(0)` ends the program (the helper's exit status), at the top and inside a
+    // bpf-to-bpf call; unwind(9) goes on.
+    all.push("mov %r6, 3\nmov %r1, 0\ncall 5\nmov %r0, 7\nexit".into());
+    all.push("mov %r1, 9\ncall 5\nadd %r0, 1\nexit".into());
+    all.push("mov %r0, 4\ncall local f\nmov %r0, 7\nexit\nf: mov %r1, 0\ncall 5\nexit".into());
     all.extend(carry_checked_accesses(&mut Rng::new(0x6361_7272), 300));
     // A sum whose high half is not the add's carry at the access: a 64-bit add between
     // (of 2^32: the low half a frame address), or a jump onto the access from where
