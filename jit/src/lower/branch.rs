@@ -23,10 +23,11 @@ impl Lower<'_> {
             self.skip_until = self.pc + 2;
             return Ok(());
         }
-        if target <= self.pc {
-            self.budget_tick();
-        }
+        let backward = target <= self.pc;
         if op == JA {
+            if backward {
+                self.budget_tick();
+            }
             self.buf.branch(LabelUse::BT4, label);
             return Ok(());
         }
@@ -45,7 +46,18 @@ impl Lower<'_> {
         } else {
             self.compare64(op, (a, ah), (b, bh)).ok_or(self.unsupported(i))?
         };
-        self.buf.branch(LabelUse::BCondT3(cond), label);
+        if backward {
+            // The budget counts the jump when it is taken: a loop's exit (or a
+            // `continue` not taken) costs the compare and one branch.
+            let skip = self.buf.new_label();
+            self.buf.branch(LabelUse::BCondT3(cond.invert()), skip);
+            self.put(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)));
+            self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
+            self.buf.branch(LabelUse::BT4, self.budget_out);
+            self.buf.bind(skip);
+        } else {
+            self.buf.branch(LabelUse::BCondT3(cond), label);
+        }
         Ok(())
     }
 

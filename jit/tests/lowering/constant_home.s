@@ -48,7 +48,7 @@ exit
 #           26  ldrd r12, r3, [r7, #204]
 #           30  sub.w r12, r4, r12
 #           34  cmp r12, r3
-#           36  bhs.w #98
+#           36  bhs.w #102
 #           40  ldrb.w r8, [r4]
 #     6: mov32 %r5, %r4
 #           44  add.w r4, r8, r8
@@ -88,32 +88,33 @@ exit
 #    26: add %r2, 1
 #           86  add.w r6, r6, #1
 #    27: jlt %r2, 0x40, -26
-#           90  subs.w lr, lr, #1
-#           94  beq.w #24
-#           98  cmp r6, #64
-#          100  blo #-82
+#           90  cmp r6, #64
+#           92  bhs.w #10
+#           96  subs.w lr, lr, #1
+#          100  bne #-82
+#          102  b.w #20
 #    28: exit
-#          102  mov.w r12, #0
-#          106  strd r5, r12, [r7]
-#          110  b.w #16
-#          114  mov.w r0, #1
-#          118  b.w #12
-#          122  mov.w r0, #2
-#          126  b.w #4
-#          130  mov.w r0, #0
-#          134  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          138  mov r1, r4
-#          140  movs r2, #0
-#          142  movw r3, #1281
-#          146  str.w lr, [r7, #128]
-#          150  bl #2
-#          154  b #-118
-#          156  push.w {r3, lr}
-#          160  mov r0, r7
-#          162  ldr.w r12, [r7, #144]
-#          166  blx r12
-#          168  pop.w {r3, r12}
-#          172  ldr.w lr, [r7, #128]
-#          176  cmp r0, #0
-#          178  beq #-68
-#          180  bx r12
+#          106  mov.w r12, #0
+#          110  strd r5, r12, [r7]
+#          114  b.w #16
+#          118  mov.w r0, #1
+#          122  b.w #12
+#          126  mov.w r0, #2
+#          130  b.w #4
+#          134  mov.w r0, #0
+#          138  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          142  mov r1, r4
+#          144  movs r2, #0
+#          146  movw r3, #1281
+#          150  str.w lr, [r7, #128]
+#          154  bl #2
+#          158  b #-122
+#          160  push.w {r3, lr}
+#          164  mov r0, r7
+#          166  ldr.w r12, [r7, #144]
+#          170  blx r12
+#          172  pop.w {r3, r12}
+#          176  ldr.w lr, [r7, #128]
+#          180  cmp r0, #0
+#          182  beq #-68
+#          184  bx r12

@@ -39,19 +39,20 @@ exit
 #    11: add %r4, 1
 #           42  add.w r8, r8, #1
 #    12: jne %r4, 0x3, -9
-#           46  subs.w lr, lr, #1
-#           50  beq.w #30
-#           54  cmp.w r8, #3
+#           46  cmp.w r8, #3
+#           50  beq.w #10
+#           54  subs.w lr, lr, #1
 #           58  bne #-36
+#           60  b.w #24
 #    13: add %r0, %r1
-#           60  adds.w r6, r6, r9
-#           64  adc r5, r5, #0
+#           64  adds.w r6, r6, r9
+#           68  adc r5, r5, #0
 #    14: exit
-#           68  strd r6, r5, [r7]
-#           72  b.w #16
-#           76  mov.w r0, #1
-#           80  b.w #12
-#           84  mov.w r0, #2
-#           88  b.w #4
-#           92  mov.w r0, #0
-#           96  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           72  strd r6, r5, [r7]
+#           76  b.w #16
+#           80  mov.w r0, #1
+#           84  b.w #12
+#           88  mov.w r0, #2
+#           92  b.w #4
+#           96  mov.w r0, #0
+#          100  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
