@@ -1,7 +1,8 @@
 //! Instruction patterns the lowering compiles specially, recognized in one place: pairs
 //! it fuses into one ARM instruction (the register allocator relies on the fused form
-//! reading every operand before it writes its result), and values known to be
-//! sign-extended where they are multiplied.
+//! reading every operand before it writes its result), values known to be
+//! sign-extended where they are multiplied, and adds whose carry checks the address of
+//! an access after them.
 use vm::opcode::*;
 use vm::Insn;
 
@@ -35,10 +36,11 @@ pub fn move_op(insns: &[Insn], an: &Analysis, pc: usize) -> Option<Insn> {
 /// `d += s` (64-bit; a register, or an immediate >= 0) at `pc` with both high halves
 /// zero, followed by an access through `d` the analysis could not prove, with only
 /// ALU instructions that neither read nor write `d` between and no jump into them,
-/// where the ranges do not bound the sum below 2^32: the access's slot. The sum's high half is then the add's carry, and the lowering
-/// branches to the access's out-of-line path when it is set (the address is 2^32 or
-/// more: a fault, which the instructions between cannot prevent or observe), so the
-/// access need not test a high half. Asked by the analysis once, after the ranges.
+/// where the ranges do not bound the sum below 2^32: the access's slot. The sum's high
+/// half is then the add's carry, and the lowering branches to the access's out-of-line
+/// path when it is set (the address is 2^32 or more: a fault, which the instructions
+/// between cannot prevent or observe), so the access need not test a high half. Asked
+/// by the analysis once, after the ranges.
 #[inline]
 pub fn carry_checked_access(insns: &[Insn], facts: &[Facts], pc: usize) -> Option<usize> {
     let add = insns[pc];
