@@ -214,18 +214,25 @@ impl Lower<'_> {
         }) else {
             return false;
         };
-        let b = if op.opc & SRC_X == 0 {
-            Val::K(op.imm as u32)
-        } else if op.src() == d {
-            Val::R(home) // d holds the address by then
-        } else {
-            Val::R(self.lo(op.src(), R2))
+        self.fused_op(op, op_pc, kind, home, None)
+    }
+
+    /// The fused form's op at `op_pc`, `d = a op x`: x the op's immediate (or `k`), its
+    /// register, or `a` where that is d itself (holding `a`'s value by then); the high
+    /// half zero after a 32-bit op. The slots up to the op are done.
+    fn fused_op(&mut self, op: Insn, op_pc: usize, kind: DpOp, a: Reg, k: Option<u32>) -> bool {
+        let d = op.dst();
+        let b = match k {
+            Some(k) => Val::K(k),
+            None if op.opc & SRC_X == 0 => Val::K(op.imm as u32),
+            None if op.src() == d => Val::R(a),
+            None => Val::R(self.lo(op.src(), R2)),
         };
         self.pc = op_pc;
         let r = self.lo_dst(d, R0);
-        self.dp(kind, Flags::Keep, r, home, b, R2);
+        self.dp(kind, Flags::Keep, r, a, b, R2);
         self.commit_lo(d, r);
-        if !wide {
+        if op.class() != CLS_ALU64 {
             self.set_hi(d, Val::K(0));
         }
         self.skip_until = op_pc + 1;
@@ -238,7 +245,6 @@ impl Lower<'_> {
         let mov = self.insns[self.pc];
         let (d, s) = (mov.dst(), mov.src());
         let op_pc = self.pc + 1;
-        let wide = mov.class() == CLS_ALU64;
         let Some(kind) = super::alu::dp_op(op.opc & OP_MASK) else {
             // A 32-bit shift by a constant: one shifted move (by 0: a move; an amount
             // counts modulo 32, as eBPF masks it).
@@ -258,24 +264,7 @@ impl Lower<'_> {
             _ => None,
         };
         let a = biased.map_or_else(|| self.lo(s, R1), |b| b.0);
-        let b = if let Some((_, k)) = biased {
-            Val::K(k)
-        } else if op.opc & SRC_X == 0 {
-            Val::K(op.imm as u32)
-        } else if op.src() == d {
-            Val::R(a) // d holds s's value by then
-        } else {
-            Val::R(self.lo(op.src(), R2))
-        };
-        self.pc = op_pc;
-        let r = self.lo_dst(d, R0);
-        self.dp(kind, Flags::Keep, r, a, b, R2);
-        self.commit_lo(d, r);
-        if !wide {
-            self.set_hi(d, Val::K(0));
-        }
-        self.skip_until = op_pc + 1;
-        true
+        self.fused_op(op, op_pc, kind, a, biased.map(|b| b.1))
     }
 
     /// `d <<= k; d s>>= k` with 32 ≤ k < 64: a sign extension of d's low `64 - k` bits,
