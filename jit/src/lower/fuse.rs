@@ -200,12 +200,9 @@ impl Lower<'_> {
         let (Some(home), Some(op)) = (self.homes.constant(c), self.follower(2)) else { return false };
         let (d, op_pc) = (first.dst(), self.pc + 2);
         let wide = op.class() == CLS_ALU64;
-        let kind = match op.opc & OP_MASK {
-            OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR => super::alu::dp_op(op.opc & OP_MASK),
-            _ => None,
-        };
         let facts = &self.an.facts[op_pc];
-        let Some(kind) = kind.filter(|_| {
+        // (`dp_op` knows add, sub, and, or and xor only.)
+        let Some(kind) = super::alu::dp_op(op.opc & OP_MASK).filter(|_| {
             matches!(op.class(), CLS_ALU | CLS_ALU64)
                 && op.dst() == d
                 && op.off == 0
