@@ -490,6 +490,8 @@ async fn jit_and_interpreter_agree_on_random_programs() {
             loaded_sign_extensions(&mut insns, &mut rng);
         } else if n as usize >= fixed.len() && n % 8 == 0 {
             rotates(&mut insns, &mut rng, 10);
+        } else if n as usize >= fixed.len() && n % 16 == 12 {
+            pressure(&mut insns, &mut rng);
         } else if n as usize >= fixed.len() && n % 8 == 4 {
             // A store deeper than 255 bytes into the frame: the JIT then keeps r10's
             // home below r10 (`FRAME_BIAS`), and every other use of r10 must see r10.
@@ -565,6 +567,47 @@ async fn jit_and_interpreter_agree_on_random_programs() {
     eprintln!("differential: {compared} compared ({faulted} ended in a failure), {rejected} rejected by the verifier, {} mismatches, seed {seed:#x}", mismatches.len());
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     assert!(compared as u64 >= count / 2, "only {compared} of {count} programs verified");
+}
+
+/// A program under register pressure: r0-r9 set to distinct 64-bit values, then
+/// ALU instructions, accesses to the frame and forward jumps among them (nothing that
+/// can fail, no calls: nothing ends it early), then all folded into r0. More halves are live throughout than the JIT
+/// has registers for, so spilled halves pass through scratch registers around every
+/// jump (which the lowering's memory of what a scratch register holds must forget
+/// where jumps land).
+fn pressure(insns: &mut Vec<vm::Insn>, rng: &mut Rng) {
+    use vm::opcode::*;
+    use vm::Insn;
+    insns.clear();
+    for r in 0..10 {
+        let v = rng.next_u64();
+        insns.extend([Insn::new(LDDW, r, 0, 0, v as i32), Insn::new(0, 0, 0, 0, (v >> 32) as i32)]);
+    }
+    let kinds = [0, 1, 0, 1, 0, 1, 2, 4, 5, 6, 8, 9, 11, 12, 13];
+    for _ in 0..8 + rng.next_u64() % 32 {
+        let r = rng.next_u64();
+        let kind = kinds[(r % kinds.len() as u64) as usize];
+        let mut built =
+            vm::testgen::build(kind, (r >> 8) as u8, (r >> 16) as u8, (r >> 24) as i16, (r >> 32) as i32, HELPERS);
+        for i in built.iter_mut() {
+            if i.jump_offset().is_some() {
+                // Forward only: every program ends, with its value compared.
+                i.off = i.off.abs();
+            } else if matches!(i.class(), CLS_LDX | CLS_ST | CLS_STX) {
+                // In the frame (aligned for every size): no access fails.
+                *i = Insn::new(
+                    i.opc,
+                    if i.class() == CLS_LDX { i.dst() } else { 10 },
+                    if i.class() == CLS_LDX { 10 } else { i.src() },
+                    -8 * (1 + i.off.rem_euclid(8)),
+                    i.imm,
+                );
+            }
+        }
+        insns.extend(built);
+    }
+    insns.extend((1..10).map(|r| Insn::new(CLS_ALU64 | if r % 2 == 0 { OP_XOR } else { OP_ADD } | SRC_X, 0, r, 0, 0)));
+    insns.push(Insn::new(EXIT_OP, 0, 0, 0, 0));
 }
 
 /// Folds a program onto r0-r3 and turns half its register ALU operations into copies:
