@@ -85,43 +85,47 @@ impl Lower<'_> {
         match op {
             OP_MOV => match (x, i.off) {
                 (false, 0) => self.const32(r, i.imm as u32),
-                (true, 0) => self.lo_into(i.src(), r),
+                (true, 0) => {
+                    self.copy_lo(d, i.src());
+                    return self.set_hi(d, Val::K(0));
+                }
                 (true, 8) | (true, 16) => {
                     let a = self.lo(i.src(), R2);
-                    self.put(extend(if i.off == 8 { Extend::Sxtb } else { Extend::Sxth }, r, a));
+                    self.put_def(extend(if i.off == 8 { Extend::Sxtb } else { Extend::Sxth }, r, a), r);
                 }
                 _ => return self.alu_runtime(i),
             },
             OP_ADD | OP_SUB | OP_AND | OP_OR | OP_XOR => {
                 let a = self.lo(d, R0);
-                let b = self.src_lo(i);
+                // Read by the one instruction that follows.
+                let b = if x { Val::R(self.lo_now(i.src(), R2)) } else { Val::K(i.imm as u32) };
                 self.dp(dp_op(op).unwrap_or(DpOp::Add), Flags::Keep, r, a, b, R2);
             }
             OP_MUL => {
                 let a = self.lo(d, R0);
                 let b = self.src_lo(i);
                 let b = self.in_reg(b, R2);
-                self.put(mul(r, a, b));
+                self.put_def(mul(r, a, b), r);
             }
             OP_LSH | OP_RSH | OP_ARSH => {
                 let kind = shift_of(op);
                 let a = self.lo(d, R0);
                 if x {
                     let b = self.lo(i.src(), R2);
-                    self.put(dp_imm(DpOp::And, Flags::Keep, R12, b, super::imm(31)));
-                    self.put(shift_reg(kind, Flags::Keep, r, a, R12));
+                    self.put_def(dp_imm(DpOp::And, Flags::Keep, R12, b, super::imm(31)), R12);
+                    self.put_def(shift_reg(kind, Flags::Keep, r, a, R12), r);
                 } else {
                     let n = (i.imm as u32 & 31) as u16;
                     if n == 0 {
                         self.val_into(r, Val::R(a));
                     } else {
-                        self.put(mov_reg_shifted(Flags::Keep, r, a, kind, n));
+                        self.put_def(mov_reg_shifted(Flags::Keep, r, a, kind, n), r);
                     }
                 }
             }
             OP_NEG => {
                 let a = self.lo(d, R0);
-                self.put(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)));
+                self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)), r);
             }
             // The hardware divider gives RFC 9669's results as is: x / 0 = 0 (UDIV and
             // SDIV with DIV_0_TRP clear), x % 0 = x (through MLS with a zero quotient),
@@ -135,7 +139,7 @@ impl Lower<'_> {
                     self.put(div(r, a, b));
                 } else {
                     self.put(div(R12, a, b));
-                    self.put(mls(r, R12, b, a));
+                    self.put_def(mls(r, R12, b, a), r);
                 }
             }
             _ => return self.alu_runtime(i),
@@ -156,11 +160,9 @@ impl Lower<'_> {
                     self.set_hi(d, Val::K(if i.imm < 0 { u32::MAX } else { 0 }));
                 }
                 (true, 0) => {
-                    let r = self.lo_dst(d, R0);
-                    self.lo_into(i.src(), r);
-                    self.commit_lo(d, r);
+                    self.copy_lo(d, i.src());
                     if needed {
-                        let h = self.hi(i.src(), R1);
+                        let h = self.hi_now(i.src(), R1);
                         self.set_hi(d, h);
                     }
                 }
@@ -168,14 +170,14 @@ impl Lower<'_> {
                     let a = self.lo(i.src(), R2);
                     let r = self.lo_dst(d, R0);
                     match i.off {
-                        8 => self.put(extend(Extend::Sxtb, r, a)),
-                        16 => self.put(extend(Extend::Sxth, r, a)),
+                        8 => self.put_def(extend(Extend::Sxtb, r, a), r),
+                        16 => self.put_def(extend(Extend::Sxth, r, a), r),
                         _ => self.val_into(r, Val::R(a)),
                     }
                     self.commit_lo(d, r);
                     if needed {
                         let rh = self.hi_dst(d, R1);
-                        self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+                        self.put_def(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31), rh);
                         self.commit_hi(d, rh);
                     }
                 }
@@ -231,7 +233,7 @@ impl Lower<'_> {
                 let b = self.in_reg(b, R2);
                 let r = self.lo_dst(d, R0);
                 if !needed {
-                    self.put(mul(r, a, b));
+                    self.put_def(mul(r, a, b), r);
                     self.commit_lo(d, r);
                     return;
                 }
@@ -251,25 +253,25 @@ impl Lower<'_> {
                     (Val::K(0), Val::K(0)) => false,
                     (Val::K(0), bh) => {
                         let bh = self.in_reg(bh, R3);
-                        self.put(mul(R12, a, bh));
+                        self.put_def(mul(R12, a, bh), R12);
                         true
                     }
                     (Val::R(ah), Val::K(0)) => {
-                        self.put(mul(R12, ah, b));
+                        self.put_def(mul(R12, ah, b), R12);
                         true
                     }
                     (ah, bh) => {
                         let ah = self.in_reg(ah, R1);
                         let bh = self.in_reg(bh, R3);
-                        self.put(mul(R12, a, bh));
-                        self.put(mla(R12, ah, b, R12));
+                        self.put_def(mul(R12, a, bh), R12);
+                        self.put_def(mla(R12, ah, b, R12), R12);
                         true
                     }
                 };
                 let rh = self.hi_dst(d, R1);
                 self.put(umull(r, rh, a, b));
                 if cross {
-                    self.put(dp_reg(DpOp::Add, Flags::Keep, rh, rh, R12, Shift::Lsl, 0));
+                    self.put_def(dp_reg(DpOp::Add, Flags::Keep, rh, rh, R12, Shift::Lsl, 0), rh);
                 }
                 self.commit_lo(d, r);
                 self.commit_hi(d, rh);
@@ -279,19 +281,19 @@ impl Lower<'_> {
                 let a = self.lo(d, R0);
                 let r = self.lo_dst(d, R0);
                 if !needed {
-                    self.put(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)));
+                    self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, r, a, super::imm(0)), r);
                     self.commit_lo(d, r);
                     return;
                 }
                 let ah = self.hi(d, R1);
                 self.const32(R12, 0);
-                self.put(dp_imm(DpOp::Rsb, Flags::Set, r, a, super::imm(0)));
+                self.put_def(dp_imm(DpOp::Rsb, Flags::Set, r, a, super::imm(0)), r);
                 let rh = self.hi_dst(d, R1);
                 let ah = match ah {
                     Val::R(x) => x,
                     Val::K(_) => R12,
                 };
-                self.put(dp_reg(DpOp::Sbc, Flags::Keep, rh, R12, ah, Shift::Lsl, 0));
+                self.put_def(dp_reg(DpOp::Sbc, Flags::Keep, rh, R12, ah, Shift::Lsl, 0), rh);
                 self.commit_lo(d, r);
                 self.commit_hi(d, rh);
             }
@@ -313,18 +315,18 @@ impl Lower<'_> {
                 match (n, ah) {
                     (0, v) => self.val_into(rh, v),
                     (1..=31, Val::R(h)) => {
-                        self.put(mov_reg_shifted(Flags::Keep, rh, h, Shift::Lsl, n));
-                        self.put(dp_reg(DpOp::Orr, Flags::Keep, rh, rh, a, Shift::Lsr, 32 - n));
+                        self.put_def(mov_reg_shifted(Flags::Keep, rh, h, Shift::Lsl, n), rh);
+                        self.put_def(dp_reg(DpOp::Orr, Flags::Keep, rh, rh, a, Shift::Lsr, 32 - n), rh);
                     }
-                    (1..=31, Val::K(_)) => self.put(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsr, 32 - n)),
+                    (1..=31, Val::K(_)) => self.put_def(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsr, 32 - n), rh),
                     (32, _) => self.val_into(rh, Val::R(a)),
-                    _ => self.put(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsl, n - 32)),
+                    _ => self.put_def(mov_reg_shifted(Flags::Keep, rh, a, Shift::Lsl, n - 32), rh),
                 }
                 self.commit_hi(d, rh);
             }
             match n {
                 0 => self.val_into(r, Val::R(a)),
-                1..=31 => self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, n)),
+                1..=31 => self.put_def(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, n), r),
                 _ => self.const32(r, 0),
             }
             self.commit_lo(d, r);
@@ -337,12 +339,12 @@ impl Lower<'_> {
         match (n, ah) {
             (0, _) => self.val_into(r, Val::R(a)),
             (1..=31, Val::R(h)) => {
-                self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n));
-                self.put(dp_reg(DpOp::Orr, Flags::Keep, r, r, h, Shift::Lsl, 32 - n));
+                self.put_def(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n), r);
+                self.put_def(dp_reg(DpOp::Orr, Flags::Keep, r, r, h, Shift::Lsl, 32 - n), r);
             }
-            (1..=31, Val::K(_)) => self.put(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n)),
+            (1..=31, Val::K(_)) => self.put_def(mov_reg_shifted(Flags::Keep, r, a, Shift::Lsr, n), r),
             (32, v) => self.val_into(r, v),
-            (_, Val::R(h)) => self.put(mov_reg_shifted(Flags::Keep, r, h, hi_kind, n - 32)),
+            (_, Val::R(h)) => self.put_def(mov_reg_shifted(Flags::Keep, r, h, hi_kind, n - 32), r),
             (_, Val::K(_)) => self.const32(r, 0),
         }
         self.commit_lo(d, r);
@@ -350,8 +352,8 @@ impl Lower<'_> {
             match (n, ah) {
                 (0, v) => self.val_into(rh, v),
                 (_, Val::K(_)) => self.const32(rh, 0),
-                (1..=31, Val::R(h)) => self.put(mov_reg_shifted(Flags::Keep, rh, h, hi_kind, n)),
-                (_, Val::R(h)) if arith => self.put(mov_reg_shifted(Flags::Keep, rh, h, Shift::Asr, 31)),
+                (1..=31, Val::R(h)) => self.put_def(mov_reg_shifted(Flags::Keep, rh, h, hi_kind, n), rh),
+                (_, Val::R(h)) if arith => self.put_def(mov_reg_shifted(Flags::Keep, rh, h, Shift::Asr, 31), rh),
                 _ => self.const32(rh, 0),
             }
             self.commit_hi(d, rh);
@@ -374,11 +376,11 @@ impl Lower<'_> {
         let checked = match (ah, bh) {
             (Val::K(_), Val::K(_)) => false,
             (Val::R(x), Val::K(_)) | (Val::K(_), Val::R(x)) => {
-                self.put(cmp_imm(x, super::imm(0)));
+                self.put_flags(cmp_imm(x, super::imm(0)));
                 true
             }
             (Val::R(x), Val::R(y)) => {
-                self.put(dp_reg(DpOp::Orr, Flags::Set, R12, x, y, Shift::Lsl, 0));
+                self.put_def(dp_reg(DpOp::Orr, Flags::Set, R12, x, y, Shift::Lsl, 0), R12);
                 true
             }
         };
@@ -387,10 +389,10 @@ impl Lower<'_> {
         }
         let r = self.lo_dst(d, R0);
         if i.opc & OP_MASK == OP_DIV {
-            self.put(udiv(r, a, b));
+            self.put_def(udiv(r, a, b), r);
         } else {
-            self.put(udiv(R12, a, b));
-            self.put(mls(r, R12, b, a));
+            self.put_def(udiv(R12, a, b), R12);
+            self.put_def(mls(r, R12, b, a), r);
         }
         self.commit_lo(d, r);
         self.set_hi(d, Val::K(0));

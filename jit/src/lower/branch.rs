@@ -51,12 +51,12 @@ impl Lower<'_> {
             // `continue` not taken) costs the compare and one branch.
             let skip = self.buf.new_label();
             self.buf.branch(LabelUse::BCondT3(cond.invert()), skip);
-            self.put(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)));
+            self.put_def(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)), LR);
             self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
             self.buf.branch(LabelUse::BT4, self.budget_out);
             self.buf.bind(skip);
         } else {
-            self.buf.branch(LabelUse::BCondT3(cond), label);
+            self.branch_if(cond, label);
         }
         Ok(())
     }
@@ -78,10 +78,10 @@ impl Lower<'_> {
     /// budget counts the backward jump exactly when it is taken, as unfused.
     fn branch_back_unless_equal(&mut self, i: Insn, back: usize) -> Result<(), JitError> {
         self.latch_compare(i);
-        self.put(it_block(Cond::Ne));
-        self.put(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)));
+        self.put_flags(it_block(Cond::Ne));
+        self.put_def(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)), LR);
         self.buf.branch(LabelUse::BCondT3(Cond::Ne), crate::thumb2::buffer::Label::nth(back));
-        self.put(cmp_imm(LR, super::imm(0)));
+        self.put_flags(cmp_imm(LR, super::imm(0)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
         self.skip_until = self.pc + 2;
         Ok(())
@@ -105,8 +105,8 @@ impl Lower<'_> {
     /// `tst a, b`, one instruction (`b` already fits or is a register).
     fn tst(&mut self, a: Reg, b: Val) {
         match b {
-            Val::K(c) => self.put(dp_imm(DpOp::And, Flags::Set, PC, a, super::imm(c))),
-            Val::R(r) => self.put(tst_reg(a, r)),
+            Val::K(c) => self.put_def(dp_imm(DpOp::And, Flags::Set, PC, a, super::imm(c)), PC),
+            Val::R(r) => self.put_flags(tst_reg(a, r)),
         }
     }
 
@@ -161,12 +161,12 @@ impl Lower<'_> {
                 let Val::R(ahr) = ah else { return None };
                 if is_set {
                     self.tst(al, bl);
-                    self.put(it_block(Cond::Eq));
+                    self.put_flags(it_block(Cond::Eq));
                     self.tst(ahr, bh);
                     return Some(Cond::Ne);
                 }
                 self.cmp(al, bl, R2);
-                self.put(it_block(Cond::Eq));
+                self.put_flags(it_block(Cond::Eq));
                 self.cmp(ahr, bh, R3);
                 Some(if op == JEQ { Cond::Eq } else { Cond::Ne })
             }

@@ -186,7 +186,7 @@ impl Lower<'_> {
             clash |= self.lo_dst(r, R0) == b || self.hi_dst(r, R1) == b;
         }
         if clash {
-            self.put(mov_reg16(R2, b));
+            self.put_def(mov_reg16(R2, b), R2);
             b = R2;
         }
         for r in (0..11u8).filter(|&r| outputs & 1 << r != 0) {
@@ -201,8 +201,8 @@ impl Lower<'_> {
             };
             self.mem_op(true, width, rl, b, bias + if w.len == 8 { lo_at } else { w.off });
             match (w.reversed, w.len) {
-                (true, 2) => self.put(rev(Rev::Rev16, rl, rl)),
-                (true, _) => self.put(rev(Rev::Rev, rl, rl)),
+                (true, 2) => self.put_def(rev(Rev::Rev16, rl, rl), rl),
+                (true, _) => self.put_def(rev(Rev::Rev, rl, rl), rl),
                 _ => {}
             }
             self.commit_lo(r, rl);
@@ -212,7 +212,7 @@ impl Lower<'_> {
                 let rh = self.hi_dst(r, R1);
                 self.mem_op(true, Width::Word, rh, b, bias + hi_at);
                 if w.reversed {
-                    self.put(rev(Rev::Rev, rh, rh));
+                    self.put_def(rev(Rev::Rev, rh, rh), rh);
                 }
                 self.commit_hi(r, rh);
             }

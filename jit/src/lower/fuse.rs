@@ -165,7 +165,7 @@ impl Lower<'_> {
         let v = self.lo(if from == 1 { mov.src() } else { d }, R1);
         self.pc = at + from + 1;
         let r = self.lo_dst(d, R0);
-        self.put(bitfield(kind, r, v, lsb as u16, width as u16));
+        self.put_def(bitfield(kind, r, v, lsb as u16, width as u16), r);
         self.commit_lo(d, r);
         self.set_hi(d, Val::K(0));
         self.skip_until = self.pc + 1;
@@ -176,12 +176,19 @@ impl Lower<'_> {
     /// patterns share it, and flash is scarce.)
     #[inline(never)]
     fn shifted_into(&mut self, d: u8, a: Reg, shift: Shift, n: u16) {
-        let r = self.lo_dst(d, R0);
-        if n == 0 {
-            self.val_into(r, Val::R(a));
-        } else {
-            self.put(mov_reg_shifted(Flags::Keep, r, a, shift, n));
-        }
+        let r = match (self.home_out(d, false), n) {
+            // A copy into `ctx.regs` stores `a` as it is.
+            (None, 0) => a,
+            (home, _) => {
+                let r = home.unwrap_or(R0);
+                if n == 0 {
+                    self.val_into(r, Val::R(a));
+                } else {
+                    self.put_def(mov_reg_shifted(Flags::Keep, r, a, shift, n), r);
+                }
+                r
+            }
+        };
         self.commit_lo(d, r);
         self.set_hi(d, Val::K(0));
     }
@@ -288,11 +295,11 @@ impl Lower<'_> {
             let a = self.lo(d, R1);
             let r = self.lo_dst(d, R0);
             match (k, signed) {
-                (24, true) => self.put(extend(Extend::Sxtb, r, a)),
-                (16, true) => self.put(extend(Extend::Sxth, r, a)),
-                (24, false) => self.put(extend(Extend::Uxtb, r, a)),
-                (16, false) => self.put(extend(Extend::Uxth, r, a)),
-                _ => self.put(bitfield(if signed { Bfx::Sbfx } else { Bfx::Ubfx }, r, a, 0, 32 - k as u16)),
+                (24, true) => self.put_def(extend(Extend::Sxtb, r, a), r),
+                (16, true) => self.put_def(extend(Extend::Sxth, r, a), r),
+                (24, false) => self.put_def(extend(Extend::Uxtb, r, a), r),
+                (16, false) => self.put_def(extend(Extend::Uxth, r, a), r),
+                _ => self.put_def(bitfield(if signed { Bfx::Sbfx } else { Bfx::Ubfx }, r, a, 0, 32 - k as u16), r),
             }
             self.commit_lo(d, r);
             r
@@ -302,7 +309,7 @@ impl Lower<'_> {
         } else if self.hi_needed(d) {
             let r = lo.unwrap_or_else(|| self.lo(d, R0));
             let rh = self.hi_dst(d, R1);
-            self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+            self.put_def(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31), rh);
             self.commit_hi(d, rh);
         }
         self.skip_until = self.pc + 1;

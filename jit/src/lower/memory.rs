@@ -92,7 +92,7 @@ impl Lower<'_> {
             }
             (Val::R(h), o) => {
                 let carry_in = if o < 0 { u32::MAX } else { 0 };
-                self.put(dp_imm(DpOp::Adc, Flags::Set, R12, h, super::imm(carry_in)));
+                self.put_def(dp_imm(DpOp::Adc, Flags::Set, R12, h, super::imm(carry_in)), R12);
                 self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
             }
         }
@@ -100,7 +100,7 @@ impl Lower<'_> {
         let len_index = len.trailing_zeros() as usize;
         let window = window_of(self.an.facts[self.pc].hint, write, len_index);
         self.put(ldrd(R12, R3, super::CTX, window / 4));
-        self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0));
+        self.put_def(dp_reg(DpOp::Sub, Flags::Keep, R12, addr, R12, Shift::Lsl, 0), R12);
         self.cmp(R12, Val::R(R3), R12);
         self.buf.branch(LabelUse::BCondT3(Cond::Hs), label);
         self.buf.bind(resume);
@@ -158,14 +158,14 @@ impl Lower<'_> {
             self.const32(R2, hi);
         } else {
             match self.homes.hi[m.base as usize] {
-                Some(h) => self.put(mov_reg16(R2, h)),
+                Some(h) => self.put_def(mov_reg16(R2, h), R2),
                 None => self.ld(Width::Word, R2, super::CTX, super::reg_off(m.base) + 4),
             }
         }
         if m.off != 0 {
             self.add_offset(R1, R1, m.off, R3);
             let carry_in = if m.off < 0 { u32::MAX } else { 0 };
-            self.put(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, super::imm(carry_in)));
+            self.put_def(dp_imm(DpOp::Adc, Flags::Keep, R2, R2, super::imm(carry_in)), R2);
         }
         self.const32(R3, m.meta);
         // rt_mem returns the address it approved, in r0 (where a scratch address was);
@@ -174,24 +174,42 @@ impl Lower<'_> {
         self.buf.branch(LabelUse::BT4, m.resume);
     }
 
-    /// `ldr<w>`/`str<w>` `rt, [base, #disp]` for any displacement.
+    /// `ldr<w>`/`str<w>` `rt, [base, #disp]` for any displacement. (Program memory,
+    /// never `ctx`: a load only writes `rt`, a store no register.)
     pub(super) fn mem_op(&mut self, load: bool, w: Width, rt: Reg, base: Reg, disp: i32) {
-        if let Some(e) = u16::try_from(disp).ok().and_then(|d| ldst16(load, w, rt, base, d)) {
-            self.put(e);
+        let e = if let Some(e) = u16::try_from(disp).ok().and_then(|d| ldst16(load, w, rt, base, d)) {
+            e
         } else if let Some(o) = Off12::maybe_from(disp) {
-            self.put(if load { ldr_imm(w, rt, base, o) } else { str_imm(w, rt, base, o) });
+            if load {
+                ldr_imm(w, rt, base, o)
+            } else {
+                str_imm(w, rt, base, o)
+            }
         } else if let Some(o) = NegOff8::maybe_from(disp) {
-            self.put(if load { ldr_neg(w, rt, base, o) } else { str_neg(w, rt, base, o) });
+            if load {
+                ldr_neg(w, rt, base, o)
+            } else {
+                str_neg(w, rt, base, o)
+            }
         } else if let Some(back) = u16::try_from(-disp).ok().filter(|&b| b < 4096) {
             // Deep in a large stack frame: the address in r12 first (two instructions,
             // where the offset in r12 would take three).
-            self.put(subw(R12, base, back));
+            self.put_def(subw(R12, base, back), R12);
             let at = Off12::maybe_from(0).expect("0 is an offset");
-            self.put(if load { ldr_imm(w, rt, R12, at) } else { str_imm(w, rt, R12, at) });
+            if load {
+                ldr_imm(w, rt, R12, at)
+            } else {
+                str_imm(w, rt, R12, at)
+            }
         } else {
             self.const32(R12, disp as u32);
-            self.put(if load { ldr_reg(w, rt, base, R12) } else { str_reg(w, rt, base, R12) });
-        }
+            if load {
+                ldr_reg(w, rt, base, R12)
+            } else {
+                str_reg(w, rt, base, R12)
+            }
+        };
+        self.put_def(e, if load { rt } else { PC });
     }
 
     pub(super) fn load(&mut self, i: Insn) {
@@ -231,7 +249,7 @@ impl Lower<'_> {
         if signed {
             if self.hi_needed(d) {
                 let rh = self.hi_dst(d, R1);
-                self.put(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31));
+                self.put_def(mov_reg_shifted(Flags::Keep, rh, r, Shift::Asr, 31), rh);
                 self.commit_hi(d, rh);
             }
         } else {
@@ -269,9 +287,11 @@ impl Lower<'_> {
         let size = size_of(i.opc);
         let (a, disp) = self.address(i.dst(), i.off, size, true);
         let (lo, hi) = if i.class() == CLS_STX {
-            let lo = self.lo(i.src(), R2);
-            let hi = if size == 8 { self.hi(i.src(), R3) } else { Val::K(0) };
-            (lo, hi)
+            if size == 8 {
+                (self.lo(i.src(), R2), self.hi(i.src(), R3))
+            } else {
+                (self.lo_now(i.src(), R2), Val::K(0))
+            }
         } else {
             self.const32(R2, i.imm as u32);
             (R2, Val::K(if i.imm < 0 { u32::MAX } else { 0 }))

@@ -31,7 +31,7 @@ use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
 use crate::loops::{self, Prepaid, PrepaidLoops};
 use crate::regalloc::{self, Allocation, Const, Homes};
-use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse};
+use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse, Point};
 use crate::thumb2::cond::Cond;
 use crate::thumb2::encode::*;
 use crate::thumb2::imm::{ModImm, Off12};
@@ -102,6 +102,56 @@ enum Thunk {
     Mem,
 }
 
+/// Which registers hold a copy of which `ctx` word: the loads and stores of spilled
+/// halves leave one (a half stored by one instruction and read by the next is then not
+/// loaded again). Only these loads and stores, and stores to other memory (which
+/// never reaches `ctx`), keep it: it holds at the point it was last updated at, and
+/// any other instruction, or a label bound (a jump may arrive with other contents),
+/// voids it.
+struct Held {
+    at: Option<Point>,
+    /// Per register, the `ctx` offset of the word it holds (`NOTHING`: none).
+    word: [u16; 16],
+}
+
+impl Held {
+    const NOTHING: u16 = u16::MAX;
+
+    fn new() -> Self {
+        Self { at: None, word: [Self::NOTHING; 16] }
+    }
+
+    fn holds(&self, now: Point, r: Reg, off: u16) -> bool {
+        self.at == Some(now) && self.word[r.n() as usize] == off
+    }
+
+    /// After a load or store emitted at `before`: `r` holds `word` (a `ctx` word's
+    /// offset, else `NOTHING`); a store to `ctx` at `stored` makes other copies stale.
+    fn update(&mut self, before: Point, after: Point, r: Reg, word: u16, stored: Option<u16>) {
+        if self.at != Some(before) {
+            self.word = [Self::NOTHING; 16];
+        }
+        if let Some(off) = stored {
+            self.word.iter_mut().filter(|w| **w == off).for_each(|w| *w = Self::NOTHING);
+        }
+        self.word[r.n() as usize] = word;
+        self.at = Some(after);
+    }
+
+    /// A register that holds the `ctx` word at `off` now.
+    fn holder(&self, now: Point, off: u16) -> Option<Reg> {
+        let r = self.word.iter().position(|&w| w == off).filter(|_| self.at == Some(now))?;
+        Some(Reg::new(r as u8))
+    }
+
+    /// A label bound that no jump targets: what held before still holds.
+    fn carry(&mut self, before: Point, after: Point) {
+        if self.at == Some(before) {
+            self.at = Some(after);
+        }
+    }
+}
+
 /// Code emitted after the function body: slow paths and call trampolines.
 enum Deferred {
     /// A memory access that missed its inline window.
@@ -139,7 +189,11 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
             e.pc = pc;
             e.prepay(p);
         }
+        let before = e.buf.point();
         e.buf.bind(Label::nth(pc));
+        if !e.an.facts[pc].is_head() {
+            e.held.carry(before, e.buf.point());
+        }
         let wide = i.is_wide();
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
@@ -149,7 +203,9 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         e.defined(pc);
         if wide {
             pc += 1;
+            let before = e.buf.point();
             e.buf.bind(Label::nth(pc));
+            e.held.carry(before, e.buf.point());
         }
         pc += 1;
     }
@@ -213,6 +269,7 @@ struct Lower<'a> {
     flags_live: bool,
     /// Counted loops whose entry pays the budget for all their backward jumps.
     prepaid: PrepaidLoops,
+    held: Held,
 }
 
 impl<'a> Lower<'a> {
@@ -245,11 +302,36 @@ impl<'a> Lower<'a> {
             thunks: [None; 2],
             flags_live: false,
             prepaid,
+            held: Held::new(),
         }
     }
 
     fn put(&mut self, e: Enc) {
         self.buf.put(e);
+    }
+
+    /// Puts an instruction that writes no register, only the flags (or an `it`).
+    fn put_flags(&mut self, e: Enc) {
+        self.put_def(e, PC);
+    }
+
+    /// A conditional branch to `label`; falling through, the registers hold what they did.
+    fn branch_if(&mut self, cond: Cond, label: Label) {
+        let before = self.buf.point();
+        self.buf.branch(LabelUse::BCondT3(cond), label);
+        self.held.carry(before, self.buf.point());
+    }
+
+    /// Puts an instruction whose only register effect is writing `rd` (and the flags):
+    /// the other registers keep the `ctx` words they hold ([`Held`]).
+    fn put_def(&mut self, e: Enc, rd: Reg) {
+        let before = self.buf.point();
+        self.buf.put(e);
+        if rd == CTX {
+            self.held = Held::new();
+        } else {
+            self.held.update(before, self.buf.point(), rd, Held::NOTHING, None);
+        }
     }
 
     /// Queues code for after the body; a heap with no room for it fails the buffer.
@@ -307,7 +389,7 @@ impl<'a> Lower<'a> {
     fn lo(&mut self, k: u8, scratch: Reg) -> Reg {
         match self.homes.lo[k as usize] {
             Some(r) if k == 10 && self.frame_bias != 0 => {
-                self.put(dp_imm(DpOp::Add, Flags::Keep, scratch, r, imm(self.frame_bias)));
+                self.put_def(dp_imm(DpOp::Add, Flags::Keep, scratch, r, imm(self.frame_bias)), scratch);
                 scratch
             }
             Some(r) => r,
@@ -316,6 +398,27 @@ impl<'a> Lower<'a> {
                 scratch
             }
         }
+    }
+
+    /// [`Self::lo`] for a value read at once, before any register is written: any
+    /// register that holds it will do, but r12 (a far access puts its address there).
+    fn lo_now(&mut self, k: u8, scratch: Reg) -> Reg {
+        if self.homes.lo[k as usize].is_none() {
+            if let Some(r) = self.held.holder(self.buf.point(), reg_off(k)).filter(|&r| r != R12) {
+                return r;
+            }
+        }
+        self.lo(k, scratch)
+    }
+
+    /// [`Self::hi`] for a value read at once (see [`Self::lo_now`]).
+    fn hi_now(&mut self, k: u8, scratch: Reg) -> Val {
+        if !self.hi_zero(k) && self.homes.hi[k as usize].is_none() {
+            if let Some(r) = self.held.holder(self.buf.point(), reg_off(k) + 4).filter(|&r| r != R12) {
+                return Val::R(r);
+            }
+        }
+        self.hi(k, scratch)
     }
 
     /// The high half of `k`: `K(0)` when known zero, else its home or loaded into `scratch`.
@@ -353,21 +456,41 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// The high half of `k` becomes `v`: stored only where it may be read later.
+    /// The high half of `k` becomes `v`: stored only where it may be read later (a
+    /// register stored as it is when the half lives in `ctx.regs`).
     fn set_hi(&mut self, k: u8, v: Val) {
         if !self.hi_needed(k) {
             return;
         }
-        let r = self.hi_dst(k, R1);
-        self.val_into(r, v);
+        let r = match (self.home_out(k, true), v) {
+            (None, Val::R(x)) => x,
+            (home, _) => {
+                let r = home.unwrap_or(R1);
+                self.val_into(r, v);
+                r
+            }
+        };
         self.commit_hi(k, r);
+    }
+
+    /// The low half of `k` becomes `src`'s: into `k`'s home, or `src`'s register stored
+    /// as it is when `k`'s half lives in `ctx.regs`.
+    fn copy_lo(&mut self, k: u8, src: u8) {
+        let r = match self.home_out(k, false) {
+            Some(h) => {
+                self.lo_into(src, h);
+                h
+            }
+            None => self.lo_now(src, R0),
+        };
+        self.commit_lo(k, r);
     }
 
     /// Copies `v` into `r`.
     fn val_into(&mut self, r: Reg, v: Val) {
         match v {
             Val::R(x) if x == r => {}
-            Val::R(x) => self.put(mov_reg16(r, x)),
+            Val::R(x) => self.put_def(mov_reg16(r, x), r),
             Val::K(c) => self.const32(r, c),
         }
     }
@@ -390,24 +513,38 @@ impl<'a> Lower<'a> {
     fn lo_into(&mut self, k: u8, r: Reg) {
         match self.homes.lo[k as usize] {
             Some(h) if k == 10 && self.frame_bias != 0 => {
-                self.put(dp_imm(DpOp::Add, Flags::Keep, r, h, imm(self.frame_bias)))
+                self.put_def(dp_imm(DpOp::Add, Flags::Keep, r, h, imm(self.frame_bias)), r)
             }
             Some(h) if h == r => {}
-            Some(h) => self.put(mov_reg16(r, h)),
+            Some(h) => self.put_def(mov_reg16(r, h), r),
             None => self.ld(Width::Word, r, CTX, reg_off(k)),
         }
     }
 
-    /// `ldr<w> rt, [rn, #off]` in its shortest form.
+    /// `ldr<w> rt, [rn, #off]` in its shortest form; nothing when `rt` holds that
+    /// `ctx` word already.
     fn ld(&mut self, w: Width, rt: Reg, rn: Reg, off: u16) {
+        let ctx_word = w == Width::Word && rn == CTX;
+        let before = self.buf.point();
+        if ctx_word && self.held.holds(before, rt, off) {
+            return;
+        }
         let e = ldst16(true, w, rt, rn, off).unwrap_or_else(|| ldr_imm(w, rt, rn, off12(off)));
         self.put(e);
+        let word = if ctx_word { off } else { Held::NOTHING };
+        self.held.update(before, self.buf.point(), rt, word, None);
     }
 
     /// `str<w> rt, [rn, #off]` in its shortest form.
     fn st(&mut self, w: Width, rt: Reg, rn: Reg, off: u16) {
+        let before = self.buf.point();
         let e = ldst16(false, w, rt, rn, off).unwrap_or_else(|| str_imm(w, rt, rn, off12(off)));
         self.put(e);
+        match (rn == CTX, w == Width::Word) {
+            (false, _) => self.held.carry(before, self.buf.point()),
+            (true, true) => self.held.update(before, self.buf.point(), rt, off, Some(off)),
+            (true, false) => self.held = Held::new(),
+        }
     }
 
     /// Sets a register to a constant without touching flags that are live (see
@@ -416,13 +553,13 @@ impl<'a> Lower<'a> {
         if let Some(e) = movs_imm16(r, v as u8).filter(|_| v < 256 && !self.flags_live) {
             self.put(e);
         } else if let Some(m) = ModImm::maybe_from(v) {
-            self.put(mov_imm(Flags::Keep, r, m));
+            self.put_def(mov_imm(Flags::Keep, r, m), r);
         } else if let Some(m) = ModImm::maybe_from(!v) {
-            self.put(mvn_imm(Flags::Keep, r, m));
+            self.put_def(mvn_imm(Flags::Keep, r, m), r);
         } else {
-            self.put(movw(r, v as u16));
+            self.put_def(movw(r, v as u16), r);
             if v >> 16 != 0 {
-                self.put(movt(r, (v >> 16) as u16));
+                self.put_def(movt(r, (v >> 16) as u16), r);
             }
         }
     }
@@ -432,12 +569,12 @@ impl<'a> Lower<'a> {
     fn dp(&mut self, op: DpOp, flags: Flags, rd: Reg, rn: Reg, m: Val, tmp: Reg) {
         match m {
             // The 16-bit ADD of two registers leaves the flags alone, as the .W form here.
-            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rn => self.put(add_reg16(rd, rm)),
-            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rm => self.put(add_reg16(rd, rn)),
-            Val::R(rm) => self.put(dp_reg(op, flags, rd, rn, rm, Shift::Lsl, 0)),
+            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rn => self.put_def(add_reg16(rd, rm), rd),
+            Val::R(rm) if op == DpOp::Add && flags == Flags::Keep && rd == rm => self.put_def(add_reg16(rd, rn), rd),
+            Val::R(rm) => self.put_def(dp_reg(op, flags, rd, rn, rm, Shift::Lsl, 0), rd),
             Val::K(c) => {
                 if let Some(i) = ModImm::maybe_from(c) {
-                    return self.put(dp_imm(op, flags, rd, rn, i));
+                    return self.put_def(dp_imm(op, flags, rd, rn, i), rd);
                 }
                 // Flag-setting forms keep their own carry meaning: no flipping there.
                 let flipped = match (op, flags) {
@@ -449,11 +586,11 @@ impl<'a> Lower<'a> {
                 };
                 if let Some((op2, c2)) = flipped {
                     if let Some(i) = ModImm::maybe_from(c2) {
-                        return self.put(dp_imm(op2, flags, rd, rn, i));
+                        return self.put_def(dp_imm(op2, flags, rd, rn, i), rd);
                     }
                 }
                 self.const32(tmp, c);
-                self.put(dp_reg(op, flags, rd, rn, tmp, Shift::Lsl, 0));
+                self.put_def(dp_reg(op, flags, rd, rn, tmp, Shift::Lsl, 0), rd);
             }
         }
     }
@@ -462,16 +599,16 @@ impl<'a> Lower<'a> {
     fn cmp(&mut self, rn: Reg, v: Val, tmp: Reg) {
         match v {
             Val::K(c) if c < 256 && rn.is_low() => {
-                self.put(cmp_imm16(rn, c as u8).unwrap_or_else(|| cmp_imm(rn, imm(c))))
+                self.put_flags(cmp_imm16(rn, c as u8).unwrap_or_else(|| cmp_imm(rn, imm(c))))
             }
-            Val::K(c) if ModImm::maybe_from(c).is_some() => self.put(cmp_imm(rn, imm(c))),
+            Val::K(c) if ModImm::maybe_from(c).is_some() => self.put_flags(cmp_imm(rn, imm(c))),
             Val::K(c) if ModImm::maybe_from(c.wrapping_neg()).is_some() => {
                 // CMN: ADDS with Rd = PC.
-                self.put(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())))
+                self.put_def(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())), PC)
             }
             _ => {
                 let r = self.in_reg(v, tmp);
-                self.put(cmp_reg16(rn, r));
+                self.put_flags(cmp_reg16(rn, r));
             }
         }
     }
@@ -527,7 +664,7 @@ impl<'a> Lower<'a> {
             }
         }
         if let Some(l) = l.filter(|_| k == 10 && self.frame_bias != 0) {
-            self.put(dp_imm(DpOp::Sub, Flags::Keep, l, l, imm(self.frame_bias)));
+            self.put_def(dp_imm(DpOp::Sub, Flags::Keep, l, l, imm(self.frame_bias)), l);
         }
     }
 
@@ -538,7 +675,7 @@ impl<'a> Lower<'a> {
         if let Some(a) = arg {
             self.const32(R1, a);
         }
-        self.put(mov_reg16(R0, CTX));
+        self.put_def(mov_reg16(R0, CTX), R0);
         self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
@@ -561,7 +698,7 @@ impl<'a> Lower<'a> {
     fn emit_thunk(&mut self, t: Thunk, label: Label) {
         self.buf.bind(label);
         self.put(push(RegList::of(&[R3, LR])));
-        self.put(mov_reg16(R0, CTX));
+        self.put_def(mov_reg16(R0, CTX), R0);
         let slot = if t == Thunk::Helper { abi::RT_HELPER } else { abi::RT_MEM };
         self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
@@ -597,7 +734,7 @@ impl<'a> Lower<'a> {
 
     /// One step of the budget: backward jumps and calls.
     fn budget_tick(&mut self) {
-        self.put(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)));
+        self.put_def(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)), BUDGET);
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
     }
 
@@ -613,14 +750,14 @@ impl<'a> Lower<'a> {
         // r12 = limit - 1 - v: the backward jumps (Prepaid::backward_jumps).
         let last = p.limit.wrapping_sub(1);
         match ModImm::maybe_from(last) {
-            Some(m) => self.put(dp_imm(DpOp::Rsb, Flags::Keep, R12, v, m)),
+            Some(m) => self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, R12, v, m), R12),
             None => {
                 self.const32(R12, last);
-                self.put(dp_reg(DpOp::Sub, Flags::Keep, R12, R12, v, Shift::Lsl, 0));
+                self.put_def(dp_reg(DpOp::Sub, Flags::Keep, R12, R12, v, Shift::Lsl, 0), R12);
             }
         }
         // Out when budget <= jumps: the last tick would have reached 0.
-        self.put(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0));
+        self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
         self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
     }
 
@@ -629,9 +766,9 @@ impl<'a> Lower<'a> {
     fn prologue(&mut self) {
         // r3 keeps the stack 8-byte aligned (AAPCS): ten registers.
         self.put(push(RegList::of(&[R3, R4, R5, R6, R7, R8, R9, R10, R11, LR])));
-        self.put(mov_reg16(CTX, R0));
+        self.put_def(mov_reg16(CTX, R0), CTX);
         if self.an.has_local_calls {
-            self.put(mov_reg16(R12, SP));
+            self.put_def(mov_reg16(R12, SP), R12);
             self.st(Width::Word, R12, CTX, abi::SAVED_SP);
         }
         self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
@@ -657,18 +794,18 @@ impl<'a> Lower<'a> {
     fn epilogue(&mut self) {
         let (ok, status, fault, budget) = (self.exit_ok, self.exit_status, self.fault, self.budget_out);
         self.buf.bind(fault);
-        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_FAULT)));
+        self.put_def(mov_imm(Flags::Keep, R0, imm(abi::STATUS_FAULT)), R0);
         self.buf.branch(LabelUse::BT4, status);
         self.buf.bind(budget);
-        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_BUDGET)));
+        self.put_def(mov_imm(Flags::Keep, R0, imm(abi::STATUS_BUDGET)), R0);
         self.buf.branch(LabelUse::BT4, status);
         self.buf.bind(ok);
-        self.put(mov_imm(Flags::Keep, R0, imm(abi::STATUS_EXIT)));
+        self.put_def(mov_imm(Flags::Keep, R0, imm(abi::STATUS_EXIT)), R0);
         self.buf.bind(status);
         if self.an.has_local_calls {
             // Drop any bpf-to-bpf call frames.
             self.ld(Width::Word, R12, CTX, abi::SAVED_SP);
-            self.put(mov_reg16(SP, R12));
+            self.put_def(mov_reg16(SP, R12), SP);
         }
         self.put(pop(RegList::of(&[R3, R4, R5, R6, R7, R8, R9, R10, R11, PC])));
         if self.an.has_local_calls {

@@ -73,11 +73,21 @@ pub struct CodeBuffer {
     /// Label positions; `UNBOUND` until bound.
     labels: Vec<u32>,
     fixups: Vec<(usize, Label, LabelUse)>,
+    /// Labels bound so far (see [`Point`]).
+    binds: u32,
+}
+
+/// A place in the code that stays the same only while nothing is added and no label
+/// is bound: between two equal points, control only falls through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    offset: usize,
+    binds: u32,
 }
 
 impl Default for CodeBuffer {
     fn default() -> Self {
-        Self { code: Vec::new(), limit: usize::MAX, failed: None, labels: Vec::new(), fixups: Vec::new() }
+        Self { code: Vec::new(), limit: usize::MAX, failed: None, labels: Vec::new(), fixups: Vec::new(), binds: 0 }
     }
 }
 
@@ -89,6 +99,11 @@ impl CodeBuffer {
     /// The offset the next instruction goes to.
     pub fn offset(&self) -> usize {
         self.code.len()
+    }
+
+    /// Where the next instruction goes, as a [`Point`].
+    pub fn point(&self) -> Point {
+        Point { offset: self.code.len(), binds: self.binds }
     }
 
     /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
@@ -169,6 +184,7 @@ impl CodeBuffer {
     }
 
     pub fn bind(&mut self, label: Label) {
+        self.binds = self.binds.wrapping_add(1);
         let at = self.code.len() as u32;
         if let Some(l) = self.labels.get_mut(label.0 as usize) {
             *l = at;

@@ -157,33 +157,32 @@ exit
 #    57: lsh32 %r3, 0x8
 #           96  lsl.w r5, r5, #8
 #    58: or32 %r8, %r3
-#          100  ldr r0, [r7, #64]
-#          102  orr.w r0, r0, r5
-#          106  str r0, [r7, #64]
+#          100  orr.w r0, r0, r5
+#          104  str r0, [r7, #64]
 #    59: mov %r0, %r2
 #    60: add %r0, %r4
-#          108  adds.w r6, r6, r11
-#          112  adc r5, r10, #0
+#          106  adds.w r6, r6, r11
+#          110  adc r5, r10, #0
 #    61: add %r0, %r5
-#          116  adds.w r6, r6, r9
-#          120  adc r5, r5, #0
+#          114  adds.w r6, r6, r9
+#          118  adc r5, r5, #0
 #    62: add %r0, %r6
-#          124  adds.w r6, r6, r8
-#          128  adc r5, r5, #0
+#          122  adds.w r6, r6, r8
+#          126  adc r5, r5, #0
 #    63: add %r0, %r7
-#          132  ldr r2, [r7, #56]
-#          134  adds.w r6, r6, r2
-#          138  adc r5, r5, #0
+#          130  ldr r2, [r7, #56]
+#          132  adds.w r6, r6, r2
+#          136  adc r5, r5, #0
 #    64: add %r0, %r8
-#          142  ldr r2, [r7, #64]
-#          144  adds.w r6, r6, r2
-#          148  adc r5, r5, #0
+#          140  ldr r2, [r7, #64]
+#          142  adds.w r6, r6, r2
+#          146  adc r5, r5, #0
 #    65: exit
-#          152  strd r6, r5, [r7]
-#          156  b.w #16
-#          160  mov.w r0, #1
-#          164  b.w #12
-#          168  mov.w r0, #2
-#          172  b.w #4
-#          176  mov.w r0, #0
-#          180  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          150  strd r6, r5, [r7]
+#          154  b.w #16
+#          158  mov.w r0, #1
+#          162  b.w #12
+#          166  mov.w r0, #2
+#          170  b.w #4
+#          174  mov.w r0, #0
+#          178  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
