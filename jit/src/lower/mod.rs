@@ -112,17 +112,24 @@ struct Held {
     at: Option<Point>,
     /// Per register, the `ctx` offset of the word it holds (`NOTHING`: none).
     word: [u16; 16],
+    /// Per register in `konst_in`, the constant it holds.
+    konst: [u32; 16],
+    konst_in: u16,
 }
 
 impl Held {
     const NOTHING: u16 = u16::MAX;
 
     fn new() -> Self {
-        Self { at: None, word: [Self::NOTHING; 16] }
+        Self { at: None, word: [Self::NOTHING; 16], konst: [0; 16], konst_in: 0 }
     }
 
     fn holds(&self, now: Point, r: Reg, off: u16) -> bool {
         self.at == Some(now) && self.word[r.n() as usize] == off
+    }
+
+    fn holds_constant(&self, now: Point, r: Reg, v: u32) -> bool {
+        self.at == Some(now) && self.konst_in & 1 << r.n() != 0 && self.konst[r.n() as usize] == v
     }
 
     /// After a load or store emitted at `before`: `r` holds `word` (a `ctx` word's
@@ -130,12 +137,22 @@ impl Held {
     fn update(&mut self, before: Point, after: Point, r: Reg, word: u16, stored: Option<u16>) {
         if self.at != Some(before) {
             self.word = [Self::NOTHING; 16];
+            self.konst_in = 0;
         }
         if let Some(off) = stored {
             self.word.iter_mut().filter(|w| **w == off).for_each(|w| *w = Self::NOTHING);
         }
         self.word[r.n() as usize] = word;
+        self.konst_in &= !(1 << r.n());
         self.at = Some(after);
+    }
+
+    /// `r`, just set to `v` (by instructions that updated this), holds it.
+    fn constant(&mut self, now: Point, r: Reg, v: u32) {
+        if self.at == Some(now) {
+            self.konst[r.n() as usize] = v;
+            self.konst_in |= 1 << r.n();
+        }
     }
 
     /// A register that holds the `ctx` word at `off` now.
@@ -550,8 +567,16 @@ impl<'a> Lower<'a> {
     /// Sets a register to a constant without touching flags that are live (see
     /// `flags_live`); elsewhere a small constant takes the 16-bit MOVS.
     fn const32(&mut self, r: Reg, v: u32) {
+        if self.held.holds_constant(self.buf.point(), r, v) {
+            return;
+        }
+        self.emit_const32(r, v);
+        self.held.constant(self.buf.point(), r, v);
+    }
+
+    fn emit_const32(&mut self, r: Reg, v: u32) {
         if let Some(e) = movs_imm16(r, v as u8).filter(|_| v < 256 && !self.flags_live) {
-            self.put(e);
+            self.put_def(e, r);
         } else if let Some(m) = ModImm::maybe_from(v) {
             self.put_def(mov_imm(Flags::Keep, r, m), r);
         } else if let Some(m) = ModImm::maybe_from(!v) {

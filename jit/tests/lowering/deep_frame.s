@@ -25,32 +25,31 @@ exit
 #           24  str.w r3, [r4, #252]
 #     1: stxdw [%r10-300], %r1
 #           28  str r5, [r4, #-44]
-#           32  movs r3, #0
-#           34  str r3, [r4, #-40]
+#           32  str r3, [r4, #-40]
 #     2: ldxdw %r0, [%r10-300]
-#           38  ldr r6, [r4, #-40]
-#           42  ldr r8, [r4, #-44]
+#           36  ldr r6, [r4, #-40]
+#           40  ldr r8, [r4, #-44]
 #     3: mov %r2, %r10
-#           46  sub.w r5, r4, #144
+#           44  sub.w r5, r4, #144
 #     4: add %r2, -400
 #     5: stxw [%r2+0], %r0
-#           50  str.w r8, [r5]
+#           48  str.w r8, [r5]
 #     6: ldxw %r3, [%r10-400]
-#           54  ldr r5, [r4, #-144]
+#           52  ldr r5, [r4, #-144]
 #     7: add %r0, %r3
-#           58  adds.w r8, r8, r5
-#           62  adc r6, r6, #0
+#           56  adds.w r8, r8, r5
+#           60  adc r6, r6, #0
 #     8: ldxw %r3, [%r10-4]
-#           66  ldr.w r5, [r4, #252]
+#           64  ldr.w r5, [r4, #252]
 #     9: add %r0, %r3
-#           70  adds.w r8, r8, r5
-#           74  adc r6, r6, #0
+#           68  adds.w r8, r8, r5
+#           72  adc r6, r6, #0
 #    10: exit
-#           78  strd r8, r6, [r7]
-#           82  b.w #16
-#           86  mov.w r0, #1
-#           90  b.w #12
-#           94  mov.w r0, #2
-#           98  b.w #4
-#          102  mov.w r0, #0
-#          106  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           76  strd r8, r6, [r7]
+#           80  b.w #16
+#           84  mov.w r0, #1
+#           88  b.w #12
+#           92  mov.w r0, #2
+#           96  b.w #4
+#          100  mov.w r0, #0
+#          104  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
