@@ -109,47 +109,63 @@ enum Thunk {
 /// any other instruction, or a label bound (a jump may arrive with other contents),
 /// voids it.
 struct Held {
-    at: Option<Point>,
-    /// Per register, the `ctx` offset of the word it holds (`NOTHING`: none).
+    at: Point,
+    /// Per register in `word_in`, the `ctx` offset of the word it holds.
     word: [u16; 16],
+    word_in: u16,
     /// Per register in `konst_in`, the constant it holds.
     konst: [u32; 16],
     konst_in: u16,
 }
 
 impl Held {
-    const NOTHING: u16 = u16::MAX;
-
     fn new() -> Self {
-        Self { at: None, word: [Self::NOTHING; 16], konst: [0; 16], konst_in: 0 }
+        Self { at: Point::NOWHERE, word: [0; 16], word_in: 0, konst: [0; 16], konst_in: 0 }
     }
 
     fn holds(&self, now: Point, r: Reg, off: u16) -> bool {
-        self.at == Some(now) && self.word[r.n() as usize] == off
+        self.at == now && self.word_in & 1 << r.n() != 0 && self.word[r.n() as usize] == off
     }
 
     fn holds_constant(&self, now: Point, r: Reg, v: u32) -> bool {
-        self.at == Some(now) && self.konst_in & 1 << r.n() != 0 && self.konst[r.n() as usize] == v
+        self.at == now && self.konst_in & 1 << r.n() != 0 && self.konst[r.n() as usize] == v
     }
 
-    /// After a load or store emitted at `before`: `r` holds `word` (a `ctx` word's
-    /// offset, else `NOTHING`); a store to `ctx` at `stored` makes other copies stale.
-    fn update(&mut self, before: Point, after: Point, r: Reg, word: u16, stored: Option<u16>) {
-        if self.at != Some(before) {
-            self.word = [Self::NOTHING; 16];
+    /// After an instruction emitted at `before` that writes `r`, or loads into it the
+    /// `ctx` word at `off`, or stores it there.
+    fn update(&mut self, before: Point, after: Point, r: Reg, word: Option<u16>) {
+        if self.at != before {
+            self.word_in = 0;
             self.konst_in = 0;
         }
-        if let Some(off) = stored {
-            self.word.iter_mut().filter(|w| **w == off).for_each(|w| *w = Self::NOTHING);
+        let bit = 1 << r.n();
+        match word {
+            Some(off) => {
+                self.word[r.n() as usize] = off;
+                self.word_in |= bit;
+            }
+            None => self.word_in &= !bit,
         }
-        self.word[r.n() as usize] = word;
-        self.konst_in &= !(1 << r.n());
-        self.at = Some(after);
+        self.konst_in &= !bit;
+        self.at = after;
+    }
+
+    /// A store to the `ctx` word at `off` from `r`: other copies are stale.
+    fn stored(&mut self, before: Point, after: Point, r: Reg, off: u16) {
+        let mut m = self.word_in;
+        while m != 0 {
+            let k = m.trailing_zeros() as usize;
+            if self.word[k] == off {
+                self.word_in &= !(1 << k);
+            }
+            m &= m - 1;
+        }
+        self.update(before, after, r, Some(off));
     }
 
     /// `r`, just set to `v` (by instructions that updated this), holds it.
     fn constant(&mut self, now: Point, r: Reg, v: u32) {
-        if self.at == Some(now) {
+        if self.at == now {
             self.konst[r.n() as usize] = v;
             self.konst_in |= 1 << r.n();
         }
@@ -157,14 +173,21 @@ impl Held {
 
     /// A register that holds the `ctx` word at `off` now.
     fn holder(&self, now: Point, off: u16) -> Option<Reg> {
-        let r = self.word.iter().position(|&w| w == off).filter(|_| self.at == Some(now))?;
-        Some(Reg::new(r as u8))
+        let mut m = if self.at == now { self.word_in } else { 0 };
+        while m != 0 {
+            let k = m.trailing_zeros();
+            if self.word[k as usize] == off {
+                return Some(Reg::new(k as u8));
+            }
+            m &= m - 1;
+        }
+        None
     }
 
     /// A label bound that no jump targets: what held before still holds.
     fn carry(&mut self, before: Point, after: Point) {
-        if self.at == Some(before) {
-            self.at = Some(after);
+        if self.at == before {
+            self.at = after;
         }
     }
 }
@@ -341,13 +364,15 @@ impl<'a> Lower<'a> {
 
     /// Puts an instruction whose only register effect is writing `rd` (and the flags):
     /// the other registers keep the `ctx` words they hold ([`Held`]).
+    // Out of line: it is called from everywhere, and flash is scarce.
+    #[inline(never)]
     fn put_def(&mut self, e: Enc, rd: Reg) {
         let before = self.buf.point();
         self.buf.put(e);
         if rd == CTX {
             self.held = Held::new();
         } else {
-            self.held.update(before, self.buf.point(), rd, Held::NOTHING, None);
+            self.held.update(before, self.buf.point(), rd, None);
         }
     }
 
@@ -548,8 +573,7 @@ impl<'a> Lower<'a> {
         }
         let e = ldst16(true, w, rt, rn, off).unwrap_or_else(|| ldr_imm(w, rt, rn, off12(off)));
         self.put(e);
-        let word = if ctx_word { off } else { Held::NOTHING };
-        self.held.update(before, self.buf.point(), rt, word, None);
+        self.held.update(before, self.buf.point(), rt, ctx_word.then_some(off));
     }
 
     /// `str<w> rt, [rn, #off]` in its shortest form.
@@ -559,7 +583,7 @@ impl<'a> Lower<'a> {
         self.put(e);
         match (rn == CTX, w == Width::Word) {
             (false, _) => self.held.carry(before, self.buf.point()),
-            (true, true) => self.held.update(before, self.buf.point(), rt, off, Some(off)),
+            (true, true) => self.held.stored(before, self.buf.point(), rt, off),
             (true, false) => self.held = Held::new(),
         }
     }

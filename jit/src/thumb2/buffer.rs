@@ -80,9 +80,11 @@ pub struct CodeBuffer {
 /// A place in the code that stays the same only while nothing is added and no label
 /// is bound: between two equal points, control only falls through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Point {
-    offset: usize,
-    binds: u32,
+pub struct Point(u64);
+
+impl Point {
+    /// No place in any code.
+    pub const NOWHERE: Point = Point(u64::MAX);
 }
 
 impl Default for CodeBuffer {
@@ -103,7 +105,7 @@ impl CodeBuffer {
 
     /// Where the next instruction goes, as a [`Point`].
     pub fn point(&self) -> Point {
-        Point { offset: self.code.len(), binds: self.binds }
+        Point((self.binds as u64) << 32 | self.code.len() as u64)
     }
 
     /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
