@@ -36,8 +36,9 @@ impl Lower<'_> {
     }
 
     /// `d = base + s; d = *(u8/u16/u32 *)(d + 0)` with the access proven inside its
-    /// region: one `ldr d, [base, s]`. The base is d itself, or a `.rodata`/`.data`
-    /// address held in a register (`lddwr/lddwd d` just before).
+    /// region: one `ldr d, [base, s]`. The base is d itself, a `.rodata`/`.data`
+    /// address held in a register (`lddwr/lddwd d` just before), or what r10's home
+    /// holds (`d = r10; d += k` just before, k taking the frame bias back).
     fn fuse_indexed_load(&mut self) -> bool {
         let Some(first) = self.follower(0) else { return false };
         let (base, add_at) = match first.opc {
@@ -49,6 +50,13 @@ impl Lower<'_> {
                 }
             }
             ADD64_REG => (None, 0),
+            MOV64_REG if first.src() == 10 => {
+                let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return false };
+                if step.opc != ADD64_IMM || step.dst() != first.dst() || step.imm as i64 + self.frame_bias as i64 != 0 {
+                    return false;
+                }
+                (Some(home), 2)
+            }
             _ => return false,
         };
         let (Some(add), Some(load)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
