@@ -20,7 +20,8 @@ impl Lower<'_> {
             // Paid at the entry: no tick.
             let cond = self.latch_compare(i);
             self.buf.branch(LabelUse::BCondT3(cond.invert()), crate::thumb2::buffer::Label::nth(p.head));
-            self.skip_until = self.pc + 2;
+            // `jeq +1; ja head`: the `ja` too.
+            self.skip_until = self.pc + if op == JEQ { 2 } else { 1 };
             return Ok(());
         }
         let backward = target <= self.pc;

@@ -796,14 +796,21 @@ impl<'a> Lower<'a> {
             self.cmp(v, Val::K(p.limit), R12);
             self.buf.branch(LabelUse::BCondT3(Cond::Hs), self.budget_out);
         }
-        // r12 = limit - 1 - v: the backward jumps (Prepaid::backward_jumps).
-        let last = p.limit.wrapping_sub(1);
+        // r12 = (limit - step - v) / step: the backward jumps (Prepaid::backward_jumps).
+        let last = p.limit.wrapping_sub(1 << p.step_log2);
         match ModImm::maybe_from(last) {
             Some(m) => self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, R12, v, m), R12),
             None => {
                 self.const32(R12, last);
                 self.put_def(dp_reg(DpOp::Sub, Flags::Keep, R12, R12, v, Shift::Lsl, 0), R12);
             }
+        }
+        if p.step_log2 != 0 {
+            // A counter that steps past the limit wraps around before it stops: longer
+            // than any budget.
+            self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm((1 << p.step_log2) - 1)));
+            self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.budget_out);
+            self.put_def(mov_reg_shifted(Flags::Keep, R12, R12, Shift::Lsr, p.step_log2 as u16), R12);
         }
         // Out when budget <= jumps: the last tick would have reached 0.
         self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);

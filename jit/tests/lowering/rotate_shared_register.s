@@ -25,34 +25,36 @@ exit
 #     3: mov %r0, 0
 #           22  movs r6, #0
 #           24  movs r5, #0
+#           26  cmp.w r8, #3
+#           30  bhs.w #62
+#           34  rsb.w r12, r8, #2
+#           38  subs.w lr, lr, r12
+#           42  bls.w #50
 #     4: mov32 %r2, %r1
-#           26  lsr.w r4, r9, #7
-#           30  ror.w r9, r9, #7
+#           46  lsr.w r4, r9, #7
+#           50  ror.w r9, r9, #7
 #     5: rsh32 %r2, 0x7
 #     6: mov32 %r3, %r1
 #     7: lsh32 %r3, 0x19
 #     8: or32 %r3, %r2
 #     9: add %r0, %r2
-#           34  adds.w r6, r6, r4
-#           38  adc r5, r5, #0
+#           54  adds.w r6, r6, r4
+#           58  adc r5, r5, #0
 #    10: mov %r1, %r3
 #    11: add %r4, 1
-#           42  add.w r8, r8, #1
+#           62  add.w r8, r8, #1
 #    12: jne %r4, 0x3, -9
-#           46  cmp.w r8, #3
-#           50  beq.w #10
-#           54  subs.w lr, lr, #1
-#           58  bne #-36
-#           60  b.w #24
+#           66  cmp.w r8, #3
+#           70  bne #-28
 #    13: add %r0, %r1
-#           64  adds.w r6, r6, r9
-#           68  adc r5, r5, #0
+#           72  adds.w r6, r6, r9
+#           76  adc r5, r5, #0
 #    14: exit
-#           72  strd r6, r5, [r7]
-#           76  b.w #16
-#           80  mov.w r0, #1
-#           84  b.w #12
-#           88  mov.w r0, #2
-#           92  b.w #4
-#           96  mov.w r0, #0
-#          100  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#           80  strd r6, r5, [r7]
+#           84  b.w #16
+#           88  mov.w r0, #1
+#           92  b.w #12
+#           96  mov.w r0, #2
+#          100  b.w #4
+#          104  mov.w r0, #0
+#          108  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

@@ -1130,16 +1130,28 @@ async fn the_jit_stops_endless_loops_of_every_shape() {
 /// in the body keeps it from being prepaid): the budget failure up to the count,
 /// the result past it.
 async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
-    // (program with {store} in its body, backward jumps; None: the loop never ends)
+    // (program with {mark} in its body, backward jumps; None: the loop never ends). The
+    // mark: nothing (prepaid), or `ja +0`, a jump into the body (ticking).
     let loops = [
-        ("mov %r2, 3\nmov %r0, 0\nl: add %r0, %r2\n{store}add %r2, 1\njeq %r2, 40, +1\nja l\nexit", Some(36)),
-        ("mov32 %r2, 50\nmov %r0, 0\nl: add %r0, %r2\n{store}add32 %r2, 1\njeq32 %r2, 40, +1\nja l\nexit", None),
-        ("mov32 %r2, -16\nmov %r0, 0\nl: add %r0, 1\n{store}add32 %r2, 1\njeq32 %r2, 5, +1\nja l\nexit", Some(20)),
-        ("mov32 %r2, 7\nmov %r0, 0\nl: add %r0, 3\n{store}add32 %r2, 1\njeq %r2, 30, +1\nja l\nexit", Some(22)),
+        ("mov %r2, 3\nmov %r0, 0\nl: add %r0, %r2\n{mark}add %r2, 1\njeq %r2, 40, +1\nja l\nexit", Some(36)),
+        ("mov32 %r2, 50\nmov %r0, 0\nl: add %r0, %r2\n{mark}add32 %r2, 1\njeq32 %r2, 40, +1\nja l\nexit", None),
+        ("mov32 %r2, -16\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 1\njeq32 %r2, 5, +1\nja l\nexit", Some(20)),
+        ("mov32 %r2, 7\nmov %r0, 0\nl: add %r0, 3\n{mark}add32 %r2, 1\njeq %r2, 30, +1\nja l\nexit", Some(22)),
+        // Stepping by 4 and storing into the frame (what no one sees after a stop).
+        (
+            "mov %r2, 8\nmov %r0, 0\nl: add %r0, %r2\nstxdw [%r10-8], %r0\n{mark}add %r2, 4\njeq %r2, 200, +1\nja l\nexit",
+            Some(47),
+        ),
+        // ... entering off the step's grid: past the limit, around 2^32 and on.
+        ("mov32 %r2, 6\nmov %r0, 0\nl: stxw [%r10-4], %r2\n{mark}add32 %r2, 4\njeq %r2, 200, +1\nja l\nexit", None),
+        // The latch as one backward `jne`.
+        ("mov %r2, 0\nmov %r0, 0\nl: add %r0, 5\n{mark}add %r2, 2\njne %r2, 60, l\nexit", Some(29)),
+        // ... a 32-bit counter off the grid wraps around and never meets the limit.
+        ("mov32 %r2, 1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 8\njeq32 %r2, 64, +1\nja l\nexit", None),
     ];
     for (shape, jumps) in loops {
         let build = |store: &str| {
-            let insns = vm::asm::assemble(&shape.replace("{store}", store)).unwrap();
+            let insns = vm::asm::assemble(&shape.replace("{mark}", store)).unwrap();
             let program = vm::Program::from_insns(insns.clone()).unwrap();
             let prepaid = jit::loops::prepaid_loops(
                 program.insns(),
@@ -1151,8 +1163,8 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         };
         let (prepaid, n) = build("");
         assert_eq!(n, 1, "{shape}: not prepaid");
-        let (ticking, n) = build("stxdw [%r10-8], %r0\n");
-        assert_eq!(n, 0, "{shape}: prepaid despite its store");
+        let (ticking, n) = build("ja +0\n");
+        assert_eq!(n, 0, "{shape}: prepaid despite the jump into its body");
         let c = jumps.unwrap_or(40);
         for budget in [c - 1, c, c + 1, c + 2] {
             let mut ends = Vec::new();
