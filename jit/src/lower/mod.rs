@@ -102,12 +102,13 @@ enum Thunk {
     Mem,
 }
 
-/// Which registers hold a copy of which `ctx` word: the loads and stores of spilled
-/// halves leave one (a half stored by one instruction and read by the next is then not
-/// loaded again). Only these loads and stores, and stores to other memory (which
-/// never reaches `ctx`), keep it: it holds at the point it was last updated at, and
-/// any other instruction, or a label bound (a jump may arrive with other contents),
-/// voids it.
+/// Which registers hold a copy of which `ctx` word, and which a constant: the loads
+/// and stores of spilled halves and the constants set leave them (a half stored by one
+/// instruction and read by the next is then not loaded again). Instructions that name
+/// the one register they write (`put_def`) update it, as do compares, stores to
+/// program memory (which never reaches `ctx`) and branches not taken; it holds only at
+/// the point of the code it was last updated at, so any other instruction, or a label
+/// bound (a jump may arrive with other contents), voids it.
 struct Held {
     at: Point,
     /// Per register in `word_in`, the `ctx` offset of the word it holds.
