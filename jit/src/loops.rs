@@ -151,9 +151,8 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
             return None;
         }
         if matches!(cls, CLS_ALU | CLS_ALU64) && i.dst() == counter {
-            let step = (i.opc & !0x07 == ADD_K && (1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1)
-                .then_some(i.imm.trailing_zeros() as u8);
-            if step.is_none() || increment.replace((cls, step.unwrap_or(0))).is_some() {
+            let is_step = i.opc & !0x07 == ADD_K && (1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1;
+            if !is_step || increment.replace((cls, i.imm.trailing_zeros() as u8)).is_some() {
                 return None;
             }
         } else if matches!(cls, CLS_LD | CLS_LDX) && i.dst() == counter {

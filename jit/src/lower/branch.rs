@@ -106,7 +106,7 @@ impl Lower<'_> {
     /// `tst a, b`, one instruction (`b` already fits or is a register).
     fn tst(&mut self, a: Reg, b: Val) {
         match b {
-            Val::K(c) => self.put_def(dp_imm(DpOp::And, Flags::Set, PC, a, super::imm(c)), PC),
+            Val::K(c) => self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, a, super::imm(c))),
             Val::R(r) => self.put_flags(tst_reg(a, r)),
         }
     }

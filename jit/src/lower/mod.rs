@@ -654,7 +654,7 @@ impl<'a> Lower<'a> {
             Val::K(c) if ModImm::maybe_from(c).is_some() => self.put_flags(cmp_imm(rn, imm(c))),
             Val::K(c) if ModImm::maybe_from(c.wrapping_neg()).is_some() => {
                 // CMN: ADDS with Rd = PC.
-                self.put_def(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())), PC)
+                self.put_flags(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())))
             }
             _ => {
                 let r = self.in_reg(v, tmp);
