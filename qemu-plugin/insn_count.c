@@ -11,6 +11,8 @@
  * each instruction's class (docs/cycle-model.md: the table, and what it leaves out).
  * Arguments (-plugin FILE,arg=value):
  *   profile=PATH   at exit, write "pc count" lines for every executed address
+ *   window=A:B     profile only what runs between entering A and entering B (each
+ *                  time: a phase's begin and end markers), not the whole run
  *   marks=A:B:...  at each listed address, append "mark <addr> <insns> <cycles>" to out
  *   out=PATH       where marks and the total go (default: stderr via qemu_plugin_outs)
  */
@@ -99,6 +101,24 @@ static void add_inline(struct qemu_plugin_insn *insn, size_t index, uint64_t n) 
 #endif
 static char *profile_path;
 static FILE *out;
+/* A profile window: the per-address counts at its last opening, and the counts
+ * inside it so far. Only addresses translated so far can have changed: [lo_pc, hi_pc). */
+static uint64_t window_begin, window_end;
+static bool windowed;
+static uint64_t *at_open, *inside;
+static uint64_t lo_pc = CODE_SIZE, hi_pc;
+
+static void on_window_open(unsigned int vcpu, void *userdata) {
+    (void)vcpu;
+    (void)userdata;
+    for (uint64_t a = lo_pc; a < hi_pc; a += 2) at_open[a / 2] = get(PER_PC + a / 2);
+}
+
+static void on_window_close(unsigned int vcpu, void *userdata) {
+    (void)vcpu;
+    (void)userdata;
+    for (uint64_t a = lo_pc; a < hi_pc; a += 2) inside[a / 2] += get(PER_PC + a / 2) - at_open[a / 2];
+}
 #define MAX_MARKS 64
 static uint64_t marks[MAX_MARKS];
 static int n_marks;
@@ -233,10 +253,20 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)marks[m]);
             }
         }
+        if (windowed && pc == window_begin) {
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_window_open, QEMU_PLUGIN_CB_NO_REGS, NULL);
+        }
+        if (windowed && pc == window_end) {
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_window_close, QEMU_PLUGIN_CB_NO_REGS, NULL);
+        }
         add_inline(insn, TOTAL, 1);
         add_inline(insn, CYCLES, c.cost);
         if (profiling && pc < CODE_SIZE) {
             add_inline(insn, PER_PC + pc / 2, 1);
+            /* A block is translated before it first runs: its counts were all 0 at any
+             * earlier opening of the window. */
+            if (pc < lo_pc) lo_pc = pc & ~1ull;
+            if (pc + size > hi_pc) hi_pc = pc + size;
         }
     }
 }
@@ -250,7 +280,7 @@ static void on_plugin_exit(qemu_plugin_id_t id, void *p) {
         FILE *f = fopen(profile_path, "w");
         if (f) {
             for (uint64_t i = 0; i < CODE_SIZE / 2; i++) {
-                uint64_t n = get(PER_PC + i);
+                uint64_t n = windowed ? inside[i] : get(PER_PC + i);
                 if (n) fprintf(f, "0x%" PRIx64 " %" PRIu64 "\n", i * 2, n);
             }
             fclose(f);
@@ -269,6 +299,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         } else if (strncmp(a, "out=", 4) == 0) {
             out = fopen(a + 4, "w");
             if (!out) return -1;
+        } else if (strncmp(a, "window=", 7) == 0) {
+            char *end = NULL;
+            window_begin = strtoull(a + 7, &end, 0) & ~1ull;
+            if (!end || *end != ':') {
+                fprintf(stderr, "insn_count: window=A:B, got %s\n", a);
+                return -1;
+            }
+            window_end = strtoull(end + 1, NULL, 0) & ~1ull;
+            windowed = true;
         } else if (strncmp(a, "marks=", 6) == 0) {
             /* QEMU splits plugin args at commas, so marks are separated by ':' */
             char *list = strdup(a + 6), *save = NULL;
@@ -280,6 +319,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             fprintf(stderr, "insn_count: unknown argument %s\n", a);
             return -1;
         }
+    }
+    if (windowed && !profiling) {
+        fprintf(stderr, "insn_count: window= needs profile=\n");
+        return -1;
+    }
+    if (windowed) {
+        at_open = calloc(CODE_SIZE / 2, sizeof(uint64_t));
+        inside = calloc(CODE_SIZE / 2, sizeof(uint64_t));
+        if (!at_open || !inside) return -1;
     }
     /* The per-address counters take 16 MiB: only when profiling. */
     size_t n_counters = PER_PC + (profiling ? CODE_SIZE / 2 : 0);

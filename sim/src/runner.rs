@@ -43,10 +43,10 @@ pub struct Results {
     /// Host CPU per node during `wait` steps.
     #[serde(default)]
     pub idle: Vec<steps::IdleResult>,
-    /// Guest instructions per firmware function, for nodes with `profile: true`
-    /// (the 25 costliest).
+    /// Guest instructions per firmware function, for nodes with a `profile` (the 25
+    /// costliest).
     #[serde(default)]
-    pub profiles: BTreeMap<String, Vec<(String, u64)>>,
+    pub profiles: BTreeMap<String, Profile>,
     /// Flash and RAM of each firmware variant the run booted.
     #[serde(default)]
     pub footprints: BTreeMap<String, testbed::footprint::Footprint>,
@@ -366,11 +366,19 @@ fn plugin_for(name: &str, spec: &NodeSpec, firmware: &Firmware, run_dir: &Path) 
     let (Some(lib), true) = (&firmware.plugin_library, spec.plugin && spec.target.is_qemu()) else {
         return Ok(None);
     };
+    let markers = Markers::from_elf(&firmware.images[&(spec.target.board(), spec.firmware)])?;
+    let window = match spec.profile {
+        crate::scenario::Profile::Phase(phase) => Some(markers.phase(phase).with_context(|| {
+            format!("node {name}: its firmware has no markers of the {} phase to profile", phase.name())
+        })?),
+        _ => None,
+    };
     Ok(Some(PluginSpec {
         library: lib.clone(),
-        markers: Markers::from_elf(&firmware.images[&(spec.target.board(), spec.firmware)])?,
         out: run_dir.join(format!("{name}.marks")),
-        profile: spec.profile.then(|| run_dir.join(format!("{name}.profile"))),
+        markers,
+        profile: spec.profile.is_on().then(|| run_dir.join(format!("{name}.profile"))),
+        window,
     }))
 }
 
@@ -458,15 +466,24 @@ async fn boot_nodes(
     Ok((nodes, node_results))
 }
 
+/// A node's profile: where its guest instructions went.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    /// What the counts cover, in words.
+    pub scope: String,
+    /// Instructions per firmware function, the costliest first.
+    pub functions: Vec<(String, u64)>,
+}
+
 /// Per-function profiles, for nodes that asked: QEMU writes them when it exits, so
 /// only after the nodes are stopped.
 fn collect_profiles(
     scenario: &Scenario,
     firmware: &Firmware,
     run_dir: &Path,
-) -> anyhow::Result<BTreeMap<String, Vec<(String, u64)>>> {
+) -> anyhow::Result<BTreeMap<String, Profile>> {
     let mut profiles = BTreeMap::new();
-    for (_, name, spec) in scenario.booted().into_iter().filter(|(_, _, s)| s.profile) {
+    for (_, name, spec) in scenario.booted().into_iter().filter(|(_, _, s)| s.profile.is_on()) {
         let path = run_dir.join(format!("{name}.profile"));
         match testbed::plugin::profile_by_function(&firmware.images[&(spec.target.board(), spec.firmware)], &path) {
             Ok(funcs) => {
@@ -476,7 +493,10 @@ fn collect_profiles(
                     csv.push_str(&format!("\"{}\",{n},{:.4}\n", f.replace('"', "'"), *n as f64 / total.max(1) as f64));
                 }
                 std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
-                profiles.insert(name, funcs.into_iter().take(25).collect());
+                profiles.insert(
+                    name,
+                    Profile { scope: spec.profile.scope(), functions: funcs.into_iter().take(25).collect() },
+                );
             }
             Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),
         }

@@ -224,6 +224,37 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
 }
 
 #[test]
+fn a_compile_profile_counts_exactly_the_compile_phase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = NoQemuLeft(tmp.path());
+    let scenario = tmp.path().join("cprof.yaml");
+    std::fs::write(
+        &scenario,
+        "name: cprof\nnodes:\n  - {name: m4, firmware: testbed, profile: compile}\nsteps:\n  - bench:\n      node: m4\n      engines: [jit]\n      kernels: [{kernel: crc32, data_sizes: [64]}, {kernel: fletcher16, data_sizes: [80]}]\n",
+    )
+    .unwrap();
+    run_ok(&scenario, tmp.path());
+    let dir = only_run_dir(tmp.path(), "cprof");
+    let compiled: u64 =
+        results_json(&dir)["benchmarks"].as_array().unwrap().iter().map(|b| b["compile_insns"].as_u64().unwrap()).sum();
+    let csv = std::fs::read_to_string(dir.join("m4.functions.csv")).unwrap();
+    let functions: Vec<(String, u64)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (name, rest) = l.rsplit_once(',').unwrap().0.rsplit_once(',').unwrap();
+            (name.trim_matches('"').to_string(), rest.parse().unwrap())
+        })
+        .collect();
+    // Both kernels' compiles, and nothing else: no boot, no execution.
+    assert_eq!(functions.iter().map(|f| f.1).sum::<u64>(), compiled, "{csv}");
+    assert!(functions.iter().any(|f| f.0 == "jit::regalloc::allocate"), "{csv}");
+    assert!(!functions.iter().any(|f| f.0 == "Reset" || f.0.contains("verifier")), "{csv}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("the compile phase's measured regions only"), "{report}");
+}
+
+#[test]
 fn a_crashed_or_hung_node_is_reported_within_five_seconds_and_the_others_carry_on() {
     let tmp = tempfile::tempdir().unwrap();
     let _guard = NoQemuLeft(tmp.path());

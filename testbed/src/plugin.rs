@@ -51,6 +51,15 @@ impl Markers {
         self.0.keys().map(|a| format!("{a:#x}")).collect::<Vec<_>>().join(":")
     }
 
+    /// The begin and end markers' addresses of a phase, if the firmware has them.
+    pub fn phase(&self, phase: Phase) -> Option<(u64, u64)> {
+        let at = |edge: &str| {
+            let name = format!("{}_{edge}", phase.name());
+            self.0.iter().find(|(_, n)| **n == name).map(|(&a, _)| a)
+        };
+        Some((at("begin")?, at("end")?))
+    }
+
     pub fn name(&self, addr: u64) -> Option<&str> {
         self.0.get(&addr).map(String::as_str)
     }
@@ -65,6 +74,8 @@ pub struct PluginSpec {
     pub out: PathBuf,
     /// Where the plugin writes per-address counts when QEMU exits (profiling).
     pub profile: Option<PathBuf>,
+    /// Profile only between these two addresses (a phase's begin and end markers).
+    pub window: Option<(u64, u64)>,
 }
 
 impl PluginSpec {
@@ -74,6 +85,9 @@ impl PluginSpec {
             format!("{},marks={},out={}", self.library.display(), self.markers.plugin_arg(), self.out.display());
         if let Some(p) = &self.profile {
             arg.push_str(&format!(",profile={}", p.display()));
+            if let Some((begin, end)) = self.window {
+                arg.push_str(&format!(",window={begin:#x}:{end:#x}"));
+            }
         }
         arg
     }

@@ -79,10 +79,11 @@ pub fn all(r: &Results) -> Vec<Table> {
     if !r.execs.is_empty() && want(TableKind::Execs) {
         out.push(execs(r));
     }
-    for (node, funcs) in r.profiles.iter().filter(|_| want(TableKind::Profiles)) {
+    for (node, profile) in r.profiles.iter().filter(|_| want(TableKind::Profiles)) {
+        let funcs = &profile.functions;
         let total: u64 = funcs.iter().map(|f| f.1).sum();
         let mut t = Table::new(
-            &format!("Where the guest instructions went on {node} (whole run, 25 costliest functions)"),
+            &format!("Where the guest instructions went on {node} ({}, 25 costliest functions)", profile.scope),
             &["function", "instructions", "share of these"],
         );
         for (f, n) in funcs {
@@ -90,7 +91,10 @@ pub fn all(r: &Results) -> Vec<Table> {
                 if f.chars().count() > 90 { f.chars().take(90).chain("…".chars()).collect() } else { f.clone() };
             t.rows.push(vec![short, group(*n), format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0)]);
         }
-        t.note = format!("All functions: {node}.functions.csv. Counted by the plugin's per-address profile over the whole run, boot included.");
+        t.note = format!(
+            "All functions: {node}.functions.csv. Counted by the plugin's per-address profile over {}.",
+            profile.scope
+        );
         out.push(t);
     }
     for (variant, footprint) in r.footprints.iter().filter(|_| want(TableKind::Footprint)) {

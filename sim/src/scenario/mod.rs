@@ -159,10 +159,62 @@ pub struct NodeSpec {
     /// `ci/build-plugin`).
     #[serde(default = "yes")]
     pub plugin: bool,
-    /// Count instructions per firmware function over the whole run (the report
-    /// shows where they went; `<node>.functions.csv` has them all).
+    /// Count instructions per firmware function (the report shows where they went;
+    /// `<node>.functions.csv` has them all): `true` over the whole run, or a phase's
+    /// name (`load`, `verify`, `compile`, `exec`, `native`) for only what runs inside
+    /// that phase's measured regions.
     #[serde(default)]
-    pub profile: bool,
+    pub profile: Profile,
+}
+
+/// What a node's per-function profile counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "ProfileValue")]
+pub enum Profile {
+    #[default]
+    Off,
+    WholeRun,
+    Phase(proto::markers::Phase),
+}
+
+impl Profile {
+    pub fn is_on(self) -> bool {
+        self != Profile::Off
+    }
+
+    /// What the profile covers, in words (for the report).
+    pub fn scope(self) -> String {
+        match self {
+            Profile::Off => "nothing".into(),
+            Profile::WholeRun => "the whole run, boot included".into(),
+            Profile::Phase(p) => format!("the {} phase's measured regions only", p.name()),
+        }
+    }
+}
+
+/// `profile:` as written: a switch or a phase's name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProfileValue {
+    Switch(bool),
+    Phase(String),
+}
+
+impl TryFrom<ProfileValue> for Profile {
+    type Error = String;
+
+    fn try_from(v: ProfileValue) -> Result<Self, String> {
+        use proto::markers::Phase;
+        match v {
+            ProfileValue::Switch(on) => Ok(if on { Profile::WholeRun } else { Profile::Off }),
+            ProfileValue::Phase(name) => {
+                Phase::ALL.into_iter().find(|p| p.name() == name).map(Profile::Phase).ok_or_else(|| {
+                    let names: Vec<_> = Phase::ALL.iter().map(|p| p.name()).collect();
+                    format!("profile: `{name}` is neither true, false nor a phase ({})", names.join(", "))
+                })
+            }
+        }
+    }
 }
 
 fn one() -> usize {

@@ -42,6 +42,21 @@ fn bad_values_name_line_and_column() {
 }
 
 #[test]
+fn a_profile_is_a_switch_or_a_phase() {
+    let node =
+        |v: &str| parse(&format!("name: x\nnodes:\n  - name: a\n    profile: {v}\n")).map(|s| s.nodes[0].profile);
+    assert_eq!(node("true").unwrap(), Profile::WholeRun);
+    assert_eq!(node("false").unwrap(), Profile::Off);
+    assert_eq!(node("compile").unwrap(), Profile::Phase(proto::markers::Phase::Compile));
+    assert_eq!(node("exec").unwrap(), Profile::Phase(proto::markers::Phase::Exec));
+    // (Reported at the node: serde checks the value once the node's map is read.)
+    let e = node("linking").unwrap_err();
+    assert!(matches!(e, ScenarioError::Syntax { line: 3, .. }), "{e}");
+    assert!(e.to_string().contains("load, verify, compile, exec, native"), "{e}");
+    assert_eq!(parse("name: x\nnodes:\n  - name: a\n").unwrap().nodes[0].profile, Profile::Off);
+}
+
+#[test]
 fn whole_file_checks() {
     assert!(matches!(parse("name: x\nnodes: []\n"), Err(ScenarioError::Invalid { .. })));
     assert!(parse("name: x\nnodes:\n  - name: a\n  - name: a\n").is_err());
