@@ -54,6 +54,8 @@ fn table() -> Vec<(Enc, &'static str)> {
         (subw(R12, R11, 0x168), "subw r12, r11, #360"),
         (udiv(R4, R5, R6), "udiv r4, r5, r6"),
         (sdiv(R4, R5, R6), "sdiv r4, r5, r6"),
+        (usub16(R12, R8, R4), "usub16 r12, r8, r4"),
+        (sel(R8, R12, R8), "sel r8, r12, r8"),
         (ldr_imm(Width::Word, R0, R11, Off12::maybe_from(4095).unwrap()), "ldr.w r0, [r11, #4095]"),
         (ldr_imm(Width::Byte, R1, R2, Off12::maybe_from(1).unwrap()), "ldrb.w r1, [r2, #1]"),
         (ldr_imm(Width::Half, R1, R2, Off12::maybe_from(2).unwrap()), "ldrh.w r1, [r2, #2]"),

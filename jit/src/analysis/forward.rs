@@ -174,6 +174,10 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     // the registers copied to or from them (a counter's copy one step behind).
     let mut compared: RegSet = 0;
     let mut copies: [RegSet; 11] = [0; 11];
+    // 32-bit copies, and the thresholds of remainders: the registers a remainder is
+    // copied to (`mov32`, as a checksum keeps its sums) stop where it does.
+    let mut copies32: [RegSet; 11] = [0; 11];
+    let (mut remainders, mut nr) = ([0u8; 4], 0);
     // Registers compared with another as a limit (the greater side), the registers
     // compared with them, and the constants registers are set to: a limit held in a
     // register (`for (n = N; ...) for (i = 0; i < n; ...)`) is a threshold too.
@@ -212,6 +216,10 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
         let mut spill = None;
         match i.class() {
             CLS_ALU64 | CLS_ALU => match i.opc {
+                MOV32_REG if i.off == 0 && i.dst() < 11 && i.src() < 11 => {
+                    copies32[i.dst() as usize] |= bit(i.src());
+                    copies32[i.src() as usize] |= bit(i.dst());
+                }
                 MOV64_REG if i.dst() < 11 && i.src() < 11 => {
                     copies[i.dst() as usize] |= bit(i.src());
                     copies[i.src() as usize] |= bit(i.dst());
@@ -227,6 +235,16 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
                         }
                         None => {}
                     }
+                }
+                // A remainder stays below its divisor: a sum reduced by it each time
+                // round a loop (a checksum) stops there, not at a limit past it.
+                MOD64_IMM | MOD32_IMM if i.off == 0 && i.imm > 0 && nt + 3 <= cand.len() - 2 => {
+                    cand[nt] = (i.imm as u32 - 1, bit(i.dst()));
+                    if nr < remainders.len() {
+                        remainders[nr] = nt as u8;
+                        nr += 1;
+                    }
+                    nt += 1;
                 }
                 MOV64_IMM | MOV32_IMM if i.imm > 0 && nc < consts.len() => {
                     consts[nc] = (i.dst(), i.imm as u32);
@@ -288,6 +306,10 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
                 None => {}
             }
         }
+    }
+    for &k in &remainders[..nr] {
+        let r = cand[k as usize].1.trailing_zeros() as usize;
+        cand[k as usize].1 |= copies32[r % 11];
     }
     for &(r, c) in consts[..nc].iter().filter(|(r, _)| limits[*r as usize % 11] != 0) {
         let limited = limits[r as usize % 11];
@@ -436,6 +458,9 @@ pub(super) fn ranges(
                 CLS_ST | CLS_STX if i.opc & MODE_MASK != MODE_ATOMIC => Some((i.dst(), true)),
                 _ => None,
             };
+            if matches!(i.opc, MOD32_IMM | MOD64_IMM) && i.off == 0 {
+                f.reduce_once = reduces_once(s[i.dst() as usize % 11], i.imm);
+            }
             if let Some((base, write)) = access {
                 let b = s[base as usize % 11];
                 f.hint = b.hint();
@@ -521,4 +546,11 @@ pub(super) fn ranges(
         }
     }
     Ok(())
+}
+
+/// Whether `x % c` is `x - c` or `x` for every `x` in `v`, with `x` and `c` halfwords
+/// (the lowering subtracts the low halfwords only). For a 64-bit remainder too: a
+/// scalar is below 2^32 whole, and a negative immediate is no halfword.
+fn reduces_once(v: Abs, c: i32) -> bool {
+    matches!(v, Scalar(_, hi, _) if (1..65_536).contains(&c) && hi < 65_536 && (hi as u64) < 2 * c as u64)
 }

@@ -112,6 +112,10 @@ pub struct Facts {
     pub hint: Hint,
     /// For a memory access: proven inside `.rodata`, `.data` or the current frame.
     pub safe: bool,
+    /// For `mod dst, c` (32 or 64 bits): `dst` is below `2c` and `2^16` here, so the
+    /// remainder is `dst - c` or `dst` (a halfword subtraction and a select, not a
+    /// division).
+    pub reduce_once: bool,
     /// Loop nesting depth.
     pub depth: u8,
     pub reachable: bool,

@@ -135,7 +135,9 @@ impl Lower<'_> {
                 let b = self.src_lo(i);
                 let b = self.in_reg(b, R2);
                 let div = if i.off == 0 { udiv } else { sdiv };
-                if op == OP_DIV {
+                if self.an.facts[self.pc].reduce_once {
+                    self.reduce_once(r, a, b);
+                } else if op == OP_DIV {
                     self.put(div(r, a, b));
                 } else {
                     self.put(div(R12, a, b));
@@ -362,6 +364,15 @@ impl Lower<'_> {
 
     /// Unsigned 64-bit div/mod: the hardware divider when both operands fit in 32 bits
     /// (known, or checked here), the runtime otherwise.
+    /// `r = a % b` for `a` below `2b` and `2^16` ([`crate::analysis::Facts::reduce_once`]):
+    /// the low halfword less `b` where that does not borrow (the high halfwords are
+    /// 0 - 0, kept either way), else `a`. Two single-cycle instructions where a divide
+    /// takes up to 12 cycles and a multiply-back 2.
+    fn reduce_once(&mut self, r: Reg, a: Reg, b: Reg) {
+        self.put_def(usub16(R12, a, b), R12);
+        self.put_def(sel(r, R12, a), r);
+    }
+
     fn udivmod64(&mut self, i: Insn) {
         let d = i.dst();
         let bh = self.src_hi(i);
@@ -390,6 +401,8 @@ impl Lower<'_> {
         let r = self.lo_dst(d, R0);
         if i.opc & OP_MASK == OP_DIV {
             self.put_def(udiv(r, a, b), r);
+        } else if self.an.facts[self.pc].reduce_once {
+            self.reduce_once(r, a, b);
         } else {
             self.put_def(udiv(R12, a, b), R12);
             self.put_def(mls(r, R12, b, a), r);

@@ -152,6 +152,18 @@ pub fn udiv(rd: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfbb0 | rn.n(), 0xf0f0 | rd.n() << 8 | rm.n())
 }
 
+/// `USUB16 Rd, Rn, Rm` (A7.7.209 T1): two halfword subtractions; each sets its two
+/// GE flags when it does not borrow.
+pub fn usub16(rd: Reg, rn: Reg, rm: Reg) -> Enc {
+    Enc::T32(0xfad0 | rn.n(), 0xf040 | rd.n() << 8 | rm.n())
+}
+
+/// `SEL Rd, Rn, Rm` (A7.7.123 T1): each byte from `Rn` where its GE flag is set, else
+/// from `Rm`.
+pub fn sel(rd: Reg, rn: Reg, rm: Reg) -> Enc {
+    Enc::T32(0xfaa0 | rn.n(), 0xf080 | rd.n() << 8 | rm.n())
+}
+
 /// `SDIV Rd, Rn, Rm` (A7.7.127 T1).
 pub fn sdiv(rd: Reg, rn: Reg, rm: Reg) -> Enc {
     Enc::T32(0xfb90 | rn.n(), 0xf0f0 | rd.n() << 8 | rm.n())

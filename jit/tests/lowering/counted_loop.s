@@ -36,8 +36,8 @@ exit
 #     4: add32 %r0, %r3
 #           60  add r8, r6
 #     5: mod32 %r0, 0xff
-#           62  udiv r12, r8, r5
-#           66  mls r8, r12, r5, r8
+#           62  usub16 r12, r8, r5
+#           66  sel r8, r12, r8
 #     6: add %r2, 1
 #           70  add.w r9, r9, #1
 #     7: jeq %r2, 0xa00, +1

@@ -118,7 +118,15 @@ pub fn rows(results: &[BenchResult]) -> Vec<Row> {
 
 /// Geometric mean of `a / b` over the rows that have both.
 pub fn geomean_ratio(rows: &[Row], a: &str, b: &str) -> Option<(f64, usize)> {
-    let ratios: Vec<f64> = rows.iter().filter_map(|r| r.ratio(a, b)).collect();
+    geomean(rows.iter().filter_map(|r| r.ratio(a, b)).collect())
+}
+
+/// The same of estimated cycles.
+pub fn geomean_cycle_ratio(rows: &[Row], a: &str, b: &str) -> Option<(f64, usize)> {
+    geomean(rows.iter().filter_map(|r| r.cycle_ratio(a, b)).collect())
+}
+
+fn geomean(ratios: Vec<f64>) -> Option<(f64, usize)> {
     (!ratios.is_empty())
         .then(|| ((ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp(), ratios.len()))
 }

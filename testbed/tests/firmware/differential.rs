@@ -214,6 +214,7 @@ fn fixed_programs() -> Vec<String> {
     all.push("mov %r1, 9\ncall 5\nadd %r0, 1\nexit".into());
     all.push("mov %r0, 4\ncall local f\nmov %r0, 7\nexit\nf: mov %r1, 0\ncall 5\nexit".into());
     all.extend(carry_checked_accesses(&mut Rng::new(0x6361_7272), 300));
+    all.extend(remainders(&mut Rng::new(0x7265_6d73), 300));
     // A sum whose high half is not the add's carry at the access: a 64-bit add between
     // (of 2^32: the low half a frame address), or a jump onto the access from where
     // the same register holds such an address. (r3 = 5, from a helper: not bounded.)
@@ -256,6 +257,45 @@ fn fixed_programs() -> Vec<String> {
                 8 * k
             ));
         }
+    }
+    all
+}
+
+/// Remainders by constants of values the analysis bounds (the JIT subtracts once, a
+/// halfword subtraction and a select, where the dividend is below twice the divisor
+/// and both are halfwords: `jit`'s `Facts::reduce_once`): sums of input bytes, input
+/// halfwords, masked words and constants at either side of the divisor and its double,
+/// 32- and 64-bit, and two sums reduced round a loop as Fletcher's checksum does; with
+/// divisors that allow it and ones that do not (small, past a halfword).
+fn remainders(rng: &mut Rng, count: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        let c = [1u64, 2, 100, 255, 256, 257, 1000, 32767, 32768, 40000, 65535, 65536, 70000][r() as usize % 13];
+        let w = ["32", ""][r() as usize % 2];
+        let text = match r() % 5 {
+            4 => format!(
+                "mov32 %r3, 0\nmov32 %r4, 0\nmov %r5, 0\nl: mov %r6, %r1\nadd %r6, %r5\nldxb %r6, [%r6+0]\n\
+                 add{w} %r3, %r6\nmod{w} %r3, {c}\nadd{w} %r4, %r3\nmod{w} %r4, {c}\nadd %r5, 1\njlt %r5, 32, l\n\
+                 mov32 %r0, %r4\nlsh32 %r0, 16\nor32 %r0, %r3\nexit"
+            ),
+            k => {
+                let value = match k {
+                    0 => format!("ldxb %r2, [%r1+{}]\nldxb %r3, [%r1+{}]\nadd{w} %r2, %r3", r() % 32, r() % 32),
+                    1 => format!("ldxh %r2, [%r1+{}]", 2 * (r() % 16)),
+                    2 => format!("ldxw %r2, [%r1+{}]\nand{w} %r2, {}", 4 * (r() % 8), (1u64 << (r() % 18)) - 1),
+                    _ => {
+                        let just_past_a_halfword = 65536 + r() % 4096;
+                        format!(
+                            "mov32 %r2, {}",
+                            [c - 1, c, 2 * c - 1, 2 * c, 65535, just_past_a_halfword, 0][r() as usize % 7]
+                        )
+                    }
+                };
+                format!("{value}\nmod{w} %r2, {c}\nmov %r0, %r2\nexit")
+            }
+        };
+        all.push(text);
     }
     all
 }
