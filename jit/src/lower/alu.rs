@@ -103,9 +103,13 @@ impl Lower<'_> {
             }
             OP_MUL => {
                 let a = self.lo(d, R0);
-                let b = self.src_lo(i);
-                let b = self.in_reg(b, R2);
-                self.put_def(mul(r, a, b), r);
+                if !x && self.mul_shifted(r, a, i.imm as u32) {
+                    // (done)
+                } else {
+                    let b = self.src_lo(i);
+                    let b = self.in_reg(b, R2);
+                    self.put_def(mul(r, a, b), r);
+                }
             }
             OP_LSH | OP_RSH | OP_ARSH => {
                 let kind = shift_of(op);
@@ -231,9 +235,13 @@ impl Lower<'_> {
             }
             OP_MUL => {
                 let a = self.lo(d, R0);
+                let r = self.lo_dst(d, R0);
+                if !x && !needed && self.mul_shifted(r, a, i.imm as u32) {
+                    self.commit_lo(d, r);
+                    return;
+                }
                 let b = self.src_lo(i);
                 let b = self.in_reg(b, R2);
-                let r = self.lo_dst(d, R0);
                 if !needed {
                     self.put_def(mul(r, a, b), r);
                     self.commit_lo(d, r);
@@ -364,6 +372,34 @@ impl Lower<'_> {
 
     /// Unsigned 64-bit div/mod: the hardware divider when both operands fit in 32 bits
     /// (known, or checked here), the runtime otherwise.
+    /// Whether `c` is in no register: a multiply by it would first set one.
+    fn unheld(&self, c: u32) -> bool {
+        self.homes.constant(crate::regalloc::Const::Imm(c)).is_none()
+            && !self.held.holds_constant(self.buf.point(), R2, c)
+    }
+
+    /// `r = a * c` (mod 2^32) as one shifted add, subtract or shift, for `c` = 2^k, 2^k + 1
+    /// or 2^k - 1 in no register (a multiply would need it set first). False otherwise.
+    fn mul_shifted(&mut self, r: Reg, a: Reg, c: u32) -> bool {
+        let e = match c {
+            _ if c.is_power_of_two() && c > 1 => {
+                mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, c.trailing_zeros() as u16)
+            }
+            _ if (c - 1).is_power_of_two() && c > 2 => {
+                dp_reg(DpOp::Add, Flags::Keep, r, a, a, Shift::Lsl, (c - 1).trailing_zeros() as u16)
+            }
+            _ if c.wrapping_add(1).is_power_of_two() && c > 2 => {
+                dp_reg(DpOp::Rsb, Flags::Keep, r, a, a, Shift::Lsl, (c + 1).trailing_zeros() as u16)
+            }
+            _ => return false,
+        };
+        if !self.unheld(c) {
+            return false;
+        }
+        self.put_def(e, r);
+        true
+    }
+
     /// `r = a % b` for `a` below `2b` and `2^16` ([`crate::analysis::Facts::reduce_once`]):
     /// the low halfword less `b` where that does not borrow (the high halfwords are
     /// 0 - 0, kept either way), else `a`. Two single-cycle instructions where a divide

@@ -215,6 +215,7 @@ fn fixed_programs() -> Vec<String> {
     all.push("mov %r0, 4\ncall local f\nmov %r0, 7\nexit\nf: mov %r1, 0\ncall 5\nexit".into());
     all.extend(carry_checked_accesses(&mut Rng::new(0x6361_7272), 300));
     all.extend(remainders(&mut Rng::new(0x7265_6d73), 300));
+    all.extend(constant_products(&mut Rng::new(0x6d75_6c73), 300));
     // A sum whose high half is not the add's carry at the access: a 64-bit add between
     // (of 2^32: the low half a frame address), or a jump onto the access from where
     // the same register holds such an address. (r3 = 5, from a helper: not bounded.)
@@ -296,6 +297,38 @@ fn remainders(rng: &mut Rng, count: usize) -> Vec<String> {
             }
         };
         all.push(text);
+    }
+    all
+}
+
+/// Products by constants of the form 2^k, 2^k + 1 and 2^k - 1 (the JIT shifts and adds
+/// for a 32-bit product: `jit`'s `mul_shifted`), and negative ones, of random 64-bit
+/// values, 32-bit values and values whose high half is zero, in a register the JIT may
+/// keep in `ctx`; now and then the same product twice in a row (the constant then held
+/// in a register).
+fn constant_products(rng: &mut Rng, count: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        let k = 1 + r() % 31;
+        let c: i64 = match r() % 6 {
+            0 => 1 << k,
+            1 => (1 << k) + 1,
+            2 => (1 << k) - 1,
+            3 => -((1 << k) + 1),
+            4 => -((1 << k) - 1),
+            _ => [3, 5, 7, 31, 33, 255, 257, 0x7fff_ffff, 0x8000_0001u32 as i32 as i64][r() as usize % 9],
+        };
+        let c = c as i32;
+        let w = ["32", ""][r() as usize % 2];
+        let reg = ["%r2", "%r6", "%r9"][r() as usize % 3];
+        let value = match r() % 3 {
+            0 => format!("lddw {reg}, {:#x}", r()),
+            1 => format!("ldxw {reg}, [%r1+{}]", 4 * (r() % 8)),
+            _ => format!("lddw {reg}, {:#x}\nmov32 {reg}, {reg}", r()),
+        };
+        let twice = if r() % 4 == 0 { format!("mul{w} {reg}, {c}\n") } else { String::new() };
+        all.push(format!("{value}\nmul{w} {reg}, {c}\n{twice}mov %r0, {reg}\nexit"));
     }
     all
 }
