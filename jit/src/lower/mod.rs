@@ -185,11 +185,42 @@ impl Held {
         None
     }
 
+    /// A register that holds, now, `c` or a constant `c` is a shift of, and the shift.
+    fn shifted_constant(&self, now: Point, c: u32) -> Option<(Reg, Shift, u16)> {
+        let mut m = if self.at == now { self.konst_in } else { 0 };
+        while m != 0 {
+            let k = m.trailing_zeros();
+            if let Some((shift, n)) = shift_to(self.konst[k as usize], c) {
+                return Some((Reg::new(k as u8), shift, n));
+            }
+            m &= m - 1;
+        }
+        None
+    }
+
     /// A label bound that no jump targets: what held before still holds.
     fn carry(&mut self, before: Point, after: Point) {
         if self.at == before {
             self.at = after;
         }
+    }
+}
+
+/// The shift that makes `c` of `p`: `(Lsl, 0)` when they are equal, else a logical
+/// shift left or right by 1-31 that loses no bit of `c`.
+fn shift_to(p: u32, c: u32) -> Option<(Shift, u16)> {
+    if p == c {
+        return Some((Shift::Lsl, 0));
+    }
+    if p == 0 || c == 0 {
+        return None;
+    }
+    let (right, left) =
+        (c.leading_zeros().checked_sub(p.leading_zeros()), c.trailing_zeros().checked_sub(p.trailing_zeros()));
+    match (right, left) {
+        (Some(n @ 1..), _) if p >> n == c => Some((Shift::Lsr, n as u16)),
+        (_, Some(n @ 1..)) if p << n == c => Some((Shift::Lsl, n as u16)),
+        _ => None,
     }
 }
 
@@ -639,6 +670,11 @@ impl<'a> Lower<'a> {
                         return self.put_def(dp_imm(op2, flags, rd, rn, i), rd);
                     }
                 }
+                // A shifter's carry-out would reach C in flag-setting logic: only where the
+                // flags are kept.
+                if let Some((rm, shift, n)) = self.constant_operand(c).filter(|_| flags == Flags::Keep) {
+                    return self.put_def(dp_reg(op, flags, rd, rn, rm, shift, n), rd);
+                }
                 self.const32(tmp, c);
                 self.put_def(dp_reg(op, flags, rd, rn, tmp, Shift::Lsl, 0), rd);
             }
@@ -656,11 +692,30 @@ impl<'a> Lower<'a> {
                 // CMN: ADDS with Rd = PC.
                 self.put_flags(dp_imm(DpOp::Add, Flags::Set, PC, rn, imm(c.wrapping_neg())))
             }
-            _ => {
-                let r = self.in_reg(v, tmp);
-                self.put_flags(cmp_reg16(rn, r));
-            }
+            Val::K(c) => match self.constant_operand(c) {
+                // CMP: SUBS with Rd = PC (the shifter's carry-out does not reach C).
+                Some((rm, shift, n)) if n != 0 => self.put_flags(dp_reg(DpOp::Sub, Flags::Set, PC, rn, rm, shift, n)),
+                Some((rm, _, _)) => self.put_flags(cmp_reg16(rn, rm)),
+                None => {
+                    let r = self.in_reg(v, tmp);
+                    self.put_flags(cmp_reg16(rn, r));
+                }
+            },
+            Val::R(r) => self.put_flags(cmp_reg16(rn, r)),
         }
+    }
+
+    /// A register that holds `c`, or a constant `c` is a shift of (with the shift): a
+    /// whole-program constant's home, or a register a constant was set in and still
+    /// holds (CRC-32's polynomial, whose right shifts by 1-5 the loop uses as well).
+    fn constant_operand(&self, c: u32) -> Option<(Reg, Shift, u16)> {
+        let mut homes = self.homes.consts.iter().flatten();
+        homes
+            .find_map(|&(k, r)| match k {
+                Const::Imm(p) => shift_to(p, c).map(|(s, n)| (r, s, n)),
+                _ => None,
+            })
+            .or_else(|| self.held.shifted_constant(self.buf.point(), c))
     }
 
     // ---- the runtime ----

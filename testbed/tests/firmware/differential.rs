@@ -216,6 +216,7 @@ fn fixed_programs() -> Vec<String> {
     all.extend(carry_checked_accesses(&mut Rng::new(0x6361_7272), 300));
     all.extend(remainders(&mut Rng::new(0x7265_6d73), 300));
     all.extend(constant_products(&mut Rng::new(0x6d75_6c73), 300));
+    all.extend(shifted_constants(&mut Rng::new(0x7368_6966), 400));
     // A sum whose high half is not the add's carry at the access: a 64-bit add between
     // (of 2^32: the low half a frame address), or a jump onto the access from where
     // the same register holds such an address. (r3 = 5, from a helper: not bounded.)
@@ -296,6 +297,55 @@ fn remainders(rng: &mut Rng, count: usize) -> Vec<String> {
                 format!("{value}\nmod{w} %r2, {c}\nmov %r0, %r2\nexit")
             }
         };
+        all.push(text);
+    }
+    all
+}
+
+/// Constants that are shifts of one set before (the JIT uses the register that holds
+/// it, shifted, as the operand: CRC-32's polynomial; `jit`'s `constant_operand`):
+/// a constant no immediate encodes, then 32- and 64-bit logic, adds, subtracts and
+/// compares with it, its left and right shifts and near misses (a bit more or less),
+/// with instructions between that set other constants or write the registers
+/// involved, and a constant set on one path only whose shift is used where the paths
+/// meet (the register holds it on one of them).
+fn shifted_constants(rng: &mut Rng, count: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        // No modified immediate: bits spread over more than a byte.
+        let p = (r() as u32 | 0x0100_0001) & !(1 << (8 + r() % 8));
+        let mut text = format!("ldxw %r3, [%r1+0]\nldxw %r4, [%r1+4]\nmov %r0, 0\nand32 %r3, {p:#x}\n");
+        for _ in 0..1 + r() % 3 {
+            let k = 1 + r() % 31;
+            let c = match r() % 6 {
+                0 => p >> k,
+                1 => p << k,
+                2 => p,
+                3 => (p >> k) | 1,
+                4 => (p << k).wrapping_add(1 << k),
+                _ => r() as u32,
+            };
+            let w = ["32", ""][r() as usize % 2];
+            match r() % 8 {
+                0 => text.push_str(&format!("mov32 %r5, {:#x}\nxor32 %r4, %r5\n", r() as u32 | 0x0100_0001)),
+                1 => text.push_str("mov %r2, %r4\nadd %r0, %r2\n"),
+                2 => {
+                    // Another constant set on one path only, and its shift used where the
+                    // paths meet.
+                    let q = (r() as u32 | 0x0100_0001) & !(1 << (8 + r() % 8));
+                    let op = ["add", "sub", "and"][r() as usize % 3];
+                    text.push_str(&format!("jgt %r4, %r3, +1\n{op}{w} %r4, {q:#x}\nxor{w} %r4, {:#x}\n", q >> k));
+                }
+                3 => text.push_str(&format!("jlt{w} %r4, {c:#x}, +1\nadd %r0, 1\n")),
+                4 => text.push_str(&format!("jeq{w} %r3, {c:#x}, +1\nadd %r0, 2\n")),
+                _ => {
+                    let op = ["and", "or", "xor", "add", "sub"][r() as usize % 5];
+                    text.push_str(&format!("{op}{w} %r4, {c:#x}\n"));
+                }
+            }
+        }
+        text.push_str("add %r0, %r3\nadd %r0, %r4\nexit");
         all.push(text);
     }
     all
