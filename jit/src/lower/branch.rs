@@ -127,6 +127,14 @@ impl Lower<'_> {
             self.tst(a, b);
             return Some(Cond::Ne);
         }
+        // A constant no immediate encodes may be one away from one that is.
+        let (op, b) = match b {
+            Val::K(c) if !cmp_fits(c) => match off_by_one(op, signed_conds, c) {
+                Some((op2, c2)) if cmp_fits(c2) => (op2, Val::K(c2)),
+                _ => (op, b),
+            },
+            b => (op, b),
+        };
         self.cmp(a, b, R2);
         Some(match op {
             JEQ => Cond::Eq,
@@ -191,5 +199,26 @@ impl Lower<'_> {
                 })
             }
         }
+    }
+}
+
+/// Whether `cmp r, #c` is one instruction (CMP or CMN with a modified immediate).
+fn cmp_fits(c: u32) -> bool {
+    ModImm::maybe_from(c).is_some() || ModImm::maybe_from(c.wrapping_neg()).is_some()
+}
+
+/// `x op c` as the same test against a constant one away: `x < c` is `x <= c - 1`,
+/// `x > c` is `x >= c + 1` (and so on), where that constant exists (in the signed
+/// range for signed conditions, which JS* are only with `signed_conds`).
+fn off_by_one(op: u8, signed_conds: bool, c: u32) -> Option<(u8, u32)> {
+    let js = matches!(op, JSLT | JSLE | JSGT | JSGE);
+    let (lt, le, gt, ge) = if js { (JSLT, JSLE, JSGT, JSGE) } else { (JLT, JLE, JGT, JGE) };
+    let (min, max) = if js && signed_conds { (1 << 31, (1 << 31) - 1) } else { (0, u32::MAX) };
+    match op {
+        _ if op == lt && c != min => Some((le, c.wrapping_sub(1))),
+        _ if op == ge && c != min => Some((gt, c.wrapping_sub(1))),
+        _ if op == gt && c != max => Some((ge, c.wrapping_add(1))),
+        _ if op == le && c != max => Some((lt, c.wrapping_add(1))),
+        _ => None,
     }
 }

@@ -217,6 +217,7 @@ fn fixed_programs() -> Vec<String> {
     all.extend(remainders(&mut Rng::new(0x7265_6d73), 300));
     all.extend(constant_products(&mut Rng::new(0x6d75_6c73), 300));
     all.extend(shifted_constants(&mut Rng::new(0x7368_6966), 400));
+    all.extend(constant_compares(&mut Rng::new(0x636d_7073), 300));
     // A sum whose high half is not the add's carry at the access: a 64-bit add between
     // (of 2^32: the low half a frame address), or a jump onto the access from where
     // the same register holds such an address. (r3 = 5, from a helper: not bounded.)
@@ -298,6 +299,48 @@ fn remainders(rng: &mut Rng, count: usize) -> Vec<String> {
             }
         };
         all.push(text);
+    }
+    all
+}
+
+/// Compares with constants no immediate encodes next to ones that are (the JIT compares
+/// with the neighbour: `x < c` as `x <= c - 1`; `jit`'s `off_by_one`), and with the
+/// ends of the signed and unsigned ranges, by every ordered condition, 32- and 64-bit,
+/// of values at, beside and far from the constant.
+fn constant_compares(rng: &mut Rng, count: usize) -> Vec<String> {
+    let ops = ["jlt", "jle", "jgt", "jge", "jslt", "jsle", "jsgt", "jsge"];
+    // The value from the frame, zero-extended or sign-extended to 64 bits.
+    let program = |op: &str, w: &str, widen: bool, x: u32, c: u32| {
+        let widen = if widen { "lsh %r2, 32\narsh %r2, 32\n" } else { "" };
+        format!(
+            "stw [%r10-4], {}\nldxw %r2, [%r10-4]\n{widen}mov %r0, 1\n{op}{w} %r2, {}, +1\nmov %r0, 2\nexit",
+            x as i32, c as i32
+        )
+    };
+    let mut all = Vec::new();
+    // The ends of the ranges and their neighbours, every way.
+    for c in [0x7fff_ffffu32, 0x8000_0001, 0xffff_fffe, 0x101] {
+        for (op, w) in ops.iter().flat_map(|op| ["32", ""].map(|w| (op, w))) {
+            for x in [c.wrapping_sub(1), c, c.wrapping_add(1)] {
+                all.push(program(op, w, false, x, c));
+            }
+        }
+    }
+    for _ in 0..count {
+        let mut r = || rng.next_u64();
+        let c: u32 = match r() % 3 {
+            // One past or before a modified immediate.
+            0 => (((r() % 255) as u32 + 1) << (r() % 24)).wrapping_add([1, u32::MAX][r() as usize % 2]),
+            1 => [0, 1, 0x8000_0000, 0xffff_ffff, 0x9c1][r() as usize % 5],
+            _ => r() as u32,
+        };
+        let x = match r() % 4 {
+            0 => c.wrapping_sub(1),
+            1 => c,
+            2 => c.wrapping_add(1),
+            _ => r() as u32,
+        };
+        all.push(program(ops[r() as usize % 8], ["32", ""][r() as usize % 2], r() % 2 == 0, x, c));
     }
     all
 }
