@@ -142,9 +142,9 @@ impl Lower<'_> {
                 if self.an.facts[self.pc].reduce_once {
                     self.reduce_once(r, a, b);
                 } else if op == OP_DIV {
-                    self.put(div(r, a, b));
+                    self.put_def(div(r, a, b), r);
                 } else {
-                    self.put(div(R12, a, b));
+                    self.put_def(div(R12, a, b), R12);
                     self.put_def(mls(r, R12, b, a), r);
                 }
             }
