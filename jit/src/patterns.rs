@@ -171,3 +171,150 @@ mod tests {
         assert!(!at_mul("mov %r1, -5\nmov %r2, %r3\nmul %r2, 3\nexit", 2));
     }
 }
+
+// ---- values assembled from narrow loads ----
+
+/// Byte lanes of a 64-bit value, one byte each, lowest first: 0 (a zero byte), [`ANY`]
+/// or `1 + BACK + k` for the loaded byte at offset `k` from the run's first load
+/// (loads reach `|k| <= BACK - 8`, so that a word's lanes stay codes). One machine word: shifts by bytes are shifts, moves are copies.
+type Lanes = u64;
+const ANY: u8 = 0xff;
+const BACK: i32 = 120;
+/// A value nothing is known of.
+const UNKNOWN: Lanes = u64::MAX;
+
+/// At most this many slots are followed from a run's first load.
+const MAX_RUN: usize = 64;
+
+/// What a register holds after a run: `len` bytes from `off` (from the first load's
+/// offset), in order or reversed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole {
+    pub off: i32,
+    pub len: u8,
+    pub reversed: bool,
+}
+
+/// A run's prefix that can be taken: its last slot, the registers read after it, their
+/// values and their last definitions (where each value is loaded).
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    pub end: usize,
+    pub outputs: u16,
+    pub values: [Option<Whole>; 11],
+    pub last_def: [usize; 11],
+}
+
+fn whole(v: Lanes) -> Option<Whole> {
+    let lane = |k: usize| (v >> (8 * k)) as u8;
+    let len = (0..8).find(|&k| lane(k) == 0).unwrap_or(8);
+    if !matches!(len, 1 | 2 | 4 | 8) || (len < 8 && v >> (8 * len) != 0) || (0..len).any(|k| lane(k) == ANY) {
+        return None;
+    }
+    let run = |step: i32| (0..len).all(|k| lane(k) as i32 == lane(0) as i32 + step * k as i32);
+    let off = |k: usize| lane(k) as i32 - 1 - BACK;
+    if run(1) {
+        Some(Whole { off: off(0), len: len as u8, reversed: false })
+    } else if run(-1) {
+        Some(Whole { off: off(len - 1), len: len as u8, reversed: true })
+    } else {
+        None
+    }
+}
+
+/// Lanes 4-7 cleared for a 32-bit operation.
+fn narrowed(v: Lanes, alu32: bool) -> Lanes {
+    if alu32 {
+        v & 0xffff_ffff
+    } else {
+        v
+    }
+}
+
+/// `a | b`: unknown wherever one byte meets another.
+fn or(a: Lanes, b: Lanes) -> Lanes {
+    if (0..8).any(|k| (a >> (8 * k)) as u8 != 0 && (b >> (8 * k)) as u8 != 0) {
+        UNKNOWN
+    } else {
+        a | b
+    }
+}
+
+/// The run of narrow loads, byte shifts, ORs and moves starting at the load at `at`
+/// whose longest prefix assembles whole values ([`crate::lower`]'s `combine`: one load
+/// each), or where to look for the next run (`Err`). The lowering compiles it; the
+/// register allocator gives the values the run passes through on the way no register.
+pub fn assembled_loads(insns: &[Insn], an: &Analysis, at: usize) -> Result<Assembled, usize> {
+    let first = insns[at];
+    let base = first.src();
+    // First the run's extent, cheaply: most loads start none worth following.
+    let (mut len, mut loads, mut ors) = (0, 0, 0);
+    while let Some(&i) = insns.get(at + len).filter(|_| len < MAX_RUN) {
+        if len > 0 && an.facts[at + len].is_head() {
+            break;
+        }
+        match i.opc {
+            LDXB | LDXH | LDXW => loads += (i.src() == base) as u32,
+            OR64_REG | OR32_REG => ors += 1,
+            LSH64_IMM | LSH32_IMM | MOV64_REG | MOV32_REG => {}
+            _ => break,
+        }
+        len += 1;
+    }
+    if loads < 2 || ors == 0 {
+        return Err(at + len);
+    }
+    let mut regs = [UNKNOWN; 11];
+    let (mut written, mut last_def, mut ors) = (0u16, [0usize; 11], 0);
+    // The longest prefix so far that can be taken.
+    let mut take: Option<Assembled> = None;
+    let mut pc = at;
+    while pc < at + len {
+        let i = insns[pc];
+        let (d, s) = (i.dst() as usize % 11, i.src() as usize % 11);
+        let alu32 = i.class() == CLS_ALU;
+        let v = match i.opc {
+            LDXB | LDXH | LDXW => {
+                let k = i.off as i32 - first.off as i32;
+                if i.src() != base || written & 1 << base != 0 || !an.facts[pc].safe || k.abs() > BACK - 8 {
+                    break;
+                }
+                let bytes = match i.opc {
+                    LDXB => 1,
+                    LDXH => 2,
+                    _ => 4,
+                };
+                (0..bytes).fold(0, |v, j| v | ((1 + BACK + k + j) as u64) << (8 * j))
+            }
+            LSH64_IMM | LSH32_IMM if i.imm % 8 == 0 && (0..64).contains(&i.imm) => narrowed(regs[d] << i.imm, alu32),
+            OR64_REG | OR32_REG => {
+                ors += 1;
+                narrowed(or(regs[d], regs[s]), alu32)
+            }
+            MOV64_REG | MOV32_REG if i.off == 0 => narrowed(regs[s], alu32),
+            _ => break,
+        };
+        regs[d] = v;
+        written |= 1 << d;
+        last_def[d] = pc;
+        pc += 1;
+        // Taken if something was assembled (loads and moves alone are left to the
+        // other patterns), and every register written that is read on holds a
+        // whole value, one of them wider than a load.
+        if ors == 0 {
+            continue;
+        }
+        let read_on = (an.live_lo_out(pc - 1) | an.facts[pc - 1].need_out) & written;
+        let mut values = [None; 11];
+        let (mut all, mut wide) = (true, false);
+        for r in (0..11).filter(|&r| read_on & 1 << r != 0) {
+            values[r] = whole(regs[r]);
+            all &= values[r].is_some();
+            wide |= values[r].is_some_and(|w| w.len > 1);
+        }
+        if all && wide {
+            take = Some(Assembled { end: pc - 1, outputs: read_on, values, last_def });
+        }
+    }
+    take.ok_or(pc)
+}

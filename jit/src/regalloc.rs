@@ -177,6 +177,10 @@ pub struct Allocation {
     /// Per point (a block head, or the slot after a bpf-to-bpf call), in slot order:
     /// the homes of r0-r9 there.
     pub points: Vec<(u32, [[Option<Reg>; 2]; VALUE_REGS])>,
+    /// The runs of narrow loads assembled into whole values
+    /// ([`crate::patterns::assembled_loads`]), by first slot, in slot order: found here
+    /// (their partial values get no register), compiled by the lowering.
+    pub assembled: Vec<(usize, crate::patterns::Assembled)>,
 }
 
 impl Allocation {
@@ -394,20 +398,43 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
     let mut r10_score = 0u32;
     let mut consts = [(Const::Imm(0), 0u32); MAX_CONSTS];
     let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
+    // Runs of narrow loads the lowering assembles into whole values, found as it finds
+    // them: the bytes and partial values of registers the run does not leave a value
+    // in are never in a register, and count nothing.
+    let mut scanned = 0;
     let mut pc = 0;
     while pc < n {
         let i = insns[pc];
         enter(&mut cur, &mut point, pc);
         let f = &a.facts[pc];
         let weight = 1u32 << (3 * f.depth as u32);
+        if pc >= scanned && matches!(i.opc, LDXB | LDXH | LDXW) {
+            match crate::patterns::assembled_loads(insns, a, pc) {
+                Ok(r) => {
+                    scanned = r.end + 1;
+                    if alloc.assembled.try_reserve(1).is_err() {
+                        return Err(OutOfMemory);
+                    }
+                    alloc.assembled.push((pc, r));
+                }
+                Err(next) => scanned = next,
+            }
+        }
+        // Inside a run only its base and the registers that hold its values after it
+        // count: the others' values are never in a register.
+        let counted = match alloc.assembled.last() {
+            Some((at, r)) if pc <= r.end => 1 << insns[*at].src() | r.outputs,
+            _ => ALL,
+        };
         if f.reachable {
             // What an exit or a bpf-to-bpf call hands on is stored once there, not
             // worked on: only r0 (an exit's result) and r1-r5 (a call's arguments) count.
-            let handed = match i.opc {
-                EXIT_OP => 1,
-                _ if i.is_local_call() => 0b11_1110,
-                _ => ALL,
-            };
+            let handed = counted
+                & match i.opc {
+                    EXIT_OP => 1,
+                    _ if i.is_local_call() => 0b11_1110,
+                    _ => ALL,
+                };
             for (set, half) in [(f.rd_lo & handed, 0), (f.rd_hi & handed, 1)] {
                 for r in bits(set) {
                     if r == 10 {
@@ -429,7 +456,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
         }
         if let Some(d) = def_of(a, pc) {
             cur[d] = parent[pc];
-            if f.reachable {
+            if f.reachable && counted & 1 << d != 0 {
                 let s = &mut score[cur[d] as usize];
                 s[0] = s[0].saturating_add(weight);
                 if f.need_out & 1 << d != 0 {

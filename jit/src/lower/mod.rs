@@ -319,9 +319,8 @@ struct Lower<'a> {
     insns: &'a [Insn],
     /// Slots below this one were compiled with an earlier one (fused).
     skip_until: usize,
-    /// Slots below this one were followed as part of a run of loads ([`combine`]) that
-    /// could not be taken: no run starts there.
-    scanned_until: usize,
+    /// The first of the allocator's runs of loads ([`combine`]) not yet passed.
+    next_run: usize,
     /// Per register, the `lsh` of a sign extension whose low half a signed load made.
     extended_by_load: [u32; 11],
     /// What r10's home holds below r10 (0 or [`FRAME_BIAS`]); `ctx.regs[10]` holds r10.
@@ -361,7 +360,7 @@ impl<'a> Lower<'a> {
             n,
             insns,
             skip_until: 0,
-            scanned_until: 0,
+            next_run: 0,
             extended_by_load: [u32::MAX; 11],
             frame_bias,
             pc: 0,

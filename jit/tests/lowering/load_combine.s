@@ -86,10 +86,10 @@ exit
 #           38  str r2, [r4, #-16]
 #           42  str r3, [r4, #-12]
 #     2: mov %r2, %r10
-#           46  sub.w r8, r4, #16
+#           46  sub.w r5, r4, #16
 #     3: add %r2, -16
 #     4: ldxb %r3, [%r2+0]
-#           50  ldr.w r6, [r8]
+#           50  ldr r6, [r5]
 #     5: ldxb %r1, [%r2+1]
 #     6: lsh32 %r1, 0x8
 #     7: or32 %r1, %r3
@@ -101,17 +101,17 @@ exit
 #    13: or32 %r1, %r2
 #    14: mov %r2, %r1
 #    15: ldxb %r7, [%r10-9]
-#           54  ldrb r5, [r4, #-6]
-#           58  ldr r11, [r4, #-16]
-#           62  ldr r10, [r4, #-12]
-#           66  ldr r9, [r4, #-8]
-#           70  rev.w r9, r9
-#           74  ldrh r8, [r4, #-4]
-#           78  rev16.w r8, r8
-#           82  ldr r0, [r4, #-8]
-#           86  str r0, [r7, #56]
-#           88  ldrb r0, [r4, #-8]
-#           92  str r0, [r7, #64]
+#           52  ldrb r5, [r4, #-6]
+#           56  ldr r11, [r4, #-16]
+#           60  ldr r10, [r4, #-12]
+#           64  ldr r9, [r4, #-8]
+#           68  rev.w r9, r9
+#           72  ldrh r8, [r4, #-4]
+#           76  rev16.w r8, r8
+#           80  ldr r0, [r4, #-8]
+#           84  str r0, [r7, #56]
+#           86  ldrb r0, [r4, #-8]
+#           90  str r0, [r7, #64]
 #    16: ldxb %r1, [%r10-10]
 #    17: ldxb %r8, [%r10-11]
 #    18: ldxb %r4, [%r10-12]
@@ -154,34 +154,34 @@ exit
 #    55: ldxb %r8, [%r10-8]
 #    56: ldxb %r3, [%r10-6]
 #    57: lsh32 %r3, 0x8
-#           94  lsl.w r5, r5, #8
+#           92  lsl.w r5, r5, #8
 #    58: or32 %r8, %r3
-#           98  orr.w r0, r0, r5
-#          102  str r0, [r7, #64]
+#           96  orr.w r0, r0, r5
+#          100  str r0, [r7, #64]
 #    59: mov %r0, %r2
 #    60: add %r0, %r4
-#          104  adds.w r6, r6, r11
-#          108  adc r5, r10, #0
+#          102  adds.w r6, r6, r11
+#          106  adc r5, r10, #0
 #    61: add %r0, %r5
-#          112  adds.w r6, r6, r9
-#          116  adc r5, r5, #0
+#          110  adds.w r6, r6, r9
+#          114  adc r5, r5, #0
 #    62: add %r0, %r6
-#          120  adds.w r6, r6, r8
-#          124  adc r5, r5, #0
+#          118  adds.w r6, r6, r8
+#          122  adc r5, r5, #0
 #    63: add %r0, %r7
-#          128  ldr r2, [r7, #56]
-#          130  adds.w r6, r6, r2
-#          134  adc r5, r5, #0
+#          126  ldr r2, [r7, #56]
+#          128  adds.w r6, r6, r2
+#          132  adc r5, r5, #0
 #    64: add %r0, %r8
-#          138  ldr r2, [r7, #64]
-#          140  adds.w r6, r6, r2
-#          144  adc r5, r5, #0
+#          136  ldr r2, [r7, #64]
+#          138  adds.w r6, r6, r2
+#          142  adc r5, r5, #0
 #    65: exit
-#          148  strd r6, r5, [r7]
-#          152  b.w #16
-#          156  mov.w r0, #1
-#          160  b.w #12
-#          164  mov.w r0, #2
-#          168  b.w #4
-#          172  mov.w r0, #0
-#          176  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          146  strd r6, r5, [r7]
+#          150  b.w #16
+#          154  mov.w r0, #1
+#          158  b.w #12
+#          162  mov.w r0, #2
+#          166  b.w #4
+#          170  mov.w r0, #0
+#          174  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
