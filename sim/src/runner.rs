@@ -46,7 +46,7 @@ pub struct Results {
     /// Guest instructions per firmware function, for nodes with a `profile` (the 25
     /// costliest).
     #[serde(default)]
-    pub profiles: BTreeMap<String, Profile>,
+    pub profiles: BTreeMap<String, NodeProfile>,
     /// Flash and RAM of each firmware variant the run booted.
     #[serde(default)]
     pub footprints: BTreeMap<String, testbed::footprint::Footprint>,
@@ -468,7 +468,7 @@ async fn boot_nodes(
 
 /// A node's profile: where its guest instructions went.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Profile {
+pub struct NodeProfile {
     /// What the counts cover, in words.
     pub scope: String,
     /// Instructions per firmware function, the costliest first.
@@ -481,7 +481,7 @@ fn collect_profiles(
     scenario: &Scenario,
     firmware: &Firmware,
     run_dir: &Path,
-) -> anyhow::Result<BTreeMap<String, Profile>> {
+) -> anyhow::Result<BTreeMap<String, NodeProfile>> {
     let mut profiles = BTreeMap::new();
     for (_, name, spec) in scenario.booted().into_iter().filter(|(_, _, s)| s.profile.is_on()) {
         let path = run_dir.join(format!("{name}.profile"));
@@ -495,7 +495,7 @@ fn collect_profiles(
                 std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
                 profiles.insert(
                     name,
-                    Profile { scope: spec.profile.scope(), functions: funcs.into_iter().take(25).collect() },
+                    NodeProfile { scope: spec.profile.scope(), functions: funcs.into_iter().take(25).collect() },
                 );
             }
             Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),

@@ -103,9 +103,7 @@ impl Lower<'_> {
             }
             OP_MUL => {
                 let a = self.lo(d, R0);
-                if !x && self.mul_shifted(r, a, i.imm as u32) {
-                    // (done)
-                } else {
+                if x || !self.mul_shifted(r, a, i.imm as u32) {
                     let b = self.src_lo(i);
                     let b = self.in_reg(b, R2);
                     self.put_def(mul(r, a, b), r);
@@ -370,9 +368,8 @@ impl Lower<'_> {
         }
     }
 
-    /// Unsigned 64-bit div/mod: the hardware divider when both operands fit in 32 bits
-    /// (known, or checked here), the runtime otherwise.
-    /// Whether `c` is in no register: a multiply by it would first set one.
+    /// Whether `c` is in no register: a multiply by it would first set one (as
+    /// [`Lower::in_reg`] does: a constant's home, else r2 unless it holds `c`).
     fn unheld(&self, c: u32) -> bool {
         self.homes.constant(crate::regalloc::Const::Imm(c)).is_none()
             && !self.held.holds_constant(self.buf.point(), R2, c)
@@ -381,15 +378,15 @@ impl Lower<'_> {
     /// `r = a * c` (mod 2^32) as one shifted add, subtract or shift, for `c` = 2^k, 2^k + 1
     /// or 2^k - 1 in no register (a multiply would need it set first). False otherwise.
     fn mul_shifted(&mut self, r: Reg, a: Reg, c: u32) -> bool {
+        // (0 and 1: a constant or a copy, left to the multiply.)
         let e = match c {
-            _ if c.is_power_of_two() && c > 1 => {
-                mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, c.trailing_zeros() as u16)
-            }
-            _ if (c - 1).is_power_of_two() && c > 2 => {
+            0 | 1 => return false,
+            _ if c.is_power_of_two() => mov_reg_shifted(Flags::Keep, r, a, Shift::Lsl, c.trailing_zeros() as u16),
+            _ if (c - 1).is_power_of_two() => {
                 dp_reg(DpOp::Add, Flags::Keep, r, a, a, Shift::Lsl, (c - 1).trailing_zeros() as u16)
             }
-            _ if c.wrapping_add(1).is_power_of_two() && c > 2 => {
-                dp_reg(DpOp::Rsb, Flags::Keep, r, a, a, Shift::Lsl, (c + 1).trailing_zeros() as u16)
+            _ if c.wrapping_add(1).is_power_of_two() => {
+                dp_reg(DpOp::Rsb, Flags::Keep, r, a, a, Shift::Lsl, c.wrapping_add(1).trailing_zeros() as u16)
             }
             _ => return false,
         };
@@ -409,6 +406,8 @@ impl Lower<'_> {
         self.put_def(sel(r, R12, a), r);
     }
 
+    /// Unsigned 64-bit div/mod: the hardware divider when both operands fit in 32 bits
+    /// (known, or checked here), the runtime otherwise.
     fn udivmod64(&mut self, i: Insn) {
         let d = i.dst();
         let bh = self.src_hi(i);

@@ -18,6 +18,12 @@ add %r5, %r6
 ldxw %r3, [%r1+12]
 mul %r3, 12
 add %r5, %r3
+# By 0 and 1: multiplies (no shift form).
+ldxw %r3, [%r1+12]
+mul32 %r3, 0
+add %r5, %r3
+mul32 %r3, 1
+add %r5, %r3
 mov %r0, %r5
 exit
 # ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
@@ -29,27 +35,27 @@ exit
 #           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r4, r12
 #           20  cmp r12, r3
-#           22  bhs.w #244
+#           22  bhs.w #296
 #           26  ldr.w r10, [r4]
 #     1: mul32 %r2, 0x21
 #           30  add.w r10, r10, r10, lsl #5
 #     2: ldxw %r3, [%r1+4]
 #           34  adds.w r0, r4, #4
-#           38  bhs.w #244
+#           38  bhs.w #296
 #           42  ldrd r12, r3, [r7, #188]
 #           46  sub.w r12, r0, r12
 #           50  cmp r12, r3
-#           52  bhs.w #230
+#           52  bhs.w #282
 #           56  ldr r6, [r0]
 #     3: mul32 %r3, 0x7
 #           58  rsb r6, r6, r6, lsl #3
 #     4: ldxw %r4, [%r1+8]
 #           62  adds.w r0, r4, #8
-#           66  bhs.w #242
+#           66  bhs.w #294
 #           70  ldrd r12, r3, [r7, #188]
 #           74  sub.w r12, r0, r12
 #           78  cmp r12, r3
-#           80  bhs.w #228
+#           80  bhs.w #280
 #           84  ldr r5, [r0]
 #     5: mul32 %r4, 0x10
 #           86  lsl.w r5, r5, #4
@@ -59,11 +65,11 @@ exit
 #           92  add r10, r5
 #     8: ldxdw %r5, [%r1+16]
 #           94  adds.w r0, r4, #16
-#           98  bhs.w #236
+#           98  bhs.w #288
 #          102  ldrd r12, r3, [r7, #196]
 #          106  sub.w r12, r0, r12
 #          110  cmp r12, r3
-#          112  bhs.w #222
+#          112  bhs.w #274
 #          116  ldr.w r8, [r0, #4]
 #          120  ldr.w r9, [r0]
 #     9: mul %r5, 31
@@ -76,11 +82,11 @@ exit
 #          142  adc r8, r8, #0
 #    11: ldxdw %r6, [%r1+24]
 #          146  adds.w r0, r4, #24
-#          150  bhs.w #210
+#          150  bhs.w #262
 #          154  ldrd r12, r3, [r7, #196]
 #          158  sub.w r12, r0, r12
 #          162  cmp r12, r3
-#          164  bhs.w #196
+#          164  bhs.w #248
 #          168  ldr r5, [r0, #4]
 #          170  ldr r6, [r0]
 #    12: mul %r6, 257
@@ -93,11 +99,11 @@ exit
 #          192  adc.w r8, r8, r5
 #    14: ldxw %r3, [%r1+12]
 #          196  adds.w r0, r4, #12
-#          200  bhs.w #186
+#          200  bhs.w #238
 #          204  ldrd r12, r3, [r7, #188]
 #          208  sub.w r12, r0, r12
 #          212  cmp r12, r3
-#          214  bhs.w #172
+#          214  bhs.w #224
 #          218  ldr r6, [r0]
 #    15: mul %r3, 12
 #          220  movs r2, #12
@@ -105,70 +111,98 @@ exit
 #    16: add %r5, %r3
 #          226  adds.w r9, r9, r6
 #          230  adc.w r8, r8, r5
-#    17: mov %r0, %r5
-#          234  mov r5, r9
-#          236  mov r4, r8
-#    18: exit
-#          238  strd r5, r4, [r7]
-#          242  b.w #16
-#          246  mov.w r0, #1
-#          250  b.w #12
-#          254  mov.w r0, #2
-#          258  b.w #4
-#          262  mov.w r0, #0
-#          266  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
-#          270  mov r1, r4
-#          272  movs r2, #0
-#          274  movs r3, #4
-#          276  str.w lr, [r7, #128]
-#          280  bl #132
-#          284  b #-262
-#          286  mov r1, r4
-#          288  movs r2, #0
-#          290  adds.w r1, r1, #4
-#          294  adc r2, r2, #0
-#          298  mov.w r3, #516
-#          302  str.w lr, [r7, #128]
-#          306  bl #106
-#          310  b #-258
-#          312  mov r1, r4
-#          314  movs r2, #0
-#          316  adds.w r1, r1, #8
-#          320  adc r2, r2, #0
-#          324  movw r3, #1028
+#    17: ldxw %r3, [%r1+12]
+#          234  adds.w r0, r4, #12
+#          238  bhs.w #226
+#          242  ldrd r12, r3, [r7, #188]
+#          246  sub.w r12, r0, r12
+#          250  cmp r12, r3
+#          252  bhs.w #212
+#          256  ldr r5, [r0]
+#    18: mul32 %r3, 0x0
+#          258  movs r2, #0
+#          260  mul r5, r5, r2
+#    19: add %r5, %r3
+#          264  adds.w r9, r9, r5
+#          268  adc r8, r8, #0
+#    20: mul32 %r3, 0x1
+#          272  movs r2, #1
+#          274  mul r5, r5, r2
+#    21: add %r5, %r3
+#          278  adds.w r9, r9, r5
+#          282  adc r8, r8, #0
+#    22: mov %r0, %r5
+#          286  mov r5, r9
+#          288  mov r4, r8
+#    23: exit
+#          290  strd r5, r4, [r7]
+#          294  b.w #16
+#          298  mov.w r0, #1
+#          302  b.w #12
+#          306  mov.w r0, #2
+#          310  b.w #4
+#          314  mov.w r0, #0
+#          318  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          322  mov r1, r4
+#          324  movs r2, #0
+#          326  movs r3, #4
 #          328  str.w lr, [r7, #128]
-#          332  bl #80
-#          336  b #-256
+#          332  bl #158
+#          336  b #-314
 #          338  mov r1, r4
 #          340  movs r2, #0
-#          342  adds.w r1, r1, #16
+#          342  adds.w r1, r1, #4
 #          346  adc r2, r2, #0
-#          350  movw r3, #2056
+#          350  mov.w r3, #516
 #          354  str.w lr, [r7, #128]
-#          358  bl #54
-#          362  b #-250
+#          358  bl #132
+#          362  b #-310
 #          364  mov r1, r4
 #          366  movs r2, #0
-#          368  adds.w r1, r1, #24
+#          368  adds.w r1, r1, #8
 #          372  adc r2, r2, #0
-#          376  movw r3, #2824
+#          376  movw r3, #1028
 #          380  str.w lr, [r7, #128]
-#          384  bl #28
-#          388  b #-224
+#          384  bl #106
+#          388  b #-308
 #          390  mov r1, r4
 #          392  movs r2, #0
-#          394  adds.w r1, r1, #12
+#          394  adds.w r1, r1, #16
 #          398  adc r2, r2, #0
-#          402  movw r3, #3588
+#          402  movw r3, #2056
 #          406  str.w lr, [r7, #128]
-#          410  bl #2
-#          414  b #-200
-#          416  push.w {r3, lr}
-#          420  mov r0, r7
-#          422  ldr.w r12, [r7, #144]
-#          426  blx r12
-#          428  pop.w {r3, r12}
-#          432  ldr.w lr, [r7, #128]
-#          436  cmp r0, #0
-#          438  beq #-196
-#          440  bx r12
+#          410  bl #80
+#          414  b #-302
+#          416  mov r1, r4
+#          418  movs r2, #0
+#          420  adds.w r1, r1, #24
+#          424  adc r2, r2, #0
+#          428  movw r3, #2824
+#          432  str.w lr, [r7, #128]
+#          436  bl #54
+#          440  b #-276
+#          442  mov r1, r4
+#          444  movs r2, #0
+#          446  adds.w r1, r1, #12
+#          450  adc r2, r2, #0
+#          454  movw r3, #3588
+#          458  str.w lr, [r7, #128]
+#          462  bl #28
+#          466  b #-252
+#          468  mov r1, r4
+#          470  movs r2, #0
+#          472  adds.w r1, r1, #12
+#          476  adc r2, r2, #0
+#          480  movw r3, #4356
+#          484  str.w lr, [r7, #128]
+#          488  bl #2
+#          492  b #-240
+#          494  push.w {r3, lr}
+#          498  mov r0, r7
+#          500  ldr.w r12, [r7, #144]
+#          504  blx r12
+#          506  pop.w {r3, r12}
+#          510  ldr.w lr, [r7, #128]
+#          514  cmp r0, #0
+#          516  beq #-222
+#          518  bx r12
