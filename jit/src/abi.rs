@@ -33,8 +33,9 @@ pub struct Context {
     /// `rt_mem(ctx, addr_lo, addr_hi, meta) -> u32`: the address to access, or 0 after
     /// recording a fault. `meta = len | write << 4 | pc << 8`.
     pub rt_mem: u32,
-    /// `rt_helper(ctx, pc) -> u32`: runs `call imm` / `callx` at `pc`; returns a
-    /// status, [`STATUS_CONTINUE`] to go on.
+    /// `rt_helper(ctx, pc, id) -> u32`: runs helper `id` for the call at `pc` (for
+    /// `callx`, `id` is [`HELPER_ID_IN_REGISTER`]); returns a status,
+    /// [`STATUS_CONTINUE`] to go on.
     pub rt_helper: u32,
     /// `rt_alu(ctx, pc) -> u32`: applies the ALU instruction at `pc` to `regs`.
     pub rt_alu: u32,
@@ -105,6 +106,11 @@ pub const STATUS_FAULT: u32 = 1;
 pub const STATUS_BUDGET: u32 = 2;
 /// From `rt_helper`: the helper ended the program (e.g. `unwind`); r0 is set.
 pub const STATUS_HELPER_EXIT: u32 = 3;
+
+/// `rt_helper`'s id for `callx`: the id is the value of the instruction's register.
+/// No `call imm` names it: helper ids are below 256 (`vm::HelperSet`), so the verifier
+/// refuses it, and a runtime that decodes the instruction still finds the right id.
+pub const HELPER_ID_IN_REGISTER: u32 = u32::MAX;
 
 /// `meta` flag of `rt_mem` for a write.
 pub const MEM_WRITE: u32 = 1 << 4;

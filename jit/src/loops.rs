@@ -41,6 +41,11 @@ impl Prepaid {
     /// `v + (n + 1) * step == limit` in 32 bits (with `enters_below`, `v < limit` is
     /// checked first); `None` when the counter steps past the limit (then it only stops
     /// after wrapping around, longer than any budget).
+    /// The body is compiled twice ([`MAX_UNROLLED_BODY`]).
+    pub fn unrolled(&self) -> bool {
+        self.latch - self.head <= MAX_UNROLLED_BODY
+    }
+
     pub fn backward_jumps(&self, v: u32) -> Option<u32> {
         let left = self.limit.wrapping_sub(1 << self.step_log2).wrapping_sub(v);
         (left & ((1 << self.step_log2) - 1) == 0).then_some(left >> self.step_log2)
@@ -48,6 +53,10 @@ impl Prepaid {
 }
 
 const ADD_K: u8 = OP_ADD; // class | OP_ADD | SRC_K
+
+/// Loop bodies of at most this many slots are compiled twice, one latch for both:
+/// half the compares and branches back, for a small body's worth of code.
+pub const MAX_UNROLLED_BODY: usize = 16;
 
 /// The largest step of a prepaid counter.
 const MAX_STEP: i32 = 256;
@@ -202,6 +211,7 @@ mod tests {
         let found = loops_of(COUNTED);
         assert_eq!(found, [Prepaid { head: 3, latch: 7, counter: 2, limit: 2560, enters_below: true, step_log2: 0 }]);
         assert_eq!(found[0].backward_jumps(0), Some(2559));
+        assert!(found[0].unrolled());
         // 32-bit counters wrap: from 0xffff_fff0 to 5 takes 20 increments.
         let wrap = loops_of("mov32 %r2, -16\nl: add32 %r2, 1\njeq32 %r2, 5, +1\nja l\nexit");
         assert_eq!(wrap.len(), 1);
@@ -226,6 +236,10 @@ mod tests {
         let jne = loops_of("mov %r1, 0\nl: stxb [%r10-8], %r1\nadd %r1, 1\njne %r1, 64, l\nexit");
         assert_eq!(jne.len(), 1);
         assert_eq!((jne[0].head, jne[0].latch, jne[0].backward_jumps(0)), (1, 3, Some(63)));
+        // A body longer than MAX_UNROLLED_BODY slots is compiled once.
+        let long =
+            format!("mov %r1, 0\nl: {}add %r1, 1\njne %r1, 64, l\nexit", "add %r0, 3\n".repeat(MAX_UNROLLED_BODY));
+        assert_eq!(loops_of(&long).iter().map(Prepaid::unrolled).collect::<alloc::vec::Vec<_>>(), [false]);
         // A step that is no power of two is not taken.
         assert_eq!(loops_of("mov %r2, 0\nl: add %r2, 3\njeq %r2, 300, +1\nja l\nexit"), []);
     }

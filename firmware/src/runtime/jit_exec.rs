@@ -80,7 +80,7 @@ struct Frame {
 /// value lives on `execute`'s stack frame for exactly that time.
 struct Env {
     memory: Memory<'static>,
-    helpers: &'static mut dyn Helpers,
+    helpers: &'static mut DeviceHelpers,
     allowed: HelperSet,
     insns: &'static [Insn],
     frames: Vec<Frame>,
@@ -150,11 +150,16 @@ extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
     }
 }
 
-extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32) -> u32 {
+extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32, id: u32) -> u32 {
     let (c, env) = parts(ctx);
     let pc = pc as usize;
-    let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
-    let id = if i.opc == CALL_REG { c.regs[i.dst() as usize] } else { i.imm as u32 as u64 };
+    let id = if id != abi::HELPER_ID_IN_REGISTER {
+        id as u64
+    } else {
+        let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
+        if i.opc == CALL_REG { c.regs[i.dst() as usize] } else { i.imm as u32 as u64 }
+    };
+    // Checked here too: a run may narrow the helpers the program was verified with.
     if id > u32::MAX as u64 || !env.allowed.contains(id as u32) {
         return fail(env, pc, VmErrorKind::HelperNotAllowed(id));
     }
@@ -288,7 +293,6 @@ pub fn execute(
 
     layout_fits(&memory, code.sizes)?;
 
-    let helpers_dyn: &mut dyn Helpers = helpers;
     let code_base = code.bytes.as_ptr() as usize as u32;
     if code_base & 1 != 0 {
         return Err(Failure {
@@ -310,7 +314,7 @@ pub fn execute(
     let mut env = unsafe {
         Env {
             memory: core::mem::transmute::<Memory<'_>, Memory<'static>>(memory),
-            helpers: core::mem::transmute::<&mut dyn Helpers, &'static mut dyn Helpers>(helpers_dyn),
+            helpers: core::mem::transmute::<&mut DeviceHelpers, &'static mut DeviceHelpers>(helpers),
             allowed,
             insns: core::mem::transmute::<&[Insn], &'static [Insn]>(image.program.insns()),
             frames,

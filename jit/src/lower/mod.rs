@@ -96,7 +96,7 @@ enum Val {
 /// and return. One per program instead of one per call site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Thunk {
-    /// `rt_helper(ctx, r1 = pc)`: leaves on the helper's exit or a fault.
+    /// `rt_helper(ctx, r1 = pc, r2 = id)`: leaves on the helper's exit or a fault.
     Helper,
     /// `rt_mem(ctx, r1:r2 = address, r3 = meta)`: leaves on a fault; r0 = the address.
     Mem,
@@ -252,21 +252,40 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     e.enter(0);
     e.prologue();
     let mut pc = 0;
+    // A loop whose body is compiled twice: the second copy, to be compiled at the
+    // latch (`at_latch`), and while it is, the cursor after the first.
+    let (mut second, mut resume, mut at_latch) = (None::<Unrolling>, None::<Cursor>, usize::MAX);
     // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
     while pc < insns.len() && !e.buf.has_failed() {
-        let i = insns[pc];
+        if pc == at_latch {
+            if let Some(u) = second.take() {
+                // From the head's state; its slots keep the first copy's labels.
+                resume = Some(e.cursor());
+                e.set_cursor(u.at_head);
+                e.buf.bind(u.second);
+                pc = u.head;
+            } else if let Some(c) = resume.take() {
+                e.set_cursor(c);
+                at_latch = usize::MAX;
+            }
+        }
+        let replay = resume.is_some();
         e.enter(pc);
-        if let Some(p) = e.prepaid.with_head(pc) {
+        if let Some(p) = e.prepaid.with_head(pc).filter(|_| !replay) {
             // On the way in only: the latch jumps to the label, after it.
             e.pc = pc;
-            e.prepay(p);
+            second = e.prepay(p);
+            at_latch = if second.is_some() { p.latch } else { usize::MAX };
         }
-        let before = e.buf.point();
-        e.buf.bind(Label::nth(pc));
-        if !e.an.facts[pc].is_head() {
-            e.held.carry(before, e.buf.point());
-        }
+        let i = insns[pc];
         let wide = i.is_wide();
+        if !replay {
+            let before = e.buf.point();
+            e.buf.bind(Label::nth(pc));
+            if !e.an.facts[pc].is_head() {
+                e.held.carry(before, e.buf.point());
+            }
+        }
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
         if pc >= e.skip_until && !e.fuse() {
@@ -275,9 +294,11 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         e.defined(pc);
         if wide {
             pc += 1;
-            let before = e.buf.point();
-            e.buf.bind(Label::nth(pc));
-            e.held.carry(before, e.buf.point());
+            if !replay {
+                let before = e.buf.point();
+                e.buf.bind(Label::nth(pc));
+                e.held.carry(before, e.buf.point());
+            }
         }
         pc += 1;
     }
@@ -287,6 +308,28 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     let (code, mut insn_offsets) = e.buf.finish_with_labels()?;
     insn_offsets.truncate(insns.len());
     Ok(Compiled { code, insn_offsets })
+}
+
+/// The lowering's place in the program, kept to compile a loop body a second time.
+#[derive(Clone, Copy)]
+struct Cursor {
+    homes: Homes,
+    next_point: usize,
+    next_run: usize,
+    skip_until: usize,
+    extended_by_load: [u32; 11],
+}
+
+/// A prepaid loop compiled twice over, one latch for both copies: the entry jumps to
+/// the second copy when the loop runs an odd number of times. The second copy starts
+/// at the head's state both ways in: the first copy ends with what the latch jumps to
+/// the head with, and that jump takes no moves. Its body is straight-line code
+/// ([`loops`]): nothing jumps into it but the entry and the latch.
+#[derive(Clone, Copy)]
+struct Unrolling {
+    head: usize,
+    second: Label,
+    at_head: Cursor,
 }
 
 /// How far below r10 its home points when the program reaches deeper into its frame
@@ -379,6 +422,24 @@ impl<'a> Lower<'a> {
 
     fn put(&mut self, e: Enc) {
         self.buf.put(e);
+    }
+
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            homes: self.homes,
+            next_point: self.next_point,
+            next_run: self.next_run,
+            skip_until: self.skip_until,
+            extended_by_load: self.extended_by_load,
+        }
+    }
+
+    fn set_cursor(&mut self, c: Cursor) {
+        self.homes = c.homes;
+        self.next_point = c.next_point;
+        self.next_run = c.next_run;
+        self.skip_until = c.skip_until;
+        self.extended_by_load = c.extended_by_load;
     }
 
     /// Puts an instruction that writes no register, only the flags (or an `it`).
@@ -844,8 +905,9 @@ impl<'a> Lower<'a> {
 
     /// A counted loop's entry: leaves with the budget failure if the budget cannot pay
     /// for every backward jump the loop will take (it would run out inside, where
-    /// nothing can be observed), else pays them all (see [`crate::loops`]).
-    fn prepay(&mut self, p: Prepaid) {
+    /// nothing can be observed), else pays them all (see [`crate::loops`]). The loop
+    /// to compile twice, if it is one ([`Prepaid::unrolled`]).
+    fn prepay(&mut self, p: Prepaid) -> Option<Unrolling> {
         let v = self.lo(p.counter, R0);
         if p.enters_below {
             self.cmp(v, Val::K(p.limit), R12);
@@ -870,6 +932,16 @@ impl<'a> Lower<'a> {
         // Out when budget <= jumps: the last tick would have reached 0.
         self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
         self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
+        if p.unrolled() {
+            // An even number of backward jumps is an odd number of runs of the body:
+            // the first one is the second copy's.
+            let second = self.buf.new_label();
+            self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
+            self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
+            // The entry's state, which the head's label is bound to next.
+            return Some(Unrolling { head: p.head, second, at_head: self.cursor() });
+        }
+        None
     }
 
     // ---- frame ----
@@ -1023,9 +1095,12 @@ impl<'a> Lower<'a> {
                         i.jump_target(self.pc).filter(|&t| t < self.n).map(Label::nth).ok_or(self.unsupported(i))?;
                     self.local_call(target);
                 } else {
-                    let reads = 0b11_1110 | if i.opc & SRC_X != 0 { 1 << i.dst() } else { 0 };
+                    let callx = i.opc & SRC_X != 0;
+                    let reads = 0b11_1110 | if callx { 1 << i.dst() } else { 0 };
                     self.flush_set(reads);
                     self.const32(R1, self.pc as u32);
+                    // The id as a constant spares the runtime decoding the instruction.
+                    self.const32(R2, if callx { abi::HELPER_ID_IN_REGISTER } else { i.imm as u32 });
                     self.call_thunk(Thunk::Helper);
                     self.fill(0);
                 }

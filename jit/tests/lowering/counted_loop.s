@@ -26,31 +26,38 @@ exit
 #           26  movs r3, #0
 #           28  str r3, [r4, #-4]
 #           32  cmp.w r9, #2560
-#           36  bhs.w #60
+#           36  bhs.w #86
 #           40  movw r12, #2559
 #           44  sub.w r12, r12, r9
 #           48  subs.w lr, lr, r12
-#           52  bls.w #44
+#           52  bls.w #70
+#           56  tst.w r12, #1
+#           60  beq.w #18
 #     3: ldxb %r3, [%r10-8]
-#           56  ldrb r6, [r4, #-8]
+#           64  ldrb r6, [r4, #-8]
 #     4: add32 %r0, %r3
-#           60  add r8, r6
+#           68  add r8, r6
 #     5: mod32 %r0, 0xff
-#           62  usub16 r12, r8, r5
-#           66  sel r8, r12, r8
+#           70  usub16 r12, r8, r5
+#           74  sel r8, r12, r8
 #     6: add %r2, 1
-#           70  add.w r9, r9, #1
+#           78  add.w r9, r9, #1
+#           82  ldrb r6, [r4, #-8]
+#           86  add r8, r6
+#           88  usub16 r12, r8, r5
+#           92  sel r8, r12, r8
+#           96  add.w r9, r9, #1
 #     7: jeq %r2, 0xa00, +1
-#           74  cmp.w r9, #2560
-#           78  bne #-26
+#          100  cmp.w r9, #2560
+#          104  bne #-44
 #     8: ja -6
 #     9: exit
-#           80  mov.w r12, #0
-#           84  strd r8, r12, [r7]
-#           88  b.w #16
-#           92  mov.w r0, #1
-#           96  b.w #12
-#          100  mov.w r0, #2
-#          104  b.w #4
-#          108  mov.w r0, #0
-#          112  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          106  mov.w r12, #0
+#          110  strd r8, r12, [r7]
+#          114  b.w #16
+#          118  mov.w r0, #1
+#          122  b.w #12
+#          126  mov.w r0, #2
+#          130  b.w #4
+#          134  mov.w r0, #0
+#          138  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

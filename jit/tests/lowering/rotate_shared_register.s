@@ -26,35 +26,42 @@ exit
 #           22  movs r6, #0
 #           24  movs r5, #0
 #           26  cmp.w r8, #3
-#           30  bhs.w #62
+#           30  bhs.w #90
 #           34  rsb.w r12, r8, #2
 #           38  subs.w lr, lr, r12
-#           42  bls.w #50
+#           42  bls.w #78
+#           46  tst.w r12, #1
+#           50  beq.w #20
 #     4: mov32 %r2, %r1
-#           46  lsr.w r4, r9, #7
-#           50  ror.w r9, r9, #7
+#           54  lsr.w r4, r9, #7
+#           58  ror.w r9, r9, #7
 #     5: rsh32 %r2, 0x7
 #     6: mov32 %r3, %r1
 #     7: lsh32 %r3, 0x19
 #     8: or32 %r3, %r2
 #     9: add %r0, %r2
-#           54  adds.w r6, r6, r4
-#           58  adc r5, r5, #0
+#           62  adds.w r6, r6, r4
+#           66  adc r5, r5, #0
 #    10: mov %r1, %r3
 #    11: add %r4, 1
-#           62  add.w r8, r8, #1
+#           70  add.w r8, r8, #1
+#           74  lsr.w r4, r9, #7
+#           78  ror.w r9, r9, #7
+#           82  adds.w r6, r6, r4
+#           86  adc r5, r5, #0
+#           90  add.w r8, r8, #1
 #    12: jne %r4, 0x3, -9
-#           66  cmp.w r8, #3
-#           70  bne #-28
+#           94  cmp.w r8, #3
+#           98  bne #-48
 #    13: add %r0, %r1
-#           72  adds.w r6, r6, r9
-#           76  adc r5, r5, #0
+#          100  adds.w r6, r6, r9
+#          104  adc r5, r5, #0
 #    14: exit
-#           80  strd r6, r5, [r7]
-#           84  b.w #16
-#           88  mov.w r0, #1
-#           92  b.w #12
-#           96  mov.w r0, #2
-#          100  b.w #4
-#          104  mov.w r0, #0
-#          108  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          108  strd r6, r5, [r7]
+#          112  b.w #16
+#          116  mov.w r0, #1
+#          120  b.w #12
+#          124  mov.w r0, #2
+#          128  b.w #4
+#          132  mov.w r0, #0
+#          136  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
