@@ -20,35 +20,62 @@ use vm::Insn;
 use crate::analysis::{Analysis, Hint};
 
 /// `head: body...; latch: jeq counter, limit, +1; ja head` (or `jne counter, limit,
-/// head`) with `counter += step` the body's only write to `counter`.
+/// head`, or `jlt compared, limit, head`) with `counter += step` the body's only write
+/// to `counter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prepaid {
     pub head: usize,
-    /// The `jeq`; the `ja` follows it.
+    /// The `jeq` (the `ja` follows it), `jne` or `jlt`.
     pub latch: usize,
     pub counter: u8,
     /// The compared constant (as the low 32 bits it is compared with).
     pub limit: u32,
-    /// The loop ends only if the counter enters below the limit (a 64-bit counter
-    /// counted past it runs through 2^64, longer than any budget).
-    pub enters_below: bool,
+    pub until: Until,
     /// The counter's step is `1 << step_log2`.
     pub step_log2: u8,
 }
 
+/// How the latch decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Back unless the counter equals the limit. With `enters_below`, the loop ends
+    /// only if the counter enters below the limit (a 64-bit counter counted past it
+    /// runs through 2^64, longer than any budget).
+    Equal { enters_below: bool },
+    /// Back while the compared register is below the limit (unsigned). It is the
+    /// counter, or a copy the body makes of it, and holds the counter's value at the
+    /// head plus `offset` (0, or the step when it is read after the increment). With
+    /// `wide`, a 64-bit counter compared in 64 bits (below 2^32 at the head), else the
+    /// low 32 bits count on. Either way it never steps over 2^32 below the limit.
+    Below { offset: u32, wide: bool },
+}
+
 impl Prepaid {
-    /// Backward jumps the loop takes for a counter entering at `v`: the ones until
-    /// `v + (n + 1) * step == limit` in 32 bits (with `enters_below`, `v < limit` is
-    /// checked first); `None` when the counter steps past the limit (then it only stops
-    /// after wrapping around, longer than any budget).
     /// The body is compiled twice ([`MAX_UNROLLED_BODY`]).
     pub fn unrolled(&self) -> bool {
         self.latch - self.head <= MAX_UNROLLED_BODY
     }
 
+    /// Backward jumps the loop takes for a counter entering at `v` (its low 32 bits).
+    /// Up to the limit: the ones until `v + (n + 1) * step == limit` in 32 bits (with
+    /// `enters_below`, `v < limit` is checked first); `None` when the counter steps past
+    /// the limit (then it only stops after wrapping around, longer than any budget).
+    /// Below the limit: one for each time the compared value is still below it.
     pub fn backward_jumps(&self, v: u32) -> Option<u32> {
-        let left = self.limit.wrapping_sub(1 << self.step_log2).wrapping_sub(v);
-        (left & ((1 << self.step_log2) - 1) == 0).then_some(left >> self.step_log2)
+        let step = 1u32 << self.step_log2;
+        match self.until {
+            Until::Equal { .. } => {
+                let left = self.limit.wrapping_sub(step).wrapping_sub(v);
+                (left & (step - 1) == 0).then_some(left >> self.step_log2)
+            }
+            Until::Below { offset, wide } => {
+                let first = v.wrapping_add(offset);
+                if (wide && v >= self.limit) || first >= self.limit {
+                    return Some(0);
+                }
+                Some((self.limit - first + (step - 1)) >> self.step_log2)
+            }
+        }
     }
 }
 
@@ -75,7 +102,14 @@ pub struct PrepaidLoops {
 
 impl Default for PrepaidLoops {
     fn default() -> Self {
-        let none = Prepaid { head: 0, latch: 0, counter: 0, limit: 0, enters_below: false, step_log2: 0 };
+        let none = Prepaid {
+            head: 0,
+            latch: 0,
+            counter: 0,
+            limit: 0,
+            until: Until::Equal { enters_below: false },
+            step_log2: 0,
+        };
         Self { loops: [none; MAX_PREPAID], n: 0 }
     }
 }
@@ -103,7 +137,7 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
         let (j, ja) = (insns[latch], insns[latch + 1]);
         // The cheap tests first: this runs on the device, per compile.
         let rotated = ja.opc == JA64 && matches!(j.opc, JEQ_IMM | JEQ32_IMM) && j.off == 1;
-        let back = matches!(j.opc, JNE_IMM | JNE32_IMM) && j.off < 0;
+        let back = matches!(j.opc, JNE_IMM | JNE32_IMM | JLT_IMM | JLT32_IMM) && j.off < 0;
         if !(rotated || back) {
             continue;
         }
@@ -119,14 +153,15 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
 }
 
 /// The loop whose latch is at `latch`: `jeq counter, limit, +1; ja head` (clang's
-/// rotated form) or `jne counter, limit, head`.
+/// rotated form), `jne counter, limit, head` or `jlt compared, limit, head`.
 fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepaid> {
     let jeq = insns[latch];
     let is32 = jeq.class() == CLS_JMP32;
+    let below = jeq.opc & OP_MASK == JLT;
     if !an.facts[latch].reachable {
         return None;
     }
-    // The slot that jumps back: the `ja`, or the `jne` itself.
+    // The slot that jumps back: the `ja`, or the `jne`/`jlt` itself.
     let back = if jeq.opc & OP_MASK == JEQ { latch + 1 } else { latch };
     let head = insns[back].jump_target(back).filter(|&h| h < latch)?;
     // Entered only at the head, and the head only from the slot before and the latch.
@@ -140,13 +175,26 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
     if an.facts[head].jumps_in != 1 {
         return None;
     }
-    let counter = jeq.dst();
+    let compared = jeq.dst();
+    // `jlt` may compare a copy of the counter: the source of the body's first write
+    // to the compared register, a move.
+    let counter = if below { copied_into(insns, head, latch, compared).unwrap_or(compared) } else { compared };
     let mut increment = None;
+    // Below: the step already added when the copy is made.
+    let mut offset = None;
     let mut pc = head;
     while pc < latch {
         let i = insns[pc];
         let cls = i.class();
         let f = &an.facts[pc];
+        if compared != counter && i.dst() == compared && matches!(cls, CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX) {
+            // The copy is the one write to the compared register.
+            let is_copy = matches!(i.opc, MOV64_REG | MOV32_REG) && i.src() == counter && i.off == 0;
+            let added = increment.map_or(0, |(_, log2): (u8, u8)| 1u32 << log2);
+            if !is_copy || offset.replace(added).is_some() {
+                return None;
+            }
+        }
         let ok = match cls {
             CLS_ALU | CLS_ALU64 => true,
             CLS_LD => matches!(i.opc, LDDW | LDDWD | LDDWR),
@@ -171,6 +219,20 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
     }
     let (increment, step_log2) = increment?;
     let limit = jeq.imm;
+    if below {
+        let step = 1u64 << step_log2;
+        let offset = if compared == counter { step as u32 } else { offset? };
+        // A 64-bit increment from below 2^32 meets a non-negative limit before 2^32;
+        // 32 bits (an increment or a compare) count on in the low word, which must
+        // not step over 2^32 below the limit.
+        let wide = !is32 && increment == CLS_ALU64;
+        let fits = if is32 { limit as u32 as u64 + step <= 1 << 32 } else { limit >= 0 };
+        if !fits || (!is32 && an.facts[head].zero_in & (1 << counter) == 0) {
+            return None;
+        }
+        let until = Until::Below { offset, wide };
+        return Some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2 });
+    }
     let enters_below = match (is32, increment) {
         // The low 32 bits count on, whatever the increment's width.
         (true, _) => false,
@@ -181,7 +243,20 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
         (false, _) if limit < 0 || an.facts[head].zero_in & (1 << counter) == 0 => return None,
         (false, _) => true,
     };
-    Some(Prepaid { head, latch, counter, limit: limit as u32, enters_below, step_log2 })
+    Some(Prepaid { head, latch, counter, limit: limit as u32, until: Until::Equal { enters_below }, step_log2 })
+}
+
+/// The register the body's first write to `reg` copies, if it is a register move.
+fn copied_into(insns: &[Insn], head: usize, latch: usize, reg: u8) -> Option<u8> {
+    let mut pc = head;
+    while pc < latch {
+        let i = insns[pc];
+        if matches!(i.class(), CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX) && i.dst() == reg {
+            return (matches!(i.opc, MOV64_REG | MOV32_REG) && i.off == 0).then_some(i.src());
+        }
+        pc = i.next_pc(pc);
+    }
+    None
 }
 
 /// Control may go on from `pc` to the next slot.
@@ -209,13 +284,14 @@ mod tests {
     #[test]
     fn a_counted_loop_with_no_visible_effects_is_prepaid() {
         let found = loops_of(COUNTED);
-        assert_eq!(found, [Prepaid { head: 3, latch: 7, counter: 2, limit: 2560, enters_below: true, step_log2: 0 }]);
+        let until = Until::Equal { enters_below: true };
+        assert_eq!(found, [Prepaid { head: 3, latch: 7, counter: 2, limit: 2560, until, step_log2: 0 }]);
         assert_eq!(found[0].backward_jumps(0), Some(2559));
         assert!(found[0].unrolled());
         // 32-bit counters wrap: from 0xffff_fff0 to 5 takes 20 increments.
         let wrap = loops_of("mov32 %r2, -16\nl: add32 %r2, 1\njeq32 %r2, 5, +1\nja l\nexit");
         assert_eq!(wrap.len(), 1);
-        assert!(!wrap[0].enters_below);
+        assert_eq!(wrap[0].until, Until::Equal { enters_below: false });
         assert_eq!(wrap[0].backward_jumps(0xffff_fff0), Some(20));
     }
 
@@ -242,6 +318,53 @@ mod tests {
         assert_eq!(loops_of(&long).iter().map(Prepaid::unrolled).collect::<alloc::vec::Vec<_>>(), [false]);
         // A step that is no power of two is not taken.
         assert_eq!(loops_of("mov %r2, 0\nl: add %r2, 3\njeq %r2, 300, +1\nja l\nexit"), []);
+    }
+
+    /// `jlt` latches: the counter compared after its increment, or a copy of it made
+    /// before (Fletcher-32's shape) or after.
+    #[test]
+    fn loops_counting_below_a_limit_are_prepaid() {
+        let below = |src: &str| {
+            let found = loops_of(src);
+            assert_eq!(found.len(), 1, "{src}");
+            found[0]
+        };
+        // The counter itself: 0, 2, .., 2558 enter; 2, .., 2558 jump back.
+        let after = below("mov %r1, 0\nl: add %r0, %r1\nadd %r1, 2\njlt %r1, 2560, l\nexit");
+        assert_eq!(after.until, Until::Below { offset: 2, wide: true });
+        assert_eq!(after.backward_jumps(0), Some(1279));
+        // At or past the limit, or one step short of it: the body runs once.
+        assert_eq!([2558, 2560, 5000, u32::MAX].map(|v| after.backward_jumps(v)), [Some(0); 4]);
+        // Off the step's grid: 1, 3, .., 2559 below.
+        assert_eq!(after.backward_jumps(1), Some(1279));
+        // A copy made before the increment: compared at 0, 2, .., 2558 (all below).
+        let copy = below("mov %r1, 0\nl: mov %r4, %r1\nadd %r1, 2\nadd %r0, %r4\njlt %r4, 2558, l\nexit");
+        assert_eq!((copy.counter, copy.until), (1, Until::Below { offset: 0, wide: true }));
+        assert_eq!(copy.backward_jumps(0), Some(1279));
+        assert_eq!(copy.backward_jumps(2558), Some(0));
+        // ... or after it.
+        let later = below("mov %r1, 0\nl: add %r1, 4\nmov %r4, %r1\njlt %r4, 100, l\nexit");
+        assert_eq!(later.until, Until::Below { offset: 4, wide: true });
+        assert_eq!(later.backward_jumps(0), Some(24));
+        // 32 bits: the low word counts on from wherever it enters: the first increment
+        // takes 2^32 - 1 to 0, below the limit.
+        let low = below("mov32 %r1, -1\nl: add32 %r1, 1\njlt32 %r1, 10, l\nexit");
+        assert_eq!(low.until, Until::Below { offset: 1, wide: false });
+        assert_eq!(low.backward_jumps(u32::MAX), Some(10));
+        assert_eq!(low.backward_jumps(u32::MAX - 1), Some(0));
+        assert_eq!(low.backward_jumps(9), Some(0));
+        // Refused: a 32-bit limit the counter could step over 2^32 below, a negative
+        // 64-bit one, a counter not known below 2^32, a second write to the copy, a
+        // copy of a register that is no counter.
+        for src in [
+            "mov32 %r1, 0\nl: add32 %r1, 4\njlt32 %r1, -2, l\nexit",
+            "mov %r1, 0\nl: add %r1, 1\njlt %r1, -2, l\nexit",
+            "ldxdw %r1, [%r1+0]\nl: add %r1, 1\njlt %r1, 9, l\nexit",
+            "mov %r1, 0\nl: mov %r4, %r1\nadd %r1, 1\nadd %r4, 1\njlt %r4, 9, l\nexit",
+            "mov %r1, 0\nl: mov %r4, %r2\nadd %r1, 1\njlt %r4, 9, l\nexit",
+        ] {
+            assert_eq!(loops_of(src), [], "{src}");
+        }
     }
 
     #[test]

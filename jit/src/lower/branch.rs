@@ -18,8 +18,8 @@ impl Lower<'_> {
         let label = crate::thumb2::buffer::Label::nth(target);
         if let Some(p) = self.prepaid.with_latch(self.pc) {
             // Paid at the entry: no tick.
-            let cond = self.latch_compare(i);
-            self.buf.branch(LabelUse::BCondT3(cond.invert()), crate::thumb2::buffer::Label::nth(p.head));
+            let back = self.latch_compare(i).ok_or(self.unsupported(i))?;
+            self.buf.branch(LabelUse::BCondT3(back), crate::thumb2::buffer::Label::nth(p.head));
             // `jeq +1; ja head`: the `ja` too.
             self.skip_until = self.pc + if op == JEQ { 2 } else { 1 };
             return Ok(());
@@ -88,19 +88,26 @@ impl Lower<'_> {
         Ok(())
     }
 
-    /// The latch's `jeq`: the flags for EQ.
-    fn latch_compare(&mut self, i: Insn) -> Cond {
+    /// The latch's compare: the condition to go back on.
+    fn latch_compare(&mut self, i: Insn) -> Option<Cond> {
         let is32 = i.class() == CLS_JMP32;
         let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
         let a = self.lo(i.dst(), R0);
         let b = self.src_lo(i);
+        // Back while below, or unless equal.
+        let below = i.opc & OP_MASK == JLT;
+        let op = if below { JLT } else { JEQ };
         let cond = if ah == Val::K(0) && bh == Val::K(0) {
-            self.compare32(JEQ, is32, a, b)
+            self.compare32(op, is32, a, b)
         } else {
-            self.compare64(JEQ, (a, ah), (b, bh))
+            self.compare64(op, (a, ah), (b, bh))
         };
-        debug_assert_eq!(cond, Some(Cond::Eq));
-        Cond::Eq
+        if below {
+            cond
+        } else {
+            debug_assert_eq!(cond, Some(Cond::Eq));
+            Some(Cond::Ne)
+        }
     }
 
     /// `tst a, b`, one instruction (`b` already fits or is a register).

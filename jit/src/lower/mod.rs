@@ -29,7 +29,7 @@ use vm::{Insn, Program};
 
 use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
-use crate::loops::{self, Prepaid, PrepaidLoops};
+use crate::loops::{self, Prepaid, PrepaidLoops, Until};
 use crate::regalloc::{self, Allocation, Const, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse, Point};
 use crate::thumb2::cond::Cond;
@@ -909,39 +909,69 @@ impl<'a> Lower<'a> {
     /// to compile twice, if it is one ([`Prepaid::unrolled`]).
     fn prepay(&mut self, p: Prepaid) -> Option<Unrolling> {
         let v = self.lo(p.counter, R0);
-        if p.enters_below {
-            self.cmp(v, Val::K(p.limit), R12);
-            self.buf.branch(LabelUse::BCondT3(Cond::Hs), self.budget_out);
-        }
-        // r12 = (limit - step - v) / step: the backward jumps (Prepaid::backward_jumps).
-        let last = p.limit.wrapping_sub(1 << p.step_log2);
-        match ModImm::maybe_from(last) {
-            Some(m) => self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, R12, v, m), R12),
-            None => {
-                self.const32(R12, last);
-                self.put_def(dp_reg(DpOp::Sub, Flags::Keep, R12, R12, v, Shift::Lsl, 0), R12);
+        // Unrolled, the second copy runs the body's first time when the backward jumps
+        // are even (an odd number of runs).
+        let second = p.unrolled().then(|| self.buf.new_label());
+        match p.until {
+            Until::Equal { enters_below } => {
+                if enters_below {
+                    self.cmp(v, Val::K(p.limit), R12);
+                    self.buf.branch(LabelUse::BCondT3(Cond::Hs), self.budget_out);
+                }
+                // r12 = (limit - step - v) / step (Prepaid::backward_jumps).
+                self.rsb_const(R12, v, p.limit.wrapping_sub(1 << p.step_log2), R12);
+                if p.step_log2 != 0 {
+                    // A counter that steps past the limit wraps around before it stops:
+                    // longer than any budget.
+                    self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm((1 << p.step_log2) - 1)));
+                    self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.budget_out);
+                }
+            }
+            Until::Below { offset, wide } => {
+                // No backward jump when the first compared value is not below the limit:
+                // the body runs once.
+                let once = second.unwrap_or(Label::nth(p.head));
+                if wide && offset != 0 {
+                    // At or past the limit already (and v + offset may pass 2^32).
+                    self.cmp(v, Val::K(p.limit), R1);
+                    self.branch_if(Cond::Hs, once);
+                }
+                let first = match offset {
+                    0 => v,
+                    _ => {
+                        self.put_def(dp_imm(DpOp::Add, Flags::Keep, R12, v, imm(offset)), R12);
+                        R12
+                    }
+                };
+                self.cmp(first, Val::K(p.limit), R1);
+                self.branch_if(Cond::Hs, once);
+                // r12 = (limit + step - 1 - first) / step, rounded down: one backward jump
+                // for each compared value below the limit (Prepaid::backward_jumps).
+                self.rsb_const(R12, first, p.limit.wrapping_add((1 << p.step_log2) - 1), R1);
             }
         }
         if p.step_log2 != 0 {
-            // A counter that steps past the limit wraps around before it stops: longer
-            // than any budget.
-            self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm((1 << p.step_log2) - 1)));
-            self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.budget_out);
             self.put_def(mov_reg_shifted(Flags::Keep, R12, R12, Shift::Lsr, p.step_log2 as u16), R12);
         }
         // Out when budget <= jumps: the last tick would have reached 0.
         self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
         self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
-        if p.unrolled() {
-            // An even number of backward jumps is an odd number of runs of the body:
-            // the first one is the second copy's.
-            let second = self.buf.new_label();
-            self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
-            self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
-            // The entry's state, which the head's label is bound to next.
-            return Some(Unrolling { head: p.head, second, at_head: self.cursor() });
+        let second = second?;
+        self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
+        self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
+        // The entry's state, which the head's label is bound to next.
+        Some(Unrolling { head: p.head, second, at_head: self.cursor() })
+    }
+
+    /// `rd = k - rn`, the constant loaded into `tmp` (not `rn`) if it must be.
+    fn rsb_const(&mut self, rd: Reg, rn: Reg, k: u32, tmp: Reg) {
+        match ModImm::maybe_from(k) {
+            Some(m) => self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, rd, rn, m), rd),
+            None => {
+                self.const32(tmp, k);
+                self.put_def(dp_reg(DpOp::Sub, Flags::Keep, rd, tmp, rn, Shift::Lsl, 0), rd);
+            }
         }
-        None
     }
 
     // ---- frame ----

@@ -44,6 +44,26 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // Counted loops of every latch the JIT prepays and compiles twice, entered below,
+    // at and past their limits: odd and even runs, the body run once, and 32-bit
+    // counters around 2^32.
+    let latches = [
+        ("add %r0, %r2\nadd %r2, 1\njlt %r2, 8, l", true),
+        ("mov %r4, %r2\nadd %r2, 2\nadd %r0, %r4\njlt %r4, 8, l", true),
+        ("add32 %r2, 1\nmov32 %r4, %r2\nadd %r0, %r4\njlt32 %r4, 8, l", true),
+        ("add %r0, %r2\nadd32 %r2, 1\njlt %r2, 8, l", true),
+        ("add %r0, %r2\nadd %r2, 1\njeq %r2, 8, +1\nja l", false),
+        ("add %r0, %r2\nadd32 %r2, 2\njne32 %r2, 8, l", false),
+    ];
+    for (latch, past_the_limit) in latches {
+        for start in [0i32, 1, 2, 5, 6, 7, 8, 9, 100, -2, -1] {
+            // Entering past an equality's limit runs through 2^64 (or off the grid,
+            // 2^32): longer than the run's budget, not a comparison of results.
+            if past_the_limit || (0..8).contains(&start) && (latch.contains("jeq") || start % 2 == 0) {
+                all.push(format!("mov32 %r2, {start}\nmov %r0, 0\nl: {latch}\nxor %r0, %r2\nexit"));
+            }
+        }
+    }
     // A zero extension, and an AND, OR or XOR with a value whose high half is zero, on
     // one path to a join: after it the high half is read from where the JIT keeps it.
     for op in ["lsh %r0, 32\nrsh %r0, 32", "lsh %r0, 40\nrsh %r0, 40", "and %r0, %r2", "or %r0, %r2", "xor %r0, %r2"] {
@@ -1312,6 +1332,11 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         ("mov32 %r2, 6\nmov %r0, 0\nl: stxw [%r10-4], %r2\n{mark}add32 %r2, 4\njeq %r2, 200, +1\nja l\nexit", None),
         // The latch as one backward `jne`.
         ("mov %r2, 0\nmov %r0, 0\nl: add %r0, 5\n{mark}add %r2, 2\njne %r2, 60, l\nexit", Some(29)),
+        // Below a limit: the counter after its increment, a copy made before it
+        // (Fletcher-32's shape), a 32-bit counter from 2^32 - 1 (its increment wraps).
+        ("mov %r2, 3\nmov %r0, 0\nl: add %r0, %r2\n{mark}add %r2, 1\njlt %r2, 40, l\nexit", Some(36)),
+        ("mov %r2, 0\nmov %r0, 0\nl: mov %r4, %r2\n{mark}add %r2, 2\nadd %r0, %r4\njlt %r4, 60, l\nexit", Some(30)),
+        ("mov32 %r2, -1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 1\njlt32 %r2, 10, l\nexit", Some(10)),
         // ... a 32-bit counter off the grid wraps around and never meets the limit.
         ("mov32 %r2, 1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 8\njeq32 %r2, 64, +1\nja l\nexit", None),
     ];
