@@ -252,40 +252,26 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     e.enter(0);
     e.prologue();
     let mut pc = 0;
-    // A loop whose body is compiled twice: the second copy, to be compiled at the
-    // latch (`at_latch`), and while it is, the cursor after the first.
-    let (mut second, mut resume, mut at_latch) = (None::<Unrolling>, None::<Cursor>, usize::MAX);
+    // A loop whose body is compiled twice: the second copy, made at the latch.
+    let mut second = None::<(usize, Unrolling)>;
     // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
     while pc < insns.len() && !e.buf.has_failed() {
-        if pc == at_latch {
-            if let Some(u) = second.take() {
-                // From the head's state; its slots keep the first copy's labels.
-                resume = Some(e.cursor());
-                e.set_cursor(u.at_head);
-                e.buf.bind(u.second);
-                pc = u.head;
-            } else if let Some(c) = resume.take() {
-                e.set_cursor(c);
-                at_latch = usize::MAX;
-            }
+        if let Some((_, u)) = second.take_if(|(latch, _)| *latch == pc) {
+            e.second_copy(u);
         }
-        let replay = resume.is_some();
         e.enter(pc);
-        if let Some(p) = e.prepaid.with_head(pc).filter(|_| !replay) {
+        if let Some(p) = e.prepaid.with_head(pc) {
             // On the way in only: the latch jumps to the label, after it.
             e.pc = pc;
-            second = e.prepay(p);
-            at_latch = if second.is_some() { p.latch } else { usize::MAX };
+            second = e.prepay(p).map(|u| (p.latch, u));
+        }
+        let before = e.buf.point();
+        e.buf.bind(Label::nth(pc));
+        if !e.an.facts[pc].is_head() {
+            e.held.carry(before, e.buf.point());
         }
         let i = insns[pc];
         let wide = i.is_wide();
-        if !replay {
-            let before = e.buf.point();
-            e.buf.bind(Label::nth(pc));
-            if !e.an.facts[pc].is_head() {
-                e.held.carry(before, e.buf.point());
-            }
-        }
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
         e.pc = pc;
         if pc >= e.skip_until && !e.fuse() {
@@ -294,11 +280,9 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
         e.defined(pc);
         if wide {
             pc += 1;
-            if !replay {
-                let before = e.buf.point();
-                e.buf.bind(Label::nth(pc));
-                e.held.carry(before, e.buf.point());
-            }
+            let before = e.buf.point();
+            e.buf.bind(Label::nth(pc));
+            e.held.carry(before, e.buf.point());
         }
         pc += 1;
     }
@@ -310,26 +294,18 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     Ok(Compiled { code, insn_offsets })
 }
 
-/// The lowering's place in the program, kept to compile a loop body a second time.
-#[derive(Clone, Copy)]
-struct Cursor {
-    homes: Homes,
-    next_point: usize,
-    next_run: usize,
-    skip_until: usize,
-    extended_by_load: [u32; 11],
-}
-
 /// A prepaid loop compiled twice over, one latch for both copies: the entry jumps to
-/// the second copy when the loop runs an odd number of times. The second copy starts
-/// at the head's state both ways in: the first copy ends with what the latch jumps to
-/// the head with, and that jump takes no moves. Its body is straight-line code
-/// ([`loops`]): nothing jumps into it but the entry and the latch.
+/// the second copy when the loop runs an odd number of times. The body is
+/// straight-line code ([`loops`]) that ends with what the latch jumps to the head
+/// with (that jump takes no moves): the second copy is the first's code again, when
+/// that has no branch to move with it.
 #[derive(Clone, Copy)]
 struct Unrolling {
-    head: usize,
     second: Label,
-    at_head: Cursor,
+    /// Where the first copy starts.
+    start: usize,
+    /// Branches emitted before it.
+    branches: u32,
 }
 
 /// How far below r10 its home points when the program reaches deeper into its frame
@@ -424,22 +400,16 @@ impl<'a> Lower<'a> {
         self.buf.put(e);
     }
 
-    fn cursor(&self) -> Cursor {
-        Cursor {
-            homes: self.homes,
-            next_point: self.next_point,
-            next_run: self.next_run,
-            skip_until: self.skip_until,
-            extended_by_load: self.extended_by_load,
+    /// Ends the first copy of a loop body compiled twice: the same code again, or,
+    /// if it branches (a branch copied would miss its label), no second copy: the
+    /// entry's jump to it goes to the head.
+    fn second_copy(&mut self, u: Unrolling) {
+        if self.buf.branches() == u.branches {
+            self.buf.bind(u.second);
+            self.buf.repeat(u.start);
+        } else {
+            self.buf.bind_at(u.second, u.start);
         }
-    }
-
-    fn set_cursor(&mut self, c: Cursor) {
-        self.homes = c.homes;
-        self.next_point = c.next_point;
-        self.next_run = c.next_run;
-        self.skip_until = c.skip_until;
-        self.extended_by_load = c.extended_by_load;
     }
 
     /// Puts an instruction that writes no register, only the flags (or an `it`).
@@ -959,8 +929,7 @@ impl<'a> Lower<'a> {
         let second = second?;
         self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
-        // The entry's state, which the head's label is bound to next.
-        Some(Unrolling { head: p.head, second, at_head: self.cursor() })
+        Some(Unrolling { second, start: self.buf.offset(), branches: self.buf.branches() })
     }
 
     /// `rd = k - rn`, the constant loaded into `tmp` (not `rn`) if it must be.

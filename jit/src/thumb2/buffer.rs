@@ -75,6 +75,8 @@ pub struct CodeBuffer {
     fixups: Vec<(usize, Label, LabelUse)>,
     /// Labels bound so far (see [`Point`]).
     binds: u32,
+    /// Branches emitted so far.
+    branches: u32,
 }
 
 /// A place in the code that stays the same only while nothing is added and no label
@@ -89,7 +91,15 @@ impl Point {
 
 impl Default for CodeBuffer {
     fn default() -> Self {
-        Self { code: Vec::new(), limit: usize::MAX, failed: None, labels: Vec::new(), fixups: Vec::new(), binds: 0 }
+        Self {
+            code: Vec::new(),
+            limit: usize::MAX,
+            failed: None,
+            labels: Vec::new(),
+            fixups: Vec::new(),
+            binds: 0,
+            branches: 0,
+        }
     }
 }
 
@@ -186,16 +196,42 @@ impl CodeBuffer {
     }
 
     pub fn bind(&mut self, label: Label) {
+        self.bind_at(label, self.code.len());
+    }
+
+    /// Binds `label` to `offset`, code already emitted.
+    pub fn bind_at(&mut self, label: Label, offset: usize) {
         self.binds = self.binds.wrapping_add(1);
-        let at = self.code.len() as u32;
         if let Some(l) = self.labels.get_mut(label.0 as usize) {
-            *l = at;
+            *l = offset as u32;
         }
+    }
+
+    /// Branches emitted so far: code between two equal counts can be copied.
+    pub fn branches(&self) -> u32 {
+        self.branches
+    }
+
+    /// Appends a copy of the code from `start` on, which must have no branch (see
+    /// [`Self::branches`]: a copied branch would not reach its label).
+    pub fn repeat(&mut self, start: usize) {
+        let n = self.code.len().saturating_sub(start);
+        if self.failed.is_some() {
+            return;
+        }
+        if self.code.len() + n > self.limit {
+            return self.fail(BufferError::Full);
+        }
+        if self.code.try_reserve(n).is_err() {
+            return self.fail(BufferError::OutOfMemory);
+        }
+        self.code.extend_from_within(start.min(self.code.len())..);
     }
 
     /// Emits a branch of form `use_` to `label` (patched at `finish`); a branch back
     /// to a bound label that a 16-bit form reaches takes that form.
     pub fn branch(&mut self, use_: LabelUse, label: Label) {
+        self.branches = self.branches.wrapping_add(1);
         let bound = self.labels.get(label.0 as usize).copied().unwrap_or(UNBOUND);
         if bound != UNBOUND {
             let offset = bound as i32 - (self.code.len() as i32 + 4);
