@@ -240,6 +240,15 @@ pub fn compile(program: &Program) -> Result<Compiled, JitError> {
 /// Compiles a program the verifier accepted, for runs whose `.rodata` and `.data`
 /// regions have exactly these sizes (accesses proven inside them go unchecked).
 pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError> {
+    match compile_with(program, sizes, true) {
+        // Loop bodies compiled twice are an option, the bound is not: code that
+        // outgrows it so is compiled again with every body once.
+        Err(JitError::CodeTooLarge) => compile_with(program, sizes, false),
+        r => r,
+    }
+}
+
+fn compile_with(program: &Program, sizes: Sizes, unroll: bool) -> Result<Compiled, JitError> {
     let insns = program.insns();
     // `rt_mem`'s meta word carries the pc in 24 bits.
     if insns.len() >= 1 << 24 {
@@ -249,6 +258,7 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
     let alloc = regalloc::allocate(insns, &analysis)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
     let mut e = Lower::new(insns, analysis, alloc, prepaid);
+    e.unroll = unroll;
     e.enter(0);
     e.prologue();
     let mut pc = 0;
@@ -298,7 +308,8 @@ pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError
 /// the second copy when the loop runs an odd number of times. The body is
 /// straight-line code ([`loops`]) that ends with what the latch jumps to the head
 /// with (that jump takes no moves): the second copy is the first's code again, when
-/// that has no branch to move with it.
+/// that has no branch to move with it. [`crate::code_bound`] counts each body once:
+/// code that outgrows it is compiled again without second copies.
 #[derive(Clone, Copy)]
 struct Unrolling {
     second: Label,
@@ -359,6 +370,8 @@ struct Lower<'a> {
     flags_live: bool,
     /// Counted loops whose entry pays the budget for all their backward jumps.
     prepaid: PrepaidLoops,
+    /// Small loop bodies are compiled twice ([`Unrolling`]).
+    unroll: bool,
     held: Held,
 }
 
@@ -392,6 +405,7 @@ impl<'a> Lower<'a> {
             thunks: [None; 2],
             flags_live: false,
             prepaid,
+            unroll: true,
             held: Held::new(),
         }
     }
@@ -881,7 +895,7 @@ impl<'a> Lower<'a> {
         let v = self.lo(p.counter, R0);
         // Unrolled, the second copy runs the body's first time when the backward jumps
         // are even (an odd number of runs).
-        let second = p.unrolled().then(|| self.buf.new_label());
+        let second = (self.unroll && p.unrolled()).then(|| self.buf.new_label());
         match p.until {
             Until::Equal { enters_below } => {
                 if enters_below {
@@ -1160,5 +1174,31 @@ mod tests {
         assert_eq!(c.code.len() % 2, 0);
         // Starts with the prologue: push.w {r3-r11, lr}.
         assert_eq!(&c.code[..4], &[0x2d, 0xe9, 0xf8, 0x4f]);
+    }
+
+    /// The code bound counts a loop body once: a program whose second copies pass it
+    /// (XORs with constants that take two instructions each, into registers kept in
+    /// `ctx`) is compiled again with one copy of each, and fits.
+    #[test]
+    fn unrolling_never_takes_a_program_past_its_code_bound() {
+        let mut src = alloc::string::String::new();
+        for r in 0..9 {
+            src += &alloc::format!("lddw %r{r}, {:#x}\n", 0x1122_3344_5566_7788u64 + r);
+        }
+        for k in 0..loops::MAX_PREPAID {
+            src += &alloc::format!("mov %r9, 0\nl{k}:\n");
+            for j in 0..14u32 {
+                src += &alloc::format!("xor %r{}, -{:#x}\n", j % 9, 0x1234_5678 + j * 0x0101_0101 + k as u32);
+            }
+            src += &alloc::format!("add %r9, 1\njne %r9, 5, l{k}\n");
+        }
+        src += &(1..9).map(|r| alloc::format!("add %r0, %r{r}\n")).collect::<alloc::string::String>();
+        src += "exit";
+        let program = Program::from_insns(vm::asm::assemble(&src).unwrap()).unwrap();
+        let c = compile(&program).unwrap();
+        assert!(c.code.len() <= crate::code_bound(program.insns()));
+        let prepaid =
+            loops::prepaid_loops(program.insns(), &analysis::analyse(program.insns(), Sizes::default()).unwrap());
+        assert_eq!(prepaid.iter().filter(Prepaid::unrolled).count(), loops::MAX_PREPAID);
     }
 }

@@ -152,7 +152,7 @@ impl CodeBuffer {
     }
 
     pub fn put(&mut self, enc: Enc) {
-        if self.code.capacity() - self.code.len() < 4 && !self.make_room() {
+        if self.code.capacity() - self.code.len() < 4 && !self.make_room(4) {
             return;
         }
         // Fixed-size copies: no memcpy call per instruction (this runs on the device).
@@ -165,14 +165,15 @@ impl CodeBuffer {
         }
     }
 
-    /// Doubles the code's room, up to the limit; `false` (and the buffer takes no more
-    /// code) when the limit is reached or the heap has no room.
+    /// Doubles the code's room (at least `bytes` more), up to the limit; `false` (and
+    /// the buffer takes no more code) when the limit is reached or the heap has no
+    /// room.
     #[cold]
-    fn make_room(&mut self) -> bool {
+    fn make_room(&mut self, bytes: usize) -> bool {
         if self.failed.is_some() {
             return false;
         }
-        let need = self.code.len() + 4;
+        let need = self.code.len() + bytes;
         let room = (self.code.capacity() * 2).max(need).min(self.limit);
         if room < need {
             self.fail(BufferError::Full);
@@ -216,14 +217,8 @@ impl CodeBuffer {
     /// [`Self::branches`]: a copied branch would not reach its label).
     pub fn repeat(&mut self, start: usize) {
         let n = self.code.len().saturating_sub(start);
-        if self.failed.is_some() {
+        if self.code.capacity() - self.code.len() < n && !self.make_room(n) {
             return;
-        }
-        if self.code.len() + n > self.limit {
-            return self.fail(BufferError::Full);
-        }
-        if self.code.try_reserve(n).is_err() {
-            return self.fail(BufferError::OutOfMemory);
         }
         self.code.extend_from_within(start.min(self.code.len())..);
     }
