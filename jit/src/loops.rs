@@ -14,6 +14,12 @@
 //! loads, loads the analysis proved inside their region and stores it proved inside
 //! the current frame (which no one sees once the program has stopped); no other
 //! stores, no calls, no faults, no other exits; entered only at its head.
+//!
+//! Loops entered at their body ([`BodyFirst`], clang's layout of `for (i = 1; i < n;
+//! i++)` with a branchy body: bubble sort's inner loop) are paid for the same way, on
+//! the jump in: every way through the body ends in a jump back to the head, which steps
+//! the counter and tests it against a limit, a register the loop does not write or a
+//! constant; each backward jump is then one pass through the head.
 use vm::opcode::*;
 use vm::Insn;
 
@@ -92,12 +98,57 @@ const MAX_STEP: i32 = 256;
 /// a fixed table, as an allocation would cost more than the search on the device.
 pub const MAX_PREPAID: usize = 16;
 
+/// `entry: ja body; head: ...; counter += step; ...; test: jlt counter, limit, body;
+/// ja out; body: ...` where every way through the body ends in a jump back to the
+/// head (the last slot, `end`, is one), and nothing else jumps into the loop or out of
+/// it. The entry pays for the backward jumps: one per pass through the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyFirst {
+    /// The `ja` into the body; the head follows it.
+    pub entry: usize,
+    pub head: usize,
+    /// The last slot of the loop: a `ja` back to the head.
+    pub end: usize,
+    pub counter: u8,
+    pub limit: Limit,
+    /// The counter's step is `1 << step_log2`.
+    pub step_log2: u8,
+}
+
+/// What a counter is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Reg(u8),
+    Imm(u32),
+}
+
+impl BodyFirst {
+    /// Backward jumps the loop takes when entered with the counter at `v` and the limit
+    /// at `limit` (both below 2^32): one for each pass through the head, the last of
+    /// which finds the counter not below the limit.
+    pub fn backward_jumps(&self, v: u32, limit: u32) -> u32 {
+        let step = 1u64 << self.step_log2;
+        let first = v as u64 + step;
+        let below = if first < limit as u64 { (limit as u64 - first).div_ceil(step) as u32 } else { 0 };
+        below + 1
+    }
+
+    /// The jump at `pc` to `target` is one the entry paid for.
+    pub fn pays_for(&self, pc: usize, target: usize) -> bool {
+        target == self.head && (self.head..=self.end).contains(&pc)
+    }
+}
+
 /// The prepaid loops of a program, by head (their bodies are straight lines, so they
-/// do not nest: latches and heads come in the same order).
+/// do not nest: latches and heads come in the same order); and the loops entered at
+/// their body, by entry (which do not overlap either: no jump enters one from outside
+/// but its entry).
 #[derive(Debug, Clone, Copy)]
 pub struct PrepaidLoops {
     loops: [Prepaid; MAX_PREPAID],
     n: usize,
+    body_first: [BodyFirst; MAX_PREPAID],
+    m: usize,
 }
 
 impl Default for PrepaidLoops {
@@ -110,7 +161,8 @@ impl Default for PrepaidLoops {
             until: Until::Equal { enters_below: false },
             step_log2: 0,
         };
-        Self { loops: [none; MAX_PREPAID], n: 0 }
+        let body_first = BodyFirst { entry: 0, head: 0, end: 0, counter: 0, limit: Limit::Imm(0), step_log2: 0 };
+        Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_PREPAID], m: 0 }
     }
 }
 
@@ -128,6 +180,23 @@ impl PrepaidLoops {
     pub fn with_latch(&self, pc: usize) -> Option<Prepaid> {
         let found = &self.loops[..self.n];
         found.binary_search_by_key(&pc, |p| p.latch).ok().map(|k| found[k])
+    }
+
+    pub fn body_first(&self) -> impl Iterator<Item = BodyFirst> + '_ {
+        self.body_first[..self.m].iter().copied()
+    }
+
+    pub fn with_entry(&self, pc: usize) -> Option<BodyFirst> {
+        let found = &self.body_first[..self.m];
+        found.binary_search_by_key(&pc, |l| l.entry).ok().map(|k| found[k])
+    }
+
+    /// The backward jump at `pc` to `target` is one an entry paid for.
+    pub fn pays_for(&self, pc: usize, target: usize) -> bool {
+        let found = &self.body_first[..self.m];
+        // The last loop entered before `pc` is the one it may be in.
+        let k = found.partition_point(|l| l.entry < pc);
+        k > 0 && found[k - 1].pays_for(pc, target)
     }
 }
 
@@ -149,7 +218,109 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
             out.n += 1;
         }
     }
+    for entry in 0..insns.len().saturating_sub(1) {
+        let ja = insns[entry];
+        if ja.opc != JA64 || ja.off <= 0 || !an.facts[entry + 1].is_head() || out.m == MAX_PREPAID {
+            continue;
+        }
+        if let Some(l) = body_first_at(insns, an, entry) {
+            out.body_first[out.m] = l;
+            out.m += 1;
+        }
+    }
     out
+}
+
+/// The longest loop entered at its body that is looked for (slots).
+const MAX_BODY_FIRST: usize = 64;
+
+/// The loop entered at its body by the `ja` at `entry`, if it is one ([`BodyFirst`]).
+fn body_first_at(insns: &[Insn], an: &Analysis, entry: usize) -> Option<BodyFirst> {
+    let head = entry + 1;
+    let body = insns[entry].jump_target(entry)?;
+    if !an.facts[entry].reachable || body <= head + 1 {
+        return None;
+    }
+    // The head: straight-line code up to the test, which goes to the body, and the
+    // `ja` out after it.
+    let test = body - 2;
+    let (t, out) = (insns[test], insns[test + 1]);
+    if t.opc & !SRC_X != JLT_IMM || t.jump_target(test) != Some(body) || out.opc != JA64 {
+        return None;
+    }
+    let counter = t.dst();
+    let limit = if t.opc & SRC_X != 0 { Limit::Reg(t.src()) } else { Limit::Imm(u32::try_from(t.imm).ok()?) };
+    // The end: the last jump back to the head (past it, nothing may come back).
+    let last =
+        (body..insns.len().min(head + MAX_BODY_FIRST)).rev().find(|&pc| insns[pc].jump_target(pc) == Some(head))?;
+    let end = last;
+    if insns[end].opc != JA64 {
+        return None;
+    }
+    // Jumps in: the entry's to the body, the test's too, and the loop's own; none to
+    // the `ja` out, nothing into the head's straight line but its backward jumps.
+    let mut into = [0u8; MAX_BODY_FIRST + 1];
+    let mut step = None;
+    let mut pc = head;
+    while pc <= end {
+        let i = insns[pc];
+        let f = &an.facts[pc];
+        if !f.reachable {
+            return None;
+        }
+        let cls = i.class();
+        match cls {
+            CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX => {
+                let ok = match cls {
+                    CLS_LD => matches!(i.opc, LDDW | LDDWD | LDDWR),
+                    CLS_LDX => f.safe,
+                    _ => true,
+                };
+                if !ok {
+                    return None;
+                }
+                if i.dst() == counter {
+                    let is_step = i.opc == ADD64_IMM && (1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1;
+                    // The one step, in the head.
+                    if !is_step || pc >= test || step.replace(i.imm.trailing_zeros() as u8).is_some() {
+                        return None;
+                    }
+                }
+                if limit == Limit::Reg(i.dst()) {
+                    return None;
+                }
+            }
+            // Gone with the program when it stops early, as in a prepaid loop.
+            CLS_ST | CLS_STX if f.safe && f.hint == Hint::Stack && i.opc & MODE_MASK == MODE_MEM => {}
+            CLS_JMP | CLS_JMP32 if pc == test + 1 => {}
+            CLS_JMP | CLS_JMP32 if !matches!(i.opc & OP_MASK, CALL | EXIT) => {
+                // Forward inside the body, or back to the head; the head's own slots
+                // only fall through.
+                let to = i.jump_target(pc)?;
+                if (pc < test) || !(to == head || (to > pc && to <= end && to >= body)) {
+                    return None;
+                }
+                into[to - head] = into[to - head].saturating_add(1);
+            }
+            _ => return None,
+        }
+        pc = i.next_pc(pc);
+    }
+    let step_log2 = step?;
+    // Every jump into the loop comes from inside it, but the entry's (to the body).
+    // (A count that saturated tells nothing.)
+    let from_outside = |pc: usize| an.facts[pc].jumps_in.saturating_sub(into[pc - head]);
+    let saturated = (head..=end).any(|pc| an.facts[pc].jumps_in == u8::MAX);
+    if saturated || (head..=end).any(|pc| from_outside(pc) != u8::from(pc == body)) || an.facts[test + 1].jumps_in != 0
+    {
+        return None;
+    }
+    // Below 2^32 at the entry, where a 64-bit step cannot pass 2^32 under the limit.
+    let zero = an.facts[entry].zero_in;
+    if zero & 1 << counter == 0 || matches!(limit, Limit::Reg(r) if zero & 1 << r == 0) {
+        return None;
+    }
+    Some(BodyFirst { entry, head, end, counter, limit, step_log2 })
 }
 
 /// The loop whose latch is at `latch`: `jeq counter, limit, +1; ja head` (clang's
@@ -365,6 +536,65 @@ mod tests {
         ] {
             assert_eq!(loops_of(src), [], "{src}");
         }
+    }
+
+    fn body_first_of(src: &str) -> alloc::vec::Vec<BodyFirst> {
+        let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
+        prepaid_loops(p.insns(), &analyse(p.insns(), Sizes::default()).unwrap()).body_first().collect()
+    }
+
+    /// Bubble sort's inner loop: entered at its body, which swaps in the frame or not
+    /// and jumps back either way; the head steps `i` and tests it against `n`.
+    const BUBBLE: &str = "mov %r1, 9\nmov %r2, %r10\nadd %r2, -64\nmov %r3, 1\nmov %r4, %r2\nja b\n\
+                          h: add %r4, 4\n{head}add %r3, 1\njlt %r3, %r1, b\nja out\n\
+                          b: ldxw %r5, [%r4+0]\nldxw %r0, [%r4-4]\njle32 %r0, %r5, h\n\
+                          {body}stxw [%r4+0], %r0\nstxw [%r4-4], %r5\nja h\nout: exit";
+
+    fn bubble(head: &str, body: &str) -> alloc::string::String {
+        BUBBLE.replace("{head}", head).replace("{body}", body)
+    }
+
+    #[test]
+    fn a_loop_entered_at_its_body_is_paid_for_on_the_way_in() {
+        let found = body_first_of(&bubble("", ""));
+        let l = BodyFirst { entry: 5, head: 6, end: 15, counter: 3, limit: Limit::Reg(1), step_log2: 0 };
+        assert_eq!(found, [l]);
+        assert!(l.pays_for(12, 6) && l.pays_for(15, 6) && !l.pays_for(12, 10) && !l.pays_for(16, 6));
+        // i = 1 to 9: passes through the head at i = 2..9, the last one leaving.
+        assert_eq!(l.backward_jumps(1, 9), 8);
+        // At or past the limit, or a step short of it: one pass, one jump back.
+        assert_eq!([(8, 9), (9, 9), (50, 9), (u32::MAX, 9)].map(|(v, n)| l.backward_jumps(v, n)), [1; 4]);
+        let stepped = BodyFirst { step_log2: 2, ..l };
+        // 0, 4, .., 96 below 100 after the first step: 24 values, and the last pass.
+        assert_eq!(stepped.backward_jumps(0, 100), 25);
+        assert_eq!(stepped.backward_jumps(0, 101), 26);
+        // A constant limit, a step of 4.
+        let k = body_first_of(&bubble("", "").replace("add %r3, 1\njlt %r3, %r1, b", "add %r3, 4\njlt %r3, 40, b"));
+        assert_eq!(k.iter().map(|l| (l.limit, l.step_log2)).collect::<alloc::vec::Vec<_>>(), [(Limit::Imm(40), 2)]);
+    }
+
+    #[test]
+    fn loops_entered_at_their_body_that_could_be_seen_stopping_early_are_not_paid_for() {
+        let cases = [
+            ("a jump into the head", "ja +0\n", ""),
+            ("a write to the limit", "add %r1, 0\n", ""),
+            ("a second step", "add %r3, 1\n", ""),
+            ("a counter written in the body", "", "mov %r3, 2\n"),
+            ("a store past the frame", "", "stxw [%r4+200], %r0\n"),
+            ("an exit from the body", "", "jeq %r0, 7, out\n"),
+            ("a helper call", "", "call 1\n"),
+            ("a jump to the way out", "", "jeq %r0, 7, -10\n"),
+        ];
+        for (what, head, body) in cases {
+            assert_eq!(body_first_of(&bubble(head, body)), [], "{what}");
+        }
+        // A second way into the body, from before the loop.
+        let plain = bubble("", "");
+        assert_eq!(body_first_of(&plain.replace("mov %r3, 1\n", "mov %r3, 1\njeq %r1, 0, b\n")), []);
+        // A limit not known below 2^32.
+        assert_eq!(body_first_of(&plain.replace("mov %r1, 9", "ldxdw %r1, [%r1+0]")), []);
+        // The test not a `jlt`.
+        assert_eq!(body_first_of(&plain.replace("jlt %r3, %r1, b", "jle %r3, %r1, b")), []);
     }
 
     #[test]

@@ -24,8 +24,12 @@ impl Lower<'_> {
             self.skip_until = self.pc + if op == JEQ { 2 } else { 1 };
             return Ok(());
         }
-        let backward = target <= self.pc;
+        // A backward jump a loop's entry paid for ticks no more than a forward one.
+        let backward = target <= self.pc && !self.prepaid.pays_for(self.pc, target);
         if op == JA {
+            if let Some(l) = self.prepaid.with_entry(self.pc) {
+                self.prepay_body_first(l);
+            }
             if backward {
                 self.budget_tick();
             }
@@ -33,7 +37,7 @@ impl Lower<'_> {
             return Ok(());
         }
         if op == JEQ && i.off == 1 {
-            if let Some(back) = self.loop_latch() {
+            if let Some(back) = self.loop_latch().filter(|&back| !self.prepaid.pays_for(self.pc + 1, back)) {
                 return self.branch_back_unless_equal(i, back);
             }
         }

@@ -29,7 +29,7 @@ use vm::{Insn, Program};
 
 use crate::abi;
 use crate::analysis::{self, Analysis, RegSet, Sizes};
-use crate::loops::{self, Prepaid, PrepaidLoops, Until};
+use crate::loops::{self, BodyFirst, Prepaid, PrepaidLoops, Until};
 use crate::regalloc::{self, Allocation, Const, Homes};
 use crate::thumb2::buffer::{BufferError, CodeBuffer, Label, LabelUse, Point};
 use crate::thumb2::cond::Cond;
@@ -944,6 +944,40 @@ impl<'a> Lower<'a> {
         self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
         Some(Unrolling { second, start: self.buf.offset(), branches: self.buf.branches() })
+    }
+
+    /// The entry of a loop entered at its body ([`loops::BodyFirst`]): leaves with the
+    /// budget failure unless the budget covers every backward jump, else pays them:
+    /// one, and one more for each value the counter takes below the limit after its
+    /// first step (`BodyFirst::backward_jumps`).
+    fn prepay_body_first(&mut self, l: BodyFirst) {
+        let v = self.lo(l.counter, R0);
+        let limit = match l.limit {
+            loops::Limit::Reg(r) => self.lo(r, R1),
+            loops::Limit::Imm(k) => self.in_reg(Val::K(k), R1),
+        };
+        let step = 1u32 << l.step_log2;
+        let (none_below, pay) = (self.buf.new_label(), self.buf.new_label());
+        // r12 = first = v + step: none below the limit if that carries past 2^32 or
+        // is not below it.
+        self.put_def(dp_imm(DpOp::Add, Flags::Set, R12, v, imm(step)), R12);
+        self.branch_if(Cond::Hs, none_below);
+        self.put_flags(cmp_reg(R12, limit));
+        self.branch_if(Cond::Hs, none_below);
+        // r12 = (limit - first + step - 1) / step: the values below the limit.
+        self.put_def(dp_reg(DpOp::Sub, Flags::Keep, R12, limit, R12, Shift::Lsl, 0), R12);
+        if l.step_log2 != 0 {
+            self.put_def(dp_imm(DpOp::Add, Flags::Keep, R12, R12, imm(step - 1)), R12);
+            self.put_def(mov_reg_shifted(Flags::Keep, R12, R12, Shift::Lsr, l.step_log2 as u16), R12);
+        }
+        self.buf.branch(LabelUse::BT4, pay);
+        self.buf.bind(none_below);
+        self.const32(R12, 0);
+        self.buf.bind(pay);
+        // And the pass that finds the counter not below it. Out when budget <= jumps.
+        self.put_def(dp_imm(DpOp::Add, Flags::Keep, R12, R12, imm(1)), R12);
+        self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
+        self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
     }
 
     /// `rd = k - rn`, the constant loaded into `tmp` (not `rn`) if it must be.

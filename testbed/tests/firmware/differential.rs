@@ -64,6 +64,18 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // Loops entered at their body, paid for on the way in: counters entering below, at
+    // and past a register or constant limit, near 2^32 too, stepping by 1 and 4.
+    for step in [1, 4] {
+        for (start, limit) in [(1, 30), (0, 1), (1, 1), (1, 2), (5, 3), (29, 30), (30, 30), (-2, 30), (0, 0), (3, -1)] {
+            for test in ["jlt %r3, %r1, b", &format!("jlt %r3, {}, b", limit.max(0))] {
+                all.push(format!(
+                    "mov32 %r1, {limit}\nmov32 %r3, {start}\nmov %r0, 0\nja b\nh: add %r3, {step}\n{test}\nja out\n\
+                     b: add %r0, %r3\njgt %r3, 4, +1\nadd %r0, 7\nstxdw [%r10-8], %r0\nja h\nout: xor %r0, %r3\nexit"
+                ));
+            }
+        }
+    }
     // A zero extension, and an AND, OR or XOR with a value whose high half is zero, on
     // one path to a join: after it the high half is read from where the JIT keeps it.
     for op in ["lsh %r0, 32\nrsh %r0, 32", "lsh %r0, 40\nrsh %r0, 40", "and %r0, %r2", "or %r0, %r2", "xor %r0, %r2"] {
@@ -1340,6 +1352,50 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         // ... a 32-bit counter off the grid wraps around and never meets the limit.
         ("mov32 %r2, 1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 8\njeq32 %r2, 64, +1\nja l\nexit", None),
     ];
+    // Loops entered at their body (the mark, a jump inside the head, keeps them ticking):
+    // a register limit and a branchy body, and a step of 4 to a constant.
+    let entered = [
+        (
+            "mov %r1, 30\nmov %r0, 0\nmov %r3, 1\nja b\nh: {mark}add %r3, 1\njlt %r3, %r1, b\nja out\n\
+             b: add %r0, %r3\njgt %r3, 4, +1\nadd %r0, 7\nstxdw [%r10-8], %r0\nja h\nout: exit",
+            29,
+        ),
+        ("mov %r0, 0\nmov %r3, 0\nja b\nh: {mark}add %r3, 4\njlt %r3, 100, b\nja out\nb: add %r0, %r3\nja h\nout: exit", 25),
+    ];
+    for (shape, jumps) in entered {
+        let build = |mark: &str| {
+            let insns = vm::asm::assemble(&shape.replace("{mark}", mark)).unwrap();
+            let program = vm::Program::from_insns(insns.clone()).unwrap();
+            let an = jit::analysis::analyse(program.insns(), jit::Sizes::default()).expect("the host has the heap");
+            let paid = jit::loops::prepaid_loops(program.insns(), &an).body_first().count();
+            (insns.iter().flat_map(vm::Insn::encode).collect::<Vec<u8>>(), paid)
+        };
+        let (paid, n) = build("");
+        assert_eq!(n, 1, "{shape}: not paid on the way in");
+        let (ticking, n) = build("ja +0\n");
+        assert_eq!(n, 0, "{shape}: paid for despite the jump into its head");
+        for budget in [jumps - 1, jumps, jumps + 1, jumps + 2] {
+            let mut ends = Vec::new();
+            for image in [&paid, &ticking] {
+                let req = proto::RunRequest {
+                    layout: 0,
+                    image: image.clone(),
+                    input: vec![],
+                    helpers: vm::HelperSet::empty(),
+                    budget,
+                    engine: proto::Engine::Jit,
+                };
+                let reply: proto::RunResponse = proto::decode(
+                    &client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap(),
+                )
+                .unwrap();
+                ends.push((reply.result, reply.failure.map(|f| f.kind)));
+            }
+            assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: paid vs ticking");
+            let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
+            assert_eq!(stopped, budget <= jumps, "{shape}, budget {budget}: {:?}", ends[0]);
+        }
+    }
     for (shape, jumps) in loops {
         let build = |store: &str| {
             let insns = vm::asm::assemble(&shape.replace("{mark}", store)).unwrap();
