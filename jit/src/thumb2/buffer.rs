@@ -187,6 +187,8 @@ impl CodeBuffer {
     }
 
     /// A new label; after a failure, one that binds to nothing.
+    // Out of line: labels are made all over the lowering, and flash is scarce.
+    #[inline(never)]
     pub fn new_label(&mut self) -> Label {
         if self.labels.try_reserve(1).is_err() {
             self.fail(BufferError::OutOfMemory);
