@@ -147,7 +147,7 @@ impl BodyFirst {
 pub struct PrepaidLoops {
     loops: [Prepaid; MAX_PREPAID],
     n: usize,
-    body_first: [BodyFirst; MAX_PREPAID],
+    body_first: [BodyFirst; MAX_BODY_FIRST_LOOPS],
     m: usize,
 }
 
@@ -162,7 +162,7 @@ impl Default for PrepaidLoops {
             step_log2: 0,
         };
         let body_first = BodyFirst { entry: 0, head: 0, end: 0, counter: 0, limit: Limit::Imm(0), step_log2: 0 };
-        Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_PREPAID], m: 0 }
+        Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_BODY_FIRST_LOOPS], m: 0 }
     }
 }
 
@@ -200,36 +200,38 @@ impl PrepaidLoops {
     }
 }
 
+// Out of line: inlined, it takes the lowering's main loop past LLVM's inlining budget.
+#[inline(never)]
 pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
     let mut out = PrepaidLoops::default();
-    for latch in 0..insns.len().saturating_sub(1) {
-        let (j, ja) = (insns[latch], insns[latch + 1]);
-        // The cheap tests first: this runs on the device, per compile.
-        let rotated = ja.opc == JA64 && matches!(j.opc, JEQ_IMM | JEQ32_IMM) && j.off == 1;
-        let back = matches!(j.opc, JNE_IMM | JNE32_IMM | JLT_IMM | JLT32_IMM) && j.off < 0;
-        if !(rotated || back) {
-            continue;
-        }
-        if let Some(p) = prepaid_at_latch(insns, an, latch) {
-            if out.n == MAX_PREPAID {
-                break;
+    // One walk, the cheap tests first: this runs on the device, per compile.
+    for pc in 0..insns.len().saturating_sub(1) {
+        let (j, next) = (insns[pc], insns[pc + 1]);
+        let latch = match j.opc {
+            JEQ_IMM | JEQ32_IMM => next.opc == JA64 && j.off == 1,
+            JNE_IMM | JNE32_IMM | JLT_IMM | JLT32_IMM => j.off < 0,
+            JA64 if j.off > 0 && out.m < MAX_BODY_FIRST_LOOPS && an.facts[pc + 1].is_head() => {
+                if let Some(l) = body_first_at(insns, an, pc) {
+                    out.body_first[out.m] = l;
+                    out.m += 1;
+                }
+                false
             }
-            out.loops[out.n] = p;
-            out.n += 1;
-        }
-    }
-    for entry in 0..insns.len().saturating_sub(1) {
-        let ja = insns[entry];
-        if ja.opc != JA64 || ja.off <= 0 || !an.facts[entry + 1].is_head() || out.m == MAX_PREPAID {
-            continue;
-        }
-        if let Some(l) = body_first_at(insns, an, entry) {
-            out.body_first[out.m] = l;
-            out.m += 1;
+            _ => false,
+        };
+        if latch && out.n < MAX_PREPAID {
+            if let Some(p) = prepaid_at_latch(insns, an, pc) {
+                out.loops[out.n] = p;
+                out.n += 1;
+            }
         }
     }
     out
 }
+
+/// At most this many loops entered at their body are paid for per program (the table
+/// is copied with the lowering's state: kept small).
+pub const MAX_BODY_FIRST_LOOPS: usize = 8;
 
 /// The longest loop entered at its body that is looked for (slots).
 const MAX_BODY_FIRST: usize = 64;

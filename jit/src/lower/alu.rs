@@ -71,6 +71,8 @@ impl Lower<'_> {
         self.via_runtime(abi::RT_ALU, reads, 1 << i.dst());
     }
 
+    // Inlined at its one call: out of line it costs a call per ALU instruction.
+    #[inline(always)]
     pub(super) fn alu(&mut self, i: Insn) {
         if i.class() == CLS_ALU64 {
             self.alu64(i)
