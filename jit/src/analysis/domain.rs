@@ -948,14 +948,17 @@ pub(super) fn refine(i: Insn, taken: bool, s: &State) -> Option<Abs> {
     (new != old || s.related(i.dst() as usize % 11)).then_some(new)
 }
 
-/// Whether an access of `len` bytes at `base + off` is proven inside a region.
-pub(super) fn proven(base: Abs, off: i16, len: u32, write: bool, sizes: Sizes) -> bool {
+/// Whether an access of `len` bytes at `base + off` is proven inside a region. In a
+/// callee (`in_callee`) the stack holds the caller's frame below the current one: the
+/// runtime gives every frame of a run `STACK_FRAME_SIZE` bytes, one above the other.
+pub(super) fn proven(base: Abs, off: i16, len: u32, write: bool, sizes: Sizes, in_callee: bool) -> bool {
     let Ptr(region, lo, hi) = base else { return false };
     let (lo, hi) = (lo as i64 + off as i64, hi as i64 + off as i64 + len as i64);
+    let frames = if in_callee { 2 } else { 1 };
     let (min, max) = match region {
         Hint::Rodata if !write => (0, sizes.rodata as i64),
         Hint::Data => (0, sizes.data as i64),
-        Hint::Stack => (-(vm::STACK_FRAME_SIZE as i64), 0),
+        Hint::Stack => (-(frames * vm::STACK_FRAME_SIZE as i64), 0),
         _ => return false,
     };
     lo >= min && hi <= max

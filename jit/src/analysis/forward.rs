@@ -464,7 +464,7 @@ pub(super) fn ranges(
             if let Some((base, write)) = access {
                 let b = s[base as usize % 11];
                 f.hint = b.hint();
-                f.safe = proven(b, i.off, access_len(i) as u32, write, sizes);
+                f.safe = proven(b, i.off, access_len(i) as u32, write, sizes, f.in_callee);
             }
             let mut falls_through = true;
             // The head a jump here made grow, if it did.

@@ -110,8 +110,12 @@ pub struct Facts {
     live_in: RegSet,
     /// For a memory access: the region its base register points into, if known.
     pub hint: Hint,
-    /// For a memory access: proven inside `.rodata`, `.data` or the current frame.
+    /// For a memory access: proven inside `.rodata`, `.data` or the current frame (in
+    /// a callee: or its caller's, the frame below).
     pub safe: bool,
+    /// Only bpf-to-bpf calls reach the slot, never the entry function: it runs one
+    /// frame up the stack or more, so its caller's frame lies below its own.
+    pub in_callee: bool,
     /// For `mod dst, c` (32 or 64 bits): `dst` is below `2c` and `2^16` here, so the
     /// remainder is `dst - c` or `dst` (a halfword subtraction and a select, not a
     /// division).
@@ -240,6 +244,9 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
+    if has_local_calls {
+        callees_only(insns, &mut facts)?;
+    }
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
@@ -247,6 +254,30 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
+}
+
+/// Marks the slots that only bpf-to-bpf calls reach: not the entry function's, those
+/// control reaches from slot 0 without entering a call (jumps between functions count:
+/// what they reach may run in the entry frame).
+fn callees_only(insns: &[Insn], facts: &mut [Facts]) -> Result<(), OutOfMemory> {
+    let mut todo = Vec::new();
+    todo.try_reserve_exact(insns.len()).map_err(|_| OutOfMemory)?;
+    for f in facts.iter_mut() {
+        f.in_callee = true;
+    }
+    if let Some(f) = facts.first_mut() {
+        f.in_callee = false;
+        todo.push(0);
+    }
+    while let Some(pc) = todo.pop() {
+        for s in insns[pc].successors(pc).into_iter().flatten() {
+            if let Some(f) = facts.get_mut(s).filter(|f| f.in_callee) {
+                f.in_callee = false;
+                todo.push(s);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Marks the adds whose carry checks the address of an access after them, and the
@@ -677,16 +708,38 @@ mod tests {
         let a = analyse_src(src, Sizes::default());
         assert_eq!(a.facts[4].hint, Hint::Stack);
         assert!(a.facts[4].safe, "r10 - 8, eight bytes");
-        // In the callee, r2 points into the caller's frame: below the callee's own, so
-        // checked, but a 32-bit pointer all the same.
+        // In the callee, r2 points into the caller's frame, the one below the callee's
+        // own: inside the stack too, as only calls reach the callee.
         let f = 8;
         assert!(zero(&a, f, 1) && zero(&a, f, 2), "the caller's scalar and pointer");
         assert_eq!(a.facts[f].hint, Hint::Stack);
-        assert!(!a.facts[f].safe, "the caller's frame is not the callee's");
+        assert!(a.facts[f].in_callee && !a.facts[5].in_callee);
+        assert!(a.facts[f].safe, "the caller's frame, below the callee's");
         assert!(a.facts[f + 1].safe, "the callee's own frame");
         // At the call: the high halves the callee hands back as it got them (r1, r2,
         // r5: it defines r0, r3 and r4), none of r6-r9, which come back from the
         // frame the runtime saved.
         assert_eq!(a.facts[5].need_out, 0b10_0110, "{:#b}", a.facts[5].need_out);
+    }
+
+    /// A callee may reach down to the bottom of its caller's frame, no further; code
+    /// that the entry function also reaches (by a jump) runs in the bottom frame, and
+    /// gets its own frame only.
+    #[test]
+    fn callees_reach_their_callers_frame_and_no_further() {
+        let callee = |jump_in: &str, at: i32| {
+            let src = alloc::format!(
+                "mov %r2, %r10\nadd %r2, {at}\n{jump_in}call local f\nexit\nf: ldxb %r3, [%r2+0]\nmov %r0, 0\nexit"
+            );
+            let a = analyse_src(&src, Sizes::default());
+            let f = a.facts.len() - 3;
+            (a.facts[f].safe, a.facts[f].in_callee)
+        };
+        assert_eq!(callee("", -512), (true, true), "the caller's lowest byte");
+        assert_eq!(callee("", -1), (true, true), "the caller's highest");
+        assert_eq!(callee("", -513), (false, true), "below the caller's frame");
+        assert_eq!(callee("", 0), (true, true), "the caller's r10: the callee's frame's lowest byte");
+        assert_eq!(callee("", 512), (false, true), "the callee's r10: past the top");
+        assert_eq!(callee("jeq %r2, 0, f\n", -8), (false, false), "also reached from the entry function");
     }
 }

@@ -64,6 +64,24 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // A callee reading and writing its caller's frame (proven: the frame below its
+    // own) at both ends, below it (past the stack's bottom: a fault), and its own.
+    for at in [-512, -511, -8, -1, -513, -600, 0, 504, 511, 512] {
+        all.push(format!(
+            "stdw [%r10-512], 9\nstdw [%r10-8], 7\nmov %r2, %r10\nadd %r2, {at}\ncall local f\n\
+             ldxdw %r1, [%r10-512]\nadd %r0, %r1\nexit\n\
+             f: ldxb %r0, [%r2+0]\nadd %r0, 3\nstxb [%r2+0], %r0\nmov %r3, %r2\ncall local g\nexit\n\
+             g: ldxb %r1, [%r3+0]\nadd %r0, %r1\nexit"
+        ));
+    }
+    // The entry function's frame is the stack's bottom: below it, a fault (a program
+    // with calls, code the entry function and a callee share).
+    for at in [-512, -513, -600] {
+        all.push(format!("mov %r6, %r10\nadd %r6, {at}\ncall local f\nldxb %r0, [%r6+0]\nexit\nf: mov %r0, 0\nexit"));
+        all.push(format!(
+            "mov %r6, %r10\nadd %r6, {at}\njeq %r1, 0, s\ncall local s\nexit\ns: ldxb %r0, [%r6+0]\nexit"
+        ));
+    }
     // Loops entered at their body, paid for on the way in: counters entering below, at
     // and past a register or constant limit, near 2^32 too, stepping by 1 and 4.
     for step in [1, 4] {
