@@ -1393,22 +1393,7 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         let (ticking, n) = build("ja +0\n");
         assert_eq!(n, 0, "{shape}: paid for despite the jump into its head");
         for budget in [jumps - 1, jumps, jumps + 1, jumps + 2] {
-            let mut ends = Vec::new();
-            for image in [&paid, &ticking] {
-                let req = proto::RunRequest {
-                    layout: 0,
-                    image: image.clone(),
-                    input: vec![],
-                    helpers: vm::HelperSet::empty(),
-                    budget,
-                    engine: proto::Engine::Jit,
-                };
-                let reply: proto::RunResponse = proto::decode(
-                    &client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap(),
-                )
-                .unwrap();
-                ends.push((reply.result, reply.failure.map(|f| f.kind)));
-            }
+            let ends = ends_on_jit(client, [&paid, &ticking], budget).await;
             assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: paid vs ticking");
             let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
             assert_eq!(stopped, budget <= jumps, "{shape}, budget {budget}: {:?}", ends[0]);
@@ -1432,27 +1417,36 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         assert_eq!(n, 0, "{shape}: prepaid despite the jump into its body");
         let c = jumps.unwrap_or(40);
         for budget in [c - 1, c, c + 1, c + 2] {
-            let mut ends = Vec::new();
-            for image in [&prepaid, &ticking] {
-                let req = proto::RunRequest {
-                    layout: 0,
-                    image: image.clone(),
-                    input: vec![],
-                    helpers: vm::HelperSet::empty(),
-                    budget,
-                    engine: proto::Engine::Jit,
-                };
-                let reply: proto::RunResponse = proto::decode(
-                    &client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap(),
-                )
-                .unwrap();
-                ends.push((reply.result, reply.failure.map(|f| f.kind)));
-            }
+            let ends = ends_on_jit(client, [&prepaid, &ticking], budget).await;
             assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: prepaid vs ticking");
             let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
             assert_eq!(stopped, jumps.is_none_or(|j| budget <= j), "{shape}, budget {budget}: {:?}", ends[0]);
         }
     }
+}
+
+/// How each image's run on the JIT with `budget` ends: its result and failure kind.
+async fn ends_on_jit(
+    client: &mut CoapClient,
+    images: [&Vec<u8>; 2],
+    budget: u64,
+) -> Vec<(Option<u64>, Option<proto::FailureKind>)> {
+    let mut ends = Vec::new();
+    for image in images {
+        let req = proto::RunRequest {
+            layout: 0,
+            image: image.clone(),
+            input: vec![],
+            helpers: vm::HelperSet::empty(),
+            budget,
+            engine: proto::Engine::Jit,
+        };
+        let reply: proto::RunResponse =
+            proto::decode(&client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap())
+                .unwrap();
+        ends.push((reply.result, reply.failure.map(|f| f.kind)));
+    }
+    ends
 }
 
 /// Accesses the analysis cannot place (a `.rodata` pointer reloaded from the stack)
