@@ -157,7 +157,11 @@ extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32, id: u32) -> u32 {
         id as u64
     } else {
         let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
-        if i.opc == CALL_REG { c.regs[i.dst() as usize] } else { i.imm as u32 as u64 }
+        if i.opc == CALL_REG {
+            c.regs[i.dst() as usize]
+        } else {
+            i.imm as u32 as u64
+        }
     };
     // Checked here too: a run may narrow the helpers the program was verified with.
     if id > u32::MAX as u64 || !env.allowed.contains(id as u32) {
