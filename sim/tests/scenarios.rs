@@ -179,10 +179,8 @@ fn a_bench_step_runs_every_engine_checks_results_and_writes_the_report() {
     };
     for size in [80, 320] {
         let first = |engine: &str| insns(size, engine, 0);
-        assert!(
-            first("native") < first("jit") && first("jit") < first("interp") && first("interp") < first("rbpf"),
-            "size {size}"
-        );
+        // (The JIT may beat native code: Fletcher-16's unrolled loop does.)
+        assert!(first("native").max(first("jit")) < first("interp") && first("interp") < first("rbpf"), "size {size}");
         // Exact counts: our engines and native code take the same instructions every run.
         for engine in ["interp", "jit", "native"] {
             assert_eq!(insns(size, engine, 0), insns(size, engine, 1), "{engine} at {size}");
@@ -384,14 +382,17 @@ fn compare_passes_the_baseline_and_fails_an_injected_regression() {
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     let runs = v["benchmarks"].as_array_mut().unwrap();
     let jit = runs.iter_mut().find(|r| r["engine"] == "jit").unwrap();
-    let slower = jit["exec_insns"].as_u64().unwrap() * 11 / 10;
+    let was = jit["exec_insns"].as_u64().unwrap();
+    // 10 % more (rounded up), and the change as the gate prints it.
+    let slower = (was * 11).div_ceil(10);
+    let change = format!("{:+.1}%", (slower - was) as f64 * 100.0 / was as f64);
     jit["exec_insns"] = slower.into();
     let regressed = tmp.path().join("results.json");
     std::fs::write(&regressed, serde_json::to_string(&v).unwrap()).unwrap();
     let out = sim().arg("compare").arg(&baseline).arg(&regressed).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("REGRESSED") && stdout.contains("+10.0%") && stdout.contains("1 failed"), "{stdout}");
+    assert!(stdout.contains("REGRESSED") && stdout.contains(&change) && stdout.contains("1 failed"), "{stdout}");
     // Exactly: a compile one instruction dearer differs; the baseline equals itself.
     let out = sim().args(["compare", "--exact"]).arg(&baseline).arg(&baseline).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
