@@ -328,6 +328,7 @@ fn off12(v: u16) -> Off12 {
     Off12::maybe_from(v as i32).expect("ctx offsets are small")
 }
 
+#[inline(never)]
 fn imm(v: u32) -> ModImm {
     ModImm::maybe_from(v).expect("constant is a modified immediate")
 }
@@ -432,6 +433,7 @@ impl<'a> Lower<'a> {
     }
 
     /// A conditional branch to `label`; falling through, the registers hold what they did.
+    #[inline(never)]
     fn branch_if(&mut self, cond: Cond, label: Label) {
         let before = self.buf.point();
         self.buf.branch(LabelUse::BCondT3(cond), label);
@@ -614,6 +616,7 @@ impl<'a> Lower<'a> {
     }
 
     /// `v` in a register: itself, the constant's home, or the constant loaded into `scratch`.
+    #[inline(never)]
     fn in_reg(&mut self, v: Val, scratch: Reg) -> Reg {
         match v {
             Val::R(r) => r,
@@ -726,6 +729,7 @@ impl<'a> Lower<'a> {
     }
 
     /// `cmp rn, v`, in its shortest form (CMP sets the flags in every form).
+    #[inline(never)]
     fn cmp(&mut self, rn: Reg, v: Val, tmp: Reg) {
         match v {
             Val::K(c) if c < 256 && rn.is_low() => {

@@ -198,6 +198,7 @@ impl CodeBuffer {
         Label(self.labels.len() as u32 - 1)
     }
 
+    #[inline(never)]
     pub fn bind(&mut self, label: Label) {
         self.bind_at(label, self.code.len());
     }

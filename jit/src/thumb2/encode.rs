@@ -49,6 +49,7 @@ impl Flags {
 }
 
 /// `<op>{S}.W Rd, Rn, #imm` — data processing, modified immediate (A5.3.1).
+#[inline(never)]
 pub fn dp_imm(op: DpOp, flags: Flags, rd: Reg, rn: Reg, imm: ModImm) -> Enc {
     let (i, imm3, imm8) = imm.fields();
     Enc::T32(0xf000 | i << 10 | (op as u16) << 5 | flags.bit() << 4 | rn.n(), imm3 << 12 | rd.n() << 8 | imm8)
