@@ -253,9 +253,8 @@ fn body_first_at(insns: &[Insn], an: &Analysis, entry: usize) -> Option<BodyFirs
     let counter = t.dst();
     let limit = if t.opc & SRC_X != 0 { Limit::Reg(t.src()) } else { Limit::Imm(u32::try_from(t.imm).ok()?) };
     // The end: the last jump back to the head (past it, nothing may come back).
-    let last =
+    let end =
         (body..insns.len().min(head + MAX_BODY_FIRST)).rev().find(|&pc| insns[pc].jump_target(pc) == Some(head))?;
-    let end = last;
     if insns[end].opc != JA64 {
         return None;
     }
@@ -270,21 +269,12 @@ fn body_first_at(insns: &[Insn], an: &Analysis, entry: usize) -> Option<BodyFirs
         if !f.reachable {
             return None;
         }
-        let cls = i.class();
-        match cls {
-            CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX => {
-                let ok = match cls {
-                    CLS_LD => matches!(i.opc, LDDW | LDDWD | LDDWR),
-                    CLS_LDX => f.safe,
-                    _ => true,
-                };
-                if !ok {
-                    return None;
-                }
+        match i.class() {
+            CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX if unseen_after_a_stop(i, f) => {
                 if i.dst() == counter {
-                    let is_step = i.opc == ADD64_IMM && (1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1;
+                    let log2 = (i.opc == ADD64_IMM).then(|| step_log2(i)).flatten();
                     // The one step, in the head.
-                    if !is_step || pc >= test || step.replace(i.imm.trailing_zeros() as u8).is_some() {
+                    if pc >= test || log2.is_none_or(|log2| step.replace(log2).is_some()) {
                         return None;
                     }
                 }
@@ -292,8 +282,7 @@ fn body_first_at(insns: &[Insn], an: &Analysis, entry: usize) -> Option<BodyFirs
                     return None;
                 }
             }
-            // Gone with the program when it stops early, as in a prepaid loop.
-            CLS_ST | CLS_STX if f.safe && f.hint == Hint::Stack && i.opc & MODE_MASK == MODE_MEM => {}
+            CLS_ST | CLS_STX if unseen_after_a_stop(i, f) => {}
             CLS_JMP | CLS_JMP32 if pc == test + 1 => {}
             CLS_JMP | CLS_JMP32 if !matches!(i.opc & OP_MASK, CALL | EXIT) => {
                 // Forward inside the body, or back to the head; the head's own slots
@@ -368,21 +357,12 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
                 return None;
             }
         }
-        let ok = match cls {
-            CLS_ALU | CLS_ALU64 => true,
-            CLS_LD => matches!(i.opc, LDDW | LDDWD | LDDWR),
-            CLS_LDX => f.safe,
-            // In the current frame: gone with the program (no atomics: they are
-            // compiled as runtime calls).
-            CLS_ST | CLS_STX => f.safe && f.hint == Hint::Stack && i.opc & MODE_MASK == MODE_MEM,
-            _ => false,
-        };
-        if !ok {
+        if !unseen_after_a_stop(i, f) {
             return None;
         }
         if matches!(cls, CLS_ALU | CLS_ALU64) && i.dst() == counter {
-            let is_step = i.opc & !0x07 == ADD_K && (1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1;
-            if !is_step || increment.replace((cls, i.imm.trailing_zeros() as u8)).is_some() {
+            let step = (i.opc & !0x07 == ADD_K).then(|| step_log2(i)).flatten();
+            if step.is_none_or(|log2| increment.replace((cls, log2)).is_some()) {
                 return None;
             }
         } else if matches!(cls, CLS_LD | CLS_LDX) && i.dst() == counter {
@@ -430,6 +410,27 @@ fn copied_into(insns: &[Insn], head: usize, latch: usize, reg: u8) -> Option<u8>
         pc = i.next_pc(pc);
     }
     None
+}
+
+/// What a prepaid loop's body may hold, as nothing of it is seen once the program
+/// stops early: ALU instructions, constant loads, loads the analysis proved and stores
+/// it proved into the stack (the run's frames go with it; atomics are runtime calls).
+// Inlined into both walks: out of line it costs flash, which is scarce.
+#[inline(always)]
+fn unseen_after_a_stop(i: Insn, f: &crate::analysis::Facts) -> bool {
+    match i.class() {
+        CLS_ALU | CLS_ALU64 => true,
+        CLS_LD => matches!(i.opc, LDDW | LDDWD | LDDWR),
+        CLS_LDX => f.safe,
+        CLS_ST | CLS_STX => f.safe && f.hint == Hint::Stack && i.opc & MODE_MASK == MODE_MEM,
+        _ => false,
+    }
+}
+
+/// For an add of an immediate: the log2 of its step, a power of two up to `MAX_STEP`.
+#[inline(always)]
+fn step_log2(i: Insn) -> Option<u8> {
+    ((1..=MAX_STEP).contains(&i.imm) && i.imm.count_ones() == 1).then(|| i.imm.trailing_zeros() as u8)
 }
 
 /// Control may go on from `pc` to the next slot.

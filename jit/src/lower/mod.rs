@@ -941,9 +941,7 @@ impl<'a> Lower<'a> {
         if p.step_log2 != 0 {
             self.put_def(mov_reg_shifted(Flags::Keep, R12, R12, Shift::Lsr, p.step_log2 as u16), R12);
         }
-        // Out when budget <= jumps: the last tick would have reached 0.
-        self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
-        self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
+        self.pay_r12();
         let second = second?;
         self.put_flags(dp_imm(DpOp::And, Flags::Set, PC, R12, imm(1)));
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), second);
@@ -978,8 +976,14 @@ impl<'a> Lower<'a> {
         self.buf.bind(none_below);
         self.const32(R12, 0);
         self.buf.bind(pay);
-        // And the pass that finds the counter not below it. Out when budget <= jumps.
+        // And the pass that finds the counter not below it.
         self.put_def(dp_imm(DpOp::Add, Flags::Keep, R12, R12, imm(1)), R12);
+        self.pay_r12();
+    }
+
+    /// Pays r12 backward jumps from the budget, or leaves with the budget failure when
+    /// budget <= jumps (the last tick would have reached 0).
+    fn pay_r12(&mut self) {
         self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
         self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
     }
