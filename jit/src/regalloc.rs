@@ -20,11 +20,17 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::{Analysis, OutOfMemory, RegSet, ALL};
+use crate::analysis::{Analysis, Facts, OutOfMemory, RegSet, ALL};
+use crate::loops::PrepaidLoops;
 use crate::thumb2::regs::*;
 
-/// The ARM registers given to eBPF halves, best first.
-pub const POOL: [Reg; 7] = [R4, R5, R6, R8, R9, R10, R11];
+/// The ARM registers given to eBPF halves, best first. The last, lr, is lost at every
+/// call (the runtime, a thunk, a callee): only halves no call meets may live there,
+/// and a program that has one keeps its budget in `ctx` (see [`Allocation::lr_home`]).
+pub const POOL: [Reg; 8] = [R4, R5, R6, R8, R9, R10, R11, LR];
+
+/// The registers every call keeps: those r10 and constants may hold everywhere.
+const KEPT: usize = POOL.len() - 1;
 
 /// Where the halves of eBPF registers r0-r10 live: `Some(arm)` or `None` (`ctx.regs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -172,6 +178,9 @@ const NONE: u32 = u32::MAX;
 pub struct Allocation {
     pub consts: [Option<(Const, Reg)>; MAX_CONSTS],
     pub r10: Option<Reg>,
+    /// Some value lives in lr: the budget is kept in `ctx` (one load and store more per
+    /// budget step) and lr is a home between calls.
+    pub lr_home: bool,
     /// Per slot: the homes of the value its instruction defines, low and high half.
     pub defs: Vec<[Option<Reg>; 2]>,
     /// Per point (a block head, or the slot after a bpf-to-bpf call), in slot order:
@@ -237,6 +246,28 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
     }
 }
 
+/// Whether the code of `i` may call out (the runtime, a thunk, a callee), where lr is
+/// lost: a superset of the calls the lowering makes (a half kept out of lr costs
+/// little, one in lr across a call would be wrong).
+fn calls_out(i: Insn, f: &Facts) -> bool {
+    let (op, x) = (i.opc & OP_MASK, i.opc & SRC_X != 0);
+    let wide = i.class() == CLS_ALU64;
+    f.carry_check != 0
+        || match i.class() {
+            // An exit in a callee returns through the runtime.
+            CLS_JMP | CLS_JMP32 => matches!(op, CALL | EXIT),
+            CLS_LD => !matches!(i.opc, LDDW | LDDWD | LDDWR),
+            CLS_LDX | CLS_ST | CLS_STX => !f.safe || i.opc & MODE_MASK == MODE_ATOMIC,
+            _ => match op {
+                OP_END => true,
+                OP_DIV | OP_MOD => wide || !matches!(i.off, 0 | 1),
+                OP_LSH | OP_RSH | OP_ARSH => wide && x,
+                OP_MOV => i.off != 0 && !(x && (matches!(i.off, 8 | 16) || (wide && i.off == 32))),
+                _ => false,
+            },
+        }
+}
+
 /// Registers with a half live before `pc`.
 fn live_before(a: &Analysis, pc: usize) -> RegSet {
     (a.live_lo_in(pc) | a.hi_needed_in(pc)) & ((1 << VALUE_REGS) - 1)
@@ -287,7 +318,7 @@ impl Walk {
 /// writes. Values live at the entry meet each other, a web's two halves meet, and the
 /// landing of a bpf-to-bpf call reloads r6-r9 (where live), which meet what is live
 /// there. The best [`CANDIDATES`] halves compete; the rest live in `ctx.regs`.
-pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory> {
+pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<Allocation, OutOfMemory> {
     let n = insns.len();
     let mut alloc = Allocation::default();
     // Points: heads and landings.
@@ -402,6 +433,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
     // them: the bytes and partial values of registers the run does not leave a value
     // in are never in a register, and count nothing.
     let mut scanned = 0;
+    let mut budget_cost = 0u32;
     let mut pc = 0;
     while pc < n {
         let i = insns[pc];
@@ -427,6 +459,12 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             _ => ALL,
         };
         if f.reachable {
+            // Keeping the budget in `ctx` costs a load and a store more at each step of
+            // a backward jump that is no prepaid loop's latch (weighted as uses are).
+            let back = i.off < 0 && matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT);
+            if back && prepaid.with_head((pc as isize + 1 + i.off as isize) as usize).is_none() {
+                budget_cost = budget_cost.saturating_add(2 * weight);
+            }
             // What an exit or a bpf-to-bpf call hands on is stored once there, not
             // worked on: only r0 (an exit's result) and r1-r5 (a call's arguments) count.
             let handed = counted
@@ -572,6 +610,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
     }
     let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
     let mut cb = [[u8::MAX; 2]; VALUE_REGS];
+    // The candidates some call meets (read by it, or live across it): never in lr.
+    let mut called = Cands::NONE;
     let mut pc = 0;
     while pc < n {
         let i = insns[pc];
@@ -601,7 +641,9 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
         if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
             writes |= 1 << i.src() | 1;
         }
-        let read = if writes != 0 { halves(&cb, f.rd_lo, f.rd_hi) } else { Cands::NONE };
+        // (A fused pair calls nothing, nor does a run of assembled loads: all proven.)
+        let calls = calls_out(i, f);
+        let read = if writes != 0 || calls { halves(&cb, f.rd_lo, f.rd_hi) } else { Cands::NONE };
         let s = i.src() as usize;
         let copy = is_mov_reg(i) && s < VALUE_REGS;
         if let Some(d) = def_of(a, pc) {
@@ -614,11 +656,17 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             }
         }
         let w_halves = if writes != 0 { halves(&cb, writes, writes) } else { Cands::NONE };
-        if !w_halves.is_empty() {
+        if !w_halves.is_empty() || calls {
             let out = a.live_lo_out(pc);
             // (An atomic writes two registers: each meets the other.)
             let met = halves(&cb, out, hi_after(pc)) | read | w_halves;
-            if copy {
+            if calls {
+                // What a call reads or leaves live: never in lr.
+                called |= met;
+            }
+            if w_halves.is_empty() {
+                // A store or a jump: no interference.
+            } else if copy {
                 // A copy: its low half and the source's hold the same value (the
                 // source's high half is read after the low half is written).
                 let lo = halves(&cb, writes, 0);
@@ -644,13 +692,13 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
     }
     // Colouring: r10 and the constants hold a register everywhere if the code
     // touches them more than all but a few halves.
-    let mut hottest = [0u32; POOL.len()];
+    let mut hottest = [0u32; KEPT];
     for s in score.iter().flat_map(|s| [s[0], s[1]]) {
-        if s <= hottest[POOL.len() - 1] {
+        if s <= hottest[KEPT - 1] {
             continue;
         }
         if let Some(j) = hottest.iter().position(|&h| h < s) {
-            hottest.copy_within(j..POOL.len() - 1, j + 1);
+            hottest.copy_within(j..KEPT - 1, j + 1);
             hottest[j] = s;
         }
     }
@@ -666,7 +714,15 @@ pub fn allocate(insns: &[Insn], a: &Analysis) -> Result<Allocation, OutOfMemory>
             globals.insert(c);
         }
     }
-    let reg_of = colour(&mut clash, &uses, globals, hottest[POOL.len() - 1], &copies[..n_copies]);
+    // A value in lr saves what it would cost in `ctx` (about an instruction a use);
+    // the budget then costs its steps more: only values used more than that may have it.
+    for (c, &u) in uses[..count].iter().enumerate() {
+        if u <= budget_cost {
+            called.insert(c);
+        }
+    }
+    let reg_of = colour(&mut clash, &uses, globals, called, hottest[KEPT - 1], &copies[..n_copies]);
+    alloc.lr_home = reg_of[..count].iter().any(|&r| r as usize == KEPT);
     let home = |key: u32| cand_of(key).and_then(|c| (reg_of[c] != u8::MAX).then(|| POOL[reg_of[c] as usize]));
     for (k, (slot, &(c, _))) in alloc.consts.iter_mut().zip(&consts).enumerate() {
         *slot = home(const_key + k as u32).map(|r| (c, r));
@@ -705,6 +761,7 @@ fn colour(
     clash: &mut [Cands],
     uses: &[u32; CANDIDATES],
     globals: Cands,
+    mut called: Cands,
     threshold: u32,
     copies: &[(u8, u8, u8)],
 ) -> [u8; CANDIDATES] {
@@ -726,7 +783,7 @@ fn colour(
         order[held] = c as u8;
         held += 1;
     }
-    let avail = (POOL.len() - held) as u32;
+    let avail = (KEPT - held) as u32;
     let mut left = Cands::NONE;
     for c in (0..count).filter(|&c| !globals.has(c)) {
         left.insert(c);
@@ -747,6 +804,9 @@ fn colour(
                 continue;
             }
             joined[y] = x as u8;
+            if called.has(y) {
+                called.insert(x);
+            }
             left.remove(y);
             let row = clash[y];
             clash[x] |= row;
@@ -803,9 +863,14 @@ fn colour(
         let c = c as usize;
         let global = globals.has(c);
         let mut taken = everywhere;
+        if global || called.has(c) {
+            taken |= 1 << (POOL.len() - 1);
+        }
         let neighbours = if global { coloured } else { clash[c] & coloured };
         neighbours.for_each(|j| taken |= 1 << reg_of[j]);
-        if let Some(k) = (0..POOL.len() as u8).find(|&k| taken & 1 << k == 0) {
+        let free = !taken & ((1 << POOL.len()) - 1);
+        if free != 0 {
+            let k = free.trailing_zeros() as u8;
             reg_of[c] = k;
             coloured.insert(c);
             if global {
@@ -815,7 +880,7 @@ fn colour(
     }
     // Constants and r10 the threshold left out take a register no candidate got: free
     // everywhere, it costs them only their load at the entry. The most used first.
-    let mut free = !everywhere & ((1 << POOL.len()) - 1);
+    let mut free = !everywhere & ((1 << KEPT) - 1);
     for &c in &order[..len] {
         if reg_of[c as usize] != u8::MAX {
             free &= !(1 << reg_of[c as usize]);
@@ -848,7 +913,8 @@ mod tests {
 
     fn allocated(src: &str) -> Allocation {
         let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
-        allocate(p.insns(), &analyse(p.insns(), crate::analysis::Sizes::default()).unwrap()).unwrap()
+        let a = analyse(p.insns(), crate::analysis::Sizes::default()).unwrap();
+        allocate(p.insns(), &a, &crate::loops::prepaid_loops(p.insns(), &a)).unwrap()
     }
 
     /// `body` in a loop (headed at slot 0).

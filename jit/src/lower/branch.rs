@@ -37,7 +37,10 @@ impl Lower<'_> {
             return Ok(());
         }
         if op == JEQ && i.off == 1 {
-            if let Some(back) = self.loop_latch().filter(|&back| !self.prepaid.pays_for(self.pc + 1, back)) {
+            // (With the budget in `ctx`, lr a home, the two jumps stay apart.)
+            let latch =
+                self.loop_latch().filter(|&back| !self.alloc.lr_home && !self.prepaid.pays_for(self.pc + 1, back));
+            if let Some(back) = latch {
                 return self.branch_back_unless_equal(i, back);
             }
         }
@@ -56,7 +59,7 @@ impl Lower<'_> {
             // `continue` not taken) costs the compare and one branch.
             let skip = self.buf.new_label();
             self.buf.branch(LabelUse::BCondT3(cond.invert()), skip);
-            self.put_def(dp_imm(DpOp::Sub, Flags::Set, LR, LR, super::imm(1)), LR);
+            self.budget_step();
             self.buf.branch(LabelUse::BCondT3(Cond::Ne), label);
             self.buf.branch(LabelUse::BT4, self.budget_out);
             self.buf.bind(skip);

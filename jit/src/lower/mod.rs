@@ -4,7 +4,7 @@
 //! |---|---|
 //! | r4-r6, r8-r11 | homes of the hottest eBPF register halves ([`crate::regalloc`]) |
 //! | r7 | `ctx` ([`crate::abi`]); the other halves live in `ctx.regs` (a low register: 16-bit loads and stores reach them) |
-//! | lr | the budget: backward jumps and calls left |
+//! | lr | the budget: backward jumps and calls left; or, when the allocator gives it to values no call meets, a home ([`regalloc::Allocation::lr_home`]) and the budget stays in `ctx` |
 //! | r0-r3, r12 | scratch: r0:r1 the destination's halves, r2:r3 the source's, call arguments |
 //!
 //! High halves known to be zero ([`crate::analysis`]) are never loaded: 32-bit values
@@ -255,8 +255,8 @@ fn compile_with(program: &Program, sizes: Sizes, unroll: bool) -> Result<Compile
         return Err(JitError::TooLarge(insns.len()));
     }
     let analysis = analysis::analyse(insns, sizes)?;
-    let alloc = regalloc::allocate(insns, &analysis)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
+    let alloc = regalloc::allocate(insns, &analysis, &prepaid)?;
     let mut e = Lower::new(insns, analysis, alloc, prepaid);
     e.unroll = unroll;
     e.enter(0);
@@ -824,14 +824,31 @@ impl<'a> Lower<'a> {
     /// Calls a runtime function: r0 = ctx, r1 = `arg` if given (r2, r3 already set).
     /// The budget is parked in `ctx` across the call, which clobbers lr.
     fn call_rt(&mut self, slot: u16, arg: Option<u32>) {
-        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.park_budget();
         if let Some(a) = arg {
             self.const32(R1, a);
         }
         self.put_def(mov_reg16(R0, CTX), R0);
         self.ld(Width::Word, R12, CTX, slot);
         self.put(blx(R12));
-        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.unpark_budget();
+    }
+
+    /// Before a call that clobbers lr: the budget to `ctx`, unless it lives there.
+    /// (These three out of line: flash is scarce.)
+    #[inline(never)]
+    fn park_budget(&mut self) {
+        if !self.alloc.lr_home {
+            self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
+        }
+    }
+
+    /// After it (or at an entry): the budget back in lr, unless it lives in `ctx`.
+    #[inline(never)]
+    fn unpark_budget(&mut self) {
+        if !self.alloc.lr_home {
+            self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        }
     }
 
     /// Calls a shared thunk (arguments already in r1-r3).
@@ -844,7 +861,7 @@ impl<'a> Lower<'a> {
                 l
             }
         };
-        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.park_budget();
         self.buf.branch(LabelUse::BlT1, label);
     }
 
@@ -858,7 +875,7 @@ impl<'a> Lower<'a> {
         // Back to the call site through r12 (the return address popped there); lr is
         // the budget again. (The constants compared below need no scratch register.)
         self.put(pop(RegList::of(&[R3, R12])));
-        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.unpark_budget();
         match t {
             Thunk::Helper => {
                 // Going on is what nearly every call returns: one test, then back.
@@ -887,8 +904,29 @@ impl<'a> Lower<'a> {
 
     /// One step of the budget: backward jumps and calls.
     fn budget_tick(&mut self) {
-        self.put_def(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)), BUDGET);
+        self.budget_step();
         self.buf.branch(LabelUse::BCondT3(Cond::Eq), self.budget_out);
+    }
+
+    /// The budget kept in `ctx`: `r = budget - by` (1 if none), the flags set, stored.
+    #[inline(never)]
+    fn budget_in_ctx_sub(&mut self, r: Reg, by: Option<Reg>) {
+        self.ld(Width::Word, r, CTX, abi::BUDGET);
+        let e = match by {
+            Some(b) => dp_reg(DpOp::Sub, Flags::Set, r, r, b, Shift::Lsl, 0),
+            None => dp_imm(DpOp::Sub, Flags::Set, r, r, imm(1)),
+        };
+        self.put_def(e, r);
+        self.st(Width::Word, r, CTX, abi::BUDGET);
+    }
+
+    /// `budget -= 1`, setting the flags: in lr, or through r12 in `ctx`.
+    fn budget_step(&mut self) {
+        if self.alloc.lr_home {
+            self.budget_in_ctx_sub(R12, None);
+        } else {
+            self.put_def(dp_imm(DpOp::Sub, Flags::Set, BUDGET, BUDGET, imm(1)), BUDGET);
+        }
     }
 
     /// A counted loop's entry: leaves with the budget failure if the budget cannot pay
@@ -983,8 +1021,13 @@ impl<'a> Lower<'a> {
 
     /// Pays r12 backward jumps from the budget, or leaves with the budget failure when
     /// budget <= jumps (the last tick would have reached 0).
+    /// (In `ctx`, through r1: free at both entries by then.)
     fn pay_r12(&mut self) {
-        self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
+        if self.alloc.lr_home {
+            self.budget_in_ctx_sub(R1, Some(R12));
+        } else {
+            self.put_def(dp_reg(DpOp::Sub, Flags::Set, BUDGET, BUDGET, R12, Shift::Lsl, 0), BUDGET);
+        }
         self.buf.branch(LabelUse::BCondT3(Cond::Ls), self.budget_out);
     }
 
@@ -1009,7 +1052,7 @@ impl<'a> Lower<'a> {
             self.put_def(mov_reg16(R12, SP), R12);
             self.st(Width::Word, R12, CTX, abi::SAVED_SP);
         }
-        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.unpark_budget();
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
         for k in 0..11u8 {
@@ -1065,7 +1108,7 @@ impl<'a> Lower<'a> {
                 Deferred::Trampoline { label, callee } => {
                     self.buf.bind(label);
                     self.put(push(RegList::of(&[R3, LR])));
-                    self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+                    self.unpark_budget();
                     self.buf.branch(LabelUse::BT4, callee);
                 }
             }
@@ -1187,9 +1230,9 @@ impl<'a> Lower<'a> {
         self.fill(10);
         let tramp = self.buf.new_label();
         self.defer(Deferred::Trampoline { label: tramp, callee });
-        self.st(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.park_budget();
         self.buf.branch(LabelUse::BlT1, tramp);
-        self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
+        self.unpark_budget();
         // Only halves live at the landing: a dead one's home may hold a live value.
         let landing = self.pc + 1;
         let (lo, hi) =

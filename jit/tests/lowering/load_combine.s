@@ -72,24 +72,23 @@ exit
 # ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
-#            6  ldr.w lr, [r7, #128]
-#           10  ldr r4, [r7, #80]
+#            6  ldr r4, [r7, #80]
 #     0: stdw [%r10-8], 287454020
-#           12  movw r2, #13124
-#           16  movt r2, #4386
-#           20  str r2, [r4, #-8]
-#           24  movs r3, #0
-#           26  str r3, [r4, #-4]
+#            8  movw r2, #13124
+#           12  movt r2, #4386
+#           16  str r2, [r4, #-8]
+#           20  movs r3, #0
+#           22  str r3, [r4, #-4]
 #     1: stdw [%r10-16], 1432778632
-#           30  movw r2, #30600
-#           34  movt r2, #21862
-#           38  str r2, [r4, #-16]
-#           42  str r3, [r4, #-12]
+#           26  movw r2, #30600
+#           30  movt r2, #21862
+#           34  str r2, [r4, #-16]
+#           38  str r3, [r4, #-12]
 #     2: mov %r2, %r10
-#           46  sub.w r5, r4, #16
+#           42  sub.w r5, r4, #16
 #     3: add %r2, -16
 #     4: ldxb %r3, [%r2+0]
-#           50  ldr r6, [r5]
+#           46  ldr r6, [r5]
 #     5: ldxb %r1, [%r2+1]
 #     6: lsh32 %r1, 0x8
 #     7: or32 %r1, %r3
@@ -101,17 +100,16 @@ exit
 #    13: or32 %r1, %r2
 #    14: mov %r2, %r1
 #    15: ldxb %r7, [%r10-9]
-#           52  ldrb r5, [r4, #-6]
-#           56  ldr r11, [r4, #-16]
-#           60  ldr r10, [r4, #-12]
-#           64  ldr r9, [r4, #-8]
-#           68  rev.w r9, r9
-#           72  ldrh r8, [r4, #-4]
-#           76  rev16.w r8, r8
-#           80  ldr r0, [r4, #-8]
-#           84  str r0, [r7, #56]
-#           86  ldrb r0, [r4, #-8]
-#           90  str r0, [r7, #64]
+#           48  ldrb r5, [r4, #-6]
+#           52  ldr r11, [r4, #-16]
+#           56  ldr r10, [r4, #-12]
+#           60  ldr r9, [r4, #-8]
+#           64  rev.w r9, r9
+#           68  ldrh r8, [r4, #-4]
+#           72  rev16.w r8, r8
+#           76  ldr r0, [r4, #-8]
+#           80  str r0, [r7, #56]
+#           82  ldrb lr, [r4, #-8]
 #    16: ldxb %r1, [%r10-10]
 #    17: ldxb %r8, [%r10-11]
 #    18: ldxb %r4, [%r10-12]
@@ -154,34 +152,32 @@ exit
 #    55: ldxb %r8, [%r10-8]
 #    56: ldxb %r3, [%r10-6]
 #    57: lsh32 %r3, 0x8
-#           92  lsl.w r5, r5, #8
+#           86  lsl.w r5, r5, #8
 #    58: or32 %r8, %r3
-#           96  orr.w r0, r0, r5
-#          100  str r0, [r7, #64]
+#           90  orr.w lr, lr, r5
 #    59: mov %r0, %r2
 #    60: add %r0, %r4
-#          102  adds.w r6, r6, r11
-#          106  adc r5, r10, #0
+#           94  adds.w r6, r6, r11
+#           98  adc r5, r10, #0
 #    61: add %r0, %r5
-#          110  adds.w r6, r6, r9
-#          114  adc r5, r5, #0
+#          102  adds.w r6, r6, r9
+#          106  adc r5, r5, #0
 #    62: add %r0, %r6
-#          118  adds.w r6, r6, r8
-#          122  adc r5, r5, #0
+#          110  adds.w r6, r6, r8
+#          114  adc r5, r5, #0
 #    63: add %r0, %r7
-#          126  ldr r2, [r7, #56]
-#          128  adds.w r6, r6, r2
-#          132  adc r5, r5, #0
+#          118  ldr r2, [r7, #56]
+#          120  adds.w r6, r6, r2
+#          124  adc r5, r5, #0
 #    64: add %r0, %r8
-#          136  ldr r2, [r7, #64]
-#          138  adds.w r6, r6, r2
-#          142  adc r5, r5, #0
+#          128  adds.w r6, r6, lr
+#          132  adc r5, r5, #0
 #    65: exit
-#          146  strd r6, r5, [r7]
-#          150  b.w #16
-#          154  mov.w r0, #1
-#          158  b.w #12
-#          162  mov.w r0, #2
-#          166  b.w #4
-#          170  mov.w r0, #0
-#          174  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          136  strd r6, r5, [r7]
+#          140  b.w #16
+#          144  mov.w r0, #1
+#          148  b.w #12
+#          152  mov.w r0, #2
+#          156  b.w #4
+#          160  mov.w r0, #0
+#          164  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

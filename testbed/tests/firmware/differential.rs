@@ -311,6 +311,55 @@ fn fixed_programs() -> Vec<String> {
             ));
         }
     }
+    // More hot 32-bit values than registers in code no loop repeats (no budget step to
+    // pay for: lr is a home): lr goes to a value no call meets, never to the coldest
+    // of r6-r9, which a helper call keeps.
+    for cold in 6..10 {
+        for second in [2, 5] {
+            let uses = |r| {
+                if r == cold {
+                    1
+                } else if r == second {
+                    2
+                } else {
+                    3
+                }
+            };
+            let mut text: String = (2..10).map(|r| format!("mov32 %r{r}, {}\n", 0x1111 * (r + 3))).collect();
+            for k in 0..3 {
+                for r in (2..10).filter(|&r| k < uses(r)) {
+                    text += &format!("add32 %r{r}, {}\n", 7 * k + 1);
+                }
+            }
+            text += "mov32 %r0, %r2\nadd32 %r0, %r3\nadd32 %r0, %r4\nadd32 %r0, %r5\nstxw [%r10-4], %r0\n\
+                     mov %r1, %r10\nadd %r1, -8\nmov %r2, %r10\nadd %r2, -4\nmov %r3, 4\ncall 2\n\
+                     ldxw %r0, [%r10-8]\nadd32 %r0, %r6\nadd32 %r0, %r7\nadd32 %r0, %r8\nadd32 %r0, %r9\nexit";
+            all.push(text);
+        }
+    }
+    // Loops as hot, with lr a home and the budget in `ctx`: prepaid, ticking and the
+    // `jeq +1; ja` latch, running out of the budget at its edge or not.
+    let latches = [
+        "add %r1, 1\njne %r1, {n}, l",
+        "add %r1, 1\njeq %r1, {n}, +1\nja l",
+        "ldxw %r1, [%r10-4]\nadd %r1, 1\nstxw [%r10-4], %r1\njne %r1, {n}, l",
+        "add %r1, 3\njsgt %r1, {n}, l",
+    ];
+    for latch in latches {
+        for n in [BUDGET as i64 - 1, BUDGET as i64, BUDGET as i64 + 1, -1] {
+            let mut text: String = (2..10).map(|r| format!("mov32 %r{r}, {}\n", 0x1111 * (r + 3))).collect();
+            text += "mov %r1, 0\nstw [%r10-4], 0\nl:\n";
+            for k in 0..2 {
+                for r in 2..10 {
+                    text += &format!("add32 %r{r}, %r{}\n", 2 + (r + k + 1) % 8);
+                }
+            }
+            text += &latch.replace("{n}", &n.to_string());
+            text += "\nmov32 %r0, %r2\n";
+            text += &(3..10).map(|r| format!("add32 %r0, %r{r}\n")).collect::<String>();
+            all.push(text + "exit");
+        }
+    }
     all
 }
 
@@ -1397,6 +1446,36 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
             assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: paid vs ticking");
             let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
             assert_eq!(stopped, budget <= jumps, "{shape}, budget {budget}: {:?}", ends[0]);
+        }
+    }
+    // As hot as SHA-256's rounds (eight 32-bit values, each used in every pass): lr
+    // is a home and the budget lives in `ctx`, stepped there and paid there.
+    let hot: String =
+        (0..2).flat_map(|k| (2..10).map(move |r| format!("add32 %r{r}, %r{}\n", 2 + (r + k + 1) % 8))).collect();
+    let values: String = (2..10).map(|r| format!("mov32 %r{r}, {}\n", 0x1111 * (r + 3))).collect();
+    let fold: String = (2..10).map(|r| format!("add32 %r0, %r{r}\n")).collect();
+    let pressed = [
+        (format!("{values}mov %r1, 0\nmov %r0, 0\nl: {hot}{{mark}}add %r1, 1\njeq %r1, 40, +1\nja l\n{fold}exit"), 39),
+        (format!("{values}mov %r1, 0\nmov %r0, 0\nl: {hot}{{mark}}add %r1, 2\njne %r1, 60, l\n{fold}exit"), 29),
+    ];
+    for (shape, jumps) in &pressed {
+        let build = |mark: &str| {
+            let insns = vm::asm::assemble(&shape.replace("{mark}", mark)).unwrap();
+            let program = vm::Program::from_insns(insns.clone()).unwrap();
+            let an = jit::analysis::analyse(program.insns(), jit::Sizes::default()).expect("the host has the heap");
+            let prepaid = jit::loops::prepaid_loops(program.insns(), &an);
+            let lr = jit::regalloc::allocate(program.insns(), &an, &prepaid).expect("the host has the heap").lr_home;
+            (insns.iter().flat_map(vm::Insn::encode).collect::<Vec<u8>>(), prepaid.iter().count(), lr)
+        };
+        let (prepaid, n, lr) = build("");
+        assert!(n == 1 && lr, "{shape}: prepaid {n}, lr a home: {lr}");
+        let (ticking, n, lr) = build("ja +0\n");
+        assert!(n == 0 && lr, "{shape}: prepaid {n}, lr a home: {lr}");
+        for budget in [jumps - 1, *jumps, jumps + 1, jumps + 2] {
+            let ends = ends_on_jit(client, [&prepaid, &ticking], budget).await;
+            assert_eq!(ends[0], ends[1], "{shape}, budget {budget}: prepaid vs ticking");
+            let stopped = ends[0].1 == Some(proto::FailureKind::Budget);
+            assert_eq!(stopped, budget <= *jumps, "{shape}, budget {budget}: {:?}", ends[0]);
         }
     }
     for (shape, jumps) in loops {
