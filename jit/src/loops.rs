@@ -27,7 +27,9 @@ use crate::analysis::{Analysis, Hint};
 
 /// `head: body...; latch: jeq counter, limit, +1; ja head` (or `jne counter, limit,
 /// head`, or `jlt compared, limit, head`) with `counter += step` the body's only write
-/// to `counter`.
+/// to `counter`; or, with `slot`, the counter kept in a frame slot between iterations
+/// (clang's spill when registers run out: SHA-256's rounds), `counter = slot` the
+/// body's first use of it and `slot = counter` after the step its only store there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prepaid {
     pub head: usize,
@@ -39,6 +41,9 @@ pub struct Prepaid {
     pub until: Until,
     /// The counter's step is `1 << step_log2`.
     pub step_log2: u8,
+    /// The frame slot (offset from r10) the counter is kept in at the head, if it is,
+    /// and whether it is a doubleword (its high word must then be zero there).
+    pub slot: Option<(i16, bool)>,
 }
 
 /// How the latch decides.
@@ -160,6 +165,7 @@ impl Default for PrepaidLoops {
             limit: 0,
             until: Until::Equal { enters_below: false },
             step_log2: 0,
+            slot: None,
         };
         let body_first = BodyFirst { entry: 0, head: 0, end: 0, counter: 0, limit: Limit::Imm(0), step_log2: 0 };
         Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_BODY_FIRST_LOOPS], m: 0 }
@@ -344,6 +350,11 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
     let mut increment = None;
     // Below: the step already added when the copy is made.
     let mut offset = None;
+    // A counter kept in a frame slot is loaded from it (the last load of the register
+    // from the frame): before that the register holds other values, and the body may
+    // do anything with them that it may do at all.
+    let loaded = (!below).then(|| slot_load(insns, head, latch, counter)).flatten();
+    let (mut slot, mut stepped) = (None, latch);
     let mut pc = head;
     while pc < latch {
         let i = insns[pc];
@@ -360,15 +371,27 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
         if !unseen_after_a_stop(i, f) {
             return None;
         }
-        if matches!(cls, CLS_ALU | CLS_ALU64) && i.dst() == counter {
+        if loaded.is_some_and(|at| pc < at) {
+            pc = i.next_pc(pc);
+            continue;
+        }
+        if loaded == Some(pc) {
+            slot = Some((i.off, i.opc == LDXDW));
+        } else if matches!(cls, CLS_ALU | CLS_ALU64) && i.dst() == counter {
             let step = (i.opc & !0x07 == ADD_K).then(|| step_log2(i)).flatten();
             if step.is_none_or(|log2| increment.replace((cls, log2)).is_some()) {
                 return None;
             }
+            stepped = pc;
         } else if matches!(cls, CLS_LD | CLS_LDX) && i.dst() == counter {
             return None;
         }
         pc = i.next_pc(pc);
+    }
+    if let Some((off, wide)) = slot {
+        if !slot_keeps_counter(insns, head, latch, counter, off, wide, stepped) {
+            return None;
+        }
     }
     let (increment, step_log2) = increment?;
     let limit = jeq.imm;
@@ -384,7 +407,8 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
             return None;
         }
         let until = Until::Below { offset, wide };
-        return Some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2 });
+        let in_reg = slot.is_none();
+        return in_reg.then_some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2, slot });
     }
     let enters_below = match (is32, increment) {
         // The low 32 bits count on, whatever the increment's width.
@@ -392,11 +416,69 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
         // A zero-extended counter never equals a negative limit.
         (false, CLS_ALU) if limit < 0 => return None,
         (false, CLS_ALU) => false,
-        // A 64-bit counter below 2^32 at the head reaches a non-negative limit.
-        (false, _) if limit < 0 || an.facts[head].zero_in & (1 << counter) == 0 => return None,
+        // A 64-bit counter below 2^32 at the head reaches a non-negative limit (one
+        // kept in a slot is checked at the entry).
+        (false, _) if limit < 0 || (slot.is_none() && an.facts[head].zero_in & (1 << counter) == 0) => return None,
         (false, _) => true,
     };
-    Some(Prepaid { head, latch, counter, limit: limit as u32, until: Until::Equal { enters_below }, step_log2 })
+    let until = Until::Equal { enters_below };
+    Some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2, slot })
+}
+
+/// The last slot of the body that loads `counter` from the frame (a word or a
+/// doubleword at a constant offset from r10), if one does.
+fn slot_load(insns: &[Insn], head: usize, latch: usize, counter: u8) -> Option<usize> {
+    let mut found = None;
+    let mut pc = head;
+    while pc < latch {
+        let i = insns[pc];
+        if matches!(i.opc, LDXDW | LDXW) && i.dst() == counter && i.src() == 10 {
+            found = Some(pc);
+        }
+        pc = i.next_pc(pc);
+    }
+    found
+}
+
+/// The slot at `off` from r10 holds the counter at each pass through the head: the
+/// body's one store that reaches it (every store is through r10 at a constant offset,
+/// so none other may) is `counter`, whole, after its step.
+fn slot_keeps_counter(
+    insns: &[Insn],
+    head: usize,
+    latch: usize,
+    counter: u8,
+    off: i16,
+    wide: bool,
+    stepped: usize,
+) -> bool {
+    let size = if wide { 8 } else { 4 };
+    let mut kept = false;
+    let mut pc = head;
+    while pc < latch {
+        let i = insns[pc];
+        if matches!(i.class(), CLS_ST | CLS_STX) {
+            let width = match i.opc & SZ_MASK {
+                SZ_DW => 8,
+                SZ_W => 4,
+                SZ_H => 2,
+                _ => 1,
+            };
+            let apart = i.off as i32 + width <= off as i32 || off as i32 + size <= i.off as i32;
+            if i.dst() != 10 {
+                return false;
+            }
+            if !apart {
+                let store = if wide { STXDW } else { STXW };
+                if kept || i.opc != store || i.off != off || i.src() != counter || pc < stepped {
+                    return false;
+                }
+                kept = true;
+            }
+        }
+        pc = i.next_pc(pc);
+    }
+    kept
 }
 
 /// The register the body's first write to `reg` copies, if it is a register move.
@@ -459,7 +541,7 @@ mod tests {
     fn a_counted_loop_with_no_visible_effects_is_prepaid() {
         let found = loops_of(COUNTED);
         let until = Until::Equal { enters_below: true };
-        assert_eq!(found, [Prepaid { head: 3, latch: 7, counter: 2, limit: 2560, until, step_log2: 0 }]);
+        assert_eq!(found, [Prepaid { head: 3, latch: 7, counter: 2, limit: 2560, until, step_log2: 0, slot: None }]);
         assert_eq!(found[0].backward_jumps(0), Some(2559));
         assert!(found[0].unrolled());
         // 32-bit counters wrap: from 0xffff_fff0 to 5 takes 20 increments.
@@ -598,6 +680,60 @@ mod tests {
         assert_eq!(body_first_of(&plain.replace("mov %r1, 9", "ldxdw %r1, [%r1+0]")), []);
         // The test not a `jlt`.
         assert_eq!(body_first_of(&plain.replace("jlt %r3, %r1, b", "jle %r3, %r1, b")), []);
+    }
+
+    /// SHA-256's rounds: the counter's register holds another value first, then the
+    /// counter from its slot, stepped, stored back and compared.
+    fn in_slot(before: &str, load: &str, after: &str) -> alloc::string::String {
+        format!(
+            "mov %r2, 0\nstxdw [%r10-16], %r2\nl: mov32 %r2, %r4\nstxw [%r10-24], %r2\n{before}{load}\n\
+             add %r4, %r2\nadd %r2, 4\n{after}jeq %r2, 256, +1\nja l\nexit"
+        )
+    }
+
+    #[test]
+    fn a_counter_kept_in_a_frame_slot_is_prepaid() {
+        let found = loops_of(&in_slot("", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\n"));
+        let until = Until::Equal { enters_below: true };
+        let slot = Some((-16, true));
+        assert_eq!(found, [Prepaid { head: 2, latch: 8, counter: 2, limit: 256, until, step_log2: 2, slot }]);
+        // A word slot, its store anywhere after the step, stores beside it.
+        let word =
+            in_slot("stxw [%r10-12], %r4\n", "ldxw %r2, [%r10-16]", "stxw [%r10-20], %r4\nstxw [%r10-16], %r2\n");
+        assert_eq!(loops_of(&word).iter().map(|p| p.slot).collect::<alloc::vec::Vec<_>>(), [Some((-16, false))]);
+        // The last load is the counter's: what the register held before is another value.
+        let twice = in_slot("", "ldxdw %r2, [%r10-16]\nadd %r2, 4\nldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\n");
+        assert_eq!(loops_of(&twice).len(), 1);
+    }
+
+    #[test]
+    fn a_slot_that_may_not_hold_the_counter_at_the_head_is_refused() {
+        let cases = [
+            ("not stored", in_slot("", "ldxdw %r2, [%r10-16]", "")),
+            ("stored before the step", in_slot("", "ldxdw %r2, [%r10-16]\nstxdw [%r10-16], %r2", "")),
+            ("stored twice", in_slot("", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\nstxdw [%r10-16], %r2\n")),
+            ("another value stored", in_slot("", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r4\n")),
+            (
+                "a byte of it overwritten",
+                in_slot("stb [%r10-9], 1\n", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\n"),
+            ),
+            ("half of it stored", in_slot("", "ldxdw %r2, [%r10-16]", "stxw [%r10-16], %r2\n")),
+            ("a store through another pointer", {
+                let s = in_slot("", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\nstxw [%r3+0], %r4\n");
+                s.replacen("mov %r2, 0\n", "mov %r2, 0\nmov %r3, %r10\nadd %r3, -32\n", 1)
+            }),
+            (
+                "a load after the step",
+                in_slot("", "ldxdw %r2, [%r10-16]", "ldxdw %r2, [%r10-16]\nstxdw [%r10-16], %r2\n"),
+            ),
+            (
+                "a load off the frame",
+                in_slot("", "ldxdw %r2, [%r10-16]", "stxdw [%r10-16], %r2\nldxw %r2, [%r10-16]\n"),
+            ),
+        ];
+        for (what, src) in cases {
+            assert_eq!(loops_of(&src), [], "{what}");
+        }
     }
 
     #[test]

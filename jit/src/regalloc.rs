@@ -643,7 +643,9 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         }
         // (A fused pair calls nothing, nor does a run of assembled loads: all proven.)
         let calls = calls_out(i, f);
-        let read = if writes != 0 || calls { halves(&cb, f.rd_lo, f.rd_hi) } else { Cands::NONE };
+        // (An exit hands on r0-r5 only: r6-r9 come back from the caller's saved frame.)
+        let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
+        let read = if writes != 0 || calls { halves(&cb, f.rd_lo & handed, f.rd_hi & handed) } else { Cands::NONE };
         let s = i.src() as usize;
         let copy = is_mov_reg(i) && s < VALUE_REGS;
         if let Some(d) = def_of(a, pc) {

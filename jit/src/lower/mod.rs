@@ -934,7 +934,20 @@ impl<'a> Lower<'a> {
     /// nothing can be observed), else pays them all (see [`crate::loops`]). The loop
     /// to compile twice, if it is one ([`Prepaid::unrolled`]).
     fn prepay(&mut self, p: Prepaid) -> Option<Unrolling> {
-        let v = self.lo(p.counter, R0);
+        let v = match p.slot {
+            None => self.lo(p.counter, R0),
+            Some((off, wide)) => {
+                if wide && p.until == (Until::Equal { enters_below: true }) {
+                    // A 64-bit counter at 2^32 or past runs through 2^64 before it
+                    // meets the limit: longer than any budget.
+                    self.frame_word(R1, off + 4);
+                    self.cmp(R1, Val::K(0), R12);
+                    self.buf.branch(LabelUse::BCondT3(Cond::Ne), self.budget_out);
+                }
+                self.frame_word(R0, off);
+                R0
+            }
+        };
         // Unrolled, the second copy runs the body's first time when the backward jumps
         // are even (an odd number of runs).
         let second = (self.unroll && p.unrolled()).then(|| self.buf.new_label());
@@ -1017,6 +1030,16 @@ impl<'a> Lower<'a> {
         // And the pass that finds the counter not below it.
         self.put_def(dp_imm(DpOp::Add, Flags::Keep, R12, R12, imm(1)), R12);
         self.pay_r12();
+    }
+
+    /// `rt` = the frame's word at `off` from r10 (a prepaid counter's slot, which the
+    /// analysis proved inside the frame where the loop loads it).
+    fn frame_word(&mut self, rt: Reg, off: i16) {
+        let (base, disp) = match self.homes.lo[10] {
+            Some(h) => (h, off as i32 + self.frame_bias as i32),
+            None => (self.lo(10, rt), off as i32),
+        };
+        self.mem_op(true, Width::Word, rt, base, disp);
     }
 
     /// Pays r12 backward jumps from the budget, or leaves with the budget failure when

@@ -64,6 +64,22 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // Counters kept in a frame slot (a doubleword or a word, its register another
+    // value first), entered below, at and past the limit, with the doubleword's high
+    // word set (2^32 on: longer than the budget), in bodies compiled twice and once.
+    let slotted = [
+        ("stxdw [%r10-16], %r2", "mov32 %r2, %r0\nstxw [%r10-24], %r2\nldxdw %r2, [%r10-16]\nadd %r0, %r2\nadd %r2, 2\nstxdw [%r10-16], %r2\njeq %r2, 8, +1\nja l"),
+        ("stxw [%r10-16], %r2", "ldxw %r2, [%r10-16]\nadd %r0, %r2\nadd32 %r2, 1\nstxw [%r10-16], %r2\njne32 %r2, 8, l"),
+        ("stxdw [%r10-16], %r2", &format!("ldxdw %r2, [%r10-16]\n{}add %r2, 1\nstxdw [%r10-16], %r2\njne %r2, 8, l", "add %r0, %r2\nxor %r0, 5\n".repeat(9))),
+    ];
+    for (init, body) in slotted {
+        for start in [0i64, 1, 2, 6, 7, 8, 0x1_0000_0002] {
+            let past = start >= 8 || (body.contains("add %r2, 2") && start % 2 == 1);
+            if !past || start == 0x1_0000_0002 || body.contains("jne32") {
+                all.push(format!("lddw %r2, {start:#x}\n{init}\nmov %r0, 0\nl: {body}\nxor %r0, %r2\nexit"));
+            }
+        }
+    }
     // A callee reading and writing its caller's frame (proven: the frame below its
     // own) at both ends, below it (past the stack's bottom: a fault), and its own.
     for at in [-512, -511, -8, -1, -513, -600, 0, 504, 511, 512] {
@@ -1418,6 +1434,22 @@ async fn prepaid_loops_stop_where_ticking_ones_do(client: &mut CoapClient) {
         ("mov32 %r2, -1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 1\njlt32 %r2, 10, l\nexit", Some(10)),
         // ... a 32-bit counter off the grid wraps around and never meets the limit.
         ("mov32 %r2, 1\nmov %r0, 0\nl: add %r0, 1\n{mark}add32 %r2, 8\njeq32 %r2, 64, +1\nja l\nexit", None),
+        // Counters kept in a frame slot: a doubleword (from 2^32 on, through 2^64), a word.
+        (
+            "mov %r2, 3\nstxdw [%r10-16], %r2\nmov %r0, 0\nl: mov32 %r2, %r0\nldxdw %r2, [%r10-16]\nadd %r0, %r2\n\
+             {mark}add %r2, 1\nstxdw [%r10-16], %r2\njeq %r2, 40, +1\nja l\nexit",
+            Some(36),
+        ),
+        (
+            "lddw %r2, 0x100000003\nstxdw [%r10-16], %r2\nmov %r0, 0\nl: ldxdw %r2, [%r10-16]\nadd %r0, %r2\n\
+             {mark}add %r2, 1\nstxdw [%r10-16], %r2\njeq %r2, 40, +1\nja l\nexit",
+            None,
+        ),
+        (
+            "mov32 %r2, 0\nstxw [%r10-16], %r2\nmov %r0, 0\nl: ldxw %r2, [%r10-16]\nadd %r0, 5\n{mark}add32 %r2, 2\n\
+             stxw [%r10-16], %r2\njne32 %r2, 60, l\nexit",
+            Some(29),
+        ),
     ];
     // Loops entered at their body (the mark, a jump inside the head, keeps them ticking):
     // a register limit and a branchy body, and a step of 4 to a constant.

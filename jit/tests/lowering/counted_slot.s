@@ -1,0 +1,88 @@
+# A counter kept in a frame slot between iterations (clang's spill when registers run
+# out, as in SHA-256's rounds): its register holds another value first, then the
+# counter loaded from the slot, stepped, stored back and compared. The entry reads the
+# slot, refuses a 64-bit counter at 2^32 or past (it would run through 2^64) and pays
+# for every backward jump; the latch is a compare and a branch.
+mov %r2, 0
+stxdw [%r10-16], %r2
+l:
+mov32 %r2, %r4
+stxw [%r10-24], %r2
+ldxdw %r2, [%r10-16]
+add %r4, %r2
+ldxw %r3, [%r10-24]
+add32 %r0, %r3
+add %r2, 4
+stxdw [%r10-16], %r2
+jeq %r2, 256, +1
+ja l
+exit
+# ---- expected lowering (MBPF_BLESS=1 rewrites what follows)
+#            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
+#            4  mov r7, r0
+#            6  ldr.w lr, [r7, #128]
+#           10  ldr r5, [r7]
+#           12  ldrd r10, r8, [r7, #32]
+#           16  ldr r4, [r7, #80]
+#     0: mov %r2, 0
+#           18  movs r6, #0
+#     1: stxdw [%r10-16], %r2
+#           20  str r6, [r4, #-16]
+#           24  movs r3, #0
+#           26  str r3, [r4, #-12]
+#           30  ldr r1, [r4, #-12]
+#           34  cmp r1, #0
+#           36  bne.w #142
+#           40  ldr r0, [r4, #-16]
+#           44  cmp.w r0, #256
+#           48  bhs.w #130
+#           52  rsb.w r12, r0, #252
+#           56  tst.w r12, #3
+#           60  bne.w #118
+#           64  lsr.w r12, r12, #2
+#           68  subs.w lr, lr, r12
+#           72  bls.w #106
+#           76  tst.w r12, #1
+#           80  beq.w #36
+#     2: mov32 %r2, %r4
+#     3: stxw [%r10-24], %r2
+#           84  str r10, [r4, #-24]
+#     4: ldxdw %r2, [%r10-16]
+#           88  ldr r9, [r4, #-16]
+#     5: add %r4, %r2
+#           92  adds.w r10, r10, r9
+#           96  adc r8, r8, #0
+#     6: ldxw %r3, [%r10-24]
+#          100  ldr r6, [r4, #-24]
+#     7: add32 %r0, %r3
+#          104  add r5, r6
+#     8: add %r2, 4
+#          106  add.w r9, r9, #4
+#     9: stxdw [%r10-16], %r2
+#          110  str r9, [r4, #-16]
+#          114  movs r3, #0
+#          116  str r3, [r4, #-12]
+#          120  str r10, [r4, #-24]
+#          124  ldr r9, [r4, #-16]
+#          128  adds.w r10, r10, r9
+#          132  adc r8, r8, #0
+#          136  ldr r6, [r4, #-24]
+#          140  add r5, r6
+#          142  add.w r9, r9, #4
+#          146  str r9, [r4, #-16]
+#          150  movs r3, #0
+#          152  str r3, [r4, #-12]
+#    10: jeq %r2, 0x100, +1
+#          156  cmp.w r9, #256
+#          160  bne #-80
+#    11: ja -10
+#    12: exit
+#          162  mov.w r12, #0
+#          166  strd r5, r12, [r7]
+#          170  b.w #16
+#          174  mov.w r0, #1
+#          178  b.w #12
+#          182  mov.w r0, #2
+#          186  b.w #4
+#          190  mov.w r0, #0
+#          194  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
