@@ -5,8 +5,10 @@ use vm::opcode::*;
 use vm::Insn;
 
 use super::{Lower, Val};
+use crate::abi;
 use crate::regalloc::Const;
 use crate::thumb2::encode::*;
+use crate::thumb2::imm::{NegOff8, Off12};
 use crate::thumb2::regs::*;
 
 const ADD64_REG: u8 = CLS_ALU64 | OP_ADD | SRC_X;
@@ -21,7 +23,7 @@ impl Lower<'_> {
             return true;
         }
         self.fuse_loads()
-            || self.fuse_indexed_load()
+            || self.fuse_indexed_access()
             || self.fuse_const_op()
             || self.fuse_rotate()
             || self.fuse_bitfield()
@@ -35,61 +37,100 @@ impl Lower<'_> {
         (k == 0 || !self.an.facts.get(at)?.is_head()).then(|| self.insns.get(at).copied())?
     }
 
-    /// `d = base + s; d = *(u8/u16/u32 *)(d + 0)` with the access proven inside its
-    /// region: one `ldr d, [base, s]`. The base is d itself, a `.rodata`/`.data`
-    /// address held in a register (`lddwr/lddwd d` just before), or what r10's home
-    /// holds (`d = r10; d += k` just before, k taking the frame bias back).
-    fn fuse_indexed_load(&mut self) -> bool {
+    /// `d = base + s` and an access of 1, 2 or 4 bytes through `d` (a load or a store
+    /// the analysis proved inside its region) after which nothing reads `d` (a load may
+    /// write it): the base is `d` itself, a `.rodata`/`.data` address (`lddwr/lddwd d,
+    /// c` just before: a register holding it, else loaded from `ctx`, `c` going into
+    /// the displacement), or r10 (`d = r10; d += k` just before: its home, `k` going
+    /// into the displacement). One `ldr/str [base, s]` when the displacement is 0, else
+    /// `add r12, base, s` and the access at the displacement: an array's element in
+    /// the frame or in `.rodata` costs the add of its index only.
+    fn fuse_indexed_access(&mut self) -> bool {
         let Some(first) = self.follower(0) else { return false };
-        let (base, add_at) = match first.opc {
+        // The base: a register, `d` (None), or a word of `ctx` (r12 loaded from it).
+        let (base, in_ctx, disp, add_at) = match first.opc {
             LDDWR | LDDWD => {
-                let c = if first.opc == LDDWR { Const::Rodata(first.imm) } else { Const::Data(first.imm) };
+                let (c, word) = if first.opc == LDDWR {
+                    (Const::Rodata(first.imm), abi::RODATA_BASE)
+                } else {
+                    (Const::Data(first.imm), abi::DATA_BASE)
+                };
                 match self.homes.constant(c) {
-                    Some(r) => (Some(r), 2),
-                    None => return false,
+                    Some(r) => (Some(r), None, 0, 2),
+                    None => (None, Some(word), first.imm, 2),
                 }
             }
-            ADD64_REG => (None, 0),
+            ADD64_REG => (None, None, 0, 0),
             MOV64_REG if first.src() == 10 => {
                 let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return false };
-                if step.opc != ADD64_IMM || step.dst() != first.dst() || step.imm as i64 + self.frame_bias as i64 != 0 {
+                if step.opc != ADD64_IMM || step.dst() != first.dst() {
                     return false;
                 }
-                (Some(home), 2)
+                (Some(home), None, step.imm + self.frame_bias as i32, 2)
             }
             _ => return false,
         };
-        let (Some(add), Some(load)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
+        let (Some(add), Some(access)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
         let d = add.dst();
-        let load_ok = load.class() == CLS_LDX && load.opc & MODE_MASK == MODE_MEM && load.opc & SZ_MASK != SZ_DW;
+        let at = self.pc + add_at + 1;
+        let load = access.class() == CLS_LDX;
+        let plain = matches!(access.class(), CLS_LDX | CLS_STX)
+            && access.opc & MODE_MASK == MODE_MEM
+            && access.opc & SZ_MASK != SZ_DW;
+        let through_d = if load { access.src() == d } else { access.dst() == d && access.src() != d };
+        let f = &self.an.facts[at];
+        let d_dead = (self.an.live_lo_out(at) | f.need_out) & 1 << d == 0;
+        let disp = disp + access.off as i32;
+        let near = disp == 0 || Off12::maybe_from(disp).is_some() || NegOff8::maybe_from(disp).is_some();
         if add.opc != ADD64_REG
             || add.src() == d
             || (add_at == 2 && first.dst() != d)
-            || !load_ok
-            || load.dst() != d
-            || load.src() != d
-            || load.off != 0
+            || !plain
+            || !through_d
+            || !(d_dead || (load && access.dst() == d))
+            || !f.safe
+            || !near
+            || (base.is_none() && in_ctx.is_none() && disp != 0)
         {
             return false;
         }
-        let load_pc = self.pc + add_at + 1;
-        if !self.an.facts[load_pc].safe {
-            return false;
-        }
         self.pc += add_at;
-        let b = base.unwrap_or_else(|| self.lo(d, R0));
+        let b = match (base, in_ctx) {
+            (Some(r), _) => r,
+            (None, Some(word)) => {
+                self.ld(Width::Word, R12, super::CTX, word);
+                R12
+            }
+            (None, None) => self.lo(d, R0),
+        };
         let s = self.lo(add.src(), R2);
-        self.pc = load_pc;
-        let r = self.lo_dst(d, R0);
-        let w = match load.opc & SZ_MASK {
+        self.pc = at;
+        let w = match access.opc & SZ_MASK {
             SZ_B => Width::Byte,
             SZ_H => Width::Half,
             _ => Width::Word,
         };
-        self.put(ldr_reg(w, r, b, s));
-        self.commit_lo(d, r);
-        self.set_hi(d, Val::K(0));
-        self.skip_until = load_pc + 1;
+        if disp != 0 {
+            self.put_def(dp_reg(DpOp::Add, Flags::Keep, R12, b, s, Shift::Lsl, 0), R12);
+        }
+        if load {
+            let r = self.lo_dst(access.dst(), R0);
+            if disp == 0 {
+                self.put_def(ldr_reg(w, r, b, s), r);
+            } else {
+                self.mem_op(true, w, r, R12, disp);
+            }
+            self.commit_lo(access.dst(), r);
+            self.set_hi(access.dst(), Val::K(0));
+        } else {
+            let v = self.lo_now(access.src(), R1);
+            if disp == 0 {
+                self.put(str_reg(w, v, b, s));
+            } else {
+                self.mem_op(false, w, v, R12, disp);
+            }
+        }
+        self.skip_until = at + 1;
         true
     }
 

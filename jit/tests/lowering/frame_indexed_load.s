@@ -1,6 +1,7 @@
 # An index into a frame array that reaches below r10 - 255 (so r10's home holds r10 -
 # 256): `d = r10; d += -256; d += i; d = *d` is one load from r10's home plus the index,
-# the -256 taking the home's bias back. Another constant keeps its add.
+# the -256 taking the home's bias back. Another constant goes into the access's
+# displacement, after the add of the index into r12.
 stb [%r10-300], 7
 ldxw %r2, [%r1+0]
 and %r2, 0xfc
@@ -39,10 +40,10 @@ exit
 #     5: add %r1, %r2
 #     6: ldxw %r1, [%r1+0]
 #     7: mov %r3, %r10
-#           48  sub.w r8, r4, #4
+#           48  add.w r12, r4, r5
+#           52  ldr r8, [r12, #-4]
 #     8: add %r3, -260
 #     9: add %r3, %r2
-#           52  ldr.w r8, [r8, r5]
 #    10: ldxw %r3, [%r3+0]
 #    11: mov %r0, %r1
 #    12: add %r0, %r3

@@ -80,6 +80,22 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // Frame array elements through `d = r10 + k + i` used once (the JIT folds `k` and
+    // the offset into the access), with r10's home biased (a store below r10 - 255)
+    // and not, each read back whole.
+    for deep in ["stb [%r10-400], 5\n", ""] {
+        for (k, off) in [(-256, 0), (-260, 4), (-96, 8), (-64, -8), (-300, 44)] {
+            // Stored through a folded pointer, read back through one kept whole (read
+            // twice), and the other way round.
+            all.push(format!(
+                "{deep}ldxb %r2, [%r1+3]\nand %r2, 0x1c\nadd %r2, 7\nmov %r3, %r10\nadd %r3, {k}\nadd %r3, %r2\n\
+                 stxw [%r3{off:+}], %r2\nmov %r6, %r10\nadd %r6, {k}\nadd %r6, %r2\nldxw %r0, [%r6{off:+}]\n\
+                 stxb [%r6{:+}], %r0\nmov %r4, %r10\nadd %r4, {k}\nadd %r4, %r2\nldxh %r5, [%r4{off:+}]\n\
+                 lsh %r0, 16\nadd %r0, %r5\nexit",
+                off + 1,
+            ));
+        }
+    }
     // A callee reading and writing its caller's frame (proven: the frame below its
     // own) at both ends, below it (past the stack's bottom: a fault), and its own.
     for at in [-512, -511, -8, -1, -513, -600, 0, 504, 511, 512] {
