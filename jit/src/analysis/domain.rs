@@ -640,6 +640,12 @@ impl State {
         self.nslots += 1;
     }
 
+    /// What the tracked slot at `base + off` holds, if it is one.
+    pub(super) fn slot_value(&self, base: Abs, off: i16) -> Option<Abs> {
+        let at = Self::slot_at(base, off)?;
+        self.slots().iter().find(|s| s.off as i64 == at).map(|s| s.val)
+    }
+
     /// What an 8-byte load at `base + off` reads, if it is a tracked slot.
     #[inline(never)]
     fn load(&mut self, base: Abs, off: i16, into: usize) -> Option<Abs> {

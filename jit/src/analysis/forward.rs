@@ -465,6 +465,10 @@ pub(super) fn ranges(
                 let b = s[base as usize % 11];
                 f.hint = b.hint();
                 f.safe = proven(b, i.off, access_len(i) as u32, write, sizes, f.in_callee);
+                f.hi_kept = write && i.opc & (MODE_MASK | SZ_MASK) == MODE_MEM | SZ_DW && {
+                    let small = if i.class() == CLS_STX { s[i.src() as usize % 11].hi_zero() } else { i.imm >= 0 };
+                    small && s.slot_value(b, i.off).is_some_and(|v| v.hi_zero())
+                };
             }
             let mut falls_through = true;
             // The head a jump here made grow, if it did.

@@ -113,6 +113,10 @@ pub struct Facts {
     /// For a memory access: proven inside `.rodata`, `.data` or the current frame (in
     /// a callee: or its caller's, the frame below).
     pub safe: bool,
+    /// For a doubleword store of a value below 2^32 into a frame slot that holds one
+    /// already: the slot's high word is zero before and after, so only the low word
+    /// need be written.
+    pub hi_kept: bool,
     /// Only bpf-to-bpf calls reach the slot, never the entry function: it runs one
     /// frame up the stack or more, so its caller's frame lies below its own.
     pub in_callee: bool,
@@ -741,5 +745,25 @@ mod tests {
         assert_eq!(callee("", 0), (true, true), "the caller's r10: the callee's frame's lowest byte");
         assert_eq!(callee("", 512), (false, true), "the callee's r10: past the top");
         assert_eq!(callee("jeq %r2, 0, f\n", -8), (false, false), "also reached from the entry function");
+    }
+
+    /// A doubleword store of a value below 2^32 over a slot that holds one already
+    /// leaves the high word as it is: zero.
+    #[test]
+    fn a_slot_whose_high_word_is_zero_keeps_it() {
+        let kept = |before: &str, stored: &str| {
+            let a = analyse_src(&alloc::format!("{before}\n{stored}\nstxdw [%r10-16], %r2\nexit"), Sizes::default());
+            a.facts[a.facts.len() - 2].hi_kept
+        };
+        let (small, big) = ("mov32 %r2, 7", "lddw %r2, 0x100000000");
+        assert!(kept("stdw [%r10-16], 5", small), "both below 2^32");
+        assert!(kept("mov %r3, 9\nstxdw [%r10-16], %r3", small));
+        assert!(!kept("", small), "a slot nothing stored to: anything");
+        assert!(!kept("lddw %r3, 0x500000000\nstxdw [%r10-16], %r3", small), "a high word set");
+        assert!(!kept("stdw [%r10-16], 5", big), "a value at 2^32");
+        assert!(!kept("stdw [%r10-16], 5\nstb [%r10-12], 1", small), "a byte of the high word written");
+        assert!(!kept("stdw [%r10-16], 5\ncall 1", small), "a helper may write the frame");
+        assert!(!kept("stdw [%r10-16], -1", small), "all ones");
+        assert!(!kept("stdw [%r10-8], 5", small), "another slot");
     }
 }

@@ -302,7 +302,8 @@ impl Lower<'_> {
             _ => Width::Word,
         };
         self.mem_op(false, w, lo, a, disp);
-        if size == 8 {
+        // (A high word the slot holds already, zero, is not written again.)
+        if size == 8 && !(hi == Val::K(0) && self.an.facts[self.pc].hi_kept) {
             let hi = self.in_reg(hi, R3);
             self.mem_op(false, Width::Word, hi, a, disp + 4);
         }

@@ -2,7 +2,8 @@
 # out, as in SHA-256's rounds): its register holds another value first, then the
 # counter loaded from the slot, stepped, stored back and compared. The entry reads the
 # slot, refuses a 64-bit counter at 2^32 or past (it would run through 2^64) and pays
-# for every backward jump; the latch is a compare and a branch.
+# for every backward jump; the latch is a compare and a branch. The slot's high word,
+# zero, is not written again.
 mov %r2, 0
 stxdw [%r10-16], %r2
 l:
@@ -32,18 +33,18 @@ exit
 #           26  str r3, [r4, #-12]
 #           30  ldr r1, [r4, #-12]
 #           34  cmp r1, #0
-#           36  bne.w #142
+#           36  bne.w #130
 #           40  ldr r0, [r4, #-16]
 #           44  cmp.w r0, #256
-#           48  bhs.w #130
+#           48  bhs.w #118
 #           52  rsb.w r12, r0, #252
 #           56  tst.w r12, #3
-#           60  bne.w #118
+#           60  bne.w #106
 #           64  lsr.w r12, r12, #2
 #           68  subs.w lr, lr, r12
-#           72  bls.w #106
+#           72  bls.w #94
 #           76  tst.w r12, #1
-#           80  beq.w #36
+#           80  beq.w #30
 #     2: mov32 %r2, %r4
 #     3: stxw [%r10-24], %r2
 #           84  str r10, [r4, #-24]
@@ -60,29 +61,25 @@ exit
 #          106  add.w r9, r9, #4
 #     9: stxdw [%r10-16], %r2
 #          110  str r9, [r4, #-16]
-#          114  movs r3, #0
-#          116  str r3, [r4, #-12]
-#          120  str r10, [r4, #-24]
-#          124  ldr r9, [r4, #-16]
-#          128  adds.w r10, r10, r9
-#          132  adc r8, r8, #0
-#          136  ldr r6, [r4, #-24]
-#          140  add r5, r6
-#          142  add.w r9, r9, #4
-#          146  str r9, [r4, #-16]
-#          150  movs r3, #0
-#          152  str r3, [r4, #-12]
+#          114  str r10, [r4, #-24]
+#          118  ldr r9, [r4, #-16]
+#          122  adds.w r10, r10, r9
+#          126  adc r8, r8, #0
+#          130  ldr r6, [r4, #-24]
+#          134  add r5, r6
+#          136  add.w r9, r9, #4
+#          140  str r9, [r4, #-16]
 #    10: jeq %r2, 0x100, +1
-#          156  cmp.w r9, #256
-#          160  bne #-80
+#          144  cmp.w r9, #256
+#          148  bne #-68
 #    11: ja -10
 #    12: exit
-#          162  mov.w r12, #0
-#          166  strd r5, r12, [r7]
-#          170  b.w #16
-#          174  mov.w r0, #1
-#          178  b.w #12
-#          182  mov.w r0, #2
-#          186  b.w #4
-#          190  mov.w r0, #0
-#          194  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
+#          150  mov.w r12, #0
+#          154  strd r5, r12, [r7]
+#          158  b.w #16
+#          162  mov.w r0, #1
+#          166  b.w #12
+#          170  mov.w r0, #2
+#          174  b.w #4
+#          178  mov.w r0, #0
+#          182  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}

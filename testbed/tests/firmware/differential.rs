@@ -80,6 +80,17 @@ fn fixed_programs() -> Vec<String> {
             }
         }
     }
+    // A doubleword slot rewritten with values below 2^32 (whose high word the JIT does
+    // not write again when the slot's is zero) after ones at 2^32 and past, and bytes
+    // of its high word, read back whole.
+    for before in
+        ["stdw [%r10-16], 5", "lddw %r3, 0x500000000\nstxdw [%r10-16], %r3", "stdw [%r10-16], 5\nstb [%r10-12], 1", ""]
+    {
+        for stored in ["mov32 %r2, 7", "lddw %r2, 0x100000007"] {
+            all.push(format!("{before}\n{stored}\nstxdw [%r10-16], %r2\nldxdw %r0, [%r10-16]\nexit"));
+            all.push(format!("{before}\n{stored}\nstxdw [%r10-16], %r2\nldxw %r0, [%r10-12]\nexit"));
+        }
+    }
     // Frame array elements through `d = r10 + k + i` used once (the JIT folds `k` and
     // the offset into the access), with r10's home biased (a store below r10 - 255)
     // and not, each read back whole.
