@@ -268,6 +268,22 @@ fn calls_out(i: Insn, f: &Facts) -> bool {
         }
 }
 
+/// The candidates of the halves in `lo` and `hi` (`cb`: each register's, by half).
+/// (Out of line: pass 3 asks it at nine places, and flash is scarce.)
+#[inline(never)]
+fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
+    let mut m = Cands::NONE;
+    for (set, half) in [(lo, 0), (hi, 1)] {
+        for r in bits(set & ((1 << VALUE_REGS) - 1)) {
+            let c = cb[r][half];
+            if c != u8::MAX {
+                m.insert(c as usize);
+            }
+        }
+    }
+    m
+}
+
 /// Registers with a half live before `pc`.
 fn live_before(a: &Analysis, pc: usize) -> RegSet {
     (a.live_lo_in(pc) | a.hi_needed_in(pc)) & ((1 << VALUE_REGS) - 1)
@@ -590,18 +606,6 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     };
     // Per register and half, the candidate its current web is (u8::MAX: none).
     let cand_at = |wb: u32| cand.get(wb as usize).copied().unwrap_or([u8::MAX; 2]);
-    let halves = |cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet| {
-        let mut m = Cands::NONE;
-        for (set, half) in [(lo, 0), (hi, 1)] {
-            for r in bits(set & ((1 << VALUE_REGS) - 1)) {
-                let c = cb[r][half];
-                if c != u8::MAX {
-                    m.insert(c as usize);
-                }
-            }
-        }
-        m
-    };
     // A web's two halves are live together.
     for c in 0..count {
         if let Some(o) = (best[c].1 < const_key).then(|| cand_of(best[c].1 ^ 1)).flatten() {
