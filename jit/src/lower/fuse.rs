@@ -13,14 +13,64 @@ use crate::thumb2::regs::*;
 
 const ADD64_REG: u8 = CLS_ALU64 | OP_ADD | SRC_X;
 
+/// Whether `i` reads or writes `d`, the registers it writes, and whether it is plain:
+/// one of the instructions a deferred address may pass (no call, jump or atomic).
+fn touches(i: Insn, d: u8) -> (bool, u16, bool) {
+    let reads = match i.class() {
+        CLS_ALU | CLS_ALU64 => (1 << i.dst()) | if i.opc & SRC_X != 0 { 1 << i.src() } else { 0 },
+        CLS_LDX => 1 << i.src(),
+        CLS_ST => 1 << i.dst(),
+        CLS_STX => (1 << i.dst()) | (1 << i.src()),
+        _ => 0,
+    };
+    let writes = match i.class() {
+        CLS_ALU | CLS_ALU64 | CLS_LD | CLS_LDX => 1u16 << i.dst(),
+        _ => 0,
+    };
+    let plain = match i.class() {
+        CLS_ALU | CLS_ALU64 | CLS_LDX => true,
+        CLS_LD => i.is_wide(),
+        CLS_ST | CLS_STX => i.opc & MODE_MASK == MODE_MEM,
+        _ => false,
+    };
+    ((reads | writes) & 1 << d != 0, writes, plain)
+}
+
+/// The most slots between an address's add and the access through it that
+/// [`Lower::fuse_indexed_access`] defers the add over.
+const MAX_FOLD_GAP: usize = 8;
+
+/// An access through `base + index` (`base` None: `ctx`'s word `in_ctx`, in r12) at
+/// displacement `disp`, at slot `at`, whose address computation was skipped.
+#[derive(Clone, Copy)]
+pub(super) struct Folded {
+    at: usize,
+    base: Option<Reg>,
+    in_ctx: Option<u16>,
+    disp: i32,
+    index: u8,
+}
+
 impl Lower<'_> {
     /// Compiles the sequence at `self.pc` if a pattern matches (the slots it covers are
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
+        // An access whose address an earlier pattern left to it.
+        if let Some(f) = self.folded.filter(|f| f.at == self.pc) {
+            self.folded = None;
+            self.emit_folded(f, None);
+            return true;
+        }
         // (First: the add must branch on its carry, whatever else matches.)
         if self.an.facts[self.pc].carry_check != 0 {
             self.carry_checked_add(self.insns[self.pc]);
             return true;
+        }
+        if self.folded.is_some() {
+            // Until that access, only patterns that end before it (an indexed access
+            // through another register, not deferred: it ends at the first slot that
+            // touches its own register, before the pending one's).
+            return self.fuse_indexed_access();
         }
         self.fuse_loads()
             || self.fuse_indexed_access()
@@ -44,9 +94,57 @@ impl Lower<'_> {
     /// the displacement), or r10 (`d = r10; d += k` just before: its home, `k` going
     /// into the displacement). One `ldr/str [base, s]` when the displacement is 0, else
     /// `add r12, base, s` and the access at the displacement: an array's element in
-    /// the frame or in `.rodata` costs the add of its index only.
+    /// the frame or in `.rodata` costs the add of its index only. The access may come
+    /// a few slots later ([`MAX_FOLD_GAP`], as in `dst[i] = src[i]`, clang computing
+    /// both addresses first) past instructions that neither touch `d` nor write `s`:
+    /// nothing is emitted until it ([`Folded`]).
     fn fuse_indexed_access(&mut self) -> bool {
+        match self.indexed_access() {
+            Some(done) => done,
+            None => self.fuse_base_plus_index(),
+        }
+    }
+
+    /// `d = r10; d += k; d += s` where r10's home holds `r10 + k` (k takes its bias
+    /// back), or `lddwr/lddwd d; d += s` with the address in a register, `d`'s high
+    /// half not needed: one `add d, base, s`.
+    fn fuse_base_plus_index(&mut self) -> bool {
         let Some(first) = self.follower(0) else { return false };
+        let (base, add_at) = match first.opc {
+            LDDWR | LDDWD => {
+                let c = if first.opc == LDDWR { Const::Rodata(first.imm) } else { Const::Data(first.imm) };
+                (self.homes.constant(c), 2)
+            }
+            MOV64_REG if first.src() == 10 => {
+                let step = self
+                    .follower(1)
+                    .filter(|s| s.opc == ADD64_IMM && s.dst() == first.dst() && s.imm + self.frame_bias as i32 == 0);
+                (self.homes.lo[10].filter(|_| step.is_some()), 2)
+            }
+            _ => return false,
+        };
+        let (Some(b), Some(add)) = (base, self.follower(add_at)) else { return false };
+        let d = add.dst();
+        if add.opc != ADD64_REG || add.src() == d || first.dst() != d {
+            return false;
+        }
+        self.pc += add_at;
+        if self.hi_needed(d) {
+            self.pc -= add_at;
+            return false;
+        }
+        let s = self.lo(add.src(), R2);
+        let r = self.lo_dst(d, R0);
+        self.put_def(dp_reg(DpOp::Add, Flags::Keep, r, b, s, Shift::Lsl, 0), r);
+        self.commit_lo(d, r);
+        self.skip_until = self.pc + 1;
+        true
+    }
+
+    /// [`Self::fuse_indexed_access`]'s access: Some(true) done, None when the add is
+    /// there but no access may take it.
+    fn indexed_access(&mut self) -> Option<bool> {
+        let Some(first) = self.follower(0) else { return Some(false) };
         // The base: a register, `d` (None), or a word of `ctx` (r12 loaded from it).
         let (base, in_ctx, disp, add_at) = match first.opc {
             LDDWR | LDDWD => {
@@ -62,17 +160,36 @@ impl Lower<'_> {
             }
             ADD64_REG => (None, None, 0, 0),
             MOV64_REG if first.src() == 10 => {
-                let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return false };
+                let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return Some(false) };
                 if step.opc != ADD64_IMM || step.dst() != first.dst() {
-                    return false;
+                    return Some(false);
                 }
                 (Some(home), None, step.imm + self.frame_bias as i32, 2)
             }
-            _ => return false,
+            _ => return Some(false),
         };
-        let (Some(add), Some(access)) = (self.follower(add_at), self.follower(add_at + 1)) else { return false };
-        let d = add.dst();
-        let at = self.pc + add_at + 1;
+        // (Deferred only with a base that holds still: a register or `ctx`'s word,
+        // never `d` itself.)
+        let deferrable = self.folded.is_none() && (base.is_some() || in_ctx.is_some());
+        let Some(add) = self.follower(add_at) else { return Some(false) };
+        let (d, index) = (add.dst(), add.src());
+        if add.opc != ADD64_REG || index == d || (add_at == 2 && first.dst() != d) {
+            return Some(false);
+        }
+        // The access: the first slot after the add that touches `d`.
+        let mut gap = 0;
+        let access = loop {
+            let i = self.follower(add_at + 1 + gap)?;
+            let (touched, writes, plain) = touches(i, d);
+            if touched {
+                break i;
+            }
+            gap += if i.is_wide() { 2 } else { 1 };
+            if !deferrable || !plain || writes & 1 << index != 0 || gap > MAX_FOLD_GAP {
+                return None;
+            }
+        };
+        let at = self.pc + add_at + 1 + gap;
         let load = access.class() == CLS_LDX;
         let plain = matches!(access.class(), CLS_LDX | CLS_STX)
             && access.opc & MODE_MASK == MODE_MEM
@@ -82,29 +199,42 @@ impl Lower<'_> {
         let d_dead = (self.an.live_lo_out(at) | f.need_out) & 1 << d == 0;
         let disp = disp + access.off as i32;
         let near = disp == 0 || Off12::maybe_from(disp).is_some() || NegOff8::maybe_from(disp).is_some();
-        if add.opc != ADD64_REG
-            || add.src() == d
-            || (add_at == 2 && first.dst() != d)
-            || !plain
+        if !plain
             || !through_d
             || !(d_dead || (load && access.dst() == d))
             || !f.safe
             || !near
             || (base.is_none() && in_ctx.is_none() && disp != 0)
         {
-            return false;
+            return None;
+        }
+        let folded = Folded { at, base: base.or(in_ctx.map(|_| R12)), in_ctx, disp, index };
+        if gap > 0 {
+            // The slots up to the add emit nothing; the access emits the whole.
+            self.folded = Some(folded);
+            self.skip_until = self.pc + add_at + 1;
+            return Some(true);
         }
         self.pc += add_at;
-        let b = match (base, in_ctx) {
-            (Some(r), _) => r,
-            (None, Some(word)) => {
-                self.ld(Width::Word, R12, super::CTX, word);
-                R12
-            }
-            (None, None) => self.lo(d, R0),
+        let b = match folded.base {
+            Some(_) => None,
+            None => Some(self.lo(d, R0)),
         };
-        let s = self.lo(add.src(), R2);
+        self.emit_folded(folded, b);
+        Some(true)
+    }
+
+    /// The access of a [`Folded`] at its slot (`self.pc` there): `b`, the base when it
+    /// is `d` itself, read before.
+    fn emit_folded(&mut self, folded: Folded, b: Option<Reg>) {
+        let Folded { at, base, in_ctx, disp, index, .. } = folded;
+        if let Some(word) = in_ctx {
+            self.ld(Width::Word, R12, super::CTX, word);
+        }
+        let b = b.or(base).unwrap_or(R12);
+        let s = self.lo(index, R2);
         self.pc = at;
+        let access = self.insns[at];
         let w = match access.opc & SZ_MASK {
             SZ_B => Width::Byte,
             SZ_H => Width::Half,
@@ -113,7 +243,7 @@ impl Lower<'_> {
         if disp != 0 {
             self.put_def(dp_reg(DpOp::Add, Flags::Keep, R12, b, s, Shift::Lsl, 0), R12);
         }
-        if load {
+        if access.class() == CLS_LDX {
             let r = self.lo_dst(access.dst(), R0);
             if disp == 0 {
                 self.put_def(ldr_reg(w, r, b, s), r);
@@ -131,7 +261,6 @@ impl Lower<'_> {
             }
         }
         self.skip_until = at + 1;
-        true
     }
 
     /// `a = x; a >>= n; b = x; b <<= 32 - n; b |= a` (32-bit; the shifts either way

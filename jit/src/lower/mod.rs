@@ -374,6 +374,8 @@ struct Lower<'a> {
     /// Small loop bodies are compiled twice ([`Unrolling`]).
     unroll: bool,
     held: Held,
+    /// An access the address computation before it was left to ([`fuse::Folded`]).
+    folded: Option<fuse::Folded>,
 }
 
 impl<'a> Lower<'a> {
@@ -408,6 +410,7 @@ impl<'a> Lower<'a> {
             prepaid,
             unroll: true,
             held: Held::new(),
+            folded: None,
         }
     }
 

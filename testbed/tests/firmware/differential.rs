@@ -91,6 +91,21 @@ fn fixed_programs() -> Vec<String> {
             all.push(format!("{before}\n{stored}\nstxdw [%r10-16], %r2\nldxw %r0, [%r10-12]\nexit"));
         }
     }
+    // `dst[i] = src[i]` in the frame, the store's address computed before the load's
+    // (the JIT defers it to the store when nothing between touches it or writes `i`),
+    // with things between that may or may not allow it.
+    let init: String = (1..=8).map(|k| format!("stdw [%r10-{}], {}\n", 8 * k, 0x0102_0304 * k)).collect();
+    for between in ["", "add %r4, 1\n", "add %r1, 4\n", "mov %r0, %r2\n", "stxw [%r10-40], %r1\n", "lddw %r5, 0x1234\n"]
+    {
+        for (k, off) in [(-32, 0), (-36, 4), (-300, 260)] {
+            all.push(format!(
+                "{init}ldxb %r1, [%r1+0]\nand %r1, 0x1c\nmov %r0, 0\nmov %r2, %r10\nadd %r2, {k}\nadd %r2, %r1\n\
+                 mov %r3, %r10\nadd %r3, -64\nadd %r3, %r1\nldxw %r3, [%r3+0]\n{between}stxw [%r2{off:+}], %r3\n\
+                 ldxdw %r4, [%r10-32]\nxor %r0, %r4\nldxdw %r4, [%r10-24]\nxor %r0, %r4\nldxdw %r4, [%r10-40]\n\
+                 xor %r0, %r4\nexit"
+            ));
+        }
+    }
     // Frame array elements through `d = r10 + k + i` used once (the JIT folds `k` and
     // the offset into the access), with r10's home biased (a store below r10 - 255)
     // and not, each read back whole.
