@@ -93,8 +93,10 @@ impl Prepaid {
 const ADD_K: u8 = OP_ADD; // class | OP_ADD | SRC_K
 
 /// Loop bodies of at most this many slots are compiled twice, one latch for both:
-/// half the compares and branches back, for a small body's worth of code.
-pub const MAX_UNROLLED_BODY: usize = 16;
+/// half the compares and branches back, for the body's code once more (a program
+/// whose copies outgrow `jit::code_bound` is compiled again without them): as long as
+/// SHA-256's rounds, whose latch is then one of more than sixty instructions a pass.
+pub const MAX_UNROLLED_BODY: usize = 96;
 
 /// The largest step of a prepaid counter.
 const MAX_STEP: i32 = 256;
