@@ -395,6 +395,35 @@ fn fixed_programs() -> Vec<String> {
             all.push(text);
         }
     }
+    // ... and never to one an access meets that the analysis cannot place (a pointer
+    // into the frame or the input, by an input byte): its out-of-line check calls the
+    // runtime. Both ways, in and past the window the code checks inline.
+    for cold in 6..10 {
+        for pick in ["jeq %r1, 0, +1", "jne %r1, 0, +1"] {
+            let uses = |r| {
+                if r == cold {
+                    1
+                } else if r == 2 {
+                    2
+                } else {
+                    3
+                }
+            };
+            let mut text: String = (2..10).map(|r| format!("mov32 %r{r}, {}\n", 0x1111 * (r + 3))).collect();
+            text += "stdw [%r10-16], 9\nmov %r0, %r1\nldxb %r1, [%r0+5]\nstxdw [%r10-8], %r0\n";
+            for k in 0..3 {
+                for r in (2..10).filter(|&r| k < uses(r)) {
+                    text += &format!("add32 %r{r}, {}\n", 7 * k + 1);
+                }
+            }
+            text += &format!(
+                "mov %r3, %r10\nadd %r3, -16\n{pick}\nldxdw %r3, [%r10-8]\nldxb %r1, [%r3+0]\n\
+                 add32 %r1, %r2\nadd32 %r1, %r4\nadd32 %r1, %r5\nmov32 %r0, %r1\n\
+                 add32 %r0, %r6\nadd32 %r0, %r7\nadd32 %r0, %r8\nadd32 %r0, %r9\nexit"
+            );
+            all.push(text);
+        }
+    }
     // Loops as hot, with lr a home and the budget in `ctx`: prepaid, ticking and the
     // `jeq +1; ja` latch, running out of the budget at its edge or not.
     let latches = [
