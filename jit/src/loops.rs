@@ -29,7 +29,8 @@ use crate::analysis::{Analysis, Hint};
 /// head`, or `jlt compared, limit, head`) with `counter += step` the body's only write
 /// to `counter`; or, with `slot`, the counter kept in a frame slot between iterations
 /// (clang's spill when registers run out: SHA-256's rounds), `counter = slot` the
-/// body's first use of it and `slot = counter` after the step its only store there.
+/// register's last load from the frame in the body and `slot = counter` after the
+/// step its only store there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prepaid {
     pub head: usize,
@@ -408,9 +409,9 @@ fn prepaid_at_latch(insns: &[Insn], an: &Analysis, latch: usize) -> Option<Prepa
         if !fits || (!is32 && an.facts[head].zero_in & (1 << counter) == 0) {
             return None;
         }
+        // (No slot: a `jlt` loop's counter is not looked for in one.)
         let until = Until::Below { offset, wide };
-        let in_reg = slot.is_none();
-        return in_reg.then_some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2, slot });
+        return Some(Prepaid { head, latch, counter, limit: limit as u32, until, step_log2, slot });
     }
     let enters_below = match (is32, increment) {
         // The low 32 bits count on, whatever the increment's width.
@@ -460,13 +461,8 @@ fn slot_keeps_counter(
     while pc < latch {
         let i = insns[pc];
         if matches!(i.class(), CLS_ST | CLS_STX) {
-            let width = match i.opc & SZ_MASK {
-                SZ_DW => 8,
-                SZ_W => 4,
-                SZ_H => 2,
-                _ => 1,
-            };
-            let apart = i.off as i32 + width <= off as i32 || off as i32 + size <= i.off as i32;
+            let width = crate::analysis::access_len(i);
+            let apart = i.off as i64 + width <= off as i64 || off as i64 + size <= i.off as i64;
             if i.dst() != 10 {
                 return false;
             }

@@ -832,7 +832,7 @@ fn aligned(i: Insn, v: Abs, a: Abs, b: Abs) -> Abs {
 }
 
 /// The bytes a memory access moves.
-pub(super) fn access_len(i: Insn) -> i64 {
+pub(crate) fn access_len(i: Insn) -> i64 {
     match i.opc & SZ_MASK {
         SZ_B => 1,
         SZ_H => 2,

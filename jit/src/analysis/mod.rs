@@ -42,6 +42,7 @@ mod domain;
 mod forward;
 mod liveness;
 
+pub(crate) use domain::access_len;
 pub use liveness::hi_reads;
 
 /// The heap had no room for the analysis' tables.

@@ -40,12 +40,12 @@ fn touches(i: Insn, d: u8) -> (bool, u16, bool) {
 /// [`Lower::fuse_indexed_access`] defers the add over.
 const MAX_FOLD_GAP: usize = 8;
 
-/// An access through `base + index` (`base` None: `ctx`'s word `in_ctx`, in r12) at
-/// displacement `disp`, at slot `at`, whose address computation was skipped.
+/// An access through `base + index` (with `in_ctx`, r12 loaded from that `ctx` word)
+/// at displacement `disp`, at slot `at`, whose address computation was skipped.
 #[derive(Clone, Copy)]
 pub(super) struct Folded {
     at: usize,
-    base: Option<Reg>,
+    base: Reg,
     in_ctx: Option<u16>,
     disp: i32,
     index: u8,
@@ -58,7 +58,7 @@ impl Lower<'_> {
         // An access whose address an earlier pattern left to it.
         if let Some(f) = self.folded.filter(|f| f.at == self.pc) {
             self.folded = None;
-            self.emit_folded(f, None);
+            self.emit_folded(f);
             return true;
         }
         // (First: the add must branch on its carry, whatever else matches.)
@@ -98,54 +98,12 @@ impl Lower<'_> {
     /// a few slots later ([`MAX_FOLD_GAP`], as in `dst[i] = src[i]`, clang computing
     /// both addresses first) past instructions that neither touch `d` nor write `s`:
     /// nothing is emitted until it ([`Folded`]).
+    ///
+    /// When no access may take the address, a base held in a register with no
+    /// displacement (`r10 + k` in r10's home, `k` its bias; `.rodata + c` in a
+    /// register) still makes `d` one `add d, base, s`, where `d`'s high half is not needed.
     fn fuse_indexed_access(&mut self) -> bool {
-        match self.indexed_access() {
-            Some(done) => done,
-            None => self.fuse_base_plus_index(),
-        }
-    }
-
-    /// `d = r10; d += k; d += s` where r10's home holds `r10 + k` (k takes its bias
-    /// back), or `lddwr/lddwd d; d += s` with the address in a register, `d`'s high
-    /// half not needed: one `add d, base, s`.
-    fn fuse_base_plus_index(&mut self) -> bool {
-        let Some(first) = self.follower(0) else { return false };
-        let (base, add_at) = match first.opc {
-            LDDWR | LDDWD => {
-                let c = if first.opc == LDDWR { Const::Rodata(first.imm) } else { Const::Data(first.imm) };
-                (self.homes.constant(c), 2)
-            }
-            MOV64_REG if first.src() == 10 => {
-                let step = self
-                    .follower(1)
-                    .filter(|s| s.opc == ADD64_IMM && s.dst() == first.dst() && s.imm + self.frame_bias as i32 == 0);
-                (self.homes.lo[10].filter(|_| step.is_some()), 2)
-            }
-            _ => return false,
-        };
-        let (Some(b), Some(add)) = (base, self.follower(add_at)) else { return false };
-        let d = add.dst();
-        if add.opc != ADD64_REG || add.src() == d || first.dst() != d {
-            return false;
-        }
-        self.pc += add_at;
-        if self.hi_needed(d) {
-            self.pc -= add_at;
-            return false;
-        }
-        let s = self.lo(add.src(), R2);
-        let r = self.lo_dst(d, R0);
-        self.put_def(dp_reg(DpOp::Add, Flags::Keep, r, b, s, Shift::Lsl, 0), r);
-        self.commit_lo(d, r);
-        self.skip_until = self.pc + 1;
-        true
-    }
-
-    /// [`Self::fuse_indexed_access`]'s access: Some(true) done, None when the add is
-    /// there but no access may take it.
-    fn indexed_access(&mut self) -> Option<bool> {
-        let Some(first) = self.follower(0) else { return Some(false) };
-        // The base: a register, `d` (None), or a word of `ctx` (r12 loaded from it).
+        let Some(first) = self.follower(0) else { return false }; // The base: a register, `d` (None), or a word of `ctx` (r12 loaded from it).
         let (base, in_ctx, disp, add_at) = match first.opc {
             LDDWR | LDDWD => {
                 let (c, word) = if first.opc == LDDWR {
@@ -160,33 +118,39 @@ impl Lower<'_> {
             }
             ADD64_REG => (None, None, 0, 0),
             MOV64_REG if first.src() == 10 => {
-                let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return Some(false) };
+                let (Some(home), Some(step)) = (self.homes.lo[10], self.follower(1)) else { return false };
                 if step.opc != ADD64_IMM || step.dst() != first.dst() {
-                    return Some(false);
+                    return false;
                 }
                 (Some(home), None, step.imm + self.frame_bias as i32, 2)
             }
-            _ => return Some(false),
+            _ => return false,
         };
-        // (Deferred only with a base that holds still: a register or `ctx`'s word,
-        // never `d` itself.)
-        let deferrable = self.folded.is_none() && (base.is_some() || in_ctx.is_some());
-        let Some(add) = self.follower(add_at) else { return Some(false) };
+        // The base in a register: its own, r12 loaded from `ctx`, or `d` (None).
+        let base_reg = base.or(in_ctx.map(|_| R12));
+        let Some(add) = self.follower(add_at) else { return false };
         let (d, index) = (add.dst(), add.src());
         if add.opc != ADD64_REG || index == d || (add_at == 2 && first.dst() != d) {
-            return Some(false);
+            return false;
         }
-        // The access: the first slot after the add that touches `d`.
+        // No access takes the address: `add d, base, s` from a register holding the base.
+        let just_add = |this: &mut Self| match base.filter(|_| disp == 0 && add_at == 2) {
+            Some(b) => this.base_plus_index(b, add_at, d, index),
+            None => false,
+        };
+        // The access: the first slot after the add that touches `d`. (Deferred only with
+        // a base that holds still: a register or `ctx`'s word, never `d` itself.)
+        let deferrable = self.folded.is_none() && base_reg.is_some();
         let mut gap = 0;
         let access = loop {
-            let i = self.follower(add_at + 1 + gap)?;
+            let Some(i) = self.follower(add_at + 1 + gap) else { return just_add(self) };
             let (touched, writes, plain) = touches(i, d);
             if touched {
                 break i;
             }
             gap += if i.is_wide() { 2 } else { 1 };
             if !deferrable || !plain || writes & 1 << index != 0 || gap > MAX_FOLD_GAP {
-                return None;
+                return just_add(self);
             }
         };
         let at = self.pc + add_at + 1 + gap;
@@ -204,34 +168,45 @@ impl Lower<'_> {
             || !(d_dead || (load && access.dst() == d))
             || !f.safe
             || !near
-            || (base.is_none() && in_ctx.is_none() && disp != 0)
+            || (base_reg.is_none() && disp != 0)
         {
-            return None;
+            return just_add(self);
         }
-        let folded = Folded { at, base: base.or(in_ctx.map(|_| R12)), in_ctx, disp, index };
         if gap > 0 {
             // The slots up to the add emit nothing; the access emits the whole.
-            self.folded = Some(folded);
+            let base = base_reg.unwrap_or(R12);
+            self.folded = Some(Folded { at, base, in_ctx, disp, index });
             self.skip_until = self.pc + add_at + 1;
-            return Some(true);
+            return true;
         }
         self.pc += add_at;
-        let b = match folded.base {
-            Some(_) => None,
-            None => Some(self.lo(d, R0)),
-        };
-        self.emit_folded(folded, b);
-        Some(true)
+        let base = base_reg.unwrap_or_else(|| self.lo(d, R0));
+        self.emit_folded(Folded { at, base, in_ctx, disp, index });
+        true
     }
 
-    /// The access of a [`Folded`] at its slot (`self.pc` there): `b`, the base when it
-    /// is `d` itself, read before.
-    fn emit_folded(&mut self, folded: Folded, b: Option<Reg>) {
-        let Folded { at, base, in_ctx, disp, index, .. } = folded;
+    /// `add d, b, s` for `d = base; d += s` (`add_at` the add's slot from here), unless
+    /// `d`'s high half is needed after it.
+    fn base_plus_index(&mut self, b: Reg, add_at: usize, d: u8, index: u8) -> bool {
+        if self.an.facts[self.pc + add_at].need_out & 1 << d != 0 {
+            return false;
+        }
+        self.pc += add_at;
+        let s = self.lo(index, R2);
+        let r = self.lo_dst(d, R0);
+        self.put_def(dp_reg(DpOp::Add, Flags::Keep, r, b, s, Shift::Lsl, 0), r);
+        self.commit_lo(d, r);
+        self.skip_until = self.pc + 1;
+        true
+    }
+
+    /// The access of a [`Folded`] at its slot (its base read before, when it is the
+    /// address register itself).
+    fn emit_folded(&mut self, folded: Folded) {
+        let Folded { at, base: b, in_ctx, disp, index } = folded;
         if let Some(word) = in_ctx {
             self.ld(Width::Word, R12, super::CTX, word);
         }
-        let b = b.or(base).unwrap_or(R12);
         let s = self.lo(index, R2);
         self.pc = at;
         let access = self.insns[at];

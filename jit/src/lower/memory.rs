@@ -13,7 +13,7 @@ use vm::Insn;
 
 use super::{Deferred, Lower, Val};
 use crate::abi;
-use crate::analysis::Hint;
+use crate::analysis::{access_len, Hint};
 use crate::thumb2::buffer::{Label, LabelUse};
 use crate::thumb2::cond::Cond;
 use crate::thumb2::encode::*;
@@ -31,15 +31,6 @@ pub(super) struct Miss {
     base_hi: Option<u32>,
     off: i16,
     meta: u32,
-}
-
-fn size_of(opc: u8) -> u32 {
-    match opc & SZ_MASK {
-        SZ_B => 1,
-        SZ_H => 2,
-        SZ_W => 4,
-        _ => 8,
-    }
 }
 
 /// The window an access checks inline: its region's, or the learned one.
@@ -65,15 +56,21 @@ impl Lower<'_> {
         }
     }
 
+    /// A register holding `base` (loaded into `scratch` if it must be) and the
+    /// displacement that reaches `base + off` from it: r10's home may hold r10 - bias,
+    /// which the displacement takes back.
+    pub(super) fn based(&mut self, base: u8, off: i32, scratch: Reg) -> (Reg, i32) {
+        match self.homes.lo[10] {
+            Some(h) if base == 10 => (h, off + self.frame_bias as i32),
+            _ => (self.lo(base, scratch), off),
+        }
+    }
+
     /// The register holding the checked address of `[base + off]`, and the displacement
     /// to access it with.
     pub(super) fn address(&mut self, base: u8, off: i16, len: u32, write: bool) -> (Reg, i32) {
         if self.an.facts[self.pc].safe {
-            // r10's home may hold r10 - bias: the offset takes the bias back.
-            return match self.homes.lo[10] {
-                Some(h) if base == 10 => (h, off as i32 + self.frame_bias as i32),
-                _ => (self.lo(base, R0), off as i32),
-            };
+            return self.based(base, off as i32, R0);
         }
         let bl = self.lo(base, R0);
         let bh = self.hi(base, R1);
@@ -136,7 +133,7 @@ impl Lower<'_> {
         self.buf.bind(resume);
         self.set_hi(d, Val::K(0));
         let write = access.class() != CLS_LDX;
-        let meta = size_of(access.opc) | if write { abi::MEM_WRITE } else { 0 } | (at as u32) << 8;
+        let meta = access_len(access) as u32 | if write { abi::MEM_WRITE } else { 0 } | (at as u32) << 8;
         let base_homes = [self.home_out(d, false), self.home_out(d, true)];
         self.defer(Deferred::MemMiss(Miss {
             label,
@@ -214,7 +211,7 @@ impl Lower<'_> {
 
     pub(super) fn load(&mut self, i: Insn) {
         let signed = i.opc & MODE_MASK == MODE_MEMSX;
-        let size = size_of(i.opc);
+        let size = access_len(i) as u32;
         let d = i.dst();
         let (a, disp) = self.address(i.src(), i.off, size, false);
         if size == 8 {
@@ -284,7 +281,7 @@ impl Lower<'_> {
     }
 
     pub(super) fn store(&mut self, i: Insn) {
-        let size = size_of(i.opc);
+        let size = access_len(i) as u32;
         let (a, disp) = self.address(i.dst(), i.off, size, true);
         let (lo, hi) = if i.class() == CLS_STX {
             if size == 8 {

@@ -838,7 +838,7 @@ impl<'a> Lower<'a> {
     }
 
     /// Before a call that clobbers lr: the budget to `ctx`, unless it lives there.
-    /// (These three out of line: flash is scarce.)
+    /// (Out of line, as the other budget helpers: flash is scarce.)
     #[inline(never)]
     fn park_budget(&mut self) {
         if !self.alloc.lr_home {
@@ -1038,10 +1038,7 @@ impl<'a> Lower<'a> {
     /// `rt` = the frame's word at `off` from r10 (a prepaid counter's slot, which the
     /// analysis proved inside the frame where the loop loads it).
     fn frame_word(&mut self, rt: Reg, off: i16) {
-        let (base, disp) = match self.homes.lo[10] {
-            Some(h) => (h, off as i32 + self.frame_bias as i32),
-            None => (self.lo(10, rt), off as i32),
-        };
+        let (base, disp) = self.based(10, off as i32, rt);
         self.mem_op(true, Width::Word, rt, base, disp);
     }
 
