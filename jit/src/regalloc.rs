@@ -384,8 +384,10 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
                 && (i.opc & OP_MASK != CALL || i.is_local_call())
         });
         if let Some(t) = target.filter(|&t| t < n) {
-            for r in bits(live_before(a, t)) {
-                union(&mut parent, w.cur[r], point_id(t, r));
+            if let Ok(k) = points.binary_search(&(t as u32)) {
+                for r in bits(live_before(a, t)) {
+                    union(&mut parent, w.cur[r], (n + VALUE_REGS * k + r) as u32);
+                }
             }
         }
         if i.opc == EXIT_OP && a.has_local_calls {
@@ -649,7 +651,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         let calls = calls_out(i, f);
         // (An exit hands on r0-r5 only: r6-r9 come back from the caller's saved frame.)
         let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
-        let read = if writes != 0 || calls { halves(&cb, f.rd_lo & handed, f.rd_hi & handed) } else { Cands::NONE };
+        // (What it reads is looked up only where a candidate is written or a call made.)
+        let read_from = cb;
         let s = i.src() as usize;
         let copy = is_mov_reg(i) && s < VALUE_REGS;
         if let Some(d) = def_of(a, pc) {
@@ -665,6 +668,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         if !w_halves.is_empty() || calls {
             let out = a.live_lo_out(pc);
             // (An atomic writes two registers: each meets the other.)
+            let read = halves(&read_from, f.rd_lo & handed, f.rd_hi & handed);
             let met = halves(&cb, out, hi_after(pc)) | read | w_halves;
             if calls {
                 // What a call reads or leaves live: never in lr.
@@ -837,10 +841,12 @@ fn colour(
             None => {
                 // The fewest uses per neighbour (compared without division; the
                 // least of equals).
-                let mut spill = usize::MAX;
+                // (Every candidate left has a neighbour: the first beats `1 / 0`.)
+                let (mut spill, mut at) = (usize::MAX, (1, 0));
                 left.for_each(|y| {
-                    if spill == usize::MAX || cost[y] * (degree[spill] as u32) < cost[spill] * (degree[y] as u32) {
-                        spill = y;
+                    let here = (cost[y], degree[y] as u32);
+                    if here.0 * at.1 < at.0 * here.1 {
+                        (spill, at) = (y, here);
                     }
                 });
                 spill
