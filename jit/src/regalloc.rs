@@ -284,6 +284,13 @@ fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     m
 }
 
+/// The registers of indices into [`POOL`] (`u8::MAX`: none).
+/// (Out of line: asked at every definition and point, and flash is scarce.)
+#[inline(never)]
+fn pool_regs(h: [u8; 2]) -> [Option<Reg>; 2] {
+    h.map(|r| POOL.get(r as usize).copied())
+}
+
 /// Registers with a half live before `pc`.
 fn live_before(a: &Analysis, pc: usize) -> RegSet {
     (a.live_lo_in(pc) | a.hi_needed_in(pc)) & ((1 << VALUE_REGS) - 1)
@@ -308,16 +315,14 @@ impl Walk {
         Walk { cur: [NONE; VALUE_REGS], point: 0 }
     }
 
-    /// Enters slot `pc`: at a point, the point's ids (returned: its index).
-    fn enter(&mut self, points: &[u32], n: usize, pc: usize) -> Option<usize> {
-        (points.get(self.point) == Some(&(pc as u32))).then(|| {
-            let k = self.point;
+    /// Enters slot `pc`: at a point, the point's ids.
+    fn enter(&mut self, points: &[u32], n: usize, pc: usize) {
+        if points.get(self.point) == Some(&(pc as u32)) {
             for r in 0..VALUE_REGS {
-                self.cur[r] = (n + VALUE_REGS * k + r) as u32;
+                self.cur[r] = (n + VALUE_REGS * self.point + r) as u32;
             }
             self.point += 1;
-            k
-        })
+        }
     }
 }
 
@@ -362,15 +367,16 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     let mut pc = 0;
     while pc < n {
         let i = insns[pc];
-        let before = w.cur;
-        if let Some(k) = w.enter(&points, n, pc) {
+        if falls && points.get(w.point) == Some(&(pc as u32)) {
+            // The values that fall into a point join its ids.
             let landing = pc > 0 && insns[pc - 1].is_local_call();
-            for r in bits(live_before(a, pc)).filter(|_| falls) {
+            for r in bits(live_before(a, pc)) {
                 if !landing || r >= 6 {
-                    union(&mut parent, before[r], (n + VALUE_REGS * k + r) as u32);
+                    union(&mut parent, w.cur[r], (n + VALUE_REGS * w.point + r) as u32);
                 }
             }
         }
+        w.enter(&points, n, pc);
         let f = &a.facts[pc];
         if let Some(d) = def_of(a, pc) {
             if (f.rd_lo | f.rd_hi) & 1 << d != 0 {
@@ -410,19 +416,17 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         }
     }
     drop(exits);
-    // Dense web numbers: parent[id] becomes its web's.
-    // (A root is the least id of its set: roots are numbered before their members.)
-    for id in 0..ids {
-        parent[id] = find(&mut parent, id as u32);
-    }
+    // Dense web numbers: parent[id] becomes its web's. Every id's parent is a lesser
+    // id of its set (a root is the least: unions and path halving keep it so), so in
+    // increasing order a member's parent holds its web's number already.
     let mut webs = 0u32;
     for id in 0..ids {
-        let root = parent[id] as usize;
-        parent[id] = if root == id {
+        let up = parent[id] as usize;
+        parent[id] = if up == id {
             webs += 1;
             webs - 1
         } else {
-            parent[root]
+            parent[up]
         };
     }
     let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
@@ -741,15 +745,23 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     if alloc.defs.try_reserve_exact(n).is_err() || alloc.points.try_reserve_exact(points.len()).is_err() {
         return Err(OutOfMemory);
     }
+    // Each web's halves' registers (indices into `POOL`, `u8::MAX`: none) in place of
+    // their candidates: a lookup each from here.
+    for c in cand.iter_mut().flatten() {
+        if let Some(&r) = reg_of.get(*c as usize) {
+            *c = r;
+        }
+    }
+    let regs_of = |wb: u32| pool_regs(cand.get(wb as usize).copied().unwrap_or([u8::MAX; 2]));
     for pc in 0..n {
-        let wb = if def_of(a, pc).is_some() { web(pc as u32) } else { NONE };
-        alloc.defs.push(if wb == NONE { [None, None] } else { [home(2 * wb), home(2 * wb + 1)] });
+        alloc.defs.push(if def_of(a, pc).is_some() { regs_of(web(pc as u32)) } else { [None, None] });
     }
     for (k, &pc) in points.iter().enumerate() {
-        let regs = core::array::from_fn(|r| {
-            let wb = web((n + VALUE_REGS * k + r) as u32);
-            [home(2 * wb), home(2 * wb + 1)]
-        });
+        let ids = &parent[n + VALUE_REGS * k..][..VALUE_REGS];
+        let mut regs = [[None; 2]; VALUE_REGS];
+        for (h, &wb) in regs.iter_mut().zip(ids) {
+            *h = regs_of(wb);
+        }
         alloc.points.push((pc, regs));
     }
     Ok(alloc)

@@ -193,16 +193,18 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     let (mut addresses, mut tested): (RegSet, RegSet) = (0, 0);
     // An access through r10 deeper than an 8-bit negative offset reaches.
     let mut deep_frame = false;
+    if let Some(f) = facts.first_mut() {
+        f.head = 0;
+        heads = 1;
+    }
     for (pc, &i) in insns.iter().enumerate() {
         // Jumps and local calls; exits and helper calls have no target.
         let target = i.jump_target(pc);
-        for t in [Some(0), target].into_iter().flatten() {
-            if let Some(f) = facts.get_mut(t).filter(|f| f.head == u32::MAX) {
+        if let Some(f) = target.and_then(|t| facts.get_mut(t)) {
+            if f.head == u32::MAX {
                 f.head = heads;
                 heads += 1;
             }
-        }
-        if let Some(f) = target.and_then(|t| facts.get_mut(t)) {
             f.jumps_in = f.jumps_in.saturating_add(1);
             if target.is_some_and(|t| t <= pc) {
                 f.back_target = true;

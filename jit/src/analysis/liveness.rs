@@ -128,7 +128,7 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
             let [t0, t1] = facts[pc].succ;
             // After a local call r0-r5 are what the callee left: their needs there are
             // the callee's exits' (RETURNED), not the call's.
-            let returned = if insns[pc].is_local_call() { RETURNED } else { 0 };
+            let returned = if has_local_calls && insns[pc].is_local_call() { RETURNED } else { 0 };
             let (mut out, mut live_out) = (0, 0);
             for (t, kill) in [(t0, returned), (t1, 0)] {
                 if let Some(f) = facts.get(t as usize) {
