@@ -180,6 +180,16 @@ impl PrepaidLoops {
         self.loops[..self.n].iter().copied()
     }
 
+    /// The first loop whose head is at `pc` or after, from the `k`th on (`k` moves on
+    /// past the heads before `pc`): the lowering's lookup, slot by slot in order.
+    pub fn next_from(&self, k: &mut usize, pc: usize) -> Option<Prepaid> {
+        let found = &self.loops[..self.n];
+        while found.get(*k).is_some_and(|p| p.head < pc) {
+            *k += 1;
+        }
+        found.get(*k).copied()
+    }
+
     // Looked up by halves: these run for every slot.
     pub fn with_head(&self, pc: usize) -> Option<Prepaid> {
         let found = &self.loops[..self.n];

@@ -264,13 +264,15 @@ fn compile_with(program: &Program, sizes: Sizes, unroll: bool) -> Result<Compile
     let mut pc = 0;
     // A loop whose body is compiled twice: the second copy, made at the latch.
     let mut second = None::<(usize, Unrolling)>;
+    // The next prepaid loop's index (the slots come in order).
+    let mut next_loop = 0;
     // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
     while pc < insns.len() && !e.buf.has_failed() {
         if let Some((_, u)) = second.take_if(|(latch, _)| *latch == pc) {
             e.second_copy(u);
         }
         e.enter(pc);
-        if let Some(p) = e.prepaid.with_head(pc) {
+        if let Some(p) = e.prepaid.next_from(&mut next_loop, pc).filter(|p| p.head == pc) {
             // On the way in only: the latch jumps to the label, after it.
             e.pc = pc;
             second = e.prepay(p).map(|u| (p.latch, u));
