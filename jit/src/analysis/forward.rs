@@ -28,12 +28,11 @@ fn merge(
 ) -> bool {
     // A narrowed register that other values follow (slots, relations) narrows them in
     // a copy; alone, it replaces the incoming value as the registers are joined.
-    let narrowed;
+    let mut narrowed;
     let (s, over) = match over {
         Some((r, v)) if s.related(r) => {
-            let mut n = *s;
-            n.narrow(r, v);
-            narrowed = n;
+            narrowed = *s;
+            narrowed.narrow(r, v);
             (&narrowed, None)
         }
         over => (s, over),
@@ -377,11 +376,11 @@ pub(super) fn ranges(
         let changed = match &mut states[h] {
             Some(old) => merge(old, s, over, facts[t].back_target.then_some(th), sizes, compared, &mut facts[t].grown),
             slot @ None => {
-                let mut new = *s;
+                // (Copied in place: a state is hundreds of bytes.)
+                let new = slot.insert(*s);
                 if let Some((r, v)) = over {
                     new.narrow(r, v);
                 }
-                *slot = Some(new);
                 true
             }
         };
