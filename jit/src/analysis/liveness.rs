@@ -101,11 +101,8 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
         // Successors first, `u32::MAX` for none (or one past the program). A local
         // call's are the slot after it and its callee.
         let slot = |t: Option<usize>| t.filter(|&t| t < n).map_or(u32::MAX, |t| t as u32);
-        let target = if i.is_local_call() { i.jump_target(pc) } else { None };
-        f.succ = match i.successors(pc) {
-            [Some(next), t] => [slot(Some(next)), slot(t.or(target))],
-            [None, t] => [slot(t), u32::MAX],
-        };
+        let target = slot(i.jump_target(pc));
+        f.succ = if i.falls_through() { [slot(Some(i.next_pc(pc))), target] } else { [target, u32::MAX] };
         // After an exit that may return from a call, the caller reads r0-r5's high
         // halves from storage, as the callee's state leaves them: a known-zero half is
         // stored there too.

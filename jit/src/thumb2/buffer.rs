@@ -159,8 +159,8 @@ impl CodeBuffer {
         match enc {
             Enc::T16(h) => self.code.extend_from_slice(&h.to_le_bytes()),
             Enc::T32(h1, h2) => {
-                self.code.extend_from_slice(&h1.to_le_bytes());
-                self.code.extend_from_slice(&h2.to_le_bytes());
+                let [a, b, c, d] = (h1 as u32 | (h2 as u32) << 16).to_le_bytes();
+                self.code.extend_from_slice(&[a, b, c, d]);
             }
         }
     }
