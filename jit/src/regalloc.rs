@@ -668,7 +668,18 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
                 n_copies += 1;
             }
         }
-        let w_halves = if writes != 0 { halves(&cb, writes, writes) } else { Cands::NONE };
+        let w_halves = match def_of(a, pc) {
+            // (Most slots write their one register: its two candidates, no lookup.)
+            Some(d) if writes == 1 << d => {
+                let mut m = Cands::NONE;
+                for c in cb[d].into_iter().filter(|&c| c != u8::MAX) {
+                    m.insert(c as usize);
+                }
+                m
+            }
+            _ if writes != 0 => halves(&cb, writes, writes),
+            _ => Cands::NONE,
+        };
         if !w_halves.is_empty() || calls {
             let out = a.live_lo_out(pc);
             // (An atomic writes two registers: each meets the other.)
