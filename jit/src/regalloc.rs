@@ -682,8 +682,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         };
         if !w_halves.is_empty() || calls {
             let out = a.live_lo_out(pc);
-            // (An atomic writes two registers: each meets the other.)
             let read = halves(&read_from, f.rd_lo & handed, f.rd_hi & handed);
+            // (An atomic writes two registers: each meets the other.)
             let met = halves(&cb, out, hi_after(pc)) | read | w_halves;
             if calls {
                 // What a call reads or leaves live: never in lr.
