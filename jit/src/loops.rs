@@ -190,7 +190,8 @@ impl PrepaidLoops {
         found.get(*k).copied()
     }
 
-    // Looked up by halves: these run for every slot.
+    // Looked up by halves: the lowering asks at every jump, the allocator at every
+    // backward one.
     pub fn with_head(&self, pc: usize) -> Option<Prepaid> {
         let found = &self.loops[..self.n];
         found.binary_search_by_key(&pc, |p| p.head).ok().map(|k| found[k])

@@ -269,7 +269,7 @@ fn calls_out(i: Insn, f: &Facts) -> bool {
 }
 
 /// The candidates of the halves in `lo` and `hi` (`cb`: each register's, by half).
-/// (Out of line: pass 3 asks it at nine places, and flash is scarce.)
+/// (Out of line: pass 3 asks it in ten places, and flash is scarce.)
 #[inline(never)]
 fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     let mut m = Cands::NONE;
@@ -303,6 +303,11 @@ pub(crate) fn def_of(a: &Analysis, pc: usize) -> Option<usize> {
     (d != 0).then(|| d.trailing_zeros() as usize)
 }
 
+/// The first of point `k`'s ids, one per register, after the slots' `n`.
+fn point_ids(n: usize, k: usize) -> usize {
+    n + VALUE_REGS * k
+}
+
 /// Walks the slots in order, keeping each register's current web id: a point's ids
 /// at a point (`n + 10 × point + register`), the slot's id after its definition.
 struct Walk {
@@ -319,7 +324,7 @@ impl Walk {
     fn enter(&mut self, points: &[u32], n: usize, pc: usize) {
         if points.get(self.point) == Some(&(pc as u32)) {
             for r in 0..VALUE_REGS {
-                self.cur[r] = (n + VALUE_REGS * self.point + r) as u32;
+                self.cur[r] = (point_ids(n, self.point) + r) as u32;
             }
             self.point += 1;
         }
@@ -352,14 +357,12 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             points.push(pc as u32);
         }
     }
-    let ids = n + VALUE_REGS * points.len();
+    let ids = point_ids(n, points.len());
     let mut parent: Vec<u32> = Vec::new();
     if parent.try_reserve_exact(ids).is_err() {
         return Err(OutOfMemory);
     }
     parent.extend(0..ids as u32);
-    let point_id =
-        |t: usize, r: usize| points.binary_search(&(t as u32)).ok().map_or(NONE, |k| (n + VALUE_REGS * k + r) as u32);
     // Pass 1: the webs.
     let mut w = Walk::new();
     let mut exits: Vec<[u32; 6]> = Vec::new();
@@ -372,7 +375,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             let landing = pc > 0 && insns[pc - 1].is_local_call();
             for r in bits(live_before(a, pc)) {
                 if !landing || r >= 6 {
-                    union(&mut parent, w.cur[r], (n + VALUE_REGS * w.point + r) as u32);
+                    union(&mut parent, w.cur[r], (point_ids(n, w.point) + r) as u32);
                 }
             }
         }
@@ -392,7 +395,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         if let Some(t) = target.filter(|&t| t < n) {
             if let Ok(k) = points.binary_search(&(t as u32)) {
                 for r in bits(live_before(a, t)) {
-                    union(&mut parent, w.cur[r], (n + VALUE_REGS * k + r) as u32);
+                    union(&mut parent, w.cur[r], (point_ids(n, k) + r) as u32);
                 }
             }
         }
@@ -407,11 +410,13 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     }
     // A callee's exits hand r0-r5 to every landing where they are live.
     for pc in 1..n {
-        if insns[pc - 1].is_local_call() {
-            for r in bits(live_before(a, pc) & 0b11_1111) {
-                for e in &exits {
-                    union(&mut parent, e[r], point_id(pc, r));
-                }
+        if !insns[pc - 1].is_local_call() {
+            continue;
+        }
+        let Ok(k) = points.binary_search(&(pc as u32)) else { continue };
+        for r in bits(live_before(a, pc) & 0b11_1111) {
+            for e in &exits {
+                union(&mut parent, e[r], (point_ids(n, k) + r) as u32);
             }
         }
     }
@@ -435,7 +440,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         let at = points.get(*point) == Some(&(pc as u32));
         if at {
             for (r, c) in cur.iter_mut().enumerate() {
-                *c = parent[n + VALUE_REGS * *point + r];
+                *c = parent[point_ids(n, *point) + r];
             }
             *point += 1;
         }
@@ -768,7 +773,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         alloc.defs.push(if def_of(a, pc).is_some() { regs_of(web(pc as u32)) } else { [None, None] });
     }
     for (k, &pc) in points.iter().enumerate() {
-        let ids = &parent[n + VALUE_REGS * k..][..VALUE_REGS];
+        let ids = &parent[point_ids(n, k)..][..VALUE_REGS];
         let mut regs = [[None; 2]; VALUE_REGS];
         for (h, &wb) in regs.iter_mut().zip(ids) {
             *h = regs_of(wb);
