@@ -7,6 +7,11 @@
 //! - [`lower`]: eBPF → Thumb-2, against the runtime contract in [`abi`]. The runtime
 //!   that executes the code (and so needs `unsafe`) lives with the device firmware.
 #![no_std]
+// On the device, functions a compile rarely runs (runtime calls, 64-bit compares, bodies
+// compiled first) are optimised for size: flash is scarce there, and their share of a
+// compile's cost is nil. (The firmware is built with `RUSTC_BOOTSTRAP` already, for
+// `build-std`.)
+#![cfg_attr(target_os = "none", feature(optimize_attribute))]
 #![forbid(unsafe_code)]
 
 extern crate alloc;

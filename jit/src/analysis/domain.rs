@@ -536,8 +536,10 @@ impl State {
         const HOLDERS: usize = 11 + SLOTS;
         // Each holder (registers, then slots) with a class on both sides, by the pair of
         // classes and the change of its offset: holders with equal keys stay equal.
+        // (Only holders with a key are listed: most have none.)
         let n = 11 + self.nslots as usize;
-        let (mut keys, mut old) = ([(0u8, 0u8, 0i64, 0i64); HOLDERS], [(0u8, 0u8, 0i64, 0i64); HOLDERS]);
+        let (mut keys, mut old) = ([Key::default(); HOLDERS], [Key::default(); HOLDERS]);
+        let (mut nk, mut no) = (0, 0);
         for h in 0..n {
             let (mine, theirs) = if h < 11 {
                 ((self.same[h], self.regs[h]), (other.same[h], other.regs[h]))
@@ -547,22 +549,26 @@ impl State {
                 ((slot.same, slot.val), o)
             };
             if mine.0.id != 0 {
-                old[h] = (mine.0.id, 0, 0, mine.0.d as i64);
+                old[no] = Key { holder: h as u8, a: mine.0.id, b: 0, c: 0, d: mine.0.d as i64 };
+                no += 1;
             }
             match (class_key(mine), class_key(theirs)) {
                 // The same constant on both sides stays known exactly: no class needed.
                 (Some(a), Some(b)) if a == b && a.0 == CONSTANT => {}
-                (Some(a), Some(b)) => keys[h] = (a.0, b.0, b.1 - a.1, a.1),
+                (Some(a), Some(b)) => {
+                    keys[nk] = Key { holder: h as u8, a: a.0, b: b.0, c: b.1 - a.1, d: a.1 };
+                    nk += 1;
+                }
                 _ => {}
             }
         }
-        let joined = classes(&keys[..n]);
+        let joined = classes(&keys[..nk]);
         self.same.copy_from_slice(&joined[..11]);
         for (slot, s) in self.slots.iter_mut().zip(&joined[11..n]) {
             slot.same = *s;
         }
         self.ids = joined.iter().fold(0, |m, s| m | 1 << s.id) & !1;
-        joined != classes(&old[..n])
+        joined != classes(&old[..no])
     }
 
     /// Memory may have changed anywhere (helpers, callees, unproven stores).
@@ -659,30 +665,40 @@ impl State {
     }
 }
 
-/// Holders (registers, then slots) grouped by equal keys `(a, b, c, d)` (`a` = 0: no
-/// key), classes numbered in the order of their first holder, each holder's offset its
-/// `d` less the first one's; a group of one is no class. The same partition always
-/// comes out the same, whatever the ids it came from.
+/// A holder's key at a join: holders with equal `(a, b, c)` are in one class, at offsets
+/// their `d` give.
+#[derive(Clone, Copy, Default)]
+struct Key {
+    holder: u8,
+    a: u8,
+    b: u8,
+    c: i64,
+    d: i64,
+}
+
+/// Holders (registers, then slots; those with a key, in order) grouped by equal keys,
+/// classes numbered in the order of their first holder, each holder's offset its `d`
+/// less the first one's; a group of one is no class. The same partition always comes
+/// out the same, whatever the ids it came from.
 #[inline(never)]
-fn classes(keys: &[(u8, u8, i64, i64)]) -> [Same; 11 + SLOTS] {
+fn classes(keys: &[Key]) -> [Same; 11 + SLOTS] {
     let mut out = [NOT_SAME; 11 + SLOTS];
     let mut next = 1;
-    for h in 0..keys.len() {
-        let (a, b, c, d) = keys[h];
-        if a == 0 || out[h].id != 0 || next > 15 {
+    for (x, k) in keys.iter().enumerate() {
+        if out[k.holder as usize].id != 0 || next > 15 {
             continue;
         }
         let mut members = 0;
-        for g in h + 1..keys.len() {
-            if (keys[g].0, keys[g].1, keys[g].2) == (a, b, c) {
-                if let Ok(rel) = i16::try_from(keys[g].3 - d) {
-                    out[g] = Same { id: next, d: rel };
+        for g in &keys[x + 1..] {
+            if (g.a, g.b, g.c) == (k.a, k.b, k.c) {
+                if let Ok(rel) = i16::try_from(g.d - k.d) {
+                    out[g.holder as usize] = Same { id: next, d: rel };
                     members += 1;
                 }
             }
         }
         if members > 0 {
-            out[h] = Same { id: next, d: 0 };
+            out[k.holder as usize] = Same { id: next, d: 0 };
             next += 1;
         }
     }

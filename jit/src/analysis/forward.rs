@@ -348,6 +348,36 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
     )
 }
 
+/// Loops that partly overlap another (one holds the other's head and not its last
+/// latch) lose their last latch (`succ[0]`): [`ranges`] walks a loop again at once
+/// from there, and two such loops would each restart the other's walk.
+#[inline(never)]
+pub(super) fn untangle(facts: &mut [Facts]) {
+    // Each loop's head and last latch.
+    let (mut loops, mut n) = ([(0u32, 0u32); 16], 0);
+    for (t, f) in facts.iter().enumerate() {
+        if f.back_target {
+            let Some(l) = loops.get_mut(n) else { return };
+            *l = (t as u32, f.succ[0]);
+            n += 1;
+        }
+    }
+    let mut tangled = 0u32;
+    for k in 0..n {
+        for j in k + 1..n {
+            let ((_, la), (b, lb)) = (loops[k], loops[j]);
+            if b <= la && la < lb {
+                tangled |= 1 << k | 1 << j;
+            }
+        }
+    }
+    for (k, &(t, _)) in loops[..n].iter().enumerate() {
+        if let Some(f) = facts.get_mut(t as usize).filter(|_| tangled & 1 << k != 0) {
+            f.succ[0] = u32::MAX;
+        }
+    }
+}
+
 /// Value ranges: walks the blocks until no head's state changes, recording each
 /// instruction's facts (known-zero high halves, proven accesses, region hints).
 #[inline(always)]

@@ -254,6 +254,7 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     }
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
+    forward::untangle(&mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
     carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
@@ -363,6 +364,29 @@ mod tests {
         assert!(zero(&a, 2, 3), "add32 zero-extends");
         assert!(zero(&a, 3, 4), "ldxb zero-extends");
         assert!(!zero(&a, 4, 5), "ldxdw may set the high half");
+    }
+
+    #[test]
+    fn only_loops_that_partly_overlap_lose_their_last_latch() {
+        // The last latch of each loop head after `untangle` (u32::MAX: none).
+        let latches = |src: &str| {
+            let insns = vm::asm::assemble(src).unwrap();
+            let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
+            forward::heads(&insns, Sizes::default(), &mut facts);
+            forward::untangle(&mut facts);
+            facts.iter().enumerate().filter(|(_, f)| f.back_target).map(|(t, f)| (t, f.succ[0])).collect::<Vec<_>>()
+        };
+        // Two loops, the second's head inside the first and its latch past the first's
+        // (a packet filter's two `continue`s, to different steps).
+        let tangled =
+            "mov %r2, 0\na: add %r0, 1\nb: add %r2, 1\njeq %r2, 9, out\njne %r0, 3, a\nadd %r1, 1\nja b\nout: exit";
+        assert_eq!(latches(tangled), [(1, u32::MAX), (2, u32::MAX)]);
+        // The second's head is the first's latch.
+        let tangled = "a: add %r0, 1\nadd %r2, 1\nb: jne %r0, 3, a\nadd %r1, 1\njlt %r1, 9, b\nexit";
+        assert_eq!(latches(tangled), [(0, u32::MAX), (2, u32::MAX)]);
+        // Nested and one after the other: kept.
+        let nested = "a: add %r0, 1\nb: add %r2, 1\njlt %r2, 9, b\njlt %r0, 9, a\nc: add %r1, 1\njlt %r1, 9, c\nexit";
+        assert_eq!(latches(nested), [(0, 3), (1, 2), (4, 5)]);
     }
 
     #[test]

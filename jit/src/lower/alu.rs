@@ -379,6 +379,7 @@ impl Lower<'_> {
 
     /// `r = a * c` (mod 2^32) as one shifted add, subtract or shift, for `c` = 2^k, 2^k + 1
     /// or 2^k - 1 in no register (a multiply would need it set first). False otherwise.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn mul_shifted(&mut self, r: Reg, a: Reg, c: u32) -> bool {
         // (0 and 1: a constant or a copy, left to the multiply.)
         let e = match c {

@@ -126,6 +126,7 @@ impl Lower<'_> {
     }
 
     /// A constant that is no modified immediate (nor, for CMP, a negated one) goes to `tmp`.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn fit(&mut self, v: Val, tmp: Reg, cmp: bool) -> Val {
         match v {
             Val::K(c) if ModImm::maybe_from(c).is_some() => v,
@@ -169,6 +170,7 @@ impl Lower<'_> {
         })
     }
 
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn compare64(&mut self, op: u8, (al, ah): (Reg, Val), (bl, bh): (Val, Val)) -> Option<Cond> {
         match op {
             JEQ | JNE | JSET => {

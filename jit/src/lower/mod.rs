@@ -761,6 +761,7 @@ impl<'a> Lower<'a> {
     /// A register that holds `c`, or a constant `c` is a shift of (with the shift): a
     /// whole-program constant's home, or a register a constant was set in and still
     /// holds (CRC-32's polynomial, whose right shifts by 1-5 the loop uses as well).
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn constant_operand(&self, c: u32) -> Option<(Reg, Shift, u16)> {
         let mut homes = self.homes.consts.iter().flatten();
         homes
@@ -1008,6 +1009,7 @@ impl<'a> Lower<'a> {
     /// budget failure unless the budget covers every backward jump, else pays them:
     /// one, and one more for each value the counter takes below the limit after its
     /// first step (`BodyFirst::backward_jumps`).
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn prepay_body_first(&mut self, l: BodyFirst) {
         let v = self.lo(l.counter, R0);
         let limit = match l.limit {
@@ -1192,6 +1194,7 @@ impl<'a> Lower<'a> {
     }
 
     /// Anything the runtime applies on `ctx.regs`: store what it reads, reload what it writes.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn via_runtime(&mut self, slot: u16, reads: RegSet, writes: RegSet) {
         self.flush_set(reads);
         self.call_rt(slot, Some(self.pc as u32));
@@ -1247,6 +1250,7 @@ impl<'a> Lower<'a> {
     /// A bpf-to-bpf call: the runtime opens the eBPF frame (saving r6-r10), a native
     /// `bl` through a trampoline keeps the return address, and the landing reloads
     /// r6-r10, which the callee may have changed and `rt_ret` restored in `ctx.regs`.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn local_call(&mut self, callee: Label) {
         self.budget_tick();
         self.flush_set(0b111_1100_0000);
