@@ -72,13 +72,17 @@ impl Lower<'_> {
             // touches its own register, before the pending one's).
             return self.fuse_indexed_access();
         }
-        self.fuse_loads()
-            || self.fuse_indexed_access()
-            || self.fuse_const_op()
-            || self.fuse_rotate()
-            || self.fuse_bitfield()
-            || self.fuse_move_op()
-            || self.fuse_sign_extend()
+        // Each pattern by the opcode it starts with (this runs for every instruction).
+        match self.insns[self.pc].opc {
+            LDXB | LDXH | LDXW => self.fuse_loads(),
+            LDDWR | LDDWD => self.fuse_indexed_access() || self.fuse_const_op(),
+            ADD64_REG => self.fuse_indexed_access(),
+            MOV64_REG => self.fuse_indexed_access() || self.fuse_move_op(),
+            MOV32_REG => self.fuse_rotate() || self.fuse_bitfield() || self.fuse_move_op(),
+            LSH32_IMM | RSH32_IMM | AND32_IMM => self.fuse_bitfield(),
+            LSH64_IMM => self.fuse_sign_extend(),
+            _ => false,
+        }
     }
 
     /// The instruction `k` slots on, if control can only reach it from the slot before.
