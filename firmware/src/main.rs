@@ -18,6 +18,7 @@ mod executor;
 mod heap;
 mod link;
 mod markers;
+mod mem;
 #[cfg(feature = "bench")]
 mod native;
 mod platform;
@@ -35,6 +36,11 @@ fn main() -> ! {
     heap::init();
     let board = board::init();
     println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
+    #[cfg(feature = "bench")]
+    match mem::self_check() {
+        Ok(cases) => println!("mem: block copies and fills agree with bytewise ones ({cases} cases)"),
+        Err((n, d, s)) => println!("mem: wrong block copy or fill: {n} bytes to offset {d} from {s}"),
+    }
     executor::run(move |spawner: Spawner| {
         let net = link::start(spawner, board);
         spawner.spawn(link::server(spawner, net).expect("the server task is spawned once"));

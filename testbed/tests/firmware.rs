@@ -12,6 +12,7 @@ mod firmware {
     mod footprint;
     mod helpers;
     mod interop;
+    mod mem;
     mod microbpf;
     mod oscore;
     mod persist;
