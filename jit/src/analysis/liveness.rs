@@ -91,7 +91,7 @@ fn defs(i: Insn) -> RegSet {
 }
 
 /// Needed high halves and live low halves, to a fixpoint; returns those of the entry.
-#[inline(always)]
+#[inline(never)]
 pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) -> (RegSet, RegSet) {
     let n = insns.len();
     // Backward: which high halves' storage may be read later, which low halves are
