@@ -56,8 +56,8 @@ impl Lower<'_> {
     /// then skipped); false if none does.
     pub(super) fn fuse(&mut self) -> bool {
         // An access whose address an earlier pattern left to it.
-        if let Some(f) = self.folded.filter(|f| f.at == self.pc) {
-            self.folded = None;
+        let pc = self.pc;
+        if let Some(f) = self.folded.take_if(|f| f.at == pc) {
             self.emit_folded(f);
             return true;
         }
