@@ -84,6 +84,7 @@ impl Lower<'_> {
     /// `cmp; it ne; subsne lr, #1; bne back`. Falling through, Z came from the compare
     /// (equal: leave the loop) or from the budget reaching 0, which lr tells apart. The
     /// budget counts the backward jump exactly when it is taken, as unfused.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn branch_back_unless_equal(&mut self, i: Insn, back: usize) -> Result<(), JitError> {
         self.latch_compare(i);
         self.put_flags(it_block(Cond::Ne));
@@ -96,6 +97,7 @@ impl Lower<'_> {
     }
 
     /// The latch's compare: the condition to go back on.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn latch_compare(&mut self, i: Insn) -> Option<Cond> {
         let is32 = i.class() == CLS_JMP32;
         let (ah, bh) = if is32 { (Val::K(0), Val::K(0)) } else { (self.hi(i.dst(), R1), self.src_hi(i)) };
@@ -136,6 +138,7 @@ impl Lower<'_> {
         }
     }
 
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn compare32(&mut self, op: u8, signed_conds: bool, a: Reg, b: Val) -> Option<Cond> {
         if op == JSET {
             let b = self.fit(b, R2, false);

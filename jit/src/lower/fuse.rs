@@ -191,6 +191,7 @@ impl Lower<'_> {
 
     /// `add d, b, s` for `d = base; d += s` (`add_at` the add's slot from here), unless
     /// `d`'s high half is needed after it.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn base_plus_index(&mut self, b: Reg, add_at: usize, d: u8, index: u8) -> bool {
         if self.an.facts[self.pc + add_at].need_out & 1 << d != 0 {
             return false;

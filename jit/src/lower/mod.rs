@@ -851,6 +851,7 @@ impl<'a> Lower<'a> {
 
     /// After it (or at an entry): the budget back in lr, unless it lives in `ctx`.
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn unpark_budget(&mut self) {
         if !self.alloc.lr_home {
             self.ld(Width::Word, BUDGET, CTX, abi::BUDGET);
@@ -1059,6 +1060,7 @@ impl<'a> Lower<'a> {
     }
 
     /// `rd = k - rn`, the constant loaded into `tmp` (not `rn`) if it must be.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn rsb_const(&mut self, rd: Reg, rn: Reg, k: u32, tmp: Reg) {
         match ModImm::maybe_from(k) {
             Some(m) => self.put_def(dp_imm(DpOp::Rsb, Flags::Keep, rd, rn, m), rd),

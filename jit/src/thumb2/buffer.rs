@@ -121,6 +121,7 @@ impl CodeBuffer {
     /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
     /// must, it doubles, never past `limit` (code that does not fit fails at
     /// [`Self::finish`]). `fixed` labels are made: `Label::nth(0..fixed)`.
+    #[cfg_attr(target_os = "none", optimize(size))]
     pub fn with_capacity(bytes: usize, limit: usize, fixed: usize) -> Self {
         let mut buf = Self { limit: limit.max(bytes), ..Self::default() };
         let branches = bytes / 16;
