@@ -199,7 +199,8 @@ pub fn self_check() -> Result<usize, (usize, usize, usize)> {
             }
             let (got, moved, from) = (bytes(&dst), bytes(&one), bytes(&src));
             let copied = (0..LEN).all(|k| got[k] == if (d..d + n).contains(&k) { from[k - d + s] } else { before[k] });
-            let kept = (0..LEN).all(|k| moved[k] == if (d..d + n).contains(&k) { one_before[k - d + s] } else { one_before[k] });
+            let kept = (0..LEN)
+                .all(|k| moved[k] == if (d..d + n).contains(&k) { one_before[k - d + s] } else { one_before[k] });
             // Fills: the byte, then zero.
             let mut set = [0u32; LEN / 4];
             fill(&mut set);
