@@ -4,8 +4,8 @@
 //! Written by hand because compiler_builtins' versions (weak symbols, meant to be
 //! replaced) move one word per five instructions (`ldr`, `str`, `subs`, `cmp`, `bhi`):
 //! the JIT copies its analysis states (hundreds of bytes) at every block it walks, and
-//! the heap, the slots and the CoAP buffers copy whole blocks too. These move 16 bytes
-//! per `ldm`/`stm` pair, then words, then bytes. The callers guarantee what the names
+//! a bpf-to-bpf return restores r6-r9 with one. These move 16 bytes per `ldm`/`stm`
+//! pair, then words, then bytes. The callers guarantee what the names
 //! say: both pointers aligned to 4 (or 8) bytes; the length is any.
 
 /// `memcpy` of 4-aligned blocks: 16 bytes a step, then words, then bytes.
@@ -157,7 +157,7 @@ pub unsafe extern "C" fn __aeabi_memclr4(dst: *mut u8, n: usize) {
     core::arch::naked_asm!("movs r2, #0", "b {set}", set = sym __aeabi_memset4)
 }
 
-/// As [`__aeabi_memclr4`].
+/// As [`__aeabi_memclr4`] (straight to the fill: a branch fewer than through it).
 #[unsafe(no_mangle)]
 #[unsafe(naked)]
 pub unsafe extern "C" fn __aeabi_memclr8(dst: *mut u8, n: usize) {
