@@ -270,7 +270,7 @@ fn calls_out(i: Insn, f: &Facts) -> bool {
 }
 
 /// The candidates of the halves in `lo` and `hi` (`cb`: each register's, by half).
-/// (Out of line: pass 3 asks it in ten places, and flash is scarce.)
+/// (Out of line: the interference walk asks it in ten places, and flash is scarce.)
 #[inline(never)]
 fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     let mut m = Cands::NONE;
@@ -334,10 +334,10 @@ impl Walk {
 
 /// The webs of a program and the ARM registers they get.
 ///
-/// Three walks over the slots: the webs (union-find: a read joins the definitions
+/// Two walks over the slots: the webs (union-find: a read joins the definitions
 /// that reach it, across jumps, calls into a callee and returns to each landing; an
-/// instruction that reads its destination continues the web it reads), their weighted
-/// uses, and interference among the candidates. Interference is taken where values are
+/// instruction that reads its destination continues the web it reads) with their
+/// weighted uses, then interference among the candidates. Interference is taken where values are
 /// written: a write meets every half live after it and, unless it is a plain copy,
 /// every half the instruction reads (the lowering may write a low half before it reads
 /// the rest); a copy's low half and its source's hold the same value. A fused `mov;
@@ -364,7 +364,20 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         return Err(OutOfMemory);
     }
     parent.extend(0..ids as u32);
-    // Pass 1: the webs.
+    // Per id, then per web (folded below): the weighted uses of each half.
+    let mut score: Vec<[u32; 2]> = Vec::new();
+    if score.try_reserve_exact(ids).is_err() {
+        return Err(OutOfMemory);
+    }
+    score.resize(ids, [0; 2]);
+    let mut r10_score = 0u32;
+    let mut consts = [(Const::Imm(0), 0u32); MAX_CONSTS];
+    // Runs of narrow loads the lowering assembles into whole values, found as it finds
+    // them: the bytes and partial values of registers the run does not leave a value
+    // in are never in a register, and count nothing.
+    let mut scanned = 0;
+    let mut budget_cost = 0u32;
+    // One walk: the webs (union-find) and the uses of the ids they join.
     let mut w = Walk::new();
     let mut exits: Vec<[u32; 6]> = Vec::new();
     let mut falls = false;
@@ -381,91 +394,6 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             }
         }
         w.enter(&points, n, pc);
-        let f = &a.facts[pc];
-        if let Some(d) = def_of(a, pc) {
-            if (f.rd_lo | f.rd_hi) & 1 << d != 0 {
-                union(&mut parent, pc as u32, w.cur[d]);
-            }
-            w.cur[d] = pc as u32;
-        }
-        let target = i.jump_target(pc).filter(|_| {
-            matches!(i.class(), CLS_JMP | CLS_JMP32)
-                && !matches!(i.opc & OP_MASK, EXIT)
-                && (i.opc & OP_MASK != CALL || i.is_local_call())
-        });
-        if let Some(t) = target.filter(|&t| t < n) {
-            if let Ok(k) = points.binary_search(&(t as u32)) {
-                for r in bits(live_before(a, t)) {
-                    union(&mut parent, w.cur[r], (point_ids(n, k) + r) as u32);
-                }
-            }
-        }
-        if i.opc == EXIT_OP && a.has_local_calls {
-            if exits.try_reserve(1).is_err() {
-                return Err(OutOfMemory);
-            }
-            exits.push(core::array::from_fn(|r| w.cur[r]));
-        }
-        falls = f.reachable && i.falls_through();
-        pc = i.next_pc(pc);
-    }
-    // A callee's exits hand r0-r5 to every landing where they are live.
-    for pc in 1..n {
-        if !insns[pc - 1].is_local_call() {
-            continue;
-        }
-        let Ok(k) = points.binary_search(&(pc as u32)) else { continue };
-        for r in bits(live_before(a, pc) & 0b11_1111) {
-            for e in &exits {
-                union(&mut parent, e[r], (point_ids(n, k) + r) as u32);
-            }
-        }
-    }
-    drop(exits);
-    // Dense web numbers: parent[id] becomes its web's. Every id's parent is a lesser
-    // id of its set (a root is the least: unions and path halving keep it so), so in
-    // increasing order a member's parent holds its web's number already.
-    let mut webs = 0u32;
-    for id in 0..ids {
-        let up = parent[id] as usize;
-        parent[id] = if up == id {
-            webs += 1;
-            webs - 1
-        } else {
-            parent[up]
-        };
-    }
-    let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
-    // The webs of r0-r9 at each slot, walked again.
-    let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
-        let at = points.get(*point) == Some(&(pc as u32));
-        if at {
-            for (r, c) in cur.iter_mut().enumerate() {
-                *c = parent[point_ids(n, *point) + r];
-            }
-            *point += 1;
-        }
-        at
-    };
-    // Pass 2: scores per web and half; r10's and the constants'.
-    // Per web: the weighted uses of each half.
-    let mut score: Vec<[u32; 2]> = Vec::new();
-    if score.try_reserve_exact(webs as usize).is_err() {
-        return Err(OutOfMemory);
-    }
-    score.resize(webs as usize, [0; 2]);
-    let mut r10_score = 0u32;
-    let mut consts = [(Const::Imm(0), 0u32); MAX_CONSTS];
-    let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
-    // Runs of narrow loads the lowering assembles into whole values, found as it finds
-    // them: the bytes and partial values of registers the run does not leave a value
-    // in are never in a register, and count nothing.
-    let mut scanned = 0;
-    let mut budget_cost = 0u32;
-    let mut pc = 0;
-    while pc < n {
-        let i = insns[pc];
-        enter(&mut cur, &mut point, pc);
         let f = &a.facts[pc];
         let weight = 1u32 << (3 * f.depth as u32);
         if pc >= scanned && matches!(i.opc, LDXB | LDXH | LDXW) {
@@ -505,7 +433,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
                 for r in bits(set) {
                     if r == 10 {
                         r10_score = r10_score.saturating_add(weight * (half == 0) as u32);
-                    } else if let Some(s) = score.get_mut(cur[r] as usize) {
+                    } else if let Some(s) = score.get_mut(w.cur[r] as usize) {
                         s[half] = s[half].saturating_add(weight);
                     }
                 }
@@ -521,17 +449,87 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             }
         }
         if let Some(d) = def_of(a, pc) {
-            cur[d] = parent[pc];
+            if (f.rd_lo | f.rd_hi) & 1 << d != 0 {
+                union(&mut parent, pc as u32, w.cur[d]);
+            }
+            w.cur[d] = pc as u32;
             if f.reachable && counted & 1 << d != 0 {
-                let s = &mut score[cur[d] as usize];
+                let s = &mut score[pc];
                 s[0] = s[0].saturating_add(weight);
                 if f.need_out & 1 << d != 0 {
                     s[1] = s[1].saturating_add(weight);
                 }
             }
         }
+        let target = i.jump_target(pc).filter(|_| {
+            matches!(i.class(), CLS_JMP | CLS_JMP32)
+                && !matches!(i.opc & OP_MASK, EXIT)
+                && (i.opc & OP_MASK != CALL || i.is_local_call())
+        });
+        if let Some(t) = target.filter(|&t| t < n) {
+            if let Ok(k) = points.binary_search(&(t as u32)) {
+                for r in bits(live_before(a, t)) {
+                    union(&mut parent, w.cur[r], (point_ids(n, k) + r) as u32);
+                }
+            }
+        }
+        if i.opc == EXIT_OP && a.has_local_calls {
+            if exits.try_reserve(1).is_err() {
+                return Err(OutOfMemory);
+            }
+            exits.push(core::array::from_fn(|r| w.cur[r]));
+        }
+        falls = f.reachable && i.falls_through();
         pc = i.next_pc(pc);
     }
+    // A callee's exits hand r0-r5 to every landing where they are live.
+    for pc in 1..n {
+        if !insns[pc - 1].is_local_call() {
+            continue;
+        }
+        let Ok(k) = points.binary_search(&(pc as u32)) else { continue };
+        for r in bits(live_before(a, pc) & 0b11_1111) {
+            for e in &exits {
+                union(&mut parent, e[r], (point_ids(n, k) + r) as u32);
+            }
+        }
+    }
+    drop(exits);
+    // Dense web numbers: parent[id] becomes its web's. Every id's parent is a lesser
+    // id of its set (a root is the least: unions and path halving keep it so), so in
+    // increasing order a member's parent holds its web's number already.
+    // An id's uses go to its web's entry, which is never past the id's own (numbers
+    // grow with the ids of roots): entries before it hold webs' sums by then, and
+    // sums saturate alike in any order.
+    let mut webs = 0u32;
+    for id in 0..ids {
+        let up = parent[id] as usize;
+        parent[id] = if up == id {
+            webs += 1;
+            webs - 1
+        } else {
+            parent[up]
+        };
+        let wb = parent[id] as usize;
+        if wb != id {
+            let [lo, hi] = core::mem::take(&mut score[id]);
+            let s = &mut score[wb];
+            *s = [s[0].saturating_add(lo), s[1].saturating_add(hi)];
+        }
+    }
+    score.truncate(webs as usize);
+    let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
+    // The webs of r0-r9 at each slot, walked again.
+    let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
+        let at = points.get(*point) == Some(&(pc as u32));
+        if at {
+            for (r, c) in cur.iter_mut().enumerate() {
+                *c = parent[point_ids(n, *point) + r];
+            }
+            *point += 1;
+        }
+        at
+    };
     // The candidates: the halves used most (more than once), found by powers of two
     // (within the last one taken, the first come), and r10 and the constants. Numbers:
     // 2 × web + half; then the constants; then r10.
@@ -598,7 +596,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             best[..count].iter().position(|b| b.1 == key)
         }
     };
-    // Pass 3: interference among the candidates (rows of bits by candidate).
+    // The second walk: interference among the candidates (rows of bits by candidate).
     // Copies in loops between candidates, (depth, destination, source), to be joined.
     let mut copies = [(0u8, 0u8, 0u8); 32];
     let mut n_copies = 0;
