@@ -312,27 +312,26 @@ fn loop_depth(insns: &[Insn], facts: &mut [Facts]) {
             .then(|| i.jump_target(pc).filter(|&t| t <= pc))
             .flatten()
     };
-    for f in facts.iter_mut() {
-        f.need_in = 0;
-        f.grown = u32::MAX;
-    }
+    // Each loop head's last latch (the latches come in order: the last one stays).
     for (pc, &i) in insns.iter().enumerate() {
+        facts[pc].need_in = 0;
+        facts[pc].grown = u32::MAX;
         if let Some(f) = back(pc, i).and_then(|t| facts.get_mut(t)) {
             f.grown = pc as u32;
         }
     }
-    for (pc, &i) in insns.iter().enumerate() {
-        if let Some(t) = back(pc, i).filter(|&t| facts.get(t).is_some_and(|f| f.grown == pc as u32)) {
-            facts[t].need_in = facts[t].need_in.wrapping_add(1);
-            if let Some(f) = facts.get_mut(pc + 1) {
+    // Depth rises at a head and falls after its last latch (marked ahead in need_in).
+    let mut depth: u16 = 0;
+    for pc in 0..facts.len() {
+        depth = depth.wrapping_add(facts[pc].need_in);
+        if facts[pc].grown != u32::MAX {
+            let latch = facts[pc].grown as usize;
+            depth = depth.wrapping_add(1);
+            if let Some(f) = facts.get_mut(latch + 1) {
                 f.need_in = f.need_in.wrapping_sub(1);
             }
         }
-    }
-    let mut depth: u16 = 0;
-    for f in facts.iter_mut() {
-        depth = depth.wrapping_add(f.need_in);
-        f.depth = depth.min(3) as u8;
+        facts[pc].depth = depth.min(3) as u8;
     }
 }
 
