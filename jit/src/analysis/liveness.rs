@@ -96,12 +96,18 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
     let n = insns.len();
     // Backward: which high halves' storage may be read later, which low halves are
     // live. The per-slot sets are computed once; the passes are bit operations.
-    for (pc, f) in facts.iter_mut().enumerate() {
+    for pc in 0..n {
         let i = insns[pc];
         // Successors first, `u32::MAX` for none (or one past the program). A local
         // call's are the slot after it and its callee.
         let slot = |t: Option<usize>| t.filter(|&t| t < n).map_or(u32::MAX, |t| t as u32);
         let target = slot(i.jump_target(pc));
+        // A slot jumped or called to from here or later keeps the last such slot (the
+        // slots come in order) in `grown`, the range analysis' and done with.
+        if target as usize <= pc {
+            facts[target as usize].grown = pc as u32;
+        }
+        let f = &mut facts[pc];
         f.succ = if i.falls_through() { [slot(Some(i.next_pc(pc))), target] } else { [target, u32::MAX] };
         // After an exit that may return from a call, the caller reads r0-r5's high
         // halves from storage, as the callee's state leaves them: a known-zero half is
@@ -111,6 +117,7 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
         f.rd_lo = lo_reads(i, has_local_calls);
         f.defs = if i.is_local_call() { 0 } else { defs(i) };
     }
+
     // A 64-bit multiply of two sign copies is one `smull` of the low halves: the sign
     // extensions before it need not make high halves for it.
     for pc in 0..n {
@@ -118,31 +125,32 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
             facts[pc].rd_hi = 0;
         }
     }
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for pc in (0..n).rev() {
-            let [t0, t1] = facts[pc].succ;
-            // After a local call r0-r5 are what the callee left: their needs there are
-            // the callee's exits' (RETURNED), not the call's.
-            let returned = if has_local_calls && insns[pc].is_local_call() { RETURNED } else { 0 };
-            let (mut out, mut live_out) = (0, 0);
-            for (t, kill) in [(t0, returned), (t1, 0)] {
-                if let Some(f) = facts.get(t as usize) {
-                    out |= f.need_in & !kill;
-                    live_out |= f.live_in;
-                }
+    // Backward in one sweep, each loop swept again from its last latch when its head
+    // changed (what its latches see of it is older), until it does not: inside out,
+    // and the code outside loops once.
+    let mut pc = n;
+    while pc > 0 {
+        pc -= 1;
+        let [t0, t1] = facts[pc].succ;
+        // After a local call r0-r5 are what the callee left: their needs there are
+        // the callee's exits' (RETURNED), not the call's.
+        let returned = if has_local_calls && insns[pc].is_local_call() { RETURNED } else { 0 };
+        let (mut out, mut live_out) = (0, 0);
+        for (t, kill) in [(t0, returned), (t1, 0)] {
+            if let Some(f) = facts.get(t as usize) {
+                out |= f.need_in & !kill;
+                live_out |= f.live_in;
             }
-            let f = &mut facts[pc];
-            let inn = f.rd_hi | (out & !f.defs);
-            let live = f.rd_lo | (live_out & !f.defs);
-            if out != f.need_out || inn != f.need_in || live != f.live_in {
-                f.need_out = out;
-                f.need_in = inn;
-                f.live_in = live;
-                // Slots before this one see the change later in this pass; a jump
-                // back to it only in the next.
-                changed |= f.back_target;
+        }
+        let f = &mut facts[pc];
+        let inn = f.rd_hi | (out & !f.defs);
+        let live = f.rd_lo | (live_out & !f.defs);
+        if out != f.need_out || inn != f.need_in || live != f.live_in {
+            f.need_out = out;
+            f.need_in = inn;
+            f.live_in = live;
+            if f.back_target {
+                pc = (f.grown as usize).min(n - 1) + 1;
             }
         }
     }

@@ -487,6 +487,48 @@ mod tests {
     }
 
     #[test]
+    fn liveness_is_the_fixpoint_of_plain_passes() {
+        // The solver sweeps once and again only over loops whose head changed: its sets
+        // must be those repeated passes over the whole program settle at. Random valid
+        // programs with loops and calls.
+        let mut rng = vm::testgen::Rng::new(11);
+        let mut looped = 0;
+        for _ in 0..2000 {
+            let len = 1 + (rng.next_u64() % 32) as usize;
+            let insns = vm::testgen::program(&mut rng, len, &[1]);
+            let Ok(p) = Program::from_insns(insns) else { continue };
+            if vm::verify(&p, &vm::HelperSet::all()).is_err() {
+                continue;
+            }
+            let a = analyse(p.insns(), Sizes::default()).unwrap();
+            looped += a.facts.iter().any(|f| f.back_target) as usize;
+            let mut plain: Vec<(RegSet, RegSet, RegSet)> = alloc::vec![(0, 0, 0); a.facts.len()];
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for pc in (0..a.facts.len()).rev() {
+                    let f = &a.facts[pc];
+                    let returned = if a.has_local_calls && p.insns()[pc].is_local_call() { 0b11_1111 } else { 0 };
+                    let (mut out, mut live_out) = (0, 0);
+                    for (t, kill) in [(f.succ[0], returned), (f.succ[1], 0)] {
+                        if let Some(s) = plain.get(t as usize) {
+                            out |= s.0 & !kill;
+                            live_out |= s.1;
+                        }
+                    }
+                    let now = (f.rd_hi | (out & !f.defs), f.rd_lo | (live_out & !f.defs), out);
+                    changed |= now != plain[pc];
+                    plain[pc] = now;
+                }
+            }
+            for (pc, (f, s)) in a.facts.iter().zip(&plain).enumerate() {
+                assert_eq!((a.hi_needed_in(pc), f.live_in, f.need_out), *s, "slot {pc} of {:?}", p.insns());
+            }
+        }
+        assert!(looped > 200, "{looped} programs with loops");
+    }
+
+    #[test]
     fn every_instruction_control_can_reach_is_analysed() {
         // The walk re-enters loops early and skips settled blocks: it must still record
         // facts for every instruction a run can reach (unwalked ones would be taken for
