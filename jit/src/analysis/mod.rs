@@ -486,20 +486,24 @@ mod tests {
         assert_eq!(a.facts[2].need_out & bit(0), 0);
     }
 
+    /// The programs of `count` random ones (seed `seed`, up to `max_len` slots, with
+    /// loops and calls) the verifier accepts.
+    fn verified_random_programs(seed: u64, count: usize, max_len: u64) -> impl Iterator<Item = Program> {
+        let mut rng = vm::testgen::Rng::new(seed);
+        (0..count).filter_map(move |_| {
+            let len = 1 + (rng.next_u64() % max_len) as usize;
+            let p = Program::from_insns(vm::testgen::program(&mut rng, len, &[1])).ok()?;
+            vm::verify(&p, &vm::HelperSet::all()).is_ok().then_some(p)
+        })
+    }
+
     #[test]
     fn liveness_is_the_fixpoint_of_plain_passes() {
         // The solver sweeps once and again only over loops whose head changed: its sets
         // must be those repeated passes over the whole program settle at. Random valid
         // programs with loops and calls.
-        let mut rng = vm::testgen::Rng::new(11);
         let mut looped = 0;
-        for _ in 0..2000 {
-            let len = 1 + (rng.next_u64() % 32) as usize;
-            let insns = vm::testgen::program(&mut rng, len, &[1]);
-            let Ok(p) = Program::from_insns(insns) else { continue };
-            if vm::verify(&p, &vm::HelperSet::all()).is_err() {
-                continue;
-            }
+        for p in verified_random_programs(11, 2000, 32) {
             let a = analyse(p.insns(), Sizes::default()).unwrap();
             looped += a.facts.iter().any(|f| f.back_target) as usize;
             let mut plain: Vec<(RegSet, RegSet, RegSet)> = alloc::vec![(0, 0, 0); a.facts.len()];
@@ -534,14 +538,7 @@ mod tests {
         // facts for every instruction a run can reach (unwalked ones would be taken for
         // dead code). Random valid programs with loops and calls, against plain
         // reachability.
-        let mut rng = vm::testgen::Rng::new(7);
-        for _ in 0..2000 {
-            let len = 1 + (rng.next_u64() % 24) as usize;
-            let insns = vm::testgen::program(&mut rng, len, &[1]);
-            let Ok(p) = Program::from_insns(insns) else { continue };
-            if vm::verify(&p, &vm::HelperSet::all()).is_err() {
-                continue;
-            }
+        for p in verified_random_programs(7, 2000, 24) {
             let insns = p.insns();
             let a = analyse(insns, Sizes::default()).unwrap();
             let mut seen = alloc::vec![false; insns.len()];
