@@ -334,11 +334,11 @@ impl Walk {
 
 /// The webs of a program and the ARM registers they get.
 ///
-/// Two walks over the slots: the webs (union-find: a read joins the definitions
-/// that reach it, across jumps, calls into a callee and returns to each landing; an
+/// Two walks over the slots: the webs (union-find: a read joins the definitions that
+/// reach it, across jumps, calls into a callee and returns to each landing; an
 /// instruction that reads its destination continues the web it reads) with their
-/// weighted uses, then interference among the candidates. Interference is taken where values are
-/// written: a write meets every half live after it and, unless it is a plain copy,
+/// weighted uses, then interference among the candidates. Interference is taken where
+/// values are written: a write meets every half live after it and, unless it is a plain copy,
 /// every half the instruction reads (the lowering may write a low half before it reads
 /// the rest); a copy's low half and its source's hold the same value. A fused `mov;
 /// op` pair ([`crate::patterns::move_op`]) is one instruction that reads before it
@@ -519,7 +519,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     }
     score.truncate(webs as usize);
     let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
-    // The webs of r0-r9 at each slot, walked again.
+    // The webs of r0-r9 at each slot, for the interference walk.
     let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
         let at = points.get(*point) == Some(&(pc as u32));
         if at {

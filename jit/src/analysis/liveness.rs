@@ -95,7 +95,7 @@ fn defs(i: Insn) -> RegSet {
 pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) -> (RegSet, RegSet) {
     let n = insns.len();
     // Backward: which high halves' storage may be read later, which low halves are
-    // live. The per-slot sets are computed once; the passes are bit operations.
+    // live. The per-slot sets are computed once; the sweep below is bit operations.
     for pc in 0..n {
         let i = insns[pc];
         // Successors first, `u32::MAX` for none (or one past the program). A local
