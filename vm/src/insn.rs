@@ -130,7 +130,7 @@ impl Insn {
         [self.opc, self.regs, off[0], off[1], imm[0], imm[1], imm[2], imm[3]]
     }
 
-    pub fn class(&self) -> u8 {
+    pub const fn class(&self) -> u8 {
         self.opc & crate::opcode::CLS_MASK
     }
 }

@@ -10,7 +10,7 @@ const RETURNED: RegSet = 0b11_1111;
 
 /// Registers whose high half the lowering may read at this instruction (before masking
 /// with the known-zero set).
-pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
+pub const fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
     let (d, s) = (bit(i.dst()), bit(i.src()));
     let x = i.opc & SRC_X != 0;
     let op = i.opc & OP_MASK;
@@ -53,7 +53,7 @@ pub fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
 }
 
 /// Registers whose low half the code (or the runtime it calls) may read.
-fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
+const fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
     let (d, s) = (bit(i.dst()), bit(i.src()));
     let xs = if i.opc & SRC_X != 0 { s } else { 0 };
     let op = i.opc & OP_MASK;
@@ -82,13 +82,101 @@ fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
 }
 
 /// Registers whose whole value the instruction defines.
-fn defs(i: Insn) -> RegSet {
+const fn defs(i: Insn) -> RegSet {
     match i.class() {
         CLS_ALU | CLS_ALU64 | CLS_LDX | CLS_LD => bit(i.dst()),
         CLS_JMP if i.opc & OP_MASK == CALL && !i.is_local_call() => bit(0),
         _ => 0,
     }
 }
+
+/// What an instruction reads and defines, by opcode, as flags over its register fields:
+/// one load per slot instead of three matches. Opcodes whose sets depend on more than
+/// that (calls, exits, 64-bit byte swaps, ...) are marked to take the matches.
+mod shape {
+    pub const LO_D: u8 = 1;
+    pub const LO_S: u8 = 2;
+    pub const HI_D: u8 = 4;
+    pub const HI_S: u8 = 8;
+    pub const DEF_D: u8 = 16;
+    /// Reads r0's both halves (atomics).
+    pub const R0: u8 = 32;
+    pub const BY_MATCH: u8 = 128;
+}
+
+/// `(rd_lo, hi reads, defs)` of `i` from its opcode's flags.
+const fn from_shape(flags: u8, i: Insn) -> (RegSet, RegSet, RegSet) {
+    let (d, s) = (bit(i.dst()), bit(i.src()));
+    (
+        on(flags, shape::LO_D, d) | on(flags, shape::LO_S, s) | on(flags, shape::R0, 1),
+        on(flags, shape::HI_D, d) | on(flags, shape::HI_S, s) | on(flags, shape::R0, 1),
+        on(flags, shape::DEF_D, d),
+    )
+}
+
+/// `r` if `flags` has `f`.
+const fn on(flags: u8, f: u8, r: RegSet) -> RegSet {
+    if flags & f != 0 {
+        r
+    } else {
+        0
+    }
+}
+
+/// `f` if `set` has any of `r`.
+const fn flag(set: RegSet, r: RegSet, f: u8) -> u8 {
+    if set & r != 0 {
+        f
+    } else {
+        0
+    }
+}
+
+const fn by_match(i: Insn, has_local_calls: bool) -> (RegSet, RegSet, RegSet) {
+    let defs = if i.is_local_call() { 0 } else { defs(i) };
+    (lo_reads(i, has_local_calls), hi_reads(i, has_local_calls), defs)
+}
+
+const fn same(a: (RegSet, RegSet, RegSet), b: (RegSet, RegSet, RegSet)) -> bool {
+    a.0 == b.0 && a.1 == b.1 && a.2 == b.2
+}
+
+/// Each opcode's flags: read off one probe, kept only if they give what the matches
+/// give on other register fields, offsets and immediates, with and without local calls.
+const SHAPES: [u8; 256] = {
+    let mut table = [shape::BY_MATCH; 256];
+    let mut opc = 0;
+    while opc < 256 {
+        let probe = Insn::new(opc as u8, 1, 2, 0, 0);
+        let (lo, hi, def) = by_match(probe, false);
+        let flags = flag(lo, 2, shape::LO_D)
+            | flag(lo, 4, shape::LO_S)
+            | flag(hi, 2, shape::HI_D)
+            | flag(hi, 4, shape::HI_S)
+            | flag(def, 2, shape::DEF_D)
+            | flag(lo & hi, 1, shape::R0);
+        let others = [
+            Insn::new(opc as u8, 1, 2, 0, 0),
+            Insn::new(opc as u8, 3, 4, 8, 64),
+            Insn::new(opc as u8, 5, 6, 1, 32),
+            Insn::new(opc as u8, 7, 1, 16, 16),
+            Insn::new(opc as u8, 0, 0, -1, -1),
+            Insn::new(opc as u8, 10, 9, 32, 1),
+        ];
+        let mut fits = true;
+        let mut k = 0;
+        while k < others.len() {
+            let i = others[k];
+            fits &= same(from_shape(flags, i), by_match(i, false)) && same(from_shape(flags, i), by_match(i, true));
+            k += 1;
+        }
+        if fits {
+            table[opc] = flags;
+        }
+        opc += 1;
+    }
+    table
+};
 
 /// Needed high halves and live low halves, to a fixpoint; returns those of the entry.
 #[inline(never)]
@@ -113,9 +201,12 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
         // halves from storage, as the callee's state leaves them: a known-zero half is
         // stored there too.
         let returns = has_local_calls && i.opc == EXIT_OP;
-        f.rd_hi = hi_reads(i, has_local_calls) & if returns { ALL } else { !f.zero_in };
-        f.rd_lo = lo_reads(i, has_local_calls);
-        f.defs = if i.is_local_call() { 0 } else { defs(i) };
+        let flags = SHAPES[i.opc as usize];
+        let (lo, hi, def) =
+            if flags & shape::BY_MATCH != 0 { by_match(i, has_local_calls) } else { from_shape(flags, i) };
+        f.rd_hi = hi & if returns { ALL } else { !f.zero_in };
+        f.rd_lo = lo;
+        f.defs = def;
     }
 
     // A 64-bit multiply of two sign copies is one `smull` of the low halves: the sign
@@ -157,4 +248,40 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
 
     let (entry_lo, entry_hi) = facts.first().map(|f| (f.live_in, f.need_in)).unwrap_or((0, 0));
     (entry_lo, entry_hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table gives what the matches give, for every opcode, register fields,
+    /// offset and immediate tried; and it covers the common opcodes.
+    #[test]
+    fn shapes_agree_with_the_matches() {
+        let mut covered = 0;
+        for opc in 0..=255u8 {
+            let flags = SHAPES[opc as usize];
+            covered += u32::from(flags & shape::BY_MATCH == 0);
+            if flags & shape::BY_MATCH != 0 {
+                continue;
+            }
+            for (d, s) in (0..16).flat_map(|d| (0..16).map(move |s| (d, s))) {
+                for (off, imm) in [(0, 0), (1, 1), (8, 16), (16, 32), (32, 64), (-1, -1), (0, i32::MIN)] {
+                    let i = Insn::new(opc, d, s, off, imm);
+                    for calls in [false, true] {
+                        assert_eq!(from_shape(flags, i), by_match(i, calls), "{i:?} with local calls {calls}");
+                    }
+                }
+            }
+        }
+        // (Atomics: `STX | ATOMIC | W` and `| DW`, which read r0 too.)
+        for opc in [ADD64_IMM, ADD64_REG, MOV32_REG, LDXW, STXDW, JEQ_IMM, JLT_REG, LDDW, MUL64_REG, 0xc3, 0xdb] {
+            assert_eq!(SHAPES[opc as usize] & shape::BY_MATCH, 0, "{opc:#04x} takes the matches");
+        }
+        // (Calls, exits and byte swaps: `END` reads a high half only at 64 bits.)
+        for opc in [CALL_IMM, EXIT_OP, 0xd4, 0xdc] {
+            assert_ne!(SHAPES[opc as usize] & shape::BY_MATCH, 0, "{opc:#04x} is not by opcode");
+        }
+        assert!(covered > 150, "{covered} opcodes by the table");
+    }
 }

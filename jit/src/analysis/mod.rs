@@ -67,7 +67,7 @@ pub const ALL: RegSet = (1 << 11) - 1;
 /// pointer's high half is zero.
 pub const OFF_LIMIT: i64 = 1 << 24;
 
-fn bit(r: u8) -> RegSet {
+const fn bit(r: u8) -> RegSet {
     1 << (r & 15)
 }
 
