@@ -285,6 +285,53 @@ fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     m
 }
 
+/// The candidates of the halves live after a write, kept from one write to the next:
+/// the live sets differ by a register or two between writes, and so do the registers'
+/// webs (a write changes one, a point all), so only those halves are looked up again.
+/// Exact because candidates are one register's half each (a web is one register's
+/// values), so removing one register's never removes another's.
+struct LiveCands {
+    lo: RegSet,
+    hi: RegSet,
+    /// The registers whose candidates changed since the set was last taken.
+    stale: RegSet,
+    /// Each register's candidates as the set holds them.
+    held: [[u8; 2]; VALUE_REGS],
+    set: Cands,
+}
+
+impl LiveCands {
+    fn new() -> Self {
+        LiveCands { lo: 0, hi: 0, stale: 0, held: [[u8::MAX; 2]; VALUE_REGS], set: Cands::NONE }
+    }
+
+    /// [`halves`] of `lo` and `hi` (`cb` as now).
+    fn of(&mut self, cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
+        let value_regs = (1 << VALUE_REGS) - 1;
+        let (lo, hi) = (lo & value_regs, hi & value_regs);
+        let stale = core::mem::take(&mut self.stale);
+        for (half, new, old) in [(0, lo, self.lo), (1, hi, self.hi)] {
+            let mut redo = (new ^ old) | (stale & (new | old));
+            while redo != 0 {
+                let r = redo.trailing_zeros() as usize;
+                redo &= redo - 1;
+                let held = &mut self.held[r][half];
+                if old & 1 << r != 0 && *held != u8::MAX {
+                    self.set.remove(*held as usize);
+                }
+                if new & 1 << r != 0 {
+                    *held = cb[r][half];
+                    if *held != u8::MAX {
+                        self.set.insert(*held as usize);
+                    }
+                }
+            }
+        }
+        (self.lo, self.hi) = (lo, hi);
+        self.set
+    }
+}
+
 /// The registers of indices into [`POOL`] (`u8::MAX`: none).
 /// (Out of line: asked at every definition and point, and flash is scarce.)
 #[inline(never)]
@@ -536,18 +583,21 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     let const_key = 2 * webs;
     let r10_key = const_key + MAX_CONSTS as u32;
     let worth = |uses: u32| if uses > 1 { uses } else { 0 };
-    let mut hist = [0u16; 33];
-    for p in score.iter().flat_map(|s| [worth(s[0]), worth(s[1])]) {
-        hist[32 - p.leading_zeros() as usize] += 1;
-    }
     let room = CANDIDATES - MAX_CONSTS - 1;
     let (mut cut, mut above) = (0, 0usize);
-    for b in (1..33).rev() {
-        if above + hist[b] as usize > room {
-            cut = b;
-            break;
+    // (With room for every half, all used more than once compete: no histogram.)
+    if 2 * webs as usize > room {
+        let mut hist = [0u16; 33];
+        for p in score.iter().flat_map(|s| [worth(s[0]), worth(s[1])]) {
+            hist[32 - p.leading_zeros() as usize] += 1;
         }
-        above += hist[b] as usize;
+        for b in (1..33).rev() {
+            if above + hist[b] as usize > room {
+                cut = b;
+                break;
+            }
+            above += hist[b] as usize;
+        }
     }
     let mut partial = room - above;
     let mut best: Vec<(u32, u32)> = Vec::new();
@@ -624,6 +674,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     }
     let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
     let mut cb = [[u8::MAX; 2]; VALUE_REGS];
+    let mut live = LiveCands::new();
     // The candidates some call meets (read by it, or live across it): never in lr.
     let mut called = Cands::NONE;
     let mut pc = 0;
@@ -633,6 +684,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             for r in 0..VALUE_REGS {
                 cb[r] = cand_at(cur[r]);
             }
+            live.stale = ALL;
         }
         let f = &a.facts[pc];
         if pc == 0 {
@@ -646,7 +698,8 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             let d = op.dst() as usize;
             cur[d] = parent[pc];
             cb[d] = cand_at(cur[d]);
-            let met = halves(&cb, a.live_lo_out(pc + 1) & !(1 << d), hi_after(pc + 1) & !(1 << d));
+            live.stale |= 1 << d;
+            let met = live.of(&cb, a.live_lo_out(pc + 1) & !(1 << d), hi_after(pc + 1) & !(1 << d));
             meet(&mut clash[..], halves(&cb, 1 << d, 1 << d), met);
             pc += 2;
             continue;
@@ -666,6 +719,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         if let Some(d) = def_of(a, pc) {
             cur[d] = parent[pc];
             cb[d] = cand_at(cur[d]);
+            live.stale |= 1 << d;
             let (dc, sc) = (cb[d][0], if copy { cb[s][0] } else { u8::MAX });
             if s != d && dc != u8::MAX && sc != u8::MAX && f.depth > 0 && n_copies < copies.len() {
                 copies[n_copies] = (f.depth, dc, sc);
@@ -688,7 +742,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             let out = a.live_lo_out(pc);
             let read = halves(&read_from, f.rd_lo & handed, f.rd_hi & handed);
             // (An atomic writes two registers: each meets the other.)
-            let met = halves(&cb, out, hi_after(pc)) | read | w_halves;
+            let met = live.of(&cb, out, hi_after(pc)) | read | w_halves;
             if calls {
                 // What a call reads or leaves live: never in lr.
                 called |= met;
