@@ -567,16 +567,6 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     score.truncate(webs as usize);
     let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
     // The webs of r0-r9 at each slot, for the interference walk.
-    let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
-        let at = points.get(*point) == Some(&(pc as u32));
-        if at {
-            for (r, c) in cur.iter_mut().enumerate() {
-                *c = parent[point_ids(n, *point) + r];
-            }
-            *point += 1;
-        }
-        at
-    };
     // The candidates: the halves used most (more than once), found by powers of two
     // (within the last one taken, the first come), and r10 and the constants. Numbers:
     // 2 × web + half; then the constants; then r10.
@@ -646,133 +636,16 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
             best[..count].iter().position(|b| b.1 == key)
         }
     };
-    // The second walk: interference among the candidates (rows of bits by candidate).
-    // Copies in loops between candidates, (depth, destination, source), to be joined.
-    let mut copies = [(0u8, 0u8, 0u8); 32];
-    let mut n_copies = 0;
     let global = |c: usize| best[c].1 >= const_key;
-    let meet = |clash: &mut [Cands], d: Cands, met: Cands| {
-        if met.is_empty() {
-            return;
-        }
-        // One way here (a write meets few, but many meet it); both ways below.
-        d.for_each(|c| {
-            let mut m = met;
-            m.remove(c);
-            for (a, b) in clash[c].0.iter_mut().zip(m.0) {
-                *a |= b;
-            }
-        });
-    };
-    // Per register and half, the candidate its current web is (u8::MAX: none).
-    let cand_at = |wb: u32| cand.get(wb as usize).copied().unwrap_or([u8::MAX; 2]);
     // A web's two halves are live together.
     for c in 0..count {
         if let Some(o) = (best[c].1 < const_key).then(|| cand_of(best[c].1 ^ 1)).flatten() {
             clash[c].insert(o);
         }
     }
-    let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
-    let mut cb = [[u8::MAX; 2]; VALUE_REGS];
-    let mut live = LiveCands::new();
-    // The candidates some call meets (read by it, or live across it): never in lr.
-    let mut called = Cands::NONE;
-    let mut pc = 0;
-    while pc < n {
-        let i = insns[pc];
-        if enter(&mut cur, &mut point, pc) {
-            for r in 0..VALUE_REGS {
-                cb[r] = cand_at(cur[r]);
-            }
-            live.stale = ALL;
-        }
-        let f = &a.facts[pc];
-        if pc == 0 {
-            let m = halves(&cb, a.entry_lo, a.entry_hi);
-            meet(&mut clash[..], m, m);
-        }
-        let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
-        let hi_after = |pc: usize| a.facts[pc].need_out;
-        if let Some(op) = pair {
-            // `d = s op x` at the op's slot: the web is the mov's.
-            let d = op.dst() as usize;
-            cur[d] = parent[pc];
-            cb[d] = cand_at(cur[d]);
-            live.stale |= 1 << d;
-            let met = live.of(&cb, a.live_lo_out(pc + 1) & !(1 << d), hi_after(pc + 1) & !(1 << d));
-            meet(&mut clash[..], halves(&cb, 1 << d, 1 << d), met);
-            pc += 2;
-            continue;
-        }
-        let mut writes = f.defs & ((1 << VALUE_REGS) - 1);
-        if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
-            writes |= 1 << i.src() | 1;
-        }
-        // (A fused pair calls nothing, nor does a run of assembled loads: all proven.)
-        let calls = calls_out(i, f);
-        // (An exit hands on r0-r5 only: r6-r9 come back from the caller's saved frame.)
-        let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
-        // (What it reads is looked up only where a candidate is written or a call made.)
-        let read_from = cb;
-        let s = i.src() as usize;
-        let copy = is_mov_reg(i) && s < VALUE_REGS;
-        if let Some(d) = def_of(a, pc) {
-            cur[d] = parent[pc];
-            cb[d] = cand_at(cur[d]);
-            live.stale |= 1 << d;
-            let (dc, sc) = (cb[d][0], if copy { cb[s][0] } else { u8::MAX });
-            if s != d && dc != u8::MAX && sc != u8::MAX && f.depth > 0 && n_copies < copies.len() {
-                copies[n_copies] = (f.depth, dc, sc);
-                n_copies += 1;
-            }
-        }
-        let w_halves = match def_of(a, pc) {
-            // (Most slots write their one register: its two candidates, no lookup.)
-            Some(d) if writes == 1 << d => {
-                let mut m = Cands::NONE;
-                for c in cb[d].into_iter().filter(|&c| c != u8::MAX) {
-                    m.insert(c as usize);
-                }
-                m
-            }
-            _ if writes != 0 => halves(&cb, writes, writes),
-            _ => Cands::NONE,
-        };
-        if !w_halves.is_empty() || calls {
-            let out = a.live_lo_out(pc);
-            let read = halves(&read_from, f.rd_lo & handed, f.rd_hi & handed);
-            // (An atomic writes two registers: each meets the other.)
-            let met = live.of(&cb, out, hi_after(pc)) | read | w_halves;
-            if calls {
-                // What a call reads or leaves live: never in lr.
-                called |= met;
-            }
-            if w_halves.is_empty() {
-                // A store or a jump: no interference.
-            } else if copy {
-                // A copy: its low half and the source's hold the same value (the
-                // source's high half is read after the low half is written).
-                let lo = halves(&cb, writes, 0);
-                meet(&mut clash[..], lo, met & !halves(&cb, 1 << s, 0));
-                meet(&mut clash[..], w_halves & !lo, met);
-            } else {
-                meet(&mut clash[..], w_halves, met);
-            }
-        }
-        if i.is_local_call() && pc + 1 < n {
-            // The landing's webs: the point's.
-            let (mut at, mut p) = (cur, points.binary_search(&(pc as u32 + 1)).unwrap_or(points.len()));
-            enter(&mut at, &mut p, pc + 1);
-            let landing: [[u8; 2]; VALUE_REGS] = core::array::from_fn(|r| cand_at(at[r]));
-            let (lo, hi) = (a.live_lo_in(pc + 1), a.hi_needed_in(pc + 1));
-            meet(&mut clash[..], halves(&landing, lo & LANDING, hi & LANDING), halves(&landing, lo, hi));
-        }
-        pc = i.next_pc(pc);
-    }
-    for c in 0..count {
-        let row = clash[c];
-        row.for_each(|j| clash[j].insert(c));
-    }
+    // The second walk: interference, and the copies in loops to be joined.
+    let mut copies = [(0u8, 0u8, 0u8); 32];
+    let (mut called, n_copies) = interference(insns, a, &points, &parent, &cand, &mut clash, &mut copies);
     // Colouring: r10 and the constants hold a register everywhere if the code
     // touches them more than all but a few halves.
     let mut hottest = [0u32; KEPT];
@@ -834,6 +707,175 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         alloc.points.push((pc, regs));
     }
     Ok(alloc)
+}
+
+/// The second walk: interference among the candidates (rows of bits by candidate,
+/// `clash`; both ways), the copies in loops between candidates, (depth, destination,
+/// source), to be joined, and the candidates some call meets. `parent`: each id's web;
+/// `cand`: each web's candidates by half.
+/// (Out of line: LLVM keeps its registers for this loop apart from the rest of
+/// `allocate`.)
+#[inline(never)]
+fn interference(
+    insns: &[Insn],
+    a: &Analysis,
+    points: &[u32],
+    parent: &[u32],
+    cand: &[[u8; 2]],
+    clash: &mut [Cands],
+    copies: &mut [(u8, u8, u8); 32],
+) -> (Cands, usize) {
+    let n = insns.len();
+    let count = clash.len();
+    let mut n_copies = 0;
+    let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
+        let at = points.get(*point) == Some(&(pc as u32));
+        if at {
+            for (r, c) in cur.iter_mut().enumerate() {
+                *c = parent[point_ids(n, *point) + r];
+            }
+            *point += 1;
+        }
+        at
+    };
+    let meet = |clash: &mut [Cands], d: Cands, met: Cands| {
+        if met.is_empty() {
+            return;
+        }
+        // One way here (a write meets few, but many meet it); both ways below.
+        d.for_each(|c| {
+            let mut m = met;
+            m.remove(c);
+            for (a, b) in clash[c].0.iter_mut().zip(m.0) {
+                *a |= b;
+            }
+        });
+    };
+    // Per register and half, the candidate its current web is (u8::MAX: none).
+    let cand_at = |wb: u32| cand.get(wb as usize).copied().unwrap_or([u8::MAX; 2]);
+    let (mut cur, mut point) = ([NONE; VALUE_REGS], 0);
+    let mut cb = [[u8::MAX; 2]; VALUE_REGS];
+    let mut live = LiveCands::new();
+    // The candidates some call meets (read by it, or live across it): never in lr.
+    let mut called = Cands::NONE;
+    let mut pc = 0;
+    while pc < n {
+        let i = insns[pc];
+        if enter(&mut cur, &mut point, pc) {
+            for r in 0..VALUE_REGS {
+                cb[r] = cand_at(cur[r]);
+            }
+            live.stale = ALL;
+        }
+        let f = &a.facts[pc];
+        if pc == 0 {
+            let m = halves(&cb, a.entry_lo, a.entry_hi);
+            meet(&mut clash[..], m, m);
+        }
+        let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
+        let hi_after = |pc: usize| a.facts[pc].need_out;
+        if let Some(op) = pair {
+            // `d = s op x` at the op's slot: the web is the mov's.
+            let d = op.dst() as usize;
+            cur[d] = parent[pc];
+            cb[d] = cand_at(cur[d]);
+            live.stale |= 1 << d;
+            let met = live.of(&cb, a.live_lo_out(pc + 1) & !(1 << d), hi_after(pc + 1) & !(1 << d));
+            meet(&mut clash[..], halves(&cb, 1 << d, 1 << d), met);
+            pc += 2;
+            continue;
+        }
+        let mut writes = f.defs & ((1 << VALUE_REGS) - 1);
+        if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
+            writes |= 1 << i.src() | 1;
+        }
+        // (A fused pair calls nothing, nor does a run of assembled loads: all proven.)
+        let calls = calls_out(i, f);
+        // (An exit hands on r0-r5 only: r6-r9 come back from the caller's saved frame.)
+        let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
+        // (What it reads is looked up only where a candidate is written or a call made.)
+        let read_from = cb;
+        let s = i.src() as usize;
+        let copy = is_mov_reg(i) && s < VALUE_REGS;
+        if let Some(d) = def_of(a, pc) {
+            cur[d] = parent[pc];
+            cb[d] = cand_at(cur[d]);
+            live.stale |= 1 << d;
+            let (dc, sc) = (cb[d][0], if copy { cb[s][0] } else { u8::MAX });
+            if s != d && dc != u8::MAX && sc != u8::MAX && f.depth > 0 && n_copies < copies.len() {
+                copies[n_copies] = (f.depth, dc, sc);
+                n_copies += 1;
+            }
+        }
+        // (Most slots write their one register: its two candidates, no lookup.)
+        let single = match def_of(a, pc) {
+            Some(d) if writes == 1 << d => Some(cb[d]),
+            _ => None,
+        };
+        let w_halves = match single {
+            Some(h) => {
+                let mut m = Cands::NONE;
+                for c in h.into_iter().filter(|&c| c != u8::MAX) {
+                    m.insert(c as usize);
+                }
+                m
+            }
+            None if writes != 0 => halves(&cb, writes, writes),
+            None => Cands::NONE,
+        };
+        if !w_halves.is_empty() || calls {
+            let out = a.live_lo_out(pc);
+            let read = halves(&read_from, f.rd_lo & handed, f.rd_hi & handed);
+            // (An atomic writes two registers: each meets the other.)
+            let met = live.of(&cb, out, hi_after(pc)) | read | w_halves;
+            if calls {
+                // What a call reads or leaves live: never in lr.
+                called |= met;
+            }
+            if w_halves.is_empty() {
+                // A store or a jump: no interference.
+            } else if let Some([lo, hi]) = single {
+                // One register's halves, each met in turn (no set to walk). A copy's
+                // low half and the source's hold the same value (the source's high
+                // half is read after the low half is written).
+                let mut met_lo = met;
+                if copy && cb[s][0] != u8::MAX {
+                    met_lo.remove(cb[s][0] as usize);
+                }
+                if lo != u8::MAX {
+                    met_lo.remove(lo as usize);
+                    clash[lo as usize] |= met_lo;
+                }
+                if hi != u8::MAX {
+                    let mut met_hi = met;
+                    met_hi.remove(hi as usize);
+                    clash[hi as usize] |= met_hi;
+                }
+            } else if copy {
+                // A copy: its low half and the source's hold the same value (the
+                // source's high half is read after the low half is written).
+                let lo = halves(&cb, writes, 0);
+                meet(&mut clash[..], lo, met & !halves(&cb, 1 << s, 0));
+                meet(&mut clash[..], w_halves & !lo, met);
+            } else {
+                meet(&mut clash[..], w_halves, met);
+            }
+        }
+        if i.is_local_call() && pc + 1 < n {
+            // The landing's webs: the point's.
+            let (mut at, mut p) = (cur, points.binary_search(&(pc as u32 + 1)).unwrap_or(points.len()));
+            enter(&mut at, &mut p, pc + 1);
+            let landing: [[u8; 2]; VALUE_REGS] = core::array::from_fn(|r| cand_at(at[r]));
+            let (lo, hi) = (a.live_lo_in(pc + 1), a.hi_needed_in(pc + 1));
+            meet(&mut clash[..], halves(&landing, lo & LANDING, hi & LANDING), halves(&landing, lo, hi));
+        }
+        pc = i.next_pc(pc);
+    }
+    for c in 0..count {
+        let row = clash[c];
+        row.for_each(|j| clash[j].insert(c));
+    }
+    (called, n_copies)
 }
 
 /// Colours the candidates' interference graph `clash` (symmetric; `uses` their

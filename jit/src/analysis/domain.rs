@@ -434,6 +434,7 @@ impl State {
     /// Register `k` steps by `c` (`None`: changes otherwise): the linear relations it
     /// is in follow it or end.
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn unlink(&mut self, k: usize, c: Option<i64>) {
         let mut j = 0;
         while j < self.nlins as usize {
@@ -486,6 +487,7 @@ impl State {
     /// Pointers related to counter `b` (any counter if `None`) narrowed to what the
     /// counter's range allows; returns those now bounded.
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     pub(super) fn follow_lins(&mut self, b: Option<usize>) -> u16 {
         let mut bounded = 0;
         for l in &self.lins[..self.nlins as usize] {
@@ -512,6 +514,7 @@ impl State {
 
     /// Keeps the linear relations `other` has too; true if any ended.
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     pub(super) fn join_lins(&mut self, other: &State) -> bool {
         let mut ended = false;
         let mut j = 0;

@@ -31,6 +31,7 @@ impl Lower<'_> {
 
     /// (Out of line: flash is scarce.)
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn combine_run(&mut self) -> bool {
         // The allocator found the runs (in slot order); one may start here.
         let at = self.pc;

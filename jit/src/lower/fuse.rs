@@ -246,6 +246,7 @@ impl Lower<'_> {
     /// `a = x; a >>= n; b = x; b <<= 32 - n; b |= a` (32-bit; the shifts either way
     /// round, the result in either register): clang's rotate, eBPF having none. One
     /// `ror`, and the other register's shift only if it is still read.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn fuse_rotate(&mut self) -> bool {
         let at = self.pc;
         // The move first: this runs for every instruction.
@@ -434,6 +435,7 @@ impl Lower<'_> {
     /// zero extension. The low half is one `sxtb`/`sxth`/`uxtb`/`uxth` (or `sbfx`/`ubfx`
     /// for other amounts; nothing for k = 32), the high half its sign or zero: not five
     /// instructions through the high word.
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn fuse_sign_extend(&mut self) -> bool {
         // The opcode first: this runs for every instruction no other pattern took.
         if self.insns[self.pc].opc != LSH64_IMM {
