@@ -890,6 +890,8 @@ fn interference(
 /// neighbours left than there are registers (it will find one), else the one with
 /// fewest uses per neighbour (it may find none); colour in reverse, each taking the
 /// first register no coloured neighbour holds.
+/// (Out of line: its loops keep their own registers.)
+#[inline(never)]
 fn colour(
     clash: &mut [Cands],
     uses: &[u32; CANDIDATES],
