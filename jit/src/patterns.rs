@@ -306,12 +306,13 @@ pub fn assembled_loads(insns: &[Insn], an: &Analysis, at: usize) -> Result<Assem
         }
         let read_on = (an.live_lo_out(pc - 1) | an.facts[pc - 1].need_out) & written;
         let mut values = [None; 11];
-        let (mut all, mut wide) = (true, false);
-        for r in (0..11).filter(|&r| read_on & 1 << r != 0) {
+        let mut wide = false;
+        // (Up to the first register that holds no whole value: the prefix is not taken.)
+        let all = (0..11).filter(|&r| read_on & 1 << r != 0).all(|r| {
             values[r] = whole(regs[r]);
-            all &= values[r].is_some();
             wide |= values[r].is_some_and(|w| w.len > 1);
-        }
+            values[r].is_some()
+        });
         if all && wide {
             take = Some(Assembled { end: pc - 1, outputs: read_on, values, last_def });
         }

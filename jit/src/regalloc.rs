@@ -392,6 +392,7 @@ impl Walk {
 /// writes. Values live at the entry meet each other, a web's two halves meet, and the
 /// landing of a bpf-to-bpf call reloads r6-r9 (where live), which meet what is live
 /// there. The best [`CANDIDATES`] halves compete; the rest live in `ctx.regs`.
+#[inline(never)]
 pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<Allocation, OutOfMemory> {
     let n = insns.len();
     let mut alloc = Allocation::default();
