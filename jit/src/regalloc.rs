@@ -392,6 +392,7 @@ impl Walk {
 /// writes. Values live at the entry meet each other, a web's two halves meet, and the
 /// landing of a bpf-to-bpf call reloads r6-r9 (where live), which meet what is live
 /// there. The best [`CANDIDATES`] halves compete; the rest live in `ctx.regs`.
+/// (Out of line, as its walks and the colouring are: each keeps its own registers.)
 #[inline(never)]
 pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<Allocation, OutOfMemory> {
     let n = insns.len();
@@ -567,7 +568,6 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     }
     score.truncate(webs as usize);
     let web = |id: u32| if id == NONE { NONE } else { parent[id as usize] };
-    // The webs of r0-r9 at each slot, for the interference walk.
     // The candidates: the halves used most (more than once), found by powers of two
     // (within the last one taken, the first come), and r10 and the constants. Numbers:
     // 2 × web + half; then the constants; then r10.
@@ -715,7 +715,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
 /// source), to be joined, and the candidates some call meets. `parent`: each id's web;
 /// `cand`: each web's candidates by half.
 /// (Out of line: LLVM keeps its registers for this loop apart from the rest of
-/// `allocate`.)
+/// `allocate`'s.)
 #[inline(never)]
 fn interference(
     insns: &[Insn],
@@ -729,6 +729,7 @@ fn interference(
     let n = insns.len();
     let count = clash.len();
     let mut n_copies = 0;
+    // The webs of r0-r9 at each slot.
     let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
         let at = points.get(*point) == Some(&(pc as u32));
         if at {
