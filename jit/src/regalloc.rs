@@ -270,7 +270,7 @@ fn calls_out(i: Insn, f: &Facts) -> bool {
 }
 
 /// The candidates of the halves in `lo` and `hi` (`cb`: each register's, by half).
-/// (Out of line: the interference walk asks it in ten places, and flash is scarce.)
+/// (Out of line: the interference walk asks it in several places, and flash is scarce.)
 #[inline(never)]
 fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     let mut m = Cands::NONE;
@@ -385,9 +385,9 @@ impl Walk {
 /// reach it, across jumps, calls into a callee and returns to each landing; an
 /// instruction that reads its destination continues the web it reads) with their
 /// weighted uses, then interference among the candidates. Interference is taken where
-/// values are written: a write meets every half live after it and, unless it is a plain copy,
-/// every half the instruction reads (the lowering may write a low half before it reads
-/// the rest); a copy's low half and its source's hold the same value. A fused `mov;
+/// values are written: a write meets every half live after it and, unless it is a plain
+/// copy, every half the instruction reads (the lowering may write a low half before it
+/// reads the rest); a copy's low half and its source's hold the same value. A fused `mov;
 /// op` pair ([`crate::patterns::move_op`]) is one instruction that reads before it
 /// writes. Values live at the entry meet each other, a web's two halves meet, and the
 /// landing of a bpf-to-bpf call reloads r6-r9 (where live), which meet what is live
@@ -853,13 +853,8 @@ fn interference(
                     met_hi.remove(hi as usize);
                     clash[hi as usize] |= met_hi;
                 }
-            } else if copy {
-                // A copy: its low half and the source's hold the same value (the
-                // source's high half is read after the low half is written).
-                let lo = halves(&cb, writes, 0);
-                meet(&mut clash[..], lo, met & !halves(&cb, 1 << s, 0));
-                meet(&mut clash[..], w_halves & !lo, met);
             } else {
+                // (A copy writes its one register: met above.)
                 meet(&mut clash[..], w_halves, met);
             }
         }

@@ -6,7 +6,7 @@ use vm::Insn;
 use super::{bit, Facts, RegSet, ALL};
 
 /// The registers a callee hands back to its caller: r0-r5.
-const RETURNED: RegSet = 0b11_1111;
+pub(super) const RETURNED: RegSet = 0b11_1111;
 
 /// Registers whose high half the lowering may read at this instruction (before masking
 /// with the known-zero set).

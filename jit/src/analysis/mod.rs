@@ -512,7 +512,8 @@ mod tests {
                 changed = false;
                 for pc in (0..a.facts.len()).rev() {
                     let f = &a.facts[pc];
-                    let returned = if a.has_local_calls && p.insns()[pc].is_local_call() { 0b11_1111 } else { 0 };
+                    let returned =
+                        if a.has_local_calls && p.insns()[pc].is_local_call() { liveness::RETURNED } else { 0 };
                     let (mut out, mut live_out) = (0, 0);
                     for (t, kill) in [(f.succ[0], returned), (f.succ[1], 0)] {
                         if let Some(s) = plain.get(t as usize) {
