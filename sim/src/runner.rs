@@ -473,6 +473,9 @@ pub struct NodeProfile {
     pub scope: String,
     /// Instructions per firmware function, the costliest first.
     pub functions: Vec<(String, u64)>,
+    /// ... per module (crate and first module: `jit::regalloc`), the costliest first.
+    #[serde(default)]
+    pub modules: Vec<(String, u64)>,
 }
 
 /// Per-function profiles, for nodes that asked: QEMU writes them when it exits, so
@@ -493,9 +496,14 @@ fn collect_profiles(
                     csv.push_str(&format!("\"{}\",{n},{:.4}\n", f.replace('"', "'"), *n as f64 / total.max(1) as f64));
                 }
                 std::fs::write(run_dir.join(format!("{name}.functions.csv")), csv)?;
+                let modules = testbed::plugin::profile_by_module(&funcs);
                 profiles.insert(
                     name,
-                    NodeProfile { scope: spec.profile.scope(), functions: funcs.into_iter().take(25).collect() },
+                    NodeProfile {
+                        scope: spec.profile.scope(),
+                        functions: funcs.into_iter().take(25).collect(),
+                        modules,
+                    },
                 );
             }
             Err(e) => tracing::warn!(node = %name, "no profile: {e:#}"),

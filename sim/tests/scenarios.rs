@@ -250,6 +250,14 @@ fn a_compile_profile_counts_exactly_the_compile_phase() {
     assert!(!functions.iter().any(|f| f.0 == "Reset" || f.0.contains("verifier")), "{csv}");
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("the compile phase's measured regions only"), "{report}");
+    // By module: the compile's passes, adding up to the same figure.
+    let profile = &results_json(&dir)["profiles"]["m4"];
+    let modules: Vec<(String, u64)> = serde_json::from_value(profile["modules"].clone()).unwrap();
+    assert_eq!(modules.iter().map(|m| m.1).sum::<u64>(), compiled, "{modules:?}");
+    for pass in ["jit::analysis", "jit::regalloc", "jit::lower"] {
+        assert!(modules.iter().any(|m| m.0 == pass && m.1 > 0), "{pass}: {modules:?}");
+    }
+    assert!(report.contains("| jit::regalloc |"), "{report}");
 }
 
 #[test]

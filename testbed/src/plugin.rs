@@ -214,6 +214,39 @@ pub fn profile_by_function(firmware: &Path, profile: &Path) -> Result<Vec<(Strin
     Ok(out)
 }
 
+/// The instructions of a [`profile_by_function`] by module (a crate and its first
+/// module: `jit::regalloc`, `jit::analysis`, `vm::interp`), most first: the view a
+/// flat profile needs, where no function stands out but a pass does. Functions
+/// outside any module (compiler builtins, outlined code, addresses with no symbol)
+/// count under `OTHER_MODULE`.
+pub fn profile_by_module(functions: &[(String, u64)]) -> Vec<(String, u64)> {
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    for (name, n) in functions {
+        *totals.entry(module_of(name).unwrap_or(OTHER_MODULE)).or_default() += n;
+    }
+    let mut out: Vec<(String, u64)> = totals.into_iter().map(|(m, n)| (m.to_string(), n)).collect();
+    out.sort_by_key(|m| std::cmp::Reverse(m.1));
+    out
+}
+
+/// Where [`profile_by_module`] counts what is in no module.
+pub const OTHER_MODULE: &str = "(no module: builtins, outlined code)";
+
+/// The crate and first module of a demangled function name: the path of the function,
+/// or for a method the path of its type (`<jit::lower::Lower>::insn`, `<Heap as
+/// GlobalAlloc>::alloc`), less its last segment (the function's or type's own name).
+fn module_of(name: &str) -> Option<&str> {
+    let path = name.strip_prefix('<').unwrap_or(name);
+    let path = &path[..path.find([' ', '<', '>']).unwrap_or(path.len())];
+    let mut ends = path.match_indices("::").map(|(at, _)| at);
+    // At least two segments: the last is the item's own name.
+    let first = ends.next()?;
+    Some(match ends.next() {
+        Some(second) => &path[..second],
+        None => &path[..first],
+    })
+}
+
 fn parse_elf<'a>(firmware: &Path, bytes: &'a [u8]) -> Result<object::File<'a>> {
     object::File::parse(bytes)
         .map_err(|e| Error::Firmware { firmware: firmware.to_path_buf(), message: format!("not an ELF file: {e}") })
@@ -225,6 +258,33 @@ mod tests {
 
     fn mark(marker: &str, insns: u64, cycles: u64) -> Mark {
         Mark { marker: marker.into(), insns, cycles }
+    }
+
+    #[test]
+    fn functions_count_under_their_crate_and_first_module() {
+        for (name, module) in [
+            ("jit::regalloc::allocate", Some("jit::regalloc")),
+            ("jit::analysis::forward::ranges::{closure#0}", Some("jit::analysis")),
+            ("<jit::lower::Lower>::insn", Some("jit::lower")),
+            ("<embedded_alloc::llff::Heap as core::alloc::global::GlobalAlloc>::alloc", Some("embedded_alloc::llff")),
+            ("<alloc::vec::Vec<u8>>::push", Some("alloc::vec")),
+            ("firmware::main", Some("firmware")),
+            ("__aeabi_memcpy4", None),
+            ("?", None),
+        ] {
+            assert_eq!(module_of(name), module, "{name}");
+        }
+        let funcs = [
+            ("jit::regalloc::allocate".to_string(), 50),
+            ("__aeabi_memcpy4".to_string(), 7),
+            ("jit::regalloc::colour".to_string(), 20),
+            ("<jit::lower::Lower>::insn".to_string(), 60),
+            ("OUTLINED_FUNCTION_3".to_string(), 1),
+        ];
+        assert_eq!(
+            profile_by_module(&funcs),
+            [("jit::regalloc".to_string(), 70), ("jit::lower".to_string(), 60), (OTHER_MODULE.to_string(), 8)]
+        );
     }
 
     #[test]

@@ -80,6 +80,18 @@ pub fn all(r: &Results) -> Vec<Table> {
         out.push(execs(r));
     }
     for (node, profile) in r.profiles.iter().filter(|_| want(TableKind::Profiles)) {
+        if !profile.modules.is_empty() {
+            let total: u64 = profile.modules.iter().map(|m| m.1).sum();
+            let mut t = Table::new(
+                &format!("Where the guest instructions went on {node} ({}), by module", profile.scope),
+                &["module", "instructions", "share"],
+            );
+            for (m, n) in &profile.modules {
+                t.rows.push(vec![m.clone(), group(*n), format!("{:.1} %", *n as f64 / total.max(1) as f64 * 100.0)]);
+            }
+            t.note = "Each function counts under its crate and first module (a method under its type's).".into();
+            out.push(t);
+        }
         let funcs = &profile.functions;
         let total: u64 = funcs.iter().map(|f| f.1).sum();
         let mut t = Table::new(
