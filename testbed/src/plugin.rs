@@ -237,7 +237,10 @@ pub const OTHER_MODULE: &str = "(no module: builtins, outlined code)";
 /// GlobalAlloc>::alloc`), less its last segment (the function's or type's own name).
 fn module_of(name: &str) -> Option<&str> {
     let path = name.strip_prefix('<').unwrap_or(name);
-    let path = &path[..path.find([' ', '<', '>']).unwrap_or(path.len())];
+    // A reference, pointer, slice or tuple type counts under what it holds.
+    let path = path.trim_start_matches(['&', '*', '[', '(']);
+    let path = ["mut ", "const ", "dyn "].iter().fold(path, |p, w| p.strip_prefix(w).unwrap_or(p));
+    let path = &path[..path.find([' ', '<', '>', ';', ']', ')']).unwrap_or(path.len())];
     let mut ends = path.match_indices("::").map(|(at, _)| at);
     // At least two segments: the last is the item's own name.
     let first = ends.next()?;
@@ -268,6 +271,12 @@ mod tests {
             ("<jit::lower::Lower>::insn", Some("jit::lower")),
             ("<embedded_alloc::llff::Heap as core::alloc::global::GlobalAlloc>::alloc", Some("embedded_alloc::llff")),
             ("<alloc::vec::Vec<u8>>::push", Some("alloc::vec")),
+            (
+                "<&curve25519_dalek::backend::serial::u32::field::FieldElement2625 as core::ops::arith::Add>::add",
+                Some("curve25519_dalek::backend"),
+            ),
+            ("<&mut jit::thumb2::buffer::CodeBuffer as core::fmt::Write>::write_str", Some("jit::thumb2")),
+            ("<[u8] as core::fmt::Debug>::fmt", None),
             ("firmware::main", Some("firmware")),
             ("__aeabi_memcpy4", None),
             ("?", None),
