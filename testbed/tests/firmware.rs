@@ -6,6 +6,7 @@ mod firmware {
     mod aiocoap;
     mod background;
     mod coap_app;
+    mod compile_cost;
     mod dedup;
     mod differential;
     mod edhoc;

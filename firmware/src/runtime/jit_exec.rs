@@ -47,20 +47,33 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
         message: alloc::format!("not enough memory to compile {bytecode} bytes of bytecode"),
     };
     let sizes = jit::Sizes::of(image);
-    let (compiled, cost) = measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
+    // The compiler's tables live in a scratch block (`heap::with_scratch`): the same
+    // compile costs the same whatever the heap went through before it. The code is
+    // copied out, exactly as long as it is: it is kept as long as its image.
+    let scratch = (SCRATCH_FIXED + SCRATCH_PER_SLOT * image.program.insns().len())
+        .min(crate::heap::free().saturating_sub(RUN_RESERVE));
+    let (made, mut kept) = (core::cell::Cell::new(None), None);
+    let mut work = || made.set(Some(measure(Phase::Compile, || jit::compile_for(&image.program, sizes))));
+    let mut keep = || {
+        kept = made.take().map(|(compiled, cost)| {
+            let code = compiled.and_then(|c| {
+                let mut code = Vec::new();
+                code.try_reserve_exact(c.code.len()).map_err(|_| jit::JitError::OutOfMemory)?;
+                code.extend_from_slice(&c.code);
+                Ok(code)
+            });
+            (code, cost)
+        })
+    };
+    // SAFETY: `keep` copies the code to the heap and drops all the compile made.
+    unsafe { crate::heap::with_scratch(scratch, &mut work, &mut keep) };
+    let Some((compiled, cost)) = kept else { return Err(out_of_memory()) };
     cost.record(Phase::Compile, costs);
-    let mut code = match compiled {
-        Ok(compiled) => compiled.code,
+    let code = match compiled {
+        Ok(code) => code,
         Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),
         Err(e) => return Err(Failure { kind: FailureKind::Unsupported, pc: None, message: alloc::format!("{e}") }),
     };
-    // The code is kept as long as its image: give back the room it grew into, when
-    // that is worth a copy (a buffer that doubled; not the usual first guess's slack).
-    let mut exact = Vec::new();
-    if code.capacity() - code.len() > code.len() / 4 && exact.try_reserve_exact(code.len()).is_ok() {
-        exact.extend_from_slice(&code);
-        code = exact;
-    }
     if crate::heap::free() < RUN_RESERVE {
         return Err(out_of_memory());
     }
@@ -70,6 +83,12 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
 
 /// Heap a compile must leave free: the run's stack, data and input, and the answer.
 const RUN_RESERVE: usize = 16 * 1024;
+
+/// The scratch block a compile asks for: its tables take about this much a slot, and
+/// the code buffer and fixed tables the rest. (A compile that needs more takes the
+/// rest from the heap.)
+const SCRATCH_PER_SLOT: usize = 128;
+const SCRATCH_FIXED: usize = 4 * 1024;
 
 #[derive(Clone, Copy)]
 struct Frame {

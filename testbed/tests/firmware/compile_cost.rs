@@ -1,0 +1,61 @@
+//! A compile costs the same whatever the heap went through before it: the compiler's
+//! tables live in a scratch block (`firmware/src/heap.rs`), not in the first-fit heap
+//! whose free list any earlier request reshapes. Benchmarks rely on it: the same
+//! kernel compiled in two scenarios, or after a longer history, must count the same.
+use super::common;
+
+use coap_lite::RequestType;
+use testbed::coap_client::CoapClient;
+use testbed::firmware::Variant;
+use testbed::Node;
+
+/// `store_global`: its entries stay on the heap between runs.
+const STORE_GLOBAL: u32 = 0x11;
+
+async fn run(client: &mut CoapClient, asm: &str, engine: proto::Engine) -> proto::RunResponse {
+    let req = proto::RunRequest {
+        layout: 0,
+        image: vm::asm::assemble(asm).unwrap().iter().flat_map(vm::Insn::encode).collect(),
+        input: Vec::new(),
+        helpers: vm::HelperSet::from_ids([STORE_GLOBAL]),
+        budget: 1_000_000,
+        engine,
+    };
+    let bytes = client.request(RequestType::Post, proto::paths::RUN, &proto::encode(&req)).await.unwrap();
+    proto::decode(&bytes).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_compile_costs_the_same_after_any_heap_history() {
+    let (mut node, logs) = common::boot("compile-cost", Variant::Testbed).await;
+    let mut client = CoapClient::for_testbed(node.coap_addr()).unwrap();
+    // A loop with a counter, a pointer and a helper call: every pass of the JIT works.
+    let program = "mov %r6, 0\nmov %r7, 0\nmov %r8, %r10\nadd %r8, -64\n\
+                   stxdw [%r8+0], %r6\nldxdw %r1, [%r8+0]\nadd %r7, %r1\nadd %r6, 1\n\
+                   jlt %r6, 20, -5\nmov %r1, 1000\nmov %r2, %r7\ncall 0x11\nmov %r0, %r7\nexit";
+    let compile = |r: &proto::RunResponse| {
+        assert_eq!(r.result, Some(190), "{r:?}");
+        r.costs.compile_counts
+    };
+    let first = compile(&run(&mut client, program, proto::Engine::Jit).await);
+    assert!(first > 0);
+    // Reshape the heap: key-value entries that stay, allocated between the buffers of
+    // requests of several sizes, some of them compiles.
+    for round in 0..6u32 {
+        let keys = 3 + 2 * round;
+        let store = format!(
+            "mov %r6, {}\nmov %r1, %r6\nmov %r2, %r6\ncall 0x11\nadd %r6, 1\njlt %r6, {}, -5\nmov %r0, 0\nexit",
+            100 * round,
+            100 * round + keys
+        );
+        let padding = "mov %r0, 0\n".repeat(20 * round as usize);
+        let engine = if round % 2 == 0 { proto::Engine::Interp } else { proto::Engine::Jit };
+        assert_eq!(run(&mut client, &format!("{padding}{store}"), engine).await.result, Some(0));
+    }
+    for _ in 0..2 {
+        let again = compile(&run(&mut client, program, proto::Engine::Jit).await);
+        assert_eq!(again, first, "the same compile after other requests");
+    }
+    assert!(node.crashed().is_none());
+    drop(logs);
+}
