@@ -177,10 +177,8 @@ fn check_options(packet: &Packet) -> Result<(), OscoreError> {
 fn write_from(packet: &Packet, message: &mut impl MinimalWritableMessage) -> Result<(), OscoreError> {
     let code: u8 = packet.header.code.into();
     message.set_code(code.try_into().map_err(|_| OscoreError::Protect)?);
-    let mut options: Vec<(u16, &Vec<u8>)> =
-        packet.options().flat_map(|(n, values)| values.iter().map(move |v| (*n, v))).collect();
-    options.sort_by_key(|(n, _)| *n);
-    for (number, value) in options {
+    // coap-lite keeps a packet's options by number (a B-tree): they come in order.
+    for (&number, value) in packet.options().flat_map(|(n, values)| values.iter().map(move |v| (n, v))) {
         let number = number.try_into().map_err(|_| OscoreError::Protect)?;
         message.add_option(number, value).map_err(|_| OscoreError::Protect)?;
     }
