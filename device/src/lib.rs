@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use proto::{Costs, Failure, RunningInfo};
-use vm::image::Image;
+use vm::image::{Image, ImageError, Layout};
 use vm::HelperSet;
 
 pub use proto::markers::Phase;
@@ -129,6 +129,15 @@ pub trait Platform {
     fn heap_free(&self) -> usize;
     /// Runs `f` as the measured `phase` and returns what it cost.
     fn measure<R>(&self, phase: Phase, f: impl FnOnce() -> R) -> (R, Measured);
+    /// Loads an image, measured. (A board may load into scratch memory and copy the
+    /// image out, so that the count does not depend on the heap's history.)
+    fn load(&self, layout: Layout, bytes: &[u8]) -> (Result<Image, ImageError>, Measured) {
+        self.measure(Phase::Load, || Image::load(layout, bytes))
+    }
+    /// Verifies a program, measured (in scratch memory too, where a board has it).
+    fn verify(&self, program: &vm::Program, allowed: &HelperSet) -> (Result<(), vm::VerifyError>, Measured) {
+        self.measure(Phase::Verify, || vm::verify(program, allowed))
+    }
     /// Fetches a whole file (blockwise), refusing one longer than `max` bytes.
     async fn fetch(&mut self, uri: &str, max: usize) -> Result<Vec<u8>, FetchError>;
     /// RAM kept across warm resets, if the board keeps any ([`persist`]).

@@ -79,6 +79,18 @@ impl device::Platform for Board {
         crate::markers::measure(phase, f)
     }
 
+    fn load(
+        &self,
+        layout: vm::image::Layout,
+        bytes: &[u8],
+    ) -> (Result<Image, vm::image::ImageError>, device::Measured) {
+        interp_exec::load_image(layout, bytes)
+    }
+
+    fn verify(&self, program: &vm::Program, allowed: &HelperSet) -> (Result<(), vm::VerifyError>, device::Measured) {
+        interp_exec::verify_program(program, allowed)
+    }
+
     async fn fetch(&mut self, uri: &str, max: usize) -> Result<Vec<u8>, FetchError> {
         crate::link::get(self.net, uri, max).await
     }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 #[cfg(feature = "unsigned-run")]
 use proto::FailureKind;
 use proto::{Costs, Failure};
-use vm::image::Image;
+use vm::image::{Image, ImageError, Layout};
 use vm::{HelperSet, Memory, Vm};
 
 use super::helpers::DeviceHelpers;
@@ -18,14 +18,45 @@ use super::helpers::Namespace;
 use device::run::{costs, failure, unsupported, Buffers};
 use device::run::{vm_failure, DEFAULT_BUDGET};
 
+/// Loads an image into a scratch block (`heap::with_scratch`), measured, and copies it
+/// out: the count is the same whatever the heap went through before.
+pub fn load_image(layout: Layout, bytes: &[u8]) -> (Result<Image, ImageError>, device::Measured) {
+    let (made, mut kept) = (core::cell::Cell::new(None), None);
+    let mut work = || made.set(Some(measure(markers::Phase::Load, || Image::load(layout, bytes))));
+    let mut keep = || kept = made.take().map(|(image, cost): (Result<Image, ImageError>, _)| (image.clone(), cost));
+    // SAFETY: `keep` clones the image and its error (owned vectors and strings, copied
+    // deep) onto the heap and drops what the load made.
+    // The copy out needs about the image's size besides the block.
+    let room = crate::heap::free().saturating_sub(bytes.len() + SCRATCH_LEAVES);
+    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 2 * bytes.len()).min(room), &mut work, &mut keep) };
+    // (`with_scratch` runs `work` and `keep` once each: there is always one.)
+    kept.unwrap_or_else(|| measure(markers::Phase::Load, || Image::load(layout, bytes)))
+}
+
+/// Verifies a program with its tables in a scratch block, measured.
+pub fn verify_program(program: &vm::Program, allowed: &HelperSet) -> (Result<(), vm::VerifyError>, device::Measured) {
+    let made = core::cell::Cell::new(None);
+    let mut work = || made.set(Some(measure(markers::Phase::Verify, || vm::verify(program, allowed))));
+    // SAFETY: the verdict holds no heap block (a slot and a kind).
+    let room = crate::heap::free().saturating_sub(SCRATCH_LEAVES);
+    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 8 * program.insns().len()).min(room), &mut work, &mut || {}) };
+    // (`with_scratch` runs `work` once: there is always one.)
+    made.take().unwrap_or_else(|| measure(markers::Phase::Verify, || vm::verify(program, allowed)))
+}
+
+/// What a scratch block for loading or verifying holds besides what grows with the
+/// image, and the heap it leaves to everything else (what does not fit in the block
+/// comes from there).
+const SCRATCH_FIXED: usize = 1024;
+const SCRATCH_LEAVES: usize = 16 * 1024;
+
 /// Loads and verifies an image; the costs of both phases go into `costs`.
 #[cfg(feature = "unsigned-run")]
 pub fn load(layout: u8, bytes: &[u8], allowed: &HelperSet, costs: &mut Costs) -> Result<Image, Failure> {
-    use vm::image::{ImageError, Layout};
     let layout = Layout::from_id(layout).ok_or_else(|| failure(FailureKind::BadRequest, None, "unknown layout id"))?;
-    let (image, load) = measure(markers::Phase::Load, || Image::load(layout, bytes));
+    let (image, load) = load_image(layout, bytes);
     let image = image.map_err(|e: ImageError| failure(FailureKind::Load, None, e))?;
-    let (verified, verify) = measure(markers::Phase::Verify, || vm::verify(&image.program, allowed));
+    let (verified, verify) = verify_program(&image.program, allowed);
     load.record(markers::Phase::Load, costs);
     verify.record(markers::Phase::Verify, costs);
     verified.map_err(|e| failure(FailureKind::Verify, Some(e.pc), e.kind))?;

@@ -1,7 +1,8 @@
-//! A compile costs the same whatever the heap went through before it: the compiler's
-//! tables live in a scratch block (`firmware/src/heap.rs`), not in the first-fit heap
-//! whose free list any earlier request reshapes. Benchmarks rely on it: the same
-//! kernel compiled in two scenarios, or after a longer history, must count the same.
+//! Loading, verifying and compiling cost the same whatever the heap went through
+//! before: their tables live in a scratch block (`firmware/src/heap.rs`), not in the
+//! first-fit heap whose free list any earlier request reshapes. Benchmarks and merged
+//! shards rely on it: the same image loaded and compiled in two scenarios, or after a
+//! longer history, must count the same.
 use super::common;
 
 use coap_lite::RequestType;
@@ -26,19 +27,19 @@ async fn run(client: &mut CoapClient, asm: &str, engine: proto::Engine) -> proto
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_same_compile_costs_the_same_after_any_heap_history() {
+async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history() {
     let (mut node, logs) = common::boot("compile-cost", Variant::Testbed).await;
     let mut client = CoapClient::for_testbed(node.coap_addr()).unwrap();
     // A loop with a counter, a pointer and a helper call: every pass of the JIT works.
     let program = "mov %r6, 0\nmov %r7, 0\nmov %r8, %r10\nadd %r8, -64\n\
                    stxdw [%r8+0], %r6\nldxdw %r1, [%r8+0]\nadd %r7, %r1\nadd %r6, 1\n\
                    jlt %r6, 20, -5\nmov %r1, 1000\nmov %r2, %r7\ncall 0x11\nmov %r0, %r7\nexit";
-    let compile = |r: &proto::RunResponse| {
+    let counts = |r: &proto::RunResponse| {
         assert_eq!(r.result, Some(190), "{r:?}");
-        r.costs.compile_counts
+        (r.costs.load_counts, r.costs.verify_counts, r.costs.compile_counts)
     };
-    let first = compile(&run(&mut client, program, proto::Engine::Jit).await);
-    assert!(first > 0);
+    let first = counts(&run(&mut client, program, proto::Engine::Jit).await);
+    assert!(first.0 > 0 && first.1 > 0 && first.2 > 0, "{first:?}");
     // Reshape the heap: key-value entries that stay, allocated between the buffers of
     // requests of several sizes, some of them compiles.
     for round in 0..6u32 {
@@ -53,8 +54,8 @@ async fn the_same_compile_costs_the_same_after_any_heap_history() {
         assert_eq!(run(&mut client, &format!("{padding}{store}"), engine).await.result, Some(0));
     }
     for _ in 0..2 {
-        let again = compile(&run(&mut client, program, proto::Engine::Jit).await);
-        assert_eq!(again, first, "the same compile after other requests");
+        let again = counts(&run(&mut client, program, proto::Engine::Jit).await);
+        assert_eq!(again, first, "(load, verify, compile) after other requests");
     }
     assert!(node.crashed().is_none());
     drop(logs);
