@@ -34,6 +34,7 @@ pub const BUILD_ID: &str = env!("MBPF_BUILD_ID");
 #[cortex_m_rt::entry]
 fn main() -> ! {
     heap::init();
+    runtime::helpers::init();
     let board = board::init();
     println!("mbpf firmware {} ({}) on {}", env!("CARGO_PKG_VERSION"), BUILD_ID, board::NAME);
     #[cfg(feature = "bench")]

@@ -1,7 +1,7 @@
 //! The helpers the device offers (ids in `vm::helpers::HELPERS`), backed by device
 //! code. Every pointer argument is resolved through the program's `Memory`, so a
 //! helper can only read and write the program's own regions.
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use core::cell::RefCell;
 use core::fmt::Write;
 
@@ -30,27 +30,52 @@ pub enum Namespace {
     Peer,
 }
 
-static KV: Mutex<RefCell<BTreeMap<(Namespace, u32), u32>>> = Mutex::new(RefCell::new(BTreeMap::new()));
+/// The store: entries sorted by namespace and key. A vector with room for a namespace's
+/// entries from boot ([`init`]), so that a program storing a new key allocates nothing
+/// (until the namespaces together outgrow it): what a run costs does not depend on
+/// what the heap went through before it.
+static KV: Mutex<RefCell<Vec<KvEntry>>> = Mutex::new(RefCell::new(Vec::new()));
+
+/// `((namespace, key), value)`.
+type KvEntry = ((Namespace, u32), u32);
+
+/// Reserves the store's room; at boot, before any program runs.
+pub fn init() {
+    critical_section::with(|cs| {
+        // Without the room the store still works, growing as it must.
+        let _ = KV.borrow_ref_mut(cs).try_reserve_exact(KV_CAPACITY);
+    })
+}
 
 pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError> {
     critical_section::with(|cs| {
         let mut kv = KV.borrow_ref_mut(cs);
-        // An update (the common case: a program keeping state) is one lookup; only a
+        // An update (the common case: a program keeping state) is one search; only a
         // new key counts the namespace's entries against its capacity.
-        if let Some(slot) = kv.get_mut(&(ns, key)) {
-            *slot = value;
-            return Ok(0);
-        }
-        if kv.range((ns, 0)..=(ns, u32::MAX)).count() >= KV_CAPACITY {
+        let at = match kv.binary_search_by_key(&(ns, key), |e| e.0) {
+            Ok(at) => {
+                kv[at].1 = value;
+                return Ok(0);
+            }
+            Err(at) => at,
+        };
+        let first = kv.partition_point(|e| e.0 .0 < ns);
+        if kv[first..].iter().take_while(|e| e.0 .0 == ns).count() >= KV_CAPACITY {
             return Err(HelperError::Exhausted("key-value store full"));
         }
-        kv.insert((ns, key), value);
+        if kv.try_reserve(1).is_err() {
+            return Err(HelperError::Exhausted("no memory for the key-value store"));
+        }
+        kv.insert(at, ((ns, key), value));
         Ok(0)
     })
 }
 
 pub fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
-    critical_section::with(|cs| KV.borrow_ref(cs).get(&(ns, key)).copied())
+    critical_section::with(|cs| {
+        let kv = KV.borrow_ref(cs);
+        kv.binary_search_by_key(&(ns, key), |e| e.0).ok().map(|at| kv[at].1)
+    })
 }
 
 pub use device::CoapResponse;

@@ -95,6 +95,11 @@ async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
         assert_eq!(r.failure.unwrap().kind, proto::FailureKind::Helper);
         assert_eq!(run(&mut c, fetch_0, &[0x12], engine).await.result, Some(7));
     }
+    // The global namespace has room of its own, and its key 0 is not the local one.
+    let global = "mov %r1, 0\nmov %r2, 99\ncall 0x11\nmov %r1, 0\nmov %r2, %r10\nadd %r2, -4\ncall 0x13\n\
+                  ldxw %r0, [%r10-4]\nexit";
+    assert_eq!(run(&mut c, global, &[0x11, 0x13], proto::Engine::Interp).await.result, Some(99));
+    assert_eq!(run(&mut c, fetch_0, &[0x12], proto::Engine::Interp).await.result, Some(7));
     assert!(node.crashed().is_none());
     node.stop();
 }
