@@ -152,6 +152,10 @@ pub fn free() -> usize {
 /// enough heap in one piece, or a scratch in use already) both simply run on the heap.
 /// (Closures by reference, and out of line: one copy of this in flash.)
 ///
+/// Every allocation made while `work` runs comes from the block, an interrupt
+/// handler's too: none of the firmware's handlers allocates (the drivers' buffers are
+/// static), and one that did must not keep its block past this call.
+///
 /// # Safety
 /// Nothing allocated during `work` may be live when this returns: `keep` copies what
 /// is kept out of it and drops the rest.
