@@ -147,36 +147,52 @@ pub fn free() -> usize {
 }
 
 /// Runs `work` with its allocations in a scratch block of up to `bytes` taken from the
-/// heap (what does not fit there comes from the heap, as without one), then `keep`,
-/// allocating from the heap; then gives the block back. With no block to be had (not
-/// enough heap in one piece, or a scratch in use already) both simply run on the heap.
-/// (Closures by reference, and out of line: one copy of this in flash.)
+/// heap (what does not fit there comes from the heap, as without one), then `keep` on
+/// what `work` made, allocating from the heap; then gives the block back. With no block
+/// to be had (not enough heap in one piece, or a scratch in use already) both simply
+/// run on the heap. (Generic only here: taking and giving back the block are out of
+/// line, one copy of each in flash.)
 ///
 /// Every allocation made while `work` runs comes from the block, an interrupt
 /// handler's too: none of the firmware's handlers allocates (the drivers' buffers are
 /// static), and one that did must not keep its block past this call.
 ///
 /// # Safety
-/// Nothing allocated during `work` may be live when this returns: `keep` copies what
-/// is kept out of it and drops the rest.
+/// What `keep` returns must hold nothing allocated during `work`: `keep` copies what is
+/// kept out of it and drops the rest.
+pub unsafe fn with_scratch<T, U>(bytes: usize, work: impl FnOnce() -> T, keep: impl FnOnce(T) -> U) -> U {
+    let block = take_scratch(bytes);
+    let made = work();
+    ALLOCATOR.with(|s| s.taking = false);
+    let kept = keep(made);
+    // SAFETY: by the contract nothing allocated in the block is live any more.
+    unsafe { give_back_scratch(block) };
+    kept
+}
+
+/// Takes a block of `bytes` from the heap and makes it the scratch, if it can.
 #[inline(never)]
-pub unsafe fn with_scratch(bytes: usize, work: &mut dyn FnMut(), keep: &mut dyn FnMut()) {
+fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
     let busy = ALLOCATOR.with(|s| s.end != 0);
+    let layout = Layout::from_size_align(bytes, 8).ok().filter(|_| bytes > 0 && !busy)?;
     // From the heap through the global allocator (no scratch is taking), so that the
     // heap's own code is not inlined here a second time.
-    let layout = Layout::from_size_align(bytes, 8).ok().filter(|_| bytes > 0 && !busy);
     // SAFETY: a non-zero size.
-    let block = layout.map_or(core::ptr::null_mut(), |l| unsafe { alloc::alloc::alloc(l) });
-    if let Some(s) = (!block.is_null()).then_some(block as usize) {
-        ALLOCATOR.with(|a| *a = Scratch { start: s, end: s + bytes, next: s, last: 0, taking: true });
-    }
-    work();
-    ALLOCATOR.with(|s| s.taking = false);
-    keep();
-    if let Some(layout) = layout.filter(|_| !block.is_null()) {
+    let block = unsafe { alloc::alloc::alloc(layout) };
+    let start = (!block.is_null()).then_some(block as usize)?;
+    ALLOCATOR.with(|s| *s = Scratch { start, end: start + bytes, next: start, last: 0, taking: true });
+    Some((block, layout))
+}
+
+/// Gives the scratch block back to the heap.
+///
+/// # Safety
+/// No block allocated in it may be live.
+#[inline(never)]
+unsafe fn give_back_scratch(block: Option<(*mut u8, Layout)>) {
+    if let Some((block, layout)) = block {
         ALLOCATOR.with(|s| *s = Scratch::NONE);
-        // SAFETY: the block the heap gave above, with its layout; by the contract
-        // nothing in it is live any more.
+        // SAFETY: the block `take_scratch` got from the heap, with its layout.
         unsafe { alloc::alloc::dealloc(block, layout) };
     }
 }

@@ -59,8 +59,9 @@ pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError>
             }
             Err(at) => at,
         };
-        let first = kv.partition_point(|e| e.0 .0 < ns);
-        if kv[first..].iter().take_while(|e| e.0 .0 == ns).count() >= KV_CAPACITY {
+        // The namespace's entries: from the first of it to the first past it.
+        let held = kv.partition_point(|e| e.0 .0 <= ns) - kv.partition_point(|e| e.0 .0 < ns);
+        if held >= KV_CAPACITY {
             return Err(HelperError::Exhausted("key-value store full"));
         }
         if kv.try_reserve(1).is_err() {

@@ -21,27 +21,24 @@ use device::run::{vm_failure, DEFAULT_BUDGET};
 /// Loads an image into a scratch block (`heap::with_scratch`), measured, and copies it
 /// out: the count is the same whatever the heap went through before.
 pub fn load_image(layout: Layout, bytes: &[u8]) -> (Result<Image, ImageError>, device::Measured) {
-    let (made, mut kept) = (core::cell::Cell::new(None), None);
-    let mut work = || made.set(Some(measure(markers::Phase::Load, || Image::load(layout, bytes))));
-    let mut keep = || kept = made.take().map(|(image, cost): (Result<Image, ImageError>, _)| (image.clone(), cost));
-    // SAFETY: `keep` clones the image and its error (owned vectors and strings, copied
-    // deep) onto the heap and drops what the load made.
     // The copy out needs about the image's size besides the block.
     let room = crate::heap::free().saturating_sub(bytes.len() + SCRATCH_LEAVES);
-    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 2 * bytes.len()).min(room), &mut work, &mut keep) };
-    // (`with_scratch` runs `work` and `keep` once each: there is always one.)
-    kept.unwrap_or_else(|| measure(markers::Phase::Load, || Image::load(layout, bytes)))
+    let work = || measure(markers::Phase::Load, || Image::load(layout, bytes));
+    // SAFETY: `keep` clones the image or its error (owned vectors and strings, copied
+    // deep) onto the heap and drops what the load made.
+    unsafe {
+        crate::heap::with_scratch((SCRATCH_FIXED + 2 * bytes.len()).min(room), work, |(image, cost)| {
+            (image.clone(), cost)
+        })
+    }
 }
 
 /// Verifies a program with its tables in a scratch block, measured.
 pub fn verify_program(program: &vm::Program, allowed: &HelperSet) -> (Result<(), vm::VerifyError>, device::Measured) {
-    let made = core::cell::Cell::new(None);
-    let mut work = || made.set(Some(measure(markers::Phase::Verify, || vm::verify(program, allowed))));
-    // SAFETY: the verdict holds no heap block (a slot and a kind).
     let room = crate::heap::free().saturating_sub(SCRATCH_LEAVES);
-    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 8 * program.insns().len()).min(room), &mut work, &mut || {}) };
-    // (`with_scratch` runs `work` once: there is always one.)
-    made.take().unwrap_or_else(|| measure(markers::Phase::Verify, || vm::verify(program, allowed)))
+    let work = || measure(markers::Phase::Verify, || vm::verify(program, allowed));
+    // SAFETY: the verdict holds no heap block (a slot and a kind).
+    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 8 * program.insns().len()).min(room), work, |v| v) }
 }
 
 /// What a scratch block for loading or verifying holds besides what grows with the

@@ -52,22 +52,18 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     // copied out, exactly as long as it is: it is kept as long as its image.
     let scratch = (SCRATCH_FIXED + SCRATCH_PER_SLOT * image.program.insns().len())
         .min(crate::heap::free().saturating_sub(RUN_RESERVE));
-    let (made, mut kept) = (core::cell::Cell::new(None), None);
-    let mut work = || made.set(Some(measure(Phase::Compile, || jit::compile_for(&image.program, sizes))));
-    let mut keep = || {
-        kept = made.take().map(|(compiled, cost)| {
-            let code = compiled.and_then(|c| {
-                let mut code = Vec::new();
-                code.try_reserve_exact(c.code.len()).map_err(|_| jit::JitError::OutOfMemory)?;
-                code.extend_from_slice(&c.code);
-                Ok(code)
-            });
-            (code, cost)
-        })
+    let work = || measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
+    let keep = |(compiled, cost): (Result<jit::Compiled, jit::JitError>, _)| {
+        let code = compiled.and_then(|c| {
+            let mut code = Vec::new();
+            code.try_reserve_exact(c.code.len()).map_err(|_| jit::JitError::OutOfMemory)?;
+            code.extend_from_slice(&c.code);
+            Ok(code)
+        });
+        (code, cost)
     };
     // SAFETY: `keep` copies the code to the heap and drops all the compile made.
-    unsafe { crate::heap::with_scratch(scratch, &mut work, &mut keep) };
-    let Some((compiled, cost)) = kept else { return Err(out_of_memory()) };
+    let (compiled, cost) = unsafe { crate::heap::with_scratch(scratch, work, keep) };
     cost.record(Phase::Compile, costs);
     let code = match compiled {
         Ok(code) => code,
