@@ -224,6 +224,9 @@ struct Lines {
     point_labels: Vec<String>,
     /// Log-log axes (else linear from 0).
     log: bool,
+    /// A dashed line `y = slope × x` through the origin, named (a goal per unit of x;
+    /// linear axes only).
+    slope: Option<(String, f64)>,
 }
 
 fn draw_lines<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, l: &Lines) -> anyhow::Result<()>
@@ -268,6 +271,18 @@ where
                         .map(|(&p, text)| Text::new(text.clone(), p, ("sans-serif", LABEL_FONT).into_font()));
                     chart.draw_series(labels).map_err(err)?;
                 }
+            }
+            if let (Some((name, slope)), false) = (&l.slope, l.log) {
+                // Ends where it leaves the plot, right or top.
+                let (x_end, y_end) = (max(|p| p.0) * 1.15, max(|p| p.1) * 1.15);
+                let x = if slope * x_end > y_end { y_end / slope } else { x_end };
+                let grey = RGBColor(0x55, 0x55, 0x55);
+                let style = ShapeStyle::from(&grey).stroke_width(2);
+                chart
+                    .draw_series(DashedLineSeries::new([(0.0, 0.0), (x, slope * x)], 10, 6, style))
+                    .map_err(err)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], style));
             }
             draw_legend(&mut chart)?;
         }};
@@ -373,6 +388,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                     joined: true,
                     point_labels: Vec::new(),
                     log: true,
+                    slope: None,
                 },
             )?);
         }
@@ -396,6 +412,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                     joined: false,
                     point_labels: compiled.iter().map(|r| format!("  {}", r.kernel)).collect(),
                     log: false,
+                    slope: Some(("goal: 150 per bytecode byte".into(), 150.0)),
                 },
             )?);
         }
@@ -444,6 +461,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                 joined: true,
                 point_labels: Vec::new(),
                 log: false,
+                slope: None,
             },
         )?);
     } else if !r.deploys.is_empty() && r.report.plot(PlotKind::DeployLatency) {

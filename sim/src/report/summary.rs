@@ -14,6 +14,8 @@ pub struct EngineFigures {
     pub spread: u64,
     pub runs: usize,
     pub compile_insns: u64,
+    /// Estimated Cortex-M4 cycles of the compile (plugin only).
+    pub compile_cycles: Option<u64>,
     pub code_bytes: u32,
     pub executed_ebpf: u64,
     pub all_ok: bool,
@@ -105,6 +107,7 @@ pub fn rows(results: &[BenchResult]) -> Vec<Row> {
                         spread,
                         runs: runs.len(),
                         compile_insns: runs.iter().map(|r| r.compile_insns).max().unwrap_or(0),
+                        compile_cycles: runs.iter().filter_map(|r| r.compile_cycles).max(),
                         code_bytes: runs.iter().map(|r| r.code_bytes).max().unwrap_or(0),
                         executed_ebpf: runs.iter().map(|r| r.executed_ebpf).max().unwrap_or(0),
                         all_ok: runs.iter().all(|r| r.ok),
