@@ -45,6 +45,17 @@ const AXIS_TITLE_FONT: u32 = 18;
 const TITLE_FONT: u32 = 24;
 
 /// An axis figure as people read it: 950, 1.5k, 20k, 3M, 1.2G.
+/// A log axis's tick label: 1, 2 and 5 times a power of ten only (the ticks between
+/// them, 600 ... 900, 1k, run together).
+fn log_tick(v: f64) -> String {
+    let lead = v / 10f64.powf(v.abs().max(1e-9).log10().floor());
+    if [1.0, 2.0, 5.0].iter().any(|m| (lead - m).abs() < 1e-6) {
+        short_number(v)
+    } else {
+        String::new()
+    }
+}
+
 pub fn short_number(v: f64) -> String {
     let (scaled, suffix) = match v.abs() {
         a if a >= 1e9 => (v / 1e9, "G"),
@@ -247,7 +258,7 @@ where
                 .x_label_style(("sans-serif", LABEL_FONT))
                 .y_label_style(("sans-serif", LABEL_FONT))
                 .axis_desc_style(("sans-serif", AXIS_TITLE_FONT))
-                .x_label_formatter(&|x: &f64| short_number(*x))
+                .x_label_formatter(&|x: &f64| if l.log { log_tick(*x) } else { short_number(*x) })
                 .y_label_formatter(&|y: &f64| short_number(*y))
                 .x_desc(l.x_label.as_str())
                 .y_desc(l.y_label.as_str())
@@ -547,5 +558,12 @@ mod tests {
         for (value, text) in cases {
             assert_eq!(short_number(value), text, "{value}");
         }
+        // A log axis labels 1, 2 and 5 times a power of ten.
+        let ticks: Vec<String> = [100.0, 200.0, 300.0, 500.0, 900.0, 1000.0, 2000.0, 3000.0, 5e6]
+            .into_iter()
+            .map(super::log_tick)
+            .filter(|t| !t.is_empty())
+            .collect();
+        assert_eq!(ticks, ["100", "200", "500", "1k", "2k", "5M"]);
     }
 }
