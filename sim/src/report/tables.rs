@@ -350,7 +350,13 @@ fn goals(rows: &[Row]) -> Table {
     row(
         "JIT compile, Fletcher-16 2560 B, estimated cycles",
         f16.and_then(|r| r.engines.get("jit")?.compile_cycles)
-            .map(|c| format!("{} ({} µs at {UBPF_CLOCK_MHZ} MHz)", group(c), group(c / UBPF_CLOCK_MHZ)))
+            .map(|c| {
+                format!(
+                    "{} ({} µs at {UBPF_CLOCK_MHZ} MHz)",
+                    group(c),
+                    group((c + UBPF_CLOCK_MHZ / 2) / UBPF_CLOCK_MHZ)
+                )
+            })
             .unwrap_or_else(|| "—".into()),
         &format!(
             "— (µBPF: {} – {} µs, {} – {} cycles at {UBPF_CLOCK_MHZ} MHz)",
