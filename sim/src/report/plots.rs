@@ -541,6 +541,26 @@ mod tests {
     }
 
     #[test]
+    fn the_compile_cost_plot_draws_the_goal_per_byte() {
+        let bench = |kernel: &str, bytes: u64, compile: u64| {
+            serde_json::json!({"node": "m4", "kernel": kernel, "data_size": 640, "engine": "jit", "run": 0,
+                "result": 1, "expected": 1, "ok": true, "error": null, "exec_insns": 1_000, "exec_cycles": null,
+                "systick_insns": 1_000, "compile_insns": compile, "compile_cycles": null, "executed_ebpf": 10,
+                "bytecode_bytes": bytes, "code_bytes": 800, "measured_by": "plugin"})
+        };
+        let r: crate::runner::Results = serde_json::from_value(serde_json::json!({"scenario": "s",
+            "description": "", "started_utc": "", "duration_ms": 0, "provenance": {}, "nodes": [], "steps": [],
+            "passed": true, "benchmarks": [bench("crc32", 448, 137_284), bench("sha256", 3_208, 1_074_929)]}))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let plots = super::draw(dir.path(), &r).unwrap();
+        let plot = plots.iter().find(|p| p.title.starts_with("Compile cost")).expect("a compile-cost plot");
+        let svg = std::fs::read_to_string(dir.path().join(&plot.svg)).unwrap();
+        assert!(svg.contains("goal: 150 per bytecode byte"), "the goal's line is named in the legend");
+        assert!(svg.contains("sha256") && svg.contains("crc32"), "each program is labelled");
+    }
+
+    #[test]
     fn axis_figures_read_as_people_write_them() {
         let cases = [
             (0.0, "0"),
