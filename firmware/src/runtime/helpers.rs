@@ -18,7 +18,7 @@ const KV_CAPACITY: usize = 64;
 const MAX_STR: usize = 256;
 
 /// Namespaces of the key-value store: one per slot (local) and one shared (global).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Namespace {
     Global,
     Slot(u8),
@@ -30,14 +30,40 @@ pub enum Namespace {
     Peer,
 }
 
+impl Namespace {
+    /// The namespace's number in the store's keys (its high word).
+    fn code(self) -> u32 {
+        match self {
+            Namespace::Global => 0,
+            Namespace::Slot(n) => 1 + n as u32,
+            #[cfg(feature = "unsigned-run")]
+            Namespace::Scratch => 0x100,
+            #[cfg(feature = "bench")]
+            Namespace::Peer => 0x101,
+        }
+    }
+
+    /// The store's key of `key` in this namespace: one number, so that a search
+    /// compares two words, not an enum's variant, its field and then a key.
+    fn key(self, key: u32) -> u64 {
+        (self.code() as u64) << 32 | key as u64
+    }
+}
+
+/// An entry's key ([`Namespace::key`]) from its two words.
+fn key_of(e: &KvEntry) -> u64 {
+    (e.0 as u64) << 32 | e.1 as u64
+}
+
 /// The store: entries sorted by namespace and key. A vector with room for a namespace's
 /// entries from boot ([`init`]), so that a program storing a new key allocates nothing
 /// (until the namespaces together outgrow it): what a run costs does not depend on
 /// what the heap went through before it.
 static KV: Mutex<RefCell<Vec<KvEntry>>> = Mutex::new(RefCell::new(Vec::new()));
 
-/// `((namespace, key), value)`.
-type KvEntry = ((Namespace, u32), u32);
+/// `(namespace code, key, value)`: words, so that an entry is 12 bytes (a `u64` key
+/// would align it to 16).
+type KvEntry = (u32, u32, u32);
 
 /// Reserves the store's room; at boot, before any program runs.
 pub fn init() {
@@ -52,22 +78,22 @@ pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError>
         let mut kv = KV.borrow_ref_mut(cs);
         // An update (the common case: a program keeping state) is one search; only a
         // new key counts the namespace's entries against its capacity.
-        let at = match kv.binary_search_by_key(&(ns, key), |e| e.0) {
+        let at = match kv.binary_search_by_key(&ns.key(key), key_of) {
             Ok(at) => {
-                kv[at].1 = value;
+                kv[at].2 = value;
                 return Ok(0);
             }
             Err(at) => at,
         };
         // The namespace's entries: from the first of it to the first past it.
-        let held = kv.partition_point(|e| e.0 .0 <= ns) - kv.partition_point(|e| e.0 .0 < ns);
+        let held = kv.partition_point(|e| e.0 <= ns.code()) - kv.partition_point(|e| e.0 < ns.code());
         if held >= KV_CAPACITY {
             return Err(HelperError::Exhausted("key-value store full"));
         }
         if kv.try_reserve(1).is_err() {
             return Err(HelperError::Exhausted("no memory for the key-value store"));
         }
-        kv.insert(at, ((ns, key), value));
+        kv.insert(at, (ns.code(), key, value));
         Ok(0)
     })
 }
@@ -75,7 +101,7 @@ pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError>
 pub fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
     critical_section::with(|cs| {
         let kv = KV.borrow_ref(cs);
-        kv.binary_search_by_key(&(ns, key), |e| e.0).ok().map(|at| kv[at].1)
+        kv.binary_search_by_key(&ns.key(key), key_of).ok().map(|at| kv[at].2)
     })
 }
 

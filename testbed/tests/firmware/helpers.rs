@@ -87,6 +87,9 @@ async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
     let (mut node, _logs) = common::boot("kv", Variant::Testbed).await;
     let mut c = CoapClient::for_testbed(node.coap_addr()).unwrap();
     // 64 keys fill the namespace; updating one of them still works.
+    // (With a global key stored first: a namespace's count is its own entries only.)
+    let global_1 = "mov %r1, 1\nmov %r2, 5\ncall 0x11\nexit";
+    assert_eq!(run(&mut c, global_1, &[0x11], proto::Engine::Interp).await.result, Some(0));
     assert_eq!(run(&mut c, FILL_KV, &[0x10, 0x12], proto::Engine::Interp).await.result, Some(105));
     let fetch_0 = "mov %r1, 0\nmov %r2, %r10\nadd %r2, -4\ncall 0x12\nldxw %r0, [%r10-4]\nexit";
     for engine in [proto::Engine::Interp, proto::Engine::Jit] {
@@ -102,6 +105,39 @@ async fn a_full_key_value_store_takes_updates_and_refuses_new_keys() {
     assert_eq!(run(&mut c, fetch_0, &[0x12], proto::Engine::Interp).await.result, Some(7));
     assert!(node.crashed().is_none());
     node.stop();
+}
+
+/// Returns local key 0 as it was, then stores `value` there.
+fn swap_local_0(value: u32) -> String {
+    format!(
+        "mov %r1, 0\nmov %r2, %r10\nadd %r2, -4\ncall 0x12\nldxw %r6, [%r10-4]\n\
+         mov %r1, 0\nmov %r2, {value}\ncall 0x10\nmov %r0, %r6\nexit"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_slot_keeps_its_own_key_value_namespace() {
+    let mut b = common::Bench::start().await;
+    let key = common::testbed_key();
+    let global = common::image_of("mov %r1, 0\nmov %r2, 33\ncall 0x11\nexit");
+    b.pull(&b.publish_to(3, "g.femto", &global, 1, &[0x11], &key)).await.unwrap();
+    for (slot, value) in [(1u8, 11), (2, 22)] {
+        let image = common::image_of(&swap_local_0(value));
+        b.pull(&b.publish_to(slot, &format!("s{slot}.femto"), &image, 1, &[0x10, 0x12], &key)).await.unwrap();
+    }
+    let mut exec = async |slot: u8| {
+        let req = proto::ExecRequest { slot, engine: proto::Engine::Interp, input: vec![], budget: 0, helpers: None };
+        let bytes = b.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
+        proto::decode::<proto::RunResponse>(&bytes).unwrap().result
+    };
+    // Global key 0 is 33; each slot's key 0 is its own.
+    assert_eq!(exec(3).await, Some(0));
+    assert_eq!(exec(1).await, Some(0), "slot 1 reads the global key");
+    assert_eq!(exec(2).await, Some(0), "slot 2 reads slot 1's key");
+    assert_eq!(exec(1).await, Some(11), "slot 1 lost its key");
+    assert_eq!(exec(2).await, Some(22));
+    assert!(b.node.crashed().is_none());
+    b.stop();
 }
 
 /// Formats `value` with `digits` (fmt_s16_dfp) on the stack and returns a hash of the
