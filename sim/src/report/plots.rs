@@ -44,7 +44,6 @@ const LABEL_FONT: u32 = 14;
 const AXIS_TITLE_FONT: u32 = 18;
 const TITLE_FONT: u32 = 24;
 
-/// An axis figure as people read it: 950, 1.5k, 20k, 3M, 1.2G.
 /// A log axis's tick label: 1, 2 and 5 times a power of ten only (the ticks between
 /// them, 600 ... 900, 1k, run together).
 fn log_tick(v: f64) -> String {
@@ -56,6 +55,7 @@ fn log_tick(v: f64) -> String {
     }
 }
 
+/// An axis figure as people read it: 950, 1.5k, 20k, 3M, 1.2G.
 pub fn short_number(v: f64) -> String {
     let (scaled, suffix) = match v.abs() {
         a if a >= 1e9 => (v / 1e9, "G"),
@@ -423,7 +423,10 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                     joined: false,
                     point_labels: compiled.iter().map(|r| format!("  {}", r.kernel)).collect(),
                     log: false,
-                    slope: Some(("goal: 150 per bytecode byte".into(), 150.0)),
+                    slope: Some((
+                        format!("goal: {} per bytecode byte", summary::COMPILE_PER_BYTE_GOAL),
+                        summary::COMPILE_PER_BYTE_GOAL as f64,
+                    )),
                 },
             )?);
         }

@@ -21,6 +21,9 @@ pub struct EngineFigures {
     pub all_ok: bool,
 }
 
+/// Issue 18's goal for the JIT's compile: guest instructions per bytecode byte, at most.
+pub const COMPILE_PER_BYTE_GOAL: u32 = 150;
+
 /// One kernel at one data size.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
