@@ -42,17 +42,17 @@ impl Namespace {
             Namespace::Peer => 0x101,
         }
     }
-
-    /// The store's key of `key` in this namespace: one number, so that a search
-    /// compares two words, not an enum's variant, its field and then a key.
-    fn key(self, key: u32) -> u64 {
-        (self.code() as u64) << 32 | key as u64
-    }
 }
 
-/// An entry's key ([`Namespace::key`]) from its two words.
+/// The store's order: the namespace's code, then the key, as one number, so that a
+/// search compares two words, not an enum's variant, its field and then a key.
+fn store_key(code: u32, key: u32) -> u64 {
+    (code as u64) << 32 | key as u64
+}
+
+/// An entry's [`store_key`].
 fn key_of(e: &KvEntry) -> u64 {
-    (e.0 as u64) << 32 | e.1 as u64
+    store_key(e.0, e.1)
 }
 
 /// The store: entries sorted by namespace and key. A vector with room for a namespace's
@@ -78,7 +78,7 @@ pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError>
         let mut kv = KV.borrow_ref_mut(cs);
         // An update (the common case: a program keeping state) is one search; only a
         // new key counts the namespace's entries against its capacity.
-        let at = match kv.binary_search_by_key(&ns.key(key), key_of) {
+        let at = match kv.binary_search_by_key(&store_key(ns.code(), key), key_of) {
             Ok(at) => {
                 kv[at].2 = value;
                 return Ok(0);
@@ -101,7 +101,7 @@ pub fn kv_store(ns: Namespace, key: u32, value: u32) -> Result<u64, HelperError>
 pub fn kv_fetch(ns: Namespace, key: u32) -> Option<u32> {
     critical_section::with(|cs| {
         let kv = KV.borrow_ref(cs);
-        kv.binary_search_by_key(&ns.key(key), key_of).ok().map(|at| kv[at].2)
+        kv.binary_search_by_key(&store_key(ns.code(), key), key_of).ok().map(|at| kv[at].2)
     })
 }
 

@@ -385,12 +385,13 @@ fn goals(rows: &[Row]) -> Table {
         "0 (identical)",
     );
     row("rbpf / ours (interpreters), geometric mean", g("rbpf", "interp"), "≥ 8x");
-    t.note = "Run to run: every run of one build on our engines, kernels without device state. Each build compiles \
-              once per run of a scenario; ci/test's bench gate runs ci-bench twice on each board and requires every \
-              exact figure (exec, load, verify, compile) to equal the other run's and the committed baseline's \
-              (`sim compare --exact`). µBPF's compile time is its paper's, on its board (a Cortex-M4 Nucleo, likely at \
-              180 MHz; its Fletcher-16 build, not ours): a comparison of magnitude, not a goal of issue 18."
-        .into();
+    t.note = format!(
+        "Run to run: every run of one build on our engines, kernels without device state. Each build compiles \
+         once per run of a scenario; ci/test's bench gate runs ci-bench twice on each board and requires every \
+         exact figure (exec, load, verify, compile) to equal the other run's and the committed baseline's \
+         (`sim compare --exact`). µBPF's compile time is its paper's, on its board (a Cortex-M4 Nucleo, likely at \
+         {UBPF_CLOCK_MHZ} MHz; its Fletcher-16 build, not ours): a comparison of magnitude, not a goal of issue 18."
+    );
     t
 }
 
