@@ -48,11 +48,28 @@ fn main() -> ! {
     })
 }
 
+/// A panic is a firmware bug, never a consequence of input. `ci/build-firmware` builds
+/// with `panic=immediate-abort`: a panic is then a trap (`udf`) that ends in
+/// [`HardFault`], and the code that formats panic messages and the messages themselves
+/// are left out. This handler only runs in builds with a
+/// prebuilt `core` (a rustup target), which keep the messages.
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    // A panic is a firmware bug, never a consequence of input: say so loudly on the
-    // console (sim treats this line as a crash) and stop.
     console::write_panic(format_args!("PANIC: {info}\n"));
+    halt()
+}
+
+/// Faults, and panics in `immediate-abort` builds: the faulting pc names the code (the
+/// testbed looks it up in the image). Written here rather than by `panic!`, which
+/// would trap again inside the handler and lock the core up.
+#[cortex_m_rt::exception]
+unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    // (sim and the tests treat a line that starts with PANIC: as a crash.)
+    console::write_panic(format_args!("PANIC: hard fault at pc={:#010x} lr={:#010x}\n", frame.pc(), frame.lr()));
+    halt()
+}
+
+fn halt() -> ! {
     loop {
         cortex_m::asm::wfi();
     }

@@ -875,6 +875,22 @@ fn interference(
     (called, n_copies)
 }
 
+/// The candidate of `left` with the fewest uses per neighbour, to spill (compared
+/// without division; the least of equals). Every candidate left has a neighbour: the
+/// first beats `1 / 0`. (Out of line: inside [`colour`] its loop ran short of
+/// registers.)
+#[inline(never)]
+fn cheapest(left: Cands, cost: &[u32; CANDIDATES], degree: &[u8; CANDIDATES]) -> usize {
+    let (mut spill, mut at) = (usize::MAX, (1, 0));
+    left.for_each(|y| {
+        let here = (cost[y], degree[y] as u32);
+        if here.0 * at.1 < at.0 * here.1 {
+            (spill, at) = (y, here);
+        }
+    });
+    spill
+}
+
 /// Colours the candidates' interference graph `clash` (symmetric; `uses` their
 /// weighted uses): the ARM register (an index into [`POOL`]) of each, or `u8::MAX`.
 ///
@@ -960,19 +976,7 @@ fn colour(
     while !left.is_empty() {
         let c = match easy.first() {
             Some(c) => c,
-            None => {
-                // The fewest uses per neighbour (compared without division; the
-                // least of equals).
-                // (Every candidate left has a neighbour: the first beats `1 / 0`.)
-                let (mut spill, mut at) = (usize::MAX, (1, 0));
-                left.for_each(|y| {
-                    let here = (cost[y], degree[y] as u32);
-                    if here.0 * at.1 < at.0 * here.1 {
-                        (spill, at) = (y, here);
-                    }
-                });
-                spill
-            }
+            None => cheapest(left, &cost, &degree),
         };
         stack[depth] = c as u8;
         depth += 1;

@@ -25,19 +25,17 @@ pub fn results_file(path: &Path) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("no run with a results.json under {}", path.display()))
 }
 
-/// The compared figures of one run: (kernel/size/engine, metric) -> value.
+/// The compared figures of one run: (benchmark, metric) -> value, a benchmark named as
+/// [`exact_figures`] names it (step, node, kernel/size/engine and run): a scenario may
+/// run a kernel on two nodes (`real-mcu`) or twice (`repeat`), and each is compared
+/// with its own counterpart, not with the first of its kind.
 /// The rbpf peer is not gated: its figures move with the heap's state (it allocates
 /// while it runs), which any change to the firmware shifts; it is ours that must not
 /// regress.
 fn figures(results: &Value) -> Vec<(String, &'static str, u64)> {
     let mut out = Vec::new();
     for b in results["benchmarks"].as_array().into_iter().flatten().filter(|b| b["engine"] != "rbpf") {
-        let key = format!(
-            "{}/{}/{}",
-            b["kernel"].as_str().unwrap_or("?"),
-            b["data_size"],
-            b["engine"].as_str().unwrap_or("?")
-        );
+        let key = bench_name(b);
         for metric in ["exec_insns", "compile_insns", "code_bytes"] {
             if let Some(v) = b[metric].as_u64() {
                 out.push((key.clone(), metric, v));
@@ -45,6 +43,20 @@ fn figures(results: &Value) -> Vec<(String, &'static str, u64)> {
         }
     }
     out
+}
+
+/// A benchmark record's name: the step, node, kernel, size, engine and run it is of.
+fn bench_name(b: &Value) -> String {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    format!(
+        "step {} bench on {} ({}/{}/{} run {})",
+        text(&b["step"]),
+        text(&b["node"]),
+        text(&b["kernel"]),
+        b["data_size"],
+        text(&b["engine"]),
+        b["run"]
+    )
 }
 
 /// The figures of a run that repeat exactly from run to run, keyed by step, node and
@@ -93,15 +105,7 @@ pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, Stri
     // rbpf allocates while it runs, and its counts move with where the build put
     // things (they differ between checkouts at different paths): not ours to pin.
     for b in list("benchmarks").into_iter().filter(|b| b["engine"] != "rbpf") {
-        let what = format!(
-            "step {} bench on {} ({}/{}/{} run {})",
-            text(&b["step"]),
-            text(&b["node"]),
-            text(&b["kernel"]),
-            b["data_size"],
-            text(&b["engine"]),
-            b["run"]
-        );
+        let what = bench_name(&b);
         put(what.clone(), &b, &["ok", "result", "executed_ebpf", "bytecode_bytes", "code_bytes"]);
         if b["measured_by"] == "plugin" {
             put(what, &b, &["exec_insns", "exec_cycles", "compile_insns", "compile_cycles"]);
@@ -152,7 +156,7 @@ pub fn compare(baseline: &Value, run: &Value, tolerance: f64, slack: u64) -> Vec
 
 pub fn table(rows: &[Row]) -> String {
     let mut s =
-        format!("{:<28} {:<14} {:>12} {:>12} {:>9}  status\n", "benchmark", "figure", "baseline", "run", "change");
+        format!("{:<52} {:<14} {:>12} {:>12} {:>9}  status\n", "benchmark", "figure", "baseline", "run", "change");
     for r in rows {
         let (run, change) = match r.run {
             Some(v) => {
@@ -161,7 +165,7 @@ pub fn table(rows: &[Row]) -> String {
             None => ("missing".into(), "—".into()),
         };
         s.push_str(&format!(
-            "{:<28} {:<14} {:>12} {:>12} {:>9}  {}\n",
+            "{:<52} {:<14} {:>12} {:>12} {:>9}  {}\n",
             r.key,
             r.metric,
             r.baseline,
@@ -203,6 +207,25 @@ mod tests {
         let mut rbpf = run(100, 3);
         rbpf["execs"][0]["engine"] = "rbpf".into();
         assert_eq!(exact_figures(&rbpf).len(), exact_figures(&fewer).len());
+    }
+
+    #[test]
+    fn each_benchmark_is_compared_with_its_own_node_and_run() {
+        // The same kernel on two nodes, run twice on the first (the second run reuses
+        // the compiled code: no compile).
+        let results = |b_compile: u64| {
+            let rec = |node: &str, run: u64, compile: u64| {
+                serde_json::json!({"step": "1", "node": node, "kernel": "crc32", "data_size": 640, "engine": "jit",
+                                   "run": run, "exec_insns": 20_000, "compile_insns": compile, "code_bytes": 400})
+            };
+            serde_json::json!({"benchmarks": [rec("a", 0, 100_000), rec("a", 1, 0), rec("b", 0, b_compile)]})
+        };
+        let same = compare(&results(90_000), &results(90_000), 0.02, 40);
+        assert_eq!(same.len(), 9);
+        assert!(same.iter().all(|r| !r.regressed && r.run == Some(r.baseline)), "a run equals itself");
+        let grown = compare(&results(90_000), &results(99_000), 0.02, 40);
+        let regressed: Vec<_> = grown.iter().filter(|r| r.regressed).map(|r| (r.key.as_str(), r.metric)).collect();
+        assert_eq!(regressed, [("step 1 bench on b (crc32/640/jit run 0)", "compile_insns")]);
     }
 
     #[test]

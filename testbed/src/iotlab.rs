@@ -353,7 +353,7 @@ impl IotLabNode {
             running,
             tunnel: Some(tunnel),
             bridge: None,
-            console: crate::node::ConsoleWatch::new(console.clone()),
+            console: crate::node::ConsoleWatch::new(console.clone(), None),
             down: None,
         };
         let line = crate::serial::SerialAddr::Tcp(format!("127.0.0.1:{port}"));

@@ -40,6 +40,7 @@ pub mod publish;
 pub mod qemu;
 pub mod renode;
 pub mod serial;
+pub mod symbols;
 
 pub use error::{Error, Result};
 pub use node::{Fault, HostUsage, Node, Target};

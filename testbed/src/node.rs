@@ -42,16 +42,18 @@ pub trait Node: Send {
 }
 
 /// A node's console log, read as it grows, for the panic line the firmware prints
-/// (`PANIC: ...`) before it stops.
+/// (`PANIC: ...`) before it stops. A fault's pc is looked up in the node's firmware
+/// image, where known: the line then names the function and source line.
 pub(crate) struct ConsoleWatch {
     path: std::path::PathBuf,
+    image: Option<std::path::PathBuf>,
     seen: u64,
     panic: Option<String>,
 }
 
 impl ConsoleWatch {
-    pub(crate) fn new(path: std::path::PathBuf) -> Self {
-        Self { path, seen: 0, panic: None }
+    pub(crate) fn new(path: std::path::PathBuf, image: Option<&Path>) -> Self {
+        Self { path, image: image.map(Path::to_path_buf), seen: 0, panic: None }
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -73,7 +75,13 @@ impl ConsoleWatch {
         let end = new.iter().rposition(|&b| b == b'\n')?;
         self.seen += end as u64 + 1;
         let text = String::from_utf8_lossy(&new[..end]);
-        self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| format!("firmware {l}"));
+        self.panic = text.lines().find(|l| l.starts_with("PANIC:")).map(|l| {
+            let place = crate::symbols::faulting_pc(l)
+                .and_then(|pc| crate::symbols::locate(self.image.as_deref()?, pc))
+                .map(|at| format!(" at {at}"))
+                .unwrap_or_default();
+            format!("firmware {l}{place}")
+        });
         self.panic.clone()
     }
 }

@@ -231,7 +231,7 @@ impl BoardNode {
             session,
             addr,
             bridge,
-            console: ConsoleWatch::new(console_path),
+            console: ConsoleWatch::new(console_path, Some(firmware)),
             halted: None,
         })
     }

@@ -239,7 +239,7 @@ impl RenodeNode {
             child: Some(child),
             monitor: None,
             bridge: None,
-            console: ConsoleWatch::new(console.clone()),
+            console: ConsoleWatch::new(console.clone(), Some(firmware)),
         };
         node.monitor =
             Some(Monitor::connect(SocketAddr::from(([127, 0, 0, 1], monitor_port)), Duration::from_secs(60))?);

@@ -8,7 +8,6 @@
 //! flash controller and power registers a faster clock set-up polls). Registers are
 //! reached through stm32-metapac; see `drivers::stm32_usart` for why not embassy-stm32.
 use cortex_m::peripheral::NVIC;
-use cortex_m_rt::exception;
 use stm32_metapac::gpio::vals::{Idr, Moder, Ospeedr};
 use stm32_metapac::{interrupt, Interrupt, GPIOA, GPIOB, GPIOC, RCC, USART1};
 
@@ -88,11 +87,6 @@ pub fn link_write(bytes: &[u8]) {
 #[interrupt]
 fn USART1() {
     Usart1Pipe::on_interrupt(USART1);
-}
-
-#[exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
 }
 
 /// Sets the user LEDs (bit n = LED n).

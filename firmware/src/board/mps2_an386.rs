@@ -90,11 +90,6 @@ unsafe fn DefaultHandler(irqn: i16) {
     }
 }
 
-#[exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
-}
-
 /// Sets the user LEDs (bit n = LED n).
 pub fn set_leds(mask: u32) {
     // SAFETY: FPGAIO_BASE + 0 is the LED register of this board; writes have no other effect.

@@ -6,7 +6,6 @@
 //! configures the pins; the UART is driven through its registers (`drivers::nrf_uart`
 //! says why). Renode's `nrf52840` platform runs this image too.
 use cortex_m::peripheral::NVIC;
-use cortex_m_rt::exception;
 use embassy_nrf::gpio::{Input, Level, Output, OutputDrive, Pull};
 use embassy_nrf::pac::{self, interrupt, Interrupt};
 
@@ -87,11 +86,6 @@ pub fn link_write(bytes: &[u8]) {
 #[interrupt]
 fn UARTE0() {
     NrfUartPipe::on_interrupt(pac::UART0);
-}
-
-#[exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
 }
 
 /// Sets the user LEDs (bit n = LED n; the LEDs light when their pin is low).

@@ -9,7 +9,6 @@
 //! is built and sized in CI and runs on the board only.
 use core::fmt;
 
-use cortex_m_rt::exception;
 use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
 use embassy_stm32::gpio::{Input, Level, Output, Pull, Speed};
 use embassy_stm32::pac;
@@ -146,11 +145,6 @@ impl fmt::Write for Console {
 
 pub fn console() -> Console {
     Console
-}
-
-#[exception]
-unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-    panic!("hard fault at pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
 }
 
 /// Sets the user LEDs (bit n = LED n).
