@@ -31,16 +31,19 @@ impl Cmd {
         };
         let footprint = Footprint::of_elf(&path)?;
         if self.json {
-            println!("{}", serde_json::to_string(&footprint)?);
+            let json = serde_json::to_string(&footprint)?;
+            super::print_lines(|out| writeln!(out, "{json}"))?;
             return Ok(ExitCode::SUCCESS);
         }
         let kib = |b: u64| format!("{:.1}", b as f64 / 1024.0);
-        println!("{}", path.display());
-        println!("{:<24} {:>10} {:>10}", "crate", "flash KiB", "RAM KiB");
-        for (name, cost) in footprint.rows() {
-            println!("{:<24} {:>10} {:>10}", name, kib(cost.flash), kib(cost.ram));
-        }
-        println!("{:<24} {:>10} {:>10}", "total", kib(footprint.total.flash), kib(footprint.total.ram));
+        super::print_lines(|out| {
+            writeln!(out, "{}", path.display())?;
+            writeln!(out, "{:<24} {:>10} {:>10}", "crate", "flash KiB", "RAM KiB")?;
+            for (name, cost) in footprint.rows() {
+                writeln!(out, "{:<24} {:>10} {:>10}", name, kib(cost.flash), kib(cost.ram))?;
+            }
+            writeln!(out, "{:<24} {:>10} {:>10}", "total", kib(footprint.total.flash), kib(footprint.total.ram))
+        })?;
         Ok(ExitCode::SUCCESS)
     }
 }
