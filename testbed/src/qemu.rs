@@ -454,5 +454,16 @@ mod tests {
         append(" bounds\nmore\n");
         assert_eq!(node.crashed().as_deref(), Some("firmware PANIC: index out of bounds"));
         assert_eq!(node.crashed().as_deref(), Some("firmware PANIC: index out of bounds"), "it stays crashed");
+
+        // A fault's pc is named from the node's image (here this test's executable).
+        let exe = std::env::current_exe().unwrap();
+        let name = "a_panic_on_the_console_is_found_once_its_line_is_complete";
+        let pc = crate::symbols::inside_function(&exe, name).unwrap();
+        let line = format!("PANIC: hard fault at pc={pc:#010x} lr=0x00000000");
+        std::fs::write(&console, format!("boot\n{line}\n")).unwrap();
+        node.console = ConsoleWatch::new(console.clone(), Some(&exe));
+        let crash = node.crashed().unwrap();
+        assert!(crash.starts_with(&format!("firmware {line} at ")), "{crash}");
+        assert!(crash.contains(name) && crash.contains("testbed/src/qemu.rs:"), "{crash}");
     }
 }

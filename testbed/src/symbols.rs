@@ -48,6 +48,18 @@ pub fn faulting_pc(line: &str) -> Option<u64> {
     u64::from_str_radix(&hex[..end], 16).ok()
 }
 
+/// An address inside the function of `image` whose (mangled) name holds `name` (not a
+/// closure of it): a probe for tests, from the symbol table (a running test's own
+/// addresses move with ASLR).
+#[cfg(test)]
+pub(crate) fn inside_function(image: &Path, name: &str) -> Option<u64> {
+    use object::ObjectSymbol;
+    let bytes = std::fs::read(image).ok()?;
+    let file = object::File::parse(&*bytes).ok()?;
+    let symbol = file.symbols().find(|s| s.name().is_ok_and(|n| n.contains(name) && !n.contains("closure")))?;
+    Some(symbol.address() + 4)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,22 +73,12 @@ mod tests {
 
     #[test]
     fn an_address_inside_a_function_of_this_test_is_named_with_its_file() {
-        // This test's own executable: its DWARF names this function and this file (the
-        // address from its symbol table: where the function runs moves with ASLR).
+        // This test's own executable: its DWARF names this function and this file.
         let exe = std::env::current_exe().unwrap();
-        let bytes = std::fs::read(&exe).unwrap();
-        let file = object::File::parse(&*bytes).unwrap();
-        let here = object::Object::symbols(&file)
-            .find(|s| {
-                object::ObjectSymbol::name(s).is_ok_and(|n| {
-                    n.contains("an_address_inside_a_function_of_this_test_is_named_with_its_file")
-                        && !n.contains("closure")
-                })
-            })
-            .map(|s| object::ObjectSymbol::address(&s) + 4)
-            .expect("the test's symbol");
+        let name = "an_address_inside_a_function_of_this_test_is_named_with_its_file";
+        let here = inside_function(&exe, name).expect("the test's symbol");
         let found = locate(&exe, here).expect("the test binary has line information");
-        assert!(found.contains("an_address_inside_a_function_of_this_test_is_named_with_its_file"), "{found}");
+        assert!(found.contains(name), "{found}");
         assert!(found.contains("testbed/src/symbols.rs:"), "{found}");
         assert_eq!(locate(&exe, 1 << 60), None, "no code there");
         assert_eq!(locate(Path::new("/nonexistent"), here), None);
