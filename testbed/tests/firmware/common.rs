@@ -162,7 +162,12 @@ impl Bench {
 
     /// Runs slot 1 once on an engine.
     pub async fn exec_with(&mut self, engine: proto::Engine) -> proto::RunResponse {
-        let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0, helpers: None };
+        self.exec_slot(1, engine).await
+    }
+
+    /// Runs a slot once on an engine.
+    pub async fn exec_slot(&mut self, slot: u8, engine: proto::Engine) -> proto::RunResponse {
+        let req = proto::ExecRequest { slot, engine, input: vec![], budget: 0, helpers: None };
         let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
         proto::decode(&bytes).unwrap()
     }

@@ -125,11 +125,7 @@ async fn each_slot_keeps_its_own_key_value_namespace() {
         let image = common::image_of(&swap_local_0(value));
         b.pull(&b.publish_to(slot, &format!("s{slot}.femto"), &image, 1, &[0x10, 0x12], &key)).await.unwrap();
     }
-    let mut exec = async |slot: u8| {
-        let req = proto::ExecRequest { slot, engine: proto::Engine::Interp, input: vec![], budget: 0, helpers: None };
-        let bytes = b.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
-        proto::decode::<proto::RunResponse>(&bytes).unwrap().result
-    };
+    let mut exec = async |slot: u8| b.exec_slot(slot, proto::Engine::Interp).await.result;
     // Global key 0 is 33; each slot's key 0 is its own.
     assert_eq!(exec(3).await, Some(0));
     assert_eq!(exec(1).await, Some(0), "slot 1 reads the global key");
