@@ -68,6 +68,7 @@ fn table() -> Vec<(Enc, &'static str)> {
         (ldr_neg(Width::SignedHalf, R3, R4, NegOff8::maybe_from(-2).unwrap()), "ldrsh r3, [r4, #-2]"),
         (str_neg(Width::Byte, R3, R4, NegOff8::maybe_from(-255).unwrap()), "strb r3, [r4, #-255]"),
         (ldr_reg(Width::Word, R0, R1, R2), "ldr.w r0, [r1, r2]"),
+        (ldr_reg_lsl(Width::Word, R12, R12, R2, 2), "ldr.w r12, [r12, r2, lsl #2]"),
         (ldr_reg(Width::SignedByte, R0, R1, R2), "ldrsb.w r0, [r1, r2]"),
         (str_reg(Width::Half, R0, R1, R2), "strh.w r0, [r1, r2]"),
         (ldrd(R0, R1, R11, 2), "ldrd r0, r1, [r11, #8]"),

@@ -41,45 +41,81 @@ pub mod id {
     pub const GPIO_WRITE: HelperId = 0x72;
 }
 
-/// The helper ids known to this VM, with their names (as in `mbpf_helpers.h`).
-pub const HELPERS: &[(HelperId, &str)] = &[
-    (id::PRINTF, "printf"),
-    (id::MEMCPY, "memcpy"),
-    (id::PRINT_DEBUG, "print_debug"),
-    (id::UNWIND, "unwind"),
-    (id::STORE_LOCAL, "store_local"),
-    (id::STORE_GLOBAL, "store_global"),
-    (id::FETCH_LOCAL, "fetch_local"),
-    (id::FETCH_GLOBAL, "fetch_global"),
-    (id::NOW_MS, "now_ms"),
-    (id::SAUL_REG_FIND_NTH, "saul_reg_find_nth"),
-    (id::SAUL_REG_FIND_TYPE, "saul_reg_find_type"),
-    (id::SAUL_REG_READ, "saul_reg_read"),
-    (id::SAUL_REG_WRITE, "saul_reg_write"),
-    (id::SAUL_READ_TEMP, "saul_read_temp"),
-    (id::GCOAP_RESP_INIT, "gcoap_resp_init"),
-    (id::COAP_OPT_FINISH, "coap_opt_finish"),
-    (id::COAP_ADD_FORMAT, "coap_add_format"),
-    (id::COAP_GET_PDU, "coap_get_pdu"),
-    (id::FMT_S16_DFP, "fmt_s16_dfp"),
-    (id::FMT_U32_DEC, "fmt_u32_dec"),
-    (id::STRLEN, "strlen"),
-    (id::ZTIMER_NOW_US, "ztimer_now_us"),
-    (id::ZTIMER_PERIODIC_WAKEUP, "ztimer_periodic_wakeup"),
-    (id::GPIO_READ_INPUT, "gpio_read_input"),
-    (id::GPIO_READ_RAW, "gpio_read_raw"),
-    (id::GPIO_WRITE, "gpio_write"),
+/// A helper the VM knows: its id, its name (as in `mbpf_helpers.h`) and how many of
+/// r1-r5 it reads (its C prototype's parameters; 5 for `printf`'s `...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelperInfo {
+    pub id: HelperId,
+    pub name: &'static str,
+    pub args: u8,
+}
+
+const fn helper(id: HelperId, name: &'static str, args: u8) -> HelperInfo {
+    HelperInfo { id, name, args }
+}
+
+/// The helpers known to this VM.
+pub const HELPERS: &[HelperInfo] = &[
+    helper(id::PRINTF, "printf", 5),
+    helper(id::MEMCPY, "memcpy", 3),
+    helper(id::PRINT_DEBUG, "print_debug", 1),
+    helper(id::UNWIND, "unwind", 1),
+    helper(id::STORE_LOCAL, "store_local", 2),
+    helper(id::STORE_GLOBAL, "store_global", 2),
+    helper(id::FETCH_LOCAL, "fetch_local", 2),
+    helper(id::FETCH_GLOBAL, "fetch_global", 2),
+    helper(id::NOW_MS, "now_ms", 0),
+    helper(id::SAUL_REG_FIND_NTH, "saul_reg_find_nth", 1),
+    helper(id::SAUL_REG_FIND_TYPE, "saul_reg_find_type", 1),
+    helper(id::SAUL_REG_READ, "saul_reg_read", 2),
+    helper(id::SAUL_REG_WRITE, "saul_reg_write", 2),
+    helper(id::SAUL_READ_TEMP, "saul_read_temp", 2),
+    helper(id::GCOAP_RESP_INIT, "gcoap_resp_init", 2),
+    helper(id::COAP_OPT_FINISH, "coap_opt_finish", 2),
+    helper(id::COAP_ADD_FORMAT, "coap_add_format", 2),
+    helper(id::COAP_GET_PDU, "coap_get_pdu", 1),
+    helper(id::FMT_S16_DFP, "fmt_s16_dfp", 3),
+    helper(id::FMT_U32_DEC, "fmt_u32_dec", 2),
+    helper(id::STRLEN, "strlen", 1),
+    helper(id::ZTIMER_NOW_US, "ztimer_now_us", 0),
+    helper(id::ZTIMER_PERIODIC_WAKEUP, "ztimer_periodic_wakeup", 2),
+    helper(id::GPIO_READ_INPUT, "gpio_read_input", 2),
+    helper(id::GPIO_READ_RAW, "gpio_read_raw", 2),
+    helper(id::GPIO_WRITE, "gpio_write", 3),
 ];
 
 /// The name of a known helper id.
 pub fn helper_name(id: HelperId) -> Option<&'static str> {
-    HELPERS.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
+    HELPERS.iter().find(|h| h.id == id).map(|h| h.name)
 }
 
 /// The id of a helper by name.
 pub fn helper_id(name: &str) -> Option<HelperId> {
-    HELPERS.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
+    HELPERS.iter().find(|h| h.name == name).map(|h| h.id)
 }
+
+/// How many of r1-r5 a call of helper `id` may read: its [`HelperInfo::args`], or all
+/// five for an id this VM does not know. An engine need only pass those (the JIT stores
+/// no others for the call); an environment's helper must read no more.
+pub const fn helper_args(id: HelperId) -> u8 {
+    if (id as usize) < HELPER_ARGS.len() {
+        HELPER_ARGS[id as usize]
+    } else {
+        5
+    }
+}
+
+/// [`helper_args`] by id, below the largest known id (a lookup, not a search: the JIT
+/// asks at every call).
+const HELPER_ARGS: [u8; 128] = {
+    let mut t = [5; 128];
+    let mut k = 0;
+    while k < HELPERS.len() {
+        t[HELPERS[k].id as usize] = HELPERS[k].args;
+        k += 1;
+    }
+    t
+};
 
 /// A set of helper ids in 0..256: a program's allow-list. (32-bit words: every
 /// helper call asks [`HelperSet::contains`], and a 64-bit shift is several
@@ -233,9 +269,12 @@ mod tests {
 
     #[test]
     fn names_and_ids_agree() {
-        for &(id, name) in HELPERS {
-            assert_eq!(helper_id(name), Some(id));
-            assert_eq!(helper_name(id), Some(name));
+        for h in HELPERS {
+            assert_eq!(helper_id(h.name), Some(h.id));
+            assert_eq!(helper_name(h.id), Some(h.name));
+            assert_eq!(helper_args(h.id), h.args);
         }
+        assert_eq!(helper_args(0x7f), 5, "an unknown id may read every argument");
+        assert_eq!(helper_args(0x1000), 5);
     }
 }

@@ -120,95 +120,148 @@ impl DeviceHelpers {
     }
 }
 
-impl Helpers for DeviceHelpers {
-    fn call(&mut self, id: HelperId, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
-        match id {
-            id::PRINTF => printf(mem, a),
-            id::MEMCPY => {
-                let n = a[2];
-                if n > 64 * 1024 {
-                    return Err(HelperError::BadArgument("memcpy length too large"));
-                }
-                let src = mem.slice(a[1], n)?.to_vec();
-                mem.slice_mut(a[0], n)?.copy_from_slice(&src);
-                Ok(a[0])
-            }
-            id::PRINT_DEBUG => {
+/// One helper: the program's r1-r5 and memory in; its r0, or why there is none.
+pub type HelperFn = fn(&mut DeviceHelpers, &[u64; 5], &mut Memory<'_>) -> Result<u64, HelperError>;
+
+/// A helper as a [`HelperFn`] (a closure's argument types come from here).
+const fn helper(f: HelperFn) -> HelperFn {
+    f
+}
+
+/// The device's helpers, each named once: `device_helpers!(m)` hands `m` the list
+/// `ID => function, ...`, from which the interpreter's dispatch ([`Helpers::call`]),
+/// [`HELPERS`] and the JIT's entries (`jit_exec`) are made.
+macro_rules! device_helpers {
+    ($then:ident) => {
+        $then! {
+            PRINTF => |_, a, mem| printf(mem, a),
+            MEMCPY => memcpy,
+            PRINT_DEBUG => |_, a, _| {
                 println!("bpf: debug {:#x}", a[0] as u32);
                 Ok(0)
-            }
+            },
             // The conformance suite's `unwind`: returns its argument, ends the program on 0.
-            id::UNWIND if a[0] == 0 => Err(HelperError::Exit(0)),
-            id::UNWIND => Ok(a[0]),
-            id::STORE_LOCAL => kv_store(self.namespace, a[0] as u32, a[1] as u32),
-            id::STORE_GLOBAL => kv_store(Namespace::Global, a[0] as u32, a[1] as u32),
-            id::FETCH_LOCAL | id::FETCH_GLOBAL => {
-                let ns = if id == id::FETCH_LOCAL { self.namespace } else { Namespace::Global };
-                // Absent keys read as 0, as in Femto-Containers.
-                let v = kv_fetch(ns, a[0] as u32).unwrap_or(0);
-                mem.store(a[1], 4, v as u64)?;
-                Ok(0)
-            }
-            id::NOW_MS => Ok(embassy_time::Instant::now().as_millis()),
-            id::ZTIMER_NOW_US => Ok(embassy_time::Instant::now().as_micros()),
-            id::FMT_S16_DFP => fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
-            id::FMT_U32_DEC => write_out(mem, a[0], format_u32_dec(a[1] as u32).as_bytes()),
-            id::STRLEN => Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
+            UNWIND => |_, a, _| if a[0] == 0 { Err(HelperError::Exit(0)) } else { Ok(a[0]) },
+            STORE_LOCAL => |h, a, _| kv_store(h.namespace, a[0] as u32, a[1] as u32),
+            STORE_GLOBAL => |_, a, _| kv_store(Namespace::Global, a[0] as u32, a[1] as u32),
+            FETCH_LOCAL => |h, a, mem| fetch(h.namespace, a, mem),
+            FETCH_GLOBAL => |_, a, mem| fetch(Namespace::Global, a, mem),
+            NOW_MS => |_, _, _| Ok(embassy_time::Instant::now().as_millis()),
+            ZTIMER_NOW_US => |_, _, _| Ok(embassy_time::Instant::now().as_micros()),
+            FMT_S16_DFP => |_, a, mem| fmt_s16_dfp(mem, a[0], a[1] as u16 as i16, a[2] as i32),
+            FMT_U32_DEC => |_, a, mem| write_out(mem, a[0], format_u32_dec(a[1] as u32).as_bytes()),
+            STRLEN => |_, a, mem| Ok(mem.c_str(a[0], MAX_STR)?.len() as u64),
             // SAUL registry: handles are index + 1; 0 is "no such device".
-            id::SAUL_REG_FIND_NTH => Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
-            id::SAUL_REG_FIND_TYPE => {
+            SAUL_REG_FIND_NTH => |_, a, _| Ok(if (a[0] as usize) < devices::SENSORS.len() { a[0] + 1 } else { 0 }),
+            SAUL_REG_FIND_TYPE => |_, a, _| {
                 Ok(devices::SENSORS.iter().position(|s| s.kind as u64 == a[0]).map_or(0, |i| i as u64 + 1))
-            }
-            id::SAUL_REG_READ => {
-                let s = devices::sensor(a[0]).ok_or(HelperError::BadArgument("no such sensor"))?;
-                // phydat: int16 val[3]; uint8 unit; int8 scale
-                let mut phydat = [0u8; 8];
-                phydat[0..2].copy_from_slice(&s.read().to_le_bytes());
-                phydat[6] = s.unit;
-                phydat[7] = s.scale as u8;
-                mem.slice_mut(a[1], 8)?.copy_from_slice(&phydat);
-                Ok(1)
-            }
+            },
+            SAUL_REG_READ => saul_reg_read,
             // Sensors here are read-only.
-            id::SAUL_REG_WRITE => Err(HelperError::BadArgument("sensors cannot be written")),
-            id::SAUL_READ_TEMP => {
-                let s = devices::sensor(a[0])
-                    .filter(|s| s.kind == devices::SAUL_SENSE_TEMP)
-                    .ok_or(HelperError::BadArgument("not a temperature sensor"))?;
-                mem.store(a[1], 4, s.read() as i32 as u32 as u64)?;
-                Ok(0)
-            }
-            // CoAP response building (RIOT gcoap's names); only for a program that answers
-            // a request.
-            id::GCOAP_RESP_INIT..=id::COAP_GET_PDU => {
-                let resp = self.coap.as_mut().ok_or(HelperError::BadArgument("this run answers no CoAP request"))?;
-                match id {
-                    id::GCOAP_RESP_INIT => {
-                        let code = u8::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad CoAP code"))?;
-                        if code >> 5 < 2 || code >> 5 > 5 {
-                            return Err(HelperError::BadArgument("a response code is 2.xx to 5.xx"));
-                        }
-                        resp.code = Some(code);
-                        Ok(0)
-                    }
-                    id::COAP_OPT_FINISH => Ok(0),
-                    id::COAP_ADD_FORMAT => {
-                        resp.format =
-                            Some(u16::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad content format"))?);
-                        Ok(0)
-                    }
-                    _ => Ok(resp.buf),
+            SAUL_REG_WRITE => |_, _, _| Err(HelperError::BadArgument("sensors cannot be written")),
+            SAUL_READ_TEMP => saul_read_temp,
+            // CoAP response building (RIOT gcoap's names); only for a program that
+            // answers a request.
+            GCOAP_RESP_INIT => |h, a, _| {
+                let resp = coap_response(h)?;
+                let code = u8::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad CoAP code"))?;
+                if code >> 5 < 2 || code >> 5 > 5 {
+                    return Err(HelperError::BadArgument("a response code is 2.xx to 5.xx"));
                 }
-            }
-            id::GPIO_READ_INPUT | id::GPIO_READ_RAW => {
-                devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin"))
-            }
-            id::GPIO_WRITE => devices::gpio_write(a[0], a[1], a[2] != 0)
-                .map(|()| 0)
-                .ok_or(HelperError::BadArgument("not an output pin")),
-            other => Err(HelperError::Unknown(other)),
+                resp.code = Some(code);
+                Ok(0)
+            },
+            COAP_OPT_FINISH => |h, _, _| coap_response(h).map(|_| 0),
+            COAP_ADD_FORMAT => |h, a, _| {
+                let resp = coap_response(h)?;
+                resp.format = Some(u16::try_from(a[1]).map_err(|_| HelperError::BadArgument("bad content format"))?);
+                Ok(0)
+            },
+            COAP_GET_PDU => |h, _, _| coap_response(h).map(|resp| resp.buf),
+            GPIO_READ_INPUT => gpio_read,
+            GPIO_READ_RAW => gpio_read,
+            GPIO_WRITE => |_, a, _| {
+                devices::gpio_write(a[0], a[1], a[2] != 0).map(|()| 0).ok_or(HelperError::BadArgument("not an output pin"))
+            },
         }
+    };
+}
+pub(crate) use device_helpers;
+
+impl Helpers for DeviceHelpers {
+    fn call(&mut self, id: HelperId, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+        // (A `match`: each helper called directly, so small ones are inlined.)
+        macro_rules! dispatch {
+            ($($name:ident => $f:expr),* $(,)?) => {
+                match id {
+                    $(id::$name => helper($f)(self, a, mem),)*
+                    _ => Err(HelperError::Unknown(id)),
+                }
+            };
+        }
+        device_helpers!(dispatch)
     }
+}
+
+/// Ids below this may name a helper here (every `vm::helpers::id` is).
+pub const HELPER_IDS: usize = 128;
+
+/// The device's helpers by id, for code built per helper (the JIT's entries).
+pub const HELPERS: [Option<HelperFn>; HELPER_IDS] = {
+    macro_rules! table {
+        ($($name:ident => $f:expr),* $(,)?) => {{
+            let mut t: [Option<HelperFn>; HELPER_IDS] = [None; HELPER_IDS];
+            $(t[id::$name as usize] = Some(helper($f));)*
+            t
+        }};
+    }
+    device_helpers!(table)
+};
+
+fn memcpy(_: &mut DeviceHelpers, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    let n = a[2];
+    if n > 64 * 1024 {
+        return Err(HelperError::BadArgument("memcpy length too large"));
+    }
+    let src = mem.slice(a[1], n)?.to_vec();
+    mem.slice_mut(a[0], n)?.copy_from_slice(&src);
+    Ok(a[0])
+}
+
+/// `fetch(key, &value)`: absent keys read as 0, as in Femto-Containers. (Inlined into
+/// each caller, as the `match` had it: a call of its own cost the interpreter more.)
+#[inline(always)]
+fn fetch(ns: Namespace, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    let v = kv_fetch(ns, a[0] as u32).unwrap_or(0);
+    mem.store(a[1], 4, v as u64)?;
+    Ok(0)
+}
+
+fn saul_reg_read(_: &mut DeviceHelpers, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    let s = devices::sensor(a[0]).ok_or(HelperError::BadArgument("no such sensor"))?;
+    // phydat: int16 val[3]; uint8 unit; int8 scale
+    let mut phydat = [0u8; 8];
+    phydat[0..2].copy_from_slice(&s.read().to_le_bytes());
+    phydat[6] = s.unit;
+    phydat[7] = s.scale as u8;
+    mem.slice_mut(a[1], 8)?.copy_from_slice(&phydat);
+    Ok(1)
+}
+
+fn saul_read_temp(_: &mut DeviceHelpers, a: &[u64; 5], mem: &mut Memory<'_>) -> Result<u64, HelperError> {
+    let s = devices::sensor(a[0])
+        .filter(|s| s.kind == devices::SAUL_SENSE_TEMP)
+        .ok_or(HelperError::BadArgument("not a temperature sensor"))?;
+    mem.store(a[1], 4, s.read() as i32 as u32 as u64)?;
+    Ok(0)
+}
+
+fn coap_response(h: &mut DeviceHelpers) -> Result<&mut CoapResponse, HelperError> {
+    h.coap.as_mut().ok_or(HelperError::BadArgument("this run answers no CoAP request"))
+}
+
+fn gpio_read(_: &mut DeviceHelpers, a: &[u64; 5], _: &mut Memory<'_>) -> Result<u64, HelperError> {
+    devices::gpio_read(a[0], a[1]).map(u64::from).ok_or(HelperError::BadArgument("no such GPIO pin"))
 }
 
 /// Writes `bytes` at `addr` (no NUL), returning the length, like RIOT's fmt functions.

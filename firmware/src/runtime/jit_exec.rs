@@ -18,7 +18,7 @@ use vm::{
     HelperError, HelperSet, Helpers, Insn, Memory, RegionKind, VmError, VmErrorKind, MAX_CALL_DEPTH, STACK_FRAME_SIZE,
 };
 
-use super::helpers::DeviceHelpers;
+use super::helpers::{self, DeviceHelpers, HELPERS};
 
 /// Machine code ready to run, run where the compiler left it (Thumb code needs
 /// halfword alignment, which every heap block has; checked before running).
@@ -165,35 +165,81 @@ extern "C" fn rt_mem(ctx: *mut Ctx, lo: u32, hi: u32, meta: u32) -> u32 {
     }
 }
 
-extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32, id: u32) -> u32 {
+/// A helper's entry from generated code: `rt_helper`, or one for a single helper.
+type HelperEntry = extern "C" fn(*mut Ctx, u32) -> u32;
+
+/// Any helper call: the id read from the instruction at `pc` (`callx`'s register, or
+/// an id with no entry of its own).
+extern "C" fn rt_helper(ctx: *mut Ctx, pc: u32) -> u32 {
     let (c, env) = parts(ctx);
     let pc = pc as usize;
-    let id = if id != abi::HELPER_ID_IN_REGISTER {
-        id as u64
-    } else {
-        let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
-        if i.opc == CALL_REG {
-            c.regs[i.dst() as usize]
-        } else {
-            i.imm as u32 as u64
-        }
-    };
-    // Checked here too: a run may narrow the helpers the program was verified with.
+    let Some(&i) = env.insns.get(pc) else { return fail(env, pc, VmErrorKind::InvalidInstruction(0)) };
+    let id = if i.opc == CALL_REG { c.regs[i.dst() as usize] } else { i.imm as u32 as u64 };
     if id > u32::MAX as u64 || !env.allowed.contains(id as u32) {
-        return fail(env, pc, VmErrorKind::HelperNotAllowed(id));
+        return not_allowed(env, pc, id);
+    }
+    let [_, args @ .., _, _, _, _, _, _, _, _, _, _] = &c.regs;
+    let result = env.helpers.call(id as u32, args, &mut env.memory);
+    finish(c, env, pc, id as u32, result)
+}
+
+/// The entry of helper `ID`: `rt_helper` with the id and the function known, so
+/// nothing is decoded or dispatched (`HELPER_ENTRIES` has it only if `HELPERS` does).
+extern "C" fn helper_entry<const ID: u32>(ctx: *mut Ctx, pc: u32) -> u32 {
+    let Some(helper) = (const { HELPERS[ID as usize] }) else { return rt_helper(ctx, pc) };
+    let (c, env) = parts(ctx);
+    // Checked here too: a run may narrow the helpers the program was verified with.
+    if !env.allowed.contains(ID) {
+        return not_allowed(env, pc as usize, ID as u64);
     }
     // r1-r5 where they are (no copy): r0, five arguments, r6-r10 and the spare slots.
     let [_, args @ .., _, _, _, _, _, _, _, _, _, _] = &c.regs;
-    match env.helpers.call(id as u32, args, &mut env.memory) {
+    let result = helper(env.helpers, args, &mut env.memory);
+    finish(c, env, pc as usize, ID, result)
+}
+
+/// A helper's result as r0 and the status.
+#[inline(always)]
+fn finish(c: &mut Ctx, env: &mut Env, pc: usize, id: u32, result: Result<u64, HelperError>) -> u32 {
+    match result {
         Ok(v) => {
             c.regs[0] = v;
             abi::STATUS_CONTINUE
         }
-        Err(HelperError::Exit(v)) => {
+        Err(e) => helper_stopped(c, env, pc, id, e),
+    }
+}
+
+/// Per helper id, its entry (`ctx.helper_entries`).
+static HELPER_ENTRIES: [HelperEntry; abi::HELPER_ENTRIES] = {
+    macro_rules! entries {
+        ($($name:ident => $f:expr),* $(,)?) => {{
+            let mut t = [rt_helper as HelperEntry; abi::HELPER_ENTRIES];
+            $(t[vm::helpers::id::$name as usize] = helper_entry::<{ vm::helpers::id::$name }>;)*
+            t
+        }};
+    }
+    helpers::device_helpers!(entries)
+};
+
+// The table's length, and entry `RT_HELPER_ENTRY` left to `rt_helper`.
+const _: () = assert!(HELPERS.len() == abi::HELPER_ENTRIES && HELPERS[abi::RT_HELPER_ENTRY as usize].is_none());
+
+// (Out of line, the paths that end a run: once, not in every helper's entry.)
+
+#[inline(never)]
+fn not_allowed(env: &mut Env, pc: usize, id: u64) -> u32 {
+    fail(env, pc, VmErrorKind::HelperNotAllowed(id))
+}
+
+#[inline(never)]
+fn helper_stopped(c: &mut Ctx, env: &mut Env, pc: usize, id: u32, error: HelperError) -> u32 {
+    match error {
+        HelperError::Exit(v) => {
             c.regs[0] = v;
             abi::STATUS_HELPER_EXIT
         }
-        Err(error) => fail(env, pc, VmErrorKind::Helper { id: id as u32, error }),
+        error => fail(env, pc, VmErrorKind::Helper { id, error }),
     }
 }
 
@@ -351,6 +397,7 @@ pub fn execute(
             rodata_base,
             rt_mem: rt_mem as *const () as usize as u32,
             rt_helper: rt_helper as *const () as usize as u32,
+            helper_entries: HELPER_ENTRIES.as_ptr() as usize as u32,
             rt_alu: rt_alu as *const () as usize as u32,
             rt_call: rt_call as *const () as usize as u32,
             rt_ret: rt_ret as *const () as usize as u32,

@@ -41,6 +41,7 @@ use vm::Insn;
 mod domain;
 mod forward;
 mod liveness;
+pub(crate) use liveness::helper_reads;
 
 pub(crate) use domain::access_len;
 pub use liveness::hi_reads;

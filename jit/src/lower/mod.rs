@@ -96,7 +96,8 @@ enum Val {
 /// and return. One per program instead of one per call site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Thunk {
-    /// `rt_helper(ctx, r1 = pc, r2 = id)`: leaves on the helper's exit or a fault.
+    /// The helper entry at index r2 of `ctx.helper_entries`, called `entry(ctx, r1 =
+    /// pc)`: leaves on the helper's exit or a fault.
     Helper,
     /// `rt_mem(ctx, r1:r2 = address, r3 = meta)`: leaves on a fault; r0 = the address.
     Mem,
@@ -876,8 +877,13 @@ impl<'a> Lower<'a> {
         self.buf.bind(label);
         self.put(push(RegList::of(&[R3, LR])));
         self.put_def(mov_reg16(R0, CTX), R0);
-        let slot = if t == Thunk::Helper { abi::RT_HELPER } else { abi::RT_MEM };
-        self.ld(Width::Word, R12, CTX, slot);
+        if t == Thunk::Helper {
+            // The entry r2 indexes (one `ldr` here, not at every call site).
+            self.ld(Width::Word, R12, CTX, abi::HELPER_ENTRIES_AT);
+            self.put(ldr_reg_lsl(Width::Word, R12, R12, R2, 2));
+        } else {
+            self.ld(Width::Word, R12, CTX, abi::RT_MEM);
+        }
         self.put(blx(R12));
         // Back to the call site through r12 (the return address popped there); lr is
         // the budget again. (The constants compared below need no scratch register.)
@@ -1224,11 +1230,15 @@ impl<'a> Lower<'a> {
                     self.local_call(target);
                 } else {
                     let callx = i.opc & SRC_X != 0;
-                    let reads = 0b11_1110 | if callx { 1 << i.dst() } else { 0 };
+                    // (Only the arguments the helper reads: the others are not its.)
+                    let reads = crate::analysis::helper_reads(i) | if callx { 1 << i.dst() } else { 0 };
                     self.flush_set(reads);
                     self.const32(R1, self.pc as u32);
-                    // The id as a constant spares the runtime decoding the instruction.
-                    self.const32(R2, if callx { abi::HELPER_ID_IN_REGISTER } else { i.imm as u32 });
+                    // The entry's index: the id, which goes straight to its helper;
+                    // `callx` and ids past the table take entry 0, `rt_helper`, which
+                    // reads the instruction.
+                    let entry = u32::try_from(i.imm).ok().filter(|&id| !callx && (id as usize) < abi::HELPER_ENTRIES);
+                    self.const32(R2, entry.unwrap_or(abi::RT_HELPER_ENTRY));
                     self.call_thunk(Thunk::Helper);
                     self.fill(0);
                 }

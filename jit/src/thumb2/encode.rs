@@ -217,7 +217,13 @@ pub fn str_neg(width: Width, rt: Reg, rn: Reg, off: NegOff8) -> Enc {
 
 /// `LDR{B,H,SB,SH}.W Rt, [Rn, Rm]` (A7.7.45 T2).
 pub fn ldr_reg(width: Width, rt: Reg, rn: Reg, rm: Reg) -> Enc {
-    Enc::T32((width.base() & !0x0080) | rn.n(), rt.n() << 12 | rm.n())
+    ldr_reg_lsl(width, rt, rn, rm, 0)
+}
+
+/// `LDR{B,H,SB,SH}.W Rt, [Rn, Rm, LSL #n]`, n < 4 (A7.7.45 T2): a table's entry.
+pub fn ldr_reg_lsl(width: Width, rt: Reg, rn: Reg, rm: Reg, n: u16) -> Enc {
+    assert!(n < 4);
+    Enc::T32((width.base() & !0x0080) | rn.n(), rt.n() << 12 | n << 4 | rm.n())
 }
 
 /// `STR{B,H}.W Rt, [Rn, Rm]` (A7.7.163 T2).

@@ -178,3 +178,62 @@ async fn fixed_point_text_for_every_digit_count() {
     assert!(node.crashed().is_none());
     node.stop();
 }
+
+/// Stores global key 3 through `callx` (4), then through `call 0x11` (5), and returns
+/// what `call 0x13` reads back: the JIT takes the first to `rt_helper`, the others to
+/// their helpers' own entries.
+const STORE_BOTH_WAYS: &str = "mov %r6, 0x11\nmov %r1, 3\nmov %r2, 4\ncall %r6\nmov %r1, 3\nmov %r2, 5\ncall 0x11\n\
+                               mov %r1, 3\nmov %r2, %r10\nadd %r2, -4\ncall 0x13\nldxw %r0, [%r10-4]\nexit";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_helper_the_run_does_not_allow_or_the_device_lacks_stops_the_run_at_its_call() {
+    let (mut node, _logs) = common::boot("calls", Variant::Testbed).await;
+    let mut c = CoapClient::for_testbed(node.coap_addr()).unwrap();
+    let failure = |r: proto::RunResponse| {
+        let f = r.failure.expect("the run fails");
+        assert_eq!(f.kind, proto::FailureKind::Helper, "{f:?}");
+        (f.pc, f.message)
+    };
+    for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+        assert_eq!(run(&mut c, STORE_BOTH_WAYS, &[0x11, 0x13], engine).await.result, Some(5), "{engine:?}");
+        // `callx` of a helper the list leaves out (the verifier cannot see its id).
+        let callx = "mov %r6, 0x11\nmov %r1, 3\nmov %r2, 4\ncall %r6\nexit";
+        let (pc, message) = failure(run(&mut c, callx, &[0x13], engine).await);
+        assert_eq!(pc, Some(3), "{engine:?}: {message}");
+        assert!(message.contains("0x11 is not allowed"), "{engine:?}: {message}");
+        // Helpers allowed but not on this device: one with an id in the JIT's table of
+        // entries, one past it.
+        for id in [0x61, 0xc8] {
+            let (pc, message) = failure(run(&mut c, &format!("call {id}\nexit"), &[id as u8], engine).await);
+            assert_eq!(pc, Some(0), "{engine:?}: {message}");
+            assert!(message.contains(&format!("helper {id:#x} is not implemented")), "{engine:?}: {message}");
+        }
+    }
+    assert!(node.crashed().is_none());
+    node.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_may_narrow_the_helpers_its_slot_was_granted() {
+    let mut b = common::Bench::start().await;
+    let image = common::image_of(STORE_BOTH_WAYS);
+    b.pull(&b.publish_with("both.femto", &image, 1, &[0x11, 0x13], &common::testbed_key())).await.unwrap();
+    for engine in [proto::Engine::Interp, proto::Engine::Jit] {
+        let mut exec = async |helpers: Option<&[u32]>| {
+            let helpers = helpers.map(|h| vm::HelperSet::from_ids(h.iter().copied()));
+            let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0, helpers };
+            let bytes = b.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
+            proto::decode::<proto::RunResponse>(&bytes).unwrap()
+        };
+        assert_eq!(exec(None).await.result, Some(5), "{engine:?}");
+        // Without 0x13 the run ends at `call 0x13`, after both stores.
+        let f = exec(Some(&[0x11])).await.failure.expect("fetch_global is not allowed");
+        assert_eq!((f.kind, f.pc), (proto::FailureKind::Helper, Some(10)), "{engine:?}: {f:?}");
+        assert!(f.message.contains("0x13 is not allowed"), "{engine:?}: {f:?}");
+        // With neither, at the first call, `callx`.
+        let f = exec(Some(&[])).await.failure.expect("store_global is not allowed");
+        assert_eq!((f.kind, f.pc), (proto::FailureKind::Helper, Some(3)), "{engine:?}: {f:?}");
+    }
+    assert!(b.node.crashed().is_none());
+    b.stop();
+}
