@@ -130,7 +130,8 @@ const fn helper(f: HelperFn) -> HelperFn {
 
 /// The device's helpers, each named once: `device_helpers!(m)` hands `m` the list
 /// `ID => function, ...`, from which the interpreter's dispatch ([`Helpers::call`]),
-/// [`HELPERS`] and the JIT's entries (`jit_exec`) are made.
+/// [`HELPERS`] and the JIT's entries (`jit_exec`) are made. A helper reads no more of
+/// `a` than `vm::helpers::helper_args(ID)` says: JIT code stores only those.
 macro_rules! device_helpers {
     ($then:ident) => {
         $then! {
