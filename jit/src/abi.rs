@@ -33,14 +33,12 @@ pub struct Context {
     /// `rt_mem(ctx, addr_lo, addr_hi, meta) -> u32`: the address to access, or 0 after
     /// recording a fault. `meta = len | write << 4 | pc << 8`.
     pub rt_mem: u32,
-    /// `rt_helper(ctx, pc) -> u32`: runs the helper the call at `pc` names (its
-    /// immediate, or for `callx` its register's value); returns a status,
-    /// [`STATUS_CONTINUE`] to go on.
-    pub rt_helper: u32,
-    /// The address of [`HELPER_ENTRIES`] words: for each helper id below that, an
-    /// `entry(ctx, pc) -> u32` that does what `rt_helper` does for that one helper
-    /// (or is `rt_helper`), so that a `call imm` goes straight to its helper. Entry
-    /// [`RT_HELPER_ENTRY`] is `rt_helper`.
+    /// The address of [`HELPER_ENTRIES`] words, each an `entry(ctx, pc) -> u32` that
+    /// runs a helper for the call at `pc` and returns a status, [`STATUS_CONTINUE`] to
+    /// go on. Entry [`RT_HELPER_ENTRY`] is the runtime's `rt_helper`, which runs the
+    /// helper the call names (its immediate, or for `callx` its register's value);
+    /// the entry of an id below [`HELPER_ENTRIES`] runs that one helper (or is
+    /// `rt_helper`), so that a `call imm` goes straight to its helper.
     pub helper_entries: u32,
     /// `rt_alu(ctx, pc) -> u32`: applies the ALU instruction at `pc` to `regs`.
     pub rt_alu: u32,
@@ -79,7 +77,6 @@ pub const DEPTH: u16 = at(core::mem::offset_of!(Context, depth));
 pub const DATA_BASE: u16 = at(core::mem::offset_of!(Context, data_base));
 pub const RODATA_BASE: u16 = at(core::mem::offset_of!(Context, rodata_base));
 pub const RT_MEM: u16 = at(core::mem::offset_of!(Context, rt_mem));
-pub const RT_HELPER: u16 = at(core::mem::offset_of!(Context, rt_helper));
 pub const HELPER_ENTRIES_AT: u16 = at(core::mem::offset_of!(Context, helper_entries));
 pub const RT_ALU: u16 = at(core::mem::offset_of!(Context, rt_alu));
 pub const RT_CALL: u16 = at(core::mem::offset_of!(Context, rt_call));
@@ -131,11 +128,11 @@ mod tests {
     /// The offsets generated code was built against (and the device measured with).
     #[test]
     fn the_layout_is_the_devices() {
-        let fields = [REGS, BUDGET, DEPTH, DATA_BASE, RODATA_BASE, RT_MEM, RT_HELPER, HELPER_ENTRIES_AT, RT_ALU];
-        assert_eq!(fields, [0, 128, 132, 136, 140, 144, 148, 152, 156]);
-        assert_eq!([RT_CALL, RT_RET, RT_ATOMIC, SAVED_SP, WINDOWS, LEARNED], [160, 164, 168, 172, 176, 432]);
+        let fields = [REGS, BUDGET, DEPTH, DATA_BASE, RODATA_BASE, RT_MEM, HELPER_ENTRIES_AT, RT_ALU, RT_CALL, RT_RET];
+        assert_eq!(fields, [0, 128, 132, 136, 140, 144, 148, 152, 156, 160]);
+        assert_eq!([RT_ATOMIC, SAVED_SP, WINDOWS, LEARNED], [164, 168, 172, 428]);
         assert_eq!(window(true, 3, 3), WINDOWS + 2 * 4 * 4 * 8 - 8);
-        assert_eq!(learned(true, 3), CTX_SIZE - 8);
+        assert_eq!(learned(true, 3), CTX_SIZE - 8 - 4);
         assert_eq!(CTX_SIZE, 496);
     }
 }

@@ -396,7 +396,6 @@ pub fn execute(
             data_base,
             rodata_base,
             rt_mem: rt_mem as *const () as usize as u32,
-            rt_helper: rt_helper as *const () as usize as u32,
             helper_entries: HELPER_ENTRIES.as_ptr() as usize as u32,
             rt_alu: rt_alu as *const () as usize as u32,
             rt_call: rt_call as *const () as usize as u32,

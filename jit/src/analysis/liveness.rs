@@ -40,7 +40,7 @@ pub const fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
             }
             // What the callee reads flows back along the call's edge into it.
             CALL if i.is_local_call() => 0,
-            CALL => helper_reads(i) | if x { d } else { 0 },
+            CALL => helper_reads(i),
             _ => d | if x { s } else { 0 },
         },
         CLS_JMP32 => 0,
@@ -52,11 +52,15 @@ pub const fn hi_reads(i: Insn, has_local_calls: bool) -> RegSet {
     }
 }
 
-/// The arguments a helper call may read: r1 up to its count (`vm::helpers::helper_args`;
-/// `callx`, whose helper is not known here, all five).
+/// What a helper call reads: its arguments, r1 up to their count
+/// (`vm::helpers::helper_args`), and for `callx` the register holding the id (its
+/// helper, not known here, may read all five).
 pub(crate) const fn helper_reads(i: Insn) -> RegSet {
-    let args = if i.opc & SRC_X != 0 { 5 } else { vm::helpers::helper_args(i.imm as u32) };
-    ((1 << (args + 1)) - 2) as RegSet
+    if i.opc & SRC_X != 0 {
+        0b11_1110 | bit(i.dst())
+    } else {
+        ((1 << (vm::helpers::helper_args(i.imm as u32) + 1)) - 2) as RegSet
+    }
 }
 
 /// Registers whose low half the code (or the runtime it calls) may read.
@@ -81,7 +85,7 @@ const fn lo_reads(i: Insn, has_local_calls: bool) -> RegSet {
                 }
             }
             CALL if i.is_local_call() => ALL,
-            CALL => helper_reads(i) | if i.opc & SRC_X != 0 { d } else { 0 },
+            CALL => helper_reads(i),
             _ => d | xs,
         },
         _ => 0,

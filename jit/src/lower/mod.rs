@@ -1231,8 +1231,7 @@ impl<'a> Lower<'a> {
                 } else {
                     let callx = i.opc & SRC_X != 0;
                     // (Only the arguments the helper reads: the others are not its.)
-                    let reads = crate::analysis::helper_reads(i) | if callx { 1 << i.dst() } else { 0 };
-                    self.flush_set(reads);
+                    self.flush_set(crate::analysis::helper_reads(i));
                     self.const32(R1, self.pc as u32);
                     // The entry's index: the id, which goes straight to its helper;
                     // `callx` and ids past the table take entry 0, `rt_helper`, which

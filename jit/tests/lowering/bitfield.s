@@ -72,7 +72,7 @@ exit
 #    16: and32 %r6, 0x1
 #    17: neg32 %r6
 #    18: ldxdw %r7, [%r1+0]
-#           42  ldrd r12, r3, [r7, #200]
+#           42  ldrd r12, r3, [r7, #196]
 #           46  sub.w r12, r4, r12
 #           50  cmp r12, r3
 #           52  bhs.w #130

@@ -22,7 +22,7 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  mov r12, sp
-#            8  str.w r12, [r7, #172]
+#            8  str.w r12, [r7, #168]
 #           12  ldr.w lr, [r7, #128]
 #     0: mov %r6, 7
 #           16  movs r4, #7
@@ -46,7 +46,7 @@ exit
 #           64  str.w lr, [r7, #128]
 #           68  movs r1, #4
 #           70  mov r0, r7
-#           72  ldr.w r12, [r7, #160]
+#           72  ldr.w r12, [r7, #156]
 #           76  blx r12
 #           78  ldr.w lr, [r7, #128]
 #           82  cmp r0, #0
@@ -91,12 +91,12 @@ exit
 #          192  mov.w r0, #2
 #          196  b.w #4
 #          200  mov.w r0, #0
-#          204  ldr.w r12, [r7, #172]
+#          204  ldr.w r12, [r7, #168]
 #          208  mov sp, r12
 #          210  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
 #          214  str.w lr, [r7, #128]
 #          218  mov r0, r7
-#          220  ldr.w r12, [r7, #164]
+#          220  ldr.w r12, [r7, #160]
 #          224  blx r12
 #          226  ldr.w lr, [r7, #128]
 #          230  pop.w {r3, pc}

@@ -27,7 +27,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #           10  ldr r4, [r7, #8]
 #     0: ldxw %r3, [%r1+0]
-#           12  ldrd r12, r3, [r7, #192]
+#           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r4, r12
 #           20  cmp r12, r3
 #           22  bhs.w #196
@@ -43,7 +43,7 @@ exit
 #     4: mov32 %r4, 0x3b
 #           46  movs r5, #59
 #     5: stxb [%r2+0], %r4
-#           48  ldrd r12, r3, [r7, #400]
+#           48  ldrd r12, r3, [r7, #396]
 #           52  sub.w r12, r8, r12
 #           56  cmp r12, r3
 #           58  bhs.w #194
@@ -56,7 +56,7 @@ exit
 #     8: ldxw %r5, [%r1+4]
 #           72  adds.w r0, r4, #4
 #           76  bhs.w #194
-#           80  ldrd r12, r3, [r7, #192]
+#           80  ldrd r12, r3, [r7, #188]
 #           84  sub.w r12, r0, r12
 #           88  cmp r12, r3
 #           90  bhs.w #180
@@ -67,7 +67,7 @@ exit
 #    10: ldxw %r4, [%r5-4]
 #          104  subs.w r0, r6, #4
 #          108  blo.w #214
-#          112  ldrd r12, r3, [r7, #448]
+#          112  ldrd r12, r3, [r7, #444]
 #          116  sub.w r12, r0, r12
 #          120  cmp r12, r3
 #          122  bhs.w #200
@@ -84,7 +84,7 @@ exit
 #    14: ldxb %r4, [%r1+1]
 #          150  adds.w r0, r4, #1
 #          154  bhs.w #194
-#          158  ldrd r12, r3, [r7, #176]
+#          158  ldrd r12, r3, [r7, #172]
 #          162  sub.w r12, r0, r12
 #          166  cmp r12, r3
 #          168  bhs.w #180

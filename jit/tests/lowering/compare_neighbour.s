@@ -18,7 +18,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #     0: ldxw %r2, [%r1+0]
 #           10  ldr r0, [r7, #8]
-#           12  ldrd r12, r3, [r7, #192]
+#           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r0, r12
 #           20  cmp r12, r3
 #           22  bhs.w #96

@@ -45,7 +45,7 @@ exit
 #           22  add.w r4, r9, r6
 #     4: add %r3, %r2
 #     5: ldxb %r4, [%r3+0]
-#           26  ldrd r12, r3, [r7, #208]
+#           26  ldrd r12, r3, [r7, #204]
 #           30  sub.w r12, r4, r12
 #           34  cmp r12, r3
 #           36  bhs.w #102

@@ -36,7 +36,7 @@ exit
 #           62  str.w lr, [r7, #128]
 #           66  movs r1, #4
 #           68  mov r0, r7
-#           70  ldr.w r12, [r7, #156]
+#           70  ldr.w r12, [r7, #152]
 #           74  blx r12
 #           76  ldr.w lr, [r7, #128]
 #           80  cmp r0, #0

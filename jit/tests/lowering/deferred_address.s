@@ -37,7 +37,7 @@ exit
 #           20  movs r2, #1
 #           22  strb r2, [r4, #-144]
 #     1: ldxb %r1, [%r1+0]
-#           26  ldrd r12, r3, [r7, #176]
+#           26  ldrd r12, r3, [r7, #172]
 #           30  sub.w r12, r10, r12
 #           34  cmp r12, r3
 #           36  bhs.w #94

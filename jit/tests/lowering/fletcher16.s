@@ -29,7 +29,7 @@
 #     5: ldxb %r6, [%r5+0]
 #           56  cmp.w r8, #0
 #           60  bne.w #102
-#           64  ldrd r12, r3, [r7, #176]
+#           64  ldrd r12, r3, [r7, #172]
 #           68  sub.w r12, r9, r12
 #           72  cmp r12, r3
 #           74  bhs.w #88

@@ -27,7 +27,7 @@ exit
 #           18  strb r2, [r4, #-44]
 #     1: ldxw %r2, [%r1+0]
 #           22  ldr r0, [r7, #8]
-#           24  ldrd r12, r3, [r7, #192]
+#           24  ldrd r12, r3, [r7, #188]
 #           28  sub.w r12, r0, r12
 #           32  cmp r12, r3
 #           34  bhs.w #62

@@ -34,7 +34,7 @@ exit
 #           10  ldr r4, [r7, #80]
 #     0: ldxw %r2, [%r1+0]
 #           12  ldr r0, [r7, #8]
-#           14  ldrd r12, r3, [r7, #192]
+#           14  ldrd r12, r3, [r7, #188]
 #           18  sub.w r12, r0, r12
 #           22  cmp r12, r3
 #           24  bhs.w #96

@@ -13,7 +13,7 @@ exit
 #            0  push.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, lr}
 #            4  mov r7, r0
 #            6  mov r12, sp
-#            8  str.w r12, [r7, #172]
+#            8  str.w r12, [r7, #168]
 #           12  ldr.w lr, [r7, #128]
 #     0: mov %r6, 3
 #           16  mov.w r8, #3
@@ -33,7 +33,7 @@ exit
 #           58  str.w lr, [r7, #128]
 #           62  movs r1, #2
 #           64  mov r0, r7
-#           66  ldr.w r12, [r7, #160]
+#           66  ldr.w r12, [r7, #156]
 #           70  blx r12
 #           72  ldr.w lr, [r7, #128]
 #           76  cmp r0, #0
@@ -69,12 +69,12 @@ exit
 #          172  mov.w r0, #2
 #          176  b.w #4
 #          180  mov.w r0, #0
-#          184  ldr.w r12, [r7, #172]
+#          184  ldr.w r12, [r7, #168]
 #          188  mov sp, r12
 #          190  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
 #          194  str.w lr, [r7, #128]
 #          198  mov r0, r7
-#          200  ldr.w r12, [r7, #164]
+#          200  ldr.w r12, [r7, #160]
 #          204  blx r12
 #          206  ldr.w lr, [r7, #128]
 #          210  pop.w {r3, pc}

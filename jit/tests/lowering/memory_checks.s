@@ -23,13 +23,13 @@ exit
 #     2: ldxw %r0, [%r2+16]
 #           28  adds.w r0, r6, #16
 #           32  bhs.w #104
-#           36  ldrd r12, r3, [r7, #192]
+#           36  ldrd r12, r3, [r7, #188]
 #           40  sub.w r12, r0, r12
 #           44  cmp r12, r3
 #           46  bhs.w #90
 #           50  ldr.w r9, [r0]
 #     3: ldxdw %r3, [%r1+0]
-#           54  ldrd r12, r3, [r7, #200]
+#           54  ldrd r12, r3, [r7, #196]
 #           58  sub.w r12, r5, r12
 #           62  cmp r12, r3
 #           64  bhs.w #98
@@ -39,7 +39,7 @@ exit
 #           74  adds.w r0, r8, #20
 #           78  adcs r12, r6, #0
 #           82  bne.w #98
-#           86  ldrd r12, r3, [r7, #480]
+#           86  ldrd r12, r3, [r7, #476]
 #           90  sub.w r12, r0, r12
 #           94  cmp r12, r3
 #           96  bhs.w #84

@@ -32,7 +32,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #           10  ldr r4, [r7, #8]
 #     0: ldxw %r2, [%r1+0]
-#           12  ldrd r12, r3, [r7, #192]
+#           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r4, r12
 #           20  cmp r12, r3
 #           22  bhs.w #296
@@ -42,7 +42,7 @@ exit
 #     2: ldxw %r3, [%r1+4]
 #           34  adds.w r0, r4, #4
 #           38  bhs.w #296
-#           42  ldrd r12, r3, [r7, #192]
+#           42  ldrd r12, r3, [r7, #188]
 #           46  sub.w r12, r0, r12
 #           50  cmp r12, r3
 #           52  bhs.w #282
@@ -52,7 +52,7 @@ exit
 #     4: ldxw %r4, [%r1+8]
 #           62  adds.w r0, r4, #8
 #           66  bhs.w #294
-#           70  ldrd r12, r3, [r7, #192]
+#           70  ldrd r12, r3, [r7, #188]
 #           74  sub.w r12, r0, r12
 #           78  cmp r12, r3
 #           80  bhs.w #280
@@ -66,7 +66,7 @@ exit
 #     8: ldxdw %r5, [%r1+16]
 #           94  adds.w r0, r4, #16
 #           98  bhs.w #288
-#          102  ldrd r12, r3, [r7, #200]
+#          102  ldrd r12, r3, [r7, #196]
 #          106  sub.w r12, r0, r12
 #          110  cmp r12, r3
 #          112  bhs.w #274
@@ -83,7 +83,7 @@ exit
 #    11: ldxdw %r6, [%r1+24]
 #          146  adds.w r0, r4, #24
 #          150  bhs.w #262
-#          154  ldrd r12, r3, [r7, #200]
+#          154  ldrd r12, r3, [r7, #196]
 #          158  sub.w r12, r0, r12
 #          162  cmp r12, r3
 #          164  bhs.w #248
@@ -100,7 +100,7 @@ exit
 #    14: ldxw %r3, [%r1+12]
 #          196  adds.w r0, r4, #12
 #          200  bhs.w #238
-#          204  ldrd r12, r3, [r7, #192]
+#          204  ldrd r12, r3, [r7, #188]
 #          208  sub.w r12, r0, r12
 #          212  cmp r12, r3
 #          214  bhs.w #224
@@ -114,7 +114,7 @@ exit
 #    17: ldxw %r3, [%r1+12]
 #          234  adds.w r0, r4, #12
 #          238  bhs.w #226
-#          242  ldrd r12, r3, [r7, #192]
+#          242  ldrd r12, r3, [r7, #188]
 #          246  sub.w r12, r0, r12
 #          250  cmp r12, r3
 #          252  bhs.w #212

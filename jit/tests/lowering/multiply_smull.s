@@ -16,7 +16,7 @@ exit
 #           10  ldr r0, [r7, #8]
 #           12  adds.w r0, r0, #8
 #           16  bhs.w #62
-#           20  ldrd r12, r3, [r7, #192]
+#           20  ldrd r12, r3, [r7, #188]
 #           24  sub.w r12, r0, r12
 #           28  cmp r12, r3
 #           30  bhs.w #48

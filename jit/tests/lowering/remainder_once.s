@@ -27,7 +27,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #           10  ldr r4, [r7, #8]
 #     0: ldxb %r2, [%r1+0]
-#           12  ldrd r12, r3, [r7, #176]
+#           12  ldrd r12, r3, [r7, #172]
 #           16  sub.w r12, r4, r12
 #           20  cmp r12, r3
 #           22  bhs.w #222
@@ -35,7 +35,7 @@ exit
 #     1: ldxb %r3, [%r1+1]
 #           30  adds.w r0, r4, #1
 #           34  bhs.w #226
-#           38  ldrd r12, r3, [r7, #176]
+#           38  ldrd r12, r3, [r7, #172]
 #           42  sub.w r12, r0, r12
 #           46  cmp r12, r3
 #           48  bhs.w #212
@@ -49,7 +49,7 @@ exit
 #     4: ldxb %r4, [%r1+2]
 #           68  adds.w r0, r4, #2
 #           72  bhs.w #214
-#           76  ldrd r12, r3, [r7, #176]
+#           76  ldrd r12, r3, [r7, #172]
 #           80  sub.w r12, r0, r12
 #           84  cmp r12, r3
 #           86  bhs.w #200
@@ -57,7 +57,7 @@ exit
 #     5: ldxb %r5, [%r1+3]
 #           92  adds.w r0, r4, #3
 #           96  bhs.w #216
-#          100  ldrd r12, r3, [r7, #176]
+#          100  ldrd r12, r3, [r7, #172]
 #          104  sub.w r12, r0, r12
 #          108  cmp r12, r3
 #          110  bhs.w #202
@@ -73,7 +73,7 @@ exit
 #     9: ldxh %r3, [%r1+4]
 #          130  adds.w r0, r4, #4
 #          134  bhs.w #204
-#          138  ldrd r12, r3, [r7, #184]
+#          138  ldrd r12, r3, [r7, #180]
 #          142  sub.w r12, r0, r12
 #          146  cmp r12, r3
 #          148  bhs.w #190
@@ -87,7 +87,7 @@ exit
 #    12: ldxh %r4, [%r1+6]
 #          168  adds.w r0, r4, #6
 #          172  bhs.w #192
-#          176  ldrd r12, r3, [r7, #184]
+#          176  ldrd r12, r3, [r7, #180]
 #          180  sub.w r12, r0, r12
 #          184  cmp r12, r3
 #          186  bhs.w #178

@@ -29,7 +29,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #           10  ldr r5, [r7, #8]
 #     0: ldxw %r1, [%r1+0]
-#           12  ldrd r12, r3, [r7, #192]
+#           12  ldrd r12, r3, [r7, #188]
 #           16  sub.w r12, r5, r12
 #           20  cmp r12, r3
 #           22  bhs.w #72

@@ -26,7 +26,7 @@ exit
 #           30  str.w lr, [r7, #128]
 #           34  movs r1, #1
 #           36  mov r0, r7
-#           38  ldr.w r12, [r7, #156]
+#           38  ldr.w r12, [r7, #152]
 #           42  blx r12
 #           44  ldr.w lr, [r7, #128]
 #           48  cmp r0, #0
@@ -39,7 +39,7 @@ exit
 #           70  str.w lr, [r7, #128]
 #           74  movs r1, #2
 #           76  mov r0, r7
-#           78  ldr.w r12, [r7, #156]
+#           78  ldr.w r12, [r7, #152]
 #           82  blx r12
 #           84  ldr.w lr, [r7, #128]
 #           88  cmp r0, #0
@@ -52,7 +52,7 @@ exit
 #          110  str.w lr, [r7, #128]
 #          114  movs r1, #3
 #          116  mov r0, r7
-#          118  ldr.w r12, [r7, #156]
+#          118  ldr.w r12, [r7, #152]
 #          122  blx r12
 #          124  ldr.w lr, [r7, #128]
 #          128  cmp r0, #0
@@ -99,7 +99,7 @@ exit
 #          246  pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}
 #          250  push.w {r3, lr}
 #          254  mov r0, r7
-#          256  ldr.w r12, [r7, #152]
+#          256  ldr.w r12, [r7, #148]
 #          260  ldr.w r12, [r12, r2, lsl #2]
 #          264  blx r12
 #          266  pop.w {r3, r12}

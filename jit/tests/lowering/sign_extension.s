@@ -25,7 +25,7 @@ exit
 #            6  ldr.w lr, [r7, #128]
 #           10  ldr r4, [r7, #8]
 #     0: ldxb %r2, [%r1+0]
-#           12  ldrd r12, r3, [r7, #176]
+#           12  ldrd r12, r3, [r7, #172]
 #           16  sub.w r12, r4, r12
 #           20  cmp r12, r3
 #           22  bhs.w #172
@@ -37,7 +37,7 @@ exit
 #     3: ldxh %r3, [%r1+2]
 #           36  adds.w r0, r4, #2
 #           40  bhs.w #170
-#           44  ldrd r12, r3, [r7, #184]
+#           44  ldrd r12, r3, [r7, #180]
 #           48  sub.w r12, r0, r12
 #           52  cmp r12, r3
 #           54  bhs.w #156
@@ -48,7 +48,7 @@ exit
 #     6: ldxw %r4, [%r1+4]
 #           66  adds.w r0, r4, #4
 #           70  bhs.w #166
-#           74  ldrd r12, r3, [r7, #192]
+#           74  ldrd r12, r3, [r7, #188]
 #           78  sub.w r12, r0, r12
 #           82  cmp r12, r3
 #           84  bhs.w #152
@@ -68,7 +68,7 @@ exit
 #    12: ldxb %r5, [%r1+6]
 #          116  adds.w r0, r4, #6
 #          120  bhs.w #142
-#          124  ldrd r12, r3, [r7, #176]
+#          124  ldrd r12, r3, [r7, #172]
 #          128  sub.w r12, r0, r12
 #          132  cmp r12, r3
 #          134  bhs.w #128

@@ -167,7 +167,18 @@ impl Bench {
 
     /// Runs a slot once on an engine.
     pub async fn exec_slot(&mut self, slot: u8, engine: proto::Engine) -> proto::RunResponse {
-        let req = proto::ExecRequest { slot, engine, input: vec![], budget: 0, helpers: None };
+        self.exec_slot_allowing(slot, engine, None).await
+    }
+
+    /// Runs a slot once on an engine, with the helpers the run allows (`None`: its
+    /// manifest's).
+    pub async fn exec_slot_allowing(
+        &mut self,
+        slot: u8,
+        engine: proto::Engine,
+        helpers: Option<vm::HelperSet>,
+    ) -> proto::RunResponse {
+        let req = proto::ExecRequest { slot, engine, input: vec![], budget: 0, helpers };
         let bytes = self.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
         proto::decode(&bytes).unwrap()
     }

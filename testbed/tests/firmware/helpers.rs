@@ -220,10 +220,7 @@ async fn a_run_may_narrow_the_helpers_its_slot_was_granted() {
     b.pull(&b.publish_with("both.femto", &image, 1, &[0x11, 0x13], &common::testbed_key())).await.unwrap();
     for engine in [proto::Engine::Interp, proto::Engine::Jit] {
         let mut exec = async |helpers: Option<&[u32]>| {
-            let helpers = helpers.map(|h| vm::HelperSet::from_ids(h.iter().copied()));
-            let req = proto::ExecRequest { slot: 1, engine, input: vec![], budget: 0, helpers };
-            let bytes = b.device.request(RequestType::Post, proto::paths::EXEC, &proto::encode(&req)).await.unwrap();
-            proto::decode::<proto::RunResponse>(&bytes).unwrap()
+            b.exec_slot_allowing(1, engine, helpers.map(|h| vm::HelperSet::from_ids(h.iter().copied()))).await
         };
         assert_eq!(exec(None).await.result, Some(5), "{engine:?}");
         // Without 0x13 the run ends at `call 0x13`, after both stores.
