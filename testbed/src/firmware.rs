@@ -11,18 +11,36 @@ use crate::error::{Error, Result};
 #[serde(rename_all = "snake_case")]
 pub enum Variant {
     #[default]
-    /// The device server: signed programs only.
+    /// The device server: signed programs only, on the interpreter or the JIT.
     Default,
+    /// The device server without the JIT: every program runs on the interpreter (the
+    /// JIT's flash left out, for parts that cannot hold both).
+    Interp,
     /// Adds `POST /run` for unsigned images (conformance, benchmarks).
     Testbed,
 }
 
 impl Variant {
+    pub const ALL: [Variant; 3] = [Variant::Default, Variant::Interp, Variant::Testbed];
+
+    /// The variant's name, as `ci/build-firmware` and scenario files spell it.
     pub fn name(self) -> &'static str {
         match self {
             Variant::Default => "default",
+            Variant::Interp => "interp",
             Variant::Testbed => "testbed",
         }
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+            format!("unknown firmware variant `{s}` ({})", names.join(", "))
+        })
     }
 }
 

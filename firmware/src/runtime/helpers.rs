@@ -187,6 +187,7 @@ macro_rules! device_helpers {
         }
     };
 }
+#[cfg(feature = "jit")]
 pub(crate) use device_helpers;
 
 impl Helpers for DeviceHelpers {
@@ -205,9 +206,11 @@ impl Helpers for DeviceHelpers {
 }
 
 /// Ids below this may name a helper here (every `vm::helpers::id` is).
+#[cfg(feature = "jit")]
 pub const HELPER_IDS: usize = 128;
 
 /// The device's helpers by id, for code built per helper (the JIT's entries).
+#[cfg(feature = "jit")]
 pub const HELPERS: [Option<HelperFn>; HELPER_IDS] = {
     macro_rules! table {
         ($($name:ident => $f:expr),* $(,)?) => {{

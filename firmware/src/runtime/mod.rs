@@ -6,7 +6,27 @@ pub mod background;
 pub mod devices;
 pub mod helpers;
 pub mod interp_exec;
+#[cfg(feature = "jit")]
 pub mod jit_exec;
+#[cfg(not(feature = "jit"))]
+pub mod jit_exec {
+    //! A build without the JIT (`interp` variant): it has no compiled code to run,
+    //! and refuses every compile with `Unsupported`, so a JIT request is answered
+    //! with that failure and nothing else changes.
+    use proto::{Costs, Failure};
+    use vm::image::Image;
+
+    /// Compiled code, of which this build has none.
+    pub enum Code {}
+
+    pub fn compile(_image: &Image, _costs: &mut Costs) -> Result<Code, Failure> {
+        Err(device::run::unsupported("this firmware has no JIT (built without feature `jit`): use the interpreter"))
+    }
+
+    pub fn execute(code: &Code, _costs: &mut Costs) -> Result<u64, Failure> {
+        match *code {}
+    }
+}
 pub mod persist;
 #[cfg(feature = "bench")]
 pub mod rbpf_exec;

@@ -148,8 +148,9 @@ pub struct NodeSpec {
     /// Where the node runs: `qemu/mps2-an386`.
     #[serde(default = "default_target")]
     pub target: Target,
-    /// Which firmware build: `default` (the device server) or `testbed` (adds native
-    /// benchmark kernels, the rbpf engine and unsigned `/run`).
+    /// Which firmware build: `default` (the device server), `interp` (that server
+    /// without the JIT) or `testbed` (adds native benchmark kernels, the rbpf engine
+    /// and unsigned `/run`).
     #[serde(default)]
     pub firmware: Variant,
     /// Seconds to wait for the node to answer `GET /info` after boot.

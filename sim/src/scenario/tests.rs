@@ -16,6 +16,18 @@ fn a_minimal_scenario_parses_with_defaults() {
 }
 
 #[test]
+fn each_firmware_variant_is_named_as_the_build_script_names_it() {
+    for v in Variant::ALL {
+        let s = parse(&format!("name: x\nnodes:\n  - name: a\n    firmware: {}\n", v.name())).unwrap();
+        assert_eq!(s.nodes[0].firmware, v);
+        assert_eq!(v.name().parse::<Variant>(), Ok(v));
+    }
+    let e = parse("name: x\nnodes:\n  - name: a\n    firmware: tiny\n").unwrap_err();
+    assert!(matches!(e, ScenarioError::Syntax { line: 4, .. }), "{e}");
+    assert!("tiny".parse::<Variant>().unwrap_err().contains("default, interp, testbed"));
+}
+
+#[test]
 fn unknown_keys_name_line_and_column() {
     let e = parse("name: x\nnodes:\n  - name: a\n    colour: red\n").unwrap_err();
     match e {

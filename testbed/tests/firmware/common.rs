@@ -151,7 +151,13 @@ pub fn image_of(asm: &str) -> Vec<u8> {
 impl Bench {
     /// Boots the default firmware and starts a file server.
     pub async fn start() -> Self {
-        let (node, logs) = boot("dev", Variant::Default).await;
+        Self::start_with(Variant::Default).await
+    }
+
+    /// A bench with a `variant` device (the device server's variants: `Default` or
+    /// `Interp`).
+    pub async fn start_with(variant: Variant) -> Self {
+        let (node, logs) = boot("dev", variant).await;
         let root = tempfile::tempdir().unwrap();
         let server = FileServer::bind("127.0.0.1:0".parse().unwrap(), root.path()).await.unwrap();
         let port = server.local_addr().unwrap().port();

@@ -42,6 +42,39 @@ fn the_stm32l475_image_fits_the_chip() {
     assert!(f.total.ram + (16 << 10) <= 96 << 10, "RAM: {:?}", f.total);
 }
 
+#[test]
+fn the_stm32l475_image_without_the_jit_fits_a_256_kib_part() {
+    let image = firmware::build(&testbed::repo_root(), firmware::Board::BL475eIot01a, Variant::Interp).unwrap();
+    let f = Footprint::of_elf(&image).unwrap();
+    // The JIT, its runtime and the helpers' entries left out: the rest of the device
+    // server (EDHOC and OSCORE included) within the flash of the smaller STM32L4 parts.
+    assert!(!f.crates.contains_key("jit"), "the JIT is linked in: {:?}", f.crates.keys());
+    assert!(f.total.flash <= 256 << 10, "flash: {:?}", f.total);
+    assert!(f.total.ram + (16 << 10) <= 96 << 10, "RAM: {:?}", f.total);
+}
+
+/// A device built without the JIT runs every program on the interpreter, answers a
+/// JIT run with `Unsupported` (saying why), and says so in `/info`; the slot, its
+/// program and the next runs are untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_without_the_jit_refuses_jit_runs_and_keeps_running_on_the_interpreter() {
+    let mut b = super::common::Bench::start_with(Variant::Interp).await;
+    let key = super::common::testbed_key();
+    let info = b.device.info().await.unwrap();
+    assert!(info.features.iter().any(|f| f == "interp"), "{:?}", info.features);
+    assert!(!info.features.iter().any(|f| f == "jit"), "{:?}", info.features);
+    let image =
+        super::common::image_of("mov %r0, 0\nmov %r1, 0\nloop:\nadd %r0, %r1\nadd %r1, 1\njlt %r1, 100, loop\nexit");
+    b.pull(&b.publish("loop.femto", &image, &image, 1, &key)).await.unwrap();
+    assert_eq!(b.exec_with(proto::Engine::Interp).await.result, Some(4950));
+    let jit = b.exec_with(proto::Engine::Jit).await;
+    assert_eq!(jit.result, None);
+    let failure = jit.failure.expect("a JIT run fails");
+    assert_eq!(failure.kind, proto::FailureKind::Unsupported, "{failure:?}");
+    assert!(failure.message.contains("no JIT"), "{failure:?}");
+    assert_eq!(b.exec_with(proto::Engine::Interp).await.result, Some(4950));
+}
+
 /// After the deepest work the device does (a signed pull: Ed25519 and SHA-512; a JIT
 /// compile and run), the stack has kept a margin and the heap is whole again.
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,7 @@ use testbed::footprint::Footprint;
 pub struct Cmd {
     /// A firmware ELF; without it, the `--variant` image is built (or taken from the cache).
     firmware: Option<PathBuf>,
-    #[arg(long, value_parser = ["default", "testbed"], default_value = "default")]
+    #[arg(long, value_parser = ["default", "interp", "testbed"], default_value = "default")]
     variant: String,
     /// The board to build for: mps2-an386, b-l475e-iot01a, nucleo-f439zi, nrf52840-dk.
     #[arg(long, default_value = "mps2-an386")]
@@ -24,7 +24,7 @@ impl Cmd {
         let path = match self.firmware {
             Some(p) => p,
             None => {
-                let variant = if self.variant == "testbed" { Variant::Testbed } else { Variant::Default };
+                let variant: Variant = self.variant.parse().map_err(anyhow::Error::msg)?;
                 let board: testbed::firmware::Board = self.board.parse().map_err(anyhow::Error::msg)?;
                 testbed::firmware::build(&testbed::repo_root(), board, variant)?
             }

@@ -29,7 +29,7 @@ pub struct Image {
     board: Board,
     /// A firmware ELF; without it, the board's `--variant` image is built (or cached).
     firmware: Option<PathBuf>,
-    #[arg(long, value_parser = ["default", "testbed"], default_value = "default")]
+    #[arg(long, value_parser = ["default", "interp", "testbed"], default_value = "default")]
     variant: String,
 }
 
@@ -38,7 +38,7 @@ impl Image {
         Ok(match &self.firmware {
             Some(p) => p.clone(),
             None => {
-                let variant = if self.variant == "testbed" { Variant::Testbed } else { Variant::Default };
+                let variant: Variant = self.variant.parse().map_err(anyhow::Error::msg)?;
                 testbed::firmware::build(&testbed::repo_root(), self.board, variant)?
             }
         })
