@@ -45,7 +45,7 @@ pub use proto::markers::Phase;
 /// Benchmark firmware (feature `bench`) runs the region with interrupts masked, so
 /// that no interrupt handler's instructions land in it and the plugin's counts are
 /// the same on every run; a pended SysTick wrap is still accounted for by
-/// `core_clock_counts`, so regions up to two SysTick periods long keep exact time:
+/// `systick_counts`, so regions up to two SysTick periods long keep exact time:
 /// each starts a full period first (`time_driver::settle`), and the next timer is
 /// programmed again after it.
 pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, device::Measured) {
@@ -57,13 +57,13 @@ pub fn measure<R>(phase: Phase, f: impl FnOnce() -> R) -> (R, device::Measured) 
         Phase::Native => (native_begin, native_end),
     };
     let run = || {
-        let t0 = crate::time_driver::core_clock_counts();
+        let t0 = crate::time_driver::systick_counts();
         let c0 = crate::cycles::now();
         begin();
         let r = f();
         end();
         let cycles = crate::cycles::since(c0);
-        (r, device::Measured { counts: crate::time_driver::core_clock_counts() - t0, cycles })
+        (r, device::Measured { counts: crate::time_driver::systick_counts() - t0, cycles })
     };
     #[cfg(feature = "bench")]
     {

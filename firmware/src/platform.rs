@@ -64,7 +64,7 @@ impl device::Platform for Board {
     const INSNS_PER_COUNT: u32 = crate::board::INSNS_PER_COUNT;
 
     fn now(&self) -> u64 {
-        crate::time_driver::core_clock_counts()
+        crate::time_driver::systick_counts()
     }
 
     fn log(&self, line: fmt::Arguments<'_>) {

@@ -1,11 +1,12 @@
 //! `embassy-time` driver on SysTick, tickless: the counter is programmed to wrap at
 //! the next thing that needs the core (the earliest timer, a fast tick while a serial
 //! frame arrives, or SysTick's longest period), so an idle node takes one interrupt
-//! per 2^24 core clock counts instead of a periodic tick.
+//! per 2^24 SysTick counts instead of a periodic tick.
 //!
-//! Time is counted in core clock counts: the base of the current SysTick period plus
+//! Time is counted in SysTick counts (the board's `SYSTICK_HZ`: its core clock, or the
+//! external reference where a board picks that): the base of the current period plus
 //! the part of it counted down, read with the pending wrap accounted for
-//! ([`core_clock_counts`], the cost measure). embassy's ticks are that count in
+//! ([`systick_counts`], the cost measure). embassy's ticks are that count in
 //! microseconds.
 //!
 //! A period ends at its natural wrap (exact), or is cut short by restarting the
@@ -37,7 +38,7 @@ const FAST_LINGER: u64 = 100;
 /// rather than racing the handler that programs it.
 const MIN_PERIOD_HZ: u32 = 100_000;
 
-// Embassy ticks are whole core clock counts (a board's clock is a multiple of 1 MHz),
+// Embassy ticks are whole SysTick counts (a board's SysTick rate is a multiple of 1 MHz),
 // and the shortest cut is more than one count.
 const _: () = assert!(
     crate::board::SYSTICK_HZ as u64 % embassy_time_driver::TICK_HZ == 0
@@ -53,7 +54,7 @@ struct Clock {
     per_tick: u32,
     fast_period: u32,
     min_period: u32,
-    /// The earliest timer, in core clock counts (`u64::MAX`: none).
+    /// The earliest timer, in SysTick counts (`u64::MAX`: none).
     alarm: u64,
     /// Fast ticks go on until this count.
     hurry_until: u64,
@@ -139,24 +140,25 @@ embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDri
     queue: Mutex::new(RefCell::new(Queue::new())),
 });
 
-pub fn init(syst: &mut SYST, core_hz: u32) {
+/// Starts SysTick counting `source` at `hz`.
+pub fn init(syst: &mut SYST, source: SystClkSource, hz: u32) {
     critical_section::with(|cs| {
         let mut c = CLOCK.borrow_ref_mut(cs);
-        c.per_tick = core_hz / embassy_time_driver::TICK_HZ as u32;
-        c.fast_period = core_hz / FAST_HZ;
-        c.min_period = core_hz / MIN_PERIOD_HZ;
+        c.per_tick = hz / embassy_time_driver::TICK_HZ as u32;
+        c.fast_period = hz / FAST_HZ;
+        c.min_period = hz / MIN_PERIOD_HZ;
         c.period = MAX_PERIOD;
     });
-    syst.set_clock_source(SystClkSource::Core);
+    syst.set_clock_source(source);
     syst.set_reload(MAX_PERIOD - 1);
     syst.clear_current();
     syst.enable_interrupt();
     syst.enable_counter();
 }
 
-/// SysTick counts since the counter started, at the full core clock. Used for cost
-/// measurement.
-pub fn core_clock_counts() -> u64 {
+/// SysTick counts since the counter started, at the board's `SYSTICK_HZ`. Used for
+/// cost measurement.
+pub fn systick_counts() -> u64 {
     critical_section::with(|cs| CLOCK.borrow_ref(cs).counts())
 }
 

@@ -3,19 +3,26 @@
 //!
 //! The host link and the console share USART1 (PB6 TX, PB7 RX, alternate function 7),
 //! which the board wires to the ST-LINK's virtual COM port: slipmux frames at 115200
-//! baud, 8N1. The core runs on its reset clock, MSI at 4 MHz: nothing to set up or
-//! wait for, so the same image runs on the chip and in QEMU (whose model lacks the
-//! flash controller and power registers a faster clock set-up polls). Registers are
-//! reached through stm32-metapac; see `drivers::stm32_usart` for why not embassy-stm32.
+//! baud, 8N1. The core runs at 80 MHz, the chip's most: the PLL from MSI's 4 MHz
+//! (no oscillator to wait for), after the flash wait states it needs ([`clock_up`]).
+//! The same image runs on the chip and in QEMU, whose RCC model switches the clock
+//! (SysTick follows) and which models no flash interface. Registers are reached
+//! through stm32-metapac; see `drivers::stm32_usart` for why not embassy-stm32.
+use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m::peripheral::NVIC;
 use stm32_metapac::gpio::vals::{Idr, Moder, Ospeedr};
-use stm32_metapac::{interrupt, Interrupt, GPIOA, GPIOB, GPIOC, RCC, USART1};
+use stm32_metapac::rcc::vals::{Pllm, Plln, Pllr, Pllsrc, Sw};
+use stm32_metapac::{interrupt, Interrupt, FLASH, GPIOA, GPIOB, GPIOC, RCC, USART1};
 
 use crate::drivers::stm32_usart::Usart1Pipe;
 
 pub const NAME: &str = "b-l475e-iot01a";
-/// SysTick counts the core clock: MSI at its reset range, 4 MHz.
-pub const SYSTICK_HZ: u32 = 4_000_000;
+/// The core clock (HCLK), and the APB2 clock USART1 runs on (no prescaler).
+const CORE_HZ: u32 = 80_000_000;
+/// SysTick counts its external reference, HCLK / 8 on STM32 parts (RM0351 §6.2):
+/// QEMU's model wires it so too, and at 10 MHz a count is a whole number of QEMU's
+/// nanosecond instructions where the core clock's 12.5 ns would not be.
+pub const SYSTICK_HZ: u32 = CORE_HZ / 8;
 /// Guest instructions per SysTick count under QEMU `-icount shift=0` (1 ns each).
 pub const INSNS_PER_COUNT: u32 = 1_000_000_000 / SYSTICK_HZ;
 const BAUD: u32 = 115_200;
@@ -44,8 +51,41 @@ pub struct Resources {
     pub _uart: Usart1Pipe,
 }
 
+/// Runs the core at [`CORE_HZ`] from MSI at its reset range (4 MHz × 40 / 2): first
+/// the flash's four wait states for 80 MHz in voltage range 1 (the reset range), with
+/// prefetch and both caches, read back before the clock goes up (RM0351 §3.3.3); then
+/// the PLL, locked, as the system clock. The AHB and APB prescalers stay 1.
+fn clock_up() {
+    const LATENCY: u8 = 4;
+    FLASH.acr().modify(|w| {
+        w.set_latency(LATENCY);
+        w.set_prften(true);
+        w.set_icen(true);
+        w.set_dcen(true);
+    });
+    // On the chip the first read shows the new latency; QEMU models no flash
+    // interface (it reads 0), so the wait is bounded rather than endless there.
+    for _ in 0..16 {
+        if FLASH.acr().read().latency() == LATENCY {
+            break;
+        }
+    }
+    RCC.pllcfgr().write(|w| {
+        w.set_pllsrc(Pllsrc::MSI);
+        w.set_pllm(Pllm::DIV1);
+        w.set_plln(Plln::MUL40);
+        w.set_pllr(Pllr::DIV2);
+        w.set_pllren(true);
+    });
+    RCC.cr().modify(|w| w.set_pllon(true));
+    while !RCC.cr().read().pllrdy() {}
+    RCC.cfgr().modify(|w| w.set_sw(Sw::PLL1_R));
+    while RCC.cfgr().read().sws() != Sw::PLL1_R {}
+}
+
 pub fn init() -> Resources {
     let mut core = cortex_m::Peripherals::take().expect("init runs once");
+    clock_up();
     RCC.ahb2enr().modify(|w| {
         w.set_gpioaen(true);
         w.set_gpioben(true);
@@ -63,9 +103,9 @@ pub fn init() -> Resources {
     GPIOB.moder().modify(|w| w.set_moder(14, Moder::OUTPUT));
     // PC13 (the blue user button B1) stays an input, as after reset.
     // SAFETY: USART1 is clocked and on its pins; the link and console are its only users.
-    let uart = unsafe { Usart1Pipe::new(USART1, SYSTICK_HZ, BAUD) };
+    let uart = unsafe { Usart1Pipe::new(USART1, CORE_HZ, BAUD) };
     crate::console::init();
-    crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::time_driver::init(&mut core.SYST, SystClkSource::External, SYSTICK_HZ);
     crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Interrupt::USART1) };

@@ -60,7 +60,7 @@ pub fn init() -> Resources {
     // SAFETY: UART0 is used only through the console from here on.
     let _ = unsafe { CmsdkUart::new(UART0_BASE, SYSTICK_HZ, 115_200) };
     crate::console::init();
-    crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::time_driver::init(&mut core.SYST, cortex_m::peripheral::syst::SystClkSource::Core, SYSTICK_HZ);
     crate::cycles::enable(&mut core.DCB, &mut core.DWT);
 
     // SAFETY: the LAN9118 is driven by this one instance; its IRQ calls on_interrupt.

@@ -64,7 +64,7 @@ pub fn init() -> Resources {
     // SAFETY: UART0's pins are set up above; the link and console are its only users.
     let uart = unsafe { NrfUartPipe::new(pac::UART0, UART_TX_PIN, UART_RX_PIN) };
     crate::console::init();
-    crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::time_driver::init(&mut core.SYST, cortex_m::peripheral::syst::SystClkSource::Core, SYSTICK_HZ);
     crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // SAFETY: the handler below is ready before the interrupt is unmasked.
     unsafe { NVIC::unmask(Interrupt::UARTE0) };

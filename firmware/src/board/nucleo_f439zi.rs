@@ -99,7 +99,7 @@ pub fn init() -> Resources {
         Err(_) => panic!("USART3 cannot run at {BAUD} baud"),
     }
     crate::console::init();
-    crate::time_driver::init(&mut core.SYST, SYSTICK_HZ);
+    crate::time_driver::init(&mut core.SYST, cortex_m::peripheral::syst::SystClkSource::Core, SYSTICK_HZ);
     crate::cycles::enable(&mut core.DCB, &mut core.DWT);
     // The pins stay configured while the firmware runs; `set_leds`/`buttons` use the
     // registers.

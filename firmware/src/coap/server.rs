@@ -13,7 +13,7 @@ pub async fn run<L: Link>(mut link: L, net: crate::link::Net, spawner: embassy_e
     println!(
         "coap: listening on {} ({} guest instructions after reset)",
         crate::link::DESCRIPTION,
-        crate::time_driver::core_clock_counts() * crate::board::INSNS_PER_COUNT as u64
+        crate::time_driver::systick_counts() * crate::board::INSNS_PER_COUNT as u64
     );
     let mut message = vec![0u8; device::server::MAX_MESSAGE];
     let mut device: Device<Board, L::Peer> = Device::boot(Board::new(net, spawner), &CONFIG);

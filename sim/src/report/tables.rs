@@ -499,7 +499,7 @@ fn cross_check(r: &Results) -> Table {
     for (k, s, e, p, st, d) in summary::cross_check(&r.benchmarks, 100_000) {
         t.rows.push(vec![k, s.to_string(), e, group(p), group(st), format!("{d:+.3} %")]);
     }
-    t.note = "The in-guest SysTick count under -icount shift=0 (one count = 40 instructions on mps2-an386's 25 MHz, 250 on the STM32L475's 4 MHz) against the plugin's exact count between the same markers.".into();
+    t.note = "The in-guest SysTick count under -icount shift=0 (one count = 40 instructions on mps2-an386's 25 MHz, 100 on the STM32L475's 10 MHz SysTick reference) against the plugin's exact count between the same markers.".into();
     t
 }
 
