@@ -240,6 +240,96 @@ struct Lines {
     slope: Option<(String, f64)>,
 }
 
+/// A label's box in pixels: left, top, right, bottom.
+type Rect = (i32, i32, i32, i32);
+/// A straight line from one pixel to another.
+type Segment = ((i32, i32), (i32, i32));
+
+fn overlaps(a: Rect, b: Rect) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Whether the segment from `p` to `q` passes through `r` (a straight line: its y over
+/// the box's x-range is one interval).
+fn crosses(r: Rect, (p, q): Segment) -> bool {
+    let (x0, x1) = (p.0.min(q.0).max(r.0), p.0.max(q.0).min(r.2));
+    if x0 > x1 {
+        return false;
+    }
+    let y_at = |x: i32| {
+        if p.0 == q.0 {
+            p.1 as f64
+        } else {
+            p.1 as f64 + (q.1 - p.1) as f64 * (x - p.0) as f64 / (q.0 - p.0) as f64
+        }
+    };
+    let (ya, yb) = if p.0 == q.0 { (p.1.min(q.1) as f64, p.1.max(q.1) as f64) } else { (y_at(x0), y_at(x1)) };
+    ya.min(yb) <= r.3 as f64 && ya.max(yb) >= r.1 as f64
+}
+
+/// Where each point's label goes (its box's top left, in pixels): beside its point,
+/// right, left, above or below it, then the diagonals, then as much again further out,
+/// then up to three rows above or below beside it, at the first place that is inside `area` and clear of the labels placed before it,
+/// of every point's marker, of `lines` and of the boxes in `avoid`; right of its point
+/// if none is. (Written here: plotters draws text where it is told and places none.)
+fn place_labels(
+    points: &[(i32, i32)],
+    sizes: &[(u32, u32)],
+    lines: &[Segment],
+    avoid: &[Rect],
+    area: Rect,
+) -> Vec<(i32, i32)> {
+    const GAP: i32 = 8;
+    const MARKER: i32 = 6;
+    let mut fixed: Vec<Rect> = points.iter().map(|&(x, y)| (x - MARKER, y - MARKER, x + MARKER, y + MARKER)).collect();
+    fixed.extend_from_slice(avoid);
+    let mut placed: Vec<Rect> = Vec::new();
+    points
+        .iter()
+        .zip(sizes)
+        .map(|(&(x, y), &(w, h))| {
+            let (w, h) = (w as i32, h as i32);
+            // Then rows above and below those beside it, right and left, as crowded
+            // points' labels stack.
+            let beside = (1..=2).flat_map(|k| {
+                let g = GAP * k;
+                [
+                    (x + g, y - h / 2),
+                    (x - g - w, y - h / 2),
+                    (x - w / 2, y - g - h),
+                    (x - w / 2, y + g),
+                    (x + g, y - g - h),
+                    (x + g, y + g),
+                    (x - g - w, y - g - h),
+                    (x - g - w, y + g),
+                ]
+            });
+            let rows = (1..=3).flat_map(|k| {
+                let dy = k * (h + 2);
+                [
+                    (x + GAP, y - h / 2 - dy),
+                    (x + GAP, y - h / 2 + dy),
+                    (x - GAP - w, y - h / 2 - dy),
+                    (x - GAP - w, y - h / 2 + dy),
+                ]
+            });
+            let candidates = beside.chain(rows);
+            let fits = |&(l, t): &(i32, i32)| {
+                let r = (l, t, l + w, t + h);
+                r.0 >= area.0
+                    && r.1 >= area.1
+                    && r.2 <= area.2
+                    && r.3 <= area.3
+                    && !placed.iter().chain(&fixed).any(|&o| overlaps(r, o))
+                    && !lines.iter().any(|&s| crosses(r, s))
+            };
+            let at = candidates.clone().find(fits).unwrap_or((x + GAP, y - h / 2));
+            placed.push((at.0, at.1, at.0 + w, at.1 + h));
+            at
+        })
+        .collect()
+}
+
 fn draw_lines<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, l: &Lines) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
@@ -274,15 +364,9 @@ where
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 5, colour.filled())))
                     .map_err(err)?
                     .label(name.as_str())
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
-                if !l.joined {
-                    let labels = pts
-                        .iter()
-                        .zip(&l.point_labels)
-                        .map(|(&p, text)| Text::new(text.clone(), p, ("sans-serif", LABEL_FONT).into_font()));
-                    chart.draw_series(labels).map_err(err)?;
-                }
+                    .legend(move |(x, y)| Circle::new((x + 5, y), 5, colour.filled()));
             }
+            let mut lines = Vec::new();
             if let (Some((name, slope)), false) = (&l.slope, l.log) {
                 // Ends where it leaves the plot, right or top.
                 let (x_end, y_end) = (max(|p| p.0) * 1.15, max(|p| p.1) * 1.15);
@@ -294,6 +378,27 @@ where
                     .map_err(err)?
                     .label(name.as_str())
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 12, y)], style));
+                lines.push((chart.backend_coord(&(0.0, 0.0)), chart.backend_coord(&(x, slope * x))));
+            }
+            if !l.joined {
+                // Each label beside its point, clear of the others, the points and the
+                // goal's line (the legend's corner too).
+                let style = TextStyle::from(("sans-serif", LABEL_FONT).into_font());
+                let pts: Vec<(i32, i32)> =
+                    l.series.iter().flat_map(|(_, _, p)| p.iter().map(|p| chart.backend_coord(p))).collect();
+                let sizes = l
+                    .point_labels
+                    .iter()
+                    .map(|t| root.estimate_text_size(t, &style).map_err(err))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let (xs, ys) = chart.plotting_area().get_pixel_range();
+                // The legend's corner (two short entries at the label size).
+                let legend = (xs.start, ys.start, xs.start + 260, ys.start + 70);
+                let area = (xs.start, ys.start, xs.end, ys.end);
+                let at = place_labels(&pts, &sizes, &lines, &[legend], area);
+                for (text, &at) in l.point_labels.iter().zip(&at) {
+                    root.draw(&Text::new(text.clone(), at, style.clone())).map_err(err)?;
+                }
             }
             draw_legend(&mut chart)?;
         }};
@@ -421,7 +526,7 @@ pub fn draw(dir: &Path, r: &Results) -> anyhow::Result<Vec<Plot>> {
                     y_label: "compile instructions".into(),
                     series: vec![("compiler".into(), engine_colour("jit"), pts)],
                     joined: false,
-                    point_labels: compiled.iter().map(|r| format!("  {}", r.kernel)).collect(),
+                    point_labels: compiled.iter().map(|r| r.kernel.clone()).collect(),
                     log: false,
                     slope: Some((
                         format!("goal: {} per bytecode byte", summary::COMPILE_PER_BYTE_GOAL),
@@ -561,6 +666,45 @@ mod tests {
         let svg = std::fs::read_to_string(dir.path().join(&plot.svg)).unwrap();
         assert!(svg.contains("goal: 150 per bytecode byte"), "the goal's line is named in the legend");
         assert!(svg.contains("sha256") && svg.contains("crc32"), "each program is labelled");
+    }
+
+    #[test]
+    fn labels_of_crowded_points_stay_clear_of_each_other_the_points_and_the_goal_line() {
+        use super::{crosses, overlaps, place_labels};
+        // The small kernels of `jit-vs-interp` where its plot puts them: pairs 10 to 20
+        // pixels apart, just above the goal's line, the legend in the corner.
+        let points = [(155, 474), (167, 464), (240, 435), (248, 424), (259, 444), (312, 392), (317, 410)];
+        let sizes = [(80, 17), (80, 17), (95, 17), (90, 17), (45, 17), (70, 17), (120, 17)];
+        let line = ((104, 494), (1385, 290));
+        let legend = (104, 44, 364, 114);
+        let area = (104, 44, 1385, 494);
+        let at = place_labels(&points, &sizes, &[line], &[legend], area);
+        let boxes: Vec<_> =
+            at.iter().zip(&sizes).map(|(&(x, y), &(w, h))| (x, y, x + w as i32, y + h as i32)).collect();
+        for (k, &b) in boxes.iter().enumerate() {
+            assert!(
+                b.0 >= area.0 && b.1 >= area.1 && b.2 <= area.2 && b.3 <= area.3,
+                "label {k} leaves the plot: {b:?}"
+            );
+            assert!(!crosses(b, line), "label {k} is on the line: {b:?}");
+            assert!(!overlaps(b, legend), "label {k} is on the legend: {b:?}");
+            for (j, &o) in boxes.iter().enumerate().filter(|&(j, _)| j != k) {
+                assert!(!overlaps(b, o), "labels {k} and {j} overlap: {b:?} {o:?}");
+            }
+            for &(x, y) in &points {
+                assert!(!overlaps(b, (x - 5, y - 5, x + 5, y + 5)), "label {k} covers the point at {x},{y}");
+            }
+        }
+        // Each label stays near its own point.
+        for (k, (&(x, y), &b)) in points.iter().zip(&boxes).enumerate() {
+            let dx = (x - b.0.max(x.min(b.2))).abs();
+            let dy = (y - b.1.max(y.min(b.3))).abs();
+            assert!(dx <= 60 && dy <= 60, "label {k} is {dx},{dy} from its point");
+        }
+        // A segment through a box crosses it; one beside it does not.
+        assert!(crosses((0, 0, 10, 10), ((-5, -5), (20, 20))));
+        assert!(!crosses((0, 0, 10, 10), ((20, 0), (40, 10))));
+        assert!(!crosses((0, 0, 10, 10), ((0, 30), (30, 12))));
     }
 
     #[test]
