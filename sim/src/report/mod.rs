@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::runner::Results;
 
+mod glyphs;
 pub mod html;
 pub mod junit;
 pub mod markdown;

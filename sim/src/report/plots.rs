@@ -22,13 +22,16 @@ pub struct Plot {
 /// Where Debian's fonts-dejavu-core puts the font text is drawn with.
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-fn register_font() -> anyhow::Result<()> {
+/// Makes the font the plots' text is in: plotters' (for layout and SVG) and the PNG
+/// backend's ([`super::glyphs`]).
+pub(super) fn register_font() -> anyhow::Result<()> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
     DONE.get_or_init(|| {
         let bytes = std::fs::read(FONT).map_err(|e| {
             format!("cannot read {FONT} (Debian package fonts-dejavu-core, installed by ci/setup): {e}")
         })?;
         let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        super::glyphs::set_font(bytes).map_err(|_| format!("{FONT} is not a usable font"))?;
         plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
             .map_err(|_| format!("{FONT} is not a usable font"))
     })
@@ -206,13 +209,13 @@ fn write_both(
     title: &str,
     size: (u32, u32),
     svg_drawing: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()>,
-    png_drawing: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> anyhow::Result<()>,
+    png_drawing: impl FnOnce(DrawingArea<super::glyphs::Png, Shift>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Plot> {
     let mut svg = String::new();
     svg_drawing(SVGBackend::with_string(&mut svg, size).into_drawing_area())?;
     std::fs::write(dir.join(format!("{file}.svg")), &svg)?;
     let png = dir.join(format!("{file}.png"));
-    png_drawing(BitMapBackend::new(&png, size).into_drawing_area())
+    png_drawing(super::glyphs::Png::new(&png, size).into_drawing_area())
         .with_context(|| format!("drawing {}", png.display()))?;
     // Inline SVG needs no XML prolog.
     let inline_svg = svg.trim_start_matches(|c| c != '<').to_string();
