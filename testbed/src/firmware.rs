@@ -33,14 +33,19 @@ impl Variant {
     }
 }
 
+/// The one of `all` whose name is `s`, or an error naming `what` and every name.
+fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, what: &str, s: &str) -> std::result::Result<T, String> {
+    all.iter().copied().find(|&t| name(t) == s).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|&t| name(t)).collect();
+        format!("unknown {what} `{s}` ({})", names.join(", "))
+    })
+}
+
 impl std::str::FromStr for Variant {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-            format!("unknown firmware variant `{s}` ({})", names.join(", "))
-        })
+        by_name(&Variant::ALL, Variant::name, "firmware variant", s)
     }
 }
 
@@ -114,10 +119,7 @@ impl std::str::FromStr for Board {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Board::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Board::ALL.iter().map(|b| b.name()).collect();
-            format!("unknown board `{s}` ({})", names.join(", "))
-        })
+        by_name(&Board::ALL, Board::name, "board", s)
     }
 }
 
