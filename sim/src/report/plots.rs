@@ -131,8 +131,13 @@ where
 {
     root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let values: Vec<f64> = b.series.iter().flat_map(|(_, _, v)| v.iter().flatten().copied()).collect();
-    let max = values.iter().cloned().fold(1.0, f64::max) * 1.5;
+    let tallest = values.iter().cloned().fold(1.0, f64::max) * 1.2;
     let min = values.iter().cloned().fold(f64::MAX, f64::min).max(1.0) / 2.0;
+    // Room above the tallest bar for the legend in the upper left (its rows' share of
+    // the plot's height), so that it covers no bar.
+    let legend = (b.series.len() as f64 * 20.0 + 30.0) / (SIZE.1 as f64 - 130.0);
+    let max =
+        if b.log { ((tallest.ln() - legend * min.ln()) / (1.0 - legend)).exp() } else { tallest / (1.0 - legend) };
     let n = b.labels.len().max(1);
     let groups = b.series.len().max(1) as f64;
     let err = |e| anyhow::anyhow!("{e:?}");
