@@ -125,12 +125,9 @@ impl device::Platform for Board {
         let mut helpers = DeviceHelpers::new(Namespace::Slot(run.slot));
         helpers.coap = run.coap.as_deref().copied();
         let outcome = match run.code {
-            #[cfg(feature = "jit")]
             Some(code) => {
                 jit_exec::execute(run.image, code, run.memory, run.allowed, run.budget, &mut helpers, run.costs)
             }
-            #[cfg(not(feature = "jit"))]
-            Some(code) => jit_exec::execute(code, run.costs),
             None => interp_exec::execute(run.image, run.memory, run.allowed, run.budget, &mut helpers, run.costs),
         };
         if let (Some(out), Some(set)) = (run.coap, helpers.coap) {

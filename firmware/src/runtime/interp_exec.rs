@@ -116,10 +116,7 @@ pub fn run_request(req: proto::RunRequest, arena: &mut Arena) -> proto::RunRespo
         let mut helpers = DeviceHelpers::new(Namespace::Scratch);
         match &code {
             None => execute(&image, memory, allowed, req.budget, &mut helpers, &mut costs),
-            #[cfg(feature = "jit")]
             Some(code) => super::jit_exec::execute(&image, code, memory, allowed, req.budget, &mut helpers, &mut costs),
-            #[cfg(not(feature = "jit"))]
-            Some(code) => super::jit_exec::execute(code, &mut costs),
         }
     })();
     let input = b.input.clone();

@@ -15,6 +15,9 @@ pub mod jit_exec {
     //! with that failure and nothing else changes.
     use proto::{Costs, Failure};
     use vm::image::Image;
+    use vm::{HelperSet, Memory};
+
+    use super::helpers::DeviceHelpers;
 
     /// Compiled code, of which this build has none.
     pub enum Code {}
@@ -23,7 +26,17 @@ pub mod jit_exec {
         Err(device::run::unsupported("this firmware has no JIT (built without feature `jit`): use the interpreter"))
     }
 
-    pub fn execute(code: &Code, _costs: &mut Costs) -> Result<u64, Failure> {
+    /// The JIT build's signature, so callers are the same in both builds; there is no
+    /// `Code` to call it with.
+    pub fn execute(
+        _image: &Image,
+        code: &Code,
+        _memory: Memory<'_>,
+        _allowed: HelperSet,
+        _budget: u64,
+        _helpers: &mut DeviceHelpers,
+        _costs: &mut Costs,
+    ) -> Result<u64, Failure> {
         match *code {}
     }
 }

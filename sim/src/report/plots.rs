@@ -264,22 +264,18 @@ fn crosses(r: Rect, (p, q): Segment) -> bool {
     if x0 > x1 {
         return false;
     }
-    let y_at = |x: i32| {
-        if p.0 == q.0 {
-            p.1 as f64
-        } else {
-            p.1 as f64 + (q.1 - p.1) as f64 * (x - p.0) as f64 / (q.0 - p.0) as f64
-        }
-    };
-    let (ya, yb) = if p.0 == q.0 { (p.1.min(q.1) as f64, p.1.max(q.1) as f64) } else { (y_at(x0), y_at(x1)) };
+    let y_at = |x: i32| p.1 as f64 + (q.1 - p.1) as f64 * (x - p.0) as f64 / (q.0 - p.0) as f64;
+    let (ya, yb) = if p.0 == q.0 { (p.1 as f64, q.1 as f64) } else { (y_at(x0), y_at(x1)) };
     ya.min(yb) <= r.3 as f64 && ya.max(yb) >= r.1 as f64
 }
 
 /// Where each point's label goes (its box's top left, in pixels): beside its point,
 /// right, left, above or below it, then the diagonals, then as much again further out,
-/// then up to three rows above or below beside it, at the first place that is inside `area` and clear of the labels placed before it,
-/// of every point's marker, of `lines` and of the boxes in `avoid`; right of its point
-/// if none is. (Written here: plotters draws text where it is told and places none.)
+/// then up to three rows above or below the places right and left of it (as crowded
+/// points' labels stack), at the first place inside `area` and clear of the labels
+/// placed before it, of every point's marker, of `lines` and of the boxes in `avoid`;
+/// right of its point if none is. (Written here: plotters draws text where it is told
+/// and places none.)
 fn place_labels(
     points: &[(i32, i32)],
     sizes: &[(u32, u32)],
@@ -297,8 +293,6 @@ fn place_labels(
         .zip(sizes)
         .map(|(&(x, y), &(w, h))| {
             let (w, h) = (w as i32, h as i32);
-            // Then rows above and below those beside it, right and left, as crowded
-            // points' labels stack.
             let beside = (1..=2).flat_map(|k| {
                 let g = GAP * k;
                 [
@@ -321,7 +315,6 @@ fn place_labels(
                     (x - GAP - w, y - h / 2 + dy),
                 ]
             });
-            let candidates = beside.chain(rows);
             let fits = |&(l, t): &(i32, i32)| {
                 let r = (l, t, l + w, t + h);
                 r.0 >= area.0
@@ -331,7 +324,7 @@ fn place_labels(
                     && !placed.iter().chain(&fixed).any(|&o| overlaps(r, o))
                     && !lines.iter().any(|&s| crosses(r, s))
             };
-            let at = candidates.clone().find(fits).unwrap_or((x + GAP, y - h / 2));
+            let at = beside.chain(rows).find(fits).unwrap_or((x + GAP, y - h / 2));
             placed.push((at.0, at.1, at.0 + w, at.1 + h));
             at
         })
