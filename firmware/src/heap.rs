@@ -5,14 +5,17 @@
 //! list, so what it costs depends on everything allocated and freed before: the same
 //! program compiled after another request took a different number of instructions.
 //! A compile allocates a dozen tables and frees them all at its end, so it runs in
-//! [`with_scratch`]: one block of the heap taken for the compile, handed out by
-//! bumping a pointer (the topmost block freed or grown in place), given back whole.
-//! The compile's own allocations then cost the same few instructions after any
-//! history. (Written here: bump allocators such as bumpalo are allocator objects for
-//! `allocator_api` collections, not a scope of the global allocator the `jit` crate's
-//! plain `Vec`s could use.)
+//! [`with_scratch`]: one block of the heap taken for the compile and given back
+//! whole. Inside it, blocks are bumped from a pointer, or taken from the lowest hole
+//! that fits (what the compile freed below the pointer: the analysis's states are
+//! freed before the allocator's tables are made, under the tables that stay); both
+//! depend only on what this compile did, so its allocations cost the same after any
+//! history, and it needs about its live tables' size, not the sum of all it ever
+//! allocated (a fifth less for SHA-256). (Written here: bump allocators such as
+//! bumpalo are allocator objects for `allocator_api` collections, not a scope of the
+//! global allocator the `jit` crate's plain `Vec`s could use.)
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::Cell;
+use core::cell::RefCell;
 use core::mem::MaybeUninit;
 use critical_section::Mutex;
 use embedded_alloc::LlffHeap as Heap;
@@ -21,63 +24,128 @@ use embedded_alloc::LlffHeap as Heap;
 pub use crate::board::settings::HEAP_SIZE;
 
 #[global_allocator]
-static ALLOCATOR: Allocator = Allocator { heap: Heap::empty(), scratch: Mutex::new(Cell::new(Scratch::NONE)) };
+static ALLOCATOR: Allocator = Allocator { heap: Heap::empty(), scratch: Mutex::new(RefCell::new(Scratch::NONE)) };
 
 struct Allocator {
     heap: Heap,
-    scratch: Mutex<Cell<Scratch>>,
+    scratch: Mutex<RefCell<Scratch>>,
 }
 
-/// The scratch block `[start, end)`: `next` is its first free byte, `last` the start
-/// of its topmost block (0: none to free or grow in place). While `taking`, blocks
-/// come from it; until it is given back, frees of its blocks do nothing.
-#[derive(Clone, Copy)]
+/// Holes a scratch block keeps track of; a freed block past them is lost until the
+/// block is given back (a compile frees a few tables below others, not more).
+const HOLES: usize = 8;
+
+/// The scratch block `[start, end)`: `next` is the first byte never handed out since
+/// the last free at the top, `holes[..holes_len]` the freed ranges below it
+/// (`(start, end)`, lowest first, none touching another or `next`). While `taking`,
+/// blocks come from it; frees of its blocks only make holes until it is given back.
 struct Scratch {
     start: usize,
     end: usize,
     next: usize,
-    last: usize,
+    holes: [(usize, usize); HOLES],
+    holes_len: usize,
     taking: bool,
+    /// The highest `next` has been.
+    high: usize,
+    /// Bytes that did not fit and came from the heap.
+    spilled: usize,
 }
 
 impl Scratch {
-    const NONE: Scratch = Scratch { start: 0, end: 0, next: 0, last: 0, taking: false };
+    const NONE: Scratch =
+        Scratch { start: 0, end: 0, next: 0, holes: [(0, 0); HOLES], holes_len: 0, taking: false, high: 0, spilled: 0 };
 
     fn owns(&self, p: usize) -> bool {
         (self.start..self.end).contains(&p)
     }
 
-    /// A block of `layout` from the scratch, if it is taking and the block fits.
+    /// A block of `layout` from the scratch, if it is taking and the block fits: from
+    /// the lowest hole it fits in, or else from `next`.
+    #[inline(always)]
     fn take(&mut self, layout: Layout) -> Option<usize> {
         if !self.taking {
             return None;
         }
-        let at = self.next.checked_add(layout.align() - 1)? & !(layout.align() - 1);
-        let end = at.checked_add(layout.size())?;
-        if end > self.end {
-            return None;
+        let fit = |from: usize, to: usize| {
+            let at = from.checked_add(layout.align() - 1)? & !(layout.align() - 1);
+            at.checked_add(layout.size()).filter(|&e| e <= to).map(|e| (at, e))
+        };
+        for k in 0..self.holes_len {
+            let (from, to) = self.holes[k];
+            if let Some((at, e)) = fit(from, to) {
+                // What alignment skipped stays unused until the block is given back.
+                if e == to {
+                    self.holes.copy_within(k + 1..self.holes_len, k);
+                    self.holes_len -= 1;
+                } else {
+                    self.holes[k].0 = e;
+                }
+                return Some(at);
+            }
         }
-        (self.last, self.next) = (at, end);
+        let Some((at, e)) = fit(self.next, self.end) else {
+            self.spilled += layout.size();
+            return None;
+        };
+        self.next = e;
+        self.high = self.high.max(e);
         Some(at)
+    }
+
+    /// Frees `[from, to)`: the top moves down (over the hole under it, if one ends
+    /// there), or the range joins the holes. Once the block no longer takes, nothing
+    /// is taken from it again: what is freed then waits for the block's return.
+    fn free(&mut self, from: usize, to: usize) {
+        if from == to || !self.taking {
+            return;
+        }
+        if to == self.next {
+            // The highest hole is the only one that can end under the top block.
+            match self.holes_len.checked_sub(1) {
+                Some(k) if self.holes[k].1 == from => {
+                    self.next = self.holes[k].0;
+                    self.holes_len = k;
+                }
+                _ => self.next = from,
+            }
+            return;
+        }
+        // The first hole above the range; the one before it, if any, is below.
+        let above = self.holes[..self.holes_len].iter().position(|h| h.0 >= to).unwrap_or(self.holes_len);
+        let joins_below = above > 0 && self.holes[above - 1].1 == from;
+        let joins_above = above < self.holes_len && self.holes[above].0 == to;
+        match (joins_below, joins_above) {
+            (true, true) => {
+                self.holes[above - 1].1 = self.holes[above].1;
+                self.holes.copy_within(above + 1..self.holes_len, above);
+                self.holes_len -= 1;
+            }
+            (true, false) => self.holes[above - 1].1 = to,
+            (false, true) => self.holes[above].0 = from,
+            // A new hole; with no room for it, the range is lost until the block is
+            // given back.
+            (false, false) if self.holes_len < HOLES => {
+                self.holes.copy_within(above..self.holes_len, above + 1);
+                self.holes[above] = (from, to);
+                self.holes_len += 1;
+            }
+            (false, false) => {}
+        }
     }
 }
 
 impl Allocator {
     fn with<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
-        critical_section::with(|cs| {
-            let cell = self.scratch.borrow(cs);
-            let mut s = cell.get();
-            let r = f(&mut s);
-            cell.set(s);
-            r
-        })
+        critical_section::with(|cs| f(&mut self.scratch.borrow_ref_mut(cs)))
     }
 }
 
 // SAFETY: blocks come from the heap (itself a `GlobalAlloc`) or from the scratch block,
 // which the heap gave out and which is not given back while one of its blocks is
-// live ([`with_scratch`]'s contract); scratch blocks never overlap: each starts at or
-// past `next`, and only the topmost one moves `next` back or grows.
+// live ([`with_scratch`]'s contract); scratch blocks never overlap: each is taken
+// from past `next` or from inside a hole, and a range becomes a hole or lies past
+// `next` again only when its block is freed (or shrunk: its tail).
 unsafe impl GlobalAlloc for Allocator {
     #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -90,10 +158,11 @@ unsafe impl GlobalAlloc for Allocator {
 
     #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let p = ptr as usize;
         let scratch = self.with(|s| {
-            let owned = s.owns(ptr as usize);
-            if owned && ptr as usize == s.last {
-                (s.next, s.last) = (s.last, 0);
+            let owned = s.owns(p);
+            if owned {
+                s.free(p, p + layout.size());
             }
             owned
         });
@@ -106,13 +175,23 @@ unsafe impl GlobalAlloc for Allocator {
     #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = ptr as usize;
-        // The topmost scratch block grows or shrinks where it is.
+        // A scratch block shrinks where it is (its tail freed); the topmost one also
+        // grows where it is, up to the end of the block.
         let in_place = self.with(|s| {
-            let fits = s.owns(p) && p == s.last && p.checked_add(new_size).is_some_and(|e| e <= s.end);
-            if fits {
-                s.next = p + new_size;
+            if !s.owns(p) {
+                return false;
             }
-            fits
+            let (old_end, new_end) = (p + layout.size(), p.saturating_add(new_size));
+            if new_end <= old_end {
+                s.free(new_end, old_end);
+                true
+            } else if old_end == s.next && new_end <= s.end {
+                s.next = new_end;
+                s.high = s.high.max(new_end);
+                true
+            } else {
+                false
+            }
         });
         if in_place {
             return ptr;
@@ -148,10 +227,11 @@ pub fn free() -> usize {
 
 /// Runs `work` with its allocations in a scratch block of up to `bytes` taken from the
 /// heap (what does not fit there comes from the heap, as without one), then `keep` on
-/// what `work` made, allocating from the heap; then gives the block back. With no block
-/// to be had (not enough heap in one piece, or a scratch in use already) both simply
-/// run on the heap. (Generic only here: taking and giving back the block are out of
-/// line, one copy of each in flash.)
+/// what `work` made and the bytes it held at most (the block's high mark and what did
+/// not fit; `None` without a block), allocating from the heap; then gives the block
+/// back. With no block to be had (not enough heap in one piece, or a scratch in use
+/// already) both simply run on the heap. (Generic only here: taking and giving back
+/// the block are out of line, one copy of each in flash.)
 ///
 /// Every allocation made while `work` runs comes from the block, an interrupt
 /// handler's too: none of the firmware's handlers allocates (the drivers' buffers are
@@ -160,27 +240,48 @@ pub fn free() -> usize {
 /// # Safety
 /// What `keep` returns must hold nothing allocated during `work`: `keep` copies what is
 /// kept out of it and drops the rest.
-pub unsafe fn with_scratch<T, U>(bytes: usize, work: impl FnOnce() -> T, keep: impl FnOnce(T) -> U) -> U {
+pub unsafe fn with_scratch<T, U>(
+    bytes: usize,
+    work: impl FnOnce() -> T,
+    keep: impl FnOnce(T, Option<usize>) -> U,
+) -> U {
     let block = take_scratch(bytes);
     let made = work();
-    ALLOCATOR.with(|s| s.taking = false);
-    let kept = keep(made);
+    let held = ALLOCATOR.with(|s| {
+        s.taking = false;
+        block.map(|_| s.high - s.start + s.spilled)
+    });
+    let kept = keep(made, held);
     // SAFETY: by the contract nothing allocated in the block is live any more.
     unsafe { give_back_scratch(block) };
     kept
 }
 
-/// Takes a block of `bytes` from the heap and makes it the scratch, if it can.
+/// Takes a block of `bytes` from the heap and makes it the scratch, if it can; when
+/// the heap has no piece that large (its free space in pieces), the largest of
+/// `bytes` less eighths that it has, down to 1 KiB: a work that needs less than it
+/// asked for then still runs in a block. (Before the caller's markers: the tries
+/// count in no phase.)
 #[inline(never)]
 fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
-    let busy = ALLOCATOR.with(|s| s.end != 0);
-    let layout = Layout::from_size_align(bytes, 8).ok().filter(|_| bytes > 0 && !busy)?;
-    // From the heap through the global allocator (no scratch is taking), so that the
-    // heap's own code is not inlined here a second time.
-    // SAFETY: a non-zero size.
-    let block = unsafe { alloc::alloc::alloc(layout) };
-    let start = (!block.is_null()).then_some(block as usize)?;
-    ALLOCATOR.with(|s| *s = Scratch { start, end: start + bytes, next: start, last: 0, taking: true });
+    if ALLOCATOR.with(|s| s.end != 0) {
+        return None;
+    }
+    let (mut size, step, least) = (bytes & !7, (bytes / 8) & !7, (bytes & !7).min(1024));
+    let (block, layout) = loop {
+        let layout = Layout::from_size_align(size, 8).ok().filter(|_| size >= least && size > 0)?;
+        // From the heap through the global allocator (no scratch is taking), so that
+        // the heap's own code is not inlined here a second time.
+        // SAFETY: a non-zero size.
+        let block = unsafe { alloc::alloc::alloc(layout) };
+        if !block.is_null() {
+            break (block, layout);
+        }
+        size = size.checked_sub(step.max(8))?;
+    };
+    let (start, bytes) = (block as usize, layout.size());
+    ALLOCATOR
+        .with(|s| *s = Scratch { start, end: start + bytes, next: start, high: start, taking: true, ..Scratch::NONE });
     Some((block, layout))
 }
 

@@ -180,6 +180,10 @@ pub struct Costs {
     pub compile_cycles: Option<u64>,
     #[n(11)]
     pub exec_cycles: Option<u64>,
+    /// Heap bytes the JIT compile held at most (its tables and code buffer), when this
+    /// run compiled: what a board's heap must have free to compile the program.
+    #[n(12)]
+    pub compile_memory: Option<u32>,
 }
 
 /// The answer to a run: the program's r0 or a failure, and the costs so far.
@@ -258,5 +262,9 @@ mod tests {
         let chip = Costs { exec_cycles: Some(12_345), compile_cycles: Some(99), ..Default::default() };
         assert_eq!(entries(&chip), Some(10));
         assert_eq!(crate::decode::<Costs>(&crate::encode(&chip)).unwrap(), chip);
+        // A run that compiled says what the compile held.
+        let compiled = Costs { compile_counts: 7, compile_memory: Some(37_164), ..Default::default() };
+        assert_eq!(entries(&compiled), Some(9));
+        assert_eq!(crate::decode::<Costs>(&crate::encode(&compiled)).unwrap(), compiled);
     }
 }

@@ -57,6 +57,9 @@ pub struct BenchResult {
     pub hw_cycles: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compile_hw_cycles: Option<u64>,
+    /// Heap bytes the JIT compile held at most (the run that compiled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compile_memory: Option<u32>,
 }
 
 /// The native builds benchmark firmware carries (`programs/bench/native.txt`).
@@ -255,6 +258,7 @@ async fn bench_node(
                         measured_by: m.source,
                         hw_cycles: m.hw_cycles,
                         compile_hw_cycles: m.compile_hw_cycles,
+                        compile_memory: r.costs.compile_memory,
                     });
                 }
             }

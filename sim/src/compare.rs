@@ -106,7 +106,7 @@ pub fn exact_figures(results: &Value) -> std::collections::BTreeMap<String, Stri
     // things (they differ between checkouts at different paths): not ours to pin.
     for b in list("benchmarks").into_iter().filter(|b| b["engine"] != "rbpf") {
         let what = bench_name(&b);
-        put(what.clone(), &b, &["ok", "result", "executed_ebpf", "bytecode_bytes", "code_bytes"]);
+        put(what.clone(), &b, &["ok", "result", "executed_ebpf", "bytecode_bytes", "code_bytes", "compile_memory"]);
         if b["measured_by"] == "plugin" {
             put(what, &b, &["exec_insns", "exec_cycles", "compile_insns", "compile_cycles"]);
         }
@@ -207,6 +207,19 @@ mod tests {
         let mut rbpf = run(100, 3);
         rbpf["execs"][0]["engine"] = "rbpf".into();
         assert_eq!(exact_figures(&rbpf).len(), exact_figures(&fewer).len());
+    }
+
+    #[test]
+    fn what_a_compile_held_is_an_exact_figure() {
+        let bench = |memory: u32| {
+            serde_json::json!({"benchmarks": [{"step": "1", "node": "m4", "kernel": "sha256", "data_size": 640,
+                "engine": "jit", "run": 0, "measured_by": "systick", "compile_memory": memory}]})
+        };
+        assert_eq!(exact_differences(&bench(37_164), &bench(37_164)), Vec::<String>::new());
+        assert_eq!(
+            exact_differences(&bench(37_164), &bench(44_940)),
+            ["step 1 bench on m4 (sha256/640/jit run 0): compile_memory: 37164 against 44940"]
+        );
     }
 
     #[test]

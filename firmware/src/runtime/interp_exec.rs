@@ -27,7 +27,7 @@ pub fn load_image(layout: Layout, bytes: &[u8]) -> (Result<Image, ImageError>, d
     // SAFETY: `keep` clones the image or its error (owned vectors and strings, copied
     // deep) onto the heap and drops what the load made.
     unsafe {
-        crate::heap::with_scratch((SCRATCH_FIXED + 2 * bytes.len()).min(room), work, |(image, cost)| {
+        crate::heap::with_scratch((SCRATCH_FIXED + 2 * bytes.len()).min(room), work, |(image, cost), _| {
             (image.clone(), cost)
         })
     }
@@ -38,7 +38,7 @@ pub fn verify_program(program: &vm::Program, allowed: &HelperSet) -> (Result<(),
     let room = crate::heap::free().saturating_sub(SCRATCH_LEAVES);
     let work = || measure(markers::Phase::Verify, || vm::verify(program, allowed));
     // SAFETY: the verdict holds no heap block (a slot and a kind).
-    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 8 * program.insns().len()).min(room), work, |v| v) }
+    unsafe { crate::heap::with_scratch((SCRATCH_FIXED + 8 * program.insns().len()).min(room), work, |v, _| v) }
 }
 
 /// What a scratch block for loading or verifying holds besides what grows with the

@@ -53,18 +53,19 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     let scratch = (SCRATCH_FIXED + SCRATCH_PER_SLOT * image.program.insns().len())
         .min(crate::heap::free().saturating_sub(RUN_RESERVE));
     let work = || measure(Phase::Compile, || jit::compile_for(&image.program, sizes));
-    let keep = |(compiled, cost): (Result<jit::Compiled, jit::JitError>, _)| {
+    let keep = |(compiled, cost): (Result<jit::Compiled, jit::JitError>, _), held: Option<usize>| {
         let code = compiled.and_then(|c| {
             let mut code = Vec::new();
             code.try_reserve_exact(c.code.len()).map_err(|_| jit::JitError::OutOfMemory)?;
             code.extend_from_slice(&c.code);
             Ok(code)
         });
-        (code, cost)
+        (code, cost, held)
     };
     // SAFETY: `keep` copies the code to the heap and drops all the compile made.
-    let (compiled, cost) = unsafe { crate::heap::with_scratch(scratch, work, keep) };
+    let (compiled, cost, held) = unsafe { crate::heap::with_scratch(scratch, work, keep) };
     cost.record(Phase::Compile, costs);
+    costs.compile_memory = held.and_then(|h| u32::try_from(h).ok());
     let code = match compiled {
         Ok(code) => code,
         Err(jit::JitError::OutOfMemory) => return Err(out_of_memory()),

@@ -69,11 +69,11 @@ fn opt(v: Option<u64>) -> String {
 }
 
 fn bench_csv(r: &Results) -> String {
-    let mut s = String::from("node,kernel,data_size,engine,run,ok,result,expected,exec_insns,exec_cycles,systick_insns,compile_insns,compile_cycles,executed_ebpf,bytecode_bytes,code_bytes,measured_by\n");
+    let mut s = String::from("node,kernel,data_size,engine,run,ok,result,expected,exec_insns,exec_cycles,systick_insns,compile_insns,compile_cycles,executed_ebpf,bytecode_bytes,code_bytes,measured_by,compile_memory\n");
     for b in &r.benchmarks {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             b.node,
             b.kernel,
             b.data_size,
@@ -90,7 +90,8 @@ fn bench_csv(r: &Results) -> String {
             b.executed_ebpf,
             b.bytecode_bytes,
             b.code_bytes,
-            b.measured_by
+            b.measured_by,
+            opt(b.compile_memory.map(u64::from))
         );
     }
     s

@@ -16,6 +16,8 @@ pub struct EngineFigures {
     pub compile_insns: u64,
     /// Estimated Cortex-M4 cycles of the compile (plugin only).
     pub compile_cycles: Option<u64>,
+    /// Heap bytes the compile held at most.
+    pub compile_memory: Option<u32>,
     pub code_bytes: u32,
     pub executed_ebpf: u64,
     pub all_ok: bool,
@@ -111,6 +113,7 @@ pub fn rows(results: &[BenchResult]) -> Vec<Row> {
                         runs: runs.len(),
                         compile_insns: runs.iter().map(|r| r.compile_insns).max().unwrap_or(0),
                         compile_cycles: runs.iter().filter_map(|r| r.compile_cycles).max(),
+                        compile_memory: runs.iter().filter_map(|r| r.compile_memory).max(),
                         code_bytes: runs.iter().map(|r| r.code_bytes).max().unwrap_or(0),
                         executed_ebpf: runs.iter().map(|r| r.executed_ebpf).max().unwrap_or(0),
                         all_ok: runs.iter().all(|r| r.ok),
@@ -177,6 +180,7 @@ mod tests {
             measured_by: "plugin".into(),
             hw_cycles: None,
             compile_hw_cycles: None,
+            compile_memory: None,
         }
     }
 

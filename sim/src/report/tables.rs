@@ -272,7 +272,16 @@ fn cycles(rows: &[Row]) -> Table {
 fn jit(rows: &[Row]) -> Table {
     let mut t = Table::new(
         "JIT compile cost and code size",
-        &["kernel", "bytes", "compile (insns)", "bytecode (B)", "JIT code (B)", "code / bytecode", "break-even runs"],
+        &[
+            "kernel",
+            "bytes",
+            "compile (insns)",
+            "compile memory (B)",
+            "bytecode (B)",
+            "JIT code (B)",
+            "code / bytecode",
+            "break-even runs",
+        ],
     );
     for r in rows.iter().filter(|r| r.engines.contains_key("jit")) {
         let j = &r.engines["jit"];
@@ -280,13 +289,17 @@ fn jit(rows: &[Row]) -> Table {
             r.kernel.clone(),
             r.data_size.to_string(),
             group(j.compile_insns),
+            j.compile_memory.map(|m| group(m as u64)).unwrap_or_else(|| "—".into()),
             r.bytecode_bytes.to_string(),
             j.code_bytes.to_string(),
             r.code_density().map(|d| format!("{d:.2}")).unwrap_or_else(|| "—".into()),
             r.break_even_runs().map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
         ]);
     }
-    t.note = "Break-even: the number of runs after which compiling once and running the JIT costs fewer instructions than interpreting.".into();
+    t.note = "Compile memory: the heap the compile held at most (its tables and code buffer), what a board must have \
+              free to compile the program. Break-even: the number of runs after which compiling once and running the \
+              JIT costs fewer instructions than interpreting."
+        .into();
     t
 }
 
@@ -632,6 +645,18 @@ mod tests {
             measured("JIT compile, Fletcher-16 2560 B, estimated cycles").as_deref(),
             Some("36,000 (200 µs at 180 MHz)")
         );
+    }
+
+    #[test]
+    fn the_jit_table_shows_what_a_compile_held_where_the_device_said() {
+        let mut r = results(None);
+        r.benchmarks[1].compile_memory = Some(37_164);
+        let t = super::jit(&super::summary::rows(&r.benchmarks));
+        let column = t.header.iter().position(|c| c == "compile memory (B)").expect("the column");
+        assert_eq!(t.rows[0][column], "37,164");
+        r.benchmarks[1].compile_memory = None;
+        let t = super::jit(&super::summary::rows(&r.benchmarks));
+        assert_eq!(t.rows[0][column], "—", "an older firmware says nothing");
     }
 
     #[test]

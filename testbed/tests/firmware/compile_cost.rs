@@ -2,7 +2,11 @@
 //! before: their tables live in a scratch block (`firmware/src/heap.rs`), not in the
 //! first-fit heap whose free list any earlier request reshapes. Benchmarks and merged
 //! shards rely on it: the same image loaded and compiled in two scenarios, or after a
-//! longer history, must count the same.
+//! longer history, must count the same. And a compile needs about the tables it holds
+//! at once, not all it ever allocated: what it frees is taken again.
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
 use super::common;
 
 use coap_lite::RequestType;
@@ -36,10 +40,10 @@ async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history()
                    jlt %r6, 20, -5\nmov %r1, 1000\nmov %r2, %r7\ncall 0x11\nmov %r0, %r7\nexit";
     let counts = |r: &proto::RunResponse| {
         assert_eq!(r.result, Some(190), "{r:?}");
-        (r.costs.load_counts, r.costs.verify_counts, r.costs.compile_counts)
+        (r.costs.load_counts, r.costs.verify_counts, r.costs.compile_counts, r.costs.compile_memory)
     };
     let first = counts(&run(&mut client, program, proto::Engine::Jit).await);
-    assert!(first.0 > 0 && first.1 > 0 && first.2 > 0, "{first:?}");
+    assert!(first.0 > 0 && first.1 > 0 && first.2 > 0 && first.3 > Some(0), "{first:?}");
     // Reshape the heap: key-value entries that stay, allocated between the buffers of
     // requests of several sizes, some of them compiles.
     for round in 0..6u32 {
@@ -55,8 +59,90 @@ async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history()
     }
     for _ in 0..2 {
         let again = counts(&run(&mut client, program, proto::Engine::Jit).await);
-        assert_eq!(again, first, "(load, verify, compile) after other requests");
+        assert_eq!(again, first, "(load, verify, compile, compile memory) after other requests");
     }
     assert!(node.crashed().is_none());
     drop(logs);
+}
+
+/// Counts the bytes allocated on the thread that asks, the most live at once: the
+/// host compile's live tables, the figure a compile that took back all it freed
+/// would need.
+struct LivePeak;
+
+thread_local! {
+    /// (counting, live, peak)
+    static LIVE: Cell<(bool, usize, usize)> = const { Cell::new((false, 0, 0)) };
+}
+
+// SAFETY: every block comes from and goes back to `System`, as asked.
+unsafe impl GlobalAlloc for LivePeak {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.with(|c| {
+            if let (true, live, peak) = c.get() {
+                c.set((true, live + layout.size(), peak.max(live + layout.size())));
+            }
+        });
+        // SAFETY: the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.with(|c| {
+            if let (true, live, peak) = c.get() {
+                c.set((true, live.saturating_sub(layout.size()), peak));
+            }
+        });
+        // SAFETY: a block `alloc` gave out, with its layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static LIVE_PEAK: LivePeak = LivePeak;
+
+/// The most bytes the host's compile of `image` holds at once.
+fn host_live_peak(image: &vm::image::Image) -> usize {
+    let sizes = jit::Sizes::of(image);
+    LIVE.with(|c| c.set((true, 0, 0)));
+    let compiled = jit::compile_for(&image.program, sizes);
+    let (_, _, peak) = LIVE.with(|c| c.replace((false, 0, 0)));
+    assert!(compiled.is_ok(), "{:?}", compiled.err());
+    peak
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compile_needs_about_its_live_tables_not_all_it_ever_allocated() {
+    // SHA-256 (bpf-to-bpf calls, 401 slots): the analysis's states are freed before
+    // the allocator makes its tables, under tables that stay.
+    let repo = testbed::repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bench_data.h"), proto::bench::data_header(640)).unwrap();
+    let elf = testbed::compile::compile_c(
+        &repo.join("programs/bench/sha256.c"),
+        dir.path(),
+        "v3",
+        &[],
+        &[dir.path().to_path_buf()],
+    )
+    .unwrap();
+    let femto = vm::image::Image::load(vm::image::Layout::Elf, &elf).unwrap().emit(vm::image::Layout::Femto).unwrap();
+    let live = host_live_peak(&vm::image::Image::load(vm::image::Layout::Femto, &femto).unwrap());
+
+    let mut bench = common::Bench::start().await;
+    let uri = bench.publish("sha256.bin", &femto, &femto, 1, &common::testbed_key());
+    bench.pull(&uri).await.unwrap();
+    let answer = bench.exec_with(proto::Engine::Jit).await;
+    assert!(answer.failure.is_none(), "{answer:?}");
+    let held = answer.costs.compile_memory.expect("a JIT run that compiled says what it held") as usize;
+    // The device's tables are no larger than the host's (32-bit words where the host
+    // has 64); alignment skipped inside holes and the code buffer's growth add a
+    // little. Holding all it ever allocated, the device needed 30 % over the host's
+    // live peak.
+    assert!(
+        held * 100 <= live * 115 && held * 100 >= live * 80,
+        "the device's compile held {held} bytes; the host's live tables peak at {live}"
+    );
+    assert!(bench.node.crashed().is_none());
+    bench.stop();
 }

@@ -22,6 +22,7 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
                 "executed_ebpf": c.executed, "code_size": c.code_size,
                 "load_cycles": c.load_cycles, "verify_cycles": c.verify_cycles,
                 "compile_cycles": c.compile_cycles, "exec_cycles": c.exec_cycles,
+                "compile_memory": c.compile_memory,
             },
         });
         println!("{v}");
@@ -45,6 +46,9 @@ pub fn print_response(answer: &proto::RunResponse, json: bool) {
         insns(c.compile_counts),
         insns(c.exec_counts)
     );
+    if let Some(bytes) = c.compile_memory {
+        println!("  the compile held {bytes} bytes of heap at most");
+    }
     if let Some(cycles) = c.exec_cycles {
         // Only a chip's cycle counter gives these (QEMU has none).
         let show = |v: Option<u64>| v.map_or("—".to_string(), |v| v.to_string());
