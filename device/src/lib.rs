@@ -1,7 +1,8 @@
 //! The device's request handling, apart from any board: the CoAP server's message
 //! step with its caches ([`server`]), the OSCORE gate and EDHOC ([`security`]), the
 //! mbpf API's routes and handlers ([`api`]), µBPF's endpoints ([`microbpf`]), program
-//! slots with signed pulls ([`slots`]) and the state kept across resets ([`persist`]).
+//! slots with signed pulls ([`slots`]), the state kept across resets ([`persist`]) and
+//! the bookkeeping of the heap's scratch block ([`scratch`]).
 //!
 //! Everything here sees the device through [`Platform`]: its clock, console, heap,
 //! the way to the file server, the engines that run programs and the tasks that run
@@ -21,6 +22,7 @@ pub mod fake;
 pub mod microbpf;
 pub mod persist;
 pub mod run;
+pub mod scratch;
 pub mod security;
 pub mod server;
 pub mod slots;

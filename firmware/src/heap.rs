@@ -8,135 +8,33 @@
 //! [`with_scratch`]: one block of the heap taken for the compile and given back
 //! whole. Inside it, blocks are bumped from a pointer, or taken from the lowest hole
 //! that fits (what the compile freed below the pointer: the analysis's states are
-//! freed before the allocator's tables are made, under the tables that stay); both
-//! depend only on what this compile did, so its allocations cost the same after any
-//! history, and it needs about its live tables' size, not the sum of all it ever
-//! allocated (a fifth less for SHA-256). (Written here: bump allocators such as
+//! freed before the allocator's tables are made, under the tables that stay;
+//! `device::scratch` keeps the books, tested on the host); both depend only on what
+//! this compile did, so its allocations cost the same after any history, and it needs
+//! about its live tables' size, not the sum of all it ever allocated (a fifth less
+//! for SHA-256). (Written here: bump allocators such as
 //! bumpalo are allocator objects for `allocator_api` collections, not a scope of the
 //! global allocator the `jit` crate's plain `Vec`s could use.)
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::RefCell;
 use core::mem::MaybeUninit;
 use critical_section::Mutex;
+use device::scratch::Arena;
 use embedded_alloc::LlffHeap as Heap;
 
 /// Heap size in bytes: the board's setting.
 pub use crate::board::settings::HEAP_SIZE;
 
 #[global_allocator]
-static ALLOCATOR: Allocator = Allocator { heap: Heap::empty(), scratch: Mutex::new(RefCell::new(Scratch::NONE)) };
+static ALLOCATOR: Allocator = Allocator { heap: Heap::empty(), scratch: Mutex::new(RefCell::new(Arena::NONE)) };
 
 struct Allocator {
     heap: Heap,
-    scratch: Mutex<RefCell<Scratch>>,
-}
-
-/// Holes a scratch block keeps track of; a freed block past them is lost until the
-/// block is given back (a compile frees a few tables below others, not more).
-const HOLES: usize = 8;
-
-/// The scratch block `[start, end)`: `next` is the first byte never handed out since
-/// the last free at the top, `holes[..holes_len]` the freed ranges below it
-/// (`(start, end)`, lowest first, none touching another or `next`). While `taking`,
-/// blocks come from it; frees of its blocks only make holes until it is given back.
-struct Scratch {
-    start: usize,
-    end: usize,
-    next: usize,
-    holes: [(usize, usize); HOLES],
-    holes_len: usize,
-    taking: bool,
-    /// The highest `next` has been.
-    high: usize,
-    /// Bytes that did not fit and came from the heap.
-    spilled: usize,
-}
-
-impl Scratch {
-    const NONE: Scratch =
-        Scratch { start: 0, end: 0, next: 0, holes: [(0, 0); HOLES], holes_len: 0, taking: false, high: 0, spilled: 0 };
-
-    fn owns(&self, p: usize) -> bool {
-        (self.start..self.end).contains(&p)
-    }
-
-    /// A block of `layout` from the scratch, if it is taking and the block fits: from
-    /// the lowest hole it fits in, or else from `next`.
-    #[inline(always)]
-    fn take(&mut self, layout: Layout) -> Option<usize> {
-        if !self.taking {
-            return None;
-        }
-        let fit = |from: usize, to: usize| {
-            let at = from.checked_add(layout.align() - 1)? & !(layout.align() - 1);
-            at.checked_add(layout.size()).filter(|&e| e <= to).map(|e| (at, e))
-        };
-        for k in 0..self.holes_len {
-            let (from, to) = self.holes[k];
-            if let Some((at, e)) = fit(from, to) {
-                // What alignment skipped stays unused until the block is given back.
-                if e == to {
-                    self.holes.copy_within(k + 1..self.holes_len, k);
-                    self.holes_len -= 1;
-                } else {
-                    self.holes[k].0 = e;
-                }
-                return Some(at);
-            }
-        }
-        let Some((at, e)) = fit(self.next, self.end) else {
-            self.spilled += layout.size();
-            return None;
-        };
-        self.next = e;
-        self.high = self.high.max(e);
-        Some(at)
-    }
-
-    /// Frees `[from, to)`: the top moves down (over the hole under it, if one ends
-    /// there), or the range joins the holes. Once the block no longer takes, nothing
-    /// is taken from it again: what is freed then waits for the block's return.
-    fn free(&mut self, from: usize, to: usize) {
-        if from == to || !self.taking {
-            return;
-        }
-        if to == self.next {
-            // The highest hole is the only one that can end under the top block.
-            match self.holes_len.checked_sub(1) {
-                Some(k) if self.holes[k].1 == from => {
-                    self.next = self.holes[k].0;
-                    self.holes_len = k;
-                }
-                _ => self.next = from,
-            }
-            return;
-        }
-        // The first hole above the range; the one before it, if any, is below.
-        let above = self.holes[..self.holes_len].iter().position(|h| h.0 >= to).unwrap_or(self.holes_len);
-        let joins_below = above > 0 && self.holes[above - 1].1 == from;
-        let joins_above = above < self.holes_len && self.holes[above].0 == to;
-        match (joins_below, joins_above) {
-            (true, true) => {
-                self.holes[above - 1].1 = self.holes[above].1;
-                self.holes.copy_within(above + 1..self.holes_len, above);
-                self.holes_len -= 1;
-            }
-            (true, false) => self.holes[above - 1].1 = to,
-            (false, true) => self.holes[above].0 = from,
-            // A new hole; with no room for it, the range is lost until the block is
-            // given back.
-            (false, false) if self.holes_len < HOLES => {
-                self.holes.copy_within(above..self.holes_len, above + 1);
-                self.holes[above] = (from, to);
-                self.holes_len += 1;
-            }
-            (false, false) => {}
-        }
-    }
+    scratch: Mutex<RefCell<Arena>>,
 }
 
 impl Allocator {
-    fn with<R>(&self, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut Arena) -> R) -> R {
         critical_section::with(|cs| f(&mut self.scratch.borrow_ref_mut(cs)))
     }
 }
@@ -177,22 +75,7 @@ unsafe impl GlobalAlloc for Allocator {
         let p = ptr as usize;
         // A scratch block shrinks where it is (its tail freed); the topmost one also
         // grows where it is, up to the end of the block.
-        let in_place = self.with(|s| {
-            if !s.owns(p) {
-                return false;
-            }
-            let (old_end, new_end) = (p + layout.size(), p.saturating_add(new_size));
-            if new_end <= old_end {
-                s.free(new_end, old_end);
-                true
-            } else if old_end == s.next && new_end <= s.end {
-                s.next = new_end;
-                s.high = s.high.max(new_end);
-                true
-            } else {
-                false
-            }
-        });
+        let in_place = self.with(|s| s.owns(p) && s.resize_in_place(p, layout.size(), new_size));
         if in_place {
             return ptr;
         }
@@ -249,7 +132,7 @@ pub unsafe fn with_scratch<T, U>(
     let made = work();
     let held = ALLOCATOR.with(|s| {
         s.taking = false;
-        block.map(|_| s.high - s.start + s.spilled)
+        block.map(|_| s.held())
     });
     let kept = keep(made, held);
     // SAFETY: by the contract nothing allocated in the block is live any more.
@@ -264,7 +147,7 @@ pub unsafe fn with_scratch<T, U>(
 /// count in no phase.)
 #[inline(never)]
 fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
-    if ALLOCATOR.with(|s| s.end != 0) {
+    if ALLOCATOR.with(|s| s.is_set()) {
         return None;
     }
     let (mut size, step, least) = (bytes & !7, (bytes / 8) & !7, (bytes & !7).min(1024));
@@ -280,8 +163,7 @@ fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
         size = size.checked_sub(step.max(8))?;
     };
     let (start, bytes) = (block as usize, layout.size());
-    ALLOCATOR
-        .with(|s| *s = Scratch { start, end: start + bytes, next: start, high: start, taking: true, ..Scratch::NONE });
+    ALLOCATOR.with(|s| *s = Arena::new(start, bytes));
     Some((block, layout))
 }
 
@@ -292,7 +174,7 @@ fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
 #[inline(never)]
 unsafe fn give_back_scratch(block: Option<(*mut u8, Layout)>) {
     if let Some((block, layout)) = block {
-        ALLOCATOR.with(|s| *s = Scratch::NONE);
+        ALLOCATOR.with(|s| *s = Arena::NONE);
         // SAFETY: the block `take_scratch` got from the heap, with its layout.
         unsafe { alloc::alloc::dealloc(block, layout) };
     }
