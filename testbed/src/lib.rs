@@ -18,6 +18,7 @@
 //! - [`keys`] and [`publish`]: signing keys, and signed SUIT manifests beside their
 //!   images in a server root.
 //! - [`conformance`]: the bpf_conformance suite's cases, run on this host's interpreter.
+//! - [`live_peak`]: the most heap a piece of work (a JIT compile) holds at once here.
 //!
 //! Errors are typed ([`Error`]); the CLI adds context at its edge.
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -32,6 +33,7 @@ pub mod footprint;
 pub mod hardware_map;
 pub mod iotlab;
 pub mod keys;
+pub mod live_peak;
 pub mod node;
 pub mod plugin;
 pub mod probe;

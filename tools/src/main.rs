@@ -5,6 +5,10 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// Counts what a piece of work holds at once (`mbpf jit` reports its compile's).
+#[global_allocator]
+static LIVE_PEAK: testbed::live_peak::LivePeak = testbed::live_peak::LivePeak;
+
 #[derive(Parser)]
 #[command(name = "mbpf", version, about = "Assemble, check, run and deploy eBPF programs for microcontrollers")]
 struct Cli {

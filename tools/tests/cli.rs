@@ -187,6 +187,15 @@ fn jit_disasm_shows_thumb2_under_each_ebpf_instruction() {
             .and(predicate::str::contains("    2: jlt %r0, 0x1e, -2"))
             .and(predicate::str::contains("pop.w {r3, r4, r5, r6, r7, r8, r9, r10, r11, pc}")),
     );
+    // And what the compile held, counted: a loop's tables are some hundreds of bytes.
+    let out = mbpf().arg("jit").arg(&src).assert().success().get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    let held: usize = out
+        .split("the compile held ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no compile memory in {out}"));
+    assert!((256..64 * 1024).contains(&held), "{out}");
     std::fs::write(&src, "ja +5\nexit\n").unwrap();
     mbpf().arg("jit").arg(&src).assert().failure().stderr(predicate::str::contains("verifier"));
 }

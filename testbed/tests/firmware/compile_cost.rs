@@ -4,9 +4,6 @@
 //! shards rely on it: the same image loaded and compiled in two scenarios, or after a
 //! longer history, must count the same. And a compile needs about the tables it holds
 //! at once, not all it ever allocated: what it frees is taken again.
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use super::common;
 
 use coap_lite::RequestType;
@@ -65,48 +62,12 @@ async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history()
     drop(logs);
 }
 
-/// Counts the bytes allocated on the thread that asks, the most live at once: the
-/// host compile's live tables, the figure a compile that took back all it freed
-/// would need.
-struct LivePeak;
-
-thread_local! {
-    /// (counting, live, peak)
-    static LIVE: Cell<(bool, usize, usize)> = const { Cell::new((false, 0, 0)) };
-}
-
-// SAFETY: every block comes from and goes back to `System`, as asked.
-unsafe impl GlobalAlloc for LivePeak {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.with(|c| {
-            if let (true, live, peak) = c.get() {
-                c.set((true, live + layout.size(), peak.max(live + layout.size())));
-            }
-        });
-        // SAFETY: the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.with(|c| {
-            if let (true, live, peak) = c.get() {
-                c.set((true, live.saturating_sub(layout.size()), peak));
-            }
-        });
-        // SAFETY: a block `alloc` gave out, with its layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static LIVE_PEAK: LivePeak = LivePeak;
+static LIVE_PEAK: testbed::live_peak::LivePeak = testbed::live_peak::LivePeak;
 
 /// The most bytes the host's compile of `image` holds at once.
 fn host_live_peak(image: &vm::image::Image) -> usize {
-    let sizes = jit::Sizes::of(image);
-    LIVE.with(|c| c.set((true, 0, 0)));
-    let compiled = jit::compile_for(&image.program, sizes);
-    let (_, _, peak) = LIVE.with(|c| c.replace((false, 0, 0)));
+    let (compiled, peak) = testbed::live_peak::measure(|| jit::compile_for(&image.program, jit::Sizes::of(image)));
     assert!(compiled.is_ok(), "{:?}", compiled.err());
     peak
 }
