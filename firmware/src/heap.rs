@@ -12,9 +12,9 @@
 //! `device::scratch` keeps the books, tested on the host); both depend only on what
 //! this compile did, so its allocations cost the same after any history, and it needs
 //! about its live tables' size, not the sum of all it ever allocated (a fifth less
-//! for SHA-256). (Written here: bump allocators such as
-//! bumpalo are allocator objects for `allocator_api` collections, not a scope of the
-//! global allocator the `jit` crate's plain `Vec`s could use.)
+//! for SHA-256). (Written here: bump allocators such as bumpalo are allocator objects
+//! for `allocator_api` collections, not a scope of the global allocator the `jit`
+//! crate's plain `Vec`s could use.)
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::RefCell;
 use core::mem::MaybeUninit;
@@ -150,9 +150,10 @@ fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
     if ALLOCATOR.with(|s| s.is_set()) {
         return None;
     }
-    let (mut size, step, least) = (bytes & !7, (bytes / 8) & !7, (bytes & !7).min(1024));
+    let (mut size, step) = (bytes & !7, ((bytes / 8) & !7).max(8));
+    let least = size.clamp(8, 1024);
     let (block, layout) = loop {
-        let layout = Layout::from_size_align(size, 8).ok().filter(|_| size >= least && size > 0)?;
+        let layout = Layout::from_size_align(size, 8).ok().filter(|_| size >= least)?;
         // From the heap through the global allocator (no scratch is taking), so that
         // the heap's own code is not inlined here a second time.
         // SAFETY: a non-zero size.
@@ -160,7 +161,7 @@ fn take_scratch(bytes: usize) -> Option<(*mut u8, Layout)> {
         if !block.is_null() {
             break (block, layout);
         }
-        size = size.checked_sub(step.max(8))?;
+        size = size.checked_sub(step)?;
     };
     let (start, bytes) = (block as usize, layout.size());
     ALLOCATOR.with(|s| *s = Arena::new(start, bytes));
