@@ -8,6 +8,23 @@ use vm::Insn;
 use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, U32};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
+/// Whether some instruction sets register `k` to a value with a bound its operand need
+/// not be under: a 32-bit operation, a narrow load, a mask, a shift right, a quotient,
+/// a remainder, a byte swap. Such a value may stay below 2^32 however often it is
+/// stepped, where the widest 32-bit bound holds.
+#[inline(never)]
+fn bounded_anywhere(insns: &[Insn], k: u8) -> bool {
+    insns.iter().any(|i| {
+        i.dst() == k
+            && match i.class() {
+                CLS_ALU => true,
+                CLS_ALU64 => matches!(i.opc & OP_MASK, OP_AND | OP_RSH | OP_DIV | OP_MOD | OP_END),
+                CLS_LDX => i.opc & SZ_MASK != SZ_DW,
+                _ => false,
+            }
+    })
+}
+
 /// Passes over the program before the range analysis gives up on precision (every
 /// head's state goes to "anything", which is always sound) to bound compile time.
 const MAX_PASSES: u32 = 8;
@@ -70,7 +87,8 @@ fn merge(
                 if n.val != o.val {
                     let mut times = o.grown as u32;
                     let allowed = if counter || n.val.in_sized_region() { 3 } else { 1 };
-                    changed |= grow(&mut o.val, n.val, &mut times, allowed, th.map(|t| (t, t.slot_regs(o.off))), sizes);
+                    let th = th.map(|t| (t, t.slot_regs(o.off)));
+                    changed |= grow(&mut o.val, n.val, &mut times, allowed, th, sizes);
                     o.grown = times as u8;
                 }
                 j += 1;
@@ -97,7 +115,8 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
         *o = j;
         return true;
     };
-    let regs = th.with_copies(regs);
+    let (one, regs) = (regs, th.with_copies(regs));
+    let before = *o;
     *o = if *times < allowed {
         o.widen(j, &th.vals[..th.n], regs, sizes)
     } else {
@@ -109,6 +128,15 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
             _ => o.widen_fully(j),
         }
     };
+    // A value only ever stepped up by 64-bit adds (a register's, or a slot's only that
+    // register stores to), past its last threshold, would pass the widest 32-bit bound
+    // at the next walk too: anything now saves that walk.
+    if let (Scalar(_, h0, _), Scalar(_, h, _)) = (before, *o) {
+        let climbing = one.is_power_of_two() && one & th.climbing != 0;
+        if h > h0 && h > th.top(regs) && climbing && !bounded_anywhere(th.insns, one.trailing_zeros() as u8) {
+            *o = Any;
+        }
+    }
     *times += u32::from(*times < 3);
     true
 }
@@ -117,7 +145,7 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
 /// slot may stop at: the constants it is compared with (and one less), those a limit
 /// it is compared with is set to, the `.rodata` and `.data` sizes. A counter then
 /// passes no other loop's limits on its way to its own.
-pub(super) struct Thresholds {
+pub(super) struct Thresholds<'a> {
     /// Sorted, each with the registers it is for.
     vals: [(u32, RegSet); 32],
     n: usize,
@@ -128,9 +156,14 @@ pub(super) struct Thresholds {
     /// theirs apply.
     spills: [(i16, RegSet); 8],
     nspills: usize,
+    /// Registers stepped upwards by 64-bit adds, all by one constant: once past their
+    /// thresholds, no bound of 2^32 or less holds them unless some instruction sets
+    /// them to a bounded value ([`bounded_anywhere`], asked only then: it is rare).
+    climbing: RegSet,
+    insns: &'a [Insn],
 }
 
-impl Thresholds {
+impl Thresholds<'_> {
     /// `regs` and their copies: the registers whose thresholds apply to them. (Found
     /// when a value grows, which is rare: nothing is kept per register.)
     #[inline(never)]
@@ -142,6 +175,11 @@ impl Thresholds {
             }
         }
         with
+    }
+
+    /// The largest threshold for any of `regs` (0 if none).
+    fn top(&self, regs: RegSet) -> u32 {
+        self.vals[..self.n].iter().rev().find(|t| t.1 & regs != 0).map_or(0, |t| t.0)
     }
 
     /// A slot no spill names (there were too many) may stop at any.
@@ -161,7 +199,11 @@ impl Thresholds {
 /// in proportion (pointers and their counters), and whether some access through r10
 /// is deeper than 255 bytes.
 #[inline(always)]
-pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, Thresholds, RegSet, Pairs, bool) {
+pub(super) fn heads<'a>(
+    insns: &'a [Insn],
+    sizes: Sizes,
+    facts: &mut [Facts],
+) -> (u32, Thresholds<'a>, RegSet, Pairs, bool) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants,
     // with the registers they apply to (two places are kept for the sizes).
     let mut heads = 0u32;
@@ -338,7 +380,9 @@ pub(super) fn heads(insns: &[Insn], sizes: Sizes, facts: &mut [Facts]) -> (u32, 
             j -= 1;
         }
     }
-    let th = Thresholds { vals: cand, n, copies, spills, nspills: nsp };
+    // Registers stepped upwards, all by one constant.
+    let up = steps[..ns].iter().filter(|s| s.1 > 0).fold(0, |m, s| m | bit(s.0)) & !stepped_unevenly;
+    let th = Thresholds { vals: cand, n, copies, spills, nspills: nsp, climbing: up, insns };
     (
         heads,
         th,

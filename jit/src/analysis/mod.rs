@@ -599,6 +599,40 @@ mod tests {
     }
 
     #[test]
+    fn a_value_stepped_up_by_64_bit_adds_goes_to_anything_once_past_its_thresholds() {
+        // How often r6 grew at the loop head at slot 2 (each growth walks the loop
+        // again), after the range analysis (later passes reuse the field).
+        let r6_growths = |src: &str| {
+            let insns = vm::asm::assemble(src).unwrap();
+            let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
+            let (heads, th, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts);
+            forward::untangle(&mut facts);
+            forward::ranges(&insns, Sizes::default(), &mut facts, heads, &th, compared, &pairs).unwrap();
+            facts[2].grown >> (2 * 6) & 3
+        };
+        // matmul's shape: r6 = 12 i + 1 beside the counter r2. Past its thresholds the
+        // widest 32-bit bound would hold it for one walk only.
+        let src = "mov %r6, 1\nmov %r2, 0\nl: add %r6, 12\nmov %r0, %r6\nadd %r2, 1\njne %r2, 100, l\nexit";
+        assert_eq!(r6_growths(src), 1, "straight to anything");
+        let a = analyse_src(src, Sizes::default());
+        assert!(!zero(&a, 3, 6));
+        assert!(zero(&a, 3, 2), "the counter keeps its bound");
+        // Values that some instruction bounds keep the widest bound, where they stay:
+        // zero-extended each time round, or stepped by a 32-bit add.
+        for step in ["add %r6, 12\nlsh %r6, 32\nrsh %r6, 32", "add32 %r6, 12"] {
+            let a = analyse_src(&src.replace("add %r6, 12", step), Sizes::default());
+            assert!(zero(&a, 2, 6) && zero(&a, 4, 0), "{step}: r6 below 2^32");
+        }
+        // A counter below a register limit stops at 2^32 - 2, its last threshold, and
+        // stays a 32-bit number.
+        let a = analyse_src(
+            "mov %r1, 0\ncall 1\nlsh %r0, 32\nrsh %r0, 32\nl: add %r1, 1\nmov %r3, %r1\njlt %r1, %r0, l\nexit",
+            Sizes::default(),
+        );
+        assert!(zero(&a, 5, 1), "r1 below 2^32 - 1");
+    }
+
+    #[test]
     fn a_spilled_counter_keeps_its_bound_until_its_slot_may_change() {
         // A loop counter kept in a frame slot, as compilers spill one: reloaded, used as
         // an index, stepped, spilled again and compared. `between` runs in the loop.
