@@ -8,20 +8,20 @@ use vm::Insn;
 use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, U32};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
-/// Whether some instruction sets register `k` to a value with a bound its operand need
-/// not be under: a 32-bit operation, a narrow load, a mask, a shift right, a quotient,
-/// a remainder, a byte swap. Such a value may stay below 2^32 however often it is
-/// stepped, where the widest 32-bit bound holds.
+/// Whether some instruction may set register `k` to a value below a bound its operands
+/// need not be under: anything but a constant or a 64-bit add, subtraction, multiply,
+/// OR, XOR, shift left or negation (a 32-bit operation, a copy, a load, a mask, a shift
+/// right, a quotient, a remainder, a helper's or an atomic operation's result). Such a
+/// value may stay below 2^32 however often it is stepped: the widest 32-bit bound holds.
 #[inline(never)]
 fn bounded_anywhere(insns: &[Insn], k: u8) -> bool {
-    insns.iter().any(|i| {
-        i.dst() == k
-            && match i.class() {
-                CLS_ALU => true,
-                CLS_ALU64 => matches!(i.opc & OP_MASK, OP_AND | OP_RSH | OP_DIV | OP_MOD | OP_END),
-                CLS_LDX => i.opc & SZ_MASK != SZ_DW,
-                _ => false,
-            }
+    const UNBOUNDED: [u8; 8] = [OP_ADD, OP_SUB, OP_MUL, OP_OR, OP_XOR, OP_LSH, OP_ARSH, OP_NEG];
+    insns.iter().any(|i| match i.class() {
+        CLS_ALU | CLS_LDX => i.dst() == k,
+        CLS_ALU64 => i.dst() == k && i.opc != MOV64_IMM && !UNBOUNDED.contains(&(i.opc & OP_MASK)),
+        CLS_STX => i.opc & MODE_MASK == MODE_ATOMIC && (i.src() == k || k == 0),
+        CLS_JMP => i.opc & OP_MASK == CALL && k == 0,
+        _ => false,
     })
 }
 

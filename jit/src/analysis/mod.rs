@@ -618,8 +618,10 @@ mod tests {
         assert!(!zero(&a, 3, 6));
         assert!(zero(&a, 3, 2), "the counter keeps its bound");
         // Values that some instruction bounds keep the widest bound, where they stay:
-        // zero-extended each time round, or stepped by a 32-bit add.
-        for step in ["add %r6, 12\nlsh %r6, 32\nrsh %r6, 32", "add32 %r6, 12"] {
+        // zero-extended each time round, stepped by a 32-bit add, copied from a 32-bit
+        // value.
+        let copied = "add %r6, 12\nmov32 %r7, %r6\nmov %r6, %r7";
+        for step in ["add %r6, 12\nlsh %r6, 32\nrsh %r6, 32", "add32 %r6, 12", copied] {
             let a = analyse_src(&src.replace("add %r6, 12", step), Sizes::default());
             assert!(zero(&a, 2, 6) && zero(&a, 4, 0), "{step}: r6 below 2^32");
         }
