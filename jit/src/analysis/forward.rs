@@ -128,9 +128,9 @@ fn grow(o: &mut Abs, v: Abs, times: &mut u32, allowed: u32, th: Option<(&Thresho
             _ => o.widen_fully(j),
         }
     };
-    // A value only ever stepped up by 64-bit adds (a register's, or a slot's only that
-    // register stores to), past its last threshold, would pass the widest 32-bit bound
-    // at the next walk too: anything now saves that walk.
+    // A value only ever stepped up by 64-bit adds (a register's, or a slot's that only
+    // that register is spilled to and reloaded from), past its last threshold, would
+    // pass the widest 32-bit bound at the next walk too: anything now saves that walk.
     if let (Scalar(_, h0, _), Scalar(_, h, _)) = (before, *o) {
         let climbing = one.is_power_of_two() && one & th.climbing != 0;
         if h > h0 && h > th.top(regs) && climbing && !bounded_anywhere(th.insns, one.trailing_zeros() as u8) {
