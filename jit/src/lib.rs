@@ -26,4 +26,4 @@ pub mod regalloc;
 pub mod thumb2;
 
 pub use analysis::{code_bound, Sizes};
-pub use lower::{compile, compile_for, Compiled, JitError};
+pub use lower::{compile, compile_for, compile_seeded, Compiled, JitError};

@@ -71,6 +71,9 @@ pub struct BuildOptions {
     /// The entry function of an object (default: `entry` or `main`, else the only
     /// global function).
     pub entry: Option<String>,
+    /// Whether a femto or extended image carries the JIT's loop-head seeds (a cheaper
+    /// compile on the device, the same code).
+    pub jit_seeds: bool,
 }
 
 impl Default for BuildOptions {
@@ -82,6 +85,7 @@ impl Default for BuildOptions {
             defines: Vec::new(),
             includes: Vec::new(),
             entry: None,
+            jit_seeds: true,
         }
     }
 }
@@ -166,12 +170,9 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
         (_, Some(obj)) if options.layout == Some(Layout::Elf) => (Layout::Elf, obj),
         _ => {
             let layout = options.layout.unwrap_or(default_layout);
-            (
-                layout,
-                image
-                    .emit(layout)
-                    .map_err(|e| program_error(path, format_args!("as a {} image: {e}", layout.name())))?,
-            )
+            let bytes = pack(&mut image, layout, options.jit_seeds)
+                .map_err(|e| program_error(path, format_args!("as a {} image: {e}", layout.name())))?;
+            (layout, bytes)
         }
     };
     // What is sent must load back as the same program.
@@ -181,6 +182,24 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
         return Err(program_error(path, "the packed image does not load back as the same program"));
     }
     Ok(Built { layout, bytes, image, helpers: options.helpers })
+}
+
+/// Packs `image` in `layout`, with the JIT's loop-head seeds if asked and the layout
+/// carries them: computed for the image as the device loads it (the packed `.rodata`
+/// and `.data`, padded and with the function names, are the sizes its compile sees).
+pub fn pack(image: &mut Image, layout: Layout, seeds: bool) -> std::result::Result<Vec<u8>, vm::image::ImageError> {
+    image.jit_seeds.clear();
+    let bytes = image.emit(layout)?;
+    if !seeds || !matches!(layout, Layout::Femto | Layout::Extended) {
+        return Ok(bytes);
+    }
+    let loaded = Image::load(layout, &bytes)?;
+    // (Out of memory on the host: then no seeds, as for a program without loops.)
+    image.jit_seeds = jit::analysis::loop_seeds(loaded.program.insns(), jit::Sizes::of(&loaded)).unwrap_or_default();
+    if image.jit_seeds.is_empty() {
+        return Ok(bytes);
+    }
+    image.emit(layout)
 }
 
 /// Parses a helper list: names (`printf`) or ids (`82`, `0x52`).

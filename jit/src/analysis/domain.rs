@@ -6,6 +6,8 @@ use vm::Insn;
 
 use super::{Hint, Sizes, OFF_LIMIT};
 
+pub(super) mod seeds;
+
 /// What is known of a register's value. Bounds are 32-bit: on the device 64-bit
 /// arithmetic costs two to three times as much, and values past 2^32 only need to be
 /// known as such.
@@ -171,8 +173,10 @@ impl Abs {
 
     /// `self` grown to `new`: bounds go to the thresholds for `regs` around them (to
     /// the widest without any), a pointer's upper one also to where the last access of
-    /// 8, 4, 2 or 1 bytes fits in a region of `size` bytes (if not 0).
+    /// 8, 4, 2 or 1 bytes fits in a region of `size` bytes (if not 0). (Built for size:
+    /// values grow a few times a head.)
     #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn widen_with(self, new: Abs, thresholds: &[(u32, u16)], regs: u16, size: u32) -> Abs {
         let up = |v: u32| {
             let t = thresholds.iter().find(|&&(t, r)| r & regs != 0 && t >= v).map_or(U32, |&(t, _)| t);
@@ -319,6 +323,9 @@ impl core::ops::IndexMut<usize> for State {
 }
 
 impl State {
+    /// (Out of line: a state is hundreds of bytes to set, and it is made rarely.)
+    #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn new(regs: [Abs; 11]) -> Self {
         let lins = [Lin { k: 0, base: 0, scale: 0, region: Hint::Unknown, lo: 0, hi: 0 }; LINS];
         State { regs, slots: [NO_SLOT; SLOTS], nslots: 0, same: [NOT_SAME; 11], ids: 0, lins, nlins: 0, linked: 0 }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, transfer, Abs, Abs::*, Pairs, State, U32};
+use super::domain::{access_len, entry_state, proven, refine, seeds, transfer, Abs, Abs::*, Pairs, State, U32};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Whether some instruction may set register `k` to a value below a bound its operands
@@ -424,8 +424,13 @@ pub(super) fn untangle(facts: &mut [Facts]) {
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each
-/// instruction's facts (known-zero high halves, proven accesses, region hints).
+/// instruction's facts (known-zero high halves, proven accesses, region hints). A loop
+/// head starts from its seed in `seeds` ([`seeds`]: the states a run of this analysis
+/// ended with, if the program brought them), joined with what first reaches it; with
+/// `out`, the states at the loop heads are left there in the end (none if the walks
+/// gave up on precision).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn ranges(
     insns: &[Insn],
     sizes: Sizes,
@@ -434,6 +439,8 @@ pub(super) fn ranges(
     th: &Thresholds,
     compared: RegSet,
     pairs: &Pairs,
+    seeds: &[u8],
+    out: Option<&mut Vec<(usize, State)>>,
 ) -> Result<(), OutOfMemory> {
     let n = insns.len();
     let mut states: Vec<Option<State>> = try_filled(None, heads as usize)?;
@@ -448,17 +455,25 @@ pub(super) fn ranges(
                 over: Option<(usize, Abs)>|
      -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
-        let changed = match &mut states[h] {
-            Some(old) => merge(old, s, over, facts[t].back_target.then_some(th), sizes, compared, &mut facts[t].grown),
-            slot @ None => {
-                // (Copied in place: a state is hundreds of bytes.)
-                let new = slot.insert(*s);
-                if let Some((r, v)) = over {
-                    new.narrow(r, v);
+        let back = facts[t].back_target;
+        // A loop head with a seed starts from the seed joined with this state (a join,
+        // no widening): at least this state, whatever the seed says.
+        let (old, th, first) = match &mut states[h] {
+            Some(old) => (old, back.then_some(th), false),
+            slot @ None => match back.then(|| seeds::decode(seeds, t)).flatten() {
+                Some(seed) => (slot.insert(seed), None, true),
+                None => {
+                    // (Copied in place: a state is hundreds of bytes.)
+                    let new = slot.insert(*s);
+                    if let Some((r, v)) = over {
+                        new.narrow(r, v);
+                    }
+                    facts[t].dirty = true;
+                    return true;
                 }
-                true
-            }
+            },
         };
+        let changed = merge(old, s, over, th, sizes, compared, &mut facts[t].grown) | first;
         facts[t].dirty |= changed;
         changed
     };
@@ -623,6 +638,14 @@ pub(super) fn ranges(
                 cur = None;
             }
             pc = next;
+        }
+    }
+    // Seeds are worth sending only for a fixpoint the walks reached.
+    if let Some(out) = out.filter(|_| passes < MAX_PASSES) {
+        for (pc, f) in facts.iter().enumerate().filter(|(_, f)| f.back_target) {
+            if let Some(s) = states.get(f.head as usize).and_then(Option::as_ref) {
+                out.push((pc, *s));
+            }
         }
     }
     Ok(())

@@ -247,6 +247,28 @@ pub fn code_guess(insns: &[Insn]) -> usize {
 
 /// The analysis, in its phases; its tables come from a heap that may refuse them.
 pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
+    analyse_seeded(insns, sizes, &[], None)
+}
+
+/// The states the range analysis ends with at the loop heads, as bytes to send with
+/// the program: a compile given them ([`crate::compile_seeded`]) walks each loop once
+/// when they hold, to the same code. Empty if there are no loops, or the analysis gave
+/// up on precision.
+pub fn loop_seeds(insns: &[Insn], sizes: Sizes) -> Result<Vec<u8>, OutOfMemory> {
+    let mut out = Vec::new();
+    analyse_seeded(insns, sizes, &[], Some(&mut out))?;
+    Ok(out)
+}
+
+/// [`analyse`], each loop head starting from its state in `seeds` (joined with what
+/// first reaches it; a seed that is not well-formed is not used); with `out`, the loop
+/// heads' states are encoded there.
+pub fn analyse_seeded(
+    insns: &[Insn],
+    sizes: Sizes,
+    seeds: &[u8],
+    out: Option<&mut Vec<u8>>,
+) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
     let mut facts = try_filled(Facts { head: u32::MAX, ..Facts::default() }, n)?;
@@ -256,11 +278,22 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::untangle(&mut facts);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs)?;
+    let mut at_heads = Vec::new();
+    let keep = out.is_some().then_some(&mut at_heads);
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, keep)?;
     carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
-    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
+    let analysis = Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame };
+    if let Some(out) = out {
+        // What a register holds where it is not read before it is written is no
+        // part of a seed: it changes no fact, and seeds go over the air.
+        for (pc, state) in &at_heads {
+            let live = analysis.live_lo_in(*pc) | analysis.hi_needed_in(*pc);
+            domain::seeds::encode(out, *pc, state, live);
+        }
+    }
+    Ok(analysis)
 }
 
 /// Marks the slots that only bpf-to-bpf calls reach: not the entry function's, those
@@ -607,7 +640,7 @@ mod tests {
             let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
             let (heads, th, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts);
             forward::untangle(&mut facts);
-            forward::ranges(&insns, Sizes::default(), &mut facts, heads, &th, compared, &pairs).unwrap();
+            forward::ranges(&insns, Sizes::default(), &mut facts, heads, &th, compared, &pairs, &[], None).unwrap();
             facts[2].grown >> (2 * 6) & 3
         };
         // matmul's shape: r6 = 12 i + 1 beside the counter r2. Past its thresholds the

@@ -295,7 +295,9 @@ impl Lower<'_> {
     /// extract: `d <<= k; d s>>= m` or `d >>= m` (k ≤ m < 32: bits `m - k ..
     /// 32 - k`), `d >>= k; d &= 2^w - 1` (bits `k .. k + w`) and `d &= 1; d = -d`
     /// (bit 0 as a mask), all 32-bit, each after an optional `d = s` (32-bit) that
-    /// the field is then taken from. One `sbfx` or `ubfx`; d's high half zero.
+    /// the field is then taken from. One `sbfx` or `ubfx`; d's high half zero. (Built
+    /// for size: tried only at 32-bit shifts and ANDs.)
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn fuse_bitfield(&mut self) -> bool {
         let at = self.pc;
         // The opcodes first: this runs for every instruction.

@@ -65,7 +65,8 @@ async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history()
 /// The most bytes the host's compile of `image` holds at once (the test binary's
 /// allocator is `testbed::live_peak::LivePeak`).
 fn host_live_peak(image: &vm::image::Image) -> usize {
-    let (compiled, peak) = testbed::live_peak::measure(|| jit::compile_for(&image.program, jit::Sizes::of(image)));
+    let (compiled, peak) =
+        testbed::live_peak::measure(|| jit::compile_seeded(&image.program, jit::Sizes::of(image), &image.jit_seeds));
     assert!(compiled.is_ok(), "{:?}", compiled.err());
     peak
 }

@@ -2,7 +2,9 @@
 //! programs (loops, calls, helper calls, memory accesses inside and outside the
 //! regions, every ALU and jump kind) must give the same r0, the same failure and the
 //! same memory. 10,000 programs per CI run with a fixed seed; `MBPF_DIFF_COUNT` and
-//! `MBPF_DIFF_SEED` run more or others.
+//! `MBPF_DIFF_SEED` run more or others. Half go as femto images with the JIT's
+//! loop-head seeds, right or damaged ([`with_seeds`]): the JIT must agree whatever
+//! they say.
 
 use super::common;
 use testbed::Node;
@@ -794,13 +796,14 @@ async fn boot(name: &str) -> (testbed::qemu::QemuNode, CoapClient, tempfile::Tem
 
 async fn run(
     client: &mut CoapClient,
+    layout: u8,
     image: &[u8],
     input: &[u8],
     engine: proto::Engine,
     budget: u64,
 ) -> Result<proto::RunResponse, String> {
     let req = proto::RunRequest {
-        layout: 0,
+        layout,
         image: image.to_vec(),
         input: input.to_vec(),
         helpers: vm::HelperSet::from_ids(HELPERS.iter().map(|&h| h as u32)),
@@ -850,7 +853,22 @@ async fn jit_and_interpreter_agree_on_random_programs() {
             insns
                 .insert(0, vm::Insn::new(vm::opcode::CLS_ST | vm::opcode::MODE_MEM | vm::opcode::SZ_B, 10, 0, -300, 7));
         }
-        let image: Vec<u8> = insns.iter().flat_map(vm::Insn::encode).collect();
+        // Half the programs go as femto images with the JIT's seeds (every fourth with
+        // seeds damaged), the rest as bare bytecode.
+        let (layout, image) = match vm::Program::from_insns(insns.clone()) {
+            Ok(program) if n % 2 == 1 => {
+                let image = vm::image::Image {
+                    program,
+                    data: vec![],
+                    rodata: vec![],
+                    helpers: None,
+                    functions: vec![],
+                    jit_seeds: vec![],
+                };
+                (1, with_seeds(image, "", if n % 4 == 1 { 1 } else { 3 }, &mut rng).0)
+            }
+            _ => (0, insns.iter().flat_map(vm::Insn::encode).collect()),
+        };
         let input: Vec<u8> = (0..32).map(|_| rng.next_u64() as u8).collect();
         let text = || vm::disasm::disassemble(&insns).join("\n  ");
         let lost = |e: String, node: &mut testbed::qemu::QemuNode| {
@@ -862,7 +880,7 @@ async fn jit_and_interpreter_agree_on_random_programs() {
                 text()
             )
         };
-        let mut a = match run(&mut client, &image, &input, proto::Engine::Interp, BUDGET).await {
+        let mut a = match run(&mut client, layout, &image, &input, proto::Engine::Interp, BUDGET).await {
             Ok(a) => a,
             Err(e) => lost(e, &mut node),
         };
@@ -870,7 +888,7 @@ async fn jit_and_interpreter_agree_on_random_programs() {
             rejected += 1;
             continue;
         }
-        let mut b = match run(&mut client, &image, &input, proto::Engine::Jit, BUDGET).await {
+        let mut b = match run(&mut client, layout, &image, &input, proto::Engine::Jit, BUDGET).await {
             Ok(b) => b,
             Err(e) => lost(e, &mut node),
         };
@@ -882,7 +900,7 @@ async fn jit_and_interpreter_agree_on_random_programs() {
         // enough for such a loop to end on both.
         if (kind(&a) == Some(proto::FailureKind::Budget)) != (kind(&b) == Some(proto::FailureKind::Budget)) {
             for (engine, r) in [(proto::Engine::Interp, &mut a), (proto::Engine::Jit, &mut b)] {
-                *r = match run(&mut client, &image, &input, engine, BUDGET * 100).await {
+                *r = match run(&mut client, layout, &image, &input, engine, BUDGET * 100).await {
                     Ok(r) => r,
                     Err(e) => lost(e, &mut node),
                 };
@@ -1132,7 +1150,7 @@ fn region_image(p: Vec<vm::Insn>, region: i64, size: i64) -> (vm::image::Image, 
     };
     let text = vm::disasm::disassemble(&p).join("\n  ");
     let program = vm::Program::from_insns(p).unwrap();
-    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new() }, text)
+    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new(), jit_seeds: Vec::new() }, text)
 }
 
 /// A loop walking a region with a counter, with its bound placed around the region's
@@ -1401,7 +1419,7 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
             None if n % 3 == 1 => kept_pointer_loop(&mut rng),
             None => two_slot_loop(&mut rng),
         };
-        let bytes = image.emit(vm::image::Layout::Femto).unwrap();
+        let (bytes, text) = with_seeds(image, &text, n, &mut rng);
         let run = |engine| proto::RunRequest {
             layout: 1,
             image: bytes.clone(),
@@ -1440,6 +1458,49 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     // Both sides of the boundary are exercised: some loops stay inside, some run past.
     assert!(faulted > total / 10 && faulted < total * 9 / 10, "{faulted} of {total} faulted");
+}
+
+/// The image in the femto layout, with JIT seeds by `n % 4`: none; its own; its own,
+/// with every constant moved into a register made 4096 larger (a loop that starts
+/// past its region's end, run with seeds that say it starts inside: trusted, they
+/// would prove its first access); its own with bytes flipped. The JIT must agree with
+/// the interpreter whatever the seeds say. Returns the bytes and the program's text
+/// for failure messages.
+fn with_seeds(mut image: vm::image::Image, text: &str, n: u64, rng: &mut Rng) -> (Vec<u8>, String) {
+    use vm::image::Layout::Femto;
+    let seeds = |mut image: vm::image::Image| {
+        testbed::program::pack(&mut image, Femto, true).unwrap();
+        image.jit_seeds
+    };
+    image.jit_seeds = match n % 4 {
+        0 => Vec::new(),
+        1 => seeds(image.clone()),
+        2 => {
+            let own = seeds(image.clone());
+            let mut insns = image.program.insns().to_vec();
+            for i in insns.iter_mut().filter(|i| matches!(i.opc, vm::opcode::MOV64_IMM | vm::opcode::MOV32_IMM)) {
+                i.imm = i.imm.wrapping_add(4096);
+            }
+            image.program = vm::Program::from_insns(insns).unwrap();
+            own
+        }
+        _ => {
+            let mut bytes = seeds(image.clone());
+            let len = bytes.len().max(1);
+            for _ in 0..3 {
+                if let Some(b) = bytes.get_mut(rng.next_u64() as usize % len) {
+                    *b ^= 1 << (rng.next_u64() % 8);
+                }
+            }
+            bytes
+        }
+    };
+    let seeds = ["none", "its own", "its own, constants moved 4096 up", "its own, damaged"][n as usize % 4];
+    let text = match n % 4 {
+        2 => vm::disasm::disassemble(image.program.insns()).join("\n  "),
+        _ => text.to_string(),
+    };
+    (image.emit(Femto).unwrap(), format!("{text}\n  (JIT seeds: {seeds})"))
 }
 
 /// Endless loops of every shape the JIT lowers differently (a plain backward jump, a
@@ -1657,9 +1718,16 @@ async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
         p.extend_from_slice(tail);
         p.push(Insn::new(CLS_JMP | EXIT, 0, 0, 0, 0));
         let program = vm::Program::from_insns(p).unwrap();
-        vm::image::Image { program, data: Vec::new(), rodata: (1..=16).collect(), helpers: None, functions: Vec::new() }
-            .emit(vm::image::Layout::Femto)
-            .unwrap()
+        vm::image::Image {
+            program,
+            data: Vec::new(),
+            rodata: (1..=16).collect(),
+            helpers: None,
+            functions: Vec::new(),
+            jit_seeds: Vec::new(),
+        }
+        .emit(vm::image::Layout::Femto)
+        .unwrap()
     };
     let cases = [
         ("reads only", spill(&[]), None),

@@ -35,10 +35,13 @@ impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         // An image's .rodata/.data sizes are known, as on the device: accesses proven
         // inside them are compiled without checks.
-        let (program, sizes) = super::load_program(&self.program, self.layout.as_deref())?;
+        let layout = self.layout.as_deref().map(super::parse_layout).transpose()?;
+        let image = testbed::program::load(&self.program, layout)?;
+        let (program, sizes) = (&image.program, jit::Sizes::of(&image));
         let bytes = program.to_bytes();
-        vm::verify(&program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
-        let (compiled, held) = testbed::live_peak::measure(|| jit::compile_for(&program, sizes));
+        vm::verify(program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
+        // As the device compiles it: with the seeds the image brings, if any.
+        let (compiled, held) = testbed::live_peak::measure(|| jit::compile_seeded(program, sizes, &image.jit_seeds));
         let compiled = compiled?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
         super::print_lines(|out| {
@@ -52,8 +55,12 @@ impl Cmd {
                 out,
                 "the compile held {held} bytes at most (a device's compile holds within about 10 % of that)"
             )?;
+            match image.jit_seeds.len() {
+                0 => writeln!(out, "the image brings no JIT seeds")?,
+                n => writeln!(out, "the image brings {n} bytes of JIT seeds (its loop heads' states)")?,
+            }
             if self.disasm {
-                self.print_disasm(out, &program, &compiled)?;
+                self.print_disasm(out, program, &compiled)?;
             }
             Ok(())
         })?;

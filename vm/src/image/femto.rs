@@ -7,6 +7,7 @@
 //! data_len bytes .data | rodata_len bytes .rodata | text_len bytes .text
 //! functions_len × {u16 name_offset (in .rodata), u16 flags, u16 location_offset (in .text)}
 //! relocated_calls × {u32 instruction_offset, u32 function_text_offset}  (extended only)
+//! [u32 seeds_len, seeds_len bytes: the JIT's loop-head seeds]    (flag FLAG_JIT_SEEDS)
 //! the allowed helper ids, one byte each, to the end of the file           (extended only)
 //! ```
 //!
@@ -28,6 +29,9 @@ pub const MAGIC: u32 = u32::from_le_bytes(*b"rBPF");
 /// The magic number µBPF writes.
 pub const MAGIC_MICROBPF: u32 = 123;
 pub const VERSION: u32 = 0;
+/// Header flag: the JIT's loop-head seeds follow the tables. (Other flags are
+/// ignored, as Femto-Containers writes none.)
+pub const FLAG_JIT_SEEDS: u32 = 1;
 
 pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
     let mut r = Reader::new(bytes);
@@ -39,7 +43,7 @@ pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
     if version != VERSION {
         return Err(ImageError::BadVersion(version));
     }
-    let _flags = r.u32("header")?;
+    let flags = r.u32("header")?;
     let data_len = r.u32("header")? as usize;
     let rodata_len = r.u32("header")? as usize;
     let text_len = r.u32("header")? as usize;
@@ -65,7 +69,6 @@ pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
         functions.push(Function { name: String::from_utf8_lossy(name).into_owned(), slot: location / 8 });
     }
 
-    let mut helpers = None;
     if extended {
         for _ in 0..relocated_calls {
             let at = r.u32("relocated call table")? as usize;
@@ -81,9 +84,15 @@ pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
             call.set_src(CALL_LOCAL);
             call.imm = target as i32 - (slot as i32 + 1);
         }
-        helpers = Some(HelperSet::from_ids(r.rest().iter().map(|&id| id as u32)));
     }
-    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers, functions })
+    let jit_seeds = if flags & FLAG_JIT_SEEDS != 0 {
+        let len = r.u32("JIT seeds")? as usize;
+        r.take(len, "JIT seeds")?.to_vec()
+    } else {
+        Vec::new()
+    };
+    let helpers = extended.then(|| HelperSet::from_ids(r.rest().iter().map(|&id| id as u32)));
+    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers, functions, jit_seeds })
 }
 
 pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
@@ -118,7 +127,8 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
     let text: Vec<u8> = insns.iter().flat_map(Insn::encode).collect();
 
     let mut out = Vec::new();
-    for v in [MAGIC, VERSION, 0, data.len() as u32, rodata.len() as u32, text.len() as u32, table.len() as u32] {
+    let flags = if image.jit_seeds.is_empty() { 0 } else { FLAG_JIT_SEEDS };
+    for v in [MAGIC, VERSION, flags, data.len() as u32, rodata.len() as u32, text.len() as u32, table.len() as u32] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     if extended {
@@ -137,6 +147,13 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
             out.extend_from_slice(&((slot * 8) as u32).to_le_bytes());
             out.extend_from_slice(&((target * 8) as u32).to_le_bytes());
         }
+    }
+    if !image.jit_seeds.is_empty() {
+        let len = u32::try_from(image.jit_seeds.len()).map_err(|_| too_large("JIT seeds", image.jit_seeds.len()))?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&image.jit_seeds);
+    }
+    if extended {
         if let Some(helpers) = image.helpers {
             out.extend(helpers.iter().map(|id| id as u8));
         }

@@ -76,6 +76,10 @@ pub struct Image {
     /// The helper allow-list, when the layout carries one.
     pub helpers: Option<HelperSet>,
     pub functions: Vec<Function>,
+    /// The JIT's loop-head seeds, when the layout carries them: bytes for its range
+    /// analysis, computed where the image was built (`jit::analysis::loop_seeds`), that
+    /// make a compile cheaper and never change what it may prove. Opaque here.
+    pub jit_seeds: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
