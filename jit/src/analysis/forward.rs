@@ -440,9 +440,14 @@ pub(super) fn ranges(
     compared: RegSet,
     pairs: &Pairs,
     seeds: &[u8],
-    out: Option<&mut Vec<(usize, State)>>,
+    out: Option<&mut Vec<HeadState>>,
 ) -> Result<(), OutOfMemory> {
     let n = insns.len();
+    // How often each head's block was walked (for the producer of seeds only).
+    let mut walks: Vec<u8> = Vec::new();
+    if out.is_some() {
+        walks = try_filled(0, n)?;
+    }
     let mut states: Vec<Option<State>> = try_filled(None, heads as usize)?;
     if n > 0 {
         states[0] = Some(entry_state());
@@ -456,11 +461,11 @@ pub(super) fn ranges(
      -> bool {
         let Some(h) = facts.get(t).map(|f| f.head as usize).filter(|&h| h != u32::MAX as usize) else { return false };
         let back = facts[t].back_target;
-        // A loop head with a seed starts from the seed joined with this state (a join,
-        // no widening): at least this state, whatever the seed says.
+        // A head with a seed starts from the seed joined with this state (a join, no
+        // widening): at least this state, whatever the seed says.
         let (old, th, first) = match &mut states[h] {
             Some(old) => (old, back.then_some(th), false),
-            slot @ None => match back.then(|| seeds::decode(seeds, t)).flatten() {
+            slot @ None => match seeds::find(seeds, t).and_then(seeds::decode) {
                 Some(seed) => (slot.insert(seed), None, true),
                 None => {
                     // (Copied in place: a state is hundreds of bytes.)
@@ -526,6 +531,9 @@ pub(super) fn ranges(
                     continue;
                 }
                 facts[pc].dirty = false;
+                if let Some(w) = walks.get_mut(pc) {
+                    *w = w.saturating_add(1);
+                }
                 block = pc;
                 cur = states[head as usize];
                 if let Some(s) = &mut cur {
@@ -642,13 +650,22 @@ pub(super) fn ranges(
     }
     // Seeds are worth sending only for a fixpoint the walks reached.
     if let Some(out) = out.filter(|_| passes < MAX_PASSES) {
-        for (pc, f) in facts.iter().enumerate().filter(|(_, f)| f.back_target) {
-            if let Some(s) = states.get(f.head as usize).and_then(Option::as_ref) {
-                out.push((pc, *s));
+        for (pc, f) in facts.iter().enumerate() {
+            if let Some(state) = states.get(f.head as usize).and_then(Option::as_ref) {
+                out.push(HeadState { pc, state: *state, walks: walks[pc], loop_head: f.back_target });
             }
         }
     }
     Ok(())
+}
+
+/// A block head's state at the end of the walks, how often its block was walked, and
+/// whether a loop closes there.
+pub(super) struct HeadState {
+    pub pc: usize,
+    pub state: State,
+    pub walks: u8,
+    pub loop_head: bool,
 }
 
 /// Whether `x % c` is `x - c` or `x` for every `x` in `v`, with `x` and `c` halfwords

@@ -247,27 +247,60 @@ pub fn code_guess(insns: &[Insn]) -> usize {
 
 /// The analysis, in its phases; its tables come from a heap that may refuse them.
 pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
-    analyse_seeded(insns, sizes, &[], None)
+    analyse_seeded(insns, sizes, &[])
+}
+
+/// [`analyse`], each head with a seed in `seeds` ([`loop_seeds`]) starting from it,
+/// joined with what first reaches it (a seed that is not well-formed is not used).
+pub fn analyse_seeded(insns: &[Insn], sizes: Sizes, seeds: &[u8]) -> Result<Analysis, OutOfMemory> {
+    analyse_with(insns, sizes, seeds, None)
 }
 
 /// The states the range analysis ends with at the loop heads, as bytes to send with
 /// the program: a compile given them ([`crate::compile_seeded`]) walks each loop once
-/// when they hold, to the same code. Empty if there are no loops, or the analysis gave
-/// up on precision.
+/// when they hold, to the same code. Also seeded: the heads a walk with the loop heads'
+/// seeds still walks twice (a rotated loop's first block, which a way in from before
+/// the loop reaches first), found by walking with the seeds so far, a few times. Empty
+/// if there are no loops, or the analysis gave up on precision.
 pub fn loop_seeds(insns: &[Insn], sizes: Sizes) -> Result<Vec<u8>, OutOfMemory> {
-    let mut out = Vec::new();
-    analyse_seeded(insns, sizes, &[], Some(&mut out))?;
-    Ok(out)
+    let mut heads = Vec::new();
+    let plain = analyse_with(insns, sizes, &[], Some(&mut heads))?;
+    let mut chosen: Vec<bool> = heads.iter().map(|h| h.loop_head).collect();
+    let encode = |chosen: &[bool]| {
+        let mut out = Vec::new();
+        for h in heads.iter().zip(chosen).filter(|(_, &c)| c).map(|(h, _)| h) {
+            // What a register holds where it is not read before it is written is no
+            // part of a seed: it changes no fact, and seeds go over the air.
+            let live = plain.live_lo_in(h.pc) | plain.hi_needed_in(h.pc);
+            domain::seeds::encode(&mut out, h.pc, &h.state, live);
+        }
+        out
+    };
+    let mut seeds = encode(&chosen);
+    for _ in 0..3 {
+        let mut walked = Vec::new();
+        analyse_with(insns, sizes, &seeds, Some(&mut walked))?;
+        let mut more = false;
+        for (c, w) in chosen.iter_mut().zip(&walked) {
+            if w.walks > 1 && !*c {
+                (*c, more) = (true, true);
+            }
+        }
+        if !more {
+            break;
+        }
+        seeds = encode(&chosen);
+    }
+    Ok(seeds)
 }
 
-/// [`analyse`], each loop head starting from its state in `seeds` (joined with what
-/// first reaches it; a seed that is not well-formed is not used); with `out`, the loop
-/// heads' states are encoded there.
-pub fn analyse_seeded(
+/// [`analyse_seeded`]; with `out`, every block head's state is left there in the end,
+/// with how often its block was walked.
+fn analyse_with(
     insns: &[Insn],
     sizes: Sizes,
     seeds: &[u8],
-    out: Option<&mut Vec<u8>>,
+    out: Option<&mut Vec<forward::HeadState>>,
 ) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
     let has_local_calls = insns.iter().any(|&i| i.is_local_call());
@@ -278,22 +311,11 @@ pub fn analyse_seeded(
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::untangle(&mut facts);
-    let mut at_heads = Vec::new();
-    let keep = out.is_some().then_some(&mut at_heads);
-    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, keep)?;
+    forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
     loop_depth(insns, &mut facts);
-    let analysis = Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame };
-    if let Some(out) = out {
-        // What a register holds where it is not read before it is written is no
-        // part of a seed: it changes no fact, and seeds go over the air.
-        for (pc, state) in &at_heads {
-            let live = analysis.live_lo_in(*pc) | analysis.hi_needed_in(*pc);
-            domain::seeds::encode(out, *pc, state, live);
-        }
-    }
-    Ok(analysis)
+    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
 }
 
 /// Marks the slots that only bpf-to-bpf calls reach: not the entry function's, those

@@ -263,7 +263,7 @@ fn compile_with(program: &Program, sizes: Sizes, seeds: &[u8], unroll: bool) -> 
     if insns.len() >= 1 << 24 {
         return Err(JitError::TooLarge(insns.len()));
     }
-    let analysis = analysis::analyse_seeded(insns, sizes, seeds, None)?;
+    let analysis = analysis::analyse_seeded(insns, sizes, seeds)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
     let alloc = regalloc::allocate(insns, &analysis, &prepaid)?;
     let mut e = Lower::new(insns, analysis, alloc, prepaid);

@@ -1,6 +1,8 @@
-//! Loop-head states as bytes: what the range analysis found at each loop head, computed
-//! ahead of time (on the host, where the image is built) and sent with the program, so
-//! that the device's analysis starts each loop from its fixpoint and walks it once.
+//! Loop-head states as bytes: what the range analysis found at each loop head (and at
+//! the heads a walk from those would still walk twice, as a rotated loop's first
+//! block), computed ahead of time (on the host, where the image is built) and sent with
+//! the program, so that the device's analysis starts each loop from its fixpoint and
+//! walks it once.
 //!
 //! A seed is never trusted: the analysis joins it with the state that first reaches the
 //! head ([`super::super::forward`]), so the head starts from something at least as wide
@@ -11,7 +13,8 @@
 //! past 15 are none, and a seed with two slots at one offset, or a relation the domain
 //! has no form for, is not used.
 //!
-//! The format (little-endian; a version byte, then one entry per loop head):
+//! The format (little-endian; a version byte, then one entry per seeded head, in order
+//! of pc):
 //!
 //! ```text
 //! u8 version (1)
@@ -34,7 +37,7 @@ use crate::analysis::{Hint, RegSet};
 /// The format's version: the first byte.
 pub(crate) const VERSION: u8 = 1;
 
-/// Appends `state`, the state at the loop head at `pc`, with only the registers in
+/// Appends `state`, the state at the head at `pc`, with only the registers in
 /// `live` (the first entry begins with the version).
 pub(crate) fn encode(out: &mut Vec<u8>, pc: usize, state: &State, live: RegSet) {
     if out.is_empty() {
@@ -100,13 +103,9 @@ fn value(out: &mut Vec<u8>, v: Abs) {
     }
 }
 
-/// The seed for the loop head at `pc` in `seeds`, if there is one: a well-formed state
-/// whatever the bytes say (values are read into the domain's form; a seed cut short,
-/// with two slots at one offset or with a relation the domain has no form for, is
-/// none). (Out of line and built for size: it runs once per loop head.)
-#[inline(never)]
-#[cfg_attr(target_os = "none", optimize(size))]
-pub(crate) fn decode(seeds: &[u8], pc: usize) -> Option<State> {
+/// The bytes of the seed for the head at `pc` in `seeds`, if there is one (the list is
+/// in order of pc: one past `pc` has none for it).
+pub(crate) fn find(seeds: &[u8], pc: usize) -> Option<&[u8]> {
     let mut r = Reader(seeds);
     if r.u8()? != VERSION {
         return None;
@@ -115,10 +114,20 @@ pub(crate) fn decode(seeds: &[u8], pc: usize) -> Option<State> {
         let at = r.u32()? as usize;
         let len = r.u16()? as usize;
         let body = r.take(len)?;
-        if at == pc {
-            return state(Reader(body));
+        if at >= pc {
+            return (at == pc).then_some(body);
         }
     }
+}
+
+/// A seed's state ([`find`]): well-formed whatever the bytes say (values are read into
+/// the domain's form; a seed cut short, with two slots at one offset or with a relation
+/// the domain has no form for, is none). (Out of line and built for size: it runs once
+/// per seeded head.)
+#[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
+pub(crate) fn decode(body: &[u8]) -> Option<State> {
+    state(Reader(body))
 }
 
 fn state(mut r: Reader) -> Option<State> {
@@ -253,20 +262,20 @@ mod tests {
         let all = entries(&seeds);
         assert_eq!(all.iter().map(|e| e.0).collect::<Vec<_>>(), [1, 3, 8], "a seed per loop head");
         for (pc, body) in all {
-            let state = decode(&seeds, pc).expect("a seed made by the analysis is well-formed");
+            let state = find(&seeds, pc).and_then(decode).expect("a seed made by the analysis is well-formed");
             let mut again = Vec::new();
             encode(&mut again, pc, &state, crate::analysis::ALL);
             assert_eq!(&again[7..], body, "the seed at {pc} encodes back to itself");
         }
         // The innermost head keeps what makes its code fast: bounded counters, a
         // spilled counter in its register's class, a pointer stepped with a counter.
-        let inner = decode(&seeds, 8).unwrap();
+        let inner = find(&seeds, 8).and_then(decode).unwrap();
         assert_eq!(inner.regs[8], Scalar(0, 7, 0));
         assert_eq!(inner.slots()[0].val, Scalar(0, 7, 0));
         // r6 is reloaded from the slot before it is read: not part of the seed.
         assert_eq!(inner.regs[6], Any);
         assert_eq!((inner.nlins, inner.lins[0].k, inner.lins[0].base, inner.lins[0].scale), (1, 3, 8, 4));
-        assert!(decode(&seeds, 2).is_none(), "no seed for a pc that is no loop head");
+        assert!(find(&seeds, 2).and_then(decode).is_none(), "no seed for a pc that is no loop head");
     }
 
     #[test]
@@ -289,7 +298,7 @@ mod tests {
         out.extend_from_slice(&(pc as u32).to_le_bytes());
         out.extend_from_slice(&(new_body.len() as u16).to_le_bytes());
         out.extend_from_slice(&new_body);
-        decode(&out, pc).map(|s| s.regs[first])
+        find(&out, pc).and_then(decode).map(|s| s.regs[first])
     }
 
     #[test]
@@ -318,7 +327,7 @@ mod tests {
         let heads: Vec<usize> = entries(&seeds).iter().map(|e| e.0).collect();
         let check = |bytes: &[u8]| {
             for &pc in &heads {
-                if let Some(s) = decode(bytes, pc) {
+                if let Some(s) = find(bytes, pc).and_then(decode) {
                     well_formed(&s);
                 }
             }
@@ -335,10 +344,10 @@ mod tests {
         }
         let mut wrong_version = seeds.clone();
         wrong_version[0] = VERSION + 1;
-        assert!(heads.iter().all(|&pc| decode(&wrong_version, pc).is_none()));
+        assert!(heads.iter().all(|&pc| find(&wrong_version, pc).and_then(decode).is_none()));
         let mut trailing = seeds.clone();
         trailing.push(0);
-        assert!(decode(&trailing, *heads.last().unwrap()).is_some(), "entries before the damage decode");
+        assert!(find(&trailing, *heads.last().unwrap()).and_then(decode).is_some(), "entries before the damage decode");
     }
 
     /// What [`decode`] promises of a state it returns, whatever the bytes.
