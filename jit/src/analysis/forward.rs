@@ -424,11 +424,11 @@ pub(super) fn untangle(facts: &mut [Facts]) {
 }
 
 /// Value ranges: walks the blocks until no head's state changes, recording each
-/// instruction's facts (known-zero high halves, proven accesses, region hints). A loop
-/// head starts from its seed in `seeds` ([`seeds`]: the states a run of this analysis
-/// ended with, if the program brought them), joined with what first reaches it; with
-/// `out`, the states at the loop heads are left there in the end (none if the walks
-/// gave up on precision).
+/// instruction's facts (known-zero high halves, proven accesses, region hints). A head
+/// with a seed in `seeds` ([`seeds`]: the state a run of this analysis ended with
+/// there, if the program brought it) starts from it, joined with what first reaches
+/// it; with `out`, every head's state and how often its block was walked are left
+/// there in the end (none if the walks gave up on precision).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn ranges(
@@ -629,11 +629,12 @@ pub(super) fn ranges(
                 };
             }
             // A loop's head grew at its last latch: walk the loop again now, before what
-            // follows it. The rest of this block is walked with it (its head made
-            // dirty), from the state the loop settles at, which covers this one.
+            // follows it. The rest of this block, if the latch falls through, is walked
+            // with it (its head made dirty), from the state the loop settles at, which
+            // covers this one.
             if let Some(t) = regrown.filter(|&t| t <= pc && restarts > 0 && facts[t].succ[0] == pc as u32) {
                 restarts -= 1;
-                facts[block].dirty = true;
+                facts[block].dirty |= falls_through;
                 cur = None;
                 pc = t;
                 continue;

@@ -281,9 +281,10 @@ pub fn loop_seeds(insns: &[Insn], sizes: Sizes) -> Result<Vec<u8>, OutOfMemory> 
         let mut walked = Vec::new();
         analyse_with(insns, sizes, &seeds, Some(&mut walked))?;
         let mut more = false;
-        for (c, w) in chosen.iter_mut().zip(&walked) {
-            if w.walks > 1 && !*c {
-                (*c, more) = (true, true);
+        for w in walked.iter().filter(|w| w.walks > 1) {
+            if let Some(c) = heads.binary_search_by_key(&w.pc, |h| h.pc).ok().and_then(|k| chosen.get_mut(k)) {
+                more |= !*c;
+                *c = true;
             }
         }
         if !more {
@@ -921,5 +922,33 @@ mod tests {
         assert!(!kept("stdw [%r10-16], 5\ncall 1", small), "a helper may write the frame");
         assert!(!kept("stdw [%r10-16], -1", small), "all ones");
         assert!(!kept("stdw [%r10-8], 5", small), "another slot");
+    }
+
+    /// How often each head's block is walked with `seeds` (pc, walks).
+    fn walks(insns: &[Insn], seeds: &[u8]) -> Vec<(usize, u8)> {
+        let mut out = Vec::new();
+        analyse_with(insns, Sizes::default(), seeds, Some(&mut out)).unwrap();
+        out.iter().map(|h| (h.pc, h.walks)).collect()
+    }
+
+    #[test]
+    fn with_its_seeds_every_block_is_walked_once() {
+        // Nested loops, and clang's rotated loop: the way in jumps to the body's first
+        // block (4), the test that closes the loop (2) comes before it.
+        let nested = vm::asm::assemble(include_str!("../../tests/nested_loops.s")).unwrap();
+        let rotated = vm::asm::assemble(
+            "mov %r0, 0\nmov %r2, 0\nja body\nnext: jge %r2, 64, out\nbody: ldxb %r3, [%r1+0]\n\
+             add %r0, %r3\nadd %r1, 1\nadd %r2, 1\nja next\nout: exit",
+        )
+        .unwrap();
+        for insns in [&nested, &rotated] {
+            assert!(walks(insns, &[]).iter().any(|&(_, w)| w > 1), "without seeds some block is walked again");
+            let seeds = loop_seeds(insns, Sizes::default()).unwrap();
+            assert_eq!(walks(insns, &seeds).iter().find(|&&(_, w)| w > 1), None, "{insns:?}");
+        }
+        // The rotated loop's first block has a seed of its own, besides the loop head's.
+        let seeds = loop_seeds(&rotated, Sizes::default()).unwrap();
+        let seeded: Vec<usize> = (0..rotated.len()).filter(|&pc| domain::seeds::find(&seeds, pc).is_some()).collect();
+        assert_eq!(seeded, [3, 4]);
     }
 }
