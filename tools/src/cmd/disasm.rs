@@ -12,7 +12,7 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let (program, _) = super::load_program(&self.input, self.layout.as_deref())?;
+        let program = super::load_image(&self.input, self.layout.as_deref())?.program;
         super::print_lines(|out| {
             for line in vm::disasm::disassemble(program.insns()) {
                 writeln!(out, "{line}")?;

@@ -35,8 +35,7 @@ impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         // An image's .rodata/.data sizes are known, as on the device: accesses proven
         // inside them are compiled without checks.
-        let layout = self.layout.as_deref().map(super::parse_layout).transpose()?;
-        let image = testbed::program::load(&self.program, layout)?;
+        let image = super::load_image(&self.program, self.layout.as_deref())?;
         let (program, sizes) = (&image.program, jit::Sizes::of(&image));
         let bytes = program.to_bytes();
         vm::verify(program, &vm::HelperSet::all()).context("the verifier rejects the program")?;

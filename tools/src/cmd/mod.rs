@@ -24,12 +24,10 @@ use anyhow::Context;
 use vm::image::Layout;
 
 /// A program file as the commands that show or check one take it (see
-/// [`testbed::program::load`]), with the `.rodata`/`.data` sizes its image brings.
-pub fn load_program(path: &Path, layout: Option<&str>) -> anyhow::Result<(vm::Program, ::jit::Sizes)> {
+/// [`testbed::program::load`]), as the image it is or makes.
+pub fn load_image(path: &Path, layout: Option<&str>) -> anyhow::Result<vm::image::Image> {
     let layout = layout.map(parse_layout).transpose()?;
-    let image = testbed::program::load(path, layout)?;
-    let sizes = ::jit::Sizes::of(&image);
-    Ok((image.program, sizes))
+    Ok(testbed::program::load(path, layout)?)
 }
 
 /// A layout by name.

@@ -15,7 +15,7 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let (program, _) = super::load_program(&self.input, self.layout.as_deref())?;
+        let program = super::load_image(&self.input, self.layout.as_deref())?.program;
         let allowed = super::parse_helpers(&self.helpers)?;
         match vm::verify(&program, &allowed) {
             Ok(()) => {
