@@ -4,7 +4,7 @@
 //! and background runs and sensors as plain tables.
 //!
 //! Programs run on the interpreter with a few helpers (`memcpy`, the CoAP response
-//! helpers, `strlen`). A JIT run compiles for real (`jit::compile_seeded`, so the
+//! helpers, `strlen`). A JIT run compiles for real (`jit::compile_hinted`, so the
 //! compiler sees every program a request can bring), then runs on the interpreter:
 //! Thumb-2 code does not run on the host, and the engines agree (the differential
 //! tests on the device show it).
@@ -123,7 +123,7 @@ impl Platform for FakePlatform {
 
     fn compile(&mut self, image: &Image, _costs: &mut Costs) -> Result<Self::Code, Failure> {
         self.compiles += 1;
-        match jit::compile_seeded(&image.program, jit::Sizes::of(image), &image.jit_seeds) {
+        match jit::compile_hinted(&image.program, jit::Sizes::of(image), &image.jit_hints) {
             Ok(compiled) => Ok(compiled.code),
             Err(jit::JitError::OutOfMemory) => Err(run::failure(FailureKind::OutOfMemory, None, "out of memory")),
             Err(e) => Err(run::failure(FailureKind::Unsupported, None, e)),

@@ -14,7 +14,7 @@ fn answer_42() -> Vec<u8> {
     let bytes = [[0xb7, 0, 0, 0, 42, 0, 0, 0], [0x95, 0, 0, 0, 0, 0, 0, 0]].concat();
     let program = vm::Program::from_bytes(&bytes).unwrap();
     let image =
-        vm::image::Image { program, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_seeds: vec![] };
+        vm::image::Image { program, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_hints: vec![] };
     image.emit(vm::image::Layout::Femto).unwrap()
 }
 

@@ -31,9 +31,9 @@ pub fn verify_interp(data: &[u8]) {
 }
 
 /// The four image loaders (text, femto, extended, ELF through `object`): any bytes give
-/// an image or a typed error, and a verified program's JIT seeds, whatever they are,
+/// an image or a typed error, and a verified program's JIT hints, whatever they are,
 /// compile; an image that loads re-encodes to one with the same program, functions,
-/// helpers and seeds, and its data and rodata first (the encoder pads
+/// helpers and hints, and its data and rodata first (the encoder pads
 /// both to 8 bytes and appends function names to rodata).
 pub fn image_load(data: &[u8]) {
     let Some((&id, bytes)) = data.split_first() else { return };
@@ -42,8 +42,8 @@ pub fn image_load(data: &[u8]) {
     let verified = vm::verify(&image.program, &image.helpers.unwrap_or_else(allowed)).is_ok();
     let _ = image.local_calls();
     // Seeds are the JIT's to check: any bytes may come with a program.
-    if verified && !image.jit_seeds.is_empty() {
-        let _ = jit::compile_seeded(&image.program, jit::Sizes::of(&image), &image.jit_seeds);
+    if verified && !image.jit_hints.is_empty() {
+        let _ = jit::compile_hinted(&image.program, jit::Sizes::of(&image), &image.jit_hints);
     }
     if layout != Layout::Elf {
         // A text image is bare bytecode: one whose code refers to .data has none to
@@ -59,7 +59,7 @@ pub fn image_load(data: &[u8]) {
         assert_eq!(back.program, image.program, "{layout:?} round trip: program");
         assert_eq!(back.functions, image.functions, "{layout:?} round trip: functions");
         assert_eq!(back.helpers, image.helpers, "{layout:?} round trip: helpers");
-        assert_eq!(back.jit_seeds, image.jit_seeds, "{layout:?} round trip: JIT seeds");
+        assert_eq!(back.jit_hints, image.jit_hints, "{layout:?} round trip: JIT hints");
         assert!(back.data.starts_with(&image.data), "{layout:?} round trip: data");
         assert!(back.data[image.data.len()..].iter().all(|&b| b == 0), "{layout:?} round trip: data padding");
         assert!(back.rodata.starts_with(&image.rodata), "{layout:?} round trip: rodata");
@@ -231,7 +231,7 @@ fn device_files() -> &'static std::collections::BTreeMap<String, Vec<u8>> {
     FILES.get_or_init(|| {
         let mut platform = device::fake::FakePlatform::default();
         let answer = program(&[0, 0xb7, 0, 0, 0, 42, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]).expect("a program");
-        let plain = Image { program: answer, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_seeds: vec![] };
+        let plain = Image { program: answer, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_hints: vec![] };
         let femto = plain.emit(Layout::Femto).expect("the Femto layout carries it");
         device::fake::publish(&mut platform, 0, 5, Layout::Femto as u8, &[], &femto);
         device::fake::publish(&mut platform, 0, 4, Layout::Femto as u8, &[], &femto);

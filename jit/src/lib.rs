@@ -18,6 +18,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod analysis;
+pub mod hints;
 pub mod listing;
 pub mod loops;
 pub mod lower;
@@ -26,4 +27,4 @@ pub mod regalloc;
 pub mod thumb2;
 
 pub use analysis::{code_bound, Sizes};
-pub use lower::{compile, compile_for, compile_seeded, Compiled, JitError};
+pub use lower::{compile, compile_for, compile_hinted, Compiled, JitError};

@@ -24,6 +24,8 @@ use crate::analysis::{Analysis, Facts, OutOfMemory, RegSet, ALL};
 use crate::loops::PrepaidLoops;
 use crate::thumb2::regs::*;
 
+pub mod homes;
+
 /// The ARM registers given to eBPF halves, best first. The last, lr, is lost at every
 /// call (the runtime, a thunk, a callee): only halves no call meets may live there,
 /// and a program that has one keeps its budget in `ctx` (see [`Allocation::lr_home`]).

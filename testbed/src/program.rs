@@ -71,9 +71,9 @@ pub struct BuildOptions {
     /// The entry function of an object (default: `entry` or `main`, else the only
     /// global function).
     pub entry: Option<String>,
-    /// Whether a femto or extended image carries the JIT's loop-head seeds (a cheaper
-    /// compile on the device, the same code).
-    pub jit_seeds: bool,
+    /// Whether a femto or extended image carries the JIT's hints, loop-head seeds and
+    /// homes (a cheaper compile on the device, the same code).
+    pub jit_hints: bool,
 }
 
 impl Default for BuildOptions {
@@ -85,7 +85,7 @@ impl Default for BuildOptions {
             defines: Vec::new(),
             includes: Vec::new(),
             entry: None,
-            jit_seeds: true,
+            jit_hints: true,
         }
     }
 }
@@ -170,7 +170,7 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
         (_, Some(obj)) if options.layout == Some(Layout::Elf) => (Layout::Elf, obj),
         _ => {
             let layout = options.layout.unwrap_or(default_layout);
-            let bytes = pack(&mut image, layout, options.jit_seeds)
+            let bytes = pack(&mut image, layout, options.jit_hints)
                 .map_err(|e| program_error(path, format_args!("as a {} image: {e}", layout.name())))?;
             (layout, bytes)
         }
@@ -184,19 +184,20 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
     Ok(Built { layout, bytes, image, helpers: options.helpers })
 }
 
-/// Packs `image` in `layout`, with the JIT's loop-head seeds if asked and the layout
-/// carries them: computed for the image as the device loads it (the packed `.rodata`
-/// and `.data`, padded and with the function names, are the sizes its compile sees).
-pub fn pack(image: &mut Image, layout: Layout, seeds: bool) -> std::result::Result<Vec<u8>, vm::image::ImageError> {
-    image.jit_seeds.clear();
+/// Packs `image` in `layout`, with the JIT's hints (loop-head seeds and homes,
+/// [`jit::hints`]) if asked and the layout carries them: computed for the image as the
+/// device loads it (the packed `.rodata` and `.data`, padded and with the function
+/// names, are the sizes its compile sees).
+pub fn pack(image: &mut Image, layout: Layout, hints: bool) -> std::result::Result<Vec<u8>, vm::image::ImageError> {
+    image.jit_hints.clear();
     let bytes = image.emit(layout)?;
-    if !seeds || !matches!(layout, Layout::Femto | Layout::Extended) {
+    if !hints || !matches!(layout, Layout::Femto | Layout::Extended) {
         return Ok(bytes);
     }
     let loaded = Image::load(layout, &bytes)?;
-    // (Out of memory on the host: then no seeds, as for a program without loops.)
-    image.jit_seeds = jit::analysis::loop_seeds(loaded.program.insns(), jit::Sizes::of(&loaded)).unwrap_or_default();
-    if image.jit_seeds.is_empty() {
+    // (Out of memory on the host: then no hints.)
+    image.jit_hints = jit::hints::make(&loaded.program, jit::Sizes::of(&loaded)).unwrap_or_default();
+    if image.jit_hints.is_empty() {
         return Ok(bytes);
     }
     image.emit(layout)

@@ -48,7 +48,7 @@ fn images() -> Corpus {
             rodata: b"hello\0".to_vec(),
             helpers: Some(vm::HelperSet::from_ids([2, 0x10])),
             functions: vec![],
-            jit_seeds: vec![],
+            jit_hints: vec![],
         };
         for layout in [Layout::Text, Layout::Femto, Layout::Extended] {
             let plain = Image { data: vec![], rodata: vec![], helpers: None, ..image.clone() };
@@ -56,14 +56,14 @@ fn images() -> Corpus {
             corpus.insert(format!("{}-{name}", layout.name()), [&[layout as u8][..], &bytes].concat());
         }
     }
-    // A loop with the JIT's seeds (as `mbpf pack` writes them by default).
+    // A loop with the JIT's hints (as `mbpf pack` writes them by default).
     let src = "mov %r2, 0\nmov %r0, 0\nl: ldxb %r3, [%r1+0]\nadd %r0, %r3\nadd %r1, 1\nadd %r2, 1\njlt %r2, 8, l\nexit";
     let program = vm::Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
     let mut image =
-        Image { program, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_seeds: vec![] };
+        Image { program, data: vec![], rodata: vec![], helpers: None, functions: vec![], jit_hints: vec![] };
     for layout in [Layout::Femto, Layout::Extended] {
         let bytes = testbed::program::pack(&mut image, layout, true).unwrap();
-        assert!(!image.jit_seeds.is_empty(), "a loop has seeds");
+        assert!(!image.jit_hints.is_empty(), "a loop has hints");
         corpus.insert(format!("{}-seeded-loop", layout.name()), [&[layout as u8][..], &bytes].concat());
     }
     let out = tempfile::tempdir().unwrap();

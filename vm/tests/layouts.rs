@@ -94,14 +94,14 @@ fn femto_and_extended_layouts_round_trip_and_run() {
         if layout == Layout::Extended {
             assert_eq!(back.helpers, image.helpers);
         }
-        assert_eq!(&bytes[8..12], &[0, 0, 0, 0], "no flags without JIT seeds");
-        assert!(back.jit_seeds.is_empty());
-        // JIT seeds ride along under a header flag, before the extended layout's helpers.
-        let seeded = Image { jit_seeds: vec![1, 2, 3, 0xff], ..image.clone() };
+        assert_eq!(&bytes[8..12], &[0, 0, 0, 0], "no flags without JIT hints");
+        assert!(back.jit_hints.is_empty());
+        // JIT hints ride along under a header flag, before the extended layout's helpers.
+        let seeded = Image { jit_hints: vec![1, 2, 3, 0xff], ..image.clone() };
         let bytes = seeded.emit(layout).unwrap();
-        assert_eq!(&bytes[8..12], &vm::image::femto::FLAG_JIT_SEEDS.to_le_bytes());
+        assert_eq!(&bytes[8..12], &vm::image::femto::FLAG_JIT_HINTS.to_le_bytes());
         let back = Image::load(layout, &bytes).unwrap();
-        assert_eq!((&back.program, &back.jit_seeds), (&image.program, &seeded.jit_seeds), "{layout:?}");
+        assert_eq!((&back.program, &back.jit_hints), (&image.program, &seeded.jit_hints), "{layout:?}");
         assert_eq!(back.helpers.is_some(), layout == Layout::Extended);
         if layout == Layout::Extended {
             assert_eq!(back.helpers, image.helpers);
@@ -155,10 +155,10 @@ fn malformed_images_are_typed_errors() {
         let _ = Image::load(Layout::Femto, &femto[..cut]);
         let _ = Image::load(Layout::Extended, &femto[..cut]);
     }
-    // The same with JIT seeds (bytes the JIT checks; opaque here), in both femto
-    // layouts: seeds cut short are a truncated image.
+    // The same with JIT hints (bytes the JIT checks; opaque here), in both femto
+    // layouts: hints cut short are a truncated image.
     let mut seeded = image.clone();
-    seeded.jit_seeds = (1..=40).collect();
+    seeded.jit_hints = (1..=40).collect();
     for layout in [Layout::Femto, Layout::Extended] {
         let bytes = seeded.emit(layout).unwrap();
         for cut in 0..bytes.len() {
@@ -166,7 +166,7 @@ fn malformed_images_are_typed_errors() {
         }
         let seeds_end =
             bytes.len() - usize::from(layout == Layout::Extended) * image.helpers.map_or(0, |h| h.iter().count());
-        assert_eq!(Image::load(layout, &bytes[..seeds_end - 1]), Err(ImageError::Truncated("JIT seeds")));
+        assert_eq!(Image::load(layout, &bytes[..seeds_end - 1]), Err(ImageError::Truncated("JIT hints")));
     }
     let obj = compile("calls_only");
     for cut in (0..obj.len()).step_by(7) {

@@ -52,7 +52,7 @@ pub fn compile(image: &Image, costs: &mut Costs) -> Result<Code, Failure> {
     // copied out, exactly as long as it is: it is kept as long as its image.
     let scratch = (SCRATCH_FIXED + SCRATCH_PER_SLOT * image.program.insns().len())
         .min(crate::heap::free().saturating_sub(RUN_RESERVE));
-    let work = || measure(Phase::Compile, || jit::compile_seeded(&image.program, sizes, &image.jit_seeds));
+    let work = || measure(Phase::Compile, || jit::compile_hinted(&image.program, sizes, &image.jit_hints));
     let keep = |(compiled, cost): (Result<jit::Compiled, jit::JitError>, _), held: Option<usize>| {
         let code = compiled.and_then(|c| {
             let mut code = Vec::new();

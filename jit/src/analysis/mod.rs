@@ -257,7 +257,7 @@ pub fn analyse_seeded(insns: &[Insn], sizes: Sizes, seeds: &[u8]) -> Result<Anal
 }
 
 /// The states the range analysis ends with at the loop heads, as bytes to send with
-/// the program: a compile given them ([`crate::compile_seeded`]) walks each loop once
+/// the program: a compile given them ([`crate::compile_hinted`]) walks each loop once
 /// when they hold, to the same code. Also seeded: the heads a walk with the loop heads'
 /// seeds still walks twice (a rotated loop's first block, which a way in from before
 /// the loop reaches first), found by walking with the seeds so far, a few times. Empty

@@ -241,31 +241,37 @@ pub fn compile(program: &Program) -> Result<Compiled, JitError> {
 /// Compiles a program the verifier accepted, for runs whose `.rodata` and `.data`
 /// regions have exactly these sizes (accesses proven inside them go unchecked).
 pub fn compile_for(program: &Program, sizes: Sizes) -> Result<Compiled, JitError> {
-    compile_seeded(program, sizes, &[])
+    compile_hinted(program, sizes, &[])
 }
 
-/// [`compile_for`], the analysis starting each loop from its state in `seeds` (what
-/// [`crate::analysis::loop_seeds`] made of this program with these sizes, sent with
-/// it): the same code at a lower cost. Seeds are checked as the analysis goes; wrong
-/// ones cost precision, never soundness.
-pub fn compile_seeded(program: &Program, sizes: Sizes, seeds: &[u8]) -> Result<Compiled, JitError> {
-    match compile_with(program, sizes, seeds, true) {
+/// [`compile_for`] with the hints the image brings ([`crate::hints::make`] of this
+/// program for these sizes): each loop's analysis starts from its state there, and the
+/// allocation there is checked in place of allocating. The same code at a lower cost.
+/// Hints are checked as the compile goes: wrong ones cost precision or time, never
+/// soundness.
+pub fn compile_hinted(program: &Program, sizes: Sizes, hints: &[u8]) -> Result<Compiled, JitError> {
+    match compile_with(program, sizes, hints, true) {
         // Loop bodies compiled twice are an option, the bound is not: code that
         // outgrows it so is compiled again with every body once.
-        Err(JitError::CodeTooLarge) => compile_with(program, sizes, seeds, false),
+        Err(JitError::CodeTooLarge) => compile_with(program, sizes, hints, false),
         r => r,
     }
 }
 
-fn compile_with(program: &Program, sizes: Sizes, seeds: &[u8], unroll: bool) -> Result<Compiled, JitError> {
+fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> Result<Compiled, JitError> {
     let insns = program.insns();
     // `rt_mem`'s meta word carries the pc in 24 bits.
     if insns.len() >= 1 << 24 {
         return Err(JitError::TooLarge(insns.len()));
     }
+    let (seeds, homes) = crate::hints::split(hints);
     let analysis = analysis::analyse_seeded(insns, sizes, seeds)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
-    let alloc = regalloc::allocate(insns, &analysis, &prepaid)?;
+    let alloc = match homes.map(|h| regalloc::homes::check(insns, &analysis, h)) {
+        Some(Ok(alloc)) => alloc,
+        Some(Err(regalloc::homes::Refused::OutOfMemory)) => return Err(analysis::OutOfMemory.into()),
+        _ => regalloc::allocate(insns, &analysis, &prepaid)?,
+    };
     let mut e = Lower::new(insns, analysis, alloc, prepaid);
     e.unroll = unroll;
     e.enter(0);

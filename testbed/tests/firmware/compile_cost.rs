@@ -66,7 +66,7 @@ async fn the_same_load_verify_and_compile_cost_the_same_after_any_heap_history()
 /// allocator is `testbed::live_peak::LivePeak`).
 fn host_live_peak(image: &vm::image::Image) -> usize {
     let (compiled, peak) =
-        testbed::live_peak::measure(|| jit::compile_seeded(&image.program, jit::Sizes::of(image), &image.jit_seeds));
+        testbed::live_peak::measure(|| jit::compile_hinted(&image.program, jit::Sizes::of(image), &image.jit_hints));
     assert!(compiled.is_ok(), "{:?}", compiled.err());
     peak
 }

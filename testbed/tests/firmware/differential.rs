@@ -2,9 +2,10 @@
 //! programs (loops, calls, helper calls, memory accesses inside and outside the
 //! regions, every ALU and jump kind) must give the same r0, the same failure and the
 //! same memory. 10,000 programs per CI run with a fixed seed; `MBPF_DIFF_COUNT` and
-//! `MBPF_DIFF_SEED` run more or others. Half go as femto images with the JIT's
-//! loop-head seeds, right or damaged ([`with_seeds`]): the JIT must agree whatever
-//! they say.
+//! `MBPF_DIFF_SEED` run more or others. Half go as femto images with the JIT's hints
+//! (loop-head seeds and homes): their own, damaged, or with homes that pass the
+//! device's check but are not the allocator's ([`with_hints`]): the JIT must agree
+//! whatever they say.
 
 use super::common;
 use testbed::Node;
@@ -853,8 +854,8 @@ async fn jit_and_interpreter_agree_on_random_programs() {
             insns
                 .insert(0, vm::Insn::new(vm::opcode::CLS_ST | vm::opcode::MODE_MEM | vm::opcode::SZ_B, 10, 0, -300, 7));
         }
-        // Half the programs go as femto images with the JIT's seeds (every fourth with
-        // seeds damaged), the rest as bare bytecode.
+        // Half the programs go as femto images with the JIT's hints (their own, damaged,
+        // or rehomed), the rest as bare bytecode.
         let (layout, image) = match vm::Program::from_insns(insns.clone()) {
             Ok(program) if n % 2 == 1 => {
                 let image = vm::image::Image {
@@ -863,10 +864,14 @@ async fn jit_and_interpreter_agree_on_random_programs() {
                     rodata: vec![],
                     helpers: None,
                     functions: vec![],
-                    jit_seeds: vec![],
+                    jit_hints: vec![],
                 };
-                let seeds = if n % 4 == 1 { Seeds::Own } else { Seeds::Damaged };
-                (1, with_seeds(image, "", seeds, &mut rng).0)
+                let hints = match n % 8 {
+                    1 | 5 => Hints::Own,
+                    3 => Hints::Damaged,
+                    _ => Hints::Rehomed,
+                };
+                (1, with_hints(image, "", hints, &mut rng).0)
             }
             _ => (0, insns.iter().flat_map(vm::Insn::encode).collect()),
         };
@@ -1151,7 +1156,7 @@ fn region_image(p: Vec<vm::Insn>, region: i64, size: i64) -> (vm::image::Image, 
     };
     let text = vm::disasm::disassemble(&p).join("\n  ");
     let program = vm::Program::from_insns(p).unwrap();
-    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new(), jit_seeds: Vec::new() }, text)
+    (vm::image::Image { program, data, rodata, helpers: None, functions: Vec::new(), jit_hints: Vec::new() }, text)
 }
 
 /// A loop walking a region with a counter, with its bound placed around the region's
@@ -1422,13 +1427,14 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
         };
         // (Constants moved would make the fixed programs' bit operations on addresses
         // depend on where the regions lie.)
-        let seeds = match n % 4 {
-            0 => Seeds::None,
-            1 => Seeds::Own,
-            2 if n as usize >= fixed.len() => Seeds::Moved,
-            _ => Seeds::Damaged,
+        let hints = match n % 5 {
+            0 => Hints::None,
+            1 => Hints::Own,
+            2 if n as usize >= fixed.len() => Hints::Moved,
+            4 => Hints::Rehomed,
+            _ => Hints::Damaged,
         };
-        let (bytes, text) = with_seeds(image, &text, seeds, &mut rng);
+        let (bytes, text) = with_hints(image, &text, hints, &mut rng);
         let run = |engine| proto::RunRequest {
             layout: 1,
             image: bytes.clone(),
@@ -1469,9 +1475,9 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     assert!(faulted > total / 10 && faulted < total * 9 / 10, "{faulted} of {total} faulted");
 }
 
-/// Which JIT seeds an image goes with.
+/// Which JIT hints (loop-head seeds and homes) an image goes with.
 #[derive(Debug, Clone, Copy)]
-enum Seeds {
+enum Hints {
     None,
     /// Its own.
     Own,
@@ -1481,20 +1487,23 @@ enum Seeds {
     Moved,
     /// Its own, with bytes flipped.
     Damaged,
+    /// Its own, with a bit of the homes flipped such that they still pass the device's
+    /// check: another allocation than the allocator's (if one of 32 flips gives one).
+    Rehomed,
 }
 
-/// The image in the femto layout with `seeds`: the JIT must agree with the interpreter
-/// whatever they say. Returns the bytes and the program's text for failure messages.
-fn with_seeds(mut image: vm::image::Image, text: &str, kind: Seeds, rng: &mut Rng) -> (Vec<u8>, String) {
+/// The image in the femto layout with hints of `kind`: the JIT must agree with the
+/// interpreter whatever they say. Returns the bytes and the program's text for failure messages.
+fn with_hints(mut image: vm::image::Image, text: &str, kind: Hints, rng: &mut Rng) -> (Vec<u8>, String) {
     use vm::image::Layout::Femto;
     let own = |mut image: vm::image::Image| {
         testbed::program::pack(&mut image, Femto, true).unwrap();
-        image.jit_seeds
+        image.jit_hints
     };
-    image.jit_seeds = match kind {
-        Seeds::None => Vec::new(),
-        Seeds::Own => own(image.clone()),
-        Seeds::Moved => {
+    image.jit_hints = match kind {
+        Hints::None => Vec::new(),
+        Hints::Own => own(image.clone()),
+        Hints::Moved => {
             let own = own(image.clone());
             let mut insns = image.program.insns().to_vec();
             for i in insns.iter_mut().filter(|i| matches!(i.opc, vm::opcode::MOV64_IMM | vm::opcode::MOV32_IMM)) {
@@ -1503,7 +1512,7 @@ fn with_seeds(mut image: vm::image::Image, text: &str, kind: Seeds, rng: &mut Rn
             image.program = vm::Program::from_insns(insns).unwrap();
             own
         }
-        Seeds::Damaged => {
+        Hints::Damaged => {
             let mut bytes = own(image.clone());
             let len = bytes.len().max(1);
             for _ in 0..3 {
@@ -1513,12 +1522,32 @@ fn with_seeds(mut image: vm::image::Image, text: &str, kind: Seeds, rng: &mut Rn
             }
             bytes
         }
+        Hints::Rehomed => {
+            let own = own(image.clone());
+            // (A program the verifier refuses has none.)
+            let Some(start) = own.get(1..5).map(|b| 5 + u32::from_le_bytes(b.try_into().unwrap()) as usize) else {
+                return (image.emit(Femto).unwrap(), format!("{text}\n  (JIT hints: none, refused)"));
+            };
+            let loaded = vm::image::Image::load(Femto, &image.emit(Femto).unwrap()).unwrap();
+            let insns = loaded.program.insns();
+            let a = jit::analysis::analyse_seeded(insns, jit::Sizes::of(&loaded), &own[5..start]).unwrap();
+            let mine = jit::regalloc::homes::check(insns, &a, &own[start..]).map(|h| format!("{h:?}")).ok();
+            let mut other = (1..32).map(|_| {
+                let mut flipped = own.clone();
+                flipped[start + rng.next_u64() as usize % (own.len() - start)] ^= 1 << (rng.next_u64() % 8);
+                flipped
+            });
+            let passes = |h: &Vec<u8>| {
+                jit::regalloc::homes::check(insns, &a, &h[start..]).is_ok_and(|h| Some(format!("{h:?}")) != mine)
+            };
+            other.find(passes).unwrap_or(own)
+        }
     };
     let text = match kind {
-        Seeds::Moved => vm::disasm::disassemble(image.program.insns()).join("\n  "),
+        Hints::Moved => vm::disasm::disassemble(image.program.insns()).join("\n  "),
         _ => text.to_string(),
     };
-    (image.emit(Femto).unwrap(), format!("{text}\n  (JIT seeds: {kind:?})"))
+    (image.emit(Femto).unwrap(), format!("{text}\n  (JIT hints: {kind:?})"))
 }
 
 /// Endless loops of every shape the JIT lowers differently (a plain backward jump, a
@@ -1742,7 +1771,7 @@ async fn learned_windows_never_admit_what_rt_mem_would_refuse() {
             rodata: (1..=16).collect(),
             helpers: None,
             functions: Vec::new(),
-            jit_seeds: Vec::new(),
+            jit_hints: Vec::new(),
         }
         .emit(vm::image::Layout::Femto)
         .unwrap()

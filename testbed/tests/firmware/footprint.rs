@@ -35,11 +35,11 @@ fn a_file_that_is_no_elf_is_refused() {
 fn the_stm32l475_image_fits_the_chip() {
     let image = firmware::build(&testbed::repo_root(), firmware::Board::BL475eIot01a, Variant::Default).unwrap();
     let f = Footprint::of_elf(&image).unwrap();
-    // At most 290 KiB of the chip's 1 MiB of flash (EDHOC and OSCORE take about 78 KiB
-    // of it; the JIT's loop-head seeds 1.7 KB; built as `ci/build-firmware` builds it,
-    // panics as traps), and statics (the heap among them) leaving at least 16 KiB of
-    // SRAM1's 96 KiB for the stack.
-    assert!(f.total.flash <= 290 << 10, "flash: {:?}", f.total);
+    // At most 294 KiB of the chip's 1 MiB of flash (EDHOC and OSCORE take about 78 KiB
+    // of it; the JIT's hints 6 KB: loop-head seeds 1.7, the homes' check 4.4; built as
+    // `ci/build-firmware` builds it, panics as traps), and statics (the heap among them)
+    // leaving at least 16 KiB of SRAM1's 96 KiB for the stack.
+    assert!(f.total.flash <= 294 << 10, "flash: {:?}", f.total);
     assert!(f.total.ram + (16 << 10) <= 96 << 10, "RAM: {:?}", f.total);
 }
 

@@ -48,10 +48,11 @@ pub struct Pack {
     /// The entry function (default: `entry` or `main`, else the only global function).
     #[arg(long)]
     entry: Option<String>,
-    /// Leave out the JIT's loop-head seeds (femto and extended carry them by default:
-    /// the device's compile walks each loop once, to the same code).
+    /// Leave out the JIT's hints, loop-head seeds and homes (femto and extended carry
+    /// them by default: the device's compile walks each loop once and checks the homes
+    /// in place of allocating, to the same code).
     #[arg(long)]
-    no_jit_seeds: bool,
+    no_jit_hints: bool,
     #[arg(short, long)]
     output: PathBuf,
 }
@@ -62,19 +63,19 @@ impl Pack {
             layout: Some(super::parse_layout(&self.layout)?),
             helpers: super::parse_helpers(&self.helpers)?,
             entry: self.entry,
-            jit_seeds: !self.no_jit_seeds,
+            jit_hints: !self.no_jit_hints,
             ..Default::default()
         };
         let work = tempfile::tempdir()?;
         let built = testbed::program::build(&self.object, &options, work.path())?;
         super::write(&self.output, &built.bytes)?;
         println!(
-            "{}: {} bytes, {} layout, {} instruction slots, {} bytes of JIT seeds",
+            "{}: {} bytes, {} layout, {} instruction slots, {} bytes of JIT hints",
             self.output.display(),
             built.bytes.len(),
             built.layout.name(),
             built.image.program.insns().len(),
-            built.image.jit_seeds.len()
+            built.image.jit_hints.len()
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -39,8 +39,8 @@ impl Cmd {
         let (program, sizes) = (&image.program, jit::Sizes::of(&image));
         let bytes = program.to_bytes();
         vm::verify(program, &vm::HelperSet::all()).context("the verifier rejects the program")?;
-        // As the device compiles it: with the seeds the image brings, if any.
-        let (compiled, held) = testbed::live_peak::measure(|| jit::compile_seeded(program, sizes, &image.jit_seeds));
+        // As the device compiles it: with the hints the image brings, if any.
+        let (compiled, held) = testbed::live_peak::measure(|| jit::compile_hinted(program, sizes, &image.jit_hints));
         let compiled = compiled?;
         let ratio = compiled.code.len() as f64 / bytes.len() as f64;
         super::print_lines(|out| {
@@ -54,9 +54,16 @@ impl Cmd {
                 out,
                 "the compile held {held} bytes at most (a device's compile holds within about 10 % of that)"
             )?;
-            match image.jit_seeds.len() {
-                0 => writeln!(out, "the image brings no JIT seeds")?,
-                n => writeln!(out, "the image brings {n} bytes of JIT seeds (its loop heads' states)")?,
+            match (image.jit_hints.len(), jit::hints::homes_pass(program, sizes, &image.jit_hints)) {
+                (0, _) => writeln!(out, "the image brings no JIT hints")?,
+                (n, homes) => {
+                    let homes = match homes {
+                        Some(true) => "its homes pass the check",
+                        Some(false) => "its homes fail the check: allocated here",
+                        None => "no homes",
+                    };
+                    writeln!(out, "the image brings {n} bytes of JIT hints (loop heads' states; {homes})")?
+                }
             }
             if self.disasm {
                 self.print_disasm(out, program, &compiled)?;

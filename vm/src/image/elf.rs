@@ -192,7 +192,7 @@ pub fn load(bytes: &[u8], entry: Option<&str>) -> Result<Image, ImageError> {
             f.slot += 1;
         }
     }
-    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers: None, functions, jit_seeds: Vec::new() })
+    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers: None, functions, jit_hints: Vec::new() })
 }
 
 /// The section names of an object, for diagnostics.

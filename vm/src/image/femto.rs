@@ -7,7 +7,7 @@
 //! data_len bytes .data | rodata_len bytes .rodata | text_len bytes .text
 //! functions_len × {u16 name_offset (in .rodata), u16 flags, u16 location_offset (in .text)}
 //! relocated_calls × {u32 instruction_offset, u32 function_text_offset}  (extended only)
-//! [u32 seeds_len, seeds_len bytes: the JIT's loop-head seeds]    (flag FLAG_JIT_SEEDS)
+//! [u32 hints_len, hints_len bytes: the JIT's hints]    (flag FLAG_JIT_HINTS)
 //! the allowed helper ids, one byte each, to the end of the file           (extended only)
 //! ```
 //!
@@ -29,9 +29,9 @@ pub const MAGIC: u32 = u32::from_le_bytes(*b"rBPF");
 /// The magic number µBPF writes.
 pub const MAGIC_MICROBPF: u32 = 123;
 pub const VERSION: u32 = 0;
-/// Header flag: the JIT's loop-head seeds follow the tables. (Other flags are
+/// Header flag: the JIT's hints (loop-head seeds and homes) follow the tables. (Other flags are
 /// ignored, as Femto-Containers writes none.)
-pub const FLAG_JIT_SEEDS: u32 = 1;
+pub const FLAG_JIT_HINTS: u32 = 1;
 
 pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
     let mut r = Reader::new(bytes);
@@ -85,14 +85,14 @@ pub fn parse(bytes: &[u8], extended: bool) -> Result<Image, ImageError> {
             call.imm = target as i32 - (slot as i32 + 1);
         }
     }
-    let jit_seeds = if flags & FLAG_JIT_SEEDS != 0 {
-        let len = r.u32("JIT seeds")? as usize;
-        r.take(len, "JIT seeds")?.to_vec()
+    let jit_hints = if flags & FLAG_JIT_HINTS != 0 {
+        let len = r.u32("JIT hints")? as usize;
+        r.take(len, "JIT hints")?.to_vec()
     } else {
         Vec::new()
     };
     let helpers = extended.then(|| HelperSet::from_ids(r.rest().iter().map(|&id| id as u32)));
-    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers, functions, jit_seeds })
+    Ok(Image { program: Program::from_insns(insns)?, data, rodata, helpers, functions, jit_hints })
 }
 
 pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
@@ -127,7 +127,7 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
     let text: Vec<u8> = insns.iter().flat_map(Insn::encode).collect();
 
     let mut out = Vec::new();
-    let flags = if image.jit_seeds.is_empty() { 0 } else { FLAG_JIT_SEEDS };
+    let flags = if image.jit_hints.is_empty() { 0 } else { FLAG_JIT_HINTS };
     for v in [MAGIC, VERSION, flags, data.len() as u32, rodata.len() as u32, text.len() as u32, table.len() as u32] {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -148,10 +148,10 @@ pub fn emit(image: &Image, extended: bool) -> Result<Vec<u8>, ImageError> {
             out.extend_from_slice(&((target * 8) as u32).to_le_bytes());
         }
     }
-    if !image.jit_seeds.is_empty() {
-        let len = u32::try_from(image.jit_seeds.len()).map_err(|_| too_large("JIT seeds", image.jit_seeds.len()))?;
+    if !image.jit_hints.is_empty() {
+        let len = u32::try_from(image.jit_hints.len()).map_err(|_| too_large("JIT hints", image.jit_hints.len()))?;
         out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&image.jit_seeds);
+        out.extend_from_slice(&image.jit_hints);
     }
     if extended {
         if let Some(helpers) = image.helpers {

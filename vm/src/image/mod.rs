@@ -76,10 +76,11 @@ pub struct Image {
     /// The helper allow-list, when the layout carries one.
     pub helpers: Option<HelperSet>,
     pub functions: Vec<Function>,
-    /// The JIT's loop-head seeds, when the layout carries them: bytes for its range
-    /// analysis, computed where the image was built (`jit::analysis::loop_seeds`), that
-    /// make a compile cheaper and never change what it may prove. Opaque here.
-    pub jit_seeds: Vec<u8>,
+    /// The JIT's hints, when the layout carries them: loop-head states for its range
+    /// analysis and homes for its registers, computed where the image was built
+    /// (`jit::hints::make`), that make a compile cheaper and never change what it may
+    /// prove (the JIT checks them). Opaque here.
+    pub jit_hints: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

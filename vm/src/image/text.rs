@@ -13,7 +13,7 @@ pub fn parse(bytes: &[u8]) -> Result<Image, ImageError> {
         rodata: Vec::new(),
         helpers: None,
         functions: Vec::new(),
-        jit_seeds: Vec::new(),
+        jit_hints: Vec::new(),
     })
 }
 

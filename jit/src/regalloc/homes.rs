@@ -1,0 +1,510 @@
+//! An allocation as bytes, made where the image is built and checked on the device in
+//! one walk, in place of allocating there: split register allocation (the producer
+//! colours, the consumer checks), as the JVM's split verifier does for types. Colouring
+//! is most of the allocator's cost ([`super::allocate`]: two walks, the interference
+//! rows of up to 128 candidates, Chaitin-Briggs); checking a colouring needs neither the
+//! webs nor the rows, only each register's home as the walk goes.
+//!
+//! Checked, never trusted. [`check`] walks the slots as the allocator's two walks do
+//! and holds the homes to what the allocator guarantees and the lowering relies on:
+//! - a value keeps its home: where the allocator joins one register's values into one
+//!   web (an instruction that reads its destination continues it; control falling or
+//!   jumping into a point; a callee's exits into every landing), their homes are equal;
+//! - a written half's home holds no other value the write meets (live after it, read by
+//!   it, written with it; a copy's low half and its source's low half excepted, as they
+//!   hold one value), a fused `mov; op` pair's write meets what is live after the pair,
+//!   a value's two halves differ, the values live at the entry differ, and the halves a
+//!   landing reloads differ from the others live there;
+//! - nothing a call meets (read by it, live across it, written by it) is in lr;
+//! - the registers r10 and the constants hold everywhere are distinct, none of them lr
+//!   and none a value's home.
+//!
+//! An allocation that passes is one the lowering compiles as correctly as the
+//! allocator's own; one that fails costs the allocator's time, never correctness. The
+//! allocator's choices of cost (which halves compete, lr only for values used more than
+//! the budget's steps cost) are not checked: a worse colouring is slower code, not
+//! wrong code.
+//!
+//! The format (after [`crate::hints`]' header; a home is an index into
+//! [`super::POOL`], 15 none):
+//!
+//! ```text
+//! u8 r10's home
+//! u8 mask of the constants held (of 4), each: u8 kind (0 an immediate, 1 `.rodata`
+//!    plus an offset, 2 `.data` plus an offset), u32 value, u8 home
+//! per point (block heads and landings, in slot order): u16 mask of r0-r9 with a home
+//!    there, each in order: u8 low half's home | high's << 4
+//! per instruction that defines a register, in order: u8 low half's home | high's << 4
+//! ```
+//!
+//! (By hand: a few nibbles, and the device must not carry a serialization framework.)
+use alloc::vec::Vec;
+use vm::opcode::*;
+use vm::Insn;
+
+use super::{
+    bits, calls_out, def_of, is_mov_reg, live_before, Allocation, Const, KEPT, LANDING, MAX_CONSTS, POOL, VALUE_REGS,
+};
+use crate::analysis::{Analysis, OutOfMemory, RegSet, ALL};
+
+/// No home: the half lives in `ctx.regs`.
+const NO: u8 = 15;
+
+/// A register's homes, low half and high half (indices into [`POOL`], or [`NO`]).
+type Pair = [u8; 2];
+
+fn index(r: Option<crate::thumb2::regs::Reg>) -> u8 {
+    r.and_then(|r| POOL.iter().position(|&p| p == r)).map_or(NO, |k| k as u8)
+}
+
+fn byte([lo, hi]: [Option<crate::thumb2::regs::Reg>; 2]) -> u8 {
+    index(lo) | index(hi) << 4
+}
+
+/// Appends `alloc`, the allocation of `insns` with analysis `a`, in the format above.
+pub fn encode(insns: &[Insn], a: &Analysis, alloc: &Allocation, out: &mut Vec<u8>) {
+    out.push(index(alloc.r10));
+    let held = alloc.consts.iter().enumerate().filter(|(_, c)| c.is_some()).fold(0u8, |m, (k, _)| m | 1 << k);
+    out.push(held);
+    for &(c, r) in alloc.consts.iter().flatten() {
+        let (kind, v) = match c {
+            Const::Imm(v) => (0, v),
+            Const::Rodata(o) => (1, o as u32),
+            Const::Data(o) => (2, o as u32),
+        };
+        out.push(kind);
+        out.extend_from_slice(&v.to_le_bytes());
+        out.push(index(Some(r)));
+    }
+    for (_, regs) in &alloc.points {
+        let homed = (0..VALUE_REGS).filter(|&r| regs[r] != [None, None]).fold(0u16, |m, r| m | 1 << r);
+        out.extend_from_slice(&homed.to_le_bytes());
+        for r in bits(homed) {
+            out.push(byte(regs[r]));
+        }
+    }
+    let mut pc = 0;
+    while pc < insns.len() {
+        if def_of(a, pc).is_some() {
+            out.push(byte(alloc.defs[pc]));
+        }
+        pc = insns[pc].next_pc(pc);
+    }
+}
+
+/// Why a sent allocation is not used.
+pub enum Refused {
+    /// It breaks a rule above, or its bytes are not the format's.
+    Wrong,
+    OutOfMemory,
+}
+
+impl From<OutOfMemory> for Refused {
+    fn from(_: OutOfMemory) -> Self {
+        Refused::OutOfMemory
+    }
+}
+
+struct Bytes<'a> {
+    rest: &'a [u8],
+    /// Some half's home is lr.
+    lr: bool,
+}
+
+impl Bytes<'_> {
+    fn u8(&mut self) -> Result<u8, Refused> {
+        let (&b, rest) = self.rest.split_first().ok_or(Refused::Wrong)?;
+        self.rest = rest;
+        Ok(b)
+    }
+
+    /// A register's two homes: each a register of the pool or none, none of them
+    /// `everywhere` (the registers r10 and the constants hold), the two apart.
+    fn pair(&mut self, everywhere: u8) -> Result<Pair, Refused> {
+        let b = self.u8()?;
+        let h = [b & 15, b >> 4];
+        let fits = |x: u8| x == NO || ((x as usize) < POOL.len() && everywhere & 1 << x == 0);
+        if !fits(h[0]) || !fits(h[1]) || (h[0] == h[1] && h[0] != NO) {
+            return Err(Refused::Wrong);
+        }
+        self.lr |= h.contains(&(KEPT as u8));
+        Ok(h)
+    }
+}
+
+/// Fails unless no two of the halves (`lo`'s low halves, `hi`'s high halves, homes
+/// `at`) that have a home share it.
+fn apart(at: &[Pair; VALUE_REGS], lo: RegSet, hi: RegSet) -> Result<(), Refused> {
+    let mut seen = 0u16;
+    for (set, half) in [(lo, 0), (hi, 1)] {
+        for r in bits(set) {
+            let h = at[r][half];
+            if h != NO {
+                if seen & 1 << h != 0 {
+                    return Err(Refused::Wrong);
+                }
+                seen |= 1 << h;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless every half in `met` (`lo`'s low halves, `hi`'s high halves, homes `at`)
+/// other than half `half` of `w` itself, and `except` (a register's low half), is
+/// somewhere other than `home`.
+fn meets(
+    at: &[Pair; VALUE_REGS],
+    lo: RegSet,
+    hi: RegSet,
+    w: usize,
+    half: usize,
+    except: Option<usize>,
+) -> Result<(), Refused> {
+    let home = at[w][half];
+    if home == NO {
+        return Ok(());
+    }
+    for (set, h) in [(lo, 0), (hi, 1)] {
+        for r in bits(set) {
+            if (r, h) != (w, half) && (h, Some(r)) != (0, except) && at[r][h] == home {
+                return Err(Refused::Wrong);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The allocation `bytes` give `insns` (with analysis `a`), if it passes every rule
+/// of the module doc: the same [`Allocation`] the allocator would give where the bytes
+/// are its own. (Out of line, as the allocator is; built for size: flash is scarcer on
+/// the device than the time it takes.)
+#[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
+pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, Refused> {
+    let n = insns.len();
+    let vals: RegSet = (1 << VALUE_REGS) - 1;
+    let mut b = Bytes { rest: bytes, lr: false };
+    let mut alloc = Allocation::default();
+    // The registers held everywhere.
+    let mut everywhere = 0u8;
+    let mut global = |h: u8| {
+        // (Never lr: every call loses it.)
+        if h as usize >= KEPT || everywhere & 1 << h != 0 {
+            return Err(Refused::Wrong);
+        }
+        everywhere |= 1 << h;
+        Ok(POOL[h as usize])
+    };
+    let r10 = b.u8()?;
+    if r10 != NO {
+        alloc.r10 = Some(global(r10)?);
+    }
+    let held = b.u8()?;
+    if held >> MAX_CONSTS != 0 {
+        return Err(Refused::Wrong);
+    }
+    for k in (0..MAX_CONSTS).filter(|k| held & 1 << k != 0) {
+        let kind = b.u8()?;
+        let v = u32::from_le_bytes([b.u8()?, b.u8()?, b.u8()?, b.u8()?]);
+        let c = match kind {
+            0 => Const::Imm(v),
+            1 => Const::Rodata(v as i32),
+            2 => Const::Data(v as i32),
+            _ => return Err(Refused::Wrong),
+        };
+        alloc.consts[k] = Some((c, global(b.u8()?)?));
+    }
+    let mut points: Vec<(u32, [Pair; VALUE_REGS])> = Vec::new();
+    for pc in 0..n {
+        if a.facts[pc].is_head() || (pc > 0 && insns[pc - 1].is_local_call()) {
+            let mut regs = [[NO; 2]; VALUE_REGS];
+            let homed = u16::from_le_bytes([b.u8()?, b.u8()?]);
+            if homed >> VALUE_REGS != 0 {
+                return Err(Refused::Wrong);
+            }
+            for r in bits(homed) {
+                regs[r] = b.pair(everywhere)?;
+            }
+            points.try_reserve(1).map_err(|_| OutOfMemory)?;
+            points.push((pc as u32, regs));
+        }
+    }
+    if points.first().is_some_and(|p| p.0 != 0) {
+        return Err(Refused::Wrong);
+    }
+    alloc.defs.try_reserve_exact(n).map_err(|_| OutOfMemory)?;
+    let point = |pc: usize| points.binary_search_by_key(&(pc as u32), |p| p.0).ok();
+    // The walk: each register's homes as the slot reads them (`cur`).
+    let mut cur = [[NO; 2]; VALUE_REGS];
+    let mut next = 0;
+    let mut falls = false;
+    let mut exits: Vec<[Pair; 6]> = Vec::new();
+    let mut scanned = 0;
+    // The op of a fused `mov; op` pair: its write was met at the move.
+    let mut fused = usize::MAX;
+    let mut pc = 0;
+    while pc < n {
+        let i = insns[pc];
+        let f = &a.facts[pc];
+        if points.get(next).is_some_and(|p| p.0 as usize == pc) {
+            let at = &points[next].1;
+            let landing = pc > 0 && insns[pc - 1].is_local_call();
+            if falls {
+                // What falls in is where the point says (r0-r5 come to a landing from
+                // the callee's exits, checked below).
+                for r in bits(live_before(a, pc)) {
+                    if (!landing || r >= 6) && cur[r] != at[r] {
+                        return Err(Refused::Wrong);
+                    }
+                }
+            }
+            cur = *at;
+            next += 1;
+        }
+        if pc == 0 {
+            apart(&cur, a.entry_lo & vals, a.entry_hi & vals)?;
+        }
+        if pc >= scanned && matches!(i.opc, LDXB | LDXH | LDXW) {
+            match crate::patterns::assembled_loads(insns, a, pc) {
+                Ok(r) => {
+                    scanned = r.end + 1;
+                    alloc.assembled.try_reserve(1).map_err(|_| OutOfMemory)?;
+                    alloc.assembled.push((pc, r));
+                }
+                Err(at) => scanned = at,
+            }
+        }
+        let def = def_of(a, pc);
+        if let Some(d) = def {
+            // The defs' homes come in the walk's order.
+            let home = b.pair(everywhere)?;
+            // An instruction that reads its destination continues its value.
+            if (f.rd_lo | f.rd_hi) & 1 << d != 0 && home != cur[d] {
+                return Err(Refused::Wrong);
+            }
+            cur[d] = home;
+            alloc.defs.push(super::pool_regs(home));
+        } else {
+            alloc.defs.push([None; 2]);
+        }
+        if i.is_wide() && pc + 1 < n {
+            alloc.defs.push([None; 2]);
+        }
+        let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
+        if let Some(op) = pair {
+            // `d = s op x` in one instruction at the op's slot: it reads before it
+            // writes, so the write meets only what is live after the pair.
+            let d = op.dst() as usize;
+            if d >= VALUE_REGS {
+                return Err(Refused::Wrong);
+            }
+            let (lo, hi) = (a.live_lo_out(pc + 1) & vals & !(1 << d), a.facts[pc + 1].need_out & vals & !(1 << d));
+            for half in 0..2 {
+                meets(&cur, lo, hi, d, half, None)?;
+            }
+            fused = pc + 1;
+        } else if pc != fused {
+            let mut writes = f.defs & vals;
+            if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
+                writes |= (1 << i.src() | 1) & vals;
+            }
+            // (An exit hands on r0-r5 only: r6-r9 come back from the caller's frame.)
+            let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
+            // What the write meets: live after it, read by it (the same value as
+            // before the write, where it is read: it continues), written with it.
+            let lo = a.live_lo_out(pc) | f.rd_lo & handed | writes;
+            let hi = f.need_out | f.rd_hi & handed | writes;
+            let (lo, hi) = (lo & vals, hi & vals);
+            let s = i.src() as usize;
+            let copy = is_mov_reg(i) && s < VALUE_REGS;
+            for w in bits(writes) {
+                let except = (copy && def == Some(w) && writes == 1 << w).then_some(s);
+                meets(&cur, lo, hi, w, 0, except)?;
+                meets(&cur, lo, hi, w, 1, None)?;
+            }
+            if calls_out(i, f) {
+                // Nothing a call meets is in lr.
+                let lr = KEPT as u8;
+                for (set, h) in [(lo, 0), (hi, 1)] {
+                    if bits(set).any(|r| cur[r][h] == lr) {
+                        return Err(Refused::Wrong);
+                    }
+                }
+            }
+        }
+        if i.is_local_call() && pc + 1 < n {
+            // The landing reloads r6-r9 (where live) into their homes there: each
+            // meets what else is live there.
+            let at = &points[point(pc + 1).ok_or(Refused::Wrong)?].1;
+            let (lo, hi) = (a.live_lo_in(pc + 1) & vals, a.hi_needed_in(pc + 1) & vals);
+            for (set, h) in [(lo & LANDING, 0), (hi & LANDING, 1)] {
+                for r in bits(set) {
+                    meets(at, lo, hi, r, h, None)?;
+                }
+            }
+        }
+        let target = i.jump_target(pc).filter(|_| {
+            matches!(i.class(), CLS_JMP | CLS_JMP32)
+                && !matches!(i.opc & OP_MASK, EXIT)
+                && (i.opc & OP_MASK != CALL || i.is_local_call())
+        });
+        if let Some(k) = target.filter(|&t| t < n).and_then(point) {
+            let (t, at) = (points[k].0 as usize, &points[k].1);
+            for r in bits(live_before(a, t)) {
+                if cur[r] != at[r] {
+                    return Err(Refused::Wrong);
+                }
+            }
+        }
+        if i.opc == EXIT_OP && a.has_local_calls {
+            exits.try_reserve(1).map_err(|_| OutOfMemory)?;
+            exits.push(core::array::from_fn(|r| cur[r]));
+        }
+        falls = f.reachable && i.falls_through();
+        pc = i.next_pc(pc);
+    }
+    // A callee's exits hand r0-r5 to every landing where they are live.
+    for pc in 1..n {
+        if !insns[pc - 1].is_local_call() {
+            continue;
+        }
+        let at = &points[point(pc).ok_or(Refused::Wrong)?].1;
+        for r in bits(live_before(a, pc) & 0b11_1111) {
+            if exits.iter().any(|e| e[r] != at[r]) {
+                return Err(Refused::Wrong);
+            }
+        }
+    }
+    if !b.rest.is_empty() {
+        return Err(Refused::Wrong);
+    }
+    alloc.lr_home = b.lr;
+    let regs = |h: Pair| super::pool_regs(h);
+    alloc.points.try_reserve_exact(points.len()).map_err(|_| OutOfMemory)?;
+    alloc.points.extend(points.iter().map(|(pc, at)| (*pc, at.map(regs))));
+    Ok(alloc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyse;
+    use crate::thumb2::regs::*;
+    use vm::Program;
+
+    /// A program, its analysis and the allocator's allocation.
+    fn allocated(src: &str) -> (Vec<Insn>, Analysis, Allocation) {
+        let p = Program::from_insns(vm::asm::assemble(src).unwrap()).unwrap();
+        let a = analyse(p.insns(), crate::analysis::Sizes::default()).unwrap();
+        let alloc = super::super::allocate(p.insns(), &a, &crate::loops::prepaid_loops(p.insns(), &a)).unwrap();
+        (p.insns().to_vec(), a, alloc)
+    }
+
+    fn passes(insns: &[Insn], a: &Analysis, alloc: &Allocation) -> bool {
+        let mut bytes = Vec::new();
+        encode(insns, a, alloc, &mut bytes);
+        check(insns, a, &bytes).is_ok()
+    }
+
+    /// A counter (r6) and a sum (r7) in a loop with a helper call; r0 the result.
+    const LOOP: &str = "mov %r6, 0\nmov %r7, 0\nl: add %r7, %r6\nadd %r6, 1\njlt %r6, 10, l\nmov %r0, %r7\nexit";
+
+    #[test]
+    fn a_value_in_the_home_of_another_it_meets_is_refused() {
+        let (insns, a, mut alloc) = allocated(LOOP);
+        assert!(passes(&insns, &a, &alloc));
+        let (c, s) = (alloc.defs[0][0], alloc.defs[1][0]);
+        assert!(c.is_some() && s.is_some() && c != s, "{alloc:?}");
+        // The sum's first value where the counter lives (both live into the loop).
+        alloc.defs[1][0] = c;
+        assert!(!passes(&insns, &a, &alloc));
+    }
+
+    #[test]
+    fn a_point_that_says_another_home_than_the_way_in_is_refused() {
+        let (insns, a, mut alloc) = allocated(LOOP);
+        let head = alloc.points.iter().position(|p| p.0 == 2).unwrap();
+        let free = POOL
+            .iter()
+            .copied()
+            .find(|r| alloc.points[head].1.iter().all(|h| !h.contains(&Some(*r))) && alloc.r10 != Some(*r) && *r != LR);
+        alloc.points[head].1[6][0] = free;
+        assert!(!passes(&insns, &a, &alloc));
+    }
+
+    #[test]
+    fn a_consistent_renaming_of_registers_passes() {
+        // The check holds homes to rules, not to the allocator's choices: every home
+        // of one register moved to a register no other value has passes.
+        let (insns, a, mut alloc) = allocated(LOOP);
+        let used: Vec<Reg> = alloc
+            .defs
+            .iter()
+            .chain(alloc.points.iter().flat_map(|p| p.1.iter()))
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        let from = alloc.defs[0][0].unwrap();
+        let to = POOL[..KEPT].iter().copied().find(|r| !used.contains(r) && alloc.r10 != Some(*r)).unwrap();
+        let rename = |h: &mut Option<Reg>| {
+            if *h == Some(from) {
+                *h = Some(to);
+            }
+        };
+        alloc.defs.iter_mut().flatten().for_each(rename);
+        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().for_each(rename);
+        assert!(passes(&insns, &a, &alloc));
+    }
+
+    #[test]
+    fn a_value_a_helper_call_meets_is_refused_in_lr() {
+        let (insns, a, mut alloc) =
+            allocated("mov %r6, 0\nl: mov %r1, %r6\ncall 1\nadd %r6, 1\njlt %r6, 10, l\nmov %r0, %r6\nexit");
+        assert!(passes(&insns, &a, &alloc));
+        let counter = alloc.defs[0][0];
+        let to_lr = |h: &mut Option<Reg>| {
+            if *h == counter {
+                *h = Some(LR);
+            }
+        };
+        alloc.defs.iter_mut().flatten().for_each(to_lr);
+        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().for_each(to_lr);
+        assert!(!passes(&insns, &a, &alloc));
+    }
+
+    #[test]
+    fn a_register_held_everywhere_is_no_value_s_home() {
+        // r10 is used in the loop: it holds a register everywhere.
+        let (insns, a, mut alloc) =
+            allocated("mov %r6, 0\nl: stxw [%r10-4], %r6\nldxw %r7, [%r10-4]\nadd %r6, %r7\nadd %r6, 1\njlt %r6, 10, l\nmov %r0, %r6\nexit");
+        assert!(alloc.r10.is_some() && passes(&insns, &a, &alloc), "{alloc:?}");
+        let mut taken = alloc.clone();
+        taken.defs[0][0] = alloc.r10;
+        assert!(!passes(&insns, &a, &taken));
+        // Nor lr (every call loses it).
+        alloc.r10 = Some(LR);
+        assert!(!passes(&insns, &a, &alloc));
+    }
+
+    #[test]
+    fn bytes_that_are_not_the_format_are_refused() {
+        let (insns, a, alloc) = allocated(LOOP);
+        let mut bytes = Vec::new();
+        encode(&insns, &a, &alloc, &mut bytes);
+        for cut in 0..bytes.len() {
+            assert!(check(&insns, &a, &bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(NO | NO << 4);
+        assert!(check(&insns, &a, &long).is_err());
+        // A home past the pool (8-14).
+        let last = bytes.len() - 1;
+        for nibble in 8..15 {
+            let mut wrong = bytes.clone();
+            wrong[last] = nibble | NO << 4;
+            assert!(check(&insns, &a, &wrong).is_err());
+        }
+    }
+}
