@@ -16,6 +16,10 @@
 //! interference rules follow this lowering's (what it reads after it writes).
 //! The runtime only ever sees `ctx.regs`, so halves at home are stored before and
 //! reloaded after the runtime calls that read or write them.
+//! Images packed by this project's tools bring their allocation as hints, which the
+//! device checks in one walk ([`homes`]); the allocator runs on the device only for
+//! images without (or with refused) hints, so its walks and colouring are built for
+//! size there.
 use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
@@ -274,6 +278,7 @@ fn calls_out(i: Insn, f: &Facts) -> bool {
 /// The candidates of the halves in `lo` and `hi` (`cb`: each register's, by half).
 /// (Out of line: the interference walk asks it in several places, and flash is scarce.)
 #[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
 fn halves(cb: &[[u8; 2]; VALUE_REGS], lo: RegSet, hi: RegSet) -> Cands {
     let mut m = Cands::NONE;
     for (set, half) in [(lo, 0), (hi, 1)] {
@@ -396,6 +401,7 @@ impl Walk {
 /// there. The best [`CANDIDATES`] halves compete; the rest live in `ctx.regs`.
 /// (Out of line, as its walks and the colouring are: each keeps its own registers.)
 #[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
 pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<Allocation, OutOfMemory> {
     let n = insns.len();
     let mut alloc = Allocation::default();
@@ -719,6 +725,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
 /// (Out of line: LLVM keeps its registers for this loop apart from the rest of
 /// `allocate`'s.)
 #[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
 fn interference(
     insns: &[Insn],
     a: &Analysis,
@@ -882,6 +889,7 @@ fn interference(
 /// first beats `1 / 0`. (Out of line: inside [`colour`] its loop ran short of
 /// registers.)
 #[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
 fn cheapest(left: Cands, cost: &[u32; CANDIDATES], degree: &[u8; CANDIDATES]) -> usize {
     let (mut spill, mut at) = (usize::MAX, (1, 0));
     left.for_each(|y| {
@@ -907,6 +915,7 @@ fn cheapest(left: Cands, cost: &[u32; CANDIDATES], degree: &[u8; CANDIDATES]) ->
 /// first register no coloured neighbour holds.
 /// (Out of line: its loops keep their own registers.)
 #[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
 fn colour(
     clash: &mut [Cands],
     uses: &[u32; CANDIDATES],

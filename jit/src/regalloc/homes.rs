@@ -46,6 +46,7 @@ use super::{
     bits, calls_out, def_of, is_mov_reg, live_before, Allocation, Const, KEPT, LANDING, MAX_CONSTS, POOL, VALUE_REGS,
 };
 use crate::analysis::{Analysis, OutOfMemory, RegSet, ALL};
+use crate::thumb2::regs::Reg;
 
 /// No home: the half lives in `ctx.regs`.
 const NO: u8 = 15;
@@ -53,12 +54,27 @@ const NO: u8 = 15;
 /// A register's homes, low half and high half (indices into [`POOL`], or [`NO`]).
 type Pair = [u8; 2];
 
-fn index(r: Option<crate::thumb2::regs::Reg>) -> u8 {
+fn index(r: Option<Reg>) -> u8 {
     r.and_then(|r| POOL.iter().position(|&p| p == r)).map_or(NO, |k| k as u8)
 }
 
-fn byte([lo, hi]: [Option<crate::thumb2::regs::Reg>; 2]) -> u8 {
+fn byte([lo, hi]: [Option<Reg>; 2]) -> u8 {
     index(lo) | index(hi) << 4
+}
+
+/// The register of each nibble (none past the pool).
+const REG_OF: [Option<Reg>; 16] = {
+    let mut t = [None; 16];
+    let mut k = 0;
+    while k < POOL.len() {
+        t[k] = Some(POOL[k]);
+        k += 1;
+    }
+    t
+};
+
+fn regs(h: Pair) -> [Option<Reg>; 2] {
+    [REG_OF[h[0] as usize & 15], REG_OF[h[1] as usize & 15]]
 }
 
 /// Appends `alloc`, the allocation of `insns` with analysis `a`, in the format above.
@@ -132,47 +148,64 @@ impl Bytes<'_> {
     }
 }
 
-/// Fails unless no two of the halves (`lo`'s low halves, `hi`'s high halves, homes
-/// `at`) that have a home share it.
-fn apart(at: &[Pair; VALUE_REGS], lo: RegSet, hi: RegSet) -> Result<(), Refused> {
-    let mut seen = 0u16;
-    for (set, half) in [(lo, 0), (hi, 1)] {
-        for r in bits(set) {
-            let h = at[r][half];
-            if h != NO {
-                if seen & 1 << h != 0 {
-                    return Err(Refused::Wrong);
-                }
-                seen |= 1 << h;
-            }
-        }
-    }
-    Ok(())
+/// Halves as bits: bit `r` for r's low half, bit `10 + r` for its high half.
+type Halves = u32;
+
+fn halves(lo: RegSet, hi: RegSet) -> Halves {
+    lo as Halves | (hi as Halves) << VALUE_REGS
 }
 
-/// Fails unless every half in `met` (`lo`'s low halves, `hi`'s high halves, homes `at`)
-/// other than half `half` of `w` itself, and `except` (a register's low half), is
-/// somewhere other than `home`.
-fn meets(
-    at: &[Pair; VALUE_REGS],
-    lo: RegSet,
-    hi: RegSet,
-    w: usize,
-    half: usize,
-    except: Option<usize>,
-) -> Result<(), Refused> {
-    let home = at[w][half];
-    if home == NO {
-        return Ok(());
-    }
-    for (set, h) in [(lo, 0), (hi, 1)] {
-        for r in bits(set) {
-            if (r, h) != (w, half) && (h, Some(r)) != (0, except) && at[r][h] == home {
-                return Err(Refused::Wrong);
+/// Each register's homes as the walk goes, and which halves each register of the pool
+/// is the home of (more than one where copies share it): a write's check is then a
+/// mask, not a walk over what it meets.
+struct Homes {
+    cur: [Pair; VALUE_REGS],
+    held: [Halves; POOL.len()],
+}
+
+impl Homes {
+    fn set(&mut self, r: usize, pair: Pair) {
+        for (h, &new) in pair.iter().enumerate() {
+            let (old, bit) = (self.cur[r][h], 1 << (r + VALUE_REGS * h));
+            if let Some(w) = self.held.get_mut(old as usize) {
+                *w &= !bit;
+            }
+            if let Some(w) = self.held.get_mut(new as usize) {
+                *w |= bit;
             }
         }
+        self.cur[r] = pair;
     }
-    Ok(())
+
+    fn enter(&mut self, at: &[Pair; VALUE_REGS]) {
+        self.held = [0; POOL.len()];
+        for (r, pair) in at.iter().enumerate() {
+            for (h, &home) in pair.iter().enumerate() {
+                if let Some(w) = self.held.get_mut(home as usize) {
+                    *w |= 1 << (r + VALUE_REGS * h);
+                }
+            }
+        }
+        self.cur = *at;
+    }
+
+    /// Fails unless half `h` of `r` is somewhere no other half of `met` is (but those
+    /// of `except`).
+    fn meets(&self, met: Halves, r: usize, h: usize, except: Halves) -> Result<(), Refused> {
+        let own = 1 << (r + VALUE_REGS * h);
+        match self.held.get(self.cur[r][h] as usize) {
+            Some(&w) if w & met & !own & !except != 0 => Err(Refused::Wrong),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails unless every half of `met` is somewhere no other is.
+    fn apart(&self, met: Halves) -> Result<(), Refused> {
+        match self.held.iter().all(|&w| (w & met).count_ones() <= 1) {
+            true => Ok(()),
+            false => Err(Refused::Wrong),
+        }
+    }
 }
 
 /// The allocation `bytes` give `insns` (with analysis `a`), if it passes every rule
@@ -180,7 +213,6 @@ fn meets(
 /// are its own. (Out of line, as the allocator is; built for size: flash is scarcer on
 /// the device than the time it takes.)
 #[inline(never)]
-#[cfg_attr(target_os = "none", optimize(size))]
 pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, Refused> {
     let n = insns.len();
     let vals: RegSet = (1 << VALUE_REGS) - 1;
@@ -235,8 +267,8 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
     }
     alloc.defs.try_reserve_exact(n).map_err(|_| OutOfMemory)?;
     let point = |pc: usize| points.binary_search_by_key(&(pc as u32), |p| p.0).ok();
-    // The walk: each register's homes as the slot reads them (`cur`).
-    let mut cur = [[NO; 2]; VALUE_REGS];
+    // The walk: each register's homes as the slot reads them.
+    let mut homes = Homes { cur: [[NO; 2]; VALUE_REGS], held: [0; POOL.len()] };
     let mut next = 0;
     let mut falls = false;
     let mut exits: Vec<[Pair; 6]> = Vec::new();
@@ -254,16 +286,26 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 // What falls in is where the point says (r0-r5 come to a landing from
                 // the callee's exits, checked below).
                 for r in bits(live_before(a, pc)) {
-                    if (!landing || r >= 6) && cur[r] != at[r] {
+                    if (!landing || r >= 6) && homes.cur[r] != at[r] {
                         return Err(Refused::Wrong);
                     }
                 }
             }
-            cur = *at;
+            homes.enter(at);
             next += 1;
+            if landing {
+                // The landing reloads r6-r9 (where live) into their homes here: each
+                // meets what else is live here.
+                let (lo, hi) = (a.live_lo_in(pc) & vals, a.hi_needed_in(pc) & vals);
+                for (set, h) in [(lo & LANDING, 0), (hi & LANDING, 1)] {
+                    for r in bits(set) {
+                        homes.meets(halves(lo, hi), r, h, 0)?;
+                    }
+                }
+            }
         }
         if pc == 0 {
-            apart(&cur, a.entry_lo & vals, a.entry_hi & vals)?;
+            homes.apart(halves(a.entry_lo & vals, a.entry_hi & vals))?;
         }
         if pc >= scanned && matches!(i.opc, LDXB | LDXH | LDXW) {
             match crate::patterns::assembled_loads(insns, a, pc) {
@@ -280,11 +322,11 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             // The defs' homes come in the walk's order.
             let home = b.pair(everywhere)?;
             // An instruction that reads its destination continues its value.
-            if (f.rd_lo | f.rd_hi) & 1 << d != 0 && home != cur[d] {
+            if (f.rd_lo | f.rd_hi) & 1 << d != 0 && home != homes.cur[d] {
                 return Err(Refused::Wrong);
             }
-            cur[d] = home;
-            alloc.defs.push(super::pool_regs(home));
+            homes.set(d, home);
+            alloc.defs.push(regs(home));
         } else {
             alloc.defs.push([None; 2]);
         }
@@ -299,9 +341,10 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             if d >= VALUE_REGS {
                 return Err(Refused::Wrong);
             }
-            let (lo, hi) = (a.live_lo_out(pc + 1) & vals & !(1 << d), a.facts[pc + 1].need_out & vals & !(1 << d));
-            for half in 0..2 {
-                meets(&cur, lo, hi, d, half, None)?;
+            let after = !(1 << d) & vals;
+            let met = halves(a.live_lo_out(pc + 1) & after, a.facts[pc + 1].need_out & after);
+            for h in 0..2 {
+                homes.meets(met, d, h, 0)?;
             }
             fused = pc + 1;
         } else if pc != fused {
@@ -315,33 +358,18 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             // before the write, where it is read: it continues), written with it.
             let lo = a.live_lo_out(pc) | f.rd_lo & handed | writes;
             let hi = f.need_out | f.rd_hi & handed | writes;
-            let (lo, hi) = (lo & vals, hi & vals);
+            let met = halves(lo & vals, hi & vals);
             let s = i.src() as usize;
             let copy = is_mov_reg(i) && s < VALUE_REGS;
             for w in bits(writes) {
-                let except = (copy && def == Some(w) && writes == 1 << w).then_some(s);
-                meets(&cur, lo, hi, w, 0, except)?;
-                meets(&cur, lo, hi, w, 1, None)?;
+                // A copy's low half and its source's hold one value.
+                let except = if copy && def == Some(w) && writes == 1 << w { 1 << s } else { 0 };
+                homes.meets(met, w, 0, except)?;
+                homes.meets(met, w, 1, 0)?;
             }
-            if calls_out(i, f) {
-                // Nothing a call meets is in lr.
-                let lr = KEPT as u8;
-                for (set, h) in [(lo, 0), (hi, 1)] {
-                    if bits(set).any(|r| cur[r][h] == lr) {
-                        return Err(Refused::Wrong);
-                    }
-                }
-            }
-        }
-        if i.is_local_call() && pc + 1 < n {
-            // The landing reloads r6-r9 (where live) into their homes there: each
-            // meets what else is live there.
-            let at = &points[point(pc + 1).ok_or(Refused::Wrong)?].1;
-            let (lo, hi) = (a.live_lo_in(pc + 1) & vals, a.hi_needed_in(pc + 1) & vals);
-            for (set, h) in [(lo & LANDING, 0), (hi & LANDING, 1)] {
-                for r in bits(set) {
-                    meets(at, lo, hi, r, h, None)?;
-                }
+            // Nothing a call meets is in lr.
+            if calls_out(i, f) && homes.held[KEPT] & met != 0 {
+                return Err(Refused::Wrong);
             }
         }
         let target = i.jump_target(pc).filter(|_| {
@@ -352,14 +380,14 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         if let Some(k) = target.filter(|&t| t < n).and_then(point) {
             let (t, at) = (points[k].0 as usize, &points[k].1);
             for r in bits(live_before(a, t)) {
-                if cur[r] != at[r] {
+                if homes.cur[r] != at[r] {
                     return Err(Refused::Wrong);
                 }
             }
         }
         if i.opc == EXIT_OP && a.has_local_calls {
             exits.try_reserve(1).map_err(|_| OutOfMemory)?;
-            exits.push(core::array::from_fn(|r| cur[r]));
+            exits.push(core::array::from_fn(|r| homes.cur[r]));
         }
         falls = f.reachable && i.falls_through();
         pc = i.next_pc(pc);
@@ -380,7 +408,6 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         return Err(Refused::Wrong);
     }
     alloc.lr_home = b.lr;
-    let regs = |h: Pair| super::pool_regs(h);
     alloc.points.try_reserve_exact(points.len()).map_err(|_| OutOfMemory)?;
     alloc.points.extend(points.iter().map(|(pc, at)| (*pc, at.map(regs))));
     Ok(alloc)
