@@ -58,11 +58,11 @@ impl Cmd {
                 (0, _) => writeln!(out, "the image brings no JIT hints")?,
                 (n, homes) => {
                     let homes = match homes {
-                        Some(true) => "its homes pass the check",
-                        Some(false) => "its homes fail the check: allocated here",
-                        None => "no homes",
+                        Some(true) => "loop heads' states and homes; the homes pass the check",
+                        Some(false) => "loop heads' states and homes; the homes fail the check: allocated here",
+                        None => "loop heads' states only",
                     };
-                    writeln!(out, "the image brings {n} bytes of JIT hints (loop heads' states; {homes})")?
+                    writeln!(out, "the image brings {n} bytes of JIT hints ({homes})")?
                 }
             }
             if self.disasm {
