@@ -404,6 +404,8 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             }
         }
     }
+    // (The walk gave every slot its defs' homes, one each: the lowering reads them by
+    // slot.)
     if !b.rest.is_empty() {
         return Err(Refused::Wrong);
     }
