@@ -109,6 +109,7 @@ pub fn encode(insns: &[Insn], a: &Analysis, alloc: &Allocation, out: &mut Vec<u8
 }
 
 /// Why a sent allocation is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
     /// It breaks a rule above, or its bytes are not the format's.
     Wrong,
@@ -210,8 +211,7 @@ impl Homes {
 
 /// The allocation `bytes` give `insns` (with analysis `a`), if it passes every rule
 /// of the module doc: the same [`Allocation`] the allocator would give where the bytes
-/// are its own. (Out of line, as the allocator is; built for size: flash is scarcer on
-/// the device than the time it takes.)
+/// are its own. (Out of line, as the allocator is.)
 #[inline(never)]
 pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, Refused> {
     let n = insns.len();
