@@ -405,6 +405,7 @@ impl Walk {
 pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<Allocation, OutOfMemory> {
     let n = insns.len();
     let mut alloc = Allocation::default();
+    let depths = crate::analysis::loop_depths(insns)?;
     // Points: heads and landings.
     let mut points: Vec<u32> = Vec::new();
     for pc in 0..n {
@@ -452,7 +453,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         }
         w.enter(&points, n, pc);
         let f = &a.facts[pc];
-        let weight = 1u32 << (3 * f.depth as u32);
+        let weight = 1u32 << (3 * depths[pc] as u32);
         if pc >= scanned && matches!(i.opc, LDXB | LDXH | LDXW) {
             match crate::patterns::assembled_loads(insns, a, pc) {
                 Ok(r) => {
@@ -653,8 +654,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
         }
     }
     // The second walk: interference, and the copies in loops to be joined.
-    let mut copies = [(0u8, 0u8, 0u8); 32];
-    let (mut called, n_copies) = interference(insns, a, &points, &parent, &cand, &mut clash, &mut copies);
+    let (mut called, copies, n_copies) = interference(insns, a, &points, &parent, &cand, &depths, &mut clash);
     // Colouring: r10 and the constants hold a register everywhere if the code
     // touches them more than all but a few halves.
     let mut hottest = [0u32; KEPT];
@@ -721,7 +721,7 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
 /// The second walk: interference among the candidates (rows of bits by candidate,
 /// `clash`; both ways), the copies in loops between candidates, (depth, destination,
 /// source), to be joined, and the candidates some call meets. `parent`: each id's web;
-/// `cand`: each web's candidates by half.
+/// `cand`: each web's candidates by half; `depths`: each slot's loop depth.
 /// (Out of line: LLVM keeps its registers for this loop apart from the rest of
 /// `allocate`'s.)
 #[inline(never)]
@@ -732,11 +732,12 @@ fn interference(
     points: &[u32],
     parent: &[u32],
     cand: &[[u8; 2]],
+    depths: &[u8],
     clash: &mut [Cands],
-    copies: &mut [(u8, u8, u8); 32],
-) -> (Cands, usize) {
+) -> (Cands, [(u8, u8, u8); 32], usize) {
     let n = insns.len();
     let count = clash.len();
+    let mut copies = [(0u8, 0u8, 0u8); 32];
     let mut n_copies = 0;
     // The webs of r0-r9 at each slot.
     let enter = |cur: &mut [u32; VALUE_REGS], point: &mut usize, pc: usize| {
@@ -813,8 +814,8 @@ fn interference(
             cb[d] = cand_at(cur[d]);
             live.stale |= 1 << d;
             let (dc, sc) = (cb[d][0], if copy { cb[s][0] } else { u8::MAX });
-            if s != d && dc != u8::MAX && sc != u8::MAX && f.depth > 0 && n_copies < copies.len() {
-                copies[n_copies] = (f.depth, dc, sc);
+            if s != d && dc != u8::MAX && sc != u8::MAX && depths[pc] > 0 && n_copies < copies.len() {
+                copies[n_copies] = (depths[pc], dc, sc);
                 n_copies += 1;
             }
         }
@@ -881,7 +882,7 @@ fn interference(
         let row = clash[c];
         row.for_each(|j| clash[j].insert(c));
     }
-    (called, n_copies)
+    (called, copies, n_copies)
 }
 
 /// The candidate of `left` with the fewest uses per neighbour, to spill (compared

@@ -126,8 +126,6 @@ pub struct Facts {
     /// remainder is `dst - c` or `dst` (a halfword subtraction and a select, not a
     /// division).
     pub reduce_once: bool,
-    /// Loop nesting depth.
-    pub depth: u8,
     pub reachable: bool,
     /// Index of this slot's state if it is a block head.
     head: u32,
@@ -315,7 +313,6 @@ fn analyse_with(
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
-    loop_depth(insns, &mut facts);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
 }
 
@@ -357,39 +354,33 @@ fn carry_checks(insns: &[Insn], facts: &mut [Facts]) {
     }
 }
 
-/// Each slot's loop nesting depth (at most 3), for the register allocator: a backward
-/// jump's target opens a loop, the slot after its last backward jump there closes it.
-/// (A `continue` is a second latch of the same loop, not a loop inside it.)
-#[inline(always)]
-fn loop_depth(insns: &[Insn], facts: &mut [Facts]) {
-    // (need_in and grown are done with: they hold the depth changes and each loop
-    // head's last latch now, no allocation.)
-    let back = |pc: usize, i: Insn| {
-        (matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT))
-            .then(|| i.jump_target(pc).filter(|&t| t <= pc))
-            .flatten()
-    };
+/// Each slot's loop nesting depth (at most 3), for the register allocator's costs: a
+/// backward jump's target opens a loop, the slot after its last backward jump there
+/// closes it. (A `continue` is a second latch of the same loop, not a loop inside it.)
+/// Asked only where the allocator runs: a compile whose homes pass never needs it.
+pub fn loop_depths(insns: &[Insn]) -> Result<Vec<u8>, OutOfMemory> {
+    let n = insns.len();
     // Each loop head's last latch (the latches come in order: the last one stays).
+    let mut last = try_filled(u32::MAX, n)?;
     for (pc, &i) in insns.iter().enumerate() {
-        facts[pc].need_in = 0;
-        facts[pc].grown = u32::MAX;
-        if let Some(f) = back(pc, i).and_then(|t| facts.get_mut(t)) {
-            f.grown = pc as u32;
+        let back = matches!(i.class(), CLS_JMP | CLS_JMP32) && !matches!(i.opc & OP_MASK, CALL | EXIT);
+        if let Some(t) = back.then(|| i.jump_target(pc)).flatten().filter(|&t| t <= pc) {
+            last[t] = pc as u32;
         }
     }
-    // Depth rises at a head and falls after its last latch (marked ahead in need_in).
+    // Depth rises at a head and falls after its last latch (counted ahead in `closing`).
+    let mut closing = try_filled(0u16, n + 1)?;
+    let mut depths = try_filled(0u8, n)?;
     let mut depth: u16 = 0;
-    for pc in 0..facts.len() {
-        depth = depth.wrapping_add(facts[pc].need_in);
-        if facts[pc].grown != u32::MAX {
-            let latch = facts[pc].grown as usize;
+    for pc in 0..n {
+        depth = depth.wrapping_sub(closing[pc]);
+        if let Some(&latch) = last.get(pc).filter(|&&l| l != u32::MAX) {
             depth = depth.wrapping_add(1);
-            if let Some(f) = facts.get_mut(latch + 1) {
-                f.need_in = f.need_in.wrapping_sub(1);
-            }
+            closing[latch as usize + 1] = closing[latch as usize + 1].wrapping_add(1);
         }
-        facts[pc].depth = depth.min(3) as u8;
+        depths[pc] = depth.min(3) as u8;
     }
+    Ok(depths)
 }
 
 #[cfg(test)]
@@ -450,8 +441,8 @@ mod tests {
         // r2 counts to 10 in a 64-bit register: the range analysis bounds it.
         let a = analyse_src("mov %r2, 0\nl: add %r2, 1\njne %r2, 10, l\nmov %r0, %r2\nexit", Sizes::default());
         assert!(zero(&a, 1, 2) && zero(&a, 2, 2) && zero(&a, 3, 2));
-        assert_eq!(a.facts[1].depth, 1);
-        assert_eq!(a.facts[3].depth, 0);
+        let insns = vm::asm::assemble("mov %r2, 0\nl: add %r2, 1\njne %r2, 10, l\nmov %r0, %r2\nexit").unwrap();
+        assert_eq!(loop_depths(&insns).unwrap(), [0, 1, 1, 0, 0]);
     }
 
     #[test]
@@ -459,8 +450,7 @@ mod tests {
         // `continue` (slot 3) and the loop's end (slot 8) both jump back to slot 1; the
         // loop at slots 5-6 is inside it.
         let src = "mov %r2, 0\nl: add %r2, 1\njeq %r1, 0, skip\nja l\nskip: mov %r3, 0\nm: add %r3, 1\njlt %r3, 4, m\nadd %r0, %r3\njlt %r2, 10, l\nexit";
-        let a = analyse_src(src, Sizes::default());
-        let depths: Vec<u8> = a.facts.iter().map(|f| f.depth).collect();
+        let depths = loop_depths(&vm::asm::assemble(src).unwrap()).unwrap();
         assert_eq!(depths, [0, 1, 1, 1, 1, 2, 2, 1, 1, 0]);
     }
 

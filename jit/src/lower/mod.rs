@@ -272,7 +272,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
         Some(Err(regalloc::homes::Refused::OutOfMemory)) => return Err(analysis::OutOfMemory.into()),
         _ => regalloc::allocate(insns, &analysis, &prepaid)?,
     };
-    let mut e = Lower::new(insns, analysis, alloc, prepaid);
+    let mut e = Lower::new(insns, analysis, alloc, &prepaid);
     e.unroll = unroll;
     e.enter(0);
     e.prologue();
@@ -387,7 +387,7 @@ struct Lower<'a> {
     /// carry chain, a 64-bit compare): constants then load without touching the flags.
     flags_live: bool,
     /// Counted loops whose entry pays the budget for all their backward jumps.
-    prepaid: PrepaidLoops,
+    prepaid: &'a PrepaidLoops,
     /// Small loop bodies are compiled twice ([`Unrolling`]).
     unroll: bool,
     held: Held,
@@ -396,7 +396,7 @@ struct Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Insn], an: Analysis, alloc: Allocation, prepaid: PrepaidLoops) -> Self {
+    fn new(insns: &'a [Insn], an: Analysis, alloc: Allocation, prepaid: &'a PrepaidLoops) -> Self {
         let homes = alloc.homes_at(0);
         let frame_bias = if an.deep_frame && homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
         // Instruction pc's label is `Label::nth(pc)`.
