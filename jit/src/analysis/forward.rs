@@ -465,18 +465,24 @@ pub(super) fn ranges(
         // widening): at least this state, whatever the seed says.
         let (old, th, first) = match &mut states[h] {
             Some(old) => (old, back.then_some(th), false),
-            slot @ None => match seeds::find(seeds, t).and_then(seeds::decode) {
-                Some(seed) => (slot.insert(seed), None, true),
-                None => {
-                    // (Copied in place: a state is hundreds of bytes.)
-                    let new = slot.insert(*s);
+            slot @ None => {
+                // (Copied and decoded in place: a state is hundreds of bytes.)
+                let new = slot.insert(*s);
+                let seed = seeds::find(seeds, t);
+                if seed.is_some_and(|body| seeds::decode_into(body, new)) {
+                    (new, None, true)
+                } else {
+                    if seed.is_some() {
+                        // (Not well-formed: not used.)
+                        *new = *s;
+                    }
                     if let Some((r, v)) = over {
                         new.narrow(r, v);
                     }
                     facts[t].dirty = true;
                     return true;
                 }
-            },
+            }
         };
         let changed = merge(old, s, over, th, sizes, compared, &mut facts[t].grown) | first;
         facts[t].dirty |= changed;

@@ -124,15 +124,27 @@ pub(crate) fn find(seeds: &[u8], pc: usize) -> Option<&[u8]> {
 /// the domain's form; a seed cut short, with two slots at one offset or with a relation
 /// the domain has no form for, is none). (Out of line and built for size: it runs once
 /// per seeded head.)
-#[inline(never)]
-#[cfg_attr(target_os = "none", optimize(size))]
+#[cfg(test)]
 pub(crate) fn decode(body: &[u8]) -> Option<State> {
-    state(Reader(body))
+    let mut s = State::new([Any; 11]);
+    decode_into(body, &mut s).then_some(s)
 }
 
-fn state(mut r: Reader) -> Option<State> {
-    let mut s = State::new([Any; 11]);
+/// [`decode`] into `s` in place (a state is hundreds of bytes: the walk decodes into
+/// the head's own). False if the seed is not well-formed; `s` is then any state.
+#[inline(never)]
+#[cfg_attr(target_os = "none", optimize(size))]
+pub(crate) fn decode_into(body: &[u8], s: &mut State) -> bool {
+    state(Reader(body), s).is_some()
+}
+
+fn state(mut r: Reader, s: &mut State) -> Option<()> {
+    // (Only `slots[..nslots]` and `lins[..nlins]` are read: the rest is left as it is.)
+    s.regs = [Any; 11];
     s.regs[10] = Ptr(Hint::Stack, 0, 0);
+    s.nslots = 0;
+    s.same = [NOT_SAME; 11];
+    s.nlins = 0;
     let regs = r.u16()?;
     for k in (0..10).filter(|k| regs & 1 << k != 0) {
         s.regs[k] = r.value()?;
@@ -165,7 +177,7 @@ fn state(mut r: Reader) -> Option<State> {
         s.nlins += 1;
     }
     s.linked = s.lins[..s.nlins as usize].iter().fold(0, |m, l| m | 1 << l.k | 1 << l.base);
-    r.0.is_empty().then_some(s)
+    r.0.is_empty().then_some(())
 }
 
 fn hint(b: u8) -> Option<Hint> {
