@@ -110,6 +110,8 @@ pub struct Facts {
     need_in: RegSet,
     /// Registers whose low half may be read before it is written, from here on.
     live_in: RegSet,
+    /// ... from just after it on (on any successor).
+    live_out: RegSet,
     /// For a memory access: the region its base register points into, if known.
     pub hint: Hint,
     /// For a memory access: proven inside `.rodata`, `.data` or the current frame (in
@@ -184,7 +186,7 @@ impl Analysis {
 
     /// ... and from just after `pc` on (on any successor).
     pub fn live_lo_out(&self, pc: usize) -> RegSet {
-        self.facts[pc].succ.iter().filter_map(|&t| self.facts.get(t as usize)).fold(0, |acc, f| acc | f.live_in)
+        self.facts[pc].live_out
     }
 }
 
