@@ -249,7 +249,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
     }
     let mut points: Vec<(u32, [Pair; VALUE_REGS])> = Vec::new();
     for pc in 0..n {
-        if a.facts[pc].is_head() || (pc > 0 && insns[pc - 1].is_local_call()) {
+        if a.facts[pc].is_head() || (a.has_local_calls && pc > 0 && insns[pc - 1].is_local_call()) {
             let mut regs = [[NO; 2]; VALUE_REGS];
             let homed = u16::from_le_bytes([b.u8()?, b.u8()?]);
             if homed >> VALUE_REGS != 0 {
@@ -393,7 +393,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         pc = i.next_pc(pc);
     }
     // A callee's exits hand r0-r5 to every landing where they are live.
-    for pc in 1..n {
+    for pc in (1..n).filter(|_| a.has_local_calls) {
         if !insns[pc - 1].is_local_call() {
             continue;
         }
