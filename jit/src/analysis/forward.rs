@@ -491,7 +491,8 @@ pub(super) fn ranges(
 
     // Passes in program order over the blocks whose head state changed since they
     // were last walked, until none did. A block walked again records its facts again,
-    // so the last walk of each leaves the final ones.
+    // so the last walk of each leaves the final ones. (A head past the slot that
+    // changed it is walked later in the same pass: only a way back asks for another.)
     if n > 0 {
         facts[0].dirty = true;
     }
@@ -583,7 +584,7 @@ pub(super) fn ranges(
                     // The callee starts with the caller's registers (the VM passes them
                     // all as they are) and its own frame, one frame above the caller's.
                     let callee = s.callee_view();
-                    again |= flow(&mut states, facts, t, &callee, None);
+                    again |= flow(&mut states, facts, t, &callee, None) && t <= pc;
                 }
                 // After the return r0-r5 are whatever the callee left; r6-r10 are
                 // restored; the callee may have written the frame through pointers.
@@ -599,7 +600,7 @@ pub(super) fn ranges(
                 let (on_taken, on_fall) =
                     if target == next { (None, None) } else { (refine(i, true, s), refine(i, false, s)) };
                 let changed = flow(&mut states, facts, target, s, on_taken.map(|v| (d, v)));
-                again |= changed;
+                again |= changed && target <= pc;
                 regrown = changed.then_some(target);
                 if let Some(v) = on_fall {
                     zero |= s.narrow(d, v);
@@ -616,7 +617,7 @@ pub(super) fn ranges(
                     JA => {
                         if let Some(t) = i.jump_target(pc) {
                             let changed = flow(&mut states, facts, t, s, None);
-                            again |= changed;
+                            again |= changed && t <= pc;
                             regrown = changed.then_some(t);
                         }
                         falls_through = false;
@@ -647,7 +648,7 @@ pub(super) fn ranges(
             }
             if falls_through {
                 if facts.get(next).is_some_and(|f| f.head != u32::MAX) {
-                    again |= flow(&mut states, facts, next, s, None);
+                    flow(&mut states, facts, next, s, None);
                 }
             } else {
                 cur = None;
