@@ -1,11 +1,12 @@
-//! Hints (loop-head seeds and homes): a compile given the hints made of a program emits
-//! the same code as one without (random programs with loops and calls, and nested
-//! counted loops), and the homes pass the device's check as they are; hints of another
-//! program, or damaged ones, never stop a compile. (That wrong hints cost no soundness
-//! is shown on the device: the differential test runs programs with hints of another
-//! program, damaged or with homes moved, and its loops at region ends with seeds that
-//! do not hold.)
-use jit::analysis::{analyse_seeded, loop_seeds};
+//! Hints (loop-head seeds, liveness and homes): a compile given the hints made of a
+//! program emits the same code as one without (random programs with loops and calls,
+//! and nested counted loops; also version 2 hints, without liveness), and the homes
+//! pass the device's check as they are; hints of another program, or damaged ones,
+//! never stop a compile. (That wrong hints cost no soundness is shown on the device:
+//! the differential test runs programs with hints of another program, damaged, with
+//! homes moved or liveness taken for more, and its loops at region ends with seeds
+//! that do not hold.)
+use jit::analysis::{analyse_hinted, analyse_seeded, loop_seeds};
 use jit::hints::make;
 use jit::regalloc::{allocate, homes};
 use jit::{compile_for, compile_hinted, Sizes};
@@ -39,11 +40,15 @@ fn a_compile_with_its_own_hints_emits_the_same_code() {
             let hints = make(p, sizes).unwrap();
             let plain = compile_for(p, sizes).unwrap();
             let with = compile_hinted(p, sizes, &hints).unwrap();
-            assert!(
-                plain.code == with.code,
-                "hints changed the code of\n  {}",
-                vm::disasm::disassemble(p.insns()).join("\n  ")
-            );
+            let listing = || vm::disasm::disassemble(p.insns()).join("\n  ");
+            assert!(plain.code == with.code, "hints changed the code of\n  {}", listing());
+            // Version 2, as images packed before liveness was sent: no liveness' seeds.
+            let parts = jit::hints::split(&hints);
+            if let Some(homes) = parts.homes {
+                let v2 = [&[2][..], &(parts.seeds.len() as u32).to_le_bytes(), parts.seeds, homes].concat();
+                assert!(jit::hints::split(&v2).live.is_empty() && jit::hints::split(&v2).homes == Some(homes));
+                assert!(compile_hinted(p, sizes, &v2).unwrap().code == plain.code, "v2 of\n  {}", listing());
+            }
         }
     }
 }
@@ -91,9 +96,9 @@ fn wrong_or_damaged_hints_never_stop_a_compile() {
     }
 }
 
-/// Where the homes start in `hints` (after the version and the seeds).
+/// Where the homes start in `hints` (they are its last bytes).
 fn homes_at(hints: &[u8]) -> usize {
-    5 + u32::from_le_bytes(hints[1..5].try_into().unwrap()) as usize
+    hints.len() - jit::hints::split(hints).homes.unwrap().len()
 }
 
 #[test]
@@ -108,8 +113,8 @@ fn homes_with_a_bit_flipped_never_stop_a_compile_and_many_pass_as_another_alloca
         let insns = p.insns();
         let hints = make(p, Sizes::default()).unwrap();
         let start = homes_at(&hints);
-        let (seeds, own) = (&hints[5..start], &hints[start..]);
-        let a = analyse_seeded(insns, Sizes::default(), seeds).unwrap();
+        let (parts, own) = (jit::hints::split(&hints), &hints[start..]);
+        let a = analyse_hinted(insns, Sizes::default(), parts.seeds, parts.live).unwrap();
         let Ok(mine) = homes::check(insns, &a, own) else { panic!("own homes refused") };
         tried += 1;
         for _ in 0..32 {

@@ -184,7 +184,7 @@ pub fn build(path: &Path, options: &BuildOptions, work: &Path) -> Result<Built> 
     Ok(Built { layout, bytes, image, helpers: options.helpers })
 }
 
-/// Packs `image` in `layout`, with the JIT's hints (loop-head seeds and homes,
+/// Packs `image` in `layout`, with the JIT's hints (loop-head seeds, liveness and homes,
 /// [`jit::hints`]) if asked and the layout carries them: computed for the image as the
 /// device loads it (the packed `.rodata` and `.data`, padded and with the function
 /// names, are the sizes its compile sees).

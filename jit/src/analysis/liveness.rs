@@ -1,5 +1,7 @@
 //! The backward analysis: after each instruction, which registers' high-half storage
 //! may still be read, and which low halves are live.
+use alloc::vec::Vec;
+
 use vm::opcode::*;
 use vm::Insn;
 
@@ -190,9 +192,12 @@ const SHAPES: [u8; 256] = {
 };
 
 /// Needed high halves and live low halves, to a fixpoint; returns those of the entry.
+/// With `seeds` ([`seeds`]: each loop head's sets, as the producer found them), one
+/// sweep suffices where they hold; where one does not, the sweep is done as without.
 #[inline(never)]
-pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) -> (RegSet, RegSet) {
+pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool, seeds: &[u8]) -> (RegSet, RegSet) {
     let n = insns.len();
+    let mut loop_heads = 0;
     // Backward: which high halves' storage may be read later, which low halves are
     // live. The per-slot sets are computed once; the sweep below is bit operations.
     for pc in 0..n {
@@ -207,6 +212,7 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
             facts[target as usize].grown = pc as u32;
         }
         let f = &mut facts[pc];
+        loop_heads += usize::from(f.back_target);
         f.succ = if i.falls_through() { [slot(Some(i.next_pc(pc))), target] } else { [target, u32::MAX] };
         // After an exit that may return from a call, the caller reads r0-r5's high
         // halves from storage, as the callee's state leaves them: a known-zero half is
@@ -230,9 +236,50 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
             (facts[pc].rd_hi, facts[pc].need_in) = (0, 0);
         }
     }
-    // Backward in one sweep, each loop swept again from its last latch when its head
-    // changed (what its latches see of it is older), until it does not: inside out,
-    // and the code outside loops once.
+    let seeded = loop_heads > 0 && seeds.len() == SEED_BYTES * loop_heads;
+    if seeded {
+        let mut next = seeds.chunks_exact(SEED_BYTES);
+        for f in facts.iter_mut().filter(|f| f.back_target) {
+            if let Some(&[a, b, c, d]) = next.next() {
+                (f.need_in, f.live_in) = (u16::from_le_bytes([a, b]), u16::from_le_bytes([c, d]));
+            }
+        }
+    }
+    if !(seeded && sweep(insns, facts, has_local_calls, true)) {
+        if seeded {
+            // A seed that does not hold: the starting sets again.
+            for f in facts.iter_mut() {
+                (f.need_out, f.need_in, f.live_out, f.live_in) = (0, f.rd_hi, 0, f.rd_lo);
+            }
+        }
+        sweep(insns, facts, has_local_calls, false);
+    }
+    let (entry_lo, entry_hi) = facts.first().map(|f| (f.live_in, f.need_in)).unwrap_or((0, 0));
+    (entry_lo, entry_hi)
+}
+
+/// Bytes per loop head in [`seeds`]: the needed high halves, the live low halves.
+const SEED_BYTES: usize = 4;
+
+/// Each loop head's (a backward jump's target's) sets, in slot order, as bytes to send
+/// with the program ([`crate::hints`]).
+pub(super) fn seeds(facts: &[Facts]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in facts.iter().filter(|f| f.back_target) {
+        out.extend_from_slice(&f.need_in.to_le_bytes());
+        out.extend_from_slice(&f.live_in.to_le_bytes());
+    }
+    out
+}
+
+/// Backward in one sweep. Unseeded, each loop is swept again from its last latch when
+/// its head changed (what its latches see of it is older), until it does not: inside
+/// out, and the code outside loops once. Seeded (the loop heads' sets in place), once:
+/// false as soon as a head's sets are not what its seed says (every slot's sets then
+/// solve the equations where all hold: a solution, as the sweep without seeds finds,
+/// and the same one for the producer's own seeds).
+fn sweep(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool, seeded: bool) -> bool {
+    let n = insns.len();
     let mut pc = n;
     while pc > 0 {
         pc -= 1;
@@ -248,19 +295,19 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool) 
             }
         }
         let f = &mut facts[pc];
-        if out != f.need_out || live_out != f.live_out {
-            f.need_out = out;
-            f.need_in = f.rd_hi | (out & !f.defs);
-            f.live_out = live_out;
-            f.live_in = f.rd_lo | (live_out & !f.defs);
-            if f.back_target {
+        if seeded || out != f.need_out || live_out != f.live_out {
+            let (inn, live) = (f.rd_hi | (out & !f.defs), f.rd_lo | (live_out & !f.defs));
+            let head_changed = f.back_target && (inn != f.need_in || live != f.live_in);
+            if seeded && head_changed {
+                return false;
+            }
+            (f.need_out, f.need_in, f.live_out, f.live_in) = (out, inn, live_out, live);
+            if head_changed {
                 pc = (f.grown as usize).min(n - 1) + 1;
             }
         }
     }
-
-    let (entry_lo, entry_hi) = facts.first().map(|f| (f.live_in, f.need_in)).unwrap_or((0, 0));
-    (entry_lo, entry_hi)
+    true
 }
 
 #[cfg(test)]
@@ -268,50 +315,112 @@ mod tests {
     use super::*;
     use alloc::vec;
 
-    /// The sweep's sets are those of the equations solved the slow way (every slot
-    /// again, from nothing, until none changes), on random programs with loops and
-    /// calls: the sweep skips a slot whose successors' sets did not change, and keeps
-    /// what comes out of each slot for the passes after it.
-    #[test]
-    fn the_sweep_reaches_the_least_solution() {
-        let mut rng = vm::testgen::Rng::new(0x11fe);
-        let (mut checked, mut with_loops) = (0, 0);
-        while checked < 2000 {
+    type Sets = (RegSet, RegSet, RegSet, RegSet);
+
+    /// Each slot's (need_out, need_in, live_out, live_in).
+    fn sets(a: &crate::analysis::Analysis) -> Vec<Sets> {
+        a.facts.iter().map(|f| (f.need_out, f.need_in, f.live_out, f.live_in)).collect()
+    }
+
+    /// Slot `pc`'s sets as the equations give them from its successors' in `sets`.
+    fn step(a: &crate::analysis::Analysis, insns: &[Insn], sets: &[Sets], pc: usize) -> Sets {
+        let f = &a.facts;
+        let returned = if a.has_local_calls && insns[pc].is_local_call() { RETURNED } else { 0 };
+        let (mut out, mut live_out) = (0, 0);
+        for (t, kill) in [(f[pc].succ[0], returned), (f[pc].succ[1], 0)] {
+            if let Some(s) = sets.get(t as usize) {
+                out |= s.1 & !kill;
+                live_out |= s.3;
+            }
+        }
+        (out, f[pc].rd_hi | out & !f[pc].defs, live_out, f[pc].rd_lo | live_out & !f[pc].defs)
+    }
+
+    /// Random verified programs with loops and calls.
+    fn programs(seed: u64, count: usize) -> Vec<vm::Program> {
+        let mut rng = vm::testgen::Rng::new(seed);
+        let mut out = Vec::new();
+        while out.len() < count {
             let len = 4 + (rng.next_u64() % 40) as usize;
             let Ok(p) = vm::Program::from_insns(vm::testgen::program(&mut rng, len, &[0x02])) else { continue };
-            if vm::verify(&p, &vm::HelperSet::all()).is_err() {
-                continue;
+            if vm::verify(&p, &vm::HelperSet::all()).is_ok() {
+                out.push(p);
             }
+        }
+        out
+    }
+
+    /// The sweep's sets are those of the equations solved the slow way (every slot
+    /// again, from nothing, until none changes), on random programs with loops and
+    /// calls: the sweep skips a slot whose successors' sets did not change, sweeps a
+    /// loop again only when its head's sets changed, and keeps what comes out of each
+    /// slot for the passes after it.
+    #[test]
+    fn the_sweep_reaches_the_least_solution() {
+        let mut with_loops = 0;
+        for p in programs(0x11fe, 2000) {
             let insns = p.insns();
             let a = crate::analysis::analyse(insns, crate::analysis::Sizes::default()).unwrap();
-            let (f, n) = (&a.facts, insns.len());
-            with_loops += usize::from(f.iter().any(|f| f.back_target));
-            // Per slot: (need_out, need_in, live_out, live_in).
-            let mut sets = vec![(0 as RegSet, 0 as RegSet, 0 as RegSet, 0 as RegSet); n];
+            with_loops += usize::from(a.facts.iter().any(|f| f.back_target));
+            let mut slow = vec![(0, 0, 0, 0); insns.len()];
             let mut changed = true;
             while changed {
                 changed = false;
-                for pc in 0..n {
-                    let returned = if a.has_local_calls && insns[pc].is_local_call() { RETURNED } else { 0 };
-                    let (mut out, mut live_out) = (0, 0);
-                    for (t, kill) in [(f[pc].succ[0], returned), (f[pc].succ[1], 0)] {
-                        if let Some(s) = sets.get(t as usize) {
-                            out |= s.1 & !kill;
-                            live_out |= s.3;
-                        }
-                    }
-                    let new = (out, f[pc].rd_hi | out & !f[pc].defs, live_out, f[pc].rd_lo | live_out & !f[pc].defs);
-                    changed |= new != sets[pc];
-                    sets[pc] = new;
+                for pc in 0..insns.len() {
+                    let new = step(&a, insns, &slow, pc);
+                    changed |= new != slow[pc];
+                    slow[pc] = new;
                 }
             }
-            for pc in 0..n {
-                let got = (f[pc].need_out, f[pc].need_in, f[pc].live_out, f[pc].live_in);
-                assert_eq!(got, sets[pc], "slot {pc} of\n  {}", vm::disasm::disassemble(insns).join("\n  "));
-            }
-            checked += 1;
+            assert_eq!(sets(&a), slow, "\n  {}", vm::disasm::disassemble(insns).join("\n  "));
         }
         assert!(with_loops > 200, "only {with_loops} programs with loops");
+    }
+
+    /// Seeds: the analysis' own give the sets it finds without them. With a bit
+    /// flipped, a seed is refused (the sets are those without) or holds: the sets then
+    /// solve the equations and hold at least what the least solution does (a register
+    /// taken for live where it is not costs code, never meaning).
+    #[test]
+    fn own_seeds_give_the_same_sets_and_wrong_ones_a_solution_no_smaller() {
+        use crate::analysis::{analyse, analyse_hinted, live_seeds, Sizes};
+        let (mut seeded, mut taken) = (0, 0);
+        let mut rng = vm::testgen::Rng::new(0x5eed5);
+        for p in programs(0x11fe, 2000) {
+            let insns = p.insns();
+            let plain = analyse(insns, Sizes::default()).unwrap();
+            let seeds = live_seeds(&plain);
+            if seeds.is_empty() {
+                continue;
+            }
+            seeded += 1;
+            let listing = || vm::disasm::disassemble(insns).join("\n  ");
+            let least = sets(&plain);
+            assert_eq!(
+                sets(&analyse_hinted(insns, Sizes::default(), &[], &seeds).unwrap()),
+                least,
+                "\n  {}",
+                listing()
+            );
+            for _ in 0..8 {
+                let mut flipped = seeds.clone();
+                let bit = rng.next_u64() as usize % (8 * flipped.len());
+                flipped[bit / 8] ^= 1 << (bit % 8);
+                let a = analyse_hinted(insns, Sizes::default(), &[], &flipped).unwrap();
+                let got = sets(&a);
+                if got == least {
+                    continue;
+                }
+                taken += 1;
+                for pc in 0..insns.len() {
+                    assert_eq!(step(&a, insns, &got, pc), got[pc], "slot {pc} of\n  {}", listing());
+                    let (g, l) = (got[pc], least[pc]);
+                    let no_smaller = g.0 & l.0 == l.0 && g.1 & l.1 == l.1 && g.2 & l.2 == l.2 && g.3 & l.3 == l.3;
+                    assert!(no_smaller, "slot {pc}: {g:?} against {l:?} of\n  {}", listing());
+                }
+            }
+        }
+        assert!(seeded > 800 && taken > 2000, "{seeded} programs with loops, {taken} flipped seeds held");
     }
 
     /// The table gives what the matches give, for every opcode, register fields,

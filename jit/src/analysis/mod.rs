@@ -32,7 +32,8 @@
 //! The analysis runs in named phases ([`analyse`]): block heads and thresholds
 //! ([`forward::heads`]), value ranges forward over the abstract domain of [`domain`]
 //! ([`forward::ranges`]), needed high halves and live low halves backward
-//! ([`liveness::needs`]), and loop depth ([`loop_depth`]).
+//! ([`liveness::needs`]). Loop depth ([`loop_depths`]) is the register allocator's to
+//! ask for.
 use alloc::vec::Vec;
 
 use vm::opcode::*;
@@ -253,7 +254,19 @@ pub fn analyse(insns: &[Insn], sizes: Sizes) -> Result<Analysis, OutOfMemory> {
 /// [`analyse`], each head with a seed in `seeds` ([`loop_seeds`]) starting from it,
 /// joined with what first reaches it (a seed that is not well-formed is not used).
 pub fn analyse_seeded(insns: &[Insn], sizes: Sizes, seeds: &[u8]) -> Result<Analysis, OutOfMemory> {
-    analyse_with(insns, sizes, seeds, None)
+    analyse_with(insns, sizes, seeds, &[], None)
+}
+
+/// [`analyse_seeded`], liveness starting from `live` at the loop heads ([`live_seeds`]):
+/// one sweep where they hold, else the sweep as without.
+pub fn analyse_hinted(insns: &[Insn], sizes: Sizes, seeds: &[u8], live: &[u8]) -> Result<Analysis, OutOfMemory> {
+    analyse_with(insns, sizes, seeds, live, None)
+}
+
+/// What liveness finds at the loop heads of `a`, as bytes to send with the program:
+/// a compile given them ([`analyse_hinted`]) sweeps once, to the same sets.
+pub fn live_seeds(a: &Analysis) -> Vec<u8> {
+    liveness::seeds(&a.facts)
 }
 
 /// The states the range analysis ends with at the loop heads, as bytes to send with
@@ -264,7 +277,7 @@ pub fn analyse_seeded(insns: &[Insn], sizes: Sizes, seeds: &[u8]) -> Result<Anal
 /// if there are no loops, or the analysis gave up on precision.
 pub fn loop_seeds(insns: &[Insn], sizes: Sizes) -> Result<Vec<u8>, OutOfMemory> {
     let mut heads = Vec::new();
-    let plain = analyse_with(insns, sizes, &[], Some(&mut heads))?;
+    let plain = analyse_with(insns, sizes, &[], &[], Some(&mut heads))?;
     let mut chosen: Vec<bool> = heads.iter().map(|h| h.loop_head).collect();
     let encode = |chosen: &[bool]| {
         let mut out = Vec::new();
@@ -279,7 +292,7 @@ pub fn loop_seeds(insns: &[Insn], sizes: Sizes) -> Result<Vec<u8>, OutOfMemory> 
     let mut seeds = encode(&chosen);
     for _ in 0..3 {
         let mut walked = Vec::new();
-        analyse_with(insns, sizes, &seeds, Some(&mut walked))?;
+        analyse_with(insns, sizes, &seeds, &[], Some(&mut walked))?;
         let mut more = false;
         for w in walked.iter().filter(|w| w.walks > 1) {
             if let Some(c) = heads.binary_search_by_key(&w.pc, |h| h.pc).ok().and_then(|k| chosen.get_mut(k)) {
@@ -301,6 +314,7 @@ fn analyse_with(
     insns: &[Insn],
     sizes: Sizes,
     seeds: &[u8],
+    live: &[u8],
     out: Option<&mut Vec<forward::HeadState>>,
 ) -> Result<Analysis, OutOfMemory> {
     let n = insns.len();
@@ -314,7 +328,7 @@ fn analyse_with(
     forward::untangle(&mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     carry_checks(insns, &mut facts);
-    let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls);
+    let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls, live);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
 }
 
@@ -919,7 +933,7 @@ mod tests {
     /// How often each head's block is walked with `seeds` (pc, walks).
     fn walks(insns: &[Insn], seeds: &[u8]) -> Vec<(usize, u8)> {
         let mut out = Vec::new();
-        analyse_with(insns, Sizes::default(), seeds, Some(&mut out)).unwrap();
+        analyse_with(insns, Sizes::default(), seeds, &[], Some(&mut out)).unwrap();
         out.iter().map(|h| (h.pc, h.walks)).collect()
     }
 

@@ -264,10 +264,10 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
     if insns.len() >= 1 << 24 {
         return Err(JitError::TooLarge(insns.len()));
     }
-    let (seeds, homes) = crate::hints::split(hints);
-    let analysis = analysis::analyse_seeded(insns, sizes, seeds)?;
+    let hints = crate::hints::split(hints);
+    let analysis = analysis::analyse_hinted(insns, sizes, hints.seeds, hints.live)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
-    let alloc = match homes.map(|h| regalloc::homes::check(insns, &analysis, h)) {
+    let alloc = match hints.homes.map(|h| regalloc::homes::check(insns, &analysis, h)) {
         Some(Ok(alloc)) => alloc,
         Some(Err(regalloc::homes::Refused::OutOfMemory)) => return Err(analysis::OutOfMemory.into()),
         _ => regalloc::allocate(insns, &analysis, &prepaid)?,

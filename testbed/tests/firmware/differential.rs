@@ -3,9 +3,9 @@
 //! regions, every ALU and jump kind) must give the same r0, the same failure and the
 //! same memory. 10,000 programs per CI run with a fixed seed; `MBPF_DIFF_COUNT` and
 //! `MBPF_DIFF_SEED` run more or others. Half go as femto images with the JIT's hints
-//! (loop-head seeds and homes): their own, damaged, or with homes that pass the
-//! device's check but are not the allocator's ([`with_hints`]): the JIT must agree
-//! whatever they say.
+//! (loop-head seeds, liveness and homes): their own, damaged, with homes that pass the
+//! device's check but are not the allocator's, or with liveness the device takes that
+//! is not the least ([`with_hints`]): the JIT must agree whatever they say.
 
 use super::common;
 use testbed::Node;
@@ -825,6 +825,7 @@ async fn jit_and_interpreter_agree_on_random_programs() {
     let (mut node, mut client, _logs) = boot("diff").await;
     let mut rng = Rng::new(seed);
     let (mut compared, mut rejected, mut faulted, mut mismatches) = (0, 0, 0, Vec::new());
+    let mut relived = 0;
     let fixed = fixed_programs();
     for n in 0..count + fixed.len() as u64 {
         let mut insns = match fixed.get(n as usize) {
@@ -867,11 +868,14 @@ async fn jit_and_interpreter_agree_on_random_programs() {
                     jit_hints: vec![],
                 };
                 let hints = match n % 8 {
-                    1 | 5 => Hints::Own,
+                    1 => Hints::Own,
                     3 => Hints::Damaged,
+                    5 => Hints::Relived,
                     _ => Hints::Rehomed,
                 };
-                (1, with_hints(image, "", hints, &mut rng).0)
+                let (bytes, text) = with_hints(image, "", hints, &mut rng);
+                relived += usize::from(text.ends_with(RELIVED));
+                (1, bytes)
             }
             _ => (0, insns.iter().flat_map(vm::Insn::encode).collect()),
         };
@@ -940,7 +944,7 @@ async fn jit_and_interpreter_agree_on_random_programs() {
         }
     }
     node.stop();
-    eprintln!("differential: {compared} compared ({faulted} ended in a failure), {rejected} rejected by the verifier, {} mismatches, seed {seed:#x}", mismatches.len());
+    eprintln!("differential: {compared} compared ({faulted} ended in a failure), {rejected} rejected by the verifier, {relived} with liveness taken for more, {} mismatches, seed {seed:#x}", mismatches.len());
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     assert!(compared as u64 >= count / 2, "only {compared} of {count} programs verified");
 }
@@ -1416,7 +1420,7 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     let seed = env("MBPF_DIFF_SEED", 0x6d62_7066);
     let (mut node, mut client, _logs) = boot("diff-regions").await;
     let mut rng = Rng::new(seed);
-    let (mut faulted, mut mismatches) = (0, Vec::new());
+    let (mut faulted, mut mismatches, mut relived) = (0, Vec::new(), 0);
     let fixed = const_op_loops();
     for n in 0..count + fixed.len() as u64 {
         let (image, text) = match fixed.get(n as usize) {
@@ -1432,9 +1436,11 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
             1 => Hints::Own,
             2 if n as usize >= fixed.len() => Hints::Moved,
             4 => Hints::Rehomed,
+            3 if n % 2 == 0 => Hints::Relived,
             _ => Hints::Damaged,
         };
         let (bytes, text) = with_hints(image, &text, hints, &mut rng);
+        relived += usize::from(text.ends_with(RELIVED));
         let run = |engine| proto::RunRequest {
             layout: 1,
             image: bytes.clone(),
@@ -1469,13 +1475,13 @@ async fn jit_and_interpreter_agree_on_loops_at_region_ends() {
     }
     node.stop();
     let total = count as usize + fixed.len();
-    eprintln!("differential (loops at region ends): {total} compared ({faulted} ended in a fault), {} mismatches, seed {seed:#x}", mismatches.len());
+    eprintln!("differential (loops at region ends): {total} compared ({faulted} ended in a fault), {relived} with liveness taken for more, {} mismatches, seed {seed:#x}", mismatches.len());
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
     // Both sides of the boundary are exercised: some loops stay inside, some run past.
     assert!(faulted > total / 10 && faulted < total * 9 / 10, "{faulted} of {total} faulted");
 }
 
-/// Which JIT hints (loop-head seeds and homes) an image goes with.
+/// Which JIT hints (loop-head seeds, liveness and homes) an image goes with.
 #[derive(Debug, Clone, Copy)]
 enum Hints {
     None,
@@ -1490,6 +1496,10 @@ enum Hints {
     /// Its own, with a bit of the homes flipped such that they still pass the device's
     /// check: another allocation than the allocator's (if one of 32 flips gives one).
     Rehomed,
+    /// Its own, with a bit of liveness' seeds flipped such that the device takes them
+    /// and compiles other code: registers taken for live where they are not (if one of
+    /// 32 flips gives that).
+    Relived,
 }
 
 /// The image in the femto layout with hints of `kind`: the JIT must agree with the
@@ -1524,13 +1534,14 @@ fn with_hints(mut image: vm::image::Image, text: &str, kind: Hints, rng: &mut Rn
         }
         Hints::Rehomed => {
             let own = own(image.clone());
+            let parts = jit::hints::split(&own);
             // (A program the verifier refuses has none.)
-            let Some(start) = own.get(1..5).map(|b| 5 + u32::from_le_bytes(b.try_into().unwrap()) as usize) else {
+            let Some(start) = parts.homes.map(|h| own.len() - h.len()) else {
                 return (image.emit(Femto).unwrap(), format!("{text}\n  (JIT hints: none, refused)"));
             };
             let loaded = vm::image::Image::load(Femto, &image.emit(Femto).unwrap()).unwrap();
             let insns = loaded.program.insns();
-            let a = jit::analysis::analyse_seeded(insns, jit::Sizes::of(&loaded), &own[5..start]).unwrap();
+            let a = jit::analysis::analyse_hinted(insns, jit::Sizes::of(&loaded), parts.seeds, parts.live).unwrap();
             let mine = jit::regalloc::homes::check(insns, &a, &own[start..]).map(|h| format!("{h:?}")).ok();
             let mut other = (1..32).map(|_| {
                 let mut flipped = own.clone();
@@ -1542,6 +1553,34 @@ fn with_hints(mut image: vm::image::Image, text: &str, kind: Hints, rng: &mut Rn
             };
             other.find(passes).unwrap_or(own)
         }
+        Hints::Relived => {
+            let own = own(image.clone());
+            let parts = jit::hints::split(&own);
+            let (live, homes) = (parts.live.len(), parts.homes.map_or(0, <[u8]>::len));
+            if live == 0 {
+                return (image.emit(Femto).unwrap(), format!("{text}\n  (JIT hints: no liveness sent)"));
+            }
+            let start = own.len() - homes - live;
+            let loaded = vm::image::Image::load(Femto, &image.emit(Femto).unwrap()).unwrap();
+            let sizes = jit::Sizes::of(&loaded);
+            let code = |h: &[u8]| jit::compile_hinted(&loaded.program, sizes, h).map(|c| c.code).ok();
+            let mine = code(&own);
+            let mut other = (1..32).map(|_| {
+                let mut flipped = own.clone();
+                flipped[start + rng.next_u64() as usize % live] ^= 1 << (rng.next_u64() % 8);
+                flipped
+            });
+            match other.find(|h| code(h) != mine) {
+                Some(h) => h,
+                None => {
+                    image.jit_hints = own;
+                    return (
+                        image.emit(Femto).unwrap(),
+                        format!("{text}\n  (JIT hints: own, no flip of liveness held)"),
+                    );
+                }
+            }
+        }
     };
     let text = match kind {
         Hints::Moved => vm::disasm::disassemble(image.program.insns()).join("\n  "),
@@ -1549,6 +1588,9 @@ fn with_hints(mut image: vm::image::Image, text: &str, kind: Hints, rng: &mut Rn
     };
     (image.emit(Femto).unwrap(), format!("{text}\n  (JIT hints: {kind:?})"))
 }
+
+/// How the text of a program sent with [`Hints::Relived`] ends.
+const RELIVED: &str = "(JIT hints: Relived)";
 
 /// Endless loops of every shape the JIT lowers differently (a plain backward jump, a
 /// conditional one, the fused `jeq +1; ja` latch, 64-bit compares, a bpf-to-bpf call

@@ -48,7 +48,7 @@ pub struct Pack {
     /// The entry function (default: `entry` or `main`, else the only global function).
     #[arg(long)]
     entry: Option<String>,
-    /// Leave out the JIT's hints, loop-head seeds and homes (femto and extended carry
+    /// Leave out the JIT's hints, loop-head seeds, liveness and homes (femto and extended carry
     /// them by default: the device's compile walks each loop once and checks the homes
     /// in place of allocating, to the same code).
     #[arg(long)]

@@ -56,13 +56,18 @@ impl Cmd {
             )?;
             match (image.jit_hints.len(), jit::hints::homes_pass(program, sizes, &image.jit_hints)) {
                 (0, _) => writeln!(out, "the image brings no JIT hints")?,
-                (n, homes) => {
-                    let homes = match homes {
-                        Some(true) => "loop heads' states and homes; the homes pass the check",
-                        Some(false) => "loop heads' states and homes; the homes fail the check: allocated here",
-                        None => "loop heads' states only",
+                (n, pass) => {
+                    let parts = jit::hints::split(&image.jit_hints);
+                    let homes = match (parts.homes.map(<[u8]>::len), pass) {
+                        (Some(h), Some(true)) => format!(", homes {h} B: they pass the check"),
+                        (Some(h), _) => format!(", homes {h} B: they fail the check, allocated here"),
+                        (None, _) => String::new(),
                     };
-                    writeln!(out, "the image brings {n} bytes of JIT hints ({homes})")?
+                    let (states, live) = (parts.seeds.len(), parts.live.len());
+                    writeln!(
+                        out,
+                        "the image brings {n} bytes of JIT hints (loop heads' states {states} B, liveness {live} B{homes})"
+                    )?
                 }
             }
             if self.disasm {
