@@ -560,40 +560,94 @@ mod tests {
         })
     }
 
+    /// A slot's liveness sets: (high halves needed after it, before it, low halves live
+    /// after it, before it).
+    type LiveSets = (RegSet, RegSet, RegSet, RegSet);
+
+    fn live_sets(a: &Analysis) -> Vec<LiveSets> {
+        a.facts.iter().map(|f| (f.need_out, f.need_in, f.live_out, f.live_in)).collect()
+    }
+
+    /// Slot `pc`'s sets as liveness' equations give them from its successors' in `sets`.
+    fn live_step(a: &Analysis, insns: &[Insn], sets: &[LiveSets], pc: usize) -> LiveSets {
+        let f = &a.facts[pc];
+        let returned = if a.has_local_calls && insns[pc].is_local_call() { liveness::RETURNED } else { 0 };
+        let (mut out, mut live_out) = (0, 0);
+        for (t, kill) in [(f.succ[0], returned), (f.succ[1], 0)] {
+            if let Some(s) = sets.get(t as usize) {
+                out |= s.1 & !kill;
+                live_out |= s.3;
+            }
+        }
+        (out, f.rd_hi | (out & !f.defs), live_out, f.rd_lo | (live_out & !f.defs))
+    }
+
     #[test]
     fn liveness_is_the_fixpoint_of_plain_passes() {
-        // The solver sweeps once and again only over loops whose head changed: its sets
-        // must be those repeated passes over the whole program settle at. Random valid
-        // programs with loops and calls.
+        // The solver sweeps once and again only over loops whose head's sets changed,
+        // skips a slot whose successors' sets did not, and keeps what comes out of each
+        // slot for the passes after it: its sets must be those repeated passes over the
+        // whole program settle at. Random valid programs with loops and calls.
         let mut looped = 0;
         for p in verified_random_programs(11, 2000, 32) {
             let a = analyse(p.insns(), Sizes::default()).unwrap();
             looped += a.facts.iter().any(|f| f.back_target) as usize;
-            let mut plain: Vec<(RegSet, RegSet, RegSet)> = alloc::vec![(0, 0, 0); a.facts.len()];
+            let mut plain: Vec<LiveSets> = alloc::vec![(0, 0, 0, 0); a.facts.len()];
             let mut changed = true;
             while changed {
                 changed = false;
                 for pc in (0..a.facts.len()).rev() {
-                    let f = &a.facts[pc];
-                    let returned =
-                        if a.has_local_calls && p.insns()[pc].is_local_call() { liveness::RETURNED } else { 0 };
-                    let (mut out, mut live_out) = (0, 0);
-                    for (t, kill) in [(f.succ[0], returned), (f.succ[1], 0)] {
-                        if let Some(s) = plain.get(t as usize) {
-                            out |= s.0 & !kill;
-                            live_out |= s.1;
-                        }
-                    }
-                    let now = (f.rd_hi | (out & !f.defs), f.rd_lo | (live_out & !f.defs), out);
+                    let now = live_step(&a, p.insns(), &plain, pc);
                     changed |= now != plain[pc];
                     plain[pc] = now;
                 }
             }
-            for (pc, (f, s)) in a.facts.iter().zip(&plain).enumerate() {
-                assert_eq!((a.hi_needed_in(pc), f.live_in, f.need_out), *s, "slot {pc} of {:?}", p.insns());
+            for (pc, (got, s)) in live_sets(&a).iter().zip(&plain).enumerate() {
+                assert_eq!(got, s, "slot {pc} of {:?}", p.insns());
+                assert_eq!(a.hi_needed_in(pc), s.1, "slot {pc} of {:?}", p.insns());
             }
         }
         assert!(looped > 200, "{looped} programs with loops");
+    }
+
+    /// Liveness' seeds: the analysis' own give the sets it finds without them. With a
+    /// bit flipped, a seed is refused (the sets are those without) or holds: the sets
+    /// then solve the equations and hold at least what the least solution does (a
+    /// register taken for live where it is not costs code, never meaning).
+    #[test]
+    fn own_live_seeds_give_the_same_sets_and_wrong_ones_a_solution_no_smaller() {
+        let (mut seeded, mut taken) = (0, 0);
+        let mut rng = vm::testgen::Rng::new(0x5eed5);
+        for p in verified_random_programs(0x11fe, 3000, 44) {
+            let insns = p.insns();
+            let plain = analyse(insns, Sizes::default()).unwrap();
+            let seeds = live_seeds(&plain);
+            if seeds.is_empty() {
+                continue;
+            }
+            seeded += 1;
+            let least = live_sets(&plain);
+            let own = analyse_hinted(insns, Sizes::default(), &[], &seeds).unwrap();
+            assert_eq!(live_sets(&own), least, "{insns:?}");
+            for _ in 0..8 {
+                let mut flipped = seeds.clone();
+                let bit = rng.next_u64() as usize % (8 * flipped.len());
+                flipped[bit / 8] ^= 1 << (bit % 8);
+                let a = analyse_hinted(insns, Sizes::default(), &[], &flipped).unwrap();
+                let got = live_sets(&a);
+                if got == least {
+                    continue;
+                }
+                taken += 1;
+                for pc in 0..insns.len() {
+                    assert_eq!(live_step(&a, insns, &got, pc), got[pc], "slot {pc} of {insns:?}");
+                    let (g, l) = (got[pc], least[pc]);
+                    let no_smaller = g.0 & l.0 == l.0 && g.1 & l.1 == l.1 && g.2 & l.2 == l.2 && g.3 & l.3 == l.3;
+                    assert!(no_smaller, "slot {pc}: {g:?} against {l:?} of {insns:?}");
+                }
+            }
+        }
+        assert!(seeded > 800 && taken > 2000, "{seeded} programs with loops, {taken} flipped seeds held");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! head ([`super::super::forward`]), so the head starts from something at least as wide
 //! as without the seed, and walks on until every edge into it is covered, as always. A
 //! wrong seed can only cost precision. What must hold is that a seed is a well-formed
-//! state, which [`decode`] makes sure of: values are read into the domain's form (a
+//! state, which [`decode_into`] makes sure of: values are read into the domain's form (a
 //! number's bounds on its stride, a pointer's offsets within those tracked), class ids
 //! past 15 are none, and a seed with two slots at one offset, or a relation the domain
 //! has no form for, is not used.
@@ -120,22 +120,22 @@ pub(crate) fn find(seeds: &[u8], pc: usize) -> Option<&[u8]> {
     }
 }
 
-/// A seed's state ([`find`]): well-formed whatever the bytes say (values are read into
-/// the domain's form; a seed cut short, with two slots at one offset or with a relation
-/// the domain has no form for, is none). (Out of line and built for size: it runs once
-/// per seeded head.)
-#[cfg(test)]
-pub(crate) fn decode(body: &[u8]) -> Option<State> {
-    let mut s = State::new([Any; 11]);
-    decode_into(body, &mut s).then_some(s)
-}
-
-/// [`decode`] into `s` in place (a state is hundreds of bytes: the walk decodes into
-/// the head's own). False if the seed is not well-formed; `s` is then any state.
+/// Puts a seed's state ([`find`]) in `s`, in place (a state is hundreds of bytes: the
+/// walk decodes into the head's own). The state is well-formed whatever the bytes say
+/// (values are read into the domain's form); false for a seed cut short, with two slots
+/// at one offset or with a relation the domain has no form for (`s` is then any
+/// state). (Out of line and built for size: it runs once per seeded head.)
 #[inline(never)]
 #[cfg_attr(target_os = "none", optimize(size))]
 pub(crate) fn decode_into(body: &[u8], s: &mut State) -> bool {
     state(Reader(body), s).is_some()
+}
+
+/// [`decode_into`] a fresh state: the tests' view of a seed.
+#[cfg(test)]
+pub(crate) fn decode(body: &[u8]) -> Option<State> {
+    let mut s = State::new([Any; 11]);
+    decode_into(body, &mut s).then_some(s)
 }
 
 fn state(mut r: Reader, s: &mut State) -> Option<()> {
