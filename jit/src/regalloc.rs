@@ -38,6 +38,20 @@ pub const POOL: [Reg; 8] = [R4, R5, R6, R8, R9, R10, R11, LR];
 /// The registers every call keeps: those r10 and constants may hold everywhere.
 const KEPT: usize = POOL.len() - 1;
 
+/// No home (as an index into [`POOL`]): the half lives in `ctx.regs`.
+const NO: u8 = 15;
+
+/// The register of each index into [`POOL`] (none past it): a lookup without a test.
+const REG_OF: [Option<Reg>; 16] = {
+    let mut t = [None; 16];
+    let mut k = 0;
+    while k < POOL.len() {
+        t[k] = Some(POOL[k]);
+        k += 1;
+    }
+    t
+};
+
 /// Where the halves of eBPF registers r0-r10 live: `Some(arm)` or `None` (`ctx.regs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Homes {
@@ -191,8 +205,9 @@ pub struct Allocation {
     /// Per slot: the homes of the value its instruction defines, low and high half.
     pub defs: Vec<[Option<Reg>; 2]>,
     /// Per point (a block head, or the slot after a bpf-to-bpf call), in slot order:
-    /// the homes of r0-r9 there.
-    pub points: Vec<(u32, [[Option<Reg>; 2]; VALUE_REGS])>,
+    /// the homes of r0-r9 there, low and high half, as indices into [`POOL`] ([`NO`]:
+    /// none), the form the homes' hints carry them in, converted where entered.
+    pub points: Vec<(u32, [[u8; 2]; VALUE_REGS])>,
     /// The runs of narrow loads assembled into whole values
     /// ([`crate::patterns::assembled_loads`]), by first slot, in slot order: found here
     /// (their partial values get no register), compiled by the lowering.
@@ -204,13 +219,19 @@ impl Allocation {
     pub fn homes_at(&self, k: usize) -> Homes {
         let mut h = Homes { consts: self.consts, ..Homes::default() };
         h.lo[10] = self.r10;
+        self.enter_point(k, &mut h);
+        h
+    }
+
+    /// `h`, the homes somewhere, become those at point `k`: r0-r9's change, the
+    /// whole-program ones stay.
+    pub fn enter_point(&self, k: usize, h: &mut Homes) {
         if let Some((_, regs)) = self.points.get(k) {
-            for (r, [lo, hi]) in regs.iter().enumerate() {
-                h.lo[r] = *lo;
-                h.hi[r] = *hi;
+            for (r, &[lo, hi]) in regs.iter().enumerate() {
+                h.lo[r] = REG_OF[lo as usize & 15];
+                h.hi[r] = REG_OF[hi as usize & 15];
             }
         }
-        h
     }
 }
 
@@ -709,9 +730,9 @@ pub fn allocate(insns: &[Insn], a: &Analysis, prepaid: &PrepaidLoops) -> Result<
     }
     for (k, &pc) in points.iter().enumerate() {
         let ids = &parent[point_ids(n, k)..][..VALUE_REGS];
-        let mut regs = [[None; 2]; VALUE_REGS];
+        let mut regs = [[NO; 2]; VALUE_REGS];
         for (h, &wb) in regs.iter_mut().zip(ids) {
-            *h = regs_of(wb);
+            *h = cand.get(wb as usize).map_or([NO; 2], |c| c.map(|r| r.min(NO)));
         }
         alloc.points.push((pc, regs));
     }

@@ -171,6 +171,8 @@ pub struct Analysis {
     pub entry_hi: RegSet,
     /// Some access through r10 is deeper than 255 bytes (an 8-bit negative offset).
     pub deep_frame: bool,
+    /// How many slots are block heads (jump and call targets, and the entry).
+    pub heads: u32,
 }
 
 impl Analysis {
@@ -329,7 +331,7 @@ fn analyse_with(
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls, live);
-    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame })
+    Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame, heads })
 }
 
 /// Marks the slots that only bpf-to-bpf calls reach: not the entry function's, those

@@ -499,7 +499,7 @@ impl<'a> Lower<'a> {
     /// Enters slot `pc`: at a point, the homes there.
     fn enter(&mut self, pc: usize) {
         if self.alloc.points.get(self.next_point).is_some_and(|p| p.0 as usize == pc) {
-            self.homes = self.alloc.homes_at(self.next_point);
+            self.alloc.enter_point(self.next_point, &mut self.homes);
             self.next_point += 1;
         }
     }

@@ -43,13 +43,11 @@ use vm::opcode::*;
 use vm::Insn;
 
 use super::{
-    bits, calls_out, def_of, is_mov_reg, live_before, Allocation, Const, KEPT, LANDING, MAX_CONSTS, POOL, VALUE_REGS,
+    bits, calls_out, def_of, is_mov_reg, live_before, Allocation, Const, KEPT, LANDING, MAX_CONSTS, NO, POOL, REG_OF,
+    VALUE_REGS,
 };
 use crate::analysis::{Analysis, OutOfMemory, RegSet, ALL};
 use crate::thumb2::regs::Reg;
-
-/// No home: the half lives in `ctx.regs`.
-const NO: u8 = 15;
 
 /// A register's homes, low half and high half (indices into [`POOL`], or [`NO`]).
 type Pair = [u8; 2];
@@ -61,17 +59,6 @@ fn index(r: Option<Reg>) -> u8 {
 fn byte([lo, hi]: [Option<Reg>; 2]) -> u8 {
     index(lo) | index(hi) << 4
 }
-
-/// The register of each nibble (none past the pool).
-const REG_OF: [Option<Reg>; 16] = {
-    let mut t = [None; 16];
-    let mut k = 0;
-    while k < POOL.len() {
-        t[k] = Some(POOL[k]);
-        k += 1;
-    }
-    t
-};
 
 fn regs(h: Pair) -> [Option<Reg>; 2] {
     [REG_OF[h[0] as usize & 15], REG_OF[h[1] as usize & 15]]
@@ -93,10 +80,10 @@ pub fn encode(insns: &[Insn], a: &Analysis, alloc: &Allocation, out: &mut Vec<u8
         out.push(index(Some(r)));
     }
     for (_, regs) in &alloc.points {
-        let homed = (0..VALUE_REGS).filter(|&r| regs[r] != [None, None]).fold(0u16, |m, r| m | 1 << r);
+        let homed = (0..VALUE_REGS).filter(|&r| regs[r] != [NO; 2]).fold(0u16, |m, r| m | 1 << r);
         out.extend_from_slice(&homed.to_le_bytes());
         for r in bits(homed) {
-            out.push(byte(regs[r]));
+            out.push(regs[r][0] | regs[r][1] << 4);
         }
     }
     let mut pc = 0;
@@ -137,6 +124,7 @@ impl Bytes<'_> {
 
     /// A register's two homes: each a register of the pool or none, none of them
     /// `everywhere` (the registers r10 and the constants hold), the two apart.
+    #[inline(always)]
     fn pair(&mut self, everywhere: u8) -> Result<Pair, Refused> {
         let b = self.u8()?;
         let h = [b & 15, b >> 4];
@@ -165,6 +153,7 @@ struct Homes {
 }
 
 impl Homes {
+    #[inline(always)]
     fn set(&mut self, r: usize, pair: Pair) {
         for (h, &new) in pair.iter().enumerate() {
             let (old, bit) = (self.cur[r][h], 1 << (r + VALUE_REGS * h));
@@ -247,7 +236,11 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         };
         alloc.consts[k] = Some((c, global(b.u8()?)?));
     }
-    let mut points: Vec<(u32, [Pair; VALUE_REGS])> = Vec::new();
+    // (In the form the allocation keeps them: the lowering converts a point's homes
+    // where it enters it.)
+    let points = &mut alloc.points;
+    // (A point at every head, and at the landings of programs with local calls.)
+    points.try_reserve_exact(a.heads as usize).map_err(|_| OutOfMemory)?;
     for pc in 0..n {
         if a.facts[pc].is_head() || (a.has_local_calls && pc > 0 && insns[pc - 1].is_local_call()) {
             let mut regs = [[NO; 2]; VALUE_REGS];
@@ -368,7 +361,8 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 homes.meets(met, w, 1, 0)?;
             }
             // Nothing a call meets is in lr.
-            if calls_out(i, f) && homes.held[KEPT] & met != 0 {
+            // (The mask first: few programs have a value in lr.)
+            if homes.held[KEPT] & met != 0 && calls_out(i, f) {
                 return Err(Refused::Wrong);
             }
         }
@@ -410,8 +404,6 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         return Err(Refused::Wrong);
     }
     alloc.lr_home = b.lr;
-    alloc.points.try_reserve_exact(points.len()).map_err(|_| OutOfMemory)?;
-    alloc.points.extend(points.iter().map(|(pc, at)| (*pc, at.map(regs))));
     Ok(alloc)
 }
 
@@ -454,11 +446,10 @@ mod tests {
     fn a_point_that_says_another_home_than_the_way_in_is_refused() {
         let (insns, a, mut alloc) = allocated(LOOP);
         let head = alloc.points.iter().position(|p| p.0 == 2).unwrap();
-        let free = POOL
-            .iter()
-            .copied()
-            .find(|r| alloc.points[head].1.iter().all(|h| !h.contains(&Some(*r))) && alloc.r10 != Some(*r) && *r != LR);
-        alloc.points[head].1[6][0] = free;
+        let free = POOL.iter().copied().find(|&r| {
+            alloc.points[head].1.iter().all(|h| !h.contains(&index(Some(r)))) && alloc.r10 != Some(r) && r != LR
+        });
+        alloc.points[head].1[6][0] = index(free);
         assert!(!passes(&insns, &a, &alloc));
     }
 
@@ -470,10 +461,10 @@ mod tests {
         let used: Vec<Reg> = alloc
             .defs
             .iter()
-            .chain(alloc.points.iter().flat_map(|p| p.1.iter()))
             .flatten()
             .flatten()
             .copied()
+            .chain(alloc.points.iter().flat_map(|p| p.1.iter().flat_map(|&h| regs(h))).flatten())
             .collect();
         let from = alloc.defs[0][0].unwrap();
         let to = POOL[..KEPT].iter().copied().find(|r| !used.contains(r) && alloc.r10 != Some(*r)).unwrap();
@@ -483,7 +474,8 @@ mod tests {
             }
         };
         alloc.defs.iter_mut().flatten().for_each(rename);
-        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().for_each(rename);
+        let (from, to) = (index(Some(from)), index(Some(to)));
+        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().filter(|h| **h == from).for_each(|h| *h = to);
         assert!(passes(&insns, &a, &alloc));
     }
 
@@ -499,7 +491,8 @@ mod tests {
             }
         };
         alloc.defs.iter_mut().flatten().for_each(to_lr);
-        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().for_each(to_lr);
+        let (counter, lr) = (index(counter), index(Some(LR)));
+        alloc.points.iter_mut().flat_map(|p| p.1.iter_mut()).flatten().filter(|h| **h == counter).for_each(|h| *h = lr);
         assert!(!passes(&insns, &a, &alloc));
     }
 
