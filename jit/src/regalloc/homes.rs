@@ -259,6 +259,8 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         return Err(Refused::Wrong);
     }
     alloc.defs.try_reserve_exact(n).map_err(|_| OutOfMemory)?;
+    // (Filled at once, each def's homes set in the walk: most slots have none.)
+    alloc.defs.resize(n, [None; 2]);
     let point = |pc: usize| points.binary_search_by_key(&(pc as u32), |p| p.0).ok();
     // The walk: each register's homes as the slot reads them.
     let mut homes = Homes { cur: [[NO; 2]; VALUE_REGS], held: [0; POOL.len()] };
@@ -319,12 +321,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 return Err(Refused::Wrong);
             }
             homes.set(d, home);
-            alloc.defs.push(regs(home));
-        } else {
-            alloc.defs.push([None; 2]);
-        }
-        if i.is_wide() && pc + 1 < n {
-            alloc.defs.push([None; 2]);
+            alloc.defs[pc] = regs(home);
         }
         let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
         if let Some(op) = pair {
@@ -366,11 +363,11 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 return Err(Refused::Wrong);
             }
         }
-        let target = i.jump_target(pc).filter(|_| {
-            matches!(i.class(), CLS_JMP | CLS_JMP32)
-                && !matches!(i.opc & OP_MASK, EXIT)
-                && (i.opc & OP_MASK != CALL || i.is_local_call())
-        });
+        // (The class first: most slots are no jump.)
+        let jumps = matches!(i.class(), CLS_JMP | CLS_JMP32)
+            && !matches!(i.opc & OP_MASK, EXIT)
+            && (i.opc & OP_MASK != CALL || i.is_local_call());
+        let target = if jumps { i.jump_target(pc) } else { None };
         if let Some(k) = target.filter(|&t| t < n).and_then(point) {
             let (t, at) = (points[k].0 as usize, &points[k].1);
             for r in bits(live_before(a, t)) {
@@ -398,8 +395,6 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             }
         }
     }
-    // (The walk gave every slot its defs' homes, one each: the lowering reads them by
-    // slot.)
     if !b.rest.is_empty() {
         return Err(Refused::Wrong);
     }
