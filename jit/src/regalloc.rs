@@ -217,9 +217,15 @@ pub struct Allocation {
 impl Allocation {
     /// The homes at point `k` (of [`Self::points`]), with the whole-program ones.
     pub fn homes_at(&self, k: usize) -> Homes {
+        let mut h = self.whole_program_homes();
+        self.enter_point(k, &mut h);
+        h
+    }
+
+    /// The homes that hold everywhere (r10's, the constants'); r0-r9 have none.
+    pub fn whole_program_homes(&self) -> Homes {
         let mut h = Homes { consts: self.consts, ..Homes::default() };
         h.lo[10] = self.r10;
-        self.enter_point(k, &mut h);
         h
     }
 

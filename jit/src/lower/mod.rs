@@ -397,7 +397,8 @@ struct Lower<'a> {
 
 impl<'a> Lower<'a> {
     fn new(insns: &'a [Insn], an: Analysis, alloc: Allocation, prepaid: &'a PrepaidLoops) -> Self {
-        let homes = alloc.homes_at(0);
+        // (r0-r9's come with the entry's point, entered before the prologue.)
+        let homes = alloc.whole_program_homes();
         let frame_bias = if an.deep_frame && homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
         // Instruction pc's label is `Label::nth(pc)`.
         let n = insns.len();
@@ -1104,7 +1105,7 @@ impl<'a> Lower<'a> {
         self.unpark_budget();
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
-        for k in 0..11u8 {
+        for k in (0..11u8).filter(|k| (lo | hi) & 1 << k != 0) {
             self.fill_halves(k, lo & 1 << k != 0, hi & 1 << k != 0);
         }
         for (c, r) in self.homes.consts.into_iter().flatten() {
