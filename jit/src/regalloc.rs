@@ -233,9 +233,8 @@ impl Allocation {
     /// whole-program ones stay.
     pub fn enter_point(&self, k: usize, h: &mut Homes) {
         if let Some((_, regs)) = self.points.get(k) {
-            for (r, &[lo, hi]) in regs.iter().enumerate() {
-                h.lo[r] = REG_OF[lo as usize & 15];
-                h.hi[r] = REG_OF[hi as usize & 15];
+            for (r, &pair) in regs.iter().enumerate() {
+                [h.lo[r], h.hi[r]] = pool_regs(pair);
             }
         }
     }
@@ -366,11 +365,10 @@ impl LiveCands {
     }
 }
 
-/// The registers of indices into [`POOL`] (`u8::MAX`: none).
-/// (Out of line: asked at every definition and point, and flash is scarce.)
-#[inline(never)]
+/// The registers of a half pair's indices into [`POOL`] (none past it: [`NO`], or
+/// the allocator's `u8::MAX`). (Two lookups, not `map`, which LLVM leaves out of line.)
 fn pool_regs(h: [u8; 2]) -> [Option<Reg>; 2] {
-    h.map(|r| POOL.get(r as usize).copied())
+    [REG_OF[h[0] as usize & 15], REG_OF[h[1] as usize & 15]]
 }
 
 /// Registers with a half live before `pc`.

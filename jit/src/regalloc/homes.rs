@@ -43,8 +43,8 @@ use vm::opcode::*;
 use vm::Insn;
 
 use super::{
-    bits, calls_out, def_of, is_mov_reg, live_before, Allocation, Const, KEPT, LANDING, MAX_CONSTS, NO, POOL, REG_OF,
-    VALUE_REGS,
+    bits, calls_out, def_of, is_mov_reg, live_before, pool_regs, Allocation, Const, KEPT, LANDING, MAX_CONSTS, NO,
+    POOL, VALUE_REGS,
 };
 use crate::analysis::{Analysis, OutOfMemory, RegSet, ALL};
 use crate::thumb2::regs::Reg;
@@ -58,10 +58,6 @@ fn index(r: Option<Reg>) -> u8 {
 
 fn byte([lo, hi]: [Option<Reg>; 2]) -> u8 {
     index(lo) | index(hi) << 4
-}
-
-fn regs(h: Pair) -> [Option<Reg>; 2] {
-    [REG_OF[h[0] as usize & 15], REG_OF[h[1] as usize & 15]]
 }
 
 /// Appends `alloc`, the allocation of `insns` with analysis `a`, in the format above.
@@ -321,7 +317,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 return Err(Refused::Wrong);
             }
             homes.set(d, home);
-            alloc.defs[pc] = regs(home);
+            alloc.defs[pc] = pool_regs(home);
         }
         let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
         if let Some(op) = pair {
@@ -459,7 +455,7 @@ mod tests {
             .flatten()
             .flatten()
             .copied()
-            .chain(alloc.points.iter().flat_map(|p| p.1.iter().flat_map(|&h| regs(h))).flatten())
+            .chain(alloc.points.iter().flat_map(|p| p.1.iter().flat_map(|&h| pool_regs(h))).flatten())
             .collect();
         let from = alloc.defs[0][0].unwrap();
         let to = POOL[..KEPT].iter().copied().find(|r| !used.contains(r) && alloc.r10 != Some(*r)).unwrap();
