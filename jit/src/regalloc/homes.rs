@@ -107,8 +107,8 @@ impl From<OutOfMemory> for Refused {
 
 struct Bytes<'a> {
     rest: &'a [u8],
-    /// Some half's home is lr.
-    lr: bool,
+    /// Every home read so far, bit n for pool index n (and for none): is one of them lr?
+    seen: u16,
 }
 
 impl Bytes<'_> {
@@ -118,17 +118,18 @@ impl Bytes<'_> {
         Ok(b)
     }
 
-    /// A register's two homes: each a register of the pool or none, none of them
-    /// `everywhere` (the registers r10 and the constants hold), the two apart.
+    /// A register's two homes: each one of `allowed` (a mask of pool indices and
+    /// none: the pool but the registers r10 and the constants hold everywhere), the
+    /// two apart.
     #[inline(always)]
-    fn pair(&mut self, everywhere: u8) -> Result<Pair, Refused> {
+    fn pair(&mut self, allowed: u16) -> Result<Pair, Refused> {
         let b = self.u8()?;
         let h = [b & 15, b >> 4];
-        let fits = |x: u8| x == NO || ((x as usize) < POOL.len() && everywhere & 1 << x == 0);
-        if !fits(h[0]) || !fits(h[1]) || (h[0] == h[1] && h[0] != NO) {
+        let both = 1 << h[0] | 1 << h[1];
+        if both & !allowed != 0 || (h[0] == h[1] && h[0] != NO) {
             return Err(Refused::Wrong);
         }
-        self.lr |= h.contains(&(KEPT as u8));
+        self.seen |= both;
         Ok(h)
     }
 }
@@ -201,7 +202,7 @@ impl Homes {
 pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, Refused> {
     let n = insns.len();
     let vals: RegSet = (1 << VALUE_REGS) - 1;
-    let mut b = Bytes { rest: bytes, lr: false };
+    let mut b = Bytes { rest: bytes, seen: 0 };
     let mut alloc = Allocation::default();
     // The registers held everywhere.
     let mut everywhere = 0u8;
@@ -232,6 +233,8 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         };
         alloc.consts[k] = Some((c, global(b.u8()?)?));
     }
+    // The homes a value may have: a register of the pool not held everywhere, or none.
+    let allowed = ((1 << POOL.len()) - 1) & !(everywhere as u16) | 1 << NO;
     // (In the form the allocation keeps them: the lowering converts a point's homes
     // where it enters it.)
     let points = &mut alloc.points;
@@ -245,7 +248,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
                 return Err(Refused::Wrong);
             }
             for r in bits(homed) {
-                regs[r] = b.pair(everywhere)?;
+                regs[r] = b.pair(allowed)?;
             }
             points.try_reserve(1).map_err(|_| OutOfMemory)?;
             points.push((pc as u32, regs));
@@ -261,7 +264,9 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
     // The walk: each register's homes as the slot reads them.
     let mut homes = Homes { cur: [[NO; 2]; VALUE_REGS], held: [0; POOL.len()] };
     let mut next = 0;
-    let mut falls = false;
+    // The slot walked before this one (`n` at the first), read only at a point: does
+    // control fall in from it?
+    let mut before = n;
     let mut exits: Vec<[Pair; 6]> = Vec::new();
     let mut scanned = 0;
     // The op of a fused `mov; op` pair: its write was met at the move.
@@ -273,7 +278,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         if points.get(next).is_some_and(|p| p.0 as usize == pc) {
             let at = &points[next].1;
             let landing = pc > 0 && insns[pc - 1].is_local_call();
-            if falls {
+            if insns.get(before).is_some_and(|b| a.facts[before].reachable && b.falls_through()) {
                 // What falls in is where the point says (r0-r5 come to a landing from
                 // the callee's exits, checked below).
                 for r in bits(live_before(a, pc)) {
@@ -311,12 +316,14 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         let def = def_of(a, pc);
         if let Some(d) = def {
             // The defs' homes come in the walk's order.
-            let home = b.pair(everywhere)?;
+            let home = b.pair(allowed)?;
             // An instruction that reads its destination continues its value.
-            if (f.rd_lo | f.rd_hi) & 1 << d != 0 && home != homes.cur[d] {
-                return Err(Refused::Wrong);
+            if home != homes.cur[d] {
+                if (f.rd_lo | f.rd_hi) & 1 << d != 0 {
+                    return Err(Refused::Wrong);
+                }
+                homes.set(d, home);
             }
-            homes.set(d, home);
             alloc.defs[pc] = pool_regs(home);
         }
         let pair = if is_mov_reg(i) { crate::patterns::move_op(insns, a, pc) } else { None };
@@ -338,25 +345,28 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             if i.class() == CLS_STX && i.opc & MODE_MASK == MODE_ATOMIC {
                 writes |= (1 << i.src() | 1) & vals;
             }
-            // (An exit hands on r0-r5 only: r6-r9 come back from the caller's frame.)
-            let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
-            // What the write meets: live after it, read by it (the same value as
-            // before the write, where it is read: it continues), written with it.
-            let lo = a.live_lo_out(pc) | f.rd_lo & handed | writes;
-            let hi = f.need_out | f.rd_hi & handed | writes;
-            let met = halves(lo & vals, hi & vals);
-            let s = i.src() as usize;
-            let copy = is_mov_reg(i) && s < VALUE_REGS;
-            for w in bits(writes) {
-                // A copy's low half and its source's hold one value.
-                let except = if copy && def == Some(w) && writes == 1 << w { 1 << s } else { 0 };
-                homes.meets(met, w, 0, except)?;
-                homes.meets(met, w, 1, 0)?;
-            }
-            // Nothing a call meets is in lr.
-            // (The mask first: few programs have a value in lr.)
-            if homes.held[KEPT] & met != 0 && calls_out(i, f) {
-                return Err(Refused::Wrong);
+            // (Most slots that write nothing meet nothing: stores, jumps.)
+            if writes != 0 || homes.held[KEPT] != 0 {
+                // (An exit hands on r0-r5 only: r6-r9 come back from the caller's frame.)
+                let handed = if i.opc == EXIT_OP { 0b11_1111 } else { ALL };
+                // What the write meets: live after it, read by it (the same value as
+                // before the write, where it is read: it continues), written with it.
+                let lo = a.live_lo_out(pc) | f.rd_lo & handed | writes;
+                let hi = f.need_out | f.rd_hi & handed | writes;
+                let met = halves(lo & vals, hi & vals);
+                let s = i.src() as usize;
+                let copy = is_mov_reg(i) && s < VALUE_REGS;
+                for w in bits(writes) {
+                    // A copy's low half and its source's hold one value.
+                    let except = if copy && def == Some(w) && writes == 1 << w { 1 << s } else { 0 };
+                    homes.meets(met, w, 0, except)?;
+                    homes.meets(met, w, 1, 0)?;
+                }
+                // Nothing a call meets is in lr.
+                // (The mask first: few programs have a value in lr.)
+                if homes.held[KEPT] & met != 0 && calls_out(i, f) {
+                    return Err(Refused::Wrong);
+                }
             }
         }
         // (The class first: most slots are no jump.)
@@ -376,11 +386,11 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
             exits.try_reserve(1).map_err(|_| OutOfMemory)?;
             exits.push(core::array::from_fn(|r| homes.cur[r]));
         }
-        falls = f.reachable && i.falls_through();
+        before = pc;
         pc = i.next_pc(pc);
     }
     // A callee's exits hand r0-r5 to every landing where they are live.
-    for pc in (1..n).filter(|_| a.has_local_calls) {
+    for pc in 1..if a.has_local_calls { n } else { 0 } {
         if !insns[pc - 1].is_local_call() {
             continue;
         }
@@ -394,7 +404,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
     if !b.rest.is_empty() {
         return Err(Refused::Wrong);
     }
-    alloc.lr_home = b.lr;
+    alloc.lr_home = b.seen & 1 << KEPT != 0;
     Ok(alloc)
 }
 
