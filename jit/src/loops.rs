@@ -227,6 +227,10 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
     // One walk, the cheap tests first: this runs on the device, per compile.
     for pc in 0..insns.len().saturating_sub(1) {
         let (j, next) = (insns[pc], insns[pc + 1]);
+        // (The class first: most slots are no jump.)
+        if !matches!(j.class(), CLS_JMP | CLS_JMP32) {
+            continue;
+        }
         let latch = match j.opc {
             JEQ_IMM | JEQ32_IMM => next.opc == JA64 && j.off == 1,
             JNE_IMM | JNE32_IMM | JLT_IMM | JLT32_IMM => j.off < 0,
