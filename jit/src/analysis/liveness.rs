@@ -202,6 +202,7 @@ pub(super) fn needs(insns: &[Insn], facts: &mut [Facts], has_local_calls: bool, 
     // live. The per-slot sets are computed once; the sweep below is bit operations.
     for pc in 0..n {
         let i = insns[pc];
+        super::carry_check(insns, facts, pc);
         // Successors first, `u32::MAX` for none (or one past the program). A local
         // call's are the slot after it and its callee.
         let slot = |t: Option<usize>| t.filter(|&t| t < n).map_or(u32::MAX, |t| t as u32);

@@ -329,7 +329,6 @@ fn analyse_with(
     let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
     forward::untangle(&mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
-    carry_checks(insns, &mut facts);
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls, live);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame, heads })
 }
@@ -358,16 +357,15 @@ fn callees_only(insns: &[Insn], facts: &mut [Facts]) -> Result<(), OutOfMemory> 
     Ok(())
 }
 
-/// Marks the adds whose carry checks the address of an access after them, and the
-/// sum's high half zero up to that access (where the add has branched away otherwise).
+/// Marks the add at `pc` if its carry checks the address of an access after it, and
+/// the sum's high half zero up to that access (where the add has branched away
+/// otherwise). (Asked by liveness' first walk, which reads `zero_in` only after this.)
 #[inline(always)]
-fn carry_checks(insns: &[Insn], facts: &mut [Facts]) {
-    for pc in 0..insns.len() {
-        if let Some(at) = crate::patterns::carry_checked_access(insns, facts, pc) {
-            facts[pc].carry_check = (at - pc) as u8;
-            for f in &mut facts[pc + 1..=at] {
-                f.zero_in |= bit(insns[pc].dst());
-            }
+fn carry_check(insns: &[Insn], facts: &mut [Facts], pc: usize) {
+    if let Some(at) = crate::patterns::carry_checked_access(insns, facts, pc) {
+        facts[pc].carry_check = (at - pc) as u8;
+        for f in &mut facts[pc + 1..=at] {
+            f.zero_in |= bit(insns[pc].dst());
         }
     }
 }
