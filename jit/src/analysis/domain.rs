@@ -322,13 +322,22 @@ impl core::ops::IndexMut<usize> for State {
     }
 }
 
+/// A state with nothing known: no slots, classes or relations, every register anything.
+/// (A constant: a state is hundreds of bytes, one block copy to make.)
+const NOTHING: State = State {
+    regs: [Any; 11],
+    slots: [NO_SLOT; SLOTS],
+    nslots: 0,
+    same: [NOT_SAME; 11],
+    ids: 0,
+    lins: [Lin { k: 0, base: 0, scale: 0, region: Hint::Unknown, lo: 0, hi: 0 }; LINS],
+    nlins: 0,
+    linked: 0,
+};
+
 impl State {
-    /// (Out of line: a state is hundreds of bytes to set, and it is made rarely.)
-    #[inline(never)]
-    #[cfg_attr(target_os = "none", optimize(size))]
     fn new(regs: [Abs; 11]) -> Self {
-        let lins = [Lin { k: 0, base: 0, scale: 0, region: Hint::Unknown, lo: 0, hi: 0 }; LINS];
-        State { regs, slots: [NO_SLOT; SLOTS], nslots: 0, same: [NOT_SAME; 11], ids: 0, lins, nlins: 0, linked: 0 }
+        State { regs, ..NOTHING }
     }
 
     /// The tracked slots.
@@ -743,12 +752,13 @@ fn at_offset(x: Abs, v: Abs, off: i64) -> Abs {
     }
 }
 
-pub(super) fn entry_state() -> State {
-    let mut s = [Scalar(0, 0, 31); 11];
-    s[1] = Ptr(Hint::Input, 0, 0);
-    s[2] = Scalar(0, U32, 0);
-    s[10] = Ptr(Hint::Stack, 0, 0);
-    State::new(s)
+/// The state at the entry, made where it is kept.
+pub(super) fn enter(state: &mut Option<State>) {
+    let s = state.insert(NOTHING);
+    s.regs = [Scalar(0, 0, 31); 11];
+    s.regs[1] = Ptr(Hint::Input, 0, 0);
+    s.regs[2] = Scalar(0, U32, 0);
+    s.regs[10] = Ptr(Hint::Stack, 0, 0);
 }
 
 pub(super) fn alu32(i: Insn, a: Abs, b: Abs) -> Abs {

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use super::domain::{access_len, entry_state, proven, refine, seeds, transfer, Abs, Abs::*, Pairs, State, U32};
+use super::domain::{self, access_len, proven, refine, seeds, transfer, Abs, Abs::*, Pairs, State, U32};
 use super::{bit, is_cond_jump, try_filled, Facts, Hint, OutOfMemory, RegSet, Sizes};
 
 /// Whether some instruction may set register `k` to a value below a bound its operands
@@ -450,7 +450,7 @@ pub(super) fn ranges(
     }
     let mut states: Vec<Option<State>> = try_filled(None, heads as usize)?;
     if n > 0 {
-        states[0] = Some(entry_state());
+        domain::enter(&mut states[0]);
     }
     // Flows a state into `t` if it is a head; true if the head's state changed.
     let flow = |states: &mut Vec<Option<State>>,
