@@ -848,7 +848,7 @@ pub(super) fn alu64(i: Insn, a: Abs, b: Abs) -> Abs {
 
 /// An ALU result `v` of `a <op> b` with the trailing zero bits it keeps (the same in
 /// the low 32 bits of a 64-bit operation: ALU32 results are those).
-#[inline(never)]
+#[inline(always)]
 fn aligned(i: Insn, v: Abs, a: Abs, b: Abs) -> Abs {
     let Scalar(l, m, _) = v else { return v };
     let x = i.opc & SRC_X != 0;
