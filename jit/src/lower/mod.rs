@@ -888,6 +888,9 @@ impl<'a> Lower<'a> {
         self.buf.branch(LabelUse::BlT1, label);
     }
 
+    // (Once or twice a compile: for size, out of line.)
+    #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn emit_thunk(&mut self, t: Thunk, label: Label) {
         self.buf.bind(label);
         self.put(push(RegList::of(&[R3, LR])));
@@ -960,7 +963,10 @@ impl<'a> Lower<'a> {
     /// A counted loop's entry: leaves with the budget failure if the budget cannot pay
     /// for every backward jump the loop will take (it would run out inside, where
     /// nothing can be observed), else pays them all (see [`crate::loops`]). The loop
-    /// to compile twice, if it is one ([`Prepaid::unrolled`]).
+    /// to compile twice, if it is one ([`Prepaid::unrolled`]). (Once a loop: for size,
+    /// out of line.)
+    #[inline(never)]
+    #[cfg_attr(target_os = "none", optimize(size))]
     fn prepay(&mut self, p: Prepaid) -> Option<Unrolling> {
         let v = match p.slot {
             None => self.lo(p.counter, R0),

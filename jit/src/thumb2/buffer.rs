@@ -157,12 +157,11 @@ impl CodeBuffer {
             return;
         }
         // Fixed-size copies: no memcpy call per instruction (this runs on the device).
-        match enc {
-            Enc::T16(h) => self.code.extend_from_slice(&h.to_le_bytes()),
-            Enc::T32(h1, h2) => {
-                let [a, b, c, d] = (h1 as u32 | (h2 as u32) << 16).to_le_bytes();
-                self.code.extend_from_slice(&[a, b, c, d]);
-            }
+        let (bytes, _) = enc.bytes();
+        if enc.is_wide() {
+            self.code.extend_from_slice(&bytes);
+        } else {
+            self.code.extend_from_slice(&bytes[..2]);
         }
     }
 
