@@ -1128,6 +1128,8 @@ impl<'a> Lower<'a> {
         }
     }
 
+    // (Once a compile, out of line: the main loop keeps its registers.)
+    #[inline(never)]
     fn epilogue(&mut self) {
         let (ok, status, fault, budget) = (self.exit_ok, self.exit_status, self.fault, self.budget_out);
         self.buf.bind(fault);
@@ -1156,6 +1158,8 @@ impl<'a> Lower<'a> {
         }
     }
 
+    // (Once a compile, out of line: the main loop keeps its registers.)
+    #[inline(never)]
     fn deferred(&mut self) {
         // Slow paths first: they may use thunks.
         for d in core::mem::take(&mut self.later) {
