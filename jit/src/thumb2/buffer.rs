@@ -152,6 +152,7 @@ impl CodeBuffer {
         self.failed.get_or_insert(e);
     }
 
+    #[inline(always)]
     pub fn put(&mut self, enc: Enc) {
         if self.code.capacity() - self.code.len() < 4 && !self.make_room(4) {
             return;
