@@ -293,7 +293,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
             second = e.prepay(p).map(|u| (p.latch, u));
         }
         let before = e.buf.point();
-        e.buf.bind(Label::nth(pc));
+        e.buf.bind_inline(Label::nth(pc));
         if !e.an.facts[pc].is_head() {
             e.held.carry(before, e.buf.point());
         }
@@ -308,7 +308,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
         if wide {
             pc += 1;
             let before = e.buf.point();
-            e.buf.bind(Label::nth(pc));
+            e.buf.bind_inline(Label::nth(pc));
             e.held.carry(before, e.buf.point());
         }
         pc += 1;

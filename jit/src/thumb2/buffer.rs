@@ -204,6 +204,12 @@ impl CodeBuffer {
         self.bind_at(label, self.code.len());
     }
 
+    /// [`Self::bind`] inlined: for the lowering's loop, which binds every slot's label.
+    #[inline(always)]
+    pub fn bind_inline(&mut self, label: Label) {
+        self.bind_at(label, self.code.len());
+    }
+
     /// Binds `label` to `offset`, code already emitted.
     pub fn bind_at(&mut self, label: Label, offset: usize) {
         self.binds = self.binds.wrapping_add(1);
