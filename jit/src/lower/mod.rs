@@ -526,8 +526,18 @@ impl<'a> Lower<'a> {
 
     // ---- operands ----
 
-    /// The low half of `k` in a register: its home, or loaded into `scratch`.
+    /// The low half of `k` in a register: its home, or loaded into `scratch`. (The
+    /// common case inline, a home that is the value.)
+    #[inline(always)]
     fn lo(&mut self, k: u8, scratch: Reg) -> Reg {
+        match self.homes.lo[k as usize] {
+            Some(r) if k != 10 => r,
+            _ => self.lo_made(k, scratch),
+        }
+    }
+
+    #[inline(never)]
+    fn lo_made(&mut self, k: u8, scratch: Reg) -> Reg {
         match self.homes.lo[k as usize] {
             Some(r) if k == 10 && self.frame_bias != 0 => {
                 self.put_def(dp_imm(DpOp::Add, Flags::Keep, scratch, r, imm(self.frame_bias)), scratch);
