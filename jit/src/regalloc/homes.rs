@@ -240,8 +240,9 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
     let points = &mut alloc.points;
     // (A point at every head, and at the landings of programs with local calls.)
     points.try_reserve_exact(a.heads as usize).map_err(|_| OutOfMemory)?;
-    for pc in 0..n {
-        if a.facts[pc].is_head() || (a.has_local_calls && pc > 0 && insns[pc - 1].is_local_call()) {
+    let landing = |pc: usize| a.has_local_calls && pc > 0 && insns[pc - 1].is_local_call();
+    for (pc, f) in a.facts.iter().enumerate() {
+        if f.is_head() || landing(pc) {
             let mut regs = [[NO; 2]; VALUE_REGS];
             let homed = u16::from_le_bytes([b.u8()?, b.u8()?]);
             if homed >> VALUE_REGS != 0 {
