@@ -557,8 +557,9 @@ impl State {
         // classes and the change of its offset: holders with equal keys stay equal.
         // (Only holders with a key are listed: most have none.)
         let n = 11 + self.nslots as usize;
-        let (mut keys, mut old) = ([Key::default(); HOLDERS], [Key::default(); HOLDERS]);
-        let (mut nk, mut no) = (0, 0);
+        // (Vectors of fixed capacity: made empty in a word, where arrays of keys were
+        // hundreds of bytes to clear at every join. A holder adds at most one key to each.)
+        let (mut keys, mut old) = (heapless::Vec::<Key, HOLDERS>::new(), heapless::Vec::<Key, HOLDERS>::new());
         for h in 0..n {
             let (mine, theirs) = if h < 11 {
                 ((self.same[h], self.regs[h]), (other.same[h], other.regs[h]))
@@ -568,26 +569,24 @@ impl State {
                 ((slot.same, slot.val), o)
             };
             if mine.0.id != 0 {
-                old[no] = Key { holder: h as u8, a: mine.0.id, b: 0, c: 0, d: mine.0.d as i64 };
-                no += 1;
+                let _ = old.push(Key { holder: h as u8, a: mine.0.id, b: 0, c: 0, d: mine.0.d as i64 });
             }
             match (class_key(mine), class_key(theirs)) {
                 // The same constant on both sides stays known exactly: no class needed.
                 (Some(a), Some(b)) if a == b && a.0 == CONSTANT => {}
                 (Some(a), Some(b)) => {
-                    keys[nk] = Key { holder: h as u8, a: a.0, b: b.0, c: b.1 - a.1, d: a.1 };
-                    nk += 1;
+                    let _ = keys.push(Key { holder: h as u8, a: a.0, b: b.0, c: b.1 - a.1, d: a.1 });
                 }
                 _ => {}
             }
         }
-        let joined = classes(&keys[..nk]);
+        let joined = classes(&keys);
         self.same.copy_from_slice(&joined[..11]);
         for (slot, s) in self.slots.iter_mut().zip(&joined[11..n]) {
             slot.same = *s;
         }
         self.ids = joined.iter().fold(0, |m, s| m | 1 << s.id) & !1;
-        joined != classes(&old[..no])
+        joined != classes(&old)
     }
 
     /// Memory may have changed anywhere (helpers, callees, unproven stores).
