@@ -195,6 +195,11 @@ impl PrepaidLoops {
         found.get(*k).copied()
     }
 
+    /// The `k`th loop's head; `usize::MAX` past the last.
+    pub fn head(&self, k: usize) -> usize {
+        self.loops[..self.n].get(k).map_or(usize::MAX, |p| p.head)
+    }
+
     // Looked up by halves: the lowering asks at every jump, the allocator at every
     // backward one.
     pub fn with_head(&self, pc: usize) -> Option<Prepaid> {
