@@ -277,23 +277,27 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
     e.enter(0);
     e.prologue();
     let mut pc = 0;
-    // A loop whose body is compiled twice: the second copy, made at the latch.
-    let mut second = None::<(usize, Unrolling)>;
+    // A loop whose body is compiled twice: the second copy, made at the latch (`usize::MAX`:
+    // none).
+    let (mut second, mut second_at) = (None::<Unrolling>, usize::MAX);
     // The next prepaid loop's index (the slots come in order), and its head (tested
     // at every slot: kept at hand).
     let mut next_loop = 0;
     let mut next_head = e.prepaid.head(0);
     // A buffer that failed (no heap, or past its bound) takes nothing more: stop.
     while pc < insns.len() && !e.buf.has_failed() {
-        if let Some((_, u)) = second.take_if(|(latch, _)| *latch == pc) {
-            e.second_copy(u);
+        if pc == second_at {
+            if let Some(u) = second.take() {
+                e.second_copy(u);
+            }
         }
         e.enter(pc);
         if pc >= next_head {
             if let Some(p) = e.prepaid.next_from(&mut next_loop, pc).filter(|p| p.head == pc) {
                 // On the way in only: the latch jumps to the label, after it.
                 e.pc = pc;
-                second = e.prepay(p).map(|u| (p.latch, u));
+                second = e.prepay(p);
+                second_at = p.latch;
                 next_loop += 1;
             }
             next_head = e.prepaid.head(next_loop);
