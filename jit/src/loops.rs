@@ -161,13 +161,6 @@ pub struct PrepaidLoops {
 
 impl Default for PrepaidLoops {
     fn default() -> Self {
-        Self::NONE
-    }
-}
-
-impl PrepaidLoops {
-    /// No loop. (A constant: the tables are hundreds of bytes, one block copy to make.)
-    const NONE: Self = {
         let none = Prepaid {
             head: 0,
             latch: 0,
@@ -179,8 +172,10 @@ impl PrepaidLoops {
         };
         let body_first = BodyFirst { entry: 0, head: 0, end: 0, counter: 0, limit: Limit::Imm(0), step_log2: 0 };
         Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_BODY_FIRST_LOOPS], m: 0 }
-    };
+    }
+}
 
+impl PrepaidLoops {
     pub fn iter(&self) -> impl Iterator<Item = Prepaid> + '_ {
         self.loops[..self.n].iter().copied()
     }
@@ -233,7 +228,7 @@ impl PrepaidLoops {
 // Out of line: inlined, it takes the lowering's main loop past LLVM's inlining budget.
 #[inline(never)]
 pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
-    let mut out = PrepaidLoops::NONE;
+    let mut out = PrepaidLoops::default();
     // One walk, the cheap tests first: this runs on the device, per compile.
     for pc in 0..insns.len().saturating_sub(1) {
         let (j, next) = (insns[pc], insns[pc + 1]);
