@@ -546,6 +546,8 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// [`Self::lo`] where the home is not the value: loaded from `ctx`, or r10's home
+    /// less the frame's bias.
     #[inline(never)]
     fn lo_made(&mut self, k: u8, scratch: Reg) -> Reg {
         match self.homes.lo[k as usize] {
