@@ -687,6 +687,8 @@ impl<'a> Lower<'a> {
 
     /// `ldr<w> rt, [rn, #off]` in its shortest form; nothing when `rt` holds that
     /// `ctx` word already.
+    // Out of line: LLVM inlines it where it is called once, for flash and no speed.
+    #[inline(never)]
     fn ld(&mut self, w: Width, rt: Reg, rn: Reg, off: u16) {
         let ctx_word = w == Width::Word && rn == CTX;
         let before = self.buf.point();

@@ -82,11 +82,11 @@ pub struct CodeBuffer {
 /// A place in the code that stays the same only while nothing is added and no label
 /// is bound: between two equal points, control only falls through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Point(u64);
+pub struct Point(u32);
 
 impl Point {
     /// No place in any code.
-    pub const NOWHERE: Point = Point(u64::MAX);
+    pub const NOWHERE: Point = Point(u32::MAX);
 }
 
 impl Default for CodeBuffer {
@@ -115,7 +115,9 @@ impl CodeBuffer {
 
     /// Where the next instruction goes, as a [`Point`].
     pub fn point(&self) -> Point {
-        Point((self.binds as u64) << 32 | self.code.len() as u64)
+        // Both only grow, so their sum changes whenever either does: one word to
+        // compare (it would take 2^32 changes to come round, far past any code's bound).
+        Point(self.binds.wrapping_add(self.code.len() as u32))
     }
 
     /// An empty buffer with room for `bytes` of code, so that it rarely grows; when it
