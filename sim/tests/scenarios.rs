@@ -247,7 +247,7 @@ fn a_compile_profile_counts_exactly_the_compile_phase() {
     // Both kernels' compiles, and nothing else: no boot, no execution.
     assert_eq!(functions.iter().map(|f| f.1).sum::<u64>(), compiled, "{csv}");
     // The kernels go with their hints: the device checks their homes, it does not allocate.
-    assert!(functions.iter().any(|f| f.0 == "jit::regalloc::homes::check"), "{csv}");
+    assert!(functions.iter().any(|f| f.0 == "jit::regalloc::homes::check_into"), "{csv}");
     assert!(!functions.iter().any(|f| f.0 == "jit::regalloc::allocate"), "{csv}");
     assert!(!functions.iter().any(|f| f.0 == "Reset" || f.0.contains("verifier")), "{csv}");
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();

@@ -267,12 +267,14 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
     let hints = crate::hints::split(hints);
     let analysis = analysis::analyse_hinted(insns, sizes, hints.seeds, hints.live)?;
     let prepaid = loops::prepaid_loops(insns, &analysis);
-    let alloc = match hints.homes.map(|h| regalloc::homes::check(insns, &analysis, h)) {
-        Some(Ok(alloc)) => alloc,
+    let mut e = Lower::new(insns, analysis, &prepaid);
+    // (Checked where the lowering keeps it: an allocation moved is copied.)
+    match hints.homes.map(|h| regalloc::homes::check_into(insns, &e.an, h, &mut e.alloc)) {
+        Some(Ok(())) => {}
         Some(Err(regalloc::homes::Refused::OutOfMemory)) => return Err(analysis::OutOfMemory.into()),
-        _ => regalloc::allocate(insns, &analysis, &prepaid)?,
-    };
-    let mut e = Lower::new(insns, analysis, alloc, &prepaid);
+        _ => e.alloc = regalloc::allocate(insns, &e.an, &prepaid)?,
+    }
+    e.start();
     e.unroll = unroll;
     e.enter(0);
     e.prologue();
@@ -406,32 +408,30 @@ struct Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
-    fn new(insns: &'a [Insn], an: Analysis, alloc: Allocation, prepaid: &'a PrepaidLoops) -> Self {
-        // (r0-r9's come with the entry's point, entered before the prologue.)
-        let homes = alloc.whole_program_homes();
-        let frame_bias = if an.deep_frame && homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
-        // Instruction pc's label is `Label::nth(pc)`.
+    /// The lowering of `insns`, its allocation to be made ([`Self::alloc`]) before it
+    /// [`Self::start`]s.
+    fn new(insns: &'a [Insn], an: Analysis, prepaid: &'a PrepaidLoops) -> Self {
         let n = insns.len();
-        let mut buf = CodeBuffer::with_capacity(crate::analysis::code_guess(insns), crate::code_bound(insns), n);
-        let [exit_ok, exit_status, fault, budget_out, ret] = [(); 5].map(|_| buf.new_label());
+        // (Labels of no buffer yet: `start` makes them.)
+        let none = Label::nth(usize::MAX);
         Self {
-            buf,
+            buf: CodeBuffer::default(),
             an,
-            homes,
-            alloc,
+            homes: Homes::default(),
+            alloc: Allocation::default(),
             next_point: 0,
             n,
             insns,
             skip_until: 0,
             next_run: 0,
             extended_by_load: [u32::MAX; 11],
-            frame_bias,
+            frame_bias: 0,
             pc: 0,
-            exit_ok,
-            exit_status,
-            fault,
-            budget_out,
-            ret,
+            exit_ok: none,
+            exit_status: none,
+            fault: none,
+            budget_out: none,
+            ret: none,
             later: Vec::new(),
             thunks: [None; 2],
             flags_live: false,
@@ -440,6 +440,18 @@ impl<'a> Lower<'a> {
             held: Held::new(),
             folded: None,
         }
+    }
+
+    /// With the allocation made: the whole-program homes, the code buffer and its
+    /// labels.
+    fn start(&mut self) {
+        // (r0-r9's come with the entry's point, entered before the prologue.)
+        self.homes = self.alloc.whole_program_homes();
+        self.frame_bias = if self.an.deep_frame && self.homes.lo[10].is_some() { FRAME_BIAS } else { 0 };
+        // Instruction pc's label is `Label::nth(pc)`.
+        let insns = self.insns;
+        self.buf = CodeBuffer::with_capacity(crate::analysis::code_guess(insns), crate::code_bound(insns), self.n);
+        [self.exit_ok, self.exit_status, self.fault, self.budget_out, self.ret] = [(); 5].map(|_| self.buf.new_label());
     }
 
     fn put(&mut self, e: Enc) {

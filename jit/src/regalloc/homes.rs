@@ -172,8 +172,9 @@ impl Homes {
                     *w |= 1 << (r + VALUE_REGS * h);
                 }
             }
+            // (In the loop: a copy of the whole array is a byte-wise `memcpy` call.)
+            self.cur[r] = *pair;
         }
-        self.cur = *at;
     }
 
     /// Fails unless half `h` of `r` is somewhere no other half of `met` is (but those
@@ -197,13 +198,21 @@ impl Homes {
 
 /// The allocation `bytes` give `insns` (with analysis `a`), if it passes every rule
 /// of the module doc: the same [`Allocation`] the allocator would give where the bytes
-/// are its own. (Out of line, as the allocator is.)
-#[inline(never)]
+/// are its own.
 pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, Refused> {
+    let mut alloc = Allocation::default();
+    check_into(insns, a, bytes, &mut alloc)?;
+    Ok(alloc)
+}
+
+/// [`check`] into `alloc`, a default one (the compile's own, where the lowering takes
+/// it: an allocation moved is copied, on the device); left as it was made so far when
+/// refused. (Out of line, as the allocator is.)
+#[inline(never)]
+pub fn check_into(insns: &[Insn], a: &Analysis, bytes: &[u8], alloc: &mut Allocation) -> Result<(), Refused> {
     let n = insns.len();
     let vals: RegSet = (1 << VALUE_REGS) - 1;
     let mut b = Bytes { rest: bytes, seen: 0 };
-    let mut alloc = Allocation::default();
     // The registers held everywhere.
     let mut everywhere = 0u8;
     let mut global = |h: u8| {
@@ -406,7 +415,7 @@ pub fn check(insns: &[Insn], a: &Analysis, bytes: &[u8]) -> Result<Allocation, R
         return Err(Refused::Wrong);
     }
     alloc.lr_home = b.seen & 1 << KEPT != 0;
-    Ok(alloc)
+    Ok(())
 }
 
 #[cfg(test)]
