@@ -151,39 +151,22 @@ impl BodyFirst {
 /// do not nest: latches and heads come in the same order); and the loops entered at
 /// their body, by entry (which do not overlap either: no jump enters one from outside
 /// but its entry).
-#[derive(Debug, Clone, Copy)]
+/// (Fixed vectors: no entry is made before it is found, every compile makes the tables.)
+#[derive(Debug, Clone, Default)]
 pub struct PrepaidLoops {
-    loops: [Prepaid; MAX_PREPAID],
-    n: usize,
-    body_first: [BodyFirst; MAX_BODY_FIRST_LOOPS],
-    m: usize,
-}
-
-impl Default for PrepaidLoops {
-    fn default() -> Self {
-        let none = Prepaid {
-            head: 0,
-            latch: 0,
-            counter: 0,
-            limit: 0,
-            until: Until::Equal { enters_below: false },
-            step_log2: 0,
-            slot: None,
-        };
-        let body_first = BodyFirst { entry: 0, head: 0, end: 0, counter: 0, limit: Limit::Imm(0), step_log2: 0 };
-        Self { loops: [none; MAX_PREPAID], n: 0, body_first: [body_first; MAX_BODY_FIRST_LOOPS], m: 0 }
-    }
+    loops: heapless::Vec<Prepaid, MAX_PREPAID>,
+    body_first: heapless::Vec<BodyFirst, MAX_BODY_FIRST_LOOPS>,
 }
 
 impl PrepaidLoops {
     pub fn iter(&self) -> impl Iterator<Item = Prepaid> + '_ {
-        self.loops[..self.n].iter().copied()
+        self.loops.iter().copied()
     }
 
     /// The first loop whose head is at `pc` or after, from the `k`th on (`k` moves on
     /// past the heads before `pc`): the lowering's lookup, slot by slot in order.
     pub fn next_from(&self, k: &mut usize, pc: usize) -> Option<Prepaid> {
-        let found = &self.loops[..self.n];
+        let found = &self.loops;
         while found.get(*k).is_some_and(|p| p.head < pc) {
             *k += 1;
         }
@@ -192,33 +175,33 @@ impl PrepaidLoops {
 
     /// The `k`th loop's head; `usize::MAX` past the last.
     pub fn head(&self, k: usize) -> usize {
-        self.loops[..self.n].get(k).map_or(usize::MAX, |p| p.head)
+        self.loops.get(k).map_or(usize::MAX, |p| p.head)
     }
 
     // Looked up by halves: the lowering asks at every jump, the allocator at every
     // backward one.
     pub fn with_head(&self, pc: usize) -> Option<Prepaid> {
-        let found = &self.loops[..self.n];
+        let found = &self.loops;
         found.binary_search_by_key(&pc, |p| p.head).ok().map(|k| found[k])
     }
 
     pub fn with_latch(&self, pc: usize) -> Option<Prepaid> {
-        let found = &self.loops[..self.n];
+        let found = &self.loops;
         found.binary_search_by_key(&pc, |p| p.latch).ok().map(|k| found[k])
     }
 
     pub fn body_first(&self) -> impl Iterator<Item = BodyFirst> + '_ {
-        self.body_first[..self.m].iter().copied()
+        self.body_first.iter().copied()
     }
 
     pub fn with_entry(&self, pc: usize) -> Option<BodyFirst> {
-        let found = &self.body_first[..self.m];
+        let found = &self.body_first;
         found.binary_search_by_key(&pc, |l| l.entry).ok().map(|k| found[k])
     }
 
     /// The backward jump at `pc` to `target` is one an entry paid for.
     pub fn pays_for(&self, pc: usize, target: usize) -> bool {
-        let found = &self.body_first[..self.m];
+        let found = &self.body_first;
         // The last loop entered before `pc` is the one it may be in.
         let k = found.partition_point(|l| l.entry < pc);
         k > 0 && found[k - 1].pays_for(pc, target)
@@ -239,19 +222,17 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
         let latch = match j.opc {
             JEQ_IMM | JEQ32_IMM => next.opc == JA64 && j.off == 1,
             JNE_IMM | JNE32_IMM | JLT_IMM | JLT32_IMM => j.off < 0,
-            JA64 if j.off > 0 && out.m < MAX_BODY_FIRST_LOOPS && an.facts[pc + 1].is_head() => {
+            JA64 if j.off > 0 && !out.body_first.is_full() && an.facts[pc + 1].is_head() => {
                 if let Some(l) = body_first_at(insns, an, pc) {
-                    out.body_first[out.m] = l;
-                    out.m += 1;
+                    let _ = out.body_first.push(l);
                 }
                 false
             }
             _ => false,
         };
-        if latch && out.n < MAX_PREPAID {
+        if latch && !out.loops.is_full() {
             if let Some(p) = prepaid_at_latch(insns, an, pc) {
-                out.loops[out.n] = p;
-                out.n += 1;
+                let _ = out.loops.push(p);
             }
         }
     }
