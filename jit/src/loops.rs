@@ -208,10 +208,16 @@ impl PrepaidLoops {
     }
 }
 
-// Out of line: inlined, it takes the lowering's main loop past LLVM's inlining budget.
-#[inline(never)]
 pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
     let mut out = PrepaidLoops::default();
+    find_prepaid_loops(insns, an, &mut out);
+    out
+}
+
+/// [`prepaid_loops`] into `out`, empty (the compile's own: tables moved are copied).
+// Out of line: inlined, it takes the lowering's main loop past LLVM's inlining budget.
+#[inline(never)]
+pub fn find_prepaid_loops(insns: &[Insn], an: &Analysis, out: &mut PrepaidLoops) {
     // One walk, the cheap tests first: this runs on the device, per compile.
     for pc in 0..insns.len().saturating_sub(1) {
         let (j, next) = (insns[pc], insns[pc + 1]);
@@ -236,7 +242,6 @@ pub fn prepaid_loops(insns: &[Insn], an: &Analysis) -> PrepaidLoops {
             }
         }
     }
-    out
 }
 
 /// At most this many loops entered at their body are paid for per program (the table

@@ -163,7 +163,20 @@ pub(super) struct Thresholds<'a> {
     insns: &'a [Insn],
 }
 
-impl Thresholds<'_> {
+impl<'a> Thresholds<'a> {
+    /// None yet, for [`heads`] to find in `insns`.
+    pub(super) fn new(insns: &'a [Insn]) -> Self {
+        Thresholds {
+            vals: [(u32::MAX, 0); 32],
+            n: 0,
+            copies: [0; 11],
+            spills: [(0, 0); 8],
+            nspills: 0,
+            climbing: 0,
+            insns,
+        }
+    }
+
     /// `regs` and their copies: the registers whose thresholds apply to them. (Found
     /// when a value grows, which is rare: nothing is kept per register.)
     #[inline(never)]
@@ -203,11 +216,13 @@ pub(super) fn heads<'a>(
     insns: &'a [Insn],
     sizes: Sizes,
     facts: &mut [Facts],
-) -> (u32, Thresholds<'a>, RegSet, Pairs, bool) {
+    th: &mut Thresholds<'a>,
+) -> (u32, RegSet, Pairs, bool) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants,
     // with the registers they apply to (two places are kept for the sizes).
     let mut heads = 0u32;
-    let mut cand = [(u32::MAX, 0 as RegSet); 32];
+    // (Made in the caller's table: a table moved is copied.)
+    let cand = &mut th.vals;
     let mut nt = 0;
     let mut spills = [(0i16, 0 as RegSet); 8];
     let mut nsp = 0;
@@ -382,14 +397,8 @@ pub(super) fn heads<'a>(
     }
     // Registers stepped upwards, all by one constant.
     let up = steps[..ns].iter().filter(|s| s.1 > 0).fold(0, |m, s| m | bit(s.0)) & !stepped_unevenly;
-    let th = Thresholds { vals: cand, n, copies, spills, nspills: nsp, climbing: up, insns };
-    (
-        heads,
-        th,
-        compared,
-        Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly),
-        deep_frame,
-    )
+    (th.n, th.copies, th.spills, th.nspills, th.climbing) = (n, copies, spills, nsp, up);
+    (heads, compared, Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly), deep_frame)
 }
 
 /// Loops that partly overlap another (one holds the other's head and not its last

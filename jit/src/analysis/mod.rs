@@ -326,7 +326,8 @@ fn analyse_with(
         callees_only(insns, &mut facts)?;
     }
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
-    let (heads, thresholds, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts);
+    let mut thresholds = forward::Thresholds::new(insns);
+    let (heads, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
     forward::untangle(&mut facts);
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls, live);
@@ -435,7 +436,7 @@ mod tests {
         let latches = |src: &str| {
             let insns = vm::asm::assemble(src).unwrap();
             let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
-            forward::heads(&insns, Sizes::default(), &mut facts);
+            forward::heads(&insns, Sizes::default(), &mut facts, &mut forward::Thresholds::new(&insns));
             forward::untangle(&mut facts);
             facts.iter().enumerate().filter(|(_, f)| f.back_target).map(|(t, f)| (t, f.succ[0])).collect::<Vec<_>>()
         };
@@ -721,7 +722,8 @@ mod tests {
         let r6_growths = |src: &str| {
             let insns = vm::asm::assemble(src).unwrap();
             let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
-            let (heads, th, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts);
+            let mut th = forward::Thresholds::new(&insns);
+            let (heads, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts, &mut th);
             forward::untangle(&mut facts);
             forward::ranges(&insns, Sizes::default(), &mut facts, heads, &th, compared, &pairs, &[], None).unwrap();
             facts[2].grown >> (2 * 6) & 3

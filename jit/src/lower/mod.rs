@@ -266,7 +266,8 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
     }
     let hints = crate::hints::split(hints);
     let analysis = analysis::analyse_hinted(insns, sizes, hints.seeds, hints.live)?;
-    let prepaid = loops::prepaid_loops(insns, &analysis);
+    let mut prepaid = loops::PrepaidLoops::default();
+    loops::find_prepaid_loops(insns, &analysis, &mut prepaid);
     let mut e = Lower::new(insns, analysis, &prepaid);
     // (Checked where the lowering keeps it: an allocation moved is copied.)
     match hints.homes.map(|h| regalloc::homes::check_into(insns, &e.an, h, &mut e.alloc)) {
