@@ -831,13 +831,15 @@ impl<'a> Lower<'a> {
     /// high halves, which storage may hold stale) to `ctx.regs`, for the runtime to
     /// read. The zero is loaded once, into r12.
     fn flush_set(&mut self, set: RegSet) {
-        if (0..11).any(|k| set & (1 << k) != 0 && self.hi_zero(k)) {
+        let set = set & ((1 << 11) - 1);
+        if set & self.an.facts[self.pc].zero_in != 0 {
             self.const32(R12, 0);
         }
-        for k in 0..11 {
-            if set & (1 << k) == 0 {
-                continue;
-            }
+        // (By the set's bits: a walk over all eleven costs more, per call.)
+        let mut rest = set;
+        while rest != 0 {
+            let k = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
             let (lo, hi, zero) = (self.homes.lo[k as usize], self.homes.hi[k as usize], self.hi_zero(k));
             // A biased r10 is never stored: the code never writes r10, and `ctx.regs`
             // holds it as the runtime set it.
@@ -1148,7 +1150,10 @@ impl<'a> Lower<'a> {
         self.unpark_budget();
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
-        for k in (0..11u8).filter(|k| (lo | hi) & 1 << k != 0) {
+        let mut rest = (lo | hi) & ((1 << 11) - 1);
+        while rest != 0 {
+            let k = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
             self.fill_halves(k, lo & 1 << k != 0, hi & 1 << k != 0);
         }
         for (c, r) in self.homes.consts.into_iter().flatten() {
