@@ -308,7 +308,7 @@ pub fn assembled_loads(insns: &[Insn], an: &Analysis, at: usize) -> Result<Assem
         let mut values = [None; 11];
         let mut wide = false;
         // (Up to the first register that holds no whole value: the prefix is not taken.)
-        let all = (0..11).filter(|&r| read_on & 1 << r != 0).all(|r| {
+        let all = crate::analysis::bits(read_on).all(|r| {
             values[r] = whole(regs[r]);
             wide |= values[r].is_some_and(|w| w.len > 1);
             values[r].is_some()

@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 use vm::opcode::*;
 use vm::Insn;
 
-use crate::analysis::{Analysis, Facts, OutOfMemory, RegSet, ALL};
+use crate::analysis::{bits, Analysis, Facts, OutOfMemory, RegSet, ALL};
 use crate::loops::PrepaidLoops;
 use crate::thumb2::regs::*;
 
@@ -246,18 +246,6 @@ pub const LANDING: RegSet = 0b11_1100_0000;
 /// `mov dst, src` or `mov32 dst, src`: the low half copied as it is.
 fn is_mov_reg(i: Insn) -> bool {
     matches!(i.opc, MOV64_REG | MOV32_REG) && i.off == 0
-}
-
-/// The registers in a set.
-fn bits(set: RegSet) -> impl Iterator<Item = usize> {
-    let mut rest = set & ALL;
-    core::iter::from_fn(move || {
-        (rest != 0).then(|| {
-            let k = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            k
-        })
-    })
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {

@@ -64,6 +64,18 @@ fn try_filled<T: Clone>(value: T, n: usize) -> Result<Vec<T>, OutOfMemory> {
 pub type RegSet = u16;
 pub const ALL: RegSet = (1 << 11) - 1;
 
+/// The registers in a set, lowest first: a walk over its bits, not over all eleven.
+pub(crate) fn bits(set: RegSet) -> impl Iterator<Item = usize> {
+    let mut rest = set & ALL;
+    core::iter::from_fn(move || {
+        (rest != 0).then(|| {
+            let k = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            k
+        })
+    })
+}
+
 /// Pointer offsets are tracked within ±`OFF_LIMIT` of their anchor. The runtime keeps
 /// every region at least this far from both ends of the 32-bit address space, so such a
 /// pointer's high half is zero.

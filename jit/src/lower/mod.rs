@@ -1274,10 +1274,11 @@ impl<'a> Lower<'a> {
         self.flush_set(reads);
         self.call_rt(slot, Some(self.pc as u32));
         self.check_status();
-        for k in 0..11 {
-            if writes & (1 << k) != 0 {
-                self.fill(k);
-            }
+        let mut rest = writes & ((1 << 11) - 1);
+        while rest != 0 {
+            let k = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
+            self.fill(k);
         }
     }
 

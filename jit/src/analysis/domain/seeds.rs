@@ -146,7 +146,7 @@ fn state(mut r: Reader, s: &mut State) -> Option<()> {
     s.same = [NOT_SAME; 11];
     s.nlins = 0;
     let regs = r.u16()?;
-    for k in (0..10).filter(|k| regs & 1 << k != 0) {
+    for k in crate::analysis::bits(regs & ((1 << 10) - 1)) {
         s.regs[k] = r.value()?;
     }
     for _ in 0..r.u8()? {
@@ -159,7 +159,7 @@ fn state(mut r: Reader, s: &mut State) -> Option<()> {
         s.nslots += 1;
     }
     let classes = r.u16()?;
-    for k in (0..11).filter(|k| classes & 1 << k != 0) {
+    for k in crate::analysis::bits(classes) {
         s.same[k] = r.same()?;
     }
     s.ids = s.same.iter().chain(s.slots().iter().map(|o| &o.same)).fold(0, |m, c| m | 1 << c.id) & !1;
