@@ -207,20 +207,20 @@ impl<'a> Thresholds<'a> {
 }
 
 /// Block heads (the entry, jump and call targets) numbered in `facts`, and the
-/// thresholds loop heads widen to. Returns the head count, the thresholds, the
-/// registers compared with a constant (counters), the pairs of registers stepped
-/// in proportion (pointers and their counters), and whether some access through r10
-/// is deeper than 255 bytes.
+/// thresholds loop heads widen to (into `th`). Returns the head count, the loop
+/// heads' count, the registers compared with a constant (counters), the pairs of
+/// registers stepped in proportion (pointers and their counters), and whether some
+/// access through r10 is deeper than 255 bytes.
 #[inline(always)]
 pub(super) fn heads<'a>(
     insns: &'a [Insn],
     sizes: Sizes,
     facts: &mut [Facts],
     th: &mut Thresholds<'a>,
-) -> (u32, RegSet, Pairs, bool) {
+) -> (u32, u32, RegSet, Pairs, bool) {
     // Block heads: the entry, jump and call targets. Thresholds: comparison constants,
     // with the registers they apply to (two places are kept for the sizes).
-    let mut heads = 0u32;
+    let (mut heads, mut loop_heads) = (0u32, 0u32);
     // (Made in the caller's table: a table moved is copied.)
     let cand = &mut th.vals;
     let mut nt = 0;
@@ -263,6 +263,7 @@ pub(super) fn heads<'a>(
             }
             f.jumps_in = f.jumps_in.saturating_add(1);
             if target.is_some_and(|t| t <= pc) {
+                loop_heads += u32::from(!f.back_target);
                 f.back_target = true;
                 // The loop's last latch so far (`succ` is the backward passes' and
                 // free until then).
@@ -398,7 +399,13 @@ pub(super) fn heads<'a>(
     // Registers stepped upwards, all by one constant.
     let up = steps[..ns].iter().filter(|s| s.1 > 0).fold(0, |m, s| m | bit(s.0)) & !stepped_unevenly;
     (th.n, th.copies, th.spills, th.nspills, th.climbing) = (n, copies, spills, nsp, up);
-    (heads, compared, Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly), deep_frame)
+    (
+        heads,
+        loop_heads,
+        compared,
+        Pairs::of(&steps[..ns], addresses & !stepped_unevenly, tested & !stepped_unevenly),
+        deep_frame,
+    )
 }
 
 /// Loops that partly overlap another (one holds the other's head and not its last

@@ -339,8 +339,11 @@ fn analyse_with(
     }
     // A few thresholds suffice (more only sharpen bounds): fixed arrays, no allocation.
     let mut thresholds = forward::Thresholds::new(insns);
-    let (heads, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
-    forward::untangle(&mut facts);
+    let (heads, loop_heads, compared, pairs, deep_frame) = forward::heads(insns, sizes, &mut facts, &mut thresholds);
+    // (Only loops tangle: a walk less for programs with one or none.)
+    if loop_heads > 1 {
+        forward::untangle(&mut facts);
+    }
     forward::ranges(insns, sizes, &mut facts, heads, &thresholds, compared, &pairs, seeds, out)?;
     let (entry_lo, entry_hi) = liveness::needs(insns, &mut facts, has_local_calls, live);
     Ok(Analysis { facts, has_local_calls, entry_lo, entry_hi, deep_frame, heads })
@@ -735,7 +738,7 @@ mod tests {
             let insns = vm::asm::assemble(src).unwrap();
             let mut facts = alloc::vec![Facts { head: u32::MAX, ..Facts::default() }; insns.len()];
             let mut th = forward::Thresholds::new(&insns);
-            let (heads, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts, &mut th);
+            let (heads, _, compared, pairs, _) = forward::heads(&insns, Sizes::default(), &mut facts, &mut th);
             forward::untangle(&mut facts);
             forward::ranges(&insns, Sizes::default(), &mut facts, heads, &th, compared, &pairs, &[], None).unwrap();
             facts[2].grown >> (2 * 6) & 3
