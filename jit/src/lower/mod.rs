@@ -125,6 +125,11 @@ impl Held {
         Self { at: Point::NOWHERE, word: [0; 16], word_in: 0, konst: [0; 16], konst_in: 0 }
     }
 
+    /// Holds nothing, as new (the tables are read only under their masks).
+    fn clear(&mut self) {
+        (self.at, self.word_in, self.konst_in) = (Point::NOWHERE, 0, 0);
+    }
+
     fn holds(&self, now: Point, r: Reg, off: u16) -> bool {
         self.at == now && self.word_in & 1 << r.n() != 0 && self.word[r.n() as usize] == off
     }
@@ -492,7 +497,7 @@ impl<'a> Lower<'a> {
         let before = self.buf.point();
         self.buf.put(e);
         if rd == CTX {
-            self.held = Held::new();
+            self.held.clear();
         } else {
             self.held.update(before, self.buf.point(), rd, None);
         }
@@ -721,7 +726,7 @@ impl<'a> Lower<'a> {
         match (rn == CTX, w == Width::Word) {
             (false, _) => self.held.carry(before, self.buf.point()),
             (true, true) => self.held.stored(before, self.buf.point(), rt, off),
-            (true, false) => self.held = Held::new(),
+            (true, false) => self.held.clear(),
         }
     }
 
