@@ -278,7 +278,11 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
     match hints.homes.map(|h| regalloc::homes::check_into(insns, &e.an, h, &mut e.alloc)) {
         Some(Ok(())) => {}
         Some(Err(regalloc::homes::Refused::OutOfMemory)) => return Err(analysis::OutOfMemory.into()),
-        _ => e.alloc = regalloc::allocate(insns, &e.an, &prepaid)?,
+        _ => {
+            // (What a refused check made is given back before the allocator runs.)
+            drop(core::mem::take(&mut e.alloc));
+            e.alloc = regalloc::allocate(insns, &e.an, &prepaid)?;
+        }
     }
     e.start();
     e.unroll = unroll;
