@@ -149,6 +149,18 @@ impl Insn {
 mod tests {
     use crate::asm::assemble;
 
+    /// The table of slots says two for the three wide opcodes and one for every other.
+    #[test]
+    fn every_opcode_takes_the_slots_the_table_says() {
+        use crate::opcode::{LDDW, LDDWD, LDDWR};
+        for opc in 0..=255u8 {
+            let i = super::Insn::new(opc, 1, 2, 3, 4);
+            let wide = matches!(opc, LDDW | LDDWD | LDDWR);
+            assert_eq!(i.is_wide(), wide, "{opc:#04x}");
+            assert_eq!(i.next_pc(7), if wide { 9 } else { 8 }, "{opc:#04x}");
+        }
+    }
+
     /// Successors, targets and widths of each kind of control flow.
     #[test]
     fn control_flow_of_every_kind() {
