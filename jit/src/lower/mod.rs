@@ -840,15 +840,12 @@ impl<'a> Lower<'a> {
     /// high halves, which storage may hold stale) to `ctx.regs`, for the runtime to
     /// read. The zero is loaded once, into r12.
     fn flush_set(&mut self, set: RegSet) {
-        let set = set & ((1 << 11) - 1);
-        if set & self.an.facts[self.pc].zero_in != 0 {
+        if set & self.an.facts[self.pc].zero_in & analysis::ALL != 0 {
             self.const32(R12, 0);
         }
         // (By the set's bits: a walk over all eleven costs more, per call.)
-        let mut rest = set;
-        while rest != 0 {
-            let k = rest.trailing_zeros() as u8;
-            rest &= rest - 1;
+        for k in analysis::bits(set) {
+            let k = k as u8;
             let (lo, hi, zero) = (self.homes.lo[k as usize], self.homes.hi[k as usize], self.hi_zero(k));
             // A biased r10 is never stored: the code never writes r10, and `ctx.regs`
             // holds it as the runtime set it.
@@ -1159,10 +1156,8 @@ impl<'a> Lower<'a> {
         self.unpark_budget();
         // Only what may be read before it is written.
         let (lo, hi) = (self.an.entry_lo, self.an.entry_hi);
-        let mut rest = (lo | hi) & ((1 << 11) - 1);
-        while rest != 0 {
-            let k = rest.trailing_zeros() as u8;
-            rest &= rest - 1;
+        for k in analysis::bits(lo | hi) {
+            let k = k as u8;
             self.fill_halves(k, lo & 1 << k != 0, hi & 1 << k != 0);
         }
         for (c, r) in self.homes.consts.into_iter().flatten() {
@@ -1283,11 +1278,8 @@ impl<'a> Lower<'a> {
         self.flush_set(reads);
         self.call_rt(slot, Some(self.pc as u32));
         self.check_status();
-        let mut rest = writes & ((1 << 11) - 1);
-        while rest != 0 {
-            let k = rest.trailing_zeros() as u8;
-            rest &= rest - 1;
-            self.fill(k);
+        for k in analysis::bits(writes) {
+            self.fill(k as u8);
         }
     }
 
