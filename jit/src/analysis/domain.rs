@@ -580,13 +580,17 @@ impl State {
                 _ => {}
             }
         }
-        let joined = classes(&keys);
+        // (Each of the `n` holders only: the rest of the arrays is never read.)
+        let (mut joined, mut before) = ([NOT_SAME; HOLDERS], [NOT_SAME; HOLDERS]);
+        let (joined, before) = (&mut joined[..n], &mut before[..n]);
+        classes(&keys, joined);
+        classes(&old, before);
         self.same.copy_from_slice(&joined[..11]);
-        for (slot, s) in self.slots.iter_mut().zip(&joined[11..n]) {
+        for (slot, s) in self.slots.iter_mut().zip(&joined[11..]) {
             slot.same = *s;
         }
         self.ids = joined.iter().fold(0, |m, s| m | 1 << s.id) & !1;
-        joined != classes(&old)
+        joined != before
     }
 
     /// Memory may have changed anywhere (helpers, callees, unproven stores).
@@ -699,8 +703,7 @@ struct Key {
 /// less the first one's; a group of one is no class. The same partition always comes
 /// out the same, whatever the ids it came from.
 #[inline(never)]
-fn classes(keys: &[Key]) -> [Same; 11 + SLOTS] {
-    let mut out = [NOT_SAME; 11 + SLOTS];
+fn classes(keys: &[Key], out: &mut [Same]) {
     let mut next = 1;
     for (x, k) in keys.iter().enumerate() {
         if out[k.holder as usize].id != 0 || next > 15 {
@@ -720,7 +723,6 @@ fn classes(keys: &[Key]) -> [Same; 11 + SLOTS] {
             next += 1;
         }
     }
-    out
 }
 
 /// A holder's class for a join: its own, or for a value known exactly, `CONSTANT` at
