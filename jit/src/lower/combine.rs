@@ -52,7 +52,7 @@ impl Lower<'_> {
         // moves to r2 first, which no destination is.
         let mut clash = false;
         for r in (0..11u8).filter(|&r| outputs & 1 << r != 0) {
-            self.pc = last_def[r as usize];
+            self.at(last_def[r as usize]);
             clash |= self.lo_dst(r, R0) == b || self.hi_dst(r, R1) == b;
         }
         if clash {
@@ -61,7 +61,7 @@ impl Lower<'_> {
         }
         for r in (0..11u8).filter(|&r| outputs & 1 << r != 0) {
             let Some(w) = values[r as usize] else { continue };
-            self.pc = last_def[r as usize];
+            self.at(last_def[r as usize]);
             let (lo_at, hi_at) = if w.reversed { (w.off + 4, w.off) } else { (w.off, w.off + 4) };
             let rl = self.lo_dst(r, R0);
             let width = match w.len {
@@ -87,7 +87,7 @@ impl Lower<'_> {
                 self.commit_hi(r, rh);
             }
         }
-        self.pc = end;
+        self.at(end);
         self.skip_until = end + 1;
         true
     }

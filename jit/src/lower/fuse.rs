@@ -183,7 +183,7 @@ impl Lower<'_> {
             self.skip_until = self.pc + add_at + 1;
             return true;
         }
-        self.pc += add_at;
+        self.at(self.pc + add_at);
         let base = base_reg.unwrap_or_else(|| self.lo(d, R0));
         self.emit_folded(Folded { at, base, in_ctx, disp, index });
         true
@@ -196,7 +196,7 @@ impl Lower<'_> {
         if self.an.facts[self.pc + add_at].need_out & 1 << d != 0 {
             return false;
         }
-        self.pc += add_at;
+        self.at(self.pc + add_at);
         let s = self.lo(index, R2);
         let r = self.lo_dst(d, R0);
         self.put_def(dp_reg(DpOp::Add, Flags::Keep, r, b, s, Shift::Lsl, 0), r);
@@ -213,7 +213,7 @@ impl Lower<'_> {
             self.ld(Width::Word, R12, super::CTX, word);
         }
         let s = self.lo(index, R2);
-        self.pc = at;
+        self.at(at);
         let access = self.insns[at];
         let w = match access.opc & SZ_MASK {
             SZ_B => Width::Byte,
@@ -278,10 +278,10 @@ impl Lower<'_> {
         // write is.
         for (k, s, last) in [(a, s1, at + 1), (b, s2, at + 3)] {
             if k == r {
-                self.pc = at + 4;
+                self.at(at + 4);
                 self.shifted_into(k, v, Shift::Ror, right);
             } else {
-                self.pc = last;
+                self.at(last);
                 if live & 1 << k != 0 || self.hi_needed(k) {
                     self.shifted_into(k, v, super::alu::shift_of(s.opc & OP_MASK), s.imm as u16);
                 }
@@ -324,7 +324,7 @@ impl Lower<'_> {
             _ => return false,
         };
         let v = self.lo(if from == 1 { mov.src() } else { d }, R1);
-        self.pc = at + from + 1;
+        self.at(at + from + 1);
         let r = self.lo_dst(d, R0);
         self.put_def(bitfield(kind, r, v, lsb as u16, width as u16), r);
         self.commit_lo(d, r);
@@ -393,7 +393,7 @@ impl Lower<'_> {
             None if op.src() == d => Val::R(a),
             None => Val::R(self.lo(op.src(), R2)),
         };
-        self.pc = op_pc;
+        self.at(op_pc);
         let r = self.lo_dst(d, R0);
         self.dp(kind, Flags::Keep, r, a, b, R2);
         self.commit_lo(d, r);
@@ -414,7 +414,7 @@ impl Lower<'_> {
             // A 32-bit shift by a constant: one shifted move (by 0: a move; an amount
             // counts modulo 32, as eBPF masks it).
             let a = self.lo(s, R1);
-            self.pc = op_pc;
+            self.at(op_pc);
             self.shifted_into(d, a, super::alu::shift_of(op.opc & OP_MASK), op.imm as u16 & 31);
             self.skip_until = op_pc + 1;
             return true;
@@ -451,7 +451,7 @@ impl Lower<'_> {
         }
         // A signed load made the low half already.
         let k = if signed && self.extended_by_load[d as usize % 11] == self.pc as u32 { 0 } else { lsh.imm - 32 };
-        self.pc += 1;
+        self.at(self.pc + 1);
         // The low half changes only if bits of it are cleared or take the sign.
         let lo = (k != 0).then(|| {
             let a = self.lo(d, R1);

@@ -83,6 +83,8 @@ impl From<analysis::OutOfMemory> for JitError {
 
 const CTX: Reg = R7;
 const BUDGET: Reg = LR;
+/// No register (for [`Lower::at`]'s definition).
+const NO_DEF: u8 = u8::MAX;
 
 /// A value for an instruction operand: a register or a constant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +287,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
         }
     }
     e.start();
+    e.at(0);
     e.unroll = unroll;
     e.enter(0);
     e.prologue();
@@ -307,7 +310,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
         if pc >= next_head {
             if let Some(p) = e.prepaid.next_from(&mut next_loop, pc).filter(|p| p.head == pc) {
                 // On the way in only: the latch jumps to the label, after it.
-                e.pc = pc;
+                e.at(pc);
                 second = e.prepay(p);
                 second_at = p.latch;
                 next_loop += 1;
@@ -322,7 +325,7 @@ fn compile_with(program: &Program, sizes: Sizes, hints: &[u8], unroll: bool) -> 
         let i = insns[pc];
         let wide = i.is_wide();
         let hi = if wide { insns.get(pc + 1).map(|n| n.imm).unwrap_or(0) } else { 0 };
-        e.pc = pc;
+        e.at(pc);
         if pc >= e.skip_until && !e.fuse() {
             e.insn(i, hi)?;
         }
@@ -395,7 +398,11 @@ struct Lower<'a> {
     extended_by_load: [u32; 11],
     /// What r10's home holds below r10 (0 or [`FRAME_BIAS`]); `ctx.regs[10]` holds r10.
     frame_bias: u32,
+    /// The slot being lowered: set with [`Self::at`].
     pc: usize,
+    /// The register slot `pc` defines ([`NO_DEF`]: none) and that value's homes, read
+    /// at every write ([`Self::home_out`]): looked up once per slot, not at each.
+    def: (u8, [Option<Reg>; 2]),
     exit_ok: Label,
     exit_status: Label,
     fault: Label,
@@ -437,6 +444,7 @@ impl<'a> Lower<'a> {
             extended_by_load: [u32::MAX; 11],
             frame_bias: 0,
             pc: 0,
+            def: (NO_DEF, [None; 2]),
             exit_ok: none,
             exit_status: none,
             fault: none,
@@ -548,12 +556,21 @@ impl<'a> Lower<'a> {
     /// Where half `hi` of `k` is written at `self.pc`: the home of the value the slot
     /// defines, else the one it continues.
     fn home_out(&self, k: u8, hi: bool) -> Option<Reg> {
-        let k = k as usize;
-        match regalloc::def_of(&self.an, self.pc) {
-            Some(d) if d == k => self.alloc.defs[self.pc][hi as usize],
-            _ if hi => self.homes.hi[k],
-            _ => self.homes.lo[k],
+        match self.def {
+            (d, homes) if d == k => homes[hi as usize],
+            _ if hi => self.homes.hi[k as usize],
+            _ => self.homes.lo[k as usize],
         }
+    }
+
+    /// Moves to slot `pc`, with what it defines.
+    fn at(&mut self, pc: usize) {
+        self.pc = pc;
+        // (Past the last slot: nothing, as at a slot that defines nothing.)
+        self.def = match (pc < self.n).then(|| regalloc::def_of(&self.an, pc)).flatten() {
+            Some(d) => (d as u8, self.alloc.defs[pc]),
+            None => (NO_DEF, [None; 2]),
+        };
     }
 
     // ---- operands ----
