@@ -403,6 +403,10 @@ struct Lower<'a> {
     /// The register slot `pc` defines ([`NO_DEF`]: none) and that value's homes, read
     /// at every write ([`Self::home_out`]): looked up once per slot, not at each.
     def: (u8, [Option<Reg>; 2]),
+    /// Slot `pc`'s known-zero high halves and high halves needed after it (its facts',
+    /// read at most operands: kept at hand).
+    zero_in: RegSet,
+    need_out: RegSet,
     exit_ok: Label,
     exit_status: Label,
     fault: Label,
@@ -445,6 +449,8 @@ impl<'a> Lower<'a> {
             frame_bias: 0,
             pc: 0,
             def: (NO_DEF, [None; 2]),
+            zero_in: 0,
+            need_out: 0,
             exit_ok: none,
             exit_status: none,
             fault: none,
@@ -527,12 +533,12 @@ impl<'a> Lower<'a> {
 
     /// The high half of `k` is certainly zero here.
     fn hi_zero(&self, k: u8) -> bool {
-        self.an.facts[self.pc].zero_in & (1 << k) != 0
+        self.zero_in & (1 << k) != 0
     }
 
     /// The high half of `k` may be read from storage after this instruction.
     fn hi_needed(&self, k: u8) -> bool {
-        self.an.facts[self.pc].need_out & (1 << k) != 0
+        self.need_out & (1 << k) != 0
     }
 
     // ---- homes ----
@@ -567,9 +573,15 @@ impl<'a> Lower<'a> {
     fn at(&mut self, pc: usize) {
         self.pc = pc;
         // (Past the last slot: nothing, as at a slot that defines nothing.)
-        self.def = match (pc < self.n).then(|| regalloc::def_of(&self.an, pc)).flatten() {
-            Some(d) => (d as u8, self.alloc.defs[pc]),
-            None => (NO_DEF, [None; 2]),
+        (self.def, self.zero_in, self.need_out) = match self.an.facts.get(pc) {
+            Some(f) => {
+                let def = match regalloc::def_of(&self.an, pc) {
+                    Some(d) => (d as u8, self.alloc.defs[pc]),
+                    None => (NO_DEF, [None; 2]),
+                };
+                (def, f.zero_in, f.need_out)
+            }
+            None => ((NO_DEF, [None; 2]), 0, 0),
         };
     }
 
@@ -857,7 +869,7 @@ impl<'a> Lower<'a> {
     /// high halves, which storage may hold stale) to `ctx.regs`, for the runtime to
     /// read. The zero is loaded once, into r12.
     fn flush_set(&mut self, set: RegSet) {
-        if set & self.an.facts[self.pc].zero_in & analysis::ALL != 0 {
+        if set & self.zero_in & analysis::ALL != 0 {
             self.const32(R12, 0);
         }
         // (By the set's bits: a walk over all eleven costs more, per call.)
