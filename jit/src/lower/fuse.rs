@@ -62,7 +62,7 @@ impl Lower<'_> {
             return true;
         }
         // (First: the add must branch on its carry, whatever else matches.)
-        if self.an.facts[self.pc].carry_check != 0 {
+        if self.carry_check != 0 {
             self.carry_checked_add(self.insns[self.pc]);
             return true;
         }

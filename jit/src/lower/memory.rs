@@ -121,7 +121,7 @@ impl Lower<'_> {
     /// high half is zero.
     pub(super) fn carry_checked_add(&mut self, i: Insn) {
         let d = i.dst();
-        let at = self.pc + self.an.facts[self.pc].carry_check as usize;
+        let at = self.pc + self.carry_check as usize;
         let access = self.insns[at];
         let a = self.lo(d, R0);
         let b = self.src_lo(i);

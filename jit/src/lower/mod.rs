@@ -407,6 +407,8 @@ struct Lower<'a> {
     /// read at most operands: kept at hand).
     zero_in: RegSet,
     need_out: RegSet,
+    /// Slot `pc`'s `carry_check` (asked at every slot, by [`Self::fuse`]).
+    carry_check: u8,
     exit_ok: Label,
     exit_status: Label,
     fault: Label,
@@ -451,6 +453,7 @@ impl<'a> Lower<'a> {
             def: (NO_DEF, [None; 2]),
             zero_in: 0,
             need_out: 0,
+            carry_check: 0,
             exit_ok: none,
             exit_status: none,
             fault: none,
@@ -573,15 +576,15 @@ impl<'a> Lower<'a> {
     fn at(&mut self, pc: usize) {
         self.pc = pc;
         // (Past the last slot: nothing, as at a slot that defines nothing.)
-        (self.def, self.zero_in, self.need_out) = match self.an.facts.get(pc) {
+        (self.def, self.zero_in, self.need_out, self.carry_check) = match self.an.facts.get(pc) {
             Some(f) => {
                 let def = match regalloc::def_of(&self.an, pc) {
                     Some(d) => (d as u8, self.alloc.defs[pc]),
                     None => (NO_DEF, [None; 2]),
                 };
-                (def, f.zero_in, f.need_out)
+                (def, f.zero_in, f.need_out, f.carry_check)
             }
-            None => ((NO_DEF, [None; 2]), 0, 0),
+            None => ((NO_DEF, [None; 2]), 0, 0, 0),
         };
     }
 
