@@ -572,7 +572,9 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// Moves to slot `pc`, with what it defines.
+    /// Moves to slot `pc`: the only way `pc` changes, so that what the slot defines and
+    /// the facts kept at hand (`def`, `zero_in`, `need_out`, `carry_check`) are always
+    /// slot `pc`'s.
     fn at(&mut self, pc: usize) {
         self.pc = pc;
         // (Past the last slot: nothing, as at a slot that defines nothing.)
