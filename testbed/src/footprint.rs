@@ -1,4 +1,5 @@
-//! What a firmware image costs a microcontroller: flash and RAM, in all and per crate.
+//! What a firmware image costs a microcontroller: flash and RAM, in all and per crate;
+//! and one crate's code per source file.
 //!
 //! The totals come from the ELF's allocated sections: flash holds code, read-only data
 //! and the initial values of `.data`; RAM holds `.data`, `.bss` and whatever else the
@@ -94,6 +95,77 @@ impl Footprint {
     }
 }
 
+/// A crate's code in an image, by the source file it was written in (the path below
+/// the crate's `src/`), from the image's symbols and DWARF: every line-table row of
+/// the crate's functions goes to the innermost of its frames (inlined calls counted)
+/// whose file is the crate's own, so that code inlined from one of the crate's files
+/// into another's function counts where it was written, and code that `core`'s or
+/// another crate's generics put there counts where they were called. Bytes of no row
+/// (constant pools, padding) go to `[no line]`, rows with no frame of the crate to
+/// `[other crates]`. The crate's functions are its symbols in code sections, as
+/// [`Footprint`] charges them.
+pub fn code_by_file(path: &Path, krate: &str) -> Result<BTreeMap<String, u64>> {
+    let refused = |message: String| Error::Firmware { firmware: path.to_path_buf(), message };
+    let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
+    let file = object::File::parse(&*bytes).map_err(|e| refused(format!("not an ELF file: {e}")))?;
+    let sections = crate::symbols::dwarf_of(&file).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
+    let context = crate::symbols::context_of(&sections).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
+    // A Thumb function's symbol has bit 0 set; its code starts at the even address.
+    let thumb = file.architecture() == object::Architecture::Arm;
+    let mut by_file: BTreeMap<String, u64> = BTreeMap::new();
+    for symbol in file.symbols() {
+        let Some(index) = symbol.section_index() else { continue };
+        if symbol.size() == 0 || file.section_by_index(index).map(|s| s.kind()).ok() != Some(SectionKind::Text) {
+            continue;
+        }
+        if symbol.name().map(crate_of).ok().as_deref() != Some(krate) {
+            continue;
+        }
+        let low = if thumb { symbol.address() & !1 } else { symbol.address() };
+        let high = low + symbol.size();
+        let mut with_lines = 0;
+        let rows = context.find_location_range(low, high).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
+        for (address, size, location) in rows {
+            let (start, end) = (address.max(low), (address + size).min(high));
+            if start >= end {
+                continue;
+            }
+            let own = location.file.and_then(|f| own_file(f, krate)).or_else(|| {
+                let mut frames = context.find_frames(start).skip_all_loads().ok()?;
+                while let Ok(Some(frame)) = frames.next() {
+                    if let Some(own) = frame.location.and_then(|l| l.file).and_then(|f| own_file(f, krate)) {
+                        return Some(own);
+                    }
+                }
+                None
+            });
+            *by_file.entry(own.unwrap_or_else(|| "[other crates]".into())).or_default() += end - start;
+            with_lines += end - start;
+        }
+        if with_lines < high - low {
+            *by_file.entry("[no line]".into()).or_default() += high - low - with_lines;
+        }
+    }
+    Ok(by_file)
+}
+
+/// `file`'s path below `src/` if it is a source file of `krate`: its folder is named
+/// as the crate (`jit/src/lower/mod.rs`), `-` for `_` and a version allowed after it
+/// (`embassy-executor-0.7.0/src/raw/mod.rs`).
+fn own_file(file: &str, krate: &str) -> Option<String> {
+    let parts: Vec<&str> = file.split(['/', '\\']).collect();
+    let src = parts.windows(2).rposition(|w| {
+        let folder = w[0].replace('-', "_");
+        w[1] == "src"
+            && (folder == krate
+                || folder
+                    .strip_prefix(krate)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit())))
+    })?;
+    Some(parts[src + 2..].join("/"))
+}
+
 /// The crate a symbol belongs to: the first segment of its demangled Rust path.
 pub fn crate_of(symbol: &str) -> String {
     let demangled = format!("{:#}", rustc_demangle::demangle(symbol));
@@ -127,5 +199,36 @@ mod tests {
         assert_eq!(crate_of("mbpf_native_fletcher16"), "[other]");
         assert_eq!(crate_of("__aeabi_uldivmod"), "[other]");
         assert_eq!(crate_of("HEAP_MEM"), "[other]");
+    }
+
+    #[test]
+    fn a_source_file_is_the_crates_own_by_its_folder() {
+        assert_eq!(own_file("/work/main/jit/src/lower/mod.rs", "jit").as_deref(), Some("lower/mod.rs"));
+        assert_eq!(own_file("jit/src/lib.rs", "jit").as_deref(), Some("lib.rs"));
+        let registry =
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/embassy-executor-0.7.0/src/raw/mod.rs";
+        assert_eq!(own_file(registry, "embassy_executor").as_deref(), Some("raw/mod.rs"));
+        // Another crate's, a crate whose name only starts alike, no `src/`.
+        assert_eq!(own_file("/work/main/vm/src/interp.rs", "jit"), None);
+        assert_eq!(own_file("/work/main/jitter/src/lib.rs", "jit"), None);
+        assert_eq!(own_file("/x/embassy-executor-macros-0.6.0/src/lib.rs", "embassy_executor"), None);
+        assert_eq!(own_file("/work/main/jit/lib.rs", "jit"), None);
+    }
+
+    #[test]
+    fn this_tests_code_is_charged_to_this_file() {
+        // The test executable's own DWARF: its testbed code, by file.
+        let exe = std::env::current_exe().unwrap();
+        let by_file = code_by_file(&exe, "testbed").unwrap();
+        assert!(by_file.get("footprint.rs").is_some_and(|&b| b > 0), "{by_file:?}");
+        assert!(by_file.get("symbols.rs").is_some_and(|&b| b > 0), "{by_file:?}");
+        for name in by_file.keys() {
+            assert!(name.ends_with(".rs") || name.starts_with('['), "{name}");
+        }
+        assert!(code_by_file(&exe, "no_such_crate").unwrap().is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let not_elf = dir.path().join("x.elf");
+        std::fs::write(&not_elf, b"not an elf").unwrap();
+        assert!(matches!(code_by_file(&not_elf, "jit"), Err(Error::Firmware { .. })));
     }
 }

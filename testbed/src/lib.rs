@@ -8,7 +8,7 @@
 //!   of which board is on which probe and port.
 //! - [`renode`] and [`iotlab`]: Renode's emulated nodes, and FIT IoT-LAB's real ones.
 //! - [`firmware`]: building firmware variants on demand and caching the images.
-//! - [`footprint`]: a firmware image's flash and RAM, per crate.
+//! - [`footprint`]: a firmware image's flash and RAM, per crate, and a crate's code per source file.
 //! - [`plugin`]: the instruction-count TCG plugin, its marks and profiles.
 //! - [`coap_client`]: the host's CoAP client of the device API.
 //! - [`serial`]: the host's end of a device's serial line (slipmux), bridged to UDP.

@@ -431,6 +431,8 @@ mod tests {
     }
 
     #[test]
+    // (A function of its own in the executable, which the test looks itself up by.)
+    #[inline(never)]
     fn a_panic_on_the_console_is_found_once_its_line_is_complete() {
         let dir = tempfile::tempdir().unwrap();
         let console = dir.path().join("n.console.log");

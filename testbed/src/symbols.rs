@@ -15,13 +15,8 @@ use object::{Object, ObjectSection};
 pub fn locate(image: &Path, pc: u64) -> Option<String> {
     let bytes = std::fs::read(image).ok()?;
     let file = object::File::parse(&*bytes).ok()?;
-    let section = |id: gimli::SectionId| -> Result<Cow<[u8]>, gimli::Error> {
-        let data = file.section_by_name(id.name()).and_then(|s| s.uncompressed_data().ok());
-        Ok(data.unwrap_or(Cow::Borrowed(&[])))
-    };
-    let sections = gimli::DwarfSections::load(section).ok()?;
-    let dwarf = sections.borrow(|data| gimli::EndianSlice::new(data, gimli::LittleEndian));
-    let context = addr2line::Context::from_dwarf(dwarf).ok()?;
+    let sections = dwarf_of(&file).ok()?;
+    let context = context_of(&sections).ok()?;
     let mut frames = context.find_frames(pc).skip_all_loads().ok()?;
     let root = crate::repo_root();
     let mut out = Vec::new();
@@ -38,6 +33,22 @@ pub fn locate(image: &Path, pc: u64) -> Option<String> {
         });
     }
     (!out.is_empty()).then(|| out.join(", in "))
+}
+
+/// The DWARF sections of an ELF (those it lacks read as empty), to make an
+/// [`addr2line::Context`] of with [`context_of`].
+pub(crate) fn dwarf_of<'a>(file: &object::File<'a>) -> Result<gimli::DwarfSections<Cow<'a, [u8]>>, gimli::Error> {
+    gimli::DwarfSections::load(|id: gimli::SectionId| -> Result<Cow<[u8]>, gimli::Error> {
+        let data = file.section_by_name(id.name()).and_then(|s| s.uncompressed_data().ok());
+        Ok(data.unwrap_or(Cow::Borrowed(&[])))
+    })
+}
+
+/// The line and inlining lookups over sections [`dwarf_of`] read.
+pub(crate) type Context<'a> = addr2line::Context<gimli::EndianSlice<'a, gimli::LittleEndian>>;
+
+pub(crate) fn context_of<'a>(sections: &'a gimli::DwarfSections<Cow<'_, [u8]>>) -> Result<Context<'a>, gimli::Error> {
+    addr2line::Context::from_dwarf(sections.borrow(|data| gimli::EndianSlice::new(data, gimli::LittleEndian)))
 }
 
 /// The address after `pc=` in a line the firmware printed (`PANIC: hard fault at
@@ -72,6 +83,8 @@ mod tests {
     }
 
     #[test]
+    // (A function of its own in the executable, which the test looks itself up by.)
+    #[inline(never)]
     fn an_address_inside_a_function_of_this_test_is_named_with_its_file() {
         // This test's own executable: its DWARF names this function and this file.
         let exe = std::env::current_exe().unwrap();

@@ -456,3 +456,25 @@ fn a_function_falling_into_the_next_is_refused_with_its_instruction() {
         .failure()
         .stderr(predicate::str::contains("fall from one function into the next").and(predicate::str::contains("1")));
 }
+
+#[test]
+fn footprint_gives_a_crates_code_by_source_file() {
+    // `mbpf` itself is an ELF with line information; the `jit` crate is linked in.
+    let bin = assert_cmd::cargo::cargo_bin("mbpf");
+    let out = mbpf().arg("footprint").arg(&bin).args(["--files", "jit", "--json"]).assert().success();
+    let by_file: std::collections::BTreeMap<String, u64> = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(by_file.get("lower/mod.rs").is_some_and(|&b| b > 0), "{by_file:?}");
+    let table = mbpf().arg("footprint").arg(&bin).args(["--files", "jit"]).assert().success();
+    let table = String::from_utf8_lossy(&table.get_output().stdout).into_owned();
+    assert!(table.contains("jit source file") && table.contains("lower/mod.rs"), "{table}");
+    let total: u64 = by_file.values().sum();
+    let last: Vec<&str> = table.lines().last().unwrap_or("").split_whitespace().collect();
+    assert_eq!(last, ["total", total.to_string().as_str()], "{table}");
+    mbpf()
+        .arg("footprint")
+        .arg(&bin)
+        .args(["--files", "no_such_crate"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no code of a crate named no_such_crate"));
+}

@@ -24,6 +24,22 @@ fn every_byte_of_both_images_goes_to_a_crate() {
 }
 
 #[test]
+fn the_jits_code_goes_to_its_source_files() {
+    let image = firmware::build(&testbed::repo_root(), super::common::board(), Variant::Default).unwrap();
+    let jit = Footprint::of_elf(&image).unwrap().crates["jit"].flash;
+    let by_file = testbed::footprint::code_by_file(&image, "jit").unwrap();
+    let code: u64 = by_file.values().sum();
+    // The crate's code: all of its flash but what it has of read-only data.
+    assert!(code <= jit && code >= jit / 10 * 9, "{code} of {jit}: {by_file:?}");
+    for file in ["lower/mod.rs", "analysis/forward.rs", "regalloc/homes.rs", "thumb2/encode.rs"] {
+        assert!(by_file.get(file).is_some_and(|&b| b >= 1024), "{file}: {by_file:?}");
+    }
+    // Nearly every byte has a line in one of the crate's files.
+    let elsewhere: u64 = ["[other crates]", "[no line]"].iter().filter_map(|k| by_file.get(*k)).sum();
+    assert!(elsewhere < code / 20, "{elsewhere} of {code}: {by_file:?}");
+}
+
+#[test]
 fn a_file_that_is_no_elf_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.elf");

@@ -17,6 +17,11 @@ pub struct Cmd {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Instead of the crates: this crate's code by the source file it was written in,
+    /// code inlined from one file into another's function counted where it was written
+    /// (`--files jit`).
+    #[arg(long, value_name = "CRATE")]
+    files: Option<String>,
 }
 
 impl Cmd {
@@ -29,6 +34,9 @@ impl Cmd {
                 testbed::firmware::build(&testbed::repo_root(), board, variant)?
             }
         };
+        if let Some(krate) = &self.files {
+            return files(&path, krate, self.json);
+        }
         let footprint = Footprint::of_elf(&path)?;
         if self.json {
             let json = serde_json::to_string(&footprint)?;
@@ -46,4 +54,28 @@ impl Cmd {
         })?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// `--files`: a crate's code by source file, largest first.
+fn files(path: &std::path::Path, krate: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let by_file = testbed::footprint::code_by_file(path, krate)?;
+    if by_file.is_empty() {
+        anyhow::bail!("{}: no code of a crate named {krate}", path.display());
+    }
+    if json {
+        let json = serde_json::to_string(&by_file)?;
+        super::print_lines(|out| writeln!(out, "{json}"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut rows: Vec<(&String, &u64)> = by_file.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    super::print_lines(|out| {
+        writeln!(out, "{}", path.display())?;
+        writeln!(out, "{:<32} {:>8}", format!("{krate} source file"), "bytes")?;
+        for (file, bytes) in &rows {
+            writeln!(out, "{file:<32} {bytes:>8}")?;
+        }
+        writeln!(out, "{:<32} {:>8}", "total", by_file.values().sum::<u64>())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
