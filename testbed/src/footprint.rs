@@ -42,8 +42,7 @@ impl Footprint {
     /// Reads a firmware ELF.
     pub fn of_elf(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
-        let file = object::File::parse(&*bytes)
-            .map_err(|e| Error::Firmware { firmware: path.to_path_buf(), message: format!("not an ELF file: {e}") })?;
+        let file = parse(path, &bytes)?;
         let mut total = Cost::default();
         // Each allocated section: where it lives, by what it is.
         let mut place = BTreeMap::new();
@@ -105,11 +104,14 @@ impl Footprint {
 /// `[other crates]`. The crate's functions are its symbols in code sections, as
 /// [`Footprint`] charges them.
 pub fn code_by_file(path: &Path, krate: &str) -> Result<BTreeMap<String, u64>> {
-    let refused = |message: String| Error::Firmware { firmware: path.to_path_buf(), message };
+    let unreadable = |e: addr2line::gimli::Error| Error::Firmware {
+        firmware: path.to_path_buf(),
+        message: format!("unreadable DWARF: {e}"),
+    };
     let bytes = std::fs::read(path).map_err(Error::file("read", path))?;
-    let file = object::File::parse(&*bytes).map_err(|e| refused(format!("not an ELF file: {e}")))?;
-    let sections = crate::symbols::dwarf_of(&file).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
-    let context = crate::symbols::context_of(&sections).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
+    let file = parse(path, &bytes)?;
+    let sections = crate::symbols::dwarf_of(&file).map_err(unreadable)?;
+    let context = crate::symbols::context_of(&sections).map_err(unreadable)?;
     // A Thumb function's symbol has bit 0 set; its code starts at the even address.
     let thumb = file.architecture() == object::Architecture::Arm;
     let mut by_file: BTreeMap<String, u64> = BTreeMap::new();
@@ -124,7 +126,7 @@ pub fn code_by_file(path: &Path, krate: &str) -> Result<BTreeMap<String, u64>> {
         let low = if thumb { symbol.address() & !1 } else { symbol.address() };
         let high = low + symbol.size();
         let mut with_lines = 0;
-        let rows = context.find_location_range(low, high).map_err(|e| refused(format!("unreadable DWARF: {e}")))?;
+        let rows = context.find_location_range(low, high).map_err(unreadable)?;
         for (address, size, location) in rows {
             let (start, end) = (address.max(low), (address + size).min(high));
             if start >= end {
@@ -147,6 +149,12 @@ pub fn code_by_file(path: &Path, krate: &str) -> Result<BTreeMap<String, u64>> {
         }
     }
     Ok(by_file)
+}
+
+/// An ELF file's bytes, parsed; anything else is refused as no firmware image.
+fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<object::File<'a>> {
+    object::File::parse(bytes)
+        .map_err(|e| Error::Firmware { firmware: path.to_path_buf(), message: format!("not an ELF file: {e}") })
 }
 
 /// `file`'s path below `src/` if it is a source file of `krate`: its folder is named
